@@ -1,0 +1,109 @@
+pragma circom 2.1.6;
+
+// Templates shared by every circuit the Verity compiler generates.
+// Fixed-point convention: a value v at scale s is the integer round(v * 2^s).
+
+include "circomlib/circuits/bitify.circom";
+include "circomlib/circuits/poseidon.circom";
+
+// Range-checks n unsigned input values of `width` bytes each, packs them big-endian
+// `perChunk` values to a field element (the same bytes the requester sent on chain),
+// and commits to the packed elements with a Poseidon(8) chain:
+//   h_0 = 0, h_{c+1} = Poseidon(h_c, e_{7c}, ..., e_{7c+6}) (missing elements are 0).
+// The range checks make packing injective, so the commitment binds every value.
+template InputCommit(n, width, perChunk) {
+    signal input u[n];
+    signal output commitment;
+
+    component range[n];
+    for (var i = 0; i < n; i++) {
+        range[i] = Num2Bits(width * 8);
+        range[i].in <== u[i];
+    }
+
+    var nChunks = (n + perChunk - 1) \ perChunk;
+    signal packed[nChunks];
+    for (var k = 0; k < nChunks; k++) {
+        var m = n - k * perChunk;
+        if (m > perChunk) { m = perChunk; }
+        var acc = 0;
+        for (var j = 0; j < m; j++) {
+            acc += u[k * perChunk + j] * (256 ** (width * (m - 1 - j)));
+        }
+        packed[k] <== acc;
+    }
+
+    var nCalls = (nChunks + 6) \ 7;
+    component h[nCalls];
+    for (var c = 0; c < nCalls; c++) {
+        h[c] = Poseidon(8);
+        if (c == 0) {
+            h[c].inputs[0] <== 0;
+        } else {
+            h[c].inputs[0] <== h[c - 1].out;
+        }
+        for (var j = 0; j < 7; j++) {
+            if (c * 7 + j < nChunks) {
+                h[c].inputs[j + 1] <== packed[c * 7 + j];
+            } else {
+                h[c].inputs[j + 1] <== 0;
+            }
+        }
+    }
+    commitment <== h[nCalls - 1].out;
+}
+
+// ReLU then division by 2^shift (rounded half up), for a signed accumulator with
+// |in + 2^(shift-1)| < 2^(B-1). One bit decomposition of the offset value gives both the
+// sign (top bit) and the quotient (bits shift..B-2): B + 1 constraints in all.
+template ReluRequant(B, shift) {
+    signal input in;
+    signal output out;
+    var round = 0;
+    if (shift > 0) { round = 2 ** (shift - 1); }
+    component bits = Num2Bits(B);
+    bits.in <== in + round + 2 ** (B - 1);
+    var q = 0;
+    for (var i = shift; i < B - 1; i++) {
+        q += bits.out[i] * 2 ** (i - shift);
+    }
+    out <== bits.out[B - 1] * q;
+}
+
+// Division by 2^shift (rounded half up) without activation, output offset-encoded:
+// out = floor((in + round) / 2^shift) + 2^(B-1-shift), in [0, 2^(B-shift)).
+template Requant(B, shift) {
+    signal input in;
+    signal output out;
+    var round = 0;
+    if (shift > 0) { round = 2 ** (shift - 1); }
+    component bits = Num2Bits(B);
+    bits.in <== in + round + 2 ** (B - 1);
+    var q = 0;
+    for (var i = shift; i < B; i++) {
+        q += bits.out[i] * 2 ** (i - shift);
+    }
+    out <== q;
+}
+
+// Packs n offset-encoded values of `bits` bits each, `perWord` to a field element,
+// first value in the lowest bits. Values are already range-checked by Requant.
+template PackOutputs(n, bits, perWord) {
+    signal input in[n];
+    var nWords = (n + perWord - 1) \ perWord;
+    signal output out[nWords];
+    for (var k = 0; k < nWords; k++) {
+        var acc = 0;
+        for (var j = 0; j < perWord && k * perWord + j < n; j++) {
+            acc += in[k * perWord + j] * 2 ** (bits * j);
+        }
+        out[k] <== acc;
+    }
+}
+
+// Makes the request binding part of the R1CS so that the verifying key pins it.
+template Bind() {
+    signal input binding;
+    signal square;
+    square <== binding * binding;
+}

@@ -1,0 +1,58 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ArtefactError } from './errors/quantize.js';
+import type { Layout } from './codegen/layout.js';
+import type { QuantizedModel } from './quantize/quantize.js';
+
+/** File names inside a compiled-model directory (the `files` section of report.json). */
+export const ARTEFACT_FILES = {
+  circuit: 'circuit.circom',
+  r1cs: 'circuit.r1cs',
+  wasm: 'circuit_js/circuit.wasm',
+  zkey: 'circuit.zkey',
+  verificationKey: 'verification_key.json',
+  verifier: 'Verifier.sol',
+  model: 'model.json',
+  report: 'report.json',
+} as const;
+
+/** What `verity compile` writes to report.json. */
+export type CompileReport = {
+  model: string;
+  modelCommitment: `0x${string}`;
+  constraints: number;
+  constraintsByPart: Record<string, number>;
+  inputShape: number[];
+  outputShape: number[];
+  ops: string[];
+  weightEncoding: 'constant' | 'signals';
+  quantization: { inputBits: number; inputScale: number; outputBits: number; outputScale: number; layers: { name: string; weightScale: number; outScale: number; shift: number; accBits: number }[] };
+  layout: Layout;
+  accuracy?: { samples: number; maxAbsError: number; outputRange: number; top1Agreement: number };
+  setup: { system: 'groth16'; ptauPower: number; insecure: boolean; note: string };
+  timings: { compileSeconds: number; setupSeconds: number };
+  files: typeof ARTEFACT_FILES;
+};
+
+const bigintReviver = (_k: string, v: unknown) => (typeof v === 'string' && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v);
+export const bigintReplacer = (_k: string, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v);
+
+/** A compiled model read back from its directory. */
+export type CompiledModel = { dir: string; report: CompileReport; model: QuantizedModel; path: (f: keyof typeof ARTEFACT_FILES) => string };
+
+/**
+ * Opens a directory written by `verity compile`. Throws {@link ArtefactError} naming the
+ * first missing file.
+ *
+ * @example
+ * const compiled = loadCompiled('build/spam')
+ */
+export function loadCompiled(dir: string): CompiledModel {
+  const path = (f: keyof typeof ARTEFACT_FILES) => join(dir, ARTEFACT_FILES[f]);
+  for (const f of ['report', 'model', 'wasm', 'zkey', 'verificationKey'] as const) {
+    if (!existsSync(path(f))) throw new ArtefactError({ dir, missing: ARTEFACT_FILES[f] });
+  }
+  const report = JSON.parse(readFileSync(path('report'), 'utf8')) as CompileReport;
+  const model = JSON.parse(readFileSync(path('model'), 'utf8'), bigintReviver) as QuantizedModel;
+  return { dir, report, model, path };
+}

@@ -1,0 +1,162 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as snarkjs from 'snarkjs';
+import * as ort from 'onnxruntime-web';
+import { keccak256, toBytes } from 'viem';
+import { ARTEFACT_FILES, bigintReplacer, type CompileReport } from './artefacts.js';
+import { generateCircuit, type WeightEncoding } from './codegen/circom.js';
+import { layoutOf } from './codegen/layout.js';
+import { BaseError } from '@verity/sdk/errors';
+import { importGraph } from './graph/import.js';
+import { loadOnnx } from './onnx/load.js';
+import type { Progress } from './progress.js';
+import { devPowersOfTau, INSECURE_DEV_SETUP } from './prover/ptau.js';
+import { dequantizeOutput, inferQuantized, quantizeInput } from './quantize/infer.js';
+import { quantize, type QuantizeOptions } from './quantize/quantize.js';
+
+const require = createRequire(import.meta.url);
+const circuitsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'circuits');
+
+/** circom itself failed on generated code: a compiler bug, reported with circom's output. */
+export class CircuitCompileError extends BaseError {
+  override name = 'CircuitCompileError';
+  constructor({ output }: { output: string }) {
+    super('circom failed to compile the generated circuit', { details: output.slice(-4000) });
+  }
+}
+
+export type CompileOptions = QuantizeOptions & {
+  /** output directory; replaced only once everything in it is complete */
+  out: string;
+  weights?: WeightEncoding;
+  /** skip the Groth16 setup (report constraints only) */
+  setup?: boolean;
+  progress?: Progress;
+};
+
+function runCircom(cwd: string, file: string): Promise<void> {
+  const cli = require.resolve('circom2/cli.js');
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, [cli, file, '--r1cs', '--wasm', '--O2', '-o', '.'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', fail);
+    child.on('close', (code) => (code === 0 ? ok() : fail(new CircuitCompileError({ output }))));
+  });
+}
+
+async function floatReference(onnxBytes: Uint8Array, inputName: string, samples: number[][]): Promise<number[][]> {
+  const session = await ort.InferenceSession.create(onnxBytes);
+  const n = samples[0]!.length;
+  const result = await session.run({ [inputName]: new ort.Tensor('float32', Float32Array.from(samples.flat()), [samples.length, n]) });
+  const data = result[session.outputNames[0]!]!.data as Float32Array;
+  const m = data.length / samples.length;
+  return samples.map((_, i) => Array.from(data.subarray(i * m, (i + 1) * m)));
+}
+
+const argmax = (xs: readonly number[]) => xs.reduce((best, v, i) => (v > xs[best]! ? i : best), 0);
+
+/**
+ * Compiles an ONNX model into a proved-mode artefact directory: circom circuit, r1cs,
+ * witness wasm, Groth16 proving key, verification key, Solidity verifier, the quantised
+ * model and report.json. All work happens in a temporary directory beside `out`, which
+ * is swapped in only when complete: a failure leaves no partial artefacts.
+ *
+ * @example
+ * const report = await compileModel(fs.readFileSync('spam.onnx'), { out: 'build/spam', calibration })
+ */
+export async function compileModel(onnxBytes: Uint8Array, options: CompileOptions): Promise<CompileReport> {
+  const progress = options.progress ?? (() => {});
+  const encoding = options.weights ?? 'constant';
+  const graph = loadOnnx(onnxBytes);
+  const imported = importGraph(graph);
+  const model = quantize(imported, options);
+  const layout = layoutOf(model);
+
+  const out = resolve(options.out);
+  mkdirSync(dirname(out), { recursive: true });
+  const work = mkdtempSync(join(dirname(out), `.${basename(out)}.tmp-`));
+  try {
+    const t0 = performance.now();
+    cpSync(join(circuitsDir, 'verity.circom'), join(work, 'verity.circom'));
+    // circom2 (WebAssembly) only sees files below its working directory.
+    cpSync(join(dirname(require.resolve('circomlib/package.json')), 'circuits'), join(work, 'circomlib', 'circuits'), { recursive: true });
+    writeFileSync(join(work, ARTEFACT_FILES.circuit), generateCircuit(model, encoding));
+    progress({ phase: 'circom: compiling the circuit' });
+    await runCircom(work, ARTEFACT_FILES.circuit);
+    rmSync(join(work, 'circomlib'), { recursive: true, force: true });
+    const compileSeconds = (performance.now() - t0) / 1000;
+
+    const info = await snarkjs.r1cs.info(join(work, ARTEFACT_FILES.r1cs));
+    const constraints = Number(info.nConstraints);
+    const layerConstraints = model.layers.map((l) => l.weights.length * (l.accBits + (l.relu ? 1 : 0)) + (encoding === 'signals' ? l.weights.length * l.weights[0]!.length : 0));
+    const constraintsByPart: Record<string, number> = {};
+    model.layers.forEach((l, i) => (constraintsByPart[`layer:${l.name}`] = layerConstraints[i]!));
+    constraintsByPart.requestBinding = 1;
+    constraintsByPart.inputCommitment = constraints - layerConstraints.reduce((a, b) => a + b, 0) - 1;
+
+    const power = Math.max(8, Math.ceil(Math.log2(constraints + layout.publicSignals + 1)));
+    let setupSeconds = 0;
+    if (options.setup !== false) {
+      const ptau = await devPowersOfTau(power, progress);
+      const t1 = performance.now();
+      progress({ phase: `groth16 setup (${constraints} constraints)` });
+      await snarkjs.zKey.newZKey(join(work, ARTEFACT_FILES.r1cs), ptau, join(work, 'circuit_0.zkey'));
+      await snarkjs.zKey.contribute(join(work, 'circuit_0.zkey'), join(work, ARTEFACT_FILES.zkey), 'verity dev', randomBytes(32).toString('hex'));
+      rmSync(join(work, 'circuit_0.zkey'));
+      const vk = await snarkjs.zKey.exportVerificationKey(join(work, ARTEFACT_FILES.zkey));
+      writeFileSync(join(work, ARTEFACT_FILES.verificationKey), JSON.stringify(vk, null, 1));
+      const template = readFileSync(join(dirname(require.resolve('snarkjs')), '..', 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
+      const solidity = await snarkjs.zKey.exportSolidityVerifier(join(work, ARTEFACT_FILES.zkey), { groth16: template });
+      writeFileSync(join(work, ARTEFACT_FILES.verifier), `// ${INSECURE_DEV_SETUP}\n${solidity}`);
+      setupSeconds = (performance.now() - t1) / 1000;
+    }
+
+    let accuracy: CompileReport['accuracy'];
+    if (options.calibration && options.calibration.length > 0) {
+      const reference = await floatReference(onnxBytes, graph.inputs[0]!.name, options.calibration);
+      let maxAbsError = 0, lo = Infinity, hi = -Infinity, agree = 0;
+      options.calibration.forEach((x, i) => {
+        const got = dequantizeOutput(model, inferQuantized(model, quantizeInput(model, x)));
+        const want = reference[i]!;
+        want.forEach((w, j) => { maxAbsError = Math.max(maxAbsError, Math.abs(w - got[j]!)); lo = Math.min(lo, w); hi = Math.max(hi, w); });
+        if (argmax(got) === argmax(want)) agree++;
+      });
+      accuracy = { samples: options.calibration.length, maxAbsError, outputRange: hi - lo, top1Agreement: agree / options.calibration.length };
+    }
+
+    const modelJson = JSON.stringify(model, bigintReplacer);
+    writeFileSync(join(work, ARTEFACT_FILES.model), modelJson);
+    const report: CompileReport = {
+      model: basename(options.out),
+      modelCommitment: keccak256(toBytes(modelJson)),
+      constraints,
+      constraintsByPart,
+      inputShape: model.inputShape,
+      outputShape: model.outputShape,
+      ops: imported.ops,
+      weightEncoding: encoding,
+      quantization: {
+        inputBits: model.inputBits, inputScale: model.inputScale, outputBits: model.outputBits, outputScale: model.outputScale,
+        layers: model.layers.map((l) => ({ name: l.name, weightScale: l.weightScale, outScale: l.outScale, shift: l.shift, accBits: l.accBits })),
+      },
+      layout,
+      accuracy,
+      setup: { system: 'groth16', ptauPower: power, insecure: true, note: INSECURE_DEV_SETUP },
+      timings: { compileSeconds, setupSeconds },
+      files: ARTEFACT_FILES,
+    };
+    writeFileSync(join(work, ARTEFACT_FILES.report), JSON.stringify(report, null, 2));
+    if (existsSync(out)) rmSync(out, { recursive: true, force: true });
+    renameSync(work, out);
+    return report;
+  } catch (e) {
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,55 @@
+import { BaseError } from '@verity/sdk/errors';
+
+/** The file is not a readable ONNX model (bad protobuf, missing graph, bad tensor). */
+export class MalformedModelError extends BaseError {
+  override name = 'MalformedModelError';
+  readonly reason: string;
+  constructor({ reason, cause }: { reason: string; cause?: unknown }) {
+    super(`Malformed ONNX model: ${reason}`, { cause });
+    this.reason = reason;
+  }
+}
+
+/** An ONNX operator the compiler cannot turn into a circuit. */
+export class UnsupportedOperatorError extends BaseError {
+  override name = 'UnsupportedOperatorError';
+  readonly node: string;
+  readonly opType: string;
+  constructor({ node, opType, reason }: { node: string; opType: string; reason?: string }) {
+    super(`Unsupported ONNX operator ${opType} at node "${node}"${reason ? `: ${reason}` : ''}`, {
+      details:
+        'Proved mode supports Gemm, MatMul, Add, Relu, Flatten, Reshape and Identity in a feed-forward chain. ' +
+        'Rewrite the model with supported operators, or register it in agreed mode (validators run it without a proof).',
+    });
+    this.node = node;
+    this.opType = opType;
+  }
+}
+
+/** A tensor dimension that is not a fixed number (other than a leading batch dimension). */
+export class DynamicShapeError extends BaseError {
+  override name = 'DynamicShapeError';
+  readonly tensor: string;
+  readonly dim: number;
+  constructor({ tensor, dim }: { tensor: string; dim: number }) {
+    super(`Dynamic shape: dimension ${dim} of "${tensor}" has no fixed size`, {
+      details: 'Circuits have fixed shapes: export the model with static input dimensions.',
+    });
+    this.tensor = tensor;
+    this.dim = dim;
+  }
+}
+
+/** Shapes that do not line up between two connected operators. */
+export class ShapeMismatchError extends BaseError {
+  override name = 'ShapeMismatchError';
+  readonly node: string;
+  readonly expected: number[];
+  readonly got: number[];
+  constructor({ node, expected, got }: { node: string; expected: number[]; got: number[] }) {
+    super(`Shape mismatch at node "${node}": expected [${expected}], got [${got}]`);
+    this.node = node;
+    this.expected = expected;
+    this.got = got;
+  }
+}

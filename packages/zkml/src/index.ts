@@ -1,0 +1,17 @@
+export * from './errors/onnx.js';
+export * from './errors/input.js';
+export * from './errors/quantize.js';
+export { loadOnnx, type OnnxGraph, type Tensor } from './onnx/load.js';
+export { buildMlpOnnx, type DenseSpec } from './onnx/build.js';
+export { importGraph, type ImportedModel, type DenseLayer } from './graph/import.js';
+export { quantize, type QuantizedModel, type QuantizeOptions, type QuantizedLayer } from './quantize/quantize.js';
+export { quantizeInput, inferQuantized, inferFloat, dequantizeOutput, inputSize } from './quantize/infer.js';
+export { layoutOf, type Layout } from './codegen/layout.js';
+export { generateCircuit, type WeightEncoding } from './codegen/circom.js';
+export { packInputs, inputCommitment, encodeInputBytes, unpackOutputs } from './codegen/commit.js';
+export { compileModel, CircuitCompileError, type CompileOptions } from './compile.js';
+export { loadCompiled, ARTEFACT_FILES, type CompileReport, type CompiledModel } from './artefacts.js';
+export { Prover, verifyProofFile, type ProofFile, type ProveInput, type Groth16Proof } from './prover/prove.js';
+export { devPowersOfTau, cacheDir, INSECURE_DEV_SETUP } from './prover/ptau.js';
+export { readInputFile } from './inputFile.js';
+export type { Progress, ProgressEvent } from './progress.js';

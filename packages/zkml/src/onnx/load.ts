@@ -1,0 +1,130 @@
+import { DynamicShapeError, MalformedModelError } from '../errors/onnx.js';
+import { onnx } from './proto.js';
+
+/** A dense float tensor read from an initializer or a Constant node. */
+export type Tensor = { dims: number[]; data: Float64Array };
+
+export type AttributeValue = number | number[] | string | Tensor;
+
+export type OnnxNode = {
+  name: string;
+  opType: string;
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+  attributes: Record<string, AttributeValue>;
+};
+
+export type OnnxValueInfo = { name: string; shape: number[] };
+
+/** The parts of an ONNX model the compiler uses, with every shape fixed. */
+export type OnnxGraph = {
+  opset: number;
+  inputs: OnnxValueInfo[];
+  outputs: OnnxValueInfo[];
+  initializers: Map<string, Tensor>;
+  nodes: OnnxNode[];
+};
+
+const DataType = onnx.TensorProto.DataType;
+
+function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (v && typeof v === 'object' && 'toNumber' in v) return (v as { toNumber(): number }).toNumber();
+  return Number(v);
+}
+
+/** Reads a TensorProto into float64 values (FLOAT, DOUBLE, INT32, INT64 are accepted). */
+export function readTensor(t: InstanceType<typeof onnx.TensorProto>): Tensor {
+  const dims = (t.dims ?? []).map(toNumber);
+  const size = dims.reduce((a, b) => a * b, 1);
+  const raw = t.rawData && t.rawData.length > 0 ? t.rawData : undefined;
+  let data: Float64Array;
+  const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : undefined;
+  switch (t.dataType) {
+    case DataType.FLOAT:
+      data = view ? Float64Array.from({ length: raw!.length / 4 }, (_, i) => view.getFloat32(i * 4, true)) : Float64Array.from(t.floatData ?? []);
+      break;
+    case DataType.DOUBLE:
+      data = view ? Float64Array.from({ length: raw!.length / 8 }, (_, i) => view.getFloat64(i * 8, true)) : Float64Array.from(t.doubleData ?? []);
+      break;
+    case DataType.INT32:
+      data = view ? Float64Array.from({ length: raw!.length / 4 }, (_, i) => view.getInt32(i * 4, true)) : Float64Array.from(t.int32Data ?? []);
+      break;
+    case DataType.INT64:
+      data = view
+        ? Float64Array.from({ length: raw!.length / 8 }, (_, i) => Number(view.getBigInt64(i * 8, true)))
+        : Float64Array.from((t.int64Data ?? []).map(toNumber));
+      break;
+    default:
+      throw new MalformedModelError({ reason: `tensor "${t.name}" has unsupported data type ${t.dataType}` });
+  }
+  if (data.length !== size) {
+    throw new MalformedModelError({ reason: `tensor "${t.name}" has ${data.length} values for shape [${dims}]` });
+  }
+  return { dims, data };
+}
+
+function readAttribute(a: InstanceType<typeof onnx.AttributeProto>): AttributeValue {
+  switch (a.type) {
+    case onnx.AttributeProto.AttributeType.FLOAT: return a.f ?? 0;
+    case onnx.AttributeProto.AttributeType.INT: return toNumber(a.i);
+    case onnx.AttributeProto.AttributeType.INTS: return (a.ints ?? []).map(toNumber);
+    case onnx.AttributeProto.AttributeType.FLOATS: return [...(a.floats ?? [])];
+    case onnx.AttributeProto.AttributeType.STRING: return new TextDecoder().decode(a.s ?? new Uint8Array());
+    case onnx.AttributeProto.AttributeType.TENSOR: return readTensor(a.t as InstanceType<typeof onnx.TensorProto>);
+    default: return toNumber(a.i);
+  }
+}
+
+function readValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>, allowDynamicBatch: boolean): OnnxValueInfo {
+  const dims = v.type?.tensorType?.shape?.dim ?? [];
+  const shape = dims.map((d, i) => {
+    const n = d.dimValue != null ? toNumber(d.dimValue) : 0;
+    if (n > 0) return n;
+    // A symbolic leading dimension is the batch: one proof covers one inference.
+    if (i === 0 && allowDynamicBatch) return 1;
+    throw new DynamicShapeError({ tensor: v.name ?? '?', dim: i });
+  });
+  return { name: v.name ?? '', shape };
+}
+
+/**
+ * Parses an ONNX file. Throws {@link MalformedModelError} for anything that is not a
+ * model with a graph, and {@link DynamicShapeError} for an input with a non-batch
+ * symbolic dimension.
+ *
+ * @example
+ * const graph = loadOnnx(fs.readFileSync('model.onnx'))
+ */
+export function loadOnnx(bytes: Uint8Array): OnnxGraph {
+  let model: InstanceType<typeof onnx.ModelProto>;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (cause) {
+    throw new MalformedModelError({ reason: 'not a protobuf-encoded ModelProto', cause });
+  }
+  const graph = model.graph;
+  if (!graph || !graph.node || graph.node.length === 0) {
+    throw new MalformedModelError({ reason: 'the model has no graph or no nodes' });
+  }
+  const opset = toNumber(model.opsetImport?.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
+  const initializers = new Map<string, Tensor>();
+  for (const t of graph.initializer ?? []) initializers.set(t.name ?? '', readTensor(t as InstanceType<typeof onnx.TensorProto>));
+  const inputs = (graph.input ?? [])
+    .filter((i) => !initializers.has(i.name ?? ''))
+    .map((v) => readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, true));
+  if (inputs.length !== 1) {
+    throw new MalformedModelError({ reason: `expected exactly one graph input, found ${inputs.length}` });
+  }
+  const outputs = (graph.output ?? []).map((v) => readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, true));
+  const nodes: OnnxNode[] = graph.node.map((n, i) => ({
+    name: n.name || `${n.opType}_${i}`,
+    opType: n.opType ?? '',
+    domain: n.domain ?? '',
+    inputs: [...(n.input ?? [])],
+    outputs: [...(n.output ?? [])],
+    attributes: Object.fromEntries((n.attribute ?? []).map((a) => [a.name ?? '', readAttribute(a as InstanceType<typeof onnx.AttributeProto>)])),
+  }));
+  return { opset, inputs, outputs, initializers, nodes };
+}

@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import * as snarkjs from 'snarkjs';
+import { loadCompiled, type CompiledModel } from '../artefacts.js';
+import { inputCommitment, unpackOutputs } from '../codegen/commit.js';
+import { InputShapeError, InputValueError } from '../errors/input.js';
+import { dequantizeOutput, inputSize, quantizeInput } from '../quantize/infer.js';
+
+/** A Groth16 proof as snarkjs writes it. */
+export type Groth16Proof = { pi_a: string[]; pi_b: string[][]; pi_c: string[]; protocol: string; curve: string };
+
+/** What `verity prove` writes: the proof, its public signals, and the decoded answer. */
+export type ProofFile = {
+  proof: Groth16Proof;
+  publicSignals: string[];
+  /** decoded float outputs */
+  outputs: number[];
+  /** signed integer outputs at the model's output scale */
+  outputIntegers: string[];
+  inputCommitment: string;
+  binding: string;
+};
+
+/** The model's input, either as floats (quantised here) or already offset-encoded as on chain. */
+export type ProveInput = { input: readonly number[] } | { encoded: readonly bigint[] };
+
+/**
+ * Proves inferences of one compiled model. Keeps the witness generator and proving key
+ * in memory, so repeated proofs in a long-running process (a node) pay no loading cost.
+ *
+ * @example
+ * const prover = await Prover.load('build/spam')
+ * const { proof, outputs } = await prover.prove({ input: features }, binding)
+ */
+export class Prover {
+  private constructor(
+    readonly compiled: CompiledModel,
+    private readonly wasm: Uint8Array,
+    private readonly zkey: Uint8Array,
+  ) {}
+
+  static async load(dir: string): Promise<Prover> {
+    const compiled = loadCompiled(dir);
+    return new Prover(compiled, readFileSync(compiled.path('wasm')), readFileSync(compiled.path('zkey')));
+  }
+
+  /** Offset-encoded input values, after checking shape and range. */
+  encode(input: ProveInput): bigint[] {
+    const { model, report } = this.compiled;
+    if ('input' in input) return quantizeInput(model, input.input);
+    const n = inputSize(model);
+    if (input.encoded.length !== n) throw new InputShapeError({ expected: report.inputShape, got: input.encoded.length });
+    const max = 1n << BigInt(model.inputBits);
+    input.encoded.forEach((v, index) => { if (v < 0n || v >= max) throw new InputValueError({ index, value: String(v) }); });
+    return [...input.encoded];
+  }
+
+  /** The circuit's input signals for an encoded input and a request binding. */
+  circuitInputs(u: readonly bigint[], binding: bigint): Record<string, unknown> {
+    const { model, report } = this.compiled;
+    const inputs: Record<string, unknown> = { u: u.map(String), binding: binding.toString() };
+    if (report.weightEncoding === 'signals') {
+      model.layers.forEach((l, i) => { inputs[`W${i}`] = l.weights.map((r) => r.map(String)); inputs[`B${i}`] = l.bias.map(String); });
+    }
+    return inputs;
+  }
+
+  /**
+   * Computes the witness and the Groth16 proof. `binding` ties the proof to one request
+   * and one prover (see `requestBinding` in the SDK); 0 for a proof outside any request.
+   */
+  async prove(input: ProveInput, binding = 0n, options: { witnessFile?: string } = {}): Promise<ProofFile> {
+    const u = this.encode(input);
+    const inputs = this.circuitInputs(u, binding);
+    let proof: Groth16Proof, publicSignals: string[];
+    if (options.witnessFile) {
+      await snarkjs.wtns.calculate(inputs, { type: 'mem', data: this.wasm }, options.witnessFile);
+      ({ proof, publicSignals } = await snarkjs.groth16.prove({ type: 'mem', data: this.zkey }, options.witnessFile));
+    } else {
+      ({ proof, publicSignals } = await snarkjs.groth16.fullProve(inputs, { type: 'mem', data: this.wasm }, { type: 'mem', data: this.zkey }));
+    }
+    const { layout } = this.compiled.report;
+    const words = publicSignals.slice(0, layout.outputWords).map(BigInt);
+    const outputIntegers = unpackOutputs(layout, words);
+    const commitment = await inputCommitment(layout, u);
+    if (BigInt(publicSignals[layout.outputWords]!) !== commitment) throw new Error('internal: circuit and JS disagree on the input commitment');
+    return {
+      proof,
+      publicSignals,
+      outputs: dequantizeOutput(this.compiled.model, outputIntegers),
+      outputIntegers: outputIntegers.map(String),
+      inputCommitment: commitment.toString(),
+      binding: binding.toString(),
+    };
+  }
+}
+
+/**
+ * Checks a proof against a compiled model's verification key.
+ *
+ * @example
+ * const ok = await verifyProofFile('build/spam', JSON.parse(fs.readFileSync('proof.json', 'utf8')))
+ */
+export async function verifyProofFile(dir: string, file: Pick<ProofFile, 'proof' | 'publicSignals'>): Promise<boolean> {
+  const compiled = loadCompiled(dir);
+  const vk = JSON.parse(readFileSync(compiled.path('verificationKey'), 'utf8'));
+  return snarkjs.groth16.verify(vk, file.publicSignals, file.proof);
+}
