@@ -8,8 +8,9 @@ include "circomlib/circuits/poseidon.circom";
 
 // Range-checks n unsigned input values of `width` bytes each, packs them big-endian
 // `perChunk` values to a field element (the same bytes the requester sent on chain),
-// and commits to the packed elements with a Poseidon(8) chain:
-//   h_0 = 0, h_{c+1} = Poseidon(h_c, e_{7c}, ..., e_{7c+6}) (missing elements are 0).
+// and commits to the packed elements with a Poseidon(6) chain (the widest circomlibjs can
+// emit as an EVM contract):
+//   h_0 = 0, h_{c+1} = Poseidon(h_c, e_{5c}, ..., e_{5c+4}) (missing elements are 0).
 // The range checks make packing injective, so the commitment binds every value.
 template InputCommit(n, width, perChunk) {
     signal input u[n];
@@ -33,18 +34,18 @@ template InputCommit(n, width, perChunk) {
         packed[k] <== acc;
     }
 
-    var nCalls = (nChunks + 6) \ 7;
+    var nCalls = (nChunks + 4) \ 5;
     component h[nCalls];
     for (var c = 0; c < nCalls; c++) {
-        h[c] = Poseidon(8);
+        h[c] = Poseidon(6);
         if (c == 0) {
             h[c].inputs[0] <== 0;
         } else {
             h[c].inputs[0] <== h[c - 1].out;
         }
-        for (var j = 0; j < 7; j++) {
-            if (c * 7 + j < nChunks) {
-                h[c].inputs[j + 1] <== packed[c * 7 + j];
+        for (var j = 0; j < 5; j++) {
+            if (c * 5 + j < nChunks) {
+                h[c].inputs[j + 1] <== packed[c * 5 + j];
             } else {
                 h[c].inputs[j + 1] <== 0;
             }

@@ -17,13 +17,13 @@ export function packInputs(layout: Layout, u: readonly bigint[]): bigint[] {
   return chunks;
 }
 
-/** The Poseidon(8) chain over the packed input: the value the request stores and the proof exposes. */
+/** The Poseidon(6) chain over the packed input: the value the request stores and the proof exposes. */
 export async function inputCommitment(layout: Layout, u: readonly bigint[]): Promise<bigint> {
   const p = await poseidon();
   const chunks = packInputs(layout, u);
   let h = 0n;
-  for (let c = 0; c < chunks.length; c += 7) {
-    const block = [h, ...Array.from({ length: 7 }, (_, j) => chunks[c + j] ?? 0n)];
+  for (let c = 0; c < chunks.length; c += 5) {
+    const block = [h, ...Array.from({ length: 5 }, (_, j) => chunks[c + j] ?? 0n)];
     h = p.F.toObject(p(block)) as bigint;
   }
   return h;
