@@ -12,6 +12,7 @@ export const ARTEFACT_FILES = {
   zkey: 'circuit.zkey',
   verificationKey: 'verification_key.json',
   verifier: 'Verifier.sol',
+  verifierBuild: 'verifier.json',
   model: 'model.json',
   report: 'report.json',
 } as const;
@@ -29,6 +30,7 @@ export type CompileReport = {
   quantization: { inputBits: number; inputScale: number; outputBits: number; outputScale: number; layers: { name: string; weightScale: number; outScale: number; shift: number; accBits: number }[] };
   layout: Layout;
   accuracy?: { samples: number; maxAbsError: number; outputRange: number; top1Agreement: number };
+  verifier?: { contract: string; bytecodeSize: number; limit: number };
   setup: { system: 'groth16'; ptauPower: number; insecure: boolean; note: string };
   timings: { compileSeconds: number; setupSeconds: number };
   files: typeof ARTEFACT_FILES;
@@ -36,6 +38,9 @@ export type CompileReport = {
 
 const bigintReviver = (_k: string, v: unknown) => (typeof v === 'string' && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v);
 export const bigintReplacer = (_k: string, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v);
+
+/** The compiled Solidity verifier: what a deployment needs. */
+export type VerifierBuild = { abi: unknown[]; bytecode: `0x${string}`; deployedBytecode: `0x${string}` };
 
 /** A compiled model read back from its directory. */
 export type CompiledModel = { dir: string; report: CompileReport; model: QuantizedModel; path: (f: keyof typeof ARTEFACT_FILES) => string };

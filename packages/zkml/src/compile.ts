@@ -59,6 +59,24 @@ async function floatReference(onnxBytes: Uint8Array, inputName: string, samples:
   return samples.map((_, i) => Array.from(data.subarray(i * m, (i + 1) * m)));
 }
 
+/** Compiles the exported Solidity verifier with solc-js (the same compiler forge uses here). */
+function compileVerifier(source: string): { abi: unknown[]; bytecode: `0x${string}`; deployedBytecode: `0x${string}` } {
+  const solc = require('solc') as { compile(input: string): string };
+  const output = JSON.parse(solc.compile(JSON.stringify({
+    language: 'Solidity',
+    sources: { 'Verifier.sol': { content: source } },
+    settings: {
+      optimizer: { enabled: true, runs: 200 },
+      evmVersion: 'cancun',
+      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
+    },
+  })));
+  const errors = (output.errors ?? []).filter((e: { severity: string }) => e.severity === 'error');
+  if (errors.length > 0) throw new CircuitCompileError({ output: errors.map((e: { formattedMessage: string }) => e.formattedMessage).join('\n') });
+  const c = output.contracts['Verifier.sol'].Groth16Verifier;
+  return { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}`, deployedBytecode: `0x${c.evm.deployedBytecode.object}` };
+}
+
 const argmax = (xs: readonly number[]) => xs.reduce((best, v, i) => (v > xs[best]! ? i : best), 0);
 
 /**
@@ -102,6 +120,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
 
     const power = Math.max(8, Math.ceil(Math.log2(constraints + layout.publicSignals + 1)));
     let setupSeconds = 0;
+    let verifierBytecodeSize: number | undefined;
     if (options.setup !== false) {
       const ptau = await devPowersOfTau(power, progress);
       const t1 = performance.now();
@@ -113,7 +132,11 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
       writeFileSync(join(work, ARTEFACT_FILES.verificationKey), JSON.stringify(vk, null, 1));
       const template = readFileSync(join(dirname(require.resolve('snarkjs')), '..', 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
       const solidity = await snarkjs.zKey.exportSolidityVerifier(join(work, ARTEFACT_FILES.zkey), { groth16: template });
-      writeFileSync(join(work, ARTEFACT_FILES.verifier), `// ${INSECURE_DEV_SETUP}\n${solidity}`);
+      const verifierSource = `// ${INSECURE_DEV_SETUP}\n${solidity}`;
+      writeFileSync(join(work, ARTEFACT_FILES.verifier), verifierSource);
+      const built = compileVerifier(verifierSource);
+      writeFileSync(join(work, ARTEFACT_FILES.verifierBuild), JSON.stringify(built));
+      verifierBytecodeSize = (built.deployedBytecode.length - 2) / 2;
       setupSeconds = (performance.now() - t1) / 1000;
     }
 
@@ -148,6 +171,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
       layout,
       accuracy,
       setup: { system: 'groth16', ptauPower: power, insecure: true, note: INSECURE_DEV_SETUP },
+      verifier: verifierBytecodeSize === undefined ? undefined : { contract: 'Groth16Verifier', bytecodeSize: verifierBytecodeSize, limit: 24_576 },
       timings: { compileSeconds, setupSeconds },
       files: ARTEFACT_FILES,
     };

@@ -1,1 +1,2 @@
 export { BaseError } from './base.js';
+export { ContractRevertError, decodeRevert } from './contract.js';

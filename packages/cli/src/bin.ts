@@ -1,0 +1,115 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Hex } from 'viem';
+import { BaseError } from '@verity/sdk/errors';
+import { compileModel, Prover, readInputFile, readSamplesFile, verifyProofFile } from '@verity/zkml';
+import { dev } from './dev.js';
+
+const HELP = `verity: a verifiable AI co-processor for EVM chains
+
+Usage: verity <command> [options]
+
+Commands:
+  dev                      embedded devnet: anvil, contracts, demo model, a node, the demo
+      --once               run the demo and exit (0 on success)
+      --rpc URL            use an existing chain instead of starting anvil
+      --private-key KEY    account for every role with --rpc (default: anvil's first key)
+  compile <model.onnx>     compile an ONNX model into circuit, keys and verifier
+      --out DIR            output directory (required)
+      --calibration FILE   sample inputs that choose the fixed-point scales
+      --input-bits N       8 or 16 (default 8)    --weight-bits N (default 10)
+      --weights constant|signals   weights as circuit constants (default) or private signals
+  prove <dir>              prove one inference of a compiled model
+      --input FILE         {"input_data": [[...]]} or a JSON array (required)
+      --out FILE           proof file (required)   --witness FILE  also write the .wtns
+      --binding N          request binding public signal (default 0)
+  verify <dir> <proof>     check a proof: exit 0 when valid, 1 when not
+
+Examples:
+  verity dev --once
+  verity compile models/spam/spam.onnx --out build/spam --calibration models/spam/calibration.json
+  verity prove build/spam --input input.json --out proof.json
+  verity verify build/spam proof.json
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'dev': {
+      const { values } = parseArgs({ args: rest, options: { once: { type: 'boolean' }, rpc: { type: 'string' }, 'private-key': { type: 'string' } } });
+      await dev({ once: values.once ?? false, rpc: values.rpc ?? process.env.VERITY_RPC_URL, privateKey: (values['private-key'] ?? process.env.VERITY_PRIVATE_KEY) as Hex | undefined });
+      return 0;
+    }
+    case 'compile': {
+      const { values, positionals } = parseArgs({
+        args: rest, allowPositionals: true,
+        options: { out: { type: 'string' }, calibration: { type: 'string' }, 'input-bits': { type: 'string' }, 'weight-bits': { type: 'string' }, weights: { type: 'string' } },
+      });
+      if (positionals.length !== 1 || !values.out) throw new UsageError('verity compile <model.onnx> --out <dir> [--calibration <input.json>]');
+      if (values.weights && values.weights !== 'constant' && values.weights !== 'signals') throw new UsageError('--weights takes constant or signals');
+      const started = performance.now();
+      const report = await compileModel(readFileSync(positionals[0]!), {
+        out: values.out,
+        calibration: values.calibration ? readSamplesFile(readFileSync(values.calibration, 'utf8')) : undefined,
+        inputBits: values['input-bits'] ? Number(values['input-bits']) : undefined,
+        weightBits: values['weight-bits'] ? Number(values['weight-bits']) : undefined,
+        weights: values.weights as 'constant' | 'signals' | undefined,
+        progress: (e) => console.error(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${e.phase}${e.percent !== undefined ? ` ${e.percent}%` : ''}`),
+      });
+      console.log(`compiled ${positionals[0]} -> ${values.out}: ${report.constraints} constraints (${Object.entries(report.constraintsByPart).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+      if (report.accuracy) console.log(`calibration: max abs error ${report.accuracy.maxAbsError.toPrecision(3)} over output range ${report.accuracy.outputRange.toPrecision(3)}, top-1 agreement ${(report.accuracy.top1Agreement * 100).toFixed(1)}%`);
+      console.log(report.setup.note);
+      return 0;
+    }
+    case 'prove': {
+      const { values, positionals } = parseArgs({
+        args: rest, allowPositionals: true,
+        options: { input: { type: 'string' }, out: { type: 'string' }, witness: { type: 'string' }, binding: { type: 'string' } },
+      });
+      if (positionals.length !== 1 || !values.input || !values.out) throw new UsageError('verity prove <dir> --input <input.json> --out <proof.json> [--witness <w.wtns>]');
+      const prover = await Prover.load(positionals[0]!);
+      const started = performance.now();
+      const proof = await prover.prove({ input: readInputFile(readFileSync(values.input, 'utf8')) }, BigInt(values.binding ?? '0'), { witnessFile: values.witness });
+      writeFileSync(values.out, JSON.stringify(proof, null, 1));
+      console.log(`proved in ${(performance.now() - started).toFixed(0)} ms -> ${values.out}; outputs ${JSON.stringify(proof.outputs)}`);
+      return 0;
+    }
+    case 'verify': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+      if (positionals.length !== 2) throw new UsageError('verity verify <dir> <proof.json>');
+      const ok = await verifyProofFile(positionals[0]!, JSON.parse(readFileSync(positionals[1]!, 'utf8')));
+      console.log(ok ? 'valid' : 'INVALID');
+      return ok ? 0 : 1;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(HELP);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+/** The command line itself is wrong. */
+class UsageError extends BaseError {
+  override name = 'UsageError';
+  constructor(usage: string) {
+    super(`usage: ${usage}`, { details: 'Run `verity --help` for every command.' });
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof BaseError) {
+      console.error(`error: ${e.name}: ${e.shortMessage}${e.details ? `\n${e.details}` : ''}`);
+    } else if (e && typeof e === 'object' && 'code' in e && (e as { code: string }).code === 'ENOENT') {
+      console.error(`error: file not found: ${(e as { path?: string }).path}`);
+    } else {
+      console.error(e);
+    }
+    process.exit(2);
+  },
+);

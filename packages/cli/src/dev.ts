@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { encodeFunctionData, formatEther, keccak256, parseEventLogs, toBytes, type Abi, type Hex } from 'viem';
+import pino from 'pino';
+import { createVerityClient, deploy, deployVerity, spamGuardAbi, spamGuardBytecode, toSolidityProof, type VerityAddresses } from '@verity/sdk';
+import { encodeInputBytes, quantizeInput, INSECURE_DEV_SETUP, type VerifierBuild } from '@verity/zkml';
+import { startNode, type Job } from '@verity/node';
+import { SPAM_MODEL_PATH, spamFeatures, spamMetrics } from '@verity/models/spam';
+import { startAnvil, type Anvil } from './anvil.js';
+import { anvilKey, connect } from './chain.js';
+import { compileCached, registerCompiled } from './models.js';
+
+
+export type DevOptions = { once: boolean; rpc?: string; privateKey?: Hex; out?: (line: string) => void };
+
+/** What one demo request measured. */
+export type DemoResult = {
+  subject: string;
+  expectedSpam: boolean;
+  answeredSpam: boolean;
+  logits: number[];
+  requestTx: Hex;
+  fulfilTx: Hex;
+  proveMs: number;
+  fulfilGas: bigint;
+  verifyGas: bigint;
+  latencyMs: number;
+};
+
+/**
+ * The embedded devnet: starts anvil (or uses `rpc`), deploys the contracts, compiles or
+ * loads the demo spam classifier, registers it, starts a node, and runs the demo: a consumer
+ * contract asks whether two real e-mails are spam, the node proves, the callback fires.
+ * With `once` it returns after the demo; otherwise it serves until SIGINT/SIGTERM.
+ */
+export async function dev(options: DevOptions): Promise<{ results: DemoResult[]; addresses: VerityAddresses }> {
+  const print = options.out ?? ((l: string) => console.log(l));
+  const t0 = performance.now();
+  const step = (label: string, detail = '') => print(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${label.padEnd(26)} ${detail}`);
+
+  let anvil: Anvil | undefined;
+  let rpcUrl = options.rpc;
+  if (!rpcUrl) {
+    anvil = await startAnvil();
+    rpcUrl = anvil.rpcUrl;
+    step('anvil started', rpcUrl);
+  } else {
+    step('using chain', rpcUrl);
+  }
+  const cleanup: (() => Promise<void>)[] = [];
+  const shutdown = async () => {
+    for (const f of cleanup.reverse()) await f().catch(() => {});
+    await anvil?.stop();
+  };
+  try {
+    const { publicClient, wallet } = await connect(rpcUrl);
+    const keys = [0, 1, 2, 3].map((i) => options.privateKey ?? anvilKey(i));
+    const [admin, modelOwner, operator, user] = [wallet(keys[0]!), wallet(keys[1]!), wallet(keys[2]!), wallet(keys[3]!)];
+
+    const addresses = await deployVerity(publicClient, admin);
+    step('contracts deployed', `Coprocessor ${addresses.coprocessor}  ModelRegistry ${addresses.registry}`);
+
+    const calibration = join(dirname(SPAM_MODEL_PATH), 'calibration.json');
+    const { compiled, cached } = await compileCached({
+      name: 'spam', onnx: SPAM_MODEL_PATH, calibration,
+      progress: (e) => step('compiling demo model', e.phase),
+    });
+    const { report } = compiled;
+    step(cached ? 'demo model loaded (cached)' : 'demo model compiled', `${report.constraints} constraints, ${report.layout.publicSignals} public signals, ${compiled.dir}`);
+    step('setup', INSECURE_DEV_SETUP.split(':')[0]!);
+
+    const { modelId, verifier } = await registerCompiled(publicClient, modelOwner, {
+      registry: addresses.registry, compiled, name: 'spam-assassin-mlp', fee: 1_000_000_000_000_000n,
+    });
+    const metrics = spamMetrics();
+    step('model registered', `${modelId} (held-out accuracy ${metrics.floatAccuracyHeldOut} float, ${metrics.quantizedAccuracyHeldOut} quantised)`);
+
+    const node = await startNode({
+      publicClient, wallet: operator, coprocessor: addresses.coprocessor,
+      models: [{ modelId, dir: compiled.dir }], pollMs: 100,
+      logger: pino({ level: process.env.VERITY_LOG_LEVEL ?? 'silent' }),
+    });
+    cleanup.push(() => node.stop());
+    step('node started', `operator ${operator.account.address}`);
+
+    const guard = await deploy(publicClient, user, { abi: spamGuardAbi, bytecode: spamGuardBytecode, args: [addresses.coprocessor, modelId] });
+    const client = createVerityClient({ publicClient, wallet: user, addresses });
+    step('consumer deployed', `SpamGuard ${guard.address}`);
+
+    const samples = JSON.parse(readFileSync(join(dirname(SPAM_MODEL_PATH), 'samples.json'), 'utf8')) as { subject: string; body: string; spam: boolean }[];
+    const fee = await publicClient.readContract({ address: guard.address, abi: spamGuardAbi, functionName: 'fee' });
+    const build = JSON.parse(readFileSync(compiled.path('verifierBuild'), 'utf8')) as VerifierBuild;
+    const results: DemoResult[] = [];
+    for (const sample of samples) {
+      const encoded = quantizeInput(compiled.model, spamFeatures(sample));
+      const input = encodeInputBytes(report.layout, encoded);
+      const done = new Promise<Job>((resolve) => {
+        const onJob = (job: Job) => { if (job.state === 'fulfilled' || job.state === 'failed') { node.off('job', onJob); resolve(job); } };
+        node.on('job', onJob);
+      });
+      const requestedAt = performance.now();
+      const hash = await user.writeContract({
+        address: guard.address, abi: spamGuardAbi, functionName: 'submitPost',
+        args: [keccak256(toBytes(`${sample.subject}\n${sample.body}`)), input], value: fee,
+      });
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      const [submitted] = parseEventLogs({ abi: spamGuardAbi, logs: receipt.logs, eventName: 'PostSubmitted' });
+      const requestId = submitted!.args.requestId;
+      step(`request #${requestId}`, `"${sample.subject.slice(0, 50)}" tx ${hash} fee ${formatEther(fee)} ETH`);
+      const job = await done;
+      if (job.state !== 'fulfilled') throw new Error(`request ${requestId} failed in the node: ${job.error}`);
+      const result = await client.waitForResult(requestId);
+      const latencyMs = performance.now() - requestedAt;
+      const [classified] = await publicClient.getContractEvents({ address: guard.address, abi: spamGuardAbi, eventName: 'PostClassified', fromBlock: result.blockNumber, toBlock: result.blockNumber });
+      if (!classified) throw new Error(`callback for request ${requestId} did not reach the consumer`);
+      const verifyGas = await measureVerifyGas(publicClient, user, verifier, build, job);
+      const logits = result.outputs.map((v) => Number(v) / 2 ** report.quantization.outputScale);
+      const r: DemoResult = {
+        subject: sample.subject, expectedSpam: sample.spam, answeredSpam: classified.args.spam!, logits,
+        requestTx: hash, fulfilTx: result.fulfilTx, proveMs: job.proveMs!, fulfilGas: job.fulfilGasUsed!, verifyGas, latencyMs,
+      };
+      results.push(r);
+      step(`proved #${requestId}`, `in ${job.proveMs!.toFixed(0)} ms; fulfil tx ${result.fulfilTx} (${job.fulfilGasUsed} gas, of which verification ${verifyGas})`);
+      step(`callback #${requestId}`, `SpamGuard says ${r.answeredSpam ? 'SPAM' : 'not spam'} (logits ham ${logits[0]!.toFixed(3)}, spam ${logits[1]!.toFixed(3)}; label: ${sample.spam ? 'spam' : 'ham'}); request-to-callback ${latencyMs.toFixed(0)} ms`);
+    }
+    step('demo complete', `${results.length} proved answers delivered on chain`);
+    if (options.once) return { results, addresses };
+
+    print('');
+    print(`Verity devnet is up. RPC: ${rpcUrl}`);
+    print(`  Coprocessor ${addresses.coprocessor}  ModelRegistry ${addresses.registry}  model ${modelId}`);
+    print('  The node keeps serving requests. Ctrl-C stops the node and anvil.');
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    print('stopping…');
+    return { results, addresses };
+  } finally {
+    await shutdown();
+  }
+}
+
+/**
+ * Verification gas as a transaction receipt reports it: a transaction straight to the
+ * verifier with the node's proof (checked valid first; a verifier short of gas returns
+ * false instead of reverting, so estimates are not trusted).
+ */
+async function measureVerifyGas(publicClient: Awaited<ReturnType<typeof connect>>['publicClient'], wallet: ReturnType<Awaited<ReturnType<typeof connect>>['wallet']>, verifier: Hex, build: VerifierBuild, job: Job): Promise<bigint> {
+  const p = toSolidityProof(job.proof!);
+  const args = [[p[0], p[1]], [[p[2], p[3]], [p[4], p[5]]], [p[6], p[7]], job.publicSignals!.map(BigInt)] as const;
+  const data = encodeFunctionData({ abi: build.abi as Abi, functionName: 'verifyProof', args: args as unknown as unknown[] });
+  const { data: ok } = await publicClient.call({ to: verifier, data });
+  if (!ok || BigInt(ok) !== 1n) throw new Error('the node’s proof does not verify against the deployed verifier');
+  const hash = await wallet.sendTransaction({ to: verifier, data, gas: 1_000_000n });
+  return (await publicClient.waitForTransactionReceipt({ hash })).gasUsed;
+}

@@ -1,0 +1,131 @@
+import { parseEventLogs, type Address, type Hex, type PublicClient } from 'viem';
+import { decodeRevert } from './errors/contract.js';
+import { BaseError } from './errors/base.js';
+import type { VerityAddresses, Wallet } from './deploy.js';
+import { coprocessorAbi, modelRegistryAbi } from './generated/contracts.js';
+import { decodeAbiParameters } from 'viem';
+
+/** How a proved model's values cross the chain boundary (ModelRegistry.IOSpec). */
+export type IOSpec = { inputCount: number; inputWidth: number; outputCount: number; outputBits: number; outputScale: number };
+
+export const Mode = { Proved: 0, Agreed: 1 } as const;
+export const RequestStatus = ['None', 'Pending', 'Fulfilled', 'Refunded'] as const;
+export type RequestStatus = (typeof RequestStatus)[number];
+
+/** A request's answer as the consumer's callback received it. */
+export type VerityResult = {
+  requestId: bigint;
+  node: Address;
+  /** signed fixed-point outputs, `value / 2^outputScale` */
+  outputs: bigint[];
+  fulfilTx: Hex;
+  callbackSucceeded: boolean | undefined;
+  blockNumber: bigint;
+};
+
+/** `waitForResult` gave up: the request was neither fulfilled nor refunded in time. */
+export class ResultTimeoutError extends BaseError {
+  override name = 'ResultTimeoutError';
+  readonly requestId: bigint;
+  constructor({ requestId, timeoutMs }: { requestId: bigint; timeoutMs: number }) {
+    super(`Request ${requestId} got no result within ${timeoutMs} ms`);
+    this.requestId = requestId;
+  }
+}
+
+/** The request was refunded instead of answered. */
+export class RequestRefundedError extends BaseError {
+  override name = 'RequestRefundedError';
+  readonly requestId: bigint;
+  constructor({ requestId }: { requestId: bigint }) {
+    super(`Request ${requestId} was refunded: no node served it before its deadline`);
+    this.requestId = requestId;
+  }
+}
+
+/** Decodes the `bytes output` of a proved model: `abi.encode(int256[])`. */
+export function decodeProvedOutput(output: Hex): bigint[] {
+  return [...decodeAbiParameters([{ type: 'int256[]' }], output)[0]];
+}
+
+/**
+ * A typed client for the Coprocessor and ModelRegistry: quote, request, wait for the answer.
+ * Reverts surface as {@link ContractRevertError} with the custom error's name and arguments.
+ *
+ * @example
+ * const verity = createVerityClient({ publicClient, wallet, addresses })
+ * const fee = await verity.quote(modelId, 200_000)
+ * const { requestId } = await verity.request({ modelId, input: '0x8081', callbackGasLimit: 200_000, value: fee })
+ * const { outputs } = await verity.waitForResult(requestId)
+ */
+export function createVerityClient({ publicClient, wallet, addresses }: { publicClient: PublicClient; wallet?: Wallet; addresses: VerityAddresses }) {
+  const needWallet = () => {
+    if (!wallet) throw new BaseError('This action sends a transaction: create the client with a wallet');
+    return wallet;
+  };
+  const guard = async <T>(f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (e) {
+      throw decodeRevert(e);
+    }
+  };
+
+  return {
+    addresses,
+
+    /** The fee a request must pay. */
+    quote: (modelId: Hex, callbackGasLimit: number) =>
+      guard(() => publicClient.readContract({ address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'quote', args: [modelId, callbackGasLimit] })),
+
+    /** A registered model (reverts with UnknownModel otherwise). */
+    getModel: (modelId: Hex) =>
+      guard(() => publicClient.readContract({ address: addresses.registry, abi: modelRegistryAbi, functionName: 'getModel', args: [modelId] })),
+
+    /** The stored request. */
+    getRequest: (requestId: bigint) =>
+      guard(() => publicClient.readContract({ address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [requestId] })),
+
+    /** Sends a request from the wallet's account (an EOA: no callback; contracts call `request` themselves). */
+    request: (p: { modelId: Hex; input: Hex; callbackGasLimit: number; value: bigint }) =>
+      guard(async () => {
+        const w = needWallet();
+        const { request } = await publicClient.simulateContract({
+          account: w.account, address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'request',
+          args: [p.modelId, p.input, p.callbackGasLimit], value: p.value,
+        });
+        const hash = await w.writeContract(request);
+        const receipt = await publicClient.waitForTransactionReceipt({ hash });
+        const [event] = parseEventLogs({ abi: coprocessorAbi, logs: receipt.logs, eventName: 'Requested' });
+        if (!event) throw new BaseError(`Transaction ${hash} emitted no Requested event`);
+        return { requestId: event.args.requestId, hash, receipt };
+      }),
+
+    /** Polls until the request is fulfilled (returns the answer) or refunded (throws). */
+    waitForResult: async (requestId: bigint, { timeoutMs = 120_000, pollMs = 250 } = {}): Promise<VerityResult> => {
+      const start = Date.now();
+      for (;;) {
+        const r = await publicClient.readContract({ address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [requestId] });
+        if (RequestStatus[r.status] === 'Refunded') throw new RequestRefundedError({ requestId });
+        if (RequestStatus[r.status] === 'Fulfilled') {
+          const logs = await publicClient.getContractEvents({ address: addresses.coprocessor, abi: coprocessorAbi, eventName: 'Fulfilled', args: { requestId }, fromBlock: 0n });
+          const fulfilled = logs[0]!;
+          const receipt = await publicClient.getTransactionReceipt({ hash: fulfilled.transactionHash });
+          const completed = parseEventLogs({ abi: coprocessorAbi, logs: receipt.logs, eventName: 'CallbackCompleted' })[0];
+          return {
+            requestId,
+            node: fulfilled.args.node!,
+            outputs: decodeProvedOutput(fulfilled.args.output!),
+            fulfilTx: fulfilled.transactionHash,
+            callbackSucceeded: completed?.args.success,
+            blockNumber: fulfilled.blockNumber,
+          };
+        }
+        if (Date.now() - start > timeoutMs) throw new ResultTimeoutError({ requestId, timeoutMs });
+        await new Promise((r) => setTimeout(r, pollMs));
+      }
+    },
+  };
+}
+
+export type VerityClient = ReturnType<typeof createVerityClient>;

@@ -1,0 +1,9 @@
+export * from './generated/contracts.js';
+export { requestBinding } from './binding.js';
+export { toSolidityProof, type SnarkjsProof } from './proof.js';
+export { deploy, deployVerity, type VerityAddresses, type Wallet } from './deploy.js';
+export {
+  createVerityClient, decodeProvedOutput, Mode, RequestStatus, ResultTimeoutError, RequestRefundedError,
+  type IOSpec, type VerityClient, type VerityResult,
+} from './client.js';
+export { BaseError, ContractRevertError, decodeRevert } from './errors/index.js';
