@@ -22,7 +22,7 @@ declare module 'snarkjs' {
   export const r1cs: { info(file: string): Promise<{ nConstraints: number; nVars: number; nOutputs: number; nPubInputs: number; nPrvInputs: number }> };
   export const wtns: {
     calculate(input: Record<string, unknown>, wasm: FileRef, wtns: FileRef): Promise<void>;
-    check(r1cs: string, wtns: string): Promise<boolean>;
+    check(r1cs: string, wtns: string, logger?: { warn(m: string): void; info(m: string): void; error(m: string): void; debug(m: string): void }): Promise<boolean>;
   };
 }
 

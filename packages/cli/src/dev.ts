@@ -3,12 +3,12 @@ import { dirname, join } from 'node:path';
 import { encodeFunctionData, formatEther, keccak256, parseEventLogs, toBytes, type Abi, type Hex } from 'viem';
 import pino from 'pino';
 import { createVerityClient, deploy, deployVerity, spamGuardAbi, spamGuardBytecode, toSolidityProof, type VerityAddresses } from '@verity/sdk';
-import { encodeInputBytes, quantizeInput, INSECURE_DEV_SETUP, type VerifierBuild } from '@verity/zkml';
+import { compileCached, encodeInputBytes, quantizeInput, readSamplesFile, INSECURE_DEV_SETUP, type VerifierBuild } from '@verity/zkml';
 import { startNode, type Job } from '@verity/node';
 import { SPAM_MODEL_PATH, spamFeatures, spamMetrics } from '@verity/models/spam';
 import { startAnvil, type Anvil } from './anvil.js';
 import { anvilKey, connect } from './chain.js';
-import { compileCached, registerCompiled } from './models.js';
+import { registerCompiled } from './models.js';
 
 
 export type DevOptions = { once: boolean; rpc?: string; privateKey?: Hex; out?: (line: string) => void };
@@ -61,8 +61,8 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
     step('contracts deployed', `Coprocessor ${addresses.coprocessor}  ModelRegistry ${addresses.registry}`);
 
     const calibration = join(dirname(SPAM_MODEL_PATH), 'calibration.json');
-    const { compiled, cached } = await compileCached({
-      name: 'spam', onnx: SPAM_MODEL_PATH, calibration,
+    const { compiled, cached } = await compileCached('spam', readFileSync(SPAM_MODEL_PATH), {
+      calibration: readSamplesFile(readFileSync(calibration, 'utf8')),
       progress: (e) => step('compiling demo model', e.phase),
     });
     const { report } = compiled;

@@ -1,29 +1,7 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseEventLogs, type Hex, type PublicClient } from 'viem';
 import { deploy, modelRegistryAbi, Mode, type Wallet } from '@verity/sdk';
-import { cacheDir, compileModel, loadCompiled, readSamplesFile, type CompiledModel, type Progress, type VerifierBuild } from '@verity/zkml';
-
-const require = createRequire(import.meta.url);
-
-/**
- * Compiles a model once and reuses the artefacts while the model, the calibration data and
- * the compiler's circuit library are unchanged (keyed by their hash).
- */
-export async function compileCached(p: { name: string; onnx: string; calibration?: string; progress?: Progress }): Promise<{ compiled: CompiledModel; cached: boolean }> {
-  const zkmlRoot = dirname(require.resolve('@verity/zkml'));
-  const hash = createHash('sha256');
-  hash.update(readFileSync(p.onnx));
-  if (p.calibration) hash.update(readFileSync(p.calibration));
-  for (const f of ['../circuits/verity.circom', 'codegen/circom.ts', 'quantize/quantize.ts']) hash.update(readFileSync(join(zkmlRoot, f)));
-  const dir = join(cacheDir(), 'models', `${p.name}-${hash.digest('hex').slice(0, 16)}`);
-  if (existsSync(join(dir, 'report.json'))) return { compiled: loadCompiled(dir), cached: true };
-  const calibration = p.calibration ? readSamplesFile(readFileSync(p.calibration, 'utf8')) : undefined;
-  await compileModel(readFileSync(p.onnx), { out: dir, calibration, progress: p.progress });
-  return { compiled: loadCompiled(dir), cached: false };
-}
+import type { CompiledModel, VerifierBuild } from '@verity/zkml';
 
 /**
  * Deploys a compiled model's verifier and registers the model in proved mode, owned by

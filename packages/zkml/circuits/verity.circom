@@ -20,6 +20,7 @@ template InputCommit(n, width, perChunk) {
     for (var i = 0; i < n; i++) {
         range[i] = Num2Bits(width * 8);
         range[i].in <== u[i];
+        _ <== range[i].out; // the decomposition is the range check; the bits are not needed
     }
 
     var nChunks = (n + perChunk - 1) \ perChunk;
@@ -65,6 +66,9 @@ template ReluRequant(B, shift) {
     component bits = Num2Bits(B);
     bits.in <== in + round + 2 ** (B - 1);
     var q = 0;
+    for (var i = 0; i < shift; i++) {
+        _ <== bits.out[i]; // the remainder: range-checked by the decomposition, then dropped
+    }
     for (var i = shift; i < B - 1; i++) {
         q += bits.out[i] * 2 ** (i - shift);
     }
@@ -81,6 +85,9 @@ template Requant(B, shift) {
     component bits = Num2Bits(B);
     bits.in <== in + round + 2 ** (B - 1);
     var q = 0;
+    for (var i = 0; i < shift; i++) {
+        _ <== bits.out[i]; // the remainder: range-checked by the decomposition, then dropped
+    }
     for (var i = shift; i < B; i++) {
         q += bits.out[i] * 2 ** (i - shift);
     }

@@ -8,6 +8,7 @@ import type { QuantizedModel } from './quantize/quantize.js';
 export const ARTEFACT_FILES = {
   circuit: 'circuit.circom',
   r1cs: 'circuit.r1cs',
+  symbols: 'circuit.sym',
   wasm: 'circuit_js/circuit.wasm',
   zkey: 'circuit.zkey',
   verificationKey: 'verification_key.json',

@@ -41,7 +41,7 @@ export type CompileOptions = QuantizeOptions & {
 function runCircom(cwd: string, file: string): Promise<void> {
   const cli = require.resolve('circom2/cli.js');
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [cli, file, '--r1cs', '--wasm', '--O2', '-o', '.'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, file, '--r1cs', '--wasm', '--sym', '--O2', '-o', '.'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

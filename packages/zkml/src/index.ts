@@ -15,3 +15,5 @@ export { Prover, verifyProofFile, type ProofFile, type ProveInput, type Groth16P
 export { devPowersOfTau, cacheDir, INSECURE_DEV_SETUP } from './prover/ptau.js';
 export { readInputFile, readSamplesFile } from './inputFile.js';
 export type { Progress, ProgressEvent } from './progress.js';
+export { compileCached } from './cache.js';
+export { releaseCurves } from './teardown.js';

@@ -12,15 +12,19 @@ export class InputShapeError extends BaseError {
   }
 }
 
-/** An input value that is not a finite number. */
+/** An input value that is not a finite number, or an encoded value outside its range. */
 export class InputValueError extends BaseError {
   override name = 'InputValueError';
   readonly index: number;
   readonly value: unknown;
-  constructor({ index, value }: { index: number; value: unknown }) {
-    super(`Input value at index ${index} is not a finite number: ${JSON.stringify(value)}`);
+  readonly range?: readonly [bigint, bigint];
+  constructor({ index, value, range }: { index: number; value: unknown; range?: readonly [bigint, bigint] }) {
+    super(range
+      ? `Input value at index ${index} is ${String(value)}, outside the encoded range [${range[0]}, ${range[1]}]`
+      : `Input value at index ${index} is not a finite number: ${JSON.stringify(value)}`);
     this.index = index;
     this.value = value;
+    this.range = range;
   }
 }
 

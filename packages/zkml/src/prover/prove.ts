@@ -50,7 +50,7 @@ export class Prover {
     const n = inputSize(model);
     if (input.encoded.length !== n) throw new InputShapeError({ expected: report.inputShape, got: input.encoded.length });
     const max = 1n << BigInt(model.inputBits);
-    input.encoded.forEach((v, index) => { if (v < 0n || v >= max) throw new InputValueError({ index, value: String(v) }); });
+    input.encoded.forEach((v, index) => { if (v < 0n || v >= max) throw new InputValueError({ index, value: v, range: [0n, max - 1n] }); });
     return [...input.encoded];
   }
 

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { encodeInputBytes, packInputs, unpackOutputs } from './commit.js';
+import type { Layout } from './layout.js';
+
+const layout = (p: Partial<Layout>): Layout => ({
+  inputCount: 40, inputWidth: 1, inputsPerChunk: 31, inputChunks: 2, outputCount: 3, outputBits: 20, outputsPerWord: 12, outputWords: 1, publicSignals: 3, ...p,
+});
+
+test('packInputs packs big-endian, 31 one-byte values per element, like the request bytes', () => {
+  const u = Array.from({ length: 40 }, (_, i) => BigInt(i + 1));
+  const [first, second] = packInputs(layout({}), u);
+  const bytes = encodeInputBytes(layout({}), u);
+  assert.equal(first, BigInt(`0x${bytes.slice(2, 2 + 62)}`));
+  assert.equal(second, BigInt(`0x${bytes.slice(2 + 62)}`));
+});
+
+test('packInputs packs 15 two-byte values per element for 16-bit inputs', () => {
+  const l = layout({ inputCount: 16, inputWidth: 2, inputsPerChunk: 15, inputChunks: 2 });
+  const u = Array.from({ length: 16 }, () => 0xabcdn);
+  const packed = packInputs(l, u);
+  assert.equal(packed.length, 2);
+  assert.equal(packed[1], 0xabcdn);
+  assert.equal(packed[0]!.toString(16), 'abcd'.repeat(15));
+});
+
+test('unpackOutputs inverts the circuit packing (offset-encoded, first value lowest)', () => {
+  const l = layout({});
+  const values = [-5n, 0n, 524287n];
+  const word = values.reduce((w, v, i) => w | ((v + (1n << 19n)) << BigInt(20 * i)), 0n);
+  assert.deepEqual(unpackOutputs(l, [word]), values);
+});

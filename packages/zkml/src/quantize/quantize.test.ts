@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { importGraph } from '../graph/import.js';
+import { loadOnnx } from '../onnx/load.js';
+import { buildMlpOnnx } from '../onnx/build.js';
+import { dequantizeOutput, inferFloat, inferQuantized, quantizeInput } from './infer.js';
+import { quantize, scaleFor } from './quantize.js';
+import { InputShapeError, InputValueError } from '../errors/input.js';
+import { QuantizationOverflowError } from '../errors/quantize.js';
+import { TINY_ONNX, tinySamples } from '../../test/fixtures.js';
+
+const tiny = importGraph(loadOnnx(TINY_ONNX));
+
+test('scaleFor picks the largest power of two that keeps the value in range', () => {
+  assert.equal(scaleFor(1, 8), 6); // 1 * 2^6 = 64 <= 127 < 128
+  assert.equal(scaleFor(0.9, 8), 7); // 0.9 * 128 = 115.2
+  assert.equal(scaleFor(255, 8), -2); // 255 / 4 = 63.75
+});
+
+test('quantised inference tracks the float model within 1% of the output range', () => {
+  const calibration = tinySamples(64, 3);
+  const q = quantize(tiny, { calibration });
+  const samples = tinySamples(200, 11);
+  const floats = samples.map((x) => inferFloat(tiny, x));
+  const range = Math.max(...floats.flat()) - Math.min(...floats.flat());
+  for (const [i, x] of samples.entries()) {
+    const got = dequantizeOutput(q, inferQuantized(q, quantizeInput(q, x)));
+    got.forEach((v, j) => assert.ok(Math.abs(v - floats[i]![j]!) <= 0.01 * range, `sample ${i} output ${j}: ${v} vs ${floats[i]![j]}`));
+  }
+});
+
+test('the worst-case accumulator of every layer fits its range-check width', () => {
+  const q = quantize(tiny, { calibration: tinySamples(16) });
+  const half = 1n << BigInt(q.inputBits - 1);
+  // Extreme inputs: every value at the top or bottom of its range, with signs matching a weight row.
+  for (const sign of [1n, -1n]) {
+    const u = Array.from({ length: 8 }, (_, i) => (q.layers[0]!.weights[0]![i]! * sign >= 0n ? 2n * half - 1n : 0n));
+    let a = u.map((v) => v - half);
+    for (const l of q.layers) {
+      const round = l.shift > 0 ? 1n << BigInt(l.shift - 1) : 0n;
+      const accs = l.weights.map((row, o) => row.reduce((s, w, i) => s + w * a[i]!, l.bias[o]! + round));
+      for (const acc of accs) assert.ok(acc < 1n << BigInt(l.accBits - 1) && acc >= -(1n << BigInt(l.accBits - 1)), `${l.name}: ${acc} exceeds ${l.accBits} bits`);
+      a = accs.map((acc) => { const v = acc >> BigInt(l.shift); return l.relu && v < 0n ? 0n : v; });
+    }
+  }
+});
+
+test('an accumulator too wide for the circuit raises QuantizationOverflowError naming the node', () => {
+  const huge = importGraph(loadOnnx(buildMlpOnnx({ inputSize: 2, layers: [{ weights: [[1e30, 1]], bias: [0], relu: false }] })));
+  assert.throws(() => quantize(huge, { weightBits: 250 }), (e: unknown) => e instanceof QuantizationOverflowError && e.node === 'Gemm_0' && e.bits > e.maxBits);
+});
+
+test('quantizeInput checks the shape and the values', () => {
+  const q = quantize(tiny);
+  assert.throws(() => quantizeInput(q, [1, 2, 3]), (e: unknown) => e instanceof InputShapeError && e.got === 3 && e.expected[1] === 8);
+  assert.throws(() => quantizeInput(q, [0, 0, 0, Number.NaN, 0, 0, 0, 0]), (e: unknown) => e instanceof InputValueError && e.index === 3);
+  // Out-of-range values clamp to the representable range (offset-encoded 0..255).
+  assert.deepEqual(quantizeInput(q, [1e9, -1e9, 0, 0, 0, 0, 0, 0]).slice(0, 3), [255n, 0n, 128n]);
+});
