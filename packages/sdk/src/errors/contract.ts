@@ -1,5 +1,9 @@
-import { BaseError as ViemBaseError, ContractFunctionRevertedError } from 'viem';
+import { BaseError as ViemBaseError, ContractFunctionRevertedError, decodeErrorResult, type Abi, type Hex } from 'viem';
+import { coprocessorAbi, modelRegistryAbi, spamGuardAbi } from '../generated/contracts.js';
 import { BaseError } from './base.js';
+
+/** Every custom error of Verity's contracts: a revert can bubble up from a contract the caller did not call directly. */
+const verityErrors = [...coprocessorAbi, ...modelRegistryAbi, ...spamGuardAbi].filter((item) => item.type === 'error') as Abi;
 
 /** A contract call reverted with one of Verity's custom errors, decoded with its arguments. */
 export class ContractRevertError extends BaseError {
@@ -14,8 +18,9 @@ export class ContractRevertError extends BaseError {
 }
 
 /**
- * Turns a viem error into a {@link ContractRevertError} when it carries a decoded custom
- * error; returns anything else unchanged. Callers show users `shortMessage`, never a raw blob.
+ * Turns a viem error into a {@link ContractRevertError} when its revert data is one of
+ * Verity's custom errors (whichever Verity contract raised it); returns anything else
+ * unchanged. Callers show users `shortMessage`, never a raw blob.
  *
  * @example
  * try { await client.request(...) } catch (e) { throw decodeRevert(e) }
@@ -23,8 +28,16 @@ export class ContractRevertError extends BaseError {
 export function decodeRevert(error: unknown): unknown {
   if (!(error instanceof ViemBaseError)) return error;
   const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
+  if (!(reverted instanceof ContractFunctionRevertedError)) return error;
+  if (reverted.data?.errorName && reverted.data.errorName !== 'Error') {
     return new ContractRevertError({ errorName: reverted.data.errorName, args: reverted.data.args ?? [], cause: error });
   }
-  return error;
+  const raw = (reverted as { raw?: Hex }).raw;
+  if (!raw) return error;
+  try {
+    const decoded = decodeErrorResult({ abi: verityErrors, data: raw });
+    return new ContractRevertError({ errorName: decoded.errorName, args: decoded.args ?? [], cause: error });
+  } catch {
+    return error;
+  }
 }

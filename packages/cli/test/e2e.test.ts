@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Hex, PublicClient } from 'viem';
+import {
+  ContractRevertError, coprocessorAbi, createVerityClient, decodeRevert, deployVerity, requestBinding, toSolidityProof,
+  type VerityAddresses, type VerityClient, type Wallet,
+} from '@verity/sdk';
+import { encodeInputBytes, inferQuantized, Prover, quantizeInput, releaseCurves, type CompiledModel } from '@verity/zkml';
+import { startNode } from '@verity/node';
+import pino from 'pino';
+import { tinyCompiled, tinySamples } from '../../zkml/test/fixtures.js';
+import { startAnvil, type Anvil } from '../src/anvil.js';
+import { anvilKey, connect } from '../src/chain.js';
+import { registerCompiled } from '../src/models.js';
+
+let anvil: Anvil;
+let publicClient: PublicClient;
+let admin: Wallet, owner: Wallet, nodeA: Wallet, nodeB: Wallet, user: Wallet;
+let addresses: VerityAddresses;
+let compiled: CompiledModel;
+let prover: Prover;
+let modelId: Hex;
+let client: VerityClient;
+let chainId: number;
+const CB_GAS = 100_000;
+
+before(async () => {
+  anvil = await startAnvil();
+  const c = await connect(anvil.rpcUrl);
+  publicClient = c.publicClient;
+  [admin, owner, nodeA, nodeB, user] = [0, 1, 2, 3, 4].map((i) => c.wallet(anvilKey(i))) as [Wallet, Wallet, Wallet, Wallet, Wallet];
+  chainId = await publicClient.getChainId();
+  addresses = await deployVerity(publicClient, admin);
+  compiled = (await tinyCompiled()).compiled;
+  prover = await Prover.load(compiled.dir);
+  ({ modelId } = await registerCompiled(publicClient, owner, { registry: addresses.registry, compiled, name: 'tiny', fee: 10n ** 15n }));
+  client = createVerityClient({ publicClient, wallet: user, addresses });
+});
+
+after(async () => {
+  await anvil?.stop();
+  await releaseCurves();
+});
+
+const inputOf = (x: number[]) => encodeInputBytes(compiled.report.layout, quantizeInput(compiled.model, x));
+
+async function newRequest(x = tinySamples(1, 21)[0]!): Promise<bigint> {
+  const fee = await client.quote(modelId, CB_GAS);
+  return (await client.request({ modelId, input: inputOf(x), callbackGasLimit: CB_GAS, value: fee })).requestId;
+}
+
+async function proofFor(requestId: bigint, prover_: Wallet, x = tinySamples(1, 21)[0]!) {
+  const binding = requestBinding({ chainId, coprocessor: addresses.coprocessor, requestId, prover: prover_.account.address });
+  const p = await prover.prove({ input: x }, binding);
+  return { words: p.publicSignals.slice(0, compiled.report.layout.outputWords).map(BigInt), proof: toSolidityProof(p.proof) };
+}
+
+async function fulfil(wallet: Wallet, requestId: bigint, p: { words: bigint[]; proof: ReturnType<typeof toSolidityProof> }) {
+  try {
+    const { request } = await publicClient.simulateContract({
+      account: wallet.account, address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'fulfill', args: [requestId, p.words, p.proof],
+    });
+    return await publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract(request) });
+  } catch (e) {
+    throw decodeRevert(e);
+  }
+}
+
+const revertedWith = (name: string, args?: unknown[]) => (e: unknown) =>
+  e instanceof ContractRevertError && e.errorName === name && (args === undefined || JSON.stringify(e.args, (_, v) => (typeof v === 'bigint' ? v.toString() : v)) === JSON.stringify(args, (_, v) => (typeof v === 'bigint' ? v.toString() : v)));
+
+test('a node proves a request and the answer arrives on chain (request -> proof -> verified fulfilment)', async () => {
+  const node = await startNode({ publicClient, wallet: nodeA, coprocessor: addresses.coprocessor, models: [{ modelId, dir: compiled.dir }], pollMs: 100, logger: pino({ level: 'silent' }) });
+  try {
+    const x = tinySamples(1, 33)[0]!;
+    const requestId = await newRequest(x);
+    const result = await client.waitForResult(requestId, { timeoutMs: 60_000 });
+    assert.equal(result.node, nodeA.account.address);
+    assert.deepEqual(result.outputs, inferQuantized(compiled.model, quantizeInput(compiled.model, x)));
+    const r = await client.getRequest(requestId);
+    assert.equal(r.status, 2); // Fulfilled
+  } finally {
+    await node.stop();
+  }
+});
+
+test('a proof for one request cannot fulfil another request', async () => {
+  const first = await newRequest();
+  const second = await newRequest();
+  const p = await proofFor(first, nodeA);
+  await assert.rejects(fulfil(nodeA, second, p), revertedWith('InvalidProof', [second]));
+  const receipt = await fulfil(nodeA, first, p);
+  assert.equal(receipt.status, 'success');
+});
+
+test('a proof copied from the mempool cannot be submitted by another sender', async () => {
+  const id = await newRequest();
+  const p = await proofFor(id, nodeA);
+  await assert.rejects(fulfil(nodeB, id, p), revertedWith('InvalidProof', [id]));
+});
+
+test('a proof on another input than the committed one is rejected', async () => {
+  const id = await newRequest(tinySamples(1, 21)[0]!);
+  const p = await proofFor(id, nodeA, tinySamples(1, 22)[0]!);
+  await assert.rejects(fulfil(nodeA, id, p), revertedWith('InvalidProof', [id]));
+});
+
+test('a request is fulfilled at most once', async () => {
+  const id = await newRequest();
+  const p = await proofFor(id, nodeA);
+  await fulfil(nodeA, id, p);
+  await assert.rejects(fulfil(nodeA, id, p), revertedWith('RequestNotPending', [id, 2]));
+});
+
+test('bad requests get typed errors: unknown model, underpaid, wrong input shape', async () => {
+  const unknown = `0x${'ab'.repeat(32)}` as Hex;
+  await assert.rejects(client.quote(unknown, CB_GAS), revertedWith('UnknownModel', [unknown]));
+  await assert.rejects(client.request({ modelId: unknown, input: '0x00', callbackGasLimit: CB_GAS, value: 10n ** 18n }), revertedWith('UnknownModel', [unknown]));
+  const fee = await client.quote(modelId, CB_GAS);
+  await assert.rejects(
+    client.request({ modelId, input: inputOf(tinySamples(1)[0]!), callbackGasLimit: CB_GAS, value: fee - 1n }),
+    revertedWith('InsufficientFee', [fee, fee - 1n]),
+  );
+  await assert.rejects(client.request({ modelId, input: '0x0102', callbackGasLimit: CB_GAS, value: fee }), revertedWith('InputLengthMismatch', [modelId, 8n, 2n]));
+});
