@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { encodeFunctionData, formatEther, keccak256, parseEventLogs, toBytes, type Abi, type Hex } from 'viem';
+import { formatEther, keccak256, parseEventLogs, toBytes, type Hex } from 'viem';
 import pino from 'pino';
-import { createVerityClient, deploy, deployVerity, spamGuardAbi, spamGuardBytecode, toSolidityProof, type VerityAddresses } from '@verity/sdk';
+import { createVerityClient, deploy, deployVerity, spamGuardAbi, spamGuardBytecode, type VerityAddresses } from '@verity/sdk';
 import { compileCached, encodeInputBytes, quantizeInput, readSamplesFile, INSECURE_DEV_SETUP, type VerifierBuild } from '@verity/zkml';
 import { startNode, type Job } from '@verity/node';
 import { SPAM_MODEL_PATH, spamFeatures, spamMetrics } from '@verity/models/spam';
 import { startAnvil, type Anvil } from './anvil.js';
 import { anvilKey, connect } from './chain.js';
-import { registerCompiled } from './models.js';
+import { measureVerifyGas, registerCompiled } from './models.js';
 
 
 export type DevOptions = { once: boolean; rpc?: string; privateKey?: Hex; out?: (line: string) => void };
@@ -113,7 +113,7 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
       const latencyMs = performance.now() - requestedAt;
       const [classified] = await publicClient.getContractEvents({ address: guard.address, abi: spamGuardAbi, eventName: 'PostClassified', fromBlock: result.blockNumber, toBlock: result.blockNumber });
       if (!classified) throw new Error(`callback for request ${requestId} did not reach the consumer`);
-      const verifyGas = await measureVerifyGas(publicClient, user, verifier, build, job);
+      const verifyGas = await measureVerifyGas(publicClient, user, { verifier, build, proof: job.proof!, publicSignals: job.publicSignals! });
       const logits = result.outputs.map((v) => Number(v) / 2 ** report.quantization.outputScale);
       const r: DemoResult = {
         subject: sample.subject, expectedSpam: sample.spam, answeredSpam: classified.args.spam!, logits,
@@ -139,19 +139,4 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
   } finally {
     await shutdown();
   }
-}
-
-/**
- * Verification gas as a transaction receipt reports it: a transaction straight to the
- * verifier with the node's proof (checked valid first; a verifier short of gas returns
- * false instead of reverting, so estimates are not trusted).
- */
-async function measureVerifyGas(publicClient: Awaited<ReturnType<typeof connect>>['publicClient'], wallet: ReturnType<Awaited<ReturnType<typeof connect>>['wallet']>, verifier: Hex, build: VerifierBuild, job: Job): Promise<bigint> {
-  const p = toSolidityProof(job.proof!);
-  const args = [[p[0], p[1]], [[p[2], p[3]], [p[4], p[5]]], [p[6], p[7]], job.publicSignals!.map(BigInt)] as const;
-  const data = encodeFunctionData({ abi: build.abi as Abi, functionName: 'verifyProof', args: args as unknown as unknown[] });
-  const { data: ok } = await publicClient.call({ to: verifier, data });
-  if (!ok || BigInt(ok) !== 1n) throw new Error('the node’s proof does not verify against the deployed verifier');
-  const hash = await wallet.sendTransaction({ to: verifier, data, gas: 1_000_000n });
-  return (await publicClient.waitForTransactionReceipt({ hash })).gasUsed;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseEventLogs, type Hex, type PublicClient } from 'viem';
-import { deploy, modelRegistryAbi, Mode, type Wallet } from '@verity/sdk';
+import { encodeFunctionData, parseEventLogs, type Abi, type Hex, type PublicClient } from 'viem';
+import { deploy, modelRegistryAbi, Mode, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
 import type { CompiledModel, VerifierBuild } from '@verity/zkml';
 
 /**
@@ -29,4 +29,23 @@ export async function registerCompiled(
   const receipt = await publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract(request) });
   const [event] = parseEventLogs({ abi: modelRegistryAbi, logs: receipt.logs, eventName: 'ModelRegistered' });
   return { modelId: event!.args.modelId, verifier, verifierDeployGas: gasUsed };
+}
+
+/**
+ * Verification gas as a transaction receipt reports it: a transaction straight to the
+ * verifier with a proof that is first checked to be valid (a snarkjs verifier short of gas
+ * returns false instead of reverting, so gas estimates are not trusted).
+ */
+export async function measureVerifyGas(
+  publicClient: PublicClient,
+  wallet: Wallet,
+  p: { verifier: Hex; build: VerifierBuild; proof: SnarkjsProof; publicSignals: readonly string[] },
+): Promise<bigint> {
+  const s = toSolidityProof(p.proof);
+  const args = [[s[0], s[1]], [[s[2], s[3]], [s[4], s[5]]], [s[6], s[7]], p.publicSignals.map(BigInt)];
+  const data = encodeFunctionData({ abi: p.build.abi as Abi, functionName: 'verifyProof', args });
+  const { data: ok } = await publicClient.call({ to: p.verifier, data });
+  if (!ok || BigInt(ok) !== 1n) throw new Error(`the proof does not verify against the verifier at ${p.verifier}`);
+  const hash = await wallet.sendTransaction({ to: p.verifier, data, gas: 2_000_000n });
+  return (await publicClient.waitForTransactionReceipt({ hash })).gasUsed;
 }

@@ -18,6 +18,8 @@ export type ProofFile = {
   outputIntegers: string[];
   inputCommitment: string;
   binding: string;
+  /** witness generation and Groth16 proving, measured in this process */
+  timings?: { witnessMs: number; proveMs: number };
 };
 
 /** The model's input, either as floats (quantised here) or already offset-encoded as on chain. */
@@ -71,13 +73,12 @@ export class Prover {
   async prove(input: ProveInput, binding = 0n, options: { witnessFile?: string } = {}): Promise<ProofFile> {
     const u = this.encode(input);
     const inputs = this.circuitInputs(u, binding);
-    let proof: Groth16Proof, publicSignals: string[];
-    if (options.witnessFile) {
-      await snarkjs.wtns.calculate(inputs, { type: 'mem', data: this.wasm }, options.witnessFile);
-      ({ proof, publicSignals } = await snarkjs.groth16.prove({ type: 'mem', data: this.zkey }, options.witnessFile));
-    } else {
-      ({ proof, publicSignals } = await snarkjs.groth16.fullProve(inputs, { type: 'mem', data: this.wasm }, { type: 'mem', data: this.zkey }));
-    }
+    const witness = options.witnessFile ?? { type: 'mem' as const };
+    const t0 = performance.now();
+    await snarkjs.wtns.calculate(inputs, { type: 'mem', data: this.wasm }, witness);
+    const t1 = performance.now();
+    const { proof, publicSignals } = await snarkjs.groth16.prove({ type: 'mem', data: this.zkey }, witness);
+    const timings = { witnessMs: t1 - t0, proveMs: performance.now() - t1 };
     const { layout } = this.compiled.report;
     const words = publicSignals.slice(0, layout.outputWords).map(BigInt);
     const outputIntegers = unpackOutputs(layout, words);
@@ -90,6 +91,7 @@ export class Prover {
       outputIntegers: outputIntegers.map(String),
       inputCommitment: commitment.toString(),
       binding: binding.toString(),
+      timings,
     };
   }
 }
