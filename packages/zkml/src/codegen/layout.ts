@@ -1,4 +1,4 @@
-import type { QuantizedModel } from '../quantize/quantize.js';
+import { OUTPUT_WORD_BITS, type QuantizedModel } from '../quantize/quantize.js';
 import { inputSize } from '../quantize/infer.js';
 
 /**
@@ -19,8 +19,6 @@ export type Layout = {
   publicSignals: number;
 };
 
-/** Bits a packed output word may use: below the BN254 field size with room to spare. */
-export const OUTPUT_WORD_BITS = 248;
 
 export function layoutOf(model: QuantizedModel): Layout {
   const inputCount = inputSize(model);

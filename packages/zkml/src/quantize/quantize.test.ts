@@ -7,6 +7,7 @@ import { dequantizeOutput, inferFloat, inferQuantized, quantizeInput } from './i
 import { quantize, scaleFor } from './quantize.js';
 import { InputShapeError, InputValueError } from '../errors/input.js';
 import { QuantizationOverflowError } from '../errors/quantize.js';
+import { layoutOf } from '../codegen/layout.js';
 import { TINY_ONNX, tinySamples } from '../../test/fixtures.js';
 
 const tiny = importGraph(loadOnnx(TINY_ONNX));
@@ -56,4 +57,23 @@ test('quantizeInput checks the shape and the values', () => {
   assert.throws(() => quantizeInput(q, [0, 0, 0, Number.NaN, 0, 0, 0, 0]), (e: unknown) => e instanceof InputValueError && e.index === 3);
   // Out-of-range values clamp to the representable range (offset-encoded 0..255).
   assert.deepEqual(quantizeInput(q, [1e9, -1e9, 0, 0, 0, 0, 0, 0]).slice(0, 3), [255n, 0n, 128n]);
+});
+
+test('ten outputs of a 784-wide model still pack into one public signal', () => {
+  const r = (i: number) => Math.sin(i * 12.9898) * 0.5;
+  const wide = importGraph(loadOnnx(buildMlpOnnx({
+    inputSize: 784,
+    layers: [{ weights: Array.from({ length: 10 }, (_, o) => Array.from({ length: 784 }, (_, i) => r(o * 784 + i))), bias: new Array(10).fill(0), relu: false }],
+  })));
+  const calibration = [Array.from({ length: 784 }, (_, i) => (i % 7) / 7)];
+  // Wide inputs and weights make the worst case need far more than 24 bits per output.
+  const q = quantize(wide, { calibration, inputBits: 16, weightBits: 16, activationBits: 20 });
+  const layout = layoutOf(q);
+  assert.equal(layout.outputWords, 1);
+  assert.ok(q.outputBits * 10 <= 248);
+  // The coarser output scale still resolves the calibration outputs to 1% of their range.
+  const float = inferFloat(wide, calibration[0]!);
+  const got = dequantizeOutput(q, inferQuantized(q, quantizeInput(q, calibration[0]!)));
+  const range = Math.max(...float) - Math.min(...float);
+  got.forEach((v, i) => assert.ok(Math.abs(v - float[i]!) <= 0.01 * range, `output ${i}: ${v} vs ${float[i]}`));
 });

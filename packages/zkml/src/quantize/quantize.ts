@@ -45,6 +45,9 @@ export type QuantizeOptions = {
   calibration?: number[][];
 };
 
+/** Bits a packed output word may use: below the BN254 field size with room to spare. */
+export const OUTPUT_WORD_BITS = 248;
+
 /** Largest accumulator width the circuit accepts (a bit decomposition must stay below the field size). */
 export const MAX_ACC_BITS = 240;
 
@@ -105,16 +108,23 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
     let outScale = inScale;
     if (calibration.length > 0 && activationMax[li]! > 0) outScale = Math.min(accScale, scaleFor(activationMax[li]!, activationBits));
     if (last && calibration.length === 0) outScale = inScale;
-    const shift = Math.max(0, accScale - outScale);
-    outScale = accScale - shift;
     const weights = layer.weights.map((row) => row.map((w) => toFixed(w, weightScale)));
     const bias = layer.bias.map((b) => toFixed(b, accScale));
-    let accBound = 0n;
-    weights.forEach((row, o) => {
-      const abs = (v: bigint) => (v < 0n ? -v : v);
-      const s = row.reduce((acc, w) => acc + abs(w), 0n) * inBound + abs(bias[o]!) + (shift > 0 ? 1n << BigInt(shift - 1) : 0n);
-      if (s > accBound) accBound = s;
-    });
+    const abs = (v: bigint) => (v < 0n ? -v : v);
+    const worst = weights.reduce((m, row, o) => {
+      const s = row.reduce((acc, w) => acc + abs(w), 0n) * inBound + abs(bias[o]!);
+      return s > m ? s : m;
+    }, 0n);
+    const boundFor = (sh: number) => worst + (sh > 0 ? 1n << BigInt(sh - 1) : 0n);
+    let shift = Math.max(0, accScale - outScale);
+    if (last) {
+      // Every output must fit one packed public signal where possible (each extra signal
+      // costs ~6-7k verification gas): coarsen the output scale just enough.
+      const perWordBits = Math.floor(OUTPUT_WORD_BITS / layer.weights.length);
+      while (perWordBits >= 2 && bitsFor(boundFor(shift)) - shift > perWordBits) shift++;
+    }
+    outScale = accScale - shift;
+    const accBound = boundFor(shift);
     const accBits = bitsFor(accBound);
     if (accBits > MAX_ACC_BITS) throw new QuantizationOverflowError({ node: layer.name, bits: accBits, maxBits: MAX_ACC_BITS });
     const outBound = (accBound >> BigInt(shift)) + 1n;
