@@ -15,7 +15,7 @@ import { anvilKey, connect } from '../packages/cli/src/chain.js';
 import { dev } from '../packages/cli/src/dev.js';
 import { measureVerifyGas } from '../packages/cli/src/models.js';
 
-const RUNS = 10;
+const RUNS = 15;
 const work = mkdtempSync(join(tmpdir(), 'verity-bench-'));
 const log = (s: string) => console.error(`[bench] ${s}`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -67,17 +67,26 @@ async function measure(name: string, encoding: 'constant' | 'signals', onnx: Uin
     return row;
   }
   row.setupS = report.timings.setupSeconds;
-  const prover = await Prover.load(out);
-  await prover.prove({ input: x }, 1n); // warm-up: curve threads, wasm instance
-  const w: number[] = [], p: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const r = await prover.prove({ input: calibration[i % calibration.length]! }, BigInt(i + 2));
-    w.push(r.timings!.witnessMs);
-    p.push(r.timings!.proveMs);
-  }
-  row.witnessMs = median(w);
-  row.proveMs = median(p);
   return row;
+}
+
+/**
+ * Warm proving time of several compiled models, interleaved run by run so that both sides
+ * of a comparison see the same machine load; medians of RUNS after one warm-up proof each.
+ */
+async function timeProving(rows: Row[], samples: number[][]): Promise<void> {
+  const measured = rows.filter((r) => r.setupS !== undefined);
+  const provers = await Promise.all(measured.map((r) => Prover.load(join(work, `${r.model}-${r.encoding}`))));
+  for (const p of provers) await p.prove({ input: samples[0]! }, 1n);
+  const times = measured.map(() => ({ w: [] as number[], p: [] as number[] }));
+  for (let i = 0; i < RUNS; i++) {
+    for (const [k, prover] of provers.entries()) {
+      const r = await prover.prove({ input: samples[i % samples.length]! }, BigInt(i + 2));
+      times[k]!.w.push(r.timings!.witnessMs);
+      times[k]!.p.push(r.timings!.proveMs);
+    }
+  }
+  measured.forEach((row, k) => { row.witnessMs = median(times[k]!.w); row.proveMs = median(times[k]!.p); });
 }
 
 async function verifyGas(rpcUrl: string, rows: Row[]) {
@@ -100,12 +109,17 @@ const spamCalibration = readSamplesFile(readFileSync(SPAM_MODEL_PATH.replace('sp
 const mlp = mnistSizedMlp();
 await devPowersOfTau(14, (e) => log(e.phase)); // cached after the first run
 
-const rows: Row[] = [
+const spamRows = [
   await measure('spam 64-16-2 (demo)', 'constant', spamOnnx, spamCalibration, { setup: true }),
   await measure('spam 64-16-2 (demo)', 'signals', spamOnnx, spamCalibration, { setup: true }),
+];
+await timeProving(spamRows, spamCalibration);
+const mlpRows = [
   await measure('MLP 784-56-10', 'constant', mlp.onnx, mlp.samples, { setup: true }),
   await measure('MLP 784-56-10', 'signals', mlp.onnx, mlp.samples, { setup: false }),
 ];
+await timeProving(mlpRows, mlp.samples);
+const rows = [...spamRows, ...mlpRows];
 
 log('anvil: verification gas and request-to-callback latency');
 const anvil = await startAnvil();
@@ -128,7 +142,7 @@ const lines: string[] = [
   '',
   `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. Groth16 (snarkjs 0.7, BN254), circom2 (WebAssembly) with --O2.`,
   '',
-  'Warm figures are medians of ' + RUNS + ' proofs in one long-running process after a warm-up proof. Verification gas is the `gasUsed` of a transaction sent straight to the verifier with a valid proof (21,000 intrinsic gas and calldata included), on anvil. "Weights as signals" is the usual circom zkML encoding (weights as private witness values, one constraint per multiplication), built from the same quantised model in the same run.',
+  'Warm figures are medians of ' + RUNS + ' proofs in one long-running process after a warm-up proof; the two encodings of a model are timed alternately, run by run, so both see the same load. Verification gas is the `gasUsed` of a transaction sent straight to the verifier with a valid proof (21,000 intrinsic gas and calldata included), on anvil. "Weights as signals" is the usual circom zkML encoding (weights as private witness values, one constraint per multiplication), built from the same quantised model in the same run.',
   '',
   '## Proving cost',
   '',

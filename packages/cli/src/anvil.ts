@@ -47,11 +47,14 @@ export async function startAnvil({ blockTime }: { blockTime?: number } = {}): Pr
   const port = await freePort();
   const bin = findBin('anvil');
   const args = ['--host', '127.0.0.1', '--port', String(port), '--silent', ...(blockTime ? ['--block-time', String(blockTime)] : [])];
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // `.bin/anvil` is a Node wrapper around the real binary: give both their own process group
+  // and signal the group, so neither outlives us.
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const signal = (s: NodeJS.Signals) => { try { process.kill(-child.pid!, s); } catch { /* already gone */ } };
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const kill = () => child.kill('SIGKILL');
+  const kill = () => signal('SIGKILL');
   process.once('exit', kill);
   const rpcUrl = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
@@ -65,7 +68,7 @@ export async function startAnvil({ blockTime }: { blockTime?: number } = {}): Pr
             process.removeListener('exit', kill);
             if (child.exitCode !== null) return r();
             child.once('exit', () => r());
-            child.kill('SIGTERM');
+            signal('SIGTERM');
           }),
         };
       }
