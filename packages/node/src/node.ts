@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { hexToBytes, type Address, type Hex, type PublicClient } from 'viem';
+import type { Address, Hex, PublicClient } from 'viem';
 import pino from 'pino';
 import { coprocessorAbi, decodeRevert, requestBinding, RequestStatus, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
-import { Prover } from '@verity/zkml';
+import { decodeInputBytes, Prover } from '@verity/zkml';
 
 /** Structured logger (pino's signature). */
 export type Logger = Pick<pino.Logger, 'info' | 'warn' | 'error' | 'debug'>;
@@ -99,9 +99,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
       return;
     }
     const prover = provers.get(job.modelId.toLowerCase() as Hex)!;
-    const width = prover.compiled.report.layout.inputWidth;
-    const bytes = hexToBytes(job.input);
-    const encoded = Array.from({ length: bytes.length / width }, (_, i) => bytes.slice(i * width, (i + 1) * width).reduce((a, b) => (a << 8n) | BigInt(b), 0n));
+    const encoded = decodeInputBytes(prover.compiled.report.layout, job.input);
     update(job, { state: 'proving' });
     const binding = requestBinding({ chainId, coprocessor, requestId: job.requestId, prover: wallet.account.address });
     const t0 = performance.now();

@@ -8,7 +8,7 @@ export { quantize, type QuantizedModel, type QuantizeOptions, type QuantizedLaye
 export { quantizeInput, inferQuantized, inferFloat, dequantizeOutput, inputSize } from './quantize/infer.js';
 export { layoutOf, type Layout } from './codegen/layout.js';
 export { generateCircuit, type WeightEncoding } from './codegen/circom.js';
-export { packInputs, inputCommitment, encodeInputBytes, unpackOutputs } from './codegen/commit.js';
+export { packInputs, inputCommitment, encodeInputBytes, decodeInputBytes, unpackOutputs } from './codegen/commit.js';
 export { compileModel, CircuitCompileError, type CompileOptions } from './compile.js';
 export { loadCompiled, ARTEFACT_FILES, type CompileReport, type CompiledModel, type VerifierBuild } from './artefacts.js';
 export { Prover, verifyProofFile, type ProofFile, type ProveInput, type Groth16Proof } from './prover/prove.js';

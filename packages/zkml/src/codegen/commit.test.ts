@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeInputBytes, packInputs, unpackOutputs } from './commit.js';
+import { decodeInputBytes, encodeInputBytes, packInputs, unpackOutputs } from './commit.js';
 import type { Layout } from './layout.js';
 
 const layout = (p: Partial<Layout>): Layout => ({
@@ -29,4 +29,13 @@ test('unpackOutputs inverts the circuit packing (offset-encoded, first value low
   const values = [-5n, 0n, 524287n];
   const word = values.reduce((w, v, i) => w | ((v + (1n << 19n)) << BigInt(20 * i)), 0n);
   assert.deepEqual(unpackOutputs(l, [word]), values);
+});
+
+test('decodeInputBytes reads back what encodeInputBytes wrote, for 8- and 16-bit inputs', () => {
+  const bytes8 = [0n, 1n, 127n, 128n, 255n];
+  assert.deepEqual(decodeInputBytes(layout({}), encodeInputBytes(layout({}), bytes8)), bytes8);
+  const wide = layout({ inputWidth: 2, inputsPerChunk: 15 });
+  const values16 = [0n, 256n, 0xabcdn, 65535n];
+  assert.equal(encodeInputBytes(wide, values16), '0x00000100abcdffff');
+  assert.deepEqual(decodeInputBytes(wide, encodeInputBytes(wide, values16)), values16);
 });

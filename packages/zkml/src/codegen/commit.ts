@@ -34,6 +34,13 @@ export function encodeInputBytes(layout: Layout, u: readonly bigint[]): `0x${str
   return `0x${u.map((v) => v.toString(16).padStart(2 * layout.inputWidth, '0')).join('')}`;
 }
 
+/** Reads the `bytes` of a request back into unsigned input values (the inverse of {@link encodeInputBytes}). */
+export function decodeInputBytes(layout: Layout, input: `0x${string}`): bigint[] {
+  const hex = input.slice(2);
+  const step = 2 * layout.inputWidth;
+  return Array.from({ length: hex.length / step }, (_, i) => BigInt(`0x${hex.slice(i * step, (i + 1) * step)}`));
+}
+
 /** Splits the packed public output words into signed integers (at the model's output scale). */
 export function unpackOutputs(layout: Layout, words: readonly bigint[]): bigint[] {
   const mask = (1n << BigInt(layout.outputBits)) - 1n;
