@@ -33,5 +33,5 @@ declare module 'circomlibjs' {
 }
 
 declare module 'ffjavascript' {
-  export function getCurveFromName(name: string): Promise<unknown>;
+  export function getCurveFromName(name: string, singleThread?: boolean): Promise<unknown>;
 }

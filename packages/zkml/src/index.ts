@@ -13,6 +13,7 @@ export { compileModel, CircuitCompileError, type CompileOptions } from './compil
 export { loadCompiled, ARTEFACT_FILES, type CompileReport, type CompiledModel, type VerifierBuild } from './artefacts.js';
 export { Prover, verifyProofFile, type ProofFile, type ProveInput, type Groth16Proof } from './prover/prove.js';
 export { devPowersOfTau, cacheDir, INSECURE_DEV_SETUP } from './prover/ptau.js';
+export { writeDevPtau, type DevSecrets } from './prover/devPtau.js';
 export { readInputFile, readSamplesFile } from './inputFile.js';
 export type { Progress, ProgressEvent } from './progress.js';
 export { compileCached } from './cache.js';

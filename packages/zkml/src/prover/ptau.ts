@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import * as snarkjs from 'snarkjs';
-import { getCurveFromName } from 'ffjavascript';
+import { writeDevPtau } from './devPtau.js';
 import type { Progress } from '../progress.js';
 
 /** Where generated artefacts that are too large for git are cached between runs. */
@@ -19,8 +17,9 @@ export const INSECURE_DEV_SETUP =
 
 /**
  * Returns a prepared powers-of-tau file with at least 2^power points, generating and
- * caching one with snarkjs if none exists. The file is an insecure, single-party dev
- * setup ({@link INSECURE_DEV_SETUP}); production imports a public ceremony's file.
+ * caching one if none exists (see {@link writeDevPtau}: computed from a random secret that
+ * is then dropped). The file is an insecure, single-party dev setup
+ * ({@link INSECURE_DEV_SETUP}); production imports a public ceremony's file.
  */
 export async function devPowersOfTau(power: number, progress?: Progress): Promise<string> {
   const dir = join(cacheDir(), 'ptau');
@@ -33,24 +32,14 @@ export async function devPowersOfTau(power: number, progress?: Progress): Promis
     .sort((a, b) => a - b)[0];
   if (cached !== undefined) return join(dir, `dev_${cached}.ptau`);
   const target = join(dir, `dev_${power}.ptau`);
-  const work = join(dir, `.work_${power}_${process.pid}`);
-  mkdirSync(work, { recursive: true });
+  const partial = join(dir, `.dev_${power}.${process.pid}.partial`);
   try {
-    const curve = await getCurveFromName('bn128');
-    progress?.({ phase: `powers of tau 2^${power} (insecure dev setup, cached after the first run)`, percent: 0 });
-    await snarkjs.powersOfTau.newAccumulator(curve, power, join(work, '0.ptau'));
-    progress?.({ phase: `powers of tau 2^${power}: contribution`, percent: 5 });
-    await snarkjs.powersOfTau.contribute(join(work, '0.ptau'), join(work, '1.ptau'), 'verity dev', randomBytes(32).toString('hex'));
-    progress?.({ phase: `powers of tau 2^${power}: preparing phase 2`, percent: 10 });
-    await snarkjs.powersOfTau.preparePhase2(join(work, '1.ptau'), join(work, 'final.ptau'));
-    renameSync(join(work, 'final.ptau'), target);
-    progress?.({ phase: `powers of tau 2^${power}`, percent: 100 });
+    const phase = `powers of tau 2^${power} (insecure dev setup from a random secret, cached after the first run)`;
+    progress?.({ phase, percent: 0 });
+    await writeDevPtau(partial, power, undefined, (percent) => progress?.({ phase, percent }));
+    renameSync(partial, target);
     return target;
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    rmSync(partial, { force: true });
   }
-}
-
-export function ptauExists(power: number): boolean {
-  return existsSync(join(cacheDir(), 'ptau', `dev_${power}.ptau`));
 }
