@@ -49,6 +49,8 @@ type Row = {
   floatUs: number;
   verifyGas?: bigint;
   note?: string;
+  /** the warm prover timeProving loaded, reused for the gas measurement */
+  prover?: Prover;
 };
 
 async function measure(name: string, encoding: 'constant' | 'signals', onnx: Uint8Array, calibration: number[][], opts: { setup: boolean }): Promise<Row> {
@@ -86,17 +88,17 @@ async function timeProving(rows: Row[], samples: number[][]): Promise<void> {
       times[k]!.p.push(r.timings!.proveMs);
     }
   }
-  measured.forEach((row, k) => { row.witnessMs = median(times[k]!.w); row.proveMs = median(times[k]!.p); });
+  measured.forEach((row, k) => { row.witnessMs = median(times[k]!.w); row.proveMs = median(times[k]!.p); row.prover = provers[k]; });
 }
 
 async function verifyGas(rpcUrl: string, rows: Row[]) {
   const { publicClient, wallet } = await connect(rpcUrl);
   const user = wallet(anvilKey(5));
-  for (const row of rows.filter((r) => r.proveMs !== undefined)) {
-    const dir = join(work, `${row.model}-${row.encoding}`);
-    const build = JSON.parse(readFileSync(join(dir, 'verifier.json'), 'utf8')) as VerifierBuild;
+  for (const row of rows) {
+    const prover = row.prover;
+    if (!prover) continue;
+    const build = JSON.parse(readFileSync(prover.compiled.path('verifierBuild'), 'utf8')) as VerifierBuild;
     const { address } = await deploy(publicClient, user, { abi: build.abi as Abi, bytecode: build.bytecode });
-    const prover = await Prover.load(dir);
     const zero = 1n << BigInt(prover.compiled.model.inputBits - 1); // offset encoding of 0.0
     const file = await prover.prove({ encoded: Array(prover.compiled.report.layout.inputCount).fill(zero) }, 5n);
     row.verifyGas = await measureVerifyGas(publicClient, user, { verifier: address, build, proof: file.proof, publicSignals: file.publicSignals });

@@ -3,13 +3,12 @@ import { dirname, join } from 'node:path';
 import { formatEther, keccak256, parseEventLogs, toBytes, type Hex } from 'viem';
 import pino from 'pino';
 import { createVerityClient, deploy, deployVerity, spamGuardAbi, spamGuardBytecode, type VerityAddresses } from '@verity/sdk';
-import { compileCached, encodeInputBytes, quantizeInput, readSamplesFile, INSECURE_DEV_SETUP, type VerifierBuild } from '@verity/zkml';
+import { compileCached, encodeInputBytes, quantizeInput, readSamplesFile, INSECURE_DEV_SETUP } from '@verity/zkml';
 import { startNode, type Job } from '@verity/node';
 import { SPAM_MODEL_PATH, spamFeatures, spamMetrics } from '@verity/models/spam';
 import { startAnvil, type Anvil } from './anvil.js';
 import { anvilKey, connect } from './chain.js';
 import { measureVerifyGas, registerCompiled } from './models.js';
-
 
 export type DevOptions = { once: boolean; rpc?: string; privateKey?: Hex; out?: (line: string) => void };
 
@@ -69,7 +68,7 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
     step(cached ? 'demo model loaded (cached)' : 'demo model compiled', `${report.constraints} constraints, ${report.layout.publicSignals} public signals, ${compiled.dir}`);
     step('setup', INSECURE_DEV_SETUP.split(':')[0]!);
 
-    const { modelId, verifier } = await registerCompiled(publicClient, modelOwner, {
+    const { modelId, verifier, build } = await registerCompiled(publicClient, modelOwner, {
       registry: addresses.registry, compiled, name: 'spam-assassin-mlp', fee: 1_000_000_000_000_000n,
     });
     const metrics = spamMetrics();
@@ -89,7 +88,6 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
 
     const samples = JSON.parse(readFileSync(join(dirname(SPAM_MODEL_PATH), 'samples.json'), 'utf8')) as { subject: string; body: string; spam: boolean }[];
     const fee = await publicClient.readContract({ address: guard.address, abi: spamGuardAbi, functionName: 'fee' });
-    const build = JSON.parse(readFileSync(compiled.path('verifierBuild'), 'utf8')) as VerifierBuild;
     const results: DemoResult[] = [];
     for (const sample of samples) {
       const encoded = quantizeInput(compiled.model, spamFeatures(sample));

@@ -5,15 +5,15 @@ import type { CompiledModel, VerifierBuild } from '@verity/zkml';
 
 /**
  * Deploys a compiled model's verifier and registers the model in proved mode, owned by
- * `wallet`. Returns the model id.
+ * `wallet`. Returns the model id, the verifier's address and its build (abi, bytecode).
  */
 export async function registerCompiled(
   publicClient: PublicClient,
   wallet: Wallet,
   p: { registry: Hex; compiled: CompiledModel; name: string; fee: bigint },
-): Promise<{ modelId: Hex; verifier: Hex; verifierDeployGas: bigint }> {
+): Promise<{ modelId: Hex; verifier: Hex; build: VerifierBuild }> {
   const build = JSON.parse(readFileSync(p.compiled.path('verifierBuild'), 'utf8')) as VerifierBuild;
-  const { address: verifier, gasUsed } = await deploy(publicClient, wallet, { abi: build.abi as never, bytecode: build.bytecode });
+  const { address: verifier } = await deploy(publicClient, wallet, { abi: build.abi as never, bytecode: build.bytecode });
   const { report } = p.compiled;
   const io = {
     inputCount: report.layout.inputCount,
@@ -28,7 +28,7 @@ export async function registerCompiled(
   });
   const receipt = await publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract(request) });
   const [event] = parseEventLogs({ abi: modelRegistryAbi, logs: receipt.logs, eventName: 'ModelRegistered' });
-  return { modelId: event!.args.modelId, verifier, verifierDeployGas: gasUsed };
+  return { modelId: event!.args.modelId, verifier, build };
 }
 
 /**

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import * as snarkjs from 'snarkjs';
 import * as ort from 'onnxruntime-web';
 import { keccak256, toBytes } from 'viem';
-import { ARTEFACT_FILES, bigintReplacer, type CompileReport } from './artefacts.js';
+import { ARTEFACT_FILES, bigintReplacer, type CompileReport, type VerifierBuild } from './artefacts.js';
 import { generateCircuit, type WeightEncoding } from './codegen/circom.js';
 import { layoutOf } from './codegen/layout.js';
 import { BaseError } from '@verity/sdk/errors';
@@ -60,7 +60,7 @@ async function floatReference(onnxBytes: Uint8Array, inputName: string, samples:
 }
 
 /** Compiles the exported Solidity verifier with solc-js (the same compiler forge uses here). */
-function compileVerifier(source: string): { abi: unknown[]; bytecode: `0x${string}`; deployedBytecode: `0x${string}` } {
+function compileVerifier(source: string): VerifierBuild {
   const solc = require('solc') as { compile(input: string): string };
   const output = JSON.parse(solc.compile(JSON.stringify({
     language: 'Solidity',

@@ -1,6 +1,6 @@
 import { InputShapeError, InputValueError } from '../errors/input.js';
 import type { ImportedModel } from '../graph/import.js';
-import type { QuantizedModel } from './quantize.js';
+import { roundingTerm, type QuantizedModel } from './quantize.js';
 
 /** Number of values in one model input. */
 export const inputSize = (m: { inputShape: number[] }) => m.inputShape.reduce((a, b) => a * b, 1);
@@ -39,7 +39,7 @@ export function inferQuantized(model: QuantizedModel, u: readonly bigint[]): big
   const half = 1n << BigInt(model.inputBits - 1);
   let a = u.map((v) => v - half);
   for (const l of model.layers) {
-    const round = l.shift > 0 ? 1n << BigInt(l.shift - 1) : 0n;
+    const round = roundingTerm(l.shift);
     a = l.weights.map((row, o) => {
       let acc = l.bias[o]! + round;
       for (let i = 0; i < row.length; i++) acc += row[i]! * a[i]!;

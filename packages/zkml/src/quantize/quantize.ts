@@ -61,6 +61,11 @@ export function scaleFor(max: number, bits: number): number {
   return log2Floor((2 ** (bits - 1) - 1) / max);
 }
 
+/** What is added before dividing by 2^shift so the division rounds half up (the circuit adds the same). */
+export function roundingTerm(shift: number): bigint {
+  return shift > 0 ? 1n << BigInt(shift - 1) : 0n;
+}
+
 /** Rounds `x * 2^scale` to the nearest integer. */
 export function toFixed(x: number, scale: number): bigint {
   return BigInt(Math.round(x * 2 ** scale));
@@ -115,7 +120,7 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
       const s = row.reduce((acc, w) => acc + abs(w), 0n) * inBound + abs(bias[o]!);
       return s > m ? s : m;
     }, 0n);
-    const boundFor = (sh: number) => worst + (sh > 0 ? 1n << BigInt(sh - 1) : 0n);
+    const boundFor = (sh: number) => worst + roundingTerm(sh);
     let shift = Math.max(0, accScale - outScale);
     if (last) {
       // Every output must fit one packed public signal where possible (each extra signal
