@@ -17,7 +17,7 @@ Commands:
   compile <model.onnx>     compile an ONNX model into circuit, keys and verifier
       --out DIR            output directory (required)
       --calibration FILE   sample inputs that choose the fixed-point scales
-      --input-bits N       8 or 16 (default 8)    --weight-bits N (default 10)
+      --input-bits N       8 or 16 (default 8)    --weight-bits N (default 12)
       --weights constant|signals   weights as circuit constants (default) or private signals
   prove <dir>              prove one inference of a compiled model
       --input FILE         {"input_data": [[...]]} or a JSON array (required)

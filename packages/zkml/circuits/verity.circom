@@ -5,6 +5,7 @@ pragma circom 2.1.6;
 
 include "circomlib/circuits/bitify.circom";
 include "circomlib/circuits/poseidon.circom";
+include "circomlib/circuits/multiplexer.circom";
 
 // Range-checks n unsigned input values of `width` bytes each, packs them big-endian
 // `perChunk` values to a field element (the same bytes the requester sent on chain),
@@ -75,8 +76,8 @@ template ReluRequant(B, shift) {
     out <== bits.out[B - 1] * q;
 }
 
-// Division by 2^shift (rounded half up) without activation, output offset-encoded:
-// out = floor((in + round) / 2^shift) + 2^(B-1-shift), in [0, 2^(B-shift)).
+// Division by 2^shift (rounded half up) without activation, signed output:
+// out = floor((in + round) / 2^shift), B constraints.
 template Requant(B, shift) {
     signal input in;
     signal output out;
@@ -91,7 +92,75 @@ template Requant(B, shift) {
     for (var i = shift; i < B; i++) {
         q += bits.out[i] * 2 ** (i - shift);
     }
-    out <== q;
+    out <== q - 2 ** (B - 1 - shift);
+}
+
+// 1 when in >= 0, else 0, for |in| < 2^(B-1): the top bit of one decomposition (B constraints).
+template Sign(B) {
+    signal input in;
+    signal output out;
+    component bits = Num2Bits(B);
+    bits.in <== in + 2 ** (B - 1);
+    for (var i = 0; i < B - 1; i++) {
+        _ <== bits.out[i];
+    }
+    out <== bits.out[B - 1];
+}
+
+// Index of the first maximum of n values whose differences fit B bits. The prover picks a
+// one-hot selector (hint); the circuit checks m = sum(sel * in) is at least every value and
+// strictly greater than every value before the chosen index. n * (B + 2) constraints.
+template ArgMax(n, B) {
+    signal input in[n];
+    signal output out;
+    signal sel[n];
+    signal prod[n];
+    var best = 0;
+    for (var i = 1; i < n; i++) {
+        if (in[i] > in[best]) { best = i; }
+    }
+    var total = 0;
+    var m = 0;
+    var idx = 0;
+    for (var i = 0; i < n; i++) {
+        sel[i] <-- i == best ? 1 : 0;
+        sel[i] * (sel[i] - 1) === 0;
+        prod[i] <== sel[i] * in[i];
+        total += sel[i];
+        m += prod[i];
+        idx += i * sel[i];
+    }
+    total === 1;
+    component ge[n];
+    for (var i = 0; i < n; i++) {
+        var before = 0;
+        for (var j = i + 1; j < n; j++) { before += sel[j]; }
+        ge[i] = Num2Bits(B);
+        ge[i].in <== m - in[i] - before;
+        _ <== ge[i].out;
+    }
+    out <== idx;
+}
+
+// q = floor(num / den) for 0 <= num and 0 < den < 2^rBits, q < 2^qBits:
+// num = q * den + r with 0 <= r < den. 1 + 2 * rBits + qBits constraints.
+template DivFloor(qBits, rBits) {
+    signal input num;
+    signal input den;
+    signal output q;
+    signal r;
+    q <-- num \ den;
+    r <-- num % den;
+    num === q * den + r;
+    component rb = Num2Bits(rBits);
+    rb.in <== r;
+    _ <== rb.out;
+    component lt = Num2Bits(rBits);
+    lt.in <== den - r - 1;
+    _ <== lt.out;
+    component qb = Num2Bits(qBits);
+    qb.in <== q;
+    _ <== qb.out;
 }
 
 // Packs n offset-encoded values of `bits` bits each, `perWord` to a field element,

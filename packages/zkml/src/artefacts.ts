@@ -28,7 +28,7 @@ export type CompileReport = {
   outputShape: number[];
   ops: string[];
   weightEncoding: 'constant' | 'signals';
-  quantization: { inputBits: number; inputScale: number; outputBits: number; outputScale: number; layers: { name: string; weightScale: number; outScale: number; shift: number; accBits: number }[] };
+  quantization: { inputBits: number; inputScale: number; outputBits: number; outputScale: number; steps: { node: string; kind: string; outputs: number; constraints: number }[] };
   layout: Layout;
   accuracy?: { samples: number; maxAbsError: number; outputRange: number; top1Agreement: number };
   verifier?: { contract: string; bytecodeSize: number; limit: number };

@@ -10,6 +10,7 @@ import { keccak256, toBytes } from 'viem';
 import { ARTEFACT_FILES, bigintReplacer, type CompileReport, type VerifierBuild } from './artefacts.js';
 import { generateCircuit, type WeightEncoding } from './codegen/circom.js';
 import { layoutOf } from './codegen/layout.js';
+import { outputsOf, stepConstraints } from './lower/steps.js';
 import { BaseError } from '@verity/sdk/errors';
 import { importGraph } from './graph/import.js';
 import { loadOnnx } from './onnx/load.js';
@@ -50,13 +51,15 @@ function runCircom(cwd: string, file: string): Promise<void> {
   });
 }
 
-async function floatReference(onnxBytes: Uint8Array, inputName: string, samples: number[][]): Promise<number[][]> {
+/** The float model's outputs from onnxruntime-web, one run per sample at the model's input shape. */
+async function floatReference(onnxBytes: Uint8Array, input: { name: string; shape: number[] }, samples: number[][]): Promise<number[][]> {
   const session = await ort.InferenceSession.create(onnxBytes);
-  const n = samples[0]!.length;
-  const result = await session.run({ [inputName]: new ort.Tensor('float32', Float32Array.from(samples.flat()), [samples.length, n]) });
-  const data = result[session.outputNames[0]!]!.data as Float32Array;
-  const m = data.length / samples.length;
-  return samples.map((_, i) => Array.from(data.subarray(i * m, (i + 1) * m)));
+  const outputs: number[][] = [];
+  for (const x of samples) {
+    const result = await session.run({ [input.name]: new ort.Tensor('float32', Float32Array.from(x), input.shape) });
+    outputs.push(Array.from(result[session.outputNames[0]!]!.data as ArrayLike<number | bigint>, Number));
+  }
+  return outputs;
 }
 
 /** Compiles the exported Solidity verifier with solc-js (the same compiler forge uses here). */
@@ -112,11 +115,14 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
 
     const info = await snarkjs.r1cs.info(join(work, ARTEFACT_FILES.r1cs));
     const constraints = Number(info.nConstraints);
-    const layerConstraints = model.layers.map((l) => l.weights.length * (l.accBits + (l.relu ? 1 : 0)) + (encoding === 'signals' ? l.weights.length * l.weights[0]!.length : 0));
     const constraintsByPart: Record<string, number> = {};
-    model.layers.forEach((l, i) => (constraintsByPart[`layer:${l.name}`] = layerConstraints[i]!));
+    for (const s of model.steps) {
+      const key = `node:${s.name}`;
+      constraintsByPart[key] = (constraintsByPart[key] ?? 0) + stepConstraints(s, encoding === 'signals');
+    }
+    const modelConstraints = Object.values(constraintsByPart).reduce((a, b) => a + b, 0);
     constraintsByPart.requestBinding = 1;
-    constraintsByPart.inputCommitment = constraints - layerConstraints.reduce((a, b) => a + b, 0) - 1;
+    constraintsByPart.inputCommitment = constraints - modelConstraints - 1;
 
     const power = Math.max(8, Math.ceil(Math.log2(constraints + layout.publicSignals + 1)));
     let setupSeconds = 0;
@@ -142,7 +148,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
 
     let accuracy: CompileReport['accuracy'];
     if (options.calibration && options.calibration.length > 0) {
-      const reference = await floatReference(onnxBytes, graph.inputs[0]!.name, options.calibration);
+      const reference = await floatReference(onnxBytes, graph.inputs[0]!, options.calibration);
       let maxAbsError = 0, lo = Infinity, hi = -Infinity, agree = 0;
       options.calibration.forEach((x, i) => {
         const got = dequantizeOutput(model, inferQuantized(model, quantizeInput(model, x)));
@@ -166,7 +172,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
       weightEncoding: encoding,
       quantization: {
         inputBits: model.inputBits, inputScale: model.inputScale, outputBits: model.outputBits, outputScale: model.outputScale,
-        layers: model.layers.map((l) => ({ name: l.name, weightScale: l.weightScale, outScale: l.outScale, shift: l.shift, accBits: l.accBits })),
+        steps: model.steps.map((s) => ({ node: s.name, kind: s.kind === 'requant' ? `requant:${s.act}` : s.kind === 'pwl' ? `pwl:${s.fn}` : s.kind, outputs: outputsOf(s), constraints: stepConstraints(s, encoding === 'signals') })),
       },
       layout,
       accuracy,

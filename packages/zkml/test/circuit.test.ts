@@ -54,8 +54,14 @@ test('a proof verifies, and fails once any public signal changes', async () => {
     const tampered = [...file.publicSignals];
     tampered[i] = (BigInt(tampered[i]!) + 1n).toString();
     assert.equal(await verifyProofFile(compiled.dir, { ...file, publicSignals: tampered }), false, `signal ${i}`);
+    // The same value plus the field modulus is the same field element: it must still be refused.
+    const aliased = [...file.publicSignals];
+    aliased[i] = (BigInt(aliased[i]!) + FIELD).toString();
+    assert.equal(await verifyProofFile(compiled.dir, { ...file, publicSignals: aliased }), false, `aliased signal ${i}`);
   }
 });
+
+const FIELD = 21888242871839275222246405745257297275088548495816645083858311560385430896641n;
 
 /** Writes a valid witness, applies `tamper`, and returns whether the r1cs accepts it and whether a proof from it verifies. */
 async function tamperedWitness(tamper: (w: ReturnType<typeof wtnsValues>) => void): Promise<{ satisfied: boolean; verifies: boolean }> {
@@ -80,7 +86,7 @@ test('soundness: a tampered output is rejected', async () => {
 });
 
 test('soundness: a flipped range-check bit (a hint) is rejected', async () => {
-  const index = signalIndex(compiled.path('symbols'), 'main.layer0.act[0].bits.out[3]');
+  const index = signalIndex(compiled.path('symbols'), 'main.c0[0].bits.out[3]');
   const r = await tamperedWitness((w) => w.set(index, 1n - w.get(index)));
   assert.deepEqual(r, { satisfied: false, verifies: false });
 });
@@ -109,7 +115,7 @@ test('a wrong input shape is a typed error before any proving', async () => {
 
 test('a failed compile leaves no partial artefacts', async () => {
   const parent = mkdtempSync(join(tmpdir(), 'verity-out-'));
-  const bad = onnxHelpers.withOp(TINY_ONNX, 1, 'Sigmoid');
+  const bad = onnxHelpers.withOp(TINY_ONNX, 1, 'Erf');
   await assert.rejects(compileModel(bad, { out: join(parent, 'model') }), UnsupportedOperatorError);
   assert.deepEqual(readdirSync(parent), []);
   assert.equal(readFileSync(compiled.path('report'), 'utf8').length > 0, true);

@@ -18,7 +18,7 @@ export class UnsupportedOperatorError extends BaseError {
   constructor({ node, opType, reason }: { node: string; opType: string; reason?: string }) {
     super(`Unsupported ONNX operator ${opType} at node "${node}"${reason ? `: ${reason}` : ''}`, {
       details:
-        'Proved mode supports Gemm, MatMul, Add, Relu, Flatten, Reshape and Identity in a feed-forward chain. ' +
+        'Proved mode supports the operators listed in the README (OPERATORS in @verity/zkml). ' +
         'Rewrite the model with supported operators, or register it in agreed mode (validators run it without a proof).',
     });
     this.node = node;

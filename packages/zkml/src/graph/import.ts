@@ -1,96 +1,83 @@
-import { MalformedModelError, ShapeMismatchError, UnsupportedOperatorError } from '../errors/onnx.js';
-import type { OnnxGraph, OnnxNode, Tensor } from '../onnx/load.js';
+import { MalformedModelError, UnsupportedOperatorError } from '../errors/onnx.js';
+import { sizeOf } from '../ir/tensor.js';
+import type { ConstValue, Value } from '../ir/value.js';
+import { Context } from '../lower/context.js';
+import type { OnnxGraph, OnnxNode } from '../onnx/load.js';
+import { OPERATORS } from '../ops/index.js';
+import { tensorValue } from '../ops/op.js';
 
-/** A fully connected layer in float: `y = W x + b`, optionally followed by ReLU. */
-export type DenseLayer = { name: string; weights: number[][]; bias: number[]; relu: boolean };
+/** An ONNX graph checked for supported operators and static shapes, ready to quantise. */
+export type ImportedModel = { graph: OnnxGraph; inputShape: number[]; outputShape: number[]; ops: string[] };
 
-/** A feed-forward network imported from ONNX: the shapes and the chain of dense layers. */
-export type ImportedModel = { inputShape: number[]; outputShape: number[]; layers: DenseLayer[]; ops: string[] };
+/** ONNX domains whose operators run in proved mode. */
+const DOMAINS = new Set(['', 'ai.onnx']);
 
-const PASS_THROUGH = new Set(['Identity', 'Flatten', 'Reshape', 'Dropout']);
-
-function constant(graph: OnnxGraph, node: OnnxNode, name: string | undefined): Tensor {
-  const t = name !== undefined ? graph.initializers.get(name) : undefined;
-  if (!t) {
-    throw new UnsupportedOperatorError({ node: node.name, opType: node.opType, reason: `operand "${name}" must be a constant initializer` });
+/** Nodes whose outputs nobody reads are dropped; an ArgMax reading only a Softmax reads its input instead. */
+function simplify(graph: OnnxGraph): OnnxNode[] {
+  let nodes = graph.nodes.map((n) => ({ ...n, inputs: [...n.inputs] }));
+  const producer = new Map(nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  const graphOutputs = new Set(graph.outputs.map((o) => o.name));
+  const readers = (name: string) => nodes.filter((n) => n.inputs.includes(name)).length + (graphOutputs.has(name) ? 1 : 0);
+  for (const n of nodes) {
+    const src = producer.get(n.inputs[0] ?? '');
+    if (n.opType === 'ArgMax' && src?.opType === 'Softmax' && readers(src.outputs[0]!) === 1) {
+      // softmax is strictly increasing within its axis, so argmax(softmax(x)) = argmax(x).
+      const opsetAxis = src.attributes.axis;
+      if (opsetAxis === undefined || opsetAxis === n.attributes.axis || graph.opset >= 13) n.inputs[0] = src.inputs[0]!;
+    }
   }
-  return t;
-}
-
-function matrix(t: Tensor, transpose: boolean): number[][] {
-  const [r, c] = t.dims as [number, number];
-  const rows = transpose ? c : r;
-  const cols = transpose ? r : c;
-  return Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (transpose ? t.data[j * c + i]! : t.data[i * c + j]!)));
+  for (;;) {
+    const used = new Set([...graphOutputs, ...nodes.flatMap((n) => n.inputs)]);
+    const kept = nodes.filter((n) => n.outputs.some((o) => used.has(o)));
+    if (kept.length === nodes.length) return nodes;
+    nodes = kept;
+  }
 }
 
 /**
- * Turns an ONNX graph into a chain of dense layers. Gemm and MatMul (+ Add of a constant
- * bias) become dense layers, Relu fuses into the layer before it, and shape-only ops pass
- * through. Anything else raises {@link UnsupportedOperatorError} naming the node.
+ * Evaluates the graph on `input` with `ctx` (float evaluation or lowering), returning the
+ * first graph output. Every operator comes from the registry in ops/.
+ */
+export function runGraph(ctx: Context, graph: OnnxGraph, input: Value): Value {
+  const env = new Map<string, Value>();
+  for (const [name, t] of graph.initializers) env.set(name, tensorValue(t));
+  env.set(graph.inputs[0]!.name, input);
+  for (const node of graph.nodes) {
+    const op = OPERATORS.get(node.opType)!;
+    const inputs = node.inputs.map((name) => {
+      if (name === '') return undefined;
+      const v = env.get(name);
+      if (!v) throw new MalformedModelError({ reason: `node "${node.name}" reads "${name}", which no earlier node produces` });
+      return v;
+    });
+    ctx.begin(node);
+    const outs = op.run(ctx, node, inputs, graph.opset);
+    node.outputs.forEach((name, i) => { if (name && outs[i]) env.set(name, outs[i]!); });
+  }
+  const out = env.get(graph.outputs[0]?.name ?? '');
+  if (!out) throw new MalformedModelError({ reason: `graph output "${graph.outputs[0]?.name}" is not produced by any node` });
+  return out;
+}
+
+/** A float input value of the graph's input shape. */
+export const floatInput = (shape: number[], x: readonly number[]): ConstValue => ({ kind: 'const', shape, data: Float64Array.from(x), dyn: true });
+
+/**
+ * Checks every node against the operator registry and infers every shape by evaluating
+ * the graph once on zeros. Throws {@link UnsupportedOperatorError} naming the first
+ * unsupported node, or a shape error naming the node where shapes disagree.
  *
  * @example
- * const model = importGraph(loadOnnx(bytes)) // { inputShape: [1, 64], layers: [...] }
+ * const model = importGraph(loadOnnx(bytes)) // { inputShape: [1, 64], outputShape: [1, 2], ops: ['Gemm', 'Relu'] }
  */
 export function importGraph(graph: OnnxGraph): ImportedModel {
-  const input = graph.inputs[0]!;
-  let width = input.shape.reduce((a, b) => a * b, 1);
-  let current = input.name;
-  const layers: DenseLayer[] = [];
-  const ops: string[] = [];
   for (const node of graph.nodes) {
-    if (node.domain && node.domain !== 'ai.onnx') {
-      throw new UnsupportedOperatorError({ node: node.name, opType: `${node.domain}.${node.opType}` });
-    }
-    const activation = node.inputs[0];
-    if (activation !== current) {
-      // Only a single chain of activations is supported in proved mode for now.
-      throw new UnsupportedOperatorError({ node: node.name, opType: node.opType, reason: `its first input "${activation}" is not the running activation "${current}" (branching graphs are not supported)` });
-    }
-    ops.push(node.opType);
-    switch (node.opType) {
-      case 'Gemm': {
-        const alpha = (node.attributes.alpha as number | undefined) ?? 1;
-        const beta = (node.attributes.beta as number | undefined) ?? 1;
-        if (node.attributes.transA) throw new UnsupportedOperatorError({ node: node.name, opType: 'Gemm', reason: 'transA = 1 is not supported' });
-        const w = matrix(constant(graph, node, node.inputs[1]), !node.attributes.transB);
-        const bias = node.inputs[2] ? Array.from(constant(graph, node, node.inputs[2]).data, (v) => v * beta) : new Array(w.length).fill(0);
-        if (w[0]!.length !== width) throw new ShapeMismatchError({ node: node.name, expected: [width], got: [w[0]!.length] });
-        if (bias.length !== w.length) throw new ShapeMismatchError({ node: node.name, expected: [w.length], got: [bias.length] });
-        layers.push({ name: node.name, weights: w.map((row) => row.map((v) => v * alpha)), bias, relu: false });
-        width = w.length;
-        break;
-      }
-      case 'MatMul': {
-        const w = matrix(constant(graph, node, node.inputs[1]), true);
-        if (w[0]!.length !== width) throw new ShapeMismatchError({ node: node.name, expected: [width], got: [w[0]!.length] });
-        layers.push({ name: node.name, weights: w, bias: new Array(w.length).fill(0), relu: false });
-        width = w.length;
-        break;
-      }
-      case 'Add': {
-        const last = layers[layers.length - 1];
-        const bias = constant(graph, node, node.inputs[1]);
-        if (!last || last.relu) throw new UnsupportedOperatorError({ node: node.name, opType: 'Add', reason: 'only a constant bias right after Gemm/MatMul is supported' });
-        if (bias.data.length !== width) throw new ShapeMismatchError({ node: node.name, expected: [width], got: bias.dims });
-        last.bias = last.bias.map((b, i) => b + bias.data[i]!);
-        break;
-      }
-      case 'Relu': {
-        const last = layers[layers.length - 1];
-        if (!last || last.relu) throw new UnsupportedOperatorError({ node: node.name, opType: 'Relu', reason: 'Relu must follow a Gemm/MatMul layer' });
-        last.relu = true;
-        break;
-      }
-      default:
-        if (!PASS_THROUGH.has(node.opType)) throw new UnsupportedOperatorError({ node: node.name, opType: node.opType });
-    }
-    current = node.outputs[0]!;
+    if (!DOMAINS.has(node.domain)) throw new UnsupportedOperatorError({ node: node.name, opType: `${node.domain}.${node.opType}` });
+    if (!OPERATORS.has(node.opType)) throw new UnsupportedOperatorError({ node: node.name, opType: node.opType });
   }
-  if (layers.length === 0) throw new MalformedModelError({ reason: 'the graph has no Gemm or MatMul layer' });
-  const output = graph.outputs[0];
-  if (output && output.name !== current) {
-    throw new MalformedModelError({ reason: `graph output "${output.name}" is not produced by the last node` });
-  }
-  return { inputShape: input.shape, outputShape: [1, width], layers, ops: [...new Set(ops)] };
+  const simplified: OnnxGraph = { ...graph, nodes: simplify(graph) };
+  const inputShape = simplified.inputs[0]!.shape;
+  const out = runGraph(new Context('float', new Map(), { weightBits: 10, activationBits: 16 }), simplified, floatInput(inputShape, new Array(sizeOf(inputShape)).fill(0)));
+  if (out.kind === 'const' && !out.dyn) throw new MalformedModelError({ reason: 'the graph output does not depend on its input' });
+  return { graph: simplified, inputShape, outputShape: out.shape, ops: [...new Set(simplified.nodes.map((n) => n.opType))] };
 }

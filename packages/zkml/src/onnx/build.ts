@@ -66,3 +66,57 @@ export function buildMlpOnnx({ inputSize, layers, producer = 'verity' }: { input
   });
   return onnx.ModelProto.encode(model).finish();
 }
+
+/** An attribute value for {@link buildOnnx}: numbers are INT when integral unless listed in `floats`. */
+export type AttrSpec = number | number[] | string | { float: number } | { floats: number[] } | { tensor: { dims: number[]; values: number[]; int64?: boolean } };
+export type NodeSpec = { op: string; inputs: string[]; outputs: string[]; name?: string; attrs?: Record<string, AttrSpec>; domain?: string };
+export type GraphSpec = {
+  input: { name: string; shape: (number | string)[] };
+  output: { name: string; shape?: (number | string)[]; int64?: boolean };
+  nodes: NodeSpec[];
+  /** constants: float by default, int64 for shapes, axes and indices */
+  initializers?: Record<string, { dims: number[]; values: number[]; int64?: boolean }>;
+  opset?: number;
+};
+
+function attribute(name: string, v: AttrSpec) {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
+  if (typeof v === 'number') return Number.isInteger(v) ? { name, type: T.INT, i: v } : { name, type: T.FLOAT, f: v };
+  if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
+  if ('float' in v) return { name, type: T.FLOAT, f: v.float };
+  if ('floats' in v) return { name, type: T.FLOATS, floats: v.floats };
+  return { name, type: T.TENSOR, t: tensorProto(name, v.tensor) };
+}
+
+function tensorProto(name: string, t: { dims: number[]; values: number[]; int64?: boolean }) {
+  return t.int64
+    ? onnx.TensorProto.create({ name, dims: t.dims, dataType: onnx.TensorProto.DataType.INT64, int64Data: t.values })
+    : floatTensor(name, t.dims, t.values);
+}
+
+/**
+ * Writes any small ONNX graph (one float input, one output): the golden operator
+ * fixtures and tests use it where an exporter would.
+ *
+ * @example
+ * buildOnnx({ input: { name: 'x', shape: [1, 4] }, output: { name: 'y' }, nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] })
+ */
+export function buildOnnx(spec: GraphSpec): Uint8Array {
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'verity',
+    opsetImport: [{ domain: '', version: spec.opset ?? 13 }],
+    graph: {
+      name: 'g',
+      node: spec.nodes.map((n, i) => onnx.NodeProto.create({
+        name: n.name ?? `${n.op}_${i}`, opType: n.op, domain: n.domain ?? '', input: n.inputs, output: n.outputs,
+        attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attribute(k, v)),
+      })),
+      initializer: Object.entries(spec.initializers ?? {}).map(([k, t]) => tensorProto(k, t)),
+      input: [valueInfo(spec.input.name, spec.input.shape)],
+      output: [spec.output.shape ? valueInfo(spec.output.name, spec.output.shape) : onnx.ValueInfoProto.create({ name: spec.output.name, type: { tensorType: { elemType: spec.output.int64 ? onnx.TensorProto.DataType.INT64 : onnx.TensorProto.DataType.FLOAT } } })],
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
 import { loadCompiled, type CompiledModel } from '../artefacts.js';
 import { inputCommitment, unpackOutputs } from '../codegen/commit.js';
+import { weightSignals } from '../codegen/circom.js';
 import { InputShapeError, InputValueError } from '../errors/input.js';
 import { dequantizeOutput, inputSize, quantizeInput } from '../quantize/infer.js';
 
@@ -61,7 +62,7 @@ export class Prover {
     const { model, report } = this.compiled;
     const inputs: Record<string, unknown> = { u: u.map(String), binding: binding.toString() };
     if (report.weightEncoding === 'signals') {
-      model.layers.forEach((l, i) => { inputs[`W${i}`] = l.weights.map((r) => r.map(String)); inputs[`B${i}`] = l.bias.map(String); });
+      Object.assign(inputs, weightSignals(model));
     }
     return inputs;
   }

@@ -1,6 +1,8 @@
 import { InputShapeError, InputValueError } from '../errors/input.js';
-import type { ImportedModel } from '../graph/import.js';
-import { roundingTerm, type QuantizedModel } from './quantize.js';
+import { floatInput, runGraph, type ImportedModel } from '../graph/import.js';
+import { Context } from '../lower/context.js';
+import { runStep } from '../lower/steps.js';
+import type { QuantizedModel } from './quantize.js';
 
 /** Number of values in one model input. */
 export const inputSize = (m: { inputShape: number[] }) => m.inputShape.reduce((a, b) => a * b, 1);
@@ -26,9 +28,12 @@ export function quantizeInput(model: QuantizedModel, x: readonly number[]): bigi
   });
 }
 
-/** Floor division for bigints (rounds towards minus infinity, as the circuit does). */
-function floorDiv(a: bigint, shift: number): bigint {
-  return a >> BigInt(shift); // BigInt >> is an arithmetic shift: floor for negatives
+/** Every signal of the integer program for encoded inputs `u`, as the circuit's witness holds them. */
+export function runProgram(model: QuantizedModel, u: readonly bigint[]): bigint[] {
+  const w = new Array<bigint>(model.signalCount);
+  u.forEach((v, i) => (w[i] = v));
+  for (const s of model.steps) runStep(s, w);
+  return w;
 }
 
 /**
@@ -36,18 +41,8 @@ function floorDiv(a: bigint, shift: number): bigint {
  * `u`. Returns the signed integer outputs at `model.outputScale`.
  */
 export function inferQuantized(model: QuantizedModel, u: readonly bigint[]): bigint[] {
-  const half = 1n << BigInt(model.inputBits - 1);
-  let a = u.map((v) => v - half);
-  for (const l of model.layers) {
-    const round = roundingTerm(l.shift);
-    a = l.weights.map((row, o) => {
-      let acc = l.bias[o]! + round;
-      for (let i = 0; i < row.length; i++) acc += row[i]! * a[i]!;
-      const q = floorDiv(acc, l.shift);
-      return l.relu && q < 0n ? 0n : q;
-    });
-  }
-  return a;
+  const w = runProgram(model, u);
+  return model.outputs.map((id) => w[id]!);
 }
 
 /** Converts integer outputs at `model.outputScale` back to floats. */
@@ -57,16 +52,7 @@ export function dequantizeOutput(model: QuantizedModel, out: readonly bigint[]):
 
 /** The float model in plain JavaScript (the reference the benchmark compares proving with). */
 export function inferFloat(model: ImportedModel, x: readonly number[]): number[] {
-  let a = x as number[];
-  for (const l of model.layers) {
-    const next = new Array<number>(l.weights.length);
-    for (let o = 0; o < l.weights.length; o++) {
-      const row = l.weights[o]!;
-      let s = l.bias[o]!;
-      for (let i = 0; i < row.length; i++) s += row[i]! * a[i]!;
-      next[o] = l.relu && s < 0 ? 0 : s;
-    }
-    a = next;
-  }
-  return a;
+  const ctx = new Context('float', new Map(), { weightBits: 10, activationBits: 16 });
+  const out = runGraph(ctx, model.graph, floatInput(model.inputShape, x));
+  return out.kind === 'const' ? Array.from(out.data) : [];
 }

@@ -1,92 +1,84 @@
-import { QuantizationOverflowError } from '../errors/quantize.js';
-import type { ImportedModel } from '../graph/import.js';
+import { MalformedModelError } from '../errors/onnx.js';
+import { floatInput, runGraph, type ImportedModel } from '../graph/import.js';
+import { signalForm, type Affine } from '../ir/affine.js';
+import { sizeOf } from '../ir/tensor.js';
+import { symValue, type Value } from '../ir/value.js';
+import { Context, scaleFor, signedBits } from '../lower/context.js';
+import type { Step } from '../lower/steps.js';
+import type { OnnxNode } from '../onnx/load.js';
+
+export { scaleFor, MAX_ACC_BITS } from '../lower/context.js';
+export { roundingTerm } from '../lower/steps.js';
 
 /**
- * A dense layer in integers. Accumulator `acc = W x + b` is at scale `inScale + weightScale`;
- * it is divided by `2^shift` (round half up) to reach `outScale`. `accBits` is the signed
- * width that holds the worst case of `acc` for any input in range, which the circuit
- * range-checks with one bit decomposition.
+ * A model lowered to integers. Signals `0 .. inputCount-1` are the offset-encoded inputs
+ * `u = round(x * 2^inputScale) + 2^(inputBits-1)`; the steps compute every other signal;
+ * `outputs` lists the output signals, all at `outputScale`.
  */
-export type QuantizedLayer = {
-  name: string;
-  weights: bigint[][];
-  bias: bigint[];
-  relu: boolean;
-  inScale: number;
-  weightScale: number;
-  outScale: number;
-  shift: number;
-  accBits: number;
-  /** largest |value| this layer can output, over every input in range */
-  outBound: bigint;
-};
-
-/** A model in fixed point: every scale is a power of two (`value = integer / 2^scale`). */
 export type QuantizedModel = {
   inputShape: number[];
   outputShape: number[];
   /** width of one input value; inputs travel on chain as unsigned `value + 2^(inputBits-1)` */
   inputBits: number;
   inputScale: number;
-  layers: QuantizedLayer[];
+  signalCount: number;
+  steps: Step[];
+  outputs: number[];
   outputScale: number;
   /** width of one offset-encoded output value in the packed public outputs */
   outputBits: number;
+  /** per node: the largest float magnitude seen in calibration at each primitive */
+  ranges: Record<string, number>;
 };
 
 export type QuantizeOptions = {
   /** bits per input value: 8 or 16 (inputs are byte-aligned on chain). Default 8. */
   inputBits?: number;
-  /** bits per weight, sign included. Default 10. */
+  /** bits per weight, sign included (per output element, like per-channel quantisation). Default 12. */
   weightBits?: number;
-  /** bits for hidden activations when calibration data is given. Default 16. */
+  /** bits for hidden activations (chosen from calibration ranges). Default 16. */
   activationBits?: number;
-  /** float sample inputs; without them inputs are assumed to lie in [-1, 1] */
+  /** float sample inputs; without them, 16 pseudo-random inputs in [-1, 1] stand in */
   calibration?: number[][];
 };
 
 /** Bits a packed output word may use: below the BN254 field size with room to spare. */
 export const OUTPUT_WORD_BITS = 248;
 
-/** Largest accumulator width the circuit accepts (a bit decomposition must stay below the field size). */
-export const MAX_ACC_BITS = 240;
-
-const log2Floor = (x: number) => Math.floor(Math.log2(x));
-const maxAbs = (xs: Iterable<number>) => { let m = 0; for (const x of xs) m = Math.max(m, Math.abs(x)); return m; };
-const bitsFor = (bound: bigint) => bound.toString(2).length + 1; // signed: |v| <= bound < 2^(bits-1)
-
-/** Scale (as a power of two) that maps `max` onto a signed `bits`-bit integer without overflow. */
-export function scaleFor(max: number, bits: number): number {
-  if (max === 0) return bits - 1;
-  return log2Floor((2 ** (bits - 1) - 1) / max);
-}
-
-/** What is added before dividing by 2^shift so the division rounds half up (the circuit adds the same). */
-export function roundingTerm(shift: number): bigint {
-  return shift > 0 ? 1n << BigInt(shift - 1) : 0n;
-}
 
 /** Rounds `x * 2^scale` to the nearest integer. */
 export function toFixed(x: number, scale: number): bigint {
   return BigInt(Math.round(x * 2 ** scale));
 }
 
-function floatForward(model: ImportedModel, x: number[]): number[][] {
-  const acts: number[][] = [];
-  let a = x;
-  for (const l of model.layers) {
-    a = l.weights.map((row, o) => row.reduce((s, w, i) => s + w * a[i]!, l.bias[o]!));
-    if (l.relu) a = a.map((v) => Math.max(0, v));
-    acts.push(a);
+/** Stand-in calibration: deterministic pseudo-random inputs in [-1, 1). */
+function syntheticSamples(n: number, count = 16): number[][] {
+  let s = 12345;
+  const next = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 31 - 1; };
+  return Array.from({ length: count }, () => Array.from({ length: n }, next));
+}
+
+/** The model output as signals at one scale, packed-friendly (requantised if needed). */
+function finishOutput(ctx: Context, out: Value, producer: string, activationBits: number): Value {
+  // The final requantisation belongs to the node that produced the output (its errors name it).
+  ctx.begin({ name: producer, opType: 'Output', domain: '', inputs: [], outputs: [], attributes: {} } satisfies OnnxNode);
+  const n = sizeOf(out.shape);
+  // Fit all outputs in one public signal where that costs no precision: coarsen the scale
+  // down to `activationBits` plus 8 bits of headroom for worst-case bounds, not further.
+  const packBits = Math.max(activationBits + 8, Math.floor(OUTPUT_WORD_BITS / n));
+  if (out.kind === 'sym' && out.forms.every((f) => f.c === 0 && f.t.size === 1)) {
+    const ids = out.forms.map((f) => [...f.t.keys()][0]!);
+    const scales = new Set(ids.map((id) => ctx.signals[id]!.scale));
+    const unit = out.forms.every((f, i) => [...f.t.values()][0] === 2 ** -ctx.signals[ids[i]!]!.scale);
+    if (scales.size === 1 && unit) { ctx.requantKeyOnly(); return out; }
   }
-  return acts;
+  return ctx.requant(out, 'none', { packBits, keepConstants: true });
 }
 
 /**
- * Chooses fixed-point scales and bit widths for a feed-forward model. Weights get the
- * largest power-of-two scale that fits `weightBits`; with calibration inputs, the input
- * scale and each hidden activation scale fit the observed range. Worst-case accumulator
- * bounds decide each layer's range-check width, so every in-range input can be proved.
+ * Chooses fixed-point scales and lowers the model to an integer program. Calibration
+ * inputs (run in float) give every requantisation its output scale; worst-case interval
+ * bounds give every range check its width, so every in-range input can be proved.
  *
  * @example
  * const q = quantize(importGraph(loadOnnx(bytes)), { calibration: samples })
@@ -94,57 +86,45 @@ function floatForward(model: ImportedModel, x: number[]): number[][] {
 export function quantize(model: ImportedModel, options: QuantizeOptions = {}): QuantizedModel {
   const inputBits = options.inputBits ?? 8;
   if (inputBits !== 8 && inputBits !== 16) throw new RangeError(`inputBits must be 8 or 16, got ${inputBits}`);
-  const weightBits = options.weightBits ?? 10;
-  const activationBits = options.activationBits ?? 16;
-  const calibration = options.calibration ?? [];
+  const lowerOptions = { weightBits: options.weightBits ?? 12, activationBits: options.activationBits ?? 16 };
+  const n = sizeOf(model.inputShape);
+  const calibration = options.calibration && options.calibration.length > 0 ? options.calibration : syntheticSamples(n);
 
-  const inputMax = calibration.length > 0 ? maxAbs(calibration.flat()) : 1;
+  const graphOutput = model.graph.outputs[0]!.name;
+  const producer = model.graph.nodes.find((n) => n.outputs.includes(graphOutput))?.name ?? 'output';
+  const ranges = new Map<string, number>();
+  const float = new Context('float', ranges, lowerOptions);
+  let inputMax = 0;
+  for (const x of calibration) {
+    for (const v of x) inputMax = Math.max(inputMax, Math.abs(v));
+    finishOutput(float, runGraph(float, model.graph, floatInput(model.inputShape, x)), producer, lowerOptions.activationBits);
+  }
   const inputScale = scaleFor(inputMax, inputBits);
-  const activationMax = model.layers.map(() => 0);
-  for (const x of calibration) floatForward(model, x).forEach((a, i) => { activationMax[i] = Math.max(activationMax[i]!, maxAbs(a)); });
 
-  const layers: QuantizedLayer[] = [];
-  let inScale = inputScale;
-  let inBound = 1n << BigInt(inputBits - 1); // |x| <= 2^(b-1) for x in [-2^(b-1), 2^(b-1))
-  model.layers.forEach((layer, li) => {
-    const weightScale = scaleFor(maxAbs(layer.weights.flat()), weightBits);
-    const accScale = inScale + weightScale;
-    const last = li === model.layers.length - 1;
-    let outScale = inScale;
-    if (calibration.length > 0 && activationMax[li]! > 0) outScale = Math.min(accScale, scaleFor(activationMax[li]!, activationBits));
-    if (last && calibration.length === 0) outScale = inScale;
-    const weights = layer.weights.map((row) => row.map((w) => toFixed(w, weightScale)));
-    const bias = layer.bias.map((b) => toFixed(b, accScale));
-    const abs = (v: bigint) => (v < 0n ? -v : v);
-    const worst = weights.reduce((m, row, o) => {
-      const s = row.reduce((acc, w) => acc + abs(w), 0n) * inBound + abs(bias[o]!);
-      return s > m ? s : m;
-    }, 0n);
-    const boundFor = (sh: number) => worst + roundingTerm(sh);
-    let shift = Math.max(0, accScale - outScale);
-    if (last) {
-      // Every output must fit one packed public signal where possible (each extra signal
-      // costs ~6-7k verification gas): coarsen the output scale just enough.
-      const perWordBits = Math.floor(OUTPUT_WORD_BITS / layer.weights.length);
-      while (perWordBits >= 2 && bitsFor(boundFor(shift)) - shift > perWordBits) shift++;
-    }
-    outScale = accScale - shift;
-    const accBound = boundFor(shift);
-    const accBits = bitsFor(accBound);
-    if (accBits > MAX_ACC_BITS) throw new QuantizationOverflowError({ node: layer.name, bits: accBits, maxBits: MAX_ACC_BITS });
-    const outBound = (accBound >> BigInt(shift)) + 1n;
-    layers.push({ name: layer.name, weights, bias, relu: layer.relu, inScale, weightScale, outScale, shift, accBits, outBound });
-    inScale = outScale;
-    inBound = outBound;
+  const ctx = new Context('lower', ranges, lowerOptions);
+  const half = 2 ** (inputBits - 1);
+  const first = ctx.allocate(inputScale, Array.from({ length: n }, () => [0n, BigInt(2 * half - 1)] as const));
+  const forms: Affine[] = Array.from({ length: n }, (_, i) => {
+    const f = signalForm(first + i, inputScale);
+    return { c: -half * 2 ** -inputScale, t: f.t };
   });
-  const last = layers[layers.length - 1]!;
+  const out = finishOutput(ctx, runGraph(ctx, model.graph, symValue(model.inputShape, forms)), producer, lowerOptions.activationBits);
+  if (out.kind !== 'sym' || out.forms.some((f) => f.t.size !== 1 || f.c !== 0)) {
+    throw new MalformedModelError({ reason: 'an output element does not depend on the input' });
+  }
+  const outputs = out.forms.map((f) => [...f.t.keys()][0]!);
+  const outputScale = ctx.signals[outputs[0]!]!.scale;
+  const outputBits = Math.max(2, ...outputs.map((id) => signedBits(ctx.signals[id]!.lo, ctx.signals[id]!.hi)));
   return {
     inputShape: model.inputShape,
-    outputShape: model.outputShape,
+    outputShape: out.shape,
     inputBits,
     inputScale,
-    layers,
-    outputScale: last.outScale,
-    outputBits: last.accBits - last.shift,
+    signalCount: ctx.signals.length,
+    steps: ctx.steps,
+    outputs,
+    outputScale,
+    outputBits,
+    ranges: Object.fromEntries(ranges),
   };
 }

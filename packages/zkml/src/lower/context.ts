@@ -1,0 +1,376 @@
+import { QuantizationOverflowError } from '../errors/quantize.js';
+import { combine, constantForm, signalForm, type Affine } from '../ir/affine.js';
+import { sizeOf } from '../ir/tensor.js';
+import { constValue, formAt, symValue, type ConstValue, type Value } from '../ir/value.js';
+import type { OnnxNode } from '../onnx/load.js';
+import { roundingTerm, type IntForm, type Step } from './steps.js';
+
+/** Largest accumulator width the circuit accepts (a bit decomposition must stay below the field size). */
+export const MAX_ACC_BITS = 240;
+
+/** One signal of the lowered program: its scale and the integer interval it provably lies in. */
+export type SignalInfo = { scale: number; lo: bigint; hi: bigint };
+
+export type LowerOptions = { weightBits: number; activationBits: number };
+
+/** A function the circuit evaluates piecewise-linearly on a clamped domain. */
+export type PwlFunction = { name: string; f: (x: number) => number; lo: number; hi: number };
+
+/** Bits of the piecewise-linear input window and of the segment index. */
+const PWL_BITS = 12;
+const PWL_SEGMENT_BITS = 5;
+
+const log2Floor = (x: number) => Math.floor(Math.log2(x));
+const maxBig = (a: bigint, b: bigint) => (a > b ? a : b);
+const minBig = (a: bigint, b: bigint) => (a < b ? a : b);
+
+/** Scale (as a power of two) that maps `max` onto a signed `bits`-bit integer without overflow. */
+export function scaleFor(max: number, bits: number): number {
+  if (!(max > 0)) return bits - 1;
+  return log2Floor((2 ** (bits - 1) - 1) / max);
+}
+
+/** Smallest signed width B with -2^(B-1) <= lo and hi < 2^(B-1). */
+export function signedBits(lo: bigint, hi: bigint): number {
+  let b = 1;
+  while (lo < -(1n << BigInt(b - 1)) || hi >= 1n << BigInt(b - 1)) b++;
+  return b;
+}
+const unsignedBits = (hi: bigint) => Math.max(1, hi.toString(2).length);
+
+/** Exact power-of-two scale that makes every coefficient an integer, if there is a small one. */
+function exactScale(ms: readonly number[]): number | undefined {
+  for (let s = -8; s <= 48; s++) if (ms.every((m) => Number.isInteger(m * 2 ** s))) return s;
+  return undefined;
+}
+
+/**
+ * Runs operators either in float (every value a constant: calibration and the float
+ * reference) or symbolically (lowering to integer steps). Operators are written once
+ * against this context; nonlinear primitives record the float range they see in float
+ * mode, keyed by node and call order, and use it to choose scales when lowering.
+ */
+export class Context {
+  readonly steps: Step[] = [];
+  readonly signals: SignalInfo[] = [];
+  node: OnnxNode | undefined;
+  private call = 0;
+
+  constructor(
+    readonly mode: 'float' | 'lower',
+    readonly ranges: Map<string, number>,
+    readonly options: LowerOptions,
+  ) {}
+
+  begin(node: OnnxNode): void {
+    this.node = node;
+    this.call = 0;
+  }
+
+  private key(): string {
+    return `${this.node?.name ?? '?'}/${this.node?.opType ?? '?'}#${this.call++}`;
+  }
+
+  private record(key: string, values: Iterable<number>): void {
+    let m = this.ranges.get(key) ?? 0;
+    for (const v of values) m = Math.max(m, Math.abs(v));
+    this.ranges.set(key, m);
+  }
+
+  /** Whether a value is fixed at compile time (a weight or a folded constant, not derived from the input). */
+  isStatic(v: Value): v is ConstValue {
+    return v.kind === 'const' && !v.dyn;
+  }
+
+  /** Allocates `n` signals with one scale and per-signal intervals. */
+  allocate(scale: number, bounds: readonly (readonly [bigint, bigint])[]): number {
+    const start = this.signals.length;
+    for (const [lo, hi] of bounds) this.signals.push({ scale, lo, hi });
+    return start;
+  }
+
+  /**
+   * A linear operator: output element `o` is `bias + sum(coef * inputs[operand][index])`,
+   * as reported through `add`. Costs no constraint.
+   */
+  linear(shape: number[], inputs: readonly Value[], row: (o: number, add: (operand: number, index: number, coef: number) => void) => number): Value {
+    const n = sizeOf(shape);
+    const dyn = inputs.some((v) => v.kind === 'sym' || v.dyn);
+    if (inputs.every((v) => v.kind === 'const')) {
+      const data = new Float64Array(n);
+      for (let o = 0; o < n; o++) {
+        let s = 0;
+        const bias = row(o, (k, i, c) => { s += c * (inputs[k] as ConstValue).data[i]!; });
+        data[o] = s + bias;
+      }
+      return { ...constValue(shape, data), dyn };
+    }
+    const forms: Affine[] = new Array(n);
+    for (let o = 0; o < n; o++) {
+      const parts: [number, Affine][] = [];
+      const bias = row(o, (k, i, c) => { parts.push([c, formAt(inputs[k]!, i)]); });
+      forms[o] = combine(parts, bias);
+    }
+    return symValue(shape, forms);
+  }
+
+  /** Data movement: output element `o` is an input element `[operand, index]` or a constant. */
+  select(shape: number[], inputs: readonly Value[], pick: (o: number) => readonly [number, number] | number): Value {
+    const n = sizeOf(shape);
+    const dyn = inputs.some((v) => v.kind === 'sym' || v.dyn);
+    if (inputs.every((v) => v.kind === 'const')) {
+      const data = new Float64Array(n);
+      for (let o = 0; o < n; o++) {
+        const p = pick(o);
+        data[o] = typeof p === 'number' ? p : (inputs[p[0]] as ConstValue).data[p[1]]!;
+      }
+      return { ...constValue(shape, data), dyn };
+    }
+    const forms: Affine[] = new Array(n);
+    for (let o = 0; o < n; o++) {
+      const p = pick(o);
+      forms[o] = typeof p === 'number' ? constantForm(p) : formAt(inputs[p[0]]!, p[1]);
+    }
+    return symValue(shape, forms);
+  }
+
+  /** Applies a float function elementwise to a constant (the float semantics of a primitive). */
+  private floatMap(x: ConstValue, f: (v: number) => number): ConstValue {
+    return { ...constValue(x.shape, x.data.map(f)), dyn: x.dyn };
+  }
+
+  private intForm(f: Affine, scale: number, round: 'nearest' | 'floor' = 'nearest'): IntForm {
+    const i: number[] = [];
+    const k: bigint[] = [];
+    for (const [id, m] of f.t) {
+      const kk = BigInt(Math.round(m * 2 ** scale));
+      if (kk !== 0n) { i.push(id); k.push(kk); }
+    }
+    const cf = f.c * 2 ** scale;
+    return { c: BigInt(round === 'floor' ? Math.floor(cf + 1e-9) : Math.round(cf)), i, k };
+  }
+
+  private interval(f: IntForm): [bigint, bigint] {
+    let lo = f.c, hi = f.c;
+    f.i.forEach((id, j) => {
+      const s = this.signals[id]!;
+      const a = f.k[j]! * s.lo, b = f.k[j]! * s.hi;
+      lo += minBig(a, b);
+      hi += maxBig(a, b);
+    });
+    return [lo, hi];
+  }
+
+  /** Integer scale for a form: exact when `exact`, else the finest that keeps coefficients within weightBits. */
+  private scaleOf(forms: readonly Affine[], exact: boolean): number {
+    const ms: number[] = [];
+    for (const f of forms) for (const m of f.t.values()) ms.push(m);
+    if (exact) {
+      const s = exactScale(ms);
+      if (s === undefined) throw new Error(`internal: no exact integer scale at ${this.node?.name}`);
+      return s;
+    }
+    return scaleFor(ms.reduce((a, m) => Math.max(a, Math.abs(m)), 0), this.options.weightBits);
+  }
+
+  /**
+   * Turns forms into signals: `none` requantises to a chosen scale, `relu` also clamps at
+   * zero, `sign` yields 1 for non-negative values, else 0. `exact` keeps integer arithmetic
+   * exact (internal differences and comparisons); `scale` forces the output scale;
+   * `packBits` coarsens the scale until every output fits that many bits.
+   */
+  requant(x: Value, act: 'none' | 'relu' | 'sign', opts: { exact?: boolean; scale?: number; packBits?: number; keepConstants?: boolean } = {}): Value {
+    const key = this.key();
+    if (x.kind === 'const') {
+      const y = this.floatMap(x, act === 'relu' ? (v) => Math.max(0, v) : act === 'sign' ? (v) => (v >= 0 ? 1 : 0) : (v) => v);
+      if (this.mode === 'float') this.record(key, y.data);
+      return y;
+    }
+    const name = this.node?.name ?? '?';
+    const dynamic = x.forms.map((f) => f.t.size > 0 || opts.keepConstants === true);
+    const live = x.forms.filter((_, i) => dynamic[i]);
+    const sign = act === 'sign';
+    let accScale = sign || opts.exact ? this.scaleOf(live, true) : this.scaleOf(live, false);
+    let outScale: number;
+    if (sign) outScale = 0;
+    else if (opts.scale !== undefined) outScale = opts.scale;
+    else if (opts.exact) outScale = accScale;
+    else {
+      const r = this.ranges.get(key) ?? 0;
+      outScale = r > 0 ? Math.min(accScale, scaleFor(r, this.options.activationBits)) : accScale;
+    }
+    if (!sign && accScale < outScale) accScale = outScale;
+    const forms = live.map((f) => this.intForm(f, accScale, sign ? 'floor' : 'nearest'));
+    let shift = sign ? 0 : accScale - outScale;
+    const intervals = forms.map((f) => this.interval(f));
+    if (opts.packBits !== undefined) {
+      const fits = (sh: number) => intervals.every(([lo, hi]) => signedBits((lo + roundingTerm(sh)) >> BigInt(sh), (hi + roundingTerm(sh)) >> BigInt(sh)) <= opts.packBits!);
+      while (!fits(shift) && shift < 200) shift++;
+      outScale = accScale - shift;
+    }
+    const bits: number[] = [];
+    const bounds = intervals.map(([lo, hi]) => {
+      const r = roundingTerm(shift);
+      const b = signedBits(lo + r, hi + r);
+      if (b > MAX_ACC_BITS) throw new QuantizationOverflowError({ node: name, bits: b, maxBits: MAX_ACC_BITS });
+      bits.push(b);
+      if (sign) return [0n, 1n] as const;
+      let qlo = (lo + r) >> BigInt(shift), qhi = (hi + r) >> BigInt(shift);
+      if (act === 'relu') { qlo = maxBig(qlo, 0n); qhi = maxBig(qhi, 0n); }
+      return [qlo, qhi] as const;
+    });
+    const out = this.allocate(outScale, bounds);
+    if (forms.length > 0) {
+      this.steps.push({ kind: 'requant', name, act, out, forms, shift: forms.map(() => shift), bits, weights: !sign && !opts.exact });
+    }
+    let next = out;
+    const result = x.forms.map((f, i) => {
+      if (dynamic[i]) return signalForm(next++, outScale);
+      const v = f.c;
+      return constantForm(act === 'relu' ? Math.max(0, v) : sign ? (v >= 0 ? 1 : 0) : v);
+    });
+    return symValue(x.shape, result);
+  }
+
+  /** `max(a, b)` elementwise as `b + relu(a - b)`, exactly. */
+  max2(a: Value, b: Value): Value {
+    const diff = this.linear(a.shape, [a, b], (o, add) => { add(0, o, 1); add(1, o, -1); return 0; });
+    const r = this.requant(diff, 'relu', { exact: true });
+    return this.linear(a.shape, [b, r], (o, add) => { add(0, o, 1); add(1, o, 1); return 0; });
+  }
+
+  /** Consumes the key a requantisation would have used (keeps float and lowering keys aligned). */
+  requantKeyOnly(): void {
+    this.key();
+  }
+
+  /** Makes every element a plain signal (requantising where it is a longer form). */
+  materialize(x: Value): Value {
+    if (x.kind === 'sym' && x.forms.every((f) => f.c === 0 && f.t.size === 1)) {
+      this.key();
+      return x;
+    }
+    return this.requant(x, 'none');
+  }
+
+  /** Elementwise piecewise-linear approximation of `fn` (Sigmoid, Tanh, Exp...), clamped to its domain. */
+  pwl(x: Value, fn: PwlFunction): Value {
+    const width = fn.hi - fn.lo;
+    const inScale = PWL_BITS - Math.ceil(Math.log2(width));
+    const q = this.requant(x, 'none', { scale: inScale });
+    const key = this.key();
+    if (q.kind === 'const') {
+      // Float semantics are the exact function (the reference); the circuit saturates outside the domain.
+      const y = this.floatMap(q, fn.f);
+      if (this.mode === 'float') this.record(key, y.data);
+      return y;
+    }
+    // Clamp to [L, L + 2^k - 1] with L + relu(x - L) - relu(x - H), then shift to [0, 2^k).
+    const saved = this.call; // the clamps below exist only when lowering: keep keys aligned with float mode
+    const L = Math.round(fn.lo * 2 ** inScale);
+    const H = L + 2 ** PWL_BITS - 1;
+    const unit = 2 ** -inScale;
+    const lower = this.requant(this.linear(q.shape, [q], (o, add) => { add(0, o, 1); return -L * unit; }), 'relu', { exact: true });
+    const upper = this.requant(this.linear(q.shape, [q], (o, add) => { add(0, o, 1); return -H * unit; }), 'relu', { exact: true });
+    const window = this.linear(q.shape, [lower, upper], (o, add) => { add(0, o, 1); add(1, o, -1); return 0; }) as Extract<Value, { kind: 'sym' }>;
+    this.call = saved;
+    const k = PWL_BITS, t = PWL_SEGMENT_BITS, low = k - t;
+    let fmax = 0;
+    for (let j = 0; j <= 2 ** t; j++) fmax = Math.max(fmax, Math.abs(fn.f(fn.lo + j * 2 ** low * unit)));
+    const outBase = Math.min(24, scaleFor(fmax, this.options.activationBits));
+    const fAt = (j: number) => BigInt(Math.round(fn.f((L + j * 2 ** low) * unit) * 2 ** outBase));
+    const A: bigint[] = [], B: bigint[] = [];
+    let lo = 0n, hi = 0n;
+    for (let j = 0; j < 2 ** t; j++) {
+      const a = fAt(j) << BigInt(low), b = fAt(j + 1) - fAt(j);
+      A.push(a); B.push(b);
+      const end = a + b * ((1n << BigInt(low)) - 1n);
+      if (j === 0) { lo = minBig(a, end); hi = maxBig(a, end); } else { lo = minBig(lo, minBig(a, end)); hi = maxBig(hi, maxBig(a, end)); }
+    }
+    const outScale = outBase + low;
+    const forms = window.forms.map((f) => this.intForm(f, inScale));
+    const out = this.allocate(outScale, forms.map(() => [lo, hi] as const));
+    this.steps.push({ kind: 'pwl', name: this.node?.name ?? '?', fn: fn.name, out, forms, k, t, A, B });
+    return symValue(q.shape, forms.map((_, i) => signalForm(out + i, outScale)));
+  }
+
+  /** Elementwise product of two values of the same shape (one constraint each). */
+  product(a: Value, b: Value): Value {
+    const fa = this.materialize(a), fb = this.materialize(b);
+    const key = this.key();
+    if (fa.kind === 'const' && fb.kind === 'const') {
+      const y = { ...constValue(a.shape, fa.data.map((v, i) => v * fb.data[i]!)), dyn: fa.dyn || fb.dyn };
+      if (this.mode === 'float') this.record(key, y.data);
+      return y;
+    }
+    const n = sizeOf(a.shape);
+    const sa = this.scaleOf(Array.from({ length: n }, (_, i) => formAt(fa, i)), true);
+    const sb = this.scaleOf(Array.from({ length: n }, (_, i) => formAt(fb, i)), true);
+    const A = Array.from({ length: n }, (_, i) => this.intForm(formAt(fa, i), sa));
+    const B = Array.from({ length: n }, (_, i) => this.intForm(formAt(fb, i), sb));
+    const bounds = A.map((f, i) => {
+      const [alo, ahi] = this.interval(f), [blo, bhi] = this.interval(B[i]!);
+      const c = [alo * blo, alo * bhi, ahi * blo, ahi * bhi];
+      return [c.reduce(minBig), c.reduce(maxBig)] as const;
+    });
+    const out = this.allocate(sa + sb, bounds);
+    this.steps.push({ kind: 'product', name: this.node?.name ?? '?', out, a: A, b: B });
+    return symValue(a.shape, A.map((_, i) => signalForm(out + i, sa + sb)));
+  }
+
+  /** Index of the first maximum in each group of flat element indices. */
+  argmax(x: Value, groups: readonly number[][], shape: number[]): Value {
+    const m = this.materialize(x);
+    const key = this.key();
+    if (m.kind === 'const') {
+      const data = groups.map((g) => g.reduce((best, idx, j) => (m.data[idx]! > m.data[g[best]!]! ? j : best), 0));
+      if (this.mode === 'float') this.record(key, data);
+      return { ...constValue(shape, data), dyn: m.dyn };
+    }
+    const all = groups.flat().map((i) => formAt(m, i));
+    const s = this.scaleOf(all, true);
+    const forms = groups.map((g) => g.map((i) => this.intForm(formAt(m, i), s)));
+    let lo = 0n, hi = 0n;
+    forms.flat().forEach((f, j) => { const [a, b] = this.interval(f); lo = j === 0 ? a : minBig(lo, a); hi = j === 0 ? b : maxBig(hi, b); });
+    const bits = unsignedBits(hi - lo + 1n);
+    const out = this.allocate(0, groups.map((g) => [0n, BigInt(g.length - 1)] as const));
+    this.steps.push({ kind: 'argmax', name: this.node?.name ?? '?', out, groups: forms, bits });
+    return symValue(shape, groups.map((_, i) => signalForm(out + i, 0)));
+  }
+
+  /**
+   * `num / den` elementwise for non-negative num and positive den (den at least `denMin`
+   * in float units), as a floor division at output scale `scale`.
+   */
+  divide(num: Value, den: Value, opts: { scale: number; denMin: number }): Value {
+    const key = this.key();
+    if (num.kind === 'const' && den.kind === 'const') {
+      const y = { ...constValue(num.shape, num.data.map((v, i) => v / den.data[i]!)), dyn: num.dyn || den.dyn };
+      if (this.mode === 'float') this.record(key, y.data);
+      return y;
+    }
+    const n = sizeOf(num.shape);
+    const nf = Array.from({ length: n }, (_, i) => formAt(num, i));
+    const df = Array.from({ length: n }, (_, i) => formAt(den, i));
+    const sd = this.scaleOf(df, true);
+    const sn = this.scaleOf(nf, true);
+    // q = floor(num * 2^(scale + sd - sn) / den) has the requested scale.
+    const extra = opts.scale + sd - sn;
+    if (extra < 0) throw new Error(`internal: division scale at ${this.node?.name}`);
+    const N = nf.map((f) => { const g = this.intForm(f, sn); return { c: g.c << BigInt(extra), i: g.i, k: g.k.map((k) => k << BigInt(extra)) }; });
+    const D = df.map((f) => this.intForm(f, sd));
+    const denMinInt = BigInt(Math.floor(opts.denMin * 2 ** sd));
+    let qHi = 0n, rBits = 1;
+    N.forEach((f, i) => {
+      const [nlo, nhi] = this.interval(f);
+      const [dlo, dhi] = this.interval(D[i]!);
+      if (nlo < 0n || maxBig(dlo, denMinInt) <= 0n) throw new Error(`internal: division operands at ${this.node?.name}`);
+      qHi = maxBig(qHi, nhi / maxBig(dlo, denMinInt));
+      rBits = Math.max(rBits, unsignedBits(dhi));
+    });
+    const out = this.allocate(opts.scale, N.map(() => [0n, qHi] as const));
+    this.steps.push({ kind: 'div', name: this.node?.name ?? '?', out, num: N, den: D, qBits: unsignedBits(qHi), rBits });
+    return symValue(num.shape, N.map((_, i) => signalForm(out + i, opts.scale)));
+  }
+}
+

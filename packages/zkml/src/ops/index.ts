@@ -1,0 +1,38 @@
+import { add } from './add.js';
+import { argmax } from './argmax.js';
+import { batchNorm } from './batchNorm.js';
+import { clip } from './clip.js';
+import { concat } from './concat.js';
+import { constant } from './constant.js';
+import { conv } from './conv.js';
+import { convTranspose } from './convTranspose.js';
+import { div } from './div.js';
+import { gather } from './gather.js';
+import { gemm } from './gemm.js';
+import { identity } from './identity.js';
+import { leakyRelu, prelu } from './leakyRelu.js';
+import { matmul } from './matmul.js';
+import { mul } from './mul.js';
+import type { OpDef } from './op.js';
+import { pad } from './pad.js';
+import { averagePool, globalPool, maxPool } from './pool.js';
+import { reduceMax } from './reduceMax.js';
+import { reduceSum } from './reduceSum.js';
+import { relu } from './relu.js';
+import { flatten, reshape, squeeze } from './reshape.js';
+import { sigmoid } from './sigmoid.js';
+import { slice } from './slice.js';
+import { softmax } from './softmax.js';
+import { tanh } from './tanh.js';
+import { transpose } from './transpose.js';
+
+const ALL: OpDef[] = [
+  add, argmax, batchNorm, clip, concat, constant, conv, convTranspose, div, gather, gemm, identity, leakyRelu, prelu,
+  matmul, mul, pad, averagePool, globalPool, maxPool, reduceMax, reduceSum, relu, flatten, reshape, squeeze, sigmoid,
+  slice, softmax, tanh, transpose,
+];
+
+/** Operators proved mode supports, by ONNX op type (default domain). */
+export const OPERATORS: ReadonlyMap<string, OpDef> = new Map(ALL.flatMap((op) => op.types.map((t) => [t, op] as const)));
+
+export type { OpDef } from './op.js';

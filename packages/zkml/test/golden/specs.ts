@@ -1,0 +1,72 @@
+import type { GraphSpec, NodeSpec } from '../../src/index.js';
+import { pseudoRandom } from '../fixtures.js';
+
+/**
+ * Golden operator fixtures: one small model per operator (or operator variant), in the
+ * context an exporter would put it. `npm run golden -w packages/zkml` writes each model
+ * and its onnxruntime-web output to test/golden/; the tests check the quantised program
+ * (and, per template, the circuit) against them.
+ */
+export type GoldenSpec = { name: string; ops: string[]; graph: GraphSpec; inputShape: number[] };
+
+const rand = (seed: number, n: number, scale = 1) => { const r = pseudoRandom(seed); return Array.from({ length: n }, () => r() * scale); };
+const f = (dims: number[], seed: number, scale = 1) => ({ dims, values: rand(seed, dims.reduce((a, b) => a * b, 1), scale) });
+const ints = (values: number[]) => ({ dims: [values.length], values, int64: true });
+
+/** x [1, C, H, W] -> nodes -> y. */
+function model(name: string, ops: string[], inputShape: number[], nodes: NodeSpec[], initializers: GraphSpec['initializers'] = {}, opset = 13, int64 = false): GoldenSpec {
+  return { name, ops, inputShape, graph: { input: { name: 'x', shape: inputShape }, output: { name: 'y', int64 }, nodes, initializers, opset } };
+}
+
+const n = (op: string, inputs: string[], outputs: string[], attrs?: NodeSpec['attrs']): NodeSpec => ({ op, inputs, outputs, attrs });
+
+export const GOLDEN: GoldenSpec[] = [
+  model('gemm', ['Gemm'], [1, 6], [n('Gemm', ['x', 'w', 'b'], ['y'], { transB: 1, alpha: { float: 0.5 }, beta: { float: 2 } })], { w: f([4, 6], 1), b: f([4], 2) }),
+  model('matmul_add', ['MatMul', 'Add'], [1, 6], [n('MatMul', ['x', 'w'], ['h']), n('Add', ['h', 'b'], ['y'])], { w: f([6, 3], 3), b: f([3], 4) }),
+  model('sub_mul_const', ['Sub', 'Mul'], [1, 6], [n('Mul', ['x', 'k'], ['h']), n('Sub', ['h', 'x'], ['y'])], { k: f([6], 5, 2) }),
+  model('mul_activations', ['Mul'], [1, 6], [n('Gemm', ['x', 'w'], ['h'], { transB: 1 }), n('Mul', ['h', 'x'], ['y'])], { w: f([6, 6], 6) }),
+  model('div_const', ['Div'], [1, 6], [n('Div', ['x', 'k'], ['y'])], { k: { dims: [1], values: [3] } }),
+  model('relu', ['Relu'], [1, 8], [n('Gemm', ['x', 'w'], ['h'], { transB: 1 }), n('Relu', ['h'], ['y'])], { w: f([5, 8], 7) }),
+  model('leaky_relu', ['LeakyRelu'], [1, 8], [n('Gemm', ['x', 'w'], ['h'], { transB: 1 }), n('LeakyRelu', ['h'], ['y'], { alpha: { float: 0.1 } })], { w: f([5, 8], 8) }),
+  model('prelu', ['PRelu'], [1, 3, 2, 2], [n('PRelu', ['x', 's'], ['y'])], { s: { dims: [3, 1, 1], values: [0.25, -0.5, 1.5] } }),
+  model('clip', ['Clip'], [1, 8], [n('Gemm', ['x', 'w'], ['h'], { transB: 1 }), n('Clip', ['h', 'lo', 'hi'], ['y'])], { w: f([6, 8], 9), lo: { dims: [], values: [-0.5] }, hi: { dims: [], values: [0.75] } }),
+  model('relu6_clip_opset6', ['Clip'], [1, 8], [n('Mul', ['x', 'k'], ['h']), n('Clip', ['h'], ['y'], { min: { float: 0 }, max: { float: 6 } })], { k: { dims: [1], values: [5] } }, 10),
+  model('sigmoid', ['Sigmoid'], [1, 8], [n('Gemm', ['x', 'w'], ['h'], { transB: 1 }), n('Sigmoid', ['h'], ['y'])], { w: f([5, 8], 10, 3) }),
+  model('tanh', ['Tanh'], [1, 8], [n('Gemm', ['x', 'w'], ['h'], { transB: 1 }), n('Tanh', ['h'], ['y'])], { w: f([5, 8], 11, 2) }),
+  model('softmax', ['Softmax'], [1, 8], [n('Gemm', ['x', 'w'], ['h'], { transB: 1 }), n('Softmax', ['h'], ['y'], { axis: 1 })], { w: f([5, 8], 12, 2) }),
+  model('argmax', ['ArgMax'], [1, 8], [n('Gemm', ['x', 'w'], ['h'], { transB: 1 }), n('ArgMax', ['h'], ['y'], { axis: 1, keepdims: 0 })], { w: f([5, 8], 13) }, 13, true),
+  model('softmax_argmax', ['Softmax', 'ArgMax'], [1, 8], [n('Gemm', ['x', 'w'], ['h'], { transB: 1 }), n('Softmax', ['h'], ['p'], { axis: 1 }), n('ArgMax', ['p'], ['y'], { axis: 1, select_last_index: 1 })], { w: f([4, 8], 14) }, 13, true),
+  model('conv1d', ['Conv'], [1, 2, 10], [n('Conv', ['x', 'w', 'b'], ['y'], { strides: [2], pads: [1, 1], dilations: [2] })], { w: f([3, 2, 3], 15), b: f([3], 16) }),
+  model('conv2d_groups', ['Conv'], [1, 4, 6, 6], [n('Conv', ['x', 'w'], ['y'], { group: 2, pads: [1, 0, 1, 2], strides: [1, 2] })], { w: f([4, 2, 3, 3], 17) }),
+  model('conv2d_same', ['Conv'], [1, 1, 5, 5], [n('Conv', ['x', 'w', 'b'], ['y'], { auto_pad: 'SAME_UPPER', kernel_shape: [3, 3] })], { w: f([2, 1, 3, 3], 18), b: f([2], 19) }),
+  model('conv_transpose', ['ConvTranspose'], [1, 2, 3, 3], [n('ConvTranspose', ['x', 'w', 'b'], ['y'], { strides: [2, 2], pads: [1, 1, 0, 0], output_padding: [1, 1] })], { w: f([2, 3, 3, 3], 20), b: f([3], 21) }),
+  model('batchnorm_folded', ['Conv', 'BatchNormalization', 'Relu'], [1, 2, 5, 5], [n('Conv', ['x', 'w'], ['c']), n('BatchNormalization', ['c', 'g', 'beta', 'mu', 'var'], ['h']), n('Relu', ['h'], ['y'])], { w: f([3, 2, 3, 3], 22), g: f([3], 23, 2), beta: f([3], 24), mu: f([3], 25), var: { dims: [3], values: [0.5, 1.5, 2] } }),
+  model('average_pool', ['AveragePool'], [1, 2, 5, 5], [n('AveragePool', ['x'], ['y'], { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] })]),
+  model('average_pool_include_pad', ['AveragePool'], [1, 1, 4, 4], [n('AveragePool', ['x'], ['y'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], count_include_pad: 1 })]),
+  model('max_pool', ['MaxPool'], [1, 2, 5, 5], [n('MaxPool', ['x'], ['y'], { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 })]),
+  model('global_average_pool', ['GlobalAveragePool'], [1, 3, 4, 4], [n('GlobalAveragePool', ['x'], ['y'])]),
+  model('reduce_sum_mean', ['ReduceSum', 'ReduceMean'], [1, 3, 4], [n('ReduceSum', ['x', 'ax'], ['s'], { keepdims: 1 }), n('ReduceMean', ['s'], ['y'], { axes: [1], keepdims: 0 })], { ax: ints([2]) }),
+  model('reduce_mean_opset18', ['ReduceMean'], [1, 3, 4], [n('ReduceMean', ['x', 'ax'], ['y'], { keepdims: 0 })], { ax: ints([1]) }, 18),
+  model('reduce_max', ['ReduceMax'], [1, 3, 4], [n('ReduceMax', ['x'], ['y'], { axes: [2], keepdims: 0 })]),
+  model('flatten_reshape', ['Flatten', 'Reshape'], [1, 2, 3, 2], [n('Flatten', ['x'], ['f']), n('Reshape', ['f', 'shape'], ['y'])], { shape: ints([0, 3, -1]) }),
+  model('transpose', ['Transpose'], [1, 2, 3, 4], [n('Transpose', ['x'], ['y'], { perm: [0, 3, 1, 2] })]),
+  model('squeeze_unsqueeze', ['Squeeze', 'Unsqueeze'], [1, 4, 1], [n('Squeeze', ['x', 'a2'], ['s']), n('Unsqueeze', ['s', 'a0'], ['y'])], { a2: ints([2]), a0: ints([0]) }),
+  model('squeeze_opset11', ['Squeeze', 'Unsqueeze'], [1, 4, 1], [n('Squeeze', ['x'], ['s'], { axes: [2] }), n('Unsqueeze', ['s'], ['y'], { axes: [-1] })], {}, 11),
+  model('concat', ['Concat'], [1, 3], [n('Mul', ['x', 'k'], ['h']), n('Concat', ['x', 'h', 'c'], ['y'], { axis: 1 })], { k: f([3], 26), c: f([1, 2], 27) }),
+  model('slice', ['Slice'], [1, 10], [n('Slice', ['x', 'st', 'en', 'ax', 'sp'], ['y'])], { st: ints([-2]), en: ints([0]), ax: ints([1]), sp: ints([-3]) }),
+  model('gather', ['Gather'], [1, 6], [n('Gather', ['x', 'i'], ['y'], { axis: 1 })], { i: ints([5, 0, -1, 2]) }),
+  model('pad', ['Pad'], [1, 1, 2, 3], [n('Pad', ['x', 'p', 'v'], ['y'])], { p: ints([0, 0, 1, 2, 0, 0, 0, 1]), v: { dims: [], values: [0.5] } }),
+  model('identity_cast_dropout', ['Identity', 'Cast', 'Dropout'], [1, 4], [n('Identity', ['x'], ['a']), n('Cast', ['a'], ['b'], { to: 1 }), n('Dropout', ['b'], ['y'])]),
+  model('constant_shape', ['Constant', 'Shape', 'Gather', 'Concat', 'Reshape'], [1, 2, 3], [
+    n('Shape', ['x'], ['s']), n('Gather', ['s', 'i0'], ['d0'], { axis: 0 }), n('Constant', [], ['m1'], { value: { tensor: { dims: [1], values: [-1], int64: true } } }),
+    n('Concat', ['d0', 'm1'], ['shape'], { axis: 0 }), n('Reshape', ['x', 'shape'], ['y'])], { i0: ints([0]) }),
+  model('lenet_block', ['Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm'], [1, 1, 8, 8], [
+    n('Conv', ['x', 'w1', 'b1'], ['c1']), n('Relu', ['c1'], ['r1']), n('MaxPool', ['r1'], ['p1'], { kernel_shape: [2, 2], strides: [2, 2] }),
+    n('Flatten', ['p1'], ['fl']), n('Gemm', ['fl', 'w2', 'b2'], ['y'], { transB: 1 })], { w1: f([2, 1, 3, 3], 28), b1: f([2], 29), w2: f([4, 18], 30), b2: f([4], 31) }),
+];
+
+/** Inputs for a fixture: the first is the golden input, all are calibration samples. */
+export function goldenInputs(spec: GoldenSpec, count = 24): number[][] {
+  const size = spec.inputShape.reduce((a, b) => a * b, 1);
+  return Array.from({ length: count }, (_, i) => rand(1000 + i * 7 + spec.name.length, size, 2));
+}

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import * as snarkjs from 'snarkjs';
+import { compileModel, importGraph, loadOnnx, quantize, quantizeInput, releaseCurves, runProgram, unpackOutputs, type QuantizedModel, type Step } from './exports.js';
+import { wtnsValues } from './wtns.js';
+
+/**
+ * Per circuit template: the witness circom computes equals the TypeScript integer program,
+ * and changing any template's output (or a hint it relies on) breaks the constraints.
+ * Fixtures come from test/golden; circuits are compiled without a setup (r1cs + wasm).
+ */
+const FIELD = 21888242871839275222246405745257297275088548495816645083858311560385430896641n;
+const golden = join(import.meta.dirname, 'golden');
+const scratch = mkdtempSync(join(tmpdir(), 'verity-templates-'));
+const quiet = { warn() {}, info() {}, error() {}, debug() {} };
+after(releaseCurves);
+
+/** Witness indices by signal name, from the .sym file. */
+function symbols(file: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const [, witness, , label] = line.split(',');
+    if (label && Number(witness) >= 0) m.set(label, Number(witness));
+  }
+  return m;
+}
+
+/**
+ * The name of the template signal holding output `o` of step `k`. A product writes
+ * straight into `w`, whose witness slots circom reorders: it is checked through the
+ * public outputs instead.
+ */
+function outputSignal(s: Step, k: number, o: number): string {
+  switch (s.kind) {
+    case 'requant': case 'pwl': case 'argmax': return `main.c${k}[${o}].out`;
+    case 'div': return `main.c${k}[${o}].q`;
+    case 'product': return '';
+  }
+}
+
+const fixtures: { name: string; kinds: string[]; hints?: (k: number) => string[] }[] = [
+  { name: 'relu', kinds: ['requant'] },
+  { name: 'mul_activations', kinds: ['requant', 'product'] },
+  { name: 'sigmoid', kinds: ['requant', 'pwl'], hints: (k) => [`main.c${k}[0].dec.out[3]`] },
+  { name: 'argmax', kinds: ['requant', 'argmax'], hints: (k) => [`main.c${k}[0].sel[0]`, `main.c${k}[0].sel[1]`] },
+  { name: 'softmax', kinds: ['requant', 'pwl', 'div'], hints: (k) => [`main.c${k}[0].r`] },
+  { name: 'lenet_block', kinds: ['requant'] },
+];
+
+for (const fx of fixtures) {
+  test(`template circuits (${fx.kinds.join(', ')}) in ${fx.name}: witness equals the integer program; tampering is rejected`, async () => {
+    const g = JSON.parse(readFileSync(join(golden, `${fx.name}.json`), 'utf8')) as { inputs: number[][] };
+    const bytes = readFileSync(join(golden, `${fx.name}.onnx`));
+    const out = join(scratch, fx.name);
+    await compileModel(bytes, { out, calibration: g.inputs, setup: false });
+    const model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'), (_k, v) => (typeof v === 'string' && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v)) as QuantizedModel;
+    const expectedModel = quantize(importGraph(loadOnnx(bytes)), { calibration: g.inputs });
+    assert.deepEqual(model.steps.map((s) => s.kind), expectedModel.steps.map((s) => s.kind));
+    for (const kind of fx.kinds) assert.ok(model.steps.some((s) => s.kind === kind), `${fx.name} has no ${kind} step`);
+
+    const u = quantizeInput(model, g.inputs[1]!);
+    const w = runProgram(model, u);
+    const file = join(out, 'w.wtns');
+    await snarkjs.wtns.calculate({ u: u.map(String), binding: '7' }, join(out, 'circuit_js', 'circuit.wasm'), file);
+    const sym = symbols(join(out, 'circuit.sym'));
+    const wt = wtnsValues(file);
+    const r1cs = join(out, 'circuit.r1cs');
+    assert.equal(await snarkjs.wtns.check(r1cs, file, quiet), true, 'control: the honest witness satisfies the r1cs');
+    const original = readFileSync(file);
+
+    const tamperRejected = async (name: string, change: (v: bigint) => bigint) => {
+      const index = sym.get(name);
+      assert.ok(index !== undefined, `signal ${name} not in the witness`);
+      const t = wtnsValues(file);
+      t.set(index, change(t.get(index)) % FIELD);
+      const ok = await snarkjs.wtns.check(r1cs, file, quiet);
+      (await import('node:fs')).writeFileSync(file, original);
+      assert.equal(ok, false, `changing ${name} was accepted`);
+    };
+
+    const layout = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).layout;
+    const words = Array.from({ length: layout.outputWords }, (_, i) => wt.get(1 + i));
+    assert.deepEqual(unpackOutputs(layout, words), model.outputs.map((id) => w[id]!), 'public outputs');
+    for (const [k, s] of model.steps.entries()) {
+      const n = s.kind === 'requant' || s.kind === 'pwl' ? s.forms.length : s.kind === 'product' ? s.a.length : s.kind === 'argmax' ? s.groups.length : s.num.length;
+      for (let o = 0; o < n; o++) {
+        const idx = sym.get(outputSignal(s, k, o));
+        if (idx === undefined) continue; // folded away by circom's linear simplification
+        const want = w[s.out + o]!;
+        assert.equal(wt.get(idx), ((want % FIELD) + FIELD) % FIELD, `step ${k} (${s.kind}) output ${o}`);
+      }
+      const first = outputSignal(s, k, 0);
+      if (sym.has(first)) await tamperRejected(first, (v) => v + 1n);
+      if (s.kind === 'product') await tamperRejected('main.out[0]', (v) => v + 1n);
+      for (const h of fx.hints?.(k) ?? []) if (sym.has(h) && fx.kinds.includes(s.kind) && s.kind !== 'requant') await tamperRejected(h, (v) => 1n - v);
+    }
+  });
+}
