@@ -19,6 +19,8 @@ Commands:
       --calibration FILE   sample inputs that choose the fixed-point scales
       --input-bits N       8 or 16 (default 8)    --weight-bits N (default 12)
       --weights constant|signals   weights as circuit constants (default) or private signals
+      --batch K            prove K inferences in one proof (input: K samples concatenated)
+      --aggregate mean     with --batch: output only the mean over the batch
   prove <dir>              prove one inference of a compiled model
       --input FILE         {"input_data": [[...]]} or a JSON array (required)
       --out FILE           proof file (required)   --witness FILE  also write the .wtns
@@ -43,8 +45,9 @@ async function main(argv: string[]): Promise<number> {
     case 'compile': {
       const { values, positionals } = parseArgs({
         args: rest, allowPositionals: true,
-        options: { out: { type: 'string' }, calibration: { type: 'string' }, 'input-bits': { type: 'string' }, 'weight-bits': { type: 'string' }, weights: { type: 'string' } },
+        options: { out: { type: 'string' }, calibration: { type: 'string' }, 'input-bits': { type: 'string' }, 'weight-bits': { type: 'string' }, weights: { type: 'string' }, batch: { type: 'string' }, aggregate: { type: 'string' } },
       });
+      if (values.aggregate && values.aggregate !== 'mean') throw new UsageError('--aggregate takes mean');
       if (positionals.length !== 1 || !values.out) throw new UsageError('verity compile <model.onnx> --out <dir> [--calibration <input.json>]');
       if (values.weights && values.weights !== 'constant' && values.weights !== 'signals') throw new UsageError('--weights takes constant or signals');
       const started = performance.now();
@@ -54,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
         inputBits: values['input-bits'] ? Number(values['input-bits']) : undefined,
         weightBits: values['weight-bits'] ? Number(values['weight-bits']) : undefined,
         weights: values.weights as 'constant' | 'signals' | undefined,
+        batch: values.batch ? Number(values.batch) : undefined,
+        aggregate: values.aggregate as 'mean' | undefined,
         progress: (e) => console.error(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${e.phase}${e.percent !== undefined ? ` ${e.percent}%` : ''}`),
       });
       console.log(`compiled ${positionals[0]} -> ${values.out}: ${report.constraints} constraints (${Object.entries(report.constraintsByPart).map(([k, v]) => `${k} ${v}`).join(', ')})`);

@@ -28,6 +28,8 @@ export type CompileReport = {
   outputShape: number[];
   ops: string[];
   weightEncoding: 'constant' | 'signals';
+  /** inferences per proof, and whether the output is their mean */
+  batch: { size: number; aggregate: 'none' | 'mean' };
   quantization: { inputBits: number; inputScale: number; outputBits: number; outputScale: number; steps: { node: string; kind: string; outputs: number; constraints: number }[] };
   layout: Layout;
   accuracy?: { samples: number; maxAbsError: number; outputRange: number; top1Agreement: number };

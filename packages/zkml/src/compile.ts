@@ -13,7 +13,7 @@ import { layoutOf } from './codegen/layout.js';
 import { outputsOf, stepConstraints } from './lower/steps.js';
 import { BaseError } from '@verity/sdk/errors';
 import { importGraph } from './graph/import.js';
-import { loadOnnx } from './onnx/load.js';
+import { loadOnnx, type OnnxGraph } from './onnx/load.js';
 import type { Progress } from './progress.js';
 import { devPowersOfTau, INSECURE_DEV_SETUP } from './prover/ptau.js';
 import { dequantizeOutput, inferQuantized, quantizeInput } from './quantize/infer.js';
@@ -34,6 +34,10 @@ export type CompileOptions = QuantizeOptions & {
   /** output directory; replaced only once everything in it is complete */
   out: string;
   weights?: WeightEncoding;
+  /** prove this many inferences in one proof (the model needs a dynamic batch axis); calibration samples stay per inference */
+  batch?: number;
+  /** with a batch: output only the mean over the batch instead of every inference's output */
+  aggregate?: 'mean';
   /** skip the Groth16 setup (report constraints only) */
   setup?: boolean;
   progress?: Progress;
@@ -80,6 +84,26 @@ function compileVerifier(source: string): VerifierBuild {
   return { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}`, deployedBytecode: `0x${c.evm.deployedBytecode.object}` };
 }
 
+/** Groups per-inference samples into batches of `k` (cycling through them to fill the last). */
+function batchSamples(samples: number[][] | undefined, k: number): number[][] | undefined {
+  if (!samples || samples.length === 0 || k === 1) return samples;
+  return Array.from({ length: Math.ceil(samples.length / k) }, (_, b) => Array.from({ length: k }, (_, j) => samples[(b * k + j) % samples.length]!).flat());
+}
+
+/** The mean over `k` equal rows of a flattened batch output. */
+function meanRows(flat: readonly number[], k: number): number[] {
+  const m = flat.length / k;
+  return Array.from({ length: m }, (_, j) => { let s = 0; for (let r = 0; r < k; r++) s += flat[r * m + j]!; return s / k; });
+}
+
+/** Appends the batch aggregate to the graph: ReduceMean over the batch axis. */
+function withAggregate(graph: OnnxGraph, aggregate: CompileOptions['aggregate']): OnnxGraph {
+  if (!aggregate) return graph;
+  const out = graph.outputs[0]!;
+  const node = { name: 'verity_batch_mean', opType: 'ReduceMean', domain: '', inputs: [out.name], outputs: ['verity_batch_mean'], attributes: { axes: [0], keepdims: 0 } };
+  return { ...graph, nodes: [...graph.nodes, node], outputs: [{ name: 'verity_batch_mean', shape: out.shape.slice(1) }] };
+}
+
 const argmax = (xs: readonly number[]) => xs.reduce((best, v, i) => (v > xs[best]! ? i : best), 0);
 
 /**
@@ -94,9 +118,11 @@ const argmax = (xs: readonly number[]) => xs.reduce((best, v, i) => (v > xs[best
 export async function compileModel(onnxBytes: Uint8Array, options: CompileOptions): Promise<CompileReport> {
   const progress = options.progress ?? (() => {});
   const encoding = options.weights ?? 'constant';
-  const graph = loadOnnx(onnxBytes);
+  const batch = options.batch ?? 1;
+  const graph = withAggregate(loadOnnx(onnxBytes, { batch }), options.aggregate);
   const imported = importGraph(graph);
-  const model = quantize(imported, options);
+  const calibration = batchSamples(options.calibration, batch);
+  const model = quantize(imported, { ...options, calibration });
   const layout = layoutOf(model);
 
   const out = resolve(options.out);
@@ -147,16 +173,22 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
     }
 
     let accuracy: CompileReport['accuracy'];
-    if (options.calibration && options.calibration.length > 0) {
-      const reference = await floatReference(onnxBytes, graph.inputs[0]!, options.calibration);
-      let maxAbsError = 0, lo = Infinity, hi = -Infinity, agree = 0;
-      options.calibration.forEach((x, i) => {
+    if (calibration && calibration.length > 0) {
+      progress({ phase: `accuracy: onnxruntime-web on ${calibration.length} calibration input(s)` });
+      const reference = (await floatReference(onnxBytes, graph.inputs[0]!, calibration)).map((r) => (options.aggregate === 'mean' ? meanRows(r, batch) : r));
+      let maxAbsError = 0, lo = Infinity, hi = -Infinity, agree = 0, rows = 0;
+      calibration.forEach((x, i) => {
         const got = dequantizeOutput(model, inferQuantized(model, quantizeInput(model, x)));
         const want = reference[i]!;
         want.forEach((w, j) => { maxAbsError = Math.max(maxAbsError, Math.abs(w - got[j]!)); lo = Math.min(lo, w); hi = Math.max(hi, w); });
-        if (argmax(got) === argmax(want)) agree++;
+        // Top-1 per inference (per row of a batch; the aggregate is one row).
+        const width = options.aggregate ? want.length : want.length / batch;
+        for (let r = 0; r < want.length / width; r++) {
+          rows++;
+          if (argmax(got.slice(r * width, (r + 1) * width)) === argmax(want.slice(r * width, (r + 1) * width))) agree++;
+        }
       });
-      accuracy = { samples: options.calibration.length, maxAbsError, outputRange: hi - lo, top1Agreement: agree / options.calibration.length };
+      accuracy = { samples: calibration.length * batch, maxAbsError, outputRange: hi - lo, top1Agreement: agree / rows };
     }
 
     const modelJson = JSON.stringify(model, bigintReplacer);
@@ -170,6 +202,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
       outputShape: model.outputShape,
       ops: imported.ops,
       weightEncoding: encoding,
+      batch: { size: batch, aggregate: options.aggregate ?? 'none' },
       quantization: {
         inputBits: model.inputBits, inputScale: model.inputScale, outputBits: model.outputBits, outputScale: model.outputScale,
         steps: model.steps.map((s) => ({ node: s.name, kind: s.kind === 'requant' ? `requant:${s.act}` : s.kind === 'pwl' ? `pwl:${s.fn}` : s.kind, outputs: outputsOf(s), constraints: stepConstraints(s, encoding === 'signals') })),

@@ -53,3 +53,15 @@ export class ShapeMismatchError extends BaseError {
     this.got = got;
   }
 }
+
+/** A batch was requested but the model's input has a fixed leading dimension of another size. */
+export class BatchDimensionError extends BaseError {
+  override name = 'BatchDimensionError';
+  readonly tensor: string;
+  constructor({ tensor, size, batch }: { tensor: string; size: number; batch: number }) {
+    super(`Cannot batch ${batch} inferences: input "${tensor}" has a fixed leading dimension of ${size}`, {
+      details: 'Export the model with a dynamic batch axis (e.g. torch.onnx.export(..., dynamic_axes={"input": {0: "batch"}})).',
+    });
+    this.tensor = tensor;
+  }
+}

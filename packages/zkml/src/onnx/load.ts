@@ -1,4 +1,4 @@
-import { DynamicShapeError, MalformedModelError } from '../errors/onnx.js';
+import { BatchDimensionError, DynamicShapeError, MalformedModelError } from '../errors/onnx.js';
 import { onnx } from './proto.js';
 
 /** A dense float tensor read from an initializer or a Constant node. */
@@ -77,13 +77,16 @@ function readAttribute(a: InstanceType<typeof onnx.AttributeProto>): AttributeVa
   }
 }
 
-function readValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>, allowDynamicBatch: boolean): OnnxValueInfo {
+function readValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>, batch: number, isInput: boolean): OnnxValueInfo {
   const dims = v.type?.tensorType?.shape?.dim ?? [];
   const shape = dims.map((d, i) => {
     const n = d.dimValue != null ? toNumber(d.dimValue) : 0;
-    if (n > 0) return n;
-    // A symbolic leading dimension is the batch: one proof covers one inference.
-    if (i === 0 && allowDynamicBatch) return 1;
+    if (n > 0) {
+      if (i === 0 && isInput && batch > 1 && n !== batch) throw new BatchDimensionError({ tensor: v.name ?? '?', size: n, batch });
+      return n;
+    }
+    // A symbolic leading dimension is the batch: one proof covers `batch` inferences.
+    if (i === 0) return batch;
     throw new DynamicShapeError({ tensor: v.name ?? '?', dim: i });
   });
   return { name: v.name ?? '', shape };
@@ -92,12 +95,14 @@ function readValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>, allowDynamic
 /**
  * Parses an ONNX file. Throws {@link MalformedModelError} for anything that is not a
  * model with a graph, and {@link DynamicShapeError} for an input with a non-batch
- * symbolic dimension.
+ * symbolic dimension. A symbolic leading dimension becomes `batch` (default 1).
  *
  * @example
  * const graph = loadOnnx(fs.readFileSync('model.onnx'))
  */
-export function loadOnnx(bytes: Uint8Array): OnnxGraph {
+export function loadOnnx(bytes: Uint8Array, options: { batch?: number } = {}): OnnxGraph {
+  const batch = options.batch ?? 1;
+  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
   let model: InstanceType<typeof onnx.ModelProto>;
   try {
     model = onnx.ModelProto.decode(bytes);
@@ -113,11 +118,12 @@ export function loadOnnx(bytes: Uint8Array): OnnxGraph {
   for (const t of graph.initializer ?? []) initializers.set(t.name ?? '', readTensor(t as InstanceType<typeof onnx.TensorProto>));
   const inputs = (graph.input ?? [])
     .filter((i) => !initializers.has(i.name ?? ''))
-    .map((v) => readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, true));
+    
+    .map((v) => readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, batch, true));
   if (inputs.length !== 1) {
     throw new MalformedModelError({ reason: `expected exactly one graph input, found ${inputs.length}` });
   }
-  const outputs = (graph.output ?? []).map((v) => readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, true));
+  const outputs = (graph.output ?? []).map((v) => readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, batch, false));
   const nodes: OnnxNode[] = graph.node.map((n, i) => ({
     name: n.name || `${n.opType}_${i}`,
     opType: n.opType ?? '',
