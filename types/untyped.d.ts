@@ -1,6 +1,7 @@
 // Minimal types for the untyped JavaScript libraries the project calls.
 
 declare module 'snarkjs' {
+  type Logger = { warn(m: string): void; info(m: string): void; error(m: string): void; debug(m: string): void };
   type FileRef = string | { type: 'mem'; data?: Uint8Array };
   type Proof = { pi_a: string[]; pi_b: string[][]; pi_c: string[]; protocol: string; curve: string };
   export const groth16: {
@@ -12,10 +13,12 @@ declare module 'snarkjs' {
     newAccumulator(curve: unknown, power: number, file: string): Promise<unknown>;
     contribute(oldFile: string, newFile: string, name: string, entropy: string): Promise<unknown>;
     preparePhase2(oldFile: string, newFile: string): Promise<unknown>;
+    verify(file: string, logger?: Logger): Promise<boolean>;
   };
   export const zKey: {
     newZKey(r1cs: string, ptau: string, zkey: string): Promise<unknown>;
-    contribute(oldZkey: string, newZkey: string, name: string, entropy: string): Promise<unknown>;
+    contribute(oldZkey: string, newZkey: string, name: string, entropy: string, logger?: Logger): Promise<Uint8Array>;
+    verifyFromR1cs(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<boolean>;
     exportVerificationKey(zkey: string): Promise<unknown>;
     exportSolidityVerifier(zkey: string, templates: { groth16: string }): Promise<string>;
   };

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Hex } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
-import { compileModel, Prover, readInputFile, readSamplesFile, verifyProofFile } from '@verity/zkml';
+import { ceremonyPtau, compileModel, contribute, devPowersOfTau, importPtau, loadCompiled, Prover, readInputFile, readSamplesFile, verifyProofFile, verifySetup } from '@verity/zkml';
 import { dev } from './dev.js';
 
 const HELP = `verity: a verifiable AI co-processor for EVM chains
@@ -26,6 +26,10 @@ Commands:
       --out FILE           proof file (required)   --witness FILE  also write the .wtns
       --binding N          request binding public signal (default 0)
   verify <dir> <proof>     check a proof: exit 0 when valid, 1 when not
+  setup import-ptau FILE   verify a public ceremony's prepared .ptau and use it for compiles
+  setup contribute <dir>   add a phase-2 contribution (--name NAME [--entropy TEXT])
+  setup verify <dir>       check the proving key against the circuit, the ptau and every
+                           contribution (exit 0/1; --ptau FILE to name the ptau)
 
 Examples:
   verity dev --once
@@ -85,6 +89,31 @@ async function main(argv: string[]): Promise<number> {
       const ok = await verifyProofFile(positionals[0]!, JSON.parse(readFileSync(positionals[1]!, 'utf8')));
       console.log(ok ? 'valid' : 'INVALID');
       return ok ? 0 : 1;
+    }
+    case 'setup': {
+      const [sub, ...args] = rest;
+      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { name: { type: 'string' }, entropy: { type: 'string' }, ptau: { type: 'string' } } });
+      if (sub === 'import-ptau' && positionals.length === 1) {
+        const r = await importPtau(positionals[0]!);
+        console.log(`verified and installed ${positionals[0]} (2^${r.power} points) as ${r.path}; compiles up to 2^${r.power} constraints now use it`);
+        return 0;
+      }
+      if (sub === 'contribute' && positionals.length === 1 && values.name) {
+        const r = await contribute(positionals[0]!, { name: values.name, entropy: values.entropy });
+        console.log(`contribution #${r.contributions} by ${values.name}: ${r.hash}`);
+        console.log('Publish this hash, destroy your entropy, and pass the directory to the next participant. Register the model after the last contribution.');
+        return 0;
+      }
+      if (sub === 'verify' && positionals.length === 1) {
+        const dir = positionals[0]!;
+        const report = loadCompiled(dir).report;
+        const ptau = values.ptau ?? ceremonyPtau(report.setup.ptauPower) ?? (await devPowersOfTau(report.setup.ptauPower));
+        const r = await verifySetup(dir, ptau);
+        for (const line of r.log) console.log(line);
+        console.log(r.ok ? `setup of ${dir} verified against ${ptau}` : `setup of ${dir} does NOT verify against ${ptau}`);
+        return r.ok ? 0 : 1;
+      }
+      throw new UsageError('verity setup import-ptau <file.ptau> | contribute <dir> --name NAME [--entropy TEXT] | verify <dir> [--ptau FILE]');
     }
     case undefined:
     case 'help':

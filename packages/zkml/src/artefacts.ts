@@ -33,8 +33,8 @@ export type CompileReport = {
   quantization: { inputBits: number; inputScale: number; outputBits: number; outputScale: number; steps: { node: string; kind: string; outputs: number; constraints: number }[] };
   layout: Layout;
   accuracy?: { samples: number; maxAbsError: number; outputRange: number; top1Agreement: number };
-  verifier?: { contract: string; bytecodeSize: number; limit: number };
-  setup: { system: 'groth16'; ptauPower: number; insecure: boolean; note: string };
+  verifier?: { contract: string; bytecodeSize: number; limit: number; expectedVerifyGas: number };
+  setup: { system: 'groth16'; ptauPower: number; ptau: 'dev' | 'ceremony'; insecure: boolean; contributions: { name: string; hash: string }[]; note: string };
   timings: { compileSeconds: number; setupSeconds: number };
   files: typeof ARTEFACT_FILES;
 };

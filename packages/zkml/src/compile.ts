@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -7,11 +8,14 @@ import { fileURLToPath } from 'node:url';
 import * as snarkjs from 'snarkjs';
 import * as ort from 'onnxruntime-web';
 import { keccak256, toBytes } from 'viem';
-import { ARTEFACT_FILES, bigintReplacer, type CompileReport, type VerifierBuild } from './artefacts.js';
+import { ARTEFACT_FILES, bigintReplacer, type CompileReport } from './artefacts.js';
 import { generateCircuit, type WeightEncoding } from './codegen/circom.js';
 import { layoutOf } from './codegen/layout.js';
 import { outputsOf, stepConstraints } from './lower/steps.js';
-import { BaseError } from '@verity/sdk/errors';
+import { CircuitCompileError } from './errors/compile.js';
+import { compileVerifier } from './verifier.js';
+import { ceremonyPtau } from './setup.js';
+export { CircuitCompileError };
 import { importGraph } from './graph/import.js';
 import { loadOnnx, type OnnxGraph } from './onnx/load.js';
 import type { Progress } from './progress.js';
@@ -22,13 +26,6 @@ import { quantize, type QuantizeOptions } from './quantize/quantize.js';
 const require = createRequire(import.meta.url);
 const circuitsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'circuits');
 
-/** circom itself failed on generated code: a compiler bug, reported with circom's output. */
-export class CircuitCompileError extends BaseError {
-  override name = 'CircuitCompileError';
-  constructor({ output }: { output: string }) {
-    super('circom failed to compile the generated circuit', { details: output.slice(-4000) });
-  }
-}
 
 export type CompileOptions = QuantizeOptions & {
   /** output directory; replaced only once everything in it is complete */
@@ -66,23 +63,6 @@ async function floatReference(onnxBytes: Uint8Array, input: { name: string; shap
   return outputs;
 }
 
-/** Compiles the exported Solidity verifier with solc-js (the same compiler forge uses here). */
-function compileVerifier(source: string): VerifierBuild {
-  const solc = require('solc') as { compile(input: string): string };
-  const output = JSON.parse(solc.compile(JSON.stringify({
-    language: 'Solidity',
-    sources: { 'Verifier.sol': { content: source } },
-    settings: {
-      optimizer: { enabled: true, runs: 200 },
-      evmVersion: 'cancun',
-      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
-    },
-  })));
-  const errors = (output.errors ?? []).filter((e: { severity: string }) => e.severity === 'error');
-  if (errors.length > 0) throw new CircuitCompileError({ output: errors.map((e: { formattedMessage: string }) => e.formattedMessage).join('\n') });
-  const c = output.contracts['Verifier.sol'].Groth16Verifier;
-  return { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}`, deployedBytecode: `0x${c.evm.deployedBytecode.object}` };
-}
 
 /** Groups per-inference samples into batches of `k` (cycling through them to fill the last). */
 function batchSamples(samples: number[][] | undefined, k: number): number[][] | undefined {
@@ -102,6 +82,17 @@ function withAggregate(graph: OnnxGraph, aggregate: CompileOptions['aggregate'])
   const out = graph.outputs[0]!;
   const node = { name: 'verity_batch_mean', opType: 'ReduceMean', domain: '', inputs: [out.name], outputs: ['verity_batch_mean'], attributes: { axes: [0], keepdims: 0 } };
   return { ...graph, nodes: [...graph.nodes, node], outputs: [{ name: 'verity_batch_mean', shape: out.shape.slice(1) }] };
+}
+
+/**
+ * Gas of a transaction that verifies one proof with the snarkjs Groth16 verifier: 21,000
+ * intrinsic, calldata (selector, 8 proof words, n public signals; 16 gas per non-zero byte),
+ * the 4-pair pairing check (45,000 + 4 x 34,000), per public signal one ecMul and one ecAdd
+ * (6,150) plus its field check, and a fixed overhead. Matches measured receipts within 1%
+ * (see BENCHMARKS.md); a Coprocessor fulfilment adds its own bookkeeping and the callback.
+ */
+export function expectedVerifyGas(publicSignals: number): number {
+  return 21_000 + 16 * (4 + 32 * (8 + publicSignals)) + 181_000 + 6_250 * publicSignals + 1_800;
 }
 
 const argmax = (xs: readonly number[]) => xs.reduce((best, v, i) => (v > xs[best]! ? i : best), 0);
@@ -153,18 +144,22 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
     const power = Math.max(8, Math.ceil(Math.log2(constraints + layout.publicSignals + 1)));
     let setupSeconds = 0;
     let verifierBytecodeSize: number | undefined;
+    const ceremony = ceremonyPtau(power);
+    const contributions: { name: string; hash: string }[] = [];
     if (options.setup !== false) {
-      const ptau = await devPowersOfTau(power, progress);
+      const ptau = ceremony ?? (await devPowersOfTau(power, progress));
       const t1 = performance.now();
-      progress({ phase: `groth16 setup (${constraints} constraints)` });
+      progress({ phase: `groth16 setup (${constraints} constraints, ${ceremony ? 'ceremony' : 'dev'} powers of tau 2^${power})` });
       await snarkjs.zKey.newZKey(join(work, ARTEFACT_FILES.r1cs), ptau, join(work, 'circuit_0.zkey'));
-      await snarkjs.zKey.contribute(join(work, 'circuit_0.zkey'), join(work, ARTEFACT_FILES.zkey), 'verity dev', randomBytes(32).toString('hex'));
+      const name = `verity compile (${hostname()})`;
+      const hash = await snarkjs.zKey.contribute(join(work, 'circuit_0.zkey'), join(work, ARTEFACT_FILES.zkey), name, randomBytes(64).toString('hex'));
+      contributions.push({ name, hash: Buffer.from(hash).toString('hex') });
       rmSync(join(work, 'circuit_0.zkey'));
       const vk = await snarkjs.zKey.exportVerificationKey(join(work, ARTEFACT_FILES.zkey));
       writeFileSync(join(work, ARTEFACT_FILES.verificationKey), JSON.stringify(vk, null, 1));
       const template = readFileSync(join(dirname(require.resolve('snarkjs')), '..', 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
       const solidity = await snarkjs.zKey.exportSolidityVerifier(join(work, ARTEFACT_FILES.zkey), { groth16: template });
-      const verifierSource = `// ${INSECURE_DEV_SETUP}\n${solidity}`;
+      const verifierSource = ceremony ? solidity : `// ${INSECURE_DEV_SETUP}\n${solidity}`;
       writeFileSync(join(work, ARTEFACT_FILES.verifier), verifierSource);
       const built = compileVerifier(verifierSource);
       writeFileSync(join(work, ARTEFACT_FILES.verifierBuild), JSON.stringify(built));
@@ -209,8 +204,15 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
       },
       layout,
       accuracy,
-      setup: { system: 'groth16', ptauPower: power, insecure: true, note: INSECURE_DEV_SETUP },
-      verifier: verifierBytecodeSize === undefined ? undefined : { contract: 'Groth16Verifier', bytecodeSize: verifierBytecodeSize, limit: 24_576 },
+      setup: {
+        system: 'groth16', ptauPower: power, ptau: ceremony ? 'ceremony' : 'dev', insecure: !ceremony, contributions,
+        note: ceremony
+          ? 'Groth16 over an imported, verified ceremony powers of tau. Phase 2 is secure if any one contributor in setup.contributions destroyed their entropy: add contributions with `verity setup contribute` before registering.'
+          : INSECURE_DEV_SETUP,
+      },
+      verifier: verifierBytecodeSize === undefined ? undefined : {
+        contract: 'Groth16Verifier', bytecodeSize: verifierBytecodeSize, limit: 24_576, expectedVerifyGas: expectedVerifyGas(layout.publicSignals),
+      },
       timings: { compileSeconds, setupSeconds },
       files: ARTEFACT_FILES,
     };

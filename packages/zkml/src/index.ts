@@ -11,7 +11,8 @@ export { quantizeInput, inferQuantized, inferFloat, dequantizeOutput, inputSize,
 export { layoutOf, type Layout } from './codegen/layout.js';
 export { generateCircuit, type WeightEncoding } from './codegen/circom.js';
 export { packInputs, inputCommitment, encodeInputBytes, decodeInputBytes, unpackOutputs } from './codegen/commit.js';
-export { compileModel, CircuitCompileError, type CompileOptions } from './compile.js';
+export { compileModel, CircuitCompileError, expectedVerifyGas, type CompileOptions } from './compile.js';
+export { importPtau, contribute, verifySetup, ptauPower, ceremonyPtau, SetupVerificationError } from './setup.js';
 export { loadCompiled, ARTEFACT_FILES, type CompileReport, type CompiledModel, type VerifierBuild } from './artefacts.js';
 export { Prover, verifyProofFile, type ProofFile, type ProveInput, type Groth16Proof } from './prover/prove.js';
 export { devPowersOfTau, cacheDir, INSECURE_DEV_SETUP } from './prover/ptau.js';

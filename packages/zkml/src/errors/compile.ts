@@ -1,0 +1,9 @@
+import { BaseError } from '@verity/sdk/errors';
+
+/** circom itself failed on generated code: a compiler bug, reported with circom's output. */
+export class CircuitCompileError extends BaseError {
+  override name = 'CircuitCompileError';
+  constructor({ output }: { output: string }) {
+    super('circom failed to compile the generated circuit', { details: output.slice(-4000) });
+  }
+}

@@ -1,0 +1,133 @@
+import { copyFileSync, existsSync, mkdirSync, openSync, readSync, closeSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as snarkjs from 'snarkjs';
+import { BaseError } from '@verity/sdk/errors';
+import { ARTEFACT_FILES, type CompileReport } from './artefacts.js';
+import { compileVerifier } from './verifier.js';
+import { cacheDir, INSECURE_DEV_SETUP } from './prover/ptau.js';
+
+const require = createRequire(import.meta.url);
+
+/** A powers-of-tau file or a phase-2 key that fails verification. */
+export class SetupVerificationError extends BaseError {
+  override name = 'SetupVerificationError';
+  constructor({ file, reason }: { file: string; reason: string }) {
+    super(`Setup verification failed for ${file}: ${reason}`);
+  }
+}
+
+/** A short log collector for snarkjs's logger argument. */
+function collector() {
+  const lines: string[] = [];
+  const push = (m: string) => lines.push(String(m));
+  return { lines, logger: { warn: push, info: push, error: push, debug() {} } };
+}
+
+/** The power (log2 of the point count) a prepared .ptau file holds, from its header section. */
+export function ptauPower(file: string): number {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(4096);
+    readSync(fd, head, 0, head.length, 0);
+    if (head.toString('ascii', 0, 4) !== 'ptau') throw new SetupVerificationError({ file, reason: 'not a .ptau file' });
+    let pos = 12;
+    // Section 1 (header): n8, prime (n8 bytes), power, ceremony power.
+    while (pos < head.length - 12) {
+      const type = head.readUInt32LE(pos);
+      const size = Number(head.readBigUInt64LE(pos + 4));
+      if (type === 1) {
+        const n8 = head.readUInt32LE(pos + 12);
+        return head.readUInt32LE(pos + 16 + n8);
+      }
+      pos += 12 + size;
+    }
+    throw new SetupVerificationError({ file, reason: 'no header section' });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A cached ceremony file with at least 2^power points, if one was imported. */
+export function ceremonyPtau(power: number): string | undefined {
+  const dir = join(cacheDir(), 'ptau');
+  for (let p = power; p <= 28; p++) {
+    const f = join(dir, `ceremony_${p}.ptau`);
+    if (existsSync(f)) return f;
+  }
+  return undefined;
+}
+
+/**
+ * Verifies a public ceremony's prepared powers-of-tau file (every contribution and the
+ * phase-2 preparation, with snarkjs) and installs it in the cache, where compiles take it
+ * in preference to the insecure dev file. Returns its power and the contribution log.
+ *
+ * @example
+ * await importPtau('powersOfTau28_hez_final_16.ptau') // { power: 16, ... }
+ */
+export async function importPtau(file: string): Promise<{ power: number; path: string; log: string[] }> {
+  const power = ptauPower(file);
+  const { lines, logger } = collector();
+  const ok = await snarkjs.powersOfTau.verify(file, logger);
+  if (!ok) throw new SetupVerificationError({ file, reason: lines.filter((l) => /error|invalid|fail/i.test(l)).join('; ') || 'snarkjs rejected it' });
+  const dir = join(cacheDir(), 'ptau');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `ceremony_${power}.ptau`);
+  copyFileSync(file, `${path}.partial`);
+  renameSync(`${path}.partial`, path);
+  return { power, path, log: lines };
+}
+
+/** Rewrites the verification key, Solidity verifier and report after the zkey changed. */
+async function refreshVerifier(dir: string, report: CompileReport): Promise<void> {
+  const zkey = join(dir, ARTEFACT_FILES.zkey);
+  const vk = await snarkjs.zKey.exportVerificationKey(zkey);
+  const template = readFileSync(join(dirname(require.resolve('snarkjs')), '..', 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
+  const solidity = await snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template });
+  const source = report.setup.insecure ? `// ${INSECURE_DEV_SETUP}\n${solidity}` : solidity;
+  const built = compileVerifier(source);
+  const write = (name: string, data: string) => { writeFileSync(join(dir, `${name}.partial`), data); renameSync(join(dir, `${name}.partial`), join(dir, name)); };
+  write(ARTEFACT_FILES.verificationKey, JSON.stringify(vk, null, 1));
+  write(ARTEFACT_FILES.verifier, source);
+  write(ARTEFACT_FILES.verifierBuild, JSON.stringify(built));
+  if (report.verifier) report.verifier.bytecodeSize = (built.deployedBytecode.length - 2) / 2;
+  write(ARTEFACT_FILES.report, JSON.stringify(report, null, 2));
+}
+
+/**
+ * Adds one phase-2 contribution to a compiled model's proving key (each participant runs
+ * this in turn on the previous participant's directory, then destroys their entropy). The
+ * verification key and verifier change with every contribution: register the model after
+ * the last one. Returns the contribution hash participants publish.
+ *
+ * @example
+ * await contribute('build/spam', { name: 'alice' })
+ */
+export async function contribute(dir: string, { name, entropy }: { name: string; entropy?: string }): Promise<{ hash: string; contributions: number }> {
+  const report = JSON.parse(readFileSync(join(dir, ARTEFACT_FILES.report), 'utf8')) as CompileReport;
+  const zkey = join(dir, ARTEFACT_FILES.zkey);
+  const next = `${zkey}.next`;
+  try {
+    const hashBytes = await snarkjs.zKey.contribute(zkey, next, name, entropy ?? randomBytes(64).toString('hex'));
+    const hash = Buffer.from(hashBytes).toString('hex');
+    renameSync(next, zkey);
+    report.setup.contributions = [...(report.setup.contributions ?? []), { name, hash }];
+    await refreshVerifier(dir, report);
+    return { hash, contributions: report.setup.contributions.length };
+  } finally {
+    rmSync(next, { force: true });
+  }
+}
+
+/**
+ * Checks a compiled model's proving key against its circuit and a powers-of-tau file:
+ * the key derives from that ptau and every listed phase-2 contribution is valid. Returns
+ * snarkjs's log (the contribution hashes to compare with what participants published).
+ */
+export async function verifySetup(dir: string, ptau: string): Promise<{ ok: boolean; log: string[] }> {
+  const { lines, logger } = collector();
+  const ok = await snarkjs.zKey.verifyFromR1cs(join(dir, ARTEFACT_FILES.r1cs), ptau, join(dir, ARTEFACT_FILES.zkey), logger);
+  return { ok, log: lines };
+}
