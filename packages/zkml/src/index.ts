@@ -6,6 +6,7 @@ export { buildMlpOnnx, buildOnnx, type DenseSpec, type GraphSpec, type NodeSpec,
 export { importGraph, type ImportedModel } from './graph/import.js';
 export { quantize, type QuantizedModel, type QuantizeOptions } from './quantize/quantize.js';
 export type { Step, IntForm } from './lower/steps.js';
+export { programConstraints } from './lower/steps.js';
 export { OPERATORS } from './ops/index.js';
 export { quantizeInput, inferQuantized, inferFloat, dequantizeOutput, inputSize, runProgram } from './quantize/infer.js';
 export { layoutOf, type Layout } from './codegen/layout.js';

@@ -86,7 +86,7 @@ test('soundness: a tampered output is rejected', async () => {
 });
 
 test('soundness: a flipped range-check bit (a hint) is rejected', async () => {
-  const index = signalIndex(compiled.path('symbols'), 'main.c0[0].bits.out[3]');
+  const index = signalIndex(compiled.path('symbols'), 'main.s0_0.c0_0[0].bits.out[3]');
   const r = await tamperedWitness((w) => w.set(index, 1n - w.get(index)));
   assert.deepEqual(r, { satisfied: false, verifies: false });
 });

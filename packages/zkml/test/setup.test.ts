@@ -14,7 +14,7 @@ after(releaseCurves);
 
 /** A three-party ceremony at 2^9 with snarkjs: what a public ceremony publishes, in miniature. */
 async function ceremony(): Promise<string> {
-  const curve = await (await import('ffjavascript')).buildBn128();
+  const curve = await (await import('ffjavascript')).getCurveFromName('bn128', true);
   const p0 = join(scratch, 'pot_0.ptau'), p1 = join(scratch, 'pot_1.ptau'), p2 = join(scratch, 'pot_2.ptau'), final = join(scratch, 'pot_final.ptau');
   await snarkjs.powersOfTau.newAccumulator(curve, 9, p0);
   await snarkjs.powersOfTau.contribute(p0, p1, 'carol', 'carol entropy');
@@ -30,7 +30,7 @@ test('an imported ceremony ptau is used by compile; phase-2 contributions verify
   // A corrupted ceremony file is refused and not installed.
   const bad = join(scratch, 'bad.ptau');
   const bytes = readFileSync(ptau);
-  bytes[bytes.length - 100] ^= 0xff;
+  bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff;
   writeFileSync(bad, bytes);
   await assert.rejects(importPtau(bad), (e: unknown) => e instanceof SetupVerificationError);
 

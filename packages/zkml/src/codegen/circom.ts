@@ -27,9 +27,9 @@ function formArrays(tag: string, forms: readonly IntForm[]): string[] {
 }
 
 /** Loop that leaves the value of form `o` of `tag` in `acc${tag}` (a linear expression). */
-const accumulate = (tag: string, prod?: string) => prod
-  ? `        var acc${tag} = C${tag}[o];\n        for (var j = O${tag}[o]; j < O${tag}[o + 1]; j++) { ${prod}[j] <== W${tag}[j] * w[I${tag}[j]]; acc${tag} += ${prod}[j]; }`
-  : `        var acc${tag} = C${tag}[o];\n        for (var j = O${tag}[o]; j < O${tag}[o + 1]; j++) { acc${tag} += K${tag}[j] * w[I${tag}[j]]; }`;
+const accumulate = (tag: string, prod?: string, src = 'w') => prod
+  ? `        var acc${tag} = C${tag}[o];\n        for (var j = O${tag}[o]; j < O${tag}[o + 1]; j++) { ${prod}[j] <== W${tag}[j] * ${src}[I${tag}[j]]; acc${tag} += ${prod}[j]; }`
+  : `        var acc${tag} = C${tag}[o];\n        for (var j = O${tag}[o]; j < O${tag}[o + 1]; j++) { acc${tag} += K${tag}[j] * ${src}[I${tag}[j]]; }`;
 
 function pwlTemplate(k: number, s: Extract<Step, { kind: 'pwl' }>): string {
   const low = s.k - s.t;
@@ -57,7 +57,11 @@ function pwlTemplate(k: number, s: Extract<Step, { kind: 'pwl' }>): string {
   ].join('\n');
 }
 
-function stepCode(k: number, s: Step, encoding: WeightEncoding): string[] {
+/** Where a step block reads signals from and writes its outputs to. */
+type Wiring = { src: string; dst: (o: string) => string };
+const GLOBAL = (s: Step): Wiring => ({ src: 'w', dst: (o) => `w[${s.out} + ${o}]` });
+
+function stepCode(k: number | string, s: Step, encoding: WeightEncoding, wiring: Wiring = GLOBAL(s)): string[] {
   const n = outputsOf(s);
   const t = `${k}`;
   const lines = [`    // step ${k}: ${s.kind}${s.kind === 'requant' ? ` ${s.act}` : ''} at node "${s.name}", ${n} outputs`];
@@ -74,10 +78,10 @@ function stepCode(k: number, s: Step, encoding: WeightEncoding): string[] {
       lines.push(
         `    component c${t}[${n}];`,
         `    for (var o = 0; o < ${n}; o++) {`,
-        accumulate(t, asSignals ? `P${t}` : undefined),
+        accumulate(t, asSignals ? `P${t}` : undefined, wiring.src),
         `        c${t}[o] = ${tpl};`,
         `        c${t}[o].in <== acc${t};`,
-        `        w[${s.out} + o] <== c${t}[o].out;`,
+        `        ${wiring.dst('o')} <== c${t}[o].out;`,
         '    }',
       );
       return lines;
@@ -86,18 +90,18 @@ function stepCode(k: number, s: Step, encoding: WeightEncoding): string[] {
       lines.push(...formArrays(t, s.forms),
         `    component c${t}[${n}];`,
         `    for (var o = 0; o < ${n}; o++) {`,
-        accumulate(t),
-        `        c${t}[o] = Pwl${k}();`,
+        accumulate(t, undefined, wiring.src),
+        `        c${t}[o] = Pwl${String(k).split('_')[0]}();`,
         `        c${t}[o].in <== acc${t};`,
-        `        w[${s.out} + o] <== c${t}[o].out;`,
+        `        ${wiring.dst('o')} <== c${t}[o].out;`,
         '    }');
       return lines;
     case 'product':
       lines.push(...formArrays(`${t}a`, s.a), ...formArrays(`${t}b`, s.b),
         `    for (var o = 0; o < ${n}; o++) {`,
-        accumulate(`${t}a`),
-        accumulate(`${t}b`),
-        `        w[${s.out} + o] <== acc${t}a * acc${t}b;`,
+        accumulate(`${t}a`, undefined, wiring.src),
+        accumulate(`${t}b`, undefined, wiring.src),
+        `        ${wiring.dst('o')} <== acc${t}a * acc${t}b;`,
         '    }');
       return lines;
     case 'argmax': {
@@ -108,10 +112,10 @@ function stepCode(k: number, s: Step, encoding: WeightEncoding): string[] {
         `        c${t}[q] = ArgMax(${g}, ${s.bits});`,
         `        for (var e = 0; e < ${g}; e++) {`,
         `            var o = q * ${g} + e;`,
-        accumulate(t).replace(/^ {8}/gm, '            '),
+        accumulate(t, undefined, wiring.src).replace(/^ {8}/gm, '            '),
         `            c${t}[q].in[e] <== acc${t};`,
         '        }',
-        `        w[${s.out} + q] <== c${t}[q].out;`,
+        `        ${wiring.dst('q')} <== c${t}[q].out;`,
         '    }');
       return lines;
     }
@@ -119,15 +123,84 @@ function stepCode(k: number, s: Step, encoding: WeightEncoding): string[] {
       lines.push(...formArrays(`${t}n`, s.num), ...formArrays(`${t}d`, s.den),
         `    component c${t}[${n}];`,
         `    for (var o = 0; o < ${n}; o++) {`,
-        accumulate(`${t}n`),
-        accumulate(`${t}d`),
+        accumulate(`${t}n`, undefined, wiring.src),
+        accumulate(`${t}d`, undefined, wiring.src),
         `        c${t}[o] = DivFloor(${s.qBits}, ${s.rBits});`,
         `        c${t}[o].num <== acc${t}n;`,
         `        c${t}[o].den <== acc${t}d;`,
-        `        w[${s.out} + o] <== c${t}[o].q;`,
+        `        ${wiring.dst('o')} <== c${t}[o].q;`,
         '    }');
       return lines;
   }
+}
+
+/** Terms and outputs per generated step template: keeps every witness function well below V8's 7.6 MB WebAssembly function limit. */
+const CHUNK_TERMS = 16_000;
+const CHUNK_OUTPUTS = 1_024;
+
+/** The forms output `o` of a step reads. */
+function formsAt(s: Step, o: number): IntForm[] {
+  switch (s.kind) {
+    case 'requant': case 'pwl': return [s.forms[o]!];
+    case 'product': return [s.a[o]!, s.b[o]!];
+    case 'argmax': return s.groups[o]!;
+    case 'div': return [s.num[o]!, s.den[o]!];
+  }
+}
+
+/** Outputs [from, to) of a step, reading signals through `local` and writing from 0. */
+function sliceStep(s: Step, from: number, to: number, local: (id: number) => number): Step {
+  const re = (f: IntForm): IntForm => ({ c: f.c, k: f.k, i: f.i.map(local) });
+  const pick = <T>(xs: readonly T[]) => xs.slice(from, to);
+  switch (s.kind) {
+    case 'requant': return { ...s, out: 0, forms: pick(s.forms).map(re), shift: pick(s.shift), bits: pick(s.bits) };
+    case 'pwl': return { ...s, out: 0, forms: pick(s.forms).map(re) };
+    case 'product': return { ...s, out: 0, a: pick(s.a).map(re), b: pick(s.b).map(re) };
+    case 'argmax': return { ...s, out: 0, groups: pick(s.groups).map((g) => g.map(re)) };
+    case 'div': return { ...s, out: 0, num: pick(s.num).map(re), den: pick(s.den).map(re) };
+  }
+}
+
+/**
+ * A step as templates of bounded size, each taking exactly the signals it reads: circom
+ * compiles one witness function per template, and one function for a whole convolution
+ * would exceed what V8 accepts.
+ */
+function chunkedStep(k: number, s: Step): { templates: string[]; body: string[] } {
+  const n = outputsOf(s);
+  const templates: string[] = [];
+  const body: string[] = [`    // step ${k}: ${s.kind}${s.kind === 'requant' ? ` ${s.act}` : ''} at node "${s.name}", ${n} outputs`];
+  let from = 0;
+  for (let c = 0; from < n; c++) {
+    let to = from, terms = 0;
+    while (to < n && to - from < CHUNK_OUTPUTS) {
+      const t = formsAt(s, to).reduce((a, f) => a + f.i.length + 1, 0);
+      if (to > from && terms + t > CHUNK_TERMS) break;
+      terms += t;
+      to++;
+    }
+    const ids = [...new Set(Array.from({ length: to - from }, (_, o) => formsAt(s, from + o).flatMap((f) => f.i)).flat())].sort((a, b) => a - b);
+    if (ids.length === 0) ids.push(0);
+    const local = new Map(ids.map((id, j) => [id, j]));
+    const sub = sliceStep(s, from, to, (id) => local.get(id)!);
+    const name = `Step${k}_${c}`;
+    templates.push(
+      `template ${name}() {`,
+      `    signal input x[${ids.length}];`,
+      `    signal output y[${to - from}];`,
+      ...stepCode(`${k}_${c}`, sub, 'constant', { src: 'x', dst: (o) => `y[${o}]` }).slice(1),
+      '}',
+      '',
+    );
+    body.push(
+      `    component s${k}_${c} = ${name}();`,
+      `    var R${k}_${c}[${ids.length}] = ${list(ids)};`,
+      `    for (var i = 0; i < ${ids.length}; i++) { s${k}_${c}.x[i] <== w[R${k}_${c}[i]]; }`,
+      `    for (var o = 0; o < ${to - from}; o++) { w[${s.out + from} + o] <== s${k}_${c}.y[o]; }`,
+    );
+    from = to;
+  }
+  return { templates, body };
 }
 
 /**
@@ -144,12 +217,15 @@ export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding 
   const groups = model.steps.filter((s) => s.kind === 'argmax');
   if (groups.some((s) => s.groups.some((g) => g.length !== s.groups[0]!.length))) throw new Error('internal: ragged ArgMax groups');
   const half = 2n ** BigInt(model.outputBits - 1);
+  // Weights as signals (the baseline) stay in one template: it is only built for small models.
+  const chunks = model.steps.map((s, k) => (encoding === 'constant' ? chunkedStep(k, s) : undefined));
   const out: string[] = [
     'pragma circom 2.1.6;',
     '// Generated by the Verity zkML compiler. Do not edit.',
     'include "verity.circom";',
     '',
     ...model.steps.flatMap((s, k) => (s.kind === 'pwl' ? [pwlTemplate(k, s), ''] : [])),
+    ...chunks.flatMap((c) => c?.templates ?? []),
     'template Model() {',
     `    signal input u[${layout.inputCount}];`,
     '    signal input binding;',
@@ -162,7 +238,7 @@ export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding 
     '    inputCommitment <== commit.commitment;',
     '',
   ];
-  model.steps.forEach((s, k) => out.push(...stepCode(k, s, encoding), ''));
+  model.steps.forEach((s, k) => out.push(...(chunks[k]?.body ?? stepCode(k, s, encoding)), ''));
   out.push(
     `    var OUT[${model.outputs.length}] = ${list(model.outputs)};`,
     `    component pack = PackOutputs(${layout.outputCount}, ${layout.outputBits}, ${layout.outputsPerWord});`,

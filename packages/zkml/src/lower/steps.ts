@@ -99,3 +99,6 @@ export function runStep(s: Step, w: bigint[]): void {
       return;
   }
 }
+
+/** Constraints of a whole program (without the input commitment and the binding). */
+export const programConstraints = (steps: readonly Step[], weightSignals = false): number => steps.reduce((a, s) => a + stepConstraints(s, weightSignals), 0);

@@ -1,0 +1,69 @@
+// The benchmark's model zoo: seeded weights (no MNIST or CIFAR ships on npm here; proving
+// cost does not depend on the weight values), built as ONNX the way exporters write them.
+import { buildMlpOnnx, buildOnnx, type DenseSpec } from '@verity/zkml';
+
+export function seeded(seed: number) {
+  let s = seed >>> 0;
+  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
+}
+
+function gaussian(seed: number) {
+  const r = seeded(seed);
+  return () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
+}
+
+/** Digit-like inputs: 28x28 in [0, 1], mostly background. */
+export function imageSamples(count: number, seed = 7): number[][] {
+  const r = seeded(seed);
+  return Array.from({ length: count }, () => Array.from({ length: 784 }, () => (r() < 0.8 ? 0 : r())));
+}
+
+/** 784-56-10 MLP with He-initialised weights. */
+export function mnistMlp(): Uint8Array {
+  const g = gaussian(2024);
+  const layer = (out: number, inp: number, relu: boolean): DenseSpec => ({
+    weights: Array.from({ length: out }, () => Array.from({ length: inp }, () => g() * Math.sqrt(2 / inp))),
+    bias: Array.from({ length: out }, () => g() * 0.01),
+    relu,
+  });
+  return buildMlpOnnx({ inputSize: 784, layers: [layer(56, 784, true), layer(10, 56, false)] });
+}
+
+/**
+ * LeNet-5-class CNN on 1x28x28: conv 5x5x6 (pad 2) -> avg-pool 2 -> ReLU -> conv 5x5x16 ->
+ * avg-pool 2 -> ReLU -> 400-120-84-10 with ReLU. Average pooling ("subsampling") as in
+ * LeNet-5, placed before the activation so it composes with the convolution.
+ */
+export function lenet5(): Uint8Array {
+  const g = gaussian(5);
+  const t = (dims: number[], fanIn: number) => ({ dims, values: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => g() * Math.sqrt(2 / fanIn)) });
+  const n = (op: string, inputs: string[], outputs: string[], attrs?: Record<string, number | number[]>) => ({ op, inputs, outputs, attrs });
+  return buildOnnx({
+    input: { name: 'image', shape: ['batch', 1, 28, 28] },
+    output: { name: 'logits', shape: ['batch', 10] },
+    nodes: [
+      n('Conv', ['image', 'c1.w', 'c1.b'], ['c1'], { pads: [2, 2, 2, 2], kernel_shape: [5, 5] }),
+      n('AveragePool', ['c1'], ['p1'], { kernel_shape: [2, 2], strides: [2, 2] }),
+      n('Relu', ['p1'], ['r1']),
+      n('Conv', ['r1', 'c2.w', 'c2.b'], ['c2'], { kernel_shape: [5, 5] }),
+      n('AveragePool', ['c2'], ['p2'], { kernel_shape: [2, 2], strides: [2, 2] }),
+      n('Relu', ['p2'], ['r2']),
+      n('Flatten', ['r2'], ['f']),
+      n('Gemm', ['f', 'f1.w', 'f1.b'], ['h1'], { transB: 1 }), n('Relu', ['h1'], ['a1']),
+      n('Gemm', ['a1', 'f2.w', 'f2.b'], ['h2'], { transB: 1 }), n('Relu', ['h2'], ['a2']),
+      n('Gemm', ['a2', 'f3.w', 'f3.b'], ['logits'], { transB: 1 }),
+    ],
+    initializers: {
+      'c1.w': t([6, 1, 5, 5], 25), 'c1.b': t([6], 100), 'c2.w': t([16, 6, 5, 5], 150), 'c2.b': t([16], 100),
+      'f1.w': t([120, 400], 400), 'f1.b': t([120], 1e4), 'f2.w': t([84, 120], 120), 'f2.b': t([84], 1e4), 'f3.w': t([10, 84], 84), 'f3.b': t([10], 1e4),
+    },
+  });
+}
+
+/** Linear regression over 32 features (one Gemm). */
+export function linearModel(): { onnx: Uint8Array; samples: number[][] } {
+  const g = gaussian(11);
+  const onnx = buildMlpOnnx({ inputSize: 32, layers: [{ weights: [Array.from({ length: 32 }, () => g() * 0.3)], bias: [0.1], relu: false }] });
+  const r = seeded(12);
+  return { onnx, samples: Array.from({ length: 32 }, () => Array.from({ length: 32 }, () => r() * 2 - 1)) };
+}
