@@ -1,102 +1,44 @@
-// npm run bench: measures the demo model and a 784-56-10 MLP, each against the usual
-// weights-as-private-signals circom encoding in the same run, and writes BENCHMARKS.md.
+// npm run bench: a table over models (each compiled, set up and proved in its own process,
+// so its peak memory is its own), verification gas on anvil, the Verity encoding against the
+// weights-as-signals baseline, and the demo's end-to-end latency. Writes BENCHMARKS.md.
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Abi } from 'viem';
 import { deploy } from '@verity/sdk';
-import {
-  buildMlpOnnx, compileModel, importGraph, inferFloat, loadOnnx, Prover, readSamplesFile, releaseCurves, devPowersOfTau,
-  type CompileReport, type DenseSpec, type VerifierBuild,
-} from '@verity/zkml';
-import { SPAM_MODEL_PATH } from '@verity/models/spam';
+import { devPowersOfTau, Prover, releaseCurves, type CompileReport, type VerifierBuild } from '@verity/zkml';
 import { startAnvil } from '../packages/cli/src/anvil.js';
 import { anvilKey, connect } from '../packages/cli/src/chain.js';
 import { dev } from '../packages/cli/src/dev.js';
 import { measureVerifyGas } from '../packages/cli/src/models.js';
+import type { ModelKey } from './bench/measure.js';
 
-const RUNS = 15;
 const work = mkdtempSync(join(tmpdir(), 'verity-bench-'));
 const log = (s: string) => console.error(`[bench] ${s}`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function seeded(seed: number) {
-  let s = seed >>> 0;
-  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
-}
+type Row = { key: ModelKey; report: CompileReport; witnessMs: number; proveMs: number; floatUs: number; peakMb: number; baselineConstraints: number; verifyGas?: bigint };
 
-/** 784-56-10 with seeded He-initialised weights: a cost benchmark (no MNIST ships on npm here). */
-function mnistSizedMlp(): { onnx: Uint8Array; samples: number[][] } {
-  const r = seeded(2024);
-  const gauss = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
-  const layer = (out: number, inp: number, relu: boolean): DenseSpec => ({
-    weights: Array.from({ length: out }, () => Array.from({ length: inp }, () => gauss() * Math.sqrt(2 / inp))),
-    bias: Array.from({ length: out }, () => gauss() * 0.01),
-    relu,
+/** Runs scripts/bench/measure.ts for one model in a child process and returns its result line. */
+function measure(key: ModelKey): Promise<Row> {
+  log(`${key}: compile, setup, prove`);
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'bench', 'measure.ts'), key, join(work, key)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').pop();
+      if (code !== 0 || !line) return fail(new Error(`bench ${key} exited with ${code}`));
+      ok(JSON.parse(line) as Row);
+    });
   });
-  const samples = Array.from({ length: 16 }, () => Array.from({ length: 784 }, () => (r() < 0.8 ? 0 : r())));
-  return { onnx: buildMlpOnnx({ inputSize: 784, layers: [layer(56, 784, true), layer(10, 56, false)] }), samples };
-}
-
-type Row = {
-  model: string;
-  encoding: string;
-  report: CompileReport;
-  compileS: number;
-  setupS?: number;
-  witnessMs?: number;
-  proveMs?: number;
-  floatUs: number;
-  verifyGas?: bigint;
-  note?: string;
-  /** the warm prover timeProving loaded, reused for the gas measurement */
-  prover?: Prover;
-};
-
-async function measure(name: string, encoding: 'constant' | 'signals', onnx: Uint8Array, calibration: number[][], opts: { setup: boolean }): Promise<Row> {
-  log(`${name} (${encoding}): compile${opts.setup ? ' + setup' : ''}`);
-  const out = join(work, `${name}-${encoding}`);
-  const report = await compileModel(onnx, { out, calibration, weights: encoding, setup: opts.setup });
-  const imported = importGraph(loadOnnx(onnx));
-  const x = calibration[0]!;
-  const reps = 20_000;
-  const f0 = performance.now();
-  for (let i = 0; i < reps; i++) inferFloat(imported, x);
-  const floatUs = ((performance.now() - f0) * 1000) / reps;
-  const row: Row = { model: name, encoding, report, compileS: report.timings.compileSeconds, floatUs };
-  if (!opts.setup) {
-    row.note = `setup not run: needs powers of tau 2^${report.setup.ptauPower}, which the local ceremony makes too slowly on this machine (see FIELD-NOTES)`;
-    return row;
-  }
-  row.setupS = report.timings.setupSeconds;
-  return row;
-}
-
-/**
- * Warm proving time of several compiled models, interleaved run by run so that both sides
- * of a comparison see the same machine load; medians of RUNS after one warm-up proof each.
- */
-async function timeProving(rows: Row[], samples: number[][]): Promise<void> {
-  const measured = rows.filter((r) => r.setupS !== undefined);
-  const provers = await Promise.all(measured.map((r) => Prover.load(join(work, `${r.model}-${r.encoding}`))));
-  for (const p of provers) await p.prove({ input: samples[0]! }, 1n);
-  const times = measured.map(() => ({ w: [] as number[], p: [] as number[] }));
-  for (let i = 0; i < RUNS; i++) {
-    for (const [k, prover] of provers.entries()) {
-      const r = await prover.prove({ input: samples[i % samples.length]! }, BigInt(i + 2));
-      times[k]!.w.push(r.timings!.witnessMs);
-      times[k]!.p.push(r.timings!.proveMs);
-    }
-  }
-  measured.forEach((row, k) => { row.witnessMs = median(times[k]!.w); row.proveMs = median(times[k]!.p); row.prover = provers[k]; });
 }
 
 async function verifyGas(rpcUrl: string, rows: Row[]) {
   const { publicClient, wallet } = await connect(rpcUrl);
   const user = wallet(anvilKey(5));
   for (const row of rows) {
-    const prover = row.prover;
-    if (!prover) continue;
+    const prover = await Prover.load(join(work, row.key));
     const build = JSON.parse(readFileSync(prover.compiled.path('verifierBuild'), 'utf8')) as VerifierBuild;
     const { address } = await deploy(publicClient, user, { abi: build.abi as Abi, bytecode: build.bytecode });
     const zero = 1n << BigInt(prover.compiled.model.inputBits - 1); // offset encoding of 0.0
@@ -106,22 +48,10 @@ async function verifyGas(rpcUrl: string, rows: Row[]) {
 }
 
 const started = new Date();
-const spamOnnx = readFileSync(SPAM_MODEL_PATH);
-const spamCalibration = readSamplesFile(readFileSync(SPAM_MODEL_PATH.replace('spam.onnx', 'calibration.json'), 'utf8'));
-const mlp = mnistSizedMlp();
-await devPowersOfTau(14, (e) => log(e.phase)); // cached after the first run
-
-const spamRows = [
-  await measure('spam 64-16-2 (demo)', 'constant', spamOnnx, spamCalibration, { setup: true }),
-  await measure('spam 64-16-2 (demo)', 'signals', spamOnnx, spamCalibration, { setup: true }),
-];
-await timeProving(spamRows, spamCalibration);
-const mlpRows = [
-  await measure('MLP 784-56-10', 'constant', mlp.onnx, mlp.samples, { setup: true }),
-  await measure('MLP 784-56-10', 'signals', mlp.onnx, mlp.samples, { setup: false }),
-];
-await timeProving(mlpRows, mlp.samples);
-const rows = [...spamRows, ...mlpRows];
+await devPowersOfTau(16, (e) => log(`${e.phase}${e.percent !== undefined ? ` ${e.percent}%` : ''}`)); // cached after the first run
+const keys: ModelKey[] = ['spam', 'spam-signals', 'linear', 'linear-signals', 'mlp', 'lenet', 'spam-batch16'];
+const rows: Row[] = [];
+for (const key of keys) rows.push(await measure(key));
 
 log('anvil: verification gas and request-to-callback latency');
 const anvil = await startAnvil();
@@ -134,36 +64,49 @@ try {
 }
 await releaseCurves();
 
-const peakMb = process.resourceUsage().maxRSS / 1024;
-const fmt = (v: number | undefined, d = 0) => (v === undefined ? '—' : v.toFixed(d));
-const layers = (r: CompileReport) => Object.entries(r.constraintsByPart).filter(([k]) => k.startsWith('layer:')).reduce((a, [, v]) => a + v, 0);
+const NAMES: Record<ModelKey, string> = {
+  'spam': 'spam 64-16-2 (demo)', 'spam-signals': 'spam 64-16-2 (demo)', 'linear': 'linear regression, 32 features', 'linear-signals': 'linear regression, 32 features',
+  'mlp': 'MNIST-sized MLP 784-56-10', 'lenet': 'LeNet-5-class CNN (1x28x28)', 'spam-batch16': 'spam 64-16-2, batch of 16',
+};
+const fmt = (v: number | undefined, d = 0) => (v === undefined ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+const acc = (r: CompileReport) => (r.accuracy ? `${((100 * r.accuracy.maxAbsError) / r.accuracy.outputRange).toFixed(2)}% / ${(100 * r.accuracy.top1Agreement).toFixed(1)}%` : '—');
+const verity = rows.filter((r) => !r.key.endsWith('-signals'));
+const baseline = (r: Row) => rows.find((b) => b.key === `${r.key}-signals`);
 const lines: string[] = [
   '# Benchmarks',
   '',
   `Written by \`npm run bench\` (scripts/bench.ts) on ${started.toISOString().slice(0, 10)}.`,
   '',
-  `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. Groth16 (snarkjs 0.7, BN254), circom2 (WebAssembly) with --O2.`,
+  `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. Groth16 (snarkjs 0.7, BN254, WebAssembly), circom2 (WebAssembly) with --O2. Insecure dev setup (powers of tau from a local secret; made once and cached).`,
   '',
-  'Warm figures are medians of ' + RUNS + ' proofs in one long-running process after a warm-up proof; the two encodings of a model are timed alternately, run by run, so both see the same load. Verification gas is the `gasUsed` of a transaction sent straight to the verifier with a valid proof (21,000 intrinsic gas and calldata included), on anvil. "Weights as signals" is the usual circom zkML encoding (weights as private witness values, one constraint per multiplication), built from the same quantised model in the same run.',
+  'Each model is compiled, set up and proved in its own process (scripts/bench/measure.ts): "prove" is the median of warm proofs (witness + Groth16) in that process after a warm-up proof; "peak MB" is that process\'s maximum resident set (compile, setup and proving). Accuracy is on the calibration inputs against onnxruntime-web: max absolute error as a share of the float output range / top-1 agreement. Verification gas is the `gasUsed` of a transaction sent straight to the verifier with a valid proof (21,000 intrinsic gas and calldata included), on anvil; "expected" is report.json\'s estimate before deployment. Weights are seeded (no MNIST ships on npm here; cost does not depend on the weight values).',
   '',
-  '## Proving cost',
+  '## Models',
   '',
-  '| model | weights | constraints | of which layers | input commitment | public signals | compile s | setup s | witness ms | prove ms | float inference µs | prove / float | verify gas |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.model} | ${r.encoding === 'constant' ? 'constants (Verity)' : 'signals (baseline)'} | ${r.report.constraints} | ${layers(r.report)} | ${r.report.constraintsByPart.inputCommitment} | ${r.report.layout.publicSignals} | ${fmt(r.compileS, 1)} | ${fmt(r.setupS, 1)} | ${fmt(r.witnessMs)} | ${fmt(r.proveMs)} | ${fmt(r.floatUs, 1)} | ${r.proveMs !== undefined ? fmt(((r.witnessMs! + r.proveMs) * 1000) / r.floatUs) : '—'} | ${r.verifyGas ?? '—'} |`),
-  '',
-  ...rows.filter((r) => r.note).map((r) => `- ${r.model}, ${r.encoding}: ${r.note}.`),
-  '',
-  '## Verity encoding against the baseline (same run)',
-  '',
-  '| model | constraints: baseline / Verity | layer constraints: baseline / Verity | prove ms: baseline / Verity |',
-  '|---|---|---|---|',
-  ...[...new Set(rows.map((r) => r.model))].map((m) => {
-    const v = rows.find((r) => r.model === m && r.encoding === 'constant')!;
-    const b = rows.find((r) => r.model === m && r.encoding === 'signals')!;
-    const pr = b.proveMs !== undefined ? `${((b.witnessMs! + b.proveMs) / (v.witnessMs! + v.proveMs!)).toFixed(2)}x` : '—';
-    return `| ${m} | ${(b.report.constraints / v.report.constraints).toFixed(2)}x | ${(layers(b.report) / layers(v.report)).toFixed(2)}x | ${pr} |`;
+  '| model | constraints | compile s | setup s | prove ms (warm) | peak MB | accuracy: error / top-1 | verify gas (expected) | gas per inference | baseline constraints (weights as signals) |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+  ...verity.map((r) => {
+    const b = baseline(r);
+    const ratio = `${fmt(b ? b.report.constraints : r.baselineConstraints)} (${((b ? b.report.constraints : r.baselineConstraints) / r.report.constraints).toFixed(2)}x${b ? '' : ', counted'})`;
+    const perInference = r.verifyGas !== undefined ? fmt(Number(r.verifyGas) / r.report.batch.size) : '—';
+    return `| ${NAMES[r.key]} | ${fmt(r.report.constraints)} | ${fmt(r.report.timings.compileSeconds, 1)} | ${fmt(r.report.timings.setupSeconds, 1)} | ${fmt(r.witnessMs + r.proveMs)} | ${fmt(r.peakMb)} | ${acc(r.report)} | ${r.verifyGas ?? '—'} (${fmt(r.report.verifier?.expectedVerifyGas)}) | ${perInference} | ${ratio} |`;
   }),
+  '| tree ensemble (sklearn TreeEnsembleClassifier / hummingbird) | not supported yet: `ai.onnx.ml` and comparison operators are refused with UnsupportedOperatorError | | | | | | | | |',
+  '',
+  '"counted": the baseline\'s constraints follow from the quantised program (one extra constraint per weight multiplication); it was not compiled, because its setup would need a far larger powers of tau.',
+  '',
+  '## Verity encoding against the baseline, both measured (same run)',
+  '',
+  '| model | constraints: baseline / Verity | prove ms: baseline / Verity | peak MB: baseline / Verity |',
+  '|---|---|---|---|',
+  ...verity.filter((r) => baseline(r)).map((r) => {
+    const b = baseline(r)!;
+    return `| ${NAMES[r.key]} | ${(b.report.constraints / r.report.constraints).toFixed(2)}x | ${((b.witnessMs + b.proveMs) / (r.witnessMs + r.proveMs)).toFixed(2)}x | ${(b.peakMb / r.peakMb).toFixed(2)}x |`;
+  }),
+  '',
+  '## Where the constraints go',
+  '',
+  ...verity.map((r) => `- ${NAMES[r.key]}: ${Object.entries(r.report.constraintsByPart).map(([k, v]) => `${k.replace(/^node:/, '')} ${fmt(v)}`).join(', ')}.`),
   '',
   '## End to end on anvil (demo: `verity dev --once` flow)',
   '',
@@ -172,12 +115,6 @@ const lines: string[] = [
   ...demo.map((d) => `| ${d.subject.slice(0, 40).replace(/\|/g, '/')} | ${d.expectedSpam ? 'spam' : 'ham'} | ${d.answeredSpam ? 'spam' : 'ham'} | ${d.proveMs.toFixed(0)} | ${d.fulfilGas} | ${d.verifyGas} | ${d.latencyMs.toFixed(0)} |`),
   '',
   `Fulfil gas covers the proof check, payments, output decoding and the consumer's callback. The first demo request includes the node's first proof (curve threads start).`,
-  '',
-  `Peak memory of the benchmark process: ${peakMb.toFixed(0)} MB.`,
-  '',
-  'Notes:',
-  '- The 784-56-10 MLP has seeded random weights: no MNIST data ships in an npm package here, and its cost does not depend on the weights.',
-  '- Every setup above is the insecure single-party dev setup (powers of tau generated on this machine).',
   '',
 ];
 writeFileSync('BENCHMARKS.md', lines.join('\n'));

@@ -70,7 +70,7 @@ test('ten outputs of a 784-wide model still pack into one public signal', () => 
   })));
   const calibration = [Array.from({ length: 784 }, (_, i) => (i % 7) / 7)];
   // Wide inputs and weights make the worst case need far more than 24 bits per output.
-  const q = quantize(wide, { calibration, inputBits: 16, weightBits: 16, activationBits: 20 });
+  const q = quantize(wide, { calibration, inputBits: 16, weightBits: 16 });
   const layout = layoutOf(q);
   assert.equal(layout.outputWords, 1);
   assert.ok(q.outputBits * 10 <= 248);
