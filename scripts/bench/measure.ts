@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { compileModel, importGraph, inferFloat, loadOnnx, programConstraints, Prover, readSamplesFile, releaseCurves, type QuantizedModel } from '@verity/zkml';
 import { SPAM_MODEL_PATH } from '@verity/models/spam';
-import { imageSamples, lenet5, linearModel, mnistMlp } from './models.js';
+import { forest, imageSamples, lenet5, linearModel, mnistMlp } from './models.js';
 
-export type ModelKey = 'spam' | 'spam-signals' | 'mlp' | 'lenet' | 'linear' | 'linear-signals' | 'spam-batch16';
+export type ModelKey = 'spam' | 'spam-signals' | 'mlp' | 'lenet' | 'linear' | 'linear-signals' | 'spam-batch16' | 'forest';
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -18,6 +18,7 @@ const spec = {
   'mlp': () => ({ onnx: mnistMlp(), samples: imageSamples(16), opts: {} }),
   'lenet': () => ({ onnx: lenet5(), samples: imageSamples(16), opts: {} }),
   'linear': () => ({ onnx: linearModel().onnx, samples: linearModel().samples, opts: {} }),
+  'forest': () => ({ onnx: forest().onnx, samples: forest().samples, opts: { inputBits: 16 } }),
   'linear-signals': () => ({ onnx: linearModel().onnx, samples: linearModel().samples, opts: { weights: 'signals' as const } }),
 }[key]();
 

@@ -67,3 +67,39 @@ export function linearModel(): { onnx: Uint8Array; samples: number[][] } {
   const r = seeded(12);
   return { onnx, samples: Array.from({ length: 32 }, () => Array.from({ length: 32 }, () => r() * 2 - 1)) };
 }
+
+/**
+ * A random forest as sklearn-onnx writes it (TreeEnsembleClassifier): `trees` trees of depth
+ * `depth` over 30 features (a fraud-detection-sized model), 2 classes.
+ */
+export function forest(trees = 16, depth = 5): { onnx: Uint8Array; samples: number[][] } {
+  const r = seeded(31);
+  const a = { treeids: [] as number[], nodeids: [] as number[], features: [] as number[], modes: [] as string[], values: [] as number[], t: [] as number[], f: [] as number[] };
+  const cls = { treeids: [] as number[], nodeids: [] as number[], ids: [] as number[], weights: [] as number[] };
+  for (let tr = 0; tr < trees; tr++) {
+    const total = 2 ** (depth + 1) - 1;
+    for (let id = 0; id < total; id++) {
+      const leaf = id >= 2 ** depth - 1;
+      a.treeids.push(tr); a.nodeids.push(id);
+      a.features.push(leaf ? 0 : Math.floor(r() * 30)); a.modes.push(leaf ? 'LEAF' : 'BRANCH_LEQ');
+      a.values.push(leaf ? 0 : r() * 2 - 1); a.t.push(leaf ? 0 : 2 * id + 1); a.f.push(leaf ? 0 : 2 * id + 2);
+      if (leaf) {
+        const p = r();
+        cls.treeids.push(tr, tr); cls.nodeids.push(id, id); cls.ids.push(0, 1); cls.weights.push((1 - p) / trees, p / trees);
+      }
+    }
+  }
+  const onnx = buildOnnx({
+    input: { name: 'features', shape: ['batch', 30] },
+    output: { name: 'label', int64: true },
+    nodes: [{
+      op: 'TreeEnsembleClassifier', domain: 'ai.onnx.ml', inputs: ['features'], outputs: ['label', 'probabilities'],
+      attrs: {
+        nodes_treeids: a.treeids, nodes_nodeids: a.nodeids, nodes_featureids: a.features, nodes_modes: a.modes, nodes_values: { floats: a.values },
+        nodes_truenodeids: a.t, nodes_falsenodeids: a.f,
+        class_treeids: cls.treeids, class_nodeids: cls.nodeids, class_ids: cls.ids, class_weights: { floats: cls.weights }, classlabels_int64s: [0, 1],
+      },
+    }],
+  });
+  return { onnx, samples: Array.from({ length: 64 }, () => Array.from({ length: 30 }, () => r() * 2 - 1)) };
+}

@@ -45,6 +45,7 @@ const fixtures: { name: string; kinds: string[]; hints?: (k: number, kind: strin
   { name: 'argmax', kinds: ['requant', 'argmax'], hints: (k, kind) => (kind === 'argmax' ? [`main.s${k}_0.c${k}_0[0].sel[0]`, `main.s${k}_0.c${k}_0[0].sel[1]`] : []) },
   { name: 'softmax', kinds: ['requant', 'pwl', 'div'], hints: (k, kind) => (kind === 'div' ? [`main.s${k}_0.c${k}_0[0].r`] : kind === 'pwl' ? [`main.s${k}_0.c${k}_0[0].dec.out[1]`] : []) },
   { name: 'lenet_block', kinds: ['requant'] },
+  { name: 'tree_classifier', kinds: ['requant', 'product', 'argmax'], hints: (k, kind) => (kind === 'argmax' ? [`main.s${k}_0.c${k}_0[0].sel[0]`] : []) },
 ];
 
 for (const fx of fixtures) {

@@ -11,6 +11,8 @@ export type ImportedModel = { graph: OnnxGraph; inputShape: number[]; outputShap
 
 /** ONNX domains whose operators run in proved mode. */
 const DOMAINS = new Set(['', 'ai.onnx']);
+/** Operators accepted from the `ai.onnx.ml` domain. */
+const ML_OPS = new Set(['TreeEnsembleClassifier', 'TreeEnsembleRegressor']);
 
 /** Nodes whose outputs nobody reads are dropped; an ArgMax reading only a Softmax reads its input instead. */
 function simplify(graph: OnnxGraph): OnnxNode[] {
@@ -42,6 +44,7 @@ export function runGraph(ctx: Context, graph: OnnxGraph, input: Value): Value {
   const env = new Map<string, Value>();
   for (const [name, t] of graph.initializers) env.set(name, tensorValue(t));
   env.set(graph.inputs[0]!.name, input);
+  ctx.used = new Set([...graph.nodes.flatMap((n) => n.inputs), graph.outputs[0]?.name ?? '']);
   for (const node of graph.nodes) {
     const op = OPERATORS.get(node.opType)!;
     const inputs = node.inputs.map((name) => {
@@ -72,7 +75,7 @@ export const floatInput = (shape: number[], x: readonly number[]): ConstValue =>
  */
 export function importGraph(graph: OnnxGraph): ImportedModel {
   for (const node of graph.nodes) {
-    if (!DOMAINS.has(node.domain)) throw new UnsupportedOperatorError({ node: node.name, opType: `${node.domain}.${node.opType}` });
+    if (!DOMAINS.has(node.domain) && !(node.domain === 'ai.onnx.ml' && ML_OPS.has(node.opType))) throw new UnsupportedOperatorError({ node: node.name, opType: `${node.domain}.${node.opType}` });
     if (!OPERATORS.has(node.opType)) throw new UnsupportedOperatorError({ node: node.name, opType: node.opType });
   }
   const simplified: OnnxGraph = { ...graph, nodes: simplify(graph) };

@@ -54,6 +54,8 @@ export class Context {
   readonly steps: Step[] = [];
   readonly signals: SignalInfo[] = [];
   node: OnnxNode | undefined;
+  /** tensor names some later node or the graph output reads (set by runGraph) */
+  used: ReadonlySet<string> = new Set();
   private call = 0;
 
   constructor(
@@ -61,6 +63,11 @@ export class Context {
     readonly ranges: Map<string, number>,
     readonly options: LowerOptions,
   ) {}
+
+  /** Whether a tensor is read later: operators skip work nobody uses. */
+  needs(name: string | undefined): boolean {
+    return name !== undefined && name !== '' && this.used.has(name);
+  }
 
   begin(node: OnnxNode): void {
     this.node = node;
@@ -296,18 +303,35 @@ export class Context {
 
   /** Elementwise product of two values of the same shape (one constraint each). */
   product(a: Value, b: Value): Value {
-    const fa = this.materialize(a), fb = this.materialize(b);
+    if (this.isStatic(a) || this.isStatic(b)) {
+      // A constant factor is linear: no constraint (keys consumed as the general path does).
+      this.key(); this.key(); this.key();
+      const [k, v] = this.isStatic(a) ? [a, b] : [b as ConstValue, a];
+      return this.linear(v.shape, [v], (o, add) => { add(0, o, k.data[o]!); return 0; });
+    }
+    // Operands that are already exact small-integer forms (bits, indicators, sums of signals
+    // at one scale) are multiplied as they are; others are requantised first.
+    const operand = (v: Value): { forms: IntForm[]; scale: number } => {
+      if (v.kind === 'const') { this.materialize(v); return { forms: [], scale: 0 }; }
+      const n = sizeOf(v.shape);
+      const forms = Array.from({ length: n }, (_, i) => formAt(v, i));
+      const s = exactScale(forms.flatMap((f) => [...f.t.values(), f.c]));
+      if (s !== undefined && s <= 24) { this.key(); return { forms: forms.map((f) => this.intForm(f, s)), scale: s }; }
+      const m = this.materialize(v);
+      const fm = Array.from({ length: n }, (_, i) => formAt(m, i));
+      const sm = this.scaleOf(fm, true);
+      return { forms: fm.map((f) => this.intForm(f, sm)), scale: sm };
+    };
+    const pa = operand(a), pb = operand(b);
     const key = this.key();
+    // (isStatic's type guard narrows too far here: dynamic float values are constants as well.)
+    const fa = a as Value, fb = b as Value;
     if (fa.kind === 'const' && fb.kind === 'const') {
-      const y = { ...constValue(a.shape, fa.data.map((v, i) => v * fb.data[i]!)), dyn: fa.dyn || fb.dyn };
+      const y = { ...constValue(fa.shape, fa.data.map((v, i) => v * fb.data[i]!)), dyn: fa.dyn || fb.dyn };
       if (this.mode === 'float') this.record(key, y.data);
       return y;
     }
-    const n = sizeOf(a.shape);
-    const sa = this.scaleOf(Array.from({ length: n }, (_, i) => formAt(fa, i)), true);
-    const sb = this.scaleOf(Array.from({ length: n }, (_, i) => formAt(fb, i)), true);
-    const A = Array.from({ length: n }, (_, i) => this.intForm(formAt(fa, i), sa));
-    const B = Array.from({ length: n }, (_, i) => this.intForm(formAt(fb, i), sb));
+    const A = pa.forms, B = pb.forms, sa = pa.scale, sb = pb.scale;
     const bounds = A.map((f, i) => {
       const [alo, ahi] = this.interval(f), [blo, bhi] = this.interval(B[i]!);
       const c = [alo * blo, alo * bhi, ahi * blo, ahi * bhi];

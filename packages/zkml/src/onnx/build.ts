@@ -68,7 +68,7 @@ export function buildMlpOnnx({ inputSize, layers, producer = 'verity' }: { input
 }
 
 /** An attribute value for {@link buildOnnx}: numbers are INT when integral unless listed in `floats`. */
-export type AttrSpec = number | number[] | string | { float: number } | { floats: number[] } | { tensor: { dims: number[]; values: number[]; int64?: boolean } };
+export type AttrSpec = number | number[] | string | string[] | { float: number } | { floats: number[] } | { tensor: { dims: number[]; values: number[]; int64?: boolean } };
 export type NodeSpec = { op: string; inputs: string[]; outputs: string[]; name?: string; attrs?: Record<string, AttrSpec>; domain?: string };
 export type GraphSpec = {
   input: { name: string; shape: (number | string)[] };
@@ -83,7 +83,7 @@ function attribute(name: string, v: AttrSpec) {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
   if (typeof v === 'number') return Number.isInteger(v) ? { name, type: T.INT, i: v } : { name, type: T.FLOAT, f: v };
-  if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
+  if (Array.isArray(v)) return v.some((x) => typeof x === 'string') ? { name, type: T.STRINGS, strings: (v as unknown as string[]).map((x) => new TextEncoder().encode(x)) } : { name, type: T.INTS, ints: v };
   if ('float' in v) return { name, type: T.FLOAT, f: v.float };
   if ('floats' in v) return { name, type: T.FLOATS, floats: v.floats };
   return { name, type: T.TENSOR, t: tensorProto(name, v.tensor) };
@@ -106,7 +106,7 @@ export function buildOnnx(spec: GraphSpec): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'verity',
-    opsetImport: [{ domain: '', version: spec.opset ?? 13 }],
+    opsetImport: [{ domain: '', version: spec.opset ?? 13 }, ...(spec.nodes.some((n) => n.domain === 'ai.onnx.ml') ? [{ domain: 'ai.onnx.ml', version: 3 }] : [])],
     graph: {
       name: 'g',
       node: spec.nodes.map((n, i) => onnx.NodeProto.create({

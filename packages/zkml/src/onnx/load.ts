@@ -4,7 +4,7 @@ import { onnx } from './proto.js';
 /** A dense float tensor read from an initializer or a Constant node. */
 export type Tensor = { dims: number[]; data: Float64Array };
 
-export type AttributeValue = number | number[] | string | Tensor;
+export type AttributeValue = number | number[] | string | string[] | Tensor;
 
 export type OnnxNode = {
   name: string;
@@ -72,6 +72,7 @@ function readAttribute(a: InstanceType<typeof onnx.AttributeProto>): AttributeVa
     case onnx.AttributeProto.AttributeType.INTS: return (a.ints ?? []).map(toNumber);
     case onnx.AttributeProto.AttributeType.FLOATS: return [...(a.floats ?? [])];
     case onnx.AttributeProto.AttributeType.STRING: return new TextDecoder().decode(a.s ?? new Uint8Array());
+    case onnx.AttributeProto.AttributeType.STRINGS: return (a.strings ?? []).map((b) => new TextDecoder().decode(b));
     case onnx.AttributeProto.AttributeType.TENSOR: return readTensor(a.t as InstanceType<typeof onnx.TensorProto>);
     default: return toNumber(a.i);
   }

@@ -25,11 +25,12 @@ import { slice } from './slice.js';
 import { softmax } from './softmax.js';
 import { tanh } from './tanh.js';
 import { transpose } from './transpose.js';
+import { treeEnsembleClassifier, treeEnsembleRegressor } from './treeEnsemble.js';
 
 const ALL: OpDef[] = [
   add, argmax, batchNorm, clip, concat, constant, conv, convTranspose, div, gather, gemm, identity, leakyRelu, prelu,
   matmul, mul, pad, averagePool, globalPool, maxPool, reduceMax, reduceSum, relu, flatten, reshape, squeeze, sigmoid,
-  slice, softmax, tanh, transpose,
+  slice, softmax, tanh, transpose, treeEnsembleClassifier, treeEnsembleRegressor,
 ];
 
 /** Operators proved mode supports, by ONNX op type (default domain). */

@@ -60,10 +60,35 @@ export const GOLDEN: GoldenSpec[] = [
   model('constant_shape', ['Constant', 'Shape', 'Gather', 'Concat', 'Reshape'], [1, 2, 3], [
     n('Shape', ['x'], ['s']), n('Gather', ['s', 'i0'], ['d0'], { axis: 0 }), n('Constant', [], ['m1'], { value: { tensor: { dims: [1], values: [-1], int64: true } } }),
     n('Concat', ['d0', 'm1'], ['shape'], { axis: 0 }), n('Reshape', ['x', 'shape'], ['y'])], { i0: ints([0]) }),
+  // Two trees of depth 2 over 3 features (the attributes sklearn-onnx writes).
+  tree('tree_regressor', 'TreeEnsembleRegressor', { n_targets: 1, target_treeids: [0, 0, 0, 1, 1, 1], target_nodeids: [3, 4, 2, 2, 3, 4], target_ids: [0, 0, 0, 0, 0, 0], target_weights: { floats: [0.5, -1.25, 2, 0.75, -0.5, 1.5] }, base_values: { floats: [0.25] }, aggregate_function: 'AVERAGE' }),
+  tree('tree_classifier', 'TreeEnsembleClassifier', { classlabels_int64s: [0, 1, 2], class_treeids: [0, 0, 0, 1, 1, 1], class_nodeids: [3, 4, 2, 2, 3, 4], class_ids: [0, 1, 2, 2, 0, 1], class_weights: { floats: [1, 1, 1, 0.6, 0.6, 0.6] } }),
   model('lenet_block', ['Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm'], [1, 1, 8, 8], [
     n('Conv', ['x', 'w1', 'b1'], ['c1']), n('Relu', ['c1'], ['r1']), n('MaxPool', ['r1'], ['p1'], { kernel_shape: [2, 2], strides: [2, 2] }),
     n('Flatten', ['p1'], ['fl']), n('Gemm', ['fl', 'w2', 'b2'], ['y'], { transB: 1 })], { w1: f([2, 1, 3, 3], 28), b1: f([2], 29), w2: f([4, 18], 30), b2: f([4], 31) }),
 ];
+
+/** A two-tree ensemble: tree 0 splits x0 <= 0.3 then x1 < -0.2; tree 1 splits x2 > 0.1 then x0 >= 0.5. */
+function tree(name: string, op: string, extra: NodeSpec['attrs']): GoldenSpec {
+  const attrs: NodeSpec['attrs'] = {
+    nodes_treeids: [0, 0, 0, 0, 0, 1, 1, 1, 1, 1],
+    nodes_nodeids: [0, 1, 2, 3, 4, 0, 1, 2, 3, 4],
+    nodes_featureids: [0, 1, 0, 0, 0, 2, 0, 0, 0, 0],
+    nodes_modes: ['BRANCH_LEQ', 'BRANCH_LT', 'LEAF', 'LEAF', 'LEAF', 'BRANCH_GT', 'BRANCH_GTE', 'LEAF', 'LEAF', 'LEAF'],
+    nodes_values: { floats: [0.3, -0.2, 0, 0, 0, 0.1, 0.5, 0, 0, 0] },
+    nodes_truenodeids: [1, 3, 0, 0, 0, 1, 3, 0, 0, 0],
+    nodes_falsenodeids: [2, 4, 0, 0, 0, 2, 4, 0, 0, 0],
+    ...extra,
+  };
+  const classifier = op === 'TreeEnsembleClassifier';
+  return {
+    name, ops: [op], inputShape: [1, 3],
+    graph: {
+      input: { name: 'x', shape: [1, 3] }, output: { name: 'y', int64: classifier }, opset: 13,
+      nodes: [{ op, domain: 'ai.onnx.ml', inputs: ['x'], outputs: classifier ? ['y', 'scores'] : ['y'], attrs }],
+    },
+  };
+}
 
 /** Inputs for a fixture: the first is the golden input, all are calibration samples. */
 export function goldenInputs(spec: GoldenSpec, count = 24): number[][] {
