@@ -19,6 +19,8 @@ Commands:
       --calibration FILE   sample inputs that choose the fixed-point scales
       --input-bits N       8 or 16 (default 8)    --weight-bits N (default 12)
       --weights constant|signals   weights as circuit constants (default) or private signals
+      --input committed|public|private   input bound by a Poseidon commitment (default; what
+                           the Coprocessor checks), as public signals, or not at all
       --batch K            prove K inferences in one proof (input: K samples concatenated)
       --aggregate mean     with --batch: output only the mean over the batch
   prove <dir>              prove one inference of a compiled model
@@ -49,9 +51,10 @@ async function main(argv: string[]): Promise<number> {
     case 'compile': {
       const { values, positionals } = parseArgs({
         args: rest, allowPositionals: true,
-        options: { out: { type: 'string' }, calibration: { type: 'string' }, 'input-bits': { type: 'string' }, 'weight-bits': { type: 'string' }, weights: { type: 'string' }, batch: { type: 'string' }, aggregate: { type: 'string' } },
+        options: { out: { type: 'string' }, calibration: { type: 'string' }, 'input-bits': { type: 'string' }, 'weight-bits': { type: 'string' }, weights: { type: 'string' }, batch: { type: 'string' }, aggregate: { type: 'string' }, input: { type: 'string' } },
       });
       if (values.aggregate && values.aggregate !== 'mean') throw new UsageError('--aggregate takes mean');
+      if (values.input && !['committed', 'public', 'private'].includes(values.input)) throw new UsageError('--input takes committed, public or private');
       if (positionals.length !== 1 || !values.out) throw new UsageError('verity compile <model.onnx> --out <dir> [--calibration <input.json>]');
       if (values.weights && values.weights !== 'constant' && values.weights !== 'signals') throw new UsageError('--weights takes constant or signals');
       const started = performance.now();
@@ -63,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
         weights: values.weights as 'constant' | 'signals' | undefined,
         batch: values.batch ? Number(values.batch) : undefined,
         aggregate: values.aggregate as 'mean' | undefined,
+        input: values.input as 'committed' | 'public' | 'private' | undefined,
         progress: (e) => console.error(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${e.phase}${e.percent !== undefined ? ` ${e.percent}%` : ''}`),
       });
       console.log(`compiled ${positionals[0]} -> ${values.out}: ${report.constraints} constraints (${Object.entries(report.constraintsByPart).map(([k, v]) => `${k} ${v}`).join(', ')})`);

@@ -1,3 +1,4 @@
+import { BaseError } from '@verity/sdk/errors';
 import { readFileSync } from 'node:fs';
 import { encodeFunctionData, parseEventLogs, type Abi, type Hex, type PublicClient } from 'viem';
 import { deploy, modelRegistryAbi, Mode, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
@@ -7,11 +8,23 @@ import type { CompiledModel, VerifierBuild } from '@verity/zkml';
  * Deploys a compiled model's verifier and registers the model in proved mode, owned by
  * `wallet`. Returns the model id, the verifier's address and its build (abi, bytecode).
  */
+/** A compiled model whose proofs the Coprocessor cannot bind to a request. */
+export class UnsupportedVisibilityError extends BaseError {
+  override name = 'UnsupportedVisibilityError';
+  constructor({ visibility }: { visibility: string }) {
+    super(`A model compiled with --input ${visibility} cannot be registered with the Coprocessor`, {
+      details: 'The Coprocessor binds each request to its input by the Poseidon commitment: compile with --input committed (the default). Public and private inputs are for proofs verified off chain or by your own verifier contract.',
+    });
+  }
+}
+
 export async function registerCompiled(
   publicClient: PublicClient,
   wallet: Wallet,
   p: { registry: Hex; compiled: CompiledModel; name: string; fee: bigint },
 ): Promise<{ modelId: Hex; verifier: Hex; build: VerifierBuild }> {
+  const visibility = p.compiled.report.layout.inputVisibility ?? 'committed';
+  if (visibility !== 'committed') throw new UnsupportedVisibilityError({ visibility });
   const build = JSON.parse(readFileSync(p.compiled.path('verifierBuild'), 'utf8')) as VerifierBuild;
   const { address: verifier } = await deploy(publicClient, wallet, { abi: build.abi as never, bytecode: build.bytecode });
   const { report } = p.compiled;

@@ -16,25 +16,9 @@ include "circomlib/circuits/multiplexer.circom";
 template InputCommit(n, width, perChunk) {
     signal input u[n];
     signal output commitment;
-
-    component range[n];
-    for (var i = 0; i < n; i++) {
-        range[i] = Num2Bits(width * 8);
-        range[i].in <== u[i];
-        _ <== range[i].out; // the decomposition is the range check; the bits are not needed
-    }
-
     var nChunks = (n + perChunk - 1) \ perChunk;
-    signal packed[nChunks];
-    for (var k = 0; k < nChunks; k++) {
-        var m = n - k * perChunk;
-        if (m > perChunk) { m = perChunk; }
-        var acc = 0;
-        for (var j = 0; j < m; j++) {
-            acc += u[k * perChunk + j] * (256 ** (width * (m - 1 - j)));
-        }
-        packed[k] <== acc;
-    }
+    component pack = InputPack(n, width, perChunk);
+    for (var i = 0; i < n; i++) { pack.u[i] <== u[i]; }
 
     var nCalls = (nChunks + 4) \ 5;
     component h[nCalls];
@@ -47,13 +31,38 @@ template InputCommit(n, width, perChunk) {
         }
         for (var j = 0; j < 5; j++) {
             if (c * 5 + j < nChunks) {
-                h[c].inputs[j + 1] <== packed[c * 5 + j];
+                h[c].inputs[j + 1] <== pack.packed[c * 5 + j];
             } else {
                 h[c].inputs[j + 1] <== 0;
             }
         }
     }
     commitment <== h[nCalls - 1].out;
+}
+
+// Range-checks n input values of `width` bytes and packs them big-endian, `perChunk` to a
+// field element (the bytes a request carries). Public inputs expose these chunks directly.
+template InputPack(n, width, perChunk) {
+    signal input u[n];
+    var nChunks = (n + perChunk - 1) \ perChunk;
+    signal output packed[nChunks];
+
+    component range[n];
+    for (var i = 0; i < n; i++) {
+        range[i] = Num2Bits(width * 8);
+        range[i].in <== u[i];
+        _ <== range[i].out; // the decomposition is the range check; the bits are not needed
+    }
+
+    for (var k = 0; k < nChunks; k++) {
+        var m = n - k * perChunk;
+        if (m > perChunk) { m = perChunk; }
+        var acc = 0;
+        for (var j = 0; j < m; j++) {
+            acc += u[k * perChunk + j] * (256 ** (width * (m - 1 - j)));
+        }
+        packed[k] <== acc;
+    }
 }
 
 // ReLU then division by 2^shift (rounded half up), for a signed accumulator with

@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-web';
 import { keccak256, toBytes } from 'viem';
 import { ARTEFACT_FILES, bigintReplacer, type CompileReport } from './artefacts.js';
 import { generateCircuit, type WeightEncoding } from './codegen/circom.js';
-import { layoutOf } from './codegen/layout.js';
+import { layoutOf, type InputVisibility } from './codegen/layout.js';
 import { outputsOf, stepConstraints } from './lower/steps.js';
 import { CircuitCompileError } from './errors/compile.js';
 import { compileVerifier } from './verifier.js';
@@ -31,6 +31,8 @@ export type CompileOptions = QuantizeOptions & {
   /** output directory; replaced only once everything in it is complete */
   out: string;
   weights?: WeightEncoding;
+  /** how the proof binds the input (default committed: what the Coprocessor needs) */
+  input?: InputVisibility;
   /** prove this many inferences in one proof (the model needs a dynamic batch axis); calibration samples stay per inference */
   batch?: number;
   /** with a batch: output only the mean over the batch instead of every inference's output */
@@ -114,7 +116,8 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
   const imported = importGraph(graph);
   const calibration = batchSamples(options.calibration, batch);
   const model = quantize(imported, { ...options, calibration });
-  const layout = layoutOf(model);
+  const inputVisibility = options.input ?? 'committed';
+  const layout = layoutOf(model, inputVisibility);
 
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true });
@@ -124,7 +127,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
     cpSync(join(circuitsDir, 'verity.circom'), join(work, 'verity.circom'));
     // circom2 (WebAssembly) only sees files below its working directory.
     cpSync(join(dirname(require.resolve('circomlib/package.json')), 'circuits'), join(work, 'circomlib', 'circuits'), { recursive: true });
-    writeFileSync(join(work, ARTEFACT_FILES.circuit), generateCircuit(model, encoding));
+    writeFileSync(join(work, ARTEFACT_FILES.circuit), generateCircuit(model, encoding, inputVisibility));
     progress({ phase: 'circom: compiling the circuit' });
     await runCircom(work, ARTEFACT_FILES.circuit);
     rmSync(join(work, 'circomlib'), { recursive: true, force: true });

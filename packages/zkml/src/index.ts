@@ -9,7 +9,7 @@ export type { Step, IntForm } from './lower/steps.js';
 export { programConstraints } from './lower/steps.js';
 export { OPERATORS } from './ops/index.js';
 export { quantizeInput, inferQuantized, inferFloat, dequantizeOutput, inputSize, runProgram } from './quantize/infer.js';
-export { layoutOf, type Layout } from './codegen/layout.js';
+export { layoutOf, type Layout, type InputVisibility } from './codegen/layout.js';
 export { generateCircuit, type WeightEncoding } from './codegen/circom.js';
 export { packInputs, inputCommitment, encodeInputBytes, decodeInputBytes, unpackOutputs } from './codegen/commit.js';
 export { compileModel, CircuitCompileError, expectedVerifyGas, type CompileOptions } from './compile.js';

@@ -1,7 +1,7 @@
 import type { IntForm, Step } from '../lower/steps.js';
 import { outputsOf } from '../lower/steps.js';
 import type { QuantizedModel } from '../quantize/quantize.js';
-import { layoutOf } from './layout.js';
+import { layoutOf, type InputVisibility } from './layout.js';
 
 /**
  * `constant`: weights are circuit constants, pinned by the verifying key; a linear layer
@@ -212,8 +212,8 @@ function chunkedStep(k: number, s: Step): { templates: string[]; body: string[] 
  * @example
  * fs.writeFileSync('circuit.circom', generateCircuit(quantized))
  */
-export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding = 'constant'): string {
-  const layout = layoutOf(model);
+export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding = 'constant', inputVisibility: InputVisibility = 'committed'): string {
+  const layout = layoutOf(model, inputVisibility);
   const groups = model.steps.filter((s) => s.kind === 'argmax');
   if (groups.some((s) => s.groups.some((g) => g.length !== s.groups[0]!.length))) throw new Error('internal: ragged ArgMax groups');
   const half = 2n ** BigInt(model.outputBits - 1);
@@ -230,12 +230,24 @@ export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding 
     `    signal input u[${layout.inputCount}];`,
     '    signal input binding;',
     `    signal output out[${layout.outputWords}];`,
-    '    signal output inputCommitment;',
+    ...(inputVisibility === 'committed' ? ['    signal output inputCommitment;'] : inputVisibility === 'public' ? [`    signal output inputChunks[${layout.inputChunks}];`] : []),
     `    signal w[${model.signalCount}];`,
     '',
-    `    component commit = InputCommit(${layout.inputCount}, ${layout.inputWidth}, ${layout.inputsPerChunk});`,
-    `    for (var i = 0; i < ${layout.inputCount}; i++) { commit.u[i] <== u[i]; w[i] <== u[i]; }`,
-    '    inputCommitment <== commit.commitment;',
+    ...(inputVisibility === 'committed'
+      ? [
+        `    component commit = InputCommit(${layout.inputCount}, ${layout.inputWidth}, ${layout.inputsPerChunk});`,
+        `    for (var i = 0; i < ${layout.inputCount}; i++) { commit.u[i] <== u[i]; w[i] <== u[i]; }`,
+        '    inputCommitment <== commit.commitment;',
+      ]
+      : [
+        // Public: the packed chunks are public signals. Private: only the range checks, which
+        // the worst-case bounds of every later step rely on.
+        `    component commit = InputPack(${layout.inputCount}, ${layout.inputWidth}, ${layout.inputsPerChunk});`,
+        `    for (var i = 0; i < ${layout.inputCount}; i++) { commit.u[i] <== u[i]; w[i] <== u[i]; }`,
+        inputVisibility === 'public'
+          ? `    for (var k = 0; k < ${layout.inputChunks}; k++) { inputChunks[k] <== commit.packed[k]; }`
+          : `    for (var k = 0; k < ${layout.inputChunks}; k++) { _ <== commit.packed[k]; }`,
+      ]),
     '',
   ];
   model.steps.forEach((s, k) => out.push(...(chunks[k]?.body ?? stepCode(k, s, encoding)), ''));

@@ -4,7 +4,7 @@ import { decodeInputBytes, encodeInputBytes, packInputs, unpackOutputs } from '.
 import type { Layout } from './layout.js';
 
 const layout = (p: Partial<Layout>): Layout => ({
-  inputCount: 40, inputWidth: 1, inputsPerChunk: 31, inputChunks: 2, outputCount: 3, outputBits: 20, outputsPerWord: 12, outputWords: 1, publicSignals: 3, ...p,
+  inputCount: 40, inputWidth: 1, inputsPerChunk: 31, inputChunks: 2, outputCount: 3, outputBits: 20, outputsPerWord: 12, outputWords: 1, publicSignals: 3, inputVisibility: 'committed', ...p,
 });
 
 test('packInputs packs big-endian, 31 one-byte values per element, like the request bytes', () => {

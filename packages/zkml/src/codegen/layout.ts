@@ -15,27 +15,38 @@ export type Layout = {
   outputBits: number;
   outputsPerWord: number;
   outputWords: number;
-  /** public signals: output words, then the input commitment, then the request binding */
+  /**
+   * How the input is bound: `committed` (a Poseidon commitment among the public signals: what
+   * the Coprocessor checks against the request), `public` (the packed input chunks themselves
+   * are public signals) or `private` (not bound: the proof shows some input gives the output).
+   */
+  inputVisibility: InputVisibility;
+  /** public signals: output words, then the input commitment or chunks (if any), then the request binding */
   publicSignals: number;
 };
 
+export type InputVisibility = 'committed' | 'public' | 'private';
 
-export function layoutOf(model: QuantizedModel): Layout {
+
+export function layoutOf(model: QuantizedModel, inputVisibility: InputVisibility = 'committed'): Layout {
   const inputCount = inputSize(model);
   const inputWidth = model.inputBits / 8;
   const inputsPerChunk = Math.floor(31 / inputWidth);
   const outputCount = model.outputShape.reduce((a, b) => a * b, 1);
   const outputsPerWord = Math.floor(OUTPUT_WORD_BITS / model.outputBits);
   const outputWords = Math.ceil(outputCount / outputsPerWord);
+  const inputChunks = Math.ceil(inputCount / inputsPerChunk);
+  const bound = inputVisibility === 'committed' ? 1 : inputVisibility === 'public' ? inputChunks : 0;
   return {
     inputCount,
     inputWidth,
     inputsPerChunk,
-    inputChunks: Math.ceil(inputCount / inputsPerChunk),
+    inputChunks,
     outputCount,
     outputBits: model.outputBits,
     outputsPerWord,
     outputWords,
-    publicSignals: outputWords + 2,
+    inputVisibility,
+    publicSignals: outputWords + bound + 1,
   };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
 import { loadCompiled, type CompiledModel } from '../artefacts.js';
-import { inputCommitment, unpackOutputs } from '../codegen/commit.js';
+import { inputCommitment, packInputs, unpackOutputs } from '../codegen/commit.js';
 import { weightSignals } from '../codegen/circom.js';
 import { InputShapeError, InputValueError } from '../errors/input.js';
 import { dequantizeOutput, inputSize, quantizeInput } from '../quantize/infer.js';
@@ -17,7 +17,8 @@ export type ProofFile = {
   outputs: number[];
   /** signed integer outputs at the model's output scale */
   outputIntegers: string[];
-  inputCommitment: string;
+  /** the Poseidon input commitment (input visibility `committed`) */
+  inputCommitment?: string;
   binding: string;
   /** witness generation and Groth16 proving, measured in this process */
   timings?: { witnessMs: number; proveMs: number };
@@ -83,14 +84,20 @@ export class Prover {
     const { layout } = this.compiled.report;
     const words = publicSignals.slice(0, layout.outputWords).map(BigInt);
     const outputIntegers = unpackOutputs(layout, words);
-    const commitment = await inputCommitment(layout, u);
-    if (BigInt(publicSignals[layout.outputWords]!) !== commitment) throw new Error('internal: circuit and JS disagree on the input commitment');
+    let commitment: bigint | undefined;
+    if (layout.inputVisibility === 'committed' || layout.inputVisibility === undefined) {
+      commitment = await inputCommitment(layout, u);
+      if (BigInt(publicSignals[layout.outputWords]!) !== commitment) throw new Error('internal: circuit and JS disagree on the input commitment');
+    } else if (layout.inputVisibility === 'public') {
+      const chunks = packInputs(layout, u);
+      if (chunks.some((c, k) => BigInt(publicSignals[layout.outputWords + k]!) !== c)) throw new Error('internal: circuit and JS disagree on the public input chunks');
+    }
     return {
       proof,
       publicSignals,
       outputs: dequantizeOutput(this.compiled.model, outputIntegers),
       outputIntegers: outputIntegers.map(String),
-      inputCommitment: commitment.toString(),
+      inputCommitment: commitment?.toString(),
       binding: binding.toString(),
       timings,
     };
