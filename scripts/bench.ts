@@ -66,10 +66,15 @@ await releaseCurves();
 
 const NAMES: Record<ModelKey, string> = {
   'spam': 'spam 64-16-2 (demo)', 'spam-signals': 'spam 64-16-2 (demo)', 'linear': 'linear regression, 32 features', 'linear-signals': 'linear regression, 32 features',
-  'mlp': 'MNIST-sized MLP 784-56-10', 'forest': 'random forest, 16 trees of depth 5, 30 features', 'lenet': 'LeNet-5-class CNN (1x28x28)', 'spam-batch16': 'spam 64-16-2, batch of 16',
+  'mlp': 'MNIST-sized MLP 784-56-10', 'forest': 'random forest, 16 trees of depth 5, 30 features, 3 classes (label)', 'lenet': 'LeNet-5-class CNN (1x28x28)', 'spam-batch16': 'spam 64-16-2, batch of 16',
 };
 const fmt = (v: number | undefined, d = 0) => (v === undefined ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
-const acc = (r: CompileReport) => (r.accuracy ? `${((100 * r.accuracy.maxAbsError) / r.accuracy.outputRange).toFixed(2)}% / ${(100 * r.accuracy.top1Agreement).toFixed(1)}%` : '—');
+const acc = (r: CompileReport) => {
+  if (!r.accuracy) return '—';
+  const err = r.accuracy.outputRange > 0 ? `${((100 * r.accuracy.maxAbsError) / r.accuracy.outputRange).toFixed(2)}%` : `${r.accuracy.maxAbsError} abs`;
+  // A single output (a label) has no top-1: report exact agreement through the error instead.
+  return r.outputShape.reduce((a, b) => a * b, 1) / r.batch.size > 1 ? `${err} / ${(100 * r.accuracy.top1Agreement).toFixed(1)}%` : `${err} / —`;
+};
 const verity = rows.filter((r) => !r.key.endsWith('-signals'));
 const baseline = (r: Row) => rows.find((b) => b.key === `${r.key}-signals`);
 const lines: string[] = [

@@ -70,7 +70,7 @@ export function linearModel(): { onnx: Uint8Array; samples: number[][] } {
 
 /**
  * A random forest as sklearn-onnx writes it (TreeEnsembleClassifier): `trees` trees of depth
- * `depth` over 30 features (a fraud-detection-sized model), 2 classes.
+ * `depth` over 30 features (a fraud-detection-sized model), 3 classes.
  */
 export function forest(trees = 16, depth = 5): { onnx: Uint8Array; samples: number[][] } {
   const r = seeded(31);
@@ -84,8 +84,9 @@ export function forest(trees = 16, depth = 5): { onnx: Uint8Array; samples: numb
       a.features.push(leaf ? 0 : Math.floor(r() * 30)); a.modes.push(leaf ? 'LEAF' : 'BRANCH_LEQ');
       a.values.push(leaf ? 0 : r() * 2 - 1); a.t.push(leaf ? 0 : 2 * id + 1); a.f.push(leaf ? 0 : 2 * id + 2);
       if (leaf) {
-        const p = r();
-        cls.treeids.push(tr, tr); cls.nodeids.push(id, id); cls.ids.push(0, 1); cls.weights.push((1 - p) / trees, p / trees);
+        const p = [r(), r(), r()];
+        const sum = p[0]! + p[1]! + p[2]!;
+        cls.treeids.push(tr, tr, tr); cls.nodeids.push(id, id, id); cls.ids.push(0, 1, 2); cls.weights.push(...p.map((v) => v / sum / trees));
       }
     }
   }
@@ -97,7 +98,7 @@ export function forest(trees = 16, depth = 5): { onnx: Uint8Array; samples: numb
       attrs: {
         nodes_treeids: a.treeids, nodes_nodeids: a.nodeids, nodes_featureids: a.features, nodes_modes: a.modes, nodes_values: { floats: a.values },
         nodes_truenodeids: a.t, nodes_falsenodeids: a.f,
-        class_treeids: cls.treeids, class_nodeids: cls.nodeids, class_ids: cls.ids, class_weights: { floats: cls.weights }, classlabels_int64s: [0, 1],
+        class_treeids: cls.treeids, class_nodeids: cls.nodeids, class_ids: cls.ids, class_weights: { floats: cls.weights }, classlabels_int64s: [0, 1, 2],
       },
     }],
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { dequantizeOutput, importGraph, inferFloat, inferQuantized, loadOnnx, OPERATORS, quantize, quantizeInput } from '../src/index.js';
+import { buildOnnx, dequantizeOutput, importGraph, inferFloat, inferQuantized, loadOnnx, OPERATORS, quantize, quantizeInput, UnsupportedOperatorError } from '../src/index.js';
 import { GOLDEN } from './golden/specs.js';
 
 const dir = join(import.meta.dirname, 'golden');
@@ -40,3 +40,10 @@ for (const spec of GOLDEN) {
     });
   });
 }
+
+test('a two-class tree classifier is refused with the reason (onnxruntime uses a binary rule there)', () => {
+  const bytes = buildOnnx({ input: { name: 'x', shape: [1, 1] }, output: { name: 'y', int64: true }, nodes: [{ op: 'TreeEnsembleClassifier', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['y'], attrs: {
+    nodes_treeids: [0], nodes_nodeids: [0], nodes_featureids: [0], nodes_modes: ['LEAF'], nodes_values: { floats: [0] }, nodes_truenodeids: [0], nodes_falsenodeids: [0],
+    class_treeids: [0, 0], class_nodeids: [0, 0], class_ids: [0, 1], class_weights: { floats: [0.7, 0.3] }, classlabels_int64s: [0, 1] } }] });
+  assert.throws(() => importGraph(loadOnnx(bytes)), (e: unknown) => e instanceof UnsupportedOperatorError && e.opType === 'TreeEnsembleClassifier' && /binary/.test(e.message));
+});

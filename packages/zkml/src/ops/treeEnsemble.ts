@@ -114,6 +114,9 @@ export const treeEnsembleClassifier: OpDef = {
     const labels = attr<number[]>(node, 'classlabels_int64s');
     if (!labels) throw unsupported(node, 'string class labels (classlabels_strings); export integer labels');
     const C = labels.length;
+    // onnxruntime decides two-class ensembles by a binary rule on the class-1 score (measured:
+    // weights (0.7, 0.3) give label 1), not by the argmax of the two scores.
+    if (C === 2) throw unsupported(node, 'two-class tree classifiers follow onnxruntime\'s binary decision rule, which is not reproduced yet; export the score with TreeEnsembleRegressor');
     const ids = new Set(attr<number[]>(node, 'class_ids') ?? []);
     if (ids.size < C) throw unsupported(node, `class weights cover ${ids.size} of ${C} classes (the one-score binary form is not supported)`);
     const step = C > 1 ? labels[1]! - labels[0]! : 1;
