@@ -1,7 +1,7 @@
 // One benchmark model in its own process (so peak memory is this model's): compile, set up,
 // prove warm RUNS times. Prints one JSON line. Usage: measure.ts <model key> <out dir>.
 import { readFileSync } from 'node:fs';
-import { compileModel, importGraph, inferFloat, loadOnnx, programConstraints, Prover, readSamplesFile, releaseCurves, type QuantizedModel } from '@verity/zkml';
+import { bigintReviver, compileModel, importGraph, inferFloat, loadOnnx, programConstraints, Prover, readSamplesFile, releaseCurves, type QuantizedModel } from '@verity/zkml';
 import { SPAM_MODEL_PATH } from '@verity/models/spam';
 import { forest, imageSamples, lenet5, linearModel, mnistMlp } from './models.js';
 
@@ -23,7 +23,7 @@ const spec = {
 }[key]();
 
 const report = await compileModel(spec.onnx, { out, calibration: spec.samples, ...spec.opts, progress: (e) => console.error(`[${key}] ${e.phase}${e.percent !== undefined ? ` ${e.percent}%` : ''}`) });
-const model = JSON.parse(readFileSync(`${out}/model.json`, 'utf8'), (_k, v) => (typeof v === 'string' && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v)) as QuantizedModel;
+const model = JSON.parse(readFileSync(`${out}/model.json`, 'utf8'), bigintReviver) as QuantizedModel;
 const batch = report.batch.size;
 const input = (i: number) => Array.from({ length: batch }, (_, j) => spec.samples[(i * batch + j) % spec.samples.length]!).flat();
 

@@ -39,7 +39,8 @@ export type CompileReport = {
   files: typeof ARTEFACT_FILES;
 };
 
-const bigintReviver = (_k: string, v: unknown) => (typeof v === 'string' && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v);
+/** JSON.parse reviver for files written with {@link bigintReplacer} (model.json). */
+export const bigintReviver = (_k: string, v: unknown) => (typeof v === 'string' && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v);
 export const bigintReplacer = (_k: string, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v);
 
 /** The compiled Solidity verifier: what a deployment needs. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { generateCircuit, type WeightEncoding } from './codegen/circom.js';
 import { layoutOf, type InputVisibility } from './codegen/layout.js';
 import { outputsOf, stepConstraints } from './lower/steps.js';
 import { CircuitCompileError } from './errors/compile.js';
-import { compileVerifier } from './verifier.js';
+import { exportVerifier } from './verifier.js';
 import { ceremonyPtau } from './setup.js';
 export { CircuitCompileError };
 import { importGraph } from './graph/import.js';
@@ -158,15 +158,11 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
       const hash = await snarkjs.zKey.contribute(join(work, 'circuit_0.zkey'), join(work, ARTEFACT_FILES.zkey), name, randomBytes(64).toString('hex'));
       contributions.push({ name, hash: Buffer.from(hash).toString('hex') });
       rmSync(join(work, 'circuit_0.zkey'));
-      const vk = await snarkjs.zKey.exportVerificationKey(join(work, ARTEFACT_FILES.zkey));
-      writeFileSync(join(work, ARTEFACT_FILES.verificationKey), JSON.stringify(vk, null, 1));
-      const template = readFileSync(join(dirname(require.resolve('snarkjs')), '..', 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
-      const solidity = await snarkjs.zKey.exportSolidityVerifier(join(work, ARTEFACT_FILES.zkey), { groth16: template });
-      const verifierSource = ceremony ? solidity : `// ${INSECURE_DEV_SETUP}\n${solidity}`;
-      writeFileSync(join(work, ARTEFACT_FILES.verifier), verifierSource);
-      const built = compileVerifier(verifierSource);
-      writeFileSync(join(work, ARTEFACT_FILES.verifierBuild), JSON.stringify(built));
-      verifierBytecodeSize = (built.deployedBytecode.length - 2) / 2;
+      const exported = await exportVerifier(join(work, ARTEFACT_FILES.zkey), !ceremony);
+      writeFileSync(join(work, ARTEFACT_FILES.verificationKey), JSON.stringify(exported.vk, null, 1));
+      writeFileSync(join(work, ARTEFACT_FILES.verifier), exported.source);
+      writeFileSync(join(work, ARTEFACT_FILES.verifierBuild), JSON.stringify(exported.build));
+      verifierBytecodeSize = exported.bytecodeSize;
       setupSeconds = (performance.now() - t1) / 1000;
     }
 

@@ -6,7 +6,7 @@ export { buildMlpOnnx, buildOnnx, type DenseSpec, type GraphSpec, type NodeSpec,
 export { importGraph, type ImportedModel } from './graph/import.js';
 export { quantize, type QuantizedModel, type QuantizeOptions } from './quantize/quantize.js';
 export type { Step, IntForm } from './lower/steps.js';
-export { programConstraints } from './lower/steps.js';
+export { programConstraints, outputsOf } from './lower/steps.js';
 export { OPERATORS } from './ops/index.js';
 export { quantizeInput, inferQuantized, inferFloat, dequantizeOutput, inputSize, runProgram } from './quantize/infer.js';
 export { layoutOf, type Layout, type InputVisibility } from './codegen/layout.js';
@@ -14,7 +14,7 @@ export { generateCircuit, type WeightEncoding } from './codegen/circom.js';
 export { packInputs, inputCommitment, encodeInputBytes, decodeInputBytes, unpackOutputs } from './codegen/commit.js';
 export { compileModel, CircuitCompileError, expectedVerifyGas, type CompileOptions } from './compile.js';
 export { importPtau, contribute, verifySetup, ptauPower, ceremonyPtau, SetupVerificationError } from './setup.js';
-export { loadCompiled, ARTEFACT_FILES, type CompileReport, type CompiledModel, type VerifierBuild } from './artefacts.js';
+export { loadCompiled, bigintReviver, ARTEFACT_FILES, type CompileReport, type CompiledModel, type VerifierBuild } from './artefacts.js';
 export { Prover, verifyProofFile, type ProofFile, type ProveInput, type Groth16Proof } from './prover/prove.js';
 export { devPowersOfTau, cacheDir, INSECURE_DEV_SETUP } from './prover/ptau.js';
 export { writeDevPtau, type DevSecrets } from './prover/devPtau.js';

@@ -1,14 +1,11 @@
 import { copyFileSync, existsSync, mkdirSync, openSync, readSync, closeSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import { BaseError } from '@verity/sdk/errors';
 import { ARTEFACT_FILES, type CompileReport } from './artefacts.js';
-import { compileVerifier } from './verifier.js';
-import { cacheDir, INSECURE_DEV_SETUP } from './prover/ptau.js';
-
-const require = createRequire(import.meta.url);
+import { exportVerifier } from './verifier.js';
+import { cacheDir } from './prover/ptau.js';
 
 /** A powers-of-tau file or a phase-2 key that fails verification. */
 export class SetupVerificationError extends BaseError {
@@ -82,17 +79,12 @@ export async function importPtau(file: string): Promise<{ power: number; path: s
 
 /** Rewrites the verification key, Solidity verifier and report after the zkey changed. */
 async function refreshVerifier(dir: string, report: CompileReport): Promise<void> {
-  const zkey = join(dir, ARTEFACT_FILES.zkey);
-  const vk = await snarkjs.zKey.exportVerificationKey(zkey);
-  const template = readFileSync(join(dirname(require.resolve('snarkjs')), '..', 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
-  const solidity = await snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template });
-  const source = report.setup.insecure ? `// ${INSECURE_DEV_SETUP}\n${solidity}` : solidity;
-  const built = compileVerifier(source);
+  const { vk, source, build, bytecodeSize } = await exportVerifier(join(dir, ARTEFACT_FILES.zkey), report.setup.insecure);
   const write = (name: string, data: string) => { writeFileSync(join(dir, `${name}.partial`), data); renameSync(join(dir, `${name}.partial`), join(dir, name)); };
   write(ARTEFACT_FILES.verificationKey, JSON.stringify(vk, null, 1));
   write(ARTEFACT_FILES.verifier, source);
-  write(ARTEFACT_FILES.verifierBuild, JSON.stringify(built));
-  if (report.verifier) report.verifier.bytecodeSize = (built.deployedBytecode.length - 2) / 2;
+  write(ARTEFACT_FILES.verifierBuild, JSON.stringify(build));
+  if (report.verifier) report.verifier.bytecodeSize = bytecodeSize;
   write(ARTEFACT_FILES.report, JSON.stringify(report, null, 2));
 }
 

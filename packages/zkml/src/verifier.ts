@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as snarkjs from 'snarkjs';
 import type { VerifierBuild } from './artefacts.js';
 import { CircuitCompileError } from './errors/compile.js';
+import { INSECURE_DEV_SETUP } from './prover/ptau.js';
 
 const require = createRequire(import.meta.url);
 
@@ -20,4 +24,18 @@ export function compileVerifier(source: string): VerifierBuild {
   if (errors.length > 0) throw new CircuitCompileError({ output: errors.map((e: { formattedMessage: string }) => e.formattedMessage).join('\n') });
   const c = output.contracts['Verifier.sol'].Groth16Verifier;
   return { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}`, deployedBytecode: `0x${c.evm.deployedBytecode.object}` };
+}
+
+/**
+ * From a proving key: the verification key, the Solidity verifier (headed by the insecure
+ * label for a dev setup) and its compiled build. Compile and every phase-2 contribution
+ * export through here.
+ */
+export async function exportVerifier(zkey: string, insecure: boolean): Promise<{ vk: unknown; source: string; build: VerifierBuild; bytecodeSize: number }> {
+  const vk = await snarkjs.zKey.exportVerificationKey(zkey);
+  const template = readFileSync(join(dirname(require.resolve('snarkjs')), '..', 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
+  const solidity = await snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template });
+  const source = insecure ? `// ${INSECURE_DEV_SETUP}\n${solidity}` : solidity;
+  const build = compileVerifier(source);
+  return { vk, source, build, bytecodeSize: (build.deployedBytecode.length - 2) / 2 };
 }

@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import * as snarkjs from 'snarkjs';
-import { BatchDimensionError, buildOnnx, compileModel, importGraph, inferFloat, loadOnnx, quantizeInput, releaseCurves, runProgram, unpackOutputs, type CompileReport, type QuantizedModel } from './exports.js';
+import { BatchDimensionError, bigintReviver, buildOnnx, compileModel, importGraph, inferFloat, loadOnnx, quantizeInput, releaseCurves, runProgram, unpackOutputs, type CompileReport, type QuantizedModel } from './exports.js';
 import { TINY_ONNX, tinySamples } from './fixtures.js';
 import { wtnsValues } from './wtns.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'verity-batch-'));
 after(releaseCurves);
-const reviver = (_k: string, v: unknown) => (typeof v === 'string' && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v);
 
 async function witnessOutputs(dir: string, u: bigint[]): Promise<bigint[]> {
   const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as CompileReport;
@@ -30,7 +29,7 @@ test('--batch 4 proves four inferences in one circuit; --aggregate mean outputs 
     assert.deepEqual(report.inputShape, [4, 8]);
     assert.deepEqual(report.outputShape, aggregate ? [3] : [4, 3]);
     assert.deepEqual(report.batch, { size: 4, aggregate: aggregate ?? 'none' });
-    const model = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'), reviver) as QuantizedModel;
+    const model = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'), bigintReviver) as QuantizedModel;
     const u = quantizeInput(model, items.flat());
     const got = await witnessOutputs(dir, u);
     const w = runProgram(model, u);

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import * as snarkjs from 'snarkjs';
-import { compileModel, importGraph, loadOnnx, quantize, quantizeInput, releaseCurves, runProgram, unpackOutputs, type QuantizedModel, type Step } from './exports.js';
-import { wtnsValues } from './wtns.js';
+import { bigintReviver, compileModel, outputsOf, importGraph, loadOnnx, quantize, quantizeInput, releaseCurves, runProgram, unpackOutputs, type QuantizedModel, type Step } from './exports.js';
+import { symbolTable, wtnsValues } from './wtns.js';
 
 /**
  * Per circuit template: the witness circom computes equals the TypeScript integer program,
@@ -17,16 +17,6 @@ const golden = join(import.meta.dirname, 'golden');
 const scratch = mkdtempSync(join(tmpdir(), 'verity-templates-'));
 const quiet = { warn() {}, info() {}, error() {}, debug() {} };
 after(releaseCurves);
-
-/** Witness indices by signal name, from the .sym file. */
-function symbols(file: string): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const [, witness, , label] = line.split(',');
-    if (label && Number(witness) >= 0) m.set(label, Number(witness));
-  }
-  return m;
-}
 
 /** The name of the template signal holding output `o` of step `k` (small fixtures: one chunk per step). */
 function outputSignal(s: Step, k: number, o: number): string {
@@ -54,7 +44,7 @@ for (const fx of fixtures) {
     const bytes = readFileSync(join(golden, `${fx.name}.onnx`));
     const out = join(scratch, fx.name);
     await compileModel(bytes, { out, calibration: g.inputs, setup: false });
-    const model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'), (_k, v) => (typeof v === 'string' && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v)) as QuantizedModel;
+    const model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'), bigintReviver) as QuantizedModel;
     const expectedModel = quantize(importGraph(loadOnnx(bytes)), { calibration: g.inputs });
     assert.deepEqual(model.steps.map((s) => s.kind), expectedModel.steps.map((s) => s.kind));
     for (const kind of fx.kinds) assert.ok(model.steps.some((s) => s.kind === kind), `${fx.name} has no ${kind} step`);
@@ -63,7 +53,7 @@ for (const fx of fixtures) {
     const w = runProgram(model, u);
     const file = join(out, 'w.wtns');
     await snarkjs.wtns.calculate({ u: u.map(String), binding: '7' }, join(out, 'circuit_js', 'circuit.wasm'), file);
-    const sym = symbols(join(out, 'circuit.sym'));
+    const sym = symbolTable(join(out, 'circuit.sym'));
     const wt = wtnsValues(file);
     const r1cs = join(out, 'circuit.r1cs');
     assert.equal(await snarkjs.wtns.check(r1cs, file, quiet), true, 'control: the honest witness satisfies the r1cs');
@@ -83,8 +73,7 @@ for (const fx of fixtures) {
     const words = Array.from({ length: layout.outputWords }, (_, i) => wt.get(1 + i));
     assert.deepEqual(unpackOutputs(layout, words), model.outputs.map((id) => w[id]!), 'public outputs');
     for (const [k, s] of model.steps.entries()) {
-      const n = s.kind === 'requant' || s.kind === 'pwl' ? s.forms.length : s.kind === 'product' ? s.a.length : s.kind === 'argmax' ? s.groups.length : s.num.length;
-      for (let o = 0; o < n; o++) {
+      for (let o = 0; o < outputsOf(s); o++) {
         // Outputs that circom --O2 substitutes away (a requantised value is a sum of its bits;
         // wires merged across templates) are checked through the public outputs above.
         const idx = sym.get(outputSignal(s, k, o));

@@ -23,11 +23,22 @@ export function wtnsValues(file: string): { n8: number; offset: number; count: n
   return { n8, offset, count, get, set };
 }
 
-/** Witness index of a named signal, from circom's .sym file (lines: label, witness index, component, name). */
-export function signalIndex(symFile: string, name: string): number {
+/**
+ * Witness indices by signal name from circom's .sym file (lines: label, witness index,
+ * component, name); signals circom substituted away (index -1) are left out.
+ */
+export function symbolTable(symFile: string): Map<string, number> {
+  const m = new Map<string, number>();
   for (const line of readFileSync(symFile, 'utf8').split('\n')) {
     const [, witness, , label] = line.split(',');
-    if (label === name) return Number(witness);
+    if (label && Number(witness) >= 0) m.set(label, Number(witness));
   }
-  throw new Error(`signal ${name} not in ${symFile}`);
+  return m;
+}
+
+/** Witness index of a named signal that the witness holds. */
+export function signalIndex(symFile: string, name: string): number {
+  const index = symbolTable(symFile).get(name);
+  if (index === undefined) throw new Error(`signal ${name} not in ${symFile}`);
+  return index;
 }

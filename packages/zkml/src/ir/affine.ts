@@ -30,3 +30,6 @@ export function combine(parts: readonly (readonly [number, Affine])[], bias = 0)
   }
   return { c, t };
 }
+
+/** A form that is exactly one signal's value: no constant, one term. */
+export const isSignal = (f: Affine): boolean => f.c === 0 && f.t.size === 1;

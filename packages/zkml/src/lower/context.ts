@@ -1,5 +1,5 @@
 import { QuantizationOverflowError } from '../errors/quantize.js';
-import { combine, constantForm, signalForm, type Affine } from '../ir/affine.js';
+import { combine, constantForm, isSignal, signalForm, type Affine } from '../ir/affine.js';
 import { sizeOf } from '../ir/tensor.js';
 import { constValue, formAt, symValue, type ConstValue, type Value } from '../ir/value.js';
 import type { OnnxNode } from '../onnx/load.js';
@@ -253,7 +253,7 @@ export class Context {
 
   /** Makes every element a plain signal (requantising where it is a longer form). */
   materialize(x: Value): Value {
-    if (x.kind === 'sym' && x.forms.every((f) => f.c === 0 && f.t.size === 1)) {
+    if (x.kind === 'sym' && x.forms.every(isSignal)) {
       this.key();
       return x;
     }

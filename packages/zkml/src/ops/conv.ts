@@ -1,7 +1,7 @@
 import { sizeOf } from '../ir/tensor.js';
 import type { OpDef } from './op.js';
-import { attr, need, shapeError, staticInput, unsupported } from './op.js';
-import { forEachTap, windowOf } from './window.js';
+import { attr, shapeError } from './op.js';
+import { convOperands, forEachTap, windowOf } from './window.js';
 
 /**
  * Conv over [N, C, ...spatial] (1-D, 2-D and higher) with strides, pads, dilations, groups
@@ -11,13 +11,8 @@ import { forEachTap, windowOf } from './window.js';
 export const conv: OpDef = {
   types: ['Conv'],
   run(ctx, node, inputs) {
-    const x = need(node, inputs, 0);
-    const w = staticInput(ctx, node, inputs, 1, 'weights');
-    const b = inputs[2] ? staticInput(ctx, node, inputs, 2, 'bias') : undefined;
-    if (x.shape.length < 3) throw unsupported(node, `input must be [N, C, ...spatial], got [${x.shape}]`);
-    const [N, C] = x.shape as [number, number];
+    const { x, w, b, N, C, group } = convOperands(ctx, node, inputs);
     const [M, Cg] = w.shape as [number, number];
-    const group = attr(node, 'group', 1);
     if (C !== Cg * group || M % group !== 0) throw shapeError(node, [N, Cg * group], x.shape.slice(0, 2));
     const kernel = w.shape.slice(2);
     const win = windowOf(node, x.shape.slice(2), attr<number[]>(node, 'kernel_shape') ?? kernel);

@@ -1,6 +1,7 @@
 import { sizeOf, stridesOf, unravel } from '../ir/tensor.js';
 import type { OpDef } from './op.js';
-import { attr, need, shapeError, staticInput, unsupported } from './op.js';
+import { attr, shapeError } from './op.js';
+import { convOperands } from './window.js';
 
 /**
  * ConvTranspose over [N, C, ...spatial] with strides, pads, dilations, groups,
@@ -10,12 +11,7 @@ import { attr, need, shapeError, staticInput, unsupported } from './op.js';
 export const convTranspose: OpDef = {
   types: ['ConvTranspose'],
   run(ctx, node, inputs) {
-    const x = need(node, inputs, 0);
-    const w = staticInput(ctx, node, inputs, 1, 'weights');
-    const b = inputs[2] ? staticInput(ctx, node, inputs, 2, 'bias') : undefined;
-    if (x.shape.length < 3) throw unsupported(node, `input must be [N, C, ...spatial], got [${x.shape}]`);
-    const [N, C] = x.shape as [number, number];
-    const group = attr(node, 'group', 1);
+    const { x, w, b, N, C, group } = convOperands(ctx, node, inputs);
     const [Cw, Mg] = w.shape as [number, number];
     if (Cw !== C) throw shapeError(node, [N, Cw], x.shape.slice(0, 2));
     const M = Mg * group, Cg = C / group;

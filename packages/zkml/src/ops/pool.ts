@@ -2,13 +2,12 @@ import { sizeOf } from '../ir/tensor.js';
 import type { OpDef } from './op.js';
 import { attr, need, unsupported } from './op.js';
 import { maxOverGroups } from './reduce.js';
-import { forEachTap, windowOf } from './window.js';
+import { forEachTap, spatialInput, windowOf } from './window.js';
 
 function geometry(node: Parameters<OpDef['run']>[1], shape: number[]) {
-  if (shape.length < 3) throw unsupported(node, `input must be [N, C, ...spatial], got [${shape}]`);
+  const [N, C] = spatialInput(node, shape);
   const kernel = attr<number[]>(node, 'kernel_shape');
   if (!kernel) throw unsupported(node, 'kernel_shape is required');
-  const [N, C] = shape as [number, number];
   return { N, C, win: windowOf(node, shape.slice(2), kernel) };
 }
 
@@ -53,8 +52,7 @@ export const globalPool: OpDef = {
   types: ['GlobalAveragePool', 'GlobalMaxPool'],
   run(ctx, node, inputs) {
     const x = need(node, inputs, 0);
-    if (x.shape.length < 3) throw unsupported(node, `input must be [N, C, ...spatial], got [${x.shape}]`);
-    const [N, C] = x.shape as [number, number];
+    const [N, C] = spatialInput(node, x.shape);
     const sp = sizeOf(x.shape.slice(2));
     const outShape = [N, C, ...x.shape.slice(2).map(() => 1)];
     if (node.opType === 'GlobalMaxPool') {

@@ -1,6 +1,23 @@
 import { sizeOf, stridesOf, unravel } from '../ir/tensor.js';
+import type { Value } from '../ir/value.js';
+import type { Context } from '../lower/context.js';
 import type { OnnxNode } from '../onnx/load.js';
-import { attr, unsupported } from './op.js';
+import { attr, need, staticInput, unsupported } from './op.js';
+
+/** Batch and channel sizes of an [N, C, ...spatial] input, or a typed refusal naming the node. */
+export function spatialInput(node: OnnxNode, shape: readonly number[]): [number, number] {
+  if (shape.length < 3) throw unsupported(node, `input must be [N, C, ...spatial], got [${shape}]`);
+  return [shape[0]!, shape[1]!];
+}
+
+/** The operands of Conv and ConvTranspose: input, constant weights and optional constant bias, and the group count. */
+export function convOperands(ctx: Context, node: OnnxNode, inputs: readonly (Value | undefined)[]) {
+  const x = need(node, inputs, 0);
+  const w = staticInput(ctx, node, inputs, 1, 'weights');
+  const b = inputs[2] ? staticInput(ctx, node, inputs, 2, 'bias') : undefined;
+  const [N, C] = spatialInput(node, x.shape);
+  return { x, w, b, N, C, group: attr(node, 'group', 1) };
+}
 
 /** Spatial geometry of a sliding-window op (Conv, pools) over an [N, C, ...spatial] input. */
 export type Window = {

@@ -1,6 +1,6 @@
 import { MalformedModelError } from '../errors/onnx.js';
 import { floatInput, runGraph, type ImportedModel } from '../graph/import.js';
-import { signalForm, type Affine } from '../ir/affine.js';
+import { isSignal, signalForm, type Affine } from '../ir/affine.js';
 import { sizeOf } from '../ir/tensor.js';
 import { symValue, type Value } from '../ir/value.js';
 import { Context, scaleFor, signedBits } from '../lower/context.js';
@@ -46,11 +46,6 @@ export type QuantizeOptions = {
 export const OUTPUT_WORD_BITS = 248;
 
 
-/** Rounds `x * 2^scale` to the nearest integer. */
-export function toFixed(x: number, scale: number): bigint {
-  return BigInt(Math.round(x * 2 ** scale));
-}
-
 /** Stand-in calibration: deterministic pseudo-random inputs in [-1, 1). */
 function syntheticSamples(n: number, count = 16): number[][] {
   let s = 12345;
@@ -66,7 +61,7 @@ function finishOutput(ctx: Context, out: Value, producer: string, activationBits
   // Fit all outputs in one public signal where that costs no precision: coarsen the scale
   // down to `activationBits` plus 8 bits of headroom for worst-case bounds, not further.
   const packBits = Math.max(activationBits + 8, Math.floor(OUTPUT_WORD_BITS / n));
-  if (out.kind === 'sym' && out.forms.every((f) => f.c === 0 && f.t.size === 1)) {
+  if (out.kind === 'sym' && out.forms.every(isSignal)) {
     const ids = out.forms.map((f) => [...f.t.keys()][0]!);
     const scales = new Set(ids.map((id) => ctx.signals[id]!.scale));
     const unit = out.forms.every((f, i) => [...f.t.values()][0] === 2 ** -ctx.signals[ids[i]!]!.scale);
@@ -109,7 +104,7 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
     return { c: -half * 2 ** -inputScale, t: f.t };
   });
   const out = finishOutput(ctx, runGraph(ctx, model.graph, symValue(model.inputShape, forms)), producer, lowerOptions.activationBits);
-  if (out.kind !== 'sym' || out.forms.some((f) => f.t.size !== 1 || f.c !== 0)) {
+  if (out.kind !== 'sym' || !out.forms.every(isSignal)) {
     throw new MalformedModelError({ reason: 'an output element does not depend on the input' });
   }
   const outputs = out.forms.map((f) => [...f.t.keys()][0]!);
