@@ -172,6 +172,43 @@ template DivFloor(qBits, rBits) {
     _ <== qb.out;
 }
 
+// 1 when in == 0, else 0 (inverse hint; sound for every field element).
+template IsZeroOut() {
+    signal input in;
+    signal output out;
+    signal inv;
+    inv <-- in != 0 ? 1 / in : 0;
+    out <== 1 - in * inv;
+    in * out === 0;
+}
+
+// r = floor(2^K / sqrt(in)) for in >= 1: the largest r with r^2 * in <= 2^(2K). r is
+// range-checked to rBits, and both 2^(2K) - r^2 in and (r+1)^2 in - 2^(2K) - 1 to slackBits,
+// so no product wraps around the field (2 * rBits + bits(in) stays far below 253).
+template RSqrt(K, rBits, slackBits) {
+    signal input in;
+    signal output out;
+    var one = 2 ** (2 * K);
+    var r = 0;
+    for (var i = rBits - 1; i >= 0; i--) {
+        var c = r + 2 ** i;
+        if (c * c * in <= one) { r = c; }
+    }
+    out <-- r;
+    component rb = Num2Bits(rBits);
+    rb.in <== out;
+    _ <== rb.out;
+    signal r2 <== out * out;
+    signal t <== r2 * in;
+    signal rv <== out * in;
+    component below = Num2Bits(slackBits);
+    below.in <== one - t;
+    _ <== below.out;
+    component above = Num2Bits(slackBits);
+    above.in <== t + 2 * rv + in - one - 1;
+    _ <== above.out;
+}
+
 // Packs n offset-encoded values of `bits` bits each, `perWord` to a field element,
 // first value in the lowest bits. Values are already range-checked by Requant.
 template PackOutputs(n, bits, perWord) {

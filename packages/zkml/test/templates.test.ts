@@ -22,7 +22,7 @@ after(releaseCurves);
 function outputSignal(s: Step, k: number, o: number): string {
   const c = `main.s${k}_0.c${k}_0[${o}]`;
   switch (s.kind) {
-    case 'requant': case 'pwl': case 'argmax': return `${c}.out`;
+    case 'requant': case 'pwl': case 'argmax': case 'iszero': case 'rsqrt': return `${c}.out`;
     case 'div': return `${c}.q`;
     case 'product': return `main.s${k}_0.y[${o}]`;
   }
@@ -35,6 +35,9 @@ const fixtures: { name: string; kinds: string[]; hints?: (k: number, kind: strin
   { name: 'argmax', kinds: ['requant', 'argmax'], hints: (k, kind) => (kind === 'argmax' ? [`main.s${k}_0.c${k}_0[0].sel[0]`, `main.s${k}_0.c${k}_0[0].sel[1]`] : []) },
   { name: 'softmax', kinds: ['requant', 'pwl', 'div'], hints: (k, kind) => (kind === 'div' ? [`main.s${k}_0.c${k}_0[0].r`] : kind === 'pwl' ? [`main.s${k}_0.c${k}_0[0].dec.out[1]`] : []) },
   { name: 'lenet_block', kinds: ['requant'] },
+  { name: 'layer_norm', kinds: ['requant', 'product', 'rsqrt'], hints: (k, kind) => (kind === 'rsqrt' ? [`main.s${k}_0.c${k}_0[0].rb.out[0]`, `main.s${k}_0.c${k}_0[0].below.out[0]`] : []) },
+  { name: 'logic_where', kinds: ['requant', 'product', 'iszero'] },
+  { name: 'hummingbird_gemm', kinds: ['requant', 'iszero', 'argmax'] },
   { name: 'tree_classifier', kinds: ['requant', 'product', 'argmax'], hints: (k, kind) => (kind === 'argmax' ? [`main.s${k}_0.c${k}_0[0].sel[0]`] : []) },
 ];
 
@@ -81,9 +84,11 @@ for (const fx of fixtures) {
         const want = w[s.out + o]!;
         assert.equal(wt.get(idx), ((want % FIELD) + FIELD) % FIELD, `step ${k} (${s.kind}) output ${o}`);
       }
-      const c = `main.s${k}_0.c${k}_0[0]`;
+      // An IsZero hint is free where the input is zero (the output is 1 whatever it is): tamper where it is not.
+      const at = s.kind === 'iszero' ? Math.max(0, Array.from({ length: outputsOf(s) }, (_, o) => w[s.out + o]).indexOf(0n)) : 0;
+      const c = `main.s${k}_0.c${k}_0[${at}]`;
       if (s.kind === 'product') { await tamperRejected('main.out[0]', (v) => v + 1n); continue; }
-      const target = [outputSignal(s, k, 0), `${c}.bits.out[0]`, `${c}.sel[0]`, `${c}.qb.out[0]`].find((name) => sym.has(name));
+      const target = [outputSignal(s, k, 0), `${c}.bits.out[0]`, `${c}.sel[0]`, `${c}.qb.out[0]`, `${c}.rb.out[0]`, `${c}.inv`].find((name) => sym.has(name));
       assert.ok(target, `step ${k}: nothing to tamper with`);
       await tamperRejected(target, (v) => (target.includes('.out[') || target.includes('.sel[') ? 1n - v : v + 1n));
       if (s.kind !== 'requant') for (const h of fx.hints?.(k, s.kind) ?? []) await tamperRejected(h, (v) => 1n - v);

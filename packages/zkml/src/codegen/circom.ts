@@ -131,6 +131,18 @@ function stepCode(k: number | string, s: Step, encoding: WeightEncoding, wiring:
         `        ${wiring.dst('o')} <== c${t}[o].q;`,
         '    }');
       return lines;
+    case 'iszero': case 'rsqrt': {
+      const tpl = s.kind === 'iszero' ? 'IsZeroOut()' : `RSqrt(${s.K}, ${s.rBits}, ${s.slackBits})`;
+      lines.push(...formArrays(t, s.forms),
+        `    component c${t}[${n}];`,
+        `    for (var o = 0; o < ${n}; o++) {`,
+        accumulate(t, undefined, wiring.src),
+        `        c${t}[o] = ${tpl};`,
+        `        c${t}[o].in <== acc${t};`,
+        `        ${wiring.dst('o')} <== c${t}[o].out;`,
+        '    }');
+      return lines;
+    }
   }
 }
 
@@ -141,7 +153,7 @@ const CHUNK_OUTPUTS = 1_024;
 /** The forms output `o` of a step reads. */
 function formsAt(s: Step, o: number): IntForm[] {
   switch (s.kind) {
-    case 'requant': case 'pwl': return [s.forms[o]!];
+    case 'requant': case 'pwl': case 'iszero': case 'rsqrt': return [s.forms[o]!];
     case 'product': return [s.a[o]!, s.b[o]!];
     case 'argmax': return s.groups[o]!;
     case 'div': return [s.num[o]!, s.den[o]!];
@@ -154,7 +166,7 @@ function sliceStep(s: Step, from: number, to: number, local: (id: number) => num
   const pick = <T>(xs: readonly T[]) => xs.slice(from, to);
   switch (s.kind) {
     case 'requant': return { ...s, out: 0, forms: pick(s.forms).map(re), shift: pick(s.shift), bits: pick(s.bits) };
-    case 'pwl': return { ...s, out: 0, forms: pick(s.forms).map(re) };
+    case 'pwl': case 'iszero': case 'rsqrt': return { ...s, out: 0, forms: pick(s.forms).map(re) };
     case 'product': return { ...s, out: 0, a: pick(s.a).map(re), b: pick(s.b).map(re) };
     case 'argmax': return { ...s, out: 0, groups: pick(s.groups).map((g) => g.map(re)) };
     case 'div': return { ...s, out: 0, num: pick(s.num).map(re), den: pick(s.den).map(re) };

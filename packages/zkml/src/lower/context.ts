@@ -3,7 +3,7 @@ import { combine, constantForm, isSignal, signalForm, type Affine } from '../ir/
 import { sizeOf } from '../ir/tensor.js';
 import { constValue, formAt, symValue, type ConstValue, type Value } from '../ir/value.js';
 import type { OnnxNode } from '../onnx/load.js';
-import { roundingTerm, type IntForm, type Step } from './steps.js';
+import { isqrt, roundingTerm, type IntForm, type Step } from './steps.js';
 
 /** Largest accumulator width the circuit accepts (a bit decomposition must stay below the field size). */
 export const MAX_ACC_BITS = 240;
@@ -168,16 +168,25 @@ export class Context {
     return [lo, hi];
   }
 
-  /** Integer scale for a form: exact when `exact`, else the finest that keeps coefficients within weightBits. */
+  /**
+   * Integer scale for forms: exact when `exact`, else the finest that keeps the coefficients
+   * of signals at one scale within weightBits. Grouping by signal scale matters when a form
+   * mixes values of very different resolution (a residual sum, a 0/1 flag plus an
+   * activation): one budget over all coefficients would round the fine ones to zero.
+   */
   private scaleOf(forms: readonly Affine[], exact: boolean): number {
-    const ms: number[] = [];
-    for (const f of forms) for (const m of f.t.values()) ms.push(m);
     if (exact) {
+      const ms: number[] = [];
+      for (const f of forms) for (const m of f.t.values()) ms.push(m);
       const s = exactScale(ms);
       if (s === undefined) throw new Error(`internal: no exact integer scale at ${this.node?.name}`);
       return s;
     }
-    return scaleFor(ms.reduce((a, m) => Math.max(a, Math.abs(m)), 0), this.options.weightBits);
+    const largest = new Map<number, number>();
+    for (const f of forms) for (const [id, m] of f.t) { const sc = this.signals[id]!.scale; largest.set(sc, Math.max(largest.get(sc) ?? 0, Math.abs(m))); }
+    let s = -Infinity;
+    for (const m of largest.values()) s = Math.max(s, scaleFor(m, this.options.weightBits));
+    return Number.isFinite(s) ? s : scaleFor(0, this.options.weightBits);
   }
 
   /**
@@ -186,7 +195,7 @@ export class Context {
    * exact (internal differences and comparisons); `scale` forces the output scale;
    * `packBits` coarsens the scale until every output fits that many bits.
    */
-  requant(x: Value, act: 'none' | 'relu' | 'sign', opts: { exact?: boolean; scale?: number; packBits?: number; keepConstants?: boolean } = {}): Value {
+  requant(x: Value, act: 'none' | 'relu' | 'sign', opts: { exact?: boolean; scale?: number; packBits?: number; keepConstants?: boolean; even?: boolean } = {}): Value {
     const key = this.key();
     if (x.kind === 'const') {
       const y = this.floatMap(x, act === 'relu' ? (v) => Math.max(0, v) : act === 'sign' ? (v) => (v >= 0 ? 1 : 0) : (v) => v);
@@ -206,6 +215,7 @@ export class Context {
       const r = this.ranges.get(key) ?? 0;
       outScale = r > 0 ? Math.min(accScale, scaleFor(r, this.options.activationBits)) : accScale;
     }
+    if (opts.even && !sign && outScale % 2 !== 0) outScale -= 1;
     if (!sign && accScale < outScale) accScale = outScale;
     const forms = live.map((f) => this.intForm(f, accScale, sign ? 'floor' : 'nearest'));
     let shift = sign ? 0 : accScale - outScale;
@@ -332,14 +342,99 @@ export class Context {
       return y;
     }
     const A = pa.forms, B = pb.forms, sa = pa.scale, sb = pb.scale;
+    const square = a === b;
     const bounds = A.map((f, i) => {
       const [alo, ahi] = this.interval(f), [blo, bhi] = this.interval(B[i]!);
       const c = [alo * blo, alo * bhi, ahi * blo, ahi * bhi];
-      return [c.reduce(minBig), c.reduce(maxBig)] as const;
+      // A square is non-negative: the bound matters for what reads it (a variance, a norm).
+      return [square ? (alo <= 0n && ahi >= 0n ? 0n : minBig(alo * alo, ahi * ahi)) : c.reduce(minBig), c.reduce(maxBig)] as const;
     });
     const out = this.allocate(sa + sb, bounds);
     this.steps.push({ kind: 'product', name: this.node?.name ?? '?', out, a: A, b: B });
     return symValue(a.shape, A.map((_, i) => signalForm(out + i, sa + sb)));
+  }
+
+  /**
+   * Integer forms of `x` at one exact scale (a value whose coefficients are not exact at a
+   * small scale, such as a layer output with real weights, is requantised first). Consumes
+   * one key in both modes.
+   */
+  private exactForms(x: Value, round: 'nearest' | 'floor'): { value: Value; forms: IntForm[] } {
+    if (x.kind === 'sym') {
+      const forms = x.forms;
+      const s = exactScale(forms.flatMap((f) => [...f.t.values()]));
+      if (s !== undefined) {
+        this.key();
+        return { value: x, forms: forms.map((f) => this.intForm(f, s, round)) };
+      }
+    }
+    const m = this.materialize(x);
+    if (m.kind === 'const') return { value: m, forms: [] };
+    const fm = m.forms;
+    const s = this.scaleOf(fm, true);
+    return { value: m, forms: fm.map((f) => this.intForm(f, s, round)) };
+  }
+
+  /**
+   * `[x >= 0]` elementwise, exactly on the integer values (comparisons: Less, Greater...).
+   * A form's constant is rounded down, so `x - t >= 0` holds exactly when x >= t.
+   */
+  nonNegative(x: Value): Value {
+    return this.requant(this.exactForms(x, 'floor').value, 'sign');
+  }
+
+  /**
+   * `[x == 0]` elementwise, exactly on the integer values (Equal, Cast to bool); a constant
+   * that is not representable is rounded to the nearest value that is.
+   */
+  isZero(x: Value): Value {
+    const e = this.exactForms(x, 'nearest');
+    const key = this.key();
+    const v = e.value;
+    if (v.kind === 'const') {
+      const y = { ...constValue(v.shape, v.data.map((d) => (d === 0 ? 1 : 0))), dyn: v.dyn };
+      if (this.mode === 'float') this.record(key, y.data);
+      return y;
+    }
+    // An element whose form is a constant (or rounds to one) is decided now.
+    const live = e.forms.map((f) => f.i.length > 0);
+    const forms = e.forms.filter((_, i) => live[i]);
+    const out = this.allocate(0, forms.map(() => [0n, 1n] as const));
+    if (forms.length > 0) this.steps.push({ kind: 'iszero', name: this.node?.name ?? '?', out, forms });
+    let next = out;
+    return symValue(v.shape, e.forms.map((f, i) => (live[i] ? signalForm(next++, 0) : constantForm(f.c === 0n ? 1 : 0))));
+  }
+
+  /**
+   * `1 / sqrt(x)` elementwise for x >= 0 (a variance plus epsilon): x is requantised to an
+   * even scale s (at least one unit, so never zero), then r = floor(2^K / sqrt(x * 2^s)),
+   * with K chosen so r keeps activationBits of precision at the largest x.
+   */
+  rsqrt(x: Value): Value {
+    const q = this.requant(x, 'none', { even: true });
+    const key = this.key();
+    if (q.kind === 'const') {
+      const y = this.floatMap(q, (v) => 1 / Math.sqrt(v));
+      if (this.mode === 'float') this.record(key, y.data);
+      return y;
+    }
+    const s = q.forms.reduce((m, f) => (f.t.size > 0 ? this.scaleOf([f], true) : m), 0);
+    const forms = q.forms.map((f) => {
+      const g = this.intForm(f, s);
+      const [lo] = this.interval(g);
+      return lo < 1n ? { ...g, c: g.c + 1n - lo } : g;
+    });
+    let vlo = 0n, vhi = 0n;
+    forms.forEach((f, j) => { const [a, b] = this.interval(f); vlo = j === 0 ? a : minBig(vlo, a); vhi = j === 0 ? b : maxBig(vhi, b); });
+    const K = this.options.activationBits + Math.ceil(unsignedBits(vhi) / 2);
+    const rHi = isqrt((1n << BigInt(2 * K)) / vlo), rLo = isqrt((1n << BigInt(2 * K)) / vhi);
+    const rBits = unsignedBits(rHi);
+    const slackBits = unsignedBits((2n * rHi + 1n) * vhi);
+    if (2 * rBits + unsignedBits(vhi) > MAX_ACC_BITS) throw new QuantizationOverflowError({ node: this.node?.name ?? '?', bits: 2 * rBits + unsignedBits(vhi), maxBits: MAX_ACC_BITS });
+    const outScale = K - s / 2;
+    const out = this.allocate(outScale, forms.map(() => [rLo, rHi] as const));
+    this.steps.push({ kind: 'rsqrt', name: this.node?.name ?? '?', out, forms, K, rBits, slackBits });
+    return symValue(q.shape, forms.map((_, i) => signalForm(out + i, outScale)));
   }
 
   /** Index of the first maximum in each group of flat element indices. */

@@ -27,11 +27,19 @@ export type ArgmaxStep = { kind: 'argmax'; name: string; out: number; groups: In
 /** `floor(num / den)` for num >= 0, den > 0: quotient below 2^qBits, den below 2^rBits. */
 export type DivStep = { kind: 'div'; name: string; out: number; num: IntForm[]; den: IntForm[]; qBits: number; rBits: number };
 
-export type Step = RequantStep | PwlStep | ProductStep | ArgmaxStep | DivStep;
+/** 1 where the form is zero, else 0 (an inverse hint: two constraints). */
+export type IsZeroStep = { kind: 'iszero'; name: string; out: number; forms: IntForm[] };
+/**
+ * `r = floor(2^K / sqrt(v))` for v >= 1, as the largest r with `r^2 v <= 2^(2K)`: r below
+ * 2^rBits, both slack terms below 2^slackBits.
+ */
+export type RsqrtStep = { kind: 'rsqrt'; name: string; out: number; forms: IntForm[]; K: number; rBits: number; slackBits: number };
+
+export type Step = RequantStep | PwlStep | ProductStep | ArgmaxStep | DivStep | IsZeroStep | RsqrtStep;
 
 export const outputsOf = (s: Step): number => {
   switch (s.kind) {
-    case 'requant': case 'pwl': return s.forms.length;
+    case 'requant': case 'pwl': case 'iszero': case 'rsqrt': return s.forms.length;
     case 'product': return s.a.length;
     case 'argmax': return s.groups.length;
     case 'div': return s.num.length;
@@ -50,7 +58,18 @@ export function stepConstraints(s: Step, weightSignals = false): number {
     case 'product': return s.a.length;
     case 'argmax': return s.groups.reduce((a, g) => a + g.length * (s.bits + 2), 0);
     case 'div': return s.num.length * (1 + 2 * s.rBits + s.qBits);
+    case 'iszero': return s.forms.length * 2;
+    case 'rsqrt': return s.forms.length * (3 + s.rBits + 2 * s.slackBits);
   }
+}
+
+/** Integer square root: the largest r with r * r <= n. */
+export function isqrt(n: bigint): bigint {
+  if (n < 2n) return n;
+  let x = BigInt(Math.floor(Math.sqrt(Number(n))));
+  while (x * x > n) x--;
+  while ((x + 1n) * (x + 1n) <= n) x++;
+  return x;
 }
 
 export const evalForm = (f: IntForm, w: readonly bigint[]): bigint => {
@@ -96,6 +115,16 @@ export function runStep(s: Step, w: bigint[]): void {
       return;
     case 'div':
       s.num.forEach((f, o) => { w[s.out + o] = evalForm(f, w) / evalForm(s.den[o]!, w); });
+      return;
+    case 'iszero':
+      s.forms.forEach((f, o) => { w[s.out + o] = evalForm(f, w) === 0n ? 1n : 0n; });
+      return;
+    case 'rsqrt':
+      s.forms.forEach((f, o) => {
+        const v = evalForm(f, w);
+        if (v < 1n) throw new Error(`internal: ${s.name} reciprocal square root of ${v}`);
+        w[s.out + o] = isqrt((1n << BigInt(2 * s.K)) / v);
+      });
       return;
   }
 }

@@ -34,7 +34,7 @@ function toNumber(v: unknown): number {
   return Number(v);
 }
 
-/** Reads a TensorProto into float64 values (FLOAT, DOUBLE, INT32, INT64 are accepted). */
+/** Reads a TensorProto into float64 values (FLOAT, DOUBLE, INT32, INT64, BOOL and the 8- and 16-bit integers are accepted). */
 export function readTensor(t: InstanceType<typeof onnx.TensorProto>): Tensor {
   const dims = (t.dims ?? []).map(toNumber);
   const size = dims.reduce((a, b) => a * b, 1);
@@ -56,6 +56,14 @@ export function readTensor(t: InstanceType<typeof onnx.TensorProto>): Tensor {
         ? Float64Array.from({ length: raw!.length / 8 }, (_, i) => Number(view.getBigInt64(i * 8, true)))
         : Float64Array.from((t.int64Data ?? []).map(toNumber));
       break;
+    case DataType.BOOL: case DataType.UINT8: case DataType.INT8: case DataType.UINT16: case DataType.INT16: {
+      // Small integer types are stored in int32Data, or packed in rawData at their width.
+      const width = t.dataType === DataType.UINT16 || t.dataType === DataType.INT16 ? 2 : 1;
+      const signed = t.dataType === DataType.INT8 || t.dataType === DataType.INT16;
+      const at = (i: number) => (width === 1 ? (signed ? view!.getInt8(i) : view!.getUint8(i)) : signed ? view!.getInt16(i * 2, true) : view!.getUint16(i * 2, true));
+      data = view ? Float64Array.from({ length: raw!.length / width }, (_, i) => at(i)) : Float64Array.from(t.int32Data ?? []);
+      break;
+    }
     default:
       throw new MalformedModelError({ reason: `tensor "${t.name}" has unsupported data type ${t.dataType}` });
   }

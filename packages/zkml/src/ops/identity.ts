@@ -6,12 +6,18 @@ import { need } from './op.js';
  * Identity, Dropout (inference) and Cast: the value passes through. Cast keeps fixed-point
  * values as they are; a cast to an integer type of a computed non-integer value would
  * truncate, which the integer program does not model, so only values that are already
- * integers (comparisons, ArgMax, constants) should be cast to integer types.
+ * integers (comparisons, ArgMax, constants) should be cast to integer types. A cast to BOOL
+ * is `x != 0`.
  */
 export const identity: OpDef = {
   types: ['Identity', 'Dropout', 'Cast'],
-  run(_ctx, node, inputs) {
+  run(ctx, node, inputs) {
     const x = need(node, inputs, 0);
+    // Cast to BOOL tests against zero (one IsZero step); booleans already 0/1 pass through.
+    if (node.opType === 'Cast' && node.attributes.to === 9) {
+      const z = ctx.isZero(x);
+      return [ctx.linear(z.shape, [z], (o, add) => { add(0, o, -1); return 1; })];
+    }
     if (node.opType === 'Cast' && x.kind === 'const' && [6, 7, 2, 3, 4, 5, 12, 13].includes(node.attributes.to as number)) {
       return [{ ...x, data: x.data.map(Math.trunc) }];
     }

@@ -2,6 +2,7 @@ import { add } from './add.js';
 import { argmax } from './argmax.js';
 import { batchNorm } from './batchNorm.js';
 import { clip } from './clip.js';
+import { compare, equal } from './compare.js';
 import { concat } from './concat.js';
 import { constant } from './constant.js';
 import { conv } from './conv.js';
@@ -10,7 +11,9 @@ import { div } from './div.js';
 import { gather } from './gather.js';
 import { gemm } from './gemm.js';
 import { identity } from './identity.js';
+import { layerNorm } from './layerNorm.js';
 import { leakyRelu, prelu } from './leakyRelu.js';
+import { logic, not } from './logic.js';
 import { matmul } from './matmul.js';
 import { mul } from './mul.js';
 import type { OpDef } from './op.js';
@@ -26,11 +29,13 @@ import { softmax } from './softmax.js';
 import { tanh } from './tanh.js';
 import { transpose } from './transpose.js';
 import { treeEnsembleClassifier, treeEnsembleRegressor } from './treeEnsemble.js';
+import { where } from './where.js';
 
 const ALL: OpDef[] = [
-  add, argmax, batchNorm, clip, concat, constant, conv, convTranspose, div, gather, gemm, identity, leakyRelu, prelu,
-  matmul, mul, pad, averagePool, globalPool, maxPool, reduceMax, reduceSum, relu, flatten, reshape, squeeze, sigmoid,
-  slice, softmax, tanh, transpose, treeEnsembleClassifier, treeEnsembleRegressor,
+  add, argmax, batchNorm, clip, compare, concat, constant, conv, convTranspose, div, equal, gather, gemm, identity,
+  layerNorm, leakyRelu, logic, not, prelu, matmul, mul, pad, averagePool, globalPool, maxPool, reduceMax, reduceSum,
+  relu, flatten, reshape, squeeze, sigmoid, slice, softmax, tanh, transpose, treeEnsembleClassifier,
+  treeEnsembleRegressor, where,
 ];
 
 /** Operators proved mode supports, by ONNX op type (default domain). */

@@ -60,6 +60,16 @@ export const GOLDEN: GoldenSpec[] = [
   model('constant_shape', ['Constant', 'Shape', 'Gather', 'Concat', 'Reshape'], [1, 2, 3], [
     n('Shape', ['x'], ['s']), n('Gather', ['s', 'i0'], ['d0'], { axis: 0 }), n('Constant', [], ['m1'], { value: { tensor: { dims: [1], values: [-1], int64: true } } }),
     n('Concat', ['d0', 'm1'], ['shape'], { axis: 0 }), n('Reshape', ['x', 'shape'], ['y'])], { i0: ints([0]) }),
+  model('layer_norm', ['LayerNormalization'], [1, 2, 8], [n('Reshape', ['x', 'flat'], ['x2']), n('Gemm', ['x2', 'w'], ['h'], { transB: 1 }), n('Reshape', ['h', 'shape'], ['hr']), n('LayerNormalization', ['hr', 'g', 'b'], ['y'], { axis: -1, epsilon: { float: 1e-5 } })], { w: f([16, 16], 32), g: f([8], 33, 2), b: f([8], 34), shape: ints([1, 2, 8]), flat: ints([1, 16]) }, 17),
+  model('logic_where', ['Greater', 'Less', 'LessOrEqual', 'GreaterOrEqual', 'Equal', 'And', 'Or', 'Xor', 'Not', 'Where', 'Cast'], [1, 6], [
+    n('Greater', ['x', 't1'], ['g']), n('LessOrEqual', ['x', 't2'], ['l']), n('And', ['g', 'l'], ['a']), n('Not', ['a'], ['na']),
+    n('GreaterOrEqual', ['x', 't3'], ['ge']), n('Xor', ['g', 'ge'], ['xo']), n('Or', ['na', 'xo'], ['o']), n('Less', ['x', 't3'], ['lt']),
+    n('Mul', ['x', 'k'], ['h']), n('Where', ['a', 'h', 'x'], ['w']), n('Where', ['lt', 'c1', 'c2'], ['wc']),
+    n('Cast', ['g'], ['gf'], { to: 1 }), n('Cast', ['l'], ['lf'], { to: 1 }), n('Add', ['gf', 'lf'], ['cnt']), n('Equal', ['cnt', 'two'], ['eq']),
+    n('Cast', ['o'], ['of'], { to: 1 }), n('Cast', ['eq'], ['eqf'], { to: 1 }), n('Cast', ['w'], ['wb'], { to: 9 }), n('Cast', ['wb'], ['wbf'], { to: 1 }),
+    n('Add', ['w', 'of'], ['s1']), n('Add', ['s1', 'eqf'], ['s2']), n('Add', ['s2', 'wc'], ['s3']), n('Add', ['s3', 'wbf'], ['y'])],
+  { t1: f([6], 35, 0.5), t2: { dims: [], values: [0.8] }, t3: { dims: [1], values: [-0.4] }, k: f([6], 36, 2), two: { dims: [], values: [2] }, c1: f([6], 37), c2: f([1, 6], 38) }),
+  hummingbird(),
   // Two trees of depth 2 over 3 features (the attributes sklearn-onnx writes).
   tree('tree_regressor', 'TreeEnsembleRegressor', { n_targets: 1, target_treeids: [0, 0, 0, 1, 1, 1], target_nodeids: [3, 4, 2, 2, 3, 4], target_ids: [0, 0, 0, 0, 0, 0], target_weights: { floats: [0.5, -1.25, 2, 0.75, -0.5, 1.5] }, base_values: { floats: [0.25] }, aggregate_function: 'AVERAGE' }),
   tree('tree_classifier', 'TreeEnsembleClassifier', { classlabels_int64s: [0, 1, 2], class_treeids: [0, 0, 0, 1, 1, 1], class_nodeids: [3, 4, 2, 2, 3, 4], class_ids: [0, 1, 2, 2, 0, 1], class_weights: { floats: [1, 1, 1, 0.6, 0.6, 0.6] } }),
@@ -86,6 +96,43 @@ function tree(name: string, op: string, extra: NodeSpec['attrs']): GoldenSpec {
     graph: {
       input: { name: 'x', shape: [1, 3] }, output: { name: 'y', int64: classifier }, opset: 13,
       nodes: [{ op, domain: 'ai.onnx.ml', inputs: ['x'], outputs: classifier ? ['y', 'scores'] : ['y'], attrs }],
+    },
+  };
+}
+
+/**
+ * The two trees of {@link tree} in the tensor form hummingbird's GEMM strategy emits
+ * (`convert(model, 'onnx', extra_config={'tree_implementation': 'gemm'})`): a 0/1 MatMul
+ * selects each internal node's feature, LessOrEqual decides every node at once, a MatMul with
+ * the +1/-1 path matrix counts the turns toward each leaf, Equal with the expected count marks
+ * the reached leaf, a MatMul with leaf values scores each class, ReduceSum adds the trees, and
+ * Gather looks the class label up by ArgMax. (hummingbird itself is a Python package, not
+ * installable here; the graph follows its GEMM implementation.)
+ */
+function hummingbird(): GoldenSpec {
+  const A = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]]; // [I=4, F=3]: tree 0 reads x0, x1; tree 1 reads x2, x0
+  const B = [0.3, -0.2, 0.1, 0.5];
+  // Leaves per tree, and C[leaf][node] = +1 left subtree, -1 right subtree; D = left turns.
+  const C = [[[1, 1], [1, -1], [-1, 0]], [[1, 0], [-1, 1], [-1, -1]]];
+  const D = [[2, 1, 0], [1, 1, 0]];
+  const E = [[[1, 0, 0.5], [0, 1, 0], [0, 0, 0.5]], [[0, 0.6, 0.2], [0.6, 0, 0], [0, 0, 0.9]]]; // [T, classes, leaves]
+  return {
+    name: 'hummingbird_gemm', ops: ['Transpose', 'MatMul', 'LessOrEqual', 'Cast', 'Reshape', 'Equal', 'ReduceSum', 'ArgMax', 'Gather'], inputShape: [1, 3],
+    graph: {
+      input: { name: 'x', shape: [1, 3] }, output: { name: 'y', int64: true }, opset: 13,
+      initializers: {
+        A: { dims: [4, 3], values: A.flat() }, B: { dims: [4, 1], values: B },
+        C: { dims: [2, 3, 2], values: C.flat(2) }, D: { dims: [2, 3, 1], values: D.flat() },
+        E: { dims: [2, 3, 3], values: E.flat(2) }, classes: { dims: [3], values: [4, 0, 7], int64: true },
+        s1: ints([2, 2, -1]), s2: ints([2, 3, -1]), ax: ints([0]),
+      },
+      nodes: [
+        n('Transpose', ['x'], ['xt'], { perm: [1, 0] }), n('MatMul', ['A', 'xt'], ['sel']), n('LessOrEqual', ['sel', 'B'], ['dec']),
+        n('Cast', ['dec'], ['decf'], { to: 1 }), n('Reshape', ['decf', 's1'], ['dr']), n('MatMul', ['C', 'dr'], ['turns']),
+        n('Equal', ['turns', 'D'], ['leaf']), n('Cast', ['leaf'], ['leaff'], { to: 1 }), n('Reshape', ['leaff', 's2'], ['lr']),
+        n('MatMul', ['E', 'lr'], ['per']), n('ReduceSum', ['per', 'ax'], ['sc'], { keepdims: 0 }), n('Transpose', ['sc'], ['scores'], { perm: [1, 0] }),
+        n('ArgMax', ['scores'], ['idx'], { axis: 1, keepdims: 0 }), n('Gather', ['classes', 'idx'], ['y'], { axis: 0 }),
+      ],
     },
   };
 }
