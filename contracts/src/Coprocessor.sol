@@ -137,7 +137,7 @@ contract Coprocessor is Ownable {
         uint256 expected = uint256(m.io.inputCount) * m.io.inputWidth;
         if (input.length != expected) revert InputLengthMismatch(modelId, expected, input.length);
 
-        uint256 commitment = inputCommitment(input, m.io.inputWidth);
+        uint256 commitment = inputCommitment(input, m.io.inputWidth, m.weightsCommitment);
         requestId = ++requestCount;
         uint64 deadline = uint64(block.timestamp) + requestTimeout;
         requests[requestId] = Request({
@@ -225,8 +225,10 @@ contract Coprocessor is Ownable {
     }
 
     /// @notice Poseidon(6) chain over the input packed big-endian into 31-byte field elements
-    /// (`31 / width` values each): h = Poseidon(h, 5 elements), starting from 0.
-    function inputCommitment(bytes calldata input, uint8 width) public view returns (uint256 h) {
+    /// (`31 / width` values each): h = Poseidon(h, 5 elements), starting from `seed` (the
+    /// model's weights commitment, 0 when its weights are in the verifying key).
+    function inputCommitment(bytes calldata input, uint8 width, uint256 seed) public view returns (uint256 h) {
+        h = seed;
         uint256 chunkBytes = (31 / width) * width;
         uint256 nChunks = (input.length + chunkBytes - 1) / chunkBytes;
         uint256[6] memory block_;

@@ -7,6 +7,8 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 /// @notice Model id -> owner, mode, verifier, model commitment, fee, version. Model owners are
 /// paid `fee` per fulfilled inference by the Coprocessor.
 contract ModelRegistry is IModelRegistry {
+    /// @dev BN254 scalar field: a weights commitment is one of its elements.
+    uint256 internal constant FIELD = 21888242871839275222246405745257298275088548364400416034343698204186575808495;
     mapping(bytes32 => Model) private models;
 
     /// @notice The id a model gets: one name per owner.
@@ -17,24 +19,27 @@ contract ModelRegistry is IModelRegistry {
     /// @notice Registers a model owned by the caller.
     /// Requirements:
     /// - `(msg.sender, name)` is not registered yet;
-    /// - a proved model has a verifier contract and a non-empty IO spec whose packing fits the field.
+    /// - a proved model has a verifier contract and a non-empty IO spec whose packing fits the field;
+    /// - `weightsCommitment` (0 unless the model keeps its weights secret) is a field element.
     function registerModel(
         string calldata name,
         Mode mode,
         address verifier,
         bytes32 commitment,
+        uint256 weightsCommitment,
         IOSpec calldata io,
         uint256 fee
     ) external returns (bytes32 modelId) {
         modelId = modelIdOf(msg.sender, name);
         if (models[modelId].owner != address(0)) revert ModelAlreadyRegistered(modelId);
-        _checkSpec(modelId, mode, verifier, io);
+        _checkSpec(modelId, mode, verifier, io, weightsCommitment);
         models[modelId] = Model({
             owner: msg.sender,
             mode: mode,
             version: 1,
             verifier: verifier,
             commitment: commitment,
+            weightsCommitment: weightsCommitment,
             fee: fee,
             io: io,
             name: name
@@ -45,11 +50,14 @@ contract ModelRegistry is IModelRegistry {
     /// @notice Publishes a new version of a model (new weights mean a new verifier). Pending
     /// requests keep the verifier they were made against.
     /// Requirements: the caller owns the model; the spec is valid as in `registerModel`.
-    function updateModel(bytes32 modelId, address verifier, bytes32 commitment, IOSpec calldata io) external {
+    function updateModel(bytes32 modelId, address verifier, bytes32 commitment, uint256 weightsCommitment, IOSpec calldata io)
+        external
+    {
         Model storage m = _owned(modelId);
-        _checkSpec(modelId, m.mode, verifier, io);
+        _checkSpec(modelId, m.mode, verifier, io, weightsCommitment);
         m.verifier = verifier;
         m.commitment = commitment;
+        m.weightsCommitment = weightsCommitment;
         m.io = io;
         m.version += 1;
         emit ModelUpdated(modelId, m.version, verifier, commitment);
@@ -75,7 +83,11 @@ contract ModelRegistry is IModelRegistry {
         if (m.owner != msg.sender) revert NotModelOwner(modelId, msg.sender);
     }
 
-    function _checkSpec(bytes32 modelId, Mode mode, address verifier, IOSpec calldata io) private view {
+    function _checkSpec(bytes32 modelId, Mode mode, address verifier, IOSpec calldata io, uint256 weightsCommitment)
+        private
+        view
+    {
+        if (weightsCommitment >= FIELD) revert InvalidWeightsCommitment(modelId, weightsCommitment);
         if (mode != Mode.Proved) return;
         if (verifier.code.length == 0) revert MissingVerifier(modelId);
         if (

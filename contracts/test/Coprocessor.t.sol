@@ -25,7 +25,7 @@ contract CoprocessorFixture is TestBase {
         coprocessor = new Coprocessor(registry, poseidon, address(this));
         verifier = new MockVerifier();
         vm.prank(modelOwner);
-        modelId = registry.registerModel("spam", IModelRegistry.Mode.Proved, address(verifier), keccak256("weights"), io(), MODEL_FEE);
+        modelId = registry.registerModel("spam", IModelRegistry.Mode.Proved, address(verifier), keccak256("weights"), 0, io(), MODEL_FEE);
     }
 
     function io() internal pure returns (IModelRegistry.IOSpec memory) {
@@ -74,7 +74,7 @@ contract CoprocessorTest is CoprocessorFixture {
     function test_inputCommitment_packsBigEndianChunks() public view {
         // 4 one-byte values fit one chunk: h = Poseidon(0, 0x80818283, 0, 0, 0, 0).
         uint256[6] memory xs = [uint256(0), 0x80818283, 0, 0, 0, 0];
-        assertEq(coprocessor.inputCommitment(input(), 1), poseidon.poseidon(xs), "commitment");
+        assertEq(coprocessor.inputCommitment(input(), 1, 0), poseidon.poseidon(xs), "commitment");
     }
 
     function test_inputCommitment_chainsEveryFiveChunks() public view {
@@ -88,7 +88,7 @@ contract CoprocessorTest is CoprocessorFixture {
     }
 
     function commitmentOf(bytes calldata data) external view returns (uint256) {
-        return coprocessor.inputCommitment(data, 1);
+        return coprocessor.inputCommitment(data, 1, 0);
     }
 
     function test_request_escrowsFeeAndStoresCommitment() public {
@@ -98,8 +98,20 @@ contract CoprocessorTest is CoprocessorFixture {
         assertEq(uint256(r.status), uint256(Coprocessor.Status.Pending), "status");
         assertEq(r.escrow, coprocessor.quote(modelId, CB_GAS), "escrow");
         assertEq(address(coprocessor).balance, r.escrow, "held");
-        assertEq(r.inputCommitment, coprocessor.inputCommitment(input(), 1), "commitment");
+        assertEq(r.inputCommitment, coprocessor.inputCommitment(input(), 1, 0), "commitment");
         assertEq(r.deadline, block.timestamp + coprocessor.requestTimeout(), "deadline");
+    }
+
+    function test_request_secretWeightsSeedTheCommitment() public {
+        // A model compiled with --weights committed: the registered weights commitment is h_0.
+        uint256 weights = 0x1234567890abcdef;
+        vm.prank(modelOwner);
+        bytes32 secretId = registry.registerModel("secret", IModelRegistry.Mode.Proved, address(verifier), 0, weights, io(), MODEL_FEE);
+        uint256 fee = coprocessor.quote(secretId, CB_GAS);
+        uint256 id = coprocessor.request{value: fee}(secretId, input(), CB_GAS);
+        uint256[6] memory xs = [weights, 0x80818283, 0, 0, 0, 0];
+        assertEq(coprocessor.getRequest(id).inputCommitment, poseidon.poseidon(xs), "seeded commitment");
+        assertTrue(coprocessor.getRequest(id).inputCommitment != coprocessor.inputCommitment(input(), 1, 0), "differs from unseeded");
     }
 
     function testFuzz_request_underpaidReverts(uint256 paid) public {

@@ -25,6 +25,10 @@ interface IModelRegistry {
         uint32 version;
         address verifier;
         bytes32 commitment;
+        /// @dev For models compiled with `--weights committed`: the Poseidon commitment to the
+        /// secret weights, which seeds every request's input commitment; 0 when the weights are
+        /// in the verifying key.
+        uint256 weightsCommitment;
         uint256 fee;
         IOSpec io;
         string name;
@@ -35,6 +39,7 @@ interface IModelRegistry {
     error NotModelOwner(bytes32 modelId, address caller);
     error MissingVerifier(bytes32 modelId);
     error InvalidIOSpec(bytes32 modelId);
+    error InvalidWeightsCommitment(bytes32 modelId, uint256 weightsCommitment);
 
     event ModelRegistered(
         bytes32 indexed modelId, address indexed owner, string name, Mode mode, address verifier, bytes32 commitment, uint256 fee

@@ -18,7 +18,9 @@ Commands:
       --out DIR            output directory (required)
       --calibration FILE   sample inputs that choose the fixed-point scales
       --input-bits N       8 or 16 (default 8)    --weight-bits N (default 12)
-      --weights constant|signals   weights as circuit constants (default) or private signals
+      --weights constant|committed|signals
+                                   weights as circuit constants (default), secret behind a
+                                   Poseidon commitment the registry pins, or private signals (baseline)
       --input committed|public|private   input bound by a Poseidon commitment (default; what
                            the Coprocessor checks), as public signals, or not at all
       --batch K            prove K inferences in one proof (input: K samples concatenated)
@@ -56,14 +58,14 @@ async function main(argv: string[]): Promise<number> {
       if (values.aggregate && values.aggregate !== 'mean') throw new UsageError('--aggregate takes mean');
       if (values.input && !['committed', 'public', 'private'].includes(values.input)) throw new UsageError('--input takes committed, public or private');
       if (positionals.length !== 1 || !values.out) throw new UsageError('verity compile <model.onnx> --out <dir> [--calibration <input.json>]');
-      if (values.weights && values.weights !== 'constant' && values.weights !== 'signals') throw new UsageError('--weights takes constant or signals');
+      if (values.weights && !['constant', 'committed', 'signals'].includes(values.weights)) throw new UsageError('--weights takes constant, committed or signals');
       const started = performance.now();
       const report = await compileModel(readFileSync(positionals[0]!), {
         out: values.out,
         calibration: values.calibration ? readSamplesFile(readFileSync(values.calibration, 'utf8')) : undefined,
         inputBits: values['input-bits'] ? Number(values['input-bits']) : undefined,
         weightBits: values['weight-bits'] ? Number(values['weight-bits']) : undefined,
-        weights: values.weights as 'constant' | 'signals' | undefined,
+        weights: values.weights as 'constant' | 'committed' | 'signals' | undefined,
         batch: values.batch ? Number(values.batch) : undefined,
         aggregate: values.aggregate as 'mean' | undefined,
         input: values.input as 'committed' | 'public' | 'private' | undefined,

@@ -37,7 +37,7 @@ export async function registerCompiled(
   };
   const { request } = await publicClient.simulateContract({
     account: wallet.account, address: p.registry, abi: modelRegistryAbi, functionName: 'registerModel',
-    args: [p.name, Mode.Proved, verifier, report.modelCommitment, io, p.fee],
+    args: [p.name, Mode.Proved, verifier, report.modelCommitment, BigInt(report.weights?.commitment ?? 0), io, p.fee],
   });
   const receipt = await publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract(request) });
   const [event] = parseEventLogs({ abi: modelRegistryAbi, logs: receipt.logs, eventName: 'ModelRegistered' });

@@ -2,13 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Hex, PublicClient } from 'viem';
 import {
-  ContractRevertError, coprocessorAbi, createVerityClient, decodeRevert, deployVerity, requestBinding, toSolidityProof,
+  ContractRevertError, coprocessorAbi, createVerityClient, modelRegistryAbi, decodeRevert, deployVerity, requestBinding, toSolidityProof,
   type VerityAddresses, type VerityClient, type Wallet,
 } from '@verity/sdk';
-import { encodeInputBytes, inferQuantized, Prover, quantizeInput, releaseCurves, type CompiledModel } from '@verity/zkml';
+import { compileModel, encodeInputBytes, inferQuantized, loadCompiled, Prover, quantizeInput, releaseCurves, weightSignals, type CompiledModel } from '@verity/zkml';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as snarkjs from 'snarkjs';
 import { startNode } from '@verity/node';
 import pino from 'pino';
-import { tinyCompiled, tinySamples } from '../../zkml/test/fixtures.js';
+import { TINY_ONNX, tinyCompiled, tinySamples } from '../../zkml/test/fixtures.js';
 import { startAnvil, type Anvil } from '../src/anvil.js';
 import { anvilKey, connect } from '../src/chain.js';
 import { registerCompiled } from '../src/models.js';
@@ -79,6 +83,41 @@ test('a node proves a request and the answer arrives on chain (request -> proof 
     assert.deepEqual(result.outputs, inferQuantized(compiled.model, quantizeInput(compiled.model, x)));
     const r = await client.getRequest(requestId);
     assert.equal(r.status, 2); // Fulfilled
+  } finally {
+    await node.stop();
+  }
+});
+
+test('secret weights (--weights committed): a node proves with them, a proof made with other weights is rejected', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'verity-e2e-')), 'secret');
+  await compileModel(TINY_ONNX, { out: dir, calibration: tinySamples(16), weights: 'committed' });
+  const secret = loadCompiled(dir);
+  const { modelId: secretId } = await registerCompiled(publicClient, owner, { registry: addresses.registry, compiled: secret, name: 'tiny-secret', fee: 10n ** 15n });
+  assert.equal((await publicClient.readContract({ address: addresses.registry, abi: modelRegistryAbi, functionName: 'getModel', args: [secretId] })).weightsCommitment, BigInt(secret.report.weights!.commitment));
+  const x = tinySamples(1, 35)[0]!;
+  const input = encodeInputBytes(secret.report.layout, quantizeInput(secret.model, x));
+  const ask = async () => (await client.request({ modelId: secretId, input, callbackGasLimit: CB_GAS, value: await client.quote(secretId, CB_GAS) })).requestId;
+
+  // Other weights: a valid Groth16 proof for this circuit, but under another commitment.
+  const forged = await ask();
+  const other = structuredClone(secret.model);
+  const step = other.steps.find((s) => s.kind === 'requant' && s.weights)!;
+  if (step.kind !== 'requant') throw new Error('unreachable');
+  step.forms[0]!.k[0]! += 1n;
+  const honest = await Prover.load(dir);
+  const binding = requestBinding({ chainId, coprocessor: addresses.coprocessor, requestId: forged, prover: nodeB.account.address });
+  const inputs = { ...honest.circuitInputs(quantizeInput(secret.model, x), binding), ...weightSignals(other, true) };
+  const wtns = join(dir, 'other.wtns');
+  await snarkjs.wtns.calculate(inputs, secret.path('wasm'), wtns);
+  const { proof, publicSignals } = await snarkjs.groth16.prove(secret.path('zkey'), wtns);
+  const words = publicSignals.slice(0, secret.report.layout.outputWords).map(BigInt);
+  await assert.rejects(fulfil(nodeB, forged, { words, proof: toSolidityProof(proof) }), revertedWith('InvalidProof', [forged]));
+
+  const node = await startNode({ publicClient, wallet: nodeA, coprocessor: addresses.coprocessor, models: [{ modelId: secretId, dir }], pollMs: 100, logger: pino({ level: 'silent' }) });
+  try {
+    const requestId = await ask();
+    const result = await client.waitForResult(requestId, { timeoutMs: 60_000 });
+    assert.deepEqual(result.outputs, inferQuantized(secret.model, quantizeInput(secret.model, x)));
   } finally {
     await node.stop();
   }

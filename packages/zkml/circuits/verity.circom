@@ -11,10 +11,11 @@ include "circomlib/circuits/multiplexer.circom";
 // `perChunk` values to a field element (the same bytes the requester sent on chain),
 // and commits to the packed elements with a Poseidon(6) chain (the widest circomlibjs can
 // emit as an EVM contract):
-//   h_0 = 0, h_{c+1} = Poseidon(h_c, e_{5c}, ..., e_{5c+4}) (missing elements are 0).
+//   h_0 = seed, h_{c+1} = Poseidon(h_c, e_{5c}, ..., e_{5c+4}) (missing elements are 0).
 // The range checks make packing injective, so the commitment binds every value.
 template InputCommit(n, width, perChunk) {
     signal input u[n];
+    signal input seed; // 0, or the weight commitment of a model with committed weights
     signal output commitment;
     var nChunks = (n + perChunk - 1) \ perChunk;
     component pack = InputPack(n, width, perChunk);
@@ -25,7 +26,7 @@ template InputCommit(n, width, perChunk) {
     for (var c = 0; c < nCalls; c++) {
         h[c] = Poseidon(6);
         if (c == 0) {
-            h[c].inputs[0] <== 0;
+            h[c].inputs[0] <== seed;
         } else {
             h[c].inputs[0] <== h[c - 1].out;
         }
@@ -38,6 +39,25 @@ template InputCommit(n, width, perChunk) {
         }
     }
     commitment <== h[nCalls - 1].out;
+}
+
+// Secret weights (--weights committed): signed coefficients and constants, offset to
+// unsigned values of wC / wK bytes (the range checks make packing injective), each list
+// committed as InputCommit does, and the two commitments hashed together.
+template WeightCommit(nC, wC, nK, wK) {
+    signal input coefficients[nC];
+    signal input constants[nK];
+    signal output commitment;
+    component a = InputCommit(nC, wC, 31 \ wC);
+    a.seed <== 0;
+    for (var i = 0; i < nC; i++) { a.u[i] <== coefficients[i] + 2 ** (8 * wC - 1); }
+    component b = InputCommit(nK, wK, 31 \ wK);
+    b.seed <== 0;
+    for (var i = 0; i < nK; i++) { b.u[i] <== constants[i] + 2 ** (8 * wK - 1); }
+    component h = Poseidon(2);
+    h.inputs[0] <== a.commitment;
+    h.inputs[1] <== b.commitment;
+    commitment <== h.out;
 }
 
 // Range-checks n input values of `width` bytes and packs them big-endian, `perChunk` to a

@@ -27,7 +27,13 @@ export type CompileReport = {
   inputShape: number[];
   outputShape: number[];
   ops: string[];
-  weightEncoding: 'constant' | 'signals';
+  weightEncoding: 'constant' | 'signals' | 'committed';
+  /**
+   * With committed weights: the Poseidon commitment the registry pins (it seeds every input
+   * commitment), and how the weights are laid out. model.json holds the weights themselves:
+   * it goes to proving nodes, not to the public.
+   */
+  weights?: { commitment: string; coefficients: number; constants: number };
   /** inferences per proof, and whether the output is their mean */
   batch: { size: number; aggregate: 'none' | 'mean' };
   quantization: { inputBits: number; inputScale: number; outputBits: number; outputScale: number; steps: { node: string; kind: string; outputs: number; constraints: number }[] };

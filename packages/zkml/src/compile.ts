@@ -12,7 +12,8 @@ import { ARTEFACT_FILES, bigintReplacer, type CompileReport } from './artefacts.
 import { generateCircuit, type WeightEncoding } from './codegen/circom.js';
 import { layoutOf, type InputVisibility } from './codegen/layout.js';
 import { outputsOf, stepConstraints } from './lower/steps.js';
-import { CircuitCompileError } from './errors/compile.js';
+import { CircuitCompileError, IncompatibleOptionsError } from './errors/compile.js';
+import { weightCommitment, weightValues } from './codegen/commit.js';
 import { exportVerifier } from './verifier.js';
 import { ceremonyPtau } from './setup.js';
 export { CircuitCompileError };
@@ -30,6 +31,7 @@ const circuitsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'circuit
 export type CompileOptions = QuantizeOptions & {
   /** output directory; replaced only once everything in it is complete */
   out: string;
+  /** constant (default: in the circuit), committed (secret, pinned by a Poseidon commitment), signals (baseline) */
   weights?: WeightEncoding;
   /** how the proof binds the input (default committed: what the Coprocessor needs) */
   input?: InputVisibility;
@@ -97,6 +99,11 @@ export function expectedVerifyGas(publicSignals: number): number {
   return 21_000 + 16 * (4 + 32 * (8 + publicSignals)) + 181_000 + 6_250 * publicSignals + 1_800;
 }
 
+async function committedWeights(model: Parameters<typeof weightValues>[0]): Promise<NonNullable<CompileReport['weights']>> {
+  const { layout } = weightValues(model);
+  return { commitment: `0x${(await weightCommitment(model)).toString(16).padStart(64, '0')}`, coefficients: layout.coefficients, constants: layout.constants };
+}
+
 const argmax = (xs: readonly number[]) => xs.reduce((best, v, i) => (v > xs[best]! ? i : best), 0);
 
 /**
@@ -111,6 +118,9 @@ const argmax = (xs: readonly number[]) => xs.reduce((best, v, i) => (v > xs[best
 export async function compileModel(onnxBytes: Uint8Array, options: CompileOptions): Promise<CompileReport> {
   const progress = options.progress ?? (() => {});
   const encoding = options.weights ?? 'constant';
+  if (encoding === 'committed' && (options.input ?? 'committed') !== 'committed') {
+    throw new IncompatibleOptionsError({ options: ['--weights committed', `--input ${options.input}`], reason: 'the weight commitment seeds the input commitment, so committed weights need --input committed' });
+  }
   const batch = options.batch ?? 1;
   const graph = withAggregate(loadOnnx(onnxBytes, { batch }), options.aggregate);
   const imported = importGraph(graph);
@@ -138,11 +148,12 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
     const constraintsByPart: Record<string, number> = {};
     for (const s of model.steps) {
       const key = `node:${s.name}`;
-      constraintsByPart[key] = (constraintsByPart[key] ?? 0) + stepConstraints(s, encoding === 'signals');
+      constraintsByPart[key] = (constraintsByPart[key] ?? 0) + stepConstraints(s, encoding !== 'constant');
     }
     const modelConstraints = Object.values(constraintsByPart).reduce((a, b) => a + b, 0);
     constraintsByPart.requestBinding = 1;
-    constraintsByPart.inputCommitment = constraints - modelConstraints - 1;
+    if (encoding === 'committed') constraintsByPart.inputAndWeightCommitment = constraints - modelConstraints - 1;
+    else constraintsByPart.inputCommitment = constraints - modelConstraints - 1;
 
     const power = Math.max(8, Math.ceil(Math.log2(constraints + layout.publicSignals + 1)));
     let setupSeconds = 0;
@@ -196,10 +207,11 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
       outputShape: model.outputShape,
       ops: imported.ops,
       weightEncoding: encoding,
+      weights: encoding === 'committed' ? await committedWeights(model) : undefined,
       batch: { size: batch, aggregate: options.aggregate ?? 'none' },
       quantization: {
         inputBits: model.inputBits, inputScale: model.inputScale, outputBits: model.outputBits, outputScale: model.outputScale,
-        steps: model.steps.map((s) => ({ node: s.name, kind: s.kind === 'requant' ? `requant:${s.act}` : s.kind === 'pwl' ? `pwl:${s.fn}` : s.kind, outputs: outputsOf(s), constraints: stepConstraints(s, encoding === 'signals') })),
+        steps: model.steps.map((s) => ({ node: s.name, kind: s.kind === 'requant' ? `requant:${s.act}` : s.kind === 'pwl' ? `pwl:${s.fn}` : s.kind, outputs: outputsOf(s), constraints: stepConstraints(s, encoding !== 'constant') })),
       },
       layout,
       accuracy,

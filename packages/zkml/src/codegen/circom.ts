@@ -1,34 +1,41 @@
 import type { IntForm, Step } from '../lower/steps.js';
 import { outputsOf } from '../lower/steps.js';
 import type { QuantizedModel } from '../quantize/quantize.js';
+import { weightValues } from './commit.js';
 import { layoutOf, type InputVisibility } from './layout.js';
 
 /**
  * `constant`: weights are circuit constants, pinned by the verifying key; a linear layer
  * costs no multiplicative constraint. `signals`: weights are private witness values, one
  * constraint per multiplication (the usual circom zkML encoding, kept as a baseline).
+ * `committed`: weights (coefficients and constants of every weighted step) are private
+ * witness values bound by a Poseidon commitment that seeds the input commitment, so the
+ * circuit, the keys and the verifier do not contain them and the registry pins their hash.
  */
-export type WeightEncoding = 'constant' | 'signals';
+export type WeightEncoding = 'constant' | 'signals' | 'committed';
 
 const list = (xs: readonly (bigint | number)[]) => `[${xs.join(',')}]`;
 
-/** Flattened forms: coefficients, signal indices, offsets and constants, as circom var arrays. */
-function formArrays(tag: string, forms: readonly IntForm[]): string[] {
+/**
+ * Flattened forms: coefficients, signal indices, offsets and constants, as circom var arrays.
+ * `hide` writes zeros for the coefficients and constants (they come from private inputs).
+ */
+function formArrays(tag: string, forms: readonly IntForm[], hide = false): string[] {
   const K: bigint[] = [], I: number[] = [], O: number[] = [0];
-  for (const f of forms) { K.push(...f.k); I.push(...f.i); O.push(K.length); }
+  for (const f of forms) { K.push(...(hide ? f.k.map(() => 0n) : f.k)); I.push(...f.i); O.push(K.length); }
   // circom rejects zero-length arrays: pad with one unused entry.
   if (K.length === 0) { K.push(0n); I.push(0); }
   return [
     `    var K${tag}[${K.length}] = ${list(K)};`,
     `    var I${tag}[${I.length}] = ${list(I)};`,
     `    var O${tag}[${O.length}] = ${list(O)};`,
-    `    var C${tag}[${forms.length}] = ${list(forms.map((f) => f.c))};`,
+    `    var C${tag}[${forms.length}] = ${list(forms.map((f) => (hide ? 0n : f.c)))};`,
   ];
 }
 
 /** Loop that leaves the value of form `o` of `tag` in `acc${tag}` (a linear expression). */
-const accumulate = (tag: string, prod?: string, src = 'w') => prod
-  ? `        var acc${tag} = C${tag}[o];\n        for (var j = O${tag}[o]; j < O${tag}[o + 1]; j++) { ${prod}[j] <== W${tag}[j] * ${src}[I${tag}[j]]; acc${tag} += ${prod}[j]; }`
+const accumulate = (tag: string, prod?: string, src = 'w', constants = `C${tag}`) => prod
+  ? `        var acc${tag} = ${constants}[o];\n        for (var j = O${tag}[o]; j < O${tag}[o + 1]; j++) { ${prod}[j] <== W${tag}[j] * ${src}[I${tag}[j]]; acc${tag} += ${prod}[j]; }`
   : `        var acc${tag} = C${tag}[o];\n        for (var j = O${tag}[o]; j < O${tag}[o + 1]; j++) { acc${tag} += K${tag}[j] * ${src}[I${tag}[j]]; }`;
 
 function pwlTemplate(k: number, s: Extract<Step, { kind: 'pwl' }>): string {
@@ -67,18 +74,20 @@ function stepCode(k: number | string, s: Step, encoding: WeightEncoding, wiring:
   const lines = [`    // step ${k}: ${s.kind}${s.kind === 'requant' ? ` ${s.act}` : ''} at node "${s.name}", ${n} outputs`];
   switch (s.kind) {
     case 'requant': {
-      lines.push(...formArrays(t, s.forms));
+      const asSignals = encoding !== 'constant' && s.weights;
+      const secret = encoding === 'committed' && s.weights;
+      lines.push(...formArrays(t, s.forms, secret));
       lines.push(`    var B${t}[${n}] = ${list(s.bits)};`, `    var S${t}[${n}] = ${list(s.shift)};`);
-      const asSignals = encoding === 'signals' && s.weights;
       if (asSignals) {
         const T = Math.max(1, s.forms.reduce((a, f) => a + f.k.length, 0));
         lines.push(`    signal input W${t}[${T}];`, `    signal P${t}[${T}];`);
       }
+      if (secret) lines.push(`    signal input Cb${t}[${n}];`);
       const tpl = s.act === 'relu' ? `ReluRequant(B${t}[o], S${t}[o])` : s.act === 'sign' ? `Sign(B${t}[o])` : `Requant(B${t}[o], S${t}[o])`;
       lines.push(
         `    component c${t}[${n}];`,
         `    for (var o = 0; o < ${n}; o++) {`,
-        accumulate(t, asSignals ? `P${t}` : undefined, wiring.src),
+        accumulate(t, asSignals ? `P${t}` : undefined, wiring.src, secret ? `Cb${t}` : `C${t}`),
         `        c${t}[o] = ${tpl};`,
         `        c${t}[o].in <== acc${t};`,
         `        ${wiring.dst('o')} <== c${t}[o].out;`,
@@ -231,6 +240,8 @@ export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding 
   const half = 2n ** BigInt(model.outputBits - 1);
   // Weights as signals (the baseline) stay in one template: it is only built for small models.
   const chunks = model.steps.map((s, k) => (encoding === 'constant' ? chunkedStep(k, s) : undefined));
+  if (encoding === 'committed' && inputVisibility !== 'committed') throw new Error('internal: committed weights seed the input commitment; they need --input committed');
+  const secret = encoding === 'committed' ? weightValues(model) : undefined;
   const out: string[] = [
     'pragma circom 2.1.6;',
     '// Generated by the Verity zkML compiler. Do not edit.',
@@ -249,7 +260,8 @@ export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding 
       ? [
         `    component commit = InputCommit(${layout.inputCount}, ${layout.inputWidth}, ${layout.inputsPerChunk});`,
         `    for (var i = 0; i < ${layout.inputCount}; i++) { commit.u[i] <== u[i]; w[i] <== u[i]; }`,
-        '    inputCommitment <== commit.commitment;',
+        // With committed weights the seed (and so the commitment) is wired after the weights.
+        ...(secret ? [] : ['    commit.seed <== 0;', '    inputCommitment <== commit.commitment;']),
       ]
       : [
         // Public: the packed chunks are public signals. Private: only the range checks, which
@@ -263,6 +275,20 @@ export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding 
     '',
   ];
   model.steps.forEach((s, k) => out.push(...(chunks[k]?.body ?? stepCode(k, s, encoding)), ''));
+  if (secret) {
+    // The weights every step read, in weightValues order, into one commitment.
+    const L = secret.layout;
+    out.push(`    component weights = WeightCommit(${L.coefficients}, ${L.coefficientWidth}, ${L.constants}, ${L.constantWidth});`);
+    let a = 0, b = 0;
+    for (const st of secret.steps) {
+      if (st.coefficients.length > 0) out.push(`    for (var j = 0; j < ${st.coefficients.length}; j++) { weights.coefficients[${a} + j] <== W${st.k}[j]; }`);
+      out.push(`    for (var j = 0; j < ${st.constants.length}; j++) { weights.constants[${b} + j] <== Cb${st.k}[j]; }`);
+      a += st.coefficients.length; b += st.constants.length;
+    }
+    if (a === 0) out.push('    weights.coefficients[0] <== 0;');
+    if (b === 0) out.push('    weights.constants[0] <== 0;');
+    out.push('    commit.seed <== weights.commitment;', '    inputCommitment <== commit.commitment;', '');
+  }
   out.push(
     `    var OUT[${model.outputs.length}] = ${list(model.outputs)};`,
     `    component pack = PackOutputs(${layout.outputCount}, ${layout.outputBits}, ${layout.outputsPerWord});`,
@@ -279,13 +305,15 @@ export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding 
   return out.join('\n');
 }
 
-/** The private weight inputs of the weights-as-signals encoding, by circuit input name. */
-export function weightSignals(model: QuantizedModel): Record<string, string[]> {
+/**
+ * The private weight inputs of the weights-as-signals encoding, by circuit input name; with
+ * `constants` (committed weights) also every weighted step's constants.
+ */
+export function weightSignals(model: QuantizedModel, constants = false): Record<string, string[]> {
   const inputs: Record<string, string[]> = {};
-  model.steps.forEach((s, k) => {
-    if (s.kind !== 'requant' || !s.weights) return;
-    const ks = s.forms.flatMap((f) => f.k.map(String));
-    inputs[`W${k}`] = ks.length > 0 ? ks : ['0'];
-  });
+  for (const st of weightValues(model).steps) {
+    inputs[`W${st.k}`] = st.coefficients.length > 0 ? st.coefficients.map(String) : ['0'];
+    if (constants) inputs[`Cb${st.k}`] = st.constants.map(String);
+  }
   return inputs;
 }

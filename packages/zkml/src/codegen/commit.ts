@@ -1,32 +1,86 @@
 import { buildPoseidon } from 'circomlibjs';
+import type { QuantizedModel } from '../quantize/quantize.js';
 import type { Layout } from './layout.js';
 
 type Poseidon = Awaited<ReturnType<typeof buildPoseidon>>;
 let poseidonPromise: Promise<Poseidon> | undefined;
 const poseidon = () => (poseidonPromise ??= buildPoseidon());
 
-/** Packs unsigned input values big-endian into field elements, as the circuit and the Coprocessor do. */
-export function packInputs(layout: Layout, u: readonly bigint[]): bigint[] {
+/** Packs unsigned values of `width` bytes big-endian, `perChunk` to a field element. */
+function pack(values: readonly bigint[], width: number, perChunk: number): bigint[] {
   const chunks: bigint[] = [];
-  const base = 1n << BigInt(8 * layout.inputWidth);
-  for (let k = 0; k < layout.inputChunks; k++) {
+  const base = 1n << BigInt(8 * width);
+  for (let k = 0; k * perChunk < values.length; k++) {
     let acc = 0n;
-    for (const v of u.slice(k * layout.inputsPerChunk, (k + 1) * layout.inputsPerChunk)) acc = acc * base + v;
+    for (const v of values.slice(k * perChunk, (k + 1) * perChunk)) acc = acc * base + v;
     chunks.push(acc);
   }
   return chunks;
 }
 
-/** The Poseidon(6) chain over the packed input: the value the request stores and the proof exposes. */
-export async function inputCommitment(layout: Layout, u: readonly bigint[]): Promise<bigint> {
+/** Packs unsigned input values big-endian into field elements, as the circuit and the Coprocessor do. */
+export function packInputs(layout: Layout, u: readonly bigint[]): bigint[] {
+  return pack(u, layout.inputWidth, layout.inputsPerChunk);
+}
+
+/** The InputCommit chain: h_0 = seed, h_{c+1} = Poseidon(h_c, 5 chunks) (missing chunks are 0). */
+async function chain(chunks: readonly bigint[], seed: bigint): Promise<bigint> {
   const p = await poseidon();
-  const chunks = packInputs(layout, u);
-  let h = 0n;
+  let h = seed;
   for (let c = 0; c < chunks.length; c += 5) {
     const block = [h, ...Array.from({ length: 5 }, (_, j) => chunks[c + j] ?? 0n)];
     h = p.F.toObject(p(block)) as bigint;
   }
   return h;
+}
+
+/**
+ * The Poseidon(6) chain over the packed input: the value the request stores and the proof
+ * exposes. `seed` is the model's weight commitment for models compiled with committed
+ * weights (so one public signal binds both), else 0.
+ */
+export async function inputCommitment(layout: Layout, u: readonly bigint[], seed = 0n): Promise<bigint> {
+  return chain(packInputs(layout, u), seed);
+}
+
+/**
+ * Weights kept out of the circuit (`--weights committed`): every weighted step's integer
+ * coefficients and constants, offset-encoded at a fixed width so packing is injective.
+ */
+export type WeightLayout = { coefficients: number; coefficientWidth: number; constants: number; constantWidth: number };
+export type WeightValues = { steps: { k: number; coefficients: bigint[]; constants: bigint[] }[]; layout: WeightLayout };
+
+const widthFor = (values: readonly bigint[]) => {
+  let m = 0n;
+  for (const v of values) { const a = v < 0n ? -v : v; if (a > m) m = a; }
+  let w = 1;
+  while (m >= 1n << BigInt(8 * w - 1)) w++;
+  return w;
+};
+
+/** The secret weights of a model, in circuit order (steps whose coefficients are weights). */
+export function weightValues(model: QuantizedModel): WeightValues {
+  const steps = model.steps.flatMap((s, k) => (s.kind === 'requant' && s.weights ? [{ k, coefficients: s.forms.flatMap((f) => f.k), constants: s.forms.map((f) => f.c) }] : []));
+  const all = steps.flatMap((s) => s.coefficients), consts = steps.flatMap((s) => s.constants);
+  return { steps, layout: { coefficients: Math.max(1, all.length), coefficientWidth: widthFor(all), constants: Math.max(1, consts.length), constantWidth: widthFor(consts) } };
+}
+
+const perChunkOf = (width: number) => Math.floor(31 / width);
+
+/**
+ * Poseidon(commit(coefficients), commit(constants)), each an InputCommit chain over the
+ * values offset by 2^(8 * width - 1): what the registry pins for a model with secret weights.
+ */
+export async function weightCommitment(model: QuantizedModel): Promise<bigint> {
+  const { steps, layout } = weightValues(model);
+  const offset = (w: number) => 1n << BigInt(8 * w - 1);
+  const encode = (xs: bigint[], n: number, w: number) => [...xs, ...Array<bigint>(n - xs.length).fill(0n)].map((v) => v + offset(w));
+  const cs = encode(steps.flatMap((s) => s.coefficients), layout.coefficients, layout.coefficientWidth);
+  const ks = encode(steps.flatMap((s) => s.constants), layout.constants, layout.constantWidth);
+  const a = await chain(pack(cs, layout.coefficientWidth, perChunkOf(layout.coefficientWidth)), 0n);
+  const b = await chain(pack(ks, layout.constantWidth, perChunkOf(layout.constantWidth)), 0n);
+  const p = await poseidon();
+  return p.F.toObject(p([a, b])) as bigint;
 }
 
 /** Encodes unsigned input values as the `bytes` a request carries: `inputWidth` bytes each, big-endian. */

@@ -7,3 +7,11 @@ export class CircuitCompileError extends BaseError {
     super('circom failed to compile the generated circuit', { details: output.slice(-4000) });
   }
 }
+
+/** Compile options that cannot go together, named with the way out. */
+export class IncompatibleOptionsError extends BaseError {
+  override name = 'IncompatibleOptionsError';
+  constructor({ options, reason }: { options: string[]; reason: string }) {
+    super(`${options.join(' with ')} is not supported: ${reason}`);
+  }
+}

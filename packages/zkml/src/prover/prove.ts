@@ -62,8 +62,8 @@ export class Prover {
   circuitInputs(u: readonly bigint[], binding: bigint): Record<string, unknown> {
     const { model, report } = this.compiled;
     const inputs: Record<string, unknown> = { u: u.map(String), binding: binding.toString() };
-    if (report.weightEncoding === 'signals') {
-      Object.assign(inputs, weightSignals(model));
+    if (report.weightEncoding === 'signals' || report.weightEncoding === 'committed') {
+      Object.assign(inputs, weightSignals(model, report.weightEncoding === 'committed'));
     }
     return inputs;
   }
@@ -86,7 +86,7 @@ export class Prover {
     const outputIntegers = unpackOutputs(layout, words);
     let commitment: bigint | undefined;
     if (layout.inputVisibility === 'committed' || layout.inputVisibility === undefined) {
-      commitment = await inputCommitment(layout, u);
+      commitment = await inputCommitment(layout, u, BigInt(this.compiled.report.weights?.commitment ?? 0));
       if (BigInt(publicSignals[layout.outputWords]!) !== commitment) throw new Error('internal: circuit and JS disagree on the input commitment');
     } else if (layout.inputVisibility === 'public') {
       const chunks = packInputs(layout, u);
