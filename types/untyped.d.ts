@@ -16,7 +16,7 @@ declare module 'snarkjs' {
     verify(file: string, logger?: Logger): Promise<boolean>;
   };
   export const zKey: {
-    newZKey(r1cs: string, ptau: string, zkey: string): Promise<unknown>;
+    newZKey(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<unknown>;
     contribute(oldZkey: string, newZkey: string, name: string, entropy: string, logger?: Logger): Promise<Uint8Array>;
     verifyFromR1cs(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<boolean>;
     exportVerificationKey(zkey: string): Promise<unknown>;

@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { bigintReviver, compileModel, importGraph, inferFloat, loadOnnx, programConstraints, Prover, readSamplesFile, releaseCurves, type QuantizedModel } from '@verity/zkml';
 import { SPAM_MODEL_PATH } from '@verity/models/spam';
-import { forest, imageSamples, lenet5, linearModel, mnistMlp } from './models.js';
+import { forest, imageSamples, largeCnn, lenet5, linearModel, mnistMlp } from './models.js';
 
-export type ModelKey = 'spam' | 'spam-signals' | 'mlp' | 'lenet' | 'linear' | 'linear-signals' | 'spam-batch16' | 'forest';
+export type ModelKey = 'spam' | 'spam-signals' | 'mlp' | 'lenet' | 'linear' | 'linear-signals' | 'spam-batch16' | 'forest' | 'cnn-large';
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -17,6 +17,7 @@ const spec = {
   'spam-batch16': () => ({ onnx: readFileSync(SPAM_MODEL_PATH), samples: spamCalibration(), opts: { batch: 16 } }),
   'mlp': () => ({ onnx: mnistMlp(), samples: imageSamples(16), opts: {} }),
   'lenet': () => ({ onnx: lenet5(), samples: imageSamples(16), opts: {} }),
+  'cnn-large': () => ({ onnx: largeCnn(), samples: imageSamples(16), opts: {} }),
   'linear': () => ({ onnx: linearModel().onnx, samples: linearModel().samples, opts: {} }),
   'forest': () => ({ onnx: forest().onnx, samples: forest().samples, opts: { inputBits: 16 } }),
   'linear-signals': () => ({ onnx: linearModel().onnx, samples: linearModel().samples, opts: { weights: 'signals' as const } }),
@@ -36,7 +37,7 @@ for (let i = 0; i < RUNS; i++) {
   p.push(r.timings!.proveMs);
 }
 const imported = importGraph(loadOnnx(spec.onnx));
-const reps = 2_000;
+const reps = key === 'cnn-large' ? 20 : 2_000;
 const f0 = performance.now();
 for (let i = 0; i < reps; i++) inferFloat(imported, spec.samples[0]!);
 const floatUs = ((performance.now() - f0) * 1000) / reps;

@@ -104,3 +104,31 @@ export function forest(trees = 16, depth = 5): { onnx: Uint8Array; samples: numb
   });
   return { onnx, samples: Array.from({ length: 64 }, () => Array.from({ length: 30 }, () => r() * 2 - 1)) };
 }
+
+/**
+ * A CNN sized to the machine's limit (about 470k constraints, a 2^19 setup): 1x28x28 ->
+ * conv 3x3x`c1` (pad 1) -> ReLU -> max-pool 2 -> conv 3x3x`c2` (pad 1) -> ReLU -> max-pool 2 ->
+ * 64 -> 10. Most constraints are the ReLU requantisations and the max-pool comparisons.
+ */
+export function largeCnn(c1 = 12, c2 = 16): Uint8Array {
+  const g = gaussian(77);
+  const t = (dims: number[], fanIn: number) => ({ dims, values: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => g() * Math.sqrt(2 / fanIn)) });
+  const n = (op: string, inputs: string[], outputs: string[], attrs?: Record<string, number | number[]>) => ({ op, inputs, outputs, attrs });
+  return buildOnnx({
+    input: { name: 'image', shape: ['batch', 1, 28, 28] },
+    output: { name: 'logits', shape: ['batch', 10] },
+    nodes: [
+      n('Conv', ['image', 'c1.w', 'c1.b'], ['c1'], { pads: [1, 1, 1, 1], kernel_shape: [3, 3] }), n('Relu', ['c1'], ['r1']),
+      n('MaxPool', ['r1'], ['p1'], { kernel_shape: [2, 2], strides: [2, 2] }),
+      n('Conv', ['p1', 'c2.w', 'c2.b'], ['c2'], { pads: [1, 1, 1, 1], kernel_shape: [3, 3] }), n('Relu', ['c2'], ['r2']),
+      n('MaxPool', ['r2'], ['p2'], { kernel_shape: [2, 2], strides: [2, 2] }),
+      n('Flatten', ['p2'], ['f']),
+      n('Gemm', ['f', 'f1.w', 'f1.b'], ['h1'], { transB: 1 }), n('Relu', ['h1'], ['a1']),
+      n('Gemm', ['a1', 'f2.w', 'f2.b'], ['logits'], { transB: 1 }),
+    ],
+    initializers: {
+      'c1.w': t([c1, 1, 3, 3], 9), 'c1.b': t([c1], 100), 'c2.w': t([c2, c1, 3, 3], 9 * c1), 'c2.b': t([c2], 100),
+      'f1.w': t([64, c2 * 49], c2 * 49), 'f1.b': t([64], 1e4), 'f2.w': t([10, 64], 64), 'f2.b': t([10], 1e4),
+    },
+  });
+}

@@ -19,7 +19,7 @@ import { ceremonyPtau } from './setup.js';
 export { CircuitCompileError };
 import { importGraph } from './graph/import.js';
 import { loadOnnx, type OnnxGraph } from './onnx/load.js';
-import type { Progress } from './progress.js';
+import { snarkjsLogger, type Progress } from './progress.js';
 import { devPowersOfTau, INSECURE_DEV_SETUP } from './prover/ptau.js';
 import { dequantizeOutput, inferQuantized, quantizeInput } from './quantize/infer.js';
 import { quantize, type QuantizeOptions } from './quantize/quantize.js';
@@ -164,7 +164,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
       const ptau = ceremony ?? (await devPowersOfTau(power, progress));
       const t1 = performance.now();
       progress({ phase: `groth16 setup (${constraints} constraints, ${ceremony ? 'ceremony' : 'dev'} powers of tau 2^${power})` });
-      await snarkjs.zKey.newZKey(join(work, ARTEFACT_FILES.r1cs), ptau, join(work, 'circuit_0.zkey'));
+      await snarkjs.zKey.newZKey(join(work, ARTEFACT_FILES.r1cs), ptau, join(work, 'circuit_0.zkey'), snarkjsLogger('groth16 setup', progress));
       const name = `verity compile (${hostname()})`;
       const hash = await snarkjs.zKey.contribute(join(work, 'circuit_0.zkey'), join(work, ARTEFACT_FILES.zkey), name, randomBytes(64).toString('hex'));
       contributions.push({ name, hash: Buffer.from(hash).toString('hex') });
