@@ -41,9 +41,11 @@ for (const spec of GOLDEN) {
   });
 }
 
-test('a two-class tree classifier is refused with the reason (onnxruntime uses a binary rule there)', () => {
-  const bytes = buildOnnx({ input: { name: 'x', shape: [1, 1] }, output: { name: 'y', int64: true }, nodes: [{ op: 'TreeEnsembleClassifier', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['y'], attrs: {
-    nodes_treeids: [0], nodes_nodeids: [0], nodes_featureids: [0], nodes_modes: ['LEAF'], nodes_values: { floats: [0] }, nodes_truenodeids: [0], nodes_falsenodeids: [0],
-    class_treeids: [0, 0], class_nodeids: [0, 0], class_ids: [0, 1], class_weights: { floats: [0.7, 0.3] }, classlabels_int64s: [0, 1] } }] });
-  assert.throws(() => importGraph(loadOnnx(bytes)), (e: unknown) => e instanceof UnsupportedOperatorError && e.opType === 'TreeEnsembleClassifier' && /binary/.test(e.message));
+test('two-class tree classifiers follow onnxruntime\'s binary rule; base_values there are refused with the reason', () => {
+  const classifier = (extra: Record<string, unknown>) => buildOnnx({ input: { name: 'x', shape: [1, 1] }, output: { name: 'y', int64: true }, nodes: [{ op: 'TreeEnsembleClassifier', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['y'], attrs: {
+    nodes_treeids: [0, 0, 0], nodes_nodeids: [0, 1, 2], nodes_featureids: [0, 0, 0], nodes_modes: ['BRANCH_LEQ', 'LEAF', 'LEAF'], nodes_values: { floats: [0, 0, 0] }, nodes_truenodeids: [1, 0, 0], nodes_falsenodeids: [2, 0, 0],
+    class_treeids: [0, 0, 0, 0], class_nodeids: [1, 1, 2, 2], class_ids: [0, 1, 0, 1], class_weights: { floats: [0.7, 0.3, 0.7, 0.3] }, classlabels_int64s: [0, 1], ...extra } }] });
+  // Measured with onnxruntime-web: class weights (0.7, 0.3) give label 1 (class-1 score above 0), not the argmax 0.
+  assert.deepEqual(inferFloat(importGraph(loadOnnx(classifier({}))), [0.5]), [1]);
+  assert.throws(() => importGraph(loadOnnx(classifier({ base_values: { floats: [0.1, 0.2] } }))), (e: unknown) => e instanceof UnsupportedOperatorError && e.opType === 'TreeEnsembleClassifier' && /base_values/.test(e.message));
 });

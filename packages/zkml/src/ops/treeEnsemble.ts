@@ -114,9 +114,7 @@ export const treeEnsembleClassifier: OpDef = {
     const labels = attr<number[]>(node, 'classlabels_int64s');
     if (!labels) throw unsupported(node, 'string class labels (classlabels_strings); export integer labels');
     const C = labels.length;
-    // onnxruntime decides two-class ensembles by a binary rule on the class-1 score (measured:
-    // weights (0.7, 0.3) give label 1), not by the argmax of the two scores.
-    if (C === 2) throw unsupported(node, 'two-class tree classifiers follow onnxruntime\'s binary decision rule, which is not reproduced yet; export the score with TreeEnsembleRegressor');
+    if (C === 2) return [binaryLabel(ctx, node, need(node, inputs, 0), labels)];
     const ids = new Set(attr<number[]>(node, 'class_ids') ?? []);
     if (ids.size < C) throw unsupported(node, `class weights cover ${ids.size} of ${C} classes (the one-score binary form is not supported)`);
     const step = C > 1 ? labels[1]! - labels[0]! : 1;
@@ -132,3 +130,34 @@ export const treeEnsembleClassifier: OpDef = {
     return [label, s];
   },
 };
+
+/**
+ * Two classes follow onnxruntime's binary rule, not the argmax of two scores. With weights
+ * for one class only (`binary_case`), the label is `labels[1]` when that class's score S is
+ * above 0.5 (all weights positive) or above 0 (otherwise). With weights for both classes, it
+ * is 1 when the class-1 score is above 0, else 0 (onnxruntime returns these raw values, not
+ * the labels); that needs a class-1 weight on every leaf, or which score it reads would
+ * depend on the path taken. base_values are refused (onnxruntime mixes the two classes there).
+ */
+function binaryLabel(ctx: Context, node: OnnxNode, x: Value, labels: number[]): Value {
+  if ((attr<number[]>(node, 'base_values') ?? []).length > 0) throw unsupported(node, 'base_values on a two-class classifier (onnxruntime combines them in a way not reproduced); fold them into the leaf weights');
+  if (ctx.needs(node.outputs[1])) throw unsupported(node, 'the scores output of a two-class classifier (the label is supported)');
+  const classIds = attr<number[]>(node, 'class_ids') ?? [];
+  const weights = attr<number[]>(node, 'class_weights') ?? [];
+  const classes = [...new Set(classIds)];
+  const single = classes.length === 1;
+  if (!single) {
+    const treeIds = attr<number[]>(node, 'class_treeids') ?? [], nodeIds = attr<number[]>(node, 'class_nodeids') ?? [];
+    const withClass1 = new Set(classIds.flatMap((c, i) => (c === 1 ? [`${treeIds[i]}:${nodeIds[i]}`] : [])));
+    const leaves = [...parse(node).nodes.values()].filter((n) => n.mode === 'LEAF');
+    if (leaves.some((l) => !withClass1.has(`${l.tree}:${l.id}`))) throw unsupported(node, 'a leaf without a class-1 weight in a two-class classifier (onnxruntime then reads the class-0 score on some paths)');
+  }
+  const scoreClass = single ? classes[0]! : 1;
+  const threshold = single && weights.every((w) => w >= 0) ? 0.5 : 0;
+  const N = x.shape[0]!;
+  const s = scores(ctx, node, x, 'class', 2);
+  // label = hi when S > threshold, i.e. unless threshold - S >= 0.
+  const notAbove = ctx.nonNegative(ctx.linear([N], [s], (o, add) => { add(0, o * 2 + scoreClass, -1); return threshold; }));
+  const [lo, hi] = single ? [labels[0]!, labels[1]!] : [0, 1];
+  return ctx.linear([N], [notAbove], (o, add) => { add(0, o, lo - hi); return hi; });
+}

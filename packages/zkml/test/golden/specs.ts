@@ -73,6 +73,9 @@ export const GOLDEN: GoldenSpec[] = [
   // Two trees of depth 2 over 3 features (the attributes sklearn-onnx writes).
   tree('tree_regressor', 'TreeEnsembleRegressor', { n_targets: 1, target_treeids: [0, 0, 0, 1, 1, 1], target_nodeids: [3, 4, 2, 2, 3, 4], target_ids: [0, 0, 0, 0, 0, 0], target_weights: { floats: [0.5, -1.25, 2, 0.75, -0.5, 1.5] }, base_values: { floats: [0.25] }, aggregate_function: 'AVERAGE' }),
   tree('tree_classifier', 'TreeEnsembleClassifier', { classlabels_int64s: [0, 1, 2], class_treeids: [0, 0, 0, 1, 1, 1], class_nodeids: [3, 4, 2, 2, 3, 4], class_ids: [0, 1, 2, 2, 0, 1], class_weights: { floats: [1, 1, 1, 0.6, 0.6, 0.6] } }),
+  // Two classes: onnxruntime's binary rules (one scored class against 0.5; both classes: class-1 score against 0).
+  tree('tree_binary_one_class', 'TreeEnsembleClassifier', { classlabels_int64s: [3, 8], class_treeids: [0, 0, 0, 1, 1, 1], class_nodeids: [3, 4, 2, 2, 3, 4], class_ids: [1, 1, 1, 1, 1, 1], class_weights: { floats: [0.2, 0.9, 0.45, 0.35, 0.15, 0.55] } }),
+  tree('tree_binary_two_classes', 'TreeEnsembleClassifier', { classlabels_int64s: [0, 1], class_treeids: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1], class_nodeids: [3, 3, 4, 4, 2, 2, 2, 2, 3, 3, 4, 4], class_ids: [0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1], class_weights: { floats: [0.5, -0.5, 0.2, 0.3, 0.9, 0.2, 0.1, -0.4, 0.6, 0.6, 0.3, -0.1] } }),
   model('lenet_block', ['Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm'], [1, 1, 8, 8], [
     n('Conv', ['x', 'w1', 'b1'], ['c1']), n('Relu', ['c1'], ['r1']), n('MaxPool', ['r1'], ['p1'], { kernel_shape: [2, 2], strides: [2, 2] }),
     n('Flatten', ['p1'], ['fl']), n('Gemm', ['fl', 'w2', 'b2'], ['y'], { transB: 1 })], { w1: f([2, 1, 3, 3], 28), b1: f([2], 29), w2: f([4, 18], 30), b2: f([4], 31) }),
