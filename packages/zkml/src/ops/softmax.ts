@@ -1,5 +1,6 @@
 import { axisOf, sizeOf } from '../ir/tensor.js';
-import type { PwlFunction } from '../lower/context.js';
+import type { Value } from '../ir/value.js';
+import type { Context, PwlFunction } from '../lower/context.js';
 import type { OpDef } from './op.js';
 import { attr, need } from './op.js';
 import { maxOverGroups, reductionGroups } from './reduce.js';
@@ -21,13 +22,18 @@ export const softmax: OpDef = {
     const axis = axisOf(attr(node, 'axis', opset >= 13 ? -1 : 1), rank);
     const axes = opset >= 13 ? [axis] : Array.from({ length: rank - axis }, (_, i) => axis + i);
     const { groups, outShape } = reductionGroups(x.shape, axes, true);
-    const q = ctx.materialize(x);
-    const m = maxOverGroups(ctx, q, groups, outShape);
-    const owner = new Array<number>(sizeOf(x.shape));
-    groups.forEach((g, gi) => g.forEach((i) => (owner[i] = gi)));
-    const d = ctx.linear(x.shape, [q, m], (o, add) => { add(0, o, 1); add(1, owner[o]!, -1); return 0; });
-    const e = ctx.pwl(d, EXP);
-    const sum = ctx.linear(x.shape, [e], (o, add) => { for (const i of groups[owner[o]!]!) add(0, i, 1); return 0; });
-    return [ctx.divide(e, sum, { scale: 16, denMin: 0.999 })];
+    return [softmaxOver(ctx, x, groups, outShape)];
   },
 };
+
+/** Softmax over each group of flat indices (groups of `reductionGroups`, `outShape` its kept shape). */
+export function softmaxOver(ctx: Context, x: Value, groups: number[][], outShape: number[]): Value {
+  const q = ctx.materialize(x);
+  const m = maxOverGroups(ctx, q, groups, outShape);
+  const owner = new Array<number>(sizeOf(x.shape));
+  groups.forEach((g, gi) => g.forEach((i) => (owner[i] = gi)));
+  const d = ctx.linear(x.shape, [q, m], (o, add) => { add(0, o, 1); add(1, owner[o]!, -1); return 0; });
+  const e = ctx.pwl(d, EXP);
+  const sum = ctx.linear(x.shape, [e], (o, add) => { for (const i of groups[owner[o]!]!) add(0, i, 1); return 0; });
+  return ctx.divide(e, sum, { scale: 16, denMin: 0.999 });
+}

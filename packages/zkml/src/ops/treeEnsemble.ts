@@ -4,6 +4,7 @@ import type { OnnxNode } from '../onnx/load.js';
 import type { OpDef } from './op.js';
 import { attr, need, unsupported } from './op.js';
 import { SIGMOID } from './sigmoid.js';
+import { softmaxOver } from './softmax.js';
 
 type TreeNode = { tree: number; id: number; feature: number; mode: string; value: number; t: number; f: number };
 
@@ -126,8 +127,11 @@ export const treeEnsembleClassifier: OpDef = {
     const idx = ctx.argmax(s, Array.from({ length: N }, (_, n) => Array.from({ length: C }, (_, c) => n * C + c)), [N]);
     const label = ctx.linear([N], [idx], (o, add) => { add(0, o, step); return labels[0]!; });
     const post = attr(node, 'post_transform', 'NONE');
-    if (post !== 'NONE' && ctx.needs(node.outputs[1])) throw unsupported(node, `probabilities with post_transform ${post} (the label is supported; use NONE for scores)`);
-    return [label, s];
+    if (post === 'NONE' || !ctx.needs(node.outputs[1])) return [label, s];
+    // Probabilities: SOFTMAX per row (as the Softmax operator), LOGISTIC per score.
+    if (post === 'SOFTMAX') return [label, softmaxOver(ctx, s, Array.from({ length: N }, (_, n) => Array.from({ length: C }, (_, c) => n * C + c)), [N, 1])];
+    if (post === 'LOGISTIC') return [label, ctx.pwl(s, SIGMOID)];
+    throw unsupported(node, `probabilities with post_transform ${post} (NONE, SOFTMAX and LOGISTIC are supported; the label is supported with any)`);
   },
 };
 

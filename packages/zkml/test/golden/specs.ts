@@ -73,6 +73,8 @@ export const GOLDEN: GoldenSpec[] = [
   // Two trees of depth 2 over 3 features (the attributes sklearn-onnx writes).
   tree('tree_regressor', 'TreeEnsembleRegressor', { n_targets: 1, target_treeids: [0, 0, 0, 1, 1, 1], target_nodeids: [3, 4, 2, 2, 3, 4], target_ids: [0, 0, 0, 0, 0, 0], target_weights: { floats: [0.5, -1.25, 2, 0.75, -0.5, 1.5] }, base_values: { floats: [0.25] }, aggregate_function: 'AVERAGE' }),
   tree('tree_classifier', 'TreeEnsembleClassifier', { classlabels_int64s: [0, 1, 2], class_treeids: [0, 0, 0, 1, 1, 1], class_nodeids: [3, 4, 2, 2, 3, 4], class_ids: [0, 1, 2, 2, 0, 1], class_weights: { floats: [1, 1, 1, 0.6, 0.6, 0.6] } }),
+  tree('tree_classifier_softmax', 'TreeEnsembleClassifier', { classlabels_int64s: [0, 1, 2], class_treeids: [0, 0, 0, 1, 1, 1], class_nodeids: [3, 4, 2, 2, 3, 4], class_ids: [0, 1, 2, 2, 0, 1], class_weights: { floats: [1.5, 0.5, 1, 0.6, 2, 0.3] }, post_transform: 'SOFTMAX' }, 'scores'),
+  tree('tree_classifier_logistic', 'TreeEnsembleClassifier', { classlabels_int64s: [0, 1, 2], class_treeids: [0, 0, 0, 1, 1, 1], class_nodeids: [3, 4, 2, 2, 3, 4], class_ids: [0, 1, 2, 2, 0, 1], class_weights: { floats: [1.5, -0.5, 1, 0.6, 2, 0.3] }, post_transform: 'LOGISTIC' }, 'scores'),
   // Two classes: onnxruntime's binary rules (one scored class against 0.5; both classes: class-1 score against 0).
   tree('tree_binary_one_class', 'TreeEnsembleClassifier', { classlabels_int64s: [3, 8], class_treeids: [0, 0, 0, 1, 1, 1], class_nodeids: [3, 4, 2, 2, 3, 4], class_ids: [1, 1, 1, 1, 1, 1], class_weights: { floats: [0.2, 0.9, 0.45, 0.35, 0.15, 0.55] } }),
   tree('tree_binary_two_classes', 'TreeEnsembleClassifier', { classlabels_int64s: [0, 1], class_treeids: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1], class_nodeids: [3, 3, 4, 4, 2, 2, 2, 2, 3, 3, 4, 4], class_ids: [0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1], class_weights: { floats: [0.5, -0.5, 0.2, 0.3, 0.9, 0.2, 0.1, -0.4, 0.6, 0.6, 0.3, -0.1] } }),
@@ -82,7 +84,7 @@ export const GOLDEN: GoldenSpec[] = [
 ];
 
 /** A two-tree ensemble: tree 0 splits x0 <= 0.3 then x1 < -0.2; tree 1 splits x2 > 0.1 then x0 >= 0.5. */
-function tree(name: string, op: string, extra: NodeSpec['attrs']): GoldenSpec {
+function tree(name: string, op: string, extra: NodeSpec['attrs'], output: 'y' | 'scores' = 'y'): GoldenSpec {
   const attrs: NodeSpec['attrs'] = {
     nodes_treeids: [0, 0, 0, 0, 0, 1, 1, 1, 1, 1],
     nodes_nodeids: [0, 1, 2, 3, 4, 0, 1, 2, 3, 4],
@@ -97,7 +99,7 @@ function tree(name: string, op: string, extra: NodeSpec['attrs']): GoldenSpec {
   return {
     name, ops: [op], inputShape: [1, 3],
     graph: {
-      input: { name: 'x', shape: [1, 3] }, output: { name: 'y', int64: classifier }, opset: 13,
+      input: { name: 'x', shape: [1, 3] }, output: output === 'y' ? { name: 'y', int64: classifier } : { name: 'scores' }, opset: 13,
       nodes: [{ op, domain: 'ai.onnx.ml', inputs: ['x'], outputs: classifier ? ['y', 'scores'] : ['y'], attrs }],
     },
   };
