@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 
 /// @title NodeRegistry
 /// @notice Operators stake native token to serve requests. A stake at or above `minStake` makes
@@ -13,7 +14,7 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 /// it logarithmic). Slashed funds are sent to the slasher, which accounts for them (refunds,
 /// treasury), so every wei that leaves this contract goes to a withdrawing operator or a
 /// slasher contract. Withdrawals are pull payments.
-contract NodeRegistry is Ownable {
+contract NodeRegistry is Ownable, INodeRegistry {
     struct Operator {
         bool registered;
         uint64 unbondingReadyAt;

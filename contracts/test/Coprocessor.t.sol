@@ -5,11 +5,13 @@ import {TestBase} from "./utils/TestBase.sol";
 import {MockVerifier, RecordingConsumer, RevertingConsumer, GasBurningConsumer} from "./utils/Mocks.sol";
 import {Coprocessor, IPoseidon6} from "../src/Coprocessor.sol";
 import {ModelRegistry} from "../src/ModelRegistry.sol";
+import {NodeRegistry} from "../src/NodeRegistry.sol";
 import {IModelRegistry} from "../src/interfaces/IModelRegistry.sol";
 import {Poseidon6} from "../src/generated/Poseidon6.sol";
 
 contract CoprocessorFixture is TestBase {
     ModelRegistry internal registry;
+    NodeRegistry internal nodes;
     Coprocessor internal coprocessor;
     MockVerifier internal verifier;
     IPoseidon6 internal poseidon;
@@ -22,10 +24,19 @@ contract CoprocessorFixture is TestBase {
     function setUp() public virtual {
         registry = new ModelRegistry();
         poseidon = IPoseidon6(Poseidon6.deploy());
-        coprocessor = new Coprocessor(registry, poseidon, address(this));
+        nodes = new NodeRegistry(address(this), 1 ether, 7 days);
+        coprocessor = new Coprocessor(registry, poseidon, nodes, address(this));
+        nodes.setSlasher(address(coprocessor), true);
+        stake(node, 1 ether);
         verifier = new MockVerifier();
         vm.prank(modelOwner);
         modelId = registry.registerModel("spam", IModelRegistry.Mode.Proved, address(verifier), keccak256("weights"), 0, io(), MODEL_FEE);
+    }
+
+    function stake(address who, uint256 amount) internal {
+        vm.deal(who, amount);
+        vm.prank(who);
+        nodes.register{value: amount}("node", "http://localhost");
     }
 
     function io() internal pure returns (IModelRegistry.IOSpec memory) {
@@ -192,6 +203,7 @@ contract CoprocessorTest is CoprocessorFixture {
     function test_fulfill_wrongOutputCountReverts() public {
         uint256 id = requestAs(address(new RecordingConsumer()));
         uint256[] memory words = new uint256[](2);
+        vm.prank(node);
         vm.expectRevert(abi.encodeWithSelector(Coprocessor.OutputLengthMismatch.selector, id, 1, 2));
         coprocessor.fulfill(id, words, proof());
     }
@@ -240,7 +252,7 @@ contract CoprocessorTest is CoprocessorFixture {
         coprocessor.refund(id);
         vm.warp(r.deadline + 1);
         coprocessor.refund(id);
-        assertEq(coprocessor.balanceOf(requester), r.escrow, "refund credited");
+        assertEq(coprocessor.balanceOf(requester), r.escrow + coprocessor.missSlash(), "refund and the primary's slashed stake credited");
         vm.expectRevert(abi.encodeWithSelector(Coprocessor.RequestNotPending.selector, id, Coprocessor.Status.Refunded));
         coprocessor.refund(id);
     }
@@ -269,6 +281,85 @@ contract CoprocessorTest is CoprocessorFixture {
         for (uint256 i = 0; i < 3; i++) {
             assertEq(got[i], v[i], "value");
         }
+    }
+
+    // ------------------------------------------------------------ assignment and money
+
+    function test_request_assignsAStakedPrimaryWithAWindow() public {
+        uint256 id = requestAs(address(new RecordingConsumer()));
+        Coprocessor.Request memory r = coprocessor.getRequest(id);
+        assertEq(r.primary, node, "the only staked node");
+        assertEq(r.exclusiveUntil, block.timestamp + coprocessor.assignmentWindow(), "window");
+    }
+
+    function test_request_withoutStakedNodesReverts() public {
+        vm.prank(node);
+        nodes.unbond(1 ether);
+        uint256 fee = coprocessor.quote(modelId, CB_GAS);
+        vm.expectRevert(NodeRegistry.NoActiveOperator.selector);
+        coprocessor.request{value: fee}(modelId, input(), CB_GAS);
+    }
+
+    function test_fulfill_onlyThePrimaryInsideItsWindow() public {
+        address other = address(0xC0DE);
+        stake(other, 1 ether);
+        // Find a request whose primary is `node` (draws are proportional to stake: half each).
+        uint256 id;
+        for (uint256 i = 0; i < 20; i++) {
+            id = requestAs(address(new RecordingConsumer()));
+            if (coprocessor.getRequest(id).primary == node) break;
+            vm.roll(block.number + 1);
+        }
+        Coprocessor.Request memory r = coprocessor.getRequest(id);
+        assertEq(r.primary, node, "found a request for node");
+        vm.prank(other);
+        vm.expectRevert(abi.encodeWithSelector(Coprocessor.NotAssigned.selector, id, node, r.exclusiveUntil));
+        coprocessor.fulfill(id, twoOutputs(1, 2), proof());
+        vm.warp(r.exclusiveUntil);
+        vm.prank(other);
+        coprocessor.fulfill(id, twoOutputs(1, 2), proof());
+        assertEq(nodes.getOperator(other).served, 1, "served counted");
+    }
+
+    function test_fulfill_byAnUnstakedCallerReverts() public {
+        uint256 id = requestAs(address(new RecordingConsumer()));
+        vm.warp(block.timestamp + coprocessor.assignmentWindow());
+        vm.prank(address(0xBAD));
+        vm.expectRevert(abi.encodeWithSelector(Coprocessor.NotActiveNode.selector, address(0xBAD)));
+        coprocessor.fulfill(id, twoOutputs(1, 2), proof());
+    }
+
+    function test_fulfill_splitsModelNodeAndProtocolFees() public {
+        address treasury = address(0x7EA);
+        coprocessor.setNetworkParameters(0.0005 ether, treasury, 30, 0.01 ether);
+        assertEq(coprocessor.quote(modelId, CB_GAS), MODEL_FEE + coprocessor.nodeFee() + 0.0005 ether + uint256(CB_GAS) * coprocessor.callbackGasPrice(), "quote");
+        uint256 id = requestAs(address(new RecordingConsumer()));
+        uint256 escrow = coprocessor.getRequest(id).escrow;
+        vm.prank(node);
+        coprocessor.fulfill(id, twoOutputs(1, 2), proof());
+        assertEq(coprocessor.balanceOf(modelOwner), MODEL_FEE, "owner");
+        assertEq(coprocessor.balanceOf(treasury), 0.0005 ether, "protocol");
+        assertEq(coprocessor.balanceOf(node), escrow - MODEL_FEE - 0.0005 ether, "node");
+    }
+
+    function test_refund_slashesTheMissingPrimaryToTheRequester() public {
+        address requester = address(new RecordingConsumer());
+        uint256 id = requestAs(requester);
+        Coprocessor.Request memory r = coprocessor.getRequest(id);
+        vm.warp(r.deadline + 1);
+        coprocessor.refund(id);
+        uint256 slash = coprocessor.missSlash();
+        assertEq(coprocessor.balanceOf(requester), r.escrow + slash, "escrow and the slashed stake");
+        assertEq(nodes.getOperator(node).stake, 1 ether - slash, "stake taken");
+        assertEq(nodes.getOperator(node).missed, 1, "missed counted");
+        assertEq(address(coprocessor).balance, coprocessor.totalEscrow() + coprocessor.totalOwed(), "held = escrow + owed");
+        assertTrue(!nodes.isActive(node), "below the minimum now");
+    }
+
+    function test_receive_onlyFromTheNodeRegistry() public {
+        vm.deal(address(this), 1 ether);
+        (bool ok,) = address(coprocessor).call{value: 1}("");
+        assertTrue(!ok, "stray payment refused");
     }
 
     function decode(IModelRegistry.IOSpec memory spec, uint256[] calldata words) external view returns (int256[] memory) {

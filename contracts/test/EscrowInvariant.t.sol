@@ -5,6 +5,7 @@ import {TestBase} from "./utils/TestBase.sol";
 import {CoprocessorFixture} from "./Coprocessor.t.sol";
 import {MockVerifier} from "./utils/Mocks.sol";
 import {Coprocessor} from "../src/Coprocessor.sol";
+import {NodeRegistry} from "../src/NodeRegistry.sol";
 
 /// @dev Drives the Coprocessor through random requests, fulfilments (valid or not), refunds,
 /// withdrawals and time jumps, and keeps a ghost ledger of every wei in and out.
@@ -17,12 +18,23 @@ contract EscrowHandler is TestBase {
     uint256 public ghostIn;
     uint256 public ghostOut;
 
-    constructor(Coprocessor cp_, MockVerifier verifier_, bytes32 modelId_, address modelOwner) {
+    NodeRegistry internal immutable nodes;
+    /// @dev stake slashed into the Coprocessor (credited to requesters)
+    uint256 public ghostSlashed;
+
+    constructor(Coprocessor cp_, MockVerifier verifier_, bytes32 modelId_, address modelOwner, NodeRegistry nodes_) {
         cp = cp_;
         verifier = verifier_;
         modelId = modelId_;
+        nodes = nodes_;
         actors.push(modelOwner);
         for (uint160 i = 1; i <= 4; i++) actors.push(address(0x1000 + i));
+        // Two of the actors are staked nodes; the others try to fulfil too (and must fail).
+        for (uint256 i = 1; i <= 2; i++) {
+            vm.deal(actors[i], 5 ether);
+            vm.prank(actors[i]);
+            nodes.register{value: 5 ether}("node", "");
+        }
     }
 
     function actorCount() external view returns (uint256) {
@@ -50,7 +62,14 @@ contract EscrowHandler is TestBase {
 
     function refund(uint256 idSeed) external {
         if (ids.length == 0) return;
-        try cp.refund(ids[bound(idSeed, 0, ids.length - 1)]) {} catch {}
+        uint256 id = ids[bound(idSeed, 0, ids.length - 1)];
+        address primary = cp.getRequest(id).primary;
+        uint256 before = nodes.getOperator(primary).slashed;
+        try cp.refund(id) {
+            uint256 taken = nodes.getOperator(primary).slashed - before;
+            ghostSlashed += taken;
+            ghostIn += taken;
+        } catch {}
     }
 
     function withdraw(uint256 actorSeed) external {
@@ -79,7 +98,7 @@ contract EscrowInvariantTest is CoprocessorFixture {
 
     function setUp() public override {
         super.setUp();
-        handler = new EscrowHandler(coprocessor, verifier, modelId, modelOwner);
+        handler = new EscrowHandler(coprocessor, verifier, modelId, modelOwner, nodes);
     }
 
     function targetContracts() public view returns (address[] memory targets) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { formatEther, keccak256, parseEventLogs, toBytes, type Hex } from 'viem';
 import pino from 'pino';
-import { createVerityClient, deploy, deployVerity, spamGuardAbi, spamGuardBytecode, type VerityAddresses } from '@verity/sdk';
+import { createVerityClient, deploy, deployVerity, spamGuardAbi, spamGuardBytecode, stakeNode, type VerityAddresses } from '@verity/sdk';
 import { compileCached, encodeInputBytes, quantizeInput, readSamplesFile, INSECURE_DEV_SETUP } from '@verity/zkml';
 import { startNode, type Job } from '@verity/node';
 import { SPAM_MODEL_PATH, spamFeatures, spamMetrics } from '@verity/models/spam';
@@ -57,7 +57,9 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
     const [admin, modelOwner, operator, user] = [wallet(keys[0]!), wallet(keys[1]!), wallet(keys[2]!), wallet(keys[3]!)];
 
     const addresses = await deployVerity(publicClient, admin);
-    step('contracts deployed', `Coprocessor ${addresses.coprocessor}  ModelRegistry ${addresses.registry}`);
+    step('contracts deployed', `Coprocessor ${addresses.coprocessor}  ModelRegistry ${addresses.registry}  NodeRegistry ${addresses.nodes}`);
+    await stakeNode(publicClient, operator, { nodes: addresses.nodes, stake: 10n ** 18n, name: 'dev-node-1', apiUrl: 'http://127.0.0.1' });
+    step('node operator staked', `${operator.account.address}: 1 ETH in the NodeRegistry (assigned every request while it is the only one)`);
 
     const calibration = join(dirname(SPAM_MODEL_PATH), 'calibration.json');
     const { compiled, cached } = await compileCached('spam', readFileSync(SPAM_MODEL_PATH), {

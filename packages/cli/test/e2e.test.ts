@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Hex, PublicClient } from 'viem';
 import {
-  ContractRevertError, coprocessorAbi, createVerityClient, modelRegistryAbi, decodeRevert, deployVerity, requestBinding, toSolidityProof,
+  ContractRevertError, coprocessorAbi, createVerityClient, modelRegistryAbi, stakeNode, decodeRevert, deployVerity, requestBinding, toSolidityProof,
   type VerityAddresses, type VerityClient, type Wallet,
 } from '@verity/sdk';
 import { compileModel, encodeInputBytes, inferQuantized, loadCompiled, Prover, quantizeInput, releaseCurves, weightSignals, type CompiledModel } from '@verity/zkml';
@@ -34,7 +34,9 @@ before(async () => {
   publicClient = c.publicClient;
   [admin, owner, nodeA, nodeB, user] = [0, 1, 2, 3, 4].map((i) => c.wallet(anvilKey(i))) as [Wallet, Wallet, Wallet, Wallet, Wallet];
   chainId = await publicClient.getChainId();
-  addresses = await deployVerity(publicClient, admin);
+  // No exclusive window here: these tests are about proofs and bindings (assignment has forge tests).
+  addresses = await deployVerity(publicClient, admin, { assignmentWindow: 0n });
+  for (const [w, name] of [[nodeA, 'a'], [nodeB, 'b']] as const) await stakeNode(publicClient, w, { nodes: addresses.nodes, stake: 10n ** 18n, name });
   compiled = (await tinyCompiled()).compiled;
   prover = await Prover.load(compiled.dir);
   ({ modelId } = await registerCompiled(publicClient, owner, { registry: addresses.registry, compiled, name: 'tiny', fee: 10n ** 15n }));

@@ -1,13 +1,13 @@
 import { EventEmitter } from 'node:events';
 import type { Address, Hex, PublicClient } from 'viem';
 import pino from 'pino';
-import { coprocessorAbi, decodeRevert, requestBinding, RequestStatus, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
+import { coprocessorAbi, decodeRevert, nodeRegistryAbi, requestBinding, RequestStatus, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
 import { decodeInputBytes, Prover } from '@verity/zkml';
 
 /** Structured logger (pino's signature). */
 export type Logger = Pick<pino.Logger, 'info' | 'warn' | 'error' | 'debug'>;
 
-export type JobState = 'queued' | 'proving' | 'submitting' | 'fulfilled' | 'skipped' | 'failed';
+export type JobState = 'queued' | 'waiting' | 'proving' | 'submitting' | 'fulfilled' | 'skipped' | 'failed';
 
 /** One request the node works on, with what it measured. */
 export type Job = {
@@ -65,6 +65,13 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   node.jobs = new Map();
   node.address = wallet.account.address;
   const queue: Job[] = [];
+  /** requests assigned to another node: tried once their exclusive window is over */
+  const deferred: { job: Job; until: number }[] = [];
+  const me = wallet.account.address.toLowerCase();
+  const nodes = await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'nodes' });
+  if (!(await publicClient.readContract({ address: nodes, abi: nodeRegistryAbi, functionName: 'isActive', args: [wallet.account.address] }))) {
+    log.warn({ operator: wallet.account.address, nodes }, 'this operator is not staked in the NodeRegistry: the Coprocessor will refuse its fulfilments (register with a stake first)');
+  }
   let cursor = options.fromBlock ?? (await publicClient.getBlockNumber({ cacheTime: 0 }));
   let stopped = false;
   let wake: (() => void) | undefined;
@@ -93,9 +100,18 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   }
 
   async function work(job: Job) {
-    const status = RequestStatus[(await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [job.requestId] })).status];
+    const r = await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [job.requestId] });
+    const status = RequestStatus[r.status];
     if (status !== 'Pending') {
       update(job, { state: 'skipped', error: `request is ${status}` });
+      return;
+    }
+    // Another node was drawn for this request: it has the request alone until its window ends.
+    const until = Number(r.exclusiveUntil) * 1000 + 1000;
+    if (r.primary.toLowerCase() !== me && Date.now() < until) {
+      log.info({ requestId: job.requestId.toString(), primary: r.primary, until: new Date(until).toISOString() }, 'assigned to another node; waiting for its window to end');
+      update(job, { state: 'waiting' });
+      deferred.push({ job, until });
       return;
     }
     const prover = provers.get(job.modelId.toLowerCase() as Hex)!;
@@ -125,6 +141,9 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     while (!stopped) {
       try {
         await scan();
+        for (let i = deferred.length - 1; i >= 0; i--) {
+          if (deferred[i]!.until <= Date.now()) queue.push(deferred.splice(i, 1)[0]!.job);
+        }
         while (queue.length > 0 && !stopped) {
           const job = queue.shift()!;
           try {

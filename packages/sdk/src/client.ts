@@ -94,8 +94,12 @@ export function createVerityClient({ publicClient, wallet, addresses }: { public
           account: w.account, address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'request',
           args: [p.modelId, p.input, p.callbackGasLimit], value: p.value,
         });
-        const hash = await w.writeContract(request);
+        // The primary node is drawn from the block's randomness, so the stake-weighted scan can
+        // run a few more iterations than when the gas was estimated: keep a margin.
+        const gas = await publicClient.estimateContractGas({ ...request, account: w.account });
+        const hash = await w.writeContract({ ...request, gas: (gas * 5n) / 4n + 20_000n });
         const receipt = await publicClient.waitForTransactionReceipt({ hash });
+        if (receipt.status !== 'success') throw new BaseError(`Request transaction ${hash} reverted (gas used ${receipt.gasUsed})`);
         const [event] = parseEventLogs({ abi: coprocessorAbi, logs: receipt.logs, eventName: 'Requested' });
         if (!event) throw new BaseError(`Transaction ${hash} emitted no Requested event`);
         return { requestId: event.args.requestId, hash, receipt };

@@ -1,7 +1,7 @@
 export * from './generated/contracts.js';
 export { requestBinding } from './binding.js';
 export { toSolidityProof, type SnarkjsProof } from './proof.js';
-export { deploy, deployVerity, type VerityAddresses, type Wallet } from './deploy.js';
+export { deploy, deployVerity, stakeNode, type DeployOptions, type VerityAddresses, type Wallet } from './deploy.js';
 export {
   createVerityClient, decodeProvedOutput, Mode, RequestStatus, ResultTimeoutError, RequestRefundedError,
   type IOSpec, type VerityClient, type VerityResult,
