@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { devPowersOfTau, type CompileReport } from '@verity/zkml';
 
 const log = (s: string) => console.error(`[bench:scale] ${s}`);
+const channels = (process.env.BENCH_CNN ?? '6,8').split(',').map(Number) as [number, number];
 const work = mkdtempSync(join(tmpdir(), 'verity-scale-'));
 const started = new Date();
 
@@ -35,7 +36,7 @@ const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDig
 const section = [
   '## Scale: the largest model (`npm run bench:scale`)',
   '',
-  `Run ${started.toISOString()} on ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB. A CNN on 1x28x28: conv 3x3x12, ReLU, max-pool, conv 3x3x16, ReLU, max-pool, 784-64-10 (\`largeCnn\` in scripts/bench/models.ts).`,
+  `Run ${started.toISOString()} on ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, \`npm run bench:scale\`. A CNN on 1x28x28: conv 3x3x${channels[0]}, ReLU, max-pool, conv 3x3x${channels[1]}, ReLU, max-pool, ${channels[1] * 49}-64-10 (\`largeCnn\` in scripts/bench/models.ts; BENCH_CNN=c1,c2 changes the widths).`,
   '',
   '| constraints | powers of tau 2^19 s | compile s | setup s | prove ms (warm: witness + proof) | peak MB (whole run) | max abs error / output range | top-1 |',
   '|---|---|---|---|---|---|---|---|',

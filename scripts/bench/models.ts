@@ -106,7 +106,8 @@ export function forest(trees = 16, depth = 5): { onnx: Uint8Array; samples: numb
 }
 
 /**
- * A CNN sized to the machine's limit (about 470k constraints, a 2^19 setup): 1x28x28 ->
+ * A CNN for the scale benchmark (c1 = 6, c2 = 8: about 255k constraints; 12, 16: about 490k,
+ * which circom2 cannot compile inside WebAssembly's 4 GiB): 1x28x28 ->
  * conv 3x3x`c1` (pad 1) -> ReLU -> max-pool 2 -> conv 3x3x`c2` (pad 1) -> ReLU -> max-pool 2 ->
  * 64 -> 10. Most constraints are the ReLU requantisations and the max-pool comparisons.
  */
