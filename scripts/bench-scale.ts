@@ -34,7 +34,7 @@ const { report } = row;
 const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 const section = [
-  '## Scale: the largest model (`npm run bench:scale`)',
+  '## Scale: a quarter-million-constraint CNN (`npm run bench:scale`)',
   '',
   `Run ${started.toISOString()} on ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, \`npm run bench:scale\`. A CNN on 1x28x28: conv 3x3x${channels[0]}, ReLU, max-pool, conv 3x3x${channels[1]}, ReLU, max-pool, ${channels[1] * 49}-64-10 (\`largeCnn\` in scripts/bench/models.ts; BENCH_CNN=c1,c2 changes the widths).`,
   '',

@@ -9,6 +9,7 @@ test('snarkjs counters become one progress event per whole percent, info lines b
   logger.debug('processing constraints: 0/400');
   logger.debug('processing constraints: 1/400'); // still 0%
   logger.debug('processing constraints: 200/400');
+  logger.debug('processing constraints: 100/400'); // a slower parallel chunk: not a step back
   logger.debug('Writing points end C: 4096/4096');
   logger.info('Circuit hash: ab cd'); // hashes are not phases
   assert.deepEqual(events, [

@@ -8,15 +8,15 @@ export type Progress = (e: ProgressEvent) => void;
  * counter, and its info lines into phase changes.
  */
 export function snarkjsLogger(phase: string, progress: Progress) {
-  let last = '';
+  // Parallel chunks report out of order: only a counter's new highest percentage is reported.
+  const best = new Map<string, number>();
   const emit = (msg: unknown) => {
     const m = /^(.*?):?\s*(\d+)\/(\d+)\s*$/.exec(String(msg));
     if (!m) return;
     const label = m[1]!.replace(/^Writing points (start|end) /, 'writing points ');
     const percent = Math.min(100, Math.floor((Number(m[2]) / Math.max(1, Number(m[3]))) * 100));
-    const key = `${label}:${percent}`;
-    if (key === last) return;
-    last = key;
+    if ((best.get(label) ?? -1) >= percent) return;
+    best.set(label, percent);
     progress({ phase: `${phase}: ${label}`, percent });
   };
   return {
