@@ -11,6 +11,7 @@ Usage: verity <command> [options]
 
 Commands:
   dev                      embedded devnet: anvil, contracts, demo model, a node, the demo
+      --nodes N            start N staked nodes (stakes 1..N ETH), each with its own key
       --once               run the demo and exit (0 on success)
       --rpc URL            use an existing chain instead of starting anvil
       --private-key KEY    account for every role with --rpc (default: anvil's first key)
@@ -46,8 +47,10 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'dev': {
-      const { values } = parseArgs({ args: rest, options: { once: { type: 'boolean' }, rpc: { type: 'string' }, 'private-key': { type: 'string' } } });
-      await dev({ once: values.once ?? false, rpc: values.rpc ?? process.env.VERITY_RPC_URL, privateKey: (values['private-key'] ?? process.env.VERITY_PRIVATE_KEY) as Hex | undefined });
+      const { values } = parseArgs({ args: rest, options: { once: { type: 'boolean' }, rpc: { type: 'string' }, 'private-key': { type: 'string' }, nodes: { type: 'string' } } });
+      const nodes = values.nodes === undefined ? 1 : Number(values.nodes);
+      if (!Number.isInteger(nodes) || nodes < 1 || nodes > 7) throw new UsageError('--nodes takes 1 to 7 (one anvil key each)');
+      await dev({ once: values.once ?? false, nodes, rpc: values.rpc ?? process.env.VERITY_RPC_URL, privateKey: (values['private-key'] ?? process.env.VERITY_PRIVATE_KEY) as Hex | undefined });
       return 0;
     }
     case 'compile': {

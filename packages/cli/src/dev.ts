@@ -10,7 +10,17 @@ import { startAnvil, type Anvil } from './anvil.js';
 import { anvilKey, connect } from './chain.js';
 import { measureVerifyGas, registerCompiled } from './models.js';
 
-export type DevOptions = { once: boolean; rpc?: string; privateKey?: Hex; out?: (line: string) => void };
+export type DevOptions = {
+  once: boolean;
+  rpc?: string;
+  privateKey?: Hex;
+  /** staked proving nodes to start, each with its own key (default 1) */
+  nodes?: number;
+  out?: (line: string) => void;
+};
+
+/** anvil accounts that are not admin (0), model owner (1) or user (3): the nodes' keys. */
+const NODE_KEYS = [2, 4, 5, 6, 7, 8, 9];
 
 /** What one demo request measured. */
 export type DemoResult = {
@@ -21,6 +31,8 @@ export type DemoResult = {
   requestTx: Hex;
   fulfilTx: Hex;
   proveMs: number;
+  /** the node that fulfilled the request */
+  node: Hex;
   fulfilGas: bigint;
   verifyGas: bigint;
   latencyMs: number;
@@ -54,12 +66,20 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
   try {
     const { publicClient, wallet } = await connect(rpcUrl);
     const keys = [0, 1, 2, 3].map((i) => options.privateKey ?? anvilKey(i));
-    const [admin, modelOwner, operator, user] = [wallet(keys[0]!), wallet(keys[1]!), wallet(keys[2]!), wallet(keys[3]!)];
+    const [admin, modelOwner, user] = [wallet(keys[0]!), wallet(keys[1]!), wallet(keys[3]!)];
+    const nodeCount = options.nodes ?? 1;
+    if (!Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > NODE_KEYS.length) throw new Error(`--nodes takes 1 to ${NODE_KEYS.length}`);
+    if (options.privateKey && nodeCount > 1) throw new Error('--nodes above 1 needs one key per node: not available with --private-key');
+    const operators = NODE_KEYS.slice(0, nodeCount).map((i) => wallet(options.privateKey ?? anvilKey(i)));
 
     const addresses = await deployVerity(publicClient, admin);
     step('contracts deployed', `Coprocessor ${addresses.coprocessor}  ModelRegistry ${addresses.registry}  NodeRegistry ${addresses.nodes}`);
-    await stakeNode(publicClient, operator, { nodes: addresses.nodes, stake: 10n ** 18n, name: 'dev-node-1', apiUrl: 'http://127.0.0.1' });
-    step('node operator staked', `${operator.account.address}: 1 ETH in the NodeRegistry (assigned every request while it is the only one)`);
+    for (const [i, operator] of operators.entries()) {
+      // Different stakes, so the draw visibly follows the stake.
+      const stake = BigInt(i + 1) * 10n ** 18n;
+      await stakeNode(publicClient, operator, { nodes: addresses.nodes, stake, name: `dev-node-${i + 1}`, apiUrl: 'http://127.0.0.1' });
+      step(`node ${i + 1} staked`, `${operator.account.address}: ${formatEther(stake)} ETH in the NodeRegistry`);
+    }
 
     const calibration = join(dirname(SPAM_MODEL_PATH), 'calibration.json');
     const { compiled, cached } = await compileCached('spam', readFileSync(SPAM_MODEL_PATH), {
@@ -76,13 +96,17 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
     const metrics = spamMetrics();
     step('model registered', `${modelId} (held-out accuracy ${metrics.floatAccuracyHeldOut} float, ${metrics.quantizedAccuracyHeldOut} quantised)`);
 
-    const node = await startNode({
-      publicClient, wallet: operator, coprocessor: addresses.coprocessor,
-      models: [{ modelId, dir: compiled.dir }], pollMs: 100,
-      logger: pino({ level: process.env.VERITY_LOG_LEVEL ?? 'silent' }),
-    });
-    cleanup.push(() => node.stop());
-    step('node started', `operator ${operator.account.address}`);
+    const running = [];
+    for (const [i, operator] of operators.entries()) {
+      const node = await startNode({
+        publicClient, wallet: operator, coprocessor: addresses.coprocessor,
+        models: [{ modelId, dir: compiled.dir }], pollMs: 100,
+        logger: pino({ level: process.env.VERITY_LOG_LEVEL ?? 'silent' }).child({ node: i + 1 }),
+      });
+      cleanup.push(() => node.stop());
+      running.push(node);
+      step(`node ${i + 1} started`, `operator ${operator.account.address}`);
+    }
 
     const guard = await deploy(publicClient, user, { abi: spamGuardAbi, bytecode: spamGuardBytecode, args: [addresses.coprocessor, modelId] });
     const client = createVerityClient({ publicClient, wallet: user, addresses });
@@ -94,22 +118,22 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
     for (const sample of samples) {
       const encoded = quantizeInput(compiled.model, spamFeatures(sample));
       const input = encodeInputBytes(report.layout, encoded);
-      const done = new Promise<Job>((resolve) => {
-        const onJob = (job: Job) => { if (job.state === 'fulfilled' || job.state === 'failed') { node.off('job', onJob); resolve(job); } };
-        node.on('job', onJob);
-      });
       const requestedAt = performance.now();
-      const hash = await user.writeContract({
-        address: guard.address, abi: spamGuardAbi, functionName: 'submitPost',
-        args: [keccak256(toBytes(`${sample.subject}\n${sample.body}`)), input], value: fee,
-      });
+      const call = {
+        address: guard.address, abi: spamGuardAbi, functionName: 'submitPost' as const,
+        args: [keccak256(toBytes(`${sample.subject}\n${sample.body}`)), input] as const, value: fee, account: user.account,
+      };
+      // The primary is drawn from the block's randomness: keep a gas margin over the estimate.
+      const gas = await publicClient.estimateContractGas(call);
+      const hash = await user.writeContract({ ...call, gas: (gas * 5n) / 4n + 20_000n });
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
       const [submitted] = parseEventLogs({ abi: spamGuardAbi, logs: receipt.logs, eventName: 'PostSubmitted' });
       const requestId = submitted!.args.requestId;
-      step(`request #${requestId}`, `"${sample.subject.slice(0, 50)}" tx ${hash} fee ${formatEther(fee)} ETH`);
-      const job = await done;
-      if (job.state !== 'fulfilled') throw new Error(`request ${requestId} failed in the node: ${job.error}`);
-      const result = await client.waitForResult(requestId);
+      const { primary } = await client.getRequest(requestId);
+      step(`request #${requestId}`, `"${sample.subject.slice(0, 50)}" tx ${hash} fee ${formatEther(fee)} ETH, primary node ${operators.findIndex((o) => o.account.address === primary) + 1}`);
+      const result = await client.waitForResult(requestId, { timeoutMs: 120_000 });
+      const job: Job | undefined = running.find((n) => n.address === result.node)?.jobs.get(requestId);
+      if (!job || job.state !== 'fulfilled') throw new Error(`request ${requestId} was fulfilled by ${result.node}, not by a node of this devnet`);
       const latencyMs = performance.now() - requestedAt;
       const [classified] = await publicClient.getContractEvents({ address: guard.address, abi: spamGuardAbi, eventName: 'PostClassified', fromBlock: result.blockNumber, toBlock: result.blockNumber });
       if (!classified) throw new Error(`callback for request ${requestId} did not reach the consumer`);
@@ -117,10 +141,10 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
       const logits = result.outputs.map((v) => Number(v) / 2 ** report.quantization.outputScale);
       const r: DemoResult = {
         subject: sample.subject, expectedSpam: sample.spam, answeredSpam: classified.args.spam!, logits,
-        requestTx: hash, fulfilTx: result.fulfilTx, proveMs: job.proveMs!, fulfilGas: job.fulfilGasUsed!, verifyGas, latencyMs,
+        requestTx: hash, fulfilTx: result.fulfilTx, proveMs: job.proveMs!, node: result.node as Hex, fulfilGas: job.fulfilGasUsed!, verifyGas, latencyMs,
       };
       results.push(r);
-      step(`proved #${requestId}`, `in ${job.proveMs!.toFixed(0)} ms; fulfil tx ${result.fulfilTx} (${job.fulfilGasUsed} gas, of which verification ${verifyGas})`);
+      step(`proved #${requestId}`, `by node ${operators.findIndex((o) => o.account.address === result.node) + 1} in ${job.proveMs!.toFixed(0)} ms; fulfil tx ${result.fulfilTx} (${job.fulfilGasUsed} gas, of which verification ${verifyGas})`);
       step(`callback #${requestId}`, `SpamGuard says ${r.answeredSpam ? 'SPAM' : 'not spam'} (logits ham ${logits[0]!.toFixed(3)}, spam ${logits[1]!.toFixed(3)}; label: ${sample.spam ? 'spam' : 'ham'}); request-to-callback ${latencyMs.toFixed(0)} ms`);
     }
     step('demo complete', `${results.length} proved answers delivered on chain`);

@@ -21,3 +21,15 @@ test('verity dev --once fails with a non-zero exit when the chain is unreachable
   const r = spawnSync(process.execPath, [bin, 'dev', '--once', '--rpc', 'http://127.0.0.1:1'], { encoding: 'utf8', timeout: 120_000 });
   assert.notEqual(r.status, 0);
 });
+
+test('verity dev --once --nodes 3: three staked nodes, each request served by the node drawn for it', () => {
+  const r = spawnSync(process.execPath, [bin, 'dev', '--once', '--nodes', '3'], { encoding: 'utf8', timeout: 600_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  for (const n of [1, 2, 3]) assert.match(r.stdout, new RegExp(`node ${n} staked\\s+0x[0-9a-fA-F]{40}: ${n} ETH`));
+  const primaries = [...r.stdout.matchAll(/request #(\d+).*primary node (\d)/g)].map((m) => [m[1], m[2]]);
+  const provers = [...r.stdout.matchAll(/proved #(\d+)\s+by node (\d)/g)].map((m) => [m[1], m[2]]);
+  assert.equal(primaries.length, 2);
+  // Inside its window only the primary may fulfil, and the primary proves at once.
+  assert.deepEqual(provers, primaries);
+  assert.match(r.stdout, /demo complete\s+2 proved answers/);
+});
