@@ -29,15 +29,22 @@ export function mnistMlp(): Uint8Array {
   return buildMlpOnnx({ inputSize: 784, layers: [layer(56, 784, true), layer(10, 56, false)] });
 }
 
+/** He-initialised weight tensors from one seeded stream: `t(dims, fanIn)`. */
+function heTensors(seed: number) {
+  const g = gaussian(seed);
+  return (dims: number[], fanIn: number) => ({ dims, values: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => g() * Math.sqrt(2 / fanIn)) });
+}
+
+/** A graph node as buildOnnx takes it. */
+const n = (op: string, inputs: string[], outputs: string[], attrs?: Record<string, number | number[]>) => ({ op, inputs, outputs, attrs });
+
 /**
  * LeNet-5-class CNN on 1x28x28: conv 5x5x6 (pad 2) -> avg-pool 2 -> ReLU -> conv 5x5x16 ->
  * avg-pool 2 -> ReLU -> 400-120-84-10 with ReLU. Average pooling ("subsampling") as in
  * LeNet-5, placed before the activation so it composes with the convolution.
  */
 export function lenet5(): Uint8Array {
-  const g = gaussian(5);
-  const t = (dims: number[], fanIn: number) => ({ dims, values: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => g() * Math.sqrt(2 / fanIn)) });
-  const n = (op: string, inputs: string[], outputs: string[], attrs?: Record<string, number | number[]>) => ({ op, inputs, outputs, attrs });
+  const t = heTensors(5);
   return buildOnnx({
     input: { name: 'image', shape: ['batch', 1, 28, 28] },
     output: { name: 'logits', shape: ['batch', 10] },
@@ -111,10 +118,8 @@ export function forest(trees = 16, depth = 5): { onnx: Uint8Array; samples: numb
  * conv 3x3x`c1` (pad 1) -> ReLU -> max-pool 2 -> conv 3x3x`c2` (pad 1) -> ReLU -> max-pool 2 ->
  * 64 -> 10. Most constraints are the ReLU requantisations and the max-pool comparisons.
  */
-export function largeCnn(c1 = 12, c2 = 16): Uint8Array {
-  const g = gaussian(77);
-  const t = (dims: number[], fanIn: number) => ({ dims, values: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => g() * Math.sqrt(2 / fanIn)) });
-  const n = (op: string, inputs: string[], outputs: string[], attrs?: Record<string, number | number[]>) => ({ op, inputs, outputs, attrs });
+export function largeCnn(c1 = 6, c2 = 8): Uint8Array {
+  const t = heTensors(77);
   return buildOnnx({
     input: { name: 'image', shape: ['batch', 1, 28, 28] },
     output: { name: 'logits', shape: ['batch', 10] },

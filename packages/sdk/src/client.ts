@@ -58,6 +58,16 @@ export function decodeProvedOutput(output: Hex): bigint[] {
  * const { requestId } = await verity.request({ modelId, input: '0x8081', callbackGasLimit: 200_000, value: fee })
  * const { outputs } = await verity.waitForResult(requestId)
  */
+/**
+ * Gas for a transaction that makes a request: the estimate plus a margin, because the
+ * primary node is drawn from the block's randomness and the stake-weighted scan can run more
+ * iterations than when the gas was estimated.
+ *
+ * @example
+ * await wallet.writeContract({ ...call, gas: withGasMargin(await publicClient.estimateContractGas(call)) })
+ */
+export const withGasMargin = (estimate: bigint): bigint => (estimate * 5n) / 4n + 20_000n;
+
 export function createVerityClient({ publicClient, wallet, addresses }: { publicClient: PublicClient; wallet?: Wallet; addresses: VerityAddresses }) {
   const needWallet = () => {
     if (!wallet) throw new BaseError('This action sends a transaction: create the client with a wallet');
@@ -94,10 +104,7 @@ export function createVerityClient({ publicClient, wallet, addresses }: { public
           account: w.account, address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'request',
           args: [p.modelId, p.input, p.callbackGasLimit], value: p.value,
         });
-        // The primary node is drawn from the block's randomness, so the stake-weighted scan can
-        // run a few more iterations than when the gas was estimated: keep a margin.
-        const gas = await publicClient.estimateContractGas({ ...request, account: w.account });
-        const hash = await w.writeContract({ ...request, gas: (gas * 5n) / 4n + 20_000n });
+        const hash = await w.writeContract({ ...request, gas: withGasMargin(await publicClient.estimateContractGas({ ...request, account: w.account })) });
         const receipt = await publicClient.waitForTransactionReceipt({ hash });
         if (receipt.status !== 'success') throw new BaseError(`Request transaction ${hash} reverted (gas used ${receipt.gasUsed})`);
         const [event] = parseEventLogs({ abi: coprocessorAbi, logs: receipt.logs, eventName: 'Requested' });

@@ -3,7 +3,7 @@ export { requestBinding } from './binding.js';
 export { toSolidityProof, type SnarkjsProof } from './proof.js';
 export { deploy, deployVerity, stakeNode, type DeployOptions, type VerityAddresses, type Wallet } from './deploy.js';
 export {
-  createVerityClient, decodeProvedOutput, Mode, RequestStatus, ResultTimeoutError, RequestRefundedError,
+  createVerityClient, decodeProvedOutput, Mode, withGasMargin, RequestStatus, ResultTimeoutError, RequestRefundedError,
   type IOSpec, type VerityClient, type VerityResult,
 } from './client.js';
 export { BaseError, ContractRevertError, decodeRevert } from './errors/index.js';

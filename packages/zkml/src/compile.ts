@@ -100,8 +100,8 @@ export function expectedVerifyGas(publicSignals: number): number {
 }
 
 async function committedWeights(model: Parameters<typeof weightValues>[0]): Promise<NonNullable<CompileReport['weights']>> {
-  const { layout } = weightValues(model);
-  return { commitment: `0x${(await weightCommitment(model)).toString(16).padStart(64, '0')}`, coefficients: layout.coefficients, constants: layout.constants };
+  const weights = weightValues(model);
+  return { commitment: `0x${(await weightCommitment(weights)).toString(16).padStart(64, '0')}`, coefficients: weights.layout.coefficients, constants: weights.layout.constants };
 }
 
 const argmax = (xs: readonly number[]) => xs.reduce((best, v, i) => (v > xs[best]! ? i : best), 0);

@@ -19,7 +19,7 @@ test('--weights committed: the circuit holds no weights, the proof binds them th
   const { model } = prover.compiled;
   const secret = weightValues(model);
   assert.ok(secret.steps.length >= 2, 'both dense layers are weighted steps');
-  assert.equal(report.weights?.commitment, `0x${(await weightCommitment(model)).toString(16).padStart(64, '0')}`);
+  assert.equal(report.weights?.commitment, `0x${(await weightCommitment(secret)).toString(16).padStart(64, '0')}`);
   assert.equal(report.layout.publicSignals, report.layout.outputWords + 2, 'no extra public signal: the weights seed the input commitment');
 
   // The generated circuit carries zeros where the weights were (and the verifying key never saw them).

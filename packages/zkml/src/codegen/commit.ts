@@ -71,8 +71,7 @@ const perChunkOf = (width: number) => Math.floor(31 / width);
  * Poseidon(commit(coefficients), commit(constants)), each an InputCommit chain over the
  * values offset by 2^(8 * width - 1): what the registry pins for a model with secret weights.
  */
-export async function weightCommitment(model: QuantizedModel): Promise<bigint> {
-  const { steps, layout } = weightValues(model);
+export async function weightCommitment({ steps, layout }: WeightValues): Promise<bigint> {
   const offset = (w: number) => 1n << BigInt(8 * w - 1);
   const encode = (xs: bigint[], n: number, w: number) => [...xs, ...Array<bigint>(n - xs.length).fill(0n)].map((v) => v + offset(w));
   const cs = encode(steps.flatMap((s) => s.coefficients), layout.coefficients, layout.coefficientWidth);

@@ -355,24 +355,16 @@ export class Context {
   }
 
   /**
-   * Integer forms of `x` at one exact scale (a value whose coefficients are not exact at a
+   * `x` as forms with an exact integer scale (a value whose coefficients are not exact at a
    * small scale, such as a layer output with real weights, is requantised first). Consumes
    * one key in both modes.
    */
-  private exactForms(x: Value, round: 'nearest' | 'floor'): { value: Value; forms: IntForm[] } {
-    if (x.kind === 'sym') {
-      const forms = x.forms;
-      const s = exactScale(forms.flatMap((f) => [...f.t.values()]));
-      if (s !== undefined) {
-        this.key();
-        return { value: x, forms: forms.map((f) => this.intForm(f, s, round)) };
-      }
+  private exactValue(x: Value): Value {
+    if (x.kind === 'sym' && exactScale(x.forms.flatMap((f) => [...f.t.values()])) !== undefined) {
+      this.key();
+      return x;
     }
-    const m = this.materialize(x);
-    if (m.kind === 'const') return { value: m, forms: [] };
-    const fm = m.forms;
-    const s = this.scaleOf(fm, true);
-    return { value: m, forms: fm.map((f) => this.intForm(f, s, round)) };
+    return this.materialize(x);
   }
 
   /**
@@ -380,7 +372,7 @@ export class Context {
    * A form's constant is rounded down, so `x - t >= 0` holds exactly when x >= t.
    */
   nonNegative(x: Value): Value {
-    return this.requant(this.exactForms(x, 'floor').value, 'sign');
+    return this.requant(this.exactValue(x), 'sign');
   }
 
   /**
@@ -388,21 +380,22 @@ export class Context {
    * that is not representable is rounded to the nearest value that is.
    */
   isZero(x: Value): Value {
-    const e = this.exactForms(x, 'nearest');
+    const v = this.exactValue(x);
     const key = this.key();
-    const v = e.value;
     if (v.kind === 'const') {
       const y = { ...constValue(v.shape, v.data.map((d) => (d === 0 ? 1 : 0))), dyn: v.dyn };
       if (this.mode === 'float') this.record(key, y.data);
       return y;
     }
+    const s = this.scaleOf(v.forms, true);
+    const all = v.forms.map((f) => this.intForm(f, s));
     // An element whose form is a constant (or rounds to one) is decided now.
-    const live = e.forms.map((f) => f.i.length > 0);
-    const forms = e.forms.filter((_, i) => live[i]);
+    const live = all.map((f) => f.i.length > 0);
+    const forms = all.filter((_, i) => live[i]);
     const out = this.allocate(0, forms.map(() => [0n, 1n] as const));
     if (forms.length > 0) this.steps.push({ kind: 'iszero', name: this.node?.name ?? '?', out, forms });
     let next = out;
-    return symValue(v.shape, e.forms.map((f, i) => (live[i] ? signalForm(next++, 0) : constantForm(f.c === 0n ? 1 : 0))));
+    return symValue(v.shape, all.map((f, i) => (live[i] ? signalForm(next++, 0) : constantForm(f.c === 0n ? 1 : 0))));
   }
 
   /**

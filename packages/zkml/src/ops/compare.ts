@@ -1,6 +1,6 @@
 import type { OpDef } from './op.js';
 import { need } from './op.js';
-import { addScaled } from './elementwise.js';
+import { addScaled, complement } from './elementwise.js';
 
 /**
  * Comparisons with broadcasting, as 0/1 values (ONNX booleans): `a >= b` is one exact
@@ -18,7 +18,7 @@ export const compare: OpDef = {
     const ab = node.opType === 'GreaterOrEqual' || node.opType === 'Less';
     const atLeast = ctx.nonNegative(ab ? addScaled(ctx, node, a, 1, b, -1) : addScaled(ctx, node, b, 1, a, -1));
     if (node.opType === 'GreaterOrEqual' || node.opType === 'LessOrEqual') return [atLeast];
-    return [ctx.linear(atLeast.shape, [atLeast], (o, add) => { add(0, o, -1); return 1; })];
+    return [complement(ctx, atLeast)];
   },
 };
 

@@ -25,6 +25,11 @@ export function scaleBy(ctx: Context, node: OnnxNode, a: Value, k: Float64Array,
   return ctx.linear(shape, [a], (o, add) => { add(0, ia(o), f(k[ik(o)]!)); return 0; });
 }
 
+/** `1 - a` elementwise: the complement of a 0/1 value (Not, Less from GreaterOrEqual, Cast to BOOL). */
+export function complement(ctx: Context, a: Value): Value {
+  return ctx.linear(a.shape, [a], (o, add) => { add(0, o, -1); return 1; });
+}
+
 /** Broadcasts a value to `shape` (data movement only). */
 export function expandTo(ctx: Context, a: Value, shape: number[]): Value {
   const ia = broadcastIndex(a.shape, shape);

@@ -1,6 +1,7 @@
 import { sizeOf } from '../ir/tensor.js';
 import type { OpDef } from './op.js';
 import { need } from './op.js';
+import { complement } from './elementwise.js';
 
 /**
  * Identity, Dropout (inference) and Cast: the value passes through. Cast keeps fixed-point
@@ -14,10 +15,7 @@ export const identity: OpDef = {
   run(ctx, node, inputs) {
     const x = need(node, inputs, 0);
     // Cast to BOOL tests against zero (one IsZero step); booleans already 0/1 pass through.
-    if (node.opType === 'Cast' && node.attributes.to === 9) {
-      const z = ctx.isZero(x);
-      return [ctx.linear(z.shape, [z], (o, add) => { add(0, o, -1); return 1; })];
-    }
+    if (node.opType === 'Cast' && node.attributes.to === 9) return [complement(ctx, ctx.isZero(x))];
     if (node.opType === 'Cast' && x.kind === 'const' && [6, 7, 2, 3, 4, 5, 12, 13].includes(node.attributes.to as number)) {
       return [{ ...x, data: x.data.map(Math.trunc) }];
     }

@@ -1,6 +1,6 @@
 import type { OpDef } from './op.js';
 import { need } from './op.js';
-import { broadcast, expandTo } from './elementwise.js';
+import { broadcast, complement, expandTo } from './elementwise.js';
 
 /**
  * Boolean operators on 0/1 values (what comparisons and Equal produce): And is a product
@@ -24,7 +24,6 @@ export const logic: OpDef = {
 export const not: OpDef = {
   types: ['Not'],
   run(ctx, node, inputs) {
-    const a = need(node, inputs, 0);
-    return [ctx.linear(a.shape, [a], (o, add) => { add(0, o, -1); return 1; })];
+    return [complement(ctx, need(node, inputs, 0))];
   },
 };
