@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Hex } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
 import { ceremonyPtau, compileModel, contribute, devPowersOfTau, importPtau, loadCompiled, Prover, readInputFile, readSamplesFile, verifyProofFile, verifySetup } from '@verity/zkml';
-import { dev } from './dev.js';
+import { dev, MAX_DEV_NODES } from './dev.js';
 
 const HELP = `verity: a verifiable AI co-processor for EVM chains
 
@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     case 'dev': {
       const { values } = parseArgs({ args: rest, options: { once: { type: 'boolean' }, rpc: { type: 'string' }, 'private-key': { type: 'string' }, nodes: { type: 'string' } } });
       const nodes = values.nodes === undefined ? 1 : Number(values.nodes);
-      if (!Number.isInteger(nodes) || nodes < 1 || nodes > 7) throw new UsageError('--nodes takes 1 to 7 (one anvil key each)');
+      if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_DEV_NODES) throw new UsageError(`--nodes takes 1 to ${MAX_DEV_NODES} (one anvil key each)`);
       await dev({ once: values.once ?? false, nodes, rpc: values.rpc ?? process.env.VERITY_RPC_URL, privateKey: (values['private-key'] ?? process.env.VERITY_PRIVATE_KEY) as Hex | undefined });
       return 0;
     }

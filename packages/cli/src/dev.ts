@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { formatEther, keccak256, parseEventLogs, toBytes, type Hex } from 'viem';
 import pino from 'pino';
-import { createVerityClient, deploy, deployVerity, spamGuardAbi, spamGuardBytecode, stakeNode, type VerityAddresses } from '@verity/sdk';
+import { createVerityClient, deploy, deployVerity, spamGuardAbi, spamGuardBytecode, stakeNode, withGasMargin, type VerityAddresses } from '@verity/sdk';
 import { compileCached, encodeInputBytes, quantizeInput, readSamplesFile, INSECURE_DEV_SETUP } from '@verity/zkml';
-import { startNode, type Job } from '@verity/node';
+import { startNode, type Job, type VerityNode } from '@verity/node';
 import { SPAM_MODEL_PATH, spamFeatures, spamMetrics } from '@verity/models/spam';
 import { startAnvil, type Anvil } from './anvil.js';
 import { anvilKey, connect } from './chain.js';
@@ -21,6 +21,8 @@ export type DevOptions = {
 
 /** anvil accounts that are not admin (0), model owner (1) or user (3): the nodes' keys. */
 const NODE_KEYS = [2, 4, 5, 6, 7, 8, 9];
+/** Most nodes `verity dev` starts (one anvil key each). */
+export const MAX_DEV_NODES = NODE_KEYS.length;
 
 /** What one demo request measured. */
 export type DemoResult = {
@@ -37,6 +39,17 @@ export type DemoResult = {
   verifyGas: bigint;
   latencyMs: number;
 };
+
+/** The node's job for a request once it is fulfilled or has failed. */
+function jobSettled(node: VerityNode, requestId: bigint): Promise<Job> {
+  const done = (job: Job | undefined) => job !== undefined && (job.state === 'fulfilled' || job.state === 'failed');
+  const now = node.jobs.get(requestId);
+  if (done(now)) return Promise.resolve(now!);
+  return new Promise((resolve) => {
+    const onJob = (job: Job) => { if (job.requestId === requestId && done(job)) { node.off('job', onJob); resolve(job); } };
+    node.on('job', onJob);
+  });
+}
 
 /**
  * The embedded devnet: starts anvil (or uses `rpc`), deploys the contracts, compiles or
@@ -71,6 +84,7 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
     if (!Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > NODE_KEYS.length) throw new Error(`--nodes takes 1 to ${NODE_KEYS.length}`);
     if (options.privateKey && nodeCount > 1) throw new Error('--nodes above 1 needs one key per node: not available with --private-key');
     const operators = NODE_KEYS.slice(0, nodeCount).map((i) => wallet(options.privateKey ?? anvilKey(i)));
+    const nodeNumber = (address: string) => operators.findIndex((o) => o.account.address === address) + 1;
 
     const addresses = await deployVerity(publicClient, admin);
     step('contracts deployed', `Coprocessor ${addresses.coprocessor}  ModelRegistry ${addresses.registry}  NodeRegistry ${addresses.nodes}`);
@@ -123,17 +137,18 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
         address: guard.address, abi: spamGuardAbi, functionName: 'submitPost' as const,
         args: [keccak256(toBytes(`${sample.subject}\n${sample.body}`)), input] as const, value: fee, account: user.account,
       };
-      // The primary is drawn from the block's randomness: keep a gas margin over the estimate.
-      const gas = await publicClient.estimateContractGas(call);
-      const hash = await user.writeContract({ ...call, gas: (gas * 5n) / 4n + 20_000n });
+      const hash = await user.writeContract({ ...call, gas: withGasMargin(await publicClient.estimateContractGas(call)) });
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
       const [submitted] = parseEventLogs({ abi: spamGuardAbi, logs: receipt.logs, eventName: 'PostSubmitted' });
       const requestId = submitted!.args.requestId;
       const { primary } = await client.getRequest(requestId);
-      step(`request #${requestId}`, `"${sample.subject.slice(0, 50)}" tx ${hash} fee ${formatEther(fee)} ETH, primary node ${operators.findIndex((o) => o.account.address === primary) + 1}`);
+      step(`request #${requestId}`, `"${sample.subject.slice(0, 50)}" tx ${hash} fee ${formatEther(fee)} ETH, primary node ${nodeNumber(primary)}`);
       const result = await client.waitForResult(requestId, { timeoutMs: 120_000 });
-      const job: Job | undefined = running.find((n) => n.address === result.node)?.jobs.get(requestId);
-      if (!job || job.state !== 'fulfilled') throw new Error(`request ${requestId} was fulfilled by ${result.node}, not by a node of this devnet`);
+      const prover = running.find((n) => n.address === result.node);
+      if (!prover) throw new Error(`request ${requestId} was fulfilled by ${result.node}, not by a node of this devnet`);
+      // The chain can show the fulfilment before the node has read its own receipt.
+      const job = await jobSettled(prover, requestId);
+      if (job.state !== 'fulfilled') throw new Error(`request ${requestId}: the node that fulfilled it reports ${job.state} (${job.error})`);
       const latencyMs = performance.now() - requestedAt;
       const [classified] = await publicClient.getContractEvents({ address: guard.address, abi: spamGuardAbi, eventName: 'PostClassified', fromBlock: result.blockNumber, toBlock: result.blockNumber });
       if (!classified) throw new Error(`callback for request ${requestId} did not reach the consumer`);
@@ -144,7 +159,7 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
         requestTx: hash, fulfilTx: result.fulfilTx, proveMs: job.proveMs!, node: result.node as Hex, fulfilGas: job.fulfilGasUsed!, verifyGas, latencyMs,
       };
       results.push(r);
-      step(`proved #${requestId}`, `by node ${operators.findIndex((o) => o.account.address === result.node) + 1} in ${job.proveMs!.toFixed(0)} ms; fulfil tx ${result.fulfilTx} (${job.fulfilGasUsed} gas, of which verification ${verifyGas})`);
+      step(`proved #${requestId}`, `by node ${nodeNumber(result.node)} in ${job.proveMs!.toFixed(0)} ms; fulfil tx ${result.fulfilTx} (${job.fulfilGasUsed} gas, of which verification ${verifyGas})`);
       step(`callback #${requestId}`, `SpamGuard says ${r.answeredSpam ? 'SPAM' : 'not spam'} (logits ham ${logits[0]!.toFixed(3)}, spam ${logits[1]!.toFixed(3)}; label: ${sample.spam ? 'spam' : 'ham'}); request-to-callback ${latencyMs.toFixed(0)} ms`);
     }
     step('demo complete', `${results.length} proved answers delivered on chain`);
