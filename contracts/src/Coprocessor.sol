@@ -206,7 +206,9 @@ contract Coprocessor is Ownable {
         emit Assigned(requestId, primary, exclusiveUntil);
     }
 
-    /// @notice Delivers a proved answer: checks the proof, pays, then calls the requester back.
+    /// @notice Delivers a proved answer: checks the proof, pays, then calls the requester back. A
+    /// backup node serving after the primary's window is paid the node fee, and the primary is
+    /// slashed `missSlash` to the requester.
     /// @param outputWords the packed outputs (the proof's first public signals)
     /// @param proof Groth16 proof `[a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y]` (snarkjs Solidity calldata order)
     /// Requirements:
@@ -233,6 +235,8 @@ contract Coprocessor is Ownable {
         balanceOf[treasury] += r.protocolFee;
         balanceOf[msg.sender] += r.escrow - r.modelFee - r.protocolFee;
         nodes.recordServed(msg.sender);
+        // Served by a backup after the primary's window: the primary missed its duty.
+        if (msg.sender != r.primary) _slashMissed(requestId, r);
         bytes memory output = abi.encode(decodeOutputs(r.io, outputWords));
         emit Fulfilled(requestId, msg.sender, output);
 
@@ -245,7 +249,8 @@ contract Coprocessor is Ownable {
     }
 
     /// @notice Returns the escrow of an unserved request to its requester's balance, and slashes
-    /// the primary node up to `missSlash` for missing it (the stake taken also goes to the requester).
+    /// the primary node up to `missSlash` for missing it (the stake taken also goes to the requester,
+    /// as when a backup node serves the request after the primary's window).
     /// Requirements: the request is pending and its deadline has passed. Anyone may call.
     function refund(uint256 requestId) external {
         Request storage r = requests[requestId];
@@ -253,12 +258,20 @@ contract Coprocessor is Ownable {
         if (block.timestamp <= r.deadline) revert RequestNotExpired(requestId, r.deadline);
         r.status = Status.Refunded;
         totalEscrow -= r.escrow;
-        uint256 taken = nodes.slash(r.primary, missSlash, "missed request");
-        nodes.recordMissed(r.primary);
-        totalOwed += r.escrow + taken;
-        balanceOf[r.requester] += r.escrow + taken;
-        if (taken > 0) emit MissSlashed(requestId, r.primary, taken);
+        totalOwed += r.escrow;
+        balanceOf[r.requester] += r.escrow;
+        uint256 taken = _slashMissed(requestId, r);
         emit Refunded(requestId, r.requester, r.escrow + taken);
+    }
+
+    /// @dev Slashes the request's primary up to `missSlash` for missing its window; the stake
+    /// taken is credited to the requester.
+    function _slashMissed(uint256 requestId, Request storage r) private returns (uint256 taken) {
+        taken = nodes.slash(r.primary, missSlash, "missed request");
+        nodes.recordMissed(r.primary);
+        totalOwed += taken;
+        balanceOf[r.requester] += taken;
+        if (taken > 0) emit MissSlashed(requestId, r.primary, taken);
     }
 
     /// @notice Pays out the caller's balance (fees earned, refunds).

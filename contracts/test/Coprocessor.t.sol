@@ -316,9 +316,15 @@ contract CoprocessorTest is CoprocessorFixture {
         vm.expectRevert(abi.encodeWithSelector(Coprocessor.NotAssigned.selector, id, node, r.exclusiveUntil));
         coprocessor.fulfill(id, twoOutputs(1, 2), proof());
         vm.warp(r.exclusiveUntil);
+        uint256 requesterBefore = coprocessor.balanceOf(r.requester);
         vm.prank(other);
         coprocessor.fulfill(id, twoOutputs(1, 2), proof());
         assertEq(nodes.getOperator(other).served, 1, "served counted");
+        assertEq(nodes.getOperator(node).missed, 1, "the primary's miss counted");
+        assertEq(nodes.getOperator(node).stake, 1 ether - coprocessor.missSlash(), "the primary slashed");
+        assertEq(coprocessor.balanceOf(r.requester), requesterBefore + coprocessor.missSlash(), "slash credited to the requester");
+        assertEq(coprocessor.balanceOf(other), r.escrow - r.modelFee - r.protocolFee, "the backup earns the node fee");
+        assertEq(address(coprocessor).balance, coprocessor.totalEscrow() + coprocessor.totalOwed(), "held = escrow + owed");
     }
 
     function test_fulfill_byAnUnstakedCallerReverts() public {
