@@ -327,6 +327,23 @@ contract CoprocessorTest is CoprocessorFixture {
         assertEq(address(coprocessor).balance, coprocessor.totalEscrow() + coprocessor.totalOwed(), "held = escrow + owed");
     }
 
+    function test_fulfill_withoutAnAssignmentWindowNobodyIsSlashed() public {
+        address other = address(0xC0DE);
+        stake(other, 1 ether);
+        coprocessor.setNetworkParameters(0, address(this), 0, 0.01 ether);
+        uint256 id;
+        for (uint256 i = 0; i < 20; i++) {
+            id = requestAs(address(new RecordingConsumer()));
+            if (coprocessor.getRequest(id).primary == node) break;
+            vm.roll(block.number + 1);
+        }
+        assertEq(coprocessor.getRequest(id).primary, node, "found a request for node");
+        vm.prank(other);
+        coprocessor.fulfill(id, twoOutputs(1, 2), proof());
+        assertEq(nodes.getOperator(node).missed, 0, "no miss");
+        assertEq(nodes.getOperator(node).stake, 1 ether, "no slash");
+    }
+
     function test_fulfill_byAnUnstakedCallerReverts() public {
         uint256 id = requestAs(address(new RecordingConsumer()));
         vm.warp(block.timestamp + coprocessor.assignmentWindow());

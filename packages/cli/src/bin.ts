@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Hex } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
 import { ceremonyPtau, compileModel, contribute, devPowersOfTau, importPtau, loadCompiled, Prover, readInputFile, readSamplesFile, verifyProofFile, verifySetup } from '@verity/zkml';
+import { loadNodeConfig, packArtefacts, runNode } from '@verity/node';
 import { dev, MAX_DEV_NODES } from './dev.js';
 
 const HELP = `verity: a verifiable AI co-processor for EVM chains
@@ -31,6 +32,11 @@ Commands:
       --out FILE           proof file (required)   --witness FILE  also write the .wtns
       --binding N          request binding public signal (default 0)
   verify <dir> <proof>     check a proof: exit 0 when valid, 1 when not
+  node start --config FILE run a proving node (SQLite job store, /health, /metrics); the key
+                           comes from VERITY_PRIVATE_KEY; VERITY_RPC_URL, VERITY_COPROCESSOR,
+                           VERITY_STORE and VERITY_STATUS_PORT override the file
+  node pack <dir>          write a compiled model's manifest.json and print its content hash
+                           (what a node config's "artefacts" field pins)
   setup import-ptau FILE   verify a public ceremony's prepared .ptau and use it for compiles
   setup contribute <dir>   add a phase-2 contribution (--name NAME [--entropy TEXT])
   setup verify <dir>       check the proving key against the circuit, the ptau and every
@@ -41,6 +47,7 @@ Examples:
   verity compile models/spam/spam.onnx --out build/spam --calibration models/spam/calibration.json
   verity prove build/spam --input input.json --out proof.json
   verity verify build/spam proof.json
+  VERITY_PRIVATE_KEY=0x… verity node start --config node.json
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -98,6 +105,19 @@ async function main(argv: string[]): Promise<number> {
       const ok = await verifyProofFile(positionals[0]!, JSON.parse(readFileSync(positionals[1]!, 'utf8')));
       console.log(ok ? 'valid' : 'INVALID');
       return ok ? 0 : 1;
+    }
+    case 'node': {
+      const [sub, ...args] = rest;
+      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' } } });
+      if (sub === 'start' && values.config) {
+        await runNode(loadNodeConfig(values.config));
+        return 0;
+      }
+      if (sub === 'pack' && positionals.length === 1) {
+        console.log(packArtefacts(positionals[0]!));
+        return 0;
+      }
+      throw new UsageError('verity node start --config <node.json> | node pack <compiled dir>');
     }
     case 'setup': {
       const [sub, ...args] = rest;

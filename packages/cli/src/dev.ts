@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { formatEther, keccak256, parseEventLogs, toBytes, type Hex } from 'viem';
 import pino from 'pino';
-import { createVerityClient, deploy, deployVerity, spamGuardAbi, spamGuardBytecode, stakeNode, withGasMargin, type VerityAddresses } from '@verity/sdk';
+import { createVerityClient, deploy, deployVerity, spamGuardAbi, spamGuardBytecode, stakeNode, withGasMargin, type SnarkjsProof, type VerityAddresses } from '@verity/sdk';
 import { compileCached, encodeInputBytes, quantizeInput, readSamplesFile, INSECURE_DEV_SETUP } from '@verity/zkml';
 import { startNode, type Job, type VerityNode } from '@verity/node';
 import { SPAM_MODEL_PATH, spamFeatures, spamMetrics } from '@verity/models/spam';
@@ -43,7 +44,7 @@ export type DemoResult = {
 /** The node's job for a request once it is fulfilled or has failed. */
 function jobSettled(node: VerityNode, requestId: bigint): Promise<Job> {
   const done = (job: Job | undefined) => job !== undefined && (job.state === 'fulfilled' || job.state === 'failed');
-  const now = node.jobs.get(requestId);
+  const now = node.job(requestId);
   if (done(now)) return Promise.resolve(now!);
   return new Promise((resolve) => {
     const onJob = (job: Job) => { if (job.requestId === requestId && done(job)) { node.off('job', onJob); resolve(job); } };
@@ -111,15 +112,18 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
     step('model registered', `${modelId} (held-out accuracy ${metrics.floatAccuracyHeldOut} float, ${metrics.quantizedAccuracyHeldOut} quantised)`);
 
     const running = [];
+    // Each node has its own SQLite store, for the life of this devnet.
+    const stores = mkdtempSync(join(tmpdir(), 'verity-dev-'));
+    cleanup.push(async () => rmSync(stores, { recursive: true, force: true }));
     for (const [i, operator] of operators.entries()) {
       const node = await startNode({
         publicClient, wallet: operator, coprocessor: addresses.coprocessor,
-        models: [{ modelId, dir: compiled.dir }], pollMs: 100,
+        models: [{ modelId, dir: compiled.dir }], pollMs: 100, store: join(stores, `node-${i + 1}.sqlite`), statusPort: 0,
         logger: pino({ level: process.env.VERITY_LOG_LEVEL ?? 'silent' }).child({ node: i + 1 }),
       });
       cleanup.push(() => node.stop());
       running.push(node);
-      step(`node ${i + 1} started`, `operator ${operator.account.address}`);
+      step(`node ${i + 1} started`, `operator ${operator.account.address}, store ${join(stores, `node-${i + 1}.sqlite`)}, ${node.statusUrl}/metrics`);
     }
 
     const guard = await deploy(publicClient, user, { abi: spamGuardAbi, bytecode: spamGuardBytecode, args: [addresses.coprocessor, modelId] });
@@ -152,7 +156,7 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
       const latencyMs = performance.now() - requestedAt;
       const [classified] = await publicClient.getContractEvents({ address: guard.address, abi: spamGuardAbi, eventName: 'PostClassified', fromBlock: result.blockNumber, toBlock: result.blockNumber });
       if (!classified) throw new Error(`callback for request ${requestId} did not reach the consumer`);
-      const verifyGas = await measureVerifyGas(publicClient, user, { verifier, build, proof: job.proof!, publicSignals: job.publicSignals! });
+      const verifyGas = await measureVerifyGas(publicClient, user, { verifier, build, proof: job.proof as SnarkjsProof, publicSignals: job.publicSignals! });
       const logits = result.outputs.map((v) => Number(v) / 2 ** report.quantization.outputScale);
       const r: DemoResult = {
         subject: sample.subject, expectedSpam: sample.spam, answeredSpam: classified.args.spam!, logits,

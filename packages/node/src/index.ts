@@ -1,1 +1,7 @@
-export { startNode, type NodeOptions, type VerityNode, type Job, type JobState, type Logger } from './node.js';
+export { startNode, StoreMismatchError, type Job, type JobState, type Logger, type NodeOptions, type VerityNode } from './node.js';
+export { JobStore, JOB_STATES, type StoredTx } from './store.js';
+export { TxManager, type TxManagerOptions, type TxOutcome } from './txmanager.js';
+export { ArtefactFetchError, ArtefactMismatchError, fetchArtefacts, packArtefacts, verifyAgainstRegistry, NODE_FILES } from './artefacts.js';
+export { createLogger } from './log.js';
+export { serveStatus, type StatusServer } from './metrics.js';
+export { loadNodeConfig, runNode, ConfigError, type NodeConfig, type ModelConfig } from './config.js';

@@ -1,6 +1,7 @@
 export * from './generated/contracts.js';
 export { requestBinding } from './binding.js';
 export { toSolidityProof, type SnarkjsProof } from './proof.js';
+export { connect } from './connect.js';
 export { deploy, deployVerity, stakeNode, type DeployOptions, type VerityAddresses, type Wallet } from './deploy.js';
 export {
   createVerityClient, decodeProvedOutput, Mode, withGasMargin, RequestStatus, ResultTimeoutError, RequestRefundedError,

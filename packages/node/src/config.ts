@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { isAddress, isHex, type Address, type Hex } from 'viem';
+import { connect } from '@verity/sdk';
+import { BaseError } from '@verity/sdk/errors';
+import { fetchArtefacts } from './artefacts.js';
+import { createLogger } from './log.js';
+import { startNode, type VerityNode } from './node.js';
+
+/** One served model: its registry id and where its artefacts are. */
+export type ModelConfig =
+  /** artefacts fetched by content hash from `source` (a directory or an http(s) base URL) */
+  | { modelId: Hex; artefacts: string; source: string }
+  /** artefacts already in a local directory */
+  | { modelId: Hex; dir: string };
+
+/** `verity node start --config FILE`: the JSON file, after environment overrides. */
+export type NodeConfig = {
+  rpc: string;
+  /** the operator key: from VERITY_PRIVATE_KEY (keep keys out of config files) */
+  privateKey: Hex;
+  coprocessor: Address;
+  models: ModelConfig[];
+  /** SQLite job store (default `<config dir>/data/node.sqlite`) */
+  store: string;
+  /** content-addressed artefact cache (default `<config dir>/data/artefacts`) */
+  artefactCache: string;
+  pollMs?: number;
+  maxBlockRange?: number;
+  confirmations?: number;
+  bumpAfterMs?: number;
+  maxAttempts?: number;
+  /** first block to scan on a fresh store (default: the head) */
+  fromBlock?: number;
+  status?: { port: number; host?: string };
+};
+
+/** The node configuration is missing a field or has a wrong one. */
+export class ConfigError extends BaseError {
+  override name = 'ConfigError';
+  constructor({ field, problem, source }: { field: string; problem: string; source: string }) {
+    super(`node config ${source}: ${field} ${problem}`, {
+      details: 'See "Running a node" in the README for every field; environment variables VERITY_RPC_URL, VERITY_PRIVATE_KEY, VERITY_COPROCESSOR, VERITY_STORE and VERITY_STATUS_PORT override the file.',
+    });
+  }
+}
+
+/**
+ * Reads a node config file and applies the environment: VERITY_RPC_URL, VERITY_PRIVATE_KEY
+ * (required), VERITY_COPROCESSOR, VERITY_STORE, VERITY_STATUS_PORT. Relative paths are
+ * resolved against the file's directory. Every field is checked; a problem is a
+ * {@link ConfigError} naming the field.
+ */
+export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError({ field: 'file', problem: `cannot be read as JSON (${(e as Error).message})`, source: file });
+  }
+  const base = dirname(resolve(file));
+  const fail = (field: string, problem: string): never => { throw new ConfigError({ field, problem, source: file }); };
+  const num = (field: string, v: unknown, min = 0) => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(field, `must be an integer >= ${min} (got ${JSON.stringify(v)})`);
+    return v as number;
+  };
+  const rpc = env.VERITY_RPC_URL ?? raw.rpc;
+  if (typeof rpc !== 'string' || !/^(https?|wss?):\/\//.test(rpc)) fail('rpc', 'must be an http(s) or ws(s) URL (or set VERITY_RPC_URL)');
+  const privateKey = env.VERITY_PRIVATE_KEY ?? raw.privateKey;
+  if (typeof privateKey !== 'string' || !isHex(privateKey) || privateKey.length !== 66) fail('privateKey', 'must be set as VERITY_PRIVATE_KEY: a 0x-prefixed 32-byte hex key');
+  const coprocessor = env.VERITY_COPROCESSOR ?? raw.coprocessor;
+  if (typeof coprocessor !== 'string' || !isAddress(coprocessor)) fail('coprocessor', 'must be the Coprocessor contract address');
+  if (!Array.isArray(raw.models) || raw.models.length === 0) fail('models', 'must list at least one model');
+  const models = (raw.models as Record<string, unknown>[]).map((m, i): ModelConfig => {
+    if (typeof m.modelId !== 'string' || !isHex(m.modelId) || m.modelId.length !== 66) fail(`models[${i}].modelId`, 'must be a bytes32 model id');
+    if (typeof m.artefacts === 'string') {
+      if (!/^sha256:[0-9a-f]{64}$/.test(m.artefacts)) fail(`models[${i}].artefacts`, 'must be a content hash sha256:<64 hex digits> (printed by `verity node pack`)');
+      if (typeof m.source !== 'string') fail(`models[${i}].source`, 'must be a directory or an http(s) URL to fetch the artefacts from');
+      const source = /^https?:\/\//.test(m.source as string) ? (m.source as string) : resolve(base, m.source as string);
+      return { modelId: m.modelId as Hex, artefacts: m.artefacts, source };
+    }
+    if (typeof m.dir === 'string') return { modelId: m.modelId as Hex, dir: resolve(base, m.dir) };
+    return fail(`models[${i}]`, 'needs either artefacts + source (fetched by content hash) or dir');
+  });
+  const statusPort = env.VERITY_STATUS_PORT !== undefined ? Number(env.VERITY_STATUS_PORT) : (raw.status as { port?: number } | undefined)?.port;
+  num('status.port', statusPort);
+  return {
+    rpc: rpc as string, privateKey: privateKey as Hex, coprocessor: coprocessor as Address, models,
+    store: resolve(base, env.VERITY_STORE ?? (raw.store as string | undefined) ?? 'data/node.sqlite'),
+    artefactCache: resolve(base, (raw.artefactCache as string | undefined) ?? 'data/artefacts'),
+    pollMs: num('pollMs', raw.pollMs, 10), maxBlockRange: num('maxBlockRange', raw.maxBlockRange, 1),
+    confirmations: num('confirmations', raw.confirmations, 1), bumpAfterMs: num('bumpAfterMs', raw.bumpAfterMs, 100),
+    maxAttempts: num('maxAttempts', raw.maxAttempts, 1), fromBlock: num('fromBlock', raw.fromBlock),
+    status: statusPort === undefined ? undefined : { port: statusPort, host: (raw.status as { host?: string } | undefined)?.host },
+  };
+}
+
+/**
+ * Runs a node from its config until SIGINT or SIGTERM: fetches and verifies each model's
+ * artefacts, opens the store, starts serving. Returns once the node has stopped cleanly.
+ */
+export async function runNode(config: NodeConfig, options: { signal?: AbortSignal } = {}): Promise<void> {
+  const log = createLogger();
+  const { publicClient, wallet } = await connect(config.rpc, { pollingInterval: config.pollMs ?? 500 });
+  const models = [];
+  for (const m of config.models) {
+    if ('dir' in m) {
+      models.push({ modelId: m.modelId, dir: m.dir });
+    } else {
+      log.info({ modelId: m.modelId, artefacts: m.artefacts, source: m.source }, 'fetching model artefacts');
+      models.push({ modelId: m.modelId, dir: await fetchArtefacts({ source: m.source, hash: m.artefacts, cacheDir: config.artefactCache }) });
+    }
+  }
+  const node: VerityNode = await startNode({
+    publicClient, wallet: wallet(config.privateKey), coprocessor: config.coprocessor, models, store: config.store,
+    pollMs: config.pollMs, maxBlockRange: config.maxBlockRange === undefined ? undefined : BigInt(config.maxBlockRange),
+    confirmations: config.confirmations, bumpAfterMs: config.bumpAfterMs, maxAttempts: config.maxAttempts,
+    fromBlock: config.fromBlock === undefined ? undefined : BigInt(config.fromBlock),
+    statusPort: config.status?.port, statusHost: config.status?.host, logger: log,
+  });
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    options.signal?.addEventListener('abort', done);
+  });
+  log.info('stopping: finishing the job in hand');
+  await node.stop();
+  log.info('stopped');
+}
