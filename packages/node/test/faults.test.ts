@@ -1,0 +1,214 @@
+// Fault tests: real anvil, real `verity node start` processes. Each test checks that the
+// request ends fulfilled exactly once (or settled as it should) on the final chain.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Hex, PublicClient } from 'viem';
+import { coprocessorAbi, nodeRegistryAbi, RequestStatus, type Wallet } from '@verity/sdk';
+import { releaseCurves, type CompiledModel } from '@verity/zkml';
+import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
+import { anvilKey, connect } from '../../cli/src/chain.js';
+import { JobStore } from '../src/store.js';
+import { fulfilments, network, nodeConfig, NodeProcess, spamModel, startProxy, type Network } from './harness.js';
+
+const CB_GAS = 100_000;
+let anvil: Anvil;
+let publicClient: PublicClient;
+let admin: Wallet, owner: Wallet, user: Wallet, opA: Wallet, opB: Wallet;
+const keyA = anvilKey(2);
+let compiled: CompiledModel;
+let inputs: Hex[];
+let dir: string;
+const running: NodeProcess[] = [];
+
+before(async () => {
+  anvil = await startAnvil();
+  const c = await connect(anvil.rpcUrl);
+  publicClient = c.publicClient;
+  [admin, owner, opA, user, opB] = [0, 1, 2, 3, 4].map((i) => c.wallet(anvilKey(i))) as Wallet[] as [Wallet, Wallet, Wallet, Wallet, Wallet];
+  ({ compiled, inputs } = await spamModel());
+  dir = mkdtempSync(join(tmpdir(), 'verity-faults-'));
+});
+
+after(async () => {
+  for (const n of running) await n.stop();
+  await anvil?.stop();
+  await releaseCurves();
+});
+
+const start = (config: string, key = keyA) => {
+  const n = NodeProcess.start(config, key);
+  running.push(n);
+  return n;
+};
+
+async function ask(net: Network, i = 0): Promise<bigint> {
+  const value = await net.client.quote(net.modelId, CB_GAS);
+  return (await net.client.request({ modelId: net.modelId, input: inputs[i % inputs.length]!, callbackGasLimit: CB_GAS, value })).requestId;
+}
+
+const statusOf = async (net: Network, id: bigint) =>
+  RequestStatus[(await publicClient.readContract({ address: net.addresses.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [id] })).status];
+
+test('kill -9 mid-proof, restart: the request is fulfilled exactly once', async () => {
+  const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 0n, operators: [[opA, 10n ** 18n]] });
+  const config = nodeConfig(dir, 'kill', anvil.rpcUrl, net, compiled.dir);
+  const storePath = join(dir, 'kill.sqlite');
+  let node = start(config);
+  await node.waitForMsg('node started');
+
+  // 1. Killed while proving.
+  const first = await ask(net, 0);
+  await node.waitForMsg('proving', first);
+  await node.kill9();
+  let store = new JobStore(storePath);
+  assert.equal(store.job(first)?.state, 'proving', 'killed mid-proof: the store says proving');
+  assert.equal(store.txsForRequest(first).length, 0, 'no transaction was made');
+  store.close();
+  assert.equal((await fulfilments(publicClient, net.addresses.coprocessor, first)).length, 0, 'not fulfilled before the restart');
+
+  node = start(config);
+  await node.waitForMsg('resuming: proof was interrupted, proving again', first);
+  await node.waitForMsg('fulfilled', first);
+  assert.equal((await fulfilments(publicClient, net.addresses.coprocessor, first)).length, 1, 'fulfilled exactly once');
+
+  // 2. Killed the moment its fulfilment is stored (broadcast or not): the stored transaction is reused.
+  const second = await ask(net, 1);
+  await node.waitForMsg('transaction stored', second);
+  await node.kill9();
+  node = start(config);
+  await node.waitForMsg('resuming: fulfilment already stored, watching it', second);
+  await node.waitForMsg('fulfilled', second);
+  assert.equal((await fulfilments(publicClient, net.addresses.coprocessor, second)).length, 1, 'fulfilled exactly once');
+  await node.stop();
+  store = new JobStore(storePath);
+  assert.equal(store.txsForRequest(second).length, 1, 'one transaction for the request, made before the kill');
+  assert.deepEqual([store.job(first)?.state, store.job(second)?.state], ['fulfilled', 'fulfilled']);
+  store.close();
+});
+
+test('a reorg drops the fulfilment: the node sends it again and the final chain has it exactly once', async () => {
+  const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 0n, operators: [[opA, 10n ** 18n]] });
+  const node = start(nodeConfig(dir, 'reorg', anvil.rpcUrl, net, compiled.dir, { confirmations: 3 }));
+  await node.waitForMsg('node started');
+  const id = await ask(net);
+  const mined = await node.waitForMsg('transaction mined', id);
+  const [before] = await fulfilments(publicClient, net.addresses.coprocessor, id);
+  assert.equal(before?.transactionHash, mined.tx, 'fulfilled on chain');
+
+  await publicClient.request({ method: 'anvil_reorg' as never, params: [1, []] as never });
+  assert.equal((await fulfilments(publicClient, net.addresses.coprocessor, id)).length, 0, 'the reorg removed the fulfilment');
+
+  await node.waitForMsg('transaction reorged out; broadcasting it again', id);
+  // Blocks on top, so the node can count its confirmations.
+  const confirmed = node.waitForMsg('fulfilled', id);
+  const miner = setInterval(() => void publicClient.request({ method: 'anvil_mine' as never, params: ['0x1'] as never }).catch(() => {}), 300);
+  try {
+    await confirmed;
+  } finally {
+    clearInterval(miner);
+  }
+  const final = await fulfilments(publicClient, net.addresses.coprocessor, id);
+  assert.equal(final.length, 1, 'exactly once on the final chain');
+  assert.equal(final[0]!.transactionHash, mined.tx, 'the same signed transaction, sent again');
+  assert.equal(await statusOf(net, id), 'Fulfilled');
+  await node.stop();
+});
+
+test('the RPC is unreachable for a while: the node backs off, recovers on its own and serves what it missed', async () => {
+  const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 0n, operators: [[opA, 10n ** 18n]] });
+  const proxy = await startProxy(anvil.port);
+  const node = start(nodeConfig(dir, 'outage', proxy.url, net, compiled.dir));
+  try {
+    await node.waitForMsg('node started');
+    await proxy.down();
+    const id = await ask(net); // straight to anvil: the node cannot see it
+    await node.waitForMsg('poll failed; backing off');
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal((await fulfilments(publicClient, net.addresses.coprocessor, id)).length, 0, 'nothing served during the outage');
+    await proxy.up();
+    await node.waitForMsg('RPC recovered', undefined, 30_000);
+    await node.waitForMsg('fulfilled', id);
+    assert.equal((await fulfilments(publicClient, net.addresses.coprocessor, id)).length, 1, 'fulfilled exactly once');
+    const failures = node.lines.filter((l) => l.msg === 'poll failed; backing off').map((l) => l.retryInMs as number);
+    assert.ok(failures.length >= 2 && failures[1]! > failures[0]!, `backoff grows (${failures.join(', ')} ms)`);
+  } finally {
+    await node.stop();
+    await proxy.close();
+  }
+});
+
+/** A request whose primary is `primary` (draws follow stake; others are served meanwhile). */
+async function requestFor(net: Network, primary: Hex): Promise<bigint> {
+  for (let i = 0; i < 30; i++) {
+    const id = await ask(net, i);
+    const r = await publicClient.readContract({ address: net.addresses.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [id] });
+    if (r.primary === primary) return id;
+  }
+  throw new Error(`no request drawn ${primary} in 30 tries`);
+}
+
+for (const badProof of [true, false]) {
+  const name = badProof
+    ? 'a primary submitting a bad proof is rejected and paid nothing; after its window another node fulfils and the primary is slashed'
+    : 'a primary that misses its window is slashed; another node serves the request';
+  test(name, async () => {
+    const window = 4n;
+    // B (no node process) has most of the stake, so it is drawn most often.
+    const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: window, operators: [[opA, 10n ** 18n], [opB, 4n * 10n ** 18n]] });
+    const node = start(nodeConfig(dir, `backup-${badProof}`, anvil.rpcUrl, net, compiled.dir));
+    await node.waitForMsg('node started');
+    const id = await requestFor(net, opB.account.address);
+    const r = await publicClient.readContract({ address: net.addresses.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [id] });
+    const read = (who: Hex) => publicClient.readContract({ address: net.addresses.nodes, abi: nodeRegistryAbi, functionName: 'getOperator', args: [who] });
+    const bBefore = await read(opB.account.address);
+    if (badProof) {
+      // B's "proof": well-formed calldata, wrong points. Sent without simulation so it is mined (and reverts).
+      const outputs = [1n];
+      const hash = await opB.writeContract({
+        address: net.addresses.coprocessor, abi: coprocessorAbi, functionName: 'fulfill', gas: 1_000_000n,
+        args: [id, outputs, [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n]],
+      });
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      assert.equal(receipt.status, 'reverted', 'the bad proof is rejected on chain');
+      assert.equal(await statusOf(net, id), 'Pending', 'the request is still open');
+      assert.equal((await publicClient.readContract({ address: net.addresses.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [id] })).escrow, r.escrow, 'escrow untouched');
+    }
+    await node.waitForMsg('assigned to another node; waiting for its window to end', id);
+    await node.waitForMsg('fulfilled', id, 60_000);
+    const [f] = await fulfilments(publicClient, net.addresses.coprocessor, id);
+    assert.equal(f!.args.node, opA.account.address, 'served by the backup node');
+    assert.equal((await fulfilments(publicClient, net.addresses.coprocessor, id)).length, 1, 'exactly once');
+    const missSlash = await publicClient.readContract({ address: net.addresses.coprocessor, abi: coprocessorAbi, functionName: 'missSlash' });
+    const bAfter = await read(opB.account.address);
+    assert.equal(bAfter.stake, bBefore.stake - missSlash, 'the primary is slashed');
+    assert.equal(bAfter.missed, bBefore.missed + 1n, 'its miss is counted');
+    assert.equal(bAfter.served, bBefore.served, 'and nothing served');
+    const balanceOf = (who: Hex) => publicClient.readContract({ address: net.addresses.coprocessor, abi: coprocessorAbi, functionName: 'balanceOf', args: [who] });
+    assert.equal(await balanceOf(opB.account.address), 0n, 'the primary earned nothing');
+    assert.ok((await balanceOf(opA.account.address)) > 0n, 'the backup earned the node fee');
+    await node.stop();
+  });
+}
+
+test('/health and /metrics of a running node', async () => {
+  const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 0n, operators: [[opA, 10n ** 18n]] });
+  const node = start(nodeConfig(dir, 'metrics', anvil.rpcUrl, net, compiled.dir));
+  const { url } = await node.waitForMsg('serving /health and /metrics');
+  const id = await ask(net);
+  await node.waitForMsg('fulfilled', id);
+  const health = await fetch(`${url}/health`);
+  assert.equal(health.status, 200);
+  const h = (await health.json()) as { ok: boolean; jobs: Record<string, number> };
+  assert.equal(h.ok, true);
+  assert.equal(h.jobs.fulfilled, 1);
+  const text = await (await fetch(`${url}/metrics`)).text();
+  assert.match(text, /^verity_jobs\{state="fulfilled"\} 1$/m);
+  assert.match(text, /^verity_prove_seconds_count 1$/m);
+  assert.match(text, /^verity_stake_wei 1000000000000000000$/m);
+  assert.match(text, /^verity_served_total 1$/m);
+  assert.match(text, /^verity_wallet_balance_wei \d+$/m);
+  await node.stop();
+});

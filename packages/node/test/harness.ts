@@ -1,0 +1,136 @@
+// Test harness for the node's fault tests: real anvil, real `verity node start` processes
+// (JSON logs read line by line), a TCP proxy that can cut the node off from its RPC.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Hex, PublicClient } from 'viem';
+import { coprocessorAbi, createVerityClient, deployVerity, stakeNode, type VerityAddresses, type VerityClient, type Wallet } from '@verity/sdk';
+import { compileCached, encodeInputBytes, quantizeInput, readSamplesFile, type CompiledModel } from '@verity/zkml';
+import { SPAM_MODEL_PATH, spamFeatures } from '@verity/models/spam';
+import { registerCompiled } from '../../cli/src/models.js';
+
+const VERITY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'cli', 'bin', 'verity.mjs');
+
+export type LogLine = { level: number; msg: string; requestId?: string; [k: string]: unknown };
+
+/** `verity node start --config FILE` as a child process, its JSON log lines collected. */
+export class NodeProcess {
+  readonly lines: LogLine[] = [];
+  private waiters: { pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+  private exited: Promise<number | null>;
+
+  private constructor(readonly child: ChildProcess) {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString('utf8');
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const text = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        let line: LogLine;
+        try { line = JSON.parse(text); } catch { continue; }
+        this.lines.push(line);
+        this.waiters = this.waiters.filter((w) => (w.pred(line) ? (w.resolve(line), false) : true));
+      }
+    });
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    this.exited = new Promise((resolve) => child.once('exit', (code) => { if (code) process.stderr.write(err); resolve(code); }));
+  }
+
+  static start(config: string, key: Hex): NodeProcess {
+    const child = spawn(process.execPath, [VERITY, 'node', 'start', '--config', config], {
+      env: { ...process.env, VERITY_PRIVATE_KEY: key, VERITY_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new NodeProcess(child);
+  }
+
+  /** The first log line (already seen or still to come) that `pred` accepts. */
+  waitFor(pred: (l: LogLine) => boolean, timeoutMs = 60_000, what = 'a log line'): Promise<LogLine> {
+    const seen = this.lines.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last lines:\n${this.lines.slice(-8).map((l) => JSON.stringify(l)).join('\n')}`)), timeoutMs);
+      this.waiters.push({ pred, resolve: (l) => { clearTimeout(t); resolve(l); } });
+    });
+  }
+
+  waitForMsg(msg: string, requestId?: bigint, timeoutMs?: number) {
+    return this.waitFor((l) => l.msg === msg && (requestId === undefined || l.requestId === requestId.toString()), timeoutMs, `"${msg}"${requestId === undefined ? '' : ` for request ${requestId}`}`);
+  }
+
+  has(msg: string) {
+    return this.lines.some((l) => l.msg === msg);
+  }
+
+  /** SIGKILL: no handler runs, nothing is flushed or closed. */
+  async kill9() {
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  async stop() {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    await this.exited;
+  }
+}
+
+/** A TCP proxy to `port` that can be taken down (listener closed, connections cut) and back up. */
+export async function startProxy(port: number): Promise<{ url: string; down(): Promise<void>; up(): Promise<void>; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let listenPort = 0;
+  const up = () => new Promise<void>((resolve, reject) => {
+    server = createServer((client) => {
+      const upstream = tcpConnect(port, '127.0.0.1');
+      for (const s of [client, upstream]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => s.destroy()); }
+      client.pipe(upstream).pipe(client);
+    });
+    server.once('error', reject);
+    server.listen(listenPort, '127.0.0.1', () => { listenPort = (server!.address() as { port: number }).port; resolve(); });
+  });
+  const down = () => new Promise<void>((resolve) => {
+    for (const s of sockets) s.destroy();
+    server ? server.close(() => resolve()) : resolve();
+    server = undefined;
+  });
+  await up();
+  return { url: `http://127.0.0.1:${listenPort}`, up, down, close: down };
+}
+
+/** The demo spam classifier, compiled once (cached) and with its samples. */
+export async function spamModel(): Promise<{ compiled: CompiledModel; inputs: Hex[] }> {
+  const calibration = join(dirname(SPAM_MODEL_PATH), 'calibration.json');
+  const { compiled } = await compileCached('spam', readFileSync(SPAM_MODEL_PATH), { calibration: readSamplesFile(readFileSync(calibration, 'utf8')) });
+  const samples = JSON.parse(readFileSync(join(dirname(SPAM_MODEL_PATH), 'samples.json'), 'utf8')) as { subject: string; body: string }[];
+  const inputs = samples.map((s) => encodeInputBytes(compiled.report.layout, quantizeInput(compiled.model, spamFeatures(s))));
+  return { compiled, inputs };
+}
+
+export type Network = { addresses: VerityAddresses; modelId: Hex; client: VerityClient };
+
+/** Fresh contracts on the chain, `operators` staked, the model registered. */
+export async function network(
+  publicClient: PublicClient,
+  p: { admin: Wallet; owner: Wallet; user: Wallet; compiled: CompiledModel; assignmentWindow: bigint; operators: [Wallet, bigint][] },
+): Promise<Network> {
+  const addresses = await deployVerity(publicClient, p.admin, { assignmentWindow: p.assignmentWindow });
+  for (const [i, [w, stake]] of p.operators.entries()) await stakeNode(publicClient, w, { nodes: addresses.nodes, stake, name: `op-${i}` });
+  const { modelId } = await registerCompiled(publicClient, p.owner, { registry: addresses.registry, compiled: p.compiled, name: 'spam', fee: 10n ** 15n });
+  return { addresses, modelId, client: createVerityClient({ publicClient, wallet: p.user, addresses }) };
+}
+
+/** Writes a node config file for `net` and returns its path. */
+export function nodeConfig(dir: string, name: string, rpc: string, net: Network, compiledDir: string, extra: Record<string, unknown> = {}): string {
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, JSON.stringify({ rpc, coprocessor: net.addresses.coprocessor, store: `${name}.sqlite`, pollMs: 100, models: [{ modelId: net.modelId, dir: compiledDir }], status: { port: 0 }, ...extra }, null, 1));
+  return path;
+}
+
+/** Fulfilled events for `requestId` on the chain as it is now. */
+export async function fulfilments(publicClient: PublicClient, coprocessor: Hex, requestId: bigint) {
+  return publicClient.getContractEvents({ address: coprocessor, abi: coprocessorAbi, eventName: 'Fulfilled', args: { requestId }, fromBlock: 0n });
+}
