@@ -1,7 +1,7 @@
 // Fault tests: real anvil, real `verity node start` processes. Each test checks that the
 // request ends fulfilled exactly once (or settled as it should) on the final chain.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -11,6 +11,7 @@ import { releaseCurves, type CompiledModel } from '@verity/zkml';
 import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
 import { anvilKey, connect } from '../../cli/src/chain.js';
 import { JobStore } from '../src/store.js';
+import { packArtefacts } from '../src/artefacts.js';
 import { fulfilments, network, nodeConfig, NodeProcess, spamModel, startProxy, type Network } from './harness.js';
 
 const CB_GAS = 100_000;
@@ -193,9 +194,14 @@ for (const badProof of [true, false]) {
   });
 }
 
-test('/health and /metrics of a running node', async () => {
+test('a node fetches its model by content hash, checks it against the registry, and serves /health and /metrics', async () => {
   const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 0n, operators: [[opA, 10n ** 18n]] });
-  const node = start(nodeConfig(dir, 'metrics', anvil.rpcUrl, net, compiled.dir));
+  const published = join(dir, 'published');
+  cpSync(compiled.dir, published, { recursive: true });
+  const artefacts = packArtefacts(published);
+  const node = start(nodeConfig(dir, 'metrics', anvil.rpcUrl, net, compiled.dir, { models: [{ modelId: net.modelId, artefacts, source: published }] }));
+  await node.waitForMsg('model loaded');
+  assert.ok(existsSync(join(dir, 'data', 'artefacts', artefacts.slice('sha256:'.length), 'circuit.zkey')), 'installed in the content-addressed cache');
   const { url } = await node.waitForMsg('serving /health and /metrics');
   const id = await ask(net);
   await node.waitForMsg('fulfilled', id);
@@ -211,4 +217,16 @@ test('/health and /metrics of a running node', async () => {
   assert.match(text, /^verity_served_total 1$/m);
   assert.match(text, /^verity_wallet_balance_wei \d+$/m);
   await node.stop();
+});
+
+test('a node refuses a model whose artefacts do not match the registry entry', async () => {
+  const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 0n, operators: [[opA, 10n ** 18n]] });
+  const altered = join(dir, 'altered');
+  cpSync(compiled.dir, altered, { recursive: true });
+  writeFileSync(join(altered, 'model.json'), `${JSON.stringify({ ...JSON.parse(readFileSync(join(altered, 'model.json'), 'utf8')), tampered: true })}`);
+  const node = start(nodeConfig(dir, 'altered', anvil.rpcUrl, net, altered));
+  const code = await new Promise((r) => node.child.once('exit', r));
+  assert.equal(code, 2, 'exits with an error');
+  assert.match(node.stderr, /ArtefactMismatchError: model\.json of 0x[0-9a-f]{64} .* does not match/);
+  assert.ok(!node.has('node started'), 'never serves');
 });

@@ -18,6 +18,7 @@ export type LogLine = { level: number; msg: string; requestId?: string; [k: stri
 /** `verity node start --config FILE` as a child process, its JSON log lines collected. */
 export class NodeProcess {
   readonly lines: LogLine[] = [];
+  stderr = '';
   private waiters: { pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
   private exited: Promise<number | null>;
 
@@ -35,9 +36,8 @@ export class NodeProcess {
         this.waiters = this.waiters.filter((w) => (w.pred(line) ? (w.resolve(line), false) : true));
       }
     });
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-    this.exited = new Promise((resolve) => child.once('exit', (code) => { if (code) process.stderr.write(err); resolve(code); }));
+    child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
   static start(config: string, key: Hex): NodeProcess {
@@ -52,7 +52,7 @@ export class NodeProcess {
     const seen = this.lines.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last lines:\n${this.lines.slice(-8).map((l) => JSON.stringify(l)).join('\n')}`)), timeoutMs);
+      const t = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last lines:\n${this.lines.slice(-8).map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${this.stderr.slice(-2000)}`)), timeoutMs);
       this.waiters.push({ pred, resolve: (l) => { clearTimeout(t); resolve(l); } });
     });
   }
