@@ -1,8 +1,10 @@
 // npm run bench: a table over models (each compiled, set up and proved in its own process,
 // so its peak memory is its own), verification gas on anvil, the Verity encoding against the
 // weights-as-signals baseline, and the demo's end-to-end latency. Writes BENCHMARKS.md.
+// Also the load benchmark (scripts/bench/load.ts): requests per minute held by 1 and 3 node processes.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadBench, loadSection } from './bench/load.js';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Abi } from 'viem';
@@ -63,6 +65,9 @@ try {
   await anvil.stop();
 }
 await releaseCurves();
+log('load: 1 and 3 node processes on anvil');
+const load = [];
+for (const nodes of [1, 3]) load.push(await loadBench({ nodes, perMin: 120, seconds: 60, log }));
 
 const NAMES: Record<ModelKey, string> = {
   'spam': 'spam 64-16-2 (demo)', 'spam-signals': 'spam 64-16-2 (demo)', 'linear': 'linear regression, 32 features', 'linear-signals': 'linear regression, 32 features',
@@ -121,11 +126,13 @@ const lines: string[] = [
   `Fulfil gas covers the proof check, payments, output decoding and the consumer's callback. The first demo request includes the node's first proof (curve threads start).`,
   '',
 ];
+lines.push(...loadSection(load, 'npm run bench'));
 // The scale section (npm run bench:scale, an hour on a cold cache) is kept as it was.
 let previous = '';
 try { previous = readFileSync('BENCHMARKS.md', 'utf8'); } catch { /* first run */ }
 const scale = previous.indexOf('## Scale');
-if (scale >= 0) lines.push(previous.slice(scale).trimEnd(), '');
+const scaleEnd = scale < 0 ? -1 : previous.indexOf('\n## ', scale + 1);
+if (scale >= 0) lines.push(previous.slice(scale, scaleEnd < 0 ? undefined : scaleEnd).trimEnd(), '');
 writeFileSync('BENCHMARKS.md', lines.join('\n'));
 rmSync(work, { recursive: true, force: true });
 console.log(lines.join('\n'));

@@ -206,6 +206,19 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   }
 
   async function work(job: Job) {
+    // A transaction for this request is already stored (say its broadcast failed): the
+    // transaction manager owns it now; a second proof would only make a second transaction.
+    const stored = store.txsForRequest(job.requestId);
+    const done = stored.find((t) => t.state === 'confirmed' && t.status === 'success');
+    if (done) {
+      update(job.requestId, { state: 'fulfilled', fulfilTx: done.hash, fulfilGasUsed: done.gasUsed });
+      return;
+    }
+    const open = stored.filter((t) => t.state === 'pending' || t.state === 'mined');
+    if (open.length > 0) {
+      update(job.requestId, { state: 'submitting', fulfilTx: open.at(-1)!.hash });
+      return;
+    }
     const r = await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [job.requestId] });
     const status = RequestStatus[r.status];
     if (status !== 'Pending') {
