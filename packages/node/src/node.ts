@@ -244,9 +244,10 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     log.info({ requestId: job.requestId.toString(), proveMs: Math.round(proveMs), outputs: result.outputs }, 'proved');
     update(job.requestId, { proveMs, outputs: result.outputs, proof: result.proof, publicSignals: result.publicSignals });
     const words = result.publicSignals.slice(0, prover.compiled.report.layout.outputWords).map(BigInt);
-    const data = encodeFunctionData({ abi: coprocessorAbi, functionName: 'fulfill', args: [job.requestId, words, toSolidityProof(result.proof as SnarkjsProof)] });
+    const args = [job.requestId, words, toSolidityProof(result.proof as SnarkjsProof)] as const;
+    const data = encodeFunctionData({ abi: coprocessorAbi, functionName: 'fulfill', args });
     // The estimate runs the whole fulfilment (proof check and callback): a revert shows here, before any gas is spent.
-    const gas = await publicClient.estimateContractGas({ account, address: coprocessor, abi: coprocessorAbi, functionName: 'fulfill', args: [job.requestId, words, toSolidityProof(result.proof as SnarkjsProof)] });
+    const gas = await publicClient.estimateContractGas({ account, address: coprocessor, abi: coprocessorAbi, functionName: 'fulfill', args });
     if (stopped) return;
     // A margin on top of the estimate: the callback must get its full paid gas (63/64 rule).
     const tx = await txm.send(job.requestId, { to: coprocessor, data, gas: (gas * 12n) / 10n });
