@@ -51,7 +51,7 @@ async function ask(net: Network, i = 0): Promise<bigint> {
 }
 
 const statusOf = async (net: Network, id: bigint) =>
-  RequestStatus[(await publicClient.readContract({ address: net.addresses.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [id] })).status];
+  RequestStatus[(await net.client.getRequest(id)).status];
 
 test('kill -9 mid-proof, restart: the request is fulfilled exactly once', async () => {
   const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 0n, operators: [[opA, 10n ** 18n]] });
@@ -156,7 +156,7 @@ test('the RPC is unreachable for a while: the node backs off, recovers on its ow
 async function requestFor(net: Network, primary: Hex): Promise<bigint> {
   for (let i = 0; i < 30; i++) {
     const id = await ask(net, i);
-    const r = await publicClient.readContract({ address: net.addresses.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [id] });
+    const r = await net.client.getRequest(id);
     if (r.primary === primary) return id;
   }
   throw new Error(`no request drawn ${primary} in 30 tries`);
@@ -173,7 +173,7 @@ for (const badProof of [true, false]) {
     const node = start(nodeConfig(dir, `backup-${badProof}`, anvil.rpcUrl, net, compiled.dir));
     await node.waitForMsg('node started');
     const id = await requestFor(net, opB.account.address);
-    const r = await publicClient.readContract({ address: net.addresses.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [id] });
+    const r = await net.client.getRequest(id);
     const read = (who: Hex) => publicClient.readContract({ address: net.addresses.nodes, abi: nodeRegistryAbi, functionName: 'getOperator', args: [who] });
     const bBefore = await read(opB.account.address);
     if (badProof) {
@@ -186,7 +186,7 @@ for (const badProof of [true, false]) {
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
       assert.equal(receipt.status, 'reverted', 'the bad proof is rejected on chain');
       assert.equal(await statusOf(net, id), 'Pending', 'the request is still open');
-      assert.equal((await publicClient.readContract({ address: net.addresses.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [id] })).escrow, r.escrow, 'escrow untouched');
+      assert.equal((await net.client.getRequest(id)).escrow, r.escrow, 'escrow untouched');
     }
     await node.waitForMsg('assigned to another node; waiting for its window to end', id);
     await node.waitForMsg('fulfilled', id, 60_000);
