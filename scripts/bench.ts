@@ -67,7 +67,7 @@ try {
 await releaseCurves();
 log('load: 1 and 3 node processes on anvil');
 const load = [];
-for (const nodes of [1, 3]) load.push(await loadBench({ nodes, perMin: 120, seconds: 60, log }));
+for (const [nodes, workers] of [[1, 0], [3, 0], [1, 2]] as const) load.push(await loadBench({ nodes, workers, perMin: 120, seconds: 60, log }));
 
 const NAMES: Record<ModelKey, string> = {
   'spam': 'spam 64-16-2 (demo)', 'spam-signals': 'spam 64-16-2 (demo)', 'linear': 'linear regression, 32 features', 'linear-signals': 'linear regression, 32 features',

@@ -1,8 +1,8 @@
-// The whole test suite: build (contracts + generated ABIs), typecheck, forge tests, then
-// every *.test.ts under packages/ and models/ with node's test runner. Exits non-zero on
-// the first failing stage.
+// The whole test suite: Debian packages the tests need (redis-server), build (contracts +
+// generated ABIs), typecheck, forge tests, then every *.test.ts under packages/ and models/
+// with node's test runner. Exits non-zero on the first failing stage.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,6 +26,23 @@ function testFiles(dir) {
   });
 }
 
+/**
+ * Debian packages the tests start themselves: redis-server (the proving queue's tests).
+ * Installed with apt-get when missing (as root, or through sudo).
+ */
+function ensureDebianPackages() {
+  const missing = [['redis-server', '/usr/bin/redis-server']].filter(([, path]) => !existsSync(path)).map(([pkg]) => pkg);
+  if (missing.length === 0) return;
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
+  const apt = (...args) => spawnSync(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), ...args], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+  console.log(`\n=== Debian packages: installing ${missing.join(', ')}`);
+  if (apt('install', '-y', '--no-install-recommends', ...missing)) return;
+  if (apt('update') && apt('install', '-y', '--no-install-recommends', ...missing)) return;
+  console.error(`could not install ${missing.join(', ')} with apt-get; install ${missing.length > 1 ? 'them' : 'it'} and run npm test again`);
+  process.exit(1);
+}
+
+ensureDebianPackages();
 run('build', process.execPath, [join(root, 'scripts', 'build.mjs')]);
 run('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
 run('forge test', bin('forge'), ['test'], join(root, 'contracts'));

@@ -1,17 +1,19 @@
 // Load benchmark: real `verity node start` processes on anvil, requests sent at a fixed rate,
 // every request followed to its callback (or refund). Reports the rate held, latency p50/p95
 // from the request's transaction to the Fulfilled event, and each node's peak memory (VmHWM).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PublicClient } from 'viem';
 import { coprocessorAbi, RequestStatus, type Wallet } from '@verity/sdk';
 import { startAnvil } from '../../packages/cli/src/anvil.js';
 import { anvilKey, connect } from '../../packages/cli/src/chain.js';
-import { network, nodeConfig, NodeProcess, spamModel } from '../../packages/node/test/harness.js';
+import { network, nodeConfig, NodeProcess, spamModel, startRedis } from '../../packages/node/test/harness.js';
 
 export type LoadResult = {
   nodes: number;
+  /** proving workers behind Redis (0: each node proves in its own process) */
+  workers: number;
   offeredPerMin: number;
   seconds: number;
   sent: number;
@@ -36,9 +38,13 @@ const peakRss = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/
 /**
  * Offers `perMin` requests per minute for `seconds` to `nodes` node processes (stakes 1..N ETH,
  * 30 s assignment window), then waits for every request to be fulfilled (or up to 120 s).
+ * With `workers`, the nodes hand their proofs to that many `verity node worker` processes
+ * through a redis-server started here.
  */
-export async function loadBench(p: { nodes: number; perMin: number; seconds: number; log: (s: string) => void }): Promise<LoadResult> {
+export async function loadBench(p: { nodes: number; workers?: number; perMin: number; seconds: number; log: (s: string) => void }): Promise<LoadResult> {
+  const workers = p.workers ?? 0;
   const anvil = await startAnvil();
+  const redis = workers > 0 ? await startRedis() : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'verity-load-'));
   const running: NodeProcess[] = [];
   try {
@@ -48,8 +54,16 @@ export async function loadBench(p: { nodes: number; perMin: number; seconds: num
     const keys = [2, 4, 5, 6, 7].slice(0, p.nodes).map(anvilKey);
     const { compiled, inputs } = await spamModel();
     const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 30n, operators: keys.map((k, i) => [c.wallet(k), BigInt(i + 1) * 10n ** 18n]) });
+    const proving = redis ? { proving: { redis: redis.url, concurrency: 2 * workers } } : {};
+    for (let i = 0; i < workers; i++) {
+      const config = join(dir, `worker-${i}.json`);
+      writeFileSync(config, JSON.stringify({ redis: redis!.url, name: `worker-${i}`, models: [{ modelId: net.modelId, dir: compiled.dir }] }));
+      const w = NodeProcess.worker(config);
+      running.push(w);
+      await w.waitForMsg('worker serving model');
+    }
     for (const [i, key] of keys.entries()) {
-      const node = NodeProcess.start(nodeConfig(dir, `node-${i}`, anvil.rpcUrl, net, compiled.dir, { status: undefined }), key);
+      const node = NodeProcess.start(nodeConfig(dir, `node-${i}`, anvil.rpcUrl, net, compiled.dir, { status: undefined, ...proving }), key);
       running.push(node);
       await node.waitForMsg('node started');
     }
@@ -75,7 +89,7 @@ export async function loadBench(p: { nodes: number; perMin: number; seconds: num
       const { requestId } = await net.client.request({ modelId: net.modelId, input: inputs[i % inputs.length]!, callbackGasLimit: 100_000, value: fee });
       sentAt.set(requestId, at);
     }
-    p.log(`load: ${sentAt.size} requests sent to ${p.nodes} node(s); waiting for the rest`);
+    p.log(`load: ${sentAt.size} requests sent to ${p.nodes} node(s)${workers ? ` with ${workers} worker(s)` : ''}; waiting for the rest`);
     const deadline = performance.now() + 120_000;
     while (doneAt.size < sentAt.size && performance.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     clearInterval(watch);
@@ -89,12 +103,13 @@ export async function loadBench(p: { nodes: number; perMin: number; seconds: num
     const latencies = [...doneAt.entries()].map(([id, t]) => t - sentAt.get(id)!);
     const peakRssMb = running.map((n) => peakRss(n.child.pid!));
     return {
-      nodes: p.nodes, offeredPerMin: p.perMin, seconds: p.seconds, sent: sentAt.size, fulfilled: doneAt.size, refunded,
+      nodes: p.nodes, workers, offeredPerMin: p.perMin, seconds: p.seconds, sent: sentAt.size, fulfilled: doneAt.size, refunded,
       lost: sentAt.size - doneAt.size - refunded, heldPerMin: (doneAt.size / elapsed) * 60,
       p50Ms: quantile(latencies, 0.5), p95Ms: quantile(latencies, 0.95), maxMs: Math.max(...latencies), peakRssMb,
     };
   } finally {
     for (const n of running) await n.stop();
+    await redis?.stop();
     await anvil.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -106,13 +121,13 @@ export function loadSection(results: LoadResult[], command: string): string[] {
   return [
     `## Load: proved requests per minute on anvil (\`${command}\`)`,
     '',
-    'Real `verity node start` processes (SQLite store, transaction manager) on the demo spam model (1,287 constraints); one requester sends at a fixed rate; latency runs from sending the request to seeing its `Fulfilled` event (the callback is in the same transaction). Stakes 1..N ETH, 30 s assignment window, so each request is served by the node drawn for it.',
+    'Real `verity node start` processes (SQLite store, transaction manager) on the demo spam model (1,287 constraints); one requester sends at a fixed rate; latency runs from sending the request to seeing its `Fulfilled` event (the callback is in the same transaction). Stakes 1..N ETH, 30 s assignment window, so each request is served by the node drawn for it. With workers, the node proves nothing itself: `verity node worker` processes take its proofs from a local redis-server (BullMQ).',
     '',
-    '| nodes | offered / min | sent | fulfilled | refunded | lost | held / min | p50 ms | p95 ms | max ms | peak RSS per node MB |',
+    '| setup | offered / min | sent | fulfilled | refunded | lost | held / min | p50 ms | p95 ms | max ms | peak RSS per process MB |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.nodes} | ${r.offeredPerMin} | ${r.sent} | ${r.fulfilled} | ${r.refunded} | ${r.lost} | ${f(r.heldPerMin)} | ${f(r.p50Ms)} | ${f(r.p95Ms)} | ${f(r.maxMs)} | ${r.peakRssMb.map(f).join(', ')} |`),
+    ...results.map((r) => `| ${r.nodes} node${r.nodes > 1 ? 's' : ''}${r.workers ? ` + ${r.workers} workers (Redis)` : ''} | ${r.offeredPerMin} | ${r.sent} | ${r.fulfilled} | ${r.refunded} | ${r.lost} | ${f(r.heldPerMin)} | ${f(r.p50Ms)} | ${f(r.p95Ms)} | ${f(r.maxMs)} | ${r.peakRssMb.map(f).join(', ')} |`),
     '',
-    '"Held / min" is requests fulfilled divided by the time from the first request to the last fulfilment. Both cores are shared by anvil, the requester and the node processes.',
+    '"Held / min" is requests fulfilled divided by the time from the first request to the last fulfilment. Both cores are shared by anvil, the requester and the node processes, so workers on this one machine add no cores; the lower p95 with workers comes from the node keeping several proofs in flight (proving one request while submitting another) instead of one at a time. On an operator\'s cluster each worker also brings its own cores. Peak RSS lists the nodes, then the workers.',
     '',
   ];
 }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Hex } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
 import { ceremonyPtau, compileModel, contribute, devPowersOfTau, importPtau, loadCompiled, Prover, readInputFile, readSamplesFile, verifyProofFile, verifySetup } from '@verity/zkml';
-import { loadNodeConfig, packArtefacts, runNode } from '@verity/node';
+import { loadNodeConfig, loadWorkerConfig, packArtefacts, runNode, runWorker } from '@verity/node';
 import { dev, MAX_DEV_NODES } from './dev.js';
 
 const HELP = `verity: a verifiable AI co-processor for EVM chains
@@ -34,7 +34,11 @@ Commands:
   verify <dir> <proof>     check a proof: exit 0 when valid, 1 when not
   node start --config FILE run a proving node (SQLite job store, /health, /metrics); the key
                            comes from VERITY_PRIVATE_KEY; VERITY_RPC_URL, VERITY_COPROCESSOR,
-                           VERITY_STORE and VERITY_STATUS_PORT override the file
+                           VERITY_STORE, VERITY_STATUS_PORT and VERITY_REDIS_URL override
+                           the file; with "proving": {"redis": URL} proofs go to workers
+  node worker --config FILE
+                           a proving worker for a node on another machine: takes proofs from
+                           Redis (BullMQ), needs the artefacts but no key and no RPC
   node pack <dir>          write a compiled model's manifest.json and print its content hash
                            (what a node config's "artefacts" field pins)
   setup import-ptau FILE   verify a public ceremony's prepared .ptau and use it for compiles
@@ -48,6 +52,7 @@ Examples:
   verity prove build/spam --input input.json --out proof.json
   verity verify build/spam proof.json
   VERITY_PRIVATE_KEY=0x… verity node start --config node.json
+  VERITY_REDIS_URL=redis://10.0.0.5:6379 verity node worker --config worker.json
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -113,11 +118,15 @@ async function main(argv: string[]): Promise<number> {
         await runNode(loadNodeConfig(values.config));
         return 0;
       }
+      if (sub === 'worker' && values.config) {
+        await runWorker(loadWorkerConfig(values.config));
+        return 0;
+      }
       if (sub === 'pack' && positionals.length === 1) {
         console.log(packArtefacts(positionals[0]!));
         return 0;
       }
-      throw new UsageError('verity node start --config <node.json> | node pack <compiled dir>');
+      throw new UsageError('verity node start --config <node.json> | node worker --config <worker.json> | node pack <compiled dir>');
     }
     case 'setup': {
       const [sub, ...args] = rest;

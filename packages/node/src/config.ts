@@ -6,6 +6,7 @@ import { BaseError } from '@verity/sdk/errors';
 import { fetchArtefacts } from './artefacts.js';
 import { createLogger } from './log.js';
 import { startNode, type VerityNode } from './node.js';
+import { startProvingWorker } from './proving.js';
 
 /** One served model: its registry id and where its artefacts are. */
 export type ModelConfig =
@@ -33,6 +34,19 @@ export type NodeConfig = {
   /** first block to scan on a fresh store (default: the head) */
   fromBlock?: number;
   status?: { port: number; host?: string };
+  /** prove on `verity node worker` processes behind Redis instead of in this process */
+  proving?: { redis: string; concurrency?: number; timeoutMs?: number };
+};
+
+/** `verity node worker --config FILE`: a proving worker needs Redis and the artefacts, no key, no RPC. */
+export type WorkerConfig = {
+  redis: string;
+  models: ModelConfig[];
+  artefactCache: string;
+  concurrency?: number;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  name?: string;
 };
 
 /** The node configuration is missing a field or has a wrong one. */
@@ -40,7 +54,7 @@ export class ConfigError extends BaseError {
   override name = 'ConfigError';
   constructor({ field, problem, source }: { field: string; problem: string; source: string }) {
     super(`node config ${source}: ${field} ${problem}`, {
-      details: 'See "Running a node" in the README for every field; environment variables VERITY_RPC_URL, VERITY_PRIVATE_KEY, VERITY_COPROCESSOR, VERITY_STORE and VERITY_STATUS_PORT override the file.',
+      details: 'See "Running a node" in the README for every field; environment variables VERITY_RPC_URL, VERITY_PRIVATE_KEY, VERITY_COPROCESSOR, VERITY_STORE, VERITY_STATUS_PORT and VERITY_REDIS_URL override the file.',
     });
   }
 }
@@ -51,7 +65,7 @@ export class ConfigError extends BaseError {
  * resolved against the file's directory. Every field is checked; a problem is a
  * {@link ConfigError} naming the field.
  */
-export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+function reader(file: string) {
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -65,28 +79,45 @@ export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.en
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(field, `must be an integer >= ${min} (got ${JSON.stringify(v)})`);
     return v as number;
   };
+  const redis = (field: string, v: unknown) => {
+    if (typeof v !== 'string' || !/^rediss?:\/\//.test(v)) fail(field, 'must be a redis:// or rediss:// URL (or set VERITY_REDIS_URL)');
+    return v as string;
+  };
+  const models = () => {
+    if (!Array.isArray(raw.models) || raw.models.length === 0) fail('models', 'must list at least one model');
+    return (raw.models as Record<string, unknown>[]).map((m, i): ModelConfig => {
+      if (typeof m.modelId !== 'string' || !isHex(m.modelId) || m.modelId.length !== 66) fail(`models[${i}].modelId`, 'must be a bytes32 model id');
+      if (typeof m.artefacts === 'string') {
+        if (!/^sha256:[0-9a-f]{64}$/.test(m.artefacts)) fail(`models[${i}].artefacts`, 'must be a content hash sha256:<64 hex digits> (printed by `verity node pack`)');
+        if (typeof m.source !== 'string') fail(`models[${i}].source`, 'must be a directory or an http(s) URL to fetch the artefacts from');
+        const source = /^https?:\/\//.test(m.source as string) ? (m.source as string) : resolve(base, m.source as string);
+        return { modelId: m.modelId as Hex, artefacts: m.artefacts, source };
+      }
+      if (typeof m.dir === 'string') return { modelId: m.modelId as Hex, dir: resolve(base, m.dir) };
+      return fail(`models[${i}]`, 'needs either artefacts + source (fetched by content hash) or dir');
+    });
+  };
+  return { raw, base, fail, num, redis, models };
+}
+
+export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  const { raw, base, fail, num, redis, models } = reader(file);
   const rpc = env.VERITY_RPC_URL ?? raw.rpc;
   if (typeof rpc !== 'string' || !/^(https?|wss?):\/\//.test(rpc)) fail('rpc', 'must be an http(s) or ws(s) URL (or set VERITY_RPC_URL)');
   const privateKey = env.VERITY_PRIVATE_KEY ?? raw.privateKey;
   if (typeof privateKey !== 'string' || !isHex(privateKey) || privateKey.length !== 66) fail('privateKey', 'must be set as VERITY_PRIVATE_KEY: a 0x-prefixed 32-byte hex key');
   const coprocessor = env.VERITY_COPROCESSOR ?? raw.coprocessor;
   if (typeof coprocessor !== 'string' || !isAddress(coprocessor)) fail('coprocessor', 'must be the Coprocessor contract address');
-  if (!Array.isArray(raw.models) || raw.models.length === 0) fail('models', 'must list at least one model');
-  const models = (raw.models as Record<string, unknown>[]).map((m, i): ModelConfig => {
-    if (typeof m.modelId !== 'string' || !isHex(m.modelId) || m.modelId.length !== 66) fail(`models[${i}].modelId`, 'must be a bytes32 model id');
-    if (typeof m.artefacts === 'string') {
-      if (!/^sha256:[0-9a-f]{64}$/.test(m.artefacts)) fail(`models[${i}].artefacts`, 'must be a content hash sha256:<64 hex digits> (printed by `verity node pack`)');
-      if (typeof m.source !== 'string') fail(`models[${i}].source`, 'must be a directory or an http(s) URL to fetch the artefacts from');
-      const source = /^https?:\/\//.test(m.source as string) ? (m.source as string) : resolve(base, m.source as string);
-      return { modelId: m.modelId as Hex, artefacts: m.artefacts, source };
-    }
-    if (typeof m.dir === 'string') return { modelId: m.modelId as Hex, dir: resolve(base, m.dir) };
-    return fail(`models[${i}]`, 'needs either artefacts + source (fetched by content hash) or dir');
-  });
   const statusPort = env.VERITY_STATUS_PORT !== undefined ? Number(env.VERITY_STATUS_PORT) : (raw.status as { port?: number } | undefined)?.port;
   num('status.port', statusPort);
+  const p = (raw.proving ?? {}) as Record<string, unknown>;
+  if (typeof p !== 'object') fail('proving', 'must be an object { redis, concurrency?, timeoutMs? }');
+  const redisUrl = env.VERITY_REDIS_URL ?? p.redis;
+  const proving = redisUrl === undefined ? undefined : {
+    redis: redis('proving.redis', redisUrl), concurrency: num('proving.concurrency', p.concurrency, 1), timeoutMs: num('proving.timeoutMs', p.timeoutMs, 1000),
+  };
   return {
-    rpc: rpc as string, privateKey: privateKey as Hex, coprocessor: coprocessor as Address, models,
+    rpc: rpc as string, privateKey: privateKey as Hex, coprocessor: coprocessor as Address, models: models(), proving,
     store: resolve(base, env.VERITY_STORE ?? (raw.store as string | undefined) ?? 'data/node.sqlite'),
     artefactCache: resolve(base, (raw.artefactCache as string | undefined) ?? 'data/artefacts'),
     pollMs: num('pollMs', raw.pollMs, 10), maxBlockRange: num('maxBlockRange', raw.maxBlockRange, 1),
@@ -97,34 +128,73 @@ export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.en
 }
 
 /**
+ * Reads a proving worker's config file: `redis` (or VERITY_REDIS_URL), `models` as in a node
+ * config, and optionally `concurrency`, `lockDurationMs`, `stalledIntervalMs`, `name`,
+ * `artefactCache`. A problem is a {@link ConfigError} naming the field.
+ */
+export function loadWorkerConfig(file: string, env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const { raw, base, fail, num, redis, models } = reader(file);
+  if (raw.name !== undefined && typeof raw.name !== 'string') fail('name', 'must be a string');
+  return {
+    redis: redis('redis', env.VERITY_REDIS_URL ?? raw.redis), models: models(),
+    artefactCache: resolve(base, (raw.artefactCache as string | undefined) ?? 'data/artefacts'),
+    concurrency: num('concurrency', raw.concurrency, 1), lockDurationMs: num('lockDurationMs', raw.lockDurationMs, 1000),
+    stalledIntervalMs: num('stalledIntervalMs', raw.stalledIntervalMs, 500), name: raw.name as string | undefined,
+  };
+}
+
+/** Artefact directories for configured models: local ones as they are, the rest fetched by content hash. */
+async function modelDirs(models: ModelConfig[], cacheDir: string, log: ReturnType<typeof createLogger>) {
+  const dirs = [];
+  for (const m of models) {
+    if ('dir' in m) {
+      dirs.push({ modelId: m.modelId, dir: m.dir });
+    } else {
+      log.info({ modelId: m.modelId, artefacts: m.artefacts, source: m.source }, 'fetching model artefacts');
+      dirs.push({ modelId: m.modelId, dir: await fetchArtefacts({ source: m.source, hash: m.artefacts, cacheDir }) });
+    }
+  }
+  return dirs;
+}
+
+/** Resolves on SIGINT, SIGTERM or `signal`. */
+const untilStopped = (signal?: AbortSignal) => new Promise<void>((resolve) => {
+  const done = () => resolve();
+  process.once('SIGINT', done);
+  process.once('SIGTERM', done);
+  signal?.addEventListener('abort', done);
+});
+
+/**
+ * Runs a proving worker from its config until SIGINT or SIGTERM (the proof in hand is
+ * finished first).
+ */
+export async function runWorker(config: WorkerConfig, options: { signal?: AbortSignal } = {}): Promise<void> {
+  const log = createLogger();
+  const models = await modelDirs(config.models, config.artefactCache, log);
+  const worker = await startProvingWorker({ ...config, models, logger: log });
+  await untilStopped(options.signal);
+  log.info('stopping: finishing the proof in hand');
+  await worker.close();
+  log.info('stopped');
+}
+
+/**
  * Runs a node from its config until SIGINT or SIGTERM: fetches and verifies each model's
  * artefacts, opens the store, starts serving. Returns once the node has stopped cleanly.
  */
 export async function runNode(config: NodeConfig, options: { signal?: AbortSignal } = {}): Promise<void> {
   const log = createLogger();
   const { publicClient, wallet } = await connect(config.rpc, { pollingInterval: config.pollMs ?? 500 });
-  const models = [];
-  for (const m of config.models) {
-    if ('dir' in m) {
-      models.push({ modelId: m.modelId, dir: m.dir });
-    } else {
-      log.info({ modelId: m.modelId, artefacts: m.artefacts, source: m.source }, 'fetching model artefacts');
-      models.push({ modelId: m.modelId, dir: await fetchArtefacts({ source: m.source, hash: m.artefacts, cacheDir: config.artefactCache }) });
-    }
-  }
+  const models = await modelDirs(config.models, config.artefactCache, log);
   const node: VerityNode = await startNode({
     publicClient, wallet: wallet(config.privateKey), coprocessor: config.coprocessor, models, store: config.store,
     pollMs: config.pollMs, maxBlockRange: config.maxBlockRange === undefined ? undefined : BigInt(config.maxBlockRange),
     confirmations: config.confirmations, bumpAfterMs: config.bumpAfterMs, maxAttempts: config.maxAttempts,
     fromBlock: config.fromBlock === undefined ? undefined : BigInt(config.fromBlock),
-    statusPort: config.status?.port, statusHost: config.status?.host, logger: log,
+    statusPort: config.status?.port, statusHost: config.status?.host, proving: config.proving, logger: log,
   });
-  await new Promise<void>((resolve) => {
-    const done = () => resolve();
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    options.signal?.addEventListener('abort', done);
-  });
+  await untilStopped(options.signal);
   log.info('stopping: finishing the job in hand');
   await node.stop();
   log.info('stopped');

@@ -2,10 +2,11 @@ import { EventEmitter } from 'node:events';
 import { encodeFunctionData, HttpRequestError, TimeoutError, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
 import { coprocessorAbi, ContractRevertError, decodeRevert, nodeRegistryAbi, requestBinding, RequestStatus, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
-import { decodeInputBytes, Prover } from '@verity/zkml';
+import { Prover } from '@verity/zkml';
 import { verifyAgainstRegistry } from './artefacts.js';
 import { createLogger, type Logger } from './log.js';
 import { family, Histogram, serveStatus, type StatusServer } from './metrics.js';
+import { LocalProving, QueueProving, type ProvingBackend } from './proving.js';
 import { JobStore, JOB_STATES, type Job } from './store.js';
 import { TxManager, type TxOutcome } from './txmanager.js';
 
@@ -36,6 +37,12 @@ export type NodeOptions = {
   /** serve /health and /metrics on this port (0: any free port) */
   statusPort?: number;
   statusHost?: string;
+  /**
+   * Where proofs are computed: in this process (default, one at a time) or by
+   * `verity node worker` processes behind a BullMQ queue on Redis (`{ redis: 'redis://…' }`),
+   * with up to `concurrency` proofs in flight.
+   */
+  proving?: ProvingBackend | { redis: string; concurrency?: number; timeoutMs?: number };
   logger?: Logger;
 };
 
@@ -111,6 +118,14 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   if (!(await publicClient.readContract({ address: nodes, abi: nodeRegistryAbi, functionName: 'isActive', args: [me] }))) {
     log.warn({ operator: me, nodes }, 'this operator is not staked in the NodeRegistry: the Coprocessor will refuse its fulfilments (register with a stake first)');
   }
+  const proving: ProvingBackend = !options.proving
+    ? new LocalProving(provers)
+    : 'prove' in options.proving
+      ? options.proving
+      : await QueueProving.connect({ ...options.proving, provers, logger: log, scope: `${chainId}-${coprocessor.toLowerCase()}-${me.toLowerCase()}` });
+  if (proving.kind === 'queue') log.info({ concurrency: proving.concurrency }, 'proofs go to proving workers through Redis');
+  const inFlight = new Map<bigint, Promise<void>>();
+  const abort = new AbortController();
   const txm = new TxManager({ publicClient, account, chainId, store, log, confirmations: options.confirmations, bumpAfterMs: options.bumpAfterMs });
 
   const node = new EventEmitter() as VerityNode;
@@ -233,15 +248,13 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
       return;
     }
     const prover = provers.get(job.modelId.toLowerCase())!;
-    const encoded = decodeInputBytes(prover.compiled.report.layout, job.input);
     update(job.requestId, { state: 'proving', attempts: job.attempts + 1 });
     log.info({ requestId: job.requestId.toString(), attempt: job.attempts + 1 }, 'proving');
     const binding = requestBinding({ chainId, coprocessor, requestId: job.requestId, prover: me });
-    const t0 = performance.now();
-    const result = await prover.prove({ encoded }, binding);
-    const proveMs = performance.now() - t0;
+    const result = await proving.prove({ requestId: job.requestId, modelId: job.modelId, input: job.input, binding }, abort.signal);
+    const proveMs = result.proveMs;
     proveTimes.observe(proveMs / 1000);
-    log.info({ requestId: job.requestId.toString(), proveMs: Math.round(proveMs), outputs: result.outputs }, 'proved');
+    log.info({ requestId: job.requestId.toString(), proveMs: Math.round(proveMs), worker: result.worker, outputs: result.outputs }, 'proved');
     update(job.requestId, { proveMs, outputs: result.outputs, proof: result.proof, publicSignals: result.publicSignals });
     const words = result.publicSignals.slice(0, prover.compiled.report.layout.outputWords).map(BigInt);
     const args = [job.requestId, words, toSolidityProof(result.proof as SnarkjsProof)] as const;
@@ -292,20 +305,27 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     }
   })();
 
-  /** Proving: one job at a time (a proof uses every core). */
+  /**
+   * Proving: locally one job at a time (a proof uses every core); with proving workers, up
+   * to the backend's concurrency at once.
+   */
   const workLoop = (async () => {
     while (!stopped) {
-      const next = store.jobs(['queued']).find((j) => (j.notBefore ?? 0) <= Date.now());
+      const next = inFlight.size < proving.concurrency
+        ? store.jobs(['queued']).find((j) => (j.notBefore ?? 0) <= Date.now() && !inFlight.has(j.requestId))
+        : undefined;
       if (!next) {
-        await sleep(pollMs);
+        await (inFlight.size >= proving.concurrency ? Promise.race([...inFlight.values(), sleep(pollMs)]) : sleep(pollMs));
         continue;
       }
-      try {
-        await work(next);
-      } catch (e) {
-        await onJobError(next, e);
-      }
+      const run = work(next)
+        .catch((e) => (stopped ? undefined : onJobError(next, e)))
+        .catch((e) => log.error({ requestId: next.requestId.toString(), err: errorText(e) }, 'job error handling failed'))
+        .finally(() => inFlight.delete(next.requestId));
+      inFlight.set(next.requestId, run);
+      if (proving.concurrency === 1) await run;
     }
+    await Promise.all(inFlight.values());
   })();
 
   const balanceAndStake = async () => {
@@ -326,7 +346,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
       },
       metrics: async () => {
         const counts = store.countByState();
-        const { balance, operator } = await balanceAndStake();
+        const [{ balance, operator }, queue] = await Promise.all([balanceAndStake(), proving.stats()]);
         return [
           family('verity_jobs', 'gauge', 'Jobs in the store by state.', JOB_STATES.map((s) => `verity_jobs{state="${s}"} ${counts[s]}`)),
           family('verity_prove_seconds', 'histogram', 'Time to compute one proof (witness and Groth16), since the node started.', proveTimes.lines('verity_prove_seconds')),
@@ -339,6 +359,10 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
           family('verity_cursor_block', 'gauge', 'Next block to scan for requests.', [`verity_cursor_block ${cursor}`]),
           family('verity_rpc_errors_total', 'counter', 'Failed polls of the RPC endpoint.', [`verity_rpc_errors_total ${rpcErrors}`]),
           family('verity_open_transactions', 'gauge', 'Transactions sent and not yet final.', [`verity_open_transactions ${store.openTxs().length}`]),
+          ...(queue ? [
+            family('verity_proving_queue', 'gauge', 'Proofs in the Redis queue by state (all of this node\'s models).', [`verity_proving_queue{state="waiting"} ${queue.waiting}`, `verity_proving_queue{state="active"} ${queue.active}`]),
+            family('verity_proving_workers', 'gauge', 'Proving workers connected to the queue.', [`verity_proving_workers ${queue.workers}`]),
+          ] : []),
         ].join('\n');
       },
     });
@@ -349,8 +373,12 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   log.info({ operator: me, chainId, coprocessor, cursor: cursor.toString(), models: options.models.length }, 'node started');
   node.stop = async () => {
     stopped = true;
+    // A proof waiting on the queue is abandoned, not lost: its job stays 'proving' and the
+    // next start finds the queued proof by its fixed job id.
+    if (proving.kind === 'queue') abort.abort(new Error('node stopping'));
     for (const wake of [...sleeps]) wake();
     await Promise.all([pollLoop, workLoop]);
+    if (!options.proving || !('prove' in options.proving)) await proving.close();
     await status?.close();
     if (!(options.store instanceof JobStore)) store.close();
   };

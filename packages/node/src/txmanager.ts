@@ -52,8 +52,17 @@ export class TxManager {
     return this.o.account.address;
   }
 
+  /** Sends run one after another: each takes the next nonce. */
+  private sending: Promise<unknown> = Promise.resolve();
+
   /** Signs, stores, then broadcasts a transaction for `requestId`; returns it as stored. */
-  async send(requestId: bigint, call: { to: Address; data: Hex; gas: bigint }): Promise<StoredTx> {
+  send(requestId: bigint, call: { to: Address; data: Hex; gas: bigint }): Promise<StoredTx> {
+    const next = this.sending.catch(() => {}).then(() => this.sendNow(requestId, call));
+    this.sending = next;
+    return next;
+  }
+
+  private async sendNow(requestId: bigint, call: { to: Address; data: Hex; gas: bigint }): Promise<StoredTx> {
     const { publicClient, store } = this.o;
     const chainNonce = await publicClient.getTransactionCount({ address: this.address, blockTag: 'pending' });
     const used = store.maxNonce();

@@ -1,7 +1,8 @@
 // Test harness for the node's fault tests: real anvil, real `verity node start` processes
 // (JSON logs read line by line), a TCP proxy that can cut the node off from its RPC.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,8 +42,17 @@ export class NodeProcess {
   }
 
   static start(config: string, key: Hex): NodeProcess {
-    const child = spawn(process.execPath, [VERITY, 'node', 'start', '--config', config], {
-      env: { ...process.env, VERITY_PRIVATE_KEY: key, VERITY_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'pipe'],
+    return NodeProcess.spawn(['node', 'start', '--config', config], { VERITY_PRIVATE_KEY: key });
+  }
+
+  /** `verity node worker --config FILE`: a proving worker behind Redis. */
+  static worker(config: string): NodeProcess {
+    return NodeProcess.spawn(['node', 'worker', '--config', config]);
+  }
+
+  private static spawn(args: string[], env: Record<string, string> = {}): NodeProcess {
+    const child = spawn(process.execPath, [VERITY, ...args], {
+      env: { ...process.env, ...env, VERITY_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new NodeProcess(child);
   }
@@ -133,4 +143,32 @@ export function nodeConfig(dir: string, name: string, rpc: string, net: Network,
 /** Fulfilled events for `requestId` on the chain as it is now. */
 export async function fulfilments(publicClient: PublicClient, coprocessor: Hex, requestId: bigint) {
   return publicClient.getContractEvents({ address: coprocessor, abi: coprocessorAbi, eventName: 'Fulfilled', args: { requestId }, fromBlock: 0n });
+}
+
+/** Where Debian's redis-server is; `npm test` installs it (scripts/test.mjs) when it is missing. */
+export function redisServerPath(): string {
+  for (const p of ['/usr/bin/redis-server', '/usr/local/bin/redis-server']) if (existsSync(p)) return p;
+  throw new Error('redis-server is not installed: run the suite with `npm test`, which installs Debian\'s redis-server, or `apt-get install redis-server`');
+}
+
+/** A throwaway redis-server on a free loopback port, no persistence. */
+export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => { const p = (srv.address() as { port: number }).port; srv.close(() => resolve(p)); });
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'verity-redis-'));
+  const child = spawn(redisServerPath(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('Ready to accept connections')) { clearTimeout(t); resolve(); } });
+    child.once('exit', (code) => { clearTimeout(t); reject(new Error(`redis-server exited (${code}): ${out}`)); });
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => { child.kill('SIGKILL'); await exited; rmSync(dir, { recursive: true, force: true }); },
+  };
 }

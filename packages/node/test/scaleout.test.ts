@@ -1,0 +1,177 @@
+// Scale-out: a node whose proofs are computed by `verity node worker` processes behind
+// BullMQ on a real redis-server. Real anvil, real node and worker processes; every request
+// must end fulfilled exactly once on chain.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Hex, PublicClient } from 'viem';
+import type { Wallet } from '@verity/sdk';
+import { releaseCurves, type CompiledModel } from '@verity/zkml';
+import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
+import { anvilKey, connect } from '../../cli/src/chain.js';
+import { ConfigError, loadNodeConfig, loadWorkerConfig } from '../src/config.js';
+import { fulfilments, network, nodeConfig, NodeProcess, spamModel, startRedis, type Network } from './harness.js';
+
+const CB_GAS = 100_000;
+let anvil: Anvil;
+let redis: { url: string; stop(): Promise<void> };
+let publicClient: PublicClient;
+let admin: Wallet, owner: Wallet, user: Wallet, opA: Wallet;
+const keyA = anvilKey(2);
+let compiled: CompiledModel;
+let inputs: Hex[];
+let dir: string;
+const running: NodeProcess[] = [];
+
+before(async () => {
+  [anvil, redis] = await Promise.all([startAnvil(), startRedis()]);
+  const c = await connect(anvil.rpcUrl);
+  publicClient = c.publicClient;
+  [admin, owner, opA, user] = [0, 1, 2, 3].map((i) => c.wallet(anvilKey(i))) as [Wallet, Wallet, Wallet, Wallet];
+  ({ compiled, inputs } = await spamModel());
+  dir = mkdtempSync(join(tmpdir(), 'verity-scaleout-'));
+});
+
+after(async () => {
+  for (const n of running) await n.stop();
+  await redis?.stop();
+  await anvil?.stop();
+  await releaseCurves();
+});
+
+const track = (n: NodeProcess) => (running.push(n), n);
+
+/** A worker config: a short lock so a dead worker's job moves on within seconds. */
+function worker(net: Network, name: string): NodeProcess {
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, JSON.stringify({ redis: redis.url, name, lockDurationMs: 3000, stalledIntervalMs: 1000, models: [{ modelId: net.modelId, dir: compiled.dir }] }));
+  return track(NodeProcess.worker(path));
+}
+
+const startNode = (config: string) => track(NodeProcess.start(config, keyA));
+
+async function ask(net: Network, i: number): Promise<bigint> {
+  const value = await net.client.quote(net.modelId, CB_GAS);
+  return (await net.client.request({ modelId: net.modelId, input: inputs[i % inputs.length]!, callbackGasLimit: CB_GAS, value })).requestId;
+}
+
+/** Who proved `requestId`, from the node's 'proved' log line. */
+const provedBy = (node: NodeProcess, id: bigint) => node.lines.filter((l) => l.msg === 'proved' && l.requestId === id.toString()).map((l) => l.worker);
+
+test('proofs on two workers behind Redis: every request fulfilled once, both workers prove, the node proves none itself', async () => {
+  const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 0n, operators: [[opA, 10n ** 18n]] });
+  const [w1, w2] = [worker(net, 'w1'), worker(net, 'w2')];
+  await Promise.all([w1.waitForMsg('worker serving model'), w2.waitForMsg('worker serving model')]);
+  const node = startNode(nodeConfig(dir, 'two-workers', anvil.rpcUrl, net, compiled.dir, { proving: { redis: redis.url, concurrency: 4 } }));
+  await node.waitForMsg('node started');
+  assert.ok(node.has('proofs go to proving workers through Redis'));
+
+  const ids: bigint[] = [];
+  for (let i = 0; i < 8; i++) ids.push(await ask(net, i));
+  for (const id of ids) await node.waitForMsg('fulfilled', id, 120_000);
+
+  for (const id of ids) {
+    assert.equal((await fulfilments(publicClient, net.addresses.coprocessor, id)).length, 1, `request ${id} fulfilled once`);
+    assert.equal(provedBy(node, id).length, 1, `request ${id} proved once`);
+  }
+  const workers = new Set(ids.flatMap((id) => provedBy(node, id)));
+  assert.deepEqual([...workers].sort(), ['w1', 'w2'], 'both workers proved, the node none locally');
+  // Each worker logged the proofs it computed: together, each request exactly once.
+  const byWorkers = [w1, w2].flatMap((w) => w.lines.filter((l) => l.msg === 'proved').map((l) => l.requestId));
+  assert.deepEqual(byWorkers.sort(), ids.map(String).sort());
+  // The node's /metrics shows the queue and its workers.
+  const url = (await node.waitForMsg('serving /health and /metrics')).url as string;
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  assert.match(metrics, /^verity_proving_workers 2$/m);
+  assert.match(metrics, /^verity_proving_queue\{state="waiting"\} 0$/m);
+  await Promise.all([node.stop(), w1.stop(), w2.stop()]);
+});
+
+test('a worker killed with SIGKILL mid-proof: another worker takes the job after its lock lapses; fulfilled once', async () => {
+  const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 0n, operators: [[opA, 10n ** 18n]] });
+  const node = startNode(nodeConfig(dir, 'kill-worker', anvil.rpcUrl, net, compiled.dir, { proving: { redis: redis.url } }));
+  await node.waitForMsg('node started');
+  // The kill follows the worker's 'proving' line by milliseconds and a proof takes ~300 ms:
+  // a kill that lands after the proof shows as the victim in the node's log, and we try again.
+  for (let attempt = 1; ; attempt++) {
+    const victim = worker(net, `victim-${attempt}`);
+    await victim.waitForMsg('worker serving model');
+    const id = await ask(net, attempt);
+    await victim.waitForMsg('proving', id);
+    await victim.kill9();
+    const survivor = worker(net, `survivor-${attempt}`);
+    await node.waitForMsg('fulfilled', id, 60_000);
+    await survivor.stop();
+    assert.equal((await fulfilments(publicClient, net.addresses.coprocessor, id)).length, 1);
+    const by = provedBy(node, id);
+    assert.equal(by.length, 1);
+    if (by[0] === `survivor-${attempt}`) {
+      assert.ok(survivor.lines.some((l) => l.msg === 'proved' && l.requestId === id.toString()));
+      assert.ok(!victim.lines.some((l) => l.msg === 'proved'), 'the victim never finished a proof');
+      break;
+    }
+    assert.ok(attempt < 3, `the kill never landed mid-proof in ${attempt} tries`);
+  }
+  await node.stop();
+});
+
+test('the node killed with SIGKILL while its proofs are queued: restarted, it takes the finished proofs; nothing proved or fulfilled twice', async () => {
+  const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 0n, operators: [[opA, 10n ** 18n]] });
+  const config = nodeConfig(dir, 'kill-node', anvil.rpcUrl, net, compiled.dir, { proving: { redis: redis.url, concurrency: 4 } });
+  let node = startNode(config);
+  await node.waitForMsg('node started');
+  // No worker yet: the proofs wait in Redis.
+  const ids = [await ask(net, 0), await ask(net, 1), await ask(net, 2)];
+  for (const id of ids) await node.waitForMsg('proof queued', id);
+  await node.kill9();
+  // A worker proves them while the node is down.
+  const w = worker(net, 'w-alone');
+  for (const id of ids) await w.waitForMsg('proved', id);
+  node = startNode(config);
+  for (const id of ids) await node.waitForMsg('fulfilled', id, 60_000);
+  for (const id of ids) {
+    assert.equal((await fulfilments(publicClient, net.addresses.coprocessor, id)).length, 1, `request ${id} fulfilled once`);
+    assert.ok(node.lines.some((l) => l.msg === 'proof already queued before a restart: waiting for it' && l.requestId === id.toString()), `request ${id} re-attached to its queued proof`);
+    assert.equal(w.lines.filter((l) => l.msg === 'proving' && l.requestId === id.toString()).length, 1, `request ${id} proved once`);
+  }
+  await Promise.all([node.stop(), w.stop()]);
+});
+
+test('a worker holding other artefacts refuses the job; the node retries and a worker with the right ones serves it', async () => {
+  const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 0n, operators: [[opA, 10n ** 18n]] });
+  // Same model id, but a verification key that is not byte-for-byte the node's.
+  const other = join(dir, 'other-artefacts');
+  cpSync(compiled.dir, other, { recursive: true });
+  const vkPath = join(other, 'verification_key.json');
+  writeFileSync(vkPath, JSON.stringify(JSON.parse(readFileSync(vkPath, 'utf8'))));
+  const wrongConfig = join(dir, 'wrong.json');
+  writeFileSync(wrongConfig, JSON.stringify({ redis: redis.url, name: 'wrong', models: [{ modelId: net.modelId, dir: other }] }));
+  const wrong = track(NodeProcess.worker(wrongConfig));
+  await wrong.waitForMsg('worker serving model');
+  const node = startNode(nodeConfig(dir, 'mismatch', anvil.rpcUrl, net, compiled.dir, { proving: { redis: redis.url }, maxAttempts: 3 }));
+  await node.waitForMsg('node started');
+  const id = await ask(net, 0);
+  const refused = await node.waitForMsg('job will be retried', id);
+  assert.match(String(refused.err), /artefacts for model .* differ from the node's/);
+  await wrong.stop();
+  const right = worker(net, 'right');
+  await node.waitForMsg('fulfilled', id, 60_000);
+  assert.deepEqual(provedBy(node, id), ['right']);
+  assert.equal((await fulfilments(publicClient, net.addresses.coprocessor, id)).length, 1);
+  await Promise.all([node.stop(), right.stop()]);
+});
+
+test('proving config: a Redis URL that is not redis:// is refused by field, for the node and the worker', () => {
+  const file = join(dir, 'bad-redis.json');
+  const model = { modelId: `0x${'11'.repeat(32)}`, dir: '.' };
+  writeFileSync(file, JSON.stringify({ rpc: 'http://127.0.0.1:8545', coprocessor: `0x${'22'.repeat(20)}`, models: [model], proving: { redis: 'http://127.0.0.1:6379' } }));
+  assert.throws(() => loadNodeConfig(file, { VERITY_PRIVATE_KEY: keyA }), (e: unknown) => e instanceof ConfigError && /proving\.redis must be a redis:\/\//.test(e.message));
+  writeFileSync(file, JSON.stringify({ models: [model] }));
+  assert.throws(() => loadWorkerConfig(file, {}), (e: unknown) => e instanceof ConfigError && /: redis must be a redis:\/\//.test(e.message));
+  assert.equal(loadWorkerConfig(file, { VERITY_REDIS_URL: 'redis://10.0.0.5:6379' }).redis, 'redis://10.0.0.5:6379');
+  // Without a proving section the node proves in its own process: no Redis involved.
+  writeFileSync(file, JSON.stringify({ rpc: 'http://127.0.0.1:8545', coprocessor: `0x${'22'.repeat(20)}`, models: [model] }));
+  assert.equal(loadNodeConfig(file, { VERITY_PRIVATE_KEY: keyA }).proving, undefined);
+});
