@@ -1,7 +1,8 @@
 // npm run bench: a table over models (each compiled, set up and proved in its own process,
 // so its peak memory is its own), verification gas on anvil, the Verity encoding against the
 // weights-as-signals baseline, and the demo's end-to-end latency. Writes BENCHMARKS.md.
-// Also the load benchmark (scripts/bench/load.ts): requests per minute held by 1 and 3 node processes.
+// Also the load benchmark (scripts/bench/load.ts): requests per minute held by 1 and 3 node
+// processes, and by 1 node with 2 proving workers behind Redis.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadBench, loadSection } from './bench/load.js';
@@ -65,7 +66,7 @@ try {
   await anvil.stop();
 }
 await releaseCurves();
-log('load: 1 and 3 node processes on anvil');
+log('load: 1 and 3 node processes, then 1 node + 2 proving workers, on anvil');
 const load = [];
 for (const [nodes, workers] of [[1, 0], [3, 0], [1, 2]] as const) load.push(await loadBench({ nodes, workers, perMin: 120, seconds: 60, log }));
 
