@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+import {ICommittee} from "./interfaces/ICommittee.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {IVerityConsumer} from "./interfaces/IVerityConsumer.sol";
@@ -19,6 +20,9 @@ interface IPoseidon6 {
 /// (chain, this contract, request id, prover address): a proof cannot serve another request or
 /// be claimed by another sender. Uniqueness is keyed on the request id, never on proof bytes
 /// (Groth16 proofs can be re-randomised). Money moves by pull payments only.
+/// Agreed-mode models go through the same `request` and callback: the request is escrowed here,
+/// the `committee` decides the answer (see Committee.sol) and settles it through `settleAgreed`
+/// or `refundAgreed`; its phase deadlines take the place of the request deadline.
 contract Coprocessor is Ownable {
     enum Status {
         None,
@@ -43,6 +47,7 @@ contract Coprocessor is Ownable {
         address primary;
         uint64 exclusiveUntil;
         uint256 protocolFee;
+        IModelRegistry.Mode mode;
     }
 
     /// @dev BN254 scalar field: every public signal must be below it.
@@ -65,6 +70,10 @@ contract Coprocessor is Ownable {
     uint256 public callbackGasPrice;
     uint64 public requestTimeout;
     uint32 public maxCallbackGasLimit;
+    /// @notice The agreed-mode committee (zero: agreed-mode requests are refused).
+    address public committee;
+    /// @notice Largest input of an agreed-mode request, in bytes.
+    uint256 public constant MAX_AGREED_INPUT = 8192;
 
     uint256 public requestCount;
     mapping(uint256 => Request) private requests;
@@ -89,6 +98,7 @@ contract Coprocessor is Ownable {
     error NotActiveNode(address caller);
     error NotAssigned(uint256 requestId, address primary, uint64 exclusiveUntil);
     error UnexpectedPayment(address from);
+    error NotCommittee(address caller);
 
     event Requested(
         uint256 indexed requestId,
@@ -108,6 +118,7 @@ contract Coprocessor is Ownable {
     event NetworkParametersChanged(uint256 protocolFee, address treasury, uint64 assignmentWindow, uint256 missSlash);
     event Assigned(uint256 indexed requestId, address indexed primary, uint64 exclusiveUntil);
     event MissSlashed(uint256 indexed requestId, address indexed primary, uint256 amount);
+    event CommitteeChanged(address committee);
 
     constructor(IModelRegistry registry_, IPoseidon6 poseidon_, INodeRegistry nodes_, address owner_) Ownable(owner_) {
         registry = registry_;
@@ -148,6 +159,12 @@ contract Coprocessor is Ownable {
         emit NetworkParametersChanged(protocolFee_, treasury_, assignmentWindow_, missSlash_);
     }
 
+    /// @notice Connects the agreed-mode committee. Requirements: the caller is the owner.
+    function setCommittee(address committee_) external onlyOwner {
+        committee = committee_;
+        emit CommitteeChanged(committee_);
+    }
+
     /// @notice The fee a request for `modelId` with `callbackGasLimit` must pay: the model owner's
     /// fee + the node fee + the protocol fee + the callback gas at `callbackGasPrice`.
     function quote(bytes32 modelId, uint32 callbackGasLimit) public view returns (uint256) {
@@ -160,50 +177,66 @@ contract Coprocessor is Ownable {
     }
 
     /// @notice Asks for an inference of `modelId` on `input`; the fee is escrowed until fulfilment or refund.
-    /// @param input for proved models: `io.inputCount` unsigned values of `io.inputWidth` bytes, big-endian
+    /// @param input for proved models: `io.inputCount` unsigned values of `io.inputWidth` bytes,
+    /// big-endian; for agreed models: the question (UTF-8 text or the model's input encoding)
     /// @param callbackGasLimit gas the callback to `msg.sender` will get
     /// Requirements:
-    /// - the model exists and is in proved mode;
+    /// - the model exists; an agreed-mode model needs the committee to be connected;
     /// - `msg.value >= quote(modelId, callbackGasLimit)` (the whole value is escrowed);
-    /// - `callbackGasLimit <= maxCallbackGasLimit`; `input` has the model's exact length.
+    /// - `callbackGasLimit <= maxCallbackGasLimit`; `input` has the model's exact length
+    ///   (agreed mode: 1 to `MAX_AGREED_INPUT` bytes).
     function request(bytes32 modelId, bytes calldata input, uint32 callbackGasLimit)
         external
         payable
         returns (uint256 requestId)
     {
         IModelRegistry.Model memory m = registry.getModel(modelId);
-        if (m.mode != IModelRegistry.Mode.Proved) revert UnsupportedMode(modelId, m.mode);
+        bool agreed = _checkRequest(modelId, m, input.length, callbackGasLimit);
+        requestId = ++requestCount;
+        Request storage r = requests[requestId];
+        r.requester = msg.sender;
+        r.status = Status.Pending;
+        r.callbackGasLimit = callbackGasLimit;
+        // Agreed mode: the committee's phase deadlines bound the request instead.
+        r.deadline = agreed ? type(uint64).max : uint64(block.timestamp) + requestTimeout;
+        r.modelId = modelId;
+        r.verifier = m.verifier;
+        r.modelOwner = m.owner;
+        r.modelFee = m.fee;
+        r.escrow = msg.value;
+        r.inputCommitment = agreed ? uint256(keccak256(input)) : inputCommitment(input, m.io.inputWidth, m.weightsCommitment);
+        r.io = m.io;
+        r.protocolFee = protocolFee;
+        r.mode = m.mode;
+        totalEscrow += msg.value;
+        emit Requested(requestId, modelId, msg.sender, r.inputCommitment, input, callbackGasLimit, r.deadline, msg.value);
+        if (agreed) {
+            ICommittee(committee).open(requestId, modelId, msg.sender);
+            return requestId;
+        }
+        // See README "Assignment": unpredictable enough for a requester, not for a block producer.
+        r.primary = nodes.select(uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), requestId))));
+        r.exclusiveUntil = uint64(block.timestamp) + assignmentWindow;
+        emit Assigned(requestId, r.primary, r.exclusiveUntil);
+    }
+
+    /// @dev Checks mode, callback gas, payment and input length; returns whether the model is agreed-mode.
+    function _checkRequest(bytes32 modelId, IModelRegistry.Model memory m, uint256 inputLength, uint32 callbackGasLimit)
+        private
+        view
+        returns (bool agreed)
+    {
+        agreed = m.mode == IModelRegistry.Mode.Agreed;
+        if (agreed && committee == address(0)) revert UnsupportedMode(modelId, m.mode);
         if (callbackGasLimit > maxCallbackGasLimit) revert CallbackGasLimitTooHigh(callbackGasLimit, maxCallbackGasLimit);
         uint256 price = m.fee + nodeFee + protocolFee + uint256(callbackGasLimit) * callbackGasPrice;
         if (msg.value < price) revert InsufficientFee(price, msg.value);
-        uint256 expected = uint256(m.io.inputCount) * m.io.inputWidth;
-        if (input.length != expected) revert InputLengthMismatch(modelId, expected, input.length);
-
-        uint256 commitment = inputCommitment(input, m.io.inputWidth, m.weightsCommitment);
-        requestId = ++requestCount;
-        uint64 deadline = uint64(block.timestamp) + requestTimeout;
-        // See README "Assignment": unpredictable enough for a requester, not for a block producer.
-        address primary = nodes.select(uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), requestId))));
-        uint64 exclusiveUntil = uint64(block.timestamp) + assignmentWindow;
-        requests[requestId] = Request({
-            requester: msg.sender,
-            status: Status.Pending,
-            callbackGasLimit: callbackGasLimit,
-            deadline: deadline,
-            modelId: modelId,
-            verifier: m.verifier,
-            modelOwner: m.owner,
-            modelFee: m.fee,
-            escrow: msg.value,
-            inputCommitment: commitment,
-            io: m.io,
-            primary: primary,
-            exclusiveUntil: exclusiveUntil,
-            protocolFee: protocolFee
-        });
-        totalEscrow += msg.value;
-        emit Requested(requestId, modelId, msg.sender, commitment, input, callbackGasLimit, deadline, msg.value);
-        emit Assigned(requestId, primary, exclusiveUntil);
+        if (agreed) {
+            if (inputLength == 0 || inputLength > MAX_AGREED_INPUT) revert InputLengthMismatch(modelId, MAX_AGREED_INPUT, inputLength);
+        } else {
+            uint256 expected = uint256(m.io.inputCount) * m.io.inputWidth;
+            if (inputLength != expected) revert InputLengthMismatch(modelId, expected, inputLength);
+        }
     }
 
     /// @notice Delivers a proved answer: checks the proof, pays, then calls the requester back. A
@@ -219,6 +252,7 @@ contract Coprocessor is Ownable {
     function fulfill(uint256 requestId, uint256[] calldata outputWords, uint256[8] calldata proof) external {
         Request storage r = requests[requestId];
         if (r.status != Status.Pending) revert RequestNotPending(requestId, r.status);
+        if (r.mode != IModelRegistry.Mode.Proved) revert UnsupportedMode(r.modelId, r.mode);
         if (block.timestamp > r.deadline) revert RequestExpired(requestId, r.deadline);
         if (!nodes.isActive(msg.sender)) revert NotActiveNode(msg.sender);
         if (block.timestamp < r.exclusiveUntil && msg.sender != r.primary) revert NotAssigned(requestId, r.primary, r.exclusiveUntil);
@@ -240,7 +274,51 @@ contract Coprocessor is Ownable {
         if (msg.sender != r.primary && assignmentWindow > 0) _slashMissed(requestId, r);
         bytes memory output = abi.encode(decodeOutputs(r.io, outputWords));
         emit Fulfilled(requestId, msg.sender, output);
+        _deliver(requestId, r, output);
+    }
 
+    /// @notice Settles an agreed-mode request with the committee's final answer: the model owner
+    /// and the treasury are paid as in proved mode, the node share is split among `payees` (the
+    /// final round's majority), and the consumer is called back with `output` (the answer bytes).
+    /// Requirements: the caller is the committee; the request is pending and in agreed mode;
+    /// enough gas for the paid callback.
+    function settleAgreed(uint256 requestId, bytes calldata output, address[] calldata payees) external {
+        Request storage r = _agreedPending(requestId);
+        r.status = Status.Fulfilled;
+        totalEscrow -= r.escrow;
+        totalOwed += r.escrow;
+        balanceOf[r.modelOwner] += r.modelFee;
+        balanceOf[treasury] += r.protocolFee;
+        uint256 share = (r.escrow - r.modelFee - r.protocolFee) / payees.length;
+        for (uint256 i = 0; i < payees.length; i++) {
+            balanceOf[payees[i]] += share;
+            nodes.recordServed(payees[i]);
+        }
+        balanceOf[payees[0]] += (r.escrow - r.modelFee - r.protocolFee) - share * payees.length;
+        emit Fulfilled(requestId, payees[0], output);
+        _deliver(requestId, r, output);
+    }
+
+    /// @notice Refunds an agreed-mode request the committee could not answer.
+    /// Requirements: the caller is the committee; the request is pending and in agreed mode.
+    function refundAgreed(uint256 requestId) external {
+        Request storage r = _agreedPending(requestId);
+        r.status = Status.Refunded;
+        totalEscrow -= r.escrow;
+        totalOwed += r.escrow;
+        balanceOf[r.requester] += r.escrow;
+        emit Refunded(requestId, r.requester, r.escrow);
+    }
+
+    function _agreedPending(uint256 requestId) private view returns (Request storage r) {
+        if (msg.sender != committee) revert NotCommittee(msg.sender);
+        r = requests[requestId];
+        if (r.status != Status.Pending) revert RequestNotPending(requestId, r.status);
+        if (r.mode != IModelRegistry.Mode.Agreed) revert UnsupportedMode(r.modelId, r.mode);
+    }
+
+    /// @dev Calls the requester back with the paid gas (after the 63/64 rule) and records the outcome.
+    function _deliver(uint256 requestId, Request storage r, bytes memory output) private {
         uint256 limit = r.callbackGasLimit;
         // The callee gets at most 63/64 of what is left: make sure that is at least `limit`.
         uint256 needed = (limit * 64) / 63 + CALLBACK_RESERVE;
@@ -257,6 +335,7 @@ contract Coprocessor is Ownable {
         Request storage r = requests[requestId];
         if (r.status != Status.Pending) revert RequestNotPending(requestId, r.status);
         if (block.timestamp <= r.deadline) revert RequestNotExpired(requestId, r.deadline);
+        if (r.mode != IModelRegistry.Mode.Proved) revert UnsupportedMode(r.modelId, r.mode);
         r.status = Status.Refunded;
         totalEscrow -= r.escrow;
         totalOwed += r.escrow;
