@@ -82,21 +82,26 @@ contract Committee is Ownable, ICommittee {
         string instructions;
     }
 
+    /// @dev Packed: the first six fields share one slot, appellant and bond another.
     struct Round {
-        address[] members;
-        /// @dev appeal rounds review `task.answer`; proposal rounds vote on the leader's answer
+        /// @dev appeal rounds review the accepted answer; proposal rounds vote on the leader's answer
         bool appeal;
         Outcome outcome;
         uint8 agrees;
         uint8 disagrees;
-        uint64 deadline;
-        /// @dev proposal rounds: the answer proposed; appeal rounds: the round under review
+        uint40 deadline;
+        /// @dev appeal rounds: the round under review
         uint8 subject;
+        /// @dev revealed votes, two bits per seat: 1 Agree, 2 Disagree
+        uint64 votes;
         address appellant;
-        uint256 bond;
+        uint96 bond;
+        address[] members;
+        /// @dev proposal rounds: the leader's answer
         bytes answer;
     }
 
+    /// @dev Packed: everything but the model id and the pot in one slot.
     struct Task {
         Phase phase;
         uint8 round;
@@ -105,16 +110,11 @@ contract Committee is Ownable, ICommittee {
         uint8 appeals;
         uint8 committed;
         uint8 revealed;
-        uint64 appealUntil;
-        bytes32 modelId;
+        uint40 appealUntil;
         address requester;
+        bytes32 modelId;
         /// @dev slashed stake and forfeited bonds waiting to be shared at the end
         uint256 pot;
-    }
-
-    struct Ballot {
-        bytes32 commitment;
-        Vote vote;
     }
 
     INodeRegistry public immutable nodes;
@@ -138,7 +138,8 @@ contract Committee is Ownable, ICommittee {
     mapping(bytes32 => Rule) private rules;
     mapping(uint256 => Task) private tasks;
     mapping(uint256 => Round[]) private rounds;
-    mapping(uint256 => mapping(uint256 => mapping(address => Ballot))) private ballots;
+    /// @dev sealedVote votes by request, then `round << 8 | seat`; cleared when revealed
+    mapping(uint256 => mapping(uint256 => bytes32)) private commitments;
     mapping(address => uint256) public balanceOf;
     /// @notice Wei owed to accounts (withdrawable).
     uint256 public totalOwed;
@@ -152,7 +153,7 @@ contract Committee is Ownable, ICommittee {
     error NotEnoughValidators(uint256 active, uint256 needed);
     error WrongPhase(uint256 requestId, Phase phase);
     error NotLeader(uint256 requestId, address caller);
-    error NotMember(uint256 requestId, address caller);
+    error NotMember(uint256 requestId, address caller, uint256 seat);
     error AlreadyCommitted(uint256 requestId, address member);
     error NotCommitted(uint256 requestId, address member);
     error AlreadyRevealed(uint256 requestId, address member);
@@ -269,38 +270,46 @@ contract Committee is Ownable, ICommittee {
         _checkAnswer(requestId, t.modelId, answer);
         r.answer = answer;
         t.phase = Phase.Commit;
-        r.deadline = uint64(block.timestamp) + commitWindow;
+        r.deadline = uint40(block.timestamp + commitWindow);
         emit Proposed(requestId, t.round, msg.sender, answer);
     }
 
-    /// @notice A member's sealed vote: `keccak256(abi.encode(requestId, round, member, vote, salt))`.
-    /// Requirements: the Commit phase, before its deadline; the caller is a voting member that
-    /// has not committed. The reveal opens when every voter has committed.
-    function commit(uint256 requestId, bytes32 commitment) external {
+    /// @notice A member's sealedVote vote: `keccak256(abi.encode(requestId, round, member, vote, salt))`.
+    /// @param seat the caller's index in the round's members (RoundStarted lists them)
+    /// Requirements: the Commit phase, before its deadline; the caller holds `seat` and votes in
+    /// this round (not the leader of a proposal round); it has not committed. The reveal opens
+    /// when every voter has committed.
+    function commit(uint256 requestId, uint256 seat, bytes32 commitment) external {
         Task storage t = tasks[requestId];
         Round storage r = _inPhase(requestId, t, Phase.Commit);
-        if (!_isVoter(r, msg.sender)) revert NotMember(requestId, msg.sender);
-        Ballot storage b = ballots[requestId][t.round][msg.sender];
-        if (b.commitment != 0) revert AlreadyCommitted(requestId, msg.sender);
-        b.commitment = commitment;
+        _checkSeat(requestId, r, seat);
+        uint256 key = (uint256(t.round) << 8) | seat;
+        if (commitments[requestId][key] != 0) revert AlreadyCommitted(requestId, msg.sender);
+        if (commitment == 0) revert InvalidVote();
+        commitments[requestId][key] = commitment;
         emit Committed(requestId, t.round, msg.sender);
         if (++t.committed == _voters(r)) _openReveal(t, r);
     }
 
-    /// @notice Opens a sealed vote. Requirements: the Reveal phase (every voter committed, or
-    /// the commit phase ended), before its deadline; the vote and salt match the commitment.
-    function reveal(uint256 requestId, Vote vote, bytes32 salt) external {
+    /// @notice Opens a sealedVote vote. Requirements: the Reveal phase (every voter committed, or
+    /// the commit phase ended), before its deadline; the caller holds `seat`; the vote and salt
+    /// match its commitment.
+    function reveal(uint256 requestId, uint256 seat, Vote vote, bytes32 salt) external {
         Task storage t = tasks[requestId];
         Round storage r = _inPhase(requestId, t, Phase.Reveal);
-        Ballot storage b = ballots[requestId][t.round][msg.sender];
-        if (b.commitment == 0) revert NotCommitted(requestId, msg.sender);
-        if (b.vote != Vote.None) revert AlreadyRevealed(requestId, msg.sender);
+        _checkSeat(requestId, r, seat);
+        uint8 round = t.round;
+        uint256 key = (uint256(round) << 8) | seat;
+        bytes32 sealedVote = commitments[requestId][key];
+        if (_voteAt(r.votes, seat) != Vote.None) revert AlreadyRevealed(requestId, msg.sender);
+        if (sealedVote == 0) revert NotCommitted(requestId, msg.sender);
         if (vote == Vote.None) revert InvalidVote();
-        if (b.commitment != commitmentOf(requestId, t.round, msg.sender, vote, salt)) revert CommitmentMismatch(requestId, msg.sender);
-        b.vote = vote;
+        if (sealedVote != commitmentOf(requestId, round, msg.sender, vote, salt)) revert CommitmentMismatch(requestId, msg.sender);
+        delete commitments[requestId][key];
+        r.votes |= uint64(uint256(vote) << (2 * seat));
         if (vote == Vote.Agree) r.agrees++;
         else r.disagrees++;
-        emit Revealed(requestId, t.round, msg.sender, vote);
+        emit Revealed(requestId, round, msg.sender, vote);
         if (++t.revealed == t.committed) _tally(requestId, t, r);
     }
 
@@ -339,7 +348,7 @@ contract Committee is Ownable, ICommittee {
         if (block.timestamp > t.appealUntil) revert PhaseOver(requestId, t.appealUntil);
         if (t.appeals >= appealSizes.length) revert NoMoreAppeals(requestId);
         uint256 bond = appealBondFor(requestId);
-        if (msg.value < bond) revert AppealBondTooLow(bond, msg.value);
+        if (msg.value < bond || msg.value > type(uint96).max) revert AppealBondTooLow(bond, msg.value);
         totalHeld += msg.value;
         uint8 size = appealSizes[t.appeals++];
         // Fresh: members of the round under review are drawn only if too few others are active.
@@ -347,7 +356,7 @@ contract Committee is Ownable, ICommittee {
         _startRound(requestId, t, true, members, t.accepted);
         Round storage r = rounds[requestId][t.round];
         r.appellant = msg.sender;
-        r.bond = msg.value;
+        r.bond = uint96(msg.value);
         emit Appealed(requestId, t.round, msg.sender, msg.value);
     }
 
@@ -384,8 +393,10 @@ contract Committee is Ownable, ICommittee {
         return rounds[requestId].length;
     }
 
-    function getBallot(uint256 requestId, uint8 round, address member) external view returns (Ballot memory) {
-        return ballots[requestId][round][member];
+    /// @notice A seat's sealedVote vote (zero once revealed, or if it never committed) and revealed vote.
+    function getBallot(uint256 requestId, uint8 round, uint256 seat) external view returns (bytes32 commitment, Vote vote) {
+        commitment = commitments[requestId][(uint256(round) << 8) | seat];
+        vote = _voteAt(rounds[requestId][round].votes, seat);
     }
 
     /// @notice The answer and whether it is accepted (may still be appealed) or final.
@@ -403,10 +414,15 @@ contract Committee is Ownable, ICommittee {
         if (block.timestamp > r.deadline) revert PhaseOver(requestId, r.deadline);
     }
 
-    /// @dev Proposal rounds: every member but the leader votes; appeal rounds: every member.
-    function _isVoter(Round storage r, address who) private view returns (bool) {
-        for (uint256 i = r.appeal ? 0 : 1; i < r.members.length; i++) if (r.members[i] == who) return true;
-        return false;
+    /// @dev Proposal rounds: every member but the leader (seat 0) votes; appeal rounds: every member.
+    function _checkSeat(uint256 requestId, Round storage r, uint256 seat) private view {
+        if (seat >= r.members.length || (seat == 0 && !r.appeal) || r.members[seat] != msg.sender) {
+            revert NotMember(requestId, msg.sender, seat);
+        }
+    }
+
+    function _voteAt(uint64 votes, uint256 seat) private pure returns (Vote) {
+        return Vote((votes >> (2 * seat)) & 3);
     }
 
     function _voters(Round storage r) private view returns (uint8) {
@@ -423,24 +439,26 @@ contract Committee is Ownable, ICommittee {
         t.revealed = 0;
         if (isAppeal) {
             t.phase = Phase.Commit;
-            r.deadline = uint64(block.timestamp) + commitWindow;
+            r.deadline = uint40(block.timestamp + commitWindow);
         } else {
             t.phase = Phase.Propose;
-            r.deadline = uint64(block.timestamp) + proposeWindow;
+            r.deadline = uint40(block.timestamp + proposeWindow);
         }
         emit RoundStarted(requestId, t.round, isAppeal, members, r.deadline);
     }
 
     function _openReveal(Task storage t, Round storage r) private {
         t.phase = Phase.Reveal;
-        r.deadline = uint64(block.timestamp) + revealWindow;
+        r.deadline = uint40(block.timestamp + revealWindow);
     }
 
     /// @dev Decides a round once every committed vote is revealed or the reveal phase ended.
     function _tally(uint256 requestId, Task storage t, Round storage r) private {
+        uint64 votes = r.votes;
         for (uint256 i = r.appeal ? 0 : 1; i < r.members.length; i++) {
-            Ballot storage b = ballots[requestId][t.round][r.members[i]];
-            if (b.vote == Vote.None) _slashNoShow(requestId, t, r.members[i], b.commitment == 0 ? "no commit" : "no reveal");
+            if (_voteAt(votes, i) != Vote.None) continue;
+            bool sealedVote = commitments[requestId][(uint256(t.round) << 8) | i] != 0;
+            _slashNoShow(requestId, t, r.members[i], sealedVote ? "no reveal" : "no commit");
         }
         uint256 n = r.members.length;
         uint256 agrees = r.agrees + (r.appeal ? 0 : 1);
@@ -467,7 +485,7 @@ contract Committee is Ownable, ICommittee {
     function _accept(uint256 requestId, Task storage t, uint8 round) private {
         t.accepted = round;
         t.phase = Phase.Accepted;
-        t.appealUntil = uint64(block.timestamp) + appealWindow;
+        t.appealUntil = uint40(block.timestamp + appealWindow);
         emit Accepted(requestId, round, rounds[requestId][round].answer, t.appealUntil);
     }
 
@@ -536,7 +554,7 @@ contract Committee is Ownable, ICommittee {
         }
         Round storage f = rounds[requestId][finalRound];
         emit Finalized(requestId, finalRound, f.answer);
-        IAgreedSettlement(coprocessor).settleAgreed(requestId, f.answer, _majority(requestId, finalRound, f));
+        IAgreedSettlement(coprocessor).settleAgreed(requestId, f.answer, _majority(f));
     }
 
     /// @dev Judges every decided round against the final answer: wrong members are slashed into
@@ -566,7 +584,7 @@ contract Committee is Ownable, ICommittee {
             // In a proposal round the leader stands with its answer.
             if (!r.appeal) nWinners = _judge(requestId, t, r.members[0], truth, winners, nWinners);
             for (uint256 m = r.appeal ? 0 : 1; m < r.members.length; m++) {
-                Vote v = ballots[requestId][i][r.members[m]].vote;
+                Vote v = _voteAt(r.votes, m);
                 if (v == Vote.None) continue;
                 nWinners = _judge(requestId, t, r.members[m], (v == Vote.Agree) == truth, winners, nWinners);
             }
@@ -574,12 +592,13 @@ contract Committee is Ownable, ICommittee {
     }
 
     /// @dev The final round's leader and the members that agreed with it.
-    function _majority(uint256 requestId, uint8 finalRound, Round storage f) private view returns (address[] memory payees) {
+    function _majority(Round storage f) private view returns (address[] memory payees) {
         payees = new address[](f.agrees + 1);
         payees[0] = f.members[0];
         uint256 k = 1;
+        uint64 votes = f.votes;
         for (uint256 m = 1; m < f.members.length; m++) {
-            if (ballots[requestId][finalRound][f.members[m]].vote == Vote.Agree) payees[k++] = f.members[m];
+            if (_voteAt(votes, m) == Vote.Agree) payees[k++] = f.members[m];
         }
     }
 

@@ -46,8 +46,9 @@ contract Coprocessor is Ownable {
         /// @dev the node drawn by stake to serve first, and until when only it may
         address primary;
         uint64 exclusiveUntil;
-        uint256 protocolFee;
+        /// @dev proved or agreed: shares the slot of `primary` and `exclusiveUntil`
         IModelRegistry.Mode mode;
+        uint256 protocolFee;
     }
 
     /// @dev BN254 scalar field: every public signal must be below it.
@@ -204,12 +205,14 @@ contract Coprocessor is Ownable {
         r.modelOwner = m.owner;
         r.modelFee = m.fee;
         r.escrow = msg.value;
-        r.inputCommitment = agreed ? uint256(keccak256(input)) : inputCommitment(input, m.io.inputWidth, m.weightsCommitment);
+        // Agreed mode: the event carries keccak256(input); nothing on chain checks it later.
+        uint256 commitment = agreed ? uint256(keccak256(input)) : inputCommitment(input, m.io.inputWidth, m.weightsCommitment);
+        if (!agreed) r.inputCommitment = commitment;
         r.io = m.io;
         r.protocolFee = protocolFee;
         r.mode = m.mode;
         totalEscrow += msg.value;
-        emit Requested(requestId, modelId, msg.sender, r.inputCommitment, input, callbackGasLimit, r.deadline, msg.value);
+        emit Requested(requestId, modelId, msg.sender, commitment, input, callbackGasLimit, r.deadline, msg.value);
         if (agreed) {
             ICommittee(committee).open(requestId, modelId, msg.sender);
             return requestId;

@@ -79,15 +79,23 @@ contract CommitteeFixture is TestBase {
         return keccak256(abi.encode("salt", member));
     }
 
+    function seatOf(uint256 id, uint8 round, address member) internal view returns (uint256) {
+        address[] memory m = members(id, round);
+        for (uint256 i = 0; i < m.length; i++) if (m[i] == member) return i;
+        revert("not a member");
+    }
+
     function commitAs(uint256 id, uint8 round, address member, Committee.Vote v) internal {
         bytes32 c = committee.commitmentOf(id, round, member, v, salt(member));
+        uint256 seat = seatOf(id, round, member);
         vm.prank(member);
-        committee.commit(id, c);
+        committee.commit(id, seat, c);
     }
 
     function revealAs(uint256 id, address member, Committee.Vote v) internal {
+        uint256 seat = seatOf(id, committee.getTask(id).round, member);
         vm.prank(member);
-        committee.reveal(id, v, salt(member));
+        committee.reveal(id, seat, v, salt(member));
     }
 
     /// @dev Voters of the current round vote `votes[i]` (None: stays silent), in commit then reveal order.
@@ -180,18 +188,22 @@ contract CommitteeTest is CommitteeFixture {
         // m[2] tries to read votes before committing: reveals are closed while commits are open.
         vm.prank(m[1]);
         vm.expectRevert(abi.encodeWithSelector(Committee.WrongPhase.selector, id, Committee.Phase.Commit));
-        committee.reveal(id, Committee.Vote.Agree, salt(m[1]));
+        committee.reveal(id, 1, Committee.Vote.Agree, salt(m[1]));
         // m[2] copies m[1]'s commitment: it binds m[1]'s address, so m[2] can never open it.
-        bytes32 copied = committee.getBallot(id, 0, m[1]).commitment;
+        (bytes32 copied,) = committee.getBallot(id, 0, 1);
         vm.prank(m[2]);
-        committee.commit(id, copied);
+        committee.commit(id, 2, copied);
         commitAs(id, 0, m[3], Committee.Vote.Agree);
         commitAs(id, 0, m[4], Committee.Vote.Agree);
         assertTrue(phase(id) == Committee.Phase.Reveal, "reveal opens once every voter committed");
         revealAs(id, m[1], Committee.Vote.Agree);
         vm.prank(m[2]);
         vm.expectRevert(abi.encodeWithSelector(Committee.CommitmentMismatch.selector, id, m[2]));
-        committee.reveal(id, Committee.Vote.Agree, salt(m[1]));
+        committee.reveal(id, 2, Committee.Vote.Agree, salt(m[1]));
+        // Nor can it take m[1]'s seat.
+        vm.prank(m[2]);
+        vm.expectRevert(abi.encodeWithSelector(Committee.NotMember.selector, id, m[2], 1));
+        committee.reveal(id, 1, Committee.Vote.Agree, salt(m[1]));
         revealAs(id, m[3], Committee.Vote.Agree);
         revealAs(id, m[4], Committee.Vote.Agree);
         uint256 before = stakeOf(m[2]);
@@ -339,8 +351,13 @@ contract CommitteeTest is CommitteeFixture {
         uint256 id = ask();
         proposeAs(id, "loved");
         vm.prank(address(0xBAD));
-        vm.expectRevert(abi.encodeWithSelector(Committee.NotMember.selector, id, address(0xBAD)));
-        committee.commit(id, bytes32(uint256(1)));
+        vm.expectRevert(abi.encodeWithSelector(Committee.NotMember.selector, id, address(0xBAD), 1));
+        committee.commit(id, 1, bytes32(uint256(1)));
+        // The leader does not vote on its own answer.
+        address leader = members(id, 0)[0];
+        vm.prank(leader);
+        vm.expectRevert(abi.encodeWithSelector(Committee.NotMember.selector, id, leader, 0));
+        committee.commit(id, 0, bytes32(uint256(1)));
         vm.expectRevert(abi.encodeWithSelector(Committee.NotCoprocessor.selector, address(this)));
         committee.open(id, modelId, address(this));
         uint256[8] memory proof;
@@ -351,8 +368,16 @@ contract CommitteeTest is CommitteeFixture {
         coprocessor.refundAgreed(id);
     }
 
-    /// @dev Gas over every phase of a 5-member request (intrinsic 21,000 per transaction included).
-    function test_gas_fiveMemberRequestUnder1_5M() public {
+    /// @dev A regression guard on gas over every phase of a 5-member request (intrinsic 21,000 per
+    /// transaction added), on a network that has served one request before. Measured inside one
+    /// test transaction, so storage an earlier phase touched is warm: this reads about 1.08M where
+    /// separate transactions cost about 1.61M (`forge test --isolate --match-test test_gas -vvvv`
+    /// shows each call cold). The issue's target is 1.5M for separate transactions: not met yet.
+    function test_gas_fiveMemberRequest_regressionGuard() public {
+        uint256 first = ask();
+        proposeAs(first, "loved");
+        vote(first, votes(4, 4));
+        finalize(first);
         uint256 total;
         uint256 g = gasleft();
         uint256 id = ask();
@@ -365,21 +390,21 @@ contract CommitteeTest is CommitteeFixture {
             bytes32 c = committee.commitmentOf(id, 0, m[i], Committee.Vote.Agree, salt(m[i]));
             vm.prank(m[i]);
             g = gasleft();
-            committee.commit(id, c);
+            committee.commit(id, i, c);
             total += g - gasleft() + 21_000;
         }
         for (uint256 i = 1; i < 5; i++) {
             vm.prank(m[i]);
             g = gasleft();
-            committee.reveal(id, Committee.Vote.Agree, salt(m[i]));
+            committee.reveal(id, i, Committee.Vote.Agree, salt(m[i]));
             total += g - gasleft() + 21_000;
         }
         vm.warp(block.timestamp + 301);
         g = gasleft();
         committee.advance(id);
         total += g - gasleft() + 21_000;
-        assertTrue(total < 1_500_000, "a 5-member request costs under 1.5M gas");
+        assertTrue(total < 1_150_000, "a 5-member request costs no more than it did (warm measure)");
         emit log_named_uint("agreed-mode gas, 5 members, all phases", total);
-        assertEq(consumer.calls(), 1, "answered");
+        assertEq(consumer.calls(), 2, "both requests answered");
     }
 }
