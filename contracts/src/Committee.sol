@@ -5,6 +5,7 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {ICommittee} from "./interfaces/ICommittee.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
+import {PullPayments} from "./PullPayments.sol";
 
 /// @notice What the committee calls on the Coprocessor to end an agreed-mode request.
 interface IAgreedSettlement {
@@ -34,7 +35,7 @@ interface IAgreedSettlement {
 /// rest goes to the winning voters. If no answer is accepted after `maxRounds` rounds, the
 /// requester is refunded and gets what no-shows were slashed. Every phase has a deadline and
 /// `advance` (callable by anyone) moves an expired phase on, so no request hangs.
-contract Committee is Ownable, ICommittee {
+contract Committee is Ownable, ICommittee, PullPayments {
     /// @notice How validators decide that the leader's answer is equivalent to their own.
     enum Criterion {
         /// byte-equal after the model's normalisation (trimmed, lower-cased, single spaces)
@@ -140,9 +141,6 @@ contract Committee is Ownable, ICommittee {
     mapping(uint256 => Round[]) private rounds;
     /// @dev sealedVote votes by request, then `round << 8 | seat`; cleared when revealed
     mapping(uint256 => mapping(uint256 => bytes32)) private commitments;
-    mapping(address => uint256) public balanceOf;
-    /// @notice Wei owed to accounts (withdrawable).
-    uint256 public totalOwed;
     /// @notice Wei held for open requests: appeal bonds and pots.
     uint256 public totalHeld;
 
@@ -164,8 +162,6 @@ contract Committee is Ownable, ICommittee {
     error InvalidAnswer(uint256 requestId, string reason);
     error AppealBondTooLow(uint256 required, uint256 paid);
     error NoMoreAppeals(uint256 requestId);
-    error NothingToWithdraw(address account);
-    error WithdrawFailed(address account, uint256 amount);
     error UnexpectedPayment(address from);
 
     event RuleSet(bytes32 indexed modelId, Criterion criterion, uint256 tolerance, uint256 labels, string instructions);
@@ -179,7 +175,6 @@ contract Committee is Ownable, ICommittee {
     event Finalized(uint256 indexed requestId, uint8 round, bytes answer);
     event RequestRefunded(uint256 indexed requestId);
     event MemberSlashed(uint256 indexed requestId, address indexed member, uint256 amount, string reason);
-    event Withdrawn(address indexed account, uint256 amount);
     event ParametersChanged();
 
     constructor(INodeRegistry nodes_, IModelRegistry registry_, address owner_) Ownable(owner_) {
@@ -360,17 +355,6 @@ contract Committee is Ownable, ICommittee {
         emit Appealed(requestId, t.round, msg.sender, msg.value);
     }
 
-    /// @notice Pays out the caller's balance (rewards, returned bonds, refunds of slashed stake).
-    function withdraw() external {
-        uint256 amount = balanceOf[msg.sender];
-        if (amount == 0) revert NothingToWithdraw(msg.sender);
-        balanceOf[msg.sender] = 0;
-        totalOwed -= amount;
-        (bool ok,) = msg.sender.call{value: amount}("");
-        if (!ok) revert WithdrawFailed(msg.sender, amount);
-        emit Withdrawn(msg.sender, amount);
-    }
-
     // ---------------------------------------------------------------- views
 
     function commitmentOf(uint256 requestId, uint8 round, address member, Vote vote, bytes32 salt) public pure returns (bytes32) {
@@ -530,8 +514,7 @@ contract Committee is Ownable, ICommittee {
     function _credit(address to, uint256 amount) private {
         if (amount == 0) return;
         totalHeld -= amount;
-        totalOwed += amount;
-        balanceOf[to] += amount;
+        _owe(to, amount);
     }
 
     /// @dev The answer is final: judge every decided round against it, share the pot, and have

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {TestBase} from "./utils/TestBase.sol";
 import {MockVerifier, RecordingConsumer, RevertingConsumer, GasBurningConsumer} from "./utils/Mocks.sol";
 import {Coprocessor, IPoseidon6} from "../src/Coprocessor.sol";
+import {PullPayments} from "../src/PullPayments.sol";
 import {ModelRegistry} from "../src/ModelRegistry.sol";
 import {NodeRegistry} from "../src/NodeRegistry.sol";
 import {IModelRegistry} from "../src/interfaces/IModelRegistry.sol";
@@ -266,7 +267,7 @@ contract CoprocessorTest is CoprocessorFixture {
         coprocessor.withdraw();
         assertEq(node.balance, owed, "paid");
         vm.prank(node);
-        vm.expectRevert(abi.encodeWithSelector(Coprocessor.NothingToWithdraw.selector, node));
+        vm.expectRevert(abi.encodeWithSelector(PullPayments.NothingToWithdraw.selector, node));
         coprocessor.withdraw();
     }
 
