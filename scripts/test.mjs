@@ -33,8 +33,8 @@ function testFiles(dir) {
 function ensureDebianPackages() {
   const missing = [['redis-server', '/usr/bin/redis-server']].filter(([, path]) => !existsSync(path)).map(([pkg]) => pkg);
   if (missing.length === 0) return;
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
-  const apt = (...args) => spawnSync(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), ...args], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+  const [cmd, ...pre] = process.getuid?.() === 0 ? ['apt-get'] : ['sudo', '-n', 'apt-get'];
+  const apt = (...args) => spawnSync(cmd, [...pre, ...args], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
   console.log(`\n=== Debian packages: installing ${missing.join(', ')}`);
   if (apt('install', '-y', '--no-install-recommends', ...missing)) return;
   if (apt('update') && apt('install', '-y', '--no-install-recommends', ...missing)) return;

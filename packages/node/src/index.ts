@@ -5,4 +5,4 @@ export { ArtefactFetchError, ArtefactMismatchError, fetchArtefacts, packArtefact
 export { createLogger } from './log.js';
 export { serveStatus, type StatusServer } from './metrics.js';
 export { loadNodeConfig, loadWorkerConfig, runNode, runWorker, ConfigError, type NodeConfig, type ModelConfig, type WorkerConfig } from './config.js';
-export { LocalProving, QueueProving, startProvingWorker, artefactFingerprint, ProvingTimeoutError, WorkerArtefactMismatchError, WorkerProofError, type ProofResult, type ProofTask, type ProvingBackend, type ProvingWorker, type ProvingWorkerOptions, type QueueProvingOptions } from './proving.js';
+export { LocalProving, QueueProving, startProvingWorker, verificationKey, ProvingTimeoutError, WorkerArtefactMismatchError, WorkerProofError, type ProofResult, type ProofTask, type ProvingBackend, type ProvingWorker, type ProvingWorkerOptions, type QueueProvingOptions } from './proving.js';

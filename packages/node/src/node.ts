@@ -311,11 +311,13 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
    */
   const workLoop = (async () => {
     while (!stopped) {
-      const next = inFlight.size < proving.concurrency
-        ? store.jobs(['queued']).find((j) => (j.notBefore ?? 0) <= Date.now() && !inFlight.has(j.requestId))
-        : undefined;
+      if (inFlight.size >= proving.concurrency) {
+        await Promise.race(inFlight.values());
+        continue;
+      }
+      const next = store.jobs(['queued']).find((j) => (j.notBefore ?? 0) <= Date.now() && !inFlight.has(j.requestId));
       if (!next) {
-        await (inFlight.size >= proving.concurrency ? Promise.race([...inFlight.values(), sleep(pollMs)]) : sleep(pollMs));
+        await sleep(pollMs);
         continue;
       }
       const run = work(next)
@@ -323,7 +325,6 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
         .catch((e) => log.error({ requestId: next.requestId.toString(), err: errorText(e) }, 'job error handling failed'))
         .finally(() => inFlight.delete(next.requestId));
       inFlight.set(next.requestId, run);
-      if (proving.concurrency === 1) await run;
     }
     await Promise.all(inFlight.values());
   })();

@@ -44,9 +44,10 @@ export interface ProvingBackend {
   close(): Promise<void>;
 }
 
-/** The fingerprint of a model's proving artefacts: SHA-256 of its verification key. */
-export function artefactFingerprint(prover: Prover): string {
-  return createHash('sha256').update(readFileSync(prover.compiled.path('verificationKey'))).digest('hex');
+/** A model's verification key: its bytes' SHA-256 (the artefacts' fingerprint) and the parsed key. */
+export function verificationKey(prover: Prover): { fingerprint: string; vk: unknown } {
+  const bytes = readFileSync(prover.compiled.path('verificationKey'));
+  return { fingerprint: createHash('sha256').update(bytes).digest('hex'), vk: JSON.parse(bytes.toString('utf8')) };
 }
 
 /** Proves in the node's own process (a proof uses every core, so one at a time). */
@@ -153,8 +154,7 @@ export class QueueProving implements ProvingBackend {
       queue.on('error', (e) => p.log.warn({ err: e.message, queue: name }, 'Redis error (proving queue)'));
       events.on('error', (e) => p.log.warn({ err: e.message, queue: name }, 'Redis error (proving queue events)'));
       await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-      const vk = JSON.parse(readFileSync(prover.compiled.path('verificationKey'), 'utf8'));
-      p.queues.set(modelId, { queue, events, fingerprint: artefactFingerprint(prover), vk });
+      p.queues.set(modelId, { queue, events, ...verificationKey(prover) });
     }
     return p;
   }
@@ -180,14 +180,13 @@ export class QueueProving implements ProvingBackend {
       this.log.info({ requestId: task.requestId.toString(), job: id }, 'proof already queued before a restart: waiting for it');
     }
     const result = await this.wait(q, id, task.requestId, signal);
-    const ok = await snarkjs.groth16.verify(q.vk as never, result.publicSignals, result.proof as never);
-    if (!ok) {
+    const problem = !(await snarkjs.groth16.verify(q.vk as never, result.publicSignals, result.proof as never))
+      ? 'does not verify against the model\'s verification key'
+      : result.publicSignals.at(-1) !== task.binding.toString() ? 'is bound to another request or operator' : undefined;
+    if (problem) {
+      // Not kept under the request's job id: the retry must prove again, not reuse this result.
       await (await q.queue.getJob(id))?.remove().catch(() => {});
-      throw new WorkerProofError({ requestId: task.requestId, worker: result.worker, problem: 'does not verify against the model\'s verification key' });
-    }
-    if (result.publicSignals.at(-1) !== task.binding.toString()) {
-      await (await q.queue.getJob(id))?.remove().catch(() => {});
-      throw new WorkerProofError({ requestId: task.requestId, worker: result.worker, problem: 'is bound to another request or operator' });
+      throw new WorkerProofError({ requestId: task.requestId, worker: result.worker, problem });
     }
     return result;
   }
@@ -283,7 +282,7 @@ export async function startProvingWorker(o: ProvingWorkerOptions): Promise<Provi
   const workers: Worker[] = [];
   for (const m of o.models) {
     const prover = await Prover.load(m.dir);
-    const fingerprint = artefactFingerprint(prover);
+    const { fingerprint } = verificationKey(prover);
     const worker = new Worker<TaskData, ProofResult>(queueName(m.modelId), async (job: QueueJob<TaskData, ProofResult>) => {
       const { requestId, modelId } = job.data;
       if (job.data.fingerprint !== fingerprint) throw new UnrecoverableError(new WorkerArtefactMismatchError({ modelId, expected: job.data.fingerprint, actual: fingerprint }).message);
