@@ -1,14 +1,11 @@
 // Load benchmark: real `verity node start` processes on anvil, requests sent at a fixed rate,
 // every request followed to its callback (or refund). Reports the rate held, latency p50/p95
 // from the request's transaction to the Fulfilled event, and each node's peak memory (VmHWM).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PublicClient } from 'viem';
 import { coprocessorAbi, RequestStatus, type Wallet } from '@verity/sdk';
-import { startAnvil } from '../../packages/cli/src/anvil.js';
-import { anvilKey, connect } from '../../packages/cli/src/chain.js';
-import { network, nodeConfig, NodeProcess, spamModel, startRedis } from '../../packages/node/test/harness.js';
+import { anvilKey } from '../../packages/cli/src/chain.js';
+import { network, nodeConfig, NodeProcess, startRedis, startTestbed, stopTestbed } from '../../packages/node/test/harness.js';
 
 export type LoadResult = {
   nodes: number;
@@ -43,28 +40,24 @@ const peakRss = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/
  */
 export async function loadBench(p: { nodes: number; workers?: number; perMin: number; seconds: number; log: (s: string) => void }): Promise<LoadResult> {
   const workers = p.workers ?? 0;
-  const anvil = await startAnvil();
-  const redis = workers > 0 ? await startRedis() : undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'verity-load-'));
-  const running: NodeProcess[] = [];
+  const bed = await startTestbed('verity-load-');
+  const { anvil, publicClient, compiled, inputs, dir, running } = bed;
+  let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
   try {
-    const c = await connect(anvil.rpcUrl);
-    const publicClient: PublicClient = c.publicClient;
-    const [admin, owner, user] = [0, 1, 3].map((i) => c.wallet(anvilKey(i))) as [Wallet, Wallet, Wallet];
-    const keys = [2, 4, 5, 6, 7].slice(0, p.nodes).map(anvilKey);
-    const { compiled, inputs } = await spamModel();
-    const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 30n, operators: keys.map((k, i) => [c.wallet(k), BigInt(i + 1) * 10n ** 18n]) });
+    if (workers > 0) redis = await startRedis();
+    const [admin, owner, user] = [0, 1, 3].map((i) => bed.wallets[i]!) as [Wallet, Wallet, Wallet];
+    const operators = [2, 4, 5, 6, 7].slice(0, p.nodes);
+    const keys = operators.map(anvilKey);
+    const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 30n, operators: operators.map((k, i) => [bed.wallets[k]!, BigInt(i + 1) * 10n ** 18n]) });
     const proving = redis ? { proving: { redis: redis.url, concurrency: 2 * workers } } : {};
     for (let i = 0; i < workers; i++) {
       const config = join(dir, `worker-${i}.json`);
       writeFileSync(config, JSON.stringify({ redis: redis!.url, name: `worker-${i}`, models: [{ modelId: net.modelId, dir: compiled.dir }] }));
-      const w = NodeProcess.worker(config);
-      running.push(w);
+      const w = bed.track(NodeProcess.worker(config));
       await w.waitForMsg('worker serving model');
     }
     for (const [i, key] of keys.entries()) {
-      const node = NodeProcess.start(nodeConfig(dir, `node-${i}`, anvil.rpcUrl, net, compiled.dir, { status: undefined, ...proving }), key);
-      running.push(node);
+      const node = bed.track(NodeProcess.start(nodeConfig(dir, `node-${i}`, anvil.rpcUrl, net, compiled.dir, { status: undefined, ...proving }), key));
       await node.waitForMsg('node started');
     }
     const fee = await net.client.quote(net.modelId, 100_000);
@@ -108,10 +101,8 @@ export async function loadBench(p: { nodes: number; workers?: number; perMin: nu
       p50Ms: quantile(latencies, 0.5), p95Ms: quantile(latencies, 0.95), maxMs: Math.max(...latencies), peakRssMb,
     };
   } finally {
-    for (const n of running) await n.stop();
+    await stopTestbed(bed, { removeDir: true });
     await redis?.stop();
-    await anvil.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

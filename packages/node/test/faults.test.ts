@@ -1,54 +1,39 @@
 // Fault tests: real anvil, real `verity node start` processes. Each test checks that the
 // request ends fulfilled exactly once (or settled as it should) on the final chain.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Hex, PublicClient } from 'viem';
 import { coprocessorAbi, nodeRegistryAbi, RequestStatus, type Wallet } from '@verity/sdk';
 import { releaseCurves, type CompiledModel } from '@verity/zkml';
-import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
-import { anvilKey, connect } from '../../cli/src/chain.js';
+import type { Anvil } from '../../cli/src/anvil.js';
+import { anvilKey } from '../../cli/src/chain.js';
 import { JobStore } from '../src/store.js';
 import { packArtefacts } from '../src/artefacts.js';
-import { fulfilments, network, nodeConfig, NodeProcess, spamModel, startProxy, type Network } from './harness.js';
+import { fulfilments, network, nodeConfig, NodeProcess, startProxy, startTestbed, stopTestbed, type Network } from './harness.js';
 
-const CB_GAS = 100_000;
+let bed: Awaited<ReturnType<typeof startTestbed>>;
 let anvil: Anvil;
 let publicClient: PublicClient;
 let admin: Wallet, owner: Wallet, user: Wallet, opA: Wallet, opB: Wallet;
 const keyA = anvilKey(2);
 let compiled: CompiledModel;
-let inputs: Hex[];
 let dir: string;
-const running: NodeProcess[] = [];
 
 before(async () => {
-  anvil = await startAnvil();
-  const c = await connect(anvil.rpcUrl);
-  publicClient = c.publicClient;
-  [admin, owner, opA, user, opB] = [0, 1, 2, 3, 4].map((i) => c.wallet(anvilKey(i))) as Wallet[] as [Wallet, Wallet, Wallet, Wallet, Wallet];
-  ({ compiled, inputs } = await spamModel());
-  dir = mkdtempSync(join(tmpdir(), 'verity-faults-'));
+  bed = await startTestbed('verity-faults-');
+  ({ anvil, publicClient, compiled, dir } = bed);
+  [admin, owner, opA, user, opB] = bed.wallets as [Wallet, Wallet, Wallet, Wallet, Wallet];
 });
 
 after(async () => {
-  for (const n of running) await n.stop();
-  await anvil?.stop();
+  await stopTestbed(bed);
   await releaseCurves();
 });
 
-const start = (config: string, key = keyA) => {
-  const n = NodeProcess.start(config, key);
-  running.push(n);
-  return n;
-};
-
-async function ask(net: Network, i = 0): Promise<bigint> {
-  const value = await net.client.quote(net.modelId, CB_GAS);
-  return (await net.client.request({ modelId: net.modelId, input: inputs[i % inputs.length]!, callbackGasLimit: CB_GAS, value })).requestId;
-}
+const start = (config: string, key = keyA) => bed.track(NodeProcess.start(config, key));
+const ask = (net: Network, i = 0) => bed.ask(net, i);
 
 const statusOf = async (net: Network, id: bigint) =>
   RequestStatus[(await net.client.getRequest(id)).status];

@@ -11,6 +11,8 @@ import { coprocessorAbi, createVerityClient, deployVerity, stakeNode, type Verit
 import { compileCached, encodeInputBytes, quantizeInput, readSamplesFile, type CompiledModel } from '@verity/zkml';
 import { SPAM_MODEL_PATH, spamFeatures } from '@verity/models/spam';
 import { registerCompiled } from '../../cli/src/models.js';
+import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
+import { anvilKey, connect } from '../../cli/src/chain.js';
 
 const VERITY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'cli', 'bin', 'verity.mjs');
 
@@ -138,6 +140,49 @@ export function nodeConfig(dir: string, name: string, rpc: string, net: Network,
   const path = join(dir, `${name}.json`);
   writeFileSync(path, JSON.stringify({ rpc, coprocessor: net.addresses.coprocessor, store: `${name}.sqlite`, pollMs: 100, models: [{ modelId: net.modelId, dir: compiledDir }], status: { port: 0 }, ...extra }, null, 1));
   return path;
+}
+
+/**
+ * What a node test file (and the load benchmark) works on: a fresh anvil, its ten accounts as
+ * wallets, the demo model with its sample inputs, a temporary directory, and the processes
+ * started on it (`track`), which {@link stopTestbed} stops.
+ */
+export type Testbed = {
+  anvil: Anvil;
+  publicClient: PublicClient;
+  /** anvil's accounts 0..9 */
+  wallets: Wallet[];
+  compiled: CompiledModel;
+  inputs: Hex[];
+  dir: string;
+  track(n: NodeProcess): NodeProcess;
+  /** Sends a request for `net`'s model on sample input `i` (modulo the samples), paying the quoted fee. */
+  ask(net: Network, i?: number, callbackGasLimit?: number): Promise<bigint>;
+};
+
+export async function startTestbed(tmpPrefix: string): Promise<Testbed & { running: NodeProcess[] }> {
+  const anvil = await startAnvil();
+  const c = await connect(anvil.rpcUrl);
+  const { compiled, inputs } = await spamModel();
+  const running: NodeProcess[] = [];
+  return {
+    anvil, publicClient: c.publicClient, compiled, inputs, running,
+    wallets: Array.from({ length: 10 }, (_, i) => c.wallet(anvilKey(i))),
+    dir: mkdtempSync(join(tmpdir(), tmpPrefix)),
+    track: (n) => (running.push(n), n),
+    ask: async (net, i = 0, callbackGasLimit = 100_000) => {
+      const value = await net.client.quote(net.modelId, callbackGasLimit);
+      return (await net.client.request({ modelId: net.modelId, input: inputs[i % inputs.length]!, callbackGasLimit, value })).requestId;
+    },
+  };
+}
+
+/** Stops the testbed's processes and anvil (and removes its directory when asked). */
+export async function stopTestbed(bed: (Testbed & { running: NodeProcess[] }) | undefined, options: { removeDir?: boolean } = {}) {
+  if (!bed) return;
+  for (const n of bed.running) await n.stop();
+  await bed.anvil.stop();
+  if (options.removeDir) rmSync(bed.dir, { recursive: true, force: true });
 }
 
 /** Fulfilled events for `requestId` on the chain as it is now. */

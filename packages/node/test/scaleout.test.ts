@@ -2,46 +2,40 @@
 // BullMQ on a real redis-server. Real anvil, real node and worker processes; every request
 // must end fulfilled exactly once on chain.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Hex, PublicClient } from 'viem';
+import type { PublicClient } from 'viem';
 import type { Wallet } from '@verity/sdk';
 import { releaseCurves, type CompiledModel } from '@verity/zkml';
-import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
-import { anvilKey, connect } from '../../cli/src/chain.js';
+import type { Anvil } from '../../cli/src/anvil.js';
+import { anvilKey } from '../../cli/src/chain.js';
 import { ConfigError, loadNodeConfig, loadWorkerConfig } from '../src/config.js';
-import { fulfilments, network, nodeConfig, NodeProcess, spamModel, startRedis, type Network } from './harness.js';
+import { fulfilments, network, nodeConfig, NodeProcess, startRedis, startTestbed, stopTestbed, type Network } from './harness.js';
 
-const CB_GAS = 100_000;
-let anvil: Anvil;
+let bed: Awaited<ReturnType<typeof startTestbed>>;
 let redis: { url: string; stop(): Promise<void> };
+let anvil: Anvil;
 let publicClient: PublicClient;
 let admin: Wallet, owner: Wallet, user: Wallet, opA: Wallet;
 const keyA = anvilKey(2);
 let compiled: CompiledModel;
-let inputs: Hex[];
 let dir: string;
-const running: NodeProcess[] = [];
 
 before(async () => {
-  [anvil, redis] = await Promise.all([startAnvil(), startRedis()]);
-  const c = await connect(anvil.rpcUrl);
-  publicClient = c.publicClient;
-  [admin, owner, opA, user] = [0, 1, 2, 3].map((i) => c.wallet(anvilKey(i))) as [Wallet, Wallet, Wallet, Wallet];
-  ({ compiled, inputs } = await spamModel());
-  dir = mkdtempSync(join(tmpdir(), 'verity-scaleout-'));
+  [bed, redis] = await Promise.all([startTestbed('verity-scaleout-'), startRedis()]);
+  ({ anvil, publicClient, compiled, dir } = bed);
+  [admin, owner, opA, user] = bed.wallets as [Wallet, Wallet, Wallet, Wallet];
 });
 
 after(async () => {
-  for (const n of running) await n.stop();
+  await stopTestbed(bed);
   await redis?.stop();
-  await anvil?.stop();
   await releaseCurves();
 });
 
-const track = (n: NodeProcess) => (running.push(n), n);
+const track = (n: NodeProcess) => bed.track(n);
+const ask = (net: Network, i: number) => bed.ask(net, i);
 
 /** A worker config: a short lock so a dead worker's job moves on within seconds. */
 function worker(net: Network, name: string): NodeProcess {
@@ -51,11 +45,6 @@ function worker(net: Network, name: string): NodeProcess {
 }
 
 const startNode = (config: string) => track(NodeProcess.start(config, keyA));
-
-async function ask(net: Network, i: number): Promise<bigint> {
-  const value = await net.client.quote(net.modelId, CB_GAS);
-  return (await net.client.request({ modelId: net.modelId, input: inputs[i % inputs.length]!, callbackGasLimit: CB_GAS, value })).requestId;
-}
 
 /** Who proved `requestId`, from the node's 'proved' log line. */
 const provedBy = (node: NodeProcess, id: bigint) => node.lines.filter((l) => l.msg === 'proved' && l.requestId === id.toString()).map((l) => l.worker);
