@@ -49,11 +49,13 @@ export async function loadBench(p: { nodes: number; workers?: number; perMin: nu
     const operators = [2, 4, 5, 6, 7].slice(0, p.nodes);
     const keys = operators.map(anvilKey);
     const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 30n, operators: operators.map((k, i) => [bed.wallets[k]!, BigInt(i + 1) * 10n ** 18n]) });
+    const workerProcs: NodeProcess[] = [];
     const proving = redis ? { proving: { redis: redis.url, concurrency: 2 * workers } } : {};
     for (let i = 0; i < workers; i++) {
       const config = join(dir, `worker-${i}.json`);
       writeFileSync(config, JSON.stringify({ redis: redis!.url, name: `worker-${i}`, models: [{ modelId: net.modelId, dir: compiled.dir }] }));
       const w = bed.track(NodeProcess.worker(config));
+      workerProcs.push(w);
       await w.waitForMsg('worker serving model');
     }
     for (const [i, key] of keys.entries()) {
@@ -94,7 +96,8 @@ export async function loadBench(p: { nodes: number; workers?: number; perMin: nu
       if (RequestStatus[r.status] === 'Refunded') refunded++;
     }
     const latencies = [...doneAt.entries()].map(([id, t]) => t - sentAt.get(id)!);
-    const peakRssMb = running.map((n) => peakRss(n.child.pid!));
+    // The nodes first, then the workers (they were started first), as the table's note says.
+    const peakRssMb = [...running.filter((n) => !workerProcs.includes(n)), ...workerProcs].map((n) => peakRss(n.child.pid!));
     return {
       nodes: p.nodes, workers, offeredPerMin: p.perMin, seconds: p.seconds, sent: sentAt.size, fulfilled: doneAt.size, refunded,
       lost: sentAt.size - doneAt.size - refunded, heldPerMin: (doneAt.size / elapsed) * 60,
