@@ -59,12 +59,7 @@ export class ConfigError extends BaseError {
   }
 }
 
-/**
- * Reads a node config file and applies the environment: VERITY_RPC_URL, VERITY_PRIVATE_KEY
- * (required), VERITY_COPROCESSOR, VERITY_STORE, VERITY_STATUS_PORT. Relative paths are
- * resolved against the file's directory. Every field is checked; a problem is a
- * {@link ConfigError} naming the field.
- */
+/** A config file's JSON and the field checks the node and the worker configs share. */
 function reader(file: string) {
   let raw: Record<string, unknown>;
   try {
@@ -97,11 +92,19 @@ function reader(file: string) {
       return fail(`models[${i}]`, 'needs either artefacts + source (fetched by content hash) or dir');
     });
   };
-  return { raw, base, fail, num, redis, models };
+  /** the content-addressed artefact cache (default `<config dir>/data/artefacts`) */
+  const artefactCache = () => resolve(base, (raw.artefactCache as string | undefined) ?? 'data/artefacts');
+  return { raw, base, fail, num, redis, models, artefactCache };
 }
 
+/**
+ * Reads a node config file and applies the environment: VERITY_RPC_URL, VERITY_PRIVATE_KEY
+ * (required), VERITY_COPROCESSOR, VERITY_STORE, VERITY_STATUS_PORT, VERITY_REDIS_URL. Relative paths are
+ * resolved against the file's directory. Every field is checked; a problem is a
+ * {@link ConfigError} naming the field.
+ */
 export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {
-  const { raw, base, fail, num, redis, models } = reader(file);
+  const { raw, base, fail, num, redis, models, artefactCache } = reader(file);
   const rpc = env.VERITY_RPC_URL ?? raw.rpc;
   if (typeof rpc !== 'string' || !/^(https?|wss?):\/\//.test(rpc)) fail('rpc', 'must be an http(s) or ws(s) URL (or set VERITY_RPC_URL)');
   const privateKey = env.VERITY_PRIVATE_KEY ?? raw.privateKey;
@@ -119,7 +122,7 @@ export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.en
   return {
     rpc: rpc as string, privateKey: privateKey as Hex, coprocessor: coprocessor as Address, models: models(), proving,
     store: resolve(base, env.VERITY_STORE ?? (raw.store as string | undefined) ?? 'data/node.sqlite'),
-    artefactCache: resolve(base, (raw.artefactCache as string | undefined) ?? 'data/artefacts'),
+    artefactCache: artefactCache(),
     pollMs: num('pollMs', raw.pollMs, 10), maxBlockRange: num('maxBlockRange', raw.maxBlockRange, 1),
     confirmations: num('confirmations', raw.confirmations, 1), bumpAfterMs: num('bumpAfterMs', raw.bumpAfterMs, 100),
     maxAttempts: num('maxAttempts', raw.maxAttempts, 1), fromBlock: num('fromBlock', raw.fromBlock),
@@ -133,11 +136,10 @@ export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.en
  * `artefactCache`. A problem is a {@link ConfigError} naming the field.
  */
 export function loadWorkerConfig(file: string, env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const { raw, base, fail, num, redis, models } = reader(file);
+  const { raw, fail, num, redis, models, artefactCache } = reader(file);
   if (raw.name !== undefined && typeof raw.name !== 'string') fail('name', 'must be a string');
   return {
-    redis: redis('redis', env.VERITY_REDIS_URL ?? raw.redis), models: models(),
-    artefactCache: resolve(base, (raw.artefactCache as string | undefined) ?? 'data/artefacts'),
+    redis: redis('redis', env.VERITY_REDIS_URL ?? raw.redis), models: models(), artefactCache: artefactCache(),
     concurrency: num('concurrency', raw.concurrency, 1), lockDurationMs: num('lockDurationMs', raw.lockDurationMs, 1000),
     stalledIntervalMs: num('stalledIntervalMs', raw.stalledIntervalMs, 500), name: raw.name as string | undefined,
   };
