@@ -7,9 +7,10 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {PullPayments} from "./PullPayments.sol";
 
-/// @notice What the committee calls on the Coprocessor to end an agreed-mode request.
+/// @notice What the committee needs from the Coprocessor: the model of a request, and settlement.
 interface IAgreedSettlement {
     function settleAgreed(uint256 requestId, bytes calldata output, address[] calldata payees) external;
+    function modelOf(uint256 requestId) external view returns (bytes32);
     function refundAgreed(uint256 requestId) external;
 }
 
@@ -102,7 +103,7 @@ contract Committee is Ownable, ICommittee, PullPayments {
         bytes answer;
     }
 
-    /// @dev Packed: everything but the model id and the pot in one slot.
+    /// @dev Packed: everything but the pot in one slot. (The model id is the Coprocessor's: `modelOf`.)
     struct Task {
         Phase phase;
         uint8 round;
@@ -113,7 +114,6 @@ contract Committee is Ownable, ICommittee, PullPayments {
         uint8 revealed;
         uint40 appealUntil;
         address requester;
-        bytes32 modelId;
         /// @dev slashed stake and forfeited bonds waiting to be shared at the end
         uint256 pot;
     }
@@ -138,7 +138,8 @@ contract Committee is Ownable, ICommittee, PullPayments {
 
     mapping(bytes32 => Rule) private rules;
     mapping(uint256 => Task) private tasks;
-    mapping(uint256 => Round[]) private rounds;
+    /// @dev by request, then round number (a request has `task.round + 1` rounds once opened)
+    mapping(uint256 => mapping(uint256 => Round)) private rounds;
     /// @dev sealedVote votes by request, then `round << 8 | seat`; cleared when revealed
     mapping(uint256 => mapping(uint256 => bytes32)) private commitments;
     /// @notice Wei held for open requests: appeal bonds and pots.
@@ -148,7 +149,6 @@ contract Committee is Ownable, ICommittee, PullPayments {
     error InvalidParameters();
     error NotModelOwner(bytes32 modelId, address caller);
     error InvalidRule(bytes32 modelId);
-    error NotEnoughValidators(uint256 active, uint256 needed);
     error WrongPhase(uint256 requestId, Phase phase);
     error NotLeader(uint256 requestId, address caller);
     error NotMember(uint256 requestId, address caller, uint256 seat);
@@ -247,10 +247,9 @@ contract Committee is Ownable, ICommittee, PullPayments {
     // ---------------------------------------------------------------- the request's life
 
     /// @inheritdoc ICommittee
-    function open(uint256 requestId, bytes32 modelId, address requester) external {
+    function open(uint256 requestId, address requester) external {
         if (msg.sender != coprocessor) revert NotCoprocessor(msg.sender);
         Task storage t = tasks[requestId];
-        t.modelId = modelId;
         t.requester = requester;
         _startRound(requestId, t, false, _draw(requestId, 0, committeeSize, new address[](0)), 0);
     }
@@ -262,7 +261,7 @@ contract Committee is Ownable, ICommittee, PullPayments {
         Task storage t = tasks[requestId];
         Round storage r = _inPhase(requestId, t, Phase.Propose);
         if (msg.sender != r.members[0]) revert NotLeader(requestId, msg.sender);
-        _checkAnswer(requestId, t.modelId, answer);
+        _checkAnswer(requestId, IAgreedSettlement(coprocessor).modelOf(requestId), answer);
         r.answer = answer;
         t.phase = Phase.Commit;
         r.deadline = uint40(block.timestamp + commitWindow);
@@ -373,8 +372,9 @@ contract Committee is Ownable, ICommittee, PullPayments {
         return rounds[requestId][round];
     }
 
-    function roundCount(uint256 requestId) external view returns (uint256) {
-        return rounds[requestId].length;
+    function roundCount(uint256 requestId) public view returns (uint256) {
+        Task storage t = tasks[requestId];
+        return t.phase == Phase.None ? 0 : uint256(t.round) + 1;
     }
 
     /// @notice A seat's sealedVote vote (zero once revealed, or if it never committed) and revealed vote.
@@ -414,8 +414,9 @@ contract Committee is Ownable, ICommittee, PullPayments {
     }
 
     function _startRound(uint256 requestId, Task storage t, bool isAppeal, address[] memory members, uint8 subject) private {
-        Round storage r = rounds[requestId].push();
-        t.round = uint8(rounds[requestId].length - 1);
+        uint8 round = t.phase == Phase.None ? 0 : t.round + 1;
+        Round storage r = rounds[requestId][round];
+        t.round = round;
         r.members = members;
         r.appeal = isAppeal;
         r.subject = subject;
@@ -482,7 +483,7 @@ contract Committee is Ownable, ICommittee, PullPayments {
     }
 
     function _startOrRefund(uint256 requestId, Task storage t, address[] memory members) private {
-        if (rounds[requestId].length >= uint256(maxRounds) + t.appeals) {
+        if (roundCount(requestId) >= uint256(maxRounds) + t.appeals) {
             _refund(requestId, t);
             return;
         }
@@ -501,8 +502,8 @@ contract Committee is Ownable, ICommittee, PullPayments {
     /// Coprocessor) and the pot (no-show slashes); appeal bonds go back to their appellants.
     function _refund(uint256 requestId, Task storage t) private {
         t.phase = Phase.Refunded;
-        Round[] storage rs = rounds[requestId];
-        for (uint256 i = 0; i < rs.length; i++) {
+        mapping(uint256 => Round) storage rs = rounds[requestId];
+        for (uint256 i = 0; i < roundCount(requestId); i++) {
             if (rs[i].bond > 0) _credit(rs[i].appellant, rs[i].bond);
         }
         _credit(t.requester, t.pot);
@@ -547,13 +548,13 @@ contract Committee is Ownable, ICommittee, PullPayments {
         private
         returns (address[] memory winners, uint256 nWinners, address[] memory appellants, uint256 nAppellants)
     {
-        Round[] storage rs = rounds[requestId];
+        uint256 count = roundCount(requestId);
         uint256 seats;
-        for (uint256 i = 0; i < rs.length; i++) seats += rs[i].members.length;
+        for (uint256 i = 0; i < count; i++) seats += rounds[requestId][i].members.length;
         winners = new address[](seats);
-        appellants = new address[](rs.length);
-        for (uint256 i = 0; i < rs.length; i++) {
-            Round storage r = rs[i];
+        appellants = new address[](count);
+        for (uint256 i = 0; i < count; i++) {
+            Round storage r = rounds[requestId][i];
             if (r.appeal) {
                 if (r.subject != finalRound) {
                     appellants[nAppellants++] = r.appellant;
@@ -613,34 +614,14 @@ contract Committee is Ownable, ICommittee, PullPayments {
         }
     }
 
-    /// @dev `size` distinct active operators drawn by stake, avoiding `exclude` while enough
-    /// others are active. Reverts when fewer than MIN_COMMITTEE operators are active.
+    /// @dev `size` distinct active operators drawn by stake (NodeRegistry.drawCommittee), avoiding
+    /// `exclude` while enough others are active. Reverts when fewer than MIN_COMMITTEE are active.
     function _draw(uint256 requestId, uint256 round, uint256 size, address[] memory exclude)
         private
         view
-        returns (address[] memory members)
+        returns (address[] memory)
     {
-        address[] memory active = nodes.activeOperators();
-        if (active.length < MIN_COMMITTEE) revert NotEnoughValidators(active.length, MIN_COMMITTEE);
-        if (size > active.length) size = active.length;
-        members = new address[](size);
-        uint256 n;
         uint256 seed = uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), requestId, round)));
-        for (uint256 tries = 0; n < size && tries < size * 8; tries++) {
-            address a = nodes.select(uint256(keccak256(abi.encode(seed, tries))));
-            if (!_contains(members, n, a) && !_contains(exclude, exclude.length, a)) members[n++] = a;
-        }
-        // Few operators, or unlucky draws: fill up in list order, the excluded last.
-        for (uint256 pass = 0; pass < 2 && n < size; pass++) {
-            for (uint256 i = 0; i < active.length && n < size; i++) {
-                address a = active[i];
-                if (!_contains(members, n, a) && (pass == 1 || !_contains(exclude, exclude.length, a))) members[n++] = a;
-            }
-        }
-    }
-
-    function _contains(address[] memory xs, uint256 n, address a) private pure returns (bool) {
-        for (uint256 i = 0; i < n; i++) if (xs[i] == a) return true;
-        return false;
+        return nodes.drawCommittee(seed, size, MIN_COMMITTEE, exclude);
     }
 }

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {ICommittee} from "./interfaces/ICommittee.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
@@ -32,24 +33,27 @@ contract Coprocessor is Ownable, PullPayments {
         Refunded
     }
 
+    /// @dev Packed into 7 slots for an agreed-mode request (9 for a proved one): the proof-only
+    /// fields (verifier, exclusiveUntil, inputCommitment, io) stay empty in agreed mode.
     struct Request {
         address requester;
         Status status;
         uint32 callbackGasLimit;
-        uint64 deadline;
+        /// @dev proved or agreed
+        IModelRegistry.Mode mode;
         bytes32 modelId;
-        address verifier;
         address modelOwner;
-        uint256 modelFee;
+        uint64 deadline;
+        address verifier;
+        /// @dev until when only `primary` may fulfil the request
+        uint64 exclusiveUntil;
+        /// @dev the node drawn by stake to serve first
+        address primary;
+        uint96 modelFee;
         uint256 escrow;
+        uint256 protocolFee;
         uint256 inputCommitment;
         IModelRegistry.IOSpec io;
-        /// @dev the node drawn by stake to serve first, and until when only it may
-        address primary;
-        uint64 exclusiveUntil;
-        /// @dev proved or agreed: shares the slot of `primary` and `exclusiveUntil`
-        IModelRegistry.Mode mode;
-        uint256 protocolFee;
     }
 
     /// @dev BN254 scalar field: every public signal must be below it.
@@ -196,26 +200,34 @@ contract Coprocessor is Ownable, PullPayments {
         // Agreed mode: the committee's phase deadlines bound the request instead.
         r.deadline = agreed ? type(uint64).max : uint64(block.timestamp) + requestTimeout;
         r.modelId = modelId;
-        r.verifier = m.verifier;
         r.modelOwner = m.owner;
-        r.modelFee = m.fee;
+        r.modelFee = SafeCast.toUint96(m.fee);
         r.escrow = msg.value;
-        // Agreed mode: the event carries keccak256(input); nothing on chain checks it later.
-        uint256 commitment = agreed ? uint256(keccak256(input)) : inputCommitment(input, m.io.inputWidth, m.weightsCommitment);
-        if (!agreed) r.inputCommitment = commitment;
-        r.io = m.io;
         r.protocolFee = protocolFee;
         r.mode = m.mode;
+        // Agreed mode: the event carries keccak256(input); nothing on chain checks it later, and
+        // the proof-only fields (verifier, io, input commitment) stay empty.
+        uint256 commitment = agreed ? uint256(keccak256(input)) : inputCommitment(input, m.io.inputWidth, m.weightsCommitment);
+        if (!agreed) {
+            r.verifier = m.verifier;
+            r.inputCommitment = commitment;
+            r.io = m.io;
+        }
         totalEscrow += msg.value;
         emit Requested(requestId, modelId, msg.sender, commitment, input, callbackGasLimit, r.deadline, msg.value);
         if (agreed) {
-            ICommittee(committee).open(requestId, modelId, msg.sender);
+            ICommittee(committee).open(requestId, msg.sender);
             return requestId;
         }
         // See README "Assignment": unpredictable enough for a requester, not for a block producer.
         r.primary = nodes.select(uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), requestId))));
         r.exclusiveUntil = uint64(block.timestamp) + assignmentWindow;
         emit Assigned(requestId, r.primary, r.exclusiveUntil);
+    }
+
+    /// @notice The model a request asked for.
+    function modelOf(uint256 requestId) external view returns (bytes32) {
+        return requests[requestId].modelId;
     }
 
     /// @dev Checks mode, callback gas, payment and input length; returns whether the model is agreed-mode.
@@ -281,10 +293,8 @@ contract Coprocessor is Ownable, PullPayments {
         _close(r, Status.Fulfilled);
         uint256 nodeShare = _payFees(r);
         uint256 share = nodeShare / payees.length;
-        for (uint256 i = 0; i < payees.length; i++) {
-            _owe(payees[i], share);
-            nodes.recordServed(payees[i]);
-        }
+        for (uint256 i = 0; i < payees.length; i++) _owe(payees[i], share);
+        nodes.recordServedBy(payees);
         _owe(payees[0], nodeShare - share * payees.length);
         emit Fulfilled(requestId, payees[0], output);
         _deliver(requestId, r, output);

@@ -51,6 +51,7 @@ contract NodeRegistry is Ownable, INodeRegistry {
     error WithdrawFailed(address operator, uint256 amount);
     error NotSlasher(address caller);
     error NoActiveOperator();
+    error NotEnoughActive(uint256 active, uint256 needed);
 
     event OperatorRegistered(address indexed operator, string name, string apiUrl, uint256 stake);
     event OperatorUpdated(address indexed operator, string name, string apiUrl);
@@ -183,6 +184,14 @@ contract NodeRegistry is Ownable, INodeRegistry {
         emit Served(operator);
     }
 
+    /// @notice Counts a duty done by each of `operators` (a committee's majority). Requirements: the caller is a slasher.
+    function recordServedBy(address[] calldata operators_) external onlySlasher {
+        for (uint256 i = 0; i < operators_.length; i++) {
+            operators[operators_[i]].served += 1;
+            emit Served(operators_[i]);
+        }
+    }
+
     /// @notice Counts a duty missed. Requirements: the caller is a slasher.
     function recordMissed(address operator) external onlySlasher {
         operators[operator].missed += 1;
@@ -217,7 +226,51 @@ contract NodeRegistry is Ownable, INodeRegistry {
         revert NoActiveOperator(); // unreachable: the stakes sum to totalActiveStake
     }
 
+    /// @notice `size` distinct active operators drawn by stake from `seed` (each draw as
+    /// `select`), avoiding `exclude` while enough others are active; fewer when fewer are active.
+    /// Few operators or unlucky draws: after `8 * size` draws the rest is filled in list order,
+    /// the excluded last. Reverts when fewer than `minimum` operators are active.
+    function drawCommittee(uint256 seed, uint256 size, uint256 minimum, address[] calldata exclude)
+        external
+        view
+        returns (address[] memory members)
+    {
+        uint256 count = active.length;
+        if (count < minimum || count == 0) revert NotEnoughActive(count, minimum);
+        if (size > count) size = count;
+        // The list and the stakes are read from storage once; every draw scans memory.
+        address[] memory list = active;
+        uint256[] memory stakes = new uint256[](count);
+        for (uint256 i = 0; i < count; i++) stakes[i] = operators[list[i]].stake;
+        members = new address[](size);
+        uint256 n;
+        uint256 total = totalActiveStake;
+        for (uint256 tries = 0; n < size && tries < size * 8; tries++) {
+            uint256 point = uint256(keccak256(abi.encode(seed, tries))) % total;
+            uint256 i = 0;
+            while (point >= stakes[i]) point -= stakes[i++];
+            address a = list[i];
+            if (!_contains(members, n, a) && !_containsCalldata(exclude, a)) members[n++] = a;
+        }
+        for (uint256 pass = 0; pass < 2 && n < size; pass++) {
+            for (uint256 i = 0; i < count && n < size; i++) {
+                address a = list[i];
+                if (!_contains(members, n, a) && (pass == 1 || !_containsCalldata(exclude, a))) members[n++] = a;
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- internal
+
+    function _contains(address[] memory xs, uint256 n, address a) private pure returns (bool) {
+        for (uint256 i = 0; i < n; i++) if (xs[i] == a) return true;
+        return false;
+    }
+
+    function _containsCalldata(address[] calldata xs, address a) private pure returns (bool) {
+        for (uint256 i = 0; i < xs.length; i++) if (xs[i] == a) return true;
+        return false;
+    }
 
     function _registered(address operator) private view returns (Operator storage o) {
         o = operators[operator];

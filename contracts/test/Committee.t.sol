@@ -359,7 +359,7 @@ contract CommitteeTest is CommitteeFixture {
         vm.expectRevert(abi.encodeWithSelector(Committee.NotMember.selector, id, leader, 0));
         committee.commit(id, 0, bytes32(uint256(1)));
         vm.expectRevert(abi.encodeWithSelector(Committee.NotCoprocessor.selector, address(this)));
-        committee.open(id, modelId, address(this));
+        committee.open(id, address(this));
         uint256[8] memory proof;
         vm.prank(operators[0]);
         vm.expectRevert(abi.encodeWithSelector(Coprocessor.UnsupportedMode.selector, modelId, IModelRegistry.Mode.Agreed));
@@ -370,9 +370,10 @@ contract CommitteeTest is CommitteeFixture {
 
     /// @dev A regression guard on gas over every phase of a 5-member request (intrinsic 21,000 per
     /// transaction added), on a network that has served one request before. Measured inside one
-    /// test transaction, so storage an earlier phase touched is warm: this reads about 1.08M where
-    /// separate transactions cost about 1.61M (`forge test --isolate --match-test test_gas -vvvv`
-    /// shows each call cold). The issue's target is 1.5M for separate transactions: not met yet.
+    /// test transaction, so storage an earlier phase touched is warm: this reads about 0.94M where
+    /// separate transactions cost about 1.46M with 12 active operators (`forge test --isolate
+    /// --match-test test_gas -vvvv` shows each call cold; `npm run bench:agreed` measures the
+    /// receipts on anvil). The issue's target is 1.5M for separate transactions.
     function test_gas_fiveMemberRequest_regressionGuard() public {
         uint256 first = ask();
         proposeAs(first, "loved");
@@ -403,7 +404,7 @@ contract CommitteeTest is CommitteeFixture {
         g = gasleft();
         committee.advance(id);
         total += g - gasleft() + 21_000;
-        assertTrue(total < 1_150_000, "a 5-member request costs no more than it did (warm measure)");
+        assertTrue(total < 1_000_000, "a 5-member request costs no more than it did (warm measure)");
         emit log_named_uint("agreed-mode gas, 5 members, all phases", total);
         assertEq(consumer.calls(), 2, "both requests answered");
     }

@@ -4,5 +4,5 @@ pragma solidity ^0.8.28;
 /// @notice What the Coprocessor needs from the agreed-mode committee.
 interface ICommittee {
     /// @notice Draws a committee for an agreed-mode request the Coprocessor just escrowed.
-    function open(uint256 requestId, bytes32 modelId, address requester) external;
+    function open(uint256 requestId, address requester) external;
 }
