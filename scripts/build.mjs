@@ -45,6 +45,7 @@ execFileSync(forge, ['build', '--root', contracts], { stdio: ['ignore', 'ignore'
 
 const artefact = (file, name) => JSON.parse(readFileSync(join(contracts, 'out', file, `${name}.json`), 'utf8'));
 const exported = [
+  ['Committee.sol', 'Committee'],
   ['Coprocessor.sol', 'Coprocessor'],
   ['ModelRegistry.sol', 'ModelRegistry'],
   ['NodeRegistry.sol', 'NodeRegistry'],

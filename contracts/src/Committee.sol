@@ -164,7 +164,8 @@ contract Committee is Ownable, ICommittee, PullPayments {
     error NoMoreAppeals(uint256 requestId);
     error UnexpectedPayment(address from);
 
-    event RuleSet(bytes32 indexed modelId, Criterion criterion, uint256 tolerance, uint256 labels, string instructions);
+    /// @dev carries the label texts (the contract keeps only their hashes), for validators to read
+    event RuleSet(bytes32 indexed modelId, Criterion criterion, uint256 tolerance, string[] labels, string instructions);
     event RoundStarted(uint256 indexed requestId, uint8 round, bool appeal, address[] members, uint64 deadline);
     event Proposed(uint256 indexed requestId, uint8 round, address indexed leader, bytes answer);
     event Committed(uint256 indexed requestId, uint8 round, address indexed member);
@@ -228,7 +229,7 @@ contract Committee is Ownable, ICommittee, PullPayments {
         delete r.labels;
         for (uint256 i = 0; i < labels.length; i++) r.labels.push(keccak256(bytes(labels[i])));
         r.instructions = instructions;
-        emit RuleSet(modelId, criterion, tolerance, labels.length, instructions);
+        emit RuleSet(modelId, criterion, tolerance, labels, instructions);
     }
 
     function getRule(bytes32 modelId) external view returns (Rule memory) {

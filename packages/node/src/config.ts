@@ -7,6 +7,7 @@ import { fetchArtefacts } from './artefacts.js';
 import { createLogger } from './log.js';
 import { startNode, type VerityNode } from './node.js';
 import { startProvingWorker } from './proving.js';
+import { createProvider, type ProviderConfig } from './providers.js';
 
 /** One served model: its registry id and where its artefacts are. */
 export type ModelConfig =
@@ -36,6 +37,8 @@ export type NodeConfig = {
   status?: { port: number; host?: string };
   /** prove on `verity node worker` processes behind Redis instead of in this process */
   proving?: { redis: string; concurrency?: number; timeoutMs?: number };
+  /** agreed-mode models this node validates, each with its provider */
+  agreed?: { modelId: Hex; provider: ProviderConfig }[];
 };
 
 /** `verity node worker --config FILE`: a proving worker needs Redis and the artefacts, no key, no RPC. */
@@ -78,8 +81,9 @@ function reader(file: string) {
     if (typeof v !== 'string' || !/^rediss?:\/\//.test(v)) fail(field, 'must be a redis:// or rediss:// URL (or set VERITY_REDIS_URL)');
     return v as string;
   };
-  const models = () => {
-    if (!Array.isArray(raw.models) || raw.models.length === 0) fail('models', 'must list at least one model');
+  const models = (allowEmpty = false) => {
+    if (allowEmpty && raw.models === undefined) return [];
+    if (!Array.isArray(raw.models) || (raw.models.length === 0 && !allowEmpty)) fail('models', allowEmpty ? 'must be a list of proved models' : 'must list at least one model');
     return (raw.models as Record<string, unknown>[]).map((m, i): ModelConfig => {
       if (typeof m.modelId !== 'string' || !isHex(m.modelId) || m.modelId.length !== 66) fail(`models[${i}].modelId`, 'must be a bytes32 model id');
       if (typeof m.artefacts === 'string') {
@@ -115,12 +119,13 @@ export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.en
   num('status.port', statusPort);
   const p = (raw.proving ?? {}) as Record<string, unknown>;
   if (typeof p !== 'object') fail('proving', 'must be an object { redis, concurrency?, timeoutMs? }');
+  const agreed = raw.agreed === undefined ? undefined : agreedModels(raw.agreed, fail);
   const redisUrl = env.VERITY_REDIS_URL ?? p.redis;
   const proving = redisUrl === undefined ? undefined : {
     redis: redis('proving.redis', redisUrl), concurrency: num('proving.concurrency', p.concurrency, 1), timeoutMs: num('proving.timeoutMs', p.timeoutMs, 1000),
   };
   return {
-    rpc: rpc as string, privateKey: privateKey as Hex, coprocessor: coprocessor as Address, models: models(), proving,
+    rpc: rpc as string, privateKey: privateKey as Hex, coprocessor: coprocessor as Address, models: models(agreed !== undefined), proving, agreed,
     store: resolve(base, env.VERITY_STORE ?? (raw.store as string | undefined) ?? 'data/node.sqlite'),
     artefactCache: artefactCache(),
     pollMs: num('pollMs', raw.pollMs, 10), maxBlockRange: num('maxBlockRange', raw.maxBlockRange, 1),
@@ -128,6 +133,24 @@ export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.en
     maxAttempts: num('maxAttempts', raw.maxAttempts, 1), fromBlock: num('fromBlock', raw.fromBlock),
     status: statusPort === undefined ? undefined : { port: statusPort, host: (raw.status as { host?: string } | undefined)?.host },
   };
+}
+
+/** `agreed`: `[{ modelId, provider: { type: 'builtin' } | { type: 'openai', baseUrl, model, apiKeyEnv?, timeoutMs?, retries?, maxTokens? } }]` */
+function agreedModels(v: unknown, fail: (field: string, problem: string) => never): { modelId: Hex; provider: ProviderConfig }[] {
+  if (!Array.isArray(v) || v.length === 0) fail('agreed', 'must list at least one { modelId, provider }');
+  return (v as Record<string, unknown>[]).map((m, i) => {
+    if (typeof m.modelId !== 'string' || !isHex(m.modelId) || m.modelId.length !== 66) fail(`agreed[${i}].modelId`, 'must be a bytes32 model id');
+    const p = m.provider as Record<string, unknown> | undefined;
+    if (p?.type === 'builtin') return { modelId: m.modelId as Hex, provider: { type: 'builtin' } };
+    if (p?.type !== 'openai') return fail(`agreed[${i}].provider.type`, 'must be "builtin" or "openai"');
+    if (typeof p.baseUrl !== 'string' || !/^https?:\/\//.test(p.baseUrl)) fail(`agreed[${i}].provider.baseUrl`, 'must be the http(s) API base, e.g. http://localhost:11434/v1');
+    if (typeof p.model !== 'string' || p.model === '') fail(`agreed[${i}].provider.model`, 'must name the model, e.g. llama3.1:8b');
+    if (p.apiKeyEnv !== undefined && typeof p.apiKeyEnv !== 'string') fail(`agreed[${i}].provider.apiKeyEnv`, 'must name an environment variable holding the API key');
+    for (const k of ['timeoutMs', 'retries', 'maxTokens'] as const) {
+      if (p[k] !== undefined && (typeof p[k] !== 'number' || !Number.isInteger(p[k]) || (p[k] as number) < 0)) fail(`agreed[${i}].provider.${k}`, 'must be an integer >= 0');
+    }
+    return { modelId: m.modelId as Hex, provider: { type: 'openai', baseUrl: p.baseUrl as string, model: p.model as string, apiKeyEnv: p.apiKeyEnv as string | undefined, timeoutMs: p.timeoutMs as number | undefined, retries: p.retries as number | undefined, maxTokens: p.maxTokens as number | undefined } };
+  });
 }
 
 /**
@@ -195,6 +218,7 @@ export async function runNode(config: NodeConfig, options: { signal?: AbortSigna
     confirmations: config.confirmations, bumpAfterMs: config.bumpAfterMs, maxAttempts: config.maxAttempts,
     fromBlock: config.fromBlock === undefined ? undefined : BigInt(config.fromBlock),
     statusPort: config.status?.port, statusHost: config.status?.host, proving: config.proving, logger: log,
+    agreed: config.agreed ? { models: config.agreed.map((m) => ({ modelId: m.modelId, provider: createProvider(m.provider) })) } : undefined,
   });
   await untilStopped(options.signal);
   log.info('stopping: finishing the job in hand');

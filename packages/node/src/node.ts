@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { encodeFunctionData, HttpRequestError, TimeoutError, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
+import { encodeFunctionData, HttpRequestError, TimeoutError, zeroAddress, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
 import { coprocessorAbi, ContractRevertError, decodeRevert, nodeRegistryAbi, requestBinding, RequestStatus, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
 import { Prover } from '@verity/zkml';
@@ -9,6 +9,7 @@ import { family, Histogram, serveStatus, type StatusServer } from './metrics.js'
 import { LocalProving, QueueProving, type ProvingBackend } from './proving.js';
 import { JobStore, JOB_STATES, type Job } from './store.js';
 import { TxManager, type TxOutcome } from './txmanager.js';
+import { Validator, type AgreedOptions } from './validator.js';
 
 export type { Job, JobState } from './store.js';
 export type { Logger } from './log.js';
@@ -43,6 +44,12 @@ export type NodeOptions = {
    * with up to `concurrency` proofs in flight.
    */
   proving?: ProvingBackend | { redis: string; concurrency?: number; timeoutMs?: number };
+  /**
+   * Agreed mode: the models this node validates in the Committee (read from the Coprocessor's
+   * `committee()`), each answered by a {@link Provider}. The node then proposes, commits,
+   * reveals and advances for every committee it is drawn into.
+   */
+  agreed?: AgreedOptions;
   logger?: Logger;
 };
 
@@ -52,6 +59,8 @@ export type VerityNode = EventEmitter & {
   store: JobStore;
   /** the job for a request, if the node has seen it */
   job(requestId: bigint): Job | undefined;
+  /** agreed mode: the validator, when the node validates agreed-mode models */
+  validator?: Validator;
   /** base URL of /health and /metrics when `statusPort` was given */
   statusUrl?: string;
   stop(): Promise<void>;
@@ -282,6 +291,16 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   }
 
   /** Events and transactions: polls the chain, with backoff while the RPC fails. */
+  const committee = options.agreed && options.agreed.models.length > 0
+    ? await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'committee' })
+    : undefined;
+  if (committee === zeroAddress) throw new BaseError('agreed mode: this Coprocessor has no committee (deploy one and call setCommittee), but the node config lists agreed models');
+  const validator = committee
+    ? new Validator({ publicClient, account, committee, coprocessor, chainId, store, txm, log, agreed: options.agreed!, fromBlock: cursor, maxRange })
+    : undefined;
+  node.validator = validator;
+  if (validator) log.info({ committee, models: options.agreed!.models.map((m) => ({ modelId: m.modelId, provider: m.provider.name })) }, 'agreed mode: validating');
+
   const pollLoop = (async () => {
     let failures = 0;
     while (!stopped) {
@@ -300,6 +319,23 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
         rpcErrors += 1;
         const delay = Math.min(10_000, pollMs * 2 ** Math.min(failures, 10));
         log.warn({ failures, retryInMs: delay, err: errorText(e) }, 'poll failed; backing off');
+        await sleep(delay);
+      }
+    }
+  })();
+
+  /** Agreed mode: its own loop, so a slow provider never holds up the proved-mode polling. */
+  const agreedLoop = (async () => {
+    let failures = 0;
+    while (!stopped && validator) {
+      try {
+        await validator.tick(head);
+        failures = 0;
+        await sleep(pollMs);
+      } catch (e) {
+        failures += 1;
+        const delay = Math.min(10_000, pollMs * 2 ** Math.min(failures, 10));
+        log.warn({ failures, retryInMs: delay, err: errorText(e) }, 'agreed mode: poll failed; backing off');
         await sleep(delay);
       }
     }
@@ -378,7 +414,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     // next start finds the queued proof by its fixed job id.
     if (proving.kind === 'queue') abort.abort(new Error('node stopping'));
     for (const wake of [...sleeps]) wake();
-    await Promise.all([pollLoop, workLoop]);
+    await Promise.all([pollLoop, workLoop, agreedLoop]);
     if (!options.proving || !('prove' in options.proving)) await proving.close();
     await status?.close();
     if (!(options.store instanceof JobStore)) store.close();

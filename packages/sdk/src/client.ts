@@ -2,7 +2,8 @@ import { parseEventLogs, type Address, type Hex, type PublicClient } from 'viem'
 import { decodeRevert } from './errors/contract.js';
 import { BaseError } from './errors/base.js';
 import type { VerityAddresses, Wallet } from './deploy.js';
-import { coprocessorAbi, modelRegistryAbi } from './generated/contracts.js';
+import { committeeAbi, coprocessorAbi, modelRegistryAbi } from './generated/contracts.js';
+import { AgreedPhase } from './agreed.js';
 import { decodeAbiParameters } from 'viem';
 
 /** How a proved model's values cross the chain boundary (ModelRegistry.IOSpec). */
@@ -16,7 +17,10 @@ export type RequestStatus = (typeof RequestStatus)[number];
 export type VerityResult = {
   requestId: bigint;
   node: Address;
-  /** signed fixed-point outputs, `value / 2^outputScale` */
+  mode: 'proved' | 'agreed';
+  /** the callback's `output` bytes */
+  output: Hex;
+  /** proved mode: signed fixed-point outputs, `value / 2^outputScale` (empty in agreed mode) */
   outputs: bigint[];
   fulfilTx: Hex;
   callbackSucceeded: boolean | undefined;
@@ -112,6 +116,20 @@ export function createVerityClient({ publicClient, wallet, addresses }: { public
         return { requestId: event.args.requestId, hash, receipt };
       }),
 
+    /**
+     * An agreed-mode request's answer so far: `Accepted` (a committee majority agreed; it may
+     * still be appealed until `appealUntil`) or `Finalized` (the consumer has been called back).
+     */
+    agreedResult: (requestId: bigint) =>
+      guard(async () => {
+        if (!addresses.committee) throw new BaseError('These addresses have no committee: agreed mode is not deployed');
+        const [[phase, answer], task] = await Promise.all([
+          publicClient.readContract({ address: addresses.committee, abi: committeeAbi, functionName: 'resultOf', args: [requestId] }),
+          publicClient.readContract({ address: addresses.committee, abi: committeeAbi, functionName: 'getTask', args: [requestId] }),
+        ]);
+        return { phase: AgreedPhase[phase]!, answer: answer === '0x' ? undefined : answer, round: task.round, appealUntil: BigInt(task.appealUntil) };
+      }),
+
     /** Polls until the request is fulfilled (returns the answer) or refunded (throws). */
     waitForResult: async (requestId: bigint, { timeoutMs = 120_000, pollMs = 250 } = {}): Promise<VerityResult> => {
       const start = Date.now();
@@ -123,10 +141,13 @@ export function createVerityClient({ publicClient, wallet, addresses }: { public
           const fulfilled = logs[0]!;
           const receipt = await publicClient.getTransactionReceipt({ hash: fulfilled.transactionHash });
           const completed = parseEventLogs({ abi: coprocessorAbi, logs: receipt.logs, eventName: 'CallbackCompleted' })[0];
+          const agreed = r.mode === Mode.Agreed;
           return {
             requestId,
             node: fulfilled.args.node!,
-            outputs: decodeProvedOutput(fulfilled.args.output!),
+            mode: agreed ? 'agreed' : 'proved',
+            output: fulfilled.args.output!,
+            outputs: agreed ? [] : decodeProvedOutput(fulfilled.args.output!),
             fulfilTx: fulfilled.transactionHash,
             callbackSucceeded: completed?.args.success,
             blockNumber: fulfilled.blockNumber,

@@ -1,10 +1,17 @@
 import type { Abi, Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from 'viem';
-import { coprocessorAbi, coprocessorBytecode, modelRegistryAbi, modelRegistryBytecode, nodeRegistryAbi, nodeRegistryBytecode, poseidon6Bytecode } from './generated/contracts.js';
+import { committeeAbi, committeeBytecode, coprocessorAbi, coprocessorBytecode, modelRegistryAbi, modelRegistryBytecode, nodeRegistryAbi, nodeRegistryBytecode, poseidon6Bytecode } from './generated/contracts.js';
 
 export type Wallet = WalletClient<Transport, Chain, Account>;
 
 /** Where the core contracts live on one chain. */
-export type VerityAddresses = { poseidon: Address; registry: Address; nodes: Address; coprocessor: Address };
+export type VerityAddresses = {
+  poseidon: Address;
+  registry: Address;
+  nodes: Address;
+  coprocessor: Address;
+  /** the agreed-mode committee (absent on deployments made before agreed mode) */
+  committee?: Address;
+};
 
 /** Deploys a contract and waits for its receipt. */
 export async function deploy(
@@ -26,11 +33,26 @@ export type DeployOptions = {
   unbondingPeriod?: bigint;
   /** seconds during which only a request's primary node may fulfil it (default 30) */
   assignmentWindow?: bigint;
+  /** agreed-mode committee parameters (defaults: Committee.sol's) */
+  committee?: CommitteeOptions;
+};
+
+/** Agreed-mode parameters: committee sizes, phase windows in seconds, slashes and the appeal bond. */
+export type CommitteeOptions = {
+  size?: number;
+  appealSizes?: number[];
+  maxRounds?: number;
+  /** seconds for the leader to propose, members to commit, to reveal, and anyone to appeal */
+  windows?: { propose: number; commit: number; reveal: number; appeal: number };
+  noShowSlash?: bigint;
+  wrongSlash?: bigint;
+  appealBond?: bigint;
 };
 
 /**
- * Deploys Poseidon(6), the ModelRegistry, the NodeRegistry and the Coprocessor (owned by the
- * wallet's account), and makes the Coprocessor a slasher of the NodeRegistry.
+ * Deploys Poseidon(6), the ModelRegistry, the NodeRegistry, the Coprocessor and the agreed-mode
+ * Committee (owned by the wallet's account), connects the Committee and the Coprocessor, and
+ * makes both slashers of the NodeRegistry.
  *
  * @example
  * const addresses = await deployVerity(publicClient, wallet)
@@ -49,13 +71,37 @@ export async function deployVerity(publicClient: PublicClient, wallet: Wallet, o
     const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash });
     if (receipt.status !== 'success') throw new Error(`deployment step failed in ${receipt.transactionHash}`);
   };
+  const committee = (await deploy(publicClient, wallet, { abi: committeeAbi, bytecode: committeeBytecode, args: [nodes, registry, owner] })).address;
   await send(wallet.writeContract({ address: nodes, abi: nodeRegistryAbi, functionName: 'setSlasher', args: [coprocessor, true] }));
+  await send(wallet.writeContract({ address: nodes, abi: nodeRegistryAbi, functionName: 'setSlasher', args: [committee, true] }));
+  await send(wallet.writeContract({ address: committee, abi: committeeAbi, functionName: 'setCoprocessor', args: [coprocessor] }));
+  await send(wallet.writeContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'setCommittee', args: [committee] }));
+  if (options.committee) await send(setCommitteeParameters(publicClient, wallet, committee, options.committee));
   if (options.assignmentWindow !== undefined) {
     const read = (functionName: 'protocolFee' | 'treasury' | 'missSlash') => publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName });
     const [fee, treasury, slash] = await Promise.all([read('protocolFee'), read('treasury'), read('missSlash')]);
     await send(wallet.writeContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'setNetworkParameters', args: [fee as bigint, treasury as Address, options.assignmentWindow, slash as bigint] }));
   }
-  return { poseidon, registry, nodes, coprocessor };
+  return { poseidon, registry, nodes, coprocessor, committee };
+}
+
+/** Changes some of the Committee's parameters, keeping the others (the owner's wallet). */
+export async function setCommitteeParameters(publicClient: PublicClient, wallet: Wallet, committee: Address, o: CommitteeOptions): Promise<Hex> {
+  const read = <T>(functionName: string) => publicClient.readContract({ address: committee, abi: committeeAbi, functionName } as never) as Promise<T>;
+  const [size, appealSizes, maxRounds, propose, commit, reveal, appeal, noShow, wrong, bond] = await Promise.all([
+    read<number>('committeeSize'), read<readonly number[]>('getAppealSizes'), read<number>('maxRounds'),
+    read<bigint>('proposeWindow'), read<bigint>('commitWindow'), read<bigint>('revealWindow'), read<bigint>('appealWindow'),
+    read<bigint>('noShowSlash'), read<bigint>('wrongSlash'), read<bigint>('appealBond'),
+  ]);
+  const w = o.windows;
+  return wallet.writeContract({
+    address: committee, abi: committeeAbi, functionName: 'setParameters',
+    args: [
+      o.size ?? size, o.appealSizes ?? [...appealSizes], o.maxRounds ?? maxRounds,
+      w ? [BigInt(w.propose), BigInt(w.commit), BigInt(w.reveal), BigInt(w.appeal)] : [propose, commit, reveal, appeal],
+      o.noShowSlash ?? noShow, o.wrongSlash ?? wrong, o.appealBond ?? bond,
+    ],
+  });
 }
 
 /**

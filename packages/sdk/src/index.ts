@@ -2,7 +2,11 @@ export * from './generated/contracts.js';
 export { requestBinding } from './binding.js';
 export { toSolidityProof, type SnarkjsProof } from './proof.js';
 export { connect } from './connect.js';
-export { deploy, deployVerity, stakeNode, type DeployOptions, type VerityAddresses, type Wallet } from './deploy.js';
+export { deploy, deployVerity, setCommitteeParameters, stakeNode, type CommitteeOptions, type DeployOptions, type VerityAddresses, type Wallet } from './deploy.js';
+export {
+  AgreedPhase, Criterion, CRITERIA, decodeAnswer, encodeAnswer, InvalidAnswerError, normalizeAnswer, readRule, registerAgreedModel, RoundOutcome, Vote, voteCommitment,
+  type AgreedRule, type CriterionName, type StoredRule,
+} from './agreed.js';
 export {
   createVerityClient, decodeProvedOutput, Mode, withGasMargin, RequestStatus, ResultTimeoutError, RequestRefundedError,
   type IOSpec, type VerityClient, type VerityResult,

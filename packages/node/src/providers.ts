@@ -1,0 +1,201 @@
+import type { Hex } from 'viem';
+import { normalizeAnswer, type CriterionName } from '@verity/sdk';
+import { BaseError } from '@verity/sdk/errors';
+
+/** What a validator asks its model for one agreed-mode request. */
+export type AgreedQuestion = {
+  requestId: bigint;
+  modelId: Hex;
+  /** the request's input as text (UTF-8) */
+  input: string;
+  /** the model owner's instructions (Committee rule) */
+  instructions: string;
+  criterion: CriterionName;
+  /** Label rules: the allowed answers, in the owner's order */
+  labels: string[];
+};
+
+/**
+ * A model that answers agreed-mode questions. A provider that cannot answer throws
+ * {@link ProviderError}: the validator then abstains (sends no vote) rather than guess.
+ */
+export interface Provider {
+  readonly name: string;
+  /** The model's own answer, as text (a Label rule: one of `q.labels`; Numeric: a number). */
+  answer(q: AgreedQuestion, signal?: AbortSignal): Promise<string>;
+  /** Comparative rules: whether `theirs` says the same as `mine` (the model judges). */
+  equivalent(q: AgreedQuestion, theirs: string, mine: string, signal?: AbortSignal): Promise<boolean>;
+}
+
+/** The provider gave no usable answer (unreachable, timed out, refused, or off the rule). */
+export class ProviderError extends BaseError {
+  override name = 'ProviderError';
+  readonly provider: string;
+  readonly attempts: number;
+  constructor({ provider, problem, attempts = 1 }: { provider: string; problem: string; attempts?: number }) {
+    super(`provider ${provider}: ${problem}${attempts > 1 ? ` (after ${attempts} attempts)` : ''}`, {
+      details: 'The validator abstains on this request: it sends no vote rather than a guess.',
+    });
+    this.provider = provider;
+    this.attempts = attempts;
+  }
+}
+
+/** The label a free-text reply names: the reply itself, else the single label it mentions. */
+export function pickLabel(reply: string, labels: string[]): string | undefined {
+  const text = normalizeAnswer(reply).replace(/[."'!]+$/g, '');
+  const exact = labels.find((l) => normalizeAnswer(l) === text);
+  if (exact) return exact;
+  const mentioned = labels.filter((l) => new RegExp(`\\b${normalizeAnswer(l).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(text));
+  // Longest match first: "not loved" must win over "loved".
+  mentioned.sort((a, b) => b.length - a.length);
+  if (mentioned.length === 0) return undefined;
+  if (mentioned.length > 1 && !normalizeAnswer(mentioned[0]!).includes(normalizeAnswer(mentioned[1]!))) return undefined;
+  return mentioned[0];
+}
+
+const POSITIVE = ['love', 'loved', 'loves', 'masterpiece', 'brilliant', 'superb', 'stunning', 'triumph', 'excellent', 'great', 'dazzling', 'moving', 'best', 'gripping', 'wonderful', 'acclaimed', 'delight', 'beautiful', 'rave', 'raves'];
+const NEGATIVE = ['hate', 'hated', 'dull', 'boring', 'mess', 'disaster', 'flop', 'tedious', 'worst', 'bland', 'awful', 'panned', 'weak', 'forgettable', 'disappointing', 'clumsy', 'lifeless', 'bad', 'poor', 'slog'];
+
+/**
+ * The built-in provider for the embedded devnet and tests: deterministic and offline. It scores
+ * the input's words against a small sentiment lexicon (20 positive, 20 negative words) and
+ * answers by the score: a Label rule's labels are read as ordered from most positive to most
+ * negative (score >= 2: the first, <= -2: the last, otherwise the middle one, or by sign when
+ * there are two); a Numeric rule gets 0-100 (50 + 10 per point, clamped); Exact and
+ * Comparative get `positive`, `negative` or `neutral`. Not a language model: it stands in for
+ * one so the whole agreed-mode path runs without a service.
+ */
+export class LexiconProvider implements Provider {
+  readonly name = 'builtin-lexicon';
+
+  score(text: string): number {
+    let score = 0;
+    for (const word of normalizeAnswer(text).split(/[^a-z']+/)) {
+      if (POSITIVE.includes(word)) score += 1;
+      if (NEGATIVE.includes(word)) score -= 1;
+    }
+    return score;
+  }
+
+  async answer(q: AgreedQuestion): Promise<string> {
+    const s = this.score(q.input);
+    if (q.criterion === 'Numeric') return String(Math.max(0, Math.min(100, 50 + 10 * s)));
+    if (q.criterion === 'Label') {
+      const l = q.labels;
+      if (l.length < 2) throw new ProviderError({ provider: this.name, problem: 'a Label rule without labels' });
+      if (l.length === 2) return s > 0 ? l[0]! : l[1]!;
+      return s >= 2 ? l[0]! : s <= -2 ? l[l.length - 1]! : l[Math.floor(l.length / 2)]!;
+    }
+    return s >= 2 ? 'positive' : s <= -2 ? 'negative' : 'neutral';
+  }
+
+  async equivalent(_q: AgreedQuestion, theirs: string, mine: string): Promise<boolean> {
+    return normalizeAnswer(theirs) === normalizeAnswer(mine);
+  }
+}
+
+export type OpenAICompatibleOptions = {
+  /** the API base, up to and including `/v1` (Ollama: http://localhost:11434/v1; llama.cpp server: http://localhost:8080/v1) */
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  /** per HTTP call (default 30 s) */
+  timeoutMs?: number;
+  /** further tries after a network error, a timeout, 429 or 5xx (default 2) */
+  retries?: number;
+  /** first backoff; doubles each retry (default 500 ms) */
+  backoffMs?: number;
+  maxTokens?: number;
+  fetch?: typeof fetch;
+};
+
+/**
+ * A model behind an OpenAI-compatible `/chat/completions` endpoint (Ollama, llama.cpp server,
+ * vLLM, hosted APIs), at temperature 0 with a fixed seed. Network errors, timeouts, 429 and 5xx
+ * are retried with backoff; any other failure, or a reply outside the rule (no label, no
+ * number), is a {@link ProviderError}, and the validator abstains.
+ *
+ * @example
+ * const provider = new OpenAICompatibleProvider({ baseUrl: 'http://localhost:11434/v1', model: 'llama3.1:8b' })
+ */
+export class OpenAICompatibleProvider implements Provider {
+  readonly name: string;
+  private readonly o: Required<Omit<OpenAICompatibleOptions, 'apiKey'>> & { apiKey?: string };
+
+  constructor(options: OpenAICompatibleOptions) {
+    this.o = { timeoutMs: 30_000, retries: 2, backoffMs: 500, maxTokens: 64, fetch: globalThis.fetch, ...options, baseUrl: options.baseUrl.replace(/\/+$/, '') };
+    this.name = `${this.o.model}@${this.o.baseUrl}`;
+  }
+
+  async answer(q: AgreedQuestion, signal?: AbortSignal): Promise<string> {
+    const form = q.criterion === 'Label'
+      ? `Answer with exactly one of: ${q.labels.join(', ')}.`
+      : q.criterion === 'Numeric' ? 'Answer with a single number.' : 'Answer in a few words.';
+    const reply = await this.chat([
+      { role: 'system', content: `You are one validator of a committee answering questions for smart contracts. ${q.instructions}\n${form} Reply with the answer only.` },
+      { role: 'user', content: q.input },
+    ], signal);
+    if (q.criterion === 'Label') {
+      const label = pickLabel(reply, q.labels);
+      if (!label) throw new ProviderError({ provider: this.name, problem: `reply ${JSON.stringify(reply.slice(0, 80))} names none of the labels ${q.labels.join(', ')}` });
+      return label;
+    }
+    if (q.criterion === 'Numeric' && !/-?\d/.test(reply)) throw new ProviderError({ provider: this.name, problem: `reply ${JSON.stringify(reply.slice(0, 80))} is not a number` });
+    return reply.trim();
+  }
+
+  async equivalent(q: AgreedQuestion, theirs: string, mine: string, signal?: AbortSignal): Promise<boolean> {
+    const reply = await this.chat([
+      { role: 'system', content: 'You judge whether two answers to the same question say the same thing. Reply with yes or no only.' },
+      { role: 'user', content: `Question: ${q.instructions}\n${q.input}\n\nAnswer A: ${theirs}\nAnswer B: ${mine}\n\nAre A and B equivalent?` },
+    ], signal);
+    const m = normalizeAnswer(reply).match(/^(yes|no)\b/);
+    if (!m) throw new ProviderError({ provider: this.name, problem: `judgement ${JSON.stringify(reply.slice(0, 80))} is neither yes nor no` });
+    return m[1] === 'yes';
+  }
+
+  /** One chat completion, with retries on transient failures. */
+  private async chat(messages: { role: string; content: string }[], signal?: AbortSignal): Promise<string> {
+    const body = JSON.stringify({ model: this.o.model, messages, temperature: 0, seed: 0, max_tokens: this.o.maxTokens, stream: false });
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.o.apiKey) headers.authorization = `Bearer ${this.o.apiKey}`;
+    let last = '';
+    for (let attempt = 1; attempt <= this.o.retries + 1; attempt++) {
+      if (signal?.aborted) throw new ProviderError({ provider: this.name, problem: 'aborted', attempts: attempt });
+      const timeout = AbortSignal.timeout(this.o.timeoutMs);
+      let retryable = false;
+      try {
+        const res = await this.o.fetch(`${this.o.baseUrl}/chat/completions`, { method: 'POST', headers, body, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+        if (res.ok) {
+          const json = (await res.json()) as { choices?: { message?: { content?: unknown } }[] };
+          const content = json.choices?.[0]?.message?.content;
+          if (typeof content !== 'string') throw new ProviderError({ provider: this.name, problem: 'the response has no choices[0].message.content', attempts: attempt });
+          return content;
+        }
+        last = `HTTP ${res.status} ${(await res.text()).slice(0, 200)}`;
+        retryable = res.status === 429 || res.status >= 500;
+      } catch (e) {
+        if (e instanceof ProviderError) throw e;
+        last = timeout.aborted ? `no response within ${this.o.timeoutMs} ms` : `request failed (${(e as Error).message})`;
+        retryable = !signal?.aborted;
+      }
+      if (!retryable) throw new ProviderError({ provider: this.name, problem: last, attempts: attempt });
+      if (attempt <= this.o.retries) await new Promise((r) => setTimeout(r, this.o.backoffMs * 2 ** (attempt - 1)));
+    }
+    throw new ProviderError({ provider: this.name, problem: last, attempts: this.o.retries + 1 });
+  }
+}
+
+/** A provider as a node config names it (`agreed[].provider`). */
+export type ProviderConfig =
+  | { type: 'builtin' }
+  | { type: 'openai'; baseUrl: string; model: string; apiKeyEnv?: string; timeoutMs?: number; retries?: number; maxTokens?: number };
+
+export function createProvider(c: ProviderConfig, env: NodeJS.ProcessEnv = process.env): Provider {
+  if (c.type === 'builtin') return new LexiconProvider();
+  return new OpenAICompatibleProvider({
+    baseUrl: c.baseUrl, model: c.model, apiKey: c.apiKeyEnv ? env[c.apiKeyEnv] : undefined,
+    timeoutMs: c.timeoutMs, retries: c.retries, maxTokens: c.maxTokens,
+  });
+}

@@ -1,0 +1,288 @@
+import { encodeFunctionData, keccak256, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
+import {
+  AgreedPhase, committeeAbi, coprocessorAbi, CRITERIA, decodeAnswer, decodeRevert, encodeAnswer, normalizeAnswer, Vote, voteCommitment,
+  type CriterionName, type StoredRule,
+} from '@verity/sdk';
+import type { Logger } from './log.js';
+import { ProviderError, type AgreedQuestion, type Provider } from './providers.js';
+import type { JobStore } from './store.js';
+import type { TxManager } from './txmanager.js';
+
+/** The agreed-mode models a node validates, each with the provider that answers for it. */
+export type AgreedOptions = { models: readonly { modelId: Hex; provider: Provider }[] };
+
+type Rule = StoredRule & { labels: string[] };
+type RoundView = { appeal: boolean; members: readonly Address[]; answer: Hex; subject: number; deadline: number };
+
+const OPEN_KEY = 'committee.open';
+const CURSOR_KEY = 'committee.cursor';
+/** Tries of one action (propose, commit, reveal, advance) whose transaction reverted. */
+const MAX_ACTION_TRIES = 3;
+
+/**
+ * A node's validator duties in agreed mode. Each poll it reads `RoundStarted` events (from a
+ * cursor kept in the job store, with the open requests), and for each open request reads the
+ * Committee's state and does what its seat asks: the leader proposes its provider's answer; a
+ * voter computes its own answer, decides by the model's rule whether the proposal is
+ * equivalent, and commits `keccak256(requestId, round, itself, vote, salt)`; once the reveal
+ * opens it reveals; past a deadline anyone calls `advance`. The salt is derived from a
+ * signature by the operator key, and the vote at reveal is the one matching the stored
+ * commitment, so a restarted validator reveals what it committed without having stored
+ * either. A provider failure means no vote (abstain), never a guess.
+ */
+export class Validator {
+  private readonly models: Map<string, Provider>;
+  private readonly open: Set<string>;
+  private cursor: bigint | undefined;
+  private readonly rules = new Map<string, Rule>();
+  /** own answers by request (text), so a provider is asked once per request and round subject */
+  private readonly answers = new Map<string, string>();
+  /** actions sent and not yet reflected on chain: key -> tries */
+  private readonly sent = new Map<string, { hash: Hex; tries: number }>();
+  private readonly me: Address;
+
+  constructor(private readonly p: {
+    publicClient: PublicClient; account: LocalAccount; committee: Address; coprocessor: Address; chainId: number;
+    store: JobStore; txm: TxManager; log: Logger; agreed: AgreedOptions; fromBlock: bigint; maxRange: bigint;
+  }) {
+    this.models = new Map(p.agreed.models.map((m) => [m.modelId.toLowerCase(), m.provider]));
+    this.open = new Set(JSON.parse(p.store.meta(OPEN_KEY) ?? '[]') as string[]);
+    const c = p.store.meta(CURSOR_KEY);
+    this.cursor = c === undefined ? p.fromBlock : BigInt(c);
+    this.me = p.account.address;
+  }
+
+  /** Requests this validator is following. */
+  get openRequests(): bigint[] {
+    return [...this.open].map(BigInt);
+  }
+
+  /** One poll: new rounds up to `head`, then each open request's next step. */
+  async tick(head: bigint): Promise<void> {
+    await this.scan(head);
+    if (this.open.size === 0) return;
+    // The chain's time moves only when blocks are made: on a quiet devnet the wall clock is
+    // ahead of the head block. Acting early costs nothing: every call is simulated first.
+    const now = Math.max(Number((await this.p.publicClient.getBlock({ blockNumber: head })).timestamp), Math.floor(Date.now() / 1000));
+    for (const id of this.openRequests) {
+      try {
+        await this.step(id, now);
+      } catch (e) {
+        this.p.log.warn({ requestId: id.toString(), err: errorText(e) }, 'agreed mode: step failed; trying again next poll');
+      }
+    }
+  }
+
+  private async scan(head: bigint) {
+    let cursor = this.cursor!;
+    while (cursor <= head) {
+      const to = cursor + this.p.maxRange - 1n < head ? cursor + this.p.maxRange - 1n : head;
+      const events = await this.p.publicClient.getContractEvents({ address: this.p.committee, abi: committeeAbi, eventName: 'RoundStarted', fromBlock: cursor, toBlock: to });
+      for (const e of events) {
+        const { requestId, members, round, appeal } = e.args as { requestId: bigint; members: readonly Address[]; round: number; appeal: boolean };
+        if (!members.some((m) => m.toLowerCase() === this.me.toLowerCase())) continue;
+        if (!this.open.has(requestId.toString())) this.p.log.info({ requestId: requestId.toString(), round, appeal, seat: this.seatOf(members) }, 'agreed mode: drawn into a committee');
+        this.open.add(requestId.toString());
+      }
+      cursor = to + 1n;
+      this.cursor = cursor;
+      this.persist();
+    }
+  }
+
+  private persist() {
+    this.p.store.setMeta(OPEN_KEY, JSON.stringify([...this.open]));
+    this.p.store.setMeta(CURSOR_KEY, this.cursor!.toString());
+  }
+
+  private seatOf(members: readonly Address[]) {
+    return members.findIndex((m) => m.toLowerCase() === this.me.toLowerCase());
+  }
+
+  private async step(requestId: bigint, now: number) {
+    const { publicClient, committee } = this.p;
+    const task = await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getTask', args: [requestId] });
+    const phase = AgreedPhase[task.phase]!;
+    if (phase === 'Finalized' || phase === 'Refunded' || phase === 'None') {
+      this.p.log.info({ requestId: requestId.toString(), phase }, 'agreed mode: request closed');
+      this.open.delete(requestId.toString());
+      this.answers.delete(requestId.toString());
+      this.persist();
+      return;
+    }
+    const round = task.round;
+    const r = (await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getRound', args: [requestId, round] })) as unknown as RoundView;
+    const seat = this.seatOf(r.members);
+    // Past a deadline, members call `advance`, staggered by seat so one of them usually does it alone.
+    const deadline = phase === 'Accepted' ? Number(task.appealUntil) : Number(r.deadline);
+    const stagger = seat >= 0 ? seat : r.members.length;
+    if (now > deadline + stagger) {
+      await this.act(`${requestId}:${round}:${phase}:advance`, requestId, 'advance', [requestId], { phase, round });
+      return;
+    }
+    if (seat < 0 || now > deadline) return;
+    const voter = r.appeal || seat > 0;
+    if (phase === 'Propose' && seat === 0 && !r.appeal) {
+      const answer = await this.ownAnswer(requestId, task.round);
+      if (answer === undefined) return;
+      const rule = await this.rule(requestId);
+      let bytes: Hex;
+      try {
+        bytes = encodeAnswer(rule, answer);
+      } catch (e) {
+        this.p.log.warn({ requestId: requestId.toString(), answer, err: errorText(e) }, 'agreed mode: own answer does not fit the rule; not proposing');
+        return;
+      }
+      await this.act(`${requestId}:${round}:propose`, requestId, 'propose', [requestId, bytes], { round, answer });
+    } else if (phase === 'Commit' && voter) {
+      const [stored] = await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getBallot', args: [requestId, round, BigInt(seat)] });
+      if (stored !== zero32) return;
+      const subject = r.appeal
+        ? ((await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getRound', args: [requestId, r.subject] })) as unknown as RoundView).answer
+        : r.answer;
+      const agree = await this.judge(requestId, round, subject);
+      if (agree === undefined) return;
+      const vote = agree ? Vote.Agree : Vote.Disagree;
+      const commitment = voteCommitment({ requestId, round, member: this.me, vote, salt: await this.salt(requestId, round) });
+      await this.act(`${requestId}:${round}:commit`, requestId, 'commit', [requestId, BigInt(seat), commitment], { round, seat, vote: agree ? 'agree' : 'disagree' });
+    } else if (phase === 'Reveal' && voter) {
+      const [stored, revealed] = await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getBallot', args: [requestId, round, BigInt(seat)] });
+      if (stored === zero32 || revealed !== Vote.None) return;
+      const salt = await this.salt(requestId, round);
+      const vote = ([Vote.Agree, Vote.Disagree] as const).find((v) => voteCommitment({ requestId, round, member: this.me, vote: v, salt }) === stored);
+      if (!vote) {
+        this.p.log.error({ requestId: requestId.toString(), round }, 'agreed mode: the stored commitment matches neither vote with this key\'s salt; cannot reveal');
+        return;
+      }
+      await this.act(`${requestId}:${round}:reveal`, requestId, 'reveal', [requestId, BigInt(seat), vote, salt], { round, seat, vote: vote === Vote.Agree ? 'agree' : 'disagree' });
+    }
+  }
+
+  /** The salt of this operator's vote in a round: secret (it needs the key) and the same after a restart. */
+  private async salt(requestId: bigint, round: number): Promise<Hex> {
+    const signature = await this.p.account.signMessage({ message: `verity vote salt ${this.p.chainId} ${this.p.committee.toLowerCase()} ${requestId} ${round}` });
+    return keccak256(signature);
+  }
+
+  /** The model's rule, with the label texts from the latest RuleSet event. */
+  private async rule(requestId: bigint): Promise<Rule & { modelId: Hex }> {
+    const modelId = await this.p.publicClient.readContract({ address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'modelOf', args: [requestId] });
+    const cached = this.rules.get(modelId);
+    if (cached) return { ...cached, modelId };
+    const r = await this.p.publicClient.readContract({ address: this.p.committee, abi: committeeAbi, functionName: 'getRule', args: [modelId] });
+    const events = await this.p.publicClient.getContractEvents({ address: this.p.committee, abi: committeeAbi, eventName: 'RuleSet', args: { modelId }, fromBlock: 0n });
+    const labels = [...((events.at(-1)?.args.labels as readonly string[] | undefined) ?? [])];
+    const rule: Rule = { criterion: CRITERIA[r.criterion]!, tolerance: r.tolerance, labelHashes: [...r.labels], instructions: r.instructions, labels };
+    this.rules.set(modelId, rule);
+    return { ...rule, modelId };
+  }
+
+  /** This validator's own answer to the request (its provider's), or undefined when it abstains. */
+  private async ownAnswer(requestId: bigint, round: number): Promise<string | undefined> {
+    const key = requestId.toString();
+    const known = this.answers.get(key);
+    if (known !== undefined) return known;
+    const q = await this.question(requestId);
+    if (!q) return undefined;
+    const provider = this.models.get(q.modelId.toLowerCase())!;
+    const started = performance.now();
+    try {
+      const answer = await provider.answer(q);
+      this.p.log.info({ requestId: key, round, provider: provider.name, answer, ms: Math.round(performance.now() - started) }, 'agreed mode: computed own answer');
+      this.answers.set(key, answer);
+      return answer;
+    } catch (e) {
+      this.p.log.warn({ requestId: key, round, provider: provider.name, err: errorText(e) }, 'agreed mode: provider failed; abstaining (no vote)');
+      return undefined;
+    }
+  }
+
+  private async question(requestId: bigint): Promise<(AgreedQuestion & { rule: Rule }) | undefined> {
+    const rule = await this.rule(requestId);
+    if (!this.models.has(rule.modelId.toLowerCase())) {
+      this.p.log.warn({ requestId: requestId.toString(), modelId: rule.modelId }, 'agreed mode: drawn for a model this node has no provider for; abstaining (configure agreed.models)');
+      return undefined;
+    }
+    const [event] = await this.p.publicClient.getContractEvents({ address: this.p.coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId }, fromBlock: 0n });
+    const input = event!.args.input as Hex;
+    return {
+      requestId, modelId: rule.modelId, input: decodeInput(input), instructions: rule.instructions,
+      criterion: rule.criterion, labels: rule.labels, rule,
+    };
+  }
+
+  /** Whether the subject answer is equivalent to this validator's own, by the model's rule; undefined: abstain. */
+  private async judge(requestId: bigint, round: number, subject: Hex): Promise<boolean | undefined> {
+    const mine = await this.ownAnswer(requestId, round);
+    if (mine === undefined) return undefined;
+    const q = (await this.question(requestId))!;
+    const theirs = decodeAnswer(q.criterion, subject);
+    const agree = await equivalentBy(q, theirs, mine, this.models.get(q.modelId.toLowerCase())!);
+    if (agree === undefined) {
+      this.p.log.warn({ requestId: requestId.toString(), round }, 'agreed mode: provider could not judge equivalence; abstaining (no vote)');
+      return undefined;
+    }
+    this.p.log.info({ requestId: requestId.toString(), round, proposed: theirs, mine, criterion: q.criterion, agree }, 'agreed mode: judged the proposal');
+    return agree;
+  }
+
+  /** Sends one Committee call once: again only if its transaction reverted and the state did not move. */
+  private async act(key: string, requestId: bigint, functionName: 'propose' | 'commit' | 'reveal' | 'advance', args: readonly unknown[], detail: Record<string, unknown>) {
+    const prior = this.sent.get(key);
+    if (prior) {
+      const tx = this.p.store.txsForRequest(requestId).find((t) => t.hash === prior.hash);
+      const failed = tx?.status === 'reverted' || tx?.state === 'dropped';
+      if (!failed || prior.tries >= MAX_ACTION_TRIES) return;
+    }
+    const call = { address: this.p.committee, abi: committeeAbi, functionName, args } as const;
+    let gas: bigint;
+    try {
+      gas = await this.p.publicClient.estimateContractGas({ ...call, account: this.p.account } as never);
+    } catch (e) {
+      // Someone else advanced it, or the phase moved on: nothing to do.
+      if (functionName !== 'advance') this.p.log.warn({ requestId: requestId.toString(), action: functionName, err: errorText(e) }, 'agreed mode: action would revert; skipped');
+      return;
+    }
+    const data = encodeFunctionData({ abi: committeeAbi, functionName, args } as never);
+    const tx = await this.p.txm.send(requestId, { to: this.p.committee, data, gas: (gas * 13n) / 10n + 20_000n });
+    this.sent.set(key, { hash: tx.hash, tries: (prior?.tries ?? 0) + 1 });
+    this.p.log.info({ requestId: requestId.toString(), action: functionName, tx: tx.hash, ...detail }, `agreed mode: ${functionName}`);
+  }
+}
+
+const zero32 = `0x${'0'.repeat(64)}` as Hex;
+
+/** Whether `theirs` is equivalent to `mine` under the rule (Comparative: the provider judges; undefined if it fails). */
+export async function equivalentBy(q: AgreedQuestion & { rule: Pick<StoredRule, 'tolerance'> }, theirs: string, mine: string, provider: Provider): Promise<boolean | undefined> {
+  switch (q.criterion as CriterionName) {
+    case 'Numeric': {
+      const a = BigInt(theirs);
+      const b = BigInt(Math.round(Number(mine.match(/-?\d+(\.\d+)?/)?.[0] ?? NaN)));
+      const d = a > b ? a - b : b - a;
+      return d <= q.rule.tolerance;
+    }
+    case 'Comparative':
+      try {
+        return await provider.equivalent(q, theirs, mine);
+      } catch (e) {
+        if (e instanceof ProviderError) return undefined;
+        throw e;
+      }
+    default:
+      return normalizeAnswer(theirs) === normalizeAnswer(mine);
+  }
+}
+
+/** A request's input as the text a model reads: UTF-8 when it decodes cleanly, else the hex. */
+function decodeInput(input: Hex): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(input.slice(2), 'hex'));
+  } catch {
+    return input;
+  }
+}
+
+const errorText = (e: unknown) => {
+  const d = decodeRevert(e);
+  return (d as { shortMessage?: string }).shortMessage ?? (d as Error).message ?? String(d);
+};

@@ -1,0 +1,237 @@
+// Agreed mode end to end: real anvil, the real Committee, validators in this process and as
+// `verity node start` processes, the built-in provider and a real OpenAI-compatible HTTP
+// server (test fixture). Short phase windows so faults resolve in seconds.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { hexToString, keccak256, parseEventLogs, toHex, type Hex, type PublicClient } from 'viem';
+import {
+  committeeAbi, createVerityClient, deployVerity, nodeRegistryAbi, registerAgreedModel, stakeNode,
+  type VerityAddresses, type VerityClient, type Wallet,
+} from '@verity/sdk';
+import { LexiconProvider, OpenAICompatibleProvider, ProviderError, startNode, type AgreedQuestion, type Provider, type VerityNode } from '@verity/node';
+import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
+import { anvilKey, connect } from '../../cli/src/chain.js';
+import { NodeProcess, type LogLine } from './harness.js';
+import { startOpenAIFixture, type OpenAIFixture } from './openaiFixture.js';
+
+const LABELS = ['loved', 'mixed', 'panned'];
+const QUESTION = 'Did the critics love "Dune: Part Two"? Reviews: "a stunning, moving masterpiece"; "brilliant and gripping"; "the best blockbuster in years".';
+const question = (over: Partial<AgreedQuestion> = {}): AgreedQuestion => ({
+  requestId: 1n, modelId: '0x', input: QUESTION, instructions: 'Did the critics love the film?', criterion: 'Label', labels: LABELS, ...over,
+});
+
+/** Always answers the last label, whatever the input: a validator that lies. */
+class Liar implements Provider {
+  readonly name = 'liar';
+  async answer(q: AgreedQuestion) { return q.labels.at(-1)!; }
+  async equivalent() { return false; }
+}
+
+function captureLogger(name: string) {
+  const lines: LogLine[] = [];
+  const stream = new Writable({ write(chunk, _e, cb) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); cb(); } });
+  return { lines, logger: pino({ level: 'debug' }, stream).child({ node: name }) };
+}
+
+describe('providers', () => {
+  let fixture: OpenAIFixture;
+  before(async () => { fixture = await startOpenAIFixture(); });
+  after(async () => { await fixture.close(); });
+
+  test('the OpenAI-compatible provider picks the label out of a chatty reply and sends the key', async () => {
+    fixture.mode = 'answer';
+    const p = new OpenAICompatibleProvider({ baseUrl: fixture.baseUrl, model: 'fixture-llm', apiKey: 'sk-test' });
+    assert.equal(await p.answer(question()), 'loved');
+    const call = fixture.calls.at(-1)!;
+    assert.equal(call.model, 'fixture-llm');
+    assert.equal(call.authorization, 'Bearer sk-test');
+    assert.match(call.system, /exactly one of: loved, mixed, panned/);
+    assert.equal(call.user, QUESTION);
+  });
+
+  test('503s are retried with backoff until an answer comes', async () => {
+    fixture.mode = 'answer';
+    fixture.failFirst = 2;
+    const before = fixture.calls.length;
+    const p = new OpenAICompatibleProvider({ baseUrl: fixture.baseUrl, model: 'm', retries: 2, backoffMs: 10 });
+    assert.equal(await p.answer(question()), 'loved');
+    assert.equal(fixture.calls.length - before, 3, 'two failures, then the answer');
+  });
+
+  test('a provider that keeps failing, hangs or answers off the rule is a ProviderError (the validator abstains)', async () => {
+    const p = new OpenAICompatibleProvider({ baseUrl: fixture.baseUrl, model: 'm', retries: 1, backoffMs: 10, timeoutMs: 300 });
+    fixture.mode = 'fail500';
+    await assert.rejects(p.answer(question()), (e: unknown) => e instanceof ProviderError && e.attempts === 2 && /HTTP 500/.test(e.message));
+    fixture.mode = 'hang';
+    await assert.rejects(p.answer(question()), (e: unknown) => e instanceof ProviderError && /no response within 300 ms/.test(e.message));
+    fixture.mode = 'garbage';
+    await assert.rejects(p.answer(question()), (e: unknown) => e instanceof ProviderError && /names none of the labels loved, mixed, panned/.test(e.message));
+    const unreachable = new OpenAICompatibleProvider({ baseUrl: 'http://127.0.0.1:9/v1', model: 'm', retries: 0 });
+    await assert.rejects(unreachable.answer(question()), (e: unknown) => e instanceof ProviderError && /request failed/.test(e.message));
+    fixture.mode = 'answer';
+  });
+
+  test('comparative judgement asks the model, yes or no', async () => {
+    fixture.mode = 'answer';
+    const p = new OpenAICompatibleProvider({ baseUrl: fixture.baseUrl, model: 'm' });
+    assert.equal(await p.equivalent(question({ criterion: 'Comparative' }), 'Loved  it', 'loved it'), true);
+    assert.equal(await p.equivalent(question({ criterion: 'Comparative' }), 'loved it', 'hated it'), false);
+  });
+
+  test('the built-in provider is deterministic and follows the rule', async () => {
+    const p = new LexiconProvider();
+    assert.equal(await p.answer(question()), 'loved');
+    assert.equal(await p.answer(question({ input: 'A dull, tedious mess. The worst film of the year.' })), 'panned');
+    assert.equal(await p.answer(question({ input: 'It exists.' })), 'mixed');
+    assert.equal(await p.answer(question({ criterion: 'Numeric', labels: [] })), '100', 'six positive words: 50 + 60, clamped');
+    assert.equal(await p.answer(question({ criterion: 'Numeric', labels: [], input: 'A weak, dull film.' })), '30');
+  });
+});
+
+describe('agreed mode on anvil', () => {
+  let anvil: Anvil;
+  let publicClient: PublicClient;
+  let wallets: Wallet[];
+  let addresses: VerityAddresses;
+  let modelId: Hex;
+  let client: VerityClient;
+  let fixture: OpenAIFixture;
+  let dir: string;
+  const running: VerityNode[] = [];
+  const processes: NodeProcess[] = [];
+  /** anvil accounts 2, 4, 5, 6, 7: the five staked validators */
+  const OPERATORS = [2, 4, 5, 6, 7];
+  const operator = (i: number) => wallets[OPERATORS[i]!]!;
+
+  before(async () => {
+    anvil = await startAnvil();
+    const c = await connect(anvil.rpcUrl);
+    publicClient = c.publicClient;
+    wallets = Array.from({ length: 10 }, (_, i) => c.wallet(anvilKey(i)));
+    addresses = await deployVerity(publicClient, wallets[0]!, {
+      committee: { size: 5, appealSizes: [5], windows: { propose: 8, commit: 8, reveal: 8, appeal: 3 } },
+    });
+    for (const [i] of OPERATORS.entries()) await stakeNode(publicClient, operator(i), { nodes: addresses.nodes, stake: 2n * 10n ** 18n, name: `validator-${i}` });
+    ({ modelId } = await registerAgreedModel(publicClient, wallets[1]!, {
+      registry: addresses.registry, committee: addresses.committee!, name: 'film-critic', fee: 10n ** 15n,
+      commitment: keccak256(toHex('fixture-llm')),
+      rule: { criterion: 'Label', labels: LABELS, instructions: 'Did the critics love the film? Answer loved, mixed or panned.' },
+    }));
+    client = createVerityClient({ publicClient, wallet: wallets[3]!, addresses });
+    fixture = await startOpenAIFixture();
+    dir = mkdtempSync(join(tmpdir(), 'verity-agreed-'));
+  });
+  after(async () => {
+    for (const n of running.splice(0)) await n.stop();
+    for (const p of processes.splice(0)) await p.stop();
+    await fixture?.close();
+    await anvil?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function validators(providers: (Provider | undefined)[]) {
+    for (const n of running.splice(0)) await n.stop();
+    const logs: LogLine[][] = [];
+    for (const [i, provider] of providers.entries()) {
+      const { lines, logger } = captureLogger(`v${i}`);
+      logs.push(lines);
+      if (!provider) continue; // offline
+      running.push(await startNode({
+        publicClient, wallet: operator(i), coprocessor: addresses.coprocessor, models: [], pollMs: 100, logger,
+        agreed: { models: [{ modelId, provider }] },
+      }));
+    }
+    return logs;
+  }
+
+  async function ask(input = QUESTION) {
+    const value = await client.quote(modelId, 100_000);
+    return (await client.request({ modelId, input: toHex(input), callbackGasLimit: 100_000, value })).requestId;
+  }
+
+  const served = async (i: number) => (await publicClient.readContract({ address: addresses.nodes, abi: nodeRegistryAbi, functionName: 'getOperator', args: [operator(i).account.address] })).served;
+  const slashes = async (requestId: bigint) => (await publicClient.getContractEvents({ address: addresses.committee!, abi: committeeAbi, eventName: 'MemberSlashed', args: { requestId }, fromBlock: 0n }))
+    .map((e) => ({ member: e.args.member!, reason: e.args.reason! }));
+
+  test('five honest validators (one behind the HTTP provider) answer, accept, then finalise through the same callback', async () => {
+    fixture.mode = 'answer';
+    const http = new OpenAICompatibleProvider({ baseUrl: fixture.baseUrl, model: 'fixture-llm' });
+    const callsBefore = fixture.calls.length;
+    await validators([new LexiconProvider(), new LexiconProvider(), new LexiconProvider(), new LexiconProvider(), http]);
+    const servedBefore = await Promise.all(OPERATORS.map((_, i) => served(i)));
+    const requestId = await ask();
+    // Accepted first (appealable), then final.
+    let accepted: Awaited<ReturnType<VerityClient['agreedResult']>> | undefined;
+    for (let i = 0; i < 400 && !accepted; i++) {
+      const r = await client.agreedResult(requestId);
+      if (r.phase === 'Accepted') accepted = r;
+      else await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.ok(accepted, 'the request reached Accepted');
+    assert.equal(hexToString(accepted.answer!), 'loved');
+    const result = await client.waitForResult(requestId, { timeoutMs: 60_000 });
+    assert.equal(result.mode, 'agreed');
+    assert.equal(hexToString(result.output), 'loved');
+    assert.equal((await client.agreedResult(requestId)).phase, 'Finalized');
+    assert.deepEqual(await slashes(requestId), [], 'nobody slashed');
+    const servedAfter = await Promise.all(OPERATORS.map((_, i) => served(i)));
+    assert.deepEqual(servedAfter.map((s, i) => s - servedBefore[i]!), [1n, 1n, 1n, 1n, 1n], 'all five counted as served');
+    assert.ok(fixture.calls.length > callsBefore, 'the HTTP provider was asked');
+  });
+
+  test('a lying validator is outvoted and slashed, and a failing provider abstains (slashed as a no-show) without stopping the request', async () => {
+    fixture.mode = 'fail500';
+    const failing = new OpenAICompatibleProvider({ baseUrl: fixture.baseUrl, model: 'fixture-llm', retries: 1, backoffMs: 10 });
+    const logs = await validators([new LexiconProvider(), new LexiconProvider(), new LexiconProvider(), new Liar(), failing]);
+    const requestId = await ask();
+    const result = await client.waitForResult(requestId, { timeoutMs: 120_000 });
+    assert.equal(hexToString(result.output), 'loved', 'the honest majority decided');
+    const s = await slashes(requestId);
+    const liar = operator(3).account.address;
+    const abstainer = operator(4).account.address;
+    assert.ok(s.some((x) => x.member === liar && x.reason === 'outvoted'), `the liar was slashed as outvoted: ${JSON.stringify(s)}`);
+    assert.ok(s.some((x) => x.member === abstainer && /^no (commit|proposal)$/.test(x.reason)), `the abstainer was slashed as a no-show: ${JSON.stringify(s)}`);
+    assert.ok(!s.some((x) => x.member !== liar && x.member !== abstainer), 'no honest validator was slashed');
+    assert.ok(logs[4]!.some((l) => l.msg === 'agreed mode: provider failed; abstaining (no vote)' && /HTTP 500/.test(String(l.err))), 'the abstention is logged with the provider error');
+    fixture.mode = 'answer';
+  });
+
+  test('a validator killed after committing reveals the same vote after a restart (no salt stored)', async () => {
+    await validators([new LexiconProvider(), new LexiconProvider(), new LexiconProvider(), new LexiconProvider(), undefined]);
+    const config = join(dir, 'v4.json');
+    writeFileSync(config, JSON.stringify({
+      rpc: anvil.rpcUrl, coprocessor: addresses.coprocessor, store: 'v4.sqlite', pollMs: 100,
+      agreed: [{ modelId, provider: { type: 'builtin' } }],
+    }));
+    const key = anvilKey(OPERATORS[4]!);
+    let p = NodeProcess.start(config, key);
+    processes.push(p);
+    await p.waitForMsg('agreed mode: validating');
+    // Until the process is drawn as a voter (not the leader), the request goes on without a kill.
+    let requestId = 0n;
+    for (let tries = 0; tries < 6; tries++) {
+      requestId = await ask();
+      const line = await p.waitFor((l) => l.requestId === requestId.toString() && (l.msg === 'agreed mode: commit' || l.msg === 'agreed mode: propose'), 30_000, 'commit or propose');
+      if (line.msg === 'agreed mode: commit') break;
+      await client.waitForResult(requestId, { timeoutMs: 60_000 });
+    }
+    const committed = p.lines.find((l) => l.requestId === requestId.toString() && l.msg === 'agreed mode: commit')!;
+    assert.ok(committed, 'the process committed a vote');
+    await p.kill9();
+    p = NodeProcess.start(config, key);
+    processes.push(p);
+    const revealed = await p.waitForMsg('agreed mode: reveal', requestId, 60_000);
+    assert.equal(revealed.vote, committed.vote, 'the same vote as committed');
+    const result = await client.waitForResult(requestId, { timeoutMs: 60_000 });
+    assert.equal(hexToString(result.output), 'loved');
+    const s = await slashes(requestId);
+    assert.deepEqual(s, [], 'the restarted validator was not slashed');
+    const receipt = await publicClient.getTransactionReceipt({ hash: revealed.tx as Hex });
+    assert.equal(parseEventLogs({ abi: committeeAbi, logs: receipt.logs, eventName: 'Revealed' }).length, 1);
+  });
+});

@@ -1,0 +1,116 @@
+import { decodeAbiParameters, encodeAbiParameters, hexToString, keccak256, parseEventLogs, stringToHex, type Address, type Hex, type PublicClient } from 'viem';
+import { BaseError } from './errors/base.js';
+import type { Wallet } from './deploy.js';
+import { committeeAbi, modelRegistryAbi } from './generated/contracts.js';
+
+/** How validators decide that the leader's answer is equivalent to their own (Committee.Criterion). */
+export const Criterion = { Exact: 0, Numeric: 1, Label: 2, Comparative: 3 } as const;
+export type CriterionName = keyof typeof Criterion;
+export const CRITERIA = Object.keys(Criterion) as CriterionName[];
+
+/** Committee.Phase, by index. */
+export const AgreedPhase = ['None', 'Propose', 'Commit', 'Reveal', 'Accepted', 'Finalized', 'Refunded'] as const;
+export type AgreedPhase = (typeof AgreedPhase)[number];
+/** Committee.Vote */
+export const Vote = { None: 0, Agree: 1, Disagree: 2 } as const;
+/** Committee.Outcome, by index. */
+export const RoundOutcome = ['Open', 'Accepted', 'Rejected', 'Undecided', 'NoProposal'] as const;
+
+/** An agreed-mode model's equivalence rule (Committee.setRule). */
+export type AgreedRule = {
+  criterion: CriterionName;
+  /** Numeric: the largest difference still equivalent */
+  tolerance?: bigint;
+  /** Label: the allowed answers (at least two) */
+  labels?: string[];
+  /** what validators are asked (the prompt's task), e.g. "Did the critics love the film? Answer loved, mixed or panned." */
+  instructions: string;
+};
+
+/** The rule as the Committee stores it (labels as keccak256 hashes). */
+export type StoredRule = { criterion: CriterionName; tolerance: bigint; labelHashes: Hex[]; instructions: string };
+
+/** An answer the model's rule cannot accept (a label outside the set, a non-number for Numeric). */
+export class InvalidAnswerError extends BaseError {
+  override name = 'InvalidAnswerError';
+  constructor({ answer, reason }: { answer: string; reason: string }) {
+    super(`The answer ${JSON.stringify(answer.slice(0, 80))} does not fit the model's rule: ${reason}`);
+  }
+}
+
+/** Exact-match normalisation: trimmed, lower-cased, runs of white space as one space. */
+export const normalizeAnswer = (text: string): string => text.trim().toLowerCase().replace(/\s+/g, ' ');
+
+/**
+ * The bytes a leader proposes for `text` under `rule`: Numeric answers are `abi.encode(int256)`
+ * of the number rounded to an integer; every other criterion is the normalised UTF-8 text (a
+ * Label answer must be one of the labels).
+ */
+export function encodeAnswer(rule: Pick<StoredRule, 'criterion' | 'labelHashes'>, text: string): Hex {
+  if (rule.criterion === 'Numeric') {
+    const match = text.match(/-?\d+(\.\d+)?/);
+    if (!match) throw new InvalidAnswerError({ answer: text, reason: 'a Numeric model answers a number' });
+    return encodeAbiParameters([{ type: 'int256' }], [BigInt(Math.round(Number(match[0])))]);
+  }
+  const bytes = stringToHex(normalizeAnswer(text));
+  if (rule.criterion === 'Label' && !rule.labelHashes.includes(keccak256(bytes))) {
+    throw new InvalidAnswerError({ answer: text, reason: 'not one of the model\'s labels' });
+  }
+  if (bytes.length < 4 || (bytes.length - 2) / 2 > 4096) throw new InvalidAnswerError({ answer: text, reason: 'answers are 1 to 4096 bytes' });
+  return bytes;
+}
+
+/** The answer bytes as text: the number for Numeric, the UTF-8 string otherwise. */
+export function decodeAnswer(criterion: CriterionName, answer: Hex): string {
+  if (criterion === 'Numeric') return decodeAbiParameters([{ type: 'int256' }], answer)[0].toString();
+  return hexToString(answer);
+}
+
+/** The sealed vote a member commits: `keccak256(abi.encode(requestId, round, member, vote, salt))`. */
+export function voteCommitment(p: { requestId: bigint; round: number; member: Address; vote: 1 | 2; salt: Hex }): Hex {
+  return keccak256(encodeAbiParameters(
+    [{ type: 'uint256' }, { type: 'uint8' }, { type: 'address' }, { type: 'uint8' }, { type: 'bytes32' }],
+    [p.requestId, p.round, p.member, p.vote, p.salt],
+  ));
+}
+
+/** Reads an agreed-mode model's rule from the Committee. */
+export async function readRule(publicClient: PublicClient, committee: Address, modelId: Hex): Promise<StoredRule> {
+  const r = await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getRule', args: [modelId] });
+  return { criterion: CRITERIA[r.criterion]!, tolerance: r.tolerance, labelHashes: [...r.labels], instructions: r.instructions };
+}
+
+/**
+ * Registers an agreed-mode model and sets its equivalence rule: the model owner's wallet. The
+ * commitment pins what validators run (e.g. the sha256 of the ONNX file or the LLM's weights).
+ *
+ * @example
+ * const { modelId } = await registerAgreedModel(publicClient, ownerWallet, {
+ *   registry, committee, name: 'film-critic', fee: parseEther('0.001'), commitment: keccak256(toHex('llama3.1-8b-q4')),
+ *   rule: { criterion: 'Label', labels: ['loved', 'mixed', 'panned'], instructions: 'Did the critics love the film?' },
+ * })
+ */
+export async function registerAgreedModel(
+  publicClient: PublicClient,
+  wallet: Wallet,
+  p: { registry: Address; committee: Address; name: string; fee: bigint; commitment: Hex; rule: AgreedRule },
+): Promise<{ modelId: Hex }> {
+  if (p.rule.criterion === 'Label' && (p.rule.labels?.length ?? 0) < 2) throw new BaseError('A Label rule needs at least two labels');
+  const noIo = { inputCount: 0, inputWidth: 0, outputCount: 0, outputBits: 0, outputScale: 0 };
+  const { request } = await publicClient.simulateContract({
+    account: wallet.account, address: p.registry, abi: modelRegistryAbi, functionName: 'registerModel',
+    args: [p.name, 1, '0x0000000000000000000000000000000000000000', p.commitment, 0n, noIo, p.fee],
+  });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract(request) });
+  if (receipt.status !== 'success') throw new BaseError(`Model registration reverted in ${receipt.transactionHash}`);
+  const [event] = parseEventLogs({ abi: modelRegistryAbi, logs: receipt.logs, eventName: 'ModelRegistered' });
+  const modelId = event!.args.modelId;
+  const labels = (p.rule.labels ?? []).map(normalizeAnswer);
+  const rule = await publicClient.simulateContract({
+    account: wallet.account, address: p.committee, abi: committeeAbi, functionName: 'setRule',
+    args: [modelId, Criterion[p.rule.criterion], p.rule.tolerance ?? 0n, labels, p.rule.instructions],
+  });
+  const ruleReceipt = await publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract(rule.request) });
+  if (ruleReceipt.status !== 'success') throw new BaseError(`setRule reverted in ${ruleReceipt.transactionHash}`);
+  return { modelId };
+}
