@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadBench, loadSection } from './bench/load.js';
+import { agreedBench, agreedSection, AGREED_SETUPS } from './bench/agreed.js';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Abi } from 'viem';
@@ -128,6 +129,10 @@ const lines: string[] = [
   '',
 ];
 lines.push(...loadSection(load, 'npm run bench'));
+log('agreed mode: gas and time per request on anvil');
+const agreedRows = [];
+for (const setup of AGREED_SETUPS) agreedRows.push(await agreedBench({ ...setup, log }));
+lines.push(...agreedSection(agreedRows, 'npm run bench'));
 // The scale section (npm run bench:scale, an hour on a cold cache) is kept as it was.
 let previous = '';
 try { previous = readFileSync('BENCHMARKS.md', 'utf8'); } catch { /* first run */ }

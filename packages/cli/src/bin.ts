@@ -11,8 +11,10 @@ const HELP = `verity: a verifiable AI co-processor for EVM chains
 Usage: verity <command> [options]
 
 Commands:
-  dev                      embedded devnet: anvil, contracts, demo model, a node, the demo
-      --nodes N            start N staked nodes (stakes 1..N ETH), each with its own key
+  dev                      embedded devnet: anvil, contracts, demo models, nodes, the demo
+                           (two proved spam checks, one agreed-mode question to a committee)
+      --nodes N            start N staked nodes (stakes 1..N ETH, default 3), each with its own key;
+                           agreed mode needs 3 or more
       --once               run the demo and exit (0 on success)
       --rpc URL            use an existing chain instead of starting anvil
       --private-key KEY    account for every role with --rpc (default: anvil's first key)
@@ -60,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'dev': {
       const { values } = parseArgs({ args: rest, options: { once: { type: 'boolean' }, rpc: { type: 'string' }, 'private-key': { type: 'string' }, nodes: { type: 'string' } } });
-      const nodes = values.nodes === undefined ? 1 : Number(values.nodes);
+      const nodes = values.nodes === undefined ? 3 : Number(values.nodes);
       if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_DEV_NODES) throw new UsageError(`--nodes takes 1 to ${MAX_DEV_NODES} (one anvil key each)`);
       await dev({ once: values.once ?? false, nodes, rpc: values.rpc ?? process.env.VERITY_RPC_URL, privateKey: (values['private-key'] ?? process.env.VERITY_PRIVATE_KEY) as Hex | undefined });
       return 0;

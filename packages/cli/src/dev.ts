@@ -1,21 +1,21 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { formatEther, keccak256, parseEventLogs, toBytes, type Hex } from 'viem';
+import { formatEther, hexToString, keccak256, parseEventLogs, toBytes, toHex, type Hex } from 'viem';
 import pino from 'pino';
-import { createVerityClient, deploy, deployVerity, spamGuardAbi, spamGuardBytecode, stakeNode, withGasMargin, type SnarkjsProof, type VerityAddresses } from '@verity/sdk';
+import { committeeAbi, createVerityClient, deploy, deployVerity, registerAgreedModel, spamGuardAbi, spamGuardBytecode, stakeNode, withGasMargin, type SnarkjsProof, type VerityAddresses } from '@verity/sdk';
 import { compileCached, encodeInputBytes, quantizeInput, readSamplesFile, INSECURE_DEV_SETUP } from '@verity/zkml';
-import { startNode, type Job, type VerityNode } from '@verity/node';
+import { LexiconProvider, startNode, type Job, type VerityNode } from '@verity/node';
 import { SPAM_MODEL_PATH, spamFeatures, spamMetrics } from '@verity/models/spam';
 import { startAnvil, type Anvil } from './anvil.js';
 import { anvilKey, connect } from './chain.js';
-import { measureVerifyGas, registerCompiled } from './models.js';
+import { agreedRequestGas, measureVerifyGas, registerCompiled } from './models.js';
 
 export type DevOptions = {
   once: boolean;
   rpc?: string;
   privateKey?: Hex;
-  /** staked proving nodes to start, each with its own key (default 1) */
+  /** staked nodes to start, each with its own key (default 3: the smallest agreed-mode committee) */
   nodes?: number;
   out?: (line: string) => void;
 };
@@ -41,6 +41,30 @@ export type DemoResult = {
   latencyMs: number;
 };
 
+/** The agreed-mode demo request: a subjective question the committee answered. */
+export type AgreedDemoResult = {
+  requestId: bigint;
+  question: string;
+  answer: string;
+  members: number;
+  /** request to Accepted, and to Finalized (callback), in ms */
+  acceptMs: number;
+  finalMs: number;
+  /** gas of every transaction of the request (request, propose, commits, reveals, finalisation) */
+  gas: bigint;
+  transactions: number;
+};
+
+/** The agreed-mode demo: a film's reviews, and the question whether the critics loved it. */
+export const AGREED_DEMO = {
+  name: 'film-critic',
+  labels: ['loved', 'mixed', 'panned'],
+  instructions: 'Did the critics love the film? Answer loved, mixed or panned.',
+  question: 'Did the critics love "Dune: Part Two"? Reviews: "a stunning, moving masterpiece"; "brilliant and gripping"; "the best blockbuster in years".',
+  /** demo phase windows (seconds): propose, commit, reveal, appeal */
+  windows: { propose: 30, commit: 30, reveal: 30, appeal: 5 },
+};
+
 /** The node's job for a request once it is fulfilled or has failed. */
 function jobSettled(node: VerityNode, requestId: bigint): Promise<Job> {
   const done = (job: Job | undefined) => job !== undefined && (job.state === 'fulfilled' || job.state === 'failed');
@@ -58,7 +82,7 @@ function jobSettled(node: VerityNode, requestId: bigint): Promise<Job> {
  * contract asks whether two real e-mails are spam, the node proves, the callback fires.
  * With `once` it returns after the demo; otherwise it serves until SIGINT/SIGTERM.
  */
-export async function dev(options: DevOptions): Promise<{ results: DemoResult[]; addresses: VerityAddresses }> {
+export async function dev(options: DevOptions): Promise<{ results: DemoResult[]; agreed?: AgreedDemoResult; addresses: VerityAddresses }> {
   const print = options.out ?? ((l: string) => console.log(l));
   const t0 = performance.now();
   const step = (label: string, detail = '') => print(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${label.padEnd(26)} ${detail}`);
@@ -81,13 +105,13 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
     const { publicClient, wallet } = await connect(rpcUrl);
     const keys = [0, 1, 2, 3].map((i) => options.privateKey ?? anvilKey(i));
     const [admin, modelOwner, user] = [wallet(keys[0]!), wallet(keys[1]!), wallet(keys[3]!)];
-    const nodeCount = options.nodes ?? 1;
+    const nodeCount = options.nodes ?? 3;
     if (!Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > NODE_KEYS.length) throw new Error(`--nodes takes 1 to ${NODE_KEYS.length}`);
     if (options.privateKey && nodeCount > 1) throw new Error('--nodes above 1 needs one key per node: not available with --private-key');
     const operators = NODE_KEYS.slice(0, nodeCount).map((i) => wallet(options.privateKey ?? anvilKey(i)));
     const nodeNumber = (address: string) => operators.findIndex((o) => o.account.address === address) + 1;
 
-    const addresses = await deployVerity(publicClient, admin);
+    const addresses = await deployVerity(publicClient, admin, { committee: { windows: AGREED_DEMO.windows } });
     step('contracts deployed', `Coprocessor ${addresses.coprocessor}  ModelRegistry ${addresses.registry}  NodeRegistry ${addresses.nodes}`);
     for (const [i, operator] of operators.entries()) {
       // Different stakes, so the draw visibly follows the stake.
@@ -111,6 +135,18 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
     const metrics = spamMetrics();
     step('model registered', `${modelId} (held-out accuracy ${metrics.floatAccuracyHeldOut} float, ${metrics.quantizedAccuracyHeldOut} quantised)`);
 
+    // Agreed mode needs a committee of at least 3 staked validators.
+    const agreedDemo = nodeCount >= 3;
+    let criticId: Hex | undefined;
+    if (agreedDemo) {
+      ({ modelId: criticId } = await registerAgreedModel(publicClient, modelOwner, {
+        registry: addresses.registry, committee: addresses.committee!, name: AGREED_DEMO.name, fee: 1_000_000_000_000_000n,
+        commitment: keccak256(toHex('verity builtin-lexicon v1')),
+        rule: { criterion: 'Label', labels: AGREED_DEMO.labels, instructions: AGREED_DEMO.instructions },
+      }));
+      step('agreed model registered', `${criticId} (${AGREED_DEMO.name}: labels ${AGREED_DEMO.labels.join(' / ')}; validators answer with the built-in offline provider)`);
+    }
+
     const running = [];
     // Each node has its own SQLite store, for the life of this devnet.
     const stores = mkdtempSync(join(tmpdir(), 'verity-dev-'));
@@ -119,6 +155,7 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
       const node = await startNode({
         publicClient, wallet: operator, coprocessor: addresses.coprocessor,
         models: [{ modelId, dir: compiled.dir }], pollMs: 100, store: join(stores, `node-${i + 1}.sqlite`), statusPort: 0,
+        agreed: criticId ? { models: [{ modelId: criticId, provider: new LexiconProvider() }] } : undefined,
         logger: pino({ level: process.env.VERITY_LOG_LEVEL ?? 'silent' }).child({ node: i + 1 }),
       });
       cleanup.push(() => node.stop());
@@ -166,8 +203,14 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
       step(`proved #${requestId}`, `by node ${nodeNumber(result.node)} in ${job.proveMs!.toFixed(0)} ms; fulfil tx ${result.fulfilTx} (${job.fulfilGasUsed} gas, of which verification ${verifyGas})`);
       step(`callback #${requestId}`, `SpamGuard says ${r.answeredSpam ? 'SPAM' : 'not spam'} (logits ham ${logits[0]!.toFixed(3)}, spam ${logits[1]!.toFixed(3)}; label: ${sample.spam ? 'spam' : 'ham'}); request-to-callback ${latencyMs.toFixed(0)} ms`);
     }
-    step('demo complete', `${results.length} proved answers delivered on chain`);
-    if (options.once) return { results, addresses };
+    let agreed: AgreedDemoResult | undefined;
+    if (criticId) {
+      agreed = await agreedRequest(criticId);
+    } else {
+      step('agreed mode skipped', 'a committee needs at least 3 staked nodes (--nodes 3 or more)');
+    }
+    step('demo complete', `${results.length} proved answers${agreed ? ' and 1 agreed answer' : ''} delivered on chain`);
+    if (options.once) return { results, agreed, addresses };
 
     print('');
     print(`Verity devnet is up. RPC: ${rpcUrl}`);
@@ -178,7 +221,34 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
       process.once('SIGTERM', resolve);
     });
     print('stopping…');
-    return { results, addresses };
+    return { results, agreed, addresses };
+
+    async function agreedRequest(critic: Hex): Promise<AgreedDemoResult> {
+      const fee = await client.quote(critic, 100_000);
+      const t = performance.now();
+      const { requestId, hash, receipt } = await client.request({ modelId: critic, input: toHex(AGREED_DEMO.question), callbackGasLimit: 100_000, value: fee });
+      const [started] = parseEventLogs({ abi: committeeAbi, logs: receipt.logs, eventName: 'RoundStarted' });
+      const members = started!.args.members!;
+      step(`agreed request #${requestId}`, `"${AGREED_DEMO.question.slice(0, 60)}…" tx ${hash}`);
+      step(`committee #${requestId}`, `${members.length} members drawn by stake: nodes ${members.map(nodeNumber).join(', ')}; node ${nodeNumber(members[0]!)} leads`);
+      let accepted: Awaited<ReturnType<typeof client.agreedResult>> | undefined;
+      for (;;) {
+        accepted = await client.agreedResult(requestId);
+        if (accepted.phase === 'Accepted' || accepted.phase === 'Finalized') break;
+        if (accepted.phase === 'Refunded') throw new Error(`agreed request ${requestId} was refunded: the committee reached no answer`);
+        if (performance.now() - t > 300_000) throw new Error(`agreed request ${requestId} not accepted within 300 s`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const acceptMs = performance.now() - t;
+      const decided = await publicClient.getContractEvents({ address: addresses.committee!, abi: committeeAbi, eventName: 'RoundDecided', args: { requestId }, fromBlock: receipt.blockNumber });
+      const last = decided.at(-1)!.args;
+      step(`accepted #${requestId}`, `"${hexToString(accepted.answer!)}" by ${last.agrees} of ${members.length} (commit-reveal); appealable for ${AGREED_DEMO.windows.appeal} s`);
+      const result = await client.waitForResult(requestId, { timeoutMs: 120_000 });
+      const finalMs = performance.now() - t;
+      const { gas, transactions } = await agreedRequestGas(publicClient, addresses, requestId, hash);
+      step(`finalised #${requestId}`, `"${hexToString(result.output)}" delivered by callback; fee split among the majority; ${transactions} transactions, ${gas} gas in total; request-to-accept ${(acceptMs / 1000).toFixed(1)} s, to final ${(finalMs / 1000).toFixed(1)} s`);
+      return { requestId, question: AGREED_DEMO.question, answer: hexToString(result.output), members: members.length, acceptMs, finalMs, gas, transactions };
+    }
   } finally {
     await shutdown();
   }

@@ -1,7 +1,7 @@
 import { BaseError } from '@verity/sdk/errors';
 import { readFileSync } from 'node:fs';
 import { encodeFunctionData, parseEventLogs, type Abi, type Hex, type PublicClient } from 'viem';
-import { deploy, modelRegistryAbi, Mode, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
+import { committeeAbi, deploy, modelRegistryAbi, Mode, toSolidityProof, type SnarkjsProof, type VerityAddresses, type Wallet } from '@verity/sdk';
 import type { CompiledModel, VerifierBuild } from '@verity/zkml';
 
 /**
@@ -61,4 +61,16 @@ export async function measureVerifyGas(
   if (!ok || BigInt(ok) !== 1n) throw new Error(`the proof does not verify against the verifier at ${p.verifier}`);
   const hash = await wallet.sendTransaction({ to: p.verifier, data, gas: 2_000_000n });
   return (await publicClient.waitForTransactionReceipt({ hash })).gasUsed;
+}
+
+/**
+ * Gas of every transaction an agreed-mode request took: the request, and each Committee
+ * transaction that touched it (propose, commits, reveals, advances, appeals, finalisation).
+ */
+export async function agreedRequestGas(publicClient: PublicClient, addresses: VerityAddresses, requestId: bigint, requestTx: Hex): Promise<{ gas: bigint; transactions: number }> {
+  const logs = await publicClient.getContractEvents({ address: addresses.committee!, abi: committeeAbi, fromBlock: 0n });
+  const hashes = new Set<Hex>([requestTx, ...logs.filter((l) => (l.args as { requestId?: bigint } | undefined)?.requestId === requestId).map((l) => l.transactionHash)]);
+  let gas = 0n;
+  for (const hash of hashes) gas += (await publicClient.getTransactionReceipt({ hash })).gasUsed;
+  return { gas, transactions: hashes.size };
 }

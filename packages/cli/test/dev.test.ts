@@ -6,13 +6,16 @@ import { test } from 'node:test';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'verity.mjs');
 
-test('verity dev --once runs the whole demo on its own anvil, exits 0 and leaves no anvil behind', async () => {
+test('verity dev --once runs the whole demo (two proved, one agreed-mode request) on its own anvil, exits 0 and leaves no anvil behind', async () => {
   const r = spawnSync(process.execPath, [bin, 'dev', '--once'], { encoding: 'utf8', timeout: 600_000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /anvil started\s+http:\/\/127\.0\.0\.1:\d+/);
   assert.match(r.stdout, /SpamGuard says SPAM .*label: spam/);
   assert.match(r.stdout, /SpamGuard says not spam .*label: ham/);
-  assert.match(r.stdout, /demo complete\s+2 proved answers/);
+  assert.match(r.stdout, /committee #3\s+3 members drawn by stake/);
+  assert.match(r.stdout, /accepted #3\s+"loved" by 3 of 3 \(commit-reveal\)/);
+  assert.match(r.stdout, /finalised #3\s+"loved" delivered by callback/);
+  assert.match(r.stdout, /demo complete\s+2 proved answers and 1 agreed answer/);
   const rpc = /anvil started\s+(http:\S+)/.exec(r.stdout)![1]!;
   await assert.rejects(fetch(rpc, { method: 'POST', body: '{}' }), 'anvil still answers after verity exited');
 });
