@@ -119,7 +119,7 @@ export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.en
   num('status.port', statusPort);
   const p = (raw.proving ?? {}) as Record<string, unknown>;
   if (typeof p !== 'object') fail('proving', 'must be an object { redis, concurrency?, timeoutMs? }');
-  const agreed = raw.agreed === undefined ? undefined : agreedModels(raw.agreed, fail);
+  const agreed = raw.agreed === undefined ? undefined : agreedModels(raw.agreed, base, fail);
   const redisUrl = env.VERITY_REDIS_URL ?? p.redis;
   const proving = redisUrl === undefined ? undefined : {
     redis: redis('proving.redis', redisUrl), concurrency: num('proving.concurrency', p.concurrency, 1), timeoutMs: num('proving.timeoutMs', p.timeoutMs, 1000),
@@ -135,14 +135,19 @@ export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.en
   };
 }
 
-/** `agreed`: `[{ modelId, provider: { type: 'builtin' } | { type: 'openai', baseUrl, model, apiKeyEnv?, timeoutMs?, retries?, maxTokens? } }]` */
-function agreedModels(v: unknown, fail: (field: string, problem: string) => never): { modelId: Hex; provider: ProviderConfig }[] {
+/** `agreed`: `[{ modelId, provider: { type: 'builtin' } | { type: 'onnx', path, inputShape? } | { type: 'openai', baseUrl, model, apiKeyEnv?, timeoutMs?, retries?, maxTokens? } }]` */
+function agreedModels(v: unknown, base: string, fail: (field: string, problem: string) => never): { modelId: Hex; provider: ProviderConfig }[] {
   if (!Array.isArray(v) || v.length === 0) fail('agreed', 'must list at least one { modelId, provider }');
   return (v as Record<string, unknown>[]).map((m, i) => {
     if (typeof m.modelId !== 'string' || !isHex(m.modelId) || m.modelId.length !== 66) fail(`agreed[${i}].modelId`, 'must be a bytes32 model id');
     const p = m.provider as Record<string, unknown> | undefined;
     if (p?.type === 'builtin') return { modelId: m.modelId as Hex, provider: { type: 'builtin' } };
-    if (p?.type !== 'openai') return fail(`agreed[${i}].provider.type`, 'must be "builtin" or "openai"');
+    if (p?.type === 'onnx') {
+      if (typeof p.path !== 'string') fail(`agreed[${i}].provider.path`, 'must be the ONNX file the model owner published');
+      if (p.inputShape !== undefined && (!Array.isArray(p.inputShape) || !p.inputShape.every((d) => Number.isInteger(d) && d > 0))) fail(`agreed[${i}].provider.inputShape`, 'must be a list of positive integers');
+      return { modelId: m.modelId as Hex, provider: { type: 'onnx', path: resolve(base, p.path as string), inputShape: p.inputShape as number[] | undefined } };
+    }
+    if (p?.type !== 'openai') return fail(`agreed[${i}].provider.type`, 'must be "builtin", "onnx" or "openai"');
     if (typeof p.baseUrl !== 'string' || !/^https?:\/\//.test(p.baseUrl)) fail(`agreed[${i}].provider.baseUrl`, 'must be the http(s) API base, e.g. http://localhost:11434/v1');
     if (typeof p.model !== 'string' || p.model === '') fail(`agreed[${i}].provider.model`, 'must name the model, e.g. llama3.1:8b');
     if (p.apiKeyEnv !== undefined && typeof p.apiKeyEnv !== 'string') fail(`agreed[${i}].provider.apiKeyEnv`, 'must name an environment variable holding the API key');

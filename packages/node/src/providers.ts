@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-web';
 import type { Hex } from 'viem';
 import { normalizeAnswer, type CriterionName } from '@verity/sdk';
 import { BaseError } from '@verity/sdk/errors';
@@ -187,13 +189,71 @@ export class OpenAICompatibleProvider implements Provider {
   }
 }
 
+/**
+ * An ONNX model run by onnxruntime-web: the agreed-mode fallback for a model the compiler
+ * cannot prove (an unsupported operator, too many constraints). The request input is the
+ * model's input as text: a JSON array of numbers (`[0.1, 2, …]`), in `inputShape` (default
+ * `[1, n]`). The answer is read from the first output: a Label rule answers the label at the
+ * arg-max index (labels in the model's class order); Numeric, the first value rounded; other
+ * rules, the arg-max index. The model's registry commitment should be the sha256 of the file.
+ *
+ * @example
+ * const provider = new OnnxProvider({ path: 'models/classifier.onnx' })
+ */
+export class OnnxProvider implements Provider {
+  readonly name: string;
+  private session: Promise<ort.InferenceSession> | undefined;
+
+  constructor(private readonly o: { path: string; inputShape?: number[] }) {
+    this.name = `onnx:${o.path}`;
+  }
+
+  async answer(q: AgreedQuestion): Promise<string> {
+    let x: unknown;
+    try {
+      x = JSON.parse(q.input);
+    } catch {
+      x = undefined;
+    }
+    if (!Array.isArray(x) || x.length === 0 || !x.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      throw new ProviderError({ provider: this.name, problem: 'the request input is not a JSON array of numbers (the ONNX model\'s input)' });
+    }
+    const values = x as number[];
+    const shape = this.o.inputShape ?? [1, values.length];
+    if (shape.reduce((a, b) => a * b, 1) !== values.length) throw new ProviderError({ provider: this.name, problem: `the input has ${values.length} values; the model takes shape [${shape}]` });
+    this.session ??= ort.InferenceSession.create(readFileSync(this.o.path));
+    const session = await this.session;
+    let out: number[];
+    try {
+      const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', Float32Array.from(values), shape) });
+      out = Array.from(result[session.outputNames[0]!]!.data as ArrayLike<number | bigint>, Number);
+    } catch (e) {
+      throw new ProviderError({ provider: this.name, problem: `onnxruntime failed: ${(e as Error).message}` });
+    }
+    const argmax = out.reduce((best, v, i) => (v > out[best]! ? i : best), 0);
+    if (q.criterion === 'Numeric') return String(Math.round(out[0]!));
+    if (q.criterion === 'Label') {
+      const label = q.labels[argmax];
+      if (label === undefined) throw new ProviderError({ provider: this.name, problem: `class ${argmax} has no label (the rule lists ${q.labels.length})` });
+      return label;
+    }
+    return String(argmax);
+  }
+
+  async equivalent(_q: AgreedQuestion, theirs: string, mine: string): Promise<boolean> {
+    return normalizeAnswer(theirs) === normalizeAnswer(mine);
+  }
+}
+
 /** A provider as a node config names it (`agreed[].provider`). */
 export type ProviderConfig =
   | { type: 'builtin' }
+  | { type: 'onnx'; path: string; inputShape?: number[] }
   | { type: 'openai'; baseUrl: string; model: string; apiKeyEnv?: string; timeoutMs?: number; retries?: number; maxTokens?: number };
 
 export function createProvider(c: ProviderConfig, env: NodeJS.ProcessEnv = process.env): Provider {
   if (c.type === 'builtin') return new LexiconProvider();
+  if (c.type === 'onnx') return new OnnxProvider({ path: c.path, inputShape: c.inputShape });
   return new OpenAICompatibleProvider({
     baseUrl: c.baseUrl, model: c.model, apiKey: c.apiKeyEnv ? env[c.apiKeyEnv] : undefined,
     timeoutMs: c.timeoutMs, retries: c.retries, maxTokens: c.maxTokens,

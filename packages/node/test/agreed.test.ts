@@ -13,7 +13,11 @@ import {
   committeeAbi, createVerityClient, deployVerity, nodeRegistryAbi, registerAgreedModel, stakeNode,
   type VerityAddresses, type VerityClient, type Wallet,
 } from '@verity/sdk';
-import { LexiconProvider, OpenAICompatibleProvider, ProviderError, startNode, type AgreedQuestion, type Provider, type VerityNode } from '@verity/node';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SPAM_MODEL_PATH, spamFeatures } from '@verity/models/spam';
+import { UnsupportedOperatorError } from '@verity/zkml';
+import { LexiconProvider, OnnxProvider, OpenAICompatibleProvider, ProviderError, startNode, type AgreedQuestion, type Provider, type VerityNode } from '@verity/node';
 import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
 import { anvilKey, connect } from '../../cli/src/chain.js';
 import { NodeProcess, type LogLine } from './harness.js';
@@ -81,6 +85,19 @@ describe('providers', () => {
     const p = new OpenAICompatibleProvider({ baseUrl: fixture.baseUrl, model: 'm' });
     assert.equal(await p.equivalent(question({ criterion: 'Comparative' }), 'Loved  it', 'loved it'), true);
     assert.equal(await p.equivalent(question({ criterion: 'Comparative' }), 'loved it', 'hated it'), false);
+  });
+
+  test('the ONNX fallback runs a model with onnxruntime-web and answers its class label; the compiler\'s refusal points to it', async () => {
+    const p = new OnnxProvider({ path: SPAM_MODEL_PATH });
+    const samples = JSON.parse(readFileSync(join(dirname(SPAM_MODEL_PATH), 'samples.json'), 'utf8')) as { subject: string; body: string; spam: boolean }[];
+    for (const sample of samples) {
+      const input = JSON.stringify(spamFeatures(sample));
+      assert.equal(await p.answer(question({ input, labels: ['ham', 'spam'] })), sample.spam ? 'spam' : 'ham', sample.subject);
+    }
+    await assert.rejects(p.answer(question({ input: 'not numbers', labels: ['ham', 'spam'] })), (e: unknown) => e instanceof ProviderError && /JSON array of numbers/.test(e.message));
+    await assert.rejects(p.answer(question({ input: '[1, 2, 3]', labels: ['ham', 'spam'] })), ProviderError);
+    const refusal = new UnsupportedOperatorError({ node: 'attn/0', opType: 'Attention' });
+    assert.match(refusal.message, /agreed mode.*onnxruntime-web/s);
   });
 
   test('the built-in provider is deterministic and follows the rule', async () => {

@@ -19,7 +19,9 @@ export class UnsupportedOperatorError extends BaseError {
     super(`Unsupported ONNX operator ${opType} at node "${node}"${reason ? `: ${reason}` : ''}`, {
       details:
         'Proved mode supports the operators listed in the README (OPERATORS in @verity/zkml). ' +
-        'Rewrite the model with supported operators, or register it in agreed mode (validators run it without a proof).',
+        'Rewrite the model with supported operators, or register it in agreed mode: validators run the ONNX file with ' +
+        'onnxruntime-web and a staked committee agrees on the answer (registerAgreedModel in @verity/sdk with the file\'s ' +
+        'sha256 as commitment; validators configure agreed[].provider {"type":"onnx","path":"<model.onnx>"}; README "Agreed mode").',
     });
     this.node = node;
     this.opType = opType;
