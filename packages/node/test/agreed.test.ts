@@ -16,7 +16,7 @@ import {
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SPAM_MODEL_PATH, spamFeatures } from '@verity/models/spam';
-import { UnsupportedOperatorError } from '@verity/zkml';
+import { CircuitCompileError, UnsupportedOperatorError } from '@verity/zkml';
 import { LexiconProvider, OnnxProvider, OpenAICompatibleProvider, ProviderError, startNode, type AgreedQuestion, type Provider, type VerityNode } from '@verity/node';
 import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
 import { anvilKey, connect } from '../../cli/src/chain.js';
@@ -87,7 +87,7 @@ describe('providers', () => {
     assert.equal(await p.equivalent(question({ criterion: 'Comparative' }), 'loved it', 'hated it'), false);
   });
 
-  test('the ONNX fallback runs a model with onnxruntime-web and answers its class label; the compiler\'s refusal points to it', async () => {
+  test('the ONNX fallback runs a model with onnxruntime-web and answers its class label; the compiler\'s refusals (unsupported operator, too large) point to it', async () => {
     const p = new OnnxProvider({ path: SPAM_MODEL_PATH });
     const samples = JSON.parse(readFileSync(join(dirname(SPAM_MODEL_PATH), 'samples.json'), 'utf8')) as { subject: string; body: string; spam: boolean }[];
     for (const sample of samples) {
@@ -98,6 +98,10 @@ describe('providers', () => {
     await assert.rejects(p.answer(question({ input: '[1, 2, 3]', labels: ['ham', 'spam'] })), ProviderError);
     const refusal = new UnsupportedOperatorError({ node: 'attn/0', opType: 'Attention' });
     assert.match(refusal.message, /agreed mode.*onnxruntime-web/s);
+    const tooLarge = new CircuitCompileError({ output: 'RangeError: WebAssembly.Memory.grow(): Maximum memory size exceeded' });
+    assert.ok(tooLarge.tooLarge);
+    assert.match(tooLarge.message, /too large to compile here.*agreed mode.*onnxruntime-web/s);
+    assert.doesNotMatch(new CircuitCompileError({ output: 'error[T2021]: undeclared symbol' }).message, /agreed mode/);
   });
 
   test('the built-in provider is deterministic and follows the rule', async () => {

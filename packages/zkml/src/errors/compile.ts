@@ -1,10 +1,26 @@
 import { BaseError } from '@verity/sdk/errors';
 
-/** circom itself failed on generated code: a compiler bug, reported with circom's output. */
+/** How a model too large to prove can still be served. */
+export const AGREED_FALLBACK =
+  'register it in agreed mode: validators run the ONNX file with onnxruntime-web and a staked committee agrees on the answer ' +
+  '(registerAgreedModel in @verity/sdk with the file\'s sha256 as commitment; validators configure agreed[].provider ' +
+  '{"type":"onnx","path":"<model.onnx>"}; README "Agreed mode")';
+
+/**
+ * circom itself failed on generated code: a compiler bug, reported with circom's output; or
+ * it ran out of memory (circom2 runs in WebAssembly, at most 4 GiB): the model is too large to
+ * prove here, and the message says how to serve it in agreed mode instead.
+ */
 export class CircuitCompileError extends BaseError {
   override name = 'CircuitCompileError';
+  readonly tooLarge: boolean;
   constructor({ output }: { output: string }) {
-    super('circom failed to compile the generated circuit', { details: output.slice(-4000) });
+    const tooLarge = /out of memory|Memory\.grow|Maximum memory size|Cannot allocate|allocation failed|RangeError: Array buffer allocation/i.test(output);
+    super(
+      tooLarge ? `the circuit is too large to compile here (circom2 ran out of its 4 GiB WebAssembly memory): ${AGREED_FALLBACK}` : 'circom failed to compile the generated circuit',
+      { details: output.slice(-4000) },
+    );
+    this.tooLarge = tooLarge;
   }
 }
 

@@ -1,4 +1,5 @@
 import { BaseError } from '@verity/sdk/errors';
+import { AGREED_FALLBACK } from './compile.js';
 
 /** The file is not a readable ONNX model (bad protobuf, missing graph, bad tensor). */
 export class MalformedModelError extends BaseError {
@@ -19,9 +20,7 @@ export class UnsupportedOperatorError extends BaseError {
     super(`Unsupported ONNX operator ${opType} at node "${node}"${reason ? `: ${reason}` : ''}`, {
       details:
         'Proved mode supports the operators listed in the README (OPERATORS in @verity/zkml). ' +
-        'Rewrite the model with supported operators, or register it in agreed mode: validators run the ONNX file with ' +
-        'onnxruntime-web and a staked committee agrees on the answer (registerAgreedModel in @verity/sdk with the file\'s ' +
-        'sha256 as commitment; validators configure agreed[].provider {"type":"onnx","path":"<model.onnx>"}; README "Agreed mode").',
+        `Rewrite the model with supported operators, or ${AGREED_FALLBACK}.`,
     });
     this.node = node;
     this.opType = opType;
