@@ -15,7 +15,8 @@ export class CircuitCompileError extends BaseError {
   override name = 'CircuitCompileError';
   readonly tooLarge: boolean;
   constructor({ output }: { output: string }) {
-    const tooLarge = /out of memory|Memory\.grow|Maximum memory size|Cannot allocate|allocation failed|RangeError: Array buffer allocation/i.test(output);
+    // circom2's own words at its limit (BENCHMARKS.md, 491k constraints): `memory allocation of 24641536 bytes failed`.
+    const tooLarge = /memory allocation of \d+ bytes failed|out of memory|Memory\.grow|Maximum memory size|Cannot allocate/i.test(output);
     super(
       tooLarge ? `the circuit is too large to compile here (circom2 ran out of its 4 GiB WebAssembly memory): ${AGREED_FALLBACK}` : 'circom failed to compile the generated circuit',
       { details: output.slice(-4000) },
