@@ -168,7 +168,11 @@ contract Coprocessor is Ownable, PullPayments {
     /// @notice The fee a request for `modelId` with `callbackGasLimit` must pay: the model owner's
     /// fee + the node fee + the protocol fee + the callback gas at `callbackGasPrice`.
     function quote(bytes32 modelId, uint32 callbackGasLimit) public view returns (uint256) {
-        return registry.getModel(modelId).fee + nodeFee + protocolFee + uint256(callbackGasLimit) * callbackGasPrice;
+        return _price(registry.getModel(modelId).fee, callbackGasLimit);
+    }
+
+    function _price(uint256 modelFee, uint32 callbackGasLimit) private view returns (uint256) {
+        return modelFee + nodeFee + protocolFee + uint256(callbackGasLimit) * callbackGasPrice;
     }
 
     /// @dev Only the NodeRegistry pays this contract directly (slashed stake, credited to requesters).
@@ -239,7 +243,7 @@ contract Coprocessor is Ownable, PullPayments {
         agreed = m.mode == IModelRegistry.Mode.Agreed;
         if (agreed && committee == address(0)) revert UnsupportedMode(modelId, m.mode);
         if (callbackGasLimit > maxCallbackGasLimit) revert CallbackGasLimitTooHigh(callbackGasLimit, maxCallbackGasLimit);
-        uint256 price = m.fee + nodeFee + protocolFee + uint256(callbackGasLimit) * callbackGasPrice;
+        uint256 price = _price(m.fee, callbackGasLimit);
         if (msg.value < price) revert InsufficientFee(price, msg.value);
         if (agreed) {
             if (inputLength == 0 || inputLength > MAX_AGREED_INPUT) revert InputLengthMismatch(modelId, MAX_AGREED_INPUT, inputLength);
