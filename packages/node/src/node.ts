@@ -4,7 +4,7 @@ import { BaseError } from '@verity/sdk/errors';
 import { coprocessorAbi, ContractRevertError, decodeRevert, nodeRegistryAbi, requestBinding, RequestStatus, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
 import { Prover } from '@verity/zkml';
 import { verifyAgainstRegistry } from './artefacts.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, errorText, type Logger } from './log.js';
 import { family, Histogram, serveStatus, type StatusServer } from './metrics.js';
 import { LocalProving, QueueProving, type ProvingBackend } from './proving.js';
 import { JobStore, JOB_STATES, type Job } from './store.js';
@@ -83,11 +83,6 @@ function isTransient(e: unknown): boolean {
   if (walk) return Boolean(walk.call(e, (x) => x instanceof HttpRequestError || x instanceof TimeoutError));
   return /ECONNREFUSED|ECONNRESET|fetch failed|socket hang up/i.test(e.message);
 }
-
-const errorText = (e: unknown) => {
-  const d = decodeRevert(e);
-  return (d as { shortMessage?: string }).shortMessage ?? (d as Error).message ?? String(d);
-};
 
 /**
  * Starts a proving node: reads `Requested` events by polling `eth_getLogs` over bounded block
@@ -290,7 +285,6 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     retry(store.job(job.requestId)!, errorText(e));
   }
 
-  /** Events and transactions: polls the chain, with backoff while the RPC fails. */
   const committee = options.agreed && options.agreed.models.length > 0
     ? await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'committee' })
     : undefined;
@@ -301,45 +295,47 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   node.validator = validator;
   if (validator) log.info({ committee, models: options.agreed!.models.map((m) => ({ modelId: m.modelId, provider: m.provider.name })) }, 'agreed mode: validating');
 
-  const pollLoop = (async () => {
+  /**
+   * Runs `tick` every `pollMs` until the node stops; after a failure it waits
+   * `pollMs * 2^failures` (at most 10 s) and logs `failed` with the error. `onSuccess` gets the
+   * number of failures the success ended.
+   */
+  async function pollEvery(tick: () => Promise<void>, p: { failed: string; onFailure?: () => void; onSuccess?: (failures: number) => void }) {
     let failures = 0;
     while (!stopped) {
       try {
-        await scan();
-        for (const outcome of await txm.tick(head)) await settle(outcome);
-        for (const job of store.jobs(['waiting'])) {
-          if ((job.notBefore ?? 0) <= Date.now()) update(job.requestId, { state: 'queued' });
-        }
-        if (failures > 0) log.info({ failures, downForMs: Date.now() - lastPollOk }, 'RPC recovered');
+        await tick();
+        p.onSuccess?.(failures);
         failures = 0;
-        lastPollOk = Date.now();
         await sleep(pollMs);
       } catch (e) {
         failures += 1;
-        rpcErrors += 1;
+        p.onFailure?.();
         const delay = Math.min(10_000, pollMs * 2 ** Math.min(failures, 10));
-        log.warn({ failures, retryInMs: delay, err: errorText(e) }, 'poll failed; backing off');
+        log.warn({ failures, retryInMs: delay, err: errorText(e) }, p.failed);
         await sleep(delay);
       }
     }
-  })();
+  }
+
+  /** Events and transactions: polls the chain, with backoff while the RPC fails. */
+  const pollLoop = pollEvery(async () => {
+    await scan();
+    for (const outcome of await txm.tick(head)) await settle(outcome);
+    for (const job of store.jobs(['waiting'])) {
+      if ((job.notBefore ?? 0) <= Date.now()) update(job.requestId, { state: 'queued' });
+    }
+  }, {
+    failed: 'poll failed; backing off',
+    onFailure: () => { rpcErrors += 1; },
+    onSuccess: (failures) => {
+      if (failures > 0) log.info({ failures, downForMs: Date.now() - lastPollOk }, 'RPC recovered');
+      lastPollOk = Date.now();
+    },
+  });
 
   /** Agreed mode: its own loop, so a slow provider never holds up the proved-mode polling. */
-  const agreedLoop = (async () => {
-    let failures = 0;
-    while (!stopped && validator) {
-      try {
-        await validator.tick(head);
-        failures = 0;
-        await sleep(pollMs);
-      } catch (e) {
-        failures += 1;
-        const delay = Math.min(10_000, pollMs * 2 ** Math.min(failures, 10));
-        log.warn({ failures, retryInMs: delay, err: errorText(e) }, 'agreed mode: poll failed; backing off');
-        await sleep(delay);
-      }
-    }
-  })();
+  const agreedLoop = validator ? pollEvery(() => validator.tick(head), { failed: 'agreed mode: poll failed; backing off' }) : undefined;
 
   /**
    * Proving: locally one job at a time (a proof uses every core); with proving workers, up

@@ -1,9 +1,9 @@
 import { encodeFunctionData, keccak256, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import {
-  AgreedPhase, committeeAbi, coprocessorAbi, CRITERIA, decodeAnswer, decodeRevert, encodeAnswer, normalizeAnswer, Vote, voteCommitment,
+  AgreedPhase, committeeAbi, coprocessorAbi, decodeAnswer, encodeAnswer, normalizeAnswer, parseNumericAnswer, readRule, Vote, voteCommitment,
   type CriterionName, type StoredRule,
 } from '@verity/sdk';
-import type { Logger } from './log.js';
+import { errorText, type Logger } from './log.js';
 import { ProviderError, type AgreedQuestion, type Provider } from './providers.js';
 import type { JobStore } from './store.js';
 import type { TxManager } from './txmanager.js';
@@ -12,6 +12,8 @@ import type { TxManager } from './txmanager.js';
 export type AgreedOptions = { models: readonly { modelId: Hex; provider: Provider }[] };
 
 type Rule = StoredRule & { labels: string[] };
+/** What a request asks, read once per request (undefined: a model this node has no provider for). */
+type Question = (AgreedQuestion & { rule: Rule }) | undefined;
 type RoundView = { appeal: boolean; members: readonly Address[]; answer: Hex; subject: number; deadline: number };
 
 const OPEN_KEY = 'committee.open';
@@ -37,6 +39,7 @@ export class Validator {
   private readonly rules = new Map<string, Rule>();
   /** own answers by request (text), so a provider is asked once per request and round subject */
   private readonly answers = new Map<string, string>();
+  private readonly questions = new Map<string, Question>();
   /** actions sent and not yet reflected on chain: key -> tries */
   private readonly sent = new Map<string, { hash: Hex; tries: number }>();
   private readonly me: Address;
@@ -105,8 +108,11 @@ export class Validator {
     const phase = AgreedPhase[task.phase]!;
     if (phase === 'Finalized' || phase === 'Refunded' || phase === 'None') {
       this.p.log.info({ requestId: requestId.toString(), phase }, 'agreed mode: request closed');
-      this.open.delete(requestId.toString());
-      this.answers.delete(requestId.toString());
+      const key = requestId.toString();
+      this.open.delete(key);
+      this.answers.delete(key);
+      this.questions.delete(key);
+      for (const action of this.sent.keys()) if (action.startsWith(`${key}:`)) this.sent.delete(action);
       this.persist();
       return;
     }
@@ -125,10 +131,9 @@ export class Validator {
     if (phase === 'Propose' && seat === 0 && !r.appeal) {
       const answer = await this.ownAnswer(requestId, task.round);
       if (answer === undefined) return;
-      const rule = await this.rule(requestId);
       let bytes: Hex;
       try {
-        bytes = encodeAnswer(rule, answer);
+        bytes = encodeAnswer((await this.question(requestId))!.rule, answer);
       } catch (e) {
         this.p.log.warn({ requestId: requestId.toString(), answer, err: errorText(e) }, 'agreed mode: own answer does not fit the rule; not proposing');
         return;
@@ -164,17 +169,15 @@ export class Validator {
     return keccak256(signature);
   }
 
-  /** The model's rule, with the label texts from the latest RuleSet event. */
-  private async rule(requestId: bigint): Promise<Rule & { modelId: Hex }> {
-    const modelId = await this.p.publicClient.readContract({ address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'modelOf', args: [requestId] });
+  /** A model's rule, with the label texts from the latest RuleSet event (read once per model). */
+  private async rule(modelId: Hex): Promise<Rule> {
     const cached = this.rules.get(modelId);
-    if (cached) return { ...cached, modelId };
-    const r = await this.p.publicClient.readContract({ address: this.p.committee, abi: committeeAbi, functionName: 'getRule', args: [modelId] });
+    if (cached) return cached;
     const events = await this.p.publicClient.getContractEvents({ address: this.p.committee, abi: committeeAbi, eventName: 'RuleSet', args: { modelId }, fromBlock: 0n });
     const labels = [...((events.at(-1)?.args.labels as readonly string[] | undefined) ?? [])];
-    const rule: Rule = { criterion: CRITERIA[r.criterion]!, tolerance: r.tolerance, labelHashes: [...r.labels], instructions: r.instructions, labels };
+    const rule: Rule = { ...(await readRule(this.p.publicClient, this.p.committee, modelId)), labels };
     this.rules.set(modelId, rule);
-    return { ...rule, modelId };
+    return rule;
   }
 
   /** This validator's own answer to the request (its provider's), or undefined when it abstains. */
@@ -197,18 +200,22 @@ export class Validator {
     }
   }
 
-  private async question(requestId: bigint): Promise<(AgreedQuestion & { rule: Rule }) | undefined> {
-    const rule = await this.rule(requestId);
-    if (!this.models.has(rule.modelId.toLowerCase())) {
-      this.p.log.warn({ requestId: requestId.toString(), modelId: rule.modelId }, 'agreed mode: drawn for a model this node has no provider for; abstaining (configure agreed.models)');
-      return undefined;
+  /** The request's model, rule and input, read once per request (and its abstention logged once). */
+  private async question(requestId: bigint): Promise<Question> {
+    const key = requestId.toString();
+    if (this.questions.has(key)) return this.questions.get(key);
+    const modelId = await this.p.publicClient.readContract({ address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'modelOf', args: [requestId] });
+    let q: Question;
+    if (!this.models.has(modelId.toLowerCase())) {
+      this.p.log.warn({ requestId: key, modelId }, 'agreed mode: drawn for a model this node has no provider for; abstaining (configure agreed.models)');
+    } else {
+      const rule = await this.rule(modelId);
+      const [event] = await this.p.publicClient.getContractEvents({ address: this.p.coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId }, fromBlock: 0n });
+      const input = event!.args.input as Hex;
+      q = { requestId, modelId, input: decodeInput(input), instructions: rule.instructions, criterion: rule.criterion, labels: rule.labels, rule };
     }
-    const [event] = await this.p.publicClient.getContractEvents({ address: this.p.coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId }, fromBlock: 0n });
-    const input = event!.args.input as Hex;
-    return {
-      requestId, modelId: rule.modelId, input: decodeInput(input), instructions: rule.instructions,
-      criterion: rule.criterion, labels: rule.labels, rule,
-    };
+    this.questions.set(key, q);
+    return q;
   }
 
   /** Whether the subject answer is equivalent to this validator's own, by the model's rule; undefined: abstain. */
@@ -257,7 +264,7 @@ export async function equivalentBy(q: AgreedQuestion & { rule: Pick<StoredRule, 
   switch (q.criterion as CriterionName) {
     case 'Numeric': {
       const a = BigInt(theirs);
-      const b = BigInt(Math.round(Number(mine.match(/-?\d+(\.\d+)?/)?.[0] ?? NaN)));
+      const b = parseNumericAnswer(mine);
       const d = a > b ? a - b : b - a;
       return d <= q.rule.tolerance;
     }
@@ -281,8 +288,3 @@ function decodeInput(input: Hex): string {
     return input;
   }
 }
-
-const errorText = (e: unknown) => {
-  const d = decodeRevert(e);
-  return (d as { shortMessage?: string }).shortMessage ?? (d as Error).message ?? String(d);
-};

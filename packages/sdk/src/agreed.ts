@@ -41,17 +41,20 @@ export class InvalidAnswerError extends BaseError {
 /** Exact-match normalisation: trimmed, lower-cased, runs of white space as one space. */
 export const normalizeAnswer = (text: string): string => text.trim().toLowerCase().replace(/\s+/g, ' ');
 
+/** The number a Numeric answer's text gives: its first decimal number, rounded to an integer. */
+export function parseNumericAnswer(text: string): bigint {
+  const match = text.match(/-?\d+(\.\d+)?/);
+  if (!match) throw new InvalidAnswerError({ answer: text, reason: 'a Numeric model answers a number' });
+  return BigInt(Math.round(Number(match[0])));
+}
+
 /**
  * The bytes a leader proposes for `text` under `rule`: Numeric answers are `abi.encode(int256)`
  * of the number rounded to an integer; every other criterion is the normalised UTF-8 text (a
  * Label answer must be one of the labels).
  */
 export function encodeAnswer(rule: Pick<StoredRule, 'criterion' | 'labelHashes'>, text: string): Hex {
-  if (rule.criterion === 'Numeric') {
-    const match = text.match(/-?\d+(\.\d+)?/);
-    if (!match) throw new InvalidAnswerError({ answer: text, reason: 'a Numeric model answers a number' });
-    return encodeAbiParameters([{ type: 'int256' }], [BigInt(Math.round(Number(match[0])))]);
-  }
+  if (rule.criterion === 'Numeric') return encodeAbiParameters([{ type: 'int256' }], [parseNumericAnswer(text)]);
   const bytes = stringToHex(normalizeAnswer(text));
   if (rule.criterion === 'Label' && !rule.labelHashes.includes(keccak256(bytes))) {
     throw new InvalidAnswerError({ answer: text, reason: 'not one of the model\'s labels' });

@@ -4,7 +4,7 @@ export { toSolidityProof, type SnarkjsProof } from './proof.js';
 export { connect } from './connect.js';
 export { deploy, deployVerity, setCommitteeParameters, stakeNode, type CommitteeOptions, type DeployOptions, type VerityAddresses, type Wallet } from './deploy.js';
 export {
-  AgreedPhase, Criterion, CRITERIA, decodeAnswer, encodeAnswer, InvalidAnswerError, normalizeAnswer, readRule, registerAgreedModel, RoundOutcome, Vote, voteCommitment,
+  AgreedPhase, Criterion, CRITERIA, decodeAnswer, encodeAnswer, InvalidAnswerError, normalizeAnswer, parseNumericAnswer, readRule, registerAgreedModel, RoundOutcome, Vote, voteCommitment,
   type AgreedRule, type CriterionName, type StoredRule,
 } from './agreed.js';
 export {
