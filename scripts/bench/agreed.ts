@@ -58,12 +58,7 @@ export async function agreedBench(p: { operators: number; offline: number; reque
       const value = await client.quote(modelId, 100_000);
       const t = performance.now();
       const { requestId, hash } = await client.request({ modelId, input: toHex(AGREED_DEMO.question), callbackGasLimit: 100_000, value });
-      for (;;) {
-        const r = await client.agreedResult(requestId);
-        if (r.phase === 'Accepted' || r.phase === 'Finalized') break;
-        if (r.phase === 'Refunded') throw new Error(`request ${requestId} refunded`);
-        await new Promise((res) => setTimeout(res, 50));
-      }
+      await client.waitForAcceptance(requestId, { pollMs: 50 });
       row.acceptMs.push(performance.now() - t);
       const result = await client.waitForResult(requestId, { timeoutMs: 300_000, pollMs: 50 });
       row.finalMs.push(performance.now() - t);

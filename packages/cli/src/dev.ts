@@ -231,14 +231,7 @@ export async function dev(options: DevOptions): Promise<{ results: DemoResult[];
       const members = started!.args.members!;
       step(`agreed request #${requestId}`, `"${AGREED_DEMO.question.slice(0, 60)}…" tx ${hash}`);
       step(`committee #${requestId}`, `${members.length} members drawn by stake: nodes ${members.map(nodeNumber).join(', ')}; node ${nodeNumber(members[0]!)} leads`);
-      let accepted: Awaited<ReturnType<typeof client.agreedResult>> | undefined;
-      for (;;) {
-        accepted = await client.agreedResult(requestId);
-        if (accepted.phase === 'Accepted' || accepted.phase === 'Finalized') break;
-        if (accepted.phase === 'Refunded') throw new Error(`agreed request ${requestId} was refunded: the committee reached no answer`);
-        if (performance.now() - t > 300_000) throw new Error(`agreed request ${requestId} not accepted within 300 s`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const accepted = await client.waitForAcceptance(requestId, { timeoutMs: 300_000 });
       const acceptMs = performance.now() - t;
       const decided = await publicClient.getContractEvents({ address: addresses.committee!, abi: committeeAbi, eventName: 'RoundDecided', args: { requestId }, fromBlock: receipt.blockNumber });
       const last = decided.at(-1)!.args;

@@ -187,13 +187,8 @@ describe('agreed mode on anvil', () => {
     const servedBefore = await Promise.all(OPERATORS.map((_, i) => served(i)));
     const requestId = await ask();
     // Accepted first (appealable), then final.
-    let accepted: Awaited<ReturnType<VerityClient['agreedResult']>> | undefined;
-    for (let i = 0; i < 400 && !accepted; i++) {
-      const r = await client.agreedResult(requestId);
-      if (r.phase === 'Accepted') accepted = r;
-      else await new Promise((res) => setTimeout(res, 50));
-    }
-    assert.ok(accepted, 'the request reached Accepted');
+    const accepted = await client.waitForAcceptance(requestId, { timeoutMs: 20_000, pollMs: 50 });
+    assert.equal(accepted.phase, 'Accepted', 'the request reached Accepted before it was final');
     assert.equal(hexToString(accepted.answer!), 'loved');
     const result = await client.waitForResult(requestId, { timeoutMs: 60_000 });
     assert.equal(result.mode, 'agreed');

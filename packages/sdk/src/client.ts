@@ -41,8 +41,8 @@ export class ResultTimeoutError extends BaseError {
 export class RequestRefundedError extends BaseError {
   override name = 'RequestRefundedError';
   readonly requestId: bigint;
-  constructor({ requestId }: { requestId: bigint }) {
-    super(`Request ${requestId} was refunded: no node served it before its deadline`);
+  constructor({ requestId, reason = 'no node served it before its deadline' }: { requestId: bigint; reason?: string }) {
+    super(`Request ${requestId} was refunded: ${reason}`);
     this.requestId = requestId;
   }
 }
@@ -85,6 +85,20 @@ export function createVerityClient({ publicClient, wallet, addresses }: { public
     }
   };
 
+  /**
+   * An agreed-mode request's answer so far: `Accepted` (a committee majority agreed; it may
+   * still be appealed until `appealUntil`) or `Finalized` (the consumer has been called back).
+   */
+  const agreedResult = (requestId: bigint) =>
+    guard(async () => {
+      if (!addresses.committee) throw new BaseError('These addresses have no committee: agreed mode is not deployed');
+      const [[phase, answer], task] = await Promise.all([
+        publicClient.readContract({ address: addresses.committee, abi: committeeAbi, functionName: 'resultOf', args: [requestId] }),
+        publicClient.readContract({ address: addresses.committee, abi: committeeAbi, functionName: 'getTask', args: [requestId] }),
+      ]);
+      return { phase: AgreedPhase[phase]!, answer: answer === '0x' ? undefined : answer, round: task.round, appealUntil: BigInt(task.appealUntil) };
+    });
+
   return {
     addresses,
 
@@ -116,19 +130,23 @@ export function createVerityClient({ publicClient, wallet, addresses }: { public
         return { requestId: event.args.requestId, hash, receipt };
       }),
 
+    agreedResult,
+
     /**
-     * An agreed-mode request's answer so far: `Accepted` (a committee majority agreed; it may
-     * still be appealed until `appealUntil`) or `Finalized` (the consumer has been called back).
+     * Polls until an agreed-mode request's answer is accepted (or already final) and returns
+     * it; throws {@link RequestRefundedError} if the committee reached no answer and
+     * {@link ResultTimeoutError} after `timeoutMs`.
      */
-    agreedResult: (requestId: bigint) =>
-      guard(async () => {
-        if (!addresses.committee) throw new BaseError('These addresses have no committee: agreed mode is not deployed');
-        const [[phase, answer], task] = await Promise.all([
-          publicClient.readContract({ address: addresses.committee, abi: committeeAbi, functionName: 'resultOf', args: [requestId] }),
-          publicClient.readContract({ address: addresses.committee, abi: committeeAbi, functionName: 'getTask', args: [requestId] }),
-        ]);
-        return { phase: AgreedPhase[phase]!, answer: answer === '0x' ? undefined : answer, round: task.round, appealUntil: BigInt(task.appealUntil) };
-      }),
+    waitForAcceptance: async (requestId: bigint, { timeoutMs = 300_000, pollMs = 100 } = {}) => {
+      const start = Date.now();
+      for (;;) {
+        const r = await agreedResult(requestId);
+        if (r.phase === 'Accepted' || r.phase === 'Finalized') return r;
+        if (r.phase === 'Refunded') throw new RequestRefundedError({ requestId, reason: 'the committee reached no answer' });
+        if (Date.now() - start > timeoutMs) throw new ResultTimeoutError({ requestId, timeoutMs });
+        await new Promise((res) => setTimeout(res, pollMs));
+      }
+    },
 
     /** Polls until the request is fulfilled (returns the answer) or refunded (throws). */
     waitForResult: async (requestId: bigint, { timeoutMs = 120_000, pollMs = 250 } = {}): Promise<VerityResult> => {
