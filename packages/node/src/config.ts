@@ -81,11 +81,15 @@ function reader(file: string) {
     if (typeof v !== 'string' || !/^rediss?:\/\//.test(v)) fail(field, 'must be a redis:// or rediss:// URL (or set VERITY_REDIS_URL)');
     return v as string;
   };
+  const modelId = (field: string, v: unknown) => {
+    if (typeof v !== 'string' || !isHex(v) || v.length !== 66) fail(field, 'must be a bytes32 model id');
+    return v as Hex;
+  };
   const models = (allowEmpty = false) => {
     if (allowEmpty && raw.models === undefined) return [];
     if (!Array.isArray(raw.models) || (raw.models.length === 0 && !allowEmpty)) fail('models', allowEmpty ? 'must be a list of proved models' : 'must list at least one model');
     return (raw.models as Record<string, unknown>[]).map((m, i): ModelConfig => {
-      if (typeof m.modelId !== 'string' || !isHex(m.modelId) || m.modelId.length !== 66) fail(`models[${i}].modelId`, 'must be a bytes32 model id');
+      modelId(`models[${i}].modelId`, m.modelId);
       if (typeof m.artefacts === 'string') {
         if (!/^sha256:[0-9a-f]{64}$/.test(m.artefacts)) fail(`models[${i}].artefacts`, 'must be a content hash sha256:<64 hex digits> (printed by `verity node pack`)');
         if (typeof m.source !== 'string') fail(`models[${i}].source`, 'must be a directory or an http(s) URL to fetch the artefacts from');
@@ -96,9 +100,34 @@ function reader(file: string) {
       return fail(`models[${i}]`, 'needs either artefacts + source (fetched by content hash) or dir');
     });
   };
+  /** `agreed`: `[{ modelId, provider: { type: 'builtin' } | { type: 'onnx', path, inputShape? } | { type: 'openai', baseUrl, model, apiKeyEnv?, timeoutMs?, retries?, maxTokens? } }]` */
+  const agreed = (): { modelId: Hex; provider: ProviderConfig }[] | undefined => {
+    const v = raw.agreed;
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || v.length === 0) fail('agreed', 'must list at least one { modelId, provider }');
+    return (v as Record<string, unknown>[]).map((m, i) => {
+      const id = modelId(`agreed[${i}].modelId`, m.modelId);
+      const p = m.provider as Record<string, unknown> | undefined;
+      if (p?.type === 'builtin') return { modelId: id, provider: { type: 'builtin' } };
+      if (p?.type === 'onnx') {
+        if (typeof p.path !== 'string') fail(`agreed[${i}].provider.path`, 'must be the ONNX file the model owner published');
+        if (p.inputShape !== undefined && (!Array.isArray(p.inputShape) || !p.inputShape.every((d) => Number.isInteger(d) && d > 0))) fail(`agreed[${i}].provider.inputShape`, 'must be a list of positive integers');
+        return { modelId: id, provider: { type: 'onnx', path: resolve(base, p.path as string), inputShape: p.inputShape as number[] | undefined } };
+      }
+      if (p?.type !== 'openai') return fail(`agreed[${i}].provider.type`, 'must be "builtin", "onnx" or "openai"');
+      if (typeof p.baseUrl !== 'string' || !/^https?:\/\//.test(p.baseUrl)) fail(`agreed[${i}].provider.baseUrl`, 'must be the http(s) API base, e.g. http://localhost:11434/v1');
+      if (typeof p.model !== 'string' || p.model === '') fail(`agreed[${i}].provider.model`, 'must name the model, e.g. llama3.1:8b');
+      if (p.apiKeyEnv !== undefined && typeof p.apiKeyEnv !== 'string') fail(`agreed[${i}].provider.apiKeyEnv`, 'must name an environment variable holding the API key');
+      const field = (k: string) => num(`agreed[${i}].provider.${k}`, p[k]);
+      return {
+        modelId: id,
+        provider: { type: 'openai', baseUrl: p.baseUrl as string, model: p.model as string, apiKeyEnv: p.apiKeyEnv as string | undefined, timeoutMs: field('timeoutMs'), retries: field('retries'), maxTokens: field('maxTokens') },
+      };
+    });
+  };
   /** the content-addressed artefact cache (default `<config dir>/data/artefacts`) */
   const artefactCache = () => resolve(base, (raw.artefactCache as string | undefined) ?? 'data/artefacts');
-  return { raw, base, fail, num, redis, models, artefactCache };
+  return { raw, base, fail, num, redis, models, agreed, artefactCache };
 }
 
 /**
@@ -108,7 +137,7 @@ function reader(file: string) {
  * {@link ConfigError} naming the field.
  */
 export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {
-  const { raw, base, fail, num, redis, models, artefactCache } = reader(file);
+  const { raw, base, fail, num, redis, models, agreed: agreedModels, artefactCache } = reader(file);
   const rpc = env.VERITY_RPC_URL ?? raw.rpc;
   if (typeof rpc !== 'string' || !/^(https?|wss?):\/\//.test(rpc)) fail('rpc', 'must be an http(s) or ws(s) URL (or set VERITY_RPC_URL)');
   const privateKey = env.VERITY_PRIVATE_KEY ?? raw.privateKey;
@@ -119,7 +148,7 @@ export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.en
   num('status.port', statusPort);
   const p = (raw.proving ?? {}) as Record<string, unknown>;
   if (typeof p !== 'object') fail('proving', 'must be an object { redis, concurrency?, timeoutMs? }');
-  const agreed = raw.agreed === undefined ? undefined : agreedModels(raw.agreed, base, fail);
+  const agreed = agreedModels();
   const redisUrl = env.VERITY_REDIS_URL ?? p.redis;
   const proving = redisUrl === undefined ? undefined : {
     redis: redis('proving.redis', redisUrl), concurrency: num('proving.concurrency', p.concurrency, 1), timeoutMs: num('proving.timeoutMs', p.timeoutMs, 1000),
@@ -133,29 +162,6 @@ export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.en
     maxAttempts: num('maxAttempts', raw.maxAttempts, 1), fromBlock: num('fromBlock', raw.fromBlock),
     status: statusPort === undefined ? undefined : { port: statusPort, host: (raw.status as { host?: string } | undefined)?.host },
   };
-}
-
-/** `agreed`: `[{ modelId, provider: { type: 'builtin' } | { type: 'onnx', path, inputShape? } | { type: 'openai', baseUrl, model, apiKeyEnv?, timeoutMs?, retries?, maxTokens? } }]` */
-function agreedModels(v: unknown, base: string, fail: (field: string, problem: string) => never): { modelId: Hex; provider: ProviderConfig }[] {
-  if (!Array.isArray(v) || v.length === 0) fail('agreed', 'must list at least one { modelId, provider }');
-  return (v as Record<string, unknown>[]).map((m, i) => {
-    if (typeof m.modelId !== 'string' || !isHex(m.modelId) || m.modelId.length !== 66) fail(`agreed[${i}].modelId`, 'must be a bytes32 model id');
-    const p = m.provider as Record<string, unknown> | undefined;
-    if (p?.type === 'builtin') return { modelId: m.modelId as Hex, provider: { type: 'builtin' } };
-    if (p?.type === 'onnx') {
-      if (typeof p.path !== 'string') fail(`agreed[${i}].provider.path`, 'must be the ONNX file the model owner published');
-      if (p.inputShape !== undefined && (!Array.isArray(p.inputShape) || !p.inputShape.every((d) => Number.isInteger(d) && d > 0))) fail(`agreed[${i}].provider.inputShape`, 'must be a list of positive integers');
-      return { modelId: m.modelId as Hex, provider: { type: 'onnx', path: resolve(base, p.path as string), inputShape: p.inputShape as number[] | undefined } };
-    }
-    if (p?.type !== 'openai') return fail(`agreed[${i}].provider.type`, 'must be "builtin", "onnx" or "openai"');
-    if (typeof p.baseUrl !== 'string' || !/^https?:\/\//.test(p.baseUrl)) fail(`agreed[${i}].provider.baseUrl`, 'must be the http(s) API base, e.g. http://localhost:11434/v1');
-    if (typeof p.model !== 'string' || p.model === '') fail(`agreed[${i}].provider.model`, 'must name the model, e.g. llama3.1:8b');
-    if (p.apiKeyEnv !== undefined && typeof p.apiKeyEnv !== 'string') fail(`agreed[${i}].provider.apiKeyEnv`, 'must name an environment variable holding the API key');
-    for (const k of ['timeoutMs', 'retries', 'maxTokens'] as const) {
-      if (p[k] !== undefined && (typeof p[k] !== 'number' || !Number.isInteger(p[k]) || (p[k] as number) < 0)) fail(`agreed[${i}].provider.${k}`, 'must be an integer >= 0');
-    }
-    return { modelId: m.modelId as Hex, provider: { type: 'openai', baseUrl: p.baseUrl as string, model: p.model as string, apiKeyEnv: p.apiKeyEnv as string | undefined, timeoutMs: p.timeoutMs as number | undefined, retries: p.retries as number | undefined, maxTokens: p.maxTokens as number | undefined } };
-  });
 }
 
 /**
