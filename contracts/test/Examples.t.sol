@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {TestBase} from "./utils/TestBase.sol";
+import {MockCoprocessor} from "./utils/MockCoprocessor.sol";
+import {ICoprocessor} from "../src/interfaces/ICoprocessor.sol";
+import {VerityConsumer} from "../src/VerityConsumer.sol";
+import {ModerationDAO} from "../src/examples/ModerationDAO.sol";
+import {CreditLine} from "../src/examples/CreditLine.sol";
+import {FraudScreen} from "../src/examples/FraudScreen.sol";
+import {SignalVault} from "../src/examples/SignalVault.sol";
+import {SubjectiveMarket} from "../src/examples/SubjectiveMarket.sol";
+import {EvolvingNFT} from "../src/examples/EvolvingNFT.sol";
+
+abstract contract ExampleFixture is TestBase {
+    MockCoprocessor internal mock;
+    bytes32 internal constant MODEL = keccak256("model");
+    uint256 internal constant FEE = 0.001 ether;
+
+    function setUp() public virtual {
+        mock = new MockCoprocessor();
+    }
+
+    function cp() internal view returns (ICoprocessor) {
+        return ICoprocessor(address(mock));
+    }
+
+    function two(int256 a, int256 b) internal pure returns (int256[] memory v) {
+        v = new int256[](2);
+        (v[0], v[1]) = (a, b);
+    }
+
+    function expectRevert(bytes memory data) internal {
+        vm.expectRevert(data);
+    }
+}
+
+contract ModerationDAOTest is ExampleFixture {
+    ModerationDAO internal dao;
+    address internal governor = address(0x600);
+    address internal author = address(0xA07);
+    address[] internal members;
+
+    function setUp() public override {
+        super.setUp();
+        members = [address(0x101), address(0x102), address(0x103)];
+        dao = new ModerationDAO(cp(), MODEL, governor, members, int256(2) << 12, 0.01 ether);
+        vm.deal(author, 1 ether);
+    }
+
+    function post() internal returns (uint256 postId) {
+        vm.prank(author);
+        postId = dao.submitPost{value: FEE}(keccak256("hello"), hex"80818283");
+    }
+
+    function testFuzz_hiddenExactlyWhenSpamMarginExceedsThreshold(int64 ham, int64 spam, int64 threshold) public {
+        vm.prank(governor);
+        dao.setThreshold(threshold);
+        uint256 id = post();
+        mock.deliverValues(id + 1, two(ham, spam));
+        bool hidden = int256(spam) - int256(ham) > int256(threshold);
+        assertTrue(dao.isVisible(id) == !hidden, "visibility follows margin > threshold");
+        (,,, ModerationDAO.State state, int256 margin,,) = dao.posts(id);
+        assertEq(margin, int256(spam) - int256(ham), "margin");
+        assertTrue(state == (hidden ? ModerationDAO.State.Hidden : ModerationDAO.State.Visible), "state");
+    }
+
+    function hiddenPost() internal returns (uint256 id) {
+        id = post();
+        mock.deliverValues(id + 1, two(-4 << 12, 4 << 12));
+        assertTrue(!dao.isVisible(id), "hidden");
+    }
+
+    function test_appealRestoredByMajorityReturnsBond() public {
+        uint256 id = hiddenPost();
+        vm.prank(author);
+        dao.appeal{value: 0.01 ether}(id);
+        uint256 before = author.balance;
+        vm.prank(members[0]);
+        dao.voteAppeal(id, true);
+        assertTrue(!dao.isVisible(id), "one vote of three decides nothing");
+        vm.prank(members[2]);
+        dao.voteAppeal(id, true);
+        assertTrue(dao.isVisible(id), "restored");
+        assertEq(author.balance, before + 0.01 ether, "bond returned");
+    }
+
+    function test_appealUpheldForfeitsBondForGood() public {
+        uint256 id = hiddenPost();
+        vm.prank(author);
+        dao.appeal{value: 0.01 ether}(id);
+        vm.prank(members[0]);
+        dao.voteAppeal(id, false);
+        vm.prank(members[1]);
+        dao.voteAppeal(id, false);
+        assertEq(governor.balance, 0.01 ether, "bond to the treasury");
+        vm.prank(author);
+        expectRevert(abi.encodeWithSelector(ModerationDAO.NotAppealable.selector, id, ModerationDAO.State.Upheld));
+        dao.appeal{value: 0.01 ether}(id);
+    }
+
+    function test_appealRules() public {
+        uint256 id = post();
+        mock.deliverValues(id + 1, two(4 << 12, -4 << 12));
+        vm.prank(author);
+        expectRevert(abi.encodeWithSelector(ModerationDAO.NotAppealable.selector, id, ModerationDAO.State.Visible));
+        dao.appeal{value: 0.01 ether}(id);
+        uint256 hid = hiddenPost();
+        expectRevert(abi.encodeWithSelector(ModerationDAO.NotAuthor.selector, hid, address(this)));
+        dao.appeal{value: 0.01 ether}(hid);
+        vm.prank(author);
+        expectRevert(abi.encodeWithSelector(ModerationDAO.WrongBond.selector, 0.01 ether, 1));
+        dao.appeal{value: 1}(hid);
+        vm.prank(author);
+        dao.appeal{value: 0.01 ether}(hid);
+        expectRevert(abi.encodeWithSelector(ModerationDAO.OnlyMember.selector, address(this)));
+        dao.voteAppeal(hid, true);
+        vm.prank(members[1]);
+        dao.voteAppeal(hid, true);
+        vm.prank(members[1]);
+        expectRevert(abi.encodeWithSelector(ModerationDAO.AlreadyVoted.selector, hid, members[1]));
+        dao.voteAppeal(hid, true);
+    }
+
+    function test_onlyGovernorSetsThresholdAndOnlyCoprocessorAnswers() public {
+        expectRevert(abi.encodeWithSelector(ModerationDAO.OnlyGovernor.selector, address(this)));
+        dao.setThreshold(0);
+        uint256 id = post();
+        expectRevert(abi.encodeWithSelector(VerityConsumer.OnlyCoprocessor.selector, address(this)));
+        dao.onVerityResult(id + 1, abi.encode(two(0, 1)));
+        expectRevert(abi.encodeWithSelector(VerityConsumer.UnknownRequest.selector, 99));
+        vm.prank(address(mock));
+        dao.onVerityResult(99, abi.encode(two(0, 1)));
+    }
+}
+
+contract CreditLineTest is ExampleFixture {
+    CreditLine internal line;
+    address internal borrower = address(0xB0);
+
+    function setUp() public override {
+        super.setUp();
+        mock.setOutputScale(15);
+        // floor 0.6: limit = 5 ETH * (score - 0.6) / 0.4
+        line = new CreditLine(cp(), MODEL, 6, 5 ether, (int256(6) << 15) / 10);
+        line.fund{value: 20 ether}();
+        vm.deal(borrower, 10 ether);
+    }
+
+    function score(int256 s) internal returns (uint256 limit) {
+        vm.prank(borrower);
+        uint256 id = line.requestScore{value: FEE}();
+        mock.deliverOne(id, s);
+        (,,,, limit,,,) = line.borrowers(borrower);
+    }
+
+    function test_featuresAreTheProtocolsOwnRecord() public {
+        assertEq(keccak256(line.features(borrower)), keccak256(hex"80808080"), "an empty record");
+        score(int256(1) << 15);
+        vm.prank(borrower);
+        line.borrow(2 ether);
+        vm.warp(block.timestamp + 73 days);
+        uint256 owed = line.owed(borrower);
+        vm.prank(borrower);
+        line.repay{value: owed}();
+        // repaid 1/20 -> round(3.2) = 3; volume 2/10 -> round(12.8) = 13; age 73/365 -> 13; no liquidations
+        assertEq(keccak256(line.features(borrower)), keccak256(abi.encodePacked(uint8(131), uint8(141), uint8(141), uint8(128))), "after one repayment");
+        vm.prank(borrower);
+        uint256 id = line.requestScore{value: FEE}();
+        assertEq(keccak256(mock.inputOf(id)), keccak256(line.features(borrower)), "the request carries the record");
+    }
+
+    function testFuzz_limitIsMonotoneAndCapped(int64 a, int64 b) public view {
+        (int256 lo, int256 hi) = a < b ? (int256(a), int256(b)) : (int256(b), int256(a));
+        assertTrue(line.limitFor(lo) <= line.limitFor(hi), "monotone");
+        assertTrue(line.limitFor(hi) <= 5 ether, "capped");
+        assertEq(line.limitFor((int256(6) << 15) / 10), 0, "floor gives nothing");
+        assertEq(line.limitFor((int256(8) << 15) / 10), 2.5 ether, "0.8 gives half");
+    }
+
+    function testFuzz_borrowWithinLimitOnly(uint96 amount) public {
+        uint256 limit = score((int256(8) << 15) / 10);
+        vm.prank(borrower);
+        if (amount > limit) {
+            expectRevert(abi.encodeWithSelector(CreditLine.OverLimit.selector, uint256(amount), limit));
+            line.borrow(amount);
+        } else {
+            line.borrow(amount);
+            assertEq(line.totalDebt(), amount, "debt recorded");
+        }
+    }
+
+    function test_liquidationWritesOffAndMarksTheRecord() public {
+        score(int256(1) << 15);
+        vm.prank(borrower);
+        line.borrow(1 ether);
+        expectRevert(abi.encodeWithSelector(CreditLine.NotDue.selector, borrower, uint64(block.timestamp + 30 days)));
+        line.liquidate(borrower);
+        vm.warp(block.timestamp + 31 days);
+        line.liquidate(borrower);
+        (,, uint32 liquidations,, uint256 limit, , uint256 debt,) = line.borrowers(borrower);
+        assertEq(liquidations, 1, "liquidations");
+        assertEq(limit, 0, "limit");
+        assertEq(debt, 0, "written off");
+        // liquidations 1/5 -> round(12.8) = 13
+        assertEq(uint8(line.features(borrower)[3]), 141, "the record shows it");
+    }
+
+    function test_repayRules() public {
+        score(int256(1) << 15);
+        vm.prank(borrower);
+        expectRevert(abi.encodeWithSelector(CreditLine.NoDebt.selector, borrower));
+        line.repay{value: 1}();
+        vm.prank(borrower);
+        line.borrow(1 ether);
+        vm.prank(borrower);
+        expectRevert(abi.encodeWithSelector(CreditLine.Underpaid.selector, 1.01 ether, 1 ether));
+        line.repay{value: 1 ether}();
+        vm.prank(borrower);
+        expectRevert(abi.encodeWithSelector(CreditLine.HasDebt.selector, borrower, 1 ether));
+        line.borrow(1);
+        vm.prank(borrower);
+        line.requestScore{value: FEE}();
+        vm.prank(borrower);
+        expectRevert(abi.encodeWithSelector(CreditLine.ScorePending.selector, borrower, 2));
+        line.requestScore{value: FEE}();
+    }
+}
+
+contract FraudScreenTest is ExampleFixture {
+    FraudScreen internal fs;
+    address internal token = address(0x70CE);
+
+    function setUp() public override {
+        super.setUp();
+        fs = new FraudScreen(cp(), MODEL);
+    }
+
+    function testFuzz_flaggedExactlyWhenCleanIsNotTheTopClass(int64 clean, int64 wash, int64 rug) public {
+        uint256 id = fs.screen{value: FEE}(token, hex"010203040506");
+        int256[] memory l = new int256[](3);
+        (l[0], l[1], l[2]) = (clean, wash, rug);
+        mock.deliverValues(id, l);
+        bool cleanTop = clean >= wash && clean >= rug;
+        assertTrue(fs.isFlagged(token) == !cleanTop, "flagged iff clean is not the top class");
+        FraudScreen.Screening memory s = fs.screeningOf(token);
+        assertEq(s.featuresHash, keccak256(hex"010203040506"), "features hash");
+        assertEq(s.logits[2], int256(rug), "logits kept");
+    }
+
+    function test_unscreenedIsNotFlaggedAndLaterScreeningsReplace() public {
+        assertTrue(!fs.isFlagged(token), "unscreened");
+        uint256 a = fs.screen{value: FEE}(token, hex"01");
+        int256[] memory l = new int256[](3);
+        (l[0], l[1], l[2]) = (0, 0, 5);
+        mock.deliverValues(a, l);
+        assertTrue(fs.screeningOf(token).verdict == FraudScreen.Verdict.RugPull, "rug pull");
+        uint256 b = fs.screen{value: FEE}(token, hex"02");
+        (l[0], l[1], l[2]) = (9, 0, 5);
+        mock.deliverValues(b, l);
+        assertTrue(!fs.isFlagged(token), "cleared by the later screening");
+    }
+}
+
+contract SignalVaultTest is ExampleFixture {
+    SignalVault internal vault;
+    address internal oracle = address(0x0AC1E);
+
+    function setUp() public override {
+        super.setUp();
+        vault = new SignalVault(cp(), MODEL, 6, oracle);
+    }
+
+    function record(uint256[9] memory p) internal {
+        for (uint256 i = 0; i < 9; i++) {
+            vm.prank(oracle);
+            vault.recordPrice(p[i]);
+        }
+    }
+
+    function test_featuresMatchTheSimulationsEncoding() public {
+        expectRevert(abi.encodeWithSelector(SignalVault.NotEnoughPrices.selector, 0, 9));
+        vault.features();
+        record([uint256(100), 101, 99, 200, 100, 100, 100, 100, 100]);
+        // the same vector models/lib/apps.test.ts checks signalFeatures against:
+        // [0.1, -0.198, 1, -1, 0, 0, 0, 0] at scale 6 -> 6, -13, 64, -64, 0... plus 128
+        assertEq(keccak256(vault.features()), keccak256(hex"8673c040_80808080"), "returns encoded");
+    }
+
+    function testFuzz_targetStaysInPolicyAndFollowsTheSignal(int64 a, int64 b) public view {
+        (int256 lo, int256 hi) = a < b ? (int256(a), int256(b)) : (int256(b), int256(a));
+        uint256 tl = vault.targetFor(lo);
+        uint256 th = vault.targetFor(hi);
+        assertTrue(tl <= th, "monotone");
+        assertTrue(tl >= 1000 && th <= 9000, "within policy");
+    }
+
+    function test_rebalanceMovesTheAllocation() public {
+        record([uint256(100), 102, 104, 106, 108, 110, 112, 114, 116]);
+        uint256 id = vault.rebalance{value: FEE}();
+        expectRevert(abi.encodeWithSelector(SignalVault.RebalancePending.selector, id));
+        vault.rebalance{value: FEE}();
+        mock.deliverOne(id, int256(1) << 11); // +0.5 (50 bp) -> 5000 + 1250
+        assertEq(vault.riskBps(), 6250, "risk allocation");
+        expectRevert(abi.encodeWithSelector(VerityConsumer.UnknownRequest.selector, id));
+        mock.deliverOne(id, 0);
+    }
+
+    function test_sharesTrackDeposits() public {
+        address alice = address(0xA1);
+        vm.deal(alice, 3 ether);
+        vm.prank(alice);
+        vault.deposit{value: 2 ether}();
+        vault.deposit{value: 1 ether}();
+        assertEq(vault.shares(alice), 2 ether, "alice's shares");
+        vm.prank(alice);
+        vault.withdraw(1 ether);
+        assertEq(alice.balance, 2 ether, "a third of the assets");
+    }
+}
+
+contract SubjectiveMarketTest is ExampleFixture {
+    SubjectiveMarket internal market;
+    address[3] internal bettors = [address(0xB1), address(0xB2), address(0xB3)];
+
+    function setUp() public override {
+        super.setUp();
+        market = new SubjectiveMarket(cp(), MODEL, "Did the critics love the film?", uint64(block.timestamp + 1 days));
+        for (uint256 i = 0; i < 3; i++) vm.deal(bettors[i], 100 ether);
+    }
+
+    function resolveWith(bytes memory answer) internal {
+        vm.warp(market.closesAt());
+        uint256 id = market.resolve{value: FEE}();
+        assertEq(keccak256(mock.inputOf(id)), keccak256("Did the critics love the film?"), "the question is the input");
+        mock.deliver(id, answer);
+    }
+
+    function testFuzz_winnersShareThePoolAndNothingMore(uint64 a, uint64 b, uint64 c, bool yes) public {
+        uint64[3] memory stakes = [a % 10 ether + 1, b % 10 ether + 1, c % 10 ether + 1];
+        for (uint256 i = 0; i < 3; i++) {
+            vm.prank(bettors[i]);
+            market.bet{value: stakes[i]}(i != 2);
+        }
+        uint256 pool = address(market).balance;
+        resolveWith(yes ? bytes("yes") : bytes("no"));
+        uint256 paid;
+        for (uint256 i = 0; i < 3; i++) {
+            uint256 p = market.payout(bettors[i]);
+            if (p == 0) continue;
+            vm.prank(bettors[i]);
+            market.claim();
+            paid += p;
+        }
+        assertTrue(paid <= pool, "never pays more than the pool");
+        assertTrue(pool - paid <= 2, "at most rounding dust is left");
+    }
+
+    function test_anAnswerThatIsNoLabelVoidsTheMarket() public {
+        vm.prank(bettors[0]);
+        market.bet{value: 1 ether}(true);
+        vm.prank(bettors[1]);
+        market.bet{value: 2 ether}(false);
+        resolveWith(bytes("maybe"));
+        assertTrue(market.outcome() == SubjectiveMarket.Outcome.Void, "void");
+        assertEq(market.payout(bettors[1]), 2 ether, "stakes back");
+    }
+
+    function test_aWinningSideNobodyBackedVoids() public {
+        vm.prank(bettors[0]);
+        market.bet{value: 1 ether}(false);
+        resolveWith(bytes("yes"));
+        assertTrue(market.outcome() == SubjectiveMarket.Outcome.Void, "void");
+    }
+
+    function test_timing() public {
+        expectRevert(abi.encodeWithSelector(SubjectiveMarket.NotClosed.selector, market.closesAt()));
+        market.resolve{value: FEE}();
+        vm.warp(market.closesAt());
+        vm.prank(bettors[0]);
+        expectRevert(abi.encodeWithSelector(SubjectiveMarket.BettingClosed.selector, market.closesAt()));
+        market.bet{value: 1}(true);
+        market.resolve{value: FEE}();
+        expectRevert(abi.encodeWithSelector(SubjectiveMarket.WrongOutcome.selector, SubjectiveMarket.Outcome.Resolving));
+        market.resolve{value: FEE}();
+    }
+}
+
+contract EvolvingNFTTest is ExampleFixture {
+    EvolvingNFT internal nft;
+    address internal holder = address(0x401D);
+
+    function setUp() public override {
+        super.setUp();
+        nft = new EvolvingNFT(cp(), MODEL);
+        vm.deal(holder, 1 ether);
+    }
+
+    function testFuzz_traitsCountTheReadings(uint8[8] memory readings) public {
+        vm.prank(holder);
+        uint256 tokenId = nft.mint();
+        uint32 triumphs;
+        uint32 setbacks;
+        string[3] memory labels = ["triumph", "ordinary", "setback"];
+        for (uint256 i = 0; i < readings.length; i++) {
+            vm.prank(holder);
+            uint256 id = nft.chronicle{value: FEE}(tokenId, "something happened");
+            uint256 k = readings[i] % 3;
+            mock.deliver(id, bytes(labels[k]));
+            if (k == 0) triumphs++;
+            if (k == 2) setbacks++;
+        }
+        EvolvingNFT.Traits memory t = nft.traitsOf(tokenId);
+        assertEq(t.level, 1 + triumphs, "level");
+        assertEq(t.scars, setbacks, "scars");
+        assertEq(t.events, readings.length, "events");
+    }
+
+    function test_onlyTheHolderChroniclesOneEventAtATime() public {
+        vm.prank(holder);
+        uint256 tokenId = nft.mint();
+        expectRevert(abi.encodeWithSelector(EvolvingNFT.NotHolder.selector, tokenId, address(this)));
+        nft.chronicle{value: FEE}(tokenId, "x");
+        vm.prank(holder);
+        uint256 id = nft.chronicle{value: FEE}(tokenId, "won the tournament");
+        vm.prank(holder);
+        expectRevert(abi.encodeWithSelector(EvolvingNFT.EventPending.selector, tokenId, id));
+        nft.chronicle{value: FEE}(tokenId, "again");
+        mock.deliver(id, "triumph");
+        assertEq(keccak256(bytes(nft.traitsOf(tokenId).mood)), keccak256("elated"), "mood");
+        string memory uri = nft.tokenURI(tokenId);
+        assertTrue(bytes(uri).length > 40, "a data URI");
+    }
+}

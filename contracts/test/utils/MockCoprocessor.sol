@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IModelRegistry} from "../../src/interfaces/IModelRegistry.sol";
+import {IVerityConsumer} from "../../src/interfaces/IVerityConsumer.sol";
+
+/// @dev Stands in for the Coprocessor in the example apps' unit tests: records each request and
+/// lets the test deliver any answer. (The e2e demo runs the apps against the real one.)
+contract MockCoprocessor {
+    struct Call {
+        address requester;
+        bytes32 modelId;
+        bytes input;
+        uint256 value;
+        uint32 callbackGas;
+    }
+
+    uint256 public constant FEE = 0.001 ether;
+    uint8 public outputScale = 12;
+    Call[] public calls;
+    MockRegistry public immutable registryImpl = new MockRegistry(this);
+
+    error InsufficientFee(uint256 required, uint256 paid);
+
+    function registry() external view returns (IModelRegistry) {
+        return IModelRegistry(address(registryImpl));
+    }
+
+    function setOutputScale(uint8 s) external {
+        outputScale = s;
+    }
+
+    function quote(bytes32, uint32) external pure returns (uint256) {
+        return FEE;
+    }
+
+    function request(bytes32 modelId, bytes calldata input, uint32 callbackGas) external payable returns (uint256) {
+        if (msg.value < FEE) revert InsufficientFee(FEE, msg.value);
+        calls.push(Call(msg.sender, modelId, input, msg.value, callbackGas));
+        return calls.length;
+    }
+
+    function inputOf(uint256 id) external view returns (bytes memory) {
+        return calls[id - 1].input;
+    }
+
+    function deliver(uint256 id, bytes memory output) public {
+        IVerityConsumer(calls[id - 1].requester).onVerityResult(id, output);
+    }
+
+    function deliverValues(uint256 id, int256[] memory values) external {
+        deliver(id, abi.encode(values));
+    }
+
+    function deliverOne(uint256 id, int256 value) external {
+        int256[] memory v = new int256[](1);
+        v[0] = value;
+        deliver(id, abi.encode(v));
+    }
+}
+
+contract MockRegistry {
+    MockCoprocessor private immutable c;
+
+    constructor(MockCoprocessor c_) {
+        c = c_;
+    }
+
+    function getModel(bytes32) external view returns (IModelRegistry.Model memory m) {
+        m.io.outputScale = c.outputScale();
+    }
+}
