@@ -59,10 +59,10 @@ for (const key of keys) rows.push(await measure(key));
 
 log('anvil: verification gas and request-to-callback latency');
 const anvil = await startAnvil();
-let demo: Awaited<ReturnType<typeof dev>>['results'] = [];
+let demo: Awaited<ReturnType<typeof dev>>['story']['rows'] = [];
 try {
   await verifyGas(anvil.rpcUrl, rows);
-  demo = (await dev({ once: true, rpc: anvil.rpcUrl, out: () => {} })).results;
+  demo = (await dev({ once: true, rpc: anvil.rpcUrl, out: () => {} })).story.rows;
 } finally {
   await anvil.stop();
 }
@@ -119,13 +119,13 @@ const lines: string[] = [
   '',
   ...verity.map((r) => `- ${NAMES[r.key]}: ${Object.entries(r.report.constraintsByPart).map(([k, v]) => `${k.replace(/^node:/, '')} ${fmt(v)}`).join(', ')}.`),
   '',
-  '## End to end on anvil (demo: `verity dev --once` flow)',
+  '## End to end on anvil (the `verity dev --once` story: six example apps, 3 nodes)',
   '',
-  '| e-mail | label | answer | prove ms (node) | fulfil gas | verify gas | request to callback ms |',
+  '| request | app | model | mode | answer | gas | request to callback ms |',
   '|---|---|---|---|---|---|---|',
-  ...demo.map((d) => `| ${d.subject.slice(0, 40).replace(/\|/g, '/')} | ${d.expectedSpam ? 'spam' : 'ham'} | ${d.answeredSpam ? 'spam' : 'ham'} | ${d.proveMs.toFixed(0)} | ${d.fulfilGas} | ${d.verifyGas} | ${d.latencyMs.toFixed(0)} |`),
+  ...demo.map((d) => `| #${d.requestId} | ${d.app} | ${d.model} | ${d.mode} | ${d.answer.replace(/\|/g, '/')} | ${d.gas} | ${d.latencyMs.toFixed(0)} |`),
   '',
-  `Fulfil gas covers the proof check, payments, output decoding and the consumer's callback. The first demo request includes the node's first proof (curve threads start).`,
+  `Proved: gas of the fulfilment transaction (proof check, payments, output decoding and the app's callback). Agreed: gas of every transaction of the request (request, proposal, commits, reveals, finalisation with callback). Agreed latency includes the 5 s appeal window. Requests sent together (the two posts, the three tokens, the two agreed questions) overlap.`,
   '',
 ];
 lines.push(...loadSection(load, 'npm run bench'));

@@ -1,4 +1,4 @@
-// The whole test suite: Debian packages the tests need (redis-server), build (contracts +
+// The whole test suite: Debian packages the tests need (redis-server, chromium), build (contracts +
 // generated ABIs), typecheck, forge tests, then every *.test.ts under packages/ and models/
 // with node's test runner. Exits non-zero on the first failing stage.
 import { spawnSync } from 'node:child_process';
@@ -27,11 +27,12 @@ function testFiles(dir) {
 }
 
 /**
- * Debian packages the tests start themselves: redis-server (the proving queue's tests).
- * Installed with apt-get when missing (as root, or through sudo).
+ * Debian packages the tests start themselves: redis-server (the proving queue's tests) and
+ * chromium (the explorer's end-to-end test, driven by playwright-core). Installed with apt-get
+ * when missing (as root, or through sudo).
  */
 function ensureDebianPackages() {
-  const missing = [['redis-server', '/usr/bin/redis-server']].filter(([, path]) => !existsSync(path)).map(([pkg]) => pkg);
+  const missing = [['redis-server', '/usr/bin/redis-server'], ['chromium', '/usr/bin/chromium']].filter(([, path]) => !existsSync(path)).map(([pkg]) => pkg);
   if (missing.length === 0) return;
   const [cmd, ...pre] = process.getuid?.() === 0 ? ['apt-get'] : ['sudo', '-n', 'apt-get'];
   const apt = (...args) => spawnSync(cmd, [...pre, ...args], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;

@@ -18,6 +18,11 @@ export function spamMetrics(): Record<string, unknown> {
   return JSON.parse(readFileSync(join(here, 'metrics.json'), 'utf8')) as Record<string, unknown>;
 }
 
+/** The demo's two held-out e-mails (one spam, one ham) as samples.json holds them. */
+export function spamSamples(): { id: string; spam: boolean; subject: string; body: string }[] {
+  return JSON.parse(readFileSync(join(here, 'samples.json'), 'utf8')) as { id: string; spam: boolean; subject: string; body: string }[];
+}
+
 /** Model input for one message. */
 export function spamFeatures(message: { subject: string; body: string }): number[] {
   return featurize(message, spamVocabulary());

@@ -8,7 +8,8 @@ import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
 import { startAnvil } from '../../packages/cli/src/anvil.js';
 import { anvilKey, connect } from '../../packages/cli/src/chain.js';
 import { agreedRequestGas } from '../../packages/cli/src/models.js';
-import { AGREED_DEMO } from '../../packages/cli/src/dev.js';
+import { AGREED_MODELS } from '../../packages/cli/src/dev.js';
+import { MARKET_QUESTION } from '../../packages/cli/src/story.js';
 
 export type AgreedBenchRow = {
   setup: string;
@@ -42,9 +43,8 @@ export async function agreedBench(p: { operators: number; offline: number; reque
       await stakeNode(publicClient, o, { nodes: addresses.nodes, stake: 2n * 10n ** 18n, name: `validator-${i}` });
     }
     const { modelId } = await registerAgreedModel(publicClient, owner, {
-      registry: addresses.registry, committee: addresses.committee!, name: AGREED_DEMO.name, fee: 10n ** 15n,
-      commitment: keccak256(toHex('verity builtin-lexicon v1')),
-      rule: { criterion: 'Label', labels: AGREED_DEMO.labels, instructions: AGREED_DEMO.instructions },
+      registry: addresses.registry, committee: addresses.committee!, name: AGREED_MODELS.judge.name, fee: 10n ** 15n,
+      commitment: keccak256(toHex('verity builtin-lexicon v1')), rule: AGREED_MODELS.judge.rule,
     });
     for (const o of operators.slice(0, p.operators - p.offline)) {
       nodes.push(await startNode({
@@ -57,12 +57,12 @@ export async function agreedBench(p: { operators: number; offline: number; reque
     for (let i = 0; i < p.requests; i++) {
       const value = await client.quote(modelId, 100_000);
       const t = performance.now();
-      const { requestId, hash } = await client.request({ modelId, input: toHex(AGREED_DEMO.question), callbackGasLimit: 100_000, value });
+      const { requestId, hash } = await client.request({ modelId, input: toHex(MARKET_QUESTION), callbackGasLimit: 100_000, value });
       await client.waitForAcceptance(requestId, { pollMs: 50 });
       row.acceptMs.push(performance.now() - t);
       const result = await client.waitForResult(requestId, { timeoutMs: 300_000, pollMs: 50 });
       row.finalMs.push(performance.now() - t);
-      if (hexToString(result.output) !== 'loved') throw new Error(`request ${requestId} answered ${hexToString(result.output)}`);
+      if (hexToString(result.output) !== 'yes') throw new Error(`request ${requestId} answered ${hexToString(result.output)}`);
       const g = await agreedRequestGas(publicClient, addresses, requestId, hash);
       row.gas.push(g.gas);
       row.transactions.push(g.transactions);

@@ -12,3 +12,4 @@ export {
   type IOSpec, type VerityClient, type VerityResult,
 } from './client.js';
 export { BaseError, ContractRevertError, decodeRevert } from './errors/index.js';
+export { decodeVerityEvents, requestIdsOf, sendContract, type VerityEvent } from './send.js';

@@ -1,9 +1,14 @@
 import { BaseError as ViemBaseError, ContractFunctionRevertedError, decodeErrorResult, type Abi, type Hex } from 'viem';
-import { coprocessorAbi, modelRegistryAbi, spamGuardAbi } from '../generated/contracts.js';
+import {
+  committeeAbi, coprocessorAbi, creditLineAbi, evolvingNFTAbi, fraudScreenAbi, moderationDAOAbi, modelRegistryAbi, nodeRegistryAbi, signalVaultAbi, spamGuardAbi, subjectiveMarketAbi,
+} from '../generated/contracts.js';
 import { BaseError } from './base.js';
 
 /** Every custom error of Verity's contracts: a revert can bubble up from a contract the caller did not call directly. */
-const verityErrors = [...coprocessorAbi, ...modelRegistryAbi, ...spamGuardAbi].filter((item) => item.type === 'error') as Abi;
+const verityErrors = [
+  ...coprocessorAbi, ...modelRegistryAbi, ...nodeRegistryAbi, ...committeeAbi,
+  ...spamGuardAbi, ...moderationDAOAbi, ...creditLineAbi, ...fraudScreenAbi, ...signalVaultAbi, ...subjectiveMarketAbi, ...evolvingNFTAbi,
+].filter((item) => item.type === 'error') as Abi;
 
 /** A contract call reverted with one of Verity's custom errors, decoded with its arguments. */
 export class ContractRevertError extends BaseError {

@@ -1,0 +1,253 @@
+import { decodeFunctionData, hexToString, type Address, type Hex, type PublicClient } from 'viem';
+import { AgreedPhase, coprocessorAbi, decodeProvedOutput, decodeVerityEvents, modelRegistryAbi, nodeRegistryAbi, RoundOutcome, type VerityAddresses, type VerityEvent } from '@verity/sdk';
+
+/** What the explorer knows about a model beyond the chain: the compiler's report and the training metrics. */
+export type ExplorerModelInfo = { constraints?: number; accuracy?: string; verifyGas?: number; source?: string };
+
+export type RoundView = {
+  round: number;
+  appeal: boolean;
+  members: Address[];
+  leader?: Address;
+  proposal?: string;
+  committed: Address[];
+  votes: Record<Address, 'agree' | 'disagree'>;
+  outcome?: string;
+  agrees?: number;
+  disagrees?: number;
+};
+
+export type RequestView = {
+  id: string;
+  modelId: Hex;
+  model: string;
+  mode: 'proved' | 'agreed';
+  requester: Address;
+  app?: string;
+  status: string;
+  inputCommitment: string;
+  inputBytes: number;
+  fee: string;
+  primary?: Address;
+  node?: Address;
+  answer?: string;
+  proof?: string[];
+  fulfilTx?: Hex;
+  fulfilGas?: string;
+  verifyGas?: number;
+  callback?: boolean;
+  requestedAt: number;
+  answeredAt?: number;
+  latencyS?: number;
+  rounds: RoundView[];
+};
+
+export type ModelView = {
+  id: Hex; name: string; owner: Address; mode: 'proved' | 'agreed'; commitment: Hex; fee: string; version: number; verifier: Address;
+  outputScale: number; requests: number;
+} & ExplorerModelInfo;
+
+export type NodeView = { address: Address; name: string; stake: string; served: number; missed: number; slashes: number; slashed: string; active: boolean };
+
+export type ExplorerState = { chainId: number; block: string; addresses: VerityAddresses; requests: RequestView[]; models: ModelView[]; nodes: NodeView[] };
+
+/**
+ * Follows the protocol's events from block 0 and keeps the explorer's view: every request
+ * with its status, answer, proof, gas and latency; models; node operators; committee rounds.
+ * `sync()` reads only the blocks since the last call.
+ */
+export class Indexer {
+  private next = 0n;
+  private head = 0n;
+  private chainId = 0;
+  private readonly requests = new Map<string, RequestView>();
+  private readonly models = new Map<Hex, ModelView>();
+  private readonly operators = new Set<Address>();
+  private nodes: NodeView[] = [];
+  private readonly times = new Map<bigint, number>();
+  private readonly labels = new Map<string, string>();
+  private syncing?: Promise<void>;
+
+  constructor(
+    private readonly publicClient: PublicClient,
+    private readonly addresses: VerityAddresses,
+    private readonly info: Record<Hex, ExplorerModelInfo> = {},
+    private readonly maxBlockRange = 5_000n,
+  ) {}
+
+  /** Names an address (a consumer contract) in the requests table. */
+  label(address: Address, name: string): void {
+    this.labels.set(address.toLowerCase(), name);
+    for (const r of this.requests.values()) if (r.requester.toLowerCase() === address.toLowerCase()) r.app = name;
+  }
+
+  /** Reads new blocks; concurrent callers share one read. */
+  sync(): Promise<void> {
+    this.syncing ??= this.read().finally(() => (this.syncing = undefined));
+    return this.syncing;
+  }
+
+  state(): ExplorerState {
+    const requests = [...this.requests.values()].sort((a, b) => Number(BigInt(b.id) - BigInt(a.id)));
+    return { chainId: this.chainId, block: this.head.toString(), addresses: this.addresses, requests, models: [...this.models.values()], nodes: this.nodes };
+  }
+
+  private async read(): Promise<void> {
+    this.chainId ||= await this.publicClient.getChainId();
+    const latest = await this.publicClient.getBlockNumber();
+    const address = [this.addresses.coprocessor, this.addresses.registry, this.addresses.nodes, ...(this.addresses.committee ? [this.addresses.committee] : [])];
+    while (this.next <= latest) {
+      const to = this.next + this.maxBlockRange - 1n < latest ? this.next + this.maxBlockRange - 1n : latest;
+      const logs = await this.publicClient.getLogs({ address, fromBlock: this.next, toBlock: to });
+      for (const e of decodeVerityEvents(logs)) await this.apply(e);
+      this.next = to + 1n;
+    }
+    this.head = latest;
+    await this.refreshNodes();
+  }
+
+  private async time(block: bigint): Promise<number> {
+    let t = this.times.get(block);
+    if (t === undefined) {
+      t = Number((await this.publicClient.getBlock({ blockNumber: block })).timestamp);
+      this.times.set(block, t);
+    }
+    return t;
+  }
+
+  private async apply(e: VerityEvent): Promise<void> {
+    const at = () => this.time(e.blockNumber!);
+    switch (e.eventName) {
+      case 'ModelRegistered': {
+        const m = await this.publicClient.readContract({ address: this.addresses.registry, abi: modelRegistryAbi, functionName: 'getModel', args: [e.args.modelId] });
+        this.models.set(e.args.modelId, {
+          id: e.args.modelId, name: m.name, owner: m.owner, mode: m.mode === 0 ? 'proved' : 'agreed', commitment: m.commitment, fee: m.fee.toString(),
+          version: m.version, verifier: m.verifier, outputScale: m.io.outputScale, requests: 0, ...this.info[e.args.modelId],
+        });
+        return;
+      }
+      case 'ModelFeeChanged': {
+        const m = this.models.get(e.args.modelId);
+        if (m) m.fee = e.args.fee.toString();
+        return;
+      }
+      case 'OperatorRegistered':
+        this.operators.add(e.args.operator);
+        return;
+      case 'Requested': {
+        const model = this.models.get(e.args.modelId);
+        if (model) model.requests++;
+        this.requests.set(e.args.requestId.toString(), {
+          id: e.args.requestId.toString(), modelId: e.args.modelId, model: model?.name ?? e.args.modelId, mode: model?.mode ?? 'proved',
+          requester: e.args.requester, app: this.labels.get(e.args.requester.toLowerCase()), status: model?.mode === 'agreed' ? 'Propose' : 'Pending',
+          inputCommitment: `0x${e.args.inputCommitment.toString(16).padStart(64, '0')}`, inputBytes: (e.args.input.length - 2) / 2, fee: e.args.fee.toString(),
+          verifyGas: model?.verifyGas, requestedAt: await at(), rounds: [],
+        });
+        return;
+      }
+      case 'Assigned': {
+        const r = this.requests.get(e.args.requestId.toString());
+        if (r) r.primary = e.args.primary;
+        return;
+      }
+      case 'Fulfilled': {
+        const r = this.requests.get(e.args.requestId.toString());
+        if (!r) return;
+        r.status = r.mode === 'agreed' ? 'Finalized' : 'Fulfilled';
+        r.node = e.args.node;
+        r.fulfilTx = e.transactionHash!;
+        r.answeredAt = await at();
+        r.latencyS = r.answeredAt - r.requestedAt;
+        const receipt = await this.publicClient.getTransactionReceipt({ hash: e.transactionHash! });
+        r.fulfilGas = receipt.gasUsed.toString();
+        if (r.mode === 'agreed') {
+          r.answer = text(e.args.output);
+        } else {
+          const scale = this.models.get(r.modelId)?.outputScale ?? 0;
+          r.answer = decodeProvedOutput(e.args.output).map((v) => (Number(v) / 2 ** scale).toFixed(3)).join(', ');
+          const tx = await this.publicClient.getTransaction({ hash: e.transactionHash! });
+          try {
+            const call = decodeFunctionData({ abi: coprocessorAbi, data: tx.input });
+            if (call.functionName === 'fulfill') r.proof = (call.args[2] as readonly bigint[]).map((v) => `0x${v.toString(16)}`);
+          } catch {
+            // fulfilled through a contract that wraps the call: the proof stays in that transaction
+          }
+        }
+        return;
+      }
+      case 'CallbackCompleted': {
+        const r = this.requests.get(e.args.requestId.toString());
+        if (r) r.callback = e.args.success;
+        return;
+      }
+      case 'Refunded': {
+        const r = this.requests.get(e.args.requestId.toString());
+        if (r) r.status = 'Refunded';
+        return;
+      }
+      case 'RoundStarted': {
+        const r = this.requests.get(e.args.requestId.toString());
+        if (!r) return;
+        r.rounds.push({ round: e.args.round, appeal: e.args.appeal, members: [...e.args.members], committed: [], votes: {} });
+        r.status = 'Propose';
+        return;
+      }
+      case 'Proposed': {
+        const round = this.round(e.args.requestId, e.args.round);
+        if (round) Object.assign(round, { leader: e.args.leader, proposal: text(e.args.answer) });
+        this.setStatus(e.args.requestId, 'Commit');
+        return;
+      }
+      case 'Committed':
+        this.round(e.args.requestId, e.args.round)?.committed.push(e.args.member);
+        return;
+      case 'Revealed': {
+        const round = this.round(e.args.requestId, e.args.round);
+        if (round) round.votes[e.args.member] = e.args.vote === 1 ? 'agree' : 'disagree';
+        this.setStatus(e.args.requestId, 'Reveal');
+        return;
+      }
+      case 'RoundDecided': {
+        const round = this.round(e.args.requestId, e.args.round);
+        if (round) Object.assign(round, { outcome: RoundOutcome[e.args.outcome], agrees: e.args.agrees, disagrees: e.args.disagrees });
+        return;
+      }
+      case 'Accepted': {
+        const r = this.requests.get(e.args.requestId.toString());
+        if (r) Object.assign(r, { status: AgreedPhase[4], answer: text(e.args.answer) });
+        return;
+      }
+      case 'RequestRefunded':
+        this.setStatus(e.args.requestId, 'Refunded');
+        return;
+      default:
+    }
+  }
+
+  private round(requestId: bigint, round: number): RoundView | undefined {
+    return this.requests.get(requestId.toString())?.rounds.find((r) => r.round === round);
+  }
+
+  private setStatus(requestId: bigint, status: string): void {
+    const r = this.requests.get(requestId.toString());
+    if (r && r.status !== 'Finalized') r.status = status;
+  }
+
+  private async refreshNodes(): Promise<void> {
+    const active = new Set((await this.publicClient.readContract({ address: this.addresses.nodes, abi: nodeRegistryAbi, functionName: 'activeOperators' })).map((a) => a.toLowerCase()));
+    this.nodes = await Promise.all([...this.operators].map(async (address) => {
+      const o = await this.publicClient.readContract({ address: this.addresses.nodes, abi: nodeRegistryAbi, functionName: 'getOperator', args: [address] });
+      return { address, name: o.name, stake: o.stake.toString(), served: Number(o.served), missed: Number(o.missed), slashes: Number(o.slashes), slashed: o.slashed.toString(), active: active.has(address.toLowerCase()) };
+    }));
+  }
+}
+
+/** Answer bytes as text when they are printable UTF-8, else hex. */
+function text(bytes: Hex): string {
+  try {
+    const s = hexToString(bytes);
+    return /^[\x20-\x7e\u00a0-\uffff]*$/.test(s) ? s : bytes;
+  } catch {
+    return bytes;
+  }
+}
