@@ -1,24 +1,27 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Hex } from 'viem';
-import { BaseError } from '@verity/sdk/errors';
+import { BaseError as ViemBaseError } from 'viem';
+import { BaseError, decodeRevert } from '@verity/sdk/errors';
 import { ceremonyPtau, compileModel, contribute, devPowersOfTau, importPtau, loadCompiled, Prover, readInputFile, readSamplesFile, verifyProofFile, verifySetup } from '@verity/zkml';
 import { loadNodeConfig, loadWorkerConfig, packArtefacts, runNode, runWorker } from '@verity/node';
 import { dev, MAX_DEV_NODES } from './dev.js';
+import { deployCommand, registerCommand, requestCommand } from './commands.js';
 
 const HELP = `verity: a verifiable AI co-processor for EVM chains
 
 Usage: verity <command> [options]
 
-Commands:
-  dev                      embedded devnet: anvil, contracts, demo models, nodes, the demo
-                           (two proved spam checks, one agreed-mode question to a committee)
-      --nodes N            start N staked nodes (stakes 1..N ETH, default 3), each with its own key;
-                           agreed mode needs 3 or more
-      --once               run the demo and exit (0 on success)
-      --rpc URL            use an existing chain instead of starting anvil
-      --private-key KEY    account for every role with --rpc (default: anvil's first key)
-  compile <model.onnx>     compile an ONNX model into circuit, keys and verifier
+Start here
+  dev                      embedded devnet: anvil, contracts, the example apps' models, 3 staked
+                           nodes, the explorer, and a story of six apps asking Verity questions
+      --nodes N            start N staked nodes (3 to 7, stakes 1..N ETH, default 3)
+      --once               run the story and exit (0 on success)
+      --rpc URL            use an existing anvil-like chain (its default accounts) instead of starting anvil
+      --explorer-port N    serve the explorer on port N (default: any free port)
+
+Model owners
+  compile <model.onnx>     compile an ONNX model into circuit, keys and verifier (report.json says
+                           constraints, accuracy, verification gas and verifier size)
       --out DIR            output directory (required)
       --calibration FILE   sample inputs that choose the fixed-point scales
       --input-bits N       8 or 16 (default 8)    --weight-bits N (default 12)
@@ -34,37 +37,101 @@ Commands:
       --out FILE           proof file (required)   --witness FILE  also write the .wtns
       --binding N          request binding public signal (default 0)
   verify <dir> <proof>     check a proof: exit 0 when valid, 1 when not
-  node start --config FILE run a proving node (SQLite job store, /health, /metrics); the key
-                           comes from VERITY_PRIVATE_KEY; VERITY_RPC_URL, VERITY_COPROCESSOR,
-                           VERITY_STORE, VERITY_STATUS_PORT and VERITY_REDIS_URL override
-                           the file; with "proving": {"redis": URL} proofs go to workers
-  node worker --config FILE
-                           a proving worker for a node on another machine: takes proofs from
-                           Redis (BullMQ), needs the artefacts but no key and no RPC
-  node pack <dir>          write a compiled model's manifest.json and print its content hash
-                           (what a node config's "artefacts" field pins)
+  register <dir>           deploy a compiled model's verifier and register it in proved mode
+      --name NAME --fee ETH        the name (unique per owner) and the fee per request you are paid
+      --deployment FILE            written by verity deploy (default deployment.json)
+  register --agreed        register a model too big to prove: a staked committee answers it
+      --name NAME --fee ETH --instructions TEXT
+      --criterion Exact|Numeric|Label|Comparative  (default Label)   --labels a,b,c
+      --tolerance N (Numeric)      --commitment TEXT  what validators run (hashed; default the name)
   setup import-ptau FILE   verify a public ceremony's prepared .ptau and use it for compiles
   setup contribute <dir>   add a phase-2 contribution (--name NAME [--entropy TEXT])
   setup verify <dir>       check the proving key against the circuit, the ptau and every
                            contribution (exit 0/1; --ptau FILE to name the ptau)
 
+dApp developers
+  deploy --rpc URL         deploy the contracts (Coprocessor, registries, Committee) to any EVM chain
+      --out FILE           where to write the addresses (default deployment.json)
+      --min-stake ETH      stake a node needs (default 1)
+  request <modelId>        send one request from your account and print the answer
+      --input FILE --model-dir DIR   float inputs, quantised as the compiled model does
+      --bytes 0x…                    or the encoded input bytes
+      --text "…"                     or an agreed-mode question
+      --value ETH          pay this instead of the quoted fee    --no-wait  print the id and exit
+      --deployment FILE    (default deployment.json)
+
+Node operators
+  node start --config FILE run a node (proved and/or agreed mode; SQLite job store, /health,
+                           /metrics); VERITY_RPC_URL, VERITY_COPROCESSOR, VERITY_STORE,
+                           VERITY_STATUS_PORT and VERITY_REDIS_URL override the file; with
+                           "proving": {"redis": URL} proofs go to workers
+  node worker --config FILE
+                           a proving worker for a node on another machine: takes proofs from
+                           Redis (BullMQ), needs the artefacts but no key and no RPC
+  node pack <dir>          write a compiled model's manifest.json and print its content hash
+                           (what a node config's "artefacts" field pins)
+
+Keys come from VERITY_PRIVATE_KEY (or --private-key); RPC URLs from --rpc or VERITY_RPC_URL.
+
 Examples:
   verity dev --once
-  verity compile models/spam/spam.onnx --out build/spam --calibration models/spam/calibration.json
-  verity prove build/spam --input input.json --out proof.json
-  verity verify build/spam proof.json
+  verity compile models/credit/credit.onnx --out build/credit --calibration models/credit/calibration.json
+  verity prove build/credit --input input.json --out proof.json && verity verify build/credit proof.json
+  VERITY_PRIVATE_KEY=0x… verity deploy --rpc https://rpc.sepolia.org --out sepolia.json
+  VERITY_PRIVATE_KEY=0x… verity register build/credit --name credit-score --fee 0.001 --deployment sepolia.json
+  VERITY_PRIVATE_KEY=0x… verity register --agreed --name film-critic --fee 0.001 --labels yes,no --instructions "Did the critics love it?" --deployment sepolia.json
+  VERITY_PRIVATE_KEY=0x… verity request 0x<modelId> --input input.json --model-dir build/credit --deployment sepolia.json
   VERITY_PRIVATE_KEY=0x… verity node start --config node.json
-  VERITY_REDIS_URL=redis://10.0.0.5:6379 verity node worker --config worker.json
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'dev': {
-      const { values } = parseArgs({ args: rest, options: { once: { type: 'boolean' }, rpc: { type: 'string' }, 'private-key': { type: 'string' }, nodes: { type: 'string' } } });
+      const { values } = parseArgs({ args: rest, options: { once: { type: 'boolean' }, rpc: { type: 'string' }, nodes: { type: 'string' }, 'explorer-port': { type: 'string' } } });
       const nodes = values.nodes === undefined ? 3 : Number(values.nodes);
-      if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_DEV_NODES) throw new UsageError(`--nodes takes 1 to ${MAX_DEV_NODES} (one anvil key each)`);
-      await dev({ once: values.once ?? false, nodes, rpc: values.rpc ?? process.env.VERITY_RPC_URL, privateKey: (values['private-key'] ?? process.env.VERITY_PRIVATE_KEY) as Hex | undefined });
+      if (!Number.isInteger(nodes) || nodes < 3 || nodes > MAX_DEV_NODES) throw new UsageError(`--nodes takes 3 to ${MAX_DEV_NODES} (one anvil key each; agreed mode needs a committee of 3)`);
+      await dev({ once: values.once ?? false, nodes, rpc: values.rpc ?? process.env.VERITY_RPC_URL, explorerPort: values['explorer-port'] ? Number(values['explorer-port']) : undefined });
+      return 0;
+    }
+    case 'deploy': {
+      const { values } = parseArgs({ args: rest, options: { rpc: { type: 'string' }, out: { type: 'string' }, 'private-key': { type: 'string' }, 'min-stake': { type: 'string' } } });
+      const rpc = values.rpc ?? process.env.VERITY_RPC_URL;
+      if (!rpc) throw new UsageError('verity deploy --rpc URL [--out deployment.json] [--min-stake ETH]');
+      await deployCommand({ rpc, out: values.out ?? 'deployment.json', privateKey: values['private-key'], minStake: values['min-stake'], log: console.log });
+      return 0;
+    }
+    case 'register': {
+      const { values, positionals } = parseArgs({
+        args: rest, allowPositionals: true,
+        options: {
+          name: { type: 'string' }, fee: { type: 'string' }, deployment: { type: 'string' }, rpc: { type: 'string' }, 'private-key': { type: 'string' },
+          agreed: { type: 'boolean' }, criterion: { type: 'string' }, labels: { type: 'string' }, instructions: { type: 'string' }, commitment: { type: 'string' }, tolerance: { type: 'string' },
+        },
+      });
+      const usage = 'verity register <compiled dir> --name NAME --fee ETH [--deployment FILE] | register --agreed --name NAME --fee ETH --instructions TEXT [--labels a,b]';
+      if (!values.name || !values.fee || (values.agreed ? positionals.length !== 0 || !values.instructions : positionals.length !== 1)) throw new UsageError(usage);
+      await registerCommand({
+        deployment: values.deployment ?? 'deployment.json', rpc: values.rpc, privateKey: values['private-key'], name: values.name, fee: values.fee, log: console.log,
+        dir: positionals[0],
+        agreed: values.agreed ? { criterion: values.criterion ?? 'Label', labels: values.labels, instructions: values.instructions!, commitment: values.commitment, tolerance: values.tolerance } : undefined,
+      });
+      return 0;
+    }
+    case 'request': {
+      const { values, positionals } = parseArgs({
+        args: rest, allowPositionals: true,
+        options: {
+          deployment: { type: 'string' }, rpc: { type: 'string' }, 'private-key': { type: 'string' }, input: { type: 'string' }, 'model-dir': { type: 'string' },
+          bytes: { type: 'string' }, text: { type: 'string' }, value: { type: 'string' }, 'no-wait': { type: 'boolean' }, timeout: { type: 'string' },
+        },
+      });
+      if (positionals.length !== 1) throw new UsageError('verity request <modelId> (--input FILE --model-dir DIR | --bytes 0x… | --text "…") [--deployment FILE] [--value ETH] [--no-wait]');
+      await requestCommand({
+        deployment: values.deployment ?? 'deployment.json', rpc: values.rpc, privateKey: values['private-key'], modelId: positionals[0]!, log: console.log,
+        input: values.input, modelDir: values['model-dir'], bytes: values.bytes, text: values.text, value: values.value, wait: !values['no-wait'],
+        timeoutS: values.timeout ? Number(values.timeout) : undefined,
+      });
       return 0;
     }
     case 'compile': {
@@ -179,6 +246,10 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     if (e instanceof BaseError) {
       console.error(`error: ${e.name}: ${e.shortMessage}${e.details ? `\n${e.details}` : ''}`);
+    } else if (e instanceof ViemBaseError) {
+      // A chain the command could not reach or a transaction it could not send: viem's one-line summary.
+      const revert = decodeRevert(e);
+      console.error(revert instanceof BaseError ? `error: ${revert.name}: ${revert.shortMessage}` : `error: ${e.shortMessage}${e.details ? `\n${e.details}` : ''}`);
     } else if (e && typeof e === 'object' && 'code' in e && (e as { code: string }).code === 'ENOENT') {
       console.error(`error: file not found: ${(e as { path?: string }).path}`);
     } else {

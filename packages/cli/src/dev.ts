@@ -103,9 +103,11 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
     const explorerModels: Record<Hex, ExplorerModelInfo> = {};
     const proved = {} as Record<keyof typeof PROVED_MODELS, ProvedModel>;
     for (const [key, m] of Object.entries(PROVED_MODELS) as [keyof typeof PROVED_MODELS, (typeof PROVED_MODELS)[keyof typeof PROVED_MODELS]][]) {
+      let phase = '';
       const { compiled, cached } = await compileCached(key, readFileSync(m.path), {
         calibration: readSamplesFile(readFileSync(m.calibration, 'utf8')),
-        progress: (e) => step(`compiling ${m.name}`, `${e.phase}${e.percent !== undefined ? ` ${e.percent}%` : ''}`),
+        // One line per phase (first run only): the percentages would flood the story.
+        progress: (e) => { if (e.phase !== phase) step(`compiling ${m.name}`, (phase = e.phase)); },
       });
       const { report } = compiled;
       const { modelId } = await registerCompiled(publicClient, modelOwner, { registry: addresses.registry, compiled, name: m.name, fee: 10n ** 15n });

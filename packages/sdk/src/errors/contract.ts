@@ -10,13 +10,21 @@ const verityErrors = [
   ...spamGuardAbi, ...moderationDAOAbi, ...creditLineAbi, ...fraudScreenAbi, ...signalVaultAbi, ...subjectiveMarketAbi, ...evolvingNFTAbi,
 ].filter((item) => item.type === 'error') as Abi;
 
+/** An error argument as Solidity would print it: numbers and addresses bare, arrays bracketed. */
+function formatArg(a: unknown): string {
+  if (typeof a === 'bigint' || typeof a === 'number' || typeof a === 'boolean') return String(a);
+  if (typeof a === 'string') return /^0x[0-9a-fA-F]*$/.test(a) ? a : JSON.stringify(a);
+  if (Array.isArray(a)) return `[${a.map(formatArg).join(', ')}]`;
+  return JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
 /** A contract call reverted with one of Verity's custom errors, decoded with its arguments. */
 export class ContractRevertError extends BaseError {
   override name = 'ContractRevertError';
   readonly errorName: string;
   readonly args: readonly unknown[];
   constructor({ errorName, args, cause }: { errorName: string; args: readonly unknown[]; cause?: unknown }) {
-    super(`${errorName}(${args.map((a) => (typeof a === 'bigint' ? a.toString() : JSON.stringify(a))).join(', ')})`, { cause });
+    super(`${errorName}(${args.map(formatArg).join(', ')})`, { cause });
     this.errorName = errorName;
     this.args = args;
   }

@@ -1,0 +1,142 @@
+// `verity deploy`, `verity register` and `verity request`: the protocol on any EVM chain, from
+// the command line. Deployments are remembered in a JSON file the other two commands read.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { formatEther, hexToString, isHex, keccak256, parseEther, toHex, type Address, type Hex } from 'viem';
+import { connect, createVerityClient, deployVerity, Mode, registerAgreedModel, CRITERIA, type CriterionName, type VerityAddresses } from '@verity/sdk';
+import { BaseError } from '@verity/sdk/errors';
+import { encodeInputBytes, loadCompiled, quantizeInput, readInputFile } from '@verity/zkml';
+import { registerCompiled } from './models.js';
+
+/** What `verity deploy` writes: where the contracts are, on which chain. */
+export type Deployment = { chainId: number; rpcUrl: string; deployer: Address; block: string; addresses: VerityAddresses };
+
+/** The command needs a key and none was given. */
+export class MissingKeyError extends BaseError {
+  override name = 'MissingKeyError';
+  constructor(command: string) {
+    super(`verity ${command} sends transactions: set VERITY_PRIVATE_KEY (or pass --private-key)`, {
+      details: 'The key pays gas and owns what it creates. On anvil, its first key is 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80.',
+    });
+  }
+}
+
+/** The deployment file is missing or is not one `verity deploy` wrote. */
+export class DeploymentFileError extends BaseError {
+  override name = 'DeploymentFileError';
+  constructor(path: string, problem: string) {
+    super(`Cannot use the deployment file ${path}: ${problem}`, { details: 'Run `verity deploy --rpc URL --out FILE` first, or pass --deployment FILE.' });
+  }
+}
+
+/** The request's input options do not describe one input. */
+export class RequestInputError extends BaseError {
+  override name = 'RequestInputError';
+  constructor(problem: string) {
+    super(`verity request: ${problem}`, {
+      details: 'Give exactly one of: --input FILE with --model-dir DIR (float values, quantised as the compiled model does), --bytes 0x… (the encoded input) or --text "…" (an agreed-mode question).',
+    });
+  }
+}
+
+function key(command: string, given?: string): Hex {
+  const k = given ?? process.env.VERITY_PRIVATE_KEY;
+  if (!k) throw new MissingKeyError(command);
+  if (!isHex(k) || k.length !== 66) throw new BaseError(`The private key must be 32 bytes of hex (0x + 64 digits); got ${k.length} characters`);
+  return k;
+}
+
+export function readDeployment(path: string): Deployment {
+  if (!existsSync(path)) throw new DeploymentFileError(path, 'no such file');
+  let d: Deployment;
+  try {
+    d = JSON.parse(readFileSync(path, 'utf8')) as Deployment;
+  } catch (e) {
+    throw new DeploymentFileError(path, `not JSON (${(e as Error).message})`);
+  }
+  if (!d.addresses?.coprocessor || !d.addresses.registry) throw new DeploymentFileError(path, 'it has no addresses.coprocessor and addresses.registry');
+  return d;
+}
+
+/** A chain that is not the one the deployment file names. */
+async function connectTo(d: Deployment, rpc?: string) {
+  const c = await connect(rpc ?? process.env.VERITY_RPC_URL ?? d.rpcUrl);
+  if (c.chainId !== d.chainId) throw new BaseError(`The RPC serves chain ${c.chainId}, but the deployment is on chain ${d.chainId}`);
+  return c;
+}
+
+/** `verity deploy`: the core contracts and the agreed-mode Committee, owned by the key's account. */
+export async function deployCommand(o: { rpc: string; out: string; privateKey?: string; minStake?: string; log: (l: string) => void }): Promise<Deployment> {
+  const { publicClient, wallet, chainId } = await connect(o.rpc);
+  const w = wallet(key('deploy', o.privateKey));
+  o.log(`deploying to chain ${chainId} at ${o.rpc} from ${w.account.address} (balance ${formatEther(await publicClient.getBalance({ address: w.account.address }))} ETH)`);
+  const addresses = await deployVerity(publicClient, w, { minStake: o.minStake ? parseEther(o.minStake) : undefined });
+  const d: Deployment = { chainId, rpcUrl: o.rpc, deployer: w.account.address, block: (await publicClient.getBlockNumber()).toString(), addresses };
+  writeFileSync(o.out, JSON.stringify(d, null, 2) + '\n');
+  for (const [name, address] of Object.entries(addresses)) o.log(`  ${name.padEnd(12)} ${address}`);
+  o.log(`wrote ${o.out}`);
+  return d;
+}
+
+/** `verity register`: a compiled model in proved mode, or (with `agreed`) a rule for agreed mode. */
+export async function registerCommand(o: {
+  deployment: string; rpc?: string; privateKey?: string; name: string; fee: string; log: (l: string) => void;
+  dir?: string; agreed?: { criterion: string; labels?: string; instructions: string; commitment?: string; tolerance?: string };
+}): Promise<Hex> {
+  const d = readDeployment(o.deployment);
+  const { publicClient, wallet } = await connectTo(d, o.rpc);
+  const w = wallet(key('register', o.privateKey));
+  const fee = parseEther(o.fee);
+  if (o.agreed) {
+    if (!d.addresses.committee) throw new DeploymentFileError(o.deployment, 'it has no committee (agreed mode is not deployed there)');
+    if (!CRITERIA.includes(o.agreed.criterion as CriterionName)) throw new BaseError(`--criterion takes ${CRITERIA.join(', ')}; got "${o.agreed.criterion}"`);
+    const labels = o.agreed.labels?.split(',').map((l) => l.trim()).filter(Boolean);
+    const { modelId } = await registerAgreedModel(publicClient, w, {
+      registry: d.addresses.registry, committee: d.addresses.committee, name: o.name, fee,
+      commitment: keccak256(toHex(o.agreed.commitment ?? o.name)),
+      rule: { criterion: o.agreed.criterion as CriterionName, labels, instructions: o.agreed.instructions, tolerance: o.agreed.tolerance ? BigInt(o.agreed.tolerance) : undefined },
+    });
+    o.log(`registered agreed-mode model "${o.name}" as ${modelId} (${o.agreed.criterion}${labels ? `: ${labels.join(' / ')}` : ''}; fee ${o.fee} ETH per request)`);
+    return modelId;
+  }
+  if (!o.dir) throw new BaseError('verity register needs a compiled model directory (from `verity compile`), or --agreed with a rule');
+  const compiled = loadCompiled(o.dir);
+  const { modelId, verifier } = await registerCompiled(publicClient, w, { registry: d.addresses.registry, compiled, name: o.name, fee });
+  const r = compiled.report;
+  o.log(`registered proved model "${o.name}" as ${modelId}: verifier ${verifier}, ${r.constraints} constraints, fee ${o.fee} ETH per request (paid to ${w.account.address})`);
+  if (r.setup.insecure) o.log(`warning: ${r.setup.note}`);
+  return modelId;
+}
+
+/** `verity request`: one request from the key's account (no callback), waits for the answer and prints it. */
+export async function requestCommand(o: {
+  deployment: string; rpc?: string; privateKey?: string; modelId: string; log: (l: string) => void;
+  input?: string; modelDir?: string; bytes?: string; text?: string; value?: string; wait: boolean; timeoutS?: number;
+}): Promise<{ requestId: bigint; answer?: string }> {
+  if (!isHex(o.modelId) || o.modelId.length !== 66) throw new BaseError(`A model id is 32 bytes of hex (0x + 64 digits); got "${o.modelId}"`);
+  const given = [o.input, o.bytes, o.text].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new RequestInputError(given === 0 ? 'no input given' : 'more than one input given');
+  if (o.input && !o.modelDir) throw new RequestInputError('--input needs --model-dir to quantise the values');
+  if (o.bytes !== undefined && !isHex(o.bytes)) throw new RequestInputError(`--bytes must be hex (0x…); got "${o.bytes}"`);
+  const d = readDeployment(o.deployment);
+  const { publicClient, wallet } = await connectTo(d, o.rpc);
+  const client = createVerityClient({ publicClient, wallet: wallet(key('request', o.privateKey)), addresses: d.addresses });
+  const modelId = o.modelId as Hex;
+  const model = await client.getModel(modelId);
+  let input: Hex;
+  if (o.input) {
+    const compiled = loadCompiled(o.modelDir!);
+    input = encodeInputBytes(compiled.report.layout, quantizeInput(compiled.model, readInputFile(readFileSync(o.input, 'utf8'))));
+  } else {
+    input = o.bytes !== undefined ? (o.bytes as Hex) : toHex(o.text!);
+  }
+  const value = o.value !== undefined ? parseEther(o.value) : await client.quote(modelId, 0);
+  const { requestId, hash } = await client.request({ modelId, input, callbackGasLimit: 0, value });
+  o.log(`request #${requestId} to "${model.name}" (${model.mode === Mode.Proved ? 'proved' : 'agreed'} mode), fee ${formatEther(value)} ETH, tx ${hash}`);
+  if (!o.wait) return { requestId };
+  const result = await client.waitForResult(requestId, { timeoutMs: (o.timeoutS ?? 600) * 1000 });
+  const answer = result.mode === 'proved'
+    ? result.outputs.map((v) => (Number(v) / 2 ** model.io.outputScale).toString()).join(', ')
+    : hexToString(result.output);
+  o.log(`answer #${requestId}: ${answer} (${result.mode === 'proved' ? `proved by ${result.node}` : 'agreed by the committee'}, tx ${result.fulfilTx})`);
+  return { requestId, answer };
+}

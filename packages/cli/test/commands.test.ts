@@ -1,0 +1,122 @@
+// `verity deploy`, `verity register` and `verity request` against a real chain (anvil), with a
+// node serving the requests; user mistakes get one readable line naming the problem.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import pino from 'pino';
+import { stakeNode } from '@verity/sdk';
+import { compileCached, readSamplesFile, releaseCurves, type CompiledModel } from '@verity/zkml';
+import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
+import { creditModel } from '@verity/models/credit';
+import { startAnvil, type Anvil } from '../src/anvil.js';
+import { anvilKey, connect } from '../src/chain.js';
+import type { Deployment } from '../src/commands.js';
+
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'verity.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'verity-commands-'));
+const deployment = join(dir, 'deployment.json');
+let anvil: Anvil;
+let compiled: CompiledModel;
+const nodes: VerityNode[] = [];
+
+/** Runs the CLI; resolves with its exit code and output (never rejects). */
+function verity(args: string[], key = anvilKey(0)): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, VERITY_PRIVATE_KEY: key } });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+before(async () => {
+  anvil = await startAnvil();
+  ({ compiled } = await compileCached('credit', readFileSync(creditModel.path), { calibration: readSamplesFile(readFileSync(creditModel.calibration, 'utf8')) }));
+});
+
+after(async () => {
+  for (const n of nodes) await n.stop();
+  await anvil?.stop();
+  await releaseCurves();
+});
+
+test('verity deploy --rpc deploys every contract and writes the deployment file', async () => {
+  const r = await verity(['deploy', '--rpc', anvil.rpcUrl, '--out', deployment]);
+  assert.equal(r.status, 0, r.stderr);
+  const d = JSON.parse(readFileSync(deployment, 'utf8')) as Deployment;
+  assert.equal(d.chainId, 31337);
+  const { publicClient } = await connect(anvil.rpcUrl);
+  for (const name of ['coprocessor', 'registry', 'nodes', 'committee', 'poseidon'] as const) {
+    assert.match(r.stdout, new RegExp(`${name}\\s+${d.addresses[name]}`));
+    assert.ok(((await publicClient.getCode({ address: d.addresses[name]! })) ?? '0x').length > 2, `${name} has code`);
+  }
+});
+
+test('verity register (proved and agreed), then verity request gets each answered by a node', async () => {
+  const reg = await verity(['register', compiled.dir, '--name', 'credit-score', '--fee', '0.001', '--deployment', deployment], anvilKey(1));
+  assert.equal(reg.status, 0, reg.stderr);
+  const modelId = /as (0x[0-9a-f]{64})/.exec(reg.stdout)![1]!;
+  assert.match(reg.stdout, /567 constraints/);
+  const agreed = await verity(['register', '--agreed', '--name', 'judge', '--fee', '0.001', '--labels', 'yes,no', '--instructions', 'Answer yes or no.', '--deployment', deployment], anvilKey(1));
+  assert.equal(agreed.status, 0, agreed.stderr);
+  const judgeId = /as (0x[0-9a-f]{64})/.exec(agreed.stdout)![1]! as `0x${string}`;
+
+  // Three staked nodes serve both models.
+  const d = JSON.parse(readFileSync(deployment, 'utf8')) as Deployment;
+  const { publicClient, wallet } = await connect(anvil.rpcUrl);
+  for (const i of [2, 4, 5]) {
+    const w = wallet(anvilKey(i));
+    await stakeNode(publicClient, w, { nodes: d.addresses.nodes, stake: 10n ** 18n, name: `node-${i}` });
+    nodes.push(await startNode({
+      publicClient, wallet: w, coprocessor: d.addresses.coprocessor, pollMs: 100, logger: pino({ level: 'silent' }),
+      models: [{ modelId: modelId as `0x${string}`, dir: compiled.dir }], agreed: { models: [{ modelId: judgeId, provider: new LexiconProvider() }] },
+    }));
+  }
+  // The committee's windows are the defaults (minutes): shorten them for the test.
+  const { setCommitteeParameters } = await import('@verity/sdk');
+  await publicClient.waitForTransactionReceipt({ hash: await setCommitteeParameters(publicClient, wallet(anvilKey(0)), d.addresses.committee!, { windows: { propose: 30, commit: 30, reveal: 30, appeal: 1 } }) });
+
+  const input = join(dir, 'input.json');
+  writeFileSync(input, JSON.stringify([0.6, 0.4, 0.5, 0]));
+  const proved = await verity(['request', modelId, '--input', input, '--model-dir', compiled.dir, '--deployment', deployment], anvilKey(3));
+  assert.equal(proved.status, 0, proved.stderr);
+  assert.match(proved.stdout, /request #1 to "credit-score" \(proved mode\)/);
+  const score = Number(/answer #1: (-?[\d.]+) \(proved by 0x/.exec(proved.stdout)![1]);
+  assert.ok(score > 0.75 && score < 1.1, `a good record scores high: ${score}`);
+
+  const asked = await verity(['request', judgeId, '--text', 'Was it a brilliant, stunning triumph?', '--deployment', deployment], anvilKey(3));
+  assert.equal(asked.status, 0, asked.stderr);
+  assert.match(asked.stdout, /answer #2: yes \(agreed by the committee/);
+});
+
+test('user mistakes: decoded reverts and typed errors in one line, never a stack trace', async () => {
+  const unknown = `0x${'ab'.repeat(32)}`;
+  const cases: [string[], RegExp][] = [
+    [['request', unknown, '--bytes', '0x80808080', '--deployment', deployment], /error: ContractRevertError: UnknownModel\(.*0xabab/],
+    [['request', '0x1234', '--bytes', '0x80', '--deployment', deployment], /error: VerityError: A model id is 32 bytes of hex \(0x \+ 64 digits\); got "0x1234"/],
+    [['request', unknown, '--deployment', deployment], /RequestInputError: verity request: no input given/],
+    [['request', unknown, '--bytes', '0x80', '--deployment', join(dir, 'missing.json')], /DeploymentFileError: Cannot use the deployment file .*missing\.json: no such file/],
+    [['deploy', '--rpc', 'http://127.0.0.1:1', '--out', join(dir, 'x.json')], /error: HTTP request failed/],
+    [['deploy'], /UsageError: usage: verity deploy --rpc URL/],
+  ];
+  for (const [args, expected] of cases) {
+    const r = await verity(args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, expected, args.join(' '));
+    assert.doesNotMatch(r.stderr, /\n\s+at /, `no stack trace for ${args.join(' ')}`);
+  }
+  // Underpaid and a wrong input length, on a real model.
+  const registered = await verity(['register', compiled.dir, '--name', 'credit-2', '--fee', '0.001', '--deployment', deployment], anvilKey(1));
+  const modelId = /as (0x[0-9a-f]{64})/.exec(registered.stdout)![1]!;
+  const under = await verity(['request', modelId, '--bytes', '0x80808080', '--value', '0.0001', '--no-wait', '--deployment', deployment], anvilKey(3));
+  assert.match(under.stderr, /ContractRevertError: InsufficientFee\(\d+, 100000000000000\)/);
+  const shape = await verity(['request', modelId, '--bytes', '0x8080', '--no-wait', '--deployment', deployment], anvilKey(3));
+  assert.match(shape.stderr, /ContractRevertError: InputLengthMismatch\(0x[0-9a-f]{64}, 4, 2\)/);
+  const noKey = await verity(['request', modelId, '--bytes', '0x80808080', '--deployment', deployment], '' as `0x${string}`);
+  assert.match(noKey.stderr, /MissingKeyError: verity request sends transactions: set VERITY_PRIVATE_KEY/);
+});
