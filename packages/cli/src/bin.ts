@@ -5,7 +5,7 @@ import { BaseError, decodeRevert } from '@verity/sdk/errors';
 import { ceremonyPtau, compileModel, contribute, devPowersOfTau, importPtau, loadCompiled, Prover, readInputFile, readSamplesFile, verifyProofFile, verifySetup } from '@verity/zkml';
 import { loadNodeConfig, loadWorkerConfig, packArtefacts, runNode, runWorker } from '@verity/node';
 import { dev, MAX_DEV_NODES } from './dev.js';
-import { deployCommand, registerCommand, requestCommand } from './commands.js';
+import { deployCommand, registerCommand, requestCommand, stakeCommand } from './commands.js';
 
 const HELP = `verity: a verifiable AI co-processor for EVM chains
 
@@ -61,6 +61,9 @@ dApp developers
       --deployment FILE    (default deployment.json)
 
 Node operators
+  node stake --stake ETH --name NAME
+                           stake the key's account in the NodeRegistry (or add to its stake)
+      --api-url URL        where your node can be reached (metadata)   --deployment FILE
   node start --config FILE run a node (proved and/or agreed mode; SQLite job store, /health,
                            /metrics); VERITY_RPC_URL, VERITY_COPROCESSOR, VERITY_STORE,
                            VERITY_STATUS_PORT and VERITY_REDIS_URL override the file; with
@@ -81,6 +84,7 @@ Examples:
   VERITY_PRIVATE_KEY=0x… verity register build/credit --name credit-score --fee 0.001 --deployment sepolia.json
   VERITY_PRIVATE_KEY=0x… verity register --agreed --name film-critic --fee 0.001 --labels yes,no --instructions "Did the critics love it?" --deployment sepolia.json
   VERITY_PRIVATE_KEY=0x… verity request 0x<modelId> --input input.json --model-dir build/credit --deployment sepolia.json
+  VERITY_PRIVATE_KEY=0x… verity node stake --stake 1 --name my-node --deployment sepolia.json
   VERITY_PRIVATE_KEY=0x… verity node start --config node.json
 `;
 
@@ -182,6 +186,12 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'node': {
       const [sub, ...args] = rest;
+      if (sub === 'stake') {
+        const o = parseArgs({ args, options: { stake: { type: 'string' }, name: { type: 'string' }, 'api-url': { type: 'string' }, deployment: { type: 'string' }, rpc: { type: 'string' }, 'private-key': { type: 'string' } } }).values;
+        if (!o.stake || !o.name) throw new UsageError('verity node stake --stake ETH --name NAME [--api-url URL] [--deployment FILE]');
+        await stakeCommand({ deployment: o.deployment ?? 'deployment.json', rpc: o.rpc, privateKey: o['private-key'], stake: o.stake, name: o.name, apiUrl: o['api-url'], log: console.log });
+        return 0;
+      }
       const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' } } });
       if (sub === 'start' && values.config) {
         await runNode(loadNodeConfig(values.config));
@@ -195,7 +205,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(packArtefacts(positionals[0]!));
         return 0;
       }
-      throw new UsageError('verity node start --config <node.json> | node worker --config <worker.json> | node pack <compiled dir>');
+      throw new UsageError('verity node start --config <node.json> | node stake --stake ETH --name NAME | node worker --config <worker.json> | node pack <compiled dir>');
     }
     case 'setup': {
       const [sub, ...args] = rest;
@@ -250,6 +260,9 @@ main(process.argv.slice(2)).then(
       // A chain the command could not reach or a transaction it could not send: viem's one-line summary.
       const revert = decodeRevert(e);
       console.error(revert instanceof BaseError ? `error: ${revert.name}: ${revert.shortMessage}` : `error: ${e.shortMessage}${e.details ? `\n${e.details}` : ''}`);
+    } else if (e && typeof e === 'object' && 'code' in e && String((e as { code: string }).code).startsWith('ERR_PARSE_ARGS')) {
+      // An unknown or malformed option: node's own message names it.
+      console.error(`error: UsageError: ${(e as unknown as Error).message.split('. To specify')[0]}\nRun \`verity --help\` for every command.`);
     } else if (e && typeof e === 'object' && 'code' in e && (e as { code: string }).code === 'ENOENT') {
       console.error(`error: file not found: ${(e as { path?: string }).path}`);
     } else {

@@ -2,7 +2,7 @@
 // the command line. Deployments are remembered in a JSON file the other two commands read.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { formatEther, hexToString, isHex, keccak256, parseEther, toHex, type Address, type Hex } from 'viem';
-import { connect, createVerityClient, deployVerity, Mode, registerAgreedModel, CRITERIA, type CriterionName, type VerityAddresses } from '@verity/sdk';
+import { connect, createVerityClient, deployVerity, Mode, nodeRegistryAbi, registerAgreedModel, sendContract, stakeNode, CRITERIA, type CriterionName, type VerityAddresses } from '@verity/sdk';
 import { BaseError } from '@verity/sdk/errors';
 import { encodeInputBytes, loadCompiled, quantizeInput, readInputFile } from '@verity/zkml';
 import { registerCompiled } from './models.js';
@@ -139,4 +139,21 @@ export async function requestCommand(o: {
     : hexToString(result.output);
   o.log(`answer #${requestId}: ${answer} (${result.mode === 'proved' ? `proved by ${result.node}` : 'agreed by the committee'}, tx ${result.fulfilTx})`);
   return { requestId, answer };
+}
+
+/** `verity node stake`: registers the key's account as a node operator with a stake (or adds to it). */
+export async function stakeCommand(o: { deployment: string; rpc?: string; privateKey?: string; stake: string; name: string; apiUrl?: string; log: (l: string) => void }): Promise<void> {
+  const d = readDeployment(o.deployment);
+  const { publicClient, wallet } = await connectTo(d, o.rpc);
+  const w = wallet(key('node stake', o.privateKey));
+  const value = parseEther(o.stake);
+  const before = await publicClient.readContract({ address: d.addresses.nodes, abi: nodeRegistryAbi, functionName: 'getOperator', args: [w.account.address] });
+  if (before.registered) {
+    await sendContract(publicClient, w, { address: d.addresses.nodes, abi: nodeRegistryAbi, functionName: 'addStake', value });
+  } else {
+    await stakeNode(publicClient, w, { nodes: d.addresses.nodes, stake: value, name: o.name, apiUrl: o.apiUrl });
+  }
+  const after = await publicClient.readContract({ address: d.addresses.nodes, abi: nodeRegistryAbi, functionName: 'getOperator', args: [w.account.address] });
+  const minStake = await publicClient.readContract({ address: d.addresses.nodes, abi: nodeRegistryAbi, functionName: 'minStake' });
+  o.log(`${w.account.address} (${after.name}) has ${formatEther(after.stake)} ETH staked in the NodeRegistry (minimum ${formatEther(minStake)}): ${after.stake >= minStake ? 'active' : 'NOT active until it reaches the minimum'}`);
 }

@@ -8,7 +8,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import pino from 'pino';
-import { stakeNode } from '@verity/sdk';
 import { compileCached, readSamplesFile, releaseCurves, type CompiledModel } from '@verity/zkml';
 import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
 import { creditModel } from '@verity/models/credit';
@@ -71,7 +70,8 @@ test('verity register (proved and agreed), then verity request gets each answere
   const { publicClient, wallet } = await connect(anvil.rpcUrl);
   for (const i of [2, 4, 5]) {
     const w = wallet(anvilKey(i));
-    await stakeNode(publicClient, w, { nodes: d.addresses.nodes, stake: 10n ** 18n, name: `node-${i}` });
+    const staked = await verity(['node', 'stake', '--stake', '1', '--name', `node-${i}`, '--deployment', deployment], anvilKey(i));
+    assert.match(staked.stdout, new RegExp(`${w.account.address} \\(node-${i}\\) has 1 ETH staked in the NodeRegistry \\(minimum 1\\): active`), staked.stderr);
     nodes.push(await startNode({
       publicClient, wallet: w, coprocessor: d.addresses.coprocessor, pollMs: 100, logger: pino({ level: 'silent' }),
       models: [{ modelId: modelId as `0x${string}`, dir: compiled.dir }], agreed: { models: [{ modelId: judgeId, provider: new LexiconProvider() }] },
@@ -103,6 +103,7 @@ test('user mistakes: decoded reverts and typed errors in one line, never a stack
     [['request', unknown, '--bytes', '0x80', '--deployment', join(dir, 'missing.json')], /DeploymentFileError: Cannot use the deployment file .*missing\.json: no such file/],
     [['deploy', '--rpc', 'http://127.0.0.1:1', '--out', join(dir, 'x.json')], /error: HTTP request failed/],
     [['deploy'], /UsageError: usage: verity deploy --rpc URL/],
+    [['deploy', '--rpc', anvil.rpcUrl, '--gas-price', '1'], /UsageError: Unknown option '--gas-price'/],
   ];
   for (const [args, expected] of cases) {
     const r = await verity(args);
