@@ -53,16 +53,6 @@ export function decodeProvedOutput(output: Hex): bigint[] {
 }
 
 /**
- * A typed client for the Coprocessor and ModelRegistry: quote, request, wait for the answer.
- * Reverts surface as {@link ContractRevertError} with the custom error's name and arguments.
- *
- * @example
- * const verity = createVerityClient({ publicClient, wallet, addresses })
- * const fee = await verity.quote(modelId, 200_000)
- * const { requestId } = await verity.request({ modelId, input: '0x8081', callbackGasLimit: 200_000, value: fee })
- * const { outputs } = await verity.waitForResult(requestId)
- */
-/**
  * Gas for a transaction that makes a request: the estimate plus a margin, because the
  * primary node is drawn from the block's randomness and the stake-weighted scan can run more
  * iterations than when the gas was estimated.
@@ -72,6 +62,16 @@ export function decodeProvedOutput(output: Hex): bigint[] {
  */
 export const withGasMargin = (estimate: bigint): bigint => (estimate * 5n) / 4n + 20_000n;
 
+/**
+ * A typed client for the Coprocessor and ModelRegistry: quote, request, wait for the answer.
+ * Reverts surface as {@link ContractRevertError} with the custom error's name and arguments.
+ *
+ * @example
+ * const verity = createVerityClient({ publicClient, wallet, addresses })
+ * const fee = await verity.quote(modelId, 200_000)
+ * const { requestId } = await verity.request({ modelId, input: '0x8081', callbackGasLimit: 200_000, value: fee })
+ * const { outputs } = await verity.waitForResult(requestId)
+ */
 export function createVerityClient({ publicClient, wallet, addresses }: { publicClient: PublicClient; wallet?: Wallet; addresses: VerityAddresses }) {
   const needWallet = () => {
     if (!wallet) throw new BaseError('This action sends a transaction: create the client with a wallet');
@@ -148,7 +148,14 @@ export function createVerityClient({ publicClient, wallet, addresses }: { public
       }
     },
 
-    /** Polls until the request is fulfilled (returns the answer) or refunded (throws). */
+    /**
+     * Polls until the request is fulfilled (returns the answer) or refunded (throws
+     * {@link RequestRefundedError}); {@link ResultTimeoutError} after `timeoutMs`.
+     *
+     * @example
+     * const { mode, outputs, output, node } = await verity.waitForResult(requestId, { timeoutMs: 60_000 })
+     * // proved: outputs[i] / 2 ** model.io.outputScale; agreed: hexToString(output)
+     */
     waitForResult: async (requestId: bigint, { timeoutMs = 120_000, pollMs = 250 } = {}): Promise<VerityResult> => {
       const start = Date.now();
       for (;;) {
