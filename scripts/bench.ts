@@ -14,7 +14,7 @@ import { deploy } from '@verity/sdk';
 import { devPowersOfTau, Prover, releaseCurves, type CompileReport, type VerifierBuild } from '@verity/zkml';
 import { startAnvil } from '../packages/cli/src/anvil.js';
 import { anvilKey, connect } from '../packages/cli/src/chain.js';
-import { dev } from '../packages/cli/src/dev.js';
+import { storyBench, storySection } from './bench/story.js';
 import { measureVerifyGas } from '../packages/cli/src/models.js';
 import type { ModelKey } from './bench/measure.js';
 
@@ -59,13 +59,12 @@ for (const key of keys) rows.push(await measure(key));
 
 log('anvil: verification gas and request-to-callback latency');
 const anvil = await startAnvil();
-let demo: Awaited<ReturnType<typeof dev>>['story']['rows'] = [];
 try {
   await verifyGas(anvil.rpcUrl, rows);
-  demo = (await dev({ once: true, rpc: anvil.rpcUrl, out: () => {} })).story.rows;
 } finally {
   await anvil.stop();
 }
+const story = await storyBench(log);
 await releaseCurves();
 log('load: 1 and 3 node processes, then 1 node + 2 proving workers, on anvil');
 const load = [];
@@ -119,14 +118,7 @@ const lines: string[] = [
   '',
   ...verity.map((r) => `- ${NAMES[r.key]}: ${Object.entries(r.report.constraintsByPart).map(([k, v]) => `${k.replace(/^node:/, '')} ${fmt(v)}`).join(', ')}.`),
   '',
-  '## End to end on anvil (the `verity dev --once` story: six example apps, 3 nodes)',
-  '',
-  '| request | app | model | mode | answer | gas | request to callback ms |',
-  '|---|---|---|---|---|---|---|',
-  ...demo.map((d) => `| #${d.requestId} | ${d.app} | ${d.model} | ${d.mode} | ${d.answer.replace(/\|/g, '/')} | ${d.gas} | ${d.latencyMs.toFixed(0)} |`),
-  '',
-  `Proved: gas of the fulfilment transaction (proof check, payments, output decoding and the app's callback). Agreed: gas of every transaction of the request (request, proposal, commits, reveals, finalisation with callback). Agreed latency includes the 5 s appeal window. Requests sent together (the two posts, the three tokens, the two agreed questions) overlap.`,
-  '',
+  ...storySection(story, 'npm run bench'),
 ];
 lines.push(...loadSection(load, 'npm run bench'));
 log('agreed mode: gas and time per request on anvil');
