@@ -1,17 +1,25 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {Coprocessor} from "./Coprocessor.sol";
 import {ICoprocessor} from "./interfaces/ICoprocessor.sol";
 import {IVerityConsumer} from "./interfaces/IVerityConsumer.sol";
 
 /// @title VerityConsumer
 /// @notice Base for contracts that ask Verity: keeps the Coprocessor, checks the callback's
-/// sender, and encodes fixed-point model inputs the way the compiler quantises them.
+/// sender, encodes fixed-point model inputs the way the compiler quantises them, and lets a
+/// request that ended without an answer be recovered (the app's state freed, the fee returned).
 abstract contract VerityConsumer is IVerityConsumer {
     ICoprocessor public immutable coprocessor;
+    /// @notice Who paid each request still open (cleared when the answer or the refund comes).
+    mapping(uint256 => address) public payerOf;
 
     error OnlyCoprocessor(address caller);
     error UnknownRequest(uint256 requestId);
+    error NotRefunded(uint256 requestId);
+    error RefundFailed(address payer, uint256 amount);
+
+    event RequestRecovered(uint256 indexed requestId, address indexed payer, uint256 amount);
 
     constructor(ICoprocessor coprocessor_) {
         coprocessor = coprocessor_;
@@ -20,16 +28,40 @@ abstract contract VerityConsumer is IVerityConsumer {
     /// @inheritdoc IVerityConsumer
     function onVerityResult(uint256 requestId, bytes calldata output) external {
         if (msg.sender != address(coprocessor)) revert OnlyCoprocessor(msg.sender);
+        delete payerOf[requestId];
         _onResult(requestId, output);
     }
+
+    /// @notice For a request the Coprocessor refunded (nobody proved it before its deadline, or
+    /// the committee reached no answer): frees what the app held for it and sends its fee back to
+    /// whoever paid it. Anyone may call it. A missed-window slash paid with the refund stays with the app.
+    function recoverRefunded(uint256 requestId) external {
+        address payer = payerOf[requestId];
+        if (payer == address(0)) revert UnknownRequest(requestId);
+        Coprocessor.Request memory r = Coprocessor(payable(address(coprocessor))).getRequest(requestId);
+        if (r.status != Coprocessor.Status.Refunded) revert NotRefunded(requestId);
+        delete payerOf[requestId];
+        if (coprocessor.balanceOf(address(this)) > 0) coprocessor.withdraw();
+        _onRefunded(requestId);
+        emit RequestRecovered(requestId, payer, r.escrow);
+        (bool ok,) = payer.call{value: r.escrow}("");
+        if (!ok) revert RefundFailed(payer, r.escrow);
+    }
+
+    /// @notice Takes refunds from the Coprocessor (and whatever else the app accepts).
+    receive() external payable virtual {}
 
     /// @dev The answer to `requestId`: `abi.encode(int256[])` at the model's output scale for
     /// proved models, the agreed bytes (a label's UTF-8 text, or `abi.encode(int256)`) otherwise.
     function _onResult(uint256 requestId, bytes calldata output) internal virtual;
 
-    /// @dev Sends a request with all of `fee` (the Coprocessor escrows it).
-    function _ask(bytes32 modelId, bytes memory input, uint32 callbackGas, uint256 fee) internal returns (uint256) {
-        return coprocessor.request{value: fee}(modelId, input, callbackGas);
+    /// @dev What the app releases when `requestId` was refunded (a pending flag, a mapping entry).
+    function _onRefunded(uint256 requestId) internal virtual {}
+
+    /// @dev Sends a request with all of `fee` (the Coprocessor escrows it), paid by `msg.sender`.
+    function _ask(bytes32 modelId, bytes memory input, uint32 callbackGas, uint256 fee) internal returns (uint256 requestId) {
+        requestId = coprocessor.request{value: fee}(modelId, input, callbackGas);
+        payerOf[requestId] = msg.sender;
     }
 
     /// @dev A proved model's output scale (outputs are integers times 2^-scale).

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {TestBase} from "./utils/TestBase.sol";
+import {CoprocessorFixture} from "./Coprocessor.t.sol";
 import {MockCoprocessor} from "./utils/MockCoprocessor.sol";
 import {ICoprocessor} from "../src/interfaces/ICoprocessor.sol";
 import {VerityConsumer} from "../src/VerityConsumer.sol";
@@ -206,6 +207,23 @@ contract CreditLineTest is ExampleFixture {
         assertEq(uint8(line.features(borrower)[3]), 141, "the record shows it");
     }
 
+    function test_aRefundedScoreFreesTheBorrowerAndReturnsTheFee() public {
+        vm.prank(borrower);
+        uint256 id = line.requestScore{value: FEE}();
+        expectRevert(abi.encodeWithSelector(VerityConsumer.NotRefunded.selector, id));
+        line.recoverRefunded(id);
+        mock.refundRequest(id);
+        uint256 before = borrower.balance;
+        line.recoverRefunded(id); // anyone may call it
+        assertEq(borrower.balance, before + FEE, "the fee back to the borrower");
+        (,,,,, uint256 pending,,) = line.borrowers(borrower);
+        assertEq(pending, 0, "no longer pending");
+        expectRevert(abi.encodeWithSelector(VerityConsumer.UnknownRequest.selector, id));
+        line.recoverRefunded(id);
+        vm.prank(borrower);
+        line.requestScore{value: FEE}();
+    }
+
     function test_repayRules() public {
         score(int256(1) << 15);
         vm.prank(borrower);
@@ -306,6 +324,19 @@ contract SignalVaultTest is ExampleFixture {
         mock.deliverOne(id, 0);
     }
 
+    function test_aRefundedSignalAllowsAnotherRebalance() public {
+        record([uint256(100), 102, 104, 106, 108, 110, 112, 114, 116]);
+        address keeper = address(0x6EE9);
+        vm.deal(keeper, 1 ether);
+        vm.prank(keeper);
+        uint256 id = vault.rebalance{value: FEE}();
+        mock.refundRequest(id);
+        vault.recoverRefunded(id);
+        assertEq(keeper.balance, 1 ether, "the keeper's fee back");
+        assertEq(vault.pendingRequest(), 0, "not pending");
+        vault.rebalance{value: FEE}();
+    }
+
     function test_sharesTrackDeposits() public {
         address alice = address(0xA1);
         vm.deal(alice, 3 ether);
@@ -373,6 +404,24 @@ contract SubjectiveMarketTest is ExampleFixture {
         assertTrue(market.outcome() == SubjectiveMarket.Outcome.Void, "void");
     }
 
+    function test_aRefundedResolutionReopensTheQuestion() public {
+        vm.prank(bettors[0]);
+        market.bet{value: 1 ether}(true);
+        vm.warp(market.closesAt());
+        vm.deal(bettors[2], 1 ether);
+        vm.prank(bettors[2]);
+        uint256 id = market.resolve{value: FEE}();
+        mock.refundRequest(id);
+        uint256 before = bettors[2].balance;
+        market.recoverRefunded(id);
+        assertEq(bettors[2].balance, before + FEE, "the resolver's fee back");
+        assertTrue(market.outcome() == SubjectiveMarket.Outcome.Open, "open again");
+        assertEq(address(market).balance, 1 ether, "the pool untouched");
+        uint256 again = market.resolve{value: FEE}();
+        mock.deliver(again, "yes");
+        assertTrue(market.outcome() == SubjectiveMarket.Outcome.Yes, "resolved the second time");
+    }
+
     function test_timing() public {
         expectRevert(abi.encodeWithSelector(SubjectiveMarket.NotClosed.selector, market.closesAt()));
         market.resolve{value: FEE}();
@@ -416,6 +465,18 @@ contract EvolvingNFTTest is ExampleFixture {
         assertEq(t.events, readings.length, "events");
     }
 
+    function test_aRefundedReadingLetsTheHolderChronicleAgain() public {
+        vm.prank(holder);
+        uint256 tokenId = nft.mint();
+        vm.prank(holder);
+        uint256 id = nft.chronicle{value: FEE}(tokenId, "lost at sea");
+        mock.refundRequest(id);
+        nft.recoverRefunded(id);
+        assertEq(nft.pendingOf(tokenId), 0, "not pending");
+        vm.prank(holder);
+        nft.chronicle{value: FEE}(tokenId, "found land");
+    }
+
     function test_onlyTheHolderChroniclesOneEventAtATime() public {
         vm.prank(holder);
         uint256 tokenId = nft.mint();
@@ -430,5 +491,25 @@ contract EvolvingNFTTest is ExampleFixture {
         assertEq(keccak256(bytes(nft.traitsOf(tokenId).mood)), keccak256("elated"), "mood");
         string memory uri = nft.tokenURI(tokenId);
         assertTrue(bytes(uri).length > 40, "a data URI");
+    }
+}
+
+/// @dev recoverRefunded against the real Coprocessor: a request nobody served is refunded after
+/// its deadline, and the app returns the fee to whoever paid it.
+contract RecoverWithRealCoprocessorTest is CoprocessorFixture {
+    function test_anUnservedScreeningIsRecoveredWithTheRealCoprocessor() public {
+        FraudScreen fs = new FraudScreen(ICoprocessor(address(coprocessor)), modelId);
+        address payer = address(0xFEE);
+        uint256 fee = fs.fee();
+        vm.deal(payer, fee);
+        vm.prank(payer);
+        uint256 id = fs.screen{value: fee}(address(0x70CE), input());
+        assertEq(fs.payerOf(id), payer, "payer recorded");
+        vm.warp(block.timestamp + coprocessor.requestTimeout() + 1);
+        coprocessor.refund(id);
+        fs.recoverRefunded(id);
+        assertEq(payer.balance, fee, "the whole fee back");
+        assertEq(coprocessor.balanceOf(address(fs)), 0, "nothing left owed to the app");
+        assertEq(fs.payerOf(id), address(0), "forgotten");
     }
 }

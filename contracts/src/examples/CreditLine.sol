@@ -112,6 +112,12 @@ contract CreditLine is VerityConsumer {
         emit Scored(who, requestId, score, b.limit);
     }
 
+    function _onRefunded(uint256 requestId) internal override {
+        address who = borrowerOfRequest[requestId];
+        delete borrowerOfRequest[requestId];
+        borrowers[who].pendingRequest = 0;
+    }
+
     /// @notice The credit limit a score gives.
     function limitFor(int256 score) public view returns (uint256) {
         int256 one = int256(1) << outputScale;
@@ -177,6 +183,4 @@ contract CreditLine is VerityConsumer {
         (bool ok,) = to.call{value: amount}("");
         if (!ok) revert TransferFailed(to);
     }
-
-    receive() external payable {}
 }

@@ -80,6 +80,11 @@ contract EvolvingNFT is ERC721, VerityConsumer {
         emit Evolved(tokenId, requestId, string(reading), t.level, t.scars);
     }
 
+    function _onRefunded(uint256 requestId) internal override {
+        pendingOf[tokenOfRequest[requestId]] = 0;
+        delete tokenOfRequest[requestId];
+    }
+
     function traitsOf(uint256 tokenId) external view returns (Traits memory) {
         _requireOwned(tokenId);
         return traits[tokenId];

@@ -60,6 +60,11 @@ contract FraudScreen is VerityConsumer {
         emit Screened(token, requestId, v, [l[0], l[1], l[2]]);
     }
 
+    function _onRefunded(uint256 requestId) internal override {
+        delete tokenOfRequest[requestId];
+        delete featuresOfRequest[requestId];
+    }
+
     /// @notice The class with the highest logit (ties go to the earlier class: clean first).
     function verdictOf(int256 clean, int256 wash, int256 rug) public pure returns (Verdict) {
         if (clean >= wash && clean >= rug) return Verdict.Clean;

@@ -110,6 +110,10 @@ contract SignalVault is VerityConsumer {
         }
     }
 
+    function _onRefunded(uint256) internal override {
+        pendingRequest = 0;
+    }
+
     /// @notice The allocation a signal (fixed point at `outputScale`, 100 bp units) asks for.
     function targetFor(int256 signal) public view returns (uint256) {
         int256 t = 5000 + (signal * sensitivityBps) / (int256(1) << outputScale);

@@ -84,6 +84,12 @@ contract SubjectiveMarket is VerityConsumer {
         emit Resolved(id, o, answer);
     }
 
+    /// @dev No answer: the market can be put to the committee again.
+    function _onRefunded(uint256) internal override {
+        outcome = Outcome.Open;
+        requestId = 0;
+    }
+
     /// @notice What `who` can claim now.
     function payout(address who) public view returns (uint256) {
         uint256 pool = yesPool + noPool;

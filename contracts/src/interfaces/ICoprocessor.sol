@@ -15,4 +15,9 @@ interface ICoprocessor {
         returns (uint256 requestId);
 
     function registry() external view returns (IModelRegistry);
+
+    /// @notice What the Coprocessor owes `account` (refunds, fees): paid out by `withdraw`.
+    function balanceOf(address account) external view returns (uint256);
+
+    function withdraw() external;
 }

@@ -5,9 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { decodeInputBytes, encodeInputBytes, inferQuantized, quantizeInput } from '@verity/zkml';
+import { decodeInputBytes, encodeInputBytes, inferQuantized, quantizeInput, releaseCurves } from '@verity/zkml';
 import { creditFeatures } from '@verity/models/credit';
 import { dev } from '../src/dev.js';
 import type { StoryOutcome } from '../src/story.js';
@@ -15,6 +15,9 @@ import type { StoryOutcome } from '../src/story.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, '..', 'bin', 'verity.mjs');
 const root = join(here, '..', '..', '..');
+
+// A first run compiles the models in this process: snarkjs's curve workers outlive the story.
+after(releaseCurves);
 
 test('verity dev --once: six apps get their answers on chain (4 proved models, 2 agreed), the explorer shows them, nothing is left running', async () => {
   const lines: string[] = [];
