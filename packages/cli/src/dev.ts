@@ -19,7 +19,6 @@ import { runStory, summaryTable, type ProvedModel, type StoryOutcome } from './s
 export type DevOptions = {
   once: boolean;
   rpc?: string;
-  privateKey?: Hex;
   /** staked nodes to start, each with its own key (default 3: the smallest agreed-mode committee) */
   nodes?: number;
   /** the explorer's port (default: any free port) */
@@ -83,11 +82,11 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
   };
   try {
     const { publicClient, wallet } = await connect(rpcUrl);
-    const keys = [0, 1, 2, 3].map((i) => options.privateKey ?? anvilKey(i));
+    // The story plays admin, model owner and user with anvil's default accounts 0, 1 and 3.
+    const keys = [0, 1, 2, 3].map((i) => anvilKey(i));
     const [admin, modelOwner, user] = [wallet(keys[0]!), wallet(keys[1]!), wallet(keys[3]!)];
     const nodeCount = options.nodes ?? 3;
     if (!Number.isInteger(nodeCount) || nodeCount < 3 || nodeCount > NODE_KEYS.length) throw new Error(`--nodes takes 3 to ${NODE_KEYS.length}: the agreed-mode apps need a committee of 3`);
-    if (options.privateKey) throw new Error('--private-key: the story needs one key per role and per node (admin, model owner, user, 3 nodes); run it on anvil or an anvil-like chain with its default accounts');
     const operators = NODE_KEYS.slice(0, nodeCount).map((i) => wallet(anvilKey(i)));
     const nodeNumber = (address: string) => operators.findIndex((o) => o.account.address.toLowerCase() === address.toLowerCase()) + 1;
 
