@@ -5,7 +5,7 @@ import { BaseError, decodeRevert } from '@verity/sdk/errors';
 import { ceremonyPtau, compileModel, contribute, devPowersOfTau, importPtau, loadCompiled, Prover, readInputFile, readSamplesFile, verifyProofFile, verifySetup } from '@verity/zkml';
 import { loadNodeConfig, loadWorkerConfig, packArtefacts, runNode, runWorker } from '@verity/node';
 import { dev, MAX_DEV_NODES } from './dev.js';
-import { deployCommand, registerCommand, requestCommand, stakeCommand } from './commands.js';
+import { deployCommand, explorerCommand, registerCommand, requestCommand, stakeCommand } from './commands.js';
 
 const HELP = `verity: a verifiable AI co-processor for EVM chains
 
@@ -53,6 +53,7 @@ dApp developers
   deploy --rpc URL         deploy the contracts (Coprocessor, registries, Committee) to any EVM chain
       --out FILE           where to write the addresses (default deployment.json)
       --min-stake ETH      stake a node needs (default 1)
+  explorer                 serve the explorer for a deployment (--deployment FILE, --port N)
   request <modelId>        send one request from your account and print the answer
       --input FILE --model-dir DIR   float inputs, quantised as the compiled model does
       --bytes 0x…                    or the encoded input bytes
@@ -103,6 +104,11 @@ async function main(argv: string[]): Promise<number> {
       const rpc = values.rpc ?? process.env.VERITY_RPC_URL;
       if (!rpc) throw new UsageError('verity deploy --rpc URL [--out deployment.json] [--min-stake ETH]');
       await deployCommand({ rpc, out: values.out ?? 'deployment.json', privateKey: values['private-key'], minStake: values['min-stake'], log: console.log });
+      return 0;
+    }
+    case 'explorer': {
+      const { values } = parseArgs({ args: rest, options: { deployment: { type: 'string' }, rpc: { type: 'string' }, port: { type: 'string' } } });
+      await explorerCommand({ deployment: values.deployment ?? 'deployment.json', rpc: values.rpc, port: values.port ? Number(values.port) : undefined, log: console.log });
       return 0;
     }
     case 'register': {

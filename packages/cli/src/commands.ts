@@ -5,6 +5,7 @@ import { formatEther, hexToString, isHex, keccak256, parseEther, toHex, type Add
 import { connect, createVerityClient, deployVerity, Mode, nodeRegistryAbi, registerAgreedModel, sendContract, stakeNode, CRITERIA, type CriterionName, type VerityAddresses } from '@verity/sdk';
 import { BaseError } from '@verity/sdk/errors';
 import { encodeInputBytes, loadCompiled, quantizeInput, readInputFile } from '@verity/zkml';
+import { startExplorer } from '@verity/explorer';
 import { registerCompiled } from './models.js';
 
 /** What `verity deploy` writes: where the contracts are, on which chain. */
@@ -156,4 +157,17 @@ export async function stakeCommand(o: { deployment: string; rpc?: string; privat
   const after = await publicClient.readContract({ address: d.addresses.nodes, abi: nodeRegistryAbi, functionName: 'getOperator', args: [w.account.address] });
   const minStake = await publicClient.readContract({ address: d.addresses.nodes, abi: nodeRegistryAbi, functionName: 'minStake' });
   o.log(`${w.account.address} (${after.name}) has ${formatEther(after.stake)} ETH staked in the NodeRegistry (minimum ${formatEther(minStake)}): ${after.stake >= minStake ? 'active' : 'NOT active until it reaches the minimum'}`);
+}
+
+/** `verity explorer`: serves the explorer for a deployment until Ctrl-C. */
+export async function explorerCommand(o: { deployment: string; rpc?: string; port?: number; log: (l: string) => void }): Promise<void> {
+  const d = readDeployment(o.deployment);
+  const { publicClient } = await connectTo(d, o.rpc);
+  const explorer = await startExplorer({ publicClient, addresses: d.addresses, port: o.port, fromBlock: BigInt(d.block) });
+  o.log(`explorer for chain ${d.chainId} (Coprocessor ${d.addresses.coprocessor}): ${explorer.url}  (Ctrl-C stops it)`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await explorer.stop();
 }

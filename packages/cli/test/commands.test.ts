@@ -94,6 +94,24 @@ test('verity register (proved and agreed), then verity request gets each answere
   assert.match(asked.stdout, /answer #2: yes \(agreed by the committee/);
 });
 
+test('verity explorer serves the deployment\'s requests', async () => {
+  const child = spawn(process.execPath, [bin, 'explorer', '--deployment', deployment, '--port', '0']);
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out); if (m) resolve(m[1]!); });
+      child.on('close', (code) => reject(new Error(`verity explorer exited ${code}: ${out}`)));
+    });
+    const state = await (await fetch(`${url}api/state`)).json() as { requests: { model: string; status: string; answer: string }[]; nodes: unknown[] };
+    assert.deepEqual(state.requests.map((r) => [r.model, r.status]), [['judge', 'Finalized'], ['credit-score', 'Fulfilled']]);
+    assert.equal(state.requests[0]!.answer, 'yes');
+    assert.equal(state.nodes.length, 3);
+    assert.match(await (await fetch(url)).text(), /<title>Verity explorer<\/title>/);
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
+
 test('user mistakes: decoded reverts and typed errors in one line, never a stack trace', async () => {
   const unknown = `0x${'ab'.repeat(32)}`;
   const cases: [string[], RegExp][] = [

@@ -25,8 +25,12 @@ export type Explorer = { url: string; indexer: Indexer; label: (address: Address
  * const explorer = await startExplorer({ publicClient, addresses, port: 8546 })
  * console.log(`open ${explorer.url}`)
  */
-export async function startExplorer(p: { publicClient: PublicClient; addresses: VerityAddresses; models?: Record<Hex, ExplorerModelInfo>; port?: number; host?: string }): Promise<Explorer> {
-  const indexer = new Indexer(p.publicClient, p.addresses, p.models);
+export async function startExplorer(p: {
+  publicClient: PublicClient; addresses: VerityAddresses; models?: Record<Hex, ExplorerModelInfo>; port?: number; host?: string;
+  /** where to start reading events (the deployment's block; default 0) */
+  fromBlock?: bigint;
+}): Promise<Explorer> {
+  const indexer = new Indexer(p.publicClient, p.addresses, p.models, p.fromBlock);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/api/state') {

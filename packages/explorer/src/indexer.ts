@@ -52,7 +52,7 @@ export type NodeView = { address: Address; name: string; stake: string; served: 
 export type ExplorerState = { chainId: number; block: string; addresses: VerityAddresses; requests: RequestView[]; models: ModelView[]; nodes: NodeView[] };
 
 /**
- * Follows the protocol's events from block 0 and keeps the explorer's view: every request
+ * Follows the protocol's events from the deployment's block and keeps the explorer's view: every request
  * with its status, answer, proof, gas and latency; models; node operators; committee rounds.
  * `sync()` reads only the blocks since the last call.
  */
@@ -72,8 +72,12 @@ export class Indexer {
     private readonly publicClient: PublicClient,
     private readonly addresses: VerityAddresses,
     private readonly info: Record<Hex, ExplorerModelInfo> = {},
+    /** the deployment's block (deployment.json's `block`): nothing of Verity's is older */
+    fromBlock = 0n,
     private readonly maxBlockRange = 5_000n,
-  ) {}
+  ) {
+    this.next = fromBlock;
+  }
 
   /** Names an address (a consumer contract) in the requests table. */
   label(address: Address, name: string): void {
