@@ -30,6 +30,9 @@ export type StoryRow = {
   outputs: bigint[];
 };
 
+/** What `sendContract` returns for an app's transaction. */
+type Sent = Awaited<ReturnType<typeof sendContract>>;
+
 export type ProvedModel = { modelId: Hex; name: string; compiled: CompiledModel };
 
 export type StoryContext = {
@@ -76,21 +79,23 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
     return address;
   };
 
-  /** Waits for a request's answer and records its row. */
-  async function answered(p: { requestId: bigint; sentAt: number; app: string; model: string; question: string; describe: (output: Hex, outputs: bigint[]) => string }): Promise<StoryRow> {
-    const result = await client.waitForResult(p.requestId, { timeoutMs: 300_000, pollMs: 100 });
+  /** Waits for the answer to the request an app's transaction (`sent`) made, and records its row. */
+  async function answered(p: { sent: Sent; sentAt: number; app: string; model: string; question: string; describe: (output: Hex, outputs: bigint[]) => string }): Promise<StoryRow> {
+    // The request's own receipt holds its Requested event: no log query needed.
+    const [requested] = parseEventLogs({ abi: coprocessorAbi, logs: p.sent.receipt.logs, eventName: 'Requested' });
+    const { requestId, input } = requested!.args;
+    const result = await client.waitForResult(requestId, { timeoutMs: 300_000, pollMs: 100 });
     const latencyMs = performance.now() - p.sentAt;
-    const [requested] = await publicClient.getContractEvents({ address: addresses.coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId: p.requestId }, fromBlock: 0n });
     const gas = result.mode === 'proved'
       ? (await publicClient.getTransactionReceipt({ hash: result.fulfilTx })).gasUsed
-      : (await agreedRequestGas(publicClient, addresses, p.requestId, requested!.transactionHash)).gas;
+      : (await agreedRequestGas(publicClient, addresses, requestId, p.sent.hash)).gas;
     const row: StoryRow = {
-      requestId: p.requestId, app: p.app, model: p.model, mode: result.mode, question: p.question, answer: p.describe(result.output, result.outputs),
-      gas, latencyMs, node: result.node, input: requested!.args.input!, outputs: result.outputs,
+      requestId, app: p.app, model: p.model, mode: result.mode, question: p.question, answer: p.describe(result.output, result.outputs),
+      gas, latencyMs, node: result.node, input, outputs: result.outputs,
     };
     rows.push(row);
     const by = result.mode === 'proved' ? `proved by node ${ctx.nodeNumber(result.node)}` : 'agreed by the committee';
-    step(`answer #${p.requestId}`, `${p.app}: ${row.answer} (${by}; ${gas} gas; ${(latencyMs / 1000).toFixed(1)} s)`);
+    step(`answer #${requestId}`, `${p.app}: ${row.answer} (${by}; ${gas} gas; ${(latencyMs / 1000).toFixed(1)} s)`);
     return row;
   }
   const fixed = (v: bigint, m: ProvedModel) => Number(v) / 2 ** m.compiled.report.quantization.outputScale;
@@ -114,10 +119,10 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   const daoAsks = [];
   for (const post of posts) {
     const sentAt = performance.now();
-    const { requestIds } = await send(user, { address: dao, abi: moderationDAOAbi, functionName: 'submitPost', args: [keccak256(toBytes(`${post.subject}\n${post.body}`)), inputFor(spam, spamFeatures(post))], value: daoFee });
-    step(`request #${requestIds[0]}`, `ModerationDAO: is "${post.subject.trim().slice(0, 48)}" spam? (a real e-mail, ${post.spam ? 'spam' : 'ham'} in the corpus)`);
+    const sent = await send(user, { address: dao, abi: moderationDAOAbi, functionName: 'submitPost', args: [keccak256(toBytes(`${post.subject}\n${post.body}`)), inputFor(spam, spamFeatures(post))], value: daoFee });
+    step(`request #${sent.requestIds[0]}`, `ModerationDAO: is "${post.subject.trim().slice(0, 48)}" spam? (a real e-mail, ${post.spam ? 'spam' : 'ham'} in the corpus)`);
     daoAsks.push(answered({
-      requestId: requestIds[0]!, sentAt, app: 'ModerationDAO', model: spam.name, question: `is "${post.subject.trim().slice(0, 30)}" spam?`,
+      sent, sentAt, app: 'ModerationDAO', model: spam.name, question: `is "${post.subject.trim().slice(0, 30)}" spam?`,
       describe: (_, o) => `${o[1]! - o[0]! > 0n ? 'hidden' : 'visible'} (spam margin ${(fixed(o[1]!, spam) - fixed(o[0]!, spam)).toFixed(2)})`,
     }));
   }
@@ -144,9 +149,9 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   const limits: bigint[] = [];
   const score = async (label: string) => {
     const sentAt = performance.now();
-    const { requestIds } = await send(user, { address: line, abi: creditLineAbi, functionName: 'requestScore', value: creditFee });
-    step(`request #${requestIds[0]}`, `CreditLine: score ${label} (input: the borrower's record as the contract keeps it)`);
-    await answered({ requestId: requestIds[0]!, sentAt, app: 'CreditLine', model: credit.name, question: `score ${label}`, describe: (_, o) => `score ${fixed(o[0]!, credit).toFixed(3)}` });
+    const sent = await send(user, { address: line, abi: creditLineAbi, functionName: 'requestScore', value: creditFee });
+    step(`request #${sent.requestIds[0]}`, `CreditLine: score ${label} (input: the borrower's record as the contract keeps it)`);
+    await answered({ sent, sentAt, app: 'CreditLine', model: credit.name, question: `score ${label}`, describe: (_, o) => `score ${fixed(o[0]!, credit).toFixed(3)}` });
     const limit = (await publicClient.readContract({ address: line, abi: creditLineAbi, functionName: 'borrowers', args: [user.account.address] }))[4];
     limits.push(limit);
     step('credit limit', `${formatEther(limit)} ETH`);
@@ -170,9 +175,9 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   const screens = [];
   for (const t of tokens) {
     const sentAt = performance.now();
-    const { requestIds } = await send(user, { address: screen, abi: fraudScreenAbi, functionName: 'screen', args: [t.address, inputFor(fraud, t.features)], value: screenFee });
-    step(`request #${requestIds[0]}`, `FraudScreen: screen ${t.token}`);
-    screens.push(answered({ requestId: requestIds[0]!, sentAt, app: 'FraudScreen', model: fraud.name, question: `screen ${t.token.split(',')[0]}`, describe: (_, o) => ['clean', 'wash trading', 'rug pull'][o.indexOf(o.reduce((a, b) => (b > a ? b : a)))]! }));
+    const sent = await send(user, { address: screen, abi: fraudScreenAbi, functionName: 'screen', args: [t.address, inputFor(fraud, t.features)], value: screenFee });
+    step(`request #${sent.requestIds[0]}`, `FraudScreen: screen ${t.token}`);
+    screens.push(answered({ sent, sentAt, app: 'FraudScreen', model: fraud.name, question: `screen ${t.token.split(',')[0]}`, describe: (_, o) => ['clean', 'wash trading', 'rug pull'][o.indexOf(o.reduce((a, b) => (b > a ? b : a)))]! }));
   }
   await Promise.all(screens);
   const fraudOut = [];
@@ -190,9 +195,9 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   step('SignalVault deployed', `${vault}: 2 ETH deposited, the oracle recorded 9 prices (${rally.market}), risk allocation 50%`);
   {
     const sentAt = performance.now();
-    const { requestIds } = await send(user, { address: vault, abi: signalVaultAbi, functionName: 'rebalance', value: await publicClient.readContract({ address: vault, abi: signalVaultAbi, functionName: 'fee' }) });
-    step(`request #${requestIds[0]}`, 'SignalVault: rebalance on the last 8 returns');
-    await answered({ requestId: requestIds[0]!, sentAt, app: 'SignalVault', model: signal.name, question: 'rebalance on 8 returns', describe: (_, o) => `signal ${(fixed(o[0]!, signal) * 100).toFixed(0)} bp` });
+    const sent = await send(user, { address: vault, abi: signalVaultAbi, functionName: 'rebalance', value: await publicClient.readContract({ address: vault, abi: signalVaultAbi, functionName: 'fee' }) });
+    step(`request #${sent.requestIds[0]}`, 'SignalVault: rebalance on the last 8 returns');
+    await answered({ sent, sentAt, app: 'SignalVault', model: signal.name, question: 'rebalance on 8 returns', describe: (_, o) => `signal ${(fixed(o[0]!, signal) * 100).toFixed(0)} bp` });
   }
   const riskBps = await publicClient.readContract({ address: vault, abi: signalVaultAbi, functionName: 'riskBps' });
   const lastSignal = await publicClient.readContract({ address: vault, abi: signalVaultAbi, functionName: 'lastSignal' });
@@ -205,10 +210,12 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   const agreedAsks = [];
   {
     const fee = await publicClient.readContract({ address: market, abi: subjectiveMarketAbi, functionName: 'resolutionFee' });
-    let resolved: Awaited<ReturnType<typeof send>> | undefined;
-    while (!resolved) {
+    let sent: Sent | undefined;
+    let sentAt = 0;
+    while (!sent) {
       try {
-        resolved = await send(admin, { address: market, abi: subjectiveMarketAbi, functionName: 'resolve', value: fee });
+        sentAt = performance.now();
+        sent = await send(admin, { address: market, abi: subjectiveMarketAbi, functionName: 'resolve', value: fee });
       } catch (e) {
         if (!(e instanceof ContractRevertError && e.errorName === 'NotClosed')) throw e;
         await new Promise((r) => setTimeout(r, 500));
@@ -216,17 +223,15 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
         if (Date.now() / 1000 > Number(closesAt)) await publicClient.waitForTransactionReceipt({ hash: await admin.sendTransaction({ to: admin.account.address, value: 0n }) });
       }
     }
-    const sentAt = performance.now();
-    const { requestIds } = resolved;
-    step(`request #${requestIds[0]}`, 'SubjectiveMarket: betting closed; the question goes to a committee');
-    agreedAsks.push(answered({ requestId: requestIds[0]!, sentAt, app: 'SubjectiveMarket', model: 'yes-no-judge', question: 'did the critics love the film?', describe: (o) => `"${hexToString(o)}"` }));
+    step(`request #${sent.requestIds[0]}`, 'SubjectiveMarket: betting closed; the question goes to a committee');
+    agreedAsks.push(answered({ sent, sentAt, app: 'SubjectiveMarket', model: 'yes-no-judge', question: 'did the critics love the film?', describe: (o) => `"${hexToString(o)}"` }));
   }
   {
     const sentAt = performance.now();
     const fee = await publicClient.readContract({ address: nft, abi: evolvingNFTAbi, functionName: 'fee' });
-    const { requestIds } = await send(user, { address: nft, abi: evolvingNFTAbi, functionName: 'chronicle', args: [1n, NFT_EVENT], value: fee });
-    step(`request #${requestIds[0]}`, `EvolvingNFT: "${NFT_EVENT.slice(0, 50)}…"`);
-    agreedAsks.push(answered({ requestId: requestIds[0]!, sentAt, app: 'EvolvingNFT', model: 'event-reader', question: 'what did this event mean?', describe: (o) => `"${hexToString(o)}"` }));
+    const sent = await send(user, { address: nft, abi: evolvingNFTAbi, functionName: 'chronicle', args: [1n, NFT_EVENT], value: fee });
+    step(`request #${sent.requestIds[0]}`, `EvolvingNFT: "${NFT_EVENT.slice(0, 50)}…"`);
+    agreedAsks.push(answered({ sent, sentAt, app: 'EvolvingNFT', model: 'event-reader', question: 'what did this event mean?', describe: (o) => `"${hexToString(o)}"` }));
   }
   await Promise.all(agreedAsks);
   const outcome = OUTCOMES[await publicClient.readContract({ address: market, abi: subjectiveMarketAbi, functionName: 'outcome' })]!;
