@@ -1,4 +1,5 @@
 import { parseEventLogs, type Address, type Hex, type PublicClient } from 'viem';
+import { sendContract } from './send.js';
 import { decodeRevert } from './errors/contract.js';
 import { BaseError } from './errors/base.js';
 import type { VerityAddresses, Wallet } from './deploy.js';
@@ -51,16 +52,6 @@ export class RequestRefundedError extends BaseError {
 export function decodeProvedOutput(output: Hex): bigint[] {
   return [...decodeAbiParameters([{ type: 'int256[]' }], output)[0]];
 }
-
-/**
- * Gas for a transaction that makes a request: the estimate plus a margin, because the
- * primary node is drawn from the block's randomness and the stake-weighted scan can run more
- * iterations than when the gas was estimated.
- *
- * @example
- * await wallet.writeContract({ ...call, gas: withGasMargin(await publicClient.estimateContractGas(call)) })
- */
-export const withGasMargin = (estimate: bigint): bigint => (estimate * 5n) / 4n + 20_000n;
 
 /**
  * A typed client for the Coprocessor and ModelRegistry: quote, request, wait for the answer.
@@ -117,17 +108,11 @@ export function createVerityClient({ publicClient, wallet, addresses }: { public
     /** Sends a request from the wallet's account (an EOA: no callback; contracts call `request` themselves). */
     request: (p: { modelId: Hex; input: Hex; callbackGasLimit: number; value: bigint }) =>
       guard(async () => {
-        const w = needWallet();
-        const { request } = await publicClient.simulateContract({
-          account: w.account, address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'request',
-          args: [p.modelId, p.input, p.callbackGasLimit], value: p.value,
+        const { hash, receipt, requestIds } = await sendContract(publicClient, needWallet(), {
+          address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'request', args: [p.modelId, p.input, p.callbackGasLimit], value: p.value,
         });
-        const hash = await w.writeContract({ ...request, gas: withGasMargin(await publicClient.estimateContractGas({ ...request, account: w.account })) });
-        const receipt = await publicClient.waitForTransactionReceipt({ hash });
-        if (receipt.status !== 'success') throw new BaseError(`Request transaction ${hash} reverted (gas used ${receipt.gasUsed})`);
-        const [event] = parseEventLogs({ abi: coprocessorAbi, logs: receipt.logs, eventName: 'Requested' });
-        if (!event) throw new BaseError(`Transaction ${hash} emitted no Requested event`);
-        return { requestId: event.args.requestId, hash, receipt };
+        if (requestIds.length === 0) throw new BaseError(`Transaction ${hash} emitted no Requested event`);
+        return { requestId: requestIds[0]!, hash, receipt };
       }),
 
     agreedResult,

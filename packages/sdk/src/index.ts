@@ -8,8 +8,8 @@ export {
   type AgreedRule, type CriterionName, type StoredRule,
 } from './agreed.js';
 export {
-  createVerityClient, decodeProvedOutput, Mode, withGasMargin, RequestStatus, ResultTimeoutError, RequestRefundedError,
+  createVerityClient, decodeProvedOutput, Mode, RequestStatus, ResultTimeoutError, RequestRefundedError,
   type IOSpec, type VerityClient, type VerityResult,
 } from './client.js';
 export { BaseError, ContractRevertError, decodeRevert } from './errors/index.js';
-export { decodeVerityEvents, requestIdsOf, sendContract, type VerityEvent } from './send.js';
+export { decodeVerityEvents, requestIdsOf, sendContract, withGasMargin, type VerityEvent } from './send.js';

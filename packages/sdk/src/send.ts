@@ -1,9 +1,19 @@
 import { parseEventLogs, type Abi, type Address, type ContractFunctionArgs, type ContractFunctionName, type Hex, type Log, type PublicClient, type TransactionReceipt } from 'viem';
 import { BaseError } from './errors/base.js';
 import { decodeRevert } from './errors/contract.js';
-import { withGasMargin } from './client.js';
 import type { Wallet } from './deploy.js';
 import { committeeAbi, coprocessorAbi, modelRegistryAbi, nodeRegistryAbi } from './generated/contracts.js';
+
+/**
+ * Gas for a transaction that makes a request: the estimate plus a margin, because the
+ * primary node is drawn from the block's randomness and the stake-weighted scan can run more
+ * iterations than when the gas was estimated.
+ *
+ * @example
+ * await wallet.writeContract({ ...call, gas: withGasMargin(await publicClient.estimateContractGas(call)) })
+ */
+export const withGasMargin = (estimate: bigint): bigint => (estimate * 5n) / 4n + 20_000n;
+
 
 /** Every event of the protocol's contracts (Coprocessor, ModelRegistry, NodeRegistry, Committee). */
 const protocolAbi = [...coprocessorAbi, ...modelRegistryAbi, ...nodeRegistryAbi, ...committeeAbi];
