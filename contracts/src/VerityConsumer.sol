@@ -17,7 +17,7 @@ abstract contract VerityConsumer is IVerityConsumer {
     error OnlyCoprocessor(address caller);
     error UnknownRequest(uint256 requestId);
     error NotRefunded(uint256 requestId);
-    error RefundFailed(address payer, uint256 amount);
+    error TransferFailed(address to, uint256 amount);
 
     event RequestRecovered(uint256 indexed requestId, address indexed payer, uint256 amount);
 
@@ -44,8 +44,7 @@ abstract contract VerityConsumer is IVerityConsumer {
         if (coprocessor.balanceOf(address(this)) > 0) coprocessor.withdraw();
         _onRefunded(requestId);
         emit RequestRecovered(requestId, payer, r.escrow);
-        (bool ok,) = payer.call{value: r.escrow}("");
-        if (!ok) revert RefundFailed(payer, r.escrow);
+        _pay(payer, r.escrow);
     }
 
     /// @notice Takes refunds from the Coprocessor (and whatever else the app accepts).
@@ -54,6 +53,12 @@ abstract contract VerityConsumer is IVerityConsumer {
     /// @dev The answer to `requestId`: `abi.encode(int256[])` at the model's output scale for
     /// proved models, the agreed bytes (a label's UTF-8 text, or `abi.encode(int256)`) otherwise.
     function _onResult(uint256 requestId, bytes calldata output) internal virtual;
+
+    /// @dev Sends `amount` wei to `to`, reverting with TransferFailed if it refuses them.
+    function _pay(address to, uint256 amount) internal {
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert TransferFailed(to, amount);
+    }
 
     /// @dev What the app releases when `requestId` was refunded (a pending flag, a mapping entry).
     function _onRefunded(uint256 requestId) internal virtual {}

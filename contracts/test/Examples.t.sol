@@ -30,10 +30,6 @@ abstract contract ExampleFixture is TestBase {
         v = new int256[](2);
         (v[0], v[1]) = (a, b);
     }
-
-    function expectRevert(bytes memory data) internal {
-        vm.expectRevert(data);
-    }
 }
 
 contract ModerationDAOTest is ExampleFixture {
@@ -96,7 +92,7 @@ contract ModerationDAOTest is ExampleFixture {
         dao.voteAppeal(id, false);
         assertEq(governor.balance, 0.01 ether, "bond to the treasury");
         vm.prank(author);
-        expectRevert(abi.encodeWithSelector(ModerationDAO.NotAppealable.selector, id, ModerationDAO.State.Upheld));
+        vm.expectRevert(abi.encodeWithSelector(ModerationDAO.NotAppealable.selector, id, ModerationDAO.State.Upheld));
         dao.appeal{value: 0.01 ether}(id);
     }
 
@@ -104,32 +100,32 @@ contract ModerationDAOTest is ExampleFixture {
         uint256 id = post();
         mock.deliverValues(id + 1, two(4 << 12, -4 << 12));
         vm.prank(author);
-        expectRevert(abi.encodeWithSelector(ModerationDAO.NotAppealable.selector, id, ModerationDAO.State.Visible));
+        vm.expectRevert(abi.encodeWithSelector(ModerationDAO.NotAppealable.selector, id, ModerationDAO.State.Visible));
         dao.appeal{value: 0.01 ether}(id);
         uint256 hid = hiddenPost();
-        expectRevert(abi.encodeWithSelector(ModerationDAO.NotAuthor.selector, hid, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(ModerationDAO.NotAuthor.selector, hid, address(this)));
         dao.appeal{value: 0.01 ether}(hid);
         vm.prank(author);
-        expectRevert(abi.encodeWithSelector(ModerationDAO.WrongBond.selector, 0.01 ether, 1));
+        vm.expectRevert(abi.encodeWithSelector(ModerationDAO.WrongBond.selector, 0.01 ether, 1));
         dao.appeal{value: 1}(hid);
         vm.prank(author);
         dao.appeal{value: 0.01 ether}(hid);
-        expectRevert(abi.encodeWithSelector(ModerationDAO.OnlyMember.selector, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(ModerationDAO.OnlyMember.selector, address(this)));
         dao.voteAppeal(hid, true);
         vm.prank(members[1]);
         dao.voteAppeal(hid, true);
         vm.prank(members[1]);
-        expectRevert(abi.encodeWithSelector(ModerationDAO.AlreadyVoted.selector, hid, members[1]));
+        vm.expectRevert(abi.encodeWithSelector(ModerationDAO.AlreadyVoted.selector, hid, members[1]));
         dao.voteAppeal(hid, true);
     }
 
     function test_onlyGovernorSetsThresholdAndOnlyCoprocessorAnswers() public {
-        expectRevert(abi.encodeWithSelector(ModerationDAO.OnlyGovernor.selector, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(ModerationDAO.OnlyGovernor.selector, address(this)));
         dao.setThreshold(0);
         uint256 id = post();
-        expectRevert(abi.encodeWithSelector(VerityConsumer.OnlyCoprocessor.selector, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(VerityConsumer.OnlyCoprocessor.selector, address(this)));
         dao.onVerityResult(id + 1, abi.encode(two(0, 1)));
-        expectRevert(abi.encodeWithSelector(VerityConsumer.UnknownRequest.selector, 99));
+        vm.expectRevert(abi.encodeWithSelector(VerityConsumer.UnknownRequest.selector, 99));
         vm.prank(address(mock));
         dao.onVerityResult(99, abi.encode(two(0, 1)));
     }
@@ -183,7 +179,7 @@ contract CreditLineTest is ExampleFixture {
         uint256 limit = score((int256(8) << 15) / 10);
         vm.prank(borrower);
         if (amount > limit) {
-            expectRevert(abi.encodeWithSelector(CreditLine.OverLimit.selector, uint256(amount), limit));
+            vm.expectRevert(abi.encodeWithSelector(CreditLine.OverLimit.selector, uint256(amount), limit));
             line.borrow(amount);
         } else {
             line.borrow(amount);
@@ -195,7 +191,7 @@ contract CreditLineTest is ExampleFixture {
         score(int256(1) << 15);
         vm.prank(borrower);
         line.borrow(1 ether);
-        expectRevert(abi.encodeWithSelector(CreditLine.NotDue.selector, borrower, uint64(block.timestamp + 30 days)));
+        vm.expectRevert(abi.encodeWithSelector(CreditLine.NotDue.selector, borrower, uint64(block.timestamp + 30 days)));
         line.liquidate(borrower);
         vm.warp(block.timestamp + 31 days);
         line.liquidate(borrower);
@@ -210,7 +206,7 @@ contract CreditLineTest is ExampleFixture {
     function test_aRefundedScoreFreesTheBorrowerAndReturnsTheFee() public {
         vm.prank(borrower);
         uint256 id = line.requestScore{value: FEE}();
-        expectRevert(abi.encodeWithSelector(VerityConsumer.NotRefunded.selector, id));
+        vm.expectRevert(abi.encodeWithSelector(VerityConsumer.NotRefunded.selector, id));
         line.recoverRefunded(id);
         mock.refundRequest(id);
         uint256 before = borrower.balance;
@@ -218,7 +214,7 @@ contract CreditLineTest is ExampleFixture {
         assertEq(borrower.balance, before + FEE, "the fee back to the borrower");
         (,,,,, uint256 pending,,) = line.borrowers(borrower);
         assertEq(pending, 0, "no longer pending");
-        expectRevert(abi.encodeWithSelector(VerityConsumer.UnknownRequest.selector, id));
+        vm.expectRevert(abi.encodeWithSelector(VerityConsumer.UnknownRequest.selector, id));
         line.recoverRefunded(id);
         vm.prank(borrower);
         line.requestScore{value: FEE}();
@@ -227,20 +223,20 @@ contract CreditLineTest is ExampleFixture {
     function test_repayRules() public {
         score(int256(1) << 15);
         vm.prank(borrower);
-        expectRevert(abi.encodeWithSelector(CreditLine.NoDebt.selector, borrower));
+        vm.expectRevert(abi.encodeWithSelector(CreditLine.NoDebt.selector, borrower));
         line.repay{value: 1}();
         vm.prank(borrower);
         line.borrow(1 ether);
         vm.prank(borrower);
-        expectRevert(abi.encodeWithSelector(CreditLine.Underpaid.selector, 1.01 ether, 1 ether));
+        vm.expectRevert(abi.encodeWithSelector(CreditLine.Underpaid.selector, 1.01 ether, 1 ether));
         line.repay{value: 1 ether}();
         vm.prank(borrower);
-        expectRevert(abi.encodeWithSelector(CreditLine.HasDebt.selector, borrower, 1 ether));
+        vm.expectRevert(abi.encodeWithSelector(CreditLine.HasDebt.selector, borrower, 1 ether));
         line.borrow(1);
         vm.prank(borrower);
         line.requestScore{value: FEE}();
         vm.prank(borrower);
-        expectRevert(abi.encodeWithSelector(CreditLine.ScorePending.selector, borrower, 2));
+        vm.expectRevert(abi.encodeWithSelector(CreditLine.ScorePending.selector, borrower, 2));
         line.requestScore{value: FEE}();
     }
 }
@@ -297,7 +293,7 @@ contract SignalVaultTest is ExampleFixture {
     }
 
     function test_featuresMatchTheSimulationsEncoding() public {
-        expectRevert(abi.encodeWithSelector(SignalVault.NotEnoughPrices.selector, 0, 9));
+        vm.expectRevert(abi.encodeWithSelector(SignalVault.NotEnoughPrices.selector, 0, 9));
         vault.features();
         record([uint256(100), 101, 99, 200, 100, 100, 100, 100, 100]);
         // the same vector models/lib/apps.test.ts checks signalFeatures against:
@@ -316,11 +312,11 @@ contract SignalVaultTest is ExampleFixture {
     function test_rebalanceMovesTheAllocation() public {
         record([uint256(100), 102, 104, 106, 108, 110, 112, 114, 116]);
         uint256 id = vault.rebalance{value: FEE}();
-        expectRevert(abi.encodeWithSelector(SignalVault.RebalancePending.selector, id));
+        vm.expectRevert(abi.encodeWithSelector(SignalVault.RebalancePending.selector, id));
         vault.rebalance{value: FEE}();
         mock.deliverOne(id, int256(1) << 11); // +0.5 (50 bp) -> 5000 + 1250
         assertEq(vault.riskBps(), 6250, "risk allocation");
-        expectRevert(abi.encodeWithSelector(VerityConsumer.UnknownRequest.selector, id));
+        vm.expectRevert(abi.encodeWithSelector(VerityConsumer.UnknownRequest.selector, id));
         mock.deliverOne(id, 0);
     }
 
@@ -423,14 +419,14 @@ contract SubjectiveMarketTest is ExampleFixture {
     }
 
     function test_timing() public {
-        expectRevert(abi.encodeWithSelector(SubjectiveMarket.NotClosed.selector, market.closesAt()));
+        vm.expectRevert(abi.encodeWithSelector(SubjectiveMarket.NotClosed.selector, market.closesAt()));
         market.resolve{value: FEE}();
         vm.warp(market.closesAt());
         vm.prank(bettors[0]);
-        expectRevert(abi.encodeWithSelector(SubjectiveMarket.BettingClosed.selector, market.closesAt()));
+        vm.expectRevert(abi.encodeWithSelector(SubjectiveMarket.BettingClosed.selector, market.closesAt()));
         market.bet{value: 1}(true);
         market.resolve{value: FEE}();
-        expectRevert(abi.encodeWithSelector(SubjectiveMarket.WrongOutcome.selector, SubjectiveMarket.Outcome.Resolving));
+        vm.expectRevert(abi.encodeWithSelector(SubjectiveMarket.WrongOutcome.selector, SubjectiveMarket.Outcome.Resolving));
         market.resolve{value: FEE}();
     }
 }
@@ -480,12 +476,12 @@ contract EvolvingNFTTest is ExampleFixture {
     function test_onlyTheHolderChroniclesOneEventAtATime() public {
         vm.prank(holder);
         uint256 tokenId = nft.mint();
-        expectRevert(abi.encodeWithSelector(EvolvingNFT.NotHolder.selector, tokenId, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(EvolvingNFT.NotHolder.selector, tokenId, address(this)));
         nft.chronicle{value: FEE}(tokenId, "x");
         vm.prank(holder);
         uint256 id = nft.chronicle{value: FEE}(tokenId, "won the tournament");
         vm.prank(holder);
-        expectRevert(abi.encodeWithSelector(EvolvingNFT.EventPending.selector, tokenId, id));
+        vm.expectRevert(abi.encodeWithSelector(EvolvingNFT.EventPending.selector, tokenId, id));
         nft.chronicle{value: FEE}(tokenId, "again");
         mock.deliver(id, "triumph");
         assertEq(keccak256(bytes(nft.traitsOf(tokenId).mood)), keccak256("elated"), "mood");

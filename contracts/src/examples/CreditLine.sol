@@ -49,7 +49,6 @@ contract CreditLine is VerityConsumer {
     error Underpaid(uint256 owed, uint256 paid);
     error NotDue(address borrower, uint64 due);
     error PoolTooSmall(uint256 requested, uint256 available);
-    error TransferFailed(address to);
 
     event ScoreRequested(address indexed borrower, uint256 indexed requestId, bytes input);
     event Scored(address indexed borrower, uint256 indexed requestId, int256 score, uint256 limit);
@@ -177,10 +176,5 @@ contract CreditLine is VerityConsumer {
 
     function _capped(uint256 value, uint256 cap) private view returns (bytes1) {
         return _inputByte(int256(value < cap ? value : cap), cap, inputScale);
-    }
-
-    function _pay(address to, uint256 amount) private {
-        (bool ok,) = to.call{value: amount}("");
-        if (!ok) revert TransferFailed(to);
     }
 }

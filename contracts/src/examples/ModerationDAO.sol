@@ -49,7 +49,6 @@ contract ModerationDAO is VerityConsumer {
     error NotAuthor(uint256 postId, address caller);
     error WrongBond(uint256 required, uint256 paid);
     error AlreadyVoted(uint256 postId, address member);
-    error TransferFailed(address to);
 
     event PostSubmitted(uint256 indexed postId, uint256 indexed requestId, address indexed author, bytes32 contentHash);
     event PostModerated(uint256 indexed postId, bool hidden, int256 margin, int256 threshold);
@@ -160,10 +159,5 @@ contract ModerationDAO is VerityConsumer {
         if (on) memberCount++;
         else memberCount--;
         emit MemberChanged(member, on);
-    }
-
-    function _pay(address to, uint256 amount) private {
-        (bool ok,) = to.call{value: amount}("");
-        if (!ok) revert TransferFailed(to);
     }
 }

@@ -45,7 +45,6 @@ contract SignalVault is VerityConsumer {
     error RebalancePending(uint256 requestId);
     error ZeroPrice();
     error InsufficientShares(uint256 have, uint256 want);
-    error TransferFailed(address to);
 
     event PriceRecorded(uint256 indexed index, uint256 price);
     event RebalanceRequested(uint256 indexed requestId, bytes input);
@@ -136,8 +135,7 @@ contract SignalVault is VerityConsumer {
         shares[msg.sender] -= amount;
         totalShares -= amount;
         emit Withdrawn(msg.sender, assets, amount);
-        (bool ok,) = msg.sender.call{value: assets}("");
-        if (!ok) revert TransferFailed(msg.sender);
+        _pay(msg.sender, assets);
     }
 
     function setPolicy(int256 sensitivityBps_, uint256 minRiskBps_, uint256 maxRiskBps_, IRebalanceExecutor executor_) external {

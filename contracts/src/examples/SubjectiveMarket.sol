@@ -36,7 +36,6 @@ contract SubjectiveMarket is VerityConsumer {
     error WrongOutcome(Outcome outcome);
     error NothingToClaim(address who);
     error ZeroStake();
-    error TransferFailed(address to);
 
     event Bet(address indexed who, bool yes, uint256 amount);
     event ResolutionRequested(uint256 indexed requestId, address indexed by);
@@ -105,7 +104,6 @@ contract SubjectiveMarket is VerityConsumer {
         yesStake[msg.sender] = 0;
         noStake[msg.sender] = 0;
         emit Claimed(msg.sender, amount);
-        (bool ok,) = msg.sender.call{value: amount}("");
-        if (!ok) revert TransferFailed(msg.sender);
+        _pay(msg.sender, amount);
     }
 }
