@@ -1,5 +1,5 @@
 import { decodeFunctionData, hexToString, type Address, type Hex, type PublicClient } from 'viem';
-import { AgreedPhase, coprocessorAbi, decodeProvedOutput, decodeVerityEvents, modelRegistryAbi, nodeRegistryAbi, RoundOutcome, type VerityAddresses, type VerityEvent } from '@verity/sdk';
+import { coprocessorAbi, decodeProvedOutput, decodeVerityEvents, modelRegistryAbi, nodeRegistryAbi, RoundOutcome, type VerityAddresses, type VerityEvent } from '@verity/sdk';
 
 /** What the explorer knows about a model beyond the chain: the compiler's report and the training metrics. */
 export type ExplorerModelInfo = { constraints?: number; accuracy?: string; verifyGas?: number; source?: string };
@@ -150,12 +150,12 @@ export class Indexer {
         return;
       }
       case 'Assigned': {
-        const r = this.requests.get(e.args.requestId.toString());
+        const r = this.request(e.args.requestId);
         if (r) r.primary = e.args.primary;
         return;
       }
       case 'Fulfilled': {
-        const r = this.requests.get(e.args.requestId.toString());
+        const r = this.request(e.args.requestId);
         if (!r) return;
         r.status = r.mode === 'agreed' ? 'Finalized' : 'Fulfilled';
         r.node = e.args.node;
@@ -180,17 +180,17 @@ export class Indexer {
         return;
       }
       case 'CallbackCompleted': {
-        const r = this.requests.get(e.args.requestId.toString());
+        const r = this.request(e.args.requestId);
         if (r) r.callback = e.args.success;
         return;
       }
       case 'Refunded': {
-        const r = this.requests.get(e.args.requestId.toString());
+        const r = this.request(e.args.requestId);
         if (r) r.status = 'Refunded';
         return;
       }
       case 'RoundStarted': {
-        const r = this.requests.get(e.args.requestId.toString());
+        const r = this.request(e.args.requestId);
         if (!r) return;
         r.rounds.push({ round: e.args.round, appeal: e.args.appeal, members: [...e.args.members], committed: [], votes: {} });
         r.status = 'Propose';
@@ -217,8 +217,8 @@ export class Indexer {
         return;
       }
       case 'Accepted': {
-        const r = this.requests.get(e.args.requestId.toString());
-        if (r) Object.assign(r, { status: AgreedPhase[4], answer: text(e.args.answer) });
+        const r = this.request(e.args.requestId);
+        if (r) Object.assign(r, { status: 'Accepted', answer: text(e.args.answer) });
         return;
       }
       case 'RequestRefunded':
@@ -228,12 +228,16 @@ export class Indexer {
     }
   }
 
+  private request(requestId: bigint): RequestView | undefined {
+    return this.requests.get(requestId.toString());
+  }
+
   private round(requestId: bigint, round: number): RoundView | undefined {
-    return this.requests.get(requestId.toString())?.rounds.find((r) => r.round === round);
+    return this.request(requestId)?.rounds.find((r) => r.round === round);
   }
 
   private setStatus(requestId: bigint, status: string): void {
-    const r = this.requests.get(requestId.toString());
+    const r = this.request(requestId);
     if (r && r.status !== 'Finalized') r.status = status;
   }
 
