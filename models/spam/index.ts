@@ -2,11 +2,15 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { featurize } from './features.js';
+import { modelFiles } from '../lib/files.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Path of the trained spam classifier (written by `npm run train:spam -w models`). */
-export const SPAM_MODEL_PATH = join(here, 'spam.onnx');
+/** The spam classifier's files (written by `npm run train:spam -w models`). */
+export const spamModel = modelFiles<{ id: string; spam: boolean; subject: string; body: string }>(here, 'spam');
+
+/** Path of the trained spam classifier. */
+export const SPAM_MODEL_PATH = spamModel.path;
 
 /** The vocabulary the model's 64 inputs stand for. */
 export function spamVocabulary(): string[] {
@@ -14,14 +18,10 @@ export function spamVocabulary(): string[] {
 }
 
 /** Held-out metrics recorded when the model was trained. */
-export function spamMetrics(): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(here, 'metrics.json'), 'utf8')) as Record<string, unknown>;
-}
+export const spamMetrics = spamModel.metrics;
 
 /** The demo's two held-out e-mails (one spam, one ham) as samples.json holds them. */
-export function spamSamples(): { id: string; spam: boolean; subject: string; body: string }[] {
-  return JSON.parse(readFileSync(join(here, 'samples.json'), 'utf8')) as { id: string; spam: boolean; subject: string; body: string }[];
-}
+export const spamSamples = spamModel.samples;
 
 /** Model input for one message. */
 export function spamFeatures(message: { subject: string; body: string }): number[] {

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { deployVerity, registerAgreedModel, stakeNode, type AgreedRule, type VerityAddresses } from '@verity/sdk';
 import { compileCached, readSamplesFile, INSECURE_DEV_SETUP } from '@verity/zkml';
 import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
-import { spamMetrics, SPAM_MODEL_PATH } from '@verity/models/spam';
+import { spamModel } from '@verity/models/spam';
 import { creditModel } from '@verity/models/credit';
 import { signalModel } from '@verity/models/signal';
 import { fraudModel } from '@verity/models/fraud';
@@ -49,7 +49,7 @@ export const AGREED_MODELS = {
 
 /** The demo's proved models: each app's model, trained by models/<name>/train.ts. */
 const PROVED_MODELS = {
-  spam: { name: 'spam-assassin-mlp', path: SPAM_MODEL_PATH, calibration: SPAM_MODEL_PATH.replace('spam.onnx', 'calibration.json'), metrics: spamMetrics },
+  spam: { name: 'spam-assassin-mlp', ...spamModel },
   credit: { name: 'credit-score', ...creditModel },
   signal: { name: 'market-signal', ...signalModel },
   fraud: { name: 'fraud-screen', ...fraudModel },

@@ -13,9 +13,7 @@ import {
   committeeAbi, createVerityClient, deployVerity, nodeRegistryAbi, registerAgreedModel, stakeNode,
   type VerityAddresses, type VerityClient, type Wallet,
 } from '@verity/sdk';
-import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { SPAM_MODEL_PATH, spamFeatures } from '@verity/models/spam';
+import { SPAM_MODEL_PATH, spamFeatures, spamSamples } from '@verity/models/spam';
 import { CircuitCompileError, UnsupportedOperatorError } from '@verity/zkml';
 import { LexiconProvider, OnnxProvider, OpenAICompatibleProvider, ProviderError, startNode, type AgreedQuestion, type Provider, type VerityNode } from '@verity/node';
 import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
@@ -89,7 +87,7 @@ describe('providers', () => {
 
   test('the ONNX fallback runs a model with onnxruntime-web and answers its class label; the compiler\'s refusals (unsupported operator, too large) point to it', async () => {
     const p = new OnnxProvider({ path: SPAM_MODEL_PATH });
-    const samples = JSON.parse(readFileSync(join(dirname(SPAM_MODEL_PATH), 'samples.json'), 'utf8')) as { subject: string; body: string; spam: boolean }[];
+    const samples = spamSamples();
     for (const sample of samples) {
       const input = JSON.stringify(spamFeatures(sample));
       assert.equal(await p.answer(question({ input, labels: ['ham', 'spam'] })), sample.spam ? 'spam' : 'ham', sample.subject);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Hex, PublicClient } from 'viem';
 import { coprocessorAbi, createVerityClient, deployVerity, stakeNode, type VerityAddresses, type VerityClient, type Wallet } from '@verity/sdk';
 import { compileCached, encodeInputBytes, quantizeInput, readSamplesFile, type CompiledModel } from '@verity/zkml';
-import { SPAM_MODEL_PATH, spamFeatures } from '@verity/models/spam';
+import { spamFeatures, spamModel as spamFiles } from '@verity/models/spam';
 import { registerCompiled } from '../../cli/src/models.js';
 import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
 import { anvilKey, connect } from '../../cli/src/chain.js';
@@ -115,9 +115,8 @@ export async function startProxy(port: number): Promise<{ url: string; down(): P
 
 /** The demo spam classifier, compiled once (cached) and with its samples. */
 export async function spamModel(): Promise<{ compiled: CompiledModel; inputs: Hex[] }> {
-  const calibration = join(dirname(SPAM_MODEL_PATH), 'calibration.json');
-  const { compiled } = await compileCached('spam', readFileSync(SPAM_MODEL_PATH), { calibration: readSamplesFile(readFileSync(calibration, 'utf8')) });
-  const samples = JSON.parse(readFileSync(join(dirname(SPAM_MODEL_PATH), 'samples.json'), 'utf8')) as { subject: string; body: string }[];
+  const { compiled } = await compileCached('spam', readFileSync(spamFiles.path), { calibration: readSamplesFile(readFileSync(spamFiles.calibration, 'utf8')) });
+  const samples = spamFiles.samples();
   const inputs = samples.map((s) => encodeInputBytes(compiled.report.layout, quantizeInput(compiled.model, spamFeatures(s))));
   return { compiled, inputs };
 }
