@@ -58,7 +58,7 @@ export function readDeployment(path: string): Deployment {
   return d;
 }
 
-/** A chain that is not the one the deployment file names. */
+/** Clients for the deployment's chain (`rpc`, VERITY_RPC_URL or the file's URL); refuses another chain. */
 async function connectTo(d: Deployment, rpc?: string) {
   const c = await connect(rpc ?? process.env.VERITY_RPC_URL ?? d.rpcUrl);
   if (c.chainId !== d.chainId) throw new BaseError(`The RPC serves chain ${c.chainId}, but the deployment is on chain ${d.chainId}`);

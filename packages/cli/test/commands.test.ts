@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import pino from 'pino';
+import { setCommitteeParameters } from '@verity/sdk';
 import { compileCached, readSamplesFile, releaseCurves, type CompiledModel } from '@verity/zkml';
 import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
 import { creditModel } from '@verity/models/credit';
@@ -78,7 +79,6 @@ test('verity register (proved and agreed), then verity request gets each answere
     }));
   }
   // The committee's windows are the defaults (minutes): shorten them for the test.
-  const { setCommitteeParameters } = await import('@verity/sdk');
   await publicClient.waitForTransactionReceipt({ hash: await setCommitteeParameters(publicClient, wallet(anvilKey(0)), d.addresses.committee!, { windows: { propose: 30, commit: 30, reveal: 30, appeal: 1 } }) });
 
   const input = join(dir, 'input.json');
