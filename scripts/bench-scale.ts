@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { devPowersOfTau, type CompileReport } from '@verity/zkml';
 
 const log = (s: string) => console.error(`[bench:scale] ${s}`);
-const channels = (process.env.BENCH_CNN ?? '6,8').split(',').map(Number) as [number, number];
+const channels = (process.env.BENCH_CNN ?? '12,16').split(',').map(Number) as [number, number];
 const work = mkdtempSync(join(tmpdir(), 'verity-scale-'));
 const started = new Date();
 
@@ -34,13 +34,13 @@ const { report } = row;
 const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 const section = [
-  '## Scale: a quarter-million-constraint CNN (`npm run bench:scale`)',
+  `## Scale: the largest model (\`npm run bench:scale\`)`,
   '',
   `Run ${started.toISOString()} on ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, \`npm run bench:scale\`. A CNN on 1x28x28: conv 3x3x${channels[0]}, ReLU, max-pool, conv 3x3x${channels[1]}, ReLU, max-pool, ${channels[1] * 49}-64-10 (\`largeCnn\` in scripts/bench/models.ts; BENCH_CNN=c1,c2 changes the widths).`,
   '',
-  '| constraints | powers of tau 2^19 s | compile s | setup s | prove ms (warm: witness + proof) | peak MB (whole run) | max abs error / output range | top-1 |',
-  '|---|---|---|---|---|---|---|---|',
-  `| ${fmt(report.constraints)} | ${cachedPtau ? 'cached' : fmt(ptauSeconds)} | ${fmt(report.timings.compileSeconds, 1)} | ${fmt(report.timings.setupSeconds, 1)} | ${fmt(row.witnessMs)} + ${fmt(row.proveMs)} | ${fmt(peakMb)}${maxRss ? '' : ' (measuring process only)'} | ${report.accuracy ? `${report.accuracy.maxAbsError.toPrecision(3)} / ${report.accuracy.outputRange.toPrecision(3)}` : '—'} | ${report.accuracy ? `${(report.accuracy.top1Agreement * 100).toFixed(0)}%` : '—'} |`,
+  '| constraints | compiled as | powers of tau 2^19 s | compile s | setup s | prove ms (warm: witness + proof) | peak MB (whole run) | max abs error / output range | top-1 |',
+  '|---|---|---|---|---|---|---|---|---|',
+  `| ${fmt(report.constraints)} | ${report.shards ? `${report.shards.parts} parts, linked (${report.shards.constraintsPerPart.map((c) => fmt(c)).join(' + ')})` : 'one circuit'} | ${cachedPtau ? 'cached' : fmt(ptauSeconds)} | ${fmt(report.timings.compileSeconds, 1)} | ${fmt(report.timings.setupSeconds, 1)} | ${fmt(row.witnessMs)} + ${fmt(row.proveMs)} | ${fmt(peakMb)}${maxRss ? '' : ' (measuring process only)'} | ${report.accuracy ? `${report.accuracy.maxAbsError.toPrecision(3)} / ${report.accuracy.outputRange.toPrecision(3)}` : '—'} | ${report.accuracy ? `${(report.accuracy.top1Agreement * 100).toFixed(0)}%` : '—'} |`,
   '',
   `Where the constraints go: ${Object.entries(report.constraintsByPart).map(([k, v]) => `${k.replace(/^node:/, '')} ${fmt(v)}`).join(', ')}.`,
   '',

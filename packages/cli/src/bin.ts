@@ -32,6 +32,8 @@ Model owners
                            the Coprocessor checks), as public signals, or not at all
       --batch K            prove K inferences in one proof (input: K samples concatenated)
       --aggregate mean     with --batch: output only the mean over the batch
+      --shard N            constraints per separately compiled part (default 150000): a larger
+                           model is compiled in parts and linked into one circuit
   prove <dir>              prove one inference of a compiled model
       --input FILE         {"input_data": [[...]]} or a JSON array (required)
       --out FILE           proof file (required)   --witness FILE  also write the .wtns
@@ -147,8 +149,9 @@ async function main(argv: string[]): Promise<number> {
     case 'compile': {
       const { values, positionals } = parseArgs({
         args: rest, allowPositionals: true,
-        options: { out: { type: 'string' }, calibration: { type: 'string' }, 'input-bits': { type: 'string' }, 'weight-bits': { type: 'string' }, weights: { type: 'string' }, batch: { type: 'string' }, aggregate: { type: 'string' }, input: { type: 'string' } },
+        options: { out: { type: 'string' }, calibration: { type: 'string' }, 'input-bits': { type: 'string' }, 'weight-bits': { type: 'string' }, weights: { type: 'string' }, batch: { type: 'string' }, aggregate: { type: 'string' }, input: { type: 'string' }, shard: { type: 'string' } },
       });
+      if (values.shard !== undefined && !(Number.isInteger(Number(values.shard)) && Number(values.shard) > 0)) throw new UsageError('--shard takes a positive number of constraints');
       if (values.aggregate && values.aggregate !== 'mean') throw new UsageError('--aggregate takes mean');
       if (values.input && !['committed', 'public', 'private'].includes(values.input)) throw new UsageError('--input takes committed, public or private');
       if (positionals.length !== 1 || !values.out) throw new UsageError('verity compile <model.onnx> --out <dir> [--calibration <input.json>]');
@@ -163,9 +166,11 @@ async function main(argv: string[]): Promise<number> {
         batch: values.batch ? Number(values.batch) : undefined,
         aggregate: values.aggregate as 'mean' | undefined,
         input: values.input as 'committed' | 'public' | 'private' | undefined,
+        shard: values.shard ? Number(values.shard) : undefined,
         progress: (e) => console.error(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${e.phase}${e.percent !== undefined ? ` ${e.percent}%` : ''}`),
       });
       console.log(`compiled ${positionals[0]} -> ${values.out}: ${report.constraints} constraints (${Object.entries(report.constraintsByPart).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+      if (report.shards) console.log(`compiled in ${report.shards.parts} parts (${report.shards.constraintsPerPart.join(', ')} constraints) linked into one circuit`);
       if (report.accuracy) console.log(`calibration: max abs error ${report.accuracy.maxAbsError.toPrecision(3)} over output range ${report.accuracy.outputRange.toPrecision(3)}, top-1 agreement ${(report.accuracy.top1Agreement * 100).toFixed(1)}%`);
       console.log(report.setup.note);
       return 0;

@@ -1,13 +1,21 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { keccak256, type Address, type Hex, type PublicClient } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
 import { modelRegistryAbi } from '@verity/sdk';
-import { ARTEFACT_FILES, loadCompiled, type CompiledModel } from '@verity/zkml';
+import { ARTEFACT_FILES, loadCompiled, type CompiledModel, type LinkFile } from '@verity/zkml';
 
-/** The files a proving node needs, by their path inside a compiled-model directory. */
+/** The files every proving node needs, by their path inside a compiled-model directory. */
 export const NODE_FILES = [ARTEFACT_FILES.report, ARTEFACT_FILES.model, ARTEFACT_FILES.wasm, ARTEFACT_FILES.zkey, ARTEFACT_FILES.verificationKey, ARTEFACT_FILES.verifierBuild] as const;
+
+/** {@link NODE_FILES}, and for a model compiled in parts its link file and each part's witness generator and wire map. */
+export function nodeFiles(dir: string): string[] {
+  const report = JSON.parse(readFileSync(join(dir, ARTEFACT_FILES.report), 'utf8')) as CompiledModel['report'];
+  if (!report.shards) return [...NODE_FILES];
+  const link = JSON.parse(readFileSync(join(dir, report.shards.link), 'utf8')) as LinkFile;
+  return [...NODE_FILES, report.shards.link, ...link.parts.flatMap((p) => [p.wasm, p.map])];
+}
 export const MANIFEST = 'manifest.json';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -39,7 +47,7 @@ export class ArtefactFetchError extends BaseError {
  * const hash = packArtefacts('build/spam') // 'sha256:3f1c…'
  */
 export function packArtefacts(dir: string): string {
-  const files = Object.fromEntries(NODE_FILES.map((f) => [f, sha256(readFileSync(join(dir, f)))]));
+  const files = Object.fromEntries(nodeFiles(dir).map((f) => [f, sha256(readFileSync(join(dir, f)))]));
   const manifest = `${JSON.stringify({ version: 1, files }, null, 1)}\n`;
   writeFileSync(join(dir, MANIFEST), manifest);
   return `sha256:${sha256(Buffer.from(manifest))}`;
@@ -76,6 +84,10 @@ export async function fetchArtefacts(p: { source: string; hash: string; cacheDir
     const contents = new Map<string, Buffer>();
     for (const f of NODE_FILES) {
       if (!files[f]) throw new ArtefactMismatchError({ what: MANIFEST, expected: `an entry for ${f}`, actual: 'none', source: src });
+    }
+    for (const f of Object.keys(files)) {
+      // The manifest matched its hash; still, every path must stay inside the model directory.
+      if (isAbsolute(f) || normalize(f).split(/[\\/]/).includes('..')) throw new ArtefactMismatchError({ what: MANIFEST, expected: 'paths inside the model directory', actual: f, source: src });
       const body = await read(src, f);
       const h = sha256(body);
       if (h !== files[f]) throw new ArtefactMismatchError({ what: f, expected: `sha256:${files[f]}`, actual: `sha256:${h}`, source: src });

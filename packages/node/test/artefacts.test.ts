@@ -5,9 +5,9 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { releaseCurves } from '@verity/zkml';
-import { tinyCompiled } from '../../zkml/test/fixtures.js';
-import { ArtefactMismatchError, fetchArtefacts, NODE_FILES, packArtefacts } from '../src/artefacts.js';
+import { inferQuantized, Prover, quantizeInput, releaseCurves, verifyProofFile } from '@verity/zkml';
+import { cnnSamples, shardedCompiled, tinyCompiled } from '../../zkml/test/fixtures.js';
+import { ArtefactMismatchError, fetchArtefacts, NODE_FILES, nodeFiles, packArtefacts } from '../src/artefacts.js';
 import { ConfigError, loadNodeConfig } from '../src/config.js';
 
 let source: string;
@@ -48,6 +48,29 @@ test('a tampered file is refused with a typed error naming it, and nothing is in
   assert.deepEqual(readdirSync(cache), [], 'no partial artefacts');
   await assert.rejects(fetchArtefacts({ source, hash: `sha256:${'0'.repeat(64)}`, cacheDir: cache }), (e) => e instanceof ArtefactMismatchError && /manifest\.json/.test(e.message));
   assert.deepEqual(readdirSync(cache), []);
+});
+
+test('a model compiled in parts travels with its link file and every part\'s witness generator, and proves from the fetched copy', async () => {
+  const { compiled } = await shardedCompiled();
+  const dir = mkdtempSync(join(tmpdir(), 'verity-art-'));
+  cpSync(compiled.dir, dir, { recursive: true });
+  const h = packArtefacts(dir);
+  const files = nodeFiles(dir);
+  assert.ok(files.includes('link.json'));
+  assert.equal(files.filter((f) => /^circuit_js\/part\d+\.(wasm|map)$/.test(f)).length, 2 * (compiled.report.shards!.parts - 1));
+  const dest = await fetchArtefacts({ source: dir, hash: h, cacheDir: mkdtempSync(join(tmpdir(), 'verity-cache-')) });
+  for (const f of files) assert.ok(existsSync(join(dest, f)), f);
+  const prover = await Prover.load(dest);
+  const x = cnnSamples(1, 6, 8)[0]!;
+  const proof = await prover.prove({ input: x }, 3n);
+  assert.deepEqual(proof.outputIntegers, inferQuantized(compiled.model, quantizeInput(compiled.model, x)).map(String));
+  assert.equal(await verifyProofFile(dest, proof), true);
+
+  // A part's wire map altered at the source is refused like any other file.
+  const bad = mkdtempSync(join(tmpdir(), 'verity-bad-'));
+  cpSync(dir, bad, { recursive: true });
+  writeFileSync(join(bad, 'circuit_js', 'part1.map'), Buffer.alloc(8));
+  await assert.rejects(fetchArtefacts({ source: bad, hash: h, cacheDir: mkdtempSync(join(tmpdir(), 'verity-cache-')) }), (e) => e instanceof ArtefactMismatchError && /part1\.map/.test(e.message));
 });
 
 test('node config: every problem is a ConfigError naming its field; the environment overrides the file', () => {

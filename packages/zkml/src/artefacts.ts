@@ -42,6 +42,12 @@ export type CompileReport = {
   verifier?: { contract: string; bytecodeSize: number; limit: number; expectedVerifyGas: number };
   setup: { system: 'groth16'; ptauPower: number; ptau: 'dev' | 'ceremony'; insecure: boolean; contributions: { name: string; hash: string }[]; note: string };
   timings: { compileSeconds: number; setupSeconds: number };
+  /**
+   * A model compiled in parts and linked into one circuit (see `compileModel`'s `shard`): how
+   * many parts (the head first), the constraints of each, and the link file naming each part's
+   * witness generator and wire map.
+   */
+  shards?: { parts: number; constraintsPerPart: number[]; link: string };
   files: typeof ARTEFACT_FILES;
 };
 

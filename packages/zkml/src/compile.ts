@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,9 +9,11 @@ import * as snarkjs from 'snarkjs';
 import * as ort from 'onnxruntime-web';
 import { keccak256, toBytes } from 'viem';
 import { ARTEFACT_FILES, bigintReplacer, type CompileReport } from './artefacts.js';
-import { generateCircuit, type WeightEncoding } from './codegen/circom.js';
+import { generateCircuit, generateShards, type WeightEncoding } from './codegen/circom.js';
 import { layoutOf, type InputVisibility } from './codegen/layout.js';
-import { outputsOf, stepConstraints } from './lower/steps.js';
+import { outputsOf, programConstraints, stepConstraints } from './lower/steps.js';
+import { LINK_FILE, linkCircuit, type LinkFile } from './prover/link.js';
+import type { QuantizedModel } from './quantize/quantize.js';
 import { CircuitCompileError, IncompatibleOptionsError } from './errors/compile.js';
 import { weightCommitment, weightValues } from './codegen/commit.js';
 import { exportVerifier } from './verifier.js';
@@ -41,8 +43,18 @@ export type CompileOptions = QuantizeOptions & {
   aggregate?: 'mean';
   /** skip the Groth16 setup (report constraints only) */
   setup?: boolean;
+  /**
+   * Constraints per separately compiled part (constant weights only; default
+   * {@link SHARD_CONSTRAINTS}). A larger model is compiled in parts that are linked into one
+   * circuit: circom2 runs in WebAssembly, and one compilation of ~500k constraints exceeds its
+   * 4 GiB.
+   */
+  shard?: number;
   progress?: Progress;
 };
+
+/** Constraints per part of a sharded compilation: one circom2 compilation of this size peaks near 1.5 GB. */
+export const SHARD_CONSTRAINTS = 150_000;
 
 function runCircom(cwd: string, file: string): Promise<void> {
   const cli = require.resolve('circom2/cli.js');
@@ -106,6 +118,53 @@ async function committedWeights(model: Parameters<typeof weightValues>[0]): Prom
 
 const argmax = (xs: readonly number[]) => xs.reduce((best, v, i) => (v > xs[best]! ? i : best), 0);
 
+/** Runs `jobs` with at most `width` at a time, in order of start. */
+async function pool<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]> {
+  const results: T[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, async () => {
+    while (next < jobs.length) { const k = next++; results[k] = await jobs[k]!(); }
+  }));
+  return results;
+}
+
+/**
+ * Compiles the circuit in parts of about `budget` constraints (the head, then the parts, two
+ * circom2 processes at a time) and links them into circuit.r1cs, with link.json and one
+ * witness generator and wire map per part under circuit_js/.
+ */
+async function compileSharded(work: string, model: QuantizedModel, inputVisibility: InputVisibility, budget: number, progress: Progress): Promise<LinkFile> {
+  const sharded = generateShards(model, inputVisibility, budget);
+  writeFileSync(join(work, ARTEFACT_FILES.circuit), sharded.head);
+  const names = sharded.parts.map((_, p) => `part${p + 1}`);
+  sharded.parts.forEach((part, p) => writeFileSync(join(work, `${names[p]}.circom`), part.source));
+  let done = 0;
+  const total = names.length + 1;
+  progress({ phase: `circom: compiling the circuit in ${total} parts of at most ~${budget} constraints`, percent: 0 });
+  await pool([ARTEFACT_FILES.circuit, ...names.map((n) => `${n}.circom`)].map((file) => async () => {
+    await runCircom(work, file);
+    progress({ phase: `circom: compiled ${file} (${++done}/${total})`, percent: Math.floor((100 * done) / total) });
+  }), Math.max(1, Math.min(2, availableParallelism())));
+  progress({ phase: 'linking the parts into one circuit' });
+  const headR1cs = join(work, 'head.r1cs');
+  renameSync(join(work, ARTEFACT_FILES.r1cs), headR1cs);
+  const link = await linkCircuit({
+    dir: work,
+    out: join(work, ARTEFACT_FILES.r1cs),
+    inputCount: layoutOf(model, inputVisibility).inputCount,
+    z: sharded.z,
+    head: { r1cs: headR1cs, sym: join(work, ARTEFACT_FILES.symbols) },
+    parts: sharded.parts.map((part, p) => ({ r1cs: join(work, `${names[p]}.r1cs`), sym: join(work, `${names[p]}.sym`), wasm: `circuit_js/${names[p]}.wasm`, map: `circuit_js/${names[p]}.map`, inputs: part.inputs, outputs: part.outputs })),
+  });
+  for (const n of names) {
+    renameSync(join(work, `${n}_js`, `${n}.wasm`), join(work, 'circuit_js', `${n}.wasm`));
+    for (const f of [`${n}_js`, `${n}.r1cs`, `${n}.sym`]) rmSync(join(work, f), { recursive: true, force: true });
+  }
+  rmSync(headR1cs);
+  writeFileSync(join(work, LINK_FILE), JSON.stringify(link));
+  return link;
+}
+
 /**
  * Compiles an ONNX model into a proved-mode artefact directory: circom circuit, r1cs,
  * witness wasm, Groth16 proving key, verification key, Solidity verifier, the quantised
@@ -137,9 +196,15 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
     cpSync(join(circuitsDir, 'verity.circom'), join(work, 'verity.circom'));
     // circom2 (WebAssembly) only sees files below its working directory.
     cpSync(join(dirname(require.resolve('circomlib/package.json')), 'circuits'), join(work, 'circomlib', 'circuits'), { recursive: true });
-    writeFileSync(join(work, ARTEFACT_FILES.circuit), generateCircuit(model, encoding, inputVisibility));
-    progress({ phase: 'circom: compiling the circuit' });
-    await runCircom(work, ARTEFACT_FILES.circuit);
+    const budget = options.shard ?? SHARD_CONSTRAINTS;
+    let link: LinkFile | undefined;
+    if (encoding === 'constant' && programConstraints(model.steps) > budget) {
+      link = await compileSharded(work, model, inputVisibility, budget, progress);
+    } else {
+      writeFileSync(join(work, ARTEFACT_FILES.circuit), generateCircuit(model, encoding, inputVisibility));
+      progress({ phase: 'circom: compiling the circuit' });
+      await runCircom(work, ARTEFACT_FILES.circuit);
+    }
     rmSync(join(work, 'circomlib'), { recursive: true, force: true });
     const compileSeconds = (performance.now() - t0) / 1000;
 
@@ -225,6 +290,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
         contract: 'Groth16Verifier', bytecodeSize: verifierBytecodeSize, limit: 24_576, expectedVerifyGas: expectedVerifyGas(layout.publicSignals),
       },
       timings: { compileSeconds, setupSeconds },
+      shards: link && { parts: link.parts.length + 1, constraintsPerPart: [link.constraints - link.parts.reduce((a, q) => a + q.constraints, 0), ...link.parts.map((q) => q.constraints)], link: LINK_FILE },
       files: ARTEFACT_FILES,
     };
     writeFileSync(join(work, ARTEFACT_FILES.report), JSON.stringify(report, null, 2));

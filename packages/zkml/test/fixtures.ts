@@ -1,4 +1,4 @@
-import { buildMlpOnnx, compileCached, type DenseSpec } from '../src/index.js';
+import { buildMlpOnnx, buildOnnx, compileCached, type DenseSpec } from '../src/index.js';
 
 /** A deterministic pseudo-random sequence in [-1, 1) for fixtures. */
 export function pseudoRandom(seed: number): () => number {
@@ -28,3 +28,30 @@ export function tinySamples(n: number, seed = 1): number[][] {
 
 /** The tiny model compiled once (cached across runs under the Verity cache directory). */
 export const tinyCompiled = () => compileCached('test-tiny', TINY_ONNX, { calibration: tinySamples(32) });
+
+/** A small CNN on 1x6x6: conv 3x3x2, ReLU, flatten, 32-4 Gemm, Sigmoid (three steps of three kinds). */
+export function smallCnn(filters = 2, side = 6): Uint8Array {
+  const r = pseudoRandom(11);
+  const t = (dims: number[], scale: number) => ({ dims, values: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => r() * scale) });
+  const flat = filters * (side - 2) ** 2;
+  return buildOnnx({
+    input: { name: 'x', shape: ['batch', 1, side, side] },
+    output: { name: 'y', shape: ['batch', 4] },
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'c.w', 'c.b'], outputs: ['c'], attrs: { kernel_shape: [3, 3] } },
+      { op: 'Relu', inputs: ['c'], outputs: ['r'] },
+      { op: 'Flatten', inputs: ['r'], outputs: ['f'] },
+      { op: 'Gemm', inputs: ['f', 'g.w', 'g.b'], outputs: ['g'], attrs: { transB: 1 } },
+      { op: 'Sigmoid', inputs: ['g'], outputs: ['y'] },
+    ],
+    initializers: { 'c.w': t([filters, 1, 3, 3], 0.5), 'c.b': t([filters], 0.1), 'g.w': t([4, flat], 0.3), 'g.b': t([4], 0.1) },
+  });
+}
+
+export function cnnSamples(n: number, side = 6, seed = 3): number[][] {
+  const r = pseudoRandom(seed);
+  return Array.from({ length: n }, () => Array.from({ length: side * side }, () => (r() + 1) / 2));
+}
+
+/** The small CNN compiled in parts, one per step chunk (`shard: 1`), linked into one circuit. */
+export const shardedCompiled = () => compileCached('test-sharded-cnn', smallCnn(), { calibration: cnnSamples(16), shard: 1 });

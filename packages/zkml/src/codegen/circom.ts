@@ -1,5 +1,5 @@
 import type { IntForm, Step } from '../lower/steps.js';
-import { outputsOf } from '../lower/steps.js';
+import { outputsOf, stepConstraints } from '../lower/steps.js';
 import type { QuantizedModel } from '../quantize/quantize.js';
 import { weightValues } from './commit.js';
 import { layoutOf, type InputVisibility } from './layout.js';
@@ -182,15 +182,17 @@ function sliceStep(s: Step, from: number, to: number, local: (id: number) => num
   }
 }
 
+/** Outputs [from, to) of step `k` as one generated template that reads the signals `ids`. */
+export type StepChunk = { k: number; c: number; step: Step; from: number; to: number; ids: number[]; template: string[]; constraints: number };
+
 /**
  * A step as templates of bounded size, each taking exactly the signals it reads: circom
  * compiles one witness function per template, and one function for a whole convolution
  * would exceed what V8 accepts.
  */
-function chunkedStep(k: number, s: Step): { templates: string[]; body: string[] } {
+export function stepChunks(k: number, s: Step): StepChunk[] {
   const n = outputsOf(s);
-  const templates: string[] = [];
-  const body: string[] = [`    // step ${k}: ${s.kind}${s.kind === 'requant' ? ` ${s.act}` : ''} at node "${s.name}", ${n} outputs`];
+  const chunks: StepChunk[] = [];
   let from = 0;
   for (let c = 0; from < n; c++) {
     let to = from, terms = 0;
@@ -204,25 +206,33 @@ function chunkedStep(k: number, s: Step): { templates: string[]; body: string[] 
     if (ids.length === 0) ids.push(0);
     const local = new Map(ids.map((id, j) => [id, j]));
     const sub = sliceStep(s, from, to, (id) => local.get(id)!);
-    const name = `Step${k}_${c}`;
-    templates.push(
-      `template ${name}() {`,
+    const template = [
+      `template Step${k}_${c}() {`,
       `    signal input x[${ids.length}];`,
       `    signal output y[${to - from}];`,
       ...stepCode(`${k}_${c}`, sub, 'constant', { src: 'x', dst: (o) => `y[${o}]` }).slice(1),
       '}',
       '',
-    );
-    body.push(
-      `    component s${k}_${c} = ${name}();`,
-      `    var R${k}_${c}[${ids.length}] = ${list(ids)};`,
-      `    for (var i = 0; i < ${ids.length}; i++) { s${k}_${c}.x[i] <== w[R${k}_${c}[i]]; }`,
-      `    for (var o = 0; o < ${to - from}; o++) { w[${s.out + from} + o] <== s${k}_${c}.y[o]; }`,
-    );
+    ];
+    chunks.push({ k, c, step: s, from, to, ids, template, constraints: stepConstraints(sub) });
     from = to;
   }
-  return { templates, body };
+  return chunks;
 }
+
+/** Wires a chunk into the signal array `w`, where signal `id` of the model sits at `at(id)`. */
+function chunkBody(ch: StepChunk, at: (id: number) => number = (id) => id): string[] {
+  const t = `${ch.k}_${ch.c}`;
+  const R = ch.ids.map(at);
+  return [
+    `    component s${t} = Step${t}();`,
+    `    var R${t}[${R.length}] = ${list(R)};`,
+    `    for (var i = 0; i < ${R.length}; i++) { s${t}.x[i] <== w[R${t}[i]]; }`,
+    `    for (var o = 0; o < ${ch.to - ch.from}; o++) { w[${at(ch.step.out + ch.from)} + o] <== s${t}.y[o]; }`,
+  ];
+}
+
+const stepComment = (k: number, s: Step) => `    // step ${k}: ${s.kind}${s.kind === 'requant' ? ` ${s.act}` : ''} at node "${s.name}", ${outputsOf(s)} outputs`;
 
 /**
  * Emits the circom source for a quantised model: input commitment, one block per step of
@@ -230,31 +240,43 @@ function chunkedStep(k: number, s: Step): { templates: string[]; body: string[] 
  * Public signals, in order: the packed output words, the input commitment, the request
  * binding.
  *
+ * With `head` (a sharded circuit, see {@link generateShards}) the steps are left out: the
+ * model's output signals `head.z` come in as private inputs `z`, which linking identifies
+ * with the wires of the parts that compute them.
+ *
  * @example
  * fs.writeFileSync('circuit.circom', generateCircuit(quantized))
  */
-export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding = 'constant', inputVisibility: InputVisibility = 'committed'): string {
+export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding = 'constant', inputVisibility: InputVisibility = 'committed', head?: { z: readonly number[] }): string {
   const layout = layoutOf(model, inputVisibility);
   const groups = model.steps.filter((s) => s.kind === 'argmax');
   if (groups.some((s) => s.groups.some((g) => g.length !== s.groups[0]!.length))) throw new Error('internal: ragged ArgMax groups');
+  if (head && encoding !== 'constant') throw new Error('internal: only constant weights are sharded');
   const half = 2n ** BigInt(model.outputBits - 1);
   // Weights as signals (the baseline) stay in one template: it is only built for small models.
-  const chunks = model.steps.map((s, k) => (encoding === 'constant' ? chunkedStep(k, s) : undefined));
+  const steps = head ? [] : model.steps;
+  const chunks = steps.map((s, k) => (encoding === 'constant' ? stepChunks(k, s) : undefined));
   if (encoding === 'committed' && inputVisibility !== 'committed') throw new Error('internal: committed weights seed the input commitment; they need --input committed');
   const secret = encoding === 'committed' ? weightValues(model) : undefined;
+  const zAt = new Map((head?.z ?? []).map((id, j) => [id, layout.inputCount + j]));
+  const at = (id: number) => (head && id >= layout.inputCount ? zAt.get(id)! : id);
   const out: string[] = [
     'pragma circom 2.1.6;',
     '// Generated by the Verity zkML compiler. Do not edit.',
     'include "verity.circom";',
     '',
-    ...model.steps.flatMap((s, k) => (s.kind === 'pwl' ? [pwlTemplate(k, s), ''] : [])),
-    ...chunks.flatMap((c) => c?.templates ?? []),
+    ...steps.flatMap((s, k) => (s.kind === 'pwl' ? [pwlTemplate(k, s), ''] : [])),
+    ...chunks.flatMap((c) => c?.flatMap((ch) => ch.template) ?? []),
     'template Model() {',
-    `    signal input u[${layout.inputCount}];`,
-    '    signal input binding;',
+    // A head's inputs are all public in its own compilation, so circom keeps their wires for
+    // linking; the linked circuit makes only the binding public (it comes first for that).
+    ...(head
+      ? ['    signal input binding;', `    signal input u[${layout.inputCount}];`, ...(head.z.length > 0 ? [`    signal input z[${head.z.length}];`] : [])]
+      : [`    signal input u[${layout.inputCount}];`, '    signal input binding;']),
     `    signal output out[${layout.outputWords}];`,
     ...(inputVisibility === 'committed' ? ['    signal output inputCommitment;'] : inputVisibility === 'public' ? [`    signal output inputChunks[${layout.inputChunks}];`] : []),
-    `    signal w[${model.signalCount}];`,
+    `    signal w[${head ? layout.inputCount + head.z.length : model.signalCount}];`,
+    ...(head && head.z.length > 0 ? [`    for (var j = 0; j < ${head.z.length}; j++) { w[${layout.inputCount} + j] <== z[j]; }`] : []),
     '',
     ...(inputVisibility === 'committed'
       ? [
@@ -274,7 +296,7 @@ export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding 
       ]),
     '',
   ];
-  model.steps.forEach((s, k) => out.push(...(chunks[k]?.body ?? stepCode(k, s, encoding)), ''));
+  steps.forEach((s, k) => out.push(...(chunks[k] ? [stepComment(k, s), ...chunks[k].flatMap((ch) => chunkBody(ch))] : stepCode(k, s, encoding)), ''));
   if (secret) {
     // The weights every step read, in weightValues order, into one commitment.
     const L = secret.layout;
@@ -290,7 +312,7 @@ export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding 
     out.push('    commit.seed <== weights.commitment;', '    inputCommitment <== commit.commitment;', '');
   }
   out.push(
-    `    var OUT[${model.outputs.length}] = ${list(model.outputs)};`,
+    `    var OUT[${model.outputs.length}] = ${list(model.outputs.map(at))};`,
     `    component pack = PackOutputs(${layout.outputCount}, ${layout.outputBits}, ${layout.outputsPerWord});`,
     `    for (var i = 0; i < ${layout.outputCount}; i++) { pack.in[i] <== w[OUT[i]] + ${half}; }`,
     `    for (var k = 0; k < ${layout.outputWords}; k++) { out[k] <== pack.out[k]; }`,
@@ -299,10 +321,77 @@ export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding 
     '    bind.binding <== binding;',
     '}',
     '',
-    'component main {public [binding]} = Model();',
+    `component main {public [${head ? ['binding', 'u', ...(head.z.length > 0 ? ['z'] : [])].join(', ') : 'binding'}]} = Model();`,
     '',
   );
   return out.join('\n');
+}
+
+/** One part of a sharded circuit: circom source, the model signals it reads and the ones it hands on. */
+export type CircuitPart = { source: string; inputs: number[]; outputs: number[]; constraints: number };
+
+/** A model's circuit in parts that circom compiles separately (see `link.ts`): the head, then the parts in order. */
+export type ShardedCircuit = { head: string; z: number[]; parts: CircuitPart[] };
+
+/**
+ * Splits a model's circuit into a head (input commitment, output packing, request binding)
+ * and parts of about `budget` constraints each, cut between step chunks. Part `p` takes the
+ * model signals it reads from the input or earlier parts as inputs `x` and hands on, as
+ * outputs `y`, the signals that later parts or the outputs read. Each compiles alone, so a
+ * model far larger than one circom compilation can hold is still proved as one circuit.
+ */
+export function generateShards(model: QuantizedModel, inputVisibility: InputVisibility, budget: number): ShardedCircuit {
+  const inputCount = layoutOf(model, inputVisibility).inputCount;
+  const groups: StepChunk[][] = [[]];
+  let size = 0;
+  for (const [k, s] of model.steps.entries()) {
+    for (const ch of stepChunks(k, s)) {
+      if (size > 0 && size + ch.constraints > budget) { groups.push([]); size = 0; }
+      groups.at(-1)!.push(ch);
+      size += ch.constraints;
+    }
+  }
+  const produced = groups.map((g) => g.flatMap((ch) => Array.from({ length: ch.to - ch.from }, (_, o) => ch.step.out + ch.from + o)));
+  const inputs = groups.map((g, p) => {
+    const own = new Set(produced[p]);
+    return [...new Set(g.flatMap((ch) => ch.ids))].filter((id) => !own.has(id)).sort((a, b) => a - b);
+  });
+  const z = [...new Set(model.outputs.filter((id) => id >= inputCount))].sort((a, b) => a - b);
+  const needed = new Set(z);
+  const outputs: number[][] = [];
+  for (let p = groups.length - 1; p >= 0; p--) {
+    outputs[p] = produced[p]!.filter((id) => needed.has(id));
+    for (const id of inputs[p]!) needed.add(id);
+  }
+  const parts = groups.map((g, p) => {
+    const local = new Map([...inputs[p]!, ...produced[p]!].map((id, j) => [id, j]));
+    const at = (id: number) => local.get(id)!;
+    const ks = [...new Set(g.map((ch) => ch.k))];
+    const source = [
+      'pragma circom 2.1.6;',
+      `// Generated by the Verity zkML compiler. Do not edit. Part ${p + 1} of ${groups.length}.`,
+      'include "verity.circom";',
+      '',
+      ...ks.flatMap((k) => { const s = model.steps[k]!; return s.kind === 'pwl' ? [pwlTemplate(k, s), ''] : []; }),
+      ...g.flatMap((ch) => ch.template),
+      'template Part() {',
+      `    signal input x[${inputs[p]!.length}];`,
+      `    signal output y[${outputs[p]!.length}];`,
+      `    signal w[${local.size}];`,
+      `    for (var i = 0; i < ${inputs[p]!.length}; i++) { w[i] <== x[i]; }`,
+      ...g.flatMap((ch) => chunkBody(ch, at)),
+      `    var Y[${outputs[p]!.length}] = ${list(outputs[p]!.map(at))};`,
+      `    for (var j = 0; j < ${outputs[p]!.length}; j++) { y[j] <== w[Y[j]]; }`,
+      '}',
+      '',
+      // Public in the part's own compilation only, so that circom keeps the input wires for linking.
+      'component main {public [x]} = Part();',
+      '',
+    ].join('\n');
+    return { source, inputs: inputs[p]!, outputs: outputs[p]!, constraints: g.reduce((a, ch) => a + ch.constraints, 0) };
+  });
+  if (parts.some((p) => p.inputs.length === 0 || p.outputs.length === 0)) throw new Error('internal: a circuit part reads or hands on no signal');
+  return { head: generateCircuit(model, 'constant', inputVisibility, { z }), z, parts };
 }
 
 /**

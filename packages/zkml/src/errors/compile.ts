@@ -8,8 +8,8 @@ export const AGREED_FALLBACK =
 
 /**
  * circom itself failed on generated code: a compiler bug, reported with circom's output; or
- * it ran out of memory (circom2 runs in WebAssembly, at most 4 GiB): the model is too large to
- * prove here, and the message says how to serve it in agreed mode instead.
+ * it ran out of memory (circom2 runs in WebAssembly, at most 4 GiB): the message says how to
+ * compile the model in smaller parts, or serve it in agreed mode instead.
  */
 export class CircuitCompileError extends BaseError {
   override name = 'CircuitCompileError';
@@ -18,7 +18,9 @@ export class CircuitCompileError extends BaseError {
     // circom2's own words at its limit (BENCHMARKS.md, 491k constraints): `memory allocation of 24641536 bytes failed`.
     const tooLarge = /memory allocation of \d+ bytes failed|out of memory|Memory\.grow|Maximum memory size|Cannot allocate/i.test(output);
     super(
-      tooLarge ? `the circuit is too large to compile here (circom2 ran out of its 4 GiB WebAssembly memory): ${AGREED_FALLBACK}` : 'circom failed to compile the generated circuit',
+      tooLarge
+        ? `the circuit is too large to compile here (circom2 ran out of its 4 GiB WebAssembly memory): with --weights constant, compile it in smaller parts (--shard N, e.g. 100000); otherwise ${AGREED_FALLBACK}`
+        : 'circom failed to compile the generated circuit',
       { details: output.slice(-4000) },
     );
     this.tooLarge = tooLarge;

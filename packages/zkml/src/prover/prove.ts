@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LinkedWitness, type LinkFile } from './link.js';
 import * as snarkjs from 'snarkjs';
 import { loadCompiled, type CompiledModel } from '../artefacts.js';
 import { inputCommitment, packInputs, unpackOutputs } from '../codegen/commit.js';
@@ -40,11 +42,16 @@ export class Prover {
     readonly compiled: CompiledModel,
     private readonly wasm: Uint8Array,
     private readonly zkey: Uint8Array,
+    /** a sharded model's parts (report.shards), whose witnesses are linked into one */
+    private readonly linked?: LinkedWitness,
   ) {}
 
   static async load(dir: string): Promise<Prover> {
     const compiled = loadCompiled(dir);
-    return new Prover(compiled, readFileSync(compiled.path('wasm')), readFileSync(compiled.path('zkey')));
+    const wasm = readFileSync(compiled.path('wasm'));
+    const shards = compiled.report.shards;
+    const linked = shards && LinkedWitness.load(dir, JSON.parse(readFileSync(join(dir, shards.link), 'utf8')) as LinkFile, wasm);
+    return new Prover(compiled, wasm, readFileSync(compiled.path('zkey')), linked);
   }
 
   /** Offset-encoded input values, after checking shape and range. */
@@ -75,9 +82,15 @@ export class Prover {
   async prove(input: ProveInput, binding = 0n, options: { witnessFile?: string } = {}): Promise<ProofFile> {
     const u = this.encode(input);
     const inputs = this.circuitInputs(u, binding);
-    const witness = options.witnessFile ?? { type: 'mem' as const };
     const t0 = performance.now();
-    await snarkjs.wtns.calculate(inputs, { type: 'mem', data: this.wasm }, witness);
+    let witness: string | { type: 'mem'; data?: Uint8Array } = options.witnessFile ?? { type: 'mem' as const };
+    if (this.linked) {
+      const data = await this.linked.calculate(inputs, u);
+      if (typeof witness === 'string') writeFileSync(witness, data);
+      else witness = { type: 'mem', data };
+    } else {
+      await snarkjs.wtns.calculate(inputs, { type: 'mem', data: this.wasm }, witness);
+    }
     const t1 = performance.now();
     const { proof, publicSignals } = await snarkjs.groth16.prove({ type: 'mem', data: this.zkey }, witness);
     const timings = { witnessMs: t1 - t0, proveMs: performance.now() - t1 };
