@@ -75,7 +75,7 @@ test('linking is sound: a part that hands on another value than it computed brea
   assert.equal(await verifyProofFile(compiled.dir, { proof, publicSignals }), false);
 });
 
-test('a step wider than one template is cut between its chunks; every part reads only signals computed before it', () => {
+test('a step wider than one template is cut between its chunks; every part reads only signals computed before it, never its own', () => {
   // 17 filters of 8x8 outputs: 1,088 outputs, two chunks of the ReLU step.
   const model = quantize(importGraph(loadOnnx(smallCnn(17, 10), { batch: 1 })), { calibration: cnnSamples(4, 10) });
   const sharded = generateShards(model, 'committed', 1);
@@ -89,4 +89,11 @@ test('a step wider than one template is cut between its chunks; every part reads
   assert.equal(sharded.parts[1]!.inputs.every((id) => id < 100), true, 'the second ReLU chunk reads only the input');
   assert.equal(sharded.parts[2]!.inputs.length, 1088, 'the Gemm reads both ReLU chunks');
   assert.match(sharded.head, /component main \{public \[binding, u, z\]\} = Model\(\);/);
+  // With room for everything a part still ends where a chunk would read what the part computed
+  // (circom would substitute bit decompositions into every form reading it): both ReLU chunks
+  // share the first part; so do the Sigmoid's two clamps, which both read only the Gemm.
+  const roomy = generateShards(model, 'committed', 1e9);
+  assert.equal(roomy.parts.length, 4);
+  assert.equal(roomy.parts[0]!.outputs.length, 1088);
+  for (const part of roomy.parts) assert.ok(part.inputs.every((id) => !part.outputs.includes(id)));
 });

@@ -335,7 +335,8 @@ export type ShardedCircuit = { head: string; z: number[]; parts: CircuitPart[] }
 
 /**
  * Splits a model's circuit into a head (input commitment, output packing, request binding)
- * and parts of about `budget` constraints each, cut between step chunks. Part `p` takes the
+ * and parts of about `budget` constraints each, cut between step chunks, and wherever a chunk
+ * reads what the part computed. Part `p` takes the
  * model signals it reads from the input or earlier parts as inputs `x` and hands on, as
  * outputs `y`, the signals that later parts or the outputs read. Each compiles alone, so a
  * model far larger than one circom compilation can hold is still proved as one circuit.
@@ -344,11 +345,17 @@ export function generateShards(model: QuantizedModel, inputVisibility: InputVisi
   const inputCount = layoutOf(model, inputVisibility).inputCount;
   const groups: StepChunk[][] = [[]];
   let size = 0;
+  let own = new Set<number>();
   for (const [k, s] of model.steps.entries()) {
     for (const ch of stepChunks(k, s)) {
-      if (size > 0 && size + ch.constraints > budget) { groups.push([]); size = 0; }
+      // A part never reads a signal it computes itself: circom's --O2 would substitute that
+      // signal's bit decomposition into every form reading it (a conv over 108 inputs becomes
+      // ~1,700 terms per output), and that, not the constraint count, exhausts circom2's 4 GiB.
+      // A part's inputs are left as they are.
+      if (size > 0 && (size + ch.constraints > budget || ch.ids.some((id) => own.has(id)))) { groups.push([]); size = 0; own = new Set(); }
       groups.at(-1)!.push(ch);
       size += ch.constraints;
+      for (let o = ch.from; o < ch.to; o++) own.add(s.out + o);
     }
   }
   const produced = groups.map((g) => g.flatMap((ch) => Array.from({ length: ch.to - ch.from }, (_, o) => ch.step.out + ch.from + o)));
