@@ -183,7 +183,7 @@ function sliceStep(s: Step, from: number, to: number, local: (id: number) => num
 }
 
 /** Outputs [from, to) of step `k` as one generated template that reads the signals `ids`. */
-export type StepChunk = { k: number; c: number; step: Step; from: number; to: number; ids: number[]; template: string[]; constraints: number };
+export type StepChunk = { k: number; c: number; step: Step; from: number; to: number; ids: number[]; template: string[]; constraints: number; terms: number };
 
 /**
  * A step as templates of bounded size, each taking exactly the signals it reads: circom
@@ -214,7 +214,7 @@ export function stepChunks(k: number, s: Step): StepChunk[] {
       '}',
       '',
     ];
-    chunks.push({ k, c, step: s, from, to, ids, template, constraints: stepConstraints(sub) });
+    chunks.push({ k, c, step: s, from, to, ids, template, constraints: stepConstraints(sub), terms });
     from = to;
   }
   return chunks;
@@ -327,6 +327,9 @@ export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding 
   return out.join('\n');
 }
 
+/** Terms of linear forms per circuit part (see {@link generateShards}). */
+export const TERMS_PER_PART = 250_000;
+
 /** One part of a sharded circuit: circom source, the model signals it reads and the ones it hands on. */
 export type CircuitPart = { source: string; inputs: number[]; outputs: number[]; constraints: number };
 
@@ -335,8 +338,8 @@ export type ShardedCircuit = { head: string; z: number[]; parts: CircuitPart[] }
 
 /**
  * Splits a model's circuit into a head (input commitment, output packing, request binding)
- * and parts of about `budget` constraints each, cut between step chunks, and wherever a chunk
- * reads what the part computed. Part `p` takes the
+ * and parts of about `budget` constraints and at most {@link TERMS_PER_PART} linear terms
+ * each, cut between step chunks, and wherever a chunk reads what the part computed. Part `p` takes the
  * model signals it reads from the input or earlier parts as inputs `x` and hands on, as
  * outputs `y`, the signals that later parts or the outputs read. Each compiles alone, so a
  * model far larger than one circom compilation can hold is still proved as one circuit.
@@ -344,7 +347,7 @@ export type ShardedCircuit = { head: string; z: number[]; parts: CircuitPart[] }
 export function generateShards(model: QuantizedModel, inputVisibility: InputVisibility, budget: number): ShardedCircuit {
   const inputCount = layoutOf(model, inputVisibility).inputCount;
   const groups: StepChunk[][] = [[]];
-  let size = 0;
+  let size = 0, terms = 0;
   let own = new Set<number>();
   for (const [k, s] of model.steps.entries()) {
     for (const ch of stepChunks(k, s)) {
@@ -352,9 +355,15 @@ export function generateShards(model: QuantizedModel, inputVisibility: InputVisi
       // signal's bit decomposition into every form reading it (a conv over 108 inputs becomes
       // ~1,700 terms per output), and that, not the constraint count, exhausts circom2's 4 GiB.
       // A part's inputs are left as they are.
-      if (size > 0 && (size + ch.constraints > budget || ch.ids.some((id) => own.has(id)))) { groups.push([]); size = 0; own = new Set(); }
+      // circom2's memory also grows with the terms of the linear forms: a 925k-term convolution
+      // in one part (109k constraints) ran it out of memory where 232k terms did not.
+      if (size > 0 && (size + ch.constraints > budget || terms + ch.terms > TERMS_PER_PART || ch.ids.some((id) => own.has(id)))) {
+        groups.push([]);
+        size = 0; terms = 0; own = new Set();
+      }
       groups.at(-1)!.push(ch);
       size += ch.constraints;
+      terms += ch.terms;
       for (let o = ch.from; o < ch.to; o++) own.add(s.out + o);
     }
   }
