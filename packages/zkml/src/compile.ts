@@ -53,7 +53,7 @@ export type CompileOptions = QuantizeOptions & {
   progress?: Progress;
 };
 
-/** Constraints per part of a sharded compilation: one circom2 compilation of this size peaks near 1.5 GB. */
+/** Constraints per part of a sharded compilation (the ~500k CNN compiles as parts of up to 129k constraints within circom2's 4 GiB). */
 export const SHARD_CONSTRAINTS = 150_000;
 
 function runCircom(cwd: string, file: string): Promise<void> {
@@ -118,14 +118,12 @@ async function committedWeights(model: Parameters<typeof weightValues>[0]): Prom
 
 const argmax = (xs: readonly number[]) => xs.reduce((best, v, i) => (v > xs[best]! ? i : best), 0);
 
-/** Runs `jobs` with at most `width` at a time, in order of start. */
-async function pool<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]> {
-  const results: T[] = [];
+/** Runs `jobs` in order, at most `width` at a time. */
+async function pool(jobs: (() => Promise<void>)[], width: number): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, async () => {
-    while (next < jobs.length) { const k = next++; results[k] = await jobs[k]!(); }
+    while (next < jobs.length) await jobs[next++]!();
   }));
-  return results;
 }
 
 /**
