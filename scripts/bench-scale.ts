@@ -46,8 +46,12 @@ const section = [
   '',
 ];
 let doc = existsSync('BENCHMARKS.md') ? readFileSync('BENCHMARKS.md', 'utf8') : '# Benchmarks\n';
+// Replace the Scale section only: the sections after it (load, agreed mode) stay.
 const at = doc.indexOf('## Scale');
-doc = `${(at >= 0 ? doc.slice(0, at) : doc).trimEnd()}\n\n${section.join('\n')}`;
+const end = at >= 0 ? doc.indexOf('\n## ', at + 1) : -1;
+doc = at < 0
+  ? `${doc.trimEnd()}\n\n${section.join('\n')}`
+  : `${doc.slice(0, at)}${section.join('\n')}${end >= 0 ? doc.slice(end) : ''}`;
 writeFileSync('BENCHMARKS.md', doc);
 rmSync(work, { recursive: true, force: true });
 console.log(section.join('\n'));
