@@ -48,7 +48,7 @@ run('build', process.execPath, [join(root, 'scripts', 'build.mjs')]);
 run('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
 run('forge test', bin('forge'), ['test'], join(root, 'contracts'));
 const files = [...testFiles(join(root, 'packages')), ...testFiles(join(root, 'models'))].sort();
-// --test-force-exit: a file whose tests are done exits even if a handle (a socket, a timer, a
-// worker) is still open; without it the runner waits for that file forever and prints nothing.
-// --test-timeout: a test that never settles fails with its name after 20 minutes.
-run(`node tests (${files.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit', '--test-timeout=1200000', ...files]);
+// test-exit.mjs: a file whose tests are done exits even if a handle is still open (the runner
+// would wait for it forever), naming the handle. --test-timeout: a test that never settles
+// fails with its name after 20 minutes.
+run(`node tests (${files.length} files)`, process.execPath, ['--import', 'tsx', '--import', join(root, 'scripts', 'test-exit.mjs'), '--test', '--test-concurrency=1', '--test-timeout=1200000', ...files]);
