@@ -64,6 +64,8 @@ function pwlTemplate(k: number, s: Extract<Step, { kind: 'pwl' }>): string {
   ].join('\n');
 }
 
+const stepComment = (k: number | string, s: Step) => `    // step ${k}: ${s.kind}${s.kind === 'requant' ? ` ${s.act}` : ''} at node "${s.name}", ${outputsOf(s)} outputs`;
+
 /** Where a step block reads signals from and writes its outputs to. */
 type Wiring = { src: string; dst: (o: string) => string };
 const GLOBAL = (s: Step): Wiring => ({ src: 'w', dst: (o) => `w[${s.out} + ${o}]` });
@@ -71,7 +73,7 @@ const GLOBAL = (s: Step): Wiring => ({ src: 'w', dst: (o) => `w[${s.out} + ${o}]
 function stepCode(k: number | string, s: Step, encoding: WeightEncoding, wiring: Wiring = GLOBAL(s)): string[] {
   const n = outputsOf(s);
   const t = `${k}`;
-  const lines = [`    // step ${k}: ${s.kind}${s.kind === 'requant' ? ` ${s.act}` : ''} at node "${s.name}", ${n} outputs`];
+  const lines = [stepComment(k, s)];
   switch (s.kind) {
     case 'requant': {
       const asSignals = encoding !== 'constant' && s.weights;
@@ -231,8 +233,6 @@ function chunkBody(ch: StepChunk, at: (id: number) => number = (id) => id): stri
     `    for (var o = 0; o < ${ch.to - ch.from}; o++) { w[${at(ch.step.out + ch.from)} + o] <== s${t}.y[o]; }`,
   ];
 }
-
-const stepComment = (k: number, s: Step) => `    // step ${k}: ${s.kind}${s.kind === 'requant' ? ` ${s.act}` : ''} at node "${s.name}", ${outputsOf(s)} outputs`;
 
 /**
  * Emits the circom source for a quantised model: input commitment, one block per step of
