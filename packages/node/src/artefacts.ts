@@ -4,17 +4,15 @@ import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { keccak256, type Address, type Hex, type PublicClient } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
 import { modelRegistryAbi } from '@verity/sdk';
-import { ARTEFACT_FILES, loadCompiled, type CompiledModel, type LinkFile } from '@verity/zkml';
+import { ARTEFACT_FILES, loadCompiled, type CompiledModel } from '@verity/zkml';
 
 /** The files every proving node needs, by their path inside a compiled-model directory. */
 export const NODE_FILES = [ARTEFACT_FILES.report, ARTEFACT_FILES.model, ARTEFACT_FILES.wasm, ARTEFACT_FILES.zkey, ARTEFACT_FILES.verificationKey, ARTEFACT_FILES.verifierBuild] as const;
 
 /** {@link NODE_FILES}, and for a model compiled in parts its link file and each part's witness generator and wire map. */
 export function nodeFiles(dir: string): string[] {
-  const report = JSON.parse(readFileSync(join(dir, ARTEFACT_FILES.report), 'utf8')) as CompiledModel['report'];
-  if (!report.shards) return [...NODE_FILES];
-  const link = JSON.parse(readFileSync(join(dir, report.shards.link), 'utf8')) as LinkFile;
-  return [...NODE_FILES, report.shards.link, ...link.parts.flatMap((p) => [p.wasm, p.map])];
+  const { report, link } = loadCompiled(dir);
+  return link ? [...NODE_FILES, report.shards!.link, ...link.parts.flatMap((p) => [p.wasm, p.map])] : [...NODE_FILES];
 }
 export const MANIFEST = 'manifest.json';
 

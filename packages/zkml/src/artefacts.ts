@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ArtefactError } from './errors/quantize.js';
 import type { Layout } from './codegen/layout.js';
 import type { QuantizedModel } from './quantize/quantize.js';
+import type { LinkFile } from './prover/link.js';
 
 /** File names inside a compiled-model directory (the `files` section of report.json). */
 export const ARTEFACT_FILES = {
@@ -58,12 +59,12 @@ export const bigintReplacer = (_k: string, v: unknown) => (typeof v === 'bigint'
 /** The compiled Solidity verifier: what a deployment needs. */
 export type VerifierBuild = { abi: unknown[]; bytecode: `0x${string}`; deployedBytecode: `0x${string}` };
 
-/** A compiled model read back from its directory. */
-export type CompiledModel = { dir: string; report: CompileReport; model: QuantizedModel; path: (f: keyof typeof ARTEFACT_FILES) => string };
+/** A compiled model read back from its directory; `link` for a model compiled in parts (report.shards). */
+export type CompiledModel = { dir: string; report: CompileReport; model: QuantizedModel; path: (f: keyof typeof ARTEFACT_FILES) => string; link?: LinkFile };
 
 /**
  * Opens a directory written by `verity compile`. Throws {@link ArtefactError} naming the
- * first missing file.
+ * first missing file (for a model compiled in parts, its link file and parts included).
  *
  * @example
  * const compiled = loadCompiled('build/spam')
@@ -75,5 +76,12 @@ export function loadCompiled(dir: string): CompiledModel {
   }
   const report = JSON.parse(readFileSync(path('report'), 'utf8')) as CompileReport;
   const model = JSON.parse(readFileSync(path('model'), 'utf8'), bigintReviver) as QuantizedModel;
-  return { dir, report, model, path };
+  let link: LinkFile | undefined;
+  if (report.shards) {
+    if (!existsSync(join(dir, report.shards.link))) throw new ArtefactError({ dir, missing: report.shards.link });
+    link = JSON.parse(readFileSync(join(dir, report.shards.link), 'utf8')) as LinkFile;
+    const missing = link.parts.flatMap((p) => [p.wasm, p.map]).find((f) => !existsSync(join(dir, f)));
+    if (missing) throw new ArtefactError({ dir, missing });
+  }
+  return { dir, report, model, path, link };
 }

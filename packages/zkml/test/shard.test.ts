@@ -1,13 +1,13 @@
 // A model compiled in parts (circom2 cannot hold ~500k constraints in one compilation) and
 // linked into one circuit: it proves and verifies as one, and the linking is sound.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as snarkjs from 'snarkjs';
 import {
-  generateShards, importGraph, inferQuantized, LinkedWitness, loadOnnx, Prover, quantize, quantizeInput, readR1cs, releaseCurves, verifyProofFile,
+  ArtefactError, generateShards, loadCompiled, importGraph, inferQuantized, LinkedWitness, loadOnnx, Prover, quantize, quantizeInput, readR1cs, releaseCurves, verifyProofFile,
   type CompiledModel, type LinkFile,
 } from '../src/index.js';
 import { cnnSamples, shardedCompiled, smallCnn } from './fixtures.js';
@@ -21,7 +21,7 @@ const silent = { info() {}, warn() {}, error() {}, debug() {} };
 before(async () => {
   compiled = (await shardedCompiled()).compiled;
   prover = await Prover.load(compiled.dir);
-  link = JSON.parse(readFileSync(join(compiled.dir, compiled.report.shards!.link), 'utf8')) as LinkFile;
+  link = compiled.link!;
 });
 after(releaseCurves);
 
@@ -49,6 +49,13 @@ test('a model compiled in parts is one circuit: a head and a part per step chunk
   // Each part hands on exactly what later parts and the head read.
   const later = (p: number) => new Set([...link.parts.slice(p + 1).flatMap((q) => q.inputs), ...link.z]);
   link.parts.forEach((part, p) => assert.deepEqual(part.outputs, part.outputs.filter((id) => later(p).has(id))));
+});
+
+test('opening a model compiled in parts names a missing part file', () => {
+  const copy = join(tmp, 'missing-part');
+  cpSync(compiled.dir, copy, { recursive: true });
+  rmSync(join(copy, link.parts[1]!.map));
+  assert.throws(() => loadCompiled(copy), (e) => e instanceof ArtefactError && e.message.includes(link.parts[1]!.map));
 });
 
 test('its proof verifies and carries the integer model\'s outputs, and the linked witness satisfies every constraint', async () => {

@@ -1,6 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { LinkedWitness, type LinkFile } from './link.js';
+import { LinkedWitness } from './link.js';
 import * as snarkjs from 'snarkjs';
 import { loadCompiled, type CompiledModel } from '../artefacts.js';
 import { inputCommitment, packInputs, unpackOutputs } from '../codegen/commit.js';
@@ -49,8 +48,7 @@ export class Prover {
   static async load(dir: string): Promise<Prover> {
     const compiled = loadCompiled(dir);
     const wasm = readFileSync(compiled.path('wasm'));
-    const shards = compiled.report.shards;
-    const linked = shards && LinkedWitness.load(dir, JSON.parse(readFileSync(join(dir, shards.link), 'utf8')) as LinkFile, wasm);
+    const linked = compiled.link && LinkedWitness.load(dir, compiled.link, wasm);
     return new Prover(compiled, wasm, readFileSync(compiled.path('zkey')), linked);
   }
 
@@ -83,14 +81,10 @@ export class Prover {
     const u = this.encode(input);
     const inputs = this.circuitInputs(u, binding);
     const t0 = performance.now();
-    let witness: string | { type: 'mem'; data?: Uint8Array } = options.witnessFile ?? { type: 'mem' as const };
-    if (this.linked) {
-      const data = await this.linked.calculate(inputs, u);
-      if (typeof witness === 'string') writeFileSync(witness, data);
-      else witness = { type: 'mem', data };
-    } else {
-      await snarkjs.wtns.calculate(inputs, { type: 'mem', data: this.wasm }, witness);
-    }
+    const witness: { type: 'mem'; data?: Uint8Array } = { type: 'mem' };
+    if (this.linked) witness.data = await this.linked.calculate(inputs, u);
+    else await snarkjs.wtns.calculate(inputs, { type: 'mem', data: this.wasm }, witness);
+    if (options.witnessFile) writeFileSync(options.witnessFile, witness.data!);
     const t1 = performance.now();
     const { proof, publicSignals } = await snarkjs.groth16.prove({ type: 'mem', data: this.zkey }, witness);
     const timings = { witnessMs: t1 - t0, proveMs: performance.now() - t1 };
