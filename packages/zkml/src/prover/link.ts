@@ -41,10 +41,9 @@ type R1cs = {
   constraints: { offset: number; size: number };
 };
 
-/** The header and the constraint section of an .r1cs file (iden3 binary format, version 1). */
-export function readR1cs(path: string): R1cs {
-  const buf = readFileSync(path);
-  if (buf.toString('latin1', 0, 4) !== 'r1cs' || buf.readUInt32LE(4) !== 1) throw new Error(`internal: ${path} is not an r1cs file (version 1)`);
+/** The section table of an iden3 binary file (.r1cs, .wtns): where each section's bytes are, by type. */
+function binSections(buf: Buffer, magic: string, version: number, what: string): Map<number, { offset: number; size: number }> {
+  if (buf.toString('latin1', 0, 4) !== magic || buf.readUInt32LE(4) !== version) throw new Error(`internal: ${what} is not a ${magic} file (version ${version})`);
   const sections = new Map<number, { offset: number; size: number }>();
   let pos = 12;
   for (let s = buf.readUInt32LE(8); s > 0; s--) {
@@ -52,6 +51,27 @@ export function readR1cs(path: string): R1cs {
     sections.set(buf.readUInt32LE(pos), { offset: pos + 12, size });
     pos += 12 + size;
   }
+  return sections;
+}
+
+/** An iden3 binary file as chunks: magic, version, then each section as its type, u64 size and bytes. */
+function binFile(magic: string, version: number, sections: [type: number, chunks: Buffer[]][]): Buffer[] {
+  const start = Buffer.alloc(12);
+  start.write(magic, 0, 'latin1');
+  start.writeUInt32LE(version, 4);
+  start.writeUInt32LE(sections.length, 8);
+  return [start, ...sections.flatMap(([type, chunks]) => {
+    const head = Buffer.alloc(12);
+    head.writeUInt32LE(type, 0);
+    head.writeBigUInt64LE(BigInt(chunks.reduce((a, c) => a + c.length, 0)), 4);
+    return [head, ...chunks];
+  })];
+}
+
+/** The header and the constraint section of an .r1cs file (iden3 binary format, version 1). */
+export function readR1cs(path: string): R1cs {
+  const buf = readFileSync(path);
+  const sections = binSections(buf, 'r1cs', 1, path);
   const h = sections.get(1), constraints = sections.get(2);
   if (!h || !constraints) throw new Error(`internal: ${path} has no header or constraint section`);
   const n8 = buf.readUInt32LE(h.offset);
@@ -148,20 +168,8 @@ export async function linkCircuit(p: {
   header.writeUInt32LE(constraints, o + 8);
   const labels = Buffer.alloc(8 * next);
   for (let i = 0; i < next; i++) labels.writeBigUInt64LE(BigInt(i), 8 * i);
-  const constraintBytes = sections.reduce((a, b) => a + b.length, 0);
-  const start = Buffer.alloc(12);
-  start.write('r1cs', 0, 'latin1');
-  start.writeUInt32LE(1, 4);
-  start.writeUInt32LE(3, 8);
-  writeFileFully(p.out, [start, sectionHead(1, header.length), header, sectionHead(2, constraintBytes), ...sections, sectionHead(3, labels.length), labels]);
+  writeFileFully(p.out, binFile('r1cs', 1, [[1, [header]], [2, sections], [3, [labels]]]));
   return { version: 1, wires: next, constraints, z: p.z, parts };
-}
-
-function sectionHead(type: number, size: number): Buffer {
-  const b = Buffer.alloc(12);
-  b.writeUInt32LE(type, 0);
-  b.writeBigUInt64LE(BigInt(size), 4);
-  return b;
 }
 
 function writeFileFully(path: string, chunks: Buffer[]) {
@@ -180,15 +188,10 @@ async function calculateWitness(inputs: Record<string, unknown>, wasm: Uint8Arra
   const out: { type: 'mem'; data?: Uint8Array } = { type: 'mem' };
   await snarkjs.wtns.calculate(inputs, { type: 'mem', data: wasm }, out);
   const buf = Buffer.from(out.data!.buffer, out.data!.byteOffset, out.data!.byteLength);
-  let pos = 12, n8 = 0;
-  let prime: Buffer = Buffer.alloc(0), values: Buffer = Buffer.alloc(0);
-  for (let s = buf.readUInt32LE(8); s > 0; s--) {
-    const type = buf.readUInt32LE(pos), size = Number(buf.readBigUInt64LE(pos + 4)), at = pos + 12;
-    if (type === 1) { n8 = buf.readUInt32LE(at); prime = buf.subarray(at + 4, at + 4 + n8); }
-    if (type === 2) values = buf.subarray(at, at + size);
-    pos = at + size;
-  }
-  return { n8, prime, values };
+  const sections = binSections(buf, 'wtns', 2, 'the witness generator\'s output');
+  const h = sections.get(1)!, v = sections.get(2)!;
+  const n8 = buf.readUInt32LE(h.offset);
+  return { n8, prime: buf.subarray(h.offset + 4, h.offset + 4 + n8), values: buf.subarray(v.offset, v.offset + v.size) };
 }
 
 const fieldAt = (w: Witness, i: number): bigint => {
@@ -239,10 +242,6 @@ export class LinkedWitness {
     header.writeUInt32LE(n8, 0);
     head.prime.copy(header, 4);
     header.writeUInt32LE(this.link.wires, 4 + n8);
-    const start = Buffer.alloc(12);
-    start.write('wtns', 0, 'latin1');
-    start.writeUInt32LE(2, 4);
-    start.writeUInt32LE(2, 8);
-    return Buffer.concat([start, sectionHead(1, header.length), header, sectionHead(2, values.length), values]);
+    return Buffer.concat(binFile('wtns', 2, [[1, [header]], [2, [values]]]));
   }
 }
