@@ -339,10 +339,68 @@ contract SignalVaultTest is ExampleFixture {
         vm.prank(alice);
         vault.deposit{value: 2 ether}();
         vault.deposit{value: 1 ether}();
-        assertEq(vault.shares(alice), 2 ether, "alice's shares");
+        assertEq(vault.shares(alice), 2 ether * 10 ** 6, "alice's shares: 10^6 per wei");
         vm.prank(alice);
-        vault.withdraw(1 ether);
+        vault.withdraw(1 ether * 10 ** 6);
         assertEq(alice.balance, 2 ether, "a third of the assets");
+    }
+
+    /// @dev Issue 15, attack 7: the first depositor put in 1 wei, donated 5 ETH, and the next
+    /// 5 ETH deposit minted 0 shares (all of it went to the attacker). With 10^6 virtual shares
+    /// the victim's deposit mints about half the shares and the attacker loses nearly all of the
+    /// donation.
+    function test_exploit_aDonationCannotStealTheNextDeposit() public {
+        address attacker = address(0xBAD);
+        address victim = address(0x71C);
+        vm.deal(attacker, 5 ether + 1);
+        vm.deal(victim, 5 ether);
+        vm.prank(attacker);
+        vault.deposit{value: 1}();
+        vm.prank(attacker);
+        (bool ok,) = address(vault).call{value: 5 ether}(""); // the donation
+        assertTrue(ok, "donated");
+        vm.prank(victim);
+        uint256 minted = vault.deposit{value: 5 ether}();
+        assertEq(minted, uint256(5 ether * 2e6) / (5 ether + 2), "the victim's shares");
+        assertTrue(minted > 0, "the deposit mints shares");
+        vm.startPrank(attacker);
+        vault.withdraw(vault.shares(attacker));
+        vm.stopPrank();
+        vm.startPrank(victim);
+        vault.withdraw(vault.shares(victim));
+        vm.stopPrank();
+        assertTrue(attacker.balance < 2.6 ether, "the attacker lost about half the donation (to the virtual shares)");
+        assertTrue(victim.balance > 4.99 ether, "the victim keeps its deposit, less a rounding share");
+        assertTrue(victim.balance <= 5 ether, "and gains nothing from the donation either");
+    }
+
+    function test_aDepositTooSmallForAShareIsRefused() public {
+        vault.deposit{value: 1}();
+        (bool ok,) = address(vault).call{value: 100 ether}("");
+        assertTrue(ok, "donated");
+        vm.expectRevert(abi.encodeWithSelector(SignalVault.ZeroShares.selector, 1));
+        vault.deposit{value: 1}();
+    }
+
+    /// @dev Rounding always favours the vault: a deposit and an immediate withdrawal of the
+    /// shares it minted never return more than was put in, whatever was in the vault before.
+    function testFuzz_aRoundTripNeverReturnsMoreThanItPutIn(uint256 seed, uint256 donation, uint256 amount) public {
+        seed = bound(seed, 0, 1_000 ether);
+        donation = bound(donation, 0, 1_000 ether);
+        amount = bound(amount, 1, 1_000 ether);
+        if (seed > 0) vault.deposit{value: seed}();
+        (bool ok,) = address(vault).call{value: donation}("");
+        assertTrue(ok, "donated");
+        address d = address(0xD0);
+        vm.deal(d, amount);
+        if (vault.convertToShares(amount) == 0) return;
+        vm.startPrank(d);
+        uint256 minted = vault.deposit{value: amount}();
+        uint256 back = vault.withdraw(minted);
+        vm.stopPrank();
+        assertTrue(back <= amount, "no profit from rounding");
+        assertEq(d.balance, back, "paid what withdraw said");
+        assertGe(address(vault).balance, vault.convertToAssets(vault.totalShares()), "the vault covers every share");
     }
 }
 
