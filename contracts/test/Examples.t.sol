@@ -134,21 +134,30 @@ contract ModerationDAOTest is ExampleFixture {
 contract CreditLineTest is ExampleFixture {
     CreditLine internal line;
     address internal borrower = address(0xB0);
+    address internal attester = address(0xA77);
+    /// @dev what the credit model gives an empty record (issue 15): 0.713 at scale 15
+    int256 internal constant EMPTY_RECORD_SCORE = (int256(713) << 15) / 1000;
 
     function setUp() public override {
         super.setUp();
         mock.setOutputScale(15);
-        // floor 0.6: limit = 5 ETH * (score - 0.6) / 0.4
-        line = new CreditLine(cp(), MODEL, 6, 5 ether, (int256(6) << 15) / 10);
+        // floor 0.6: line = 5 ETH * (score - 0.6) / 0.4
+        line = new CreditLine(cp(), MODEL, 6, 5 ether, (int256(6) << 15) / 10, attester);
         line.fund{value: 20 ether}();
         vm.deal(borrower, 10 ether);
+        vm.prank(attester);
+        line.setAttested(borrower, true);
     }
 
-    function score(int256 s) internal returns (uint256 limit) {
-        vm.prank(borrower);
+    function scoreFor(address who, int256 s) internal returns (uint256 limit) {
+        vm.prank(who);
         uint256 id = line.requestScore{value: FEE}();
         mock.deliverOne(id, s);
-        (,,,, limit,,,) = line.borrowers(borrower);
+        limit = line.borrowerOf(who).limit;
+    }
+
+    function score(int256 s) internal returns (uint256) {
+        return scoreFor(borrower, s);
     }
 
     function test_featuresAreTheProtocolsOwnRecord() public {
@@ -165,6 +174,118 @@ contract CreditLineTest is ExampleFixture {
         vm.prank(borrower);
         uint256 id = line.requestScore{value: FEE}();
         assertEq(keccak256(mock.inputOf(id)), keccak256(line.features(borrower)), "the request carries the record");
+    }
+
+    /// @dev Issue 15, attack 7: 14 fresh addresses, each scored 0.713 on its empty record, used
+    /// to borrow 1.41 ETH each without collateral and drain 19.8 of the pool's 20 ETH for 0.014
+    /// ETH of fees. Now a fresh address nobody attests gets no unsecured credit: without
+    /// collateral it borrows nothing, with collateral it borrows only what liquidation takes back.
+    function test_exploit_freshAddressesCannotDrainThePool() public {
+        uint256 unsecuredLine = line.limitFor(EMPTY_RECORD_SCORE);
+        assertTrue(unsecuredLine > 1.4 ether, "the score still offers 1.41 ETH...");
+        for (uint256 i = 0; i < 14; i++) {
+            address sybil = address(uint160(0x5000 + i));
+            vm.deal(sybil, 1 ether);
+            scoreFor(sybil, EMPTY_RECORD_SCORE);
+            assertEq(line.creditLimit(sybil), 0, "...but an unattested fresh address may borrow nothing");
+            vm.prank(sybil);
+            vm.expectRevert(abi.encodeWithSelector(CreditLine.OverLimit.selector, unsecuredLine, 0));
+            line.borrow(unsecuredLine);
+            // against collateral it borrows at most the collateral, and defaults to no gain
+            vm.prank(sybil);
+            line.depositCollateral{value: 0.5 ether}();
+            vm.prank(sybil);
+            vm.expectRevert(abi.encodeWithSelector(CreditLine.OverLimit.selector, 0.5 ether + 1, 0.5 ether));
+            line.borrow(0.5 ether + 1);
+            vm.prank(sybil);
+            line.borrow(0.5 ether);
+        }
+        vm.warp(block.timestamp + line.TERM() + 1);
+        for (uint256 i = 0; i < 14; i++) line.liquidate(address(uint160(0x5000 + i)));
+        assertEq(line.liquidity(), 20 ether, "every wei lent came back from the collateral");
+        assertEq(line.totalDebt(), 0, "no debt left");
+        for (uint256 i = 0; i < 14; i++) {
+            assertEq(address(uint160(0x5000 + i)).balance, 1 ether - FEE, "each sybil is down its fee: 0.014 ETH in all, nothing gained");
+        }
+    }
+
+    /// @dev Issue 15, attack 7: loans under 100 wei paid no interest, so a borrower could loop
+    /// them and build a repayment history for gas only. Now each pays MIN_INTEREST and adds
+    /// nothing to the record; loans big enough to count add at most COUNTED_PER_PERIOD per period.
+    function test_exploit_loopingLoansDoesNotBuildAHistory() public {
+        address looper = address(0x1009);
+        vm.deal(looper, 10 ether);
+        vm.prank(looper);
+        line.depositCollateral{value: 1 ether}();
+        bytes memory empty = line.features(looper);
+        uint256 before = looper.balance;
+        for (uint256 i = 0; i < 50; i++) {
+            vm.startPrank(looper);
+            line.borrow(99);
+            line.repay{value: line.owed(looper)}();
+            vm.stopPrank();
+        }
+        assertEq(before - looper.balance, 50 * line.MIN_INTEREST(), "50 tiny loans cost 0.05 ETH of interest");
+        assertEq(keccak256(line.features(looper)), keccak256(empty), "and the record is still empty");
+        for (uint256 i = 0; i < 10; i++) {
+            vm.startPrank(looper);
+            line.borrow(0.1 ether);
+            line.repay{value: line.owed(looper)}();
+            vm.stopPrank();
+        }
+        assertEq(line.borrowerOf(looper).repaid, 3, "10 loans in one period count 3 times");
+        assertEq(line.borrowerOf(looper).volumeRepaid, 0.3 ether, "and 3 loans' volume");
+        vm.warp(block.timestamp + line.COUNT_PERIOD());
+        vm.startPrank(looper);
+        line.borrow(0.1 ether);
+        line.repay{value: line.owed(looper)}();
+        vm.stopPrank();
+        assertEq(line.borrowerOf(looper).repaid, 4, "the next period counts again");
+    }
+
+    function testFuzz_everyLoanPaysAtLeastTheMinimumInterest(uint96 amount) public {
+        vm.assume(amount > 0);
+        assertGe(line.interestOn(amount), line.MIN_INTEREST(), "floor");
+        assertGe(line.interestOn(amount), (uint256(amount) * 100) / 10_000, "1%");
+        assertEq(line.owed(borrower), 0, "nothing owed without a loan");
+    }
+
+    function test_theUnsecuredLineNeedsTheAttestationAtBorrowTime() public {
+        uint256 unsecuredLine = score(EMPTY_RECORD_SCORE);
+        assertEq(line.creditLimit(borrower), unsecuredLine, "attested: the score's line");
+        vm.expectRevert(abi.encodeWithSelector(CreditLine.OnlyAttester.selector, address(this)));
+        line.setAttested(borrower, false);
+        vm.prank(attester);
+        line.setAttested(borrower, false);
+        assertEq(line.creditLimit(borrower), 0, "withdrawn: no line");
+        vm.prank(borrower);
+        vm.expectRevert(abi.encodeWithSelector(CreditLine.OverLimit.selector, 1, 0));
+        line.borrow(1);
+    }
+
+    function test_collateralIsNotLentAndComesBackWithoutDebt() public {
+        address saver = address(0x5A7E);
+        vm.deal(saver, 30 ether);
+        vm.prank(saver);
+        line.depositCollateral{value: 25 ether}();
+        assertEq(line.liquidity(), 20 ether, "collateral is not pool liquidity");
+        vm.prank(saver);
+        vm.expectRevert(abi.encodeWithSelector(CreditLine.PoolTooSmall.selector, 21 ether, 20 ether));
+        line.borrow(21 ether);
+        vm.prank(saver);
+        line.borrow(1 ether);
+        vm.prank(saver);
+        vm.expectRevert(abi.encodeWithSelector(CreditLine.HasDebt.selector, saver, 1 ether));
+        line.withdrawCollateral(1);
+        vm.prank(saver);
+        line.repay{value: 1.01 ether}();
+        vm.prank(saver);
+        vm.expectRevert(abi.encodeWithSelector(CreditLine.InsufficientCollateral.selector, 25 ether, 26 ether));
+        line.withdrawCollateral(26 ether);
+        vm.prank(saver);
+        line.withdrawCollateral(25 ether);
+        assertEq(saver.balance, 30 ether - 0.01 ether, "all back but the interest");
+        assertEq(line.liquidity(), 20.01 ether, "the interest stays with the pool");
     }
 
     function testFuzz_limitIsMonotoneAndCapped(int64 a, int64 b) public view {
@@ -187,18 +308,24 @@ contract CreditLineTest is ExampleFixture {
         }
     }
 
-    function test_liquidationWritesOffAndMarksTheRecord() public {
+    function test_liquidationSeizesCollateralWritesOffAndMarksTheRecord() public {
         score(int256(1) << 15);
+        vm.prank(borrower);
+        line.depositCollateral{value: 0.4 ether}();
         vm.prank(borrower);
         line.borrow(1 ether);
         vm.expectRevert(abi.encodeWithSelector(CreditLine.NotDue.selector, borrower, uint64(block.timestamp + 30 days)));
         line.liquidate(borrower);
         vm.warp(block.timestamp + 31 days);
+        vm.expectEmit(true, true, true, true, address(line));
+        emit CreditLine.Liquidated(borrower, 0.4 ether, 0.61 ether);
         line.liquidate(borrower);
-        (,, uint32 liquidations,, uint256 limit, , uint256 debt,) = line.borrowers(borrower);
-        assertEq(liquidations, 1, "liquidations");
-        assertEq(limit, 0, "limit");
-        assertEq(debt, 0, "written off");
+        CreditLine.Borrower memory b = line.borrowerOf(borrower);
+        assertEq(b.liquidations, 1, "liquidations");
+        assertEq(b.limit, 0, "limit");
+        assertEq(b.debt, 0, "written off");
+        assertEq(b.collateral, 0, "collateral seized");
+        assertEq(line.liquidity(), 19.4 ether, "the pool lost what the collateral did not cover");
         // liquidations 1/5 -> round(12.8) = 13
         assertEq(uint8(line.features(borrower)[3]), 141, "the record shows it");
     }
@@ -212,8 +339,7 @@ contract CreditLineTest is ExampleFixture {
         uint256 before = borrower.balance;
         line.recoverRefunded(id); // anyone may call it
         assertEq(borrower.balance, before + FEE, "the fee back to the borrower");
-        (,,,,, uint256 pending,,) = line.borrowers(borrower);
-        assertEq(pending, 0, "no longer pending");
+        assertEq(line.borrowerOf(borrower).pendingRequest, 0, "no longer pending");
         vm.expectRevert(abi.encodeWithSelector(VerityConsumer.UnknownRequest.selector, id));
         line.recoverRefunded(id);
         vm.prank(borrower);
