@@ -12,6 +12,7 @@ import {FraudScreen} from "../src/examples/FraudScreen.sol";
 import {SignalVault} from "../src/examples/SignalVault.sol";
 import {SubjectiveMarket} from "../src/examples/SubjectiveMarket.sol";
 import {EvolvingNFT} from "../src/examples/EvolvingNFT.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 
 abstract contract ExampleFixture is TestBase {
     MockCoprocessor internal mock;
@@ -370,35 +371,112 @@ contract CreditLineTest is ExampleFixture {
 contract FraudScreenTest is ExampleFixture {
     FraudScreen internal fs;
     address internal token = address(0x70CE);
+    uint256 internal constant SIGNER_KEY = 0xF0;
+    address internal stranger = address(0xBAD);
 
     function setUp() public override {
         super.setUp();
-        fs = new FraudScreen(cp(), MODEL);
+        vm.warp(10 days);
+        fs = new FraudScreen(cp(), MODEL, vm.addr(SIGNER_KEY));
+        vm.deal(stranger, 1 ether);
+    }
+
+    function sign(uint256 key, address t, bytes memory features, uint64 asOf) internal returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, fs.snapshotDigest(t, features, asOf));
+        return abi.encodePacked(r, s, v);
+    }
+
+    function screenSigned(bytes memory features, uint64 asOf) internal returns (uint256) {
+        return fs.screen{value: FEE}(token, features, asOf, sign(SIGNER_KEY, token, features, asOf));
+    }
+
+    function logits(int256 clean, int256 wash, int256 rug) internal pure returns (int256[] memory l) {
+        l = new int256[](3);
+        (l[0], l[1], l[2]) = (clean, wash, rug);
     }
 
     function testFuzz_flaggedExactlyWhenCleanIsNotTheTopClass(int64 clean, int64 wash, int64 rug) public {
-        uint256 id = fs.screen{value: FEE}(token, hex"010203040506");
-        int256[] memory l = new int256[](3);
-        (l[0], l[1], l[2]) = (clean, wash, rug);
-        mock.deliverValues(id, l);
+        uint256 id = screenSigned(hex"010203040506", uint64(block.timestamp));
+        mock.deliverValues(id, logits(clean, wash, rug));
         bool cleanTop = clean >= wash && clean >= rug;
         assertTrue(fs.isFlagged(token) == !cleanTop, "flagged iff clean is not the top class");
         FraudScreen.Screening memory s = fs.screeningOf(token);
         assertEq(s.featuresHash, keccak256(hex"010203040506"), "features hash");
         assertEq(s.logits[2], int256(rug), "logits kept");
+        assertEq(uint256(s.asOf), block.timestamp, "snapshot time kept");
     }
 
-    function test_unscreenedIsNotFlaggedAndLaterScreeningsReplace() public {
+    function test_unscreenedIsNotFlaggedAndNewerSnapshotsReplace() public {
         assertTrue(!fs.isFlagged(token), "unscreened");
-        uint256 a = fs.screen{value: FEE}(token, hex"01");
-        int256[] memory l = new int256[](3);
-        (l[0], l[1], l[2]) = (0, 0, 5);
-        mock.deliverValues(a, l);
+        uint256 a = screenSigned(hex"01", uint64(block.timestamp));
+        mock.deliverValues(a, logits(0, 0, 5));
         assertTrue(fs.screeningOf(token).verdict == FraudScreen.Verdict.RugPull, "rug pull");
-        uint256 b = fs.screen{value: FEE}(token, hex"02");
-        (l[0], l[1], l[2]) = (9, 0, 5);
-        mock.deliverValues(b, l);
-        assertTrue(!fs.isFlagged(token), "cleared by the later screening");
+        vm.warp(block.timestamp + 1 hours);
+        uint256 b = screenSigned(hex"02", uint64(block.timestamp));
+        mock.deliverValues(b, logits(9, 0, 5));
+        assertTrue(!fs.isFlagged(token), "cleared by the screening of a newer snapshot");
+    }
+
+    /// @dev Issue 15, attack 7: anyone could screen a flagged token on features of their own and
+    /// overwrite its verdict. Now features need the feature oracle's signature, and even the
+    /// oracle's own earlier snapshot cannot replace a verdict on a later one.
+    function test_exploit_aStrangerCannotOverwriteAVerdict() public {
+        uint256 a = screenSigned(hex"010203040506", uint64(block.timestamp));
+        mock.deliverValues(a, logits(0, 0, 5));
+        assertTrue(fs.isFlagged(token), "flagged as a rug pull");
+
+        // 1. Crafted features, signed by the stranger's own key.
+        bytes memory crafted = hex"808080808080";
+        uint64 now_ = uint64(block.timestamp + 1);
+        vm.warp(now_);
+        bytes memory forged = sign(0xBAD, token, crafted, now_);
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(FraudScreen.BadSignature.selector, token, vm.addr(0xBAD)));
+        fs.screen{value: FEE}(token, crafted, now_, forged);
+
+        // 2. The oracle's signature over other features (or another token) does not carry over.
+        bytes32 digest = fs.snapshotDigest(token, crafted, now_);
+        bytes memory real = sign(SIGNER_KEY, token, hex"010203040506", now_);
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(FraudScreen.BadSignature.selector, token, ECDSA.recover(digest, real)));
+        fs.screen{value: FEE}(token, crafted, now_, real);
+        bytes memory otherToken = sign(SIGNER_KEY, address(0x0DD), crafted, now_);
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(FraudScreen.BadSignature.selector, token, ECDSA.recover(digest, otherToken)));
+        fs.screen{value: FEE}(token, crafted, now_, otherToken);
+
+        // 3. Replaying the very snapshot the verdict is on, or an older signed one.
+        uint64 first = uint64(block.timestamp - 1);
+        bytes memory replay = sign(SIGNER_KEY, token, hex"010203040506", first);
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(FraudScreen.SnapshotNotNewer.selector, token, first, first));
+        fs.screen{value: FEE}(token, hex"010203040506", first, replay);
+
+        assertTrue(fs.isFlagged(token), "still flagged");
+        assertEq(fs.screeningOf(token).featuresHash, keccak256(hex"010203040506"), "the oracle's snapshot stands");
+    }
+
+    function test_staleAndFutureSnapshotsAreRefused() public {
+        uint64 old = uint64(block.timestamp - fs.MAX_SNAPSHOT_AGE() - 1);
+        bytes memory sig = sign(SIGNER_KEY, token, hex"01", old);
+        vm.expectRevert(abi.encodeWithSelector(FraudScreen.SnapshotTooOld.selector, old, block.timestamp));
+        fs.screen{value: FEE}(token, hex"01", old, sig);
+        uint64 future = uint64(block.timestamp + 1);
+        sig = sign(SIGNER_KEY, token, hex"01", future);
+        vm.expectRevert(abi.encodeWithSelector(FraudScreen.SnapshotFromTheFuture.selector, future, block.timestamp));
+        fs.screen{value: FEE}(token, hex"01", future, sig);
+    }
+
+    /// @dev Two screenings in flight: the answer on the older snapshot, arriving last, is not recorded.
+    function test_anOlderSnapshotAnsweredLastDoesNotReplaceANewerVerdict() public {
+        uint256 older = screenSigned(hex"01", uint64(block.timestamp));
+        vm.warp(block.timestamp + 1 hours);
+        uint256 newer = screenSigned(hex"02", uint64(block.timestamp));
+        mock.deliverValues(newer, logits(0, 7, 0));
+        vm.expectEmit(true, true, true, true, address(fs));
+        emit FraudScreen.ScreeningSuperseded(token, older, uint64(block.timestamp - 1 hours));
+        mock.deliverValues(older, logits(9, 0, 0));
+        assertTrue(fs.screeningOf(token).verdict == FraudScreen.Verdict.WashTrading, "the newer snapshot's verdict stands");
     }
 }
 
@@ -678,12 +756,14 @@ contract EvolvingNFTTest is ExampleFixture {
 /// its deadline, and the app returns the fee to whoever paid it.
 contract RecoverWithRealCoprocessorTest is CoprocessorFixture {
     function test_anUnservedScreeningIsRecoveredWithTheRealCoprocessor() public {
-        FraudScreen fs = new FraudScreen(ICoprocessor(address(coprocessor)), modelId);
+        FraudScreen fs = new FraudScreen(ICoprocessor(address(coprocessor)), modelId, vm.addr(0xF0));
         address payer = address(0xFEE);
         uint256 fee = fs.fee();
         vm.deal(payer, fee);
+        uint64 asOf = uint64(block.timestamp);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(0xF0, fs.snapshotDigest(address(0x70CE), input(), asOf));
         vm.prank(payer);
-        uint256 id = fs.screen{value: fee}(address(0x70CE), input());
+        uint256 id = fs.screen{value: fee}(address(0x70CE), input(), asOf, abi.encodePacked(r, s, v));
         assertEq(fs.payerOf(id), payer, "payer recorded");
         vm.warp(block.timestamp + coprocessor.requestTimeout() + 1);
         coprocessor.refund(id);
