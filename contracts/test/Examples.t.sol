@@ -42,13 +42,66 @@ contract ModerationDAOTest is ExampleFixture {
     function setUp() public override {
         super.setUp();
         members = [address(0x101), address(0x102), address(0x103)];
-        dao = new ModerationDAO(cp(), MODEL, governor, members, int256(2) << 12, 0.01 ether);
+        dao = new ModerationDAO(cp(), MODEL, 6, VOCABULARY, governor, members, int256(2) << 12, 0.01 ether);
         vm.deal(author, 1 ether);
     }
 
+    string internal constant VOCABULARY = "click here free don't abcdefghijklmnopqrst uvw br we";
+
     function post() internal returns (uint256 postId) {
         vm.prank(author);
-        postId = dao.submitPost{value: FEE}(keccak256("hello"), hex"80818283");
+        postId = dao.submitPost{value: FEE}("hello");
+    }
+
+    /// @dev The same text and vocabulary as models/spam/features.ts gives [1,1,1,1,1,1,0,1]:
+    /// tokens click|here|free|don't|abcdefghijklmnopqrst|uvw|br'|we (a 23-letter run splits at
+    /// 20, "'br'" reads as "br'", one letter is no word). At input scale 6, 1 -> 64 + 128 = 0xc0.
+    function test_featuresAreDerivedFromTheTextAsTheTypeScriptFeaturizerDoes() public {
+        string memory text = "CLICK here!! Free? don't abcdefghijklmnopqrstuvw x-y 'br' wE <b>";
+        assertEq(keccak256(dao.featuresOf(text)), keccak256(hex"c0c0c0c0c0c080c0"), "features");
+        assertEq(keccak256(dao.featuresOf("")), keccak256(hex"8080808080808080"), "no words");
+        vm.prank(author);
+        uint256 id = dao.submitPost{value: FEE}(text);
+        assertEq(keccak256(mock.inputOf(id + 1)), keccak256(hex"c0c0c0c0c0c080c0"), "the request carries the text's own features");
+        (, bytes32 contentHash,,,,,) = dao.posts(id);
+        assertEq(contentHash, keccak256(bytes(text)), "the hash of the text that was scored");
+    }
+
+    /// @dev Issue 15, attack 7: a spammer used to send a spam text's hash with a harmless text's
+    /// features and get the spam shown. Now the only thing a caller supplies is the text: the
+    /// model sees that text's spam words, whoever sends it and however it is cased.
+    function test_exploit_spamCannotBeSentWithHarmlessFeatures() public {
+        string memory spam = "FREE!!! Click HERE";
+        vm.prank(address(0xBAD));
+        vm.deal(address(0xBAD), 1 ether);
+        uint256 id = dao.submitPost{value: FEE}(spam);
+        assertEq(keccak256(mock.inputOf(id + 1)), keccak256(hex"c0c0c08080808080"), "click, here and free are what the model sees");
+        assertTrue(keccak256(mock.inputOf(id + 1)) != keccak256(dao.featuresOf("hello")), "not the features of a harmless text");
+        mock.deliverValues(id + 1, two(-4 << 12, 4 << 12));
+        assertTrue(!dao.isVisible(id), "hidden");
+    }
+
+    function test_aPostTooLongToFeaturiseIsRefused() public {
+        bytes memory long = new bytes(dao.MAX_POST_BYTES() + 1);
+        vm.prank(author);
+        vm.expectRevert(abi.encodeWithSelector(ModerationDAO.PostTooLong.selector, long.length, dao.MAX_POST_BYTES()));
+        dao.submitPost{value: FEE}(string(long));
+    }
+
+    /// @dev Each rejected vocabulary names the index of its first bad word.
+    function test_aVocabularyFeaturesOfCannotReadIsRefused() public {
+        string[5] memory bad = ["click here click", "click  here", "click Here", "click 'here", "click abcdefghijklmnopqrstu"];
+        for (uint256 i = 0; i < bad.length; i++) {
+            vm.expectRevert(abi.encodeWithSelector(ModerationDAO.BadVocabulary.selector, i == 0 ? 2 : 1));
+            new ModerationDAO(cp(), MODEL, 6, bad[i], governor, members, 0, 0.01 ether);
+        }
+        assertEq(dao.vocabularySize(), 8, "the test vocabulary's 8 words");
+    }
+
+    function testFuzz_featurisingAnyTextGivesOneBytePerWord(bytes calldata text) public view {
+        bytes memory f = dao.featuresOf(string(text));
+        assertEq(f.length, 8, "one input per vocabulary word");
+        for (uint256 k = 0; k < f.length; k++) assertTrue(f[k] == 0x80 || f[k] == 0xc0, "0 or 1");
     }
 
     function testFuzz_hiddenExactlyWhenSpamMarginExceedsThreshold(int64 ham, int64 spam, int64 threshold) public {
