@@ -67,6 +67,28 @@ contract ModerationDAOTest is ExampleFixture {
         assertEq(contentHash, keccak256(bytes(text)), "the hash of the text that was scored");
     }
 
+    /// @dev The demo's spam e-mail (models/spam/samples.json) against the trained model's 64-word
+    /// vocabulary: the same features as `spamFeatures` (models/spam/features.ts) gives it.
+    function test_theDemosSpamEmailGetsTheFeaturesTheModelWasTrainedOn() public {
+        ModerationDAO real = new ModerationDAO(
+            cp(),
+            MODEL,
+            6,
+            "href our font br size body color re align please wrote face arial width bgcolor remove tr your border td html removed center table click head receive nbsp ff cellspacing cellpadding here equiv ffffff mailman title we height charset listinfo meta type text free bordercolor below but name helvetica wish mailings content serif verdana email div sans credit linux iso marketing fill guaranteed reply",
+            governor,
+            members,
+            0,
+            0.01 ether
+        );
+        string memory email =
+            "Guaranteed to lose 10-12 lbs in 30 days                          11.150\n1) Fight The Risk of Cancer!\nhttp://www.adclick.ws/p.cfm?o=315&s=pk007\n\n2) Slim Down - Guaranteed to lose 10-12 lbs in 30 days\nhttp://www.adclick.ws/p.cfm?o=249&s=pk007\n\n3) Get the Child Support You Deserve - Free Legal Advice\nhttp://www.adclick.ws/p.cfm?o=245&s=pk002\n\n4) Join the Web's Fastest Growing Singles Community\nhttp://www.adclick.ws/p.cfm?o=259&s=pk007\n\n5) Start Your Private Photo Album Online!\nhttp://www.adclick.ws/p.cfm?o=283&s=pk007\n\nHave a Wonderful Day,\nOffer Manager\nPrizeMama\n\n\n\n\n\n\n\n\n\n\n\n\n\nIf you wish to leave this list please use the link below.\nhttp://www.qves.com/trim/?zzzz@spamassassin.taint.org%7C17%7C308417";
+        assertEq(
+            keccak256(real.featuresOf(email)),
+            keccak256(hex"808080808080808080c080808080808080c080808080808080808080808080808080808080808080808080c080c0808080c0808080808080808080808080c080"),
+            "the features spamFeatures gives"
+        );
+    }
+
     /// @dev Issue 15, attack 7: a spammer used to send a spam text's hash with a harmless text's
     /// features and get the spam shown. Now the only thing a caller supplies is the text: the
     /// model sees that text's spam words, whoever sends it and however it is cased.

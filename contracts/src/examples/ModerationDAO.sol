@@ -42,6 +42,8 @@ contract ModerationDAO is VerityConsumer {
     uint256 public constant MAX_POST_BYTES = 8192;
     /// @notice How many words the model's input stands for (one input each, in vocabulary order).
     uint256 public immutable vocabularySize;
+    /// @dev A 256-bit Bloom filter of the vocabulary's word hashes (bits h & 0xff and (h >> 8) & 0xff).
+    uint256 private immutable vocabularyBloom;
     address public governor;
     int256 public threshold;
     uint256 public appealBond;
@@ -91,7 +93,7 @@ contract ModerationDAO is VerityConsumer {
         modelId = modelId_;
         outputScale = _outputScale(modelId_);
         inputScale = inputScale_;
-        vocabularySize = _setVocabulary(bytes(vocabulary));
+        (vocabularySize, vocabularyBloom) = _setVocabulary(bytes(vocabulary));
         governor = governor_;
         threshold = threshold_;
         appealBond = appealBond_;
@@ -123,36 +125,43 @@ contract ModerationDAO is VerityConsumer {
     /// lower-cased runs matching `[a-z][a-z']{1,19}` (longer runs split every 20 letters); any
     /// byte outside ASCII letters and the apostrophe separates words.
     function featuresOf(string calldata text) public view returns (bytes memory input) {
-        bytes calldata t = bytes(text);
         uint256 present; // bit k: vocabulary word k occurs
-        bytes memory word = new bytes(20);
-        uint256 n = t.length;
-        uint256 i = 0;
-        while (i < n) {
-            uint8 c = _lower(uint8(t[i]));
-            if (c < 0x61 || c > 0x7a) {
-                i++;
-                continue;
+        uint256 bloom = vocabularyBloom;
+        assembly ("memory-safe") {
+            let i := text.offset
+            let end := add(i, text.length)
+            for {} lt(i, end) {} {
+                let c := byte(0, calldataload(i))
+                if and(gt(c, 0x40), lt(c, 0x5b)) { c := add(c, 32) }
+                if or(lt(c, 0x61), gt(c, 0x7a)) {
+                    i := add(i, 1)
+                    continue
+                }
+                // the word, lower-cased and left-aligned, is at most 20 bytes
+                let w := shl(248, c)
+                let len := 1
+                for {} and(lt(len, 20), lt(add(i, len), end)) {} {
+                    let d := byte(0, calldataload(add(i, len)))
+                    if and(gt(d, 0x40), lt(d, 0x5b)) { d := add(d, 32) }
+                    if and(or(lt(d, 0x61), gt(d, 0x7a)), iszero(eq(d, 0x27))) { break }
+                    w := or(w, shl(sub(248, mul(len, 8)), d))
+                    len := add(len, 1)
+                }
+                switch lt(len, 2)
+                case 1 { i := add(i, 1) }
+                default {
+                    mstore(0, w)
+                    let h := keccak256(0, len)
+                    // most words are not in the vocabulary: the filter spares their storage reads
+                    if and(and(shr(and(h, 0xff), bloom), shr(and(shr(8, h), 0xff), bloom)), 1) {
+                        mstore(0, h)
+                        mstore(32, wordSlot.slot)
+                        let slot := sload(keccak256(0, 64))
+                        if slot { present := or(present, shl(sub(slot, 1), 1)) }
+                    }
+                    i := add(i, len)
+                }
             }
-            word[0] = bytes1(c);
-            uint256 len = 1;
-            while (len < 20 && i + len < n) {
-                uint8 d = _lower(uint8(t[i + len]));
-                if ((d < 0x61 || d > 0x7a) && d != 0x27) break;
-                word[len] = bytes1(d);
-                len++;
-            }
-            if (len < 2) {
-                i++;
-                continue;
-            }
-            bytes32 h;
-            assembly ("memory-safe") {
-                h := keccak256(add(word, 32), len)
-            }
-            uint256 slot = wordSlot[h];
-            if (slot != 0) present |= uint256(1) << (slot - 1);
-            i += len;
         }
         input = new bytes(vocabularySize);
         bytes1 one = _inputByte(1, 1, inputScale);
@@ -226,7 +235,7 @@ contract ModerationDAO is VerityConsumer {
 
     /// @dev Indexes the space-separated words of `vocabulary` (each a word `featuresOf` can read:
     /// 2 to 20 of a-z and the apostrophe, starting with a letter; no duplicates; 256 at most).
-    function _setVocabulary(bytes memory vocabulary) private returns (uint256 count) {
+    function _setVocabulary(bytes memory vocabulary) private returns (uint256 count, uint256 bloom) {
         uint256 start = 0;
         for (uint256 i = 0; i <= vocabulary.length; i++) {
             if (i < vocabulary.length && vocabulary[i] != " ") continue;
@@ -243,12 +252,9 @@ contract ModerationDAO is VerityConsumer {
                 if ((c < "a" || c > "z") && c != "'") revert BadVocabulary(count);
             }
             wordSlot[h] = ++count;
+            bloom |= (uint256(1) << (uint256(h) & 0xff)) | (uint256(1) << ((uint256(h) >> 8) & 0xff));
             start = i + 1;
         }
-    }
-
-    function _lower(uint8 c) private pure returns (uint8) {
-        return c >= 0x41 && c <= 0x5a ? c + 32 : c;
     }
 
     function _setMember(address member, bool on) private {
