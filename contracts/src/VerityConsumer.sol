@@ -69,6 +69,17 @@ abstract contract VerityConsumer is IVerityConsumer {
         payerOf[requestId] = msg.sender;
     }
 
+    /// @dev As `_ask`, but only `version` of the model may answer: once its owner's update takes
+    /// effect the Coprocessor refuses the request (`ModelVersionMismatch`) instead of sending it to
+    /// a verifier the app never reviewed.
+    function _askVersion(bytes32 modelId, uint32 version, bytes memory input, uint32 callbackGas, uint256 fee)
+        internal
+        returns (uint256 requestId)
+    {
+        requestId = coprocessor.requestVersion{value: fee}(modelId, version, input, callbackGas);
+        payerOf[requestId] = msg.sender;
+    }
+
     /// @dev A proved model's output scale (outputs are integers times 2^-scale).
     function _outputScale(bytes32 modelId) internal view returns (uint8) {
         return coprocessor.registry().getModel(modelId).io.outputScale;

@@ -3,7 +3,8 @@ pragma solidity ^0.8.28;
 
 import {Deployment} from "./utils/Deployment.sol";
 import {Specs} from "./utils/Specs.sol";
-import {MockVerifier, RecordingConsumer, RevertingConsumer, GasBurningConsumer} from "./utils/Mocks.sol";
+import {MockVerifier, PinnedConsumer, RecordingConsumer, RevertingConsumer, GasBurningConsumer} from "./utils/Mocks.sol";
+import {ICoprocessor} from "../src/interfaces/ICoprocessor.sol";
 import {Coprocessor} from "../src/Coprocessor.sol";
 import {PullPayments} from "../src/PullPayments.sol";
 import {ModelRegistry} from "../src/ModelRegistry.sol";
@@ -514,6 +515,22 @@ contract CoprocessorTest is CoprocessorFixture {
         vm.prank(node);
         vm.expectRevert(abi.encodeWithSelector(Coprocessor.InvalidProof.selector, stillV1));
         coprocessor.fulfill(stillV1, twoOutputs(1, 2), proof());
+    }
+
+    /// Attack 5, from a consumer's side: an app built on VerityConsumer._askVersion is never
+    /// answered through a verifier its owner swapped in after the app was deployed.
+    function test_attack5_aConsumerPinnedWithAskVersionRefusesTheSwappedVerifier() public {
+        PinnedConsumer app = new PinnedConsumer(ICoprocessor(address(coprocessor)), modelId, 1);
+        uint256 fee = coprocessor.quote(modelId, CB_GAS);
+        vm.deal(address(this), 2 * fee);
+        uint256 id = app.ask{value: fee}(input(), CB_GAS);
+        assertEq(coprocessor.getRequest(id).version, 1, "pinned to version 1");
+        MockVerifier acceptAll = new MockVerifier();
+        vm.prank(modelOwner);
+        registry.updateModel(modelId, Specs.proved(address(acceptAll), keccak256("accept-all"), io()));
+        vm.warp(block.timestamp + UPGRADE_DELAY);
+        vm.expectRevert(abi.encodeWithSelector(Coprocessor.ModelVersionMismatch.selector, modelId, uint32(1), uint32(2)));
+        app.ask{value: fee}(input(), CB_GAS);
     }
 
     // ------------------------------------------------------------ admin (attack 6)

@@ -2,6 +2,8 @@
 pragma solidity ^0.8.28;
 
 import {IVerityConsumer} from "../../src/interfaces/IVerityConsumer.sol";
+import {ICoprocessor} from "../../src/interfaces/ICoprocessor.sol";
+import {VerityConsumer} from "../../src/VerityConsumer.sol";
 
 /// @dev Answers any verifyProof(...) selector with a configurable verdict and records the last call.
 contract MockVerifier {
@@ -49,5 +51,25 @@ contract RevertingConsumer is IVerityConsumer {
 contract GasBurningConsumer is IVerityConsumer {
     function onVerityResult(uint256, bytes calldata) external view {
         while (gasleft() > 0) {}
+    }
+}
+
+/// @dev A consumer that trusts one version of one model (VerityConsumer._askVersion).
+contract PinnedConsumer is VerityConsumer {
+    bytes32 public immutable modelId;
+    uint32 public immutable version;
+    uint256 public answers;
+
+    constructor(ICoprocessor c, bytes32 m, uint32 v) VerityConsumer(c) {
+        modelId = m;
+        version = v;
+    }
+
+    function ask(bytes calldata input, uint32 callbackGas) external payable returns (uint256) {
+        return _askVersion(modelId, version, input, callbackGas, msg.value);
+    }
+
+    function _onResult(uint256, bytes calldata) internal override {
+        answers++;
     }
 }
