@@ -8,11 +8,11 @@ export { quantize, type QuantizedModel, type QuantizeOptions } from './quantize/
 export type { Step, IntForm } from './lower/steps.js';
 export { programConstraints, outputsOf } from './lower/steps.js';
 export { OPERATORS } from './ops/index.js';
-export { quantizeInput, inferQuantized, inferFloat, dequantizeOutput, inputSize, runProgram } from './quantize/infer.js';
+export { quantizeInput, clampedFeatures, inputRange, inferQuantized, inferFloat, dequantizeOutput, inputSize, runProgram, type ClampedFeature } from './quantize/infer.js';
 export { layoutOf, type Layout, type InputVisibility } from './codegen/layout.js';
 export { generateCircuit, generateShards, weightSignals, type WeightEncoding, type ShardedCircuit, type CircuitPart } from './codegen/circom.js';
 export { packInputs, inputCommitment, weightCommitment, weightValues, encodeInputBytes, decodeInputBytes, unpackOutputs, type WeightValues } from './codegen/commit.js';
-export { compileModel, CircuitCompileError, expectedVerifyGas, SHARD_CONSTRAINTS, type CompileOptions } from './compile.js';
+export { compileModel, CircuitCompileError, expectedVerifyGas, SHARD_CONSTRAINTS, syntheticCalibrationWarning, type CompileOptions } from './compile.js';
 export { LinkedWitness, linkCircuit, readR1cs, LINK_FILE, type LinkFile, type LinkedPart } from './prover/link.js';
 export { IncompatibleOptionsError } from './errors/compile.js';
 export { importPtau, contribute, verifySetup, ptauPower, ceremonyPtau, SetupVerificationError } from './setup.js';
