@@ -1,6 +1,7 @@
 export * from './errors/onnx.js';
 export * from './errors/input.js';
 export * from './errors/quantize.js';
+export * from './errors/proof.js';
 export { loadOnnx, type OnnxGraph, type Tensor } from './onnx/load.js';
 export { buildMlpOnnx, buildOnnx, type DenseSpec, type GraphSpec, type NodeSpec, type AttrSpec } from './onnx/build.js';
 export { importGraph, type ImportedModel } from './graph/import.js';
@@ -17,7 +18,7 @@ export { LinkedWitness, linkCircuit, readR1cs, LINK_FILE, type LinkFile, type Li
 export { IncompatibleOptionsError } from './errors/compile.js';
 export { importPtau, contribute, verifySetup, ptauPower, ceremonyPtau, SetupVerificationError } from './setup.js';
 export { loadCompiled, bigintReviver, ARTEFACT_FILES, type CompileReport, type CompiledModel, type VerifierBuild } from './artefacts.js';
-export { Prover, verifyProofFile, type ProofFile, type ProveInput, type Groth16Proof } from './prover/prove.js';
+export { Prover, decodePublicSignals, readProofFile, verifyProof, verifyProofFile, type ProofFile, type ProveInput, type ProvedAnswer, type Groth16Proof } from './prover/prove.js';
 export { devPowersOfTau, cacheDir, INSECURE_DEV_SETUP } from './prover/ptau.js';
 export { writeDevPtau, type DevSecrets } from './prover/devPtau.js';
 export { readInputFile, readSamplesFile } from './inputFile.js';
