@@ -2,9 +2,12 @@
 // refuses a file whose own fields say otherwise; float inputs outside the model's range are
 // refused unless the caller opts in to clamping (issue 15, attacks 8 and 9; issue 19, item 4).
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  clampedFeatures, inferQuantized, inputRange, InputRangeError, InputValueError, MalformedProofFileError, ProofFileMismatchError, Prover,
+  ArtefactError, clampedFeatures, inferQuantized, inputRange, InputRangeError, InputValueError, MalformedProofFileError, ProofFileMismatchError, Prover,
   quantizeInput, releaseCurves, verifyProof, verifyProofFile, type CompiledModel, type ProofFile,
 } from './exports.js';
 import { tinyCompiled, tinySamples } from './fixtures.js';
@@ -29,6 +32,13 @@ test('verifyProof returns the answer decoded from the verified public signals', 
   assert.equal(answer.binding, 5n);
   // A file with only the proof and its signals claims nothing else, and still verifies.
   assert.ok(await verifyProof(compiled.dir, { proof: file.proof, publicSignals: file.publicSignals }));
+});
+
+test('verify needs only report.json and verification_key.json (model.json may hold secret weights)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'verity-verify-'));
+  await assert.rejects(verifyProof(dir, file), (e: unknown) => e instanceof ArtefactError && e.missing === 'report.json');
+  for (const f of ['report.json', 'verification_key.json']) copyFileSync(join(compiled.dir, f), join(dir, f));
+  assert.deepEqual((await verifyProof(dir, file))?.outputs, file.outputs);
 });
 
 test('a verified proof file whose outputs, outputIntegers, inputCommitment or binding were edited is refused, naming the field', async () => {
