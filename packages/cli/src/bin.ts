@@ -24,7 +24,7 @@ Model owners
                            constraints, accuracy, verification gas and verifier size)
       --out DIR            output directory (required)
       --calibration FILE   sample inputs that choose the fixed-point scales and the input range
-                           (without it: random inputs in [-1, 1], so real inputs above about 2 are refused)
+                           (without it: random inputs in [-1, 1], so inputs above about 1 or 2 are refused)
       --input-bits N       8 or 16 (default 8)    --weight-bits N (default 12)
       --weights constant|committed|signals
                                    weights as circuit constants (default), secret behind a

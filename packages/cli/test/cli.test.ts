@@ -123,10 +123,10 @@ test('verity prove refuses 1e308 and out-of-range inputs by default; --clamp pro
   assert.equal(verity('verify', compiled.dir, join(dir, 'wide-proof.json')).status, 0);
 });
 
-test('verity compile without --calibration warns that real inputs above about 2 will not fit', () => {
+test('verity compile without --calibration warns that real inputs above about 1 or 2 will not fit', () => {
   writeFileSync(join(dir, 'junk2.onnx'), 'not protobuf either');
   const r = verity('compile', join(dir, 'junk2.onnx'), '--out', join(dir, 'junk2'));
-  assert.match(r.stderr, /^WARNING: no --calibration given: .*real inputs above about 2 will not fit/);
+  assert.match(r.stderr, /^WARNING: no --calibration given: .*real inputs above about 1 or 2 will not fit/);
   const calibrated = verity('compile', join(dir, 'junk2.onnx'), '--out', join(dir, 'junk2'), '--calibration', join(dir, 'wide.json'));
   assert.doesNotMatch(calibrated.stderr, /WARNING/);
 });

@@ -42,7 +42,7 @@ export type CompileReport = {
     /**
      * The floats each input value may take (from the calibration inputs): `quantizeInput`
      * refuses values outside it unless asked to clamp. `synthetic`: no calibration inputs were
-     * given, so 16 pseudo-random inputs in [-1, 1] chose it (about [-2, 2]).
+     * given, so 16 pseudo-random inputs in [-1, 1] chose it ([-1, 0.99] or [-2, 1.98] at 8 bits).
      */
     inputRange: [number, number];
     calibration: 'samples' | 'synthetic';

@@ -58,8 +58,8 @@ export type CompileOptions = QuantizeOptions & {
  * then comes from pseudo-random inputs in [-1, 1], and real inputs outside it are refused.
  */
 export function syntheticCalibrationWarning(range?: readonly [number, number]): string {
-  return `WARNING: no --calibration given: the input range comes from 16 pseudo-random inputs in [-1, 1], so the model accepts only inputs in ${range ? `[${range[0]}, ${range[1]}]` : 'about [-2, 2]'}; ` +
-    'real inputs above about 2 will not fit (prove refuses them, or saturates them with --clamp). Compile with --calibration samples.json (real inputs) instead.';
+  return `WARNING: no --calibration given: the input range comes from 16 pseudo-random inputs in [-1, 1], so the model accepts only inputs in ${range ? `[${range[0]}, ${range[1]}]` : '[-1, 0.99] or [-2, 1.98] (by the largest sample)'}; ` +
+    'real inputs above about 1 or 2 will not fit (prove refuses them, or saturates them with --clamp). Compile with --calibration samples.json (real inputs) instead.';
 }
 
 /** Constraints per part of a sharded compilation (the ~500k CNN compiles as parts of up to 129k constraints within circom2's 4 GiB). */
