@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BaseError as ViemBaseError } from 'viem';
 import { BaseError, decodeRevert } from '@verity/sdk/errors';
-import { ceremonyPtau, compileModel, contribute, devPowersOfTau, importPtau, loadCompiled, Prover, readInputFile, readSamplesFile, verifyProofFile, verifySetup } from '@verity/zkml';
+import { ceremonyPtau, compileModel, contribute, devPowersOfTau, importPtau, inputRange, loadCompiled, Prover, readInputFile, readProofFile, readSamplesFile, syntheticCalibrationWarning, verifyProof, verifySetup } from '@verity/zkml';
 import { loadNodeConfig, loadWorkerConfig, packArtefacts, runNode, runWorker } from '@verity/node';
 import { dev, MAX_DEV_NODES } from './dev.js';
 import { deployCommand, explorerCommand, registerCommand, requestCommand, stakeCommand } from './commands.js';
@@ -23,7 +23,8 @@ Model owners
   compile <model.onnx>     compile an ONNX model into circuit, keys and verifier (report.json says
                            constraints, accuracy, verification gas and verifier size)
       --out DIR            output directory (required)
-      --calibration FILE   sample inputs that choose the fixed-point scales
+      --calibration FILE   sample inputs that choose the fixed-point scales and the input range
+                           (without it: random inputs in [-1, 1], so inputs above about 1 or 2 are refused)
       --input-bits N       8 or 16 (default 8)    --weight-bits N (default 12)
       --weights constant|committed|signals
                                    weights as circuit constants (default), secret behind a
@@ -38,7 +39,10 @@ Model owners
       --input FILE         {"input_data": [[...]]} or a JSON array (required)
       --out FILE           proof file (required)   --witness FILE  also write the .wtns
       --binding N          request binding public signal (default 0)
-  verify <dir> <proof>     check a proof: exit 0 when valid, 1 when not
+      --clamp              saturate inputs outside the model's range to its bounds (default: refuse
+                           them); the proof file lists the clamped features
+  verify <dir> <proof>     check a proof and print the outputs decoded from its public signals: exit 0
+                           when valid, 1 when not (a file whose outputs disagree with its signals is refused)
   register <dir>           deploy a compiled model's verifier and register it in proved mode
       --name NAME --fee ETH        the name (unique per owner) and the fee per request you are paid
       --deployment FILE            written by verity deploy (default deployment.json)
@@ -156,6 +160,7 @@ async function main(argv: string[]): Promise<number> {
       if (values.input && !['committed', 'public', 'private'].includes(values.input)) throw new UsageError('--input takes committed, public or private');
       if (positionals.length !== 1 || !values.out) throw new UsageError('verity compile <model.onnx> --out <dir> [--calibration <input.json>]');
       if (values.weights && !['constant', 'committed', 'signals'].includes(values.weights)) throw new UsageError('--weights takes constant, committed or signals');
+      if (!values.calibration) console.error(syntheticCalibrationWarning());
       const started = performance.now();
       const report = await compileModel(readFileSync(positionals[0]!), {
         out: values.out,
@@ -173,27 +178,38 @@ async function main(argv: string[]): Promise<number> {
       if (report.shards) console.log(`compiled in ${report.shards.parts} parts (${report.shards.constraintsPerPart.join(', ')} constraints) linked into one circuit`);
       if (report.accuracy) console.log(`calibration: max abs error ${report.accuracy.maxAbsError.toPrecision(3)} over output range ${report.accuracy.outputRange.toPrecision(3)}, top-1 agreement ${(report.accuracy.top1Agreement * 100).toFixed(1)}%`);
       console.log(report.setup.note);
+      if (report.quantization.calibration === 'synthetic') console.error(syntheticCalibrationWarning(report.quantization.inputRange));
       return 0;
     }
     case 'prove': {
       const { values, positionals } = parseArgs({
         args: rest, allowPositionals: true,
-        options: { input: { type: 'string' }, out: { type: 'string' }, witness: { type: 'string' }, binding: { type: 'string' } },
+        options: { input: { type: 'string' }, out: { type: 'string' }, witness: { type: 'string' }, binding: { type: 'string' }, clamp: { type: 'boolean' } },
       });
-      if (positionals.length !== 1 || !values.input || !values.out) throw new UsageError('verity prove <dir> --input <input.json> --out <proof.json> [--witness <w.wtns>]');
+      if (positionals.length !== 1 || !values.input || !values.out) throw new UsageError('verity prove <dir> --input <input.json> --out <proof.json> [--witness <w.wtns>] [--clamp]');
       const prover = await Prover.load(positionals[0]!);
       const started = performance.now();
-      const proof = await prover.prove({ input: readInputFile(readFileSync(values.input, 'utf8')) }, BigInt(values.binding ?? '0'), { witnessFile: values.witness });
+      const proof = await prover.prove({ input: readInputFile(readFileSync(values.input, 'utf8')), clamp: values.clamp }, BigInt(values.binding ?? '0'), { witnessFile: values.witness });
       writeFileSync(values.out, JSON.stringify(proof, null, 1));
+      if (proof.clamped && proof.clamped.length > 0) {
+        const [lo, hi] = inputRange(prover.compiled.model);
+        console.error(`warning: --clamp saturated ${proof.clamped.length} feature(s) to the model's input range [${lo}, ${hi}]: ${proof.clamped.map((c) => `feature ${c.index} ${c.value} -> ${c.clampedTo}`).join(', ')}; the proof is of the clamped input`);
+      }
       console.log(`proved in ${(performance.now() - started).toFixed(0)} ms -> ${values.out}; outputs ${JSON.stringify(proof.outputs)}`);
       return 0;
     }
     case 'verify': {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
       if (positionals.length !== 2) throw new UsageError('verity verify <dir> <proof.json>');
-      const ok = await verifyProofFile(positionals[0]!, JSON.parse(readFileSync(positionals[1]!, 'utf8')));
-      console.log(ok ? 'valid' : 'INVALID');
-      return ok ? 0 : 1;
+      const answer = await verifyProof(positionals[0]!, readProofFile(positionals[1]!));
+      if (!answer) {
+        console.log('INVALID');
+        return 1;
+      }
+      // Printed from the verified public signals, never from the file's own outputs field.
+      console.log('valid');
+      console.log(`outputs ${JSON.stringify(answer.outputs)} (integers [${answer.outputIntegers.join(', ')}]), binding ${answer.binding}`);
+      return 0;
     }
     case 'node': {
       const [sub, ...args] = rest;

@@ -1,6 +1,6 @@
 export * from './generated/contracts.js';
 export { requestBinding } from './binding.js';
-export { toSolidityProof, type SnarkjsProof } from './proof.js';
+export { decodeOutputWords, OUTPUT_WORD_BITS, toSolidityProof, type SnarkjsProof } from './proof.js';
 export { connect } from './connect.js';
 export { deploy, deployVerity, setCommitteeParameters, stakeNode, type CommitteeOptions, type DeployOptions, type VerityAddresses, type Wallet } from './deploy.js';
 export {

@@ -17,3 +17,27 @@ export function toSolidityProof(p: SnarkjsProof): readonly [bigint, bigint, bigi
     BigInt(p.pi_c[0]!), BigInt(p.pi_c[1]!),
   ] as const;
 }
+
+/** Bits of a packed output word (below the BN254 field size), as `Coprocessor.decodeOutputs` uses. */
+export const OUTPUT_WORD_BITS = 248;
+
+/**
+ * Unpacks a proved model's output words (the first public signals of its proof) into signed
+ * fixed-point values at the model's output scale, exactly as `Coprocessor.decodeOutputs`
+ * does on chain: `outputBits`-bit offset-encoded values, `floor(248 / outputBits)` to a word,
+ * the first in the lowest bits. Decode only signals a verifier has accepted: a proof file's
+ * other fields are claims, not answers.
+ *
+ * @example
+ * const outputs = decodeOutputWords(model.io, publicSignals.slice(0, words).map(BigInt)) // [-3412n, 5672n]
+ */
+export function decodeOutputWords(io: { outputCount: number; outputBits: number }, words: readonly bigint[]): bigint[] {
+  const perWord = Math.floor(OUTPUT_WORD_BITS / io.outputBits);
+  const mask = (1n << BigInt(io.outputBits)) - 1n;
+  const half = 1n << BigInt(io.outputBits - 1);
+  return Array.from({ length: io.outputCount }, (_, i) => {
+    const word = words[Math.floor(i / perWord)];
+    if (word === undefined) throw new RangeError(`output ${i} needs word ${Math.floor(i / perWord)}, but only ${words.length} were given`);
+    return ((word >> BigInt(io.outputBits * (i % perWord))) & mask) - half;
+  });
+}

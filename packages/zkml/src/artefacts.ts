@@ -37,7 +37,17 @@ export type CompileReport = {
   weights?: { commitment: string; coefficients: number; constants: number };
   /** inferences per proof, and whether the output is their mean */
   batch: { size: number; aggregate: 'none' | 'mean' };
-  quantization: { inputBits: number; inputScale: number; outputBits: number; outputScale: number; steps: { node: string; kind: string; outputs: number; constraints: number }[] };
+  quantization: {
+    inputBits: number; inputScale: number; outputBits: number; outputScale: number;
+    /**
+     * The floats each input value may take (from the calibration inputs): `quantizeInput`
+     * refuses values outside it unless asked to clamp. `synthetic`: no calibration inputs were
+     * given, so 16 pseudo-random inputs in [-1, 1] chose it ([-1, 0.99] or [-2, 1.98] at 8 bits).
+     */
+    inputRange: [number, number];
+    calibration: 'samples' | 'synthetic';
+    steps: { node: string; kind: string; outputs: number; constraints: number }[];
+  };
   layout: Layout;
   accuracy?: { samples: number; maxAbsError: number; outputRange: number; top1Agreement: number };
   verifier?: { contract: string; bytecodeSize: number; limit: number; expectedVerifyGas: number };

@@ -23,7 +23,7 @@ import { importGraph } from './graph/import.js';
 import { loadOnnx, type OnnxGraph } from './onnx/load.js';
 import { snarkjsLogger, type Progress } from './progress.js';
 import { devPowersOfTau, INSECURE_DEV_SETUP } from './prover/ptau.js';
-import { dequantizeOutput, inferQuantized, quantizeInput } from './quantize/infer.js';
+import { dequantizeOutput, inferQuantized, inputRange, quantizeInput } from './quantize/infer.js';
 import { quantize, type QuantizeOptions } from './quantize/quantize.js';
 
 const require = createRequire(import.meta.url);
@@ -52,6 +52,15 @@ export type CompileOptions = QuantizeOptions & {
   shard?: number;
   progress?: Progress;
 };
+
+/**
+ * What `verity compile` says, loudly, when no calibration inputs are given: the input range
+ * then comes from pseudo-random inputs in [-1, 1], and real inputs outside it are refused.
+ */
+export function syntheticCalibrationWarning(range?: readonly [number, number]): string {
+  return `WARNING: no --calibration given: the input range comes from 16 pseudo-random inputs in [-1, 1], so the model accepts only inputs in ${range ? `[${range[0]}, ${range[1]}]` : '[-1, 0.99] or [-2, 1.98] (by the largest sample)'}; ` +
+    'real inputs above about 1 or 2 will not fit (prove refuses them, or saturates them with --clamp). Compile with --calibration samples.json (real inputs) instead.';
+}
 
 /** Constraints per part of a sharded compilation (the ~500k CNN compiles as parts of up to 129k constraints within circom2's 4 GiB). */
 export const SHARD_CONSTRAINTS = 150_000;
@@ -274,6 +283,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
       batch: { size: batch, aggregate: options.aggregate ?? 'none' },
       quantization: {
         inputBits: model.inputBits, inputScale: model.inputScale, outputBits: model.outputBits, outputScale: model.outputScale,
+        inputRange: [...inputRange(model)], calibration: options.calibration && options.calibration.length > 0 ? 'samples' : 'synthetic',
         steps: model.steps.map((s) => ({ node: s.name, kind: s.kind === 'requant' ? `requant:${s.act}` : s.kind === 'pwl' ? `pwl:${s.fn}` : s.kind, outputs: outputsOf(s), constraints: stepConstraints(s, encoding !== 'constant') })),
       },
       layout,

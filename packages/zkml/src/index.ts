@@ -1,6 +1,7 @@
 export * from './errors/onnx.js';
 export * from './errors/input.js';
 export * from './errors/quantize.js';
+export * from './errors/proof.js';
 export { loadOnnx, type OnnxGraph, type Tensor } from './onnx/load.js';
 export { buildMlpOnnx, buildOnnx, type DenseSpec, type GraphSpec, type NodeSpec, type AttrSpec } from './onnx/build.js';
 export { importGraph, type ImportedModel } from './graph/import.js';
@@ -8,16 +9,16 @@ export { quantize, type QuantizedModel, type QuantizeOptions } from './quantize/
 export type { Step, IntForm } from './lower/steps.js';
 export { programConstraints, outputsOf } from './lower/steps.js';
 export { OPERATORS } from './ops/index.js';
-export { quantizeInput, inferQuantized, inferFloat, dequantizeOutput, inputSize, runProgram } from './quantize/infer.js';
+export { quantizeInput, clampedFeatures, inputRange, inferQuantized, inferFloat, dequantizeOutput, inputSize, runProgram, type ClampedFeature } from './quantize/infer.js';
 export { layoutOf, type Layout, type InputVisibility } from './codegen/layout.js';
 export { generateCircuit, generateShards, weightSignals, type WeightEncoding, type ShardedCircuit, type CircuitPart } from './codegen/circom.js';
 export { packInputs, inputCommitment, weightCommitment, weightValues, encodeInputBytes, decodeInputBytes, unpackOutputs, type WeightValues } from './codegen/commit.js';
-export { compileModel, CircuitCompileError, expectedVerifyGas, SHARD_CONSTRAINTS, type CompileOptions } from './compile.js';
+export { compileModel, CircuitCompileError, expectedVerifyGas, SHARD_CONSTRAINTS, syntheticCalibrationWarning, type CompileOptions } from './compile.js';
 export { LinkedWitness, linkCircuit, readR1cs, LINK_FILE, type LinkFile, type LinkedPart } from './prover/link.js';
 export { IncompatibleOptionsError } from './errors/compile.js';
 export { importPtau, contribute, verifySetup, ptauPower, ceremonyPtau, SetupVerificationError } from './setup.js';
 export { loadCompiled, bigintReviver, ARTEFACT_FILES, type CompileReport, type CompiledModel, type VerifierBuild } from './artefacts.js';
-export { Prover, verifyProofFile, type ProofFile, type ProveInput, type Groth16Proof } from './prover/prove.js';
+export { Prover, decodePublicSignals, readProofFile, verifyProof, verifyProofFile, type ProofFile, type ProveInput, type ProvedAnswer, type Groth16Proof } from './prover/prove.js';
 export { devPowersOfTau, cacheDir, INSECURE_DEV_SETUP } from './prover/ptau.js';
 export { writeDevPtau, type DevSecrets } from './prover/devPtau.js';
 export { readInputFile, readSamplesFile } from './inputFile.js';

@@ -1,4 +1,5 @@
 import { buildPoseidon } from 'circomlibjs';
+import { decodeOutputWords } from '@verity/sdk';
 import type { QuantizedModel } from '../quantize/quantize.js';
 import type { Layout } from './layout.js';
 
@@ -94,12 +95,7 @@ export function decodeInputBytes(layout: Layout, input: `0x${string}`): bigint[]
   return Array.from({ length: hex.length / step }, (_, i) => BigInt(`0x${hex.slice(i * step, (i + 1) * step)}`));
 }
 
-/** Splits the packed public output words into signed integers (at the model's output scale). */
+/** Splits the packed public output words into signed integers (at the model's output scale), as the Coprocessor does. */
 export function unpackOutputs(layout: Layout, words: readonly bigint[]): bigint[] {
-  const mask = (1n << BigInt(layout.outputBits)) - 1n;
-  const half = 1n << BigInt(layout.outputBits - 1);
-  return Array.from({ length: layout.outputCount }, (_, i) => {
-    const word = words[Math.floor(i / layout.outputsPerWord)]!;
-    return ((word >> BigInt(layout.outputBits * (i % layout.outputsPerWord))) & mask) - half;
-  });
+  return decodeOutputWords(layout, words);
 }

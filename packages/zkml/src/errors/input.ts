@@ -28,6 +28,32 @@ export class InputValueError extends BaseError {
   }
 }
 
+/**
+ * A float input value outside the range the model was quantised for (set by its calibration
+ * inputs at compile time). Saturating it silently would prove an answer the model does not
+ * give for that input, so it is refused unless the caller opts in to clamping.
+ */
+export class InputRangeError extends BaseError {
+  override name = 'InputRangeError';
+  /** the feature's index in the flattened input */
+  readonly index: number;
+  readonly value: number;
+  /** the smallest and largest float the model's input encoding represents */
+  readonly range: readonly [number, number];
+  constructor({ index, value, range }: { index: number; value: number; range: readonly [number, number] }) {
+    super(`Input feature ${index} is ${value}, outside the range the model was quantised for [${range[0]}, ${range[1]}]`, {
+      details:
+        'The range comes from the calibration inputs given at compile time (quantization.inputRange in report.json). ' +
+        'Compile the model again with --calibration samples that cover real inputs, or opt in to saturating ' +
+        'out-of-range values to the nearest bound (`verity prove --clamp`; quantizeInput(model, x, { clamp: true })): ' +
+        'the proof then lists the clamped features, and its answer is the model\'s answer for the clamped input.',
+    });
+    this.index = index;
+    this.value = value;
+    this.range = range;
+  }
+}
+
 /** An input file that is neither `{"input_data": [[...]]}` nor a plain JSON array. */
 export class InputFormatError extends BaseError {
   override name = 'InputFormatError';

@@ -66,3 +66,23 @@ export class BatchDimensionError extends BaseError {
     this.tensor = tensor;
   }
 }
+
+/**
+ * A tensor with more elements than the compiler accepts (a declared input or output, an
+ * initializer, a constant or an operator's result), refused before anything is allocated
+ * for it: a circuit needs at least one term per element, so such a model cannot be proved.
+ */
+export class TensorTooLargeError extends BaseError {
+  override name = 'TensorTooLargeError';
+  readonly tensor: string;
+  readonly shape: number[];
+  readonly cap: number;
+  constructor({ tensor, shape, cap }: { tensor: string; shape: number[]; cap: number }) {
+    super(`Tensor "${tensor}" has shape [${shape}] (${shape.reduce((a, b) => a * b, 1)} elements), above the cap of ${cap} elements per tensor`, {
+      details: `No circuit of that size can be set up or proved. If the shape is what the model really uses, ${AGREED_FALLBACK}.`,
+    });
+    this.tensor = tensor;
+    this.shape = shape;
+    this.cap = cap;
+  }
+}

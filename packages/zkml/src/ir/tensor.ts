@@ -1,6 +1,18 @@
 /** Shape arithmetic shared by every operator (row-major, ONNX conventions). */
+import { TensorTooLargeError } from '../errors/onnx.js';
 
 export const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Elements one tensor may have (16.8M): far above any circuit that can be set up (the
+ * largest benchmarked model has 499k constraints), far below what exhausts the heap.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 24;
+
+/** Throws {@link TensorTooLargeError} for a shape above {@link MAX_TENSOR_ELEMENTS}, before anything is allocated for it. */
+export function checkTensorSize(tensor: string, shape: readonly number[]): void {
+  if (!(sizeOf(shape) <= MAX_TENSOR_ELEMENTS)) throw new TensorTooLargeError({ tensor, shape: [...shape], cap: MAX_TENSOR_ELEMENTS });
+}
 
 export function stridesOf(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length).fill(1);

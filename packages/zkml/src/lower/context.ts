@@ -1,6 +1,6 @@
 import { QuantizationOverflowError } from '../errors/quantize.js';
 import { combine, constantForm, isSignal, signalForm, type Affine } from '../ir/affine.js';
-import { sizeOf } from '../ir/tensor.js';
+import { checkTensorSize, sizeOf } from '../ir/tensor.js';
 import { constValue, formAt, symValue, type ConstValue, type Value } from '../ir/value.js';
 import type { OnnxNode } from '../onnx/load.js';
 import { isqrt, roundingTerm, type IntForm, type Step } from './steps.js';
@@ -89,6 +89,11 @@ export class Context {
     return v.kind === 'const' && !v.dyn;
   }
 
+  /** An operator's result must fit the tensor cap before it is allocated (a Pad or a window can ask for any shape). */
+  private checkSize(shape: readonly number[]): void {
+    checkTensorSize(this.node?.outputs[0] || this.node?.name || '?', shape);
+  }
+
   /** Allocates `n` signals with one scale and per-signal intervals. */
   allocate(scale: number, bounds: readonly (readonly [bigint, bigint])[]): number {
     const start = this.signals.length;
@@ -101,6 +106,7 @@ export class Context {
    * as reported through `add`. Costs no constraint.
    */
   linear(shape: number[], inputs: readonly Value[], row: (o: number, add: (operand: number, index: number, coef: number) => void) => number): Value {
+    this.checkSize(shape);
     const n = sizeOf(shape);
     const dyn = inputs.some((v) => v.kind === 'sym' || v.dyn);
     if (inputs.every((v) => v.kind === 'const')) {
@@ -123,6 +129,7 @@ export class Context {
 
   /** Data movement: output element `o` is an input element `[operand, index]` or a constant. */
   select(shape: number[], inputs: readonly Value[], pick: (o: number) => readonly [number, number] | number): Value {
+    this.checkSize(shape);
     const n = sizeOf(shape);
     const dyn = inputs.some((v) => v.kind === 'sym' || v.dyn);
     if (inputs.every((v) => v.kind === 'const')) {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildMlpOnnx } from './build.js';
+import { buildMlpOnnx, buildOnnx } from './build.js';
 import { loadOnnx } from './load.js';
 import { onnx } from './proto.js';
-import { DynamicShapeError, MalformedModelError } from '../errors/onnx.js';
+import { DynamicShapeError, MalformedModelError, TensorTooLargeError } from '../errors/onnx.js';
+import { importGraph } from '../graph/import.js';
+import { MAX_TENSOR_ELEMENTS } from '../ir/tensor.js';
 
 test('loadOnnx reads back what buildMlpOnnx wrote, with a symbolic batch as 1', () => {
   const g = loadOnnx(buildMlpOnnx({ inputSize: 3, layers: [{ weights: [[1, 2, 3]], bias: [0.5], relu: false }] }));
@@ -26,4 +28,49 @@ test('loadOnnx rejects a symbolic non-batch dimension with DynamicShapeError', (
     () => loadOnnx(onnx.ModelProto.encode(model).finish()),
     (e: unknown) => e instanceof DynamicShapeError && e.tensor === 'input' && e.dim === 1,
   );
+});
+
+/** Runs `f` and returns what it threw and how long it took to throw (ms). */
+function timedThrow(f: () => unknown): { error: unknown; ms: number } {
+  const t0 = performance.now();
+  try {
+    f();
+  } catch (error) {
+    return { error, ms: performance.now() - t0 };
+  }
+  assert.fail('expected a throw');
+}
+
+test('loadOnnx refuses a declared 2^31-element input with TensorTooLargeError before allocating it', () => {
+  // 95 bytes of ONNX that used to exhaust the heap after about 40 s (importGraph filled a 2^31 array).
+  const bytes = buildOnnx({ input: { name: 'x', shape: [1, 2 ** 31] }, output: { name: 'y', shape: [1, 2 ** 31] }, nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] });
+  const { error, ms } = timedThrow(() => importGraph(loadOnnx(bytes)));
+  assert.ok(error instanceof TensorTooLargeError);
+  assert.equal(error.tensor, 'x');
+  assert.deepEqual(error.shape, [1, 2 ** 31]);
+  assert.equal(error.cap, MAX_TENSOR_ELEMENTS);
+  assert.ok(ms < 1000, `refused in ${ms} ms`);
+});
+
+test('loadOnnx refuses an initializer whose dims declare 2^31 elements, before decoding its data', () => {
+  const model = onnx.ModelProto.decode(buildMlpOnnx({ inputSize: 3, layers: [{ weights: [[1, 2, 3]], bias: [0], relu: false }] }));
+  model.graph!.initializer![0]!.dims = [65536, 32768];
+  const { error, ms } = timedThrow(() => loadOnnx(onnx.ModelProto.encode(model).finish()));
+  assert.ok(error instanceof TensorTooLargeError);
+  assert.equal(error.tensor, 'fc0.weight');
+  assert.deepEqual(error.shape, [65536, 32768]);
+  assert.ok(ms < 1000, `refused in ${ms} ms`);
+});
+
+test('importGraph refuses an operator result above the cap (a Pad to 2^31 elements), naming its output', () => {
+  const bytes = buildOnnx({
+    input: { name: 'x', shape: [1, 8] }, output: { name: 'y' },
+    nodes: [{ op: 'Pad', inputs: ['x', 'pads'], outputs: ['y'] }],
+    initializers: { pads: { dims: [4], values: [0, 0, 0, 2 ** 31], int64: true } },
+  });
+  const { error, ms } = timedThrow(() => importGraph(loadOnnx(bytes)));
+  assert.ok(error instanceof TensorTooLargeError, String(error));
+  assert.equal(error.tensor, 'y');
+  assert.deepEqual(error.shape, [1, 2 ** 31 + 8]);
+  assert.ok(ms < 1000, `refused in ${ms} ms`);
 });

@@ -1,4 +1,5 @@
 import { BatchDimensionError, DynamicShapeError, MalformedModelError } from '../errors/onnx.js';
+import { checkTensorSize } from '../ir/tensor.js';
 import { onnx } from './proto.js';
 
 /** A dense float tensor read from an initializer or a Constant node. */
@@ -34,9 +35,14 @@ function toNumber(v: unknown): number {
   return Number(v);
 }
 
-/** Reads a TensorProto into float64 values (FLOAT, DOUBLE, INT32, INT64, BOOL and the 8- and 16-bit integers are accepted). */
+/**
+ * Reads a TensorProto into float64 values (FLOAT, DOUBLE, INT32, INT64, BOOL and the 8- and
+ * 16-bit integers are accepted). Throws {@link TensorTooLargeError} from the declared dims,
+ * before decoding any value.
+ */
 export function readTensor(t: InstanceType<typeof onnx.TensorProto>): Tensor {
   const dims = (t.dims ?? []).map(toNumber);
+  checkTensorSize(t.name ?? '?', dims);
   const size = dims.reduce((a, b) => a * b, 1);
   const raw = t.rawData && t.rawData.length > 0 ? t.rawData : undefined;
   let data: Float64Array;
@@ -98,13 +104,15 @@ function readValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>, batch: numbe
     if (i === 0) return batch;
     throw new DynamicShapeError({ tensor: v.name ?? '?', dim: i });
   });
+  checkTensorSize(v.name ?? '?', shape);
   return { name: v.name ?? '', shape };
 }
 
 /**
  * Parses an ONNX file. Throws {@link MalformedModelError} for anything that is not a
- * model with a graph, and {@link DynamicShapeError} for an input with a non-batch
- * symbolic dimension. A symbolic leading dimension becomes `batch` (default 1).
+ * model with a graph, {@link DynamicShapeError} for an input with a non-batch
+ * symbolic dimension, and {@link TensorTooLargeError} for a declared input, output,
+ * initializer or constant above `MAX_TENSOR_ELEMENTS` (before allocating it). A symbolic leading dimension becomes `batch` (default 1).
  *
  * @example
  * const graph = loadOnnx(fs.readFileSync('model.onnx'))

@@ -1,4 +1,4 @@
-import { sizeOf, stridesOf, unravel } from '../ir/tensor.js';
+import { checkTensorSize, sizeOf, stridesOf, unravel } from '../ir/tensor.js';
 import type { Value } from '../ir/value.js';
 import type { Context } from '../lower/context.js';
 import type { OnnxNode } from '../onnx/load.js';
@@ -62,6 +62,7 @@ export function windowOf(node: OnnxNode, spatial: number[], kernel: number[]): W
     return ceil && (o - 1) * strides[i]! >= s + pads[i]! ? o - 1 : o;
   });
   if (outSpatial.some((o) => o <= 0)) throw unsupported(node, `window larger than the padded input [${spatial}]`);
+  checkTensorSize(node.outputs[0] || node.name, outSpatial);
   return { spatial, kernel, strides, dilations, padBegin: pads.slice(0, n), outSpatial };
 }
 

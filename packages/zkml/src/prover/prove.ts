@@ -1,16 +1,19 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LinkedWitness } from './link.js';
 import * as snarkjs from 'snarkjs';
-import { loadCompiled, type CompiledModel } from '../artefacts.js';
+import { ARTEFACT_FILES, loadCompiled, type CompileReport, type CompiledModel } from '../artefacts.js';
 import { inputCommitment, packInputs, unpackOutputs } from '../codegen/commit.js';
 import { weightSignals } from '../codegen/circom.js';
 import { InputShapeError, InputValueError } from '../errors/input.js';
-import { dequantizeOutput, inputSize, quantizeInput } from '../quantize/infer.js';
+import { MalformedProofFileError, ProofFileMismatchError } from '../errors/proof.js';
+import { ArtefactError } from '../errors/quantize.js';
+import { clampedFeatures, inputSize, quantizeInput, type ClampedFeature } from '../quantize/infer.js';
 
 /** A Groth16 proof as snarkjs writes it. */
 export type Groth16Proof = { pi_a: string[]; pi_b: string[][]; pi_c: string[]; protocol: string; curve: string };
 
-/** What `verity prove` writes: the proof, its public signals, and the decoded answer. */
+/** What `verity prove` writes: the proof, its public signals, and the answer decoded from them. */
 export type ProofFile = {
   proof: Groth16Proof;
   publicSignals: string[];
@@ -21,12 +24,59 @@ export type ProofFile = {
   /** the Poseidon input commitment (input visibility `committed`) */
   inputCommitment?: string;
   binding: string;
+  /**
+   * With `clamp`: the input features that were outside the model's range and were saturated
+   * to its nearest bound (the proof is of the clamped input). The prover's statement: the
+   * public signals cannot show it.
+   */
+  clamped?: ClampedFeature[];
   /** witness generation and Groth16 proving, measured in this process */
   timings?: { witnessMs: number; proveMs: number };
 };
 
-/** The model's input, either as floats (quantised here) or already offset-encoded as on chain. */
-export type ProveInput = { input: readonly number[] } | { encoded: readonly bigint[] };
+/**
+ * The model's input: floats (quantised here; out-of-range values are refused unless `clamp`
+ * saturates them), or already offset-encoded as on chain.
+ */
+export type ProveInput = { input: readonly number[]; clamp?: boolean } | { encoded: readonly bigint[] };
+
+/** What a proof's public signals say, decoded as the Coprocessor decodes them. */
+export type ProvedAnswer = {
+  /** signed integer outputs at the model's output scale */
+  outputIntegers: bigint[];
+  /** the same as floats: `outputIntegers / 2^outputScale` */
+  outputs: number[];
+  /** the Poseidon input commitment (input visibility `committed`) */
+  inputCommitment?: bigint;
+  /** the packed input chunks (input visibility `public`) */
+  inputChunks?: bigint[];
+  /** the request binding (0 outside any request) */
+  binding: bigint;
+};
+
+/**
+ * Decodes public signals with the layout in the model's report: output words, then the input
+ * commitment or chunks (by input visibility), then the request binding. Decode only signals
+ * a verifier accepted (see {@link verifyProof}).
+ *
+ * @example
+ * const { outputs } = decodePublicSignals(compiled.report, proof.publicSignals)
+ */
+export function decodePublicSignals(report: Pick<CompileReport, 'layout' | 'quantization'>, publicSignals: readonly (string | bigint)[]): ProvedAnswer {
+  const { layout } = report;
+  const signals = publicSignals.map(BigInt);
+  if (signals.length !== layout.publicSignals) throw new MalformedProofFileError({ field: 'publicSignals', problem: `has ${signals.length} values; the model has ${layout.publicSignals}` });
+  const outputIntegers = unpackOutputs(layout, signals.slice(0, layout.outputWords));
+  const bound = signals.slice(layout.outputWords, -1);
+  const visibility = layout.inputVisibility ?? 'committed';
+  return {
+    outputIntegers,
+    outputs: outputIntegers.map((v) => Number(v) / 2 ** report.quantization.outputScale),
+    inputCommitment: visibility === 'committed' ? bound[0] : undefined,
+    inputChunks: visibility === 'public' ? bound : undefined,
+    binding: signals.at(-1)!,
+  };
+}
 
 /**
  * Proves inferences of one compiled model. Keeps the witness generator and proving key
@@ -55,7 +105,7 @@ export class Prover {
   /** Offset-encoded input values, after checking shape and range. */
   encode(input: ProveInput): bigint[] {
     const { model, report } = this.compiled;
-    if ('input' in input) return quantizeInput(model, input.input);
+    if ('input' in input) return quantizeInput(model, input.input, { clamp: input.clamp });
     const n = inputSize(model);
     if (input.encoded.length !== n) throw new InputShapeError({ expected: report.inputShape, got: input.encoded.length });
     const max = 1n << BigInt(model.inputBits);
@@ -88,37 +138,109 @@ export class Prover {
     const t1 = performance.now();
     const { proof, publicSignals } = await snarkjs.groth16.prove({ type: 'mem', data: this.zkey }, witness);
     const timings = { witnessMs: t1 - t0, proveMs: performance.now() - t1 };
-    const { layout } = this.compiled.report;
-    const words = publicSignals.slice(0, layout.outputWords).map(BigInt);
-    const outputIntegers = unpackOutputs(layout, words);
+    const { report } = this.compiled;
+    const { layout } = report;
+    const answer = decodePublicSignals(report, publicSignals);
     let commitment: bigint | undefined;
     if (layout.inputVisibility === 'committed' || layout.inputVisibility === undefined) {
-      commitment = await inputCommitment(layout, u, BigInt(this.compiled.report.weights?.commitment ?? 0));
-      if (BigInt(publicSignals[layout.outputWords]!) !== commitment) throw new Error('internal: circuit and JS disagree on the input commitment');
+      commitment = await inputCommitment(layout, u, BigInt(report.weights?.commitment ?? 0));
+      if (answer.inputCommitment !== commitment) throw new Error('internal: circuit and JS disagree on the input commitment');
     } else if (layout.inputVisibility === 'public') {
       const chunks = packInputs(layout, u);
-      if (chunks.some((c, k) => BigInt(publicSignals[layout.outputWords + k]!) !== c)) throw new Error('internal: circuit and JS disagree on the public input chunks');
+      if (chunks.some((c, k) => answer.inputChunks![k] !== c)) throw new Error('internal: circuit and JS disagree on the public input chunks');
     }
     return {
       proof,
       publicSignals,
-      outputs: dequantizeOutput(this.compiled.model, outputIntegers),
-      outputIntegers: outputIntegers.map(String),
+      outputs: answer.outputs,
+      outputIntegers: answer.outputIntegers.map(String),
       inputCommitment: commitment?.toString(),
       binding: binding.toString(),
+      ...('input' in input && input.clamp ? { clamped: clampedFeatures(this.compiled.model, input.input) } : {}),
       timings,
     };
   }
 }
 
+const DECIMAL = /^(0|[1-9]\d*)$/;
+
+/** Checks that `file` has the form `verity prove` writes (the fields a verifier reads); throws {@link MalformedProofFileError}. */
+function checkProofFileForm(file: unknown, publicSignals: number): asserts file is Pick<ProofFile, 'proof' | 'publicSignals'> & Partial<ProofFile> {
+  const fail = (field: string, problem: string) => { throw new MalformedProofFileError({ field, problem }); };
+  const decimals = (v: unknown, n: number) => Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'string' && DECIMAL.test(x));
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) return fail('file', 'it is not a JSON object');
+  const f = file as Record<string, unknown>;
+  if (typeof f.proof !== 'object' || f.proof === null) return fail('proof', 'is missing or not an object');
+  const p = f.proof as Record<string, unknown>;
+  if (!decimals(p.pi_a, 3)) fail('proof.pi_a', 'must be 3 decimal strings');
+  if (!(Array.isArray(p.pi_b) && p.pi_b.length === 3 && p.pi_b.every((row) => decimals(row, 2)))) fail('proof.pi_b', 'must be 3 pairs of decimal strings');
+  if (!decimals(p.pi_c, 3)) fail('proof.pi_c', 'must be 3 decimal strings');
+  if (p.protocol !== undefined && p.protocol !== 'groth16') fail('proof.protocol', `is ${JSON.stringify(p.protocol)}, not "groth16"`);
+  if (p.curve !== undefined && p.curve !== 'bn128') fail('proof.curve', `is ${JSON.stringify(p.curve)}, not "bn128"`);
+  if (!decimals(f.publicSignals, publicSignals)) fail('publicSignals', `must be ${publicSignals} decimal strings (the model's public signals)`);
+}
+
+/** Refuses a file whose decoded fields say something other than its (verified) public signals. */
+function checkClaims(file: Partial<ProofFile>, answer: ProvedAnswer): void {
+  const sameList = (found: unknown, expected: readonly (string | number)[]) =>
+    Array.isArray(found) && found.length === expected.length && found.every((v, i) => (typeof expected[i] === 'number' ? v === expected[i] : String(v) === expected[i]));
+  const claims: { field: keyof ProofFile; expected: unknown; agrees: (found: unknown) => boolean }[] = [
+    { field: 'outputs', expected: answer.outputs, agrees: (v) => sameList(v, answer.outputs) },
+    { field: 'outputIntegers', expected: answer.outputIntegers.map(String), agrees: (v) => sameList(v, answer.outputIntegers.map(String)) },
+    { field: 'inputCommitment', expected: answer.inputCommitment?.toString(), agrees: (v) => String(v) === answer.inputCommitment?.toString() },
+    { field: 'binding', expected: answer.binding.toString(), agrees: (v) => String(v) === answer.binding.toString() },
+  ];
+  // An absent field claims nothing; a present one must agree with the signals.
+  for (const c of claims) if (file[c.field] !== undefined && !c.agrees(file[c.field])) throw new ProofFileMismatchError({ field: c.field, expected: c.expected, found: file[c.field] });
+}
+
 /**
- * Checks a proof against a compiled model's verification key.
+ * Verifies a proof file against a compiled model (report.json and verification_key.json are
+ * all it reads) and returns the answer decoded from its public signals, or undefined when the
+ * proof does not verify. Throws {@link MalformedProofFileError} for a file that is not a proof
+ * file, and {@link ProofFileMismatchError} when the proof verifies but the file's `outputs`,
+ * `outputIntegers`, `inputCommitment` or `binding` disagree with its public signals.
+ *
+ * @example
+ * const answer = await verifyProof('build/spam', JSON.parse(fs.readFileSync('proof.json', 'utf8')))
+ * if (answer) console.log(answer.outputs)
+ */
+export async function verifyProof(dir: string, file: unknown): Promise<ProvedAnswer | undefined> {
+  for (const f of ['report', 'verificationKey'] as const) {
+    if (!existsSync(join(dir, ARTEFACT_FILES[f]))) throw new ArtefactError({ dir, missing: ARTEFACT_FILES[f] });
+  }
+  const report = JSON.parse(readFileSync(join(dir, ARTEFACT_FILES.report), 'utf8')) as CompileReport;
+  const vk = JSON.parse(readFileSync(join(dir, ARTEFACT_FILES.verificationKey), 'utf8'));
+  checkProofFileForm(file, report.layout.publicSignals);
+  if (!(await snarkjs.groth16.verify(vk, file.publicSignals, file.proof))) return undefined;
+  const answer = decodePublicSignals(report, file.publicSignals);
+  checkClaims(file, answer);
+  return answer;
+}
+
+/**
+ * {@link verifyProof} as a yes or no: true when the proof verifies against the model's key
+ * (and the file's decoded fields agree with its public signals; a file that lies throws).
  *
  * @example
  * const ok = await verifyProofFile('build/spam', JSON.parse(fs.readFileSync('proof.json', 'utf8')))
  */
-export async function verifyProofFile(dir: string, file: Pick<ProofFile, 'proof' | 'publicSignals'>): Promise<boolean> {
-  const compiled = loadCompiled(dir);
-  const vk = JSON.parse(readFileSync(compiled.path('verificationKey'), 'utf8'));
-  return snarkjs.groth16.verify(vk, file.publicSignals, file.proof);
+export async function verifyProofFile(dir: string, file: unknown): Promise<boolean> {
+  return (await verifyProof(dir, file)) !== undefined;
+}
+
+/**
+ * Reads a proof file from disk; throws {@link MalformedProofFileError} naming the file when it
+ * is not JSON (a missing file is node's ENOENT).
+ *
+ * @example
+ * const answer = await verifyProof('build/spam', readProofFile('proof.json'))
+ */
+export function readProofFile(path: string): unknown {
+  const text = readFileSync(path, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new MalformedProofFileError({ field: 'file', problem: `it is not JSON (${(e as Error).message})`, path });
+  }
 }

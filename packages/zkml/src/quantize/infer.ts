@@ -1,4 +1,4 @@
-import { InputShapeError, InputValueError } from '../errors/input.js';
+import { InputRangeError, InputShapeError, InputValueError } from '../errors/input.js';
 import { floatInput, runGraph, type ImportedModel } from '../graph/import.js';
 import { Context } from '../lower/context.js';
 import { runStep } from '../lower/steps.js';
@@ -8,24 +8,59 @@ import type { QuantizedModel } from './quantize.js';
 export const inputSize = (m: { inputShape: number[] }) => m.inputShape.reduce((a, b) => a * b, 1);
 
 /**
- * Quantises float inputs to the unsigned on-chain encoding: `round(x * 2^scale)` clamped
- * to the signed range, plus the offset `2^(bits-1)`. Throws {@link InputShapeError} for a
- * wrong number of values and {@link InputValueError} for a non-finite value.
- *
- * @example
- * const u = quantizeInput(model, [0.1, 0.5, ...]) // [141n, 192n, ...]
+ * The floats an input value may take: `[-2^(bits-1), 2^(bits-1) - 1] / 2^inputScale`, the
+ * range the calibration inputs chose at compile time (report.json `quantization.inputRange`).
  */
-export function quantizeInput(model: QuantizedModel, x: readonly number[]): bigint[] {
+export function inputRange(model: Pick<QuantizedModel, 'inputBits' | 'inputScale'>): readonly [number, number] {
+  const half = 2 ** (model.inputBits - 1);
+  return [-half / 2 ** model.inputScale, (half - 1) / 2 ** model.inputScale];
+}
+
+/** An input feature that `clamp` saturated to the nearest bound of {@link inputRange}. */
+export type ClampedFeature = { index: number; value: number; clampedTo: number };
+
+/** Each value's fixed-point integer, before any range check (a finite float may still round to ±Infinity). */
+function fixedPoint(model: QuantizedModel, x: readonly number[]): number[] {
   const n = inputSize(model);
   if (x.length !== n) throw new InputShapeError({ expected: model.inputShape, got: x.length });
-  const half = 1n << BigInt(model.inputBits - 1);
   return x.map((v, index) => {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputValueError({ index, value: v });
-    let q = BigInt(Math.round(v * 2 ** model.inputScale));
-    if (q < -half) q = -half;
-    if (q > half - 1n) q = half - 1n;
-    return q + half;
+    return Math.round(v * 2 ** model.inputScale);
   });
+}
+
+/**
+ * Quantises float inputs to the unsigned on-chain encoding: `round(x * 2^scale)` plus the
+ * offset `2^(bits-1)`. Throws {@link InputShapeError} for a wrong number of values,
+ * {@link InputValueError} for a non-finite value, and {@link InputRangeError} for a value
+ * outside {@link inputRange}, unless `clamp` saturates it to the nearest bound (see
+ * {@link clampedFeatures} for which ones).
+ *
+ * @example
+ * const u = quantizeInput(model, [0.1, 0.5, ...]) // [134n, 160n, ...]
+ */
+export function quantizeInput(model: QuantizedModel, x: readonly number[], options: { clamp?: boolean } = {}): bigint[] {
+  const half = 2 ** (model.inputBits - 1);
+  return fixedPoint(model, x).map((q, index) => {
+    if (q < -half || q > half - 1) {
+      if (!options.clamp) throw new InputRangeError({ index, value: x[index]!, range: inputRange(model) });
+      q = q < -half ? -half : half - 1;
+    }
+    return BigInt(q + half);
+  });
+}
+
+/**
+ * The features `quantizeInput(model, x, { clamp: true })` saturates, with the value each
+ * one becomes; empty when every value is in range.
+ *
+ * @example
+ * clampedFeatures(model, [10, -1, 2]) // [{ index: 0, value: 10, clampedTo: 3.96875 }]
+ */
+export function clampedFeatures(model: QuantizedModel, x: readonly number[]): ClampedFeature[] {
+  const [lo, hi] = inputRange(model);
+  const half = 2 ** (model.inputBits - 1);
+  return fixedPoint(model, x).flatMap((q, index) => (q < -half || q > half - 1 ? [{ index, value: x[index]!, clampedTo: q < 0 ? lo : hi }] : []));
 }
 
 /** Every signal of the integer program for encoded inputs `u`, as the circuit's witness holds them. */

@@ -3,10 +3,10 @@ import { test } from 'node:test';
 import { importGraph } from '../graph/import.js';
 import { loadOnnx } from '../onnx/load.js';
 import { buildMlpOnnx } from '../onnx/build.js';
-import { dequantizeOutput, inferFloat, inferQuantized, quantizeInput, runProgram } from './infer.js';
+import { clampedFeatures, dequantizeOutput, inferFloat, inferQuantized, inputRange, quantizeInput, runProgram } from './infer.js';
 import { evalForm, roundingTerm } from '../lower/steps.js';
 import { quantize, scaleFor } from './quantize.js';
-import { InputShapeError, InputValueError } from '../errors/input.js';
+import { InputRangeError, InputShapeError, InputValueError } from '../errors/input.js';
 import { QuantizationOverflowError } from '../errors/quantize.js';
 import { layoutOf } from '../codegen/layout.js';
 import { pseudoRandom, TINY_ONNX, tinySamples } from '../../test/fixtures.js';
@@ -58,8 +58,31 @@ test('quantizeInput checks the shape and the values', () => {
   const q = quantize(tiny);
   assert.throws(() => quantizeInput(q, [1, 2, 3]), (e: unknown) => e instanceof InputShapeError && e.got === 3 && e.expected[1] === 8);
   assert.throws(() => quantizeInput(q, [0, 0, 0, Number.NaN, 0, 0, 0, 0]), (e: unknown) => e instanceof InputValueError && e.index === 3);
-  // Out-of-range values clamp to the representable range (offset-encoded 0..255).
-  assert.deepEqual(quantizeInput(q, [1e9, -1e9, 0, 0, 0, 0, 0, 0]).slice(0, 3), [255n, 0n, 128n]);
+  for (const v of [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+    assert.throws(() => quantizeInput(q, [v, 0, 0, 0, 0, 0, 0, 0], { clamp: true }), (e: unknown) => e instanceof InputValueError && e.index === 0 && e.value === v);
+  }
+});
+
+test('quantizeInput refuses a value outside the calibrated range, naming the feature, its value and the range', () => {
+  // Calibrated on inputs up to 3.9 (scale 2^5): the model represents [-4, 3.96875]. onnxruntime's answer for
+  // [10, -1, 2] is not the answer for [3.97, -1, 2], so saturating silently would prove a different input.
+  const relu = importGraph(loadOnnx(buildMlpOnnx({ inputSize: 3, layers: [{ weights: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], bias: [0, 0, 0], relu: true }] })));
+  const q = quantize(relu, { calibration: [[3.9, -1, 2], [0, 1, 0]] });
+  assert.deepEqual(inputRange(q), [-4, 3.96875]);
+  const refused = (x: number[], index: number) => (e: unknown) =>
+    e instanceof InputRangeError && e.index === index && e.value === x[index] && e.range[0] === -4 && e.range[1] === 3.96875;
+  assert.throws(() => quantizeInput(q, [10, -1, 2]), refused([10, -1, 2], 0));
+  assert.throws(() => quantizeInput(q, [0, -4.1, 2]), refused([0, -4.1, 2], 1));
+  // 1e308 * 2^5 overflows to Infinity: refused, not a RangeError from BigInt(Infinity).
+  assert.throws(() => quantizeInput(q, [0, 0, 1e308]), refused([0, 0, 1e308], 2));
+  assert.throws(() => quantizeInput(q, [0, 0, -1e308]), refused([0, 0, -1e308], 2));
+  // The bounds themselves, and values that round onto them, are in range.
+  assert.deepEqual(quantizeInput(q, [3.98, -4, 0]), [255n, 0n, 128n]);
+  assert.deepEqual(clampedFeatures(q, [3.98, -4, 0]), []);
+  // --clamp opts in to saturation and says which features it moved.
+  assert.deepEqual(quantizeInput(q, [10, -1e308, 2], { clamp: true }), [255n, 0n, 192n]);
+  assert.deepEqual(clampedFeatures(q, [10, -1e308, 2]), [{ index: 0, value: 10, clampedTo: 3.96875 }, { index: 1, value: -1e308, clampedTo: -4 }]);
+  assert.throws(() => quantizeInput(q, [Number.NaN, 0, 0], { clamp: true }), InputValueError);
 });
 
 test('ten outputs of a 784-wide model still pack into one public signal', () => {

@@ -1,3 +1,4 @@
+import { OUTPUT_WORD_BITS } from '@verity/sdk';
 import { MalformedModelError } from '../errors/onnx.js';
 import { floatInput, runGraph, type ImportedModel } from '../graph/import.js';
 import { isSignal, signalForm, type Affine } from '../ir/affine.js';
@@ -42,8 +43,8 @@ export type QuantizeOptions = {
   calibration?: number[][];
 };
 
-/** Bits a packed output word may use: below the BN254 field size with room to spare. */
-export const OUTPUT_WORD_BITS = 248;
+/** Bits a packed output word may use: below the BN254 field size with room to spare (the Coprocessor's and the SDK's constant). */
+export { OUTPUT_WORD_BITS };
 
 
 /** Stand-in calibration: deterministic pseudo-random inputs in [-1, 1). */
