@@ -33,7 +33,8 @@ export async function exportModel(s: ExportSpec): Promise<Record<string, unknown
   const width = flat.length / X.length;
   const floats = X.map((_, i) => Array.from(flat.slice(i * width, (i + 1) * width)));
   const q = quantize(importGraph(loadOnnx(onnxBytes)), { calibration: s.calibration });
-  const quants = X.map((x) => dequantizeOutput(q, inferQuantized(q, quantizeInput(q, x))));
+  // Held-out rows past the calibrated range saturate here, as the deployed model would need --clamp for them.
+  const quants = X.map((x) => dequantizeOutput(q, inferQuantized(q, quantizeInput(q, x, { clamp: true }))));
   const argmax = (v: number[]) => v.indexOf(Math.max(...v));
   const metrics: Record<string, unknown> = { dataset: s.dataset, heldOut: X.length, architecture: s.architecture };
   if (s.kind === 'classifier') {

@@ -42,7 +42,7 @@ let floatCorrect = 0, quantCorrect = 0, agree = 0;
 const confusion = { tp: 0, fp: 0, tn: 0, fn: 0 };
 test.forEach((e, i) => {
   const floatSpam = logits[2 * i + 1]! > logits[2 * i]!;
-  const q = inferQuantized(quantized, quantizeInput(quantized, testX[i]!));
+  const q = inferQuantized(quantized, quantizeInput(quantized, testX[i]!, { clamp: true }));
   const quantSpam = q[1]! > q[0]!;
   if (floatSpam === e.spam) floatCorrect++;
   if (quantSpam === e.spam) quantCorrect++;
