@@ -5,6 +5,7 @@ import { BaseError } from './errors/base.js';
 import type { VerityAddresses, Wallet } from './deploy.js';
 import { committeeAbi, coprocessorAbi, modelRegistryAbi } from './generated/contracts.js';
 import { AgreedPhase } from './agreed.js';
+import { findLatestLog } from './logs.js';
 import { decodeAbiParameters } from 'viem';
 
 /** How a proved model's values cross the chain boundary (ModelRegistry.IOSpec). */
@@ -63,7 +64,13 @@ export function decodeProvedOutput(output: Hex): bigint[] {
  * const { requestId } = await verity.request({ modelId, input: '0x8081', callbackGasLimit: 200_000, value: fee })
  * const { outputs } = await verity.waitForResult(requestId)
  */
-export function createVerityClient({ publicClient, wallet, addresses }: { publicClient: PublicClient; wallet?: Wallet; addresses: VerityAddresses }) {
+export function createVerityClient({ publicClient, wallet, addresses, fromBlock }: {
+  publicClient: PublicClient;
+  wallet?: Wallet;
+  addresses: VerityAddresses;
+  /** the deployment's block (a deployment file's `block`): no log lookup reads below it */
+  fromBlock?: bigint;
+}) {
   const needWallet = () => {
     if (!wallet) throw new BaseError('This action sends a transaction: create the client with a wallet');
     return wallet;
@@ -147,17 +154,18 @@ export function createVerityClient({ publicClient, wallet, addresses }: { public
         const r = await publicClient.readContract({ address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [requestId] });
         if (RequestStatus[r.status] === 'Refunded') throw new RequestRefundedError({ requestId });
         if (RequestStatus[r.status] === 'Fulfilled') {
-          const logs = await publicClient.getContractEvents({ address: addresses.coprocessor, abi: coprocessorAbi, eventName: 'Fulfilled', args: { requestId }, fromBlock: 0n });
-          const fulfilled = logs[0]!;
+          // Read backwards from the head: the fulfilment is found in the first range or two.
+          const fulfilled = await findLatestLog(publicClient, { address: addresses.coprocessor, abi: coprocessorAbi, eventName: 'Fulfilled', args: { requestId }, fromBlock: fromBlock ?? 0n });
+          if (!fulfilled) throw new BaseError(`Request ${requestId} is fulfilled but its Fulfilled event is not in blocks ${fromBlock ?? 0n} to the head`);
           const receipt = await publicClient.getTransactionReceipt({ hash: fulfilled.transactionHash });
           const completed = parseEventLogs({ abi: coprocessorAbi, logs: receipt.logs, eventName: 'CallbackCompleted' })[0];
           const agreed = r.mode === Mode.Agreed;
           return {
             requestId,
-            node: fulfilled.args.node!,
+            node: fulfilled.args.node,
             mode: agreed ? 'agreed' : 'proved',
-            output: fulfilled.args.output!,
-            outputs: agreed ? [] : decodeProvedOutput(fulfilled.args.output!),
+            output: fulfilled.args.output,
+            outputs: agreed ? [] : decodeProvedOutput(fulfilled.args.output),
             fulfilTx: fulfilled.transactionHash,
             callbackSucceeded: completed?.args.success,
             blockNumber: fulfilled.blockNumber,
