@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {TestBase} from "./utils/TestBase.sol";
-import {Coprocessor, IPoseidon6} from "../src/Coprocessor.sol";
+import {Deployment} from "./utils/Deployment.sol";
+import {Specs} from "./utils/Specs.sol";
+import {Coprocessor} from "../src/Coprocessor.sol";
 import {Committee} from "../src/Committee.sol";
 import {ModelRegistry} from "../src/ModelRegistry.sol";
 import {NodeRegistry} from "../src/NodeRegistry.sol";
+import {Timelocked} from "../src/Timelocked.sol";
 import {IModelRegistry} from "../src/interfaces/IModelRegistry.sol";
+import {IPoseidon6} from "../src/interfaces/IPoseidon6.sol";
 import {IVerityConsumer} from "../src/interfaces/IVerityConsumer.sol";
 import {Poseidon6} from "../src/generated/Poseidon6.sol";
 
@@ -23,7 +26,7 @@ contract AnswerConsumer is IVerityConsumer {
     }
 }
 
-contract CommitteeFixture is TestBase {
+contract CommitteeFixture is Deployment {
     ModelRegistry internal registry;
     NodeRegistry internal nodes;
     Coprocessor internal coprocessor;
@@ -36,27 +39,28 @@ contract CommitteeFixture is TestBase {
     address[] internal operators;
 
     function setUp() public virtual {
-        registry = new ModelRegistry();
-        nodes = new NodeRegistry(address(this), 1 ether, 7 days);
-        coprocessor = new Coprocessor(registry, IPoseidon6(Poseidon6.deploy()), nodes, address(this));
-        committee = new Committee(nodes, registry, address(this));
-        committee.setCoprocessor(address(coprocessor));
-        coprocessor.setCommittee(address(committee));
-        nodes.setSlasher(address(coprocessor), true);
-        nodes.setSlasher(address(committee), true);
-        uint8[] memory appeals = new uint8[](2);
-        (appeals[0], appeals[1]) = (7, 11);
-        committee.setParameters(5, appeals, 4, [uint64(60), 60, 60, 300], 0.01 ether, 0.05 ether, 0.1 ether);
+        registry = new ModelRegistry(0);
+        nodes = new NodeRegistry(address(this), ADMIN_DELAY, 1 ether, 7 days);
+        coprocessor = new Coprocessor(registry, IPoseidon6(Poseidon6.deploy()), nodes, address(this), ADMIN_DELAY, coprocessorParameters());
+        Committee.Parameters memory p = committeeParameters();
+        p.maxRounds = 4;
+        committee = new Committee(nodes, registry, address(this), ADMIN_DELAY, p);
+        committee.initCoprocessor(address(coprocessor));
+        coprocessor.initCommittee(address(committee));
+        address[] memory slashers = new address[](2);
+        (slashers[0], slashers[1]) = (address(coprocessor), address(committee));
+        nodes.initSlashers(slashers);
+        vm.prank(modelOwner);
+        modelId = registry.registerModel("film-critic", IModelRegistry.Mode.Agreed, Specs.agreed(keccak256("llama")), 0.002 ether);
         for (uint256 i = 0; i < OPERATORS; i++) {
             address op = address(uint160(0x1000 + i));
             operators.push(op);
             vm.deal(op, 3 ether);
             vm.prank(op);
             nodes.register{value: 1 ether + i * 0.1 ether}("validator", "http://localhost");
+            vm.prank(op);
+            nodes.serveModel(modelId);
         }
-        IModelRegistry.IOSpec memory none;
-        vm.prank(modelOwner);
-        modelId = registry.registerModel("film-critic", IModelRegistry.Mode.Agreed, address(0), keccak256("llama"), 0, none, 0.002 ether);
         string[] memory labels = new string[](2);
         (labels[0], labels[1]) = ("loved", "not loved");
         vm.prank(modelOwner);
@@ -64,11 +68,34 @@ contract CommitteeFixture is TestBase {
         consumer = new AnswerConsumer();
     }
 
-    function ask() internal returns (uint256 id) {
+    bytes internal constant QUESTION = "Did the critics love Dune: Part Two?";
+
+    /// @dev A request whose committee is not drawn yet (phase Drawing).
+    function askUndrawn() internal returns (uint256 id) {
         uint256 fee = coprocessor.quote(modelId, CB_GAS);
         vm.deal(address(consumer), fee);
         vm.prank(address(consumer));
-        id = coprocessor.request{value: fee}(modelId, bytes("Did the critics love Dune: Part Two?"), CB_GAS);
+        id = coprocessor.request{value: fee}(modelId, QUESTION, CB_GAS);
+    }
+
+    /// @dev A request, and its committee drawn in the next block.
+    function ask() internal returns (uint256 id) {
+        id = askUndrawn();
+        drawNext(id);
+    }
+
+    function drawNext(uint256 id) internal {
+        vm.roll(block.number + 1);
+        committee.draw(id);
+    }
+
+    /// @dev An appeal with the current bond, and its committee drawn in the next block.
+    function appealAs(uint256 id, address appellant) internal returns (uint256 bond) {
+        bond = committee.appealBondFor(id);
+        vm.deal(appellant, bond);
+        vm.prank(appellant);
+        committee.appeal{value: bond}(id);
+        drawNext(id);
     }
 
     function members(uint256 id, uint8 round) internal view returns (address[] memory) {
@@ -209,7 +236,7 @@ contract CommitteeTest is CommitteeFixture {
         uint256 before = stakeOf(m[2]);
         vm.warp(block.timestamp + 61);
         committee.advance(id);
-        assertEq(before - stakeOf(m[2]), 0.01 ether, "the copier is slashed as a non-revealer");
+        assertEq(before - stakeOf(m[2]), 0.05 ether, "the copier is slashed as a non-revealer (wrongSlash)");
         assertEq(nodes.getOperator(m[2]).missed, 1, "missed counted");
         assertTrue(phase(id) == Committee.Phase.Accepted, "the honest majority still accepts");
     }
@@ -239,10 +266,7 @@ contract CommitteeTest is CommitteeFixture {
         vote(id, votes(4, 2)); // two accomplices agree: accepted 3 of 5
         assertTrue(phase(id) == Committee.Phase.Accepted, "the lie is accepted at first");
         address appellant = address(0xA99E);
-        vm.deal(appellant, 1 ether);
-        uint256 bond = committee.appealBondFor(id);
-        vm.prank(appellant);
-        committee.appeal{value: bond}(id);
+        uint256 bond = appealAs(id, appellant);
         address[] memory a = members(id, 1);
         assertEq(a.length, 7, "a larger committee");
         for (uint256 i = 0; i < a.length; i++) {
@@ -258,7 +282,10 @@ contract CommitteeTest is CommitteeFixture {
         assertEq(liarBefore - stakeOf(m[0]), 0.05 ether, "lying leader slashed");
         assertEq(1 ether + 0.1 ether * (uint160(m[1]) - 0x1000) - stakeOf(m[1]), 0.05 ether, "accomplice slashed");
         assertEq(stakeOf(m[3]), 1 ether + 0.1 ether * (uint160(m[3]) - 0x1000), "honest dissenter kept its stake");
-        assertGe(committee.balanceOf(appellant), bond + 0.15 ether / 2, "appellant: bond back + half the slashed stake");
+        assertEq(committee.balanceOf(appellant), bond, "appellant: its bond back, nothing more");
+        uint256 shared;
+        for (uint256 i = 0; i < OPERATORS; i++) shared += committee.balanceOf(operators[i]);
+        assertEq(shared, 0.15 ether, "the slashed stake goes to the winning voters");
         assertEq(keccak256(consumer.lastAnswer()), keccak256("loved"), "the consumer gets the corrected answer");
         assertEq(address(committee).balance, committee.totalHeld() + committee.totalOwed(), "committee holds what it owes");
         assertEq(committee.totalHeld(), 0, "nothing left held after finality");
@@ -276,6 +303,7 @@ contract CommitteeTest is CommitteeFixture {
         committee.appeal{value: bond - 1}(id);
         vm.prank(appellant);
         committee.appeal{value: bond}(id);
+        drawNext(id);
         vote(id, votes(7, 7)); // upheld
         assertTrue(phase(id) == Committee.Phase.Accepted, "upheld: accepted again");
         assertEq(committee.appealBondFor(id), 2 * bond, "the next appeal costs double");
@@ -302,7 +330,7 @@ contract CommitteeTest is CommitteeFixture {
         uint256 s4 = stakeOf(m[4]);
         vm.warp(block.timestamp + 61);
         committee.advance(id);
-        assertEq(s3 - stakeOf(m[3]), 0.01 ether, "non-revealer slashed");
+        assertEq(s3 - stakeOf(m[3]), 0.05 ether, "non-revealer slashed the wrong-vote slash");
         assertEq(s4 - stakeOf(m[4]), 0.01 ether, "non-committer slashed");
         assertTrue(phase(id) == Committee.Phase.Accepted, "leader + 2 reveals of 5 still accept");
         finalize(id);
@@ -333,6 +361,7 @@ contract CommitteeTest is CommitteeFixture {
         assertTrue(phase(id) == Committee.Phase.Refunded, "refunded after 4 rejected rounds");
         assertEq(uint256(coprocessor.getRequest(id).status), uint256(Coprocessor.Status.Refunded), "request refunded");
         assertEq(coprocessor.balanceOf(address(consumer)), escrow, "escrow back to the requester");
+        assertEq(committee.balanceOf(address(consumer)), 0, "and nothing from the committee");
         assertEq(consumer.calls(), 0, "no answer, no callback");
     }
 
@@ -359,7 +388,7 @@ contract CommitteeTest is CommitteeFixture {
         vm.expectRevert(abi.encodeWithSelector(Committee.NotMember.selector, id, leader, 0));
         committee.commit(id, 0, bytes32(uint256(1)));
         vm.expectRevert(abi.encodeWithSelector(Committee.NotCoprocessor.selector, address(this)));
-        committee.open(id, address(this));
+        committee.open(id, modelId, address(this));
         uint256[8] memory proof;
         vm.prank(operators[0]);
         vm.expectRevert(abi.encodeWithSelector(Coprocessor.UnsupportedMode.selector, modelId, IModelRegistry.Mode.Agreed));
@@ -368,44 +397,72 @@ contract CommitteeTest is CommitteeFixture {
         coprocessor.refundAgreed(id);
     }
 
-    /// @dev A regression guard on gas over every phase of a 5-member request (intrinsic 21,000 per
-    /// transaction added), on a network that has served one request before. Measured inside one
-    /// test transaction, so storage an earlier phase touched is warm: this reads about 0.94M where
-    /// separate transactions cost about 1.46M with 12 active operators (`forge test --isolate
-    /// --match-test test_gas -vvvv` shows each call cold; `npm run bench:agreed` measures the
-    /// receipts on anvil). The issue's target is 1.5M for separate transactions.
-    function test_gas_fiveMemberRequest_regressionGuard() public {
+    function coolAll() internal {
+        vmx.cool(address(coprocessor));
+        vmx.cool(address(committee));
+        vmx.cool(address(nodes));
+        vmx.cool(address(registry));
+    }
+
+    /// @dev Gas of every transaction of a 5-member request (intrinsic 21,000 each added), on a
+    /// network that has served one request before; `cold`: storage cooled before each one, as
+    /// in separate transactions.
+    function fiveMemberGas(bool cold) internal returns (uint256 total) {
         uint256 first = ask();
         proposeAs(first, "loved");
         vote(first, votes(4, 4));
         finalize(first);
-        uint256 total;
+        if (cold) coolAll();
         uint256 g = gasleft();
-        uint256 id = ask();
+        uint256 id = askUndrawn();
+        total += g - gasleft() + 21_000;
+        vm.roll(block.number + 1);
+        if (cold) coolAll();
+        g = gasleft();
+        committee.draw(id);
         total += g - gasleft() + 21_000;
         address[] memory m = members(id, 0);
+        if (cold) coolAll();
         g = gasleft();
         proposeAs(id, "loved");
         total += g - gasleft() + 21_000;
         for (uint256 i = 1; i < 5; i++) {
             bytes32 c = committee.commitmentOf(id, 0, m[i], Committee.Vote.Agree, salt(m[i]));
+            if (cold) coolAll();
             vm.prank(m[i]);
             g = gasleft();
             committee.commit(id, i, c);
             total += g - gasleft() + 21_000;
         }
         for (uint256 i = 1; i < 5; i++) {
+            if (cold) coolAll();
             vm.prank(m[i]);
             g = gasleft();
             committee.reveal(id, i, Committee.Vote.Agree, salt(m[i]));
             total += g - gasleft() + 21_000;
         }
         vm.warp(block.timestamp + 301);
+        if (cold) coolAll();
         g = gasleft();
         committee.advance(id);
         total += g - gasleft() + 21_000;
-        assertTrue(total < 1_000_000, "a 5-member request costs no more than it did (warm measure)");
-        emit log_named_uint("agreed-mode gas, 5 members, all phases", total);
         assertEq(consumer.calls(), 2, "both requests answered");
+    }
+
+    /// @dev A regression guard on gas over every phase of a 5-member request, 12 serving
+    /// operators. Inside one test transaction storage an earlier phase touched is warm: about
+    /// 1.02M (0.94M before issue 15; the draw is now a transaction of its own and the input's
+    /// keccak256 is stored). `npm run bench:agreed` measures the receipts on anvil.
+    function test_gas_fiveMemberRequest_regressionGuard() public {
+        uint256 total = fiveMemberGas(false);
+        emit log_named_uint("agreed-mode gas, 5 members, all phases (warm)", total);
+        assertTrue(total < 1_100_000, "a 5-member request costs no more than it did (warm measure)");
+    }
+
+    /// @dev The same with each transaction's storage cold. The issue's target is 1.5M.
+    function test_gas_fiveMemberRequest_separateTransactions() public {
+        uint256 total = fiveMemberGas(true);
+        emit log_named_uint("agreed-mode gas, 5 members, all phases (cold, as separate transactions)", total);
+        assertTrue(total < 1_500_000, "a 5-member request within 1.5M gas");
     }
 }
