@@ -112,12 +112,23 @@ export function createVerityClient({ publicClient, wallet, addresses, fromBlock 
     getRequest: (requestId: bigint) =>
       guard(() => publicClient.readContract({ address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [requestId] })),
 
-    /** Sends a request from the wallet's account (an EOA: no callback; contracts call `request` themselves). */
-    request: (p: { modelId: Hex; input: Hex; callbackGasLimit: number; value: bigint }) =>
+    /** A model's version waiting to take effect (`version` 0 when none), so consumers see an upgrade before it applies. */
+    pendingUpdate: (modelId: Hex) =>
       guard(async () => {
-        const { hash, receipt, requestIds } = await sendContract(publicClient, needWallet(), {
-          address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'request', args: [p.modelId, p.input, p.callbackGasLimit], value: p.value,
-        });
+        const [version, activeFrom] = await publicClient.readContract({ address: addresses.registry, abi: modelRegistryAbi, functionName: 'pendingUpdate', args: [modelId] });
+        return { version, activeFrom: BigInt(activeFrom) };
+      }),
+    /**
+     * Sends a request from the wallet's account (an EOA: no callback; contracts call `request`
+     * themselves). With `version`, the request is made only against that version of the model
+     * (`requestVersion`; `ModelVersionMismatch(modelId, wanted, current)` otherwise).
+     */
+    request: (p: { modelId: Hex; input: Hex; callbackGasLimit: number; value: bigint; version?: number }) =>
+      guard(async () => {
+        const call = p.version === undefined
+          ? { functionName: 'request', args: [p.modelId, p.input, p.callbackGasLimit] } as const
+          : { functionName: 'requestVersion', args: [p.modelId, p.version, p.input, p.callbackGasLimit] } as const;
+        const { hash, receipt, requestIds } = await sendContract(publicClient, needWallet(), { address: addresses.coprocessor, abi: coprocessorAbi, ...call, value: p.value });
         if (requestIds.length === 0) throw new BaseError(`Transaction ${hash} emitted no Requested event`);
         return { requestId: requestIds[0]!, hash, receipt };
       }),
@@ -154,9 +165,10 @@ export function createVerityClient({ publicClient, wallet, addresses, fromBlock 
         const r = await publicClient.readContract({ address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [requestId] });
         if (RequestStatus[r.status] === 'Refunded') throw new RequestRefundedError({ requestId });
         if (RequestStatus[r.status] === 'Fulfilled') {
-          // Read backwards from the head: the fulfilment is found in the first range or two.
-          const fulfilled = await findLatestLog(publicClient, { address: addresses.coprocessor, abi: coprocessorAbi, eventName: 'Fulfilled', args: { requestId }, fromBlock: fromBlock ?? 0n });
-          if (!fulfilled) throw new BaseError(`Request ${requestId} is fulfilled but its Fulfilled event is not in blocks ${fromBlock ?? 0n} to the head`);
+          // Read backwards from the head, never below the request's block (proved) or the deployment's.
+          const floor = r.drawBlock > 0n ? r.drawBlock : (fromBlock ?? 0n);
+          const fulfilled = await findLatestLog(publicClient, { address: addresses.coprocessor, abi: coprocessorAbi, eventName: 'Fulfilled', args: { requestId }, fromBlock: floor });
+          if (!fulfilled) throw new BaseError(`Request ${requestId} is fulfilled but its Fulfilled event is not in blocks ${floor} to the head`);
           const receipt = await publicClient.getTransactionReceipt({ hash: fulfilled.transactionHash });
           const completed = parseEventLogs({ abi: coprocessorAbi, logs: receipt.logs, eventName: 'CallbackCompleted' })[0];
           const agreed = r.mode === Mode.Agreed;
