@@ -374,8 +374,8 @@ contract Committee is Timelocked, ICommittee, PullPayments {
         uint256 seed = uint256(keccak256(abi.encode(h, requestId, round)));
         bytes32 modelId = IAgreedSettlement(coprocessor).modelOf(requestId);
         uint256 size = committeeSize;
-        // An appeal's size was chosen when it was made (a parameter change since then could
-        // have dropped it: the committee size stands in).
+        // An appeal takes the size of its place in `appealSizes` (the committee size if a
+        // parameter change since the appeal dropped that place).
         if (isAppeal && t.appeals <= appealSizes.length) size = appealSizes[t.appeals - 1];
         // Fresh: members of the round under review are drawn only if too few others serve.
         address[] memory exclude = isAppeal ? rounds[requestId][t.accepted].members : new address[](0);

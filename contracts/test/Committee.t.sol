@@ -466,3 +466,294 @@ contract CommitteeTest is CommitteeFixture {
         assertTrue(total < 1_500_000, "a 5-member request within 1.5M gas");
     }
 }
+
+/// @dev Attack 2's appellant: it computes the old draw seed (prevrandao, blockhash(n - 1),
+/// request id, round) inside its own transaction, predicts the appeal committee from it, and
+/// appeals only if a majority of the predicted members are its accomplices. It records how many
+/// rounds exist once its appeal is in: the chain has drawn nothing inside its transaction.
+contract AppealGrinder {
+    Committee internal immutable committee;
+    NodeRegistry internal immutable nodes;
+    address[] public predicted;
+    uint256 public roundsInside;
+
+    constructor(Committee committee_, NodeRegistry nodes_) {
+        committee = committee_;
+        nodes = nodes_;
+    }
+
+    function appealIfFavourable(uint256 requestId, bytes32 modelId, address[] calldata accomplices) external payable {
+        Committee.Task memory t = committee.getTask(requestId);
+        uint256 oldSeed = uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), requestId, t.round + 1)));
+        address[] memory exclude = committee.getRound(requestId, t.accepted).members;
+        predicted = nodes.drawCommittee(modelId, oldSeed, 7, 3, exclude);
+        uint256 friends;
+        for (uint256 i = 0; i < predicted.length; i++) {
+            for (uint256 j = 0; j < accomplices.length; j++) if (predicted[i] == accomplices[j]) friends++;
+        }
+        require(friends * 2 > predicted.length, "the predicted committee does not suit the appellant");
+        committee.appeal{value: msg.value}(requestId);
+        roundsInside = committee.roundCount(requestId);
+    }
+}
+
+contract CommitteeAttackTest is CommitteeFixture {
+    event log_named_uint(string key, uint256 val);
+
+    function countIn(address[] memory xs, address[] memory set) internal pure returns (uint256 n) {
+        for (uint256 i = 0; i < xs.length; i++) {
+            for (uint256 j = 0; j < set.length; j++) if (xs[i] == set[j]) n++;
+        }
+    }
+    function sameMembers(address[] memory a, address[] memory b) internal pure returns (bool) {
+        if (a.length != b.length) return false;
+        for (uint256 i = 0; i < a.length; i++) if (a[i] != b[i]) return false;
+        return true;
+    }
+
+    /// @dev The appeal committee `draw` would give if the appeal block's hash were `h` (state restored).
+    function appealCommitteeFor(uint256 id, uint64 appealBlock, bytes32 h) internal returns (address[] memory drawn) {
+        uint256 snap = vmx.snapshotState();
+        vmx.setBlockhash(appealBlock, h);
+        committee.draw(id);
+        drawn = members(id, 1);
+        uint256 seed = uint256(keccak256(abi.encode(h, id, uint8(1))));
+        assertTrue(sameMembers(drawn, nodes.drawCommittee(modelId, seed, 7, 3, members(id, 0))), "the draw of the appeal block's hash");
+        vmx.revertToState(snap);
+    }
+
+    function test_request_storesTheInputHash_andDrawsNobodyInTheRequestersTransaction() public {
+        uint256 id = askUndrawn();
+        assertEq(coprocessor.inputHashOf(id), keccak256(QUESTION), "keccak256 of the input on chain");
+        assertTrue(phase(id) == Committee.Phase.Drawing, "waiting for the draw");
+        assertEq(committee.roundCount(id), 0, "no round yet");
+        assertEq(committee.getTask(id).drawBlock, block.number, "drawn from the request block's hash");
+        vm.expectRevert(abi.encodeWithSelector(Committee.DrawNotReady.selector, id, uint64(block.number)));
+        committee.draw(id);
+        vm.expectRevert(abi.encodeWithSelector(Committee.WrongPhase.selector, id, Committee.Phase.Drawing));
+        committee.advance(id);
+        vm.roll(block.number + 1);
+        vm.prank(address(0xCA11)); // anyone
+        committee.draw(id);
+        assertTrue(phase(id) == Committee.Phase.Propose, "drawn: the leader proposes");
+        assertEq(members(id, 0).length, 5, "five members");
+    }
+
+    function test_request_forAModelNobodyServesRevertsNoServer() public {
+        vm.prank(modelOwner);
+        bytes32 lonely = registry.registerModel("lonely", IModelRegistry.Mode.Agreed, Specs.agreed(0), 0);
+        uint256 fee = coprocessor.quote(lonely, CB_GAS);
+        vm.expectRevert(abi.encodeWithSelector(Coprocessor.NoServer.selector, lonely));
+        coprocessor.request{value: fee}(lonely, QUESTION, CB_GAS);
+    }
+
+    /// Members are drawn only from operators that opted in to the model.
+    function test_draw_onlyFromOperatorsServingTheModel() public {
+        for (uint256 i = 0; i < 6; i++) {
+            vm.prank(operators[i]);
+            nodes.stopServing(modelId);
+        }
+        for (uint256 k = 0; k < 10; k++) {
+            uint256 id = ask();
+            address[] memory m = members(id, 0);
+            for (uint256 i = 0; i < m.length; i++) {
+                assertTrue(nodes.canServe(m[i], modelId), "a serving operator");
+                assertTrue(uint160(m[i]) >= 0x1006, "never one that stopped serving");
+            }
+        }
+    }
+
+    function test_draw_tooFewServersRefundsTheRequest() public {
+        for (uint256 i = 0; i < OPERATORS - 2; i++) {
+            vm.prank(operators[i]);
+            nodes.stopServing(modelId);
+        }
+        uint256 id = askUndrawn();
+        uint256 escrow = coprocessor.getRequest(id).escrow;
+        vm.roll(block.number + 1);
+        vm.expectEmit(true, false, false, true);
+        emit Committee.DrawFailed(id, 0);
+        committee.draw(id);
+        assertTrue(phase(id) == Committee.Phase.Refunded, "refunded");
+        assertEq(coprocessor.balanceOf(address(consumer)), escrow, "the escrow back");
+    }
+
+    function test_draw_rearmsWhenTheBlockHashIsGone() public {
+        uint256 id = askUndrawn();
+        vm.roll(block.number + 257);
+        vm.expectEmit(true, false, false, true);
+        emit Committee.DrawRearmed(id, 0, uint64(block.number));
+        committee.draw(id);
+        assertTrue(phase(id) == Committee.Phase.Drawing, "still drawing");
+        assertEq(committee.getTask(id).drawBlock, block.number, "from this block's hash now");
+        vm.expectRevert(abi.encodeWithSelector(Committee.DrawNotReady.selector, id, uint64(block.number)));
+        committee.draw(id);
+        drawNext(id);
+        assertTrue(phase(id) == Committee.Phase.Propose, "drawn");
+    }
+
+    /// Attack 1 (agreed mode): a requester whose request nobody answers (its leaders never
+    /// propose) was refunded its fee plus every no-show slash (0.001 ETH in, 0.04 ETH out). Now
+    /// the requester gets its escrow back and nothing more; the slashes go to the treasury.
+    function test_attack1_anUnservedAgreedRequestCreditsTheRequesterOnlyItsEscrow() public {
+        uint256 id = ask();
+        uint256 escrow = coprocessor.getRequest(id).escrow;
+        uint256 stakes = address(nodes).balance;
+        for (uint256 round = 0; round < 4; round++) {
+            vm.warp(block.timestamp + 61);
+            committee.advance(id); // the leader did not propose: slashed, the next one leads
+        }
+        assertTrue(phase(id) == Committee.Phase.Refunded, "refunded after 4 silent leaders");
+        uint256 slashed = stakes - address(nodes).balance;
+        assertEq(slashed, 4 * 0.01 ether, "four no-show slashes");
+        assertEq(coprocessor.balanceOf(address(consumer)), escrow, "the requester: its escrow");
+        assertEq(committee.balanceOf(address(consumer)), 0, "and none of the slashes");
+        assertEq(committee.balanceOf(TREASURY), slashed, "the slashes go to the treasury");
+        assertEq(committee.totalHeld(), 0, "nothing left held");
+    }
+
+    /// Attack 9: a member that committed a losing vote and then hides it paid only the no-show
+    /// slash (0.01) instead of the wrong-vote slash (0.05). Hiding now costs the wrong-vote slash.
+    function test_attack9_aLosingVoterThatSkipsItsRevealPaysTheWrongSlash() public {
+        uint256 id = ask();
+        address[] memory m = members(id, 0);
+        proposeAs(id, "loved");
+        commitAs(id, 0, m[1], Committee.Vote.Agree);
+        commitAs(id, 0, m[2], Committee.Vote.Agree);
+        commitAs(id, 0, m[3], Committee.Vote.Agree);
+        commitAs(id, 0, m[4], Committee.Vote.Disagree);
+        revealAs(id, m[1], Committee.Vote.Agree);
+        revealAs(id, m[2], Committee.Vote.Agree);
+        revealAs(id, m[3], Committee.Vote.Agree);
+        // m[4] sees it has lost and keeps its Disagree hidden.
+        uint256 before = stakeOf(m[4]);
+        vm.warp(block.timestamp + 61);
+        committee.advance(id);
+        assertEq(before - stakeOf(m[4]), committee.wrongSlash(), "hiding costs the wrong-vote slash");
+        finalize(id);
+        assertEq(before - stakeOf(m[4]), committee.wrongSlash(), "and only once");
+    }
+
+    /// Attack 2 (agreed mode): an appellant that predicted the appeal committee inside its own
+    /// transaction and appealed only when a majority of accomplices would be drawn. The appeal
+    /// transaction now draws nobody; the committee comes from the appeal block's hash, drawn by
+    /// `draw` in a later block, and two different hashes give two different committees.
+    function test_attack2_theAppellantsTransactionDrawsNobody() public {
+        // The review's setting: 40 operators, a 30% coalition (12) wanting 4 of 7 appeal seats.
+        for (uint256 i = OPERATORS; i < 40; i++) {
+            address op = address(uint160(0x1000 + i));
+            vm.deal(op, 1 ether);
+            vm.startPrank(op);
+            nodes.register{value: 1 ether}("validator", "");
+            nodes.serveModel(modelId);
+            vm.stopPrank();
+            operators.push(op);
+        }
+        uint256 id = ask();
+        proposeAs(id, "loved");
+        vote(id, votes(4, 4));
+        AppealGrinder grinder = new AppealGrinder(committee, nodes);
+        address[] memory accomplices = new address[](12);
+        for (uint256 i = 0; i < 12; i++) accomplices[i] = operators[28 + i];
+        uint256 bond = committee.appealBondFor(id);
+        uint256 tries;
+        bool appealed;
+        for (; tries < 200 && !appealed; tries++) {
+            vm.roll(block.number + 1);
+            vmx.prevrandao(keccak256(abi.encode("randao", tries)));
+            vm.deal(address(this), bond);
+            try grinder.appealIfFavourable{value: bond}(id, modelId, accomplices) {
+                appealed = true;
+            } catch {}
+        }
+        assertTrue(appealed, "the grinder found a block it liked");
+        assertEq(grinder.roundsInside(), 1, "no appeal round was drawn inside its transaction");
+        assertTrue(phase(id) == Committee.Phase.Drawing, "the appeal waits for the draw");
+        uint64 appealBlock = committee.getTask(id).drawBlock;
+        assertEq(appealBlock, block.number, "drawn from the appeal block's hash");
+        vm.expectRevert(abi.encodeWithSelector(Committee.DrawNotReady.selector, id, appealBlock));
+        committee.draw(id);
+        vm.roll(block.number + 1);
+        address[] memory first;
+        bool differs;
+        uint256 favourable;
+        for (uint256 k = 0; k < 20; k++) {
+            address[] memory drawn = appealCommitteeFor(id, appealBlock, keccak256(abi.encode("future appeal block hash", k)));
+            if (k == 0) first = drawn;
+            else if (!sameMembers(first, drawn)) differs = true;
+            if (countIn(drawn, accomplices) * 2 > drawn.length) favourable++;
+        }
+        assertTrue(differs, "two hashes of the appeal block give two different committees");
+        emit log_named_uint("appeal committees (of 20 future hashes) the coalition controls", favourable);
+        assertTrue(favourable < 20, "the grinder's filter no longer guarantees a favourable committee");
+    }
+
+    /// Too few servers left when an appeal is drawn: the appeal is dropped, its bond returned,
+    /// and the answer stands with a new appeal window.
+    function test_draw_anAppealWithTooFewServersIsDroppedAndItsBondReturned() public {
+        uint256 id = ask();
+        proposeAs(id, "loved");
+        vote(id, votes(4, 4));
+        address appellant = address(0xA99E);
+        uint256 bond = committee.appealBondFor(id);
+        vm.deal(appellant, bond);
+        vm.prank(appellant);
+        committee.appeal{value: bond}(id);
+        for (uint256 i = 0; i < OPERATORS - 2; i++) {
+            vm.prank(operators[i]);
+            nodes.stopServing(modelId);
+        }
+        vm.roll(block.number + 1);
+        committee.draw(id);
+        assertTrue(phase(id) == Committee.Phase.Accepted, "the answer stands");
+        assertEq(committee.balanceOf(appellant), bond, "the bond back");
+        assertEq(committee.getTask(id).appeals, 0, "the appeal is not counted");
+        assertEq(committee.appealBondFor(id), bond, "nor doubles the next bond");
+        finalize(id);
+        assertEq(consumer.calls(), 1, "answered");
+    }
+
+    /// Attack 6: committee parameters change only through the timelock, within bounds.
+    function test_attack6_parametersChangeOnlyThroughTheTimelockAndWithinBounds() public {
+        Committee.Parameters memory p = committeeParameters();
+        vm.expectRevert(abi.encodeWithSelector(Timelocked.NotTimelocked.selector, address(this)));
+        committee.setParameters(p);
+        p.wrongSlash = 0.005 ether; // below the no-show slash: hiding a losing vote would pay
+        bytes memory change = abi.encodeCall(Committee.setParameters, (p));
+        committee.scheduleChange(change);
+        vm.warp(block.timestamp + ADMIN_DELAY);
+        vm.expectRevert(abi.encodeWithSelector(Committee.InvalidParameter.selector, "noShowSlash", 0.01 ether));
+        committee.executeChange(change);
+        p.wrongSlash = 100 ether; // confiscation
+        change = abi.encodeCall(Committee.setParameters, (p));
+        committee.scheduleChange(change);
+        vm.warp(block.timestamp + ADMIN_DELAY);
+        vm.expectRevert(abi.encodeWithSelector(Committee.InvalidParameter.selector, "wrongSlash", 100 ether));
+        committee.executeChange(change);
+        p = committeeParameters();
+        p.commitWindow = 1; // too short to commit: everybody would be a no-show
+        change = abi.encodeCall(Committee.setParameters, (p));
+        committee.scheduleChange(change);
+        vm.warp(block.timestamp + ADMIN_DELAY);
+        vm.expectRevert(abi.encodeWithSelector(Committee.InvalidParameter.selector, "commitWindow", 1));
+        committee.executeChange(change);
+        p.commitWindow = 90;
+        throughTimelock(committee, abi.encodeCall(Committee.setParameters, (p)));
+        assertEq(committee.commitWindow(), 90, "a bounded change goes through");
+        vm.expectRevert(abi.encodeWithSelector(Committee.CoprocessorAlreadySet.selector, address(coprocessor)));
+        committee.initCoprocessor(address(0xC0));
+        vm.expectRevert(abi.encodeWithSelector(Timelocked.NotTimelocked.selector, address(this)));
+        committee.setCoprocessor(address(0xC0));
+    }
+
+    function testFuzz_setParameters_refusesOutOfBoundSizes(uint8 size) public {
+        vm.assume(size < 3 || size > 31);
+        Committee.Parameters memory p = committeeParameters();
+        p.committeeSize = size;
+        bytes memory change = abi.encodeCall(Committee.setParameters, (p));
+        committee.scheduleChange(change);
+        vm.warp(block.timestamp + ADMIN_DELAY);
+        vm.expectRevert(abi.encodeWithSelector(Committee.InvalidParameter.selector, "committeeSize", uint256(size)));
+        committee.executeChange(change);
+    }
+}
