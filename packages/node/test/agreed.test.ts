@@ -229,7 +229,7 @@ describe('agreed mode on anvil', () => {
   const slashes = async (requestId: bigint) => (await publicClient.getContractEvents({ address: addresses.committee!, abi: committeeAbi, eventName: 'MemberSlashed', args: { requestId }, fromBlock: 0n }))
     .map((e) => ({ member: e.args.member!, reason: e.args.reason! }));
 
-  test('five honest validators (one behind the HTTP provider) answer, accept, then finalise through the same callback', async () => {
+  test('five honest validators (one behind the HTTP provider) answer, accept, then finalise through the same callback', async (t) => {
     fixture.mode = 'answer';
     const http = new OpenAICompatibleProvider({ baseUrl: fixture.baseUrl, model: 'fixture-llm' });
     const callsBefore = fixture.calls.length;
@@ -257,6 +257,13 @@ describe('agreed mode on anvil', () => {
     const drawTx = await publicClient.getTransaction({ hash: started!.transactionHash });
     assert.equal(decodeFunctionData({ abi: committeeAbi, data: drawTx.input }).functionName, 'draw');
     assert.ok(OPERATORS.some((_, i) => operator(i).account.address.toLowerCase() === drawTx.from.toLowerCase()), 'sent by one of the validators');
+    let draws = 0;
+    for (let b = requested!.blockNumber + 1n; b <= started!.blockNumber + 2n; b++) {
+      for (const tx of (await publicClient.getBlock({ blockNumber: b, includeTransactions: true })).transactions) {
+        if (tx.to?.toLowerCase() === addresses.committee!.toLowerCase() && decodeFunctionData({ abi: committeeAbi, data: tx.input }).functionName === 'draw') draws++;
+      }
+    }
+    t.diagnostic(`draw transactions sent for one request by 5 validators: ${draws} (one draws; the others revert)`);
   });
 
   test('a lying validator is outvoted and slashed, and a failing provider abstains (slashed as a no-show) without stopping the request', async () => {
