@@ -263,7 +263,7 @@ describe('agreed mode on anvil', () => {
         if (tx.to?.toLowerCase() === addresses.committee!.toLowerCase() && decodeFunctionData({ abi: committeeAbi, data: tx.input }).functionName === 'draw') draws++;
       }
     }
-    t.diagnostic(`draw transactions sent for one request by 5 validators: ${draws} (one draws; the others revert)`);
+    t.diagnostic(`draw transactions sent for one request by 5 validators: ${draws} (the stagger lets one send it alone)`);
   });
 
   test('a lying validator is outvoted and slashed, and a failing provider abstains (slashed as a no-show) without stopping the request', async () => {
