@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { decodeFunctionData, hexToString, keccak256, parseEventLogs, toHex, type Hex, type PublicClient } from 'viem';
+import { decodeFunctionData, encodeFunctionData, hexToString, keccak256, parseEventLogs, toHex, type Hex, type PublicClient } from 'viem';
 import {
   committeeAbi, coprocessorAbi, createVerityClient, deployVerity, nodeRegistryAbi, registerAgreedModel, stakeNode,
   type VerityAddresses, type VerityClient, type Wallet,
@@ -281,6 +281,23 @@ describe('agreed mode on anvil', () => {
     assert.ok(!s.some((x) => x.member !== liar && x.member !== abstainer), 'no honest validator was slashed');
     assert.ok(logs[4]!.some((l) => l.msg === 'agreed mode: provider failed; abstaining (no vote)' && /HTTP 500/.test(String(l.err))), 'the abstention is logged with the provider error');
     fixture.mode = 'answer';
+  });
+
+  test('a request reorged out and replaced by another with the same id and another question is answered on the new question', async () => {
+    await validators([new LexiconProvider(), new LexiconProvider(), new LexiconProvider(), new LexiconProvider(), new LexiconProvider()]);
+    const value = await client.quote(modelId, 100_000);
+    // Mined alone: the draw waits for a later block, so nothing is answered before the reorg.
+    const { requestId, receipt } = await client.request({ modelId, input: toHex(QUESTION), callbackGasLimit: 100_000, value });
+    const panned = 'A dull, tedious mess: the worst film of the year.';
+    const data = encodeFunctionData({ abi: coprocessorAbi, functionName: 'request', args: [modelId, toHex(panned), 100_000] });
+    const replacement = { from: wallets[3]!.account.address, to: addresses.coprocessor, data, value: toHex(value), gas: toHex(3_000_000n) };
+    await publicClient.request({ method: 'anvil_reorg' as never, params: [1, [[replacement, 0]]] as never });
+    const [event] = await publicClient.getContractEvents({ address: addresses.coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId }, fromBlock: receipt.blockNumber, toBlock: receipt.blockNumber });
+    assert.equal(event?.args.input, toHex(panned), 'the same id now asks the other question');
+    await publicClient.request({ method: 'anvil_mine' as never, params: ['0x1'] as never });
+    const result = await client.waitForResult(requestId, { timeoutMs: 60_000 });
+    assert.equal(hexToString(result.output), 'panned', 'answered on the question the chain holds');
+    assert.equal(await publicClient.readContract({ address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'inputHashOf', args: [requestId] }), keccak256(toHex(panned)));
   });
 
   test('a validator killed after committing reveals the same vote after a restart (no salt stored)', async () => {
