@@ -171,11 +171,12 @@ export class ProvedJobs {
     const primary = await this.p.publicClient.readContract({ address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'primaryOf', args: [job.requestId] });
     // Zero: the draw block's hash is gone (over 256 blocks): anyone serving the model may fulfil.
     if (primary !== zeroAddress && primary.toLowerCase() !== this.me.toLowerCase()) {
-      // Fix the draw on chain, so that a primary that then misses its window is slashed.
-      if (r.assignedAt === 0n) await this.assign(job.requestId);
       // The primary has the request alone until its window ends (in chain time).
       const left = Number(r.exclusiveUntil) * 1000 - this.p.chain.now();
       if (left >= 0) {
+        // Fix the draw on chain within the window, so that a primary that then misses it is
+        // slashed (an assignment after the window slashes nobody: it is not sent).
+        if (r.assignedAt === 0n) await this.assign(job.requestId);
         const until = Date.now() + left + 1000;
         this.p.log.info({ requestId: job.requestId.toString(), primary, until: new Date(until).toISOString() }, 'assigned to another node; waiting for its window to end');
         this.p.update(job.requestId, { state: 'waiting', notBefore: until });
