@@ -1,14 +1,16 @@
 import { EventEmitter } from 'node:events';
-import { encodeFunctionData, HttpRequestError, TimeoutError, zeroAddress, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
+import { encodeFunctionData, zeroAddress, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
-import { coprocessorAbi, ContractRevertError, decodeRevert, nodeRegistryAbi, requestBinding, RequestStatus, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
+import { coprocessorAbi, DEFAULT_LOG_RANGE, decodeRevert, nodeRegistryAbi, type Wallet } from '@verity/sdk';
 import { Prover } from '@verity/zkml';
 import { verifyAgainstRegistry } from './artefacts.js';
 import { createLogger, errorText, type Logger } from './log.js';
 import { family, Histogram, serveStatus, type StatusServer } from './metrics.js';
 import { LocalProving, QueueProving, type ProvingBackend } from './proving.js';
+import { RequestScanner, DEFAULT_REORG_DEPTH } from './scanner.js';
 import { JobStore, JOB_STATES, type Job } from './store.js';
-import { TxManager, type TxOutcome } from './txmanager.js';
+import { ProvedJobs } from './jobs.js';
+import { TxManager } from './txmanager.js';
 import { Validator, type AgreedOptions } from './validator.js';
 
 export type { Job, JobState } from './store.js';
@@ -27,12 +29,30 @@ export type NodeOptions = {
   pollMs?: number;
   /** largest block range per eth_getLogs call */
   maxBlockRange?: bigint;
+  /**
+   * Blocks below the cursor re-read on every poll (default 12): a request that a reorg this
+   * deep removes, or replaces by another with the same id and a different input, is noticed
+   * before it is proved. 0 on a chain with instant finality.
+   */
+  reorgDepth?: number;
+  /**
+   * The block the contracts were deployed at (a deployment file's `block`): look-ups of older
+   * events (an agreed model's rule, a request's input), which read backwards from the head and
+   * stop at the first match, never read below it (default 0).
+   */
+  deploymentBlock?: bigint;
   /** blocks on top of a fulfilment before the job is final (default 1) */
   confirmations?: number;
   /** a fulfilment still pending after this long (ms) is replaced with higher fees (default 15 s) */
   bumpAfterMs?: number;
   /** tries per request before it is marked failed (RPC outages do not count) */
   maxAttempts?: number;
+  /**
+   * Opts the operator in (`NodeRegistry.serveModel`) to each model it serves, proved and
+   * agreed, that it does not serve on chain yet (default true). Operators are drawn only for
+   * the models they opted in to, and the Coprocessor takes fulfilments only from them.
+   */
+  optIn?: boolean;
   /** checks each model's artefacts against its registry entry before serving it (default true) */
   verifyArtefacts?: boolean;
   /** serve /health and /metrics on this port (0: any free port) */
@@ -76,14 +96,6 @@ export class StoreMismatchError extends BaseError {
   }
 }
 
-/** RPC trouble (unreachable, timeout, 5xx): retried without counting against the job. */
-function isTransient(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  const walk = (e as { walk?: (f: (x: unknown) => boolean) => unknown }).walk;
-  if (walk) return Boolean(walk.call(e, (x) => x instanceof HttpRequestError || x instanceof TimeoutError));
-  return /ECONNREFUSED|ECONNRESET|fetch failed|socket hang up/i.test(e.message);
-}
-
 /**
  * Starts a proving node: reads `Requested` events by polling `eth_getLogs` over bounded block
  * ranges from a cursor kept in its store; proves each request for a model it serves (bound to
@@ -99,7 +111,8 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   const { publicClient, wallet, coprocessor } = options;
   const log = options.logger ?? createLogger();
   const pollMs = options.pollMs ?? 500;
-  const maxRange = options.maxBlockRange ?? 1_000n;
+  const maxRange = options.maxBlockRange ?? DEFAULT_LOG_RANGE;
+  const reorgDepth = options.reorgDepth ?? DEFAULT_REORG_DEPTH;
   const maxAttempts = options.maxAttempts ?? 5;
   const account = wallet.account as LocalAccount;
   const me = account.address;
@@ -132,6 +145,24 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   const abort = new AbortController();
   const txm = new TxManager({ publicClient, account, chainId, store, log, confirmations: options.confirmations, bumpAfterMs: options.bumpAfterMs });
 
+  // Drawn only for the models it opted in to: opt in to every model this node serves.
+  const servedOnChain = new Set((await publicClient.readContract({ address: nodes, abi: nodeRegistryAbi, functionName: 'servedModels', args: [me] })).map((m) => m.toLowerCase()));
+  for (const modelId of [...options.models.map((m) => m.modelId), ...(options.agreed?.models.map((m) => m.modelId) ?? [])]) {
+    if (servedOnChain.has(modelId.toLowerCase())) continue;
+    if (!(options.optIn ?? true)) {
+      log.warn({ modelId }, 'not opted in to serve this model (optIn is false): the node is never drawn for it and cannot fulfil it');
+      continue;
+    }
+    try {
+      const gas = await publicClient.estimateContractGas({ account, address: nodes, abi: nodeRegistryAbi, functionName: 'serveModel', args: [modelId] });
+      const tx = await txm.send(0n, { to: nodes, data: encodeFunctionData({ abi: nodeRegistryAbi, functionName: 'serveModel', args: [modelId] }), gas: (gas * 13n) / 10n }, 'serve');
+      servedOnChain.add(modelId.toLowerCase());
+      log.info({ modelId, tx: tx.hash }, 'opting in to serve model');
+    } catch (e) {
+      log.warn({ modelId, err: errorText(decodeRevert(e)) }, 'could not opt in to serve model (register with a stake first)');
+    }
+  }
+
   const node = new EventEmitter() as VerityNode;
   node.address = me;
   node.store = store;
@@ -145,7 +176,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   // Jobs a crash interrupted: a proof in progress is started again; one whose transaction
   // is stored goes on with that transaction (never a second one).
   for (const job of store.jobs(['proving', 'submitting'])) {
-    const txs = store.txsForRequest(job.requestId);
+    const txs = store.txsForRequest(job.requestId, 'fulfil');
     if (txs.length > 0) {
       log.info({ requestId: job.requestId.toString(), tx: txs.at(-1)!.hash }, 'resuming: fulfilment already stored, watching it');
       update(job.requestId, { state: 'submitting', fulfilTx: txs.at(-1)!.hash });
@@ -155,8 +186,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     }
   }
 
-  let cursor = store.cursor() ?? options.fromBlock ?? (await publicClient.getBlockNumber({ cacheTime: 0 }));
-  let head = cursor;
+  let head = 0n;
   let stopped = false;
   let lastPollOk = Date.now();
   let rpcErrors = 0;
@@ -164,133 +194,32 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   const sleeps = new Set<() => void>();
   const sleep = (ms: number) => new Promise<void>((r) => { const wake = () => { sleeps.delete(wake); clearTimeout(t); r(); }; const t = setTimeout(wake, ms); sleeps.add(wake); });
 
+  const scanner = new RequestScanner({
+    publicClient, coprocessor, store, log, maxRange, reorgDepth, firstBlock: options.fromBlock ?? (await publicClient.getBlockNumber({ cacheTime: 0 })),
+    serves: (modelId) => provers.has(modelId.toLowerCase()), onJob: (job) => node.emit('job', job),
+  });
+  /** The head block's timestamp and when this node first saw it: the chain's clock, read without trusting ours. */
+  let headTime = { timestamp: 0, seenAt: 0 };
+  /** The chain's time now (ms), estimated from the head block: never ahead of the next block's. */
+  const chainNow = () => headTime.timestamp * 1000 + (Date.now() - headTime.seenAt);
   async function scan() {
-    head = await publicClient.getBlockNumber({ cacheTime: 0 });
-    while (cursor <= head && !stopped) {
-      const to = cursor + maxRange - 1n < head ? cursor + maxRange - 1n : head;
-      const events = await publicClient.getContractEvents({ address: coprocessor, abi: coprocessorAbi, eventName: 'Requested', fromBlock: cursor, toBlock: to });
-      const seen: Job[] = [];
-      for (const e of events) {
-        const { requestId, modelId, input } = e.args as { requestId: bigint; modelId: Hex; input: Hex };
-        if (!provers.has(modelId.toLowerCase())) continue;
-        seen.push({ requestId, modelId, input, block: e.blockNumber, requestedAt: Date.now(), state: 'queued', attempts: 0, updatedAt: Date.now() });
-      }
-      // The jobs and the cursor past them are committed together.
-      for (const job of store.addJobsAndAdvance(seen, to + 1n)) {
-        log.info({ requestId: job.requestId.toString(), modelId: job.modelId, block: job.block.toString() }, 'request seen');
-        node.emit('job', job);
-      }
-      cursor = to + 1n;
-    }
+    const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
+    if (latest !== head || headTime.seenAt === 0) headTime = { timestamp: Number((await publicClient.getBlock({ blockNumber: latest })).timestamp), seenAt: Date.now() };
+    head = latest;
+    await scanner.scan(head, () => stopped);
   }
 
-  async function settle(outcome: TxOutcome) {
-    const { tx, event } = outcome;
-    const job = store.job(tx.requestId);
-    if (!job) return;
-    if (event === 'reorged') {
-      update(job.requestId, { state: 'submitting', fulfilTx: tx.hash, fulfilGasUsed: undefined, error: 'fulfilment reorged out; sent again' });
-      return;
-    }
-    if (event === 'mined') {
-      update(job.requestId, { fulfilTx: tx.hash, fulfilGasUsed: tx.gasUsed });
-      return;
-    }
-    if (tx.status === 'success') {
-      log.info({ requestId: job.requestId.toString(), tx: tx.hash, gasUsed: tx.gasUsed?.toString(), block: tx.block?.toString() }, 'fulfilled');
-      update(job.requestId, { state: 'fulfilled', fulfilTx: tx.hash, fulfilGasUsed: tx.gasUsed, error: undefined });
-      return;
-    }
-    // Reverted on chain: most often another node was first.
-    const r = await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [job.requestId] });
-    const status = RequestStatus[r.status];
-    if (status !== 'Pending') {
-      log.info({ requestId: job.requestId.toString(), tx: tx.hash, status }, 'fulfilment reverted: the request was settled otherwise');
-      update(job.requestId, { state: 'skipped', error: `request is ${status}` });
-    } else {
-      retry(job, `fulfilment ${tx.hash} reverted`);
-    }
-  }
-
-  function retry(job: Job, error: string) {
-    const attempts = job.attempts;
-    if (attempts >= maxAttempts) {
-      log.error({ requestId: job.requestId.toString(), attempts, err: error }, 'job failed');
-      update(job.requestId, { state: 'failed', error });
-    } else {
-      const delay = Math.min(60_000, 1000 * 2 ** attempts);
-      log.warn({ requestId: job.requestId.toString(), attempts, retryInMs: delay, err: error }, 'job will be retried');
-      update(job.requestId, { state: 'queued', notBefore: Date.now() + delay, error });
-    }
-  }
-
-  async function work(job: Job) {
-    // A transaction for this request is already stored (say its broadcast failed): the
-    // transaction manager owns it now; a second proof would only make a second transaction.
-    const stored = store.txsForRequest(job.requestId);
-    const done = stored.find((t) => t.state === 'confirmed' && t.status === 'success');
-    if (done) {
-      update(job.requestId, { state: 'fulfilled', fulfilTx: done.hash, fulfilGasUsed: done.gasUsed });
-      return;
-    }
-    const open = stored.filter((t) => t.state === 'pending' || t.state === 'mined');
-    if (open.length > 0) {
-      update(job.requestId, { state: 'submitting', fulfilTx: open.at(-1)!.hash });
-      return;
-    }
-    const r = await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [job.requestId] });
-    const status = RequestStatus[r.status];
-    if (status !== 'Pending') {
-      update(job.requestId, { state: 'skipped', error: `request is ${status}` });
-      return;
-    }
-    // Another node was drawn for this request: it has the request alone until its window ends.
-    const until = Number(r.exclusiveUntil) * 1000 + 1000;
-    if (r.primary.toLowerCase() !== me.toLowerCase() && Date.now() < until) {
-      log.info({ requestId: job.requestId.toString(), primary: r.primary, until: new Date(until).toISOString() }, 'assigned to another node; waiting for its window to end');
-      update(job.requestId, { state: 'waiting', notBefore: until });
-      return;
-    }
-    const prover = provers.get(job.modelId.toLowerCase())!;
-    update(job.requestId, { state: 'proving', attempts: job.attempts + 1 });
-    log.info({ requestId: job.requestId.toString(), attempt: job.attempts + 1 }, 'proving');
-    const binding = requestBinding({ chainId, coprocessor, requestId: job.requestId, prover: me });
-    const result = await proving.prove({ requestId: job.requestId, modelId: job.modelId, input: job.input, binding }, abort.signal);
-    const proveMs = result.proveMs;
-    proveTimes.observe(proveMs / 1000);
-    log.info({ requestId: job.requestId.toString(), proveMs: Math.round(proveMs), worker: result.worker, outputs: result.outputs }, 'proved');
-    update(job.requestId, { proveMs, outputs: result.outputs, proof: result.proof, publicSignals: result.publicSignals });
-    const words = result.publicSignals.slice(0, prover.compiled.report.layout.outputWords).map(BigInt);
-    const args = [job.requestId, words, toSolidityProof(result.proof as SnarkjsProof)] as const;
-    const data = encodeFunctionData({ abi: coprocessorAbi, functionName: 'fulfill', args });
-    // The estimate runs the whole fulfilment (proof check and callback): a revert shows here, before any gas is spent.
-    const gas = await publicClient.estimateContractGas({ account, address: coprocessor, abi: coprocessorAbi, functionName: 'fulfill', args });
-    if (stopped) return;
-    // A margin on top of the estimate: the callback must get its full paid gas (63/64 rule).
-    const tx = await txm.send(job.requestId, { to: coprocessor, data, gas: (gas * 12n) / 10n });
-    update(job.requestId, { state: 'submitting', fulfilTx: tx.hash });
-  }
-
-  async function onJobError(job: Job, e: unknown) {
-    if (isTransient(e)) {
-      log.warn({ requestId: job.requestId.toString(), err: errorText(e) }, 'RPC error while working; the job goes back to the queue');
-      update(job.requestId, { state: 'queued', notBefore: Date.now() + 2000, attempts: Math.max(0, job.attempts - 1) });
-      return;
-    }
-    const d = decodeRevert(e);
-    if (d instanceof ContractRevertError && d.errorName === 'RequestNotPending') {
-      update(job.requestId, { state: 'skipped', error: errorText(d) });
-      return;
-    }
-    retry(store.job(job.requestId)!, errorText(e));
-  }
+  const jobs = new ProvedJobs({
+    publicClient, account, chainId, coprocessor, nodes, store, log, txm, proving, provers, pollMs, maxRange, maxAttempts, scanFloor: scanner.start,
+    chain: { head: () => head, now: chainNow }, stopped: () => stopped, signal: abort.signal, onProved: (ms) => proveTimes.observe(ms / 1000), update,
+  });
 
   const committee = options.agreed && options.agreed.models.length > 0
     ? await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'committee' })
     : undefined;
   if (committee === zeroAddress) throw new BaseError('agreed mode: this Coprocessor has no committee (deploy one and call setCommittee), but the node config lists agreed models');
   const validator = committee
-    ? new Validator({ publicClient, account, committee, coprocessor, chainId, store, txm, log, agreed: options.agreed!, fromBlock: cursor, maxRange })
+    ? new Validator({ publicClient, account, committee, coprocessor, chainId, store, txm, log, agreed: options.agreed!, fromBlock: scanner.cursor, maxRange, deploymentBlock: options.deploymentBlock ?? 0n })
     : undefined;
   node.validator = validator;
   if (validator) log.info({ committee, models: options.agreed!.models.map((m) => ({ modelId: m.modelId, provider: m.provider.name })) }, 'agreed mode: validating');
@@ -321,7 +250,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   /** Events and transactions: polls the chain, with backoff while the RPC fails. */
   const pollLoop = pollEvery(async () => {
     await scan();
-    for (const outcome of await txm.tick(head)) await settle(outcome);
+    for (const outcome of await txm.tick(head)) await jobs.settle(outcome);
     for (const job of store.jobs(['waiting'])) {
       if ((job.notBefore ?? 0) <= Date.now()) update(job.requestId, { state: 'queued' });
     }
@@ -352,8 +281,8 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
         await sleep(pollMs);
         continue;
       }
-      const run = work(next)
-        .catch((e) => (stopped ? undefined : onJobError(next, e)))
+      const run = jobs.work(next)
+        .catch((e) => (stopped ? undefined : jobs.onError(next, e)))
         .catch((e) => log.error({ requestId: next.requestId.toString(), err: errorText(e) }, 'job error handling failed'))
         .finally(() => inFlight.delete(next.requestId));
       inFlight.set(next.requestId, run);
@@ -375,7 +304,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
       host: options.statusHost,
       health: () => {
         const staleMs = Date.now() - lastPollOk;
-        return { ok: staleMs < Math.max(15_000, pollMs * 20), operator: me, chainId, head, cursor, lastPollAgoMs: staleMs, jobs: store.countByState() };
+        return { ok: staleMs < Math.max(15_000, pollMs * 20), operator: me, chainId, head, cursor: scanner.cursor, lastPollAgoMs: staleMs, jobs: store.countByState() };
       },
       metrics: async () => {
         const counts = store.countByState();
@@ -389,7 +318,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
           family('verity_served_total', 'counter', 'Requests this operator served (NodeRegistry counter).', [`verity_served_total ${operator.served}`]),
           family('verity_missed_total', 'counter', 'Requests this operator missed (NodeRegistry counter).', [`verity_missed_total ${operator.missed}`]),
           family('verity_chain_head', 'gauge', 'Latest block seen.', [`verity_chain_head ${head}`]),
-          family('verity_cursor_block', 'gauge', 'Next block to scan for requests.', [`verity_cursor_block ${cursor}`]),
+          family('verity_cursor_block', 'gauge', 'Next block to scan for requests.', [`verity_cursor_block ${scanner.cursor}`]),
           family('verity_rpc_errors_total', 'counter', 'Failed polls of the RPC endpoint.', [`verity_rpc_errors_total ${rpcErrors}`]),
           family('verity_open_transactions', 'gauge', 'Transactions sent and not yet final.', [`verity_open_transactions ${store.openTxs().length}`]),
           ...(queue ? [
@@ -403,7 +332,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     log.info({ url: status.url }, 'serving /health and /metrics');
   }
 
-  log.info({ operator: me, chainId, coprocessor, cursor: cursor.toString(), models: options.models.length }, 'node started');
+  log.info({ operator: me, chainId, coprocessor, cursor: scanner.cursor.toString(), models: options.models.length }, 'node started');
   node.stop = async () => {
     stopped = true;
     // A proof waiting on the queue is abandoned, not lost: its job stays 'proving' and the

@@ -7,10 +7,9 @@ import { createServer, connect as tcpConnect, type Server, type Socket } from 'n
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Hex, PublicClient } from 'viem';
-import { coprocessorAbi, createVerityClient, deployVerity, stakeNode, type VerityAddresses, type VerityClient, type Wallet } from '@verity/sdk';
+import { coprocessorAbi, createVerityClient, deployVerity, registerProvedModel, stakeNode, type VerityAddresses, type VerityClient, type Wallet } from '@verity/sdk';
 import { compileCached, encodeInputBytes, quantizeInput, readSamplesFile, type CompiledModel } from '@verity/zkml';
 import { spamFeatures, spamModel as spamFiles } from '@verity/models/spam';
-import { registerCompiled } from '../../cli/src/models.js';
 import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
 import { anvilKey, connect } from '../../cli/src/chain.js';
 
@@ -123,14 +122,20 @@ export async function spamModel(): Promise<{ compiled: CompiledModel; inputs: He
 
 export type Network = { addresses: VerityAddresses; modelId: Hex; client: VerityClient };
 
-/** Fresh contracts on the chain, `operators` staked, the model registered. */
+/**
+ * Fresh contracts on the chain, the model registered, `operators` staked and opted in to serve
+ * it (unless `optIn: false`: its node then opts in when it starts).
+ */
 export async function network(
   publicClient: PublicClient,
-  p: { admin: Wallet; owner: Wallet; user: Wallet; compiled: CompiledModel; assignmentWindow: bigint; operators: [Wallet, bigint][] },
+  p: { admin: Wallet; owner: Wallet; user: Wallet; compiled: CompiledModel; assignmentWindow: bigint; operators: ([Wallet, bigint] | [Wallet, bigint, { optIn: false }])[] },
 ): Promise<Network> {
   const addresses = await deployVerity(publicClient, p.admin, { assignmentWindow: p.assignmentWindow });
-  for (const [i, [w, stake]] of p.operators.entries()) await stakeNode(publicClient, w, { nodes: addresses.nodes, stake, name: `op-${i}` });
-  const { modelId } = await registerCompiled(publicClient, p.owner, { registry: addresses.registry, compiled: p.compiled, name: 'spam', fee: 10n ** 15n });
+  const verifierBuild = JSON.parse(readFileSync(p.compiled.path('verifierBuild'), 'utf8')) as { abi: unknown[]; bytecode: Hex };
+  const { modelId } = await registerProvedModel(publicClient, p.owner, { registry: addresses.registry, report: p.compiled.report, verifierBuild, name: 'spam', fee: 10n ** 15n });
+  for (const [i, [w, stake, o]] of p.operators.entries()) {
+    await stakeNode(publicClient, w, { nodes: addresses.nodes, stake, name: `op-${i}`, models: o?.optIn === false ? [] : [modelId] });
+  }
   return { addresses, modelId, client: createVerityClient({ publicClient, wallet: p.user, addresses }) };
 }
 
@@ -155,8 +160,14 @@ export type Testbed = {
   inputs: Hex[];
   dir: string;
   track(n: NodeProcess): NodeProcess;
-  /** Sends a request for `net`'s model on sample input `i` (modulo the samples), paying the quoted fee. */
+  /**
+   * Sends a request for `net`'s model on sample input `i` (modulo the samples), paying the
+   * quoted fee, then mines a block: the draw reads the request block's hash, and an idle
+   * automining anvil makes no block after it on its own.
+   */
   ask(net: Network, i?: number, callbackGasLimit?: number): Promise<bigint>;
+  /** Mines `n` empty blocks. */
+  mine(n?: number): Promise<void>;
 };
 
 export async function startTestbed(tmpPrefix: string): Promise<Testbed & { running: NodeProcess[] }> {
@@ -164,14 +175,18 @@ export async function startTestbed(tmpPrefix: string): Promise<Testbed & { runni
   const c = await connect(anvil.rpcUrl);
   const { compiled, inputs } = await spamModel();
   const running: NodeProcess[] = [];
+  const mine = async (n = 1) => { await c.publicClient.request({ method: 'anvil_mine' as never, params: [`0x${n.toString(16)}`] as never }); };
   return {
+    mine,
     anvil, publicClient: c.publicClient, compiled, inputs, running,
     wallets: Array.from({ length: 10 }, (_, i) => c.wallet(anvilKey(i))),
     dir: mkdtempSync(join(tmpdir(), tmpPrefix)),
     track: (n) => (running.push(n), n),
     ask: async (net, i = 0, callbackGasLimit = 100_000) => {
       const value = await net.client.quote(net.modelId, callbackGasLimit);
-      return (await net.client.request({ modelId: net.modelId, input: inputs[i % inputs.length]!, callbackGasLimit, value })).requestId;
+      const { requestId } = await net.client.request({ modelId: net.modelId, input: inputs[i % inputs.length]!, callbackGasLimit, value });
+      await mine();
+      return requestId;
     },
   };
 }
