@@ -5,7 +5,7 @@ import { Queue, QueueEvents, UnrecoverableError, Worker, type ConnectionOptions,
 import * as snarkjs from 'snarkjs';
 import type { Hex } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
-import { decodeInputBytes, Prover } from '@verity/zkml';
+import { decodeInputBytes, decodePublicSignals, Prover } from '@verity/zkml';
 import { createLogger, type Logger } from './log.js';
 
 /** One proof to compute: a request's input bytes, bound to the request and the node's address. */
@@ -134,7 +134,7 @@ export type QueueProvingOptions = {
 export class QueueProving implements ProvingBackend {
   readonly kind = 'queue' as const;
   readonly concurrency: number;
-  private readonly queues = new Map<string, { queue: Queue; events: QueueEvents; fingerprint: string; vk: unknown }>();
+  private readonly queues = new Map<string, { queue: Queue; events: QueueEvents; fingerprint: string; vk: unknown; prover: Prover }>();
   private readonly timeoutMs: number;
   private readonly log: Logger;
 
@@ -154,7 +154,7 @@ export class QueueProving implements ProvingBackend {
       queue.on('error', (e) => p.log.warn({ err: e.message, queue: name }, 'Redis error (proving queue)'));
       events.on('error', (e) => p.log.warn({ err: e.message, queue: name }, 'Redis error (proving queue events)'));
       await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-      p.queues.set(modelId, { queue, events, ...verificationKey(prover) });
+      p.queues.set(modelId, { queue, events, prover, ...verificationKey(prover) });
     }
     return p;
   }
@@ -188,7 +188,8 @@ export class QueueProving implements ProvingBackend {
       await (await q.queue.getJob(id))?.remove().catch(() => {});
       throw new WorkerProofError({ requestId: task.requestId, worker: result.worker, problem });
     }
-    return result;
+    // The answer the node logs and stores is the one the verified signals carry, never the worker's word.
+    return { ...result, outputs: decodePublicSignals(q.prover.compiled.report, result.publicSignals).outputs };
   }
 
   /** Resolves with the job's result once a worker completes it; rejects when it fails, times out or `signal` aborts. */
