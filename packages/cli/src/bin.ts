@@ -42,6 +42,9 @@ Model owners
   register <dir>           deploy a compiled model's verifier and register it in proved mode
       --name NAME --fee ETH        the name (unique per owner) and the fee per request you are paid
       --deployment FILE            written by verity deploy (default deployment.json)
+      --allow-dev-setup            register a model with the insecure dev setup on a chain that is not a
+                                   devnet (31337, 1337): whoever ran the setup can forge its proofs
+                           Refused: a model compiled with --weights signals (nothing pins its weights)
   register --agreed        register a model too big to prove: a staked committee answers it
       --name NAME --fee ETH --instructions TEXT
       --criterion Exact|Numeric|Label|Comparative  (default Label)   --labels a,b,c
@@ -118,14 +121,14 @@ async function main(argv: string[]): Promise<number> {
         args: rest, allowPositionals: true,
         options: {
           name: { type: 'string' }, fee: { type: 'string' }, deployment: { type: 'string' }, rpc: { type: 'string' }, 'private-key': { type: 'string' },
-          agreed: { type: 'boolean' }, criterion: { type: 'string' }, labels: { type: 'string' }, instructions: { type: 'string' }, commitment: { type: 'string' }, tolerance: { type: 'string' },
+          'allow-dev-setup': { type: 'boolean' }, agreed: { type: 'boolean' }, criterion: { type: 'string' }, labels: { type: 'string' }, instructions: { type: 'string' }, commitment: { type: 'string' }, tolerance: { type: 'string' },
         },
       });
       const usage = 'verity register <compiled dir> --name NAME --fee ETH [--deployment FILE] | register --agreed --name NAME --fee ETH --instructions TEXT [--labels a,b]';
       if (!values.name || !values.fee || (values.agreed ? positionals.length !== 0 || !values.instructions : positionals.length !== 1)) throw new UsageError(usage);
       await registerCommand({
         deployment: values.deployment ?? 'deployment.json', rpc: values.rpc, privateKey: values['private-key'], name: values.name, fee: values.fee, log: console.log,
-        dir: positionals[0],
+        dir: positionals[0], allowDevSetup: values['allow-dev-setup'],
         agreed: values.agreed ? { criterion: values.criterion ?? 'Label', labels: values.labels, instructions: values.instructions!, commitment: values.commitment, tolerance: values.tolerance } : undefined,
       });
       return 0;

@@ -7,6 +7,7 @@ import { BaseError } from '@verity/sdk/errors';
 import { encodeInputBytes, loadCompiled, quantizeInput, readInputFile } from '@verity/zkml';
 import { startExplorer } from '@verity/explorer';
 import { registerCompiled } from './models.js';
+import { registrationPolicy, SETUP_KIND_NAMES, SetupKind, WEIGHTS_PINNING_NAMES } from './checks.js';
 
 /** What `verity deploy` writes: where the contracts are, on which chain. */
 export type Deployment = { chainId: number; rpcUrl: string; deployer: Address; block: string; addresses: VerityAddresses };
@@ -82,9 +83,11 @@ export async function deployCommand(o: { rpc: string; out: string; privateKey?: 
 export async function registerCommand(o: {
   deployment: string; rpc?: string; privateKey?: string; name: string; fee: string; log: (l: string) => void;
   dir?: string; agreed?: { criterion: string; labels?: string; instructions: string; commitment?: string; tolerance?: string };
+  /** register a model with the insecure dev setup on a chain that is not a devnet */
+  allowDevSetup?: boolean;
 }): Promise<Hex> {
   const d = readDeployment(o.deployment);
-  const { publicClient, wallet } = await connectTo(d, o.rpc);
+  const { publicClient, wallet, chainId } = await connectTo(d, o.rpc);
   const w = wallet(key('register', o.privateKey));
   const fee = parseEther(o.fee);
   if (o.agreed) {
@@ -101,10 +104,13 @@ export async function registerCommand(o: {
   }
   if (!o.dir) throw new BaseError('verity register needs a compiled model directory (from `verity compile`), or --agreed with a rule');
   const compiled = loadCompiled(o.dir);
-  const { modelId, verifier } = await registerCompiled(publicClient, w, { registry: d.addresses.registry, compiled, name: o.name, fee });
   const r = compiled.report;
+  // Refused before anything is sent: no verifier is deployed for a model that cannot be registered.
+  const policy = registrationPolicy(r, { chainId, allowDevSetup: o.allowDevSetup });
+  if (policy.warning) o.log(policy.warning);
+  const { modelId, verifier } = await registerCompiled(publicClient, w, { registry: d.addresses.registry, compiled, name: o.name, fee });
   o.log(`registered proved model "${o.name}" as ${modelId}: verifier ${verifier}, ${r.constraints} constraints, fee ${o.fee} ETH per request (paid to ${w.account.address})`);
-  if (r.setup.insecure) o.log(`warning: ${r.setup.note}`);
+  o.log(`  weights pinned by the ${WEIGHTS_PINNING_NAMES[policy.pinning]}; setup ${SETUP_KIND_NAMES[policy.setup]}${policy.setup === SetupKind.Dev ? ' (insecure)' : ''}`);
   return modelId;
 }
 
