@@ -43,10 +43,10 @@ export type Anvil = { rpcUrl: string; port: number; process: ChildProcess; stop(
  * Starts anvil (from the `@foundry-rs/anvil` npm package) on a free loopback port and
  * waits until its RPC answers. `stop()` ends it; it is also killed if this process exits.
  */
-export async function startAnvil({ blockTime }: { blockTime?: number } = {}): Promise<Anvil> {
+export async function startAnvil({ blockTime, chainId }: { blockTime?: number; /** default 31337 */ chainId?: number } = {}): Promise<Anvil> {
   const port = await freePort();
   const bin = findBin('anvil');
-  const args = ['--host', '127.0.0.1', '--port', String(port), '--silent', ...(blockTime ? ['--block-time', String(blockTime)] : [])];
+  const args = ['--host', '127.0.0.1', '--port', String(port), '--silent', ...(blockTime ? ['--block-time', String(blockTime)] : []), ...(chainId ? ['--chain-id', String(chainId)] : [])];
   // `.bin/anvil` is a Node wrapper around the real binary: give both their own process group
   // and signal the group, so neither outlives us.
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -58,6 +58,12 @@ dApp developers
   deploy --rpc URL         deploy the contracts (Coprocessor, registries, Committee) to any EVM chain
       --out FILE           where to write the addresses (default deployment.json)
       --min-stake ETH      stake a node needs (default 1)
+      --admin-delay D      how long every admin change waits between scheduling and taking
+                           effect (default 14d; durations: 3600, 90s, 30m, 1h, 7d)
+      --unbonding D        how long an operator's unbonded stake stays slashable (default 7d);
+                           off a devnet --admin-delay must be longer, so operators can leave first
+      --upgrade-delay D    how long a model update waits before requests use it (default 2d)
+      --windows P,C,R,A    the agreed-mode committee's propose, commit, reveal and appeal windows
   explorer                 serve the explorer for a deployment (--deployment FILE, --port N)
   request <modelId>        send one request from your account and print the answer
       --input FILE --model-dir DIR   float inputs, quantised as the compiled model does
@@ -105,10 +111,19 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'deploy': {
-      const { values } = parseArgs({ args: rest, options: { rpc: { type: 'string' }, out: { type: 'string' }, 'private-key': { type: 'string' }, 'min-stake': { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          rpc: { type: 'string' }, out: { type: 'string' }, 'private-key': { type: 'string' }, 'min-stake': { type: 'string' },
+          'admin-delay': { type: 'string' }, unbonding: { type: 'string' }, 'upgrade-delay': { type: 'string' }, windows: { type: 'string' },
+        },
+      });
       const rpc = values.rpc ?? process.env.VERITY_RPC_URL;
-      if (!rpc) throw new UsageError('verity deploy --rpc URL [--out deployment.json] [--min-stake ETH]');
-      await deployCommand({ rpc, out: values.out ?? 'deployment.json', privateKey: values['private-key'], minStake: values['min-stake'], log: console.log });
+      if (!rpc) throw new UsageError('verity deploy --rpc URL [--out deployment.json] [--min-stake ETH] [--admin-delay 14d] [--unbonding 7d] [--upgrade-delay 2d] [--windows propose,commit,reveal,appeal]');
+      await deployCommand({
+        rpc, out: values.out ?? 'deployment.json', privateKey: values['private-key'], minStake: values['min-stake'], log: console.log,
+        adminDelay: values['admin-delay'], unbonding: values.unbonding, upgradeDelay: values['upgrade-delay'], windows: values.windows,
+      });
       return 0;
     }
     case 'explorer': {

@@ -7,10 +7,16 @@ import { BaseError } from '@verity/sdk/errors';
 import { encodeInputBytes, loadCompiled, quantizeInput, readInputFile } from '@verity/zkml';
 import { startExplorer } from '@verity/explorer';
 import { registerCompiled } from './models.js';
-import { registrationPolicy, SETUP_KIND_NAMES, SetupKind, WEIGHTS_PINNING_NAMES } from './checks.js';
+import { checkDeployParameters, formatDuration, isDevnet, parseDuration, parseWindows, registrationPolicy, SETUP_KIND_NAMES, SetupKind, WEIGHTS_PINNING_NAMES } from './checks.js';
 
-/** What `verity deploy` writes: where the contracts are, on which chain. */
-export type Deployment = { chainId: number; rpcUrl: string; deployer: Address; block: string; addresses: VerityAddresses };
+/** What `verity deploy` writes: where the contracts are, on which chain, with which delays (seconds, as decimal strings). */
+export type Deployment = {
+  chainId: number; rpcUrl: string; deployer: Address; block: string; addresses: VerityAddresses;
+  parameters?: { adminDelay: string; unbondingPeriod: string; upgradeDelay: string };
+};
+
+/** `verity deploy`'s defaults: an admin change waits longer than an operator needs to leave. */
+export const DEPLOY_DEFAULTS = { adminDelay: '14d', unbonding: '7d', upgradeDelay: '2d' } as const;
 
 /** The command needs a key and none was given. */
 export class MissingKeyError extends BaseError {
@@ -67,12 +73,31 @@ async function connectTo(d: Deployment, rpc?: string) {
 }
 
 /** `verity deploy`: the core contracts and the agreed-mode Committee, owned by the key's account. */
-export async function deployCommand(o: { rpc: string; out: string; privateKey?: string; minStake?: string; log: (l: string) => void }): Promise<Deployment> {
+export async function deployCommand(o: {
+  rpc: string; out: string; privateKey?: string; minStake?: string; log: (l: string) => void;
+  /** durations: seconds or a number with s, m, h or d (defaults: {@link DEPLOY_DEFAULTS}) */
+  adminDelay?: string; unbonding?: string; upgradeDelay?: string;
+  /** the committee's windows, "propose,commit,reveal,appeal" (default: the Committee's) */
+  windows?: string;
+}): Promise<Deployment> {
+  const adminDelay = parseDuration('--admin-delay', o.adminDelay ?? DEPLOY_DEFAULTS.adminDelay);
+  const unbondingPeriod = parseDuration('--unbonding', o.unbonding ?? DEPLOY_DEFAULTS.unbonding);
+  const upgradeDelay = parseDuration('--upgrade-delay', o.upgradeDelay ?? DEPLOY_DEFAULTS.upgradeDelay);
+  const windows = o.windows === undefined ? undefined : parseWindows(o.windows);
   const { publicClient, wallet, chainId } = await connect(o.rpc);
+  // Refused before anything is sent.
+  checkDeployParameters({ chainId, adminDelay, unbondingPeriod });
   const w = wallet(key('deploy', o.privateKey));
   o.log(`deploying to chain ${chainId} at ${o.rpc} from ${w.account.address} (balance ${formatEther(await publicClient.getBalance({ address: w.account.address }))} ETH)`);
-  const addresses = await deployVerity(publicClient, w, { minStake: o.minStake ? parseEther(o.minStake) : undefined });
-  const d: Deployment = { chainId, rpcUrl: o.rpc, deployer: w.account.address, block: (await publicClient.getBlockNumber()).toString(), addresses };
+  o.log(`  admin changes wait ${formatDuration(adminDelay)}, unbonding takes ${formatDuration(unbondingPeriod)}, model updates wait ${formatDuration(upgradeDelay)}${isDevnet(chainId) && adminDelay <= unbondingPeriod ? ' (devnet: the admin could act before operators leave)' : ''}`);
+  const addresses = await deployVerity(publicClient, w, {
+    minStake: o.minStake ? parseEther(o.minStake) : undefined, unbondingPeriod,
+    committee: windows && { windows: { propose: Number(windows.propose), commit: Number(windows.commit), reveal: Number(windows.reveal), appeal: Number(windows.appeal) } },
+  });
+  const d: Deployment = {
+    chainId, rpcUrl: o.rpc, deployer: w.account.address, block: (await publicClient.getBlockNumber()).toString(), addresses,
+    parameters: { adminDelay: adminDelay.toString(), unbondingPeriod: unbondingPeriod.toString(), upgradeDelay: upgradeDelay.toString() },
+  };
   writeFileSync(o.out, JSON.stringify(d, null, 2) + '\n');
   for (const [name, address] of Object.entries(addresses)) o.log(`  ${name.padEnd(12)} ${address}`);
   o.log(`wrote ${o.out}`);

@@ -2,16 +2,17 @@
 // node serving the requests; user mistakes get one readable line naming the problem.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import pino from 'pino';
-import { setCommitteeParameters } from '@verity/sdk';
+import { privateKeyToAddress } from 'viem/accounts';
 import { compileCached, readSamplesFile, releaseCurves, type CompiledModel } from '@verity/zkml';
 import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
 import { creditModel } from '@verity/models/credit';
+import { TINY_ONNX, tinySamples } from '../../zkml/test/fixtures.js';
 import { startAnvil, type Anvil } from '../src/anvil.js';
 import { anvilKey, connect } from '../src/chain.js';
 import type { Deployment } from '../src/commands.js';
@@ -46,10 +47,13 @@ after(async () => {
 });
 
 test('verity deploy --rpc deploys every contract and writes the deployment file', async () => {
-  const r = await verity(['deploy', '--rpc', anvil.rpcUrl, '--out', deployment]);
+  // The committee's windows are the defaults (minutes): shorter ones for the test.
+  const r = await verity(['deploy', '--rpc', anvil.rpcUrl, '--out', deployment, '--windows', '30,30,30,1']);
   assert.equal(r.status, 0, r.stderr);
   const d = JSON.parse(readFileSync(deployment, 'utf8')) as Deployment;
   assert.equal(d.chainId, 31337);
+  assert.deepEqual(d.parameters, { adminDelay: String(14 * 86_400), unbondingPeriod: String(7 * 86_400), upgradeDelay: String(2 * 86_400) });
+  assert.match(r.stdout, /admin changes wait 14 d, unbonding takes 7 d, model updates wait 2 d/);
   const { publicClient } = await connect(anvil.rpcUrl);
   for (const name of ['coprocessor', 'registry', 'nodes', 'committee', 'poseidon'] as const) {
     assert.match(r.stdout, new RegExp(`${name}\\s+${d.addresses[name]}`));
@@ -62,6 +66,8 @@ test('verity register (proved and agreed), then verity request gets each answere
   assert.equal(reg.status, 0, reg.stderr);
   const modelId = /as (0x[0-9a-f]{64})/.exec(reg.stdout)![1]!;
   assert.match(reg.stdout, /567 constraints/);
+  assert.match(reg.stdout, /^warning: INSECURE DEV SETUP/m, 'a dev setup on a devnet: registered with a warning');
+  assert.match(reg.stdout, /weights pinned by the verifying key; setup dev \(insecure\)/);
   const agreed = await verity(['register', '--agreed', '--name', 'judge', '--fee', '0.001', '--labels', 'yes,no', '--instructions', 'Answer yes or no.', '--deployment', deployment], anvilKey(1));
   assert.equal(agreed.status, 0, agreed.stderr);
   const judgeId = /as (0x[0-9a-f]{64})/.exec(agreed.stdout)![1]! as `0x${string}`;
@@ -78,8 +84,6 @@ test('verity register (proved and agreed), then verity request gets each answere
       models: [{ modelId: modelId as `0x${string}`, dir: compiled.dir }], agreed: { models: [{ modelId: judgeId, provider: new LexiconProvider() }] },
     }));
   }
-  // The committee's windows are the defaults (minutes): shorten them for the test.
-  await publicClient.waitForTransactionReceipt({ hash: await setCommitteeParameters(publicClient, wallet(anvilKey(0)), d.addresses.committee!, { windows: { propose: 30, commit: 30, reveal: 30, appeal: 1 } }) });
 
   const input = join(dir, 'input.json');
   writeFileSync(input, JSON.stringify([0.6, 0.4, 0.5, 0]));
@@ -138,4 +142,38 @@ test('user mistakes: decoded reverts and typed errors in one line, never a stack
   assert.match(shape.stderr, /ContractRevertError: InputLengthMismatch\(0x[0-9a-f]{64}, 4, 2\)/);
   const noKey = await verity(['request', modelId, '--bytes', '0x80808080', '--deployment', deployment], '' as `0x${string}`);
   assert.match(noKey.stderr, /MissingKeyError: verity request sends transactions: set VERITY_PRIVATE_KEY/);
+});
+
+test('off a devnet: deploy refuses an admin delay operators cannot outrun, register refuses unpinned weights and (without --allow-dev-setup) a dev setup, sending nothing', async () => {
+  const sepolia = await startAnvil({ chainId: 11155111 });
+  try {
+    const { publicClient } = await connect(sepolia.rpcUrl);
+    const nonce = (i: number) => publicClient.getTransactionCount({ address: privateKeyToAddress(anvilKey(i)) });
+    const out = join(dir, 'sepolia.json');
+    const unsafe = await verity(['deploy', '--rpc', sepolia.rpcUrl, '--out', out, '--admin-delay', '7d', '--unbonding', '7d']);
+    assert.equal(unsafe.status, 2);
+    assert.match(unsafe.stderr, /^error: UnsafeAdminDelayError: Refusing to deploy on chain 11155111 with an admin delay of 7 d <= the unbonding period of 7 d/);
+    assert.equal(await nonce(0), 0, 'nothing deployed');
+    assert.equal(existsSync(out), false);
+    const deployed = await verity(['deploy', '--rpc', sepolia.rpcUrl, '--out', out]);
+    assert.equal(deployed.status, 0, deployed.stderr);
+
+    const signals = (await compileCached('test-tiny-signals', TINY_ONNX, { calibration: tinySamples(16), weights: 'signals' })).compiled;
+    const unpinned = await verity(['register', signals.dir, '--name', 'tiny-signals', '--fee', '0.001', '--deployment', out, '--allow-dev-setup'], anvilKey(1));
+    assert.equal(unpinned.status, 2);
+    assert.match(unpinned.stderr, /^error: UnpinnedWeightsError: A model compiled with --weights signals cannot be registered/);
+    assert.match(unpinned.stderr, /--weights constant .* --weights committed/);
+    const devSetup = await verity(['register', compiled.dir, '--name', 'credit-score', '--fee', '0.001', '--deployment', out], anvilKey(1));
+    assert.equal(devSetup.status, 2);
+    assert.match(devSetup.stderr, /^error: DevSetupError: Refusing to register a model with the insecure dev setup on chain 11155111/);
+    assert.match(devSetup.stderr, /--allow-dev-setup/);
+    assert.equal(await nonce(1), 0, 'no verifier deployed for a refused model');
+
+    const allowed = await verity(['register', compiled.dir, '--name', 'credit-score', '--fee', '0.001', '--deployment', out, '--allow-dev-setup'], anvilKey(1));
+    assert.equal(allowed.status, 0, allowed.stderr);
+    assert.match(allowed.stdout, /!!! WARNING: INSECURE DEV SETUP ON A NON-DEVNET CHAIN !!!/);
+    assert.match(allowed.stdout, /registered proved model "credit-score" as 0x[0-9a-f]{64}/);
+  } finally {
+    await sepolia.stop();
+  }
 });
