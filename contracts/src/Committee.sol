@@ -623,6 +623,6 @@ contract Committee is Ownable, ICommittee, PullPayments {
         returns (address[] memory)
     {
         uint256 seed = uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), requestId, round)));
-        return nodes.drawCommittee(seed, size, MIN_COMMITTEE, exclude);
+        return nodes.drawCommittee(IAgreedSettlement(coprocessor).modelOf(requestId), seed, size, MIN_COMMITTEE, exclude);
     }
 }

@@ -224,7 +224,7 @@ contract Coprocessor is Ownable, PullPayments {
             return requestId;
         }
         // See README "Assignment": unpredictable enough for a requester, not for a block producer.
-        r.primary = nodes.select(uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), requestId))));
+        r.primary = nodes.select(modelId, uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), requestId))));
         r.exclusiveUntil = uint64(block.timestamp) + assignmentWindow;
         emit Assigned(requestId, r.primary, r.exclusiveUntil);
     }

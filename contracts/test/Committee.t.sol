@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {TestBase} from "./utils/TestBase.sol";
+import {Specs} from "./utils/Specs.sol";
 import {Coprocessor, IPoseidon6} from "../src/Coprocessor.sol";
 import {Committee} from "../src/Committee.sol";
 import {ModelRegistry} from "../src/ModelRegistry.sol";
@@ -36,7 +37,7 @@ contract CommitteeFixture is TestBase {
     address[] internal operators;
 
     function setUp() public virtual {
-        registry = new ModelRegistry();
+        registry = new ModelRegistry(0);
         nodes = new NodeRegistry(address(this), 1 ether, 7 days);
         coprocessor = new Coprocessor(registry, IPoseidon6(Poseidon6.deploy()), nodes, address(this));
         committee = new Committee(nodes, registry, address(this));
@@ -54,9 +55,8 @@ contract CommitteeFixture is TestBase {
             vm.prank(op);
             nodes.register{value: 1 ether + i * 0.1 ether}("validator", "http://localhost");
         }
-        IModelRegistry.IOSpec memory none;
         vm.prank(modelOwner);
-        modelId = registry.registerModel("film-critic", IModelRegistry.Mode.Agreed, address(0), keccak256("llama"), 0, none, 0.002 ether);
+        modelId = registry.registerModel("film-critic", IModelRegistry.Mode.Agreed, Specs.agreed(keccak256("llama")), 0.002 ether);
         string[] memory labels = new string[](2);
         (labels[0], labels[1]) = ("loved", "not loved");
         vm.prank(modelOwner);

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {TestBase} from "./utils/TestBase.sol";
+import {Specs} from "./utils/Specs.sol";
 import {MockVerifier, RecordingConsumer, RevertingConsumer, GasBurningConsumer} from "./utils/Mocks.sol";
 import {Coprocessor, IPoseidon6} from "../src/Coprocessor.sol";
 import {PullPayments} from "../src/PullPayments.sol";
@@ -23,7 +24,7 @@ contract CoprocessorFixture is TestBase {
     uint32 internal constant CB_GAS = 200_000;
 
     function setUp() public virtual {
-        registry = new ModelRegistry();
+        registry = new ModelRegistry(0);
         poseidon = IPoseidon6(Poseidon6.deploy());
         nodes = new NodeRegistry(address(this), 1 ether, 7 days);
         coprocessor = new Coprocessor(registry, poseidon, nodes, address(this));
@@ -31,7 +32,7 @@ contract CoprocessorFixture is TestBase {
         stake(node, 1 ether);
         verifier = new MockVerifier();
         vm.prank(modelOwner);
-        modelId = registry.registerModel("spam", IModelRegistry.Mode.Proved, address(verifier), keccak256("weights"), 0, io(), MODEL_FEE);
+        modelId = registry.registerModel("spam", IModelRegistry.Mode.Proved, Specs.proved(address(verifier), keccak256("weights"), io()), MODEL_FEE);
     }
 
     function stake(address who, uint256 amount) internal {
@@ -118,7 +119,7 @@ contract CoprocessorTest is CoprocessorFixture {
         // A model compiled with --weights committed: the registered weights commitment is h_0.
         uint256 weights = 0x1234567890abcdef;
         vm.prank(modelOwner);
-        bytes32 secretId = registry.registerModel("secret", IModelRegistry.Mode.Proved, address(verifier), 0, weights, io(), MODEL_FEE);
+        bytes32 secretId = registry.registerModel("secret", IModelRegistry.Mode.Proved, Specs.committed(address(verifier), weights, io()), MODEL_FEE);
         uint256 fee = coprocessor.quote(secretId, CB_GAS);
         uint256 id = coprocessor.request{value: fee}(secretId, input(), CB_GAS);
         uint256[6] memory xs = [weights, 0x80818283, 0, 0, 0, 0];
