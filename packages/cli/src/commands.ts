@@ -7,7 +7,7 @@ import { BaseError } from '@verity/sdk/errors';
 import { encodeInputBytes, loadCompiled, quantizeInput, readInputFile } from '@verity/zkml';
 import { startExplorer } from '@verity/explorer';
 import { registerCompiled } from './models.js';
-import { checkDeployParameters, formatDuration, isDevnet, parseDuration, parseWindows, registrationPolicy, SETUP_KIND_NAMES, SetupKind, WEIGHTS_PINNING_NAMES } from './checks.js';
+import { checkDeployParameters, formatDuration, isDevnet, parseDuration, parseWindows, SETUP_KIND_NAMES, SetupKind, WEIGHTS_PINNING_NAMES } from './checks.js';
 
 /** What `verity deploy` writes: where the contracts are, on which chain, with which delays (seconds, as decimal strings). */
 export type Deployment = {
@@ -112,7 +112,7 @@ export async function registerCommand(o: {
   allowDevSetup?: boolean;
 }): Promise<Hex> {
   const d = readDeployment(o.deployment);
-  const { publicClient, wallet, chainId } = await connectTo(d, o.rpc);
+  const { publicClient, wallet } = await connectTo(d, o.rpc);
   const w = wallet(key('register', o.privateKey));
   const fee = parseEther(o.fee);
   if (o.agreed) {
@@ -130,10 +130,8 @@ export async function registerCommand(o: {
   if (!o.dir) throw new BaseError('verity register needs a compiled model directory (from `verity compile`), or --agreed with a rule');
   const compiled = loadCompiled(o.dir);
   const r = compiled.report;
-  // Refused before anything is sent: no verifier is deployed for a model that cannot be registered.
-  const policy = registrationPolicy(r, { chainId, allowDevSetup: o.allowDevSetup });
+  const { modelId, verifier, policy } = await registerCompiled(publicClient, w, { registry: d.addresses.registry, compiled, name: o.name, fee, allowDevSetup: o.allowDevSetup });
   if (policy.warning) o.log(policy.warning);
-  const { modelId, verifier } = await registerCompiled(publicClient, w, { registry: d.addresses.registry, compiled, name: o.name, fee });
   o.log(`registered proved model "${o.name}" as ${modelId}: verifier ${verifier}, ${r.constraints} constraints, fee ${o.fee} ETH per request (paid to ${w.account.address})`);
   o.log(`  weights pinned by the ${WEIGHTS_PINNING_NAMES[policy.pinning]}; setup ${SETUP_KIND_NAMES[policy.setup]}${policy.setup === SetupKind.Dev ? ' (insecure)' : ''}`);
   return modelId;

@@ -3,11 +3,8 @@ import { readFileSync } from 'node:fs';
 import { encodeFunctionData, parseEventLogs, type Abi, type Hex, type PublicClient } from 'viem';
 import { committeeAbi, deploy, modelRegistryAbi, Mode, toSolidityProof, type SnarkjsProof, type VerityAddresses, type Wallet } from '@verity/sdk';
 import type { CompiledModel, VerifierBuild } from '@verity/zkml';
+import { registrationPolicy, type RegistrationPolicy } from './checks.js';
 
-/**
- * Deploys a compiled model's verifier and registers the model in proved mode, owned by
- * `wallet`. Returns the model id, the verifier's address and its build (abi, bytecode).
- */
 /** A compiled model whose proofs the Coprocessor cannot bind to a request. */
 export class UnsupportedVisibilityError extends BaseError {
   override name = 'UnsupportedVisibilityError';
@@ -18,13 +15,23 @@ export class UnsupportedVisibilityError extends BaseError {
   }
 }
 
+/**
+ * Deploys a compiled model's verifier and registers the model in proved mode, owned by
+ * `wallet`, with the weights pinning and setup kind {@link registrationPolicy} decides for the
+ * chain (it refuses unpinned weights, and a dev setup off a devnet unless `allowDevSetup`,
+ * before anything is sent). Returns the model id, the verifier's address and build, and the policy.
+ *
+ * @example
+ * const { modelId, policy } = await registerCompiled(publicClient, owner, { registry: addresses.registry, compiled, name: 'credit-score', fee: 10n ** 15n })
+ */
 export async function registerCompiled(
   publicClient: PublicClient,
   wallet: Wallet,
-  p: { registry: Hex; compiled: CompiledModel; name: string; fee: bigint },
-): Promise<{ modelId: Hex; verifier: Hex; build: VerifierBuild }> {
+  p: { registry: Hex; compiled: CompiledModel; name: string; fee: bigint; allowDevSetup?: boolean },
+): Promise<{ modelId: Hex; verifier: Hex; build: VerifierBuild; policy: RegistrationPolicy }> {
   const visibility = p.compiled.report.layout.inputVisibility ?? 'committed';
   if (visibility !== 'committed') throw new UnsupportedVisibilityError({ visibility });
+  const policy = registrationPolicy(p.compiled.report, { chainId: await publicClient.getChainId(), allowDevSetup: p.allowDevSetup });
   const build = JSON.parse(readFileSync(p.compiled.path('verifierBuild'), 'utf8')) as VerifierBuild;
   const { address: verifier } = await deploy(publicClient, wallet, { abi: build.abi as never, bytecode: build.bytecode });
   const { report } = p.compiled;
@@ -37,11 +44,11 @@ export async function registerCompiled(
   };
   const { request } = await publicClient.simulateContract({
     account: wallet.account, address: p.registry, abi: modelRegistryAbi, functionName: 'registerModel',
-    args: [p.name, Mode.Proved, verifier, report.modelCommitment, BigInt(report.weights?.commitment ?? 0), io, p.fee],
+    args: [p.name, Mode.Proved, { verifier, commitment: report.modelCommitment, weightsCommitment: BigInt(report.weights?.commitment ?? 0), io, pinning: policy.pinning, setup: policy.setup }, p.fee],
   });
   const receipt = await publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract(request) });
   const [event] = parseEventLogs({ abi: modelRegistryAbi, logs: receipt.logs, eventName: 'ModelRegistered' });
-  return { modelId: event!.args.modelId, verifier, build };
+  return { modelId: event!.args.modelId, verifier, build, policy };
 }
 
 /**
@@ -68,7 +75,9 @@ export async function measureVerifyGas(
  * transaction that touched it (propose, commits, reveals, advances, appeals, finalisation).
  */
 export async function agreedRequestGas(publicClient: PublicClient, addresses: VerityAddresses, requestId: bigint, requestTx: Hex): Promise<{ gas: bigint; transactions: number }> {
-  const logs = await publicClient.getContractEvents({ address: addresses.committee!, abi: committeeAbi, fromBlock: 0n });
+  // Nothing of this request's is older than the request itself.
+  const { blockNumber } = await publicClient.getTransactionReceipt({ hash: requestTx });
+  const logs = await publicClient.getContractEvents({ address: addresses.committee!, abi: committeeAbi, fromBlock: blockNumber });
   const hashes = new Set<Hex>([requestTx, ...logs.filter((l) => (l.args as { requestId?: bigint } | undefined)?.requestId === requestId).map((l) => l.transactionHash)]);
   let gas = 0n;
   for (const hash of hashes) gas += (await publicClient.getTransactionReceipt({ hash })).gasUsed;

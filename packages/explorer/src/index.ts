@@ -7,7 +7,7 @@ import type { Address, Hex, PublicClient } from 'viem';
 import type { VerityAddresses } from '@verity/sdk';
 import { Indexer, type ExplorerModelInfo } from './indexer.js';
 
-export { Indexer, type ExplorerModelInfo, type ExplorerState, type ModelView, type NodeView, type RequestView, type RoundView } from './indexer.js';
+export { Indexer, PINNING, SETUP, type ExplorerModelInfo, type ExplorerState, type ModelView, type NodeView, type RequestView, type RoundView } from './indexer.js';
 
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), '..', 'public');
 const FILES: Record<string, [string, string]> = {
