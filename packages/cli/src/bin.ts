@@ -70,6 +70,8 @@ dApp developers
       --bytes 0x…                    or the encoded input bytes
       --text "…"                     or an agreed-mode question
       --value ETH          pay this instead of the quoted fee    --no-wait  print the id and exit
+      --version N          only if N is the model's effective version (a scheduled update never
+                           answers it); the output names the version, weights pinning and setup
       --deployment FILE    (default deployment.json)
 
 Node operators
@@ -153,14 +155,14 @@ async function main(argv: string[]): Promise<number> {
         args: rest, allowPositionals: true,
         options: {
           deployment: { type: 'string' }, rpc: { type: 'string' }, 'private-key': { type: 'string' }, input: { type: 'string' }, 'model-dir': { type: 'string' },
-          bytes: { type: 'string' }, text: { type: 'string' }, value: { type: 'string' }, 'no-wait': { type: 'boolean' }, timeout: { type: 'string' },
+          bytes: { type: 'string' }, text: { type: 'string' }, value: { type: 'string' }, 'no-wait': { type: 'boolean' }, timeout: { type: 'string' }, version: { type: 'string' },
         },
       });
       if (positionals.length !== 1) throw new UsageError('verity request <modelId> (--input FILE --model-dir DIR | --bytes 0x… | --text "…") [--deployment FILE] [--value ETH] [--no-wait]');
       await requestCommand({
         deployment: values.deployment ?? 'deployment.json', rpc: values.rpc, privateKey: values['private-key'], modelId: positionals[0]!, log: console.log,
         input: values.input, modelDir: values['model-dir'], bytes: values.bytes, text: values.text, value: values.value, wait: !values['no-wait'],
-        timeoutS: values.timeout ? Number(values.timeout) : undefined,
+        timeoutS: values.timeout ? Number(values.timeout) : undefined, version: values.version === undefined ? undefined : Number(values.version),
       });
       return 0;
     }

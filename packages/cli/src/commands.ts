@@ -2,7 +2,7 @@
 // the command line. Deployments are remembered in a JSON file the other two commands read.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { formatEther, hexToString, isHex, keccak256, parseEther, toHex, type Address, type Hex } from 'viem';
-import { connect, createVerityClient, deployVerity, Mode, nodeRegistryAbi, registerAgreedModel, sendContract, stakeNode, CRITERIA, type CriterionName, type VerityAddresses } from '@verity/sdk';
+import { connect, coprocessorAbi, createVerityClient, deployVerity, Mode, modelRegistryAbi, nodeRegistryAbi, registerAgreedModel, sendContract, stakeNode, CRITERIA, type CriterionName, type VerityAddresses } from '@verity/sdk';
 import { BaseError } from '@verity/sdk/errors';
 import { encodeInputBytes, loadCompiled, quantizeInput, readInputFile } from '@verity/zkml';
 import { startExplorer } from '@verity/explorer';
@@ -141,15 +141,19 @@ export async function registerCommand(o: {
 export async function requestCommand(o: {
   deployment: string; rpc?: string; privateKey?: string; modelId: string; log: (l: string) => void;
   input?: string; modelDir?: string; bytes?: string; text?: string; value?: string; wait: boolean; timeoutS?: number;
+  /** only if this is the model's effective version (`requestVersion`): no other verifier can answer */
+  version?: number;
 }): Promise<{ requestId: bigint; answer?: string }> {
   if (!isHex(o.modelId) || o.modelId.length !== 66) throw new BaseError(`A model id is 32 bytes of hex (0x + 64 digits); got "${o.modelId}"`);
+  if (o.version !== undefined && !(Number.isInteger(o.version) && o.version >= 1 && o.version < 2 ** 32)) throw new BaseError(`--version takes a model version (1, 2, …); got "${o.version}"`);
   const given = [o.input, o.bytes, o.text].filter((v) => v !== undefined).length;
   if (given !== 1) throw new RequestInputError(given === 0 ? 'no input given' : 'more than one input given');
   if (o.input && !o.modelDir) throw new RequestInputError('--input needs --model-dir to quantise the values');
   if (o.bytes !== undefined && !isHex(o.bytes)) throw new RequestInputError(`--bytes must be hex (0x…); got "${o.bytes}"`);
   const d = readDeployment(o.deployment);
   const { publicClient, wallet } = await connectTo(d, o.rpc);
-  const client = createVerityClient({ publicClient, wallet: wallet(key('request', o.privateKey)), addresses: d.addresses });
+  const w = wallet(key('request', o.privateKey));
+  const client = createVerityClient({ publicClient, wallet: w, addresses: d.addresses });
   const modelId = o.modelId as Hex;
   const model = await client.getModel(modelId);
   let input: Hex;
@@ -160,8 +164,22 @@ export async function requestCommand(o: {
     input = o.bytes !== undefined ? (o.bytes as Hex) : toHex(o.text!);
   }
   const value = o.value !== undefined ? parseEther(o.value) : await client.quote(modelId, 0);
-  const { requestId, hash } = await client.request({ modelId, input, callbackGasLimit: 0, value });
-  o.log(`request #${requestId} to "${model.name}" (${model.mode === Mode.Proved ? 'proved' : 'agreed'} mode), fee ${formatEther(value)} ETH, tx ${hash}`);
+  const proved = model.mode === Mode.Proved;
+  if (proved && model.setup === SetupKind.Dev) o.log(`warning: "${model.name}" has an insecure dev setup: whoever ran its setup can forge proofs of any answer`);
+  const [pendingVersion, activeFrom] = await publicClient.readContract({ address: d.addresses.registry, abi: modelRegistryAbi, functionName: 'pendingUpdate', args: [modelId] });
+  if (pendingVersion !== 0) {
+    o.log(`note: version ${pendingVersion} of "${model.name}" takes effect at ${new Date(Number(activeFrom) * 1000).toISOString()}; requests pinned with --version ${model.version} are refused from then on`);
+  }
+  const { requestId, hash } = o.version === undefined
+    ? await client.request({ modelId, input, callbackGasLimit: 0, value })
+    : await (async () => {
+      const sent = await sendContract(publicClient, w, {
+        address: d.addresses.coprocessor, abi: coprocessorAbi, functionName: 'requestVersion', args: [modelId, o.version!, input, 0], value,
+      });
+      return { requestId: sent.requestIds[0]!, hash: sent.hash };
+    })();
+  const security = proved ? `; weights pinned by the ${WEIGHTS_PINNING_NAMES[model.pinning] ?? 'unknown'}; ${model.setup === SetupKind.Dev ? 'insecure dev setup' : 'ceremony setup'}` : '';
+  o.log(`request #${requestId} to "${model.name}" v${o.version ?? model.version}${o.version === undefined ? '' : ' (pinned)'} (${proved ? 'proved' : 'agreed'} mode${security}), fee ${formatEther(value)} ETH, tx ${hash}`);
   if (!o.wait) return { requestId };
   const result = await client.waitForResult(requestId, { timeoutMs: (o.timeoutS ?? 600) * 1000 });
   const answer = result.mode === 'proved'
