@@ -16,11 +16,17 @@ interface IRebalanceExecutor {
 /// predicted mean return of the next 4 periods, in units of 100 bp) sets the share of the vault
 /// held in the risk asset: `riskBps = 5000 + signal * sensitivityBps`, clipped to
 /// [minRiskBps, maxRiskBps]. An executor, when set, carries the allocation out.
+/// Shares are priced as OpenZeppelin's ERC4626 does against the first-depositor donation attack:
+/// `10 ** SHARE_OFFSET` virtual shares and 1 virtual wei sit in the vault, so an attacker who
+/// donates to move the share price pays for it (most of the donation goes to the virtual shares
+/// and the next depositors), and every conversion rounds down, in the vault's favour.
 contract SignalVault is VerityConsumer {
     uint256 public constant WINDOW = 8;
     /// @notice Returns are clipped to +-1000 bp and divided by 1000: the same as models/signal/simulate.ts.
     int256 public constant RETURN_CAP_BP = 1000;
     uint32 public constant CALLBACK_GAS = 150_000;
+    /// @notice Decimals of shares over wei: 1 wei deposited into an empty vault mints 10 ** 6 shares.
+    uint8 public constant SHARE_OFFSET = 6;
 
     bytes32 public immutable modelId;
     uint8 public immutable inputScale;
@@ -45,6 +51,7 @@ contract SignalVault is VerityConsumer {
     error RebalancePending(uint256 requestId);
     error ZeroPrice();
     error InsufficientShares(uint256 have, uint256 want);
+    error ZeroShares(uint256 assets);
 
     event PriceRecorded(uint256 indexed index, uint256 price);
     event RebalanceRequested(uint256 indexed requestId, bytes input);
@@ -121,17 +128,38 @@ contract SignalVault is VerityConsumer {
         return uint256(t);
     }
 
-    function deposit() external payable {
-        uint256 assets = address(this).balance - msg.value;
-        uint256 minted = totalShares == 0 || assets == 0 ? msg.value : (msg.value * totalShares) / assets;
+    /// @notice The assets the shares stand for: the vault's whole balance (donations included).
+    function totalAssets() public view returns (uint256) {
+        return address(this).balance;
+    }
+
+    /// @notice Shares `assets` wei would mint now (rounded down).
+    function convertToShares(uint256 assets) public view returns (uint256) {
+        return _toShares(assets, totalAssets());
+    }
+
+    /// @notice Wei `shareAmount` shares would redeem now (rounded down).
+    function convertToAssets(uint256 shareAmount) public view returns (uint256) {
+        return (shareAmount * (totalAssets() + 1)) / (totalShares + 10 ** SHARE_OFFSET);
+    }
+
+    /// @notice Deposits `msg.value` for shares at the current price, rounded down.
+    /// Requirements:
+    /// - the deposit buys at least one share (ZeroShares otherwise: nothing is swallowed).
+    function deposit() external payable returns (uint256 minted) {
+        minted = _toShares(msg.value, totalAssets() - msg.value);
+        if (minted == 0) revert ZeroShares(msg.value);
         shares[msg.sender] += minted;
         totalShares += minted;
         emit Deposited(msg.sender, msg.value, minted);
     }
 
-    function withdraw(uint256 amount) external {
+    /// @notice Redeems `amount` shares for their wei, rounded down.
+    /// Requirements:
+    /// - the caller holds at least `amount` shares.
+    function withdraw(uint256 amount) external returns (uint256 assets) {
         if (shares[msg.sender] < amount) revert InsufficientShares(shares[msg.sender], amount);
-        uint256 assets = (address(this).balance * amount) / totalShares;
+        assets = convertToAssets(amount);
         shares[msg.sender] -= amount;
         totalShares -= amount;
         emit Withdrawn(msg.sender, assets, amount);
@@ -148,5 +176,9 @@ contract SignalVault is VerityConsumer {
 
     function priceCount() external view returns (uint256) {
         return prices.length;
+    }
+
+    function _toShares(uint256 assets, uint256 held) private view returns (uint256) {
+        return (assets * (totalShares + 10 ** SHARE_OFFSET)) / (held + 1);
     }
 }

@@ -1,13 +1,13 @@
 // The demo's story: six example apps (contracts/src/examples) ask Verity questions on the
 // devnet, four in proved mode and two in agreed mode, and the answers change what the apps do.
-import { formatEther, hexToString, keccak256, parseEther, parseEventLogs, toBytes, toHex, type Address, type Hex, type PublicClient } from 'viem';
+import { formatEther, hexToString, keccak256, parseEther, parseEventLogs, toHex, type Address, type Hex, type PublicClient } from 'viem';
 import {
   ContractRevertError, coprocessorAbi, createVerityClient, creditLineAbi, creditLineBytecode, deploy, evolvingNFTAbi, evolvingNFTBytecode, fraudScreenAbi, fraudScreenBytecode,
   moderationDAOAbi, moderationDAOBytecode, sendContract, signalVaultAbi, signalVaultBytecode, subjectiveMarketAbi, subjectiveMarketBytecode,
   type VerityAddresses, type Wallet,
 } from '@verity/sdk';
 import { encodeInputBytes, quantizeInput, type CompiledModel } from '@verity/zkml';
-import { spamFeatures, spamSamples } from '@verity/models/spam';
+import { spamSamples, spamVocabulary } from '@verity/models/spam';
 import { fraudModel } from '@verity/models/fraud';
 import { signalModel } from '@verity/models/signal';
 import { agreedRequestGas } from './models.js';
@@ -112,14 +112,16 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   // 1. ModerationDAO: the proved spam classifier moderates two posts; the spammer appeals.
   const { spam } = models;
   const members = [admin, modelOwner, user].map((w) => w.account.address);
-  const dao = await deployed('ModerationDAO', moderationDAOAbi, moderationDAOBytecode, [addresses.coprocessor, spam.modelId, admin.account.address, members, 0n, parseEther('0.01')], admin);
-  step('ModerationDAO deployed', `${dao}: hide a post when spam logit - ham logit > 0 (the DAO's threshold); 3 members judge appeals`);
+  const dao = await deployed('ModerationDAO', moderationDAOAbi, moderationDAOBytecode, [
+    addresses.coprocessor, spam.modelId, spam.compiled.report.quantization.inputScale, spamVocabulary().join(' '), admin.account.address, members, 0n, parseEther('0.01'),
+  ], admin);
+  step('ModerationDAO deployed', `${dao}: derives the model input from each post's text on chain; hides a post when spam logit - ham logit > 0 (the DAO's threshold); 3 members judge appeals`);
   const posts = spamSamples();
   const daoFee = await publicClient.readContract({ address: dao, abi: moderationDAOAbi, functionName: 'fee' });
   const daoAsks = [];
   for (const post of posts) {
     const sentAt = performance.now();
-    const sent = await send(user, { address: dao, abi: moderationDAOAbi, functionName: 'submitPost', args: [keccak256(toBytes(`${post.subject}\n${post.body}`)), inputFor(spam, spamFeatures(post))], value: daoFee });
+    const sent = await send(user, { address: dao, abi: moderationDAOAbi, functionName: 'submitPost', args: [`${post.subject}\n${post.body}`], value: daoFee });
     step(`request #${sent.requestIds[0]}`, `ModerationDAO: is "${post.subject.trim().slice(0, 48)}" spam? (a real e-mail, ${post.spam ? 'spam' : 'ham'} in the corpus)`);
     daoAsks.push(answered({
       sent, sentAt, app: 'ModerationDAO', model: spam.name, question: `is "${post.subject.trim().slice(0, 30)}" spam?`,
@@ -142,9 +144,13 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
 
   // 2. CreditLine: the protocol's own record of the borrower is the model input.
   const { credit } = models;
-  const line = await deployed('CreditLine', creditLineAbi, creditLineBytecode, [addresses.coprocessor, credit.modelId, credit.compiled.report.quantization.inputScale, parseEther('5'), (6n << BigInt(credit.compiled.report.quantization.outputScale)) / 10n], admin);
+  const line = await deployed('CreditLine', creditLineAbi, creditLineBytecode, [
+    addresses.coprocessor, credit.modelId, credit.compiled.report.quantization.inputScale, parseEther('5'), (6n << BigInt(credit.compiled.report.quantization.outputScale)) / 10n, admin.account.address,
+  ], admin);
   await send(admin, { address: line, abi: creditLineAbi, functionName: 'fund', value: parseEther('20') });
-  step('CreditLine deployed', `${line}: 20 ETH pool, limit = 5 ETH x (score - 0.6) / 0.4, no collateral`);
+  // The admin stands in for an identity provider: only attested borrowers get the score's unsecured line.
+  await send(admin, { address: line, abi: creditLineAbi, functionName: 'setAttested', args: [user.account.address, true] });
+  step('CreditLine deployed', `${line}: 20 ETH pool; attested borrowers get an unsecured line of 5 ETH x (score - 0.6) / 0.4, others borrow against collateral; the borrower is attested`);
   const creditFee = await publicClient.readContract({ address: line, abi: creditLineAbi, functionName: 'fee' });
   const limits: bigint[] = [];
   const score = async (label: string) => {
@@ -168,14 +174,24 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
 
   // 3. FraudScreen: three tokens' trade features.
   const { fraud } = models;
-  const screen = await deployed('FraudScreen', fraudScreenAbi, fraudScreenBytecode, [addresses.coprocessor, fraud.modelId]);
-  step('FraudScreen deployed', `${screen}: a shared registry of proved verdicts other contracts read with isFlagged(token)`);
+  // The admin key stands in for the feature oracle that computes and signs each token's trade features.
+  const screen = await deployed('FraudScreen', fraudScreenAbi, fraudScreenBytecode, [addresses.coprocessor, fraud.modelId, admin.account.address]);
+  step('FraudScreen deployed', `${screen}: a shared registry of proved verdicts on features its oracle signs; other contracts read isFlagged(token)`);
+  const chainId = await publicClient.getChainId();
   const screenFee = await publicClient.readContract({ address: screen, abi: fraudScreenAbi, functionName: 'fee' });
   const tokens = fraudModel.samples().map((s) => ({ ...s, address: `0x${keccak256(toHex(s.token)).slice(-40)}` as Address }));
   const screens = [];
   for (const t of tokens) {
     const sentAt = performance.now();
-    const sent = await send(user, { address: screen, abi: fraudScreenAbi, functionName: 'screen', args: [t.address, inputFor(fraud, t.features)], value: screenFee });
+    const features = inputFor(fraud, t.features);
+    const asOf = await chainNow();
+    const signature = await admin.signTypedData({
+      domain: { name: 'FraudScreen', version: '1', chainId, verifyingContract: screen },
+      types: { Snapshot: [{ name: 'token', type: 'address' }, { name: 'features', type: 'bytes' }, { name: 'asOf', type: 'uint64' }] },
+      primaryType: 'Snapshot',
+      message: { token: t.address, features, asOf },
+    });
+    const sent = await send(user, { address: screen, abi: fraudScreenAbi, functionName: 'screen', args: [t.address, features, asOf, signature], value: screenFee });
     step(`request #${sent.requestIds[0]}`, `FraudScreen: screen ${t.token}`);
     screens.push(answered({ sent, sentAt, app: 'FraudScreen', model: fraud.name, question: `screen ${t.token.split(',')[0]}`, describe: (_, o) => ['clean', 'wash trading', 'rug pull'][o.indexOf(o.reduce((a, b) => (b > a ? b : a)))]! }));
   }

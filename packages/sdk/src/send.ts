@@ -47,7 +47,7 @@ export function requestIdsOf(receipt: Pick<TransactionReceipt, 'logs'>): bigint[
  *
  * @example
  * const { requestIds } = await sendContract(publicClient, wallet, {
- *   address: dao, abi: moderationDAOAbi, functionName: 'submitPost', args: [contentHash, features], value: fee,
+ *   address: dao, abi: moderationDAOAbi, functionName: 'submitPost', args: [text], value: fee,
  * })
  * const answer = await verity.waitForResult(requestIds[0]!)
  */
