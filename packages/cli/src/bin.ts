@@ -5,7 +5,7 @@ import { BaseError, decodeRevert } from '@verity/sdk/errors';
 import { ceremonyPtau, compileModel, contribute, devPowersOfTau, importPtau, loadCompiled, Prover, readInputFile, readSamplesFile, verifyProofFile, verifySetup } from '@verity/zkml';
 import { loadNodeConfig, loadWorkerConfig, packArtefacts, runNode, runWorker } from '@verity/node';
 import { dev, MAX_DEV_NODES } from './dev.js';
-import { deployCommand, explorerCommand, registerCommand, requestCommand, stakeCommand } from './commands.js';
+import { deployCommand, explorerCommand, registerCommand, requestCommand, serveCommand, stakeCommand } from './commands.js';
 
 const HELP = `verity: a verifiable AI co-processor for EVM chains
 
@@ -78,6 +78,9 @@ Node operators
   node stake --stake ETH --name NAME
                            stake the key's account in the NodeRegistry (or add to its stake)
       --api-url URL        where your node can be reached (metadata)   --deployment FILE
+  node serve <modelId>...  opt in to models: a node is drawn for (and may fulfil) only the
+                           models it serves (at most 16)   --deployment FILE
+  node stop-serving <modelId>...   opt out (stop the node's work on them first)
   node start --config FILE run a node (proved and/or agreed mode; SQLite job store, /health,
                            /metrics); VERITY_RPC_URL, VERITY_COPROCESSOR, VERITY_STORE,
                            VERITY_STATUS_PORT and VERITY_REDIS_URL override the file; with
@@ -99,6 +102,7 @@ Examples:
   VERITY_PRIVATE_KEY=0x… verity register --agreed --name film-critic --fee 0.001 --labels yes,no --instructions "Did the critics love it?" --deployment sepolia.json
   VERITY_PRIVATE_KEY=0x… verity request 0x<modelId> --input input.json --model-dir build/credit --deployment sepolia.json
   VERITY_PRIVATE_KEY=0x… verity node stake --stake 1 --name my-node --deployment sepolia.json
+  VERITY_PRIVATE_KEY=0x… verity node serve 0x<modelId> --deployment sepolia.json
   VERITY_PRIVATE_KEY=0x… verity node start --config node.json
 `;
 
@@ -223,6 +227,12 @@ async function main(argv: string[]): Promise<number> {
         await stakeCommand({ deployment: o.deployment ?? 'deployment.json', rpc: o.rpc, privateKey: o['private-key'], stake: o.stake, name: o.name, apiUrl: o['api-url'], log: console.log });
         return 0;
       }
+      if (sub === 'serve' || sub === 'stop-serving') {
+        const { values: o, positionals: models } = parseArgs({ args, allowPositionals: true, options: { deployment: { type: 'string' }, rpc: { type: 'string' }, 'private-key': { type: 'string' } } });
+        if (models.length === 0) throw new UsageError(`verity node ${sub} <modelId>... [--deployment FILE]`);
+        await serveCommand({ deployment: o.deployment ?? 'deployment.json', rpc: o.rpc, privateKey: o['private-key'], models, stop: sub === 'stop-serving', log: console.log });
+        return 0;
+      }
       const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' } } });
       if (sub === 'start' && values.config) {
         await runNode(loadNodeConfig(values.config));
@@ -236,7 +246,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(packArtefacts(positionals[0]!));
         return 0;
       }
-      throw new UsageError('verity node start --config <node.json> | node stake --stake ETH --name NAME | node worker --config <worker.json> | node pack <compiled dir>');
+      throw new UsageError('verity node start --config <node.json> | node stake --stake ETH --name NAME | node serve <modelId>... | node stop-serving <modelId>... | node worker --config <worker.json> | node pack <compiled dir>');
     }
     case 'setup': {
       const [sub, ...args] = rest;

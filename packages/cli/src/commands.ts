@@ -206,6 +206,34 @@ export async function stakeCommand(o: { deployment: string; rpc?: string; privat
   o.log(`${w.account.address} (${after.name}) has ${formatEther(after.stake)} ETH staked in the NodeRegistry (minimum ${formatEther(minStake)}): ${after.stake >= minStake ? 'active' : 'NOT active until it reaches the minimum'}`);
 }
 
+/**
+ * `verity node serve`: opts the key's account in to models (or, with `stop`, out of them). A node
+ * is drawn, and may fulfil, only for the models it serves; the models must be registered.
+ */
+export async function serveCommand(o: { deployment: string; rpc?: string; privateKey?: string; models: string[]; stop?: boolean; log: (l: string) => void }): Promise<Hex[]> {
+  for (const m of o.models) if (!isHex(m) || m.length !== 66) throw new BaseError(`A model id is 32 bytes of hex (0x + 64 digits); got "${m}"`);
+  const d = readDeployment(o.deployment);
+  const { publicClient, wallet } = await connectTo(d, o.rpc);
+  const w = wallet(key(o.stop ? 'node stop-serving' : 'node serve', o.privateKey));
+  const nodes = { address: d.addresses.nodes, abi: nodeRegistryAbi } as const;
+  const servedNow = async () => (await publicClient.readContract({ ...nodes, functionName: 'servedModels', args: [w.account.address] })).map((m) => m.toLowerCase());
+  const before = await servedNow();
+  const name = async (modelId: Hex) => (await createVerityClient({ publicClient, addresses: d.addresses }).getModel(modelId)).name;
+  for (const modelId of o.models as Hex[]) {
+    const label = `"${await name(modelId)}" (${modelId})`; // UnknownModel for a typo, before any transaction
+    if (before.includes(modelId.toLowerCase()) !== !!o.stop) {
+      o.log(`${o.stop ? 'not serving' : 'already serving'} ${label}`);
+      continue;
+    }
+    await sendContract(publicClient, w, { ...nodes, functionName: o.stop ? 'stopServing' : 'serveModel', args: [modelId] });
+    o.log(`${o.stop ? 'stopped serving' : 'now serving'} ${label}`);
+  }
+  const after = (await servedNow()) as Hex[];
+  const active = await publicClient.readContract({ ...nodes, functionName: 'isActive', args: [w.account.address] });
+  o.log(`${w.account.address} serves ${after.length} model${after.length === 1 ? '' : 's'}${active ? '' : ' (NOT active: stake at least the minimum with `verity node stake` to be drawn)'}`);
+  return after;
+}
+
 /** `verity explorer`: serves the explorer for a deployment until Ctrl-C. */
 export async function explorerCommand(o: { deployment: string; rpc?: string; port?: number; log: (l: string) => void }): Promise<void> {
   const d = readDeployment(o.deployment);
