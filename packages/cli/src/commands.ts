@@ -11,7 +11,9 @@ import { checkDeployParameters, formatDuration, isDevnet, parseDuration, parseWi
 
 /** What `verity deploy` writes: where the contracts are, on which chain, with which delays (seconds, as decimal strings). */
 export type Deployment = {
-  chainId: number; rpcUrl: string; deployer: Address; block: string; addresses: VerityAddresses;
+  chainId: number; rpcUrl: string; deployer: Address; addresses: VerityAddresses;
+  /** the deployment's first block: nothing of Verity's on this deployment is older */
+  block: string;
   parameters?: { adminDelay: string; unbondingPeriod: string; upgradeDelay: string };
 };
 
@@ -90,12 +92,14 @@ export async function deployCommand(o: {
   const w = wallet(key('deploy', o.privateKey));
   o.log(`deploying to chain ${chainId} at ${o.rpc} from ${w.account.address} (balance ${formatEther(await publicClient.getBalance({ address: w.account.address }))} ETH)`);
   o.log(`  admin changes wait ${formatDuration(adminDelay)}, unbonding takes ${formatDuration(unbondingPeriod)}, model updates wait ${formatDuration(upgradeDelay)}${isDevnet(chainId) && adminDelay <= unbondingPeriod ? ' (devnet: the admin could act before operators leave)' : ''}`);
+  // Every event of this deployment is in a later block than the head now.
+  const block = (await publicClient.getBlockNumber()) + 1n;
   const addresses = await deployVerity(publicClient, w, {
     minStake: o.minStake ? parseEther(o.minStake) : undefined, unbondingPeriod,
     committee: windows && { windows: { propose: Number(windows.propose), commit: Number(windows.commit), reveal: Number(windows.reveal), appeal: Number(windows.appeal) } },
   });
   const d: Deployment = {
-    chainId, rpcUrl: o.rpc, deployer: w.account.address, block: (await publicClient.getBlockNumber()).toString(), addresses,
+    chainId, rpcUrl: o.rpc, deployer: w.account.address, block: block.toString(), addresses,
     parameters: { adminDelay: adminDelay.toString(), unbondingPeriod: unbondingPeriod.toString(), upgradeDelay: upgradeDelay.toString() },
   };
   writeFileSync(o.out, JSON.stringify(d, null, 2) + '\n');

@@ -90,6 +90,7 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
     const operators = NODE_KEYS.slice(0, nodeCount).map((i) => wallet(anvilKey(i)));
     const nodeNumber = (address: string) => operators.findIndex((o) => o.account.address.toLowerCase() === address.toLowerCase()) + 1;
 
+    const deployBlock = (await publicClient.getBlockNumber()) + 1n;
     const addresses = await deployVerity(publicClient, admin, { committee: { windows: AGREED_MODELS.windows } });
     step('contracts deployed', `Coprocessor ${addresses.coprocessor}  ModelRegistry ${addresses.registry}  NodeRegistry ${addresses.nodes}  Committee ${addresses.committee}`);
     for (const [i, operator] of operators.entries()) {
@@ -145,7 +146,7 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
       step(`node ${i + 1} started`, `operator ${operator.account.address}, ${node.statusUrl}/metrics`);
     }
 
-    const explorer = await startExplorer({ publicClient, addresses, models: explorerModels, port: options.explorerPort ?? 0 });
+    const explorer = await startExplorer({ publicClient, addresses, models: explorerModels, port: options.explorerPort ?? 0, fromBlock: deployBlock });
     cleanup.push(() => explorer.stop());
     step('explorer', explorer.url);
 
