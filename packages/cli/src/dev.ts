@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatEther, keccak256, toHex, type Hex } from 'viem';
 import pino from 'pino';
-import { deployVerity, registerAgreedModel, stakeNode, type AgreedRule, type VerityAddresses } from '@verity/sdk';
+import { deployVerity, nodeRegistryAbi, registerAgreedModel, sendContract, stakeNode, type AgreedRule, type VerityAddresses } from '@verity/sdk';
 import { compileCached, readSamplesFile, INSECURE_DEV_SETUP } from '@verity/zkml';
 import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
 import { spamModel } from '@verity/models/spam';
@@ -128,6 +128,13 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
       agreedIds.push(modelId);
       explorerModels[modelId] = { accuracy: 'agreed by a staked committee', source: 'built-in offline lexicon provider (not a language model)' };
       step(`${m.name} registered`, `${modelId.slice(0, 10)}… agreed mode, labels ${m.rule.labels.join(' / ')}`);
+    }
+
+    // Each node opts in to every model it runs: it is drawn, and may fulfil, only for those.
+    const served = [...Object.values(proved).map((m) => m.modelId), ...agreedIds];
+    for (const [i, operator] of operators.entries()) {
+      for (const modelId of served) await sendContract(publicClient, operator, { address: addresses.nodes, abi: nodeRegistryAbi, functionName: 'serveModel', args: [modelId] });
+      step(`node ${i + 1} opted in`, `serves ${served.length} models`);
     }
 
     const running: VerityNode[] = [];

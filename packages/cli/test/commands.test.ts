@@ -79,6 +79,9 @@ test('verity register (proved and agreed), then verity request gets each answere
     const w = wallet(anvilKey(i));
     const staked = await verity(['node', 'stake', '--stake', '1', '--name', `node-${i}`, '--deployment', deployment], anvilKey(i));
     assert.match(staked.stdout, new RegExp(`${w.account.address} \\(node-${i}\\) has 1 ETH staked in the NodeRegistry \\(minimum 1\\): active`), staked.stderr);
+    const served = await verity(['node', 'serve', modelId, judgeId, '--deployment', deployment], anvilKey(i));
+    assert.equal(served.status, 0, served.stderr);
+    assert.match(served.stdout, new RegExp(`now serving "credit-score" \\(${modelId}\\)\nnow serving "judge" \\(${judgeId}\\)\n${w.account.address} serves 2 models\n`));
     nodes.push(await startNode({
       publicClient, wallet: w, coprocessor: d.addresses.coprocessor, pollMs: 100, logger: pino({ level: 'silent' }),
       models: [{ modelId: modelId as `0x${string}`, dir: compiled.dir }], agreed: { models: [{ modelId: judgeId, provider: new LexiconProvider() }] },
@@ -87,14 +90,16 @@ test('verity register (proved and agreed), then verity request gets each answere
 
   const input = join(dir, 'input.json');
   writeFileSync(input, JSON.stringify([0.6, 0.4, 0.5, 0]));
-  const proved = await verity(['request', modelId, '--input', input, '--model-dir', compiled.dir, '--deployment', deployment], anvilKey(3));
+  const proved = await verity(['request', modelId, '--input', input, '--model-dir', compiled.dir, '--deployment', deployment, '--version', '1'], anvilKey(3));
   assert.equal(proved.status, 0, proved.stderr);
-  assert.match(proved.stdout, /request #1 to "credit-score" \(proved mode\)/);
+  assert.match(proved.stdout, /^warning: "credit-score" has an insecure dev setup: whoever ran its setup can forge proofs of any answer$/m);
+  assert.match(proved.stdout, /request #1 to "credit-score" v1 \(pinned\) \(proved mode; weights pinned by the verifying key; insecure dev setup\)/);
   const score = Number(/answer #1: (-?[\d.]+) \(proved by 0x/.exec(proved.stdout)![1]);
   assert.ok(score > 0.75 && score < 1.1, `a good record scores high: ${score}`);
 
   const asked = await verity(['request', judgeId, '--text', 'Was it a brilliant, stunning triumph?', '--deployment', deployment], anvilKey(3));
   assert.equal(asked.status, 0, asked.stderr);
+  assert.match(asked.stdout, /request #2 to "judge" v1 \(agreed mode\)/);
   assert.match(asked.stdout, /answer #2: yes \(agreed by the committee/);
 });
 
@@ -136,8 +141,15 @@ test('user mistakes: decoded reverts and typed errors in one line, never a stack
   // Underpaid and a wrong input length, on a real model.
   const registered = await verity(['register', compiled.dir, '--name', 'credit-2', '--fee', '0.001', '--deployment', deployment], anvilKey(1));
   const modelId = /as (0x[0-9a-f]{64})/.exec(registered.stdout)![1]!;
+  // Nobody serves it yet: a request would escrow a fee no node can earn.
+  const unserved = await verity(['request', modelId, '--bytes', '0x80808080', '--no-wait', '--deployment', deployment], anvilKey(3));
+  assert.match(unserved.stderr, new RegExp(`ContractRevertError: NoServer\\(${modelId}\\)`));
+  assert.equal((await verity(['node', 'serve', modelId, '--deployment', deployment], anvilKey(2))).status, 0);
+  assert.match((await verity(['node', 'serve', modelId, '--deployment', deployment], anvilKey(2))).stdout, /already serving "credit-2"/);
   const under = await verity(['request', modelId, '--bytes', '0x80808080', '--value', '0.0001', '--no-wait', '--deployment', deployment], anvilKey(3));
   assert.match(under.stderr, /ContractRevertError: InsufficientFee\(\d+, 100000000000000\)/);
+  const version = await verity(['request', modelId, '--bytes', '0x80808080', '--version', '2', '--no-wait', '--deployment', deployment], anvilKey(3));
+  assert.match(version.stderr, new RegExp(`ContractRevertError: ModelVersionMismatch\\(${modelId}, 2, 1\\)`));
   const shape = await verity(['request', modelId, '--bytes', '0x8080', '--no-wait', '--deployment', deployment], anvilKey(3));
   assert.match(shape.stderr, /ContractRevertError: InputLengthMismatch\(0x[0-9a-f]{64}, 4, 2\)/);
   const noKey = await verity(['request', modelId, '--bytes', '0x80808080', '--deployment', deployment], '' as `0x${string}`);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Hex, PublicClient } from 'viem';
 import {
-  ContractRevertError, coprocessorAbi, createVerityClient, modelRegistryAbi, stakeNode, decodeRevert, deployVerity, requestBinding, toSolidityProof,
+  ContractRevertError, coprocessorAbi, createVerityClient, modelRegistryAbi, nodeRegistryAbi, sendContract, stakeNode, decodeRevert, deployVerity, requestBinding, toSolidityProof,
   type VerityAddresses, type VerityClient, type Wallet,
 } from '@verity/sdk';
 import { compileModel, encodeInputBytes, inferQuantized, loadCompiled, Prover, quantizeInput, releaseCurves, weightSignals, type CompiledModel } from '@verity/zkml';
@@ -40,6 +40,7 @@ before(async () => {
   compiled = (await tinyCompiled()).compiled;
   prover = await Prover.load(compiled.dir);
   ({ modelId } = await registerCompiled(publicClient, owner, { registry: addresses.registry, compiled, name: 'tiny', fee: 10n ** 15n }));
+  await serve(modelId);
   client = createVerityClient({ publicClient, wallet: user, addresses });
 });
 
@@ -47,6 +48,11 @@ after(async () => {
   await anvil?.stop();
   await releaseCurves();
 });
+
+/** Both nodes opt in to a model: only serving nodes may fulfil its requests. */
+async function serve(id: Hex) {
+  for (const w of [nodeA, nodeB]) await sendContract(publicClient, w, { address: addresses.nodes, abi: nodeRegistryAbi, functionName: 'serveModel', args: [id] });
+}
 
 const inputOf = (x: number[]) => encodeInputBytes(compiled.report.layout, quantizeInput(compiled.model, x));
 
@@ -95,6 +101,7 @@ test('secret weights (--weights committed): a node proves with them, a proof mad
   await compileModel(TINY_ONNX, { out: dir, calibration: tinySamples(16), weights: 'committed' });
   const secret = loadCompiled(dir);
   const { modelId: secretId } = await registerCompiled(publicClient, owner, { registry: addresses.registry, compiled: secret, name: 'tiny-secret', fee: 10n ** 15n });
+  await serve(secretId);
   assert.equal((await publicClient.readContract({ address: addresses.registry, abi: modelRegistryAbi, functionName: 'getModel', args: [secretId] })).weightsCommitment, BigInt(secret.report.weights!.commitment));
   const x = tinySamples(1, 35)[0]!;
   const input = encodeInputBytes(secret.report.layout, quantizeInput(secret.model, x));
