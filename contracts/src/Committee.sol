@@ -2,22 +2,20 @@
 pragma solidity ^0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Timelocked} from "./Timelocked.sol";
+import {IAgreedSettlement} from "./interfaces/IAgreedSettlement.sol";
 import {ICommittee} from "./interfaces/ICommittee.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {PullPayments} from "./PullPayments.sol";
 
-/// @notice What the committee needs from the Coprocessor: the model of a request, and settlement.
-interface IAgreedSettlement {
-    function settleAgreed(uint256 requestId, bytes calldata output, address[] calldata payees) external;
-    function modelOf(uint256 requestId) external view returns (bytes32);
-    function refundAgreed(uint256 requestId) external;
-}
-
 /// @title Committee
 /// @notice Agreed mode: answers from models too big to prove, by stake-weighted committee vote.
-/// @dev One request goes through rounds. A round has members drawn by stake from the
-/// NodeRegistry. In a proposal round the first member (the leader) proposes an answer, and the
+/// @dev One request goes through rounds. A round has members drawn by stake from the operators
+/// of the NodeRegistry that serve the request's model. Members are never drawn in the
+/// transaction that asks for them (the request, an appeal): that transaction records the
+/// block (phase Drawing), and `draw`, callable by anyone from the next block on, draws from that
+/// block's hash, which did not exist while the asking transaction ran. In a proposal round the first member (the leader) proposes an answer, and the
 /// others each compute their own answer, decide by the model's equivalence rule whether the
 /// leader's answer is equivalent, and vote Agree or Disagree by commit-reveal: they commit
 /// `keccak256(abi.encode(requestId, round, member, vote, salt))` and reveal only once every
@@ -30,13 +28,17 @@ interface IAgreedSettlement {
 ///
 /// Judgement at finality: every round whose subject was the final answer rewards its Agree
 /// voters and slashes its Disagree voters `wrongSlash`; every other decided round does the
-/// reverse (its leader counts as an Agree). Members that did not commit or reveal, and leaders
-/// that did not propose, are slashed `noShowSlash` at once. Slashed stake and forfeited bonds
-/// are shared at finality: successful appellants get their bond back plus half the pot, the
-/// rest goes to the winning voters. If no answer is accepted after `maxRounds` rounds, the
-/// requester is refunded and gets what no-shows were slashed. Every phase has a deadline and
-/// `advance` (callable by anyone) moves an expired phase on, so no request hangs.
-contract Committee is Ownable, ICommittee, PullPayments {
+/// reverse (its leader counts as an Agree). Members that did not commit, and leaders that did
+/// not propose, are slashed `noShowSlash` at once; members that committed and did not reveal
+/// are slashed `wrongSlash` (hiding a losing vote never costs less than losing). Slashed stake
+/// and forfeited bonds (the pot) never go to a party who can cause them, the requester or an
+/// appellant: at finality the pot is shared by the winning voters (none: the treasury), and
+/// successful appellants get their bond back only; if no answer is accepted after `maxRounds`
+/// rounds the requester is refunded its escrow and the pot goes to the treasury. Every phase
+/// but Drawing has a deadline and `advance` (callable by anyone) moves an expired phase on;
+/// Drawing ends with `draw` (anyone), so no request hangs. Parameters change only through the
+/// timelock, within bounds.
+contract Committee is Timelocked, ICommittee, PullPayments {
     /// @notice How validators decide that the leader's answer is equivalent to their own.
     enum Criterion {
         /// byte-equal after the model's normalisation (trimmed, lower-cased, single spaces)
@@ -56,7 +58,9 @@ contract Committee is Ownable, ICommittee, PullPayments {
         Reveal,
         Accepted,
         Finalized,
-        Refunded
+        Refunded,
+        /// waiting for `draw` (appended: the other phases keep their numbers)
+        Drawing
     }
 
     enum Vote {
@@ -103,7 +107,8 @@ contract Committee is Ownable, ICommittee, PullPayments {
         bytes answer;
     }
 
-    /// @dev Packed: everything but the pot in one slot. (The model id is the Coprocessor's: `modelOf`.)
+    /// @dev Packed: everything but the pot in one slot. (The model id and the requester are the
+    /// Coprocessor's: `modelOf`, `getRequest`; the committee never pays the requester.)
     struct Task {
         Phase phase;
         uint8 round;
@@ -113,9 +118,30 @@ contract Committee is Ownable, ICommittee, PullPayments {
         uint8 committed;
         uint8 revealed;
         uint40 appealUntil;
-        address requester;
+        /// @dev whether round 0 has been drawn (until then `round` is 0 but no round exists)
+        bool started;
+        /// @dev Drawing: the block whose hash draws the next round's members
+        uint64 drawBlock;
         /// @dev slashed stake and forfeited bonds waiting to be shared at the end
         uint256 pot;
+    }
+
+    /// @notice Everything the admin sets (through the timelock, within bounds).
+    struct Parameters {
+        uint8 committeeSize;
+        /// @dev the sizes of the successive appeal committees (one appeal per entry)
+        uint8[] appealSizes;
+        uint8 maxRounds;
+        uint64 proposeWindow;
+        uint64 commitWindow;
+        uint64 revealWindow;
+        uint64 appealWindow;
+        /// @dev a member that did not commit, or a leader that did not propose
+        uint256 noShowSlash;
+        /// @dev a member outvoted at finality, or one that committed and did not reveal
+        uint256 wrongSlash;
+        /// @dev the first appeal's bond; each further appeal doubles it
+        uint256 appealBond;
     }
 
     INodeRegistry public immutable nodes;
@@ -123,30 +149,43 @@ contract Committee is Ownable, ICommittee, PullPayments {
     /// @notice The Coprocessor: the only caller of `open`, and what settles requests.
     address public coprocessor;
 
-    uint8 public committeeSize = 5;
-    uint8 public maxRounds = 6;
     uint8 public constant MIN_COMMITTEE = 3;
-    uint64 public proposeWindow = 60;
-    uint64 public commitWindow = 60;
-    uint64 public revealWindow = 60;
-    uint64 public appealWindow = 300;
-    uint256 public noShowSlash = 0.01 ether;
-    uint256 public wrongSlash = 0.05 ether;
+    /// @notice Bounds on the parameters. (31 seats at most: votes are two bits a seat in a uint64.)
+    uint8 public constant MAX_COMMITTEE = 31;
+    uint8 public constant MAX_ROUNDS = 16;
+    uint256 public constant MAX_APPEALS = 4;
+    /// @notice Shortest propose, commit and reveal windows (the appeal window may be 1 second).
+    uint64 public constant MIN_PHASE_WINDOW = 5;
+    uint64 public constant MAX_WINDOW = 7 days;
+    uint256 public constant MAX_APPEAL_BOND = 100 ether;
+
+    uint8 public committeeSize;
+    uint8 public maxRounds;
+    uint64 public proposeWindow;
+    uint64 public commitWindow;
+    uint64 public revealWindow;
+    uint64 public appealWindow;
+    uint256 public noShowSlash;
+    uint256 public wrongSlash;
     /// @notice The bond for the first appeal; each further appeal doubles it.
-    uint256 public appealBond = 0.1 ether;
+    uint256 public appealBond;
     uint8[] private appealSizes;
 
     mapping(bytes32 => Rule) private rules;
     mapping(uint256 => Task) private tasks;
     /// @dev by request, then round number (a request has `task.round + 1` rounds once opened)
     mapping(uint256 => mapping(uint256 => Round)) private rounds;
-    /// @dev sealedVote votes by request, then `round << 8 | seat`; cleared when revealed
+    /// @dev sealed votes by request, then `round << 8 | seat`; cleared when revealed
     mapping(uint256 => mapping(uint256 => bytes32)) private commitments;
     /// @notice Wei held for open requests: appeal bonds and pots.
     uint256 public totalHeld;
 
     error NotCoprocessor(address caller);
-    error InvalidParameters();
+    error CoprocessorAlreadySet(address coprocessor);
+    error InvalidParameter(string name, uint256 value);
+    error DrawNotReady(uint256 requestId, uint64 drawBlock);
+    /// @dev NodeRegistry's error (same selector): fewer than `minimum` operators serve the model.
+    error NotEnoughServers(bytes32 modelId, uint256 count, uint256 minimum);
     error NotModelOwner(bytes32 modelId, address caller);
     error InvalidRule(bytes32 modelId);
     error WrongPhase(uint256 requestId, Phase phase);
@@ -176,44 +215,101 @@ contract Committee is Ownable, ICommittee, PullPayments {
     event Finalized(uint256 indexed requestId, uint8 round, bytes answer);
     event RequestRefunded(uint256 indexed requestId);
     event MemberSlashed(uint256 indexed requestId, address indexed member, uint256 amount, string reason);
-    event ParametersChanged();
+    /// @notice `round`'s members will be drawn from the hash of `drawBlock` by `draw`.
+    event DrawPending(uint256 indexed requestId, uint8 round, uint64 drawBlock);
+    /// @notice The draw block's hash was gone (over 256 blocks): the draw waits for a new block.
+    event DrawRearmed(uint256 indexed requestId, uint8 round, uint64 drawBlock);
+    /// @notice Too few operators serve the model to draw `round`: a first round refunds the
+    /// request, an appeal is dropped (its bond returned) and the answer stands.
+    event DrawFailed(uint256 indexed requestId, uint8 round);
+    /// @notice A share of the pot was credited: to a winning voter, or to the treasury.
+    event PotShared(uint256 indexed requestId, address indexed to, uint256 amount);
+    event ParametersChanged(Parameters parameters);
+    event CoprocessorChanged(address coprocessor);
 
-    constructor(INodeRegistry nodes_, IModelRegistry registry_, address owner_) Ownable(owner_) {
+    /// @param adminDelay_ seconds between scheduling a parameter change and executing it
+    /// @param p the initial parameters (bounded as in `setParameters`)
+    constructor(INodeRegistry nodes_, IModelRegistry registry_, address owner_, uint64 adminDelay_, Parameters memory p)
+        Ownable(owner_)
+        Timelocked(adminDelay_)
+    {
         nodes = nodes_;
         registry = registry_;
-        appealSizes.push(7);
-        appealSizes.push(11);
+        _setParameters(p);
     }
 
     // ---------------------------------------------------------------- configuration
 
-    /// @notice Connects the Coprocessor (once per deployment). Requirements: owner.
-    function setCoprocessor(address coprocessor_) external onlyOwner {
-        coprocessor = coprocessor_;
+    /// @notice Connects the Coprocessor, once, at deployment. Requirements: owner; not connected yet.
+    function initCoprocessor(address coprocessor_) external onlyOwner {
+        if (coprocessor != address(0)) revert CoprocessorAlreadySet(coprocessor);
+        _setCoprocessor(coprocessor_);
+    }
+
+    /// @notice Replaces the Coprocessor. Requirements: through the timelock; not zero.
+    function setCoprocessor(address coprocessor_) external onlyTimelocked {
+        _setCoprocessor(coprocessor_);
     }
 
     /// @notice Sets committee sizes, phase windows (seconds), slashes and the appeal bond.
-    /// Requirements: owner; sizes at least 3 and at most 31; windows non-zero.
-    function setParameters(
-        uint8 committeeSize_,
-        uint8[] calldata appealSizes_,
-        uint8 maxRounds_,
-        uint64[4] calldata windows,
-        uint256 noShowSlash_,
-        uint256 wrongSlash_,
-        uint256 appealBond_
-    ) external onlyOwner {
-        if (committeeSize_ < MIN_COMMITTEE || committeeSize_ > 31 || maxRounds_ == 0) revert InvalidParameters();
-        for (uint256 i = 0; i < appealSizes_.length; i++) {
-            if (appealSizes_[i] < MIN_COMMITTEE || appealSizes_[i] > 31) revert InvalidParameters();
-        }
-        for (uint256 i = 0; i < 4; i++) if (windows[i] == 0) revert InvalidParameters();
-        committeeSize = committeeSize_;
-        appealSizes = appealSizes_;
-        maxRounds = maxRounds_;
-        (proposeWindow, commitWindow, revealWindow, appealWindow) = (windows[0], windows[1], windows[2], windows[3]);
-        (noShowSlash, wrongSlash, appealBond) = (noShowSlash_, wrongSlash_, appealBond_);
-        emit ParametersChanged();
+    /// Requirements: through the timelock (`scheduleChange`, then `executeChange` after
+    /// `adminDelay`); sizes within [MIN_COMMITTEE, MAX_COMMITTEE]; at most MAX_APPEALS appeal
+    /// sizes; `1 <= maxRounds <= MAX_ROUNDS`; propose, commit and reveal windows within
+    /// [MIN_PHASE_WINDOW, MAX_WINDOW], the appeal window within [1, MAX_WINDOW];
+    /// `noShowSlash <= wrongSlash <= nodes.minStake() / 4`; `0 < appealBond <= MAX_APPEAL_BOND`.
+    function setParameters(Parameters calldata p) external onlyTimelocked {
+        _setParameters(p);
+    }
+
+    /// @notice The current parameters.
+    function parameters() external view returns (Parameters memory) {
+        return Parameters(
+            committeeSize,
+            appealSizes,
+            maxRounds,
+            proposeWindow,
+            commitWindow,
+            revealWindow,
+            appealWindow,
+            noShowSlash,
+            wrongSlash,
+            appealBond
+        );
+    }
+
+    function _setParameters(Parameters memory p) private {
+        _checkSize("committeeSize", p.committeeSize);
+        if (p.appealSizes.length > MAX_APPEALS) revert InvalidParameter("appealSizes.length", p.appealSizes.length);
+        for (uint256 i = 0; i < p.appealSizes.length; i++) _checkSize("appealSizes", p.appealSizes[i]);
+        if (p.maxRounds == 0 || p.maxRounds > MAX_ROUNDS) revert InvalidParameter("maxRounds", p.maxRounds);
+        _checkWindow("proposeWindow", p.proposeWindow, MIN_PHASE_WINDOW);
+        _checkWindow("commitWindow", p.commitWindow, MIN_PHASE_WINDOW);
+        _checkWindow("revealWindow", p.revealWindow, MIN_PHASE_WINDOW);
+        _checkWindow("appealWindow", p.appealWindow, 1);
+        if (p.wrongSlash > nodes.minStake() / 4) revert InvalidParameter("wrongSlash", p.wrongSlash);
+        // Otherwise a losing voter would rather not reveal.
+        if (p.noShowSlash > p.wrongSlash) revert InvalidParameter("noShowSlash", p.noShowSlash);
+        if (p.appealBond == 0 || p.appealBond > MAX_APPEAL_BOND) revert InvalidParameter("appealBond", p.appealBond);
+        committeeSize = p.committeeSize;
+        appealSizes = p.appealSizes;
+        maxRounds = p.maxRounds;
+        (proposeWindow, commitWindow, revealWindow, appealWindow) = (p.proposeWindow, p.commitWindow, p.revealWindow, p.appealWindow);
+        (noShowSlash, wrongSlash, appealBond) = (p.noShowSlash, p.wrongSlash, p.appealBond);
+        emit ParametersChanged(p);
+    }
+
+    function _checkSize(string memory name, uint8 size) private pure {
+        if (size < MIN_COMMITTEE || size > MAX_COMMITTEE) revert InvalidParameter(name, size);
+    }
+
+    function _checkWindow(string memory name, uint64 window, uint64 min) private pure {
+        if (window < min || window > MAX_WINDOW) revert InvalidParameter(name, window);
+    }
+
+    function _setCoprocessor(address coprocessor_) private {
+        if (coprocessor_ == address(0)) revert InvalidParameter("coprocessor", 0);
+        coprocessor = coprocessor_;
+        emit CoprocessorChanged(coprocessor_);
     }
 
     /// @notice Sets how validators compare answers for an agreed-mode model.
@@ -248,11 +344,64 @@ contract Committee is Ownable, ICommittee, PullPayments {
     // ---------------------------------------------------------------- the request's life
 
     /// @inheritdoc ICommittee
-    function open(uint256 requestId, address requester) external {
+    /// @dev Neither the model nor the requester is kept: the model is read back from the
+    /// Coprocessor (`modelOf`) when a draw needs it, and nothing is ever paid to the requester
+    /// here (its escrow comes back from the Coprocessor). Requirements: the caller is the Coprocessor.
+    function open(uint256 requestId, bytes32, address) external {
         if (msg.sender != coprocessor) revert NotCoprocessor(msg.sender);
+        _awaitDraw(requestId, tasks[requestId], 0);
+    }
+
+    /// @notice Draws the members of the round waiting for them (the first round, or an appeal
+    /// round) from the operators serving the model, by stake, from the hash of the block the
+    /// request or appeal was made in. If that hash is gone (over 256 blocks), the draw waits for
+    /// the current block instead (`DrawRearmed`). Too few servers: the first round refunds the
+    /// request, an appeal is dropped with its bond returned (`DrawFailed`). Anyone may call.
+    /// Requirements: the Drawing phase; `block.number > drawBlock`.
+    function draw(uint256 requestId) external {
         Task storage t = tasks[requestId];
-        t.requester = requester;
-        _startRound(requestId, t, false, _draw(requestId, 0, committeeSize, new address[](0)), 0);
+        if (t.phase != Phase.Drawing) revert WrongPhase(requestId, t.phase);
+        uint64 drawBlock = t.drawBlock;
+        if (block.number <= drawBlock) revert DrawNotReady(requestId, drawBlock);
+        bool isAppeal = t.started;
+        uint8 round = isAppeal ? t.round + 1 : 0;
+        bytes32 h = blockhash(drawBlock);
+        if (h == 0) {
+            t.drawBlock = uint64(block.number);
+            emit DrawRearmed(requestId, round, uint64(block.number));
+            return;
+        }
+        uint256 seed = uint256(keccak256(abi.encode(h, requestId, round)));
+        bytes32 modelId = IAgreedSettlement(coprocessor).modelOf(requestId);
+        uint256 size = committeeSize;
+        // An appeal takes the size of its place in `appealSizes` (the committee size if a
+        // parameter change since the appeal dropped that place).
+        if (isAppeal && t.appeals <= appealSizes.length) size = appealSizes[t.appeals - 1];
+        // Fresh: members of the round under review are drawn only if too few others serve.
+        address[] memory exclude = isAppeal ? rounds[requestId][t.accepted].members : new address[](0);
+        try nodes.drawCommittee(modelId, seed, size, MIN_COMMITTEE, exclude) returns (address[] memory members) {
+            if (isAppeal) {
+                _startRound(requestId, t, round, true, members, t.accepted);
+            } else {
+                t.started = true;
+                _startRound(requestId, t, 0, false, members, 0);
+            }
+        } catch (bytes memory reason) {
+            // Only "too few servers" ends the draw; anything else (out of gas) is passed on.
+            if (bytes4(reason) != NotEnoughServers.selector) {
+                assembly ("memory-safe") {
+                    revert(add(reason, 32), mload(reason))
+                }
+            }
+            emit DrawFailed(requestId, round);
+            if (!isAppeal) return _refund(requestId, t);
+            Round storage dropped = rounds[requestId][round];
+            _credit(dropped.appellant, dropped.bond);
+            delete dropped.appellant;
+            delete dropped.bond;
+            t.appeals--;
+            _accept(requestId, t, t.accepted);
+        }
     }
 
     /// @notice The leader's answer. Requirements: the Propose phase, before its deadline; the
@@ -269,7 +418,7 @@ contract Committee is Ownable, ICommittee, PullPayments {
         emit Proposed(requestId, t.round, msg.sender, answer);
     }
 
-    /// @notice A member's sealedVote vote: `keccak256(abi.encode(requestId, round, member, vote, salt))`.
+    /// @notice A member's sealed vote: `keccak256(abi.encode(requestId, round, member, vote, salt))`.
     /// @param seat the caller's index in the round's members (RoundStarted lists them)
     /// Requirements: the Commit phase, before its deadline; the caller holds `seat` and votes in
     /// this round (not the leader of a proposal round); it has not committed. The reveal opens
@@ -286,7 +435,7 @@ contract Committee is Ownable, ICommittee, PullPayments {
         if (++t.committed == _voters(r)) _openReveal(t, r);
     }
 
-    /// @notice Opens a sealedVote vote. Requirements: the Reveal phase (every voter committed, or
+    /// @notice Opens a sealed vote. Requirements: the Reveal phase (every voter committed, or
     /// the commit phase ended), before its deadline; the caller holds `seat`; the vote and salt
     /// match its commitment.
     function reveal(uint256 requestId, uint256 seat, Vote vote, bytes32 salt) external {
@@ -310,11 +459,13 @@ contract Committee is Ownable, ICommittee, PullPayments {
 
     /// @notice Moves an expired phase on: a missing proposal, commits or reveals are slashed and
     /// the request continues; an accepted answer past its appeal window is finalised. Anyone may call.
-    /// Requirements: the current phase's deadline has passed.
+    /// Requirements: the Propose, Commit, Reveal or Accepted phase; its deadline has passed.
     function advance(uint256 requestId) external {
         Task storage t = tasks[requestId];
         Phase phase = t.phase;
-        if (phase == Phase.None || phase == Phase.Finalized || phase == Phase.Refunded) revert WrongPhase(requestId, phase);
+        if (phase == Phase.None || phase == Phase.Finalized || phase == Phase.Refunded || phase == Phase.Drawing) {
+            revert WrongPhase(requestId, phase);
+        }
         if (phase == Phase.Accepted) {
             if (block.timestamp <= t.appealUntil) revert PhaseNotOver(requestId, t.appealUntil);
             _finalize(requestId, t);
@@ -323,7 +474,7 @@ contract Committee is Ownable, ICommittee, PullPayments {
         Round storage r = rounds[requestId][t.round];
         if (block.timestamp <= r.deadline) revert PhaseNotOver(requestId, r.deadline);
         if (phase == Phase.Propose) {
-            _slashNoShow(requestId, t, r.members[0], "no proposal");
+            _slashNoShow(requestId, t, r.members[0], noShowSlash, "no proposal");
             r.outcome = Outcome.NoProposal;
             emit RoundDecided(requestId, t.round, Outcome.NoProposal, 0, 0);
             _nextProposalRound(requestId, t, r);
@@ -334,7 +485,9 @@ contract Committee is Ownable, ICommittee, PullPayments {
         }
     }
 
-    /// @notice Challenges the accepted answer: a fresh, larger committee votes on it.
+    /// @notice Challenges the accepted answer: a fresh, larger committee votes on it. Its
+    /// members are drawn by `draw` from a later block, never in this transaction. A successful
+    /// appellant gets its bond back (and nothing more); a failed appeal's bond goes to the pot.
     /// Requirements: the Accepted phase, within the appeal window; appeals remain;
     /// `msg.value >= appealBondFor(requestId)`.
     function appeal(uint256 requestId) external payable {
@@ -345,14 +498,13 @@ contract Committee is Ownable, ICommittee, PullPayments {
         uint256 bond = appealBondFor(requestId);
         if (msg.value < bond || msg.value > type(uint96).max) revert AppealBondTooLow(bond, msg.value);
         totalHeld += msg.value;
-        uint8 size = appealSizes[t.appeals++];
-        // Fresh: members of the round under review are drawn only if too few others are active.
-        address[] memory members = _draw(requestId, t.round + 1, size, rounds[requestId][t.accepted].members);
-        _startRound(requestId, t, true, members, t.accepted);
-        Round storage r = rounds[requestId][t.round];
+        t.appeals++;
+        uint8 round = t.round + 1;
+        Round storage r = rounds[requestId][round];
         r.appellant = msg.sender;
         r.bond = uint96(msg.value);
-        emit Appealed(requestId, t.round, msg.sender, msg.value);
+        emit Appealed(requestId, round, msg.sender, msg.value);
+        _awaitDraw(requestId, t, round);
     }
 
     // ---------------------------------------------------------------- views
@@ -373,12 +525,13 @@ contract Committee is Ownable, ICommittee, PullPayments {
         return rounds[requestId][round];
     }
 
+    /// @notice Rounds whose members have been drawn (an appeal waiting for its draw is not counted).
     function roundCount(uint256 requestId) public view returns (uint256) {
         Task storage t = tasks[requestId];
-        return t.phase == Phase.None ? 0 : uint256(t.round) + 1;
+        return t.started ? uint256(t.round) + 1 : 0;
     }
 
-    /// @notice A seat's sealedVote vote (zero once revealed, or if it never committed) and revealed vote.
+    /// @notice A seat's sealed vote (zero once revealed, or if it never committed) and revealed vote.
     function getBallot(uint256 requestId, uint8 round, uint256 seat) external view returns (bytes32 commitment, Vote vote) {
         commitment = commitments[requestId][(uint256(round) << 8) | seat];
         vote = _voteAt(rounds[requestId][round].votes, seat);
@@ -414,8 +567,16 @@ contract Committee is Ownable, ICommittee, PullPayments {
         return uint8(r.appeal ? r.members.length : r.members.length - 1);
     }
 
-    function _startRound(uint256 requestId, Task storage t, bool isAppeal, address[] memory members, uint8 subject) private {
-        uint8 round = t.phase == Phase.None ? 0 : t.round + 1;
+    /// @dev Waits for `draw` to draw `round`'s members from this block's hash.
+    function _awaitDraw(uint256 requestId, Task storage t, uint8 round) private {
+        t.phase = Phase.Drawing;
+        t.drawBlock = uint64(block.number);
+        emit DrawPending(requestId, round, uint64(block.number));
+    }
+
+    function _startRound(uint256 requestId, Task storage t, uint8 round, bool isAppeal, address[] memory members, uint8 subject)
+        private
+    {
         Round storage r = rounds[requestId][round];
         t.round = round;
         r.members = members;
@@ -443,8 +604,12 @@ contract Committee is Ownable, ICommittee, PullPayments {
         uint64 votes = r.votes;
         for (uint256 i = r.appeal ? 0 : 1; i < r.members.length; i++) {
             if (_voteAt(votes, i) != Vote.None) continue;
-            bool sealedVote = commitments[requestId][(uint256(t.round) << 8) | i] != 0;
-            _slashNoShow(requestId, t, r.members[i], sealedVote ? "no reveal" : "no commit");
+            // Committed and hid its vote: as costly as a wrong vote, so hiding never pays.
+            if (commitments[requestId][(uint256(t.round) << 8) | i] != 0) {
+                _slashNoShow(requestId, t, r.members[i], wrongSlash, "no reveal");
+            } else {
+                _slashNoShow(requestId, t, r.members[i], noShowSlash, "no commit");
+            }
         }
         uint256 n = r.members.length;
         uint256 agrees = r.agrees + (r.appeal ? 0 : 1);
@@ -488,29 +653,52 @@ contract Committee is Ownable, ICommittee, PullPayments {
             _refund(requestId, t);
             return;
         }
-        _startRound(requestId, t, false, members, 0);
+        _startRound(requestId, t, t.round + 1, false, members, 0);
     }
 
-    function _slashNoShow(uint256 requestId, Task storage t, address member, string memory reason) private {
-        uint256 taken = nodes.slash(member, noShowSlash, reason);
+    function _slashNoShow(uint256 requestId, Task storage t, address member, uint256 amount, string memory reason) private {
+        uint256 taken = nodes.slash(member, amount, reason);
         nodes.recordMissed(member);
         t.pot += taken;
         totalHeld += taken;
         if (taken > 0) emit MemberSlashed(requestId, member, taken, reason);
     }
 
-    /// @dev No answer after every round: the requester gets the escrow back (from the
-    /// Coprocessor) and the pot (no-show slashes); appeal bonds go back to their appellants.
+    /// @dev No answer after every round (or no committee to draw): the requester gets its escrow
+    /// back from the Coprocessor, and nothing more; appellants that overturned an answer get
+    /// their bond back; the pot (slashes, failed appeals' bonds) goes to the treasury.
     function _refund(uint256 requestId, Task storage t) private {
         t.phase = Phase.Refunded;
         mapping(uint256 => Round) storage rs = rounds[requestId];
         for (uint256 i = 0; i < roundCount(requestId); i++) {
-            if (rs[i].bond > 0) _credit(rs[i].appellant, rs[i].bond);
+            Round storage r = rs[i];
+            if (r.bond == 0) continue;
+            if (r.outcome == Outcome.Rejected) _credit(r.appellant, r.bond);
+            else t.pot += r.bond;
         }
-        _credit(t.requester, t.pot);
-        t.pot = 0;
+        _sharePot(requestId, t, new address[](0), 0);
         emit RequestRefunded(requestId);
         IAgreedSettlement(coprocessor).refundAgreed(requestId);
+    }
+
+    /// @dev Credits the pot to `winners[0..n)` in equal shares (the rest of the division to the
+    /// first), or to the treasury when there are none.
+    function _sharePot(uint256 requestId, Task storage t, address[] memory winners, uint256 n) private {
+        uint256 pot = t.pot;
+        if (pot == 0) return;
+        t.pot = 0;
+        if (n == 0) {
+            address treasury = IAgreedSettlement(coprocessor).treasury();
+            _credit(treasury, pot);
+            emit PotShared(requestId, treasury, pot);
+            return;
+        }
+        uint256 share = pot / n;
+        for (uint256 i = 0; i < n; i++) {
+            uint256 amount = i == 0 ? pot - share * (n - 1) : share;
+            _credit(winners[i], amount);
+            emit PotShared(requestId, winners[i], amount);
+        }
     }
 
     function _credit(address to, uint256 amount) private {
@@ -519,24 +707,14 @@ contract Committee is Ownable, ICommittee, PullPayments {
         _owe(to, amount);
     }
 
-    /// @dev The answer is final: judge every decided round against it, share the pot, and have
-    /// the Coprocessor pay the fee to the final round's majority and call the consumer back.
+    /// @dev The answer is final: judge every decided round against it, share the pot among the
+    /// winning voters, and have the Coprocessor pay the fee to the final round's majority and
+    /// call the consumer back.
     function _finalize(uint256 requestId, Task storage t) private {
         t.phase = Phase.Finalized;
         uint8 finalRound = t.accepted;
-        (address[] memory winners, uint256 nWinners, address[] memory appellants, uint256 nAppellants) = _judgeRounds(requestId, t, finalRound);
-        uint256 pot = t.pot;
-        t.pot = 0;
-        if (nAppellants > 0 && pot > 0) {
-            uint256 share = pot / 2 / nAppellants;
-            for (uint256 i = 0; i < nAppellants; i++) _credit(appellants[i], share);
-            pot -= share * nAppellants;
-        }
-        if (pot > 0) {
-            uint256 share = pot / nWinners;
-            for (uint256 i = 0; i < nWinners; i++) _credit(winners[i], share);
-            _credit(winners[0], pot - share * nWinners);
-        }
+        (address[] memory winners, uint256 nWinners) = _judgeRounds(requestId, t, finalRound);
+        _sharePot(requestId, t, winners, nWinners);
         Round storage f = rounds[requestId][finalRound];
         emit Finalized(requestId, finalRound, f.answer);
         IAgreedSettlement(coprocessor).settleAgreed(requestId, f.answer, _majority(f));
@@ -544,21 +722,19 @@ contract Committee is Ownable, ICommittee, PullPayments {
 
     /// @dev Judges every decided round against the final answer: wrong members are slashed into
     /// the pot, right ones listed (once each); appellants who challenged a non-final answer get
-    /// their bond back and are listed, failed appeals' bonds go to the pot.
+    /// their bond back (only), failed appeals' bonds go to the pot.
     function _judgeRounds(uint256 requestId, Task storage t, uint8 finalRound)
         private
-        returns (address[] memory winners, uint256 nWinners, address[] memory appellants, uint256 nAppellants)
+        returns (address[] memory winners, uint256 nWinners)
     {
         uint256 count = roundCount(requestId);
         uint256 seats;
         for (uint256 i = 0; i < count; i++) seats += rounds[requestId][i].members.length;
         winners = new address[](seats);
-        appellants = new address[](count);
         for (uint256 i = 0; i < count; i++) {
             Round storage r = rounds[requestId][i];
             if (r.appeal) {
                 if (r.subject != finalRound) {
-                    appellants[nAppellants++] = r.appellant;
                     _credit(r.appellant, r.bond);
                 } else {
                     t.pot += r.bond;
@@ -613,16 +789,5 @@ contract Committee is Ownable, ICommittee, PullPayments {
             for (uint256 i = 0; i < rule.labels.length; i++) if (rule.labels[i] == h) return;
             revert InvalidAnswer(requestId, "not one of the model's labels");
         }
-    }
-
-    /// @dev `size` distinct active operators drawn by stake (NodeRegistry.drawCommittee), avoiding
-    /// `exclude` while enough others are active. Reverts when fewer than MIN_COMMITTEE are active.
-    function _draw(uint256 requestId, uint256 round, uint256 size, address[] memory exclude)
-        private
-        view
-        returns (address[] memory)
-    {
-        uint256 seed = uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), requestId, round)));
-        return nodes.drawCommittee(IAgreedSettlement(coprocessor).modelOf(requestId), seed, size, MIN_COMMITTEE, exclude);
     }
 }

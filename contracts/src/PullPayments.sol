@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IPullPayments} from "./interfaces/IPullPayments.sol";
+
 /// @title PullPayments
 /// @notice What a contract owes to accounts, paid out only when each account withdraws: the
 /// Coprocessor (fees, refunds) and the Committee (rewards, returned bonds) keep their books here.
-abstract contract PullPayments {
+abstract contract PullPayments is IPullPayments {
     mapping(address => uint256) public balanceOf;
     /// @notice Wei owed to accounts (withdrawable): the sum of every `balanceOf`.
     uint256 public totalOwed;

@@ -34,7 +34,7 @@ abstract contract VerityConsumer is IVerityConsumer {
 
     /// @notice For a request the Coprocessor refunded (nobody proved it before its deadline, or
     /// the committee reached no answer): frees what the app held for it and sends its fee back to
-    /// whoever paid it. Anyone may call it. A missed-window slash paid with the refund stays with the app.
+    /// whoever paid it. Anyone may call it.
     function recoverRefunded(uint256 requestId) external {
         address payer = payerOf[requestId];
         if (payer == address(0)) revert UnknownRequest(requestId);

@@ -7,10 +7,11 @@ import {Coprocessor} from "../src/Coprocessor.sol";
 import {Committee} from "../src/Committee.sol";
 import {NodeRegistry} from "../src/NodeRegistry.sol";
 
-/// @dev Drives agreed-mode requests through random proposals (right, wrong or missing), commits
-/// and reveals (any vote, or none), appeals, deadline advances, time jumps and withdrawals, and
-/// keeps a ghost ledger of every wei paid into and out of the Coprocessor, Committee and
-/// NodeRegistry.
+/// @dev Drives agreed-mode requests through random draws, proposals (right, wrong or missing),
+/// commits and reveals (any vote, or none), appeals, deadline advances, opt-ins and opt-outs,
+/// block and time jumps and withdrawals, and keeps a ghost ledger of every wei paid into and out
+/// of the Coprocessor, Committee and NodeRegistry. The requester and the appellants are not
+/// operators, so what they are credited is exactly refunds and returned bonds.
 contract CommitteeHandler is TestBase {
     Coprocessor internal immutable cp;
     Committee internal immutable committee;
@@ -18,17 +19,41 @@ contract CommitteeHandler is TestBase {
     bytes32 internal immutable modelId;
     address internal immutable consumer;
     address[] public payees;
+    address[] public operators;
+    address[] public appellants;
     uint256[] public ids;
     uint256 public ghostIn;
     uint256 public ghostOut;
+    /// @dev per account: what it withdrew from the Coprocessor, from the Committee, and paid as bonds
+    mapping(address => uint256) public ghostWithdrawnFromCoprocessor;
+    mapping(address => uint256) public ghostWithdrawnFromCommittee;
+    mapping(address => uint256) public ghostBonds;
+    /// @dev members drawn, and how many could not serve the model when drawn
+    uint256 public drawn;
+    uint256 public drawnNonServers;
 
-    constructor(Coprocessor cp_, Committee committee_, NodeRegistry nodes_, bytes32 modelId_, address consumer_, address[] memory everyone) {
+    constructor(
+        Coprocessor cp_,
+        Committee committee_,
+        NodeRegistry nodes_,
+        bytes32 modelId_,
+        address consumer_,
+        address[] memory everyone,
+        address[] memory operators_,
+        address[] memory appellants_
+    ) {
         cp = cp_;
         committee = committee_;
         nodes = nodes_;
         modelId = modelId_;
         consumer = consumer_;
         payees = everyone;
+        operators = operators_;
+        appellants = appellants_;
+    }
+
+    function appellantCount() external view returns (uint256) {
+        return appellants.length;
     }
 
     function payeeCount() external view returns (uint256) {
@@ -57,9 +82,55 @@ contract CommitteeHandler is TestBase {
         r = committee.getRound(id, t.round);
     }
 
+    function draw(uint256 idSeed) external {
+        if (ids.length == 0) return;
+        (uint256 id, Committee.Task memory t,) = _pick(idSeed);
+        try committee.draw(id) {
+            Committee.Task memory after_ = committee.getTask(id);
+            if (after_.phase == Committee.Phase.Drawing || after_.phase == Committee.Phase.Refunded) return;
+            if (t.started && after_.round == t.round) return; // an appeal dropped: nothing drawn
+            address[] memory m = committee.getRound(id, after_.round).members;
+            for (uint256 i = 0; i < m.length; i++) {
+                drawn++;
+                if (!nodes.canServe(m[i], modelId)) drawnNonServers++;
+            }
+        } catch {}
+    }
+
+    /// @dev Moves one request through its current phase at once (everybody votes `agree`), so
+    /// runs reach accepted answers, appeals and finality within their depth.
+    function playPhase(uint256 idSeed, bool agree) external {
+        if (ids.length == 0) return;
+        (uint256 id, Committee.Task memory t, Committee.Round memory r) = _pick(idSeed);
+        if (t.phase == Committee.Phase.Drawing) {
+            vm.roll(block.number + 1);
+            this.draw(idSeed);
+        } else if (t.phase == Committee.Phase.Propose) {
+            vm.prank(r.members[0]);
+            try committee.propose(id, bytes(agree ? "loved" : "not loved")) {} catch {}
+        } else if (t.phase == Committee.Phase.Commit || t.phase == Committee.Phase.Reveal) {
+            for (uint256 seat = r.appeal ? 0 : 1; seat < r.members.length; seat++) {
+                address m = r.members[seat];
+                bytes32 s = keccak256(abi.encode(m, id));
+                Committee.Vote v = agree ? Committee.Vote.Agree : Committee.Vote.Disagree;
+                if (t.phase == Committee.Phase.Commit) {
+                    bytes32 c = committee.commitmentOf(id, t.round, m, v, s);
+                    vm.prank(m);
+                    try committee.commit(id, seat, c) {} catch {}
+                } else {
+                    (bytes32 sealedVote,) = committee.getBallot(id, t.round, seat);
+                    if (sealedVote != committee.commitmentOf(id, t.round, m, v, s)) v = agree ? Committee.Vote.Disagree : Committee.Vote.Agree;
+                    vm.prank(m);
+                    try committee.reveal(id, seat, v, s) {} catch {}
+                }
+            }
+        }
+    }
+
     function propose(uint256 idSeed, bool loved) external {
         if (ids.length == 0) return;
         (uint256 id,, Committee.Round memory r) = _pick(idSeed);
+        if (r.members.length == 0) return;
         vm.prank(r.members[0]);
         try committee.propose(id, bytes(loved ? "loved" : "not loved")) {} catch {}
     }
@@ -70,6 +141,7 @@ contract CommitteeHandler is TestBase {
         // The first seat from the seed on that has not committed (seat 0 of a proposal round is
         // tried too, and refused).
         uint256 n = r.members.length;
+        if (n == 0) return;
         uint256 seat = bound(seatSeed, 0, n - 1);
         for (uint256 k = 0; k < n; k++) {
             (bytes32 sealedVote,) = committee.getBallot(id, t.round, (seat + k) % n);
@@ -89,6 +161,7 @@ contract CommitteeHandler is TestBase {
         (uint256 id, Committee.Task memory t, Committee.Round memory r) = _pick(idSeed);
         // The first seat from the seed on with a sealed vote to open.
         uint256 n = r.members.length;
+        if (n == 0) return;
         uint256 seat = bound(seatSeed, 0, n - 1);
         bytes32 sealedVote;
         for (uint256 k = 0; k < n; k++) {
@@ -108,12 +181,13 @@ contract CommitteeHandler is TestBase {
     function appeal(uint256 idSeed, uint256 appellantSeed) external {
         if (ids.length == 0) return;
         (uint256 id,,) = _pick(idSeed);
-        address who = payees[bound(appellantSeed, 0, payees.length - 1)];
+        address who = appellants[bound(appellantSeed, 0, appellants.length - 1)];
         uint256 bond = committee.appealBondFor(id);
         vm.deal(who, bond);
         vm.prank(who);
         try committee.appeal{value: bond}(id) {
             ghostIn += bond;
+            ghostBonds[who] += bond;
         } catch {}
     }
 
@@ -127,6 +201,30 @@ contract CommitteeHandler is TestBase {
         vm.warp(block.timestamp + bound(secondsSeed, 0, 120));
     }
 
+    /// @dev Mostly one block (draws become possible); sometimes 300 (their block hash is gone).
+    function roll(uint256 blocksSeed) external {
+        vm.roll(block.number + (blocksSeed % 8 == 0 ? 300 : 1));
+    }
+
+    /// @dev An operator opts in to or out of the model.
+    function toggleServing(uint256 operatorSeed) external {
+        address op = operators[bound(operatorSeed, 0, operators.length - 1)];
+        vm.prank(op);
+        if (nodes.servedModels(op).length == 0) {
+            try nodes.serveModel(modelId) {} catch {}
+        } else {
+            try nodes.stopServing(modelId) {} catch {}
+        }
+    }
+
+    /// @dev Escrow of the requester's refunded requests.
+    function refundedToConsumer() external view returns (uint256 sum) {
+        for (uint256 i = 0; i < ids.length; i++) {
+            Coprocessor.Request memory r = cp.getRequest(ids[i]);
+            if (r.status == Coprocessor.Status.Refunded) sum += r.escrow;
+        }
+    }
+
     function withdraw(uint256 payeeSeed, bool fromCommittee) external {
         address who = payees[bound(payeeSeed, 0, payees.length - 1)];
         uint256 owed = fromCommittee ? committee.balanceOf(who) : cp.balanceOf(who);
@@ -134,10 +232,12 @@ contract CommitteeHandler is TestBase {
         if (fromCommittee) {
             try committee.withdraw() {
                 ghostOut += owed;
+                ghostWithdrawnFromCommittee[who] += owed;
             } catch {}
         } else {
             try cp.withdraw() {
                 ghostOut += owed;
+                ghostWithdrawnFromCoprocessor[who] += owed;
             } catch {}
         }
     }
@@ -151,15 +251,24 @@ contract CommitteeInvariantTest is CommitteeFixture {
         super.setUp();
         // Small committees and short windows, so random runs reach the ends of requests
         // (finalised, appealed, refunded) within their depth.
-        uint8[] memory appeals = new uint8[](2);
-        (appeals[0], appeals[1]) = (5, 7);
-        committee.setParameters(3, appeals, 3, [uint64(60), 60, 60, 60], 0.01 ether, 0.05 ether, 0.1 ether);
-        address[] memory everyone = new address[](OPERATORS + 3);
+        Committee.Parameters memory p = committeeParameters();
+        (p.committeeSize, p.appealSizes[0], p.appealSizes[1], p.maxRounds) = (3, 5, 7, 3);
+        (p.proposeWindow, p.commitWindow, p.revealWindow, p.appealWindow) = (60, 60, 60, 60);
+        throughTimelock(committee, abi.encodeCall(Committee.setParameters, (p)));
+        // Three operators are staked but serve other models only (until they opt in).
+        for (uint256 i = OPERATORS - 3; i < OPERATORS; i++) {
+            vm.prank(operators[i]);
+            nodes.stopServing(modelId);
+        }
+        address[] memory appellants = new address[](2);
+        (appellants[0], appellants[1]) = (address(0xA991), address(0xA992));
+        address[] memory everyone = new address[](OPERATORS + 5);
         for (uint256 i = 0; i < OPERATORS; i++) everyone[i] = operators[i];
         everyone[OPERATORS] = modelOwner;
         everyone[OPERATORS + 1] = address(consumer);
-        everyone[OPERATORS + 2] = address(this); // the treasury
-        handler = new CommitteeHandler(coprocessor, committee, nodes, modelId, address(consumer), everyone);
+        everyone[OPERATORS + 2] = TREASURY;
+        (everyone[OPERATORS + 3], everyone[OPERATORS + 4]) = (appellants[0], appellants[1]);
+        handler = new CommitteeHandler(coprocessor, committee, nodes, modelId, address(consumer), everyone, operators, appellants);
         stakes = address(nodes).balance;
     }
 
@@ -199,5 +308,30 @@ contract CommitteeInvariantTest is CommitteeFixture {
             if (t.phase == Committee.Phase.Finalized || t.phase == Committee.Phase.Refunded) assertEq(t.pot, 0, "pot shared");
         }
     }
-}
 
+    /// The requester is credited its refunded escrow by the Coprocessor and nothing by the
+    /// Committee: no slash or forfeited bond ever reaches it.
+    /// forge-config: default.invariant.depth = 150
+    function invariant_noSlashIsEverCreditedToTheRequester() public view {
+        address r = address(consumer);
+        assertEq(committee.balanceOf(r) + handler.ghostWithdrawnFromCommittee(r), 0, "requester: nothing from the committee");
+        assertEq(
+            coprocessor.balanceOf(r) + handler.ghostWithdrawnFromCoprocessor(r), handler.refundedToConsumer(), "requester: refunds only"
+        );
+    }
+
+    /// An appellant gets back at most its bonds: never a share of the pot.
+    /// forge-config: default.invariant.depth = 150
+    function invariant_appellantsGetAtMostTheirBondsBack() public view {
+        for (uint256 i = 0; i < handler.appellantCount(); i++) {
+            address a = handler.appellants(i);
+            assertLe(committee.balanceOf(a) + handler.ghostWithdrawnFromCommittee(a), handler.ghostBonds(a), "appellant: bonds only");
+        }
+    }
+
+    /// Committees are drawn only from operators that serve the model.
+    /// forge-config: default.invariant.depth = 150
+    function invariant_membersAreDrawnOnlyFromServingOperators() public view {
+        assertEq(handler.drawnNonServers(), 0, "a non-serving operator was drawn");
+    }
+}

@@ -2,22 +2,29 @@
 pragma solidity ^0.8.28;
 
 import {IModelRegistry} from "./IModelRegistry.sol";
+import {IPullPayments} from "./IPullPayments.sol";
 
 /// @notice The part of the Coprocessor a consumer contract calls (see Coprocessor.sol).
-interface ICoprocessor {
+interface ICoprocessor is IPullPayments {
     /// @notice The fee `request` needs for `modelId` with a callback of `callbackGasLimit` gas.
     function quote(bytes32 modelId, uint32 callbackGasLimit) external view returns (uint256);
 
-    /// @notice Asks `modelId` about `input`; the answer arrives in `onVerityResult` on `msg.sender`.
+    /// @notice Asks `modelId` (its effective version) about `input`; the answer arrives in
+    /// `onVerityResult` on `msg.sender`.
     function request(bytes32 modelId, bytes calldata input, uint32 callbackGasLimit)
         external
         payable
         returns (uint256 requestId);
 
+    /// @notice As `request`, but only if `version` is the model's effective version: a consumer
+    /// that trusts one version (one verifier) is never answered by another.
+    function requestVersion(bytes32 modelId, uint32 version, bytes calldata input, uint32 callbackGasLimit)
+        external
+        payable
+        returns (uint256 requestId);
+
+    /// @notice Returns the escrow of a request nobody served by its deadline to its requester's balance.
+    function refund(uint256 requestId) external;
+
     function registry() external view returns (IModelRegistry);
-
-    /// @notice What the Coprocessor owes `account` (refunds, fees): paid out by `withdraw`.
-    function balanceOf(address account) external view returns (uint256);
-
-    function withdraw() external;
 }

@@ -29,6 +29,10 @@ export type NodeConfig = {
   artefactCache: string;
   pollMs?: number;
   maxBlockRange?: number;
+  /** blocks below the cursor re-read every poll to catch reorged requests (default 12) */
+  reorgDepth?: number;
+  /** the contracts' deployment block: event look-ups never read below it */
+  deploymentBlock?: number;
   confirmations?: number;
   bumpAfterMs?: number;
   maxAttempts?: number;
@@ -158,6 +162,7 @@ export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.en
     store: resolve(base, env.VERITY_STORE ?? (raw.store as string | undefined) ?? 'data/node.sqlite'),
     artefactCache: artefactCache(),
     pollMs: num('pollMs', raw.pollMs, 10), maxBlockRange: num('maxBlockRange', raw.maxBlockRange, 1),
+    reorgDepth: num('reorgDepth', raw.reorgDepth), deploymentBlock: num('deploymentBlock', raw.deploymentBlock),
     confirmations: num('confirmations', raw.confirmations, 1), bumpAfterMs: num('bumpAfterMs', raw.bumpAfterMs, 100),
     maxAttempts: num('maxAttempts', raw.maxAttempts, 1), fromBlock: num('fromBlock', raw.fromBlock),
     status: statusPort === undefined ? undefined : { port: statusPort, host: (raw.status as { host?: string } | undefined)?.host },
@@ -226,6 +231,7 @@ export async function runNode(config: NodeConfig, options: { signal?: AbortSigna
   const node: VerityNode = await startNode({
     publicClient, wallet: wallet(config.privateKey), coprocessor: config.coprocessor, models, store: config.store,
     pollMs: config.pollMs, maxBlockRange: config.maxBlockRange === undefined ? undefined : BigInt(config.maxBlockRange),
+    reorgDepth: config.reorgDepth, deploymentBlock: config.deploymentBlock === undefined ? undefined : BigInt(config.deploymentBlock),
     confirmations: config.confirmations, bumpAfterMs: config.bumpAfterMs, maxAttempts: config.maxAttempts,
     fromBlock: config.fromBlock === undefined ? undefined : BigInt(config.fromBlock),
     statusPort: config.status?.port, statusHost: config.status?.host, proving: config.proving, logger: log,

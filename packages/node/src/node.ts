@@ -1,12 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { encodeFunctionData, HttpRequestError, TimeoutError, zeroAddress, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
-import { coprocessorAbi, ContractRevertError, decodeRevert, nodeRegistryAbi, requestBinding, RequestStatus, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
-import { Prover } from '@verity/zkml';
+import { coprocessorAbi, ContractRevertError, DEFAULT_LOG_RANGE, findLatestLog, decodeRevert, nodeRegistryAbi, requestBinding, RequestStatus, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
+import { decodeInputBytes, inputCommitment, Prover } from '@verity/zkml';
 import { verifyAgainstRegistry } from './artefacts.js';
 import { createLogger, errorText, type Logger } from './log.js';
 import { family, Histogram, serveStatus, type StatusServer } from './metrics.js';
 import { LocalProving, QueueProving, type ProvingBackend } from './proving.js';
+import { RequestScanner, DEFAULT_REORG_DEPTH } from './scanner.js';
 import { JobStore, JOB_STATES, type Job } from './store.js';
 import { TxManager, type TxOutcome } from './txmanager.js';
 import { Validator, type AgreedOptions } from './validator.js';
@@ -27,6 +28,17 @@ export type NodeOptions = {
   pollMs?: number;
   /** largest block range per eth_getLogs call */
   maxBlockRange?: bigint;
+  /**
+   * Blocks below the cursor re-read on every poll (default 12): a request that a reorg this
+   * deep removes, or replaces by another with the same id and a different input, is noticed
+   * before it is proved. 0 on a chain with instant finality.
+   */
+  reorgDepth?: number;
+  /**
+   * The block the contracts were deployed at (a deployment file's `block`): look-ups of older
+   * events (an agreed model's rule) never read below it. Default: the first block this store scanned.
+   */
+  deploymentBlock?: bigint;
   /** blocks on top of a fulfilment before the job is final (default 1) */
   confirmations?: number;
   /** a fulfilment still pending after this long (ms) is replaced with higher fees (default 15 s) */
@@ -99,7 +111,8 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   const { publicClient, wallet, coprocessor } = options;
   const log = options.logger ?? createLogger();
   const pollMs = options.pollMs ?? 500;
-  const maxRange = options.maxBlockRange ?? 1_000n;
+  const maxRange = options.maxBlockRange ?? DEFAULT_LOG_RANGE;
+  const reorgDepth = options.reorgDepth ?? DEFAULT_REORG_DEPTH;
   const maxAttempts = options.maxAttempts ?? 5;
   const account = wallet.account as LocalAccount;
   const me = account.address;
@@ -145,7 +158,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   // Jobs a crash interrupted: a proof in progress is started again; one whose transaction
   // is stored goes on with that transaction (never a second one).
   for (const job of store.jobs(['proving', 'submitting'])) {
-    const txs = store.txsForRequest(job.requestId);
+    const txs = store.txsForRequest(job.requestId, 'fulfil');
     if (txs.length > 0) {
       log.info({ requestId: job.requestId.toString(), tx: txs.at(-1)!.hash }, 'resuming: fulfilment already stored, watching it');
       update(job.requestId, { state: 'submitting', fulfilTx: txs.at(-1)!.hash });
@@ -155,8 +168,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     }
   }
 
-  let cursor = store.cursor() ?? options.fromBlock ?? (await publicClient.getBlockNumber({ cacheTime: 0 }));
-  let head = cursor;
+  let head = 0n;
   let stopped = false;
   let lastPollOk = Date.now();
   let rpcErrors = 0;
@@ -164,30 +176,26 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   const sleeps = new Set<() => void>();
   const sleep = (ms: number) => new Promise<void>((r) => { const wake = () => { sleeps.delete(wake); clearTimeout(t); r(); }; const t = setTimeout(wake, ms); sleeps.add(wake); });
 
+  const scanner = new RequestScanner({
+    publicClient, coprocessor, store, log, maxRange, reorgDepth, firstBlock: options.fromBlock ?? (await publicClient.getBlockNumber({ cacheTime: 0 })),
+    serves: (modelId) => provers.has(modelId.toLowerCase()), onJob: (job) => node.emit('job', job),
+  });
+  /** The head block's timestamp and when this node first saw it: the chain's clock, read without trusting ours. */
+  let headTime = { timestamp: 0, seenAt: 0 };
+  /** The chain's time now (ms), estimated from the head block: never ahead of the next block's. */
+  const chainNow = () => headTime.timestamp * 1000 + (Date.now() - headTime.seenAt);
   async function scan() {
-    head = await publicClient.getBlockNumber({ cacheTime: 0 });
-    while (cursor <= head && !stopped) {
-      const to = cursor + maxRange - 1n < head ? cursor + maxRange - 1n : head;
-      const events = await publicClient.getContractEvents({ address: coprocessor, abi: coprocessorAbi, eventName: 'Requested', fromBlock: cursor, toBlock: to });
-      const seen: Job[] = [];
-      for (const e of events) {
-        const { requestId, modelId, input } = e.args as { requestId: bigint; modelId: Hex; input: Hex };
-        if (!provers.has(modelId.toLowerCase())) continue;
-        seen.push({ requestId, modelId, input, block: e.blockNumber, requestedAt: Date.now(), state: 'queued', attempts: 0, updatedAt: Date.now() });
-      }
-      // The jobs and the cursor past them are committed together.
-      for (const job of store.addJobsAndAdvance(seen, to + 1n)) {
-        log.info({ requestId: job.requestId.toString(), modelId: job.modelId, block: job.block.toString() }, 'request seen');
-        node.emit('job', job);
-      }
-      cursor = to + 1n;
-    }
+    const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
+    if (latest !== head || headTime.seenAt === 0) headTime = { timestamp: Number((await publicClient.getBlock({ blockNumber: latest })).timestamp), seenAt: Date.now() };
+    head = latest;
+    await scanner.scan(head, () => stopped);
   }
 
   async function settle(outcome: TxOutcome) {
     const { tx, event } = outcome;
     const job = store.job(tx.requestId);
-    if (!job) return;
+    // Only fulfilments settle a job; an `assign` or a Committee action is fire and forget.
+    if (!job || tx.kind !== 'fulfil') return;
     if (event === 'reorged') {
       update(job.requestId, { state: 'submitting', fulfilTx: tx.hash, fulfilGasUsed: undefined, error: 'fulfilment reorged out; sent again' });
       return;
@@ -224,29 +232,66 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     }
   }
 
-  async function work(job: Job) {
+  /** The Poseidon commitment the Coprocessor stores for `input` of a model this node serves. */
+  const commitmentOf = (prover: Prover, input: Hex) => {
+    const { layout, weights } = prover.compiled.report;
+    return inputCommitment(layout, decodeInputBytes(layout, input), BigInt(weights?.commitment ?? 0));
+  };
+
+  /**
+   * The job as the chain has it now. A reorg can swap two requests with the same sequential id:
+   * when the job's input does not give the request's stored input commitment, the Requested
+   * event is read again and the job takes its model and input. Undefined: nothing to prove.
+   */
+  async function onChain(job: Job, r: { modelId: Hex; inputCommitment: bigint }): Promise<Job | undefined> {
+    const prover = provers.get(r.modelId.toLowerCase());
+    if (prover && r.modelId.toLowerCase() === job.modelId.toLowerCase() && (await commitmentOf(prover, job.input)) === r.inputCommitment) return job;
+    const event = await findLatestLog(publicClient, { address: coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId: job.requestId }, fromBlock: scanner.start, maxRange });
+    if (!prover || !event) {
+      update(job.requestId, { state: 'skipped', error: `the request is now for model ${r.modelId}, which this node does not serve` });
+      return undefined;
+    }
+    const { modelId, input } = event.args;
+    if ((await commitmentOf(prover, input)) !== r.inputCommitment) throw new BaseError(`request ${job.requestId}: the Requested event's input does not give the stored input commitment`);
+    log.warn({ requestId: job.requestId.toString(), block: event.blockNumber.toString(), was: job.block.toString() }, 'request input changed on chain (reorg); proving the new input');
+    return update(job.requestId, { modelId, input, block: event.blockNumber });
+  }
+
+  async function work(queued: Job) {
     // A transaction for this request is already stored (say its broadcast failed): the
     // transaction manager owns it now; a second proof would only make a second transaction.
-    const stored = store.txsForRequest(job.requestId);
+    const stored = store.txsForRequest(queued.requestId, 'fulfil');
     const done = stored.find((t) => t.state === 'confirmed' && t.status === 'success');
     if (done) {
-      update(job.requestId, { state: 'fulfilled', fulfilTx: done.hash, fulfilGasUsed: done.gasUsed });
+      update(queued.requestId, { state: 'fulfilled', fulfilTx: done.hash, fulfilGasUsed: done.gasUsed });
       return;
     }
     const open = stored.filter((t) => t.state === 'pending' || t.state === 'mined');
     if (open.length > 0) {
-      update(job.requestId, { state: 'submitting', fulfilTx: open.at(-1)!.hash });
+      update(queued.requestId, { state: 'submitting', fulfilTx: open.at(-1)!.hash });
       return;
     }
-    const r = await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [job.requestId] });
+    const r = await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [queued.requestId] });
     const status = RequestStatus[r.status];
-    if (status !== 'Pending') {
-      update(job.requestId, { state: 'skipped', error: `request is ${status}` });
+    if (status === 'None') {
+      update(queued.requestId, { state: 'reorged', error: 'the request is not on chain (reorged out)' });
       return;
     }
-    // Another node was drawn for this request: it has the request alone until its window ends.
-    const until = Number(r.exclusiveUntil) * 1000 + 1000;
-    if (r.primary.toLowerCase() !== me.toLowerCase() && Date.now() < until) {
+    if (status !== 'Pending') {
+      update(queued.requestId, { state: 'skipped', error: `request is ${status}` });
+      return;
+    }
+    // The draw reads the hash of the request's block: nothing is decided while it is the head.
+    if (head <= queued.block) {
+      update(queued.requestId, { state: 'waiting', notBefore: Date.now() + pollMs });
+      return;
+    }
+    const job = await onChain(queued, r);
+    if (!job) return;
+    // Another node was drawn for this request: it has the request alone until its window ends (in chain time).
+    const left = Number(r.exclusiveUntil) * 1000 - chainNow();
+    if (r.primary.toLowerCase() !== me.toLowerCase() && left >= 0) {
+      const until = Date.now() + left + 1000;
       log.info({ requestId: job.requestId.toString(), primary: r.primary, until: new Date(until).toISOString() }, 'assigned to another node; waiting for its window to end');
       update(job.requestId, { state: 'waiting', notBefore: until });
       return;
@@ -259,6 +304,12 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     const proveMs = result.proveMs;
     proveTimes.observe(proveMs / 1000);
     log.info({ requestId: job.requestId.toString(), proveMs: Math.round(proveMs), worker: result.worker, outputs: result.outputs }, 'proved');
+    // A rescan may have changed or removed the request while it was being proved.
+    const now = store.job(job.requestId)!;
+    if (now.state !== 'proving' || now.input !== job.input) {
+      log.warn({ requestId: job.requestId.toString(), state: now.state }, 'the request changed while it was proved; proof dropped');
+      return;
+    }
     update(job.requestId, { proveMs, outputs: result.outputs, proof: result.proof, publicSignals: result.publicSignals });
     const words = result.publicSignals.slice(0, prover.compiled.report.layout.outputWords).map(BigInt);
     const args = [job.requestId, words, toSolidityProof(result.proof as SnarkjsProof)] as const;
@@ -282,6 +333,12 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
       update(job.requestId, { state: 'skipped', error: errorText(d) });
       return;
     }
+    // The primary's window is not over on chain yet (the clocks differ): wait, it is no failure.
+    if (d instanceof ContractRevertError && d.errorName === 'NotAssigned') {
+      log.info({ requestId: job.requestId.toString(), err: errorText(d) }, 'the primary\'s window is still open on chain; waiting');
+      update(job.requestId, { state: 'waiting', notBefore: Date.now() + 1000, attempts: Math.max(0, store.job(job.requestId)!.attempts - 1) });
+      return;
+    }
     retry(store.job(job.requestId)!, errorText(e));
   }
 
@@ -290,7 +347,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     : undefined;
   if (committee === zeroAddress) throw new BaseError('agreed mode: this Coprocessor has no committee (deploy one and call setCommittee), but the node config lists agreed models');
   const validator = committee
-    ? new Validator({ publicClient, account, committee, coprocessor, chainId, store, txm, log, agreed: options.agreed!, fromBlock: cursor, maxRange })
+    ? new Validator({ publicClient, account, committee, coprocessor, chainId, store, txm, log, agreed: options.agreed!, fromBlock: scanner.cursor, maxRange, deploymentBlock: options.deploymentBlock ?? scanner.start })
     : undefined;
   node.validator = validator;
   if (validator) log.info({ committee, models: options.agreed!.models.map((m) => ({ modelId: m.modelId, provider: m.provider.name })) }, 'agreed mode: validating');
@@ -375,7 +432,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
       host: options.statusHost,
       health: () => {
         const staleMs = Date.now() - lastPollOk;
-        return { ok: staleMs < Math.max(15_000, pollMs * 20), operator: me, chainId, head, cursor, lastPollAgoMs: staleMs, jobs: store.countByState() };
+        return { ok: staleMs < Math.max(15_000, pollMs * 20), operator: me, chainId, head, cursor: scanner.cursor, lastPollAgoMs: staleMs, jobs: store.countByState() };
       },
       metrics: async () => {
         const counts = store.countByState();
@@ -389,7 +446,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
           family('verity_served_total', 'counter', 'Requests this operator served (NodeRegistry counter).', [`verity_served_total ${operator.served}`]),
           family('verity_missed_total', 'counter', 'Requests this operator missed (NodeRegistry counter).', [`verity_missed_total ${operator.missed}`]),
           family('verity_chain_head', 'gauge', 'Latest block seen.', [`verity_chain_head ${head}`]),
-          family('verity_cursor_block', 'gauge', 'Next block to scan for requests.', [`verity_cursor_block ${cursor}`]),
+          family('verity_cursor_block', 'gauge', 'Next block to scan for requests.', [`verity_cursor_block ${scanner.cursor}`]),
           family('verity_rpc_errors_total', 'counter', 'Failed polls of the RPC endpoint.', [`verity_rpc_errors_total ${rpcErrors}`]),
           family('verity_open_transactions', 'gauge', 'Transactions sent and not yet final.', [`verity_open_transactions ${store.openTxs().length}`]),
           ...(queue ? [
@@ -403,7 +460,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     log.info({ url: status.url }, 'serving /health and /metrics');
   }
 
-  log.info({ operator: me, chainId, coprocessor, cursor: cursor.toString(), models: options.models.length }, 'node started');
+  log.info({ operator: me, chainId, coprocessor, cursor: scanner.cursor.toString(), models: options.models.length }, 'node started');
   node.stop = async () => {
     stopped = true;
     // A proof waiting on the queue is abandoned, not lost: its job stays 'proving' and the

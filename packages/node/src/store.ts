@@ -8,10 +8,14 @@ import type { Hex } from 'viem';
  * crash (proofs are recomputed, never half-kept); `submitting` has a signed transaction in
  * the store that the transaction manager broadcasts and watches; `fulfilled` is final
  * once the fulfilment has its confirmations; `skipped` means the chain settled the request
- * otherwise (another node served it, or it was refunded).
+ * otherwise (another node served it, or it was refunded); `reorged` means its Requested event
+ * left the chain before the node served it: the job is queued again if the request comes back.
  */
-export type JobState = 'queued' | 'waiting' | 'proving' | 'submitting' | 'fulfilled' | 'skipped' | 'failed';
-export const JOB_STATES: readonly JobState[] = ['queued', 'waiting', 'proving', 'submitting', 'fulfilled', 'skipped', 'failed'];
+export type JobState = 'queued' | 'waiting' | 'proving' | 'submitting' | 'fulfilled' | 'skipped' | 'failed' | 'reorged';
+export const JOB_STATES: readonly JobState[] = ['queued', 'waiting', 'proving', 'submitting', 'fulfilled', 'skipped', 'failed', 'reorged'];
+
+/** States in which a job has not been served yet: a reorg may still change or remove its request. */
+export const OPEN_STATES: readonly JobState[] = ['queued', 'waiting', 'proving', 'reorged'];
 
 /** One request the node works on, with what it measured. */
 export type Job = {
@@ -37,10 +41,14 @@ export type Job = {
   updatedAt: number;
 };
 
+/** What a transaction is for: a request's fulfilment, its `assign`, or a Committee action. */
+export type TxKind = 'fulfil' | 'assign' | 'committee';
+
 /** A signed transaction, stored before it is broadcast. Replacements share a nonce. */
 export type StoredTx = {
   hash: Hex;
   requestId: bigint;
+  kind: TxKind;
   nonce: number;
   raw: Hex;
   maxFeePerGas: bigint;
@@ -71,13 +79,16 @@ CREATE INDEX IF NOT EXISTS txs_state ON txs(state);
 CREATE INDEX IF NOT EXISTS txs_nonce ON txs(nonce);
 `;
 
+/** Columns added since the first schema, with their defaults for older stores. */
+const ADDED_COLUMNS = [['txs', 'kind', "TEXT NOT NULL DEFAULT 'fulfil'"]] as const;
+
 type JobRow = {
   request_id: string; model_id: string; input: string; block: string; requested_at: number; state: string; not_before: number | null;
   attempts: number; prove_ms: number | null; fulfil_tx: string | null; fulfil_gas_used: string | null; outputs: string | null;
   proof: string | null; public_signals: string | null; error: string | null; updated_at: number;
 };
 type TxRow = {
-  hash: string; request_id: string; nonce: number; raw: string; max_fee: string; priority_fee: string; state: string;
+  hash: string; request_id: string; kind: string; nonce: number; raw: string; max_fee: string; priority_fee: string; state: string;
   block: string | null; status: string | null; gas_used: string | null; sent_at: number;
 };
 
@@ -91,7 +102,7 @@ const fromJobRow = (r: JobRow): Job => ({
 });
 
 const fromTxRow = (r: TxRow): StoredTx => ({
-  hash: r.hash as Hex, requestId: BigInt(r.request_id), nonce: r.nonce, raw: r.raw as Hex, maxFeePerGas: BigInt(r.max_fee),
+  hash: r.hash as Hex, requestId: BigInt(r.request_id), kind: r.kind as TxKind, nonce: r.nonce, raw: r.raw as Hex, maxFeePerGas: BigInt(r.max_fee),
   maxPriorityFeePerGas: BigInt(r.priority_fee), state: r.state as StoredTx['state'], block: r.block === null ? undefined : BigInt(r.block),
   status: (r.status ?? undefined) as StoredTx['status'], gasUsed: r.gas_used === null ? undefined : BigInt(r.gas_used), sentAt: r.sent_at,
 });
@@ -115,6 +126,10 @@ export class JobStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    for (const [table, column, type] of ADDED_COLUMNS) {
+      const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+      if (!columns.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    }
   }
 
   close() {
@@ -150,6 +165,45 @@ export class JobStore {
     return added;
   }
 
+  /**
+   * Records what a scan of `[from, to]` found, in one transaction with the cursor: new
+   * requests become queued jobs; a job whose request is found with another model or input (a
+   * reorg swapped requests with the same sequential id) takes the new one and is queued again;
+   * a job still open whose request was in `[from, to]` and is no longer found is marked
+   * `reorged` (queued again if its request comes back). Served or settled jobs are not touched.
+   */
+  reconcileScan(found: readonly Job[], range: { from: bigint; to: bigint }, cursor: bigint): { added: Job[]; changed: Job[]; reorged: Job[] } {
+    const added: Job[] = [], changed: Job[] = [], reorged: Job[] = [];
+    const insert = this.db.prepare(`INSERT INTO jobs (request_id, model_id, input, block, requested_at, state, attempts, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, 0, ?)`);
+    const move = this.db.prepare(`UPDATE jobs SET model_id = ?, input = ?, block = ?, state = ?, not_before = NULL, attempts = ?, error = ?, updated_at = ? WHERE request_id = ?`);
+    const open = new Set<string>(OPEN_STATES);
+    this.db.transaction(() => {
+      const ids = new Set(found.map((j) => j.requestId));
+      for (const j of found) {
+        const old = this.job(j.requestId);
+        if (!old) {
+          insert.run(j.requestId.toString(), j.modelId, j.input, j.block.toString(), j.requestedAt, j.state, j.updatedAt);
+          added.push(j);
+        } else if (open.has(old.state) && (old.input !== j.input || old.modelId.toLowerCase() !== j.modelId.toLowerCase() || old.block !== j.block || old.state === 'reorged')) {
+          const different = old.input !== j.input || old.modelId.toLowerCase() !== j.modelId.toLowerCase();
+          const state = old.state === 'reorged' || different ? 'queued' : old.state;
+          const error = different ? `the request changed in a reorg (block ${old.block} -> ${j.block})` : old.state === 'reorged' ? 'the request came back after a reorg' : (old.error ?? null);
+          move.run(j.modelId, j.input, j.block.toString(), state, different ? 0 : old.attempts, error, Date.now(), j.requestId.toString());
+          changed.push(this.job(j.requestId)!);
+        }
+      }
+      const inRange = this.db.prepare(`SELECT * FROM jobs WHERE state IN ('queued', 'waiting', 'proving') AND CAST(block AS INTEGER) BETWEEN ? AND ?`)
+        .all(range.from.toString(), range.to.toString()) as JobRow[];
+      for (const r of inRange.map(fromJobRow)) {
+        if (ids.has(r.requestId)) continue;
+        reorged.push(this.updateJob(r.requestId, { state: 'reorged', error: `the request left the chain in a reorg (it was in block ${r.block})` }));
+      }
+      this.setMeta('cursor', cursor.toString());
+    })();
+    return { added, changed, reorged };
+  }
+
   job(requestId: bigint): Job | undefined {
     const r = this.db.prepare('SELECT * FROM jobs WHERE request_id = ?').get(requestId.toString()) as JobRow | undefined;
     return r && fromJobRow(r);
@@ -175,6 +229,9 @@ export class JobStore {
     for (const [k, v] of Object.entries(patch)) {
       switch (k) {
         case 'state': put('state', v); break;
+        case 'modelId': put('model_id', v); break;
+        case 'input': put('input', v); break;
+        case 'block': put('block', String(v)); break;
         case 'notBefore': put('not_before', v ?? null); break;
         case 'attempts': put('attempts', v); break;
         case 'proveMs': put('prove_ms', v ?? null); break;
@@ -195,8 +252,8 @@ export class JobStore {
 
   /** Stores a signed transaction (before it is broadcast). */
   addTx(tx: StoredTx) {
-    this.db.prepare(`INSERT INTO txs (hash, request_id, nonce, raw, max_fee, priority_fee, state, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(tx.hash, tx.requestId.toString(), tx.nonce, tx.raw, tx.maxFeePerGas.toString(), tx.maxPriorityFeePerGas.toString(), tx.state, tx.sentAt);
+    this.db.prepare(`INSERT INTO txs (hash, request_id, kind, nonce, raw, max_fee, priority_fee, state, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(tx.hash, tx.requestId.toString(), tx.kind, tx.nonce, tx.raw, tx.maxFeePerGas.toString(), tx.maxPriorityFeePerGas.toString(), tx.state, tx.sentAt);
   }
 
   updateTx(hash: Hex, patch: Partial<Pick<StoredTx, 'state' | 'block' | 'status' | 'gasUsed' | 'sentAt'>>) {
@@ -219,8 +276,10 @@ export class JobStore {
     return (this.db.prepare(`SELECT * FROM txs WHERE state IN ('pending', 'mined') ORDER BY nonce, sent_at, rowid`).all() as TxRow[]).map(fromTxRow);
   }
 
-  txsForRequest(requestId: bigint): StoredTx[] {
-    return (this.db.prepare('SELECT * FROM txs WHERE request_id = ? ORDER BY nonce, sent_at, rowid').all(requestId.toString()) as TxRow[]).map(fromTxRow);
+  /** A request's transactions (of one kind, when given), oldest first. */
+  txsForRequest(requestId: bigint, kind?: TxKind): StoredTx[] {
+    const all = (this.db.prepare('SELECT * FROM txs WHERE request_id = ? ORDER BY nonce, sent_at, rowid').all(requestId.toString()) as TxRow[]).map(fromTxRow);
+    return kind ? all.filter((t) => t.kind === kind) : all;
   }
 
   /** Highest nonce the store has used, if any. */

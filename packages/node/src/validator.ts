@@ -1,8 +1,9 @@
 import { encodeFunctionData, keccak256, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import {
-  AgreedPhase, committeeAbi, coprocessorAbi, decodeAnswer, encodeAnswer, normalizeAnswer, parseNumericAnswer, readRule, Vote, voteCommitment,
+  AgreedPhase, committeeAbi, coprocessorAbi, decodeAnswer, findLatestLog, getLogsBounded, encodeAnswer, normalizeAnswer, parseNumericAnswer, readRule, Vote, voteCommitment,
   type CriterionName, type StoredRule,
 } from '@verity/sdk';
+import { BaseError } from '@verity/sdk/errors';
 import { errorText, type Logger } from './log.js';
 import { ProviderError, type AgreedQuestion, type Provider } from './providers.js';
 import type { JobStore } from './store.js';
@@ -47,6 +48,8 @@ export class Validator {
   constructor(private readonly p: {
     publicClient: PublicClient; account: LocalAccount; committee: Address; coprocessor: Address; chainId: number;
     store: JobStore; txm: TxManager; log: Logger; agreed: AgreedOptions; fromBlock: bigint; maxRange: bigint;
+    /** no look-up reads below this block (the deployment's) */
+    deploymentBlock: bigint;
   }) {
     this.models = new Map(p.agreed.models.map((m) => [m.modelId.toLowerCase(), m.provider]));
     this.open = new Set(JSON.parse(p.store.meta(OPEN_KEY) ?? '[]') as string[]);
@@ -80,7 +83,7 @@ export class Validator {
     let cursor = this.cursor!;
     while (cursor <= head) {
       const to = cursor + this.p.maxRange - 1n < head ? cursor + this.p.maxRange - 1n : head;
-      const events = await this.p.publicClient.getContractEvents({ address: this.p.committee, abi: committeeAbi, eventName: 'RoundStarted', fromBlock: cursor, toBlock: to });
+      const events = await getLogsBounded(this.p.publicClient, { address: this.p.committee, abi: committeeAbi, eventName: 'RoundStarted', fromBlock: cursor, toBlock: to, maxRange: this.p.maxRange });
       for (const e of events) {
         const { requestId, members, round, appeal } = e.args as { requestId: bigint; members: readonly Address[]; round: number; appeal: boolean };
         if (!members.some((m) => m.toLowerCase() === this.me.toLowerCase())) continue;
@@ -173,8 +176,9 @@ export class Validator {
   private async rule(modelId: Hex): Promise<Rule> {
     const cached = this.rules.get(modelId);
     if (cached) return cached;
-    const events = await this.p.publicClient.getContractEvents({ address: this.p.committee, abi: committeeAbi, eventName: 'RuleSet', args: { modelId }, fromBlock: 0n });
-    const labels = [...((events.at(-1)?.args.labels as readonly string[] | undefined) ?? [])];
+    // The rule in force is the latest RuleSet: read backwards from the head, it is found in the first ranges.
+    const latest = await findLatestLog(this.p.publicClient, { address: this.p.committee, abi: committeeAbi, eventName: 'RuleSet', args: { modelId }, fromBlock: this.p.deploymentBlock, maxRange: this.p.maxRange });
+    const labels = [...(latest?.args.labels ?? [])];
     const rule: Rule = { ...(await readRule(this.p.publicClient, this.p.committee, modelId)), labels };
     this.rules.set(modelId, rule);
     return rule;
@@ -210,8 +214,9 @@ export class Validator {
       this.p.log.warn({ requestId: key, modelId }, 'agreed mode: drawn for a model this node has no provider for; abstaining (configure agreed.models)');
     } else {
       const rule = await this.rule(modelId);
-      const [event] = await this.p.publicClient.getContractEvents({ address: this.p.coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId }, fromBlock: 0n });
-      const input = event!.args.input as Hex;
+      const event = await findLatestLog(this.p.publicClient, { address: this.p.coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId }, fromBlock: this.p.deploymentBlock, maxRange: this.p.maxRange });
+      if (!event) throw new BaseError(`request ${requestId} has no Requested event between block ${this.p.deploymentBlock} and the head`);
+      const input = event.args.input;
       q = { requestId, modelId, input: decodeInput(input), instructions: rule.instructions, criterion: rule.criterion, labels: rule.labels, rule };
     }
     this.questions.set(key, q);
@@ -251,7 +256,7 @@ export class Validator {
       return;
     }
     const data = encodeFunctionData({ abi: committeeAbi, functionName, args } as never);
-    const tx = await this.p.txm.send(requestId, { to: this.p.committee, data, gas: (gas * 13n) / 10n + 20_000n });
+    const tx = await this.p.txm.send(requestId, { to: this.p.committee, data, gas: (gas * 13n) / 10n + 20_000n }, 'committee');
     this.sent.set(key, { hash: tx.hash, tries: (prior?.tries ?? 0) + 1 });
     this.p.log.info({ requestId: requestId.toString(), action: functionName, tx: tx.hash, ...detail }, `agreed mode: ${functionName}`);
   }

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Hex, PublicClient } from 'viem';
-import { coprocessorAbi, nodeRegistryAbi, RequestStatus, type Wallet } from '@verity/sdk';
-import { releaseCurves, type CompiledModel } from '@verity/zkml';
+import { encodeFunctionData, toHex, type Hex, type PublicClient } from 'viem';
+import { coprocessorAbi, decodeProvedOutput, nodeRegistryAbi, RequestStatus, type Wallet } from '@verity/sdk';
+import { decodeInputBytes, inferQuantized, releaseCurves, type CompiledModel } from '@verity/zkml';
 import type { Anvil } from '../../cli/src/anvil.js';
 import { anvilKey } from '../../cli/src/chain.js';
 import { JobStore } from '../src/store.js';
@@ -113,6 +113,47 @@ test('a reorg drops the fulfilment: the node sends it again and the final chain 
   assert.equal(await statusOf(net, id), 'Fulfilled');
   await node.stop();
 });
+
+// The rescan of the last reorgDepth blocks repairs the job; with reorgDepth 0 the check of the
+// job's input against the request's stored commitment, just before proving, does.
+for (const [reorgDepth, repairedBy] of [[12, 'request changed by a reorg; job updated'], [0, 'request input changed on chain (reorg); proving the new input']] as const) {
+test(`a request reorged out and replaced by another with the same id and a different input: proved with the new input, fulfilled once (reorgDepth ${reorgDepth})`, async () => {
+  const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 0n, operators: [[opA, 10n ** 18n]] });
+  const layout = compiled.report.layout;
+  const expected = (input: Hex) => inferQuantized(compiled.model, decodeInputBytes(layout, input)).map(String);
+  const [oldInput, newInput] = [bed.inputs[0]!, bed.inputs[1]!];
+  assert.notDeepEqual(expected(oldInput), expected(newInput), 'the two inputs give different answers');
+  const node = start(nodeConfig(dir, `reorg-request-${reorgDepth}`, anvil.rpcUrl, net, compiled.dir, { reorgDepth }));
+  await node.waitForMsg('node started');
+
+  // The request is the head block: the node has seen it and waits for the next block (the draw needs its hash).
+  const value = await net.client.quote(net.modelId, 100_000);
+  const { requestId: id, receipt } = await net.client.request({ modelId: net.modelId, input: oldInput, callbackGasLimit: 100_000, value });
+  await node.waitForMsg('request seen', id);
+  assert.equal((await net.client.getRequest(id)).status, 1, 'pending');
+
+  // The block is replaced by one holding another request from the same account: same id, other input.
+  const data = encodeFunctionData({ abi: coprocessorAbi, functionName: 'request', args: [net.modelId, newInput, 100_000] });
+  const replacement = { from: user.account.address, to: net.addresses.coprocessor, data, value: toHex(value), gas: toHex(3_000_000n) };
+  await publicClient.request({ method: 'anvil_reorg' as never, params: [1, [[replacement, 0]]] as never });
+  const [event] = await publicClient.getContractEvents({ address: net.addresses.coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId: id }, fromBlock: receipt.blockNumber, toBlock: receipt.blockNumber });
+  assert.equal(event?.args.input, newInput, 'after the reorg, request id ' + id + ' carries the other input');
+  assert.notEqual(event?.transactionHash, receipt.transactionHash);
+
+  await bed.mine();
+  await node.waitForMsg('fulfilled', id, 60_000);
+  const final = await fulfilments(publicClient, net.addresses.coprocessor, id);
+  assert.equal(final.length, 1, 'fulfilled exactly once');
+  assert.deepEqual(decodeProvedOutput(final[0]!.args.output!).map(String), expected(newInput), 'the answer is the new input\'s');
+  assert.equal(await statusOf(net, id), 'Fulfilled');
+  assert.ok(node.has(repairedBy), `repaired by: ${repairedBy}`);
+  await node.stop();
+  const store = new JobStore(join(dir, `reorg-request-${reorgDepth}.sqlite`));
+  assert.equal(store.job(id)?.input, newInput, 'the job took the new input');
+  assert.equal(store.txsForRequest(id, 'fulfil').length, 1, 'one fulfilment sent');
+  store.close();
+});
+}
 
 test('the RPC is unreachable for a while: the node backs off, recovers on its own and serves what it missed', async () => {
   const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 0n, operators: [[opA, 10n ** 18n]] });

@@ -155,8 +155,14 @@ export type Testbed = {
   inputs: Hex[];
   dir: string;
   track(n: NodeProcess): NodeProcess;
-  /** Sends a request for `net`'s model on sample input `i` (modulo the samples), paying the quoted fee. */
+  /**
+   * Sends a request for `net`'s model on sample input `i` (modulo the samples), paying the
+   * quoted fee, then mines a block: the draw reads the request block's hash, and an idle
+   * automining anvil makes no block after it on its own.
+   */
   ask(net: Network, i?: number, callbackGasLimit?: number): Promise<bigint>;
+  /** Mines `n` empty blocks. */
+  mine(n?: number): Promise<void>;
 };
 
 export async function startTestbed(tmpPrefix: string): Promise<Testbed & { running: NodeProcess[] }> {
@@ -164,14 +170,18 @@ export async function startTestbed(tmpPrefix: string): Promise<Testbed & { runni
   const c = await connect(anvil.rpcUrl);
   const { compiled, inputs } = await spamModel();
   const running: NodeProcess[] = [];
+  const mine = async (n = 1) => { await c.publicClient.request({ method: 'anvil_mine' as never, params: [`0x${n.toString(16)}`] as never }); };
   return {
+    mine,
     anvil, publicClient: c.publicClient, compiled, inputs, running,
     wallets: Array.from({ length: 10 }, (_, i) => c.wallet(anvilKey(i))),
     dir: mkdtempSync(join(tmpdir(), tmpPrefix)),
     track: (n) => (running.push(n), n),
     ask: async (net, i = 0, callbackGasLimit = 100_000) => {
       const value = await net.client.quote(net.modelId, callbackGasLimit);
-      return (await net.client.request({ modelId: net.modelId, input: inputs[i % inputs.length]!, callbackGasLimit, value })).requestId;
+      const { requestId } = await net.client.request({ modelId: net.modelId, input: inputs[i % inputs.length]!, callbackGasLimit, value });
+      await mine();
+      return requestId;
     },
   };
 }

@@ -1,5 +1,7 @@
 // A real OpenAI-compatible HTTP server for tests: POST /v1/chat/completions, answered by the
-// built-in lexicon model, with switchable failures (5xx, hanging, off-rule replies).
+// built-in lexicon model, with switchable failures (5xx, hanging, off-rule replies). It reads
+// the prompt as a well-behaved model would: the task and format from the system message, the
+// data only from the JSON fields of the user message.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LexiconProvider } from '@verity/node';
@@ -10,7 +12,7 @@ export type FixtureMode = 'answer' | 'fail500' | 'hang' | 'garbage';
 export type OpenAIFixture = {
   baseUrl: string;
   /** chat completion requests received */
-  calls: { model: string; system: string; user: string; authorization?: string }[];
+  calls: { model: string; system: string; user: string; messages: { role: string; content: string }[]; authorization?: string }[];
   mode: FixtureMode;
   /** with mode 'answer': this many requests first get HTTP 503 */
   failFirst: number;
@@ -22,6 +24,16 @@ const body = (req: IncomingMessage) => new Promise<string>((resolve) => {
   req.on('data', (d) => { s += d; });
   req.on('end', () => resolve(s));
 });
+
+/** The user message's JSON fields (none if it is not a JSON object of strings). */
+function data(user: string): Record<string, string | undefined> {
+  try {
+    const v = JSON.parse(user) as unknown;
+    return v && typeof v === 'object' ? (v as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
 
 export async function startOpenAIFixture(): Promise<OpenAIFixture> {
   const lexicon = new LexiconProvider();
@@ -35,7 +47,7 @@ export async function startOpenAIFixture(): Promise<OpenAIFixture> {
     const json = JSON.parse(await body(req)) as { model: string; messages: { role: string; content: string }[] };
     const system = json.messages.find((m) => m.role === 'system')?.content ?? '';
     const user = json.messages.find((m) => m.role === 'user')?.content ?? '';
-    fixture.calls.push({ model: json.model, system, user, authorization: req.headers.authorization });
+    fixture.calls.push({ model: json.model, system, user, messages: json.messages, authorization: req.headers.authorization });
     if (fixture.mode === 'hang') {
       await new Promise<void>((r) => { hanging.add(r); req.once('close', r); });
       return;
@@ -49,13 +61,12 @@ export async function startOpenAIFixture(): Promise<OpenAIFixture> {
     if (fixture.mode === 'garbage') {
       content = 'I would rather not say.';
     } else if (system.startsWith('You judge')) {
-      const a = user.match(/Answer A: (.*)/)?.[1] ?? '';
-      const b = user.match(/Answer B: (.*)/)?.[1] ?? '';
+      const { answer_a: a = '', answer_b: b = '' } = data(user);
       content = normalizeAnswer(a) === normalizeAnswer(b) ? 'Yes.' : 'No.';
     } else {
-      const labels = system.match(/exactly one of: (.*)\./)?.[1]?.split(', ') ?? [];
+      const labels = system.match(/exactly one of: (.*?)\.(?: |$)/m)?.[1]?.split(', ') ?? [];
       const criterion = labels.length > 0 ? 'Label' : /single number/.test(system) ? 'Numeric' : 'Exact';
-      const answer = await lexicon.answer({ requestId: 0n, modelId: '0x', input: user, instructions: system, criterion, labels });
+      const answer = await lexicon.answer({ requestId: 0n, modelId: '0x', input: data(user).request ?? '', instructions: system, criterion, labels });
       // Chatty, as language models are: the label inside a sentence.
       content = criterion === 'Label' ? `The answer is: ${answer}.` : answer;
     }

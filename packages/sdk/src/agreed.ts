@@ -2,14 +2,15 @@ import { decodeAbiParameters, encodeAbiParameters, hexToString, keccak256, parse
 import { BaseError } from './errors/base.js';
 import type { Wallet } from './deploy.js';
 import { committeeAbi, modelRegistryAbi } from './generated/contracts.js';
+import { sendContract } from './send.js';
 
 /** How validators decide that the leader's answer is equivalent to their own (Committee.Criterion). */
 export const Criterion = { Exact: 0, Numeric: 1, Label: 2, Comparative: 3 } as const;
 export type CriterionName = keyof typeof Criterion;
 export const CRITERIA = Object.keys(Criterion) as CriterionName[];
 
-/** Committee.Phase, by index. */
-export const AgreedPhase = ['None', 'Propose', 'Commit', 'Reveal', 'Accepted', 'Finalized', 'Refunded'] as const;
+/** Committee.Phase, by index (`Drawing`: waiting for `draw` to pick the next round's members from a later block's hash). */
+export const AgreedPhase = ['None', 'Propose', 'Commit', 'Reveal', 'Accepted', 'Finalized', 'Refunded', 'Drawing'] as const;
 export type AgreedPhase = (typeof AgreedPhase)[number];
 /** Committee.Vote */
 export const Vote = { None: 0, Agree: 1, Disagree: 2 } as const;
@@ -99,21 +100,17 @@ export async function registerAgreedModel(
   p: { registry: Address; committee: Address; name: string; fee: bigint; commitment: Hex; rule: AgreedRule },
 ): Promise<{ modelId: Hex }> {
   if (p.rule.criterion === 'Label' && (p.rule.labels?.length ?? 0) < 2) throw new BaseError('A Label rule needs at least two labels');
-  const noIo = { inputCount: 0, inputWidth: 0, outputCount: 0, outputBits: 0, outputScale: 0 };
-  const { request } = await publicClient.simulateContract({
-    account: wallet.account, address: p.registry, abi: modelRegistryAbi, functionName: 'registerModel',
-    args: [p.name, 1, '0x0000000000000000000000000000000000000000', p.commitment, 0n, noIo, p.fee],
-  });
-  const receipt = await publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract(request) });
-  if (receipt.status !== 'success') throw new BaseError(`Model registration reverted in ${receipt.transactionHash}`);
+  // No verifier, no IO and no pinning: validators run the model the commitment names.
+  const spec = {
+    verifier: '0x0000000000000000000000000000000000000000', commitment: p.commitment, weightsCommitment: 0n,
+    io: { inputCount: 0, inputWidth: 0, outputCount: 0, outputBits: 0, outputScale: 0 }, pinning: 0, setup: 0,
+  } as const;
+  const { receipt } = await sendContract(publicClient, wallet, { address: p.registry, abi: modelRegistryAbi, functionName: 'registerModel', args: [p.name, 1, spec, p.fee] });
   const [event] = parseEventLogs({ abi: modelRegistryAbi, logs: receipt.logs, eventName: 'ModelRegistered' });
   const modelId = event!.args.modelId;
   const labels = (p.rule.labels ?? []).map(normalizeAnswer);
-  const rule = await publicClient.simulateContract({
-    account: wallet.account, address: p.committee, abi: committeeAbi, functionName: 'setRule',
-    args: [modelId, Criterion[p.rule.criterion], p.rule.tolerance ?? 0n, labels, p.rule.instructions],
+  await sendContract(publicClient, wallet, {
+    address: p.committee, abi: committeeAbi, functionName: 'setRule', args: [modelId, Criterion[p.rule.criterion], p.rule.tolerance ?? 0n, labels, p.rule.instructions],
   });
-  const ruleReceipt = await publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract(rule.request) });
-  if (ruleReceipt.status !== 'success') throw new BaseError(`setRule reverted in ${ruleReceipt.transactionHash}`);
   return { modelId };
 }

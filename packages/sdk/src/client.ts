@@ -5,6 +5,7 @@ import { BaseError } from './errors/base.js';
 import type { VerityAddresses, Wallet } from './deploy.js';
 import { committeeAbi, coprocessorAbi, modelRegistryAbi } from './generated/contracts.js';
 import { AgreedPhase } from './agreed.js';
+import { findLatestLog } from './logs.js';
 import { decodeAbiParameters } from 'viem';
 
 /** How a proved model's values cross the chain boundary (ModelRegistry.IOSpec). */
@@ -63,7 +64,13 @@ export function decodeProvedOutput(output: Hex): bigint[] {
  * const { requestId } = await verity.request({ modelId, input: '0x8081', callbackGasLimit: 200_000, value: fee })
  * const { outputs } = await verity.waitForResult(requestId)
  */
-export function createVerityClient({ publicClient, wallet, addresses }: { publicClient: PublicClient; wallet?: Wallet; addresses: VerityAddresses }) {
+export function createVerityClient({ publicClient, wallet, addresses, fromBlock }: {
+  publicClient: PublicClient;
+  wallet?: Wallet;
+  addresses: VerityAddresses;
+  /** the deployment's block (a deployment file's `block`): no log lookup reads below it */
+  fromBlock?: bigint;
+}) {
   const needWallet = () => {
     if (!wallet) throw new BaseError('This action sends a transaction: create the client with a wallet');
     return wallet;
@@ -105,12 +112,23 @@ export function createVerityClient({ publicClient, wallet, addresses }: { public
     getRequest: (requestId: bigint) =>
       guard(() => publicClient.readContract({ address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [requestId] })),
 
-    /** Sends a request from the wallet's account (an EOA: no callback; contracts call `request` themselves). */
-    request: (p: { modelId: Hex; input: Hex; callbackGasLimit: number; value: bigint }) =>
+    /** A model's version waiting to take effect (`version` 0 when none), so consumers see an upgrade before it applies. */
+    pendingUpdate: (modelId: Hex) =>
       guard(async () => {
-        const { hash, receipt, requestIds } = await sendContract(publicClient, needWallet(), {
-          address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'request', args: [p.modelId, p.input, p.callbackGasLimit], value: p.value,
-        });
+        const [version, activeFrom] = await publicClient.readContract({ address: addresses.registry, abi: modelRegistryAbi, functionName: 'pendingUpdate', args: [modelId] });
+        return { version, activeFrom: BigInt(activeFrom) };
+      }),
+    /**
+     * Sends a request from the wallet's account (an EOA: no callback; contracts call `request`
+     * themselves). With `version`, the request is made only against that version of the model
+     * (`requestVersion`; `ModelVersionMismatch(modelId, wanted, current)` otherwise).
+     */
+    request: (p: { modelId: Hex; input: Hex; callbackGasLimit: number; value: bigint; version?: number }) =>
+      guard(async () => {
+        const call = p.version === undefined
+          ? { functionName: 'request', args: [p.modelId, p.input, p.callbackGasLimit] } as const
+          : { functionName: 'requestVersion', args: [p.modelId, p.version, p.input, p.callbackGasLimit] } as const;
+        const { hash, receipt, requestIds } = await sendContract(publicClient, needWallet(), { address: addresses.coprocessor, abi: coprocessorAbi, ...call, value: p.value });
         if (requestIds.length === 0) throw new BaseError(`Transaction ${hash} emitted no Requested event`);
         return { requestId: requestIds[0]!, hash, receipt };
       }),
@@ -147,17 +165,19 @@ export function createVerityClient({ publicClient, wallet, addresses }: { public
         const r = await publicClient.readContract({ address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [requestId] });
         if (RequestStatus[r.status] === 'Refunded') throw new RequestRefundedError({ requestId });
         if (RequestStatus[r.status] === 'Fulfilled') {
-          const logs = await publicClient.getContractEvents({ address: addresses.coprocessor, abi: coprocessorAbi, eventName: 'Fulfilled', args: { requestId }, fromBlock: 0n });
-          const fulfilled = logs[0]!;
+          // Read backwards from the head, never below the request's block (proved) or the deployment's.
+          const floor = r.drawBlock > 0n ? r.drawBlock : (fromBlock ?? 0n);
+          const fulfilled = await findLatestLog(publicClient, { address: addresses.coprocessor, abi: coprocessorAbi, eventName: 'Fulfilled', args: { requestId }, fromBlock: floor });
+          if (!fulfilled) throw new BaseError(`Request ${requestId} is fulfilled but its Fulfilled event is not in blocks ${floor} to the head`);
           const receipt = await publicClient.getTransactionReceipt({ hash: fulfilled.transactionHash });
           const completed = parseEventLogs({ abi: coprocessorAbi, logs: receipt.logs, eventName: 'CallbackCompleted' })[0];
           const agreed = r.mode === Mode.Agreed;
           return {
             requestId,
-            node: fulfilled.args.node!,
+            node: fulfilled.args.node,
             mode: agreed ? 'agreed' : 'proved',
-            output: fulfilled.args.output!,
-            outputs: agreed ? [] : decodeProvedOutput(fulfilled.args.output!),
+            output: fulfilled.args.output,
+            outputs: agreed ? [] : decodeProvedOutput(fulfilled.args.output),
             fulfilTx: fulfilled.transactionHash,
             callbackSucceeded: completed?.args.success,
             blockNumber: fulfilled.blockNumber,

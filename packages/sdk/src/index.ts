@@ -2,7 +2,16 @@ export * from './generated/contracts.js';
 export { requestBinding } from './binding.js';
 export { toSolidityProof, type SnarkjsProof } from './proof.js';
 export { connect } from './connect.js';
-export { deploy, deployVerity, setCommitteeParameters, stakeNode, type CommitteeOptions, type DeployOptions, type VerityAddresses, type Wallet } from './deploy.js';
+export { DEFAULT_LOG_RANGE, findLatestLog, getLogsBounded, type BoundedLogsParameters } from './logs.js';
+export {
+  cancelChange, committeeParametersChange, coprocessorParametersChange, DEFAULT_ADMIN_DELAY, DEFAULT_UNBONDING_PERIOD, DEFAULT_UPGRADE_DELAY, deploy, deployVerity, executeChange,
+  nodeParametersChange, scheduleChange, type CommitteeOptions, type CoprocessorParameters, type DeployOptions, type TimelockChange, type VerityAddresses, type Wallet,
+} from './deploy.js';
+export { serveModels, stakeNode, stopServing } from './operators.js';
+export {
+  registerProvedModel, SetupKind, toContractSpec, updateProvedModel, versionSpecOf, WeightsPinning,
+  type CompiledModelReport, type SetupKindName, type VerifierSource, type VersionSpec, type WeightsPinningName,
+} from './models.js';
 export {
   AgreedPhase, Criterion, CRITERIA, decodeAnswer, encodeAnswer, InvalidAnswerError, normalizeAnswer, parseNumericAnswer, readRule, registerAgreedModel, RoundOutcome, Vote, voteCommitment,
   type AgreedRule, type CriterionName, type StoredRule,
@@ -11,5 +20,5 @@ export {
   createVerityClient, decodeProvedOutput, Mode, RequestStatus, ResultTimeoutError, RequestRefundedError,
   type IOSpec, type VerityClient, type VerityResult,
 } from './client.js';
-export { BaseError, ContractRevertError, decodeRevert } from './errors/index.js';
+export { AdminDelayError, BaseError, ContractRevertError, decodeRevert, DevSetupError, DEVNET_CHAIN_IDS, isDevnet, UnpinnedWeightsError, UnsupportedVisibilityError } from './errors/index.js';
 export { decodeVerityEvents, requestIdsOf, sendContract, withGasMargin, type VerityEvent } from './send.js';

@@ -41,7 +41,17 @@ export class ContractRevertError extends BaseError {
 export function decodeRevert(error: unknown): unknown {
   if (!(error instanceof ViemBaseError)) return error;
   const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  if (!(reverted instanceof ContractFunctionRevertedError)) return error;
+  if (!(reverted instanceof ContractFunctionRevertedError)) {
+    // A raw call (a contract creation, eth_call): the revert data is on the innermost error.
+    const raw = error.walk((e) => typeof (e as { data?: unknown }).data === 'string' && /^0x[0-9a-fA-F]{8,}$/.test((e as { data: string }).data)) as { data?: Hex } | null;
+    if (!raw?.data) return error;
+    try {
+      const decoded = decodeErrorResult({ abi: verityErrors, data: raw.data });
+      return new ContractRevertError({ errorName: decoded.errorName, args: decoded.args ?? [], cause: error });
+    } catch {
+      return error;
+    }
+  }
   if (reverted.data?.errorName && reverted.data.errorName !== 'Error') {
     return new ContractRevertError({ errorName: reverted.data.errorName, args: reverted.data.args ?? [], cause: error });
   }
