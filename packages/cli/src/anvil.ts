@@ -40,6 +40,32 @@ export function freePort(): Promise<number> {
 export type Anvil = { rpcUrl: string; port: number; process: ChildProcess; stop(): Promise<void> };
 
 /**
+ * Mines an empty block on a devnet (anvil, hardhat: `evm_mine`) every `ms` until stopped. An
+ * automining devnet makes a block only per transaction, but a request's primary and committee
+ * are drawn from the hash of the request's block, so nothing can happen until a later block
+ * exists: the heartbeat makes blocks come as they do on a real chain. Anvil gives blocks in the
+ * same second the same timestamp, so the chain's clock does not run ahead. Failed calls are
+ * ignored (the chain may be stopping).
+ *
+ * @example
+ * const stop = keepMining(anvil.rpcUrl, 500)
+ * // ...
+ * await stop()
+ */
+export function keepMining(rpcUrl: string, ms: number): () => Promise<void> {
+  let last: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    last = fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'evm_mine', params: [] }) })
+      .then((r) => r.arrayBuffer())
+      .catch(() => {});
+  }, ms);
+  return async () => {
+    clearInterval(timer);
+    await last;
+  };
+}
+
+/**
  * Starts anvil (from the `@foundry-rs/anvil` npm package) on a free loopback port and
  * waits until its RPC answers. `stop()` ends it; it is also killed if this process exits.
  */

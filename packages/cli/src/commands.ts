@@ -2,12 +2,15 @@
 // the command line. Deployments are remembered in a JSON file the other two commands read.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { formatEther, hexToString, isHex, keccak256, parseEther, toHex, type Address, type Hex } from 'viem';
-import { connect, coprocessorAbi, createVerityClient, deployVerity, Mode, modelRegistryAbi, nodeRegistryAbi, registerAgreedModel, sendContract, stakeNode, CRITERIA, type CriterionName, type VerityAddresses } from '@verity/sdk';
+import {
+  connect, createVerityClient, DEFAULT_ADMIN_DELAY, DEFAULT_UNBONDING_PERIOD, DEFAULT_UPGRADE_DELAY, deployVerity, DevSetupError, isDevnet, Mode, nodeRegistryAbi, registerAgreedModel,
+  sendContract, serveModels, SetupKind, stakeNode, stopServing, WeightsPinning, CRITERIA, type CriterionName, type VerityAddresses,
+} from '@verity/sdk';
 import { BaseError } from '@verity/sdk/errors';
 import { encodeInputBytes, loadCompiled, quantizeInput, readInputFile } from '@verity/zkml';
 import { startExplorer } from '@verity/explorer';
-import { registerCompiled } from './models.js';
-import { checkDeployParameters, formatDuration, isDevnet, parseDuration, parseWindows, SETUP_KIND_NAMES, SetupKind, WEIGHTS_PINNING_NAMES } from './checks.js';
+import { PINNING_NAMES, registerCompiled } from './models.js';
+import { formatDuration, parseDuration, parseWindows } from './options.js';
 
 /** What `verity deploy` writes: where the contracts are, on which chain, with which delays (seconds, as decimal strings). */
 export type Deployment = {
@@ -17,8 +20,13 @@ export type Deployment = {
   parameters?: { adminDelay: string; unbondingPeriod: string; upgradeDelay: string };
 };
 
-/** `verity deploy`'s defaults: an admin change waits longer than an operator needs to leave. */
-export const DEPLOY_DEFAULTS = { adminDelay: '14d', unbonding: '7d', upgradeDelay: '2d' } as const;
+/**
+ * A dev-setup model refused off a devnet, with the command line's way out (the flag, not the
+ * sdk's option).
+ */
+export class DevSetupRefusedError extends DevSetupError {
+  override readonly details = 'Whoever ran a single-party setup can forge proofs. Use a ceremony (`verity setup import-ptau FILE`, recompile, then `verity setup contribute`), or pass --allow-dev-setup if this chain is a test network (the registry records the setup as Dev for everyone to see). Only chains 31337 and 1337 are treated as devnets.';
+}
 
 /** The command needs a key and none was given. */
 export class MissingKeyError extends BaseError {
@@ -77,26 +85,24 @@ async function connectTo(d: Deployment, rpc?: string) {
 /** `verity deploy`: the core contracts and the agreed-mode Committee, owned by the key's account. */
 export async function deployCommand(o: {
   rpc: string; out: string; privateKey?: string; minStake?: string; log: (l: string) => void;
-  /** durations: seconds or a number with s, m, h or d (defaults: {@link DEPLOY_DEFAULTS}) */
+  /** durations: seconds or a number with s, m, h or d (defaults: the sdk's, 8 days, 7 days and 2 days) */
   adminDelay?: string; unbonding?: string; upgradeDelay?: string;
   /** the committee's windows, "propose,commit,reveal,appeal" (default: the Committee's) */
   windows?: string;
 }): Promise<Deployment> {
-  const adminDelay = parseDuration('--admin-delay', o.adminDelay ?? DEPLOY_DEFAULTS.adminDelay);
-  const unbondingPeriod = parseDuration('--unbonding', o.unbonding ?? DEPLOY_DEFAULTS.unbonding);
-  const upgradeDelay = parseDuration('--upgrade-delay', o.upgradeDelay ?? DEPLOY_DEFAULTS.upgradeDelay);
+  const adminDelay = o.adminDelay === undefined ? DEFAULT_ADMIN_DELAY : parseDuration('--admin-delay', o.adminDelay);
+  const unbondingPeriod = o.unbonding === undefined ? DEFAULT_UNBONDING_PERIOD : parseDuration('--unbonding', o.unbonding);
+  const upgradeDelay = o.upgradeDelay === undefined ? DEFAULT_UPGRADE_DELAY : parseDuration('--upgrade-delay', o.upgradeDelay);
   const windows = o.windows === undefined ? undefined : parseWindows(o.windows);
   const { publicClient, wallet, chainId } = await connect(o.rpc);
-  // Refused before anything is sent.
-  checkDeployParameters({ chainId, adminDelay, unbondingPeriod });
   const w = wallet(key('deploy', o.privateKey));
   o.log(`deploying to chain ${chainId} at ${o.rpc} from ${w.account.address} (balance ${formatEther(await publicClient.getBalance({ address: w.account.address }))} ETH)`);
   o.log(`  admin changes wait ${formatDuration(adminDelay)}, unbonding takes ${formatDuration(unbondingPeriod)}, model updates wait ${formatDuration(upgradeDelay)}${isDevnet(chainId) && adminDelay <= unbondingPeriod ? ' (devnet: the admin could act before operators leave)' : ''}`);
   // Every event of this deployment is in a later block than the head now.
   const block = (await publicClient.getBlockNumber()) + 1n;
+  // deployVerity refuses adminDelay <= unbondingPeriod off a devnet (AdminDelayError) before it sends anything.
   const addresses = await deployVerity(publicClient, w, {
-    minStake: o.minStake ? parseEther(o.minStake) : undefined, unbondingPeriod,
-    committee: windows && { windows: { propose: Number(windows.propose), commit: Number(windows.commit), reveal: Number(windows.reveal), appeal: Number(windows.appeal) } },
+    minStake: o.minStake ? parseEther(o.minStake) : undefined, adminDelay, unbondingPeriod, upgradeDelay, committee: windows && { windows },
   });
   const d: Deployment = {
     chainId, rpcUrl: o.rpc, deployer: w.account.address, block: block.toString(), addresses,
@@ -134,10 +140,13 @@ export async function registerCommand(o: {
   if (!o.dir) throw new BaseError('verity register needs a compiled model directory (from `verity compile`), or --agreed with a rule');
   const compiled = loadCompiled(o.dir);
   const r = compiled.report;
-  const { modelId, verifier, policy } = await registerCompiled(publicClient, w, { registry: d.addresses.registry, compiled, name: o.name, fee, allowDevSetup: o.allowDevSetup });
-  if (policy.warning) o.log(policy.warning);
+  const registered = await registerCompiled(publicClient, w, { registry: d.addresses.registry, compiled, name: o.name, fee, allowDevSetup: o.allowDevSetup }).catch((e: unknown) => {
+    throw e instanceof DevSetupError ? new DevSetupRefusedError({ chainId: e.chainId }) : e;
+  });
+  const { modelId, verifier, spec, warning } = registered;
+  if (warning) o.log(warning);
   o.log(`registered proved model "${o.name}" as ${modelId}: verifier ${verifier}, ${r.constraints} constraints, fee ${o.fee} ETH per request (paid to ${w.account.address})`);
-  o.log(`  weights pinned by the ${WEIGHTS_PINNING_NAMES[policy.pinning]}; setup ${SETUP_KIND_NAMES[policy.setup]}${policy.setup === SetupKind.Dev ? ' (insecure)' : ''}`);
+  o.log(`  version 1; weights pinned by ${PINNING_NAMES[WeightsPinning[spec.pinning]]}; ${spec.setup === 'Dev' ? 'insecure dev setup' : 'ceremony setup'}`);
   return modelId;
 }
 
@@ -170,19 +179,12 @@ export async function requestCommand(o: {
   const value = o.value !== undefined ? parseEther(o.value) : await client.quote(modelId, 0);
   const proved = model.mode === Mode.Proved;
   if (proved && model.setup === SetupKind.Dev) o.log(`warning: "${model.name}" has an insecure dev setup: whoever ran its setup can forge proofs of any answer`);
-  const [pendingVersion, activeFrom] = await publicClient.readContract({ address: d.addresses.registry, abi: modelRegistryAbi, functionName: 'pendingUpdate', args: [modelId] });
-  if (pendingVersion !== 0) {
-    o.log(`note: version ${pendingVersion} of "${model.name}" takes effect at ${new Date(Number(activeFrom) * 1000).toISOString()}; requests pinned with --version ${model.version} are refused from then on`);
+  const pending = await client.pendingUpdate(modelId);
+  if (pending.version !== 0) {
+    o.log(`note: version ${pending.version} of "${model.name}" takes effect at ${new Date(Number(pending.activeFrom) * 1000).toISOString()}; requests pinned with --version ${model.version} are refused from then on`);
   }
-  const { requestId, hash } = o.version === undefined
-    ? await client.request({ modelId, input, callbackGasLimit: 0, value })
-    : await (async () => {
-      const sent = await sendContract(publicClient, w, {
-        address: d.addresses.coprocessor, abi: coprocessorAbi, functionName: 'requestVersion', args: [modelId, o.version!, input, 0], value,
-      });
-      return { requestId: sent.requestIds[0]!, hash: sent.hash };
-    })();
-  const security = proved ? `; weights pinned by the ${WEIGHTS_PINNING_NAMES[model.pinning] ?? 'unknown'}; ${model.setup === SetupKind.Dev ? 'insecure dev setup' : 'ceremony setup'}` : '';
+  const { requestId, hash } = await client.request({ modelId, input, callbackGasLimit: 0, value, version: o.version });
+  const security = proved ? `; weights pinned by ${PINNING_NAMES[model.pinning] ?? 'nothing'}; ${model.setup === SetupKind.Dev ? 'insecure dev setup' : 'ceremony setup'}` : '';
   o.log(`request #${requestId} to "${model.name}" v${o.version ?? model.version}${o.version === undefined ? '' : ' (pinned)'} (${proved ? 'proved' : 'agreed'} mode${security}), fee ${formatEther(value)} ETH, tx ${hash}`);
   if (!o.wait) return { requestId };
   const result = await client.waitForResult(requestId, { timeoutMs: (o.timeoutS ?? 600) * 1000 });
@@ -219,23 +221,23 @@ export async function serveCommand(o: { deployment: string; rpc?: string; privat
   const d = readDeployment(o.deployment);
   const { publicClient, wallet } = await connectTo(d, o.rpc);
   const w = wallet(key(o.stop ? 'node stop-serving' : 'node serve', o.privateKey));
-  const nodes = { address: d.addresses.nodes, abi: nodeRegistryAbi } as const;
-  const servedNow = async () => (await publicClient.readContract({ ...nodes, functionName: 'servedModels', args: [w.account.address] })).map((m) => m.toLowerCase());
-  const before = await servedNow();
   const name = async (modelId: Hex) => (await createVerityClient({ publicClient, addresses: d.addresses }).getModel(modelId)).name;
-  for (const modelId of o.models as Hex[]) {
-    const label = `"${await name(modelId)}" (${modelId})`; // UnknownModel for a typo, before any transaction
-    if (before.includes(modelId.toLowerCase()) !== !!o.stop) {
-      o.log(`${o.stop ? 'not serving' : 'already serving'} ${label}`);
-      continue;
-    }
-    await sendContract(publicClient, w, { ...nodes, functionName: o.stop ? 'stopServing' : 'serveModel', args: [modelId] });
-    o.log(`${o.stop ? 'stopped serving' : 'now serving'} ${label}`);
+  // Every id names a registered model (UnknownModel for a typo) before any transaction.
+  const names = new Map<Hex, string>();
+  for (const modelId of o.models as Hex[]) names.set(modelId, await name(modelId));
+  const p = { nodes: d.addresses.nodes, modelIds: o.models as Hex[] };
+  const changed = new Set((o.stop ? await stopServing(publicClient, w, p) : await serveModels(publicClient, w, p)).map((m) => m.toLowerCase()));
+  for (const [modelId, n] of names) {
+    const done = changed.has(modelId.toLowerCase());
+    o.log(`${done ? (o.stop ? 'stopped serving' : 'now serving') : o.stop ? 'not serving' : 'already serving'} "${n}" (${modelId})`);
   }
-  const after = (await servedNow()) as Hex[];
-  const active = await publicClient.readContract({ ...nodes, functionName: 'isActive', args: [w.account.address] });
+  const nodes = { address: d.addresses.nodes, abi: nodeRegistryAbi } as const;
+  const [after, active] = await Promise.all([
+    publicClient.readContract({ ...nodes, functionName: 'servedModels', args: [w.account.address] }),
+    publicClient.readContract({ ...nodes, functionName: 'isActive', args: [w.account.address] }),
+  ]);
   o.log(`${w.account.address} serves ${after.length} model${after.length === 1 ? '' : 's'}${active ? '' : ' (NOT active: stake at least the minimum with `verity node stake` to be drawn)'}`);
-  return after;
+  return [...after];
 }
 
 /** `verity explorer`: serves the explorer for a deployment until Ctrl-C. */

@@ -13,7 +13,7 @@ import { compileCached, readSamplesFile, releaseCurves, type CompiledModel } fro
 import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
 import { creditModel } from '@verity/models/credit';
 import { TINY_ONNX, tinySamples } from '../../zkml/test/fixtures.js';
-import { startAnvil, type Anvil } from '../src/anvil.js';
+import { keepMining, startAnvil, type Anvil } from '../src/anvil.js';
 import { anvilKey, connect } from '../src/chain.js';
 import type { Deployment } from '../src/commands.js';
 
@@ -21,6 +21,7 @@ const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'verity.m
 const dir = mkdtempSync(join(tmpdir(), 'verity-commands-'));
 const deployment = join(dir, 'deployment.json');
 let anvil: Anvil;
+let stopMining: (() => Promise<void>) | undefined;
 let compiled: CompiledModel;
 const nodes: VerityNode[] = [];
 
@@ -37,10 +38,13 @@ function verity(args: string[], key = anvilKey(0)): Promise<{ status: number | n
 
 before(async () => {
   anvil = await startAnvil();
+  // Blocks keep coming while the chain is idle: a request is drawn from its block's hash in a later block.
+  stopMining = keepMining(anvil.rpcUrl, 500);
   ({ compiled } = await compileCached('credit', readFileSync(creditModel.path), { calibration: readSamplesFile(readFileSync(creditModel.calibration, 'utf8')) }));
 });
 
 after(async () => {
+  await stopMining?.();
   for (const n of nodes) await n.stop();
   await anvil?.stop();
   await releaseCurves();
@@ -52,8 +56,8 @@ test('verity deploy --rpc deploys every contract and writes the deployment file'
   assert.equal(r.status, 0, r.stderr);
   const d = JSON.parse(readFileSync(deployment, 'utf8')) as Deployment;
   assert.equal(d.chainId, 31337);
-  assert.deepEqual(d.parameters, { adminDelay: String(14 * 86_400), unbondingPeriod: String(7 * 86_400), upgradeDelay: String(2 * 86_400) });
-  assert.match(r.stdout, /admin changes wait 14 d, unbonding takes 7 d, model updates wait 2 d/);
+  assert.deepEqual(d.parameters, { adminDelay: String(8 * 86_400), unbondingPeriod: String(7 * 86_400), upgradeDelay: String(2 * 86_400) });
+  assert.match(r.stdout, /admin changes wait 8 d, unbonding takes 7 d, model updates wait 2 d/);
   const { publicClient } = await connect(anvil.rpcUrl);
   for (const name of ['coprocessor', 'registry', 'nodes', 'committee', 'poseidon'] as const) {
     assert.match(r.stdout, new RegExp(`${name}\\s+${d.addresses[name]}`));
@@ -67,7 +71,7 @@ test('verity register (proved and agreed), then verity request gets each answere
   const modelId = /as (0x[0-9a-f]{64})/.exec(reg.stdout)![1]!;
   assert.match(reg.stdout, /567 constraints/);
   assert.match(reg.stdout, /^warning: INSECURE DEV SETUP/m, 'a dev setup on a devnet: registered with a warning');
-  assert.match(reg.stdout, /weights pinned by the verifying key; setup dev \(insecure\)/);
+  assert.match(reg.stdout, /version 1; weights pinned by the verifying key; insecure dev setup/);
   const agreed = await verity(['register', '--agreed', '--name', 'judge', '--fee', '0.001', '--labels', 'yes,no', '--instructions', 'Answer yes or no.', '--deployment', deployment], anvilKey(1));
   assert.equal(agreed.status, 0, agreed.stderr);
   const judgeId = /as (0x[0-9a-f]{64})/.exec(agreed.stdout)![1]! as `0x${string}`;
@@ -164,7 +168,7 @@ test('off a devnet: deploy refuses an admin delay operators cannot outrun, regis
     const out = join(dir, 'sepolia.json');
     const unsafe = await verity(['deploy', '--rpc', sepolia.rpcUrl, '--out', out, '--admin-delay', '7d', '--unbonding', '7d']);
     assert.equal(unsafe.status, 2);
-    assert.match(unsafe.stderr, /^error: UnsafeAdminDelayError: Refusing to deploy on chain 11155111 with an admin delay of 7 d <= the unbonding period of 7 d/);
+    assert.match(unsafe.stderr, /^error: AdminDelayError: adminDelay 604800 s must be longer than unbondingPeriod 604800 s on chain 11155111/);
     assert.equal(await nonce(0), 0, 'nothing deployed');
     assert.equal(existsSync(out), false);
     const deployed = await verity(['deploy', '--rpc', sepolia.rpcUrl, '--out', out]);
@@ -177,7 +181,7 @@ test('off a devnet: deploy refuses an admin delay operators cannot outrun, regis
     assert.match(unpinned.stderr, /--weights constant .* --weights committed/);
     const devSetup = await verity(['register', compiled.dir, '--name', 'credit-score', '--fee', '0.001', '--deployment', out], anvilKey(1));
     assert.equal(devSetup.status, 2);
-    assert.match(devSetup.stderr, /^error: DevSetupError: Refusing to register a model with the insecure dev setup on chain 11155111/);
+    assert.match(devSetup.stderr, /^error: DevSetupError: The model's proving key comes from the insecure dev setup; chain 11155111 is not a devnet/);
     assert.match(devSetup.stderr, /--allow-dev-setup/);
     assert.equal(await nonce(1), 0, 'no verifier deployed for a refused model');
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Hex, PublicClient } from 'viem';
 import {
-  ContractRevertError, coprocessorAbi, createVerityClient, modelRegistryAbi, nodeRegistryAbi, sendContract, stakeNode, decodeRevert, deployVerity, requestBinding, toSolidityProof,
+  ContractRevertError, coprocessorAbi, createVerityClient, modelRegistryAbi, serveModels, stakeNode, decodeRevert, deployVerity, requestBinding, toSolidityProof,
   type VerityAddresses, type VerityClient, type Wallet,
 } from '@verity/sdk';
 import { compileModel, encodeInputBytes, inferQuantized, loadCompiled, Prover, quantizeInput, releaseCurves, weightSignals, type CompiledModel } from '@verity/zkml';
@@ -13,11 +13,12 @@ import * as snarkjs from 'snarkjs';
 import { startNode } from '@verity/node';
 import pino from 'pino';
 import { TINY_ONNX, tinyCompiled, tinySamples } from '../../zkml/test/fixtures.js';
-import { startAnvil, type Anvil } from '../src/anvil.js';
+import { keepMining, startAnvil, type Anvil } from '../src/anvil.js';
 import { anvilKey, connect } from '../src/chain.js';
 import { registerCompiled } from '../src/models.js';
 
 let anvil: Anvil;
+let stopMining: (() => Promise<void>) | undefined;
 let publicClient: PublicClient;
 let admin: Wallet, owner: Wallet, nodeA: Wallet, nodeB: Wallet, user: Wallet;
 let addresses: VerityAddresses;
@@ -30,6 +31,8 @@ const CB_GAS = 100_000;
 
 before(async () => {
   anvil = await startAnvil();
+  // Blocks keep coming while the chain is idle: a request is drawn from its block's hash in a later block.
+  stopMining = keepMining(anvil.rpcUrl, 500);
   const c = await connect(anvil.rpcUrl);
   publicClient = c.publicClient;
   [admin, owner, nodeA, nodeB, user] = [0, 1, 2, 3, 4].map((i) => c.wallet(anvilKey(i))) as [Wallet, Wallet, Wallet, Wallet, Wallet];
@@ -45,13 +48,14 @@ before(async () => {
 });
 
 after(async () => {
+  await stopMining?.();
   await anvil?.stop();
   await releaseCurves();
 });
 
 /** Both nodes opt in to a model: only serving nodes may fulfil its requests. */
 async function serve(id: Hex) {
-  for (const w of [nodeA, nodeB]) await sendContract(publicClient, w, { address: addresses.nodes, abi: nodeRegistryAbi, functionName: 'serveModel', args: [id] });
+  for (const w of [nodeA, nodeB]) await serveModels(publicClient, w, { nodes: addresses.nodes, modelIds: [id] });
 }
 
 const inputOf = (x: number[]) => encodeInputBytes(compiled.report.layout, quantizeInput(compiled.model, x));
