@@ -29,6 +29,8 @@ export type NodeConfig = {
   artefactCache: string;
   pollMs?: number;
   maxBlockRange?: number;
+  /** opt in on chain to serve every configured model not served yet (default true) */
+  optIn?: boolean;
   /** blocks below the cursor re-read every poll to catch reorged requests (default 12) */
   reorgDepth?: number;
   /** the contracts' deployment block: event look-ups never read below it */
@@ -163,6 +165,7 @@ export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.en
     artefactCache: artefactCache(),
     pollMs: num('pollMs', raw.pollMs, 10), maxBlockRange: num('maxBlockRange', raw.maxBlockRange, 1),
     reorgDepth: num('reorgDepth', raw.reorgDepth), deploymentBlock: num('deploymentBlock', raw.deploymentBlock),
+    optIn: raw.optIn === undefined ? undefined : typeof raw.optIn === 'boolean' ? raw.optIn : fail('optIn', 'must be true or false'),
     confirmations: num('confirmations', raw.confirmations, 1), bumpAfterMs: num('bumpAfterMs', raw.bumpAfterMs, 100),
     maxAttempts: num('maxAttempts', raw.maxAttempts, 1), fromBlock: num('fromBlock', raw.fromBlock),
     status: statusPort === undefined ? undefined : { port: statusPort, host: (raw.status as { host?: string } | undefined)?.host },
@@ -231,7 +234,7 @@ export async function runNode(config: NodeConfig, options: { signal?: AbortSigna
   const node: VerityNode = await startNode({
     publicClient, wallet: wallet(config.privateKey), coprocessor: config.coprocessor, models, store: config.store,
     pollMs: config.pollMs, maxBlockRange: config.maxBlockRange === undefined ? undefined : BigInt(config.maxBlockRange),
-    reorgDepth: config.reorgDepth, deploymentBlock: config.deploymentBlock === undefined ? undefined : BigInt(config.deploymentBlock),
+    optIn: config.optIn, reorgDepth: config.reorgDepth, deploymentBlock: config.deploymentBlock === undefined ? undefined : BigInt(config.deploymentBlock),
     confirmations: config.confirmations, bumpAfterMs: config.bumpAfterMs, maxAttempts: config.maxAttempts,
     fromBlock: config.fromBlock === undefined ? undefined : BigInt(config.fromBlock),
     statusPort: config.status?.port, statusHost: config.status?.host, proving: config.proving, logger: log,

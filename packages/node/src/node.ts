@@ -45,6 +45,12 @@ export type NodeOptions = {
   bumpAfterMs?: number;
   /** tries per request before it is marked failed (RPC outages do not count) */
   maxAttempts?: number;
+  /**
+   * Opts the operator in (`NodeRegistry.serveModel`) to each model it serves, proved and
+   * agreed, that it does not serve on chain yet (default true). Operators are drawn only for
+   * the models they opted in to, and the Coprocessor takes fulfilments only from them.
+   */
+  optIn?: boolean;
   /** checks each model's artefacts against its registry entry before serving it (default true) */
   verifyArtefacts?: boolean;
   /** serve /health and /metrics on this port (0: any free port) */
@@ -145,6 +151,24 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   const abort = new AbortController();
   const txm = new TxManager({ publicClient, account, chainId, store, log, confirmations: options.confirmations, bumpAfterMs: options.bumpAfterMs });
 
+  // Drawn only for the models it opted in to: opt in to every model this node serves.
+  const servedOnChain = new Set((await publicClient.readContract({ address: nodes, abi: nodeRegistryAbi, functionName: 'servedModels', args: [me] })).map((m) => m.toLowerCase()));
+  for (const modelId of [...options.models.map((m) => m.modelId), ...(options.agreed?.models.map((m) => m.modelId) ?? [])]) {
+    if (servedOnChain.has(modelId.toLowerCase())) continue;
+    if (!(options.optIn ?? true)) {
+      log.warn({ modelId }, 'not opted in to serve this model (optIn is false): the node is never drawn for it and cannot fulfil it');
+      continue;
+    }
+    try {
+      const gas = await publicClient.estimateContractGas({ account, address: nodes, abi: nodeRegistryAbi, functionName: 'serveModel', args: [modelId] });
+      const tx = await txm.send(0n, { to: nodes, data: encodeFunctionData({ abi: nodeRegistryAbi, functionName: 'serveModel', args: [modelId] }), gas: (gas * 13n) / 10n }, 'serve');
+      servedOnChain.add(modelId.toLowerCase());
+      log.info({ modelId, tx: tx.hash }, 'opting in to serve model');
+    } catch (e) {
+      log.warn({ modelId, err: errorText(decodeRevert(e)) }, 'could not opt in to serve model (register with a stake first)');
+    }
+  }
+
   const node = new EventEmitter() as VerityNode;
   node.address = me;
   node.store = store;
@@ -194,7 +218,10 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   async function settle(outcome: TxOutcome) {
     const { tx, event } = outcome;
     const job = store.job(tx.requestId);
-    // Only fulfilments settle a job; an `assign` or a Committee action is fire and forget.
+    if ((tx.kind === 'assign' || tx.kind === 'serve') && event === 'confirmed') {
+      log.info({ requestId: tx.requestId.toString(), kind: tx.kind, tx: tx.hash, status: tx.status, gasUsed: tx.gasUsed?.toString() }, `${tx.kind} ${tx.status === 'success' ? 'confirmed' : 'reverted'}`);
+    }
+    // Only fulfilments settle a job; an `assign`, an opt-in or a Committee action is fire and forget.
     if (!job || tx.kind !== 'fulfil') return;
     if (event === 'reorged') {
       update(job.requestId, { state: 'submitting', fulfilTx: tx.hash, fulfilGasUsed: undefined, error: 'fulfilment reorged out; sent again' });
@@ -257,6 +284,20 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     return update(job.requestId, { modelId, input, block: event.blockNumber });
   }
 
+  /** Sends `assign(requestId)` once (best effort): simulated first; another node's assignment is fine. */
+  async function assign(requestId: bigint) {
+    if (store.txsForRequest(requestId, 'assign').length > 0) return;
+    let gas: bigint;
+    try {
+      gas = await publicClient.estimateContractGas({ account, address: coprocessor, abi: coprocessorAbi, functionName: 'assign', args: [requestId] });
+    } catch (e) {
+      log.debug({ requestId: requestId.toString(), err: errorText(decodeRevert(e)) }, 'assign would revert (already assigned); not sent');
+      return;
+    }
+    const tx = await txm.send(requestId, { to: coprocessor, data: encodeFunctionData({ abi: coprocessorAbi, functionName: 'assign', args: [requestId] }), gas: (gas * 13n) / 10n }, 'assign');
+    log.info({ requestId: requestId.toString(), tx: tx.hash }, 'assigning the request to its drawn primary');
+  }
+
   async function work(queued: Job) {
     // A transaction for this request is already stored (say its broadcast failed): the
     // transaction manager owns it now; a second proof would only make a second transaction.
@@ -282,19 +323,31 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
       return;
     }
     // The draw reads the hash of the request's block: nothing is decided while it is the head.
-    if (head <= queued.block) {
+    if (head <= r.drawBlock) {
       update(queued.requestId, { state: 'waiting', notBefore: Date.now() + pollMs });
       return;
     }
     const job = await onChain(queued, r);
     if (!job) return;
-    // Another node was drawn for this request: it has the request alone until its window ends (in chain time).
-    const left = Number(r.exclusiveUntil) * 1000 - chainNow();
-    if (r.primary.toLowerCase() !== me.toLowerCase() && left >= 0) {
-      const until = Date.now() + left + 1000;
-      log.info({ requestId: job.requestId.toString(), primary: r.primary, until: new Date(until).toISOString() }, 'assigned to another node; waiting for its window to end');
-      update(job.requestId, { state: 'waiting', notBefore: until });
+    // Never prove for a model this operator does not serve on chain (its opt-in may be on its way).
+    if (!(await publicClient.readContract({ address: nodes, abi: nodeRegistryAbi, functionName: 'canServe', args: [me, job.modelId] }))) {
+      log.warn({ requestId: job.requestId.toString(), modelId: job.modelId }, 'this operator cannot serve the model on chain (not active or not opted in); waiting');
+      update(job.requestId, { state: 'waiting', notBefore: Date.now() + 5_000 });
       return;
+    }
+    const primary = await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'primaryOf', args: [job.requestId] });
+    // Zero: the draw block's hash is gone (over 256 blocks): anyone serving the model may fulfil.
+    if (primary !== zeroAddress && primary.toLowerCase() !== me.toLowerCase()) {
+      // Fix the draw on chain, so that a primary that then misses its window is slashed.
+      if (r.assignedAt === 0n) await assign(job.requestId);
+      // The primary has the request alone until its window ends (in chain time).
+      const left = Number(r.exclusiveUntil) * 1000 - chainNow();
+      if (left >= 0) {
+        const until = Date.now() + left + 1000;
+        log.info({ requestId: job.requestId.toString(), primary, until: new Date(until).toISOString() }, 'assigned to another node; waiting for its window to end');
+        update(job.requestId, { state: 'waiting', notBefore: until });
+        return;
+      }
     }
     const prover = provers.get(job.modelId.toLowerCase())!;
     update(job.requestId, { state: 'proving', attempts: job.attempts + 1 });
@@ -334,7 +387,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
       return;
     }
     // The primary's window is not over on chain yet (the clocks differ): wait, it is no failure.
-    if (d instanceof ContractRevertError && d.errorName === 'NotAssigned') {
+    if (d instanceof ContractRevertError && (d.errorName === 'NotAssigned' || d.errorName === 'DrawNotReady')) {
       log.info({ requestId: job.requestId.toString(), err: errorText(d) }, 'the primary\'s window is still open on chain; waiting');
       update(job.requestId, { state: 'waiting', notBefore: Date.now() + 1000, attempts: Math.max(0, store.job(job.requestId)!.attempts - 1) });
       return;

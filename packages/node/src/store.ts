@@ -41,8 +41,8 @@ export type Job = {
   updatedAt: number;
 };
 
-/** What a transaction is for: a request's fulfilment, its `assign`, or a Committee action. */
-export type TxKind = 'fulfil' | 'assign' | 'committee';
+/** What a transaction is for: a request's fulfilment, its `assign`, a Committee action, or an opt-in to serve a model (request 0). */
+export type TxKind = 'fulfil' | 'assign' | 'committee' | 'serve';
 
 /** A signed transaction, stored before it is broadcast. Replacements share a nonce. */
 export type StoredTx = {

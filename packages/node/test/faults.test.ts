@@ -178,12 +178,12 @@ test('the RPC is unreachable for a while: the node backs off, recovers on its ow
   }
 });
 
-/** A request whose primary is `primary` (draws follow stake; others are served meanwhile). */
+/** A request whose drawn primary is `primary` (draws follow stake, from the next block's view of the request block's hash; others are served meanwhile). */
 async function requestFor(net: Network, primary: Hex): Promise<bigint> {
   for (let i = 0; i < 30; i++) {
     const id = await ask(net, i);
-    const r = await net.client.getRequest(id);
-    if (r.primary === primary) return id;
+    const drawn = await publicClient.readContract({ address: net.addresses.coprocessor, abi: coprocessorAbi, functionName: 'primaryOf', args: [id] });
+    if (drawn === primary) return id;
   }
   throw new Error(`no request drawn ${primary} in 30 tries`);
 }
@@ -192,7 +192,7 @@ for (const badProof of [true, false]) {
   const name = badProof
     ? 'a primary submitting a bad proof is rejected and paid nothing; after its window another node fulfils and the primary is slashed'
     : 'a primary that misses its window is slashed; another node serves the request';
-  test(name, async () => {
+  test(name, async (t) => {
     const window = 4n;
     // B (no node process) has most of the stake, so it is drawn most often.
     const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: window, operators: [[opA, 10n ** 18n], [opB, 4n * 10n ** 18n]] });
@@ -202,6 +202,7 @@ for (const badProof of [true, false]) {
     const r = await net.client.getRequest(id);
     const read = (who: Hex) => publicClient.readContract({ address: net.addresses.nodes, abi: nodeRegistryAbi, functionName: 'getOperator', args: [who] });
     const bBefore = await read(opB.account.address);
+    const treasuryBefore = await publicClient.readContract({ address: net.addresses.coprocessor, abi: coprocessorAbi, functionName: 'balanceOf', args: [admin.account.address] });
     if (badProof) {
       // B's "proof": well-formed calldata, wrong points. Sent without simulation so it is mined (and reverts).
       const outputs = [1n];
@@ -219,6 +220,14 @@ for (const badProof of [true, false]) {
     const [f] = await fulfilments(publicClient, net.addresses.coprocessor, id);
     assert.equal(f!.args.node, opA.account.address, 'served by the backup node');
     assert.equal((await fulfilments(publicClient, net.addresses.coprocessor, id)).length, 1, 'exactly once');
+    // The backup fixed the draw on chain within the window: that is what makes the miss slashable.
+    const [assigned] = await publicClient.getContractEvents({ address: net.addresses.coprocessor, abi: coprocessorAbi, eventName: 'Assigned', args: { requestId: id }, fromBlock: r.drawBlock, strict: true });
+    assert.equal(assigned?.args.primary, opB.account.address, 'assigned to the drawn primary');
+    const assignTx = await publicClient.getTransaction({ hash: assigned!.transactionHash });
+    assert.equal(assignTx.from, opA.account.address.toLowerCase(), 'by the backup node\'s assign transaction');
+    const assignGas = (await publicClient.getTransactionReceipt({ hash: assigned!.transactionHash })).gasUsed;
+    assert.ok(assignGas < 120_000n, `assign costs ${assignGas} gas`);
+    t.diagnostic(`assign transaction: ${assignGas} gas`);
     const missSlash = await publicClient.readContract({ address: net.addresses.coprocessor, abi: coprocessorAbi, functionName: 'missSlash' });
     const bAfter = await read(opB.account.address);
     assert.equal(bAfter.stake, bBefore.stake - missSlash, 'the primary is slashed');
@@ -227,12 +236,16 @@ for (const badProof of [true, false]) {
     const balanceOf = (who: Hex) => publicClient.readContract({ address: net.addresses.coprocessor, abi: coprocessorAbi, functionName: 'balanceOf', args: [who] });
     assert.equal(await balanceOf(opB.account.address), 0n, 'the primary earned nothing');
     assert.ok((await balanceOf(opA.account.address)) > 0n, 'the backup earned the node fee');
+    assert.equal(await balanceOf(admin.account.address), treasuryBefore + missSlash, 'the slash went to the treasury');
+    assert.equal(await balanceOf(user.account.address), 0n, 'and none of it to the requester');
     await node.stop();
   });
 }
 
-test('a node fetches its model by content hash, checks it against the registry, and serves /health and /metrics', async () => {
-  const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 0n, operators: [[opA, 10n ** 18n]] });
+test('a node opts in to serve its model, fetches it by content hash, checks it against the registry, and serves /health and /metrics', async () => {
+  const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 0n, operators: [[opA, 10n ** 18n, { optIn: false }]] });
+  const canServe = () => publicClient.readContract({ address: net.addresses.nodes, abi: nodeRegistryAbi, functionName: 'canServe', args: [opA.account.address, net.modelId] });
+  assert.equal(await canServe(), false, 'staked, not serving the model');
   const published = join(dir, 'published');
   cpSync(compiled.dir, published, { recursive: true });
   const artefacts = packArtefacts(published);
@@ -240,6 +253,8 @@ test('a node fetches its model by content hash, checks it against the registry, 
   await node.waitForMsg('model loaded');
   assert.ok(existsSync(join(dir, 'data', 'artefacts', artefacts.slice('sha256:'.length), 'circuit.zkey')), 'installed in the content-addressed cache');
   const { url } = await node.waitForMsg('serving /health and /metrics');
+  await node.waitForMsg('serve confirmed');
+  assert.equal(await canServe(), true, 'the node opted in on start');
   const id = await ask(net);
   await node.waitForMsg('fulfilled', id);
   const health = await fetch(`${url}/health`);

@@ -7,10 +7,9 @@ import { createServer, connect as tcpConnect, type Server, type Socket } from 'n
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Hex, PublicClient } from 'viem';
-import { coprocessorAbi, createVerityClient, deployVerity, stakeNode, type VerityAddresses, type VerityClient, type Wallet } from '@verity/sdk';
+import { coprocessorAbi, createVerityClient, deployVerity, registerProvedModel, stakeNode, type VerityAddresses, type VerityClient, type Wallet } from '@verity/sdk';
 import { compileCached, encodeInputBytes, quantizeInput, readSamplesFile, type CompiledModel } from '@verity/zkml';
 import { spamFeatures, spamModel as spamFiles } from '@verity/models/spam';
-import { registerCompiled } from '../../cli/src/models.js';
 import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
 import { anvilKey, connect } from '../../cli/src/chain.js';
 
@@ -123,14 +122,20 @@ export async function spamModel(): Promise<{ compiled: CompiledModel; inputs: He
 
 export type Network = { addresses: VerityAddresses; modelId: Hex; client: VerityClient };
 
-/** Fresh contracts on the chain, `operators` staked, the model registered. */
+/**
+ * Fresh contracts on the chain, the model registered, `operators` staked and opted in to serve
+ * it (unless `optIn: false`: its node then opts in when it starts).
+ */
 export async function network(
   publicClient: PublicClient,
-  p: { admin: Wallet; owner: Wallet; user: Wallet; compiled: CompiledModel; assignmentWindow: bigint; operators: [Wallet, bigint][] },
+  p: { admin: Wallet; owner: Wallet; user: Wallet; compiled: CompiledModel; assignmentWindow: bigint; operators: ([Wallet, bigint] | [Wallet, bigint, { optIn: false }])[] },
 ): Promise<Network> {
   const addresses = await deployVerity(publicClient, p.admin, { assignmentWindow: p.assignmentWindow });
-  for (const [i, [w, stake]] of p.operators.entries()) await stakeNode(publicClient, w, { nodes: addresses.nodes, stake, name: `op-${i}` });
-  const { modelId } = await registerCompiled(publicClient, p.owner, { registry: addresses.registry, compiled: p.compiled, name: 'spam', fee: 10n ** 15n });
+  const verifierBuild = JSON.parse(readFileSync(p.compiled.path('verifierBuild'), 'utf8')) as { abi: unknown[]; bytecode: Hex };
+  const { modelId } = await registerProvedModel(publicClient, p.owner, { registry: addresses.registry, report: p.compiled.report, verifierBuild, name: 'spam', fee: 10n ** 15n });
+  for (const [i, [w, stake, o]] of p.operators.entries()) {
+    await stakeNode(publicClient, w, { nodes: addresses.nodes, stake, name: `op-${i}`, models: o?.optIn === false ? [] : [modelId] });
+  }
   return { addresses, modelId, client: createVerityClient({ publicClient, wallet: p.user, addresses }) };
 }
 

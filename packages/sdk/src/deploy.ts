@@ -1,4 +1,4 @@
-import { encodeDeployData, encodeFunctionData, parseEventLogs, type Abi, type Account, type Address, type Chain, type Hex, type PublicClient, type TransactionReceipt, type Transport, type WalletClient } from 'viem';
+import { encodeDeployData, encodeFunctionData, getAddress, parseEventLogs, type Abi, type Account, type Address, type Chain, type Hex, type PublicClient, type TransactionReceipt, type Transport, type WalletClient } from 'viem';
 import {
   committeeAbi, committeeBytecode, coprocessorAbi, coprocessorBytecode, modelRegistryAbi, modelRegistryBytecode, nodeRegistryAbi, nodeRegistryBytecode, poseidon6Bytecode,
 } from './generated/contracts.js';
@@ -33,7 +33,7 @@ export async function deploy(
   const hash = await wallet.deployContract({ abi: p.abi, bytecode: p.bytecode, args: p.args ?? [] } as never);
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
   if (!receipt.contractAddress || receipt.status !== 'success') throw new Error(`deployment failed in ${hash}`);
-  return { address: receipt.contractAddress, gasUsed: receipt.gasUsed };
+  return { address: getAddress(receipt.contractAddress), gasUsed: receipt.gasUsed };
 }
 
 /** The Coprocessor's parameters (`Coprocessor.Parameters`): fees, deadlines, the assignment window and the miss slash. */
