@@ -230,6 +230,11 @@ export class Indexer {
         if (r) r.status = 'Refunded';
         return;
       }
+      case 'DrawPending':
+      case 'DrawRearmed':
+        // A committee is drawn from a later block's hash, in a later transaction.
+        this.setStatus(e.args.requestId, 'Drawing');
+        return;
       case 'RoundStarted': {
         const r = this.request(e.args.requestId);
         if (!r) return;
