@@ -36,7 +36,8 @@ export type NodeOptions = {
   reorgDepth?: number;
   /**
    * The block the contracts were deployed at (a deployment file's `block`): look-ups of older
-   * events (an agreed model's rule) never read below it. Default: the first block this store scanned.
+   * events (an agreed model's rule, a request's input), which read backwards from the head and
+   * stop at the first match, never read below it (default 0).
    */
   deploymentBlock?: bigint;
   /** blocks on top of a fulfilment before the job is final (default 1) */
@@ -400,7 +401,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     : undefined;
   if (committee === zeroAddress) throw new BaseError('agreed mode: this Coprocessor has no committee (deploy one and call setCommittee), but the node config lists agreed models');
   const validator = committee
-    ? new Validator({ publicClient, account, committee, coprocessor, chainId, store, txm, log, agreed: options.agreed!, fromBlock: scanner.cursor, maxRange, deploymentBlock: options.deploymentBlock ?? scanner.start })
+    ? new Validator({ publicClient, account, committee, coprocessor, chainId, store, txm, log, agreed: options.agreed!, fromBlock: scanner.cursor, maxRange, deploymentBlock: options.deploymentBlock ?? 0n })
     : undefined;
   node.validator = validator;
   if (validator) log.info({ committee, models: options.agreed!.models.map((m) => ({ modelId: m.modelId, provider: m.provider.name })) }, 'agreed mode: validating');

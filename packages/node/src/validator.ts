@@ -18,6 +18,7 @@ type Question = (AgreedQuestion & { rule: Rule }) | undefined;
 type RoundView = { appeal: boolean; members: readonly Address[]; answer: Hex; subject: number; deadline: number };
 
 const OPEN_KEY = 'committee.open';
+const DRAWING_KEY = 'committee.drawing';
 const CURSOR_KEY = 'committee.cursor';
 /** Tries of one action (propose, commit, reveal, advance) whose transaction reverted. */
 const MAX_ACTION_TRIES = 3;
@@ -36,6 +37,8 @@ const MAX_ACTION_TRIES = 3;
 export class Validator {
   private readonly models: Map<string, Provider>;
   private readonly open: Set<string>;
+  /** requests of this node's models waiting for `draw` (their first round or an appeal) */
+  private readonly drawing: Set<string>;
   private cursor: bigint | undefined;
   private readonly rules = new Map<string, Rule>();
   /** own answers by request (text), so a provider is asked once per request and round subject */
@@ -53,6 +56,7 @@ export class Validator {
   }) {
     this.models = new Map(p.agreed.models.map((m) => [m.modelId.toLowerCase(), m.provider]));
     this.open = new Set(JSON.parse(p.store.meta(OPEN_KEY) ?? '[]') as string[]);
+    this.drawing = new Set(JSON.parse(p.store.meta(DRAWING_KEY) ?? '[]') as string[]);
     const c = p.store.meta(CURSOR_KEY);
     this.cursor = c === undefined ? p.fromBlock : BigInt(c);
     this.me = p.account.address;
@@ -63,9 +67,16 @@ export class Validator {
     return [...this.open].map(BigInt);
   }
 
-  /** One poll: new rounds up to `head`, then each open request's next step. */
+  /** One poll: new rounds and draws up to `head`, the draws due, then each open request's next step. */
   async tick(head: bigint): Promise<void> {
     await this.scan(head);
+    for (const id of [...this.drawing].map(BigInt)) {
+      try {
+        await this.drawIfDue(id, head);
+      } catch (e) {
+        this.p.log.warn({ requestId: id.toString(), err: errorText(e) }, 'agreed mode: draw failed; trying again next poll');
+      }
+    }
     if (this.open.size === 0) return;
     // The chain's time moves only when blocks are made: on a quiet devnet the wall clock is
     // ahead of the head block. Acting early costs nothing: every call is simulated first.
@@ -90,6 +101,15 @@ export class Validator {
         if (!this.open.has(requestId.toString())) this.p.log.info({ requestId: requestId.toString(), round, appeal, seat: this.seatOf(members) }, 'agreed mode: drawn into a committee');
         this.open.add(requestId.toString());
       }
+      const pending = await getLogsBounded(this.p.publicClient, { address: this.p.committee, abi: committeeAbi, eventName: 'DrawPending', fromBlock: cursor, toBlock: to, maxRange: this.p.maxRange });
+      for (const e of pending) {
+        const { requestId, round } = e.args;
+        if (this.drawing.has(requestId.toString())) continue;
+        const modelId = await this.p.publicClient.readContract({ address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'modelOf', args: [requestId] });
+        if (!this.models.has(modelId.toLowerCase())) continue;
+        this.p.log.info({ requestId: requestId.toString(), round, drawBlock: e.args.drawBlock.toString() }, 'agreed mode: a committee waits for its draw');
+        this.drawing.add(requestId.toString());
+      }
       cursor = to + 1n;
       this.cursor = cursor;
       this.persist();
@@ -98,7 +118,24 @@ export class Validator {
 
   private persist() {
     this.p.store.setMeta(OPEN_KEY, JSON.stringify([...this.open]));
+    this.p.store.setMeta(DRAWING_KEY, JSON.stringify([...this.drawing]));
     this.p.store.setMeta(CURSOR_KEY, this.cursor!.toString());
+  }
+
+  /**
+   * Sends `draw` for a request in the Drawing phase once its draw block has passed (best
+   * effort: simulated first; whichever validator is first draws, the others' calls are skipped).
+   */
+  private async drawIfDue(requestId: bigint, head: bigint) {
+    const task = await this.p.publicClient.readContract({ address: this.p.committee, abi: committeeAbi, functionName: 'getTask', args: [requestId] });
+    if (AgreedPhase[task.phase] !== 'Drawing') {
+      this.drawing.delete(requestId.toString());
+      this.persist();
+      return;
+    }
+    if (head <= task.drawBlock) return;
+    const round = task.started ? task.round + 1 : 0;
+    await this.act(`${requestId}:${round}:draw:${task.drawBlock}`, requestId, 'draw', [requestId], { round, drawBlock: task.drawBlock.toString() });
   }
 
   private seatOf(members: readonly Address[]) {
@@ -116,6 +153,12 @@ export class Validator {
       this.answers.delete(key);
       this.questions.delete(key);
       for (const action of this.sent.keys()) if (action.startsWith(`${key}:`)) this.sent.delete(action);
+      this.persist();
+      return;
+    }
+    if (phase === 'Drawing') {
+      // An appeal waits for its committee: anyone may draw it.
+      this.drawing.add(requestId.toString());
       this.persist();
       return;
     }
@@ -217,6 +260,12 @@ export class Validator {
       const event = await findLatestLog(this.p.publicClient, { address: this.p.coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId }, fromBlock: this.p.deploymentBlock, maxRange: this.p.maxRange });
       if (!event) throw new BaseError(`request ${requestId} has no Requested event between block ${this.p.deploymentBlock} and the head`);
       const input = event.args.input;
+      // The event must carry the input the Coprocessor stored the hash of (a reorg can swap same-id requests).
+      const stored = await this.p.publicClient.readContract({ address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'inputHashOf', args: [requestId] });
+      if (keccak256(input) !== stored) {
+        this.p.log.warn({ requestId: key, event: event.transactionHash, stored }, 'agreed mode: the Requested event\'s input does not match the stored input hash; not answering yet');
+        return undefined;
+      }
       q = { requestId, modelId, input: decodeInput(input), instructions: rule.instructions, criterion: rule.criterion, labels: rule.labels, rule };
     }
     this.questions.set(key, q);
@@ -239,7 +288,7 @@ export class Validator {
   }
 
   /** Sends one Committee call once: again only if its transaction reverted and the state did not move. */
-  private async act(key: string, requestId: bigint, functionName: 'propose' | 'commit' | 'reveal' | 'advance', args: readonly unknown[], detail: Record<string, unknown>) {
+  private async act(key: string, requestId: bigint, functionName: 'propose' | 'commit' | 'reveal' | 'advance' | 'draw', args: readonly unknown[], detail: Record<string, unknown>) {
     const prior = this.sent.get(key);
     if (prior) {
       const tx = this.p.store.txsForRequest(requestId).find((t) => t.hash === prior.hash);
@@ -252,7 +301,7 @@ export class Validator {
       gas = await this.p.publicClient.estimateContractGas({ ...call, account: this.p.account } as never);
     } catch (e) {
       // Someone else advanced it, or the phase moved on: nothing to do.
-      if (functionName !== 'advance') this.p.log.warn({ requestId: requestId.toString(), action: functionName, err: errorText(e) }, 'agreed mode: action would revert; skipped');
+      if (functionName !== 'advance' && functionName !== 'draw') this.p.log.warn({ requestId: requestId.toString(), action: functionName, err: errorText(e) }, 'agreed mode: action would revert; skipped');
       return;
     }
     const data = encodeFunctionData({ abi: committeeAbi, functionName, args } as never);

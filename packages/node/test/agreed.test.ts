@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { hexToString, keccak256, parseEventLogs, toHex, type Hex, type PublicClient } from 'viem';
+import { decodeFunctionData, hexToString, keccak256, parseEventLogs, toHex, type Hex, type PublicClient } from 'viem';
 import {
-  committeeAbi, createVerityClient, deployVerity, nodeRegistryAbi, registerAgreedModel, stakeNode,
+  committeeAbi, coprocessorAbi, createVerityClient, deployVerity, nodeRegistryAbi, registerAgreedModel, stakeNode,
   type VerityAddresses, type VerityClient, type Wallet,
 } from '@verity/sdk';
 import { SPAM_MODEL_PATH, spamFeatures, spamSamples } from '@verity/models/spam';
@@ -217,9 +217,12 @@ describe('agreed mode on anvil', () => {
     return logs;
   }
 
+  /** Asks the committee, then mines a block: the draw reads the request block's hash, and an idle anvil makes no block on its own. */
   async function ask(input = QUESTION) {
     const value = await client.quote(modelId, 100_000);
-    return (await client.request({ modelId, input: toHex(input), callbackGasLimit: 100_000, value })).requestId;
+    const { requestId } = await client.request({ modelId, input: toHex(input), callbackGasLimit: 100_000, value });
+    await publicClient.request({ method: 'anvil_mine' as never, params: ['0x1'] as never });
+    return requestId;
   }
 
   const served = async (i: number) => (await publicClient.readContract({ address: addresses.nodes, abi: nodeRegistryAbi, functionName: 'getOperator', args: [operator(i).account.address] })).served;
@@ -245,6 +248,15 @@ describe('agreed mode on anvil', () => {
     const servedAfter = await Promise.all(OPERATORS.map((_, i) => served(i)));
     assert.deepEqual(servedAfter.map((s, i) => s - servedBefore[i]!), [1n, 1n, 1n, 1n, 1n], 'all five counted as served');
     assert.ok(fixture.calls.length > callsBefore, 'the HTTP provider was asked');
+    // The committee was drawn by a validator's `draw`, in a later transaction than the request.
+    const [requested] = await publicClient.getContractEvents({ address: addresses.coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId }, fromBlock: 0n });
+    const [pending] = await publicClient.getContractEvents({ address: addresses.committee!, abi: committeeAbi, eventName: 'DrawPending', args: { requestId }, fromBlock: 0n });
+    const [started] = await publicClient.getContractEvents({ address: addresses.committee!, abi: committeeAbi, eventName: 'RoundStarted', args: { requestId }, fromBlock: 0n });
+    assert.equal(pending?.transactionHash, requested!.transactionHash, 'the request only arms the draw');
+    assert.ok(started!.blockNumber > requested!.blockNumber, 'members drawn in a later block');
+    const drawTx = await publicClient.getTransaction({ hash: started!.transactionHash });
+    assert.equal(decodeFunctionData({ abi: committeeAbi, data: drawTx.input }).functionName, 'draw');
+    assert.ok(OPERATORS.some((_, i) => operator(i).account.address.toLowerCase() === drawTx.from.toLowerCase()), 'sent by one of the validators');
   });
 
   test('a lying validator is outvoted and slashed, and a failing provider abstains (slashed as a no-show) without stopping the request', async () => {
