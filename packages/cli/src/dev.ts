@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatEther, keccak256, toHex, type Hex } from 'viem';
 import pino from 'pino';
-import { deployVerity, registerAgreedModel, serveModels, stakeNode, type AgreedRule, type DeployOptions, type VerityAddresses } from '@verity/sdk';
+import { deployVerity, nodeRegistryAbi, registerAgreedModel, stakeNode, type AgreedRule, type DeployOptions, type VerityAddresses } from '@verity/sdk';
 import { compileCached, readSamplesFile, INSECURE_DEV_SETUP } from '@verity/zkml';
 import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
 import { spamModel } from '@verity/models/spam';
@@ -142,13 +142,6 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
       step(`${m.name} registered`, `${modelId.slice(0, 10)}… agreed mode, labels ${m.rule.labels.join(' / ')}`);
     }
 
-    // Each node opts in to every model it runs: it is drawn, and may fulfil, only for those.
-    const served = [...Object.values(proved).map((m) => m.modelId), ...agreedIds];
-    for (const [i, operator] of operators.entries()) {
-      await serveModels(publicClient, operator, { nodes: addresses.nodes, modelIds: served });
-      step(`node ${i + 1} opted in`, `serves the ${served.length} models`);
-    }
-
     const running: VerityNode[] = [];
     // Each node has its own SQLite store, for the life of this devnet.
     const stores = mkdtempSync(join(tmpdir(), 'verity-dev-'));
@@ -158,11 +151,13 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
         publicClient, wallet: operator, coprocessor: addresses.coprocessor,
         models: Object.values(proved).map((m) => ({ modelId: m.modelId, dir: m.compiled.dir })), pollMs: 100, store: join(stores, `node-${i + 1}.sqlite`), statusPort: 0,
         agreed: { models: agreedIds.map((modelId) => ({ modelId, provider: new LexiconProvider() })) },
-        logger: pino({ level: process.env.VERITY_LOG_LEVEL ?? 'silent' }).child({ node: i + 1 }),
+        logger: pino({ level: process.env.VERITY_LOG_LEVEL ?? 'silent' }).child({ node: i + 1 }), deploymentBlock: deployBlock,
       });
       cleanup.push(() => node.stop());
       running.push(node);
-      step(`node ${i + 1} started`, `operator ${operator.account.address}, ${node.statusUrl}/metrics`);
+      // A node opts in on start to every model it runs: it is drawn, and may fulfil, only for those.
+      const served = await publicClient.readContract({ address: addresses.nodes, abi: nodeRegistryAbi, functionName: 'servedModels', args: [operator.account.address] });
+      step(`node ${i + 1} started`, `operator ${operator.account.address}, serves ${served.length} models, ${node.statusUrl}/metrics`);
     }
 
     const explorer = await startExplorer({ publicClient, addresses, models: explorerModels, port: options.explorerPort ?? 0, fromBlock: deployBlock });
