@@ -210,6 +210,8 @@ export async function stakeCommand(o: { deployment: string; rpc?: string; privat
   const after = await publicClient.readContract({ address: d.addresses.nodes, abi: nodeRegistryAbi, functionName: 'getOperator', args: [w.account.address] });
   const minStake = await publicClient.readContract({ address: d.addresses.nodes, abi: nodeRegistryAbi, functionName: 'minStake' });
   o.log(`${w.account.address} (${after.name}) has ${formatEther(after.stake)} ETH staked in the NodeRegistry (minimum ${formatEther(minStake)}): ${after.stake >= minStake ? 'active' : 'NOT active until it reaches the minimum'}`);
+  const served = await publicClient.readContract({ address: d.addresses.nodes, abi: nodeRegistryAbi, functionName: 'servedModels', args: [w.account.address] });
+  if (served.length === 0) o.log('It serves no model yet, so it is drawn for nothing: `verity node serve <modelId>...` (or `verity node start`, which opts in to the models in its config)');
 }
 
 /**

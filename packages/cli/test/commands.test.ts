@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import pino from 'pino';
+import { updateProvedModel } from '@verity/sdk';
 import { privateKeyToAddress } from 'viem/accounts';
 import { compileCached, readSamplesFile, releaseCurves, type CompiledModel } from '@verity/zkml';
 import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
@@ -16,6 +17,7 @@ import { TINY_ONNX, tinySamples } from '../../zkml/test/fixtures.js';
 import { keepMining, startAnvil, type Anvil } from '../src/anvil.js';
 import { anvilKey, connect } from '../src/chain.js';
 import type { Deployment } from '../src/commands.js';
+import type { ModelView } from '@verity/explorer';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'verity.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'verity-commands-'));
@@ -24,6 +26,8 @@ let anvil: Anvil;
 let stopMining: (() => Promise<void>) | undefined;
 let compiled: CompiledModel;
 const nodes: VerityNode[] = [];
+/** registered by the second test, read by the explorer's */
+let creditId: `0x${string}`, judgeId: `0x${string}`;
 
 /** Runs the CLI; resolves with its exit code and output (never rejects). */
 function verity(args: string[], key = anvilKey(0)): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -68,13 +72,14 @@ test('verity deploy --rpc deploys every contract and writes the deployment file'
 test('verity register (proved and agreed), then verity request gets each answered by a node', async () => {
   const reg = await verity(['register', compiled.dir, '--name', 'credit-score', '--fee', '0.001', '--deployment', deployment], anvilKey(1));
   assert.equal(reg.status, 0, reg.stderr);
-  const modelId = /as (0x[0-9a-f]{64})/.exec(reg.stdout)![1]!;
+  const modelId = /as (0x[0-9a-f]{64})/.exec(reg.stdout)![1]! as `0x${string}`;
+  creditId = modelId;
   assert.match(reg.stdout, /567 constraints/);
   assert.match(reg.stdout, /^warning: INSECURE DEV SETUP/m, 'a dev setup on a devnet: registered with a warning');
   assert.match(reg.stdout, /version 1; weights pinned by the verifying key; insecure dev setup/);
   const agreed = await verity(['register', '--agreed', '--name', 'judge', '--fee', '0.001', '--labels', 'yes,no', '--instructions', 'Answer yes or no.', '--deployment', deployment], anvilKey(1));
   assert.equal(agreed.status, 0, agreed.stderr);
-  const judgeId = /as (0x[0-9a-f]{64})/.exec(agreed.stdout)![1]! as `0x${string}`;
+  judgeId = /as (0x[0-9a-f]{64})/.exec(agreed.stdout)![1]! as `0x${string}`;
 
   // Three staked nodes serve both models.
   const d = JSON.parse(readFileSync(deployment, 'utf8')) as Deployment;
@@ -107,7 +112,12 @@ test('verity register (proved and agreed), then verity request gets each answere
   assert.match(asked.stdout, /answer #2: yes \(agreed by the committee/);
 });
 
-test('verity explorer serves the deployment\'s requests', async () => {
+test('verity explorer serves the deployment\'s requests, models (versions, pending updates, pinning, setup) and nodes (served models)', async () => {
+  const d = JSON.parse(readFileSync(deployment, 'utf8')) as Deployment;
+  const { publicClient, wallet } = await connect(anvil.rpcUrl);
+  // The owner schedules version 2: it waits the deployment's upgrade delay (2 days).
+  const verifierBuild = JSON.parse(readFileSync(compiled.path('verifierBuild'), 'utf8')) as { abi: unknown[]; bytecode: `0x${string}` };
+  const { activeFrom } = await updateProvedModel(publicClient, wallet(anvilKey(1)), { registry: d.addresses.registry, modelId: creditId, report: compiled.report, verifierBuild });
   const child = spawn(process.execPath, [bin, 'explorer', '--deployment', deployment, '--port', '0']);
   try {
     const url = await new Promise<string>((resolve, reject) => {
@@ -115,11 +125,24 @@ test('verity explorer serves the deployment\'s requests', async () => {
       child.stdout.on('data', (d) => { out += d; const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out); if (m) resolve(m[1]!); });
       child.on('close', (code) => reject(new Error(`verity explorer exited ${code}: ${out}`)));
     });
-    const state = await (await fetch(`${url}api/state`)).json() as { requests: { model: string; status: string; answer: string }[]; nodes: unknown[] };
-    assert.deepEqual(state.requests.map((r) => [r.model, r.status]), [['judge', 'Finalized'], ['credit-score', 'Fulfilled']]);
+    type State = { requests: { model: string; version: number; status: string; answer: string }[]; nodes: { models: string[] }[]; models: ModelView[] };
+    const state = await (await fetch(`${url}api/state`)).json() as State;
+    assert.deepEqual(state.requests.map((r) => [r.model, r.version, r.status]), [['judge', 1, 'Finalized'], ['credit-score', 1, 'Fulfilled']]);
     assert.equal(state.requests[0]!.answer, 'yes');
     assert.equal(state.nodes.length, 3);
+    for (const n of state.nodes) assert.deepEqual(n.models.map((m) => m.toLowerCase()).sort(), [creditId, judgeId].map((m) => m.toLowerCase()).sort());
+    const credit = () => state.models.find((m) => m.name === 'credit-score')!;
+    assert.deepEqual([credit().version, credit().pending, credit().pinning, credit().setup], [1, { version: 2, activeFrom: Number(activeFrom) }, 'verifying key', 'dev']);
+    const judge = state.models.find((m) => m.name === 'judge')!;
+    assert.deepEqual([judge.mode, judge.version, judge.pending], ['agreed', 1, undefined]);
     assert.match(await (await fetch(url)).text(), /<title>Verity explorer<\/title>/);
+
+    // Two days later version 2 is the effective one, with no event: the explorer reads the model again.
+    const rpc = (method: string, params: unknown[]) => fetch(anvil.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+    await rpc('evm_increaseTime', [2 * 86_400 + 1]);
+    await rpc('evm_mine', []);
+    Object.assign(state, await (await fetch(`${url}api/state`)).json());
+    assert.deepEqual([credit().version, credit().pending], [2, undefined]);
   } finally {
     child.kill('SIGTERM');
   }

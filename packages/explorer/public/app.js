@@ -23,7 +23,7 @@ function render(s) {
   $('#chain').textContent = `chain ${s.chainId} · block ${s.block} · Coprocessor ${s.addresses.coprocessor}`;
   const names = Object.fromEntries(s.nodes.map((n) => [n.address.toLowerCase(), n.name]));
   rows('#requests tbody', s.requests.map((r) => `<tr data-request="${r.id}">
-    <td>${r.id}</td><td>${esc(r.app ?? short(r.requester))}</td><td>${esc(r.model)}</td><td>${r.mode}</td>
+    <td>${r.id}</td><td>${esc(r.app ?? short(r.requester))}</td><td>${esc(r.model)} <span style="color: var(--muted)">v${r.version}</span></td><td>${r.mode}</td>
     <td><span class="status ${esc(r.status)}">${esc(r.status)}</span></td>
     <td><code title="${esc(r.inputCommitment)}">${short(r.inputCommitment)}</code> <span style="color: var(--muted)">(${r.inputBytes} B)</span></td>
     <td class="answer">${esc(r.answer ?? '')}</td>

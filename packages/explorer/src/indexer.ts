@@ -21,6 +21,8 @@ export type RequestView = {
   id: string;
   modelId: Hex;
   model: string;
+  /** the model version the request was made against (its verifier checked the proof) */
+  version: number;
   mode: 'proved' | 'agreed';
   requester: Address;
   app?: string;
@@ -183,7 +185,7 @@ export class Indexer {
         const model = this.models.get(e.args.modelId);
         if (model) model.requests++;
         this.requests.set(e.args.requestId.toString(), {
-          id: e.args.requestId.toString(), modelId: e.args.modelId, model: model?.name ?? e.args.modelId, mode: model?.mode ?? 'proved',
+          id: e.args.requestId.toString(), modelId: e.args.modelId, model: model?.name ?? e.args.modelId, version: e.args.version, mode: model?.mode ?? 'proved',
           requester: e.args.requester, app: this.labels.get(e.args.requester.toLowerCase()), status: model?.mode === 'agreed' ? 'Propose' : 'Pending',
           inputCommitment: `0x${e.args.inputCommitment.toString(16).padStart(64, '0')}`, inputBytes: (e.args.input.length - 2) / 2, fee: e.args.fee.toString(),
           verifyGas: model?.verifyGas, requestedAt: await at(), rounds: [],
