@@ -1,5 +1,5 @@
 import { decodeFunctionData, hexToString, type Address, type Hex, type PublicClient } from 'viem';
-import { coprocessorAbi, decodeProvedOutput, decodeVerityEvents, modelRegistryAbi, nodeRegistryAbi, RoundOutcome, type VerityAddresses, type VerityEvent } from '@verity/sdk';
+import { coprocessorAbi, decodeProvedOutput, DEFAULT_LOG_RANGE, decodeVerityEvents, modelRegistryAbi, nodeRegistryAbi, RoundOutcome, type VerityAddresses, type VerityEvent } from '@verity/sdk';
 
 /** What the explorer knows about a model beyond the chain: the compiler's report and the training metrics. */
 export type ExplorerModelInfo = { constraints?: number; accuracy?: string; verifyGas?: number; source?: string };
@@ -92,10 +92,10 @@ export class Indexer {
   constructor(
     private readonly publicClient: PublicClient,
     private readonly addresses: VerityAddresses,
-    private readonly info: Record<Hex, ExplorerModelInfo> = {},
+    private readonly info: Record<Hex, ExplorerModelInfo>,
     /** the deployment's block (deployment.json's `block`): nothing of Verity's is older */
-    fromBlock = 0n,
-    private readonly maxBlockRange = 5_000n,
+    fromBlock: bigint,
+    private readonly maxBlockRange = DEFAULT_LOG_RANGE,
   ) {
     this.next = fromBlock;
   }
