@@ -1,15 +1,16 @@
 import { EventEmitter } from 'node:events';
-import { encodeFunctionData, HttpRequestError, TimeoutError, zeroAddress, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
+import { encodeFunctionData, zeroAddress, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
-import { coprocessorAbi, ContractRevertError, DEFAULT_LOG_RANGE, findLatestLog, decodeRevert, nodeRegistryAbi, requestBinding, RequestStatus, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
-import { decodeInputBytes, inputCommitment, Prover } from '@verity/zkml';
+import { coprocessorAbi, DEFAULT_LOG_RANGE, decodeRevert, nodeRegistryAbi, type Wallet } from '@verity/sdk';
+import { Prover } from '@verity/zkml';
 import { verifyAgainstRegistry } from './artefacts.js';
 import { createLogger, errorText, type Logger } from './log.js';
 import { family, Histogram, serveStatus, type StatusServer } from './metrics.js';
 import { LocalProving, QueueProving, type ProvingBackend } from './proving.js';
 import { RequestScanner, DEFAULT_REORG_DEPTH } from './scanner.js';
 import { JobStore, JOB_STATES, type Job } from './store.js';
-import { TxManager, type TxOutcome } from './txmanager.js';
+import { ProvedJobs } from './jobs.js';
+import { TxManager } from './txmanager.js';
 import { Validator, type AgreedOptions } from './validator.js';
 
 export type { Job, JobState } from './store.js';
@@ -93,14 +94,6 @@ export class StoreMismatchError extends BaseError {
       details: 'Give each chain, Coprocessor and operator key its own store file (config `store`).',
     });
   }
-}
-
-/** RPC trouble (unreachable, timeout, 5xx): retried without counting against the job. */
-function isTransient(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  const walk = (e as { walk?: (f: (x: unknown) => boolean) => unknown }).walk;
-  if (walk) return Boolean(walk.call(e, (x) => x instanceof HttpRequestError || x instanceof TimeoutError));
-  return /ECONNREFUSED|ECONNRESET|fetch failed|socket hang up/i.test(e.message);
 }
 
 /**
@@ -216,185 +209,10 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     await scanner.scan(head, () => stopped);
   }
 
-  async function settle(outcome: TxOutcome) {
-    const { tx, event } = outcome;
-    const job = store.job(tx.requestId);
-    if ((tx.kind === 'assign' || tx.kind === 'serve') && event === 'confirmed') {
-      log.info({ requestId: tx.requestId.toString(), kind: tx.kind, tx: tx.hash, status: tx.status, gasUsed: tx.gasUsed?.toString() }, `${tx.kind} ${tx.status === 'success' ? 'confirmed' : 'reverted'}`);
-    }
-    // Only fulfilments settle a job; an `assign`, an opt-in or a Committee action is fire and forget.
-    if (!job || tx.kind !== 'fulfil') return;
-    if (event === 'reorged') {
-      update(job.requestId, { state: 'submitting', fulfilTx: tx.hash, fulfilGasUsed: undefined, error: 'fulfilment reorged out; sent again' });
-      return;
-    }
-    if (event === 'mined') {
-      update(job.requestId, { fulfilTx: tx.hash, fulfilGasUsed: tx.gasUsed });
-      return;
-    }
-    if (tx.status === 'success') {
-      log.info({ requestId: job.requestId.toString(), tx: tx.hash, gasUsed: tx.gasUsed?.toString(), block: tx.block?.toString() }, 'fulfilled');
-      update(job.requestId, { state: 'fulfilled', fulfilTx: tx.hash, fulfilGasUsed: tx.gasUsed, error: undefined });
-      return;
-    }
-    // Reverted on chain: most often another node was first.
-    const r = await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [job.requestId] });
-    const status = RequestStatus[r.status];
-    if (status !== 'Pending') {
-      log.info({ requestId: job.requestId.toString(), tx: tx.hash, status }, 'fulfilment reverted: the request was settled otherwise');
-      update(job.requestId, { state: 'skipped', error: `request is ${status}` });
-    } else {
-      retry(job, `fulfilment ${tx.hash} reverted`);
-    }
-  }
-
-  function retry(job: Job, error: string) {
-    const attempts = job.attempts;
-    if (attempts >= maxAttempts) {
-      log.error({ requestId: job.requestId.toString(), attempts, err: error }, 'job failed');
-      update(job.requestId, { state: 'failed', error });
-    } else {
-      const delay = Math.min(60_000, 1000 * 2 ** attempts);
-      log.warn({ requestId: job.requestId.toString(), attempts, retryInMs: delay, err: error }, 'job will be retried');
-      update(job.requestId, { state: 'queued', notBefore: Date.now() + delay, error });
-    }
-  }
-
-  /** The Poseidon commitment the Coprocessor stores for `input` of a model this node serves. */
-  const commitmentOf = (prover: Prover, input: Hex) => {
-    const { layout, weights } = prover.compiled.report;
-    return inputCommitment(layout, decodeInputBytes(layout, input), BigInt(weights?.commitment ?? 0));
-  };
-
-  /**
-   * The job as the chain has it now. A reorg can swap two requests with the same sequential id:
-   * when the job's input does not give the request's stored input commitment, the Requested
-   * event is read again and the job takes its model and input. Undefined: nothing to prove.
-   */
-  async function onChain(job: Job, r: { modelId: Hex; inputCommitment: bigint }): Promise<Job | undefined> {
-    const prover = provers.get(r.modelId.toLowerCase());
-    if (prover && r.modelId.toLowerCase() === job.modelId.toLowerCase() && (await commitmentOf(prover, job.input)) === r.inputCommitment) return job;
-    const event = await findLatestLog(publicClient, { address: coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId: job.requestId }, fromBlock: scanner.start, maxRange });
-    if (!prover || !event) {
-      update(job.requestId, { state: 'skipped', error: `the request is now for model ${r.modelId}, which this node does not serve` });
-      return undefined;
-    }
-    const { modelId, input } = event.args;
-    if ((await commitmentOf(prover, input)) !== r.inputCommitment) throw new BaseError(`request ${job.requestId}: the Requested event's input does not give the stored input commitment`);
-    log.warn({ requestId: job.requestId.toString(), block: event.blockNumber.toString(), was: job.block.toString() }, 'request input changed on chain (reorg); proving the new input');
-    return update(job.requestId, { modelId, input, block: event.blockNumber });
-  }
-
-  /** Sends `assign(requestId)` once (best effort): simulated first; another node's assignment is fine. */
-  async function assign(requestId: bigint) {
-    if (store.txsForRequest(requestId, 'assign').length > 0) return;
-    let gas: bigint;
-    try {
-      gas = await publicClient.estimateContractGas({ account, address: coprocessor, abi: coprocessorAbi, functionName: 'assign', args: [requestId] });
-    } catch (e) {
-      log.debug({ requestId: requestId.toString(), err: errorText(decodeRevert(e)) }, 'assign would revert (already assigned); not sent');
-      return;
-    }
-    const tx = await txm.send(requestId, { to: coprocessor, data: encodeFunctionData({ abi: coprocessorAbi, functionName: 'assign', args: [requestId] }), gas: (gas * 13n) / 10n }, 'assign');
-    log.info({ requestId: requestId.toString(), tx: tx.hash }, 'assigning the request to its drawn primary');
-  }
-
-  async function work(queued: Job) {
-    // A transaction for this request is already stored (say its broadcast failed): the
-    // transaction manager owns it now; a second proof would only make a second transaction.
-    const stored = store.txsForRequest(queued.requestId, 'fulfil');
-    const done = stored.find((t) => t.state === 'confirmed' && t.status === 'success');
-    if (done) {
-      update(queued.requestId, { state: 'fulfilled', fulfilTx: done.hash, fulfilGasUsed: done.gasUsed });
-      return;
-    }
-    const open = stored.filter((t) => t.state === 'pending' || t.state === 'mined');
-    if (open.length > 0) {
-      update(queued.requestId, { state: 'submitting', fulfilTx: open.at(-1)!.hash });
-      return;
-    }
-    const r = await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [queued.requestId] });
-    const status = RequestStatus[r.status];
-    if (status === 'None') {
-      update(queued.requestId, { state: 'reorged', error: 'the request is not on chain (reorged out)' });
-      return;
-    }
-    if (status !== 'Pending') {
-      update(queued.requestId, { state: 'skipped', error: `request is ${status}` });
-      return;
-    }
-    // The draw reads the hash of the request's block: nothing is decided while it is the head.
-    if (head <= r.drawBlock) {
-      update(queued.requestId, { state: 'waiting', notBefore: Date.now() + pollMs });
-      return;
-    }
-    const job = await onChain(queued, r);
-    if (!job) return;
-    // Never prove for a model this operator does not serve on chain (its opt-in may be on its way).
-    if (!(await publicClient.readContract({ address: nodes, abi: nodeRegistryAbi, functionName: 'canServe', args: [me, job.modelId] }))) {
-      log.warn({ requestId: job.requestId.toString(), modelId: job.modelId }, 'this operator cannot serve the model on chain (not active or not opted in); waiting');
-      update(job.requestId, { state: 'waiting', notBefore: Date.now() + 5_000 });
-      return;
-    }
-    const primary = await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'primaryOf', args: [job.requestId] });
-    // Zero: the draw block's hash is gone (over 256 blocks): anyone serving the model may fulfil.
-    if (primary !== zeroAddress && primary.toLowerCase() !== me.toLowerCase()) {
-      // Fix the draw on chain, so that a primary that then misses its window is slashed.
-      if (r.assignedAt === 0n) await assign(job.requestId);
-      // The primary has the request alone until its window ends (in chain time).
-      const left = Number(r.exclusiveUntil) * 1000 - chainNow();
-      if (left >= 0) {
-        const until = Date.now() + left + 1000;
-        log.info({ requestId: job.requestId.toString(), primary, until: new Date(until).toISOString() }, 'assigned to another node; waiting for its window to end');
-        update(job.requestId, { state: 'waiting', notBefore: until });
-        return;
-      }
-    }
-    const prover = provers.get(job.modelId.toLowerCase())!;
-    update(job.requestId, { state: 'proving', attempts: job.attempts + 1 });
-    log.info({ requestId: job.requestId.toString(), attempt: job.attempts + 1 }, 'proving');
-    const binding = requestBinding({ chainId, coprocessor, requestId: job.requestId, prover: me });
-    const result = await proving.prove({ requestId: job.requestId, modelId: job.modelId, input: job.input, binding }, abort.signal);
-    const proveMs = result.proveMs;
-    proveTimes.observe(proveMs / 1000);
-    log.info({ requestId: job.requestId.toString(), proveMs: Math.round(proveMs), worker: result.worker, outputs: result.outputs }, 'proved');
-    // A rescan may have changed or removed the request while it was being proved.
-    const now = store.job(job.requestId)!;
-    if (now.state !== 'proving' || now.input !== job.input) {
-      log.warn({ requestId: job.requestId.toString(), state: now.state }, 'the request changed while it was proved; proof dropped');
-      return;
-    }
-    update(job.requestId, { proveMs, outputs: result.outputs, proof: result.proof, publicSignals: result.publicSignals });
-    const words = result.publicSignals.slice(0, prover.compiled.report.layout.outputWords).map(BigInt);
-    const args = [job.requestId, words, toSolidityProof(result.proof as SnarkjsProof)] as const;
-    const data = encodeFunctionData({ abi: coprocessorAbi, functionName: 'fulfill', args });
-    // The estimate runs the whole fulfilment (proof check and callback): a revert shows here, before any gas is spent.
-    const gas = await publicClient.estimateContractGas({ account, address: coprocessor, abi: coprocessorAbi, functionName: 'fulfill', args });
-    if (stopped) return;
-    // A margin on top of the estimate: the callback must get its full paid gas (63/64 rule).
-    const tx = await txm.send(job.requestId, { to: coprocessor, data, gas: (gas * 12n) / 10n });
-    update(job.requestId, { state: 'submitting', fulfilTx: tx.hash });
-  }
-
-  async function onJobError(job: Job, e: unknown) {
-    if (isTransient(e)) {
-      log.warn({ requestId: job.requestId.toString(), err: errorText(e) }, 'RPC error while working; the job goes back to the queue');
-      update(job.requestId, { state: 'queued', notBefore: Date.now() + 2000, attempts: Math.max(0, job.attempts - 1) });
-      return;
-    }
-    const d = decodeRevert(e);
-    if (d instanceof ContractRevertError && d.errorName === 'RequestNotPending') {
-      update(job.requestId, { state: 'skipped', error: errorText(d) });
-      return;
-    }
-    // The primary's window is not over on chain yet (the clocks differ): wait, it is no failure.
-    if (d instanceof ContractRevertError && (d.errorName === 'NotAssigned' || d.errorName === 'DrawNotReady')) {
-      log.info({ requestId: job.requestId.toString(), err: errorText(d) }, 'the primary\'s window is still open on chain; waiting');
-      update(job.requestId, { state: 'waiting', notBefore: Date.now() + 1000, attempts: Math.max(0, store.job(job.requestId)!.attempts - 1) });
-      return;
-    }
-    retry(store.job(job.requestId)!, errorText(e));
-  }
+  const jobs = new ProvedJobs({
+    publicClient, account, chainId, coprocessor, nodes, store, log, txm, proving, provers, pollMs, maxRange, maxAttempts, scanFloor: scanner.start,
+    chain: { head: () => head, now: chainNow }, stopped: () => stopped, signal: abort.signal, onProved: (ms) => proveTimes.observe(ms / 1000), update,
+  });
 
   const committee = options.agreed && options.agreed.models.length > 0
     ? await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'committee' })
@@ -432,7 +250,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   /** Events and transactions: polls the chain, with backoff while the RPC fails. */
   const pollLoop = pollEvery(async () => {
     await scan();
-    for (const outcome of await txm.tick(head)) await settle(outcome);
+    for (const outcome of await txm.tick(head)) await jobs.settle(outcome);
     for (const job of store.jobs(['waiting'])) {
       if ((job.notBefore ?? 0) <= Date.now()) update(job.requestId, { state: 'queued' });
     }
@@ -463,8 +281,8 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
         await sleep(pollMs);
         continue;
       }
-      const run = work(next)
-        .catch((e) => (stopped ? undefined : onJobError(next, e)))
+      const run = jobs.work(next)
+        .catch((e) => (stopped ? undefined : jobs.onError(next, e)))
         .catch((e) => log.error({ requestId: next.requestId.toString(), err: errorText(e) }, 'job error handling failed'))
         .finally(() => inFlight.delete(next.requestId));
       inFlight.set(next.requestId, run);

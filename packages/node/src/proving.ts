@@ -208,8 +208,11 @@ export class QueueProving implements ProvingBackend {
         const job = await q.queue.getJob(id);
         if (!job) return finish(() => reject(new Error(`proving job ${id} disappeared from the queue`)));
         const state = await job.getState();
-        if (state === 'completed') finish(() => resolve(job.returnvalue as ProofResult));
-        else if (state === 'failed') finish(() => reject(new Error(`proving worker failed: ${job.failedReason}`)));
+        if (state !== 'completed' && state !== 'failed') return;
+        // Read again: the job was fetched before its state moved, without its result or reason.
+        const final = (await q.queue.getJob(id)) ?? job;
+        if (state === 'completed') finish(() => resolve(final.returnvalue as ProofResult));
+        else finish(() => reject(new Error(`proving worker failed: ${final.failedReason}`)));
       };
       const onCompleted = ({ jobId }: { jobId: string }) => { if (jobId === id) check().catch((e) => finish(() => reject(e))); };
       const onFailed = ({ jobId }: { jobId: string }) => { if (jobId === id) check().catch((e) => finish(() => reject(e))); };

@@ -20,7 +20,9 @@ type RoundView = { appeal: boolean; members: readonly Address[]; answer: Hex; su
 const OPEN_KEY = 'committee.open';
 const DRAWING_KEY = 'committee.drawing';
 const CURSOR_KEY = 'committee.cursor';
-/** Tries of one action (propose, commit, reveal, advance) whose transaction reverted. */
+/** Unit of the stagger between validators sending the same `draw` (0 to 3 units). */
+const DRAW_STAGGER_MS = 500;
+/** Tries of one action (propose, commit, reveal, advance, draw) whose transaction reverted. */
 const MAX_ACTION_TRIES = 3;
 
 /**
@@ -39,6 +41,8 @@ export class Validator {
   private readonly open: Set<string>;
   /** requests of this node's models waiting for `draw` (their first round or an appeal) */
   private readonly drawing: Set<string>;
+  /** when each pending draw (request:drawBlock) was first seen due */
+  private readonly drawDue = new Map<string, number>();
   private cursor: bigint | undefined;
   private readonly rules = new Map<string, Rule>();
   /** own answers by request (text), so a provider is asked once per request and round subject */
@@ -130,10 +134,18 @@ export class Validator {
     const task = await this.p.publicClient.readContract({ address: this.p.committee, abi: committeeAbi, functionName: 'getTask', args: [requestId] });
     if (AgreedPhase[task.phase] !== 'Drawing') {
       this.drawing.delete(requestId.toString());
+      for (const k of this.drawDue.keys()) if (k.startsWith(`${requestId}:`)) this.drawDue.delete(k);
       this.persist();
       return;
     }
     if (head <= task.drawBlock) return;
+    // Every validator of the model may draw; a stagger drawn from (operator, request) lets one
+    // of them usually send it alone (the others then find the phase moved on and send nothing).
+    const key = `${requestId}:${task.drawBlock}`;
+    const dueSince = this.drawDue.get(key) ?? Date.now();
+    this.drawDue.set(key, dueSince);
+    const stagger = Number(BigInt(keccak256(`${this.me}${requestId.toString(16).padStart(64, '0')}` as Hex)) % 4n) * DRAW_STAGGER_MS;
+    if (Date.now() < dueSince + stagger) return;
     const round = task.started ? task.round + 1 : 0;
     await this.act(`${requestId}:${round}:draw:${task.drawBlock}`, requestId, 'draw', [requestId], { round, drawBlock: task.drawBlock.toString() });
   }

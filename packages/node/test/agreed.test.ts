@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { decodeFunctionData, hexToString, keccak256, parseEventLogs, toHex, type Hex, type PublicClient } from 'viem';
+import { decodeFunctionData, encodeFunctionData, hexToString, keccak256, parseEventLogs, toHex, type Hex, type PublicClient } from 'viem';
 import {
   committeeAbi, coprocessorAbi, createVerityClient, deployVerity, nodeRegistryAbi, registerAgreedModel, stakeNode,
   type VerityAddresses, type VerityClient, type Wallet,
@@ -229,7 +229,7 @@ describe('agreed mode on anvil', () => {
   const slashes = async (requestId: bigint) => (await publicClient.getContractEvents({ address: addresses.committee!, abi: committeeAbi, eventName: 'MemberSlashed', args: { requestId }, fromBlock: 0n }))
     .map((e) => ({ member: e.args.member!, reason: e.args.reason! }));
 
-  test('five honest validators (one behind the HTTP provider) answer, accept, then finalise through the same callback', async () => {
+  test('five honest validators (one behind the HTTP provider) answer, accept, then finalise through the same callback', async (t) => {
     fixture.mode = 'answer';
     const http = new OpenAICompatibleProvider({ baseUrl: fixture.baseUrl, model: 'fixture-llm' });
     const callsBefore = fixture.calls.length;
@@ -257,6 +257,13 @@ describe('agreed mode on anvil', () => {
     const drawTx = await publicClient.getTransaction({ hash: started!.transactionHash });
     assert.equal(decodeFunctionData({ abi: committeeAbi, data: drawTx.input }).functionName, 'draw');
     assert.ok(OPERATORS.some((_, i) => operator(i).account.address.toLowerCase() === drawTx.from.toLowerCase()), 'sent by one of the validators');
+    let draws = 0;
+    for (let b = requested!.blockNumber + 1n; b <= started!.blockNumber + 2n; b++) {
+      for (const tx of (await publicClient.getBlock({ blockNumber: b, includeTransactions: true })).transactions) {
+        if (tx.to?.toLowerCase() === addresses.committee!.toLowerCase() && decodeFunctionData({ abi: committeeAbi, data: tx.input }).functionName === 'draw') draws++;
+      }
+    }
+    t.diagnostic(`draw transactions sent for one request by 5 validators: ${draws} (the stagger lets one send it alone)`);
   });
 
   test('a lying validator is outvoted and slashed, and a failing provider abstains (slashed as a no-show) without stopping the request', async () => {
@@ -274,6 +281,23 @@ describe('agreed mode on anvil', () => {
     assert.ok(!s.some((x) => x.member !== liar && x.member !== abstainer), 'no honest validator was slashed');
     assert.ok(logs[4]!.some((l) => l.msg === 'agreed mode: provider failed; abstaining (no vote)' && /HTTP 500/.test(String(l.err))), 'the abstention is logged with the provider error');
     fixture.mode = 'answer';
+  });
+
+  test('a request reorged out and replaced by another with the same id and another question is answered on the new question', async () => {
+    await validators([new LexiconProvider(), new LexiconProvider(), new LexiconProvider(), new LexiconProvider(), new LexiconProvider()]);
+    const value = await client.quote(modelId, 100_000);
+    // Mined alone: the draw waits for a later block, so nothing is answered before the reorg.
+    const { requestId, receipt } = await client.request({ modelId, input: toHex(QUESTION), callbackGasLimit: 100_000, value });
+    const panned = 'A dull, tedious mess: the worst film of the year.';
+    const data = encodeFunctionData({ abi: coprocessorAbi, functionName: 'request', args: [modelId, toHex(panned), 100_000] });
+    const replacement = { from: wallets[3]!.account.address, to: addresses.coprocessor, data, value: toHex(value), gas: toHex(3_000_000n) };
+    await publicClient.request({ method: 'anvil_reorg' as never, params: [1, [[replacement, 0]]] as never });
+    const [event] = await publicClient.getContractEvents({ address: addresses.coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId }, fromBlock: receipt.blockNumber, toBlock: receipt.blockNumber });
+    assert.equal(event?.args.input, toHex(panned), 'the same id now asks the other question');
+    await publicClient.request({ method: 'anvil_mine' as never, params: ['0x1'] as never });
+    const result = await client.waitForResult(requestId, { timeoutMs: 60_000 });
+    assert.equal(hexToString(result.output), 'panned', 'answered on the question the chain holds');
+    assert.equal(await publicClient.readContract({ address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'inputHashOf', args: [requestId] }), keccak256(toHex(panned)));
   });
 
   test('a validator killed after committing reveals the same vote after a restart (no salt stored)', async () => {

@@ -90,6 +90,11 @@ test('node config: every problem is a ConfigError naming its field; the environm
   assert.throws(() => load({ ...good, models: [] }), field('models'));
   assert.throws(() => load({ ...good, models: [{ modelId: good.models[0]!.modelId, artefacts: 'md5:x', source: 'a' }] }), field('models[0].artefacts'));
   assert.throws(() => load({ ...good, pollMs: -1 }), field('pollMs'));
+  assert.throws(() => load({ ...good, reorgDepth: -1 }), field('reorgDepth'));
+  assert.throws(() => load({ ...good, optIn: 'yes' }), field('optIn'));
+  const tuned = load({ ...good, reorgDepth: 0, optIn: false, deploymentBlock: 1234 });
+  assert.deepEqual([tuned.reorgDepth, tuned.optIn, tuned.deploymentBlock], [0, false, 1234]);
+  assert.deepEqual([c.reorgDepth, c.optIn], [undefined, undefined], 'defaults are the node\'s (12 blocks, opt in)');
   writeFileSync(file, '{ not json');
   assert.throws(() => loadNodeConfig(file, { VERITY_PRIVATE_KEY: key }), field('file'));
 });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import type { PublicClient } from 'viem';
 import type { Wallet } from '@verity/sdk';
 import { releaseCurves, type CompiledModel } from '@verity/zkml';
@@ -34,7 +34,12 @@ after(async () => {
   await releaseCurves();
 });
 
-const track = (n: NodeProcess) => bed.track(n);
+/** The processes a test started: stopped after it, passed or failed, so none takes the next test's jobs. */
+const perTest: NodeProcess[] = [];
+afterEach(async () => {
+  await Promise.all(perTest.splice(0).map((p) => p.stop()));
+});
+const track = (n: NodeProcess) => (perTest.push(n), bed.track(n));
 const ask = (net: Network, i: number) => bed.ask(net, i);
 
 /** A worker config: a short lock so a dead worker's job moves on within seconds. */

@@ -76,7 +76,12 @@ export function versionSpecOf(report: CompiledModelReport, p: { verifier: Addres
   };
 }
 
-/** The spec as the contract takes it (enums by index). */
+/**
+ * The spec as the contract takes it (enums by index), for a direct `registerModel` or `updateModel` call.
+ *
+ * @example
+ * await sendContract(publicClient, owner, { address: registry, abi: modelRegistryAbi, functionName: 'updateModel', args: [modelId, toContractSpec(spec)] })
+ */
 export const toContractSpec = (s: VersionSpec) => ({ ...s, pinning: WeightsPinning[s.pinning], setup: SetupKind[s.setup] });
 
 async function verifierAddress(publicClient: PublicClient, wallet: Wallet, source: VerifierSource): Promise<Address> {

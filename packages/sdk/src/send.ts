@@ -5,9 +5,9 @@ import type { Wallet } from './deploy.js';
 import { committeeAbi, coprocessorAbi, modelRegistryAbi, nodeRegistryAbi } from './generated/contracts.js';
 
 /**
- * Gas for a transaction that makes a request: the estimate plus a margin, because the
- * primary node is drawn from the block's randomness and the stake-weighted scan can run more
- * iterations than when the gas was estimated.
+ * Gas for a transaction whose cost can grow between the estimate and its inclusion (a request
+ * that opens an agreed-mode task, a fulfilment that fixes its draw, a callback reading state
+ * that moved): the estimate plus a quarter and 20,000.
  *
  * @example
  * await wallet.writeContract({ ...call, gas: withGasMargin(await publicClient.estimateContractGas(call)) })

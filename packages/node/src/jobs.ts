@@ -1,0 +1,232 @@
+import { encodeFunctionData, HttpRequestError, TimeoutError, zeroAddress, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
+import { BaseError } from '@verity/sdk/errors';
+import {
+  coprocessorAbi, ContractRevertError, decodeRevert, findLatestLog, nodeRegistryAbi, requestBinding, RequestStatus, toSolidityProof, type SnarkjsProof,
+} from '@verity/sdk';
+import { decodeInputBytes, inputCommitment, type Prover } from '@verity/zkml';
+import { errorText, type Logger } from './log.js';
+import type { ProvingBackend } from './proving.js';
+import type { Job, JobStore } from './store.js';
+import type { TxManager, TxOutcome } from './txmanager.js';
+
+/** RPC trouble (unreachable, timeout, 5xx): retried without counting against the job. */
+function isTransient(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const walk = (e as { walk?: (f: (x: unknown) => boolean) => unknown }).walk;
+  if (walk) return Boolean(walk.call(e, (x) => x instanceof HttpRequestError || x instanceof TimeoutError));
+  return /ECONNREFUSED|ECONNRESET|fetch failed|socket hang up/i.test(e.message);
+}
+
+/**
+ * One proved request's life in a node, from the store's job to a confirmed fulfilment: the
+ * checks against the chain (settled, reorged, draw block passed, input commitment, can serve),
+ * the draw (`primaryOf`; an `assign` when another node is drawn, then its window), the proof,
+ * the fulfilment through the {@link TxManager}, and what its outcome means for the job.
+ */
+export class ProvedJobs {
+  private readonly me: Address;
+
+  constructor(private readonly p: {
+    publicClient: PublicClient; account: LocalAccount; chainId: number; coprocessor: Address; nodes: Address;
+    store: JobStore; log: Logger; txm: TxManager; proving: ProvingBackend; provers: ReadonlyMap<string, Prover>;
+    pollMs: number; maxRange: bigint; maxAttempts: number;
+    /** no look-up of a request reads below this block (the first the node scanned) */
+    scanFloor: bigint;
+    /** the head block and the chain's time now (ms), as the node last read them */
+    chain: { head(): bigint; now(): number };
+    stopped(): boolean;
+    signal: AbortSignal;
+    onProved(ms: number): void;
+    /** writes a job's change to the store and announces it */
+    update(requestId: bigint, patch: Partial<Omit<Job, 'requestId'>>): Job;
+  }) {
+    this.me = p.account.address;
+  }
+
+  /** What a transaction outcome means for its job: fulfilled, sent again after a reorg, or retried after a revert. */
+  async settle(outcome: TxOutcome) {
+    const { tx, event } = outcome;
+    const job = this.p.store.job(tx.requestId);
+    if ((tx.kind === 'assign' || tx.kind === 'serve') && event === 'confirmed') {
+      this.p.log.info({ requestId: tx.requestId.toString(), kind: tx.kind, tx: tx.hash, status: tx.status, gasUsed: tx.gasUsed?.toString() }, `${tx.kind} ${tx.status === 'success' ? 'confirmed' : 'reverted'}`);
+    }
+    // Only fulfilments settle a job; an `assign`, an opt-in or a Committee action is fire and forget.
+    if (!job || tx.kind !== 'fulfil') return;
+    if (event === 'reorged') {
+      this.p.update(job.requestId, { state: 'submitting', fulfilTx: tx.hash, fulfilGasUsed: undefined, error: 'fulfilment reorged out; sent again' });
+      return;
+    }
+    if (event === 'mined') {
+      this.p.update(job.requestId, { fulfilTx: tx.hash, fulfilGasUsed: tx.gasUsed });
+      return;
+    }
+    if (tx.status === 'success') {
+      this.p.log.info({ requestId: job.requestId.toString(), tx: tx.hash, gasUsed: tx.gasUsed?.toString(), block: tx.block?.toString() }, 'fulfilled');
+      this.p.update(job.requestId, { state: 'fulfilled', fulfilTx: tx.hash, fulfilGasUsed: tx.gasUsed, error: undefined });
+      return;
+    }
+    // Reverted on chain: most often another node was first.
+    const r = await this.p.publicClient.readContract({ address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [job.requestId] });
+    const status = RequestStatus[r.status];
+    if (status !== 'Pending') {
+      this.p.log.info({ requestId: job.requestId.toString(), tx: tx.hash, status }, 'fulfilment reverted: the request was settled otherwise');
+      this.p.update(job.requestId, { state: 'skipped', error: `request is ${status}` });
+    } else {
+      this.retry(job, `fulfilment ${tx.hash} reverted`);
+    }
+  }
+
+  private retry(job: Job, error: string) {
+    const attempts = job.attempts;
+    if (attempts >= this.p.maxAttempts) {
+      this.p.log.error({ requestId: job.requestId.toString(), attempts, err: error }, 'job failed');
+      this.p.update(job.requestId, { state: 'failed', error });
+    } else {
+      const delay = Math.min(60_000, 1000 * 2 ** attempts);
+      this.p.log.warn({ requestId: job.requestId.toString(), attempts, retryInMs: delay, err: error }, 'job will be retried');
+      this.p.update(job.requestId, { state: 'queued', notBefore: Date.now() + delay, error });
+    }
+  }
+
+  /** The Poseidon commitment the Coprocessor stores for `input` of a model this node serves. */
+  private commitmentOf(prover: Prover, input: Hex) {
+    const { layout, weights } = prover.compiled.report;
+    return inputCommitment(layout, decodeInputBytes(layout, input), BigInt(weights?.commitment ?? 0));
+  }
+
+  /**
+   * The job as the chain has it now. A reorg can swap two requests with the same sequential id:
+   * when the job's input does not give the request's stored input commitment, the Requested
+   * event is read again and the job takes its model and input. Undefined: nothing to prove.
+   */
+  private async onChain(job: Job, r: { modelId: Hex; inputCommitment: bigint }): Promise<Job | undefined> {
+    const prover = this.p.provers.get(r.modelId.toLowerCase());
+    if (prover && r.modelId.toLowerCase() === job.modelId.toLowerCase() && (await this.commitmentOf(prover, job.input)) === r.inputCommitment) return job;
+    const event = await findLatestLog(this.p.publicClient, { address: this.p.coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId: job.requestId }, fromBlock: this.p.scanFloor, maxRange: this.p.maxRange });
+    if (!prover || !event) {
+      this.p.update(job.requestId, { state: 'skipped', error: `the request is now for model ${r.modelId}, which this node does not serve` });
+      return undefined;
+    }
+    const { modelId, input } = event.args;
+    if ((await this.commitmentOf(prover, input)) !== r.inputCommitment) throw new BaseError(`request ${job.requestId}: the Requested event's input does not give the stored input commitment`);
+    this.p.log.warn({ requestId: job.requestId.toString(), block: event.blockNumber.toString(), was: job.block.toString() }, 'request input changed on chain (reorg); proving the new input');
+    return this.p.update(job.requestId, { modelId, input, block: event.blockNumber });
+  }
+
+  /** Sends `assign(requestId)` once (best effort): simulated first; another node's assignment is fine. */
+  private async assign(requestId: bigint) {
+    if (this.p.store.txsForRequest(requestId, 'assign').length > 0) return;
+    let gas: bigint;
+    try {
+      gas = await this.p.publicClient.estimateContractGas({ account: this.p.account, address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'assign', args: [requestId] });
+    } catch (e) {
+      this.p.log.debug({ requestId: requestId.toString(), err: errorText(decodeRevert(e)) }, 'assign would revert (already assigned); not sent');
+      return;
+    }
+    const tx = await this.p.txm.send(requestId, { to: this.p.coprocessor, data: encodeFunctionData({ abi: coprocessorAbi, functionName: 'assign', args: [requestId] }), gas: (gas * 13n) / 10n }, 'assign');
+    this.p.log.info({ requestId: requestId.toString(), tx: tx.hash }, 'assigning the request to its drawn primary');
+  }
+
+  /**
+   * One step of a job's life: skip it if the chain settled it; wait for the draw block to pass,
+   * for its opt-in, or for another primary's window; else prove and send the fulfilment.
+   */
+  async work(queued: Job) {
+    // A transaction for this request is already stored (say its broadcast failed): the
+    // transaction manager owns it now; a second proof would only make a second transaction.
+    const stored = this.p.store.txsForRequest(queued.requestId, 'fulfil');
+    const done = stored.find((t) => t.state === 'confirmed' && t.status === 'success');
+    if (done) {
+      this.p.update(queued.requestId, { state: 'fulfilled', fulfilTx: done.hash, fulfilGasUsed: done.gasUsed });
+      return;
+    }
+    const open = stored.filter((t) => t.state === 'pending' || t.state === 'mined');
+    if (open.length > 0) {
+      this.p.update(queued.requestId, { state: 'submitting', fulfilTx: open.at(-1)!.hash });
+      return;
+    }
+    const r = await this.p.publicClient.readContract({ address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [queued.requestId] });
+    const status = RequestStatus[r.status];
+    if (status === 'None') {
+      this.p.update(queued.requestId, { state: 'reorged', error: 'the request is not on chain (reorged out)' });
+      return;
+    }
+    if (status !== 'Pending') {
+      this.p.update(queued.requestId, { state: 'skipped', error: `request is ${status}` });
+      return;
+    }
+    // The draw reads the hash of the request's block: nothing is decided while it is the head.
+    if (this.p.chain.head() <= r.drawBlock) {
+      this.p.update(queued.requestId, { state: 'waiting', notBefore: Date.now() + this.p.pollMs });
+      return;
+    }
+    const job = await this.onChain(queued, r);
+    if (!job) return;
+    // Never prove for a model this operator does not serve on chain (its opt-in may be on its way).
+    if (!(await this.p.publicClient.readContract({ address: this.p.nodes, abi: nodeRegistryAbi, functionName: 'canServe', args: [this.me, job.modelId] }))) {
+      this.p.log.warn({ requestId: job.requestId.toString(), modelId: job.modelId }, 'this operator cannot serve the model on chain (not active or not opted in); waiting');
+      this.p.update(job.requestId, { state: 'waiting', notBefore: Date.now() + 5_000 });
+      return;
+    }
+    const primary = await this.p.publicClient.readContract({ address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'primaryOf', args: [job.requestId] });
+    // Zero: the draw block's hash is gone (over 256 blocks): anyone serving the model may fulfil.
+    if (primary !== zeroAddress && primary.toLowerCase() !== this.me.toLowerCase()) {
+      // The primary has the request alone until its window ends (in chain time).
+      const left = Number(r.exclusiveUntil) * 1000 - this.p.chain.now();
+      if (left >= 0) {
+        // Fix the draw on chain within the window, so that a primary that then misses it is
+        // slashed (an assignment after the window slashes nobody: it is not sent).
+        if (r.assignedAt === 0n) await this.assign(job.requestId);
+        const until = Date.now() + left + 1000;
+        this.p.log.info({ requestId: job.requestId.toString(), primary, until: new Date(until).toISOString() }, 'assigned to another node; waiting for its window to end');
+        this.p.update(job.requestId, { state: 'waiting', notBefore: until });
+        return;
+      }
+    }
+    const prover = this.p.provers.get(job.modelId.toLowerCase())!;
+    this.p.update(job.requestId, { state: 'proving', attempts: job.attempts + 1 });
+    this.p.log.info({ requestId: job.requestId.toString(), attempt: job.attempts + 1 }, 'proving');
+    const binding = requestBinding({ chainId: this.p.chainId, coprocessor: this.p.coprocessor, requestId: job.requestId, prover: this.me });
+    const result = await this.p.proving.prove({ requestId: job.requestId, modelId: job.modelId, input: job.input, binding }, this.p.signal);
+    const proveMs = result.proveMs;
+    this.p.onProved(proveMs);
+    this.p.log.info({ requestId: job.requestId.toString(), proveMs: Math.round(proveMs), worker: result.worker, outputs: result.outputs }, 'proved');
+    // A rescan may have changed or removed the request while it was being proved.
+    const now = this.p.store.job(job.requestId)!;
+    if (now.state !== 'proving' || now.input !== job.input) {
+      this.p.log.warn({ requestId: job.requestId.toString(), state: now.state }, 'the request changed while it was proved; proof dropped');
+      return;
+    }
+    this.p.update(job.requestId, { proveMs, outputs: result.outputs, proof: result.proof, publicSignals: result.publicSignals });
+    const words = result.publicSignals.slice(0, prover.compiled.report.layout.outputWords).map(BigInt);
+    const args = [job.requestId, words, toSolidityProof(result.proof as SnarkjsProof)] as const;
+    const data = encodeFunctionData({ abi: coprocessorAbi, functionName: 'fulfill', args });
+    // The estimate runs the whole fulfilment (proof check and callback): a revert shows here, before any gas is spent.
+    const gas = await this.p.publicClient.estimateContractGas({ account: this.p.account, address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'fulfill', args });
+    if (this.p.stopped()) return;
+    // A margin on top of the estimate: the callback must get its full paid gas (63/64 rule).
+    const tx = await this.p.txm.send(job.requestId, { to: this.p.coprocessor, data, gas: (gas * 12n) / 10n });
+    this.p.update(job.requestId, { state: 'submitting', fulfilTx: tx.hash });
+  }
+
+  /** A failed step: RPC trouble and an open window wait; a settled request is skipped; anything else is retried with backoff. */
+  async onError(job: Job, e: unknown) {
+    if (isTransient(e)) {
+      this.p.log.warn({ requestId: job.requestId.toString(), err: errorText(e) }, 'RPC error while working; the job goes back to the queue');
+      this.p.update(job.requestId, { state: 'queued', notBefore: Date.now() + 2000, attempts: Math.max(0, job.attempts - 1) });
+      return;
+    }
+    const d = decodeRevert(e);
+    if (d instanceof ContractRevertError && d.errorName === 'RequestNotPending') {
+      this.p.update(job.requestId, { state: 'skipped', error: errorText(d) });
+      return;
+    }
+    // The primary's window is not over on chain yet (the clocks differ): wait, it is no failure.
+    if (d instanceof ContractRevertError && (d.errorName === 'NotAssigned' || d.errorName === 'DrawNotReady')) {
+      this.p.log.info({ requestId: job.requestId.toString(), err: errorText(d) }, 'the primary\'s window is still open on chain; waiting');
+      this.p.update(job.requestId, { state: 'waiting', notBefore: Date.now() + 1000, attempts: Math.max(0, this.p.store.job(job.requestId)!.attempts - 1) });
+      return;
+    }
+    this.retry(this.p.store.job(job.requestId)!, errorText(e));
+  }
+}
