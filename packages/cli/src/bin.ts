@@ -59,7 +59,7 @@ dApp developers
       --out FILE           where to write the addresses (default deployment.json)
       --min-stake ETH      stake a node needs (default 1)
       --admin-delay D      how long every admin change waits between scheduling and taking
-                           effect (default 14d; durations: 3600, 90s, 30m, 1h, 7d)
+                           effect (default 8d; durations: 3600, 90s, 30m, 1h, 7d)
       --unbonding D        how long an operator's unbonded stake stays slashable (default 7d);
                            off a devnet --admin-delay must be longer, so operators can leave first
       --upgrade-delay D    how long a model update waits before requests use it (default 2d)
@@ -125,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
         },
       });
       const rpc = values.rpc ?? process.env.VERITY_RPC_URL;
-      if (!rpc) throw new UsageError('verity deploy --rpc URL [--out deployment.json] [--min-stake ETH] [--admin-delay 14d] [--unbonding 7d] [--upgrade-delay 2d] [--windows propose,commit,reveal,appeal]');
+      if (!rpc) throw new UsageError('verity deploy --rpc URL [--out deployment.json] [--min-stake ETH] [--admin-delay 8d] [--unbonding 7d] [--upgrade-delay 2d] [--windows propose,commit,reveal,appeal]');
       await deployCommand({
         rpc, out: values.out ?? 'deployment.json', privateKey: values['private-key'], minStake: values['min-stake'], log: console.log,
         adminDelay: values['admin-delay'], unbonding: values.unbonding, upgradeDelay: values['upgrade-delay'], windows: values.windows,
@@ -162,7 +162,8 @@ async function main(argv: string[]): Promise<number> {
           bytes: { type: 'string' }, text: { type: 'string' }, value: { type: 'string' }, 'no-wait': { type: 'boolean' }, timeout: { type: 'string' }, version: { type: 'string' },
         },
       });
-      if (positionals.length !== 1) throw new UsageError('verity request <modelId> (--input FILE --model-dir DIR | --bytes 0x… | --text "…") [--deployment FILE] [--value ETH] [--no-wait]');
+      if (positionals.length !== 1) throw new UsageError('verity request <modelId> (--input FILE --model-dir DIR | --bytes 0x… | --text "…") [--deployment FILE] [--value ETH] [--version N] [--no-wait]');
+      if (values.version !== undefined && !/^[1-9]\d*$/.test(values.version)) throw new UsageError(`--version takes a model version (1, 2, …); got "${values.version}"`);
       await requestCommand({
         deployment: values.deployment ?? 'deployment.json', rpc: values.rpc, privateKey: values['private-key'], modelId: positionals[0]!, log: console.log,
         input: values.input, modelDir: values['model-dir'], bytes: values.bytes, text: values.text, value: values.value, wait: !values['no-wait'],

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { formatEther, hexToString, isHex, keccak256, parseEther, toHex, type Address, type Hex } from 'viem';
 import {
-  connect, createVerityClient, DEFAULT_ADMIN_DELAY, DEFAULT_UNBONDING_PERIOD, DEFAULT_UPGRADE_DELAY, deployVerity, DevSetupError, isDevnet, Mode, nodeRegistryAbi, registerAgreedModel,
+  connect, createVerityClient, DEFAULT_ADMIN_DELAY, DEFAULT_UNBONDING_PERIOD, DEFAULT_UPGRADE_DELAY, deployVerity, DEVNET_CHAIN_IDS, DevSetupError, isDevnet, Mode, nodeRegistryAbi, registerAgreedModel,
   sendContract, serveModels, SetupKind, stakeNode, stopServing, WeightsPinning, CRITERIA, type CriterionName, type VerityAddresses,
 } from '@verity/sdk';
 import { BaseError } from '@verity/sdk/errors';
@@ -25,7 +25,7 @@ export type Deployment = {
  * sdk's option).
  */
 export class DevSetupRefusedError extends DevSetupError {
-  override readonly details = 'Whoever ran a single-party setup can forge proofs. Use a ceremony (`verity setup import-ptau FILE`, recompile, then `verity setup contribute`), or pass --allow-dev-setup if this chain is a test network (the registry records the setup as Dev for everyone to see). Only chains 31337 and 1337 are treated as devnets.';
+  override readonly details = `Whoever ran a single-party setup can forge proofs. Use a ceremony (\`verity setup import-ptau FILE\`, recompile, then \`verity setup contribute\`), or pass --allow-dev-setup if this chain is a test network (the registry records the setup as Dev for everyone to see). Only chains ${DEVNET_CHAIN_IDS.join(' and ')} are treated as devnets.`;
 }
 
 /** The command needs a key and none was given. */
@@ -158,7 +158,7 @@ export async function requestCommand(o: {
   version?: number;
 }): Promise<{ requestId: bigint; answer?: string }> {
   if (!isHex(o.modelId) || o.modelId.length !== 66) throw new BaseError(`A model id is 32 bytes of hex (0x + 64 digits); got "${o.modelId}"`);
-  if (o.version !== undefined && !(Number.isInteger(o.version) && o.version >= 1 && o.version < 2 ** 32)) throw new BaseError(`--version takes a model version (1, 2, …); got "${o.version}"`);
+  if (o.version !== undefined && !(Number.isInteger(o.version) && o.version >= 1 && o.version < 2 ** 32)) throw new BaseError(`A model version is a whole number from 1; got ${o.version}`);
   const given = [o.input, o.bytes, o.text].filter((v) => v !== undefined).length;
   if (given !== 1) throw new RequestInputError(given === 0 ? 'no input given' : 'more than one input given');
   if (o.input && !o.modelDir) throw new RequestInputError('--input needs --model-dir to quantise the values');
@@ -223,10 +223,10 @@ export async function serveCommand(o: { deployment: string; rpc?: string; privat
   const d = readDeployment(o.deployment);
   const { publicClient, wallet } = await connectTo(d, o.rpc);
   const w = wallet(key(o.stop ? 'node stop-serving' : 'node serve', o.privateKey));
-  const name = async (modelId: Hex) => (await createVerityClient({ publicClient, addresses: d.addresses }).getModel(modelId)).name;
+  const client = createVerityClient({ publicClient, addresses: d.addresses });
   // Every id names a registered model (UnknownModel for a typo) before any transaction.
   const names = new Map<Hex, string>();
-  for (const modelId of o.models as Hex[]) names.set(modelId, await name(modelId));
+  for (const modelId of o.models as Hex[]) names.set(modelId, (await client.getModel(modelId)).name);
   const p = { nodes: d.addresses.nodes, modelIds: o.models as Hex[] };
   const changed = new Set((o.stop ? await stopServing(publicClient, w, p) : await serveModels(publicClient, w, p)).map((m) => m.toLowerCase()));
   for (const [modelId, n] of names) {
