@@ -137,12 +137,19 @@ test('verity explorer serves the deployment\'s requests, models (versions, pendi
     assert.deepEqual([judge.mode, judge.version, judge.pending], ['agreed', 1, undefined]);
     assert.match(await (await fetch(url)).text(), /<title>Verity explorer<\/title>/);
 
+    // Meanwhile requests pinned to version 1 go through, and verity request says what is coming.
+    const pinned = await verity(['request', creditId, '--bytes', '0x80808080', '--version', '1', '--no-wait', '--deployment', deployment], anvilKey(3));
+    assert.equal(pinned.status, 0, pinned.stderr);
+    assert.match(pinned.stdout, /^note: version 2 of "credit-score" takes effect at \d{4}-.*Z; requests pinned with --version 1 are refused from then on$/m);
+
     // Two days later version 2 is the effective one, with no event: the explorer reads the model again.
     const rpc = (method: string, params: unknown[]) => fetch(anvil.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
     await rpc('evm_increaseTime', [2 * 86_400 + 1]);
     await rpc('evm_mine', []);
     Object.assign(state, await (await fetch(`${url}api/state`)).json());
     assert.deepEqual([credit().version, credit().pending], [2, undefined]);
+    const stale = await verity(['request', creditId, '--bytes', '0x80808080', '--version', '1', '--no-wait', '--deployment', deployment], anvilKey(3));
+    assert.match(stale.stderr, new RegExp(`ContractRevertError: ModelVersionMismatch\\(${creditId}, 1, 2\\)`));
   } finally {
     child.kill('SIGTERM');
   }
