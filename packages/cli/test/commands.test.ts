@@ -188,6 +188,14 @@ test('user mistakes: decoded reverts and typed errors in one line, never a stack
   assert.match(shape.stderr, /ContractRevertError: InputLengthMismatch\(0x[0-9a-f]{64}, 4, 2\)/);
   const noKey = await verity(['request', modelId, '--bytes', '0x80808080', '--deployment', deployment], '' as `0x${string}`);
   assert.match(noKey.stderr, /MissingKeyError: verity request sends transactions: set VERITY_PRIVATE_KEY/);
+  // Its only server opts out: requests are refused again rather than escrowed for nobody.
+  const stopped = await verity(['node', 'stop-serving', modelId, '--deployment', deployment], anvilKey(2));
+  assert.equal(stopped.status, 0, stopped.stderr);
+  assert.match(stopped.stdout, /^stopped serving "credit-2"/m);
+  const orphan = await verity(['request', modelId, '--bytes', '0x80808080', '--no-wait', '--deployment', deployment], anvilKey(3));
+  assert.match(orphan.stderr, new RegExp(`ContractRevertError: NoServer\\(${modelId}\\)`));
+  const typo = await verity(['node', 'serve', `0x${'cd'.repeat(32)}`, '--deployment', deployment], anvilKey(2));
+  assert.match(typo.stderr, /ContractRevertError: UnknownModel\(0xcdcd/);
 });
 
 test('off a devnet: deploy refuses an admin delay operators cannot outrun, register refuses unpinned weights and (without --allow-dev-setup) a dev setup, sending nothing', async () => {
