@@ -40,7 +40,7 @@ contract FraudScreen is VerityConsumer, EIP712 {
     bytes32 public constant SNAPSHOT_TYPEHASH = keccak256("Snapshot(address token,bytes features,uint64 asOf)");
     /// @notice A snapshot older than this cannot be screened (no replaying stale features).
     uint64 public constant MAX_SNAPSHOT_AGE = 1 days;
-    uint32 public constant CALLBACK_GAS = 150_000;
+    uint32 public constant CALLBACK_GAS = 200_000;
     bytes32 public immutable modelId;
     /// @notice The feature oracle: the only key whose snapshots are screened.
     address public immutable featureSigner;

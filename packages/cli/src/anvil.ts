@@ -40,13 +40,39 @@ export function freePort(): Promise<number> {
 export type Anvil = { rpcUrl: string; port: number; process: ChildProcess; stop(): Promise<void> };
 
 /**
+ * Mines an empty block on a devnet (anvil, hardhat: `evm_mine`) every `ms` until stopped. An
+ * automining devnet makes a block only per transaction, but a request's primary and committee
+ * are drawn from the hash of the request's block, so nothing can happen until a later block
+ * exists: the heartbeat makes blocks come as they do on a real chain. Anvil gives blocks in the
+ * same second the same timestamp, so the chain's clock does not run ahead. Failed calls are
+ * ignored (the chain may be stopping).
+ *
+ * @example
+ * const stop = keepMining(anvil.rpcUrl, 500)
+ * // ...
+ * await stop()
+ */
+export function keepMining(rpcUrl: string, ms: number): () => Promise<void> {
+  let last: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    last = fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'evm_mine', params: [] }) })
+      .then((r) => r.arrayBuffer())
+      .catch(() => {});
+  }, ms);
+  return async () => {
+    clearInterval(timer);
+    await last;
+  };
+}
+
+/**
  * Starts anvil (from the `@foundry-rs/anvil` npm package) on a free loopback port and
  * waits until its RPC answers. `stop()` ends it; it is also killed if this process exits.
  */
-export async function startAnvil({ blockTime }: { blockTime?: number } = {}): Promise<Anvil> {
+export async function startAnvil({ blockTime, chainId }: { blockTime?: number; /** default 31337 */ chainId?: number } = {}): Promise<Anvil> {
   const port = await freePort();
   const bin = findBin('anvil');
-  const args = ['--host', '127.0.0.1', '--port', String(port), '--silent', ...(blockTime ? ['--block-time', String(blockTime)] : [])];
+  const args = ['--host', '127.0.0.1', '--port', String(port), '--silent', ...(blockTime ? ['--block-time', String(blockTime)] : []), ...(chainId ? ['--chain-id', String(chainId)] : [])];
   // `.bin/anvil` is a Node wrapper around the real binary: give both their own process group
   // and signal the group, so neither outlives us.
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -5,7 +5,7 @@ import { BaseError, decodeRevert } from '@verity/sdk/errors';
 import { ceremonyPtau, compileModel, contribute, devPowersOfTau, importPtau, inputRange, loadCompiled, Prover, readInputFile, readProofFile, readSamplesFile, syntheticCalibrationWarning, verifyProof, verifySetup } from '@verity/zkml';
 import { loadNodeConfig, loadWorkerConfig, packArtefacts, runNode, runWorker } from '@verity/node';
 import { dev, MAX_DEV_NODES } from './dev.js';
-import { deployCommand, explorerCommand, registerCommand, requestCommand, stakeCommand } from './commands.js';
+import { deployCommand, explorerCommand, registerCommand, requestCommand, serveCommand, stakeCommand } from './commands.js';
 
 const HELP = `verity: a verifiable AI co-processor for EVM chains
 
@@ -46,6 +46,9 @@ Model owners
   register <dir>           deploy a compiled model's verifier and register it in proved mode
       --name NAME --fee ETH        the name (unique per owner) and the fee per request you are paid
       --deployment FILE            written by verity deploy (default deployment.json)
+      --allow-dev-setup            register a model with the insecure dev setup on a chain that is not a
+                                   devnet (31337, 1337): whoever ran the setup can forge its proofs
+                           Refused: a model compiled with --weights signals (nothing pins its weights)
   register --agreed        register a model too big to prove: a staked committee answers it
       --name NAME --fee ETH --instructions TEXT
       --criterion Exact|Numeric|Label|Comparative  (default Label)   --labels a,b,c
@@ -59,18 +62,29 @@ dApp developers
   deploy --rpc URL         deploy the contracts (Coprocessor, registries, Committee) to any EVM chain
       --out FILE           where to write the addresses (default deployment.json)
       --min-stake ETH      stake a node needs (default 1)
+      --admin-delay D      how long every admin change waits between scheduling and taking
+                           effect (default 8d; durations: 3600, 90s, 30m, 1h, 7d)
+      --unbonding D        how long an operator's unbonded stake stays slashable (default 7d);
+                           off a devnet --admin-delay must be longer, so operators can leave first
+      --upgrade-delay D    how long a model update waits before requests use it (default 2d)
+      --windows P,C,R,A    the agreed-mode committee's propose, commit, reveal and appeal windows
   explorer                 serve the explorer for a deployment (--deployment FILE, --port N)
   request <modelId>        send one request from your account and print the answer
       --input FILE --model-dir DIR   float inputs, quantised as the compiled model does
       --bytes 0x…                    or the encoded input bytes
       --text "…"                     or an agreed-mode question
       --value ETH          pay this instead of the quoted fee    --no-wait  print the id and exit
+      --version N          only if N is the model's effective version (a scheduled update never
+                           answers it); the output names the version, weights pinning and setup
       --deployment FILE    (default deployment.json)
 
 Node operators
   node stake --stake ETH --name NAME
                            stake the key's account in the NodeRegistry (or add to its stake)
       --api-url URL        where your node can be reached (metadata)   --deployment FILE
+  node serve <modelId>...  opt in to models: a node is drawn for (and may fulfil) only the
+                           models it serves (at most 16)   --deployment FILE
+  node stop-serving <modelId>...   opt out (stop the node's work on them first)
   node start --config FILE run a node (proved and/or agreed mode; SQLite job store, /health,
                            /metrics); VERITY_RPC_URL, VERITY_COPROCESSOR, VERITY_STORE,
                            VERITY_STATUS_PORT and VERITY_REDIS_URL override the file; with
@@ -92,6 +106,7 @@ Examples:
   VERITY_PRIVATE_KEY=0x… verity register --agreed --name film-critic --fee 0.001 --labels yes,no --instructions "Did the critics love it?" --deployment sepolia.json
   VERITY_PRIVATE_KEY=0x… verity request 0x<modelId> --input input.json --model-dir build/credit --deployment sepolia.json
   VERITY_PRIVATE_KEY=0x… verity node stake --stake 1 --name my-node --deployment sepolia.json
+  VERITY_PRIVATE_KEY=0x… verity node serve 0x<modelId> --deployment sepolia.json
   VERITY_PRIVATE_KEY=0x… verity node start --config node.json
 `;
 
@@ -106,10 +121,19 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'deploy': {
-      const { values } = parseArgs({ args: rest, options: { rpc: { type: 'string' }, out: { type: 'string' }, 'private-key': { type: 'string' }, 'min-stake': { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          rpc: { type: 'string' }, out: { type: 'string' }, 'private-key': { type: 'string' }, 'min-stake': { type: 'string' },
+          'admin-delay': { type: 'string' }, unbonding: { type: 'string' }, 'upgrade-delay': { type: 'string' }, windows: { type: 'string' },
+        },
+      });
       const rpc = values.rpc ?? process.env.VERITY_RPC_URL;
-      if (!rpc) throw new UsageError('verity deploy --rpc URL [--out deployment.json] [--min-stake ETH]');
-      await deployCommand({ rpc, out: values.out ?? 'deployment.json', privateKey: values['private-key'], minStake: values['min-stake'], log: console.log });
+      if (!rpc) throw new UsageError('verity deploy --rpc URL [--out deployment.json] [--min-stake ETH] [--admin-delay 8d] [--unbonding 7d] [--upgrade-delay 2d] [--windows propose,commit,reveal,appeal]');
+      await deployCommand({
+        rpc, out: values.out ?? 'deployment.json', privateKey: values['private-key'], minStake: values['min-stake'], log: console.log,
+        adminDelay: values['admin-delay'], unbonding: values.unbonding, upgradeDelay: values['upgrade-delay'], windows: values.windows,
+      });
       return 0;
     }
     case 'explorer': {
@@ -122,14 +146,14 @@ async function main(argv: string[]): Promise<number> {
         args: rest, allowPositionals: true,
         options: {
           name: { type: 'string' }, fee: { type: 'string' }, deployment: { type: 'string' }, rpc: { type: 'string' }, 'private-key': { type: 'string' },
-          agreed: { type: 'boolean' }, criterion: { type: 'string' }, labels: { type: 'string' }, instructions: { type: 'string' }, commitment: { type: 'string' }, tolerance: { type: 'string' },
+          'allow-dev-setup': { type: 'boolean' }, agreed: { type: 'boolean' }, criterion: { type: 'string' }, labels: { type: 'string' }, instructions: { type: 'string' }, commitment: { type: 'string' }, tolerance: { type: 'string' },
         },
       });
       const usage = 'verity register <compiled dir> --name NAME --fee ETH [--deployment FILE] | register --agreed --name NAME --fee ETH --instructions TEXT [--labels a,b]';
       if (!values.name || !values.fee || (values.agreed ? positionals.length !== 0 || !values.instructions : positionals.length !== 1)) throw new UsageError(usage);
       await registerCommand({
         deployment: values.deployment ?? 'deployment.json', rpc: values.rpc, privateKey: values['private-key'], name: values.name, fee: values.fee, log: console.log,
-        dir: positionals[0],
+        dir: positionals[0], allowDevSetup: values['allow-dev-setup'],
         agreed: values.agreed ? { criterion: values.criterion ?? 'Label', labels: values.labels, instructions: values.instructions!, commitment: values.commitment, tolerance: values.tolerance } : undefined,
       });
       return 0;
@@ -139,14 +163,15 @@ async function main(argv: string[]): Promise<number> {
         args: rest, allowPositionals: true,
         options: {
           deployment: { type: 'string' }, rpc: { type: 'string' }, 'private-key': { type: 'string' }, input: { type: 'string' }, 'model-dir': { type: 'string' },
-          bytes: { type: 'string' }, text: { type: 'string' }, value: { type: 'string' }, 'no-wait': { type: 'boolean' }, timeout: { type: 'string' },
+          bytes: { type: 'string' }, text: { type: 'string' }, value: { type: 'string' }, 'no-wait': { type: 'boolean' }, timeout: { type: 'string' }, version: { type: 'string' },
         },
       });
-      if (positionals.length !== 1) throw new UsageError('verity request <modelId> (--input FILE --model-dir DIR | --bytes 0x… | --text "…") [--deployment FILE] [--value ETH] [--no-wait]');
+      if (positionals.length !== 1) throw new UsageError('verity request <modelId> (--input FILE --model-dir DIR | --bytes 0x… | --text "…") [--deployment FILE] [--value ETH] [--version N] [--no-wait]');
+      if (values.version !== undefined && !/^[1-9]\d*$/.test(values.version)) throw new UsageError(`--version takes a model version (1, 2, …); got "${values.version}"`);
       await requestCommand({
         deployment: values.deployment ?? 'deployment.json', rpc: values.rpc, privateKey: values['private-key'], modelId: positionals[0]!, log: console.log,
         input: values.input, modelDir: values['model-dir'], bytes: values.bytes, text: values.text, value: values.value, wait: !values['no-wait'],
-        timeoutS: values.timeout ? Number(values.timeout) : undefined,
+        timeoutS: values.timeout ? Number(values.timeout) : undefined, version: values.version === undefined ? undefined : Number(values.version),
       });
       return 0;
     }
@@ -219,6 +244,12 @@ async function main(argv: string[]): Promise<number> {
         await stakeCommand({ deployment: o.deployment ?? 'deployment.json', rpc: o.rpc, privateKey: o['private-key'], stake: o.stake, name: o.name, apiUrl: o['api-url'], log: console.log });
         return 0;
       }
+      if (sub === 'serve' || sub === 'stop-serving') {
+        const { values: o, positionals: models } = parseArgs({ args, allowPositionals: true, options: { deployment: { type: 'string' }, rpc: { type: 'string' }, 'private-key': { type: 'string' } } });
+        if (models.length === 0) throw new UsageError(`verity node ${sub} <modelId>... [--deployment FILE]`);
+        await serveCommand({ deployment: o.deployment ?? 'deployment.json', rpc: o.rpc, privateKey: o['private-key'], models, stop: sub === 'stop-serving', log: console.log });
+        return 0;
+      }
       const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' } } });
       if (sub === 'start' && values.config) {
         await runNode(loadNodeConfig(values.config));
@@ -232,7 +263,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(packArtefacts(positionals[0]!));
         return 0;
       }
-      throw new UsageError('verity node start --config <node.json> | node stake --stake ETH --name NAME | node worker --config <worker.json> | node pack <compiled dir>');
+      throw new UsageError('verity node start --config <node.json> | node stake --stake ETH --name NAME | node serve <modelId>... | node stop-serving <modelId>... | node worker --config <worker.json> | node pack <compiled dir>');
     }
     case 'setup': {
       const [sub, ...args] = rest;

@@ -2,14 +2,31 @@
 // the command line. Deployments are remembered in a JSON file the other two commands read.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { formatEther, hexToString, isHex, keccak256, parseEther, toHex, type Address, type Hex } from 'viem';
-import { connect, createVerityClient, deployVerity, Mode, nodeRegistryAbi, registerAgreedModel, sendContract, stakeNode, CRITERIA, type CriterionName, type VerityAddresses } from '@verity/sdk';
+import {
+  connect, createVerityClient, DEFAULT_ADMIN_DELAY, DEFAULT_UNBONDING_PERIOD, DEFAULT_UPGRADE_DELAY, deployVerity, DEVNET_CHAIN_IDS, DevSetupError, isDevnet, Mode, nodeRegistryAbi, registerAgreedModel,
+  sendContract, serveModels, SetupKind, stakeNode, stopServing, WeightsPinning, CRITERIA, type CriterionName, type VerityAddresses,
+} from '@verity/sdk';
 import { BaseError } from '@verity/sdk/errors';
 import { encodeInputBytes, loadCompiled, quantizeInput, readInputFile } from '@verity/zkml';
 import { startExplorer } from '@verity/explorer';
-import { registerCompiled } from './models.js';
+import { PINNING_NAMES, registerCompiled } from './models.js';
+import { formatDuration, parseDuration, parseWindows } from './options.js';
 
-/** What `verity deploy` writes: where the contracts are, on which chain. */
-export type Deployment = { chainId: number; rpcUrl: string; deployer: Address; block: string; addresses: VerityAddresses };
+/** What `verity deploy` writes: where the contracts are, on which chain, with which delays (seconds, as decimal strings). */
+export type Deployment = {
+  chainId: number; rpcUrl: string; deployer: Address; addresses: VerityAddresses;
+  /** the deployment's first block: nothing of Verity's on this deployment is older */
+  block: string;
+  parameters?: { adminDelay: string; unbondingPeriod: string; upgradeDelay: string };
+};
+
+/**
+ * A dev-setup model refused off a devnet, with the command line's way out (the flag, not the
+ * sdk's option).
+ */
+export class DevSetupRefusedError extends DevSetupError {
+  override readonly details = `Whoever ran a single-party setup can forge proofs. Use a ceremony (\`verity setup import-ptau FILE\`, recompile, then \`verity setup contribute\`), or pass --allow-dev-setup if this chain is a test network (the registry records the setup as Dev for everyone to see). Only chains ${DEVNET_CHAIN_IDS.join(' and ')} are treated as devnets.`;
+}
 
 /** The command needs a key and none was given. */
 export class MissingKeyError extends BaseError {
@@ -66,12 +83,31 @@ async function connectTo(d: Deployment, rpc?: string) {
 }
 
 /** `verity deploy`: the core contracts and the agreed-mode Committee, owned by the key's account. */
-export async function deployCommand(o: { rpc: string; out: string; privateKey?: string; minStake?: string; log: (l: string) => void }): Promise<Deployment> {
+export async function deployCommand(o: {
+  rpc: string; out: string; privateKey?: string; minStake?: string; log: (l: string) => void;
+  /** durations: seconds or a number with s, m, h or d (defaults: the sdk's, 8 days, 7 days and 2 days) */
+  adminDelay?: string; unbonding?: string; upgradeDelay?: string;
+  /** the committee's windows, "propose,commit,reveal,appeal" (default: the Committee's) */
+  windows?: string;
+}): Promise<Deployment> {
+  const adminDelay = o.adminDelay === undefined ? DEFAULT_ADMIN_DELAY : parseDuration('--admin-delay', o.adminDelay);
+  const unbondingPeriod = o.unbonding === undefined ? DEFAULT_UNBONDING_PERIOD : parseDuration('--unbonding', o.unbonding);
+  const upgradeDelay = o.upgradeDelay === undefined ? DEFAULT_UPGRADE_DELAY : parseDuration('--upgrade-delay', o.upgradeDelay);
+  const windows = o.windows === undefined ? undefined : parseWindows(o.windows);
   const { publicClient, wallet, chainId } = await connect(o.rpc);
   const w = wallet(key('deploy', o.privateKey));
   o.log(`deploying to chain ${chainId} at ${o.rpc} from ${w.account.address} (balance ${formatEther(await publicClient.getBalance({ address: w.account.address }))} ETH)`);
-  const addresses = await deployVerity(publicClient, w, { minStake: o.minStake ? parseEther(o.minStake) : undefined });
-  const d: Deployment = { chainId, rpcUrl: o.rpc, deployer: w.account.address, block: (await publicClient.getBlockNumber()).toString(), addresses };
+  o.log(`  admin changes wait ${formatDuration(adminDelay)}, unbonding takes ${formatDuration(unbondingPeriod)}, model updates wait ${formatDuration(upgradeDelay)}${isDevnet(chainId) && adminDelay <= unbondingPeriod ? ' (devnet: the admin could act before operators leave)' : ''}`);
+  // Every event of this deployment is in a later block than the head now.
+  const block = (await publicClient.getBlockNumber()) + 1n;
+  // deployVerity refuses adminDelay <= unbondingPeriod off a devnet (AdminDelayError) before it sends anything.
+  const addresses = await deployVerity(publicClient, w, {
+    minStake: o.minStake ? parseEther(o.minStake) : undefined, adminDelay, unbondingPeriod, upgradeDelay, committee: windows && { windows },
+  });
+  const d: Deployment = {
+    chainId, rpcUrl: o.rpc, deployer: w.account.address, block: block.toString(), addresses,
+    parameters: { adminDelay: adminDelay.toString(), unbondingPeriod: unbondingPeriod.toString(), upgradeDelay: upgradeDelay.toString() },
+  };
   writeFileSync(o.out, JSON.stringify(d, null, 2) + '\n');
   for (const [name, address] of Object.entries(addresses)) o.log(`  ${name.padEnd(12)} ${address}`);
   o.log(`wrote ${o.out}`);
@@ -82,6 +118,8 @@ export async function deployCommand(o: { rpc: string; out: string; privateKey?: 
 export async function registerCommand(o: {
   deployment: string; rpc?: string; privateKey?: string; name: string; fee: string; log: (l: string) => void;
   dir?: string; agreed?: { criterion: string; labels?: string; instructions: string; commitment?: string; tolerance?: string };
+  /** register a model with the insecure dev setup on a chain that is not a devnet */
+  allowDevSetup?: boolean;
 }): Promise<Hex> {
   const d = readDeployment(o.deployment);
   const { publicClient, wallet } = await connectTo(d, o.rpc);
@@ -101,10 +139,14 @@ export async function registerCommand(o: {
   }
   if (!o.dir) throw new BaseError('verity register needs a compiled model directory (from `verity compile`), or --agreed with a rule');
   const compiled = loadCompiled(o.dir);
-  const { modelId, verifier } = await registerCompiled(publicClient, w, { registry: d.addresses.registry, compiled, name: o.name, fee });
   const r = compiled.report;
+  const registered = await registerCompiled(publicClient, w, { registry: d.addresses.registry, compiled, name: o.name, fee, allowDevSetup: o.allowDevSetup }).catch((e: unknown) => {
+    throw e instanceof DevSetupError ? new DevSetupRefusedError({ chainId: e.chainId }) : e;
+  });
+  const { modelId, verifier, spec, warning } = registered;
+  if (warning) o.log(warning);
   o.log(`registered proved model "${o.name}" as ${modelId}: verifier ${verifier}, ${r.constraints} constraints, fee ${o.fee} ETH per request (paid to ${w.account.address})`);
-  if (r.setup.insecure) o.log(`warning: ${r.setup.note}`);
+  o.log(`  version 1; weights pinned by ${PINNING_NAMES[WeightsPinning[spec.pinning]]}; ${spec.setup === 'Dev' ? 'insecure dev setup' : 'ceremony setup'}`);
   return modelId;
 }
 
@@ -112,15 +154,19 @@ export async function registerCommand(o: {
 export async function requestCommand(o: {
   deployment: string; rpc?: string; privateKey?: string; modelId: string; log: (l: string) => void;
   input?: string; modelDir?: string; bytes?: string; text?: string; value?: string; wait: boolean; timeoutS?: number;
+  /** only if this is the model's effective version (`requestVersion`): no other verifier can answer */
+  version?: number;
 }): Promise<{ requestId: bigint; answer?: string }> {
   if (!isHex(o.modelId) || o.modelId.length !== 66) throw new BaseError(`A model id is 32 bytes of hex (0x + 64 digits); got "${o.modelId}"`);
+  if (o.version !== undefined && !(Number.isInteger(o.version) && o.version >= 1 && o.version < 2 ** 32)) throw new BaseError(`A model version is a whole number from 1; got ${o.version}`);
   const given = [o.input, o.bytes, o.text].filter((v) => v !== undefined).length;
   if (given !== 1) throw new RequestInputError(given === 0 ? 'no input given' : 'more than one input given');
   if (o.input && !o.modelDir) throw new RequestInputError('--input needs --model-dir to quantise the values');
   if (o.bytes !== undefined && !isHex(o.bytes)) throw new RequestInputError(`--bytes must be hex (0x…); got "${o.bytes}"`);
   const d = readDeployment(o.deployment);
   const { publicClient, wallet } = await connectTo(d, o.rpc);
-  const client = createVerityClient({ publicClient, wallet: wallet(key('request', o.privateKey)), addresses: d.addresses });
+  const w = wallet(key('request', o.privateKey));
+  const client = createVerityClient({ publicClient, wallet: w, addresses: d.addresses });
   const modelId = o.modelId as Hex;
   const model = await client.getModel(modelId);
   let input: Hex;
@@ -131,8 +177,15 @@ export async function requestCommand(o: {
     input = o.bytes !== undefined ? (o.bytes as Hex) : toHex(o.text!);
   }
   const value = o.value !== undefined ? parseEther(o.value) : await client.quote(modelId, 0);
-  const { requestId, hash } = await client.request({ modelId, input, callbackGasLimit: 0, value });
-  o.log(`request #${requestId} to "${model.name}" (${model.mode === Mode.Proved ? 'proved' : 'agreed'} mode), fee ${formatEther(value)} ETH, tx ${hash}`);
+  const proved = model.mode === Mode.Proved;
+  if (proved && model.setup === SetupKind.Dev) o.log(`warning: "${model.name}" has an insecure dev setup: whoever ran its setup can forge proofs of any answer`);
+  const pending = await client.pendingUpdate(modelId);
+  if (pending.version !== 0) {
+    o.log(`note: version ${pending.version} of "${model.name}" takes effect at ${new Date(Number(pending.activeFrom) * 1000).toISOString()}; requests pinned with --version ${model.version} are refused from then on`);
+  }
+  const { requestId, hash } = await client.request({ modelId, input, callbackGasLimit: 0, value, version: o.version });
+  const security = proved ? `; weights pinned by ${PINNING_NAMES[model.pinning] ?? 'nothing'}; ${model.setup === SetupKind.Dev ? 'insecure dev setup' : 'ceremony setup'}` : '';
+  o.log(`request #${requestId} to "${model.name}" v${o.version ?? model.version}${o.version === undefined ? '' : ' (pinned)'} (${proved ? 'proved' : 'agreed'} mode${security}), fee ${formatEther(value)} ETH, tx ${hash}`);
   if (!o.wait) return { requestId };
   const result = await client.waitForResult(requestId, { timeoutMs: (o.timeoutS ?? 600) * 1000 });
   const answer = result.mode === 'proved'
@@ -157,6 +210,36 @@ export async function stakeCommand(o: { deployment: string; rpc?: string; privat
   const after = await publicClient.readContract({ address: d.addresses.nodes, abi: nodeRegistryAbi, functionName: 'getOperator', args: [w.account.address] });
   const minStake = await publicClient.readContract({ address: d.addresses.nodes, abi: nodeRegistryAbi, functionName: 'minStake' });
   o.log(`${w.account.address} (${after.name}) has ${formatEther(after.stake)} ETH staked in the NodeRegistry (minimum ${formatEther(minStake)}): ${after.stake >= minStake ? 'active' : 'NOT active until it reaches the minimum'}`);
+  const served = await publicClient.readContract({ address: d.addresses.nodes, abi: nodeRegistryAbi, functionName: 'servedModels', args: [w.account.address] });
+  if (served.length === 0) o.log('It serves no model yet, so it is drawn for nothing: `verity node serve <modelId>...` (or `verity node start`, which opts in to the models in its config)');
+}
+
+/**
+ * `verity node serve`: opts the key's account in to models (or, with `stop`, out of them). A node
+ * is drawn, and may fulfil, only for the models it serves; the models must be registered.
+ */
+export async function serveCommand(o: { deployment: string; rpc?: string; privateKey?: string; models: string[]; stop?: boolean; log: (l: string) => void }): Promise<Hex[]> {
+  for (const m of o.models) if (!isHex(m) || m.length !== 66) throw new BaseError(`A model id is 32 bytes of hex (0x + 64 digits); got "${m}"`);
+  const d = readDeployment(o.deployment);
+  const { publicClient, wallet } = await connectTo(d, o.rpc);
+  const w = wallet(key(o.stop ? 'node stop-serving' : 'node serve', o.privateKey));
+  const client = createVerityClient({ publicClient, addresses: d.addresses });
+  // Every id names a registered model (UnknownModel for a typo) before any transaction.
+  const names = new Map<Hex, string>();
+  for (const modelId of o.models as Hex[]) names.set(modelId, (await client.getModel(modelId)).name);
+  const p = { nodes: d.addresses.nodes, modelIds: o.models as Hex[] };
+  const changed = new Set((o.stop ? await stopServing(publicClient, w, p) : await serveModels(publicClient, w, p)).map((m) => m.toLowerCase()));
+  for (const [modelId, n] of names) {
+    const done = changed.has(modelId.toLowerCase());
+    o.log(`${done ? (o.stop ? 'stopped serving' : 'now serving') : o.stop ? 'not serving' : 'already serving'} "${n}" (${modelId})`);
+  }
+  const nodes = { address: d.addresses.nodes, abi: nodeRegistryAbi } as const;
+  const [after, active] = await Promise.all([
+    publicClient.readContract({ ...nodes, functionName: 'servedModels', args: [w.account.address] }),
+    publicClient.readContract({ ...nodes, functionName: 'isActive', args: [w.account.address] }),
+  ]);
+  o.log(`${w.account.address} serves ${after.length} model${after.length === 1 ? '' : 's'}${active ? '' : ' (NOT active: stake at least the minimum with `verity node stake` to be drawn)'}`);
+  return [...after];
 }
 
 /** `verity explorer`: serves the explorer for a deployment until Ctrl-C. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatEther, keccak256, toHex, type Hex } from 'viem';
 import pino from 'pino';
-import { deployVerity, registerAgreedModel, stakeNode, type AgreedRule, type VerityAddresses } from '@verity/sdk';
+import { deployVerity, nodeRegistryAbi, registerAgreedModel, stakeNode, type AgreedRule, type DeployOptions, type VerityAddresses } from '@verity/sdk';
 import { compileCached, readSamplesFile, INSECURE_DEV_SETUP } from '@verity/zkml';
 import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
 import { spamModel } from '@verity/models/spam';
@@ -11,7 +11,7 @@ import { creditModel } from '@verity/models/credit';
 import { signalModel } from '@verity/models/signal';
 import { fraudModel } from '@verity/models/fraud';
 import { startExplorer, type ExplorerModelInfo } from '@verity/explorer';
-import { startAnvil, type Anvil } from './anvil.js';
+import { keepMining, startAnvil, type Anvil } from './anvil.js';
 import { anvilKey, connect } from './chain.js';
 import { registerCompiled } from './models.js';
 import { runStory, summaryTable, type ProvedModel, type StoryOutcome } from './story.js';
@@ -27,6 +27,9 @@ export type DevOptions = {
   /** called after the story, before `once` returns or the devnet waits for Ctrl-C */
   onReady?: (devnet: { rpcUrl: string; explorerUrl: string; addresses: VerityAddresses; story: StoryOutcome }) => Promise<void>;
 };
+
+/** How often the devnet mines an empty block, so draws from a request's block hash happen while the chain is idle. */
+const HEARTBEAT_MS = 500;
 
 /** anvil accounts that are not admin (0), model owner (1) or user (3): the nodes' keys. */
 const NODE_KEYS = [2, 4, 5, 6, 7, 8, 9];
@@ -46,6 +49,14 @@ export const AGREED_MODELS = {
   /** demo phase windows (seconds): propose, commit, reveal, appeal */
   windows: { propose: 30, commit: 30, reveal: 30, appeal: 5 },
 };
+
+/**
+ * The devnet's deployment: admin changes wait an hour (the shortest the contracts allow),
+ * stake unbonds at once and model updates take a minute, so a demo can show each of them.
+ */
+export const DEVNET_PARAMETERS = {
+  adminDelay: 3_600n, unbondingPeriod: 0n, upgradeDelay: 60n, committee: { windows: AGREED_MODELS.windows },
+} satisfies DeployOptions;
 
 /** The demo's proved models: each app's model, trained by models/<name>/train.ts. */
 const PROVED_MODELS = {
@@ -82,6 +93,7 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
   };
   try {
     const { publicClient, wallet } = await connect(rpcUrl);
+    cleanup.push(keepMining(rpcUrl, HEARTBEAT_MS));
     // The story plays admin, model owner and user with anvil's default accounts 0, 1 and 3.
     const keys = [0, 1, 2, 3].map((i) => anvilKey(i));
     const [admin, modelOwner, user] = [wallet(keys[0]!), wallet(keys[1]!), wallet(keys[3]!)];
@@ -90,7 +102,8 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
     const operators = NODE_KEYS.slice(0, nodeCount).map((i) => wallet(anvilKey(i)));
     const nodeNumber = (address: string) => operators.findIndex((o) => o.account.address.toLowerCase() === address.toLowerCase()) + 1;
 
-    const addresses = await deployVerity(publicClient, admin, { committee: { windows: AGREED_MODELS.windows } });
+    const deployBlock = (await publicClient.getBlockNumber()) + 1n;
+    const addresses = await deployVerity(publicClient, admin, DEVNET_PARAMETERS);
     step('contracts deployed', `Coprocessor ${addresses.coprocessor}  ModelRegistry ${addresses.registry}  NodeRegistry ${addresses.nodes}  Committee ${addresses.committee}`);
     for (const [i, operator] of operators.entries()) {
       // Different stakes, so the draw visibly follows the stake.
@@ -138,14 +151,16 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
         publicClient, wallet: operator, coprocessor: addresses.coprocessor,
         models: Object.values(proved).map((m) => ({ modelId: m.modelId, dir: m.compiled.dir })), pollMs: 100, store: join(stores, `node-${i + 1}.sqlite`), statusPort: 0,
         agreed: { models: agreedIds.map((modelId) => ({ modelId, provider: new LexiconProvider() })) },
-        logger: pino({ level: process.env.VERITY_LOG_LEVEL ?? 'silent' }).child({ node: i + 1 }),
+        logger: pino({ level: process.env.VERITY_LOG_LEVEL ?? 'silent' }).child({ node: i + 1 }), deploymentBlock: deployBlock,
       });
       cleanup.push(() => node.stop());
       running.push(node);
-      step(`node ${i + 1} started`, `operator ${operator.account.address}, ${node.statusUrl}/metrics`);
+      // A node opts in on start to every model it runs: it is drawn, and may fulfil, only for those.
+      const served = await publicClient.readContract({ address: addresses.nodes, abi: nodeRegistryAbi, functionName: 'servedModels', args: [operator.account.address] });
+      step(`node ${i + 1} started`, `operator ${operator.account.address}, serves ${served.length} models, ${node.statusUrl}/metrics`);
     }
 
-    const explorer = await startExplorer({ publicClient, addresses, models: explorerModels, port: options.explorerPort ?? 0 });
+    const explorer = await startExplorer({ publicClient, addresses, models: explorerModels, port: options.explorerPort ?? 0, fromBlock: deployBlock });
     cleanup.push(() => explorer.stop());
     step('explorer', explorer.url);
 

@@ -1,48 +1,42 @@
-import { BaseError } from '@verity/sdk/errors';
 import { readFileSync } from 'node:fs';
-import { encodeFunctionData, parseEventLogs, type Abi, type Hex, type PublicClient } from 'viem';
-import { committeeAbi, deploy, modelRegistryAbi, Mode, toSolidityProof, type SnarkjsProof, type VerityAddresses, type Wallet } from '@verity/sdk';
+import { encodeFunctionData, type Abi, type Hex, type PublicClient } from 'viem';
+import { committeeAbi, getLogsBounded, isDevnet, registerProvedModel, toSolidityProof, type SnarkjsProof, type VerityAddresses, type VersionSpec, type Wallet } from '@verity/sdk';
 import type { CompiledModel, VerifierBuild } from '@verity/zkml';
 
 /**
  * Deploys a compiled model's verifier and registers the model in proved mode, owned by
- * `wallet`. Returns the model id, the verifier's address and its build (abi, bytecode).
+ * `wallet` (the sdk's `registerProvedModel`, which refuses unpinned weights, uncommitted
+ * inputs, and a dev setup off a devnet unless `allowDevSetup`, before anything is sent).
+ * Returns the model id, the verifier's address and build, the registered version spec, and a
+ * warning to print when the setup is the insecure dev one (a loud one off a devnet).
+ *
+ * @example
+ * const { modelId, warning } = await registerCompiled(publicClient, owner, { registry: addresses.registry, compiled, name: 'credit-score', fee: 10n ** 15n })
  */
-/** A compiled model whose proofs the Coprocessor cannot bind to a request. */
-export class UnsupportedVisibilityError extends BaseError {
-  override name = 'UnsupportedVisibilityError';
-  constructor({ visibility }: { visibility: string }) {
-    super(`A model compiled with --input ${visibility} cannot be registered with the Coprocessor`, {
-      details: 'The Coprocessor binds each request to its input by the Poseidon commitment: compile with --input committed (the default). Public and private inputs are for proofs verified off chain or by your own verifier contract.',
-    });
-  }
-}
-
 export async function registerCompiled(
   publicClient: PublicClient,
   wallet: Wallet,
-  p: { registry: Hex; compiled: CompiledModel; name: string; fee: bigint },
-): Promise<{ modelId: Hex; verifier: Hex; build: VerifierBuild }> {
-  const visibility = p.compiled.report.layout.inputVisibility ?? 'committed';
-  if (visibility !== 'committed') throw new UnsupportedVisibilityError({ visibility });
+  p: { registry: Hex; compiled: CompiledModel; name: string; fee: bigint; allowDevSetup?: boolean },
+): Promise<{ modelId: Hex; verifier: Hex; build: VerifierBuild; spec: VersionSpec; warning?: string }> {
   const build = JSON.parse(readFileSync(p.compiled.path('verifierBuild'), 'utf8')) as VerifierBuild;
-  const { address: verifier } = await deploy(publicClient, wallet, { abi: build.abi as never, bytecode: build.bytecode });
-  const { report } = p.compiled;
-  const io = {
-    inputCount: report.layout.inputCount,
-    inputWidth: report.layout.inputWidth,
-    outputCount: report.layout.outputCount,
-    outputBits: report.layout.outputBits,
-    outputScale: report.quantization.outputScale,
-  };
-  const { request } = await publicClient.simulateContract({
-    account: wallet.account, address: p.registry, abi: modelRegistryAbi, functionName: 'registerModel',
-    args: [p.name, Mode.Proved, verifier, report.modelCommitment, BigInt(report.weights?.commitment ?? 0), io, p.fee],
+  const { modelId, verifier, spec } = await registerProvedModel(publicClient, wallet, {
+    registry: p.registry, name: p.name, fee: p.fee, report: p.compiled.report, verifierBuild: build, allowDevSetup: p.allowDevSetup,
   });
-  const receipt = await publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract(request) });
-  const [event] = parseEventLogs({ abi: modelRegistryAbi, logs: receipt.logs, eventName: 'ModelRegistered' });
-  return { modelId: event!.args.modelId, verifier, build };
+  return { modelId, verifier, build, spec, warning: spec.setup === 'Dev' ? devSetupWarning(await publicClient.getChainId(), p.compiled.report.setup.note) : undefined };
 }
+
+/** What to tell the owner of a model registered with the dev setup: a plain warning on a devnet, a loud one elsewhere. */
+export function devSetupWarning(chainId: number, note: string): string {
+  if (isDevnet(chainId)) return `warning: ${note}`;
+  return [
+    '!!! WARNING: INSECURE DEV SETUP ON A NON-DEVNET CHAIN !!!',
+    `!!! Chain ${chainId}, --allow-dev-setup: whoever ran this model's setup can forge proofs of any answer.`,
+    '!!! The registry records the setup as Dev; requesters and the explorer see "dev setup: insecure". Never use it for real value.',
+  ].join('\n');
+}
+
+/** How `verity request` and `verity register` name a model's weights pinning (ModelRegistry.WeightsPinning, by index). */
+export const PINNING_NAMES = ['nothing', 'the verifying key', 'the weights commitment'] as const;
 
 /**
  * Verification gas as a transaction receipt reports it: a transaction straight to the
@@ -63,13 +57,22 @@ export async function measureVerifyGas(
   return (await publicClient.waitForTransactionReceipt({ hash })).gasUsed;
 }
 
+/** The Committee's events about one request: those whose first argument is the indexed request id. */
+const REQUEST_EVENTS = committeeAbi.flatMap((x) => (x.type === 'event' && x.inputs[0]?.name === 'requestId' && x.inputs[0].indexed ? [x.name] : []));
+
 /**
  * Gas of every transaction an agreed-mode request took: the request, and each Committee
- * transaction that touched it (propose, commits, reveals, advances, appeals, finalisation).
+ * transaction that touched it (draws, propose, commits, reveals, advances, appeals,
+ * finalisation), read in bounded ranges from the request's block.
  */
 export async function agreedRequestGas(publicClient: PublicClient, addresses: VerityAddresses, requestId: bigint, requestTx: Hex): Promise<{ gas: bigint; transactions: number }> {
-  const logs = await publicClient.getContractEvents({ address: addresses.committee!, abi: committeeAbi, fromBlock: 0n });
-  const hashes = new Set<Hex>([requestTx, ...logs.filter((l) => (l.args as { requestId?: bigint } | undefined)?.requestId === requestId).map((l) => l.transactionHash)]);
+  const { blockNumber: fromBlock } = await publicClient.getTransactionReceipt({ hash: requestTx });
+  const toBlock = await publicClient.getBlockNumber({ cacheTime: 0 });
+  const hashes = new Set<Hex>([requestTx]);
+  for (const eventName of REQUEST_EVENTS) {
+    const logs = await getLogsBounded(publicClient, { address: addresses.committee!, abi: committeeAbi, eventName, args: { requestId } as never, fromBlock, toBlock });
+    for (const l of logs) hashes.add(l.transactionHash);
+  }
   let gas = 0n;
   for (const hash of hashes) gas += (await publicClient.getTransactionReceipt({ hash })).gasUsed;
   return { gas, transactions: hashes.size };

@@ -93,12 +93,21 @@ async function checkExplorer(url: string, story: StoryOutcome) {
     }
     const models = await page.locator('#models tr[data-model]').allInnerTexts();
     assert.equal(models.length, 6);
-    assert.ok(models.some((m) => /credit-score\s+proved/.test(m) && /\d+/.test(m)));
-    assert.ok(models.some((m) => /yes-no-judge\s+agreed/.test(m)));
+    // Every proved model: version 1, weights in the verifying key, the dev setup flagged as insecure.
+    const proved = models.filter((m) => /\tproved\t/.test(m));
+    assert.equal(proved.length, 4);
+    for (const m of proved) assert.match(m, /\tproved\tv1\tverifying key\tdev setup: insecure\t/, m);
+    assert.ok(models.some((m) => /^credit-score\tproved\t/.test(m) && /\d+/.test(m)));
+    assert.ok(models.some((m) => /^yes-no-judge\tagreed\tv1\t—\t—\t/.test(m)));
     const nodes = await page.locator('#nodes tr[data-node]').allInnerTexts();
     assert.equal(nodes.length, 3);
     const served = nodes.map((n) => Number(n.split('\t')[3]));
     assert.ok(served.reduce((a, b) => a + b, 0) >= 8, `nodes served ${served}`);
+    // Each node opted in to the six models it serves.
+    for (const n of nodes) {
+      const names = n.split('\t')[7]!.split(', ').sort();
+      assert.deepEqual(names, ['credit-score', 'event-reader', 'fraud-screen', 'market-signal', 'spam-assassin-mlp', 'yes-no-judge'], n);
+    }
     // Committee votes: each agreed request's round with every member's revealed vote.
     const votes = await page.locator('#votes tr[data-votes]').allInnerTexts();
     assert.equal(votes.length, 2);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Hex, PublicClient } from 'viem';
 import {
-  ContractRevertError, coprocessorAbi, createVerityClient, modelRegistryAbi, stakeNode, decodeRevert, deployVerity, requestBinding, toSolidityProof,
+  ContractRevertError, coprocessorAbi, createVerityClient, modelRegistryAbi, serveModels, stakeNode, decodeRevert, deployVerity, requestBinding, toSolidityProof,
   type VerityAddresses, type VerityClient, type Wallet,
 } from '@verity/sdk';
 import { compileModel, encodeInputBytes, inferQuantized, loadCompiled, Prover, quantizeInput, releaseCurves, weightSignals, type CompiledModel } from '@verity/zkml';
@@ -13,11 +13,12 @@ import * as snarkjs from 'snarkjs';
 import { startNode } from '@verity/node';
 import pino from 'pino';
 import { TINY_ONNX, tinyCompiled, tinySamples } from '../../zkml/test/fixtures.js';
-import { startAnvil, type Anvil } from '../src/anvil.js';
+import { keepMining, startAnvil, type Anvil } from '../src/anvil.js';
 import { anvilKey, connect } from '../src/chain.js';
 import { registerCompiled } from '../src/models.js';
 
 let anvil: Anvil;
+let stopMining: (() => Promise<void>) | undefined;
 let publicClient: PublicClient;
 let admin: Wallet, owner: Wallet, nodeA: Wallet, nodeB: Wallet, user: Wallet;
 let addresses: VerityAddresses;
@@ -30,6 +31,8 @@ const CB_GAS = 100_000;
 
 before(async () => {
   anvil = await startAnvil();
+  // Blocks keep coming while the chain is idle: a request is drawn from its block's hash in a later block.
+  stopMining = keepMining(anvil.rpcUrl, 500);
   const c = await connect(anvil.rpcUrl);
   publicClient = c.publicClient;
   [admin, owner, nodeA, nodeB, user] = [0, 1, 2, 3, 4].map((i) => c.wallet(anvilKey(i))) as [Wallet, Wallet, Wallet, Wallet, Wallet];
@@ -40,13 +43,20 @@ before(async () => {
   compiled = (await tinyCompiled()).compiled;
   prover = await Prover.load(compiled.dir);
   ({ modelId } = await registerCompiled(publicClient, owner, { registry: addresses.registry, compiled, name: 'tiny', fee: 10n ** 15n }));
+  await serve(modelId);
   client = createVerityClient({ publicClient, wallet: user, addresses });
 });
 
 after(async () => {
+  await stopMining?.();
   await anvil?.stop();
   await releaseCurves();
 });
+
+/** Both nodes opt in to a model: only serving nodes may fulfil its requests. */
+async function serve(id: Hex) {
+  for (const w of [nodeA, nodeB]) await serveModels(publicClient, w, { nodes: addresses.nodes, modelIds: [id] });
+}
 
 const inputOf = (x: number[]) => encodeInputBytes(compiled.report.layout, quantizeInput(compiled.model, x));
 
@@ -95,6 +105,7 @@ test('secret weights (--weights committed): a node proves with them, a proof mad
   await compileModel(TINY_ONNX, { out: dir, calibration: tinySamples(16), weights: 'committed' });
   const secret = loadCompiled(dir);
   const { modelId: secretId } = await registerCompiled(publicClient, owner, { registry: addresses.registry, compiled: secret, name: 'tiny-secret', fee: 10n ** 15n });
+  await serve(secretId);
   assert.equal((await publicClient.readContract({ address: addresses.registry, abi: modelRegistryAbi, functionName: 'getModel', args: [secretId] })).weightsCommitment, BigInt(secret.report.weights!.commitment));
   const x = tinySamples(1, 35)[0]!;
   const input = encodeInputBytes(secret.report.layout, quantizeInput(secret.model, x));

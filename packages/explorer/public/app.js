@@ -6,6 +6,15 @@ const eth = (wei) => (Number(BigInt(wei ?? 0)) / 1e18).toLocaleString('en-US', {
 const num = (v) => (v === undefined || v === null ? '—' : Number(v).toLocaleString('en-US'));
 const addr = (a, names) => `<code title="${esc(a)}">${esc(names[a?.toLowerCase()] ?? short(a))}</code>`;
 
+/** A chain time (unix seconds) in UTC, and how long after the latest block's time it is. */
+function when(at, now) {
+  const left = Number(at) - Number(now);
+  const utc = `${new Date(Number(at) * 1000).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+  if (left <= 0) return `at ${utc}`;
+  const d = Math.floor(left / 86400), h = Math.floor((left % 86400) / 3600), m = Math.floor((left % 3600) / 60);
+  return `at ${utc}, in ${d ? `${d} d ${h} h` : h ? `${h} h ${m} min` : m ? `${m} min` : `${left} s`}`;
+}
+
 function rows(tbody, html) {
   $(tbody).innerHTML = html.join('') || '<tr><td colspan="12" style="color: var(--muted)">none yet</td></tr>';
 }
@@ -14,7 +23,7 @@ function render(s) {
   $('#chain').textContent = `chain ${s.chainId} · block ${s.block} · Coprocessor ${s.addresses.coprocessor}`;
   const names = Object.fromEntries(s.nodes.map((n) => [n.address.toLowerCase(), n.name]));
   rows('#requests tbody', s.requests.map((r) => `<tr data-request="${r.id}">
-    <td>${r.id}</td><td>${esc(r.app ?? short(r.requester))}</td><td>${esc(r.model)}</td><td>${r.mode}</td>
+    <td>${r.id}</td><td>${esc(r.app ?? short(r.requester))}</td><td>${esc(r.model)} <span style="color: var(--muted)">v${r.version}</span></td><td>${r.mode}</td>
     <td><span class="status ${esc(r.status)}">${esc(r.status)}</span></td>
     <td><code title="${esc(r.inputCommitment)}">${short(r.inputCommitment)}</code> <span style="color: var(--muted)">(${r.inputBytes} B)</span></td>
     <td class="answer">${esc(r.answer ?? '')}</td>
@@ -22,13 +31,19 @@ function render(s) {
     <td>${r.node ? addr(r.node, names) : r.primary ? `${addr(r.primary, names)} <span style="color: var(--muted)">(assigned)</span>` : ''}</td>
     <td class="num">${num(r.fulfilGas)}</td><td class="num">${num(r.verifyGas)}</td>
     <td class="num">${r.latencyS === undefined ? '' : `${r.latencyS} s`}</td></tr>`));
+  const modelNames = Object.fromEntries(s.models.map((m) => [m.id, m.name]));
   rows('#models tbody', s.models.map((m) => `<tr data-model="${esc(m.name)}">
-    <td>${esc(m.name)}</td><td>${m.mode}</td><td><code title="${esc(m.commitment)}">${short(m.commitment)}</code></td>
+    <td>${esc(m.name)}</td><td>${m.mode}</td>
+    <td>v${m.version}${m.pending ? ` <span class="pending" data-pending="${m.pending.version}">(v${m.pending.version} takes effect ${when(m.pending.activeFrom, s.time)})</span>` : ''}</td>
+    <td>${m.mode === 'proved' ? esc(m.pinning) : '—'}</td>
+    <td>${m.mode !== 'proved' ? '—' : m.setup === 'dev' ? '<span class="badge insecure" title="a single party made the proving key and could forge proofs">dev setup: insecure</span>' : '<span class="badge">ceremony</span>'}</td>
+    <td><code title="${esc(m.commitment)}">${short(m.commitment)}</code></td>
     <td class="num">${num(m.constraints)}</td><td>${esc(m.accuracy ?? '')}</td><td class="num">${eth(m.fee)}</td>
     <td>${addr(m.owner, names)}</td><td class="num">${m.requests}</td></tr>`));
   rows('#nodes tbody', s.nodes.map((n) => `<tr data-node="${esc(n.name)}">
     <td><code>${short(n.address)}</code></td><td>${esc(n.name)}</td><td class="num">${eth(n.stake)}</td>
-    <td class="num">${n.served}</td><td class="num">${n.missed}</td><td class="num">${eth(n.slashed)}</td><td>${n.active ? 'yes' : 'no'}</td></tr>`));
+    <td class="num">${n.served}</td><td class="num">${n.missed}</td><td class="num">${eth(n.slashed)}</td><td>${n.active ? 'yes' : 'no'}</td>
+    <td class="answer">${n.models.map((id) => esc(modelNames[id] ?? short(id))).join(', ') || '<span style="color: var(--muted)">nothing yet</span>'}</td></tr>`));
   rows('#votes tbody', s.requests.filter((r) => r.rounds.length).flatMap((r) => r.rounds.map((round) => `<tr data-votes="${r.id}">
     <td>#${r.id} ${esc(r.app ?? '')}</td><td>${round.round}${round.appeal ? ' (appeal)' : ''}</td><td>${esc(round.proposal ?? '—')}</td>
     <td>${round.members.map((m) => {

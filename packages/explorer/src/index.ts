@@ -7,7 +7,7 @@ import type { Address, Hex, PublicClient } from 'viem';
 import type { VerityAddresses } from '@verity/sdk';
 import { Indexer, type ExplorerModelInfo } from './indexer.js';
 
-export { Indexer, type ExplorerModelInfo, type ExplorerState, type ModelView, type NodeView, type RequestView, type RoundView } from './indexer.js';
+export { Indexer, PINNING, SETUP, type ExplorerModelInfo, type ExplorerState, type ModelView, type NodeView, type RequestView, type RoundView } from './indexer.js';
 
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), '..', 'public');
 const FILES: Record<string, [string, string]> = {
@@ -22,15 +22,15 @@ export type Explorer = { url: string; indexer: Indexer; label: (address: Address
  * builds from the chain's events on each call (only new blocks are read).
  *
  * @example
- * const explorer = await startExplorer({ publicClient, addresses, port: 8546 })
+ * const explorer = await startExplorer({ publicClient, addresses, port: 8546, fromBlock: BigInt(deployment.block) })
  * console.log(`open ${explorer.url}`)
  */
 export async function startExplorer(p: {
   publicClient: PublicClient; addresses: VerityAddresses; models?: Record<Hex, ExplorerModelInfo>; port?: number; host?: string;
-  /** where to start reading events (the deployment's block; default 0) */
-  fromBlock?: bigint;
+  /** where to start reading events: the deployment's block (deployment.json's `block`) */
+  fromBlock: bigint;
 }): Promise<Explorer> {
-  const indexer = new Indexer(p.publicClient, p.addresses, p.models, p.fromBlock);
+  const indexer = new Indexer(p.publicClient, p.addresses, p.models ?? {}, p.fromBlock);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/api/state') {

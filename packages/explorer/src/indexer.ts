@@ -1,5 +1,5 @@
 import { decodeFunctionData, hexToString, type Address, type Hex, type PublicClient } from 'viem';
-import { coprocessorAbi, decodeProvedOutput, decodeVerityEvents, modelRegistryAbi, nodeRegistryAbi, RoundOutcome, type VerityAddresses, type VerityEvent } from '@verity/sdk';
+import { coprocessorAbi, decodeProvedOutput, DEFAULT_LOG_RANGE, decodeVerityEvents, modelRegistryAbi, nodeRegistryAbi, RoundOutcome, type VerityAddresses, type VerityEvent } from '@verity/sdk';
 
 /** What the explorer knows about a model beyond the chain: the compiler's report and the training metrics. */
 export type ExplorerModelInfo = { constraints?: number; accuracy?: string; verifyGas?: number; source?: string };
@@ -21,6 +21,8 @@ export type RequestView = {
   id: string;
   modelId: Hex;
   model: string;
+  /** the model version the request was made against (its verifier checked the proof) */
+  version: number;
   mode: 'proved' | 'agreed';
   requester: Address;
   app?: string;
@@ -42,14 +44,30 @@ export type RequestView = {
   rounds: RoundView[];
 };
 
+/** What the registry pins a proved model's weights with (ModelRegistry.WeightsPinning). */
+export const PINNING = ['none', 'verifying key', 'commitment'] as const;
+/** Who made a proved model's proving key (ModelRegistry.SetupKind): `dev` is one party, who could forge proofs. */
+export const SETUP = ['dev', 'ceremony'] as const;
+
 export type ModelView = {
-  id: Hex; name: string; owner: Address; mode: 'proved' | 'agreed'; commitment: Hex; fee: string; version: number; verifier: Address;
+  id: Hex; name: string; owner: Address; mode: 'proved' | 'agreed'; commitment: Hex; fee: string; verifier: Address;
+  /** the effective version: the one requests are checked against now */
+  version: number;
+  /** an update that is scheduled and takes effect at `activeFrom` (unix seconds) */
+  pending?: { version: number; activeFrom: number };
+  pinning: (typeof PINNING)[number];
+  setup: (typeof SETUP)[number];
   outputScale: number; requests: number;
 } & ExplorerModelInfo;
 
-export type NodeView = { address: Address; name: string; stake: string; served: number; missed: number; slashes: number; slashed: string; active: boolean };
+export type NodeView = {
+  address: Address; name: string; stake: string; served: number; missed: number; slashes: number; slashed: string; active: boolean;
+  /** the models the operator opted in to serve (the only ones it can be drawn for) */
+  models: Hex[];
+};
 
-export type ExplorerState = { chainId: number; block: string; addresses: VerityAddresses; requests: RequestView[]; models: ModelView[]; nodes: NodeView[] };
+/** `time`: the latest block's timestamp (unix seconds), what pending updates are measured against. */
+export type ExplorerState = { chainId: number; block: string; time: number; addresses: VerityAddresses; requests: RequestView[]; models: ModelView[]; nodes: NodeView[] };
 
 /**
  * Follows the protocol's events from the deployment's block and keeps the explorer's view: every request
@@ -63,6 +81,9 @@ export class Indexer {
   private readonly requests = new Map<string, RequestView>();
   private readonly models = new Map<Hex, ModelView>();
   private readonly operators = new Set<Address>();
+  /** operator (lower case) -> the models it serves, from ServingStarted / ServingStopped */
+  private readonly serving = new Map<string, Set<Hex>>();
+  private now = 0;
   private nodes: NodeView[] = [];
   private readonly times = new Map<bigint, number>();
   private readonly labels = new Map<string, string>();
@@ -71,10 +92,10 @@ export class Indexer {
   constructor(
     private readonly publicClient: PublicClient,
     private readonly addresses: VerityAddresses,
-    private readonly info: Record<Hex, ExplorerModelInfo> = {},
+    private readonly info: Record<Hex, ExplorerModelInfo>,
     /** the deployment's block (deployment.json's `block`): nothing of Verity's is older */
-    fromBlock = 0n,
-    private readonly maxBlockRange = 5_000n,
+    fromBlock: bigint,
+    private readonly maxBlockRange = DEFAULT_LOG_RANGE,
   ) {
     this.next = fromBlock;
   }
@@ -93,12 +114,13 @@ export class Indexer {
 
   state(): ExplorerState {
     const requests = [...this.requests.values()].sort((a, b) => Number(BigInt(b.id) - BigInt(a.id)));
-    return { chainId: this.chainId, block: this.head.toString(), addresses: this.addresses, requests, models: [...this.models.values()], nodes: this.nodes };
+    return { chainId: this.chainId, block: this.head.toString(), time: this.now, addresses: this.addresses, requests, models: [...this.models.values()], nodes: this.nodes };
   }
 
   private async read(): Promise<void> {
     this.chainId ||= await this.publicClient.getChainId();
-    const latest = await this.publicClient.getBlockNumber();
+    const head = await this.publicClient.getBlock();
+    const latest = head.number;
     const address = [this.addresses.coprocessor, this.addresses.registry, this.addresses.nodes, ...(this.addresses.committee ? [this.addresses.committee] : [])];
     while (this.next <= latest) {
       const to = this.next + this.maxBlockRange - 1n < latest ? this.next + this.maxBlockRange - 1n : latest;
@@ -107,7 +129,24 @@ export class Indexer {
       this.next = to + 1n;
     }
     this.head = latest;
+    this.now = Number(head.timestamp);
+    // An update takes effect by the clock, with no event: read the model again once its time has come.
+    for (const m of this.models.values()) if (m.pending && m.pending.activeFrom <= this.now) await this.readModel(m.id);
     await this.refreshNodes();
+  }
+
+  private async readModel(modelId: Hex): Promise<void> {
+    const registry = { address: this.addresses.registry, abi: modelRegistryAbi } as const;
+    const [m, [pendingVersion, activeFrom]] = await Promise.all([
+      this.publicClient.readContract({ ...registry, functionName: 'getModel', args: [modelId] }),
+      this.publicClient.readContract({ ...registry, functionName: 'pendingUpdate', args: [modelId] }),
+    ]);
+    this.models.set(modelId, {
+      id: modelId, name: m.name, owner: m.owner, mode: m.mode === 0 ? 'proved' : 'agreed', commitment: m.commitment, fee: m.fee.toString(),
+      version: m.version, pending: pendingVersion === 0 ? undefined : { version: pendingVersion, activeFrom: Number(activeFrom) },
+      pinning: PINNING[m.pinning] ?? 'none', setup: SETUP[m.setup] ?? 'dev',
+      verifier: m.verifier, outputScale: m.io.outputScale, requests: this.models.get(modelId)?.requests ?? 0, ...this.info[modelId],
+    });
   }
 
   private async time(block: bigint): Promise<number> {
@@ -122,14 +161,10 @@ export class Indexer {
   private async apply(e: VerityEvent): Promise<void> {
     const at = () => this.time(e.blockNumber!);
     switch (e.eventName) {
-      case 'ModelRegistered': {
-        const m = await this.publicClient.readContract({ address: this.addresses.registry, abi: modelRegistryAbi, functionName: 'getModel', args: [e.args.modelId] });
-        this.models.set(e.args.modelId, {
-          id: e.args.modelId, name: m.name, owner: m.owner, mode: m.mode === 0 ? 'proved' : 'agreed', commitment: m.commitment, fee: m.fee.toString(),
-          version: m.version, verifier: m.verifier, outputScale: m.io.outputScale, requests: 0, ...this.info[e.args.modelId],
-        });
+      case 'ModelRegistered':
+      case 'ModelUpdateScheduled':
+        await this.readModel(e.args.modelId);
         return;
-      }
       case 'ModelFeeChanged': {
         const m = this.models.get(e.args.modelId);
         if (m) m.fee = e.args.fee.toString();
@@ -138,11 +173,19 @@ export class Indexer {
       case 'OperatorRegistered':
         this.operators.add(e.args.operator);
         return;
+      case 'ServingStarted': {
+        const served = this.serving.get(e.args.operator.toLowerCase()) ?? new Set<Hex>();
+        this.serving.set(e.args.operator.toLowerCase(), served.add(e.args.modelId));
+        return;
+      }
+      case 'ServingStopped':
+        this.serving.get(e.args.operator.toLowerCase())?.delete(e.args.modelId);
+        return;
       case 'Requested': {
         const model = this.models.get(e.args.modelId);
         if (model) model.requests++;
         this.requests.set(e.args.requestId.toString(), {
-          id: e.args.requestId.toString(), modelId: e.args.modelId, model: model?.name ?? e.args.modelId, mode: model?.mode ?? 'proved',
+          id: e.args.requestId.toString(), modelId: e.args.modelId, model: model?.name ?? e.args.modelId, version: e.args.version, mode: model?.mode ?? 'proved',
           requester: e.args.requester, app: this.labels.get(e.args.requester.toLowerCase()), status: model?.mode === 'agreed' ? 'Propose' : 'Pending',
           inputCommitment: `0x${e.args.inputCommitment.toString(16).padStart(64, '0')}`, inputBytes: (e.args.input.length - 2) / 2, fee: e.args.fee.toString(),
           verifyGas: model?.verifyGas, requestedAt: await at(), rounds: [],
@@ -189,6 +232,11 @@ export class Indexer {
         if (r) r.status = 'Refunded';
         return;
       }
+      case 'DrawPending':
+      case 'DrawRearmed':
+        // A committee is drawn from a later block's hash, in a later transaction.
+        this.setStatus(e.args.requestId, 'Drawing');
+        return;
       case 'RoundStarted': {
         const r = this.request(e.args.requestId);
         if (!r) return;
@@ -245,7 +293,10 @@ export class Indexer {
     const active = new Set((await this.publicClient.readContract({ address: this.addresses.nodes, abi: nodeRegistryAbi, functionName: 'activeOperators' })).map((a) => a.toLowerCase()));
     this.nodes = await Promise.all([...this.operators].map(async (address) => {
       const o = await this.publicClient.readContract({ address: this.addresses.nodes, abi: nodeRegistryAbi, functionName: 'getOperator', args: [address] });
-      return { address, name: o.name, stake: o.stake.toString(), served: Number(o.served), missed: Number(o.missed), slashes: Number(o.slashes), slashed: o.slashed.toString(), active: active.has(address.toLowerCase()) };
+      return {
+        address, name: o.name, stake: o.stake.toString(), served: Number(o.served), missed: Number(o.missed), slashes: Number(o.slashes), slashed: o.slashed.toString(),
+        active: active.has(address.toLowerCase()), models: [...(this.serving.get(address.toLowerCase()) ?? [])],
+      };
     }));
   }
 }

@@ -1,0 +1,64 @@
+// `verity deploy`'s durations and committee windows, parsed from the command line.
+import { BaseError } from '@verity/sdk/errors';
+
+/** A duration option that is not a number of seconds or a whole number with s, m, h or d. */
+export class DurationError extends BaseError {
+  override name = 'DurationError';
+  readonly option: string;
+  readonly value: string;
+  constructor({ option, value }: { option: string; value: string }) {
+    super(`${option} takes a duration such as 3600, 90s, 30m, 1h or 7d; got "${value}"`);
+    this.option = option;
+    this.value = value;
+  }
+}
+
+const UNITS: Record<string, bigint> = { '': 1n, s: 1n, m: 60n, h: 3_600n, d: 86_400n };
+
+/**
+ * Seconds in a duration: plain seconds or a whole number with a unit (s, m, h, d).
+ *
+ * @example
+ * parseDuration('--unbonding', '7d') // 604800n
+ */
+export function parseDuration(option: string, value: string): bigint {
+  const m = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+  if (!m) throw new DurationError({ option, value });
+  return BigInt(m[1]!) * UNITS[m[2]!]!;
+}
+
+/**
+ * A duration in the largest unit that divides it exactly.
+ *
+ * @example
+ * formatDuration(604800n) // '7 d'
+ */
+export function formatDuration(seconds: bigint): string {
+  for (const [unit, size] of [['d', 86_400n], ['h', 3_600n], ['min', 60n]] as const) {
+    if (seconds >= size && seconds % size === 0n) return `${seconds / size} ${unit}`;
+  }
+  return `${seconds} s`;
+}
+
+/** The agreed-mode committee's phase windows, in seconds (as `deployVerity`'s `committee.windows` takes them). */
+export type CommitteeWindows = { propose: number; commit: number; reveal: number; appeal: number };
+
+/**
+ * `--windows propose,commit,reveal,appeal`: four positive durations.
+ *
+ * @example
+ * parseWindows('30m,30m,30m,1d') // { propose: 1800, commit: 1800, reveal: 1800, appeal: 86400 }
+ */
+export function parseWindows(value: string): CommitteeWindows {
+  const option = '--windows (propose,commit,reveal,appeal)';
+  const parts = value.split(',');
+  let seconds: bigint[] = [];
+  try {
+    seconds = parts.map((v) => parseDuration(option, v));
+  } catch {
+    // named below with the whole value, not the one bad part
+  }
+  if (seconds.length !== 4 || seconds.some((w) => w === 0n)) throw new DurationError({ option, value });
+  const [propose, commit, reveal, appeal] = seconds as [bigint, bigint, bigint, bigint];
+  return { propose: Number(propose), commit: Number(commit), reveal: Number(reveal), appeal: Number(appeal) };
+}
