@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {TestBase} from "./utils/TestBase.sol";
+import {ServingToggle} from "./utils/ServingToggle.sol";
 import {CommitteeFixture, AnswerConsumer} from "./Committee.t.sol";
 import {Coprocessor} from "../src/Coprocessor.sol";
 import {Committee} from "../src/Committee.sol";
@@ -12,7 +12,7 @@ import {NodeRegistry} from "../src/NodeRegistry.sol";
 /// block and time jumps and withdrawals, and keeps a ghost ledger of every wei paid into and out
 /// of the Coprocessor, Committee and NodeRegistry. The requester and the appellants are not
 /// operators, so what they are credited is exactly refunds and returned bonds.
-contract CommitteeHandler is TestBase {
+contract CommitteeHandler is ServingToggle {
     Coprocessor internal immutable cp;
     Committee internal immutable committee;
     NodeRegistry internal immutable nodes;
@@ -208,13 +208,7 @@ contract CommitteeHandler is TestBase {
 
     /// @dev An operator opts in to or out of the model.
     function toggleServing(uint256 operatorSeed) external {
-        address op = operators[bound(operatorSeed, 0, operators.length - 1)];
-        vm.prank(op);
-        if (nodes.servedModels(op).length == 0) {
-            try nodes.serveModel(modelId) {} catch {}
-        } else {
-            try nodes.stopServing(modelId) {} catch {}
-        }
+        _toggleServing(nodes, operators[bound(operatorSeed, 0, operators.length - 1)], modelId);
     }
 
     /// @dev Escrow of the requester's refunded requests.

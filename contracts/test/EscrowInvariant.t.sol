@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {TestBase} from "./utils/TestBase.sol";
+import {ServingToggle} from "./utils/ServingToggle.sol";
 import {CoprocessorFixture} from "./Coprocessor.t.sol";
 import {MockVerifier} from "./utils/Mocks.sol";
 import {Coprocessor} from "../src/Coprocessor.sol";
@@ -11,7 +11,7 @@ import {NodeRegistry} from "../src/NodeRegistry.sol";
 /// by serving nodes, a staked node that serves other models only, and outsiders), refunds,
 /// withdrawals, opt-ins and opt-outs, block and time jumps, and keeps a ghost ledger of every
 /// wei in and out. Requesters are never nodes, so what they are credited is exactly refunds.
-contract EscrowHandler is TestBase {
+contract EscrowHandler is ServingToggle {
     Coprocessor internal immutable cp;
     MockVerifier internal immutable verifier;
     bytes32 internal immutable modelId;
@@ -136,13 +136,7 @@ contract EscrowHandler is TestBase {
 
     /// @dev An operator opts in to or out of the model.
     function toggleServing(uint256 operatorSeed) external {
-        address op = operators[bound(operatorSeed, 0, operators.length - 1)];
-        vm.prank(op);
-        if (nodes.servedModels(op).length == 0) {
-            try nodes.serveModel(modelId) {} catch {}
-        } else {
-            try nodes.stopServing(modelId) {} catch {}
-        }
+        _toggleServing(nodes, operators[bound(operatorSeed, 0, operators.length - 1)], modelId);
     }
 
     function warp(uint256 secondsSeed) external {
