@@ -33,14 +33,15 @@ export function resolveBackend(choice: string | undefined = process.env.VERITY_P
 }
 
 /**
- * Loads a proving key into the chosen backend.
+ * Loads a proving key into the chosen backend. `threads` caps the native prover's threads
+ * (default VERITY_PROVER_THREADS, else every core).
  *
  * @example
  * const backend = await openBackend('build/spam/circuit.zkey', { backend: 'snarkjs' })
  */
 export async function openBackend(zkeyPath: string, options: { backend?: BackendChoice; threads?: number } = {}): Promise<Groth16Backend> {
   return resolveBackend(options.backend) === 'native'
-    ? NativeProver.load(zkeyPath, { threads: options.threads })
+    ? NativeProver.load(zkeyPath, { threads: options.threads ?? (Number(process.env.VERITY_PROVER_THREADS) || undefined) })
     : new SnarkjsBackend(readFileSync(zkeyPath));
 }
 

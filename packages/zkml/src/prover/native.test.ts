@@ -52,10 +52,10 @@ for (const [name, compile, sample] of families) {
     assert.deepEqual(ours.publicSignals, theirs.publicSignals);
     assert.deepEqual(Object.keys(ours.proof), Object.keys(theirs.proof));
     assert.deepEqual([ours.proof.pi_a.length, ours.proof.pi_b.map((c) => c.length), ours.proof.pi_c.length], [3, [2, 2, 2], 3]);
-    assert.equal(await snarkjs.groth16.verify(vk, ours.publicSignals, ours.proof, silent), true);
+    assert.equal(await snarkjs.groth16.verify(vk, ours.publicSignals, ours.proof), true);
     // and the key stays loaded: a second proof of another input from the same process
     const again = await native.prove(await witnessOf(compiled, sample().map((v) => -v), 7n));
-    assert.equal(await snarkjs.groth16.verify(vk, again.publicSignals, again.proof, silent), true);
+    assert.equal(await snarkjs.groth16.verify(vk, again.publicSignals, again.proof), true);
     assert.notDeepEqual(again.publicSignals, ours.publicSignals);
   });
 }
@@ -71,7 +71,7 @@ test('Prover.load with backend native proves through the native core; its proof 
   assert.deepEqual(a.publicSignals, b.publicSignals);
   assert.deepEqual(a.outputIntegers, b.outputIntegers);
   const vk = JSON.parse(readFileSync(compiled.path('verificationKey'), 'utf8'));
-  assert.equal(await snarkjs.groth16.verify(vk, a.publicSignals, a.proof, silent), true);
+  assert.equal(await snarkjs.groth16.verify(vk, a.publicSignals, a.proof), true);
   assert.deepEqual(quantizeInput(compiled.model, x).length, 8);
 });
 
@@ -86,7 +86,7 @@ test('a tampered witness (one private wire changed): snarkjs proves it and the p
   assert.equal(await snarkjs.wtns.check(compiled.path('r1cs'), file, silent), false, 'the changed wire breaks a constraint');
   const tampered = readFileSync(file);
   const theirs = await snarkjs.groth16.prove({ type: 'mem', data: readFileSync(compiled.path('zkey')) }, { type: 'mem', data: tampered });
-  assert.equal(await snarkjs.groth16.verify(vk, theirs.publicSignals, theirs.proof, silent), false);
+  assert.equal(await snarkjs.groth16.verify(vk, theirs.publicSignals, theirs.proof), false);
   const native = await nativeFor(compiled);
   await assert.rejects(native.prove(tampered), UnsatisfiedWitnessError);
 });

@@ -31,7 +31,7 @@ type Pending = { resolve: (v: Record<string, unknown>) => void; reject: (e: Erro
 export class NativeProver implements Groth16Backend {
   readonly name = 'native' as const;
   private readonly pending: Pending[] = [];
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
   private stderr = '';
   private exited?: NativeProverExitedError;
 
