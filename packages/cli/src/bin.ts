@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BaseError as ViemBaseError } from 'viem';
 import { BaseError, decodeRevert } from '@verity/sdk/errors';
-import { ceremonyPtau, compileModel, contribute, devPowersOfTau, importPtau, loadCompiled, Prover, readInputFile, readSamplesFile, verifyProofFile, verifySetup } from '@verity/zkml';
+import { type BackendChoice, ceremonyPtau, compileModel, contribute, devPowersOfTau, importPtau, loadCompiled, Prover, readInputFile, readSamplesFile, verifyProofFile, verifySetup } from '@verity/zkml';
 import { loadNodeConfig, loadWorkerConfig, packArtefacts, runNode, runWorker } from '@verity/node';
 import { dev, MAX_DEV_NODES } from './dev.js';
 import { deployCommand, explorerCommand, registerCommand, requestCommand, stakeCommand } from './commands.js';
@@ -38,6 +38,8 @@ Model owners
       --input FILE         {"input_data": [[...]]} or a JSON array (required)
       --out FILE           proof file (required)   --witness FILE  also write the .wtns
       --binding N          request binding public signal (default 0)
+      --backend native|snarkjs|auto   Groth16 engine (default VERITY_PROVER, else auto:
+                           native when built by npm install, else snarkjs)
   verify <dir> <proof>     check a proof: exit 0 when valid, 1 when not
   register <dir>           deploy a compiled model's verifier and register it in proved mode
       --name NAME --fee ETH        the name (unique per owner) and the fee per request you are paid
@@ -178,10 +180,10 @@ async function main(argv: string[]): Promise<number> {
     case 'prove': {
       const { values, positionals } = parseArgs({
         args: rest, allowPositionals: true,
-        options: { input: { type: 'string' }, out: { type: 'string' }, witness: { type: 'string' }, binding: { type: 'string' } },
+        options: { input: { type: 'string' }, out: { type: 'string' }, witness: { type: 'string' }, binding: { type: 'string' }, backend: { type: 'string' } },
       });
       if (positionals.length !== 1 || !values.input || !values.out) throw new UsageError('verity prove <dir> --input <input.json> --out <proof.json> [--witness <w.wtns>]');
-      const prover = await Prover.load(positionals[0]!);
+      const prover = await Prover.load(positionals[0]!, { backend: values.backend as BackendChoice | undefined });
       const started = performance.now();
       const proof = await prover.prove({ input: readInputFile(readFileSync(values.input, 'utf8')) }, BigInt(values.binding ?? '0'), { witnessFile: values.witness });
       writeFileSync(values.out, JSON.stringify(proof, null, 1));
