@@ -61,14 +61,18 @@ impl Prover {
         let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
         let proof = self.prove_with(witness, r, s)?;
         let public = &witness[1..=self.zkey.n_public];
-        let ok = Groth16::<Bn254>::verify_proof(&self.pvk, &proof, public).map_err(|e| ProverError::Internal { reason: e.to_string() })?;
-        if !ok {
+        if !self.verify(&proof, public)? {
             return Err(ProverError::UnsatisfiedWitness);
         }
         Ok(SnarkjsProof {
             proof: json!({ "pi_a": g1_json(&proof.a), "pi_b": g2_json(&proof.b), "pi_c": g1_json(&proof.c), "protocol": "groth16", "curve": "bn128" }),
             public_signals: public.iter().map(|x| dec(*x)).collect(),
         })
+    }
+
+    /// Whether `proof` verifies for `public` under the key's verification key.
+    pub fn verify(&self, proof: &Proof<Bn254>, public: &[Fr]) -> Result<bool, ProverError> {
+        Groth16::<Bn254>::verify_proof(&self.pvk, proof, public).map_err(|e| ProverError::Internal { reason: e.to_string() })
     }
 
     /// The proof for given blinding factors, unchecked.
