@@ -76,6 +76,7 @@ export class NativeProver implements Groth16Backend {
   async close(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.ref(); // an idle child holds nothing open: hold the loop until it has exited
     this.child.stdin!.end();
     await exited;
   }
