@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { LinkedWitness } from './link.js';
 import { openBackend, type BackendChoice, type Groth16Backend } from './backend.js';
+import { WitnessGenerator } from './witness.js';
 import * as snarkjs from 'snarkjs';
 import { loadCompiled, type CompiledModel } from '../artefacts.js';
 import { inputCommitment, packInputs, unpackOutputs } from '../codegen/commit.js';
@@ -47,6 +48,9 @@ export class Prover {
     private readonly linked?: LinkedWitness,
   ) {}
 
+  /** the circuit's witness generator, instantiated on the first proof and kept */
+  private generator?: WitnessGenerator;
+
   static async load(dir: string, options: { backend?: BackendChoice; threads?: number } = {}): Promise<Prover> {
     const compiled = loadCompiled(dir);
     const wasm = readFileSync(compiled.path('wasm'));
@@ -85,7 +89,7 @@ export class Prover {
     const t0 = performance.now();
     const witness: { type: 'mem'; data?: Uint8Array } = { type: 'mem' };
     if (this.linked) witness.data = await this.linked.calculate(inputs, u);
-    else await snarkjs.wtns.calculate(inputs, { type: 'mem', data: this.wasm }, witness);
+    else witness.data = await (this.generator ??= new WitnessGenerator(this.wasm)).calculate(inputs);
     if (options.witnessFile) writeFileSync(options.witnessFile, witness.data!);
     const t1 = performance.now();
     const { proof, publicSignals } = await this.backend.prove(witness.data!);
