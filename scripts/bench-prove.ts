@@ -23,21 +23,29 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const load0 = loadavg()[0]!;
 
-type Measured = { backend: string; loadMs: number; times: number[]; nodePeakMb: number; nativePeakMb: number; threads?: number; last: { proof: unknown; publicSignals: string[] } };
+type Measured = {
+  backend: string; loadMs: number; times: number[]; endToEnd: { witnessMs: number; proveMs: number }[];
+  nodePeakMb: number; nativePeakMb: number; threads?: number; last: { proof: unknown; publicSignals: string[] };
+};
 const rows: string[] = [];
+const endToEndRows: string[] = [];
+let firstZkey: string | undefined;
 for (const key of keys) {
   const [name, onnx] = MODELS[key];
   log(`${key}: compile and set up (cached under the Verity cache directory)`);
   const { compiled } = await compileCached(`bench-${key}`, onnx(), { calibration: imageSamples(16), progress: (e) => log(`${key} ${e.phase}${e.percent !== undefined ? ` ${e.percent}%` : ''}`) });
   const prover = await Prover.load(compiled.dir, { backend: 'snarkjs' });
+  firstZkey ??= compiled.path('zkey');
   const inputs = imageSamples(RUNS, 99);
   const files = inputs.map((_, i) => join(work, `${key}-${i}.wtns`));
   for (const [i, file] of files.entries()) await prover.prove({ input: inputs[i]! }, BigInt(i + 1), { witnessFile: file });
+  const inputsFile = join(work, `${key}-inputs.json`);
+  writeFileSync(inputsFile, JSON.stringify(inputs));
   const vk = JSON.parse(readFileSync(compiled.path('verificationKey'), 'utf8'));
   const measured = {} as Record<'snarkjs' | 'native', Measured>;
   for (const backend of ['snarkjs', 'native'] as const) {
     log(`${key}: ${RUNS} warm proofs with ${backend}`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'bench', 'prove-backend.ts'), backend, compiled.path('zkey'), ...files], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'bench', 'prove-backend.ts'), backend, compiled.dir, inputsFile, ...files], { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (r.status !== 0) throw new Error(`${backend} exited with ${r.status}: ${r.stderr.slice(-2000)}`);
     const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as Measured;
     if (!(await snarkjs.groth16.verify(vk, m.last.publicSignals, m.last.proof))) throw new Error(`${key}: a ${backend} proof did not verify`);
@@ -45,14 +53,16 @@ for (const key of keys) {
   }
   const [js, nat] = [measured.snarkjs, measured.native];
   rows.push(`| ${name} | ${fmt(compiled.report.constraints)} | ${fmt(median(js.times))} | ${fmt(median(nat.times))} | ${(median(js.times) / median(nat.times)).toFixed(1)}x | ${fmt(js.nodePeakMb)} | ${fmt(nat.nodePeakMb)} + ${fmt(nat.nativePeakMb)} | ${fmt(js.loadMs)} / ${fmt(nat.loadMs)} |`);
-  writeFileSync(join(work, 'rows.md'), rows.join('\n'));
+  const total = (m: Measured) => median(m.endToEnd.map((t) => t.witnessMs + t.proveMs));
+  const part = (m: Measured, k: 'witnessMs' | 'proveMs') => fmt(median(m.endToEnd.map((t) => t[k])));
+  endToEndRows.push(`| ${name} | ${fmt(total(js))} (${part(js, 'witnessMs')} + ${part(js, 'proveMs')}) | ${fmt(total(nat))} (${part(nat, 'witnessMs')} + ${part(nat, 'proveMs')}) | ${(total(js) / total(nat)).toFixed(1)}x |`);
+  writeFileSync(join(work, 'rows.md'), [...rows, '', ...endToEndRows].join('\n'));
 }
 await releaseCurves();
 
 // What the child process costs against an addon: a request's round trip, empty and carrying a
 // witness the size of the ~500k-constraint CNN's (16 MB; refused after it is read).
-const { compiled: anyModel } = await compileCached(`bench-${keys[0]}`, MODELS[keys[0]!][1](), { calibration: imageSamples(16) });
-const native = await NativeProver.load(anyModel.path('zkey'));
+const native = await NativeProver.load(firstZkey!);
 const roundTrip = async (payload?: Uint8Array) => {
   const ts: number[] = [];
   for (let i = 0; i < 20; i++) {
@@ -68,11 +78,17 @@ await native.close();
 writeBenchSection('## Native prover against snarkjs', [
   '## Native prover against snarkjs (`npm run bench:prove`)',
   '',
-  `The Groth16 step alone (witness files computed once beforehand), on the same .zkey and the same ${RUNS} witnesses for both backends: median of ${RUNS} warm proofs after a warm-up proof, each backend in its own process; every proof verified with snarkjs. Native: native/verity-prover (arkworks 0.6, ${JSON.stringify(process.env.VERITY_PROVER_THREADS ?? 'all')} threads) as a child process holding the key; snarkjs 0.7 with its default workers. Peak MB: the measuring Node process's maximum resident set, plus the native prover process's. Load average at the start: ${load0.toFixed(1)} (the 2 cores are shared).`,
+  `The Groth16 step alone (witness files computed once beforehand), on the same .zkey and the same ${RUNS} witnesses for both backends: median of ${RUNS} warm proofs after a warm-up proof, each backend in its own process; every proof verified with snarkjs; \`BENCH_RUNS=${RUNS} npm run bench:prove\`. Native: native/verity-prover (arkworks 0.6, ${JSON.stringify(process.env.VERITY_PROVER_THREADS ?? 'all')} threads) as a child process holding the key; snarkjs 0.7 with its default workers. Peak MB: the measuring Node process's peak resident set (VmHWM), plus the native prover process's. Load average at the start: ${load0.toFixed(1)} (the 2 cores are shared).`,
   '',
   '| model | constraints | snarkjs prove ms | native prove ms | speed-up | snarkjs peak MB | native peak MB (Node + prover) | key load ms: snarkjs / native |',
   '|---|---|---|---|---|---|---|---|',
   ...rows,
+  '',
+  `End to end as a node proves (\`Prover.prove\`: warm witness generator + Groth16), median of ${RUNS} after a warm-up, same processes:`,
+  '',
+  '| model | snarkjs ms (witness + proof) | native ms (witness + proof) | speed-up |',
+  '|---|---|---|---|',
+  ...endToEndRows,
   '',
   `Protocol overhead of the child process (median of 20): an empty request ${emptyMs.toFixed(2)} ms, a request carrying 16 MB (a ~500k-wire witness) ${bigMs.toFixed(1)} ms.`,
 ]);
