@@ -129,6 +129,17 @@ test('a prover process that dies fails its proofs with NativeProverExitedError; 
   await assert.rejects(native.prove(await witnessOf(compiled, tinySamples(1)[0]!, 1n)), (e: unknown) => e instanceof NativeProverExitedError && e.signal === 'SIGKILL');
 });
 
+test('a prover process that answers out of step fails the request with NativeProtocolError; the node process lives on', async () => {
+  const fake = join(tmp, 'fake-prover');
+  writeFileSync(fake, '#!/bin/sh\nhead -c 4 >/dev/null\nprintf "\\005\\000\\000\\000hello"\nsleep 5\n', { mode: 0o755 });
+  const script = `import { NativeProver } from './src/index.ts';
+    await NativeProver.load('x.zkey').catch((e) => console.log(e.name));`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: join(import.meta.dirname, '..', '..'), encoding: 'utf8', env: { ...process.env, VERITY_PROVER_BIN: fake },
+  });
+  assert.equal(out.trim(), 'NativeProtocolError');
+});
+
 test('backend choice: explicit, else VERITY_PROVER, else native when built; unknown names are typed errors', () => {
   assert.equal(resolveBackend('snarkjs'), 'snarkjs');
   assert.equal(resolveBackend('native'), 'native');

@@ -40,7 +40,8 @@ export class NativeProver implements Groth16Backend {
     child.stderr!.on('data', (chunk: Buffer) => { this.stderr = (this.stderr + chunk.toString()).slice(-4000); });
     child.on('error', (e) => this.fail(new NativeProverExitedError({ code: null, signal: null, stderr: e.message })));
     child.on('exit', (code, signal) => this.fail(new NativeProverExitedError({ code, signal, stderr: this.stderr })));
-    child.stdin!.on('error', () => {}); // EPIPE after an exit: reported by 'exit'
+    // EPIPE and the like after an exit: reported by 'exit', never as an unhandled 'error'
+    for (const s of [child.stdin, child.stdout, child.stderr]) s!.on('error', () => {});
     this.idle();
   }
 
@@ -99,7 +100,16 @@ export class NativeProver implements Groth16Backend {
     while (this.buffered.length >= 4) {
       const n = this.buffered.readUInt32LE(0);
       if (this.buffered.length < 4 + n) return;
-      const body = JSON.parse(this.buffered.subarray(4, 4 + n).toString()) as { ok: boolean; error?: { kind: string } & Record<string, unknown> };
+      let body: { ok: boolean; error?: { kind: string } & Record<string, unknown> };
+      try {
+        body = JSON.parse(this.buffered.subarray(4, 4 + n).toString());
+      } catch {
+        // out of step with the process: fail what is pending with a typed error, end it
+        const e = new NativeProtocolError({ reason: `unreadable response: ${this.buffered.subarray(4, Math.min(4 + n, 200)).toString()}` });
+        for (const p of this.pending.splice(0)) p.reject(e);
+        this.child.kill();
+        return;
+      }
       this.buffered = this.buffered.subarray(4 + n);
       const p = this.pending.shift();
       if (!p) continue;
