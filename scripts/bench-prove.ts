@@ -24,7 +24,7 @@ const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDig
 const load0 = loadavg()[0]!;
 
 type Measured = {
-  backend: string; loadMs: number; times: number[]; endToEnd: { witnessMs: number; proveMs: number }[];
+  backend: string; loadMs: number; times: number[]; endToEnd: { witnessMs: number; proveMs: number }[]; maxLoopDelayMs: number;
   nodePeakMb: number; nativePeakMb: number; threads?: number; last: { proof: unknown; publicSignals: string[] };
 };
 const rows: string[] = [];
@@ -55,7 +55,7 @@ for (const key of keys) {
   rows.push(`| ${name} | ${fmt(compiled.report.constraints)} | ${fmt(median(js.times))} | ${fmt(median(nat.times))} | ${(median(js.times) / median(nat.times)).toFixed(1)}x | ${fmt(js.nodePeakMb)} | ${fmt(nat.nodePeakMb)} + ${fmt(nat.nativePeakMb)} | ${fmt(js.loadMs)} / ${fmt(nat.loadMs)} |`);
   const total = (m: Measured) => median(m.endToEnd.map((t) => t.witnessMs + t.proveMs));
   const part = (m: Measured, k: 'witnessMs' | 'proveMs') => fmt(median(m.endToEnd.map((t) => t[k])));
-  endToEndRows.push(`| ${name} | ${fmt(total(js))} (${part(js, 'witnessMs')} + ${part(js, 'proveMs')}) | ${fmt(total(nat))} (${part(nat, 'witnessMs')} + ${part(nat, 'proveMs')}) | ${(total(js) / total(nat)).toFixed(1)}x |`);
+  endToEndRows.push(`| ${name} | ${fmt(total(js))} (${part(js, 'witnessMs')} + ${part(js, 'proveMs')}) | ${fmt(total(nat))} (${part(nat, 'witnessMs')} + ${part(nat, 'proveMs')}) | ${(total(js) / total(nat)).toFixed(1)}x | ${fmt(js.maxLoopDelayMs)} / ${fmt(nat.maxLoopDelayMs)} |`);
   writeFileSync(join(work, 'rows.md'), [...rows, '', ...endToEndRows].join('\n'));
 }
 await releaseCurves();
@@ -86,8 +86,8 @@ writeBenchSection('## Native prover against snarkjs', [
   '',
   `End to end as a node proves (\`Prover.prove\`: warm witness generator + Groth16), median of ${RUNS} after a warm-up, same processes:`,
   '',
-  '| model | snarkjs ms (witness + proof) | native ms (witness + proof) | speed-up |',
-  '|---|---|---|---|',
+  '| model | snarkjs ms (witness + proof) | native ms (witness + proof) | speed-up | longest event-loop stall ms: snarkjs / native |',
+  '|---|---|---|---|---|',
   ...endToEndRows,
   '',
   `Protocol overhead of the child process (median of 20): an empty request ${emptyMs.toFixed(2)} ms, a request carrying 16 MB (a ~500k-wire witness) ${bigMs.toFixed(1)} ms.`,

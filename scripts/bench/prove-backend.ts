@@ -3,6 +3,7 @@
 // inputs end to end (witness + Groth16, as a node does), each after a warm-up; one JSON line.
 // Usage: prove-backend.ts <native|snarkjs> <compiled dir> <inputs.json> <wtns...>
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { NativeProver, Prover, releaseCurves } from '@verity/zkml';
 
 const [backend, dir, inputsFile, ...witnesses] = process.argv.slice(2) as ['native' | 'snarkjs', string, string, ...string[]];
@@ -23,11 +24,16 @@ for (const w of files) {
 const inputs = JSON.parse(readFileSync(inputsFile, 'utf8')) as number[][];
 await prover.prove({ input: inputs[0]! }, 1n);
 const endToEnd: { witnessMs: number; proveMs: number }[] = [];
+// how long the event loop stalls while proving: what a queue lock renewal would wait for
+const lag = monitorEventLoopDelay({ resolution: 10 });
+lag.enable();
 for (const [i, x] of inputs.entries()) endToEnd.push((await prover.prove({ input: x }, BigInt(i + 1))).timings!);
+lag.disable();
+const maxLoopDelayMs = lag.max / 1e6;
 const native = prover.backend instanceof NativeProver ? prover.backend : undefined;
 const nativePeakMb = native ? (await native.stats()).peakRssBytes / 2 ** 20 : 0;
 const threads = native?.key.threads;
 await prover.backend.close();
 await releaseCurves();
-console.log(JSON.stringify({ backend, loadMs, times, endToEnd, nodePeakMb: peakMb(), nativePeakMb, threads, last }));
+console.log(JSON.stringify({ backend, loadMs, times, endToEnd, maxLoopDelayMs, nodePeakMb: peakMb(), nativePeakMb, threads, last }));
 process.exit(0);
