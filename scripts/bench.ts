@@ -21,7 +21,7 @@ import type { ModelKey } from './bench/measure.js';
 const work = mkdtempSync(join(tmpdir(), 'verity-bench-'));
 const log = (s: string) => console.error(`[bench] ${s}`);
 
-type Row = { key: ModelKey; report: CompileReport; witnessMs: number; proveMs: number; floatUs: number; peakMb: number; baselineConstraints: number; verifyGas?: bigint };
+type Row = { key: ModelKey; report: CompileReport; witnessMs: number; proveMs: number; floatUs: number; peakMb: number; baselineConstraints: number; verifyGas?: bigint; backend: string };
 
 /** Runs scripts/bench/measure.ts for one model in a child process and returns its result line. */
 function measure(key: ModelKey): Promise<Row> {
@@ -88,7 +88,7 @@ const lines: string[] = [
   '',
   `Written by \`npm run bench\` (scripts/bench.ts) on ${started.toISOString().slice(0, 10)}.`,
   '',
-  `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. Groth16 (snarkjs 0.7, BN254, WebAssembly), circom2 (WebAssembly) with --O2. Insecure dev setup (powers of tau from a local secret; made once and cached).`,
+  `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. Groth16 (BN254) by the ${[...new Set(rows.map((r) => r.backend))].join(' and ')} backend (native: native/verity-prover on arkworks, when npm install built it; snarkjs 0.7 in WebAssembly otherwise; "Native prover against snarkjs" compares the two), witnesses by circom2's WebAssembly, circom2 with --O2. Insecure dev setup (powers of tau from a local secret; made once and cached).`,
   '',
   'Each model is compiled, set up and proved in its own process (scripts/bench/measure.ts): "prove" is the median of warm proofs (witness + Groth16) in that process after a warm-up proof; "peak MB" is that process\'s maximum resident set (compile, setup and proving). Accuracy is on the calibration inputs against onnxruntime-web: max absolute error as a share of the float output range / top-1 agreement. Verification gas is the `gasUsed` of a transaction sent straight to the verifier with a valid proof (21,000 intrinsic gas and calldata included), on anvil; "expected" is report.json\'s estimate before deployment. Weights are seeded (no MNIST ships on npm here; cost does not depend on the weight values).',
   '',
@@ -125,12 +125,15 @@ log('agreed mode: gas and time per request on anvil');
 const agreedRows = [];
 for (const setup of AGREED_SETUPS) agreedRows.push(await agreedBench({ ...setup, log }));
 lines.push(...agreedSection(agreedRows, 'npm run bench'));
-// The scale section (npm run bench:scale, an hour on a cold cache) is kept as it was.
+// The scale section (npm run bench:scale, an hour on a cold cache) and the native-against-snarkjs
+// section (npm run bench:prove) are kept as they were.
 let previous = '';
 try { previous = readFileSync('BENCHMARKS.md', 'utf8'); } catch { /* first run */ }
-const scale = previous.indexOf('## Scale');
-const scaleEnd = scale < 0 ? -1 : previous.indexOf('\n## ', scale + 1);
-if (scale >= 0) lines.push(previous.slice(scale, scaleEnd < 0 ? undefined : scaleEnd).trimEnd(), '');
+for (const heading of ['## Scale', '## Native prover']) {
+  const start = previous.indexOf(heading);
+  const end = start < 0 ? -1 : previous.indexOf('\n## ', start + 1);
+  if (start >= 0) lines.push(previous.slice(start, end < 0 ? undefined : end).trimEnd(), '');
+}
 writeFileSync('BENCHMARKS.md', lines.join('\n'));
 rmSync(work, { recursive: true, force: true });
 console.log(lines.join('\n'));

@@ -1,7 +1,8 @@
 // Build step shared by `npm start`, `npm test` and `npm run bench`:
 // 1. contracts/src/generated/Poseidon6.sol: circomlib's Poseidon(6) bytecode from circomlibjs;
 // 2. forge build;
-// 3. packages/sdk/src/generated/contracts.ts: ABIs (as const) and bytecode from the forge build.
+// 3. packages/sdk/src/generated/contracts.ts: ABIs (as const) and bytecode from the forge build;
+// 4. the native prover, when cargo is present (scripts/build-native.mjs).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -69,3 +70,4 @@ mkdirSync(join(root, 'packages', 'sdk', 'src', 'generated'), { recursive: true }
 const target = join(root, 'packages', 'sdk', 'src', 'generated', 'contracts.ts');
 if (!existsSync(target) || readFileSync(target, 'utf8') !== ts) writeFileSync(target, ts);
 console.log('build: contracts compiled, ABIs generated');
+execFileSync(process.execPath, [join(root, 'scripts', 'build-native.mjs')], { stdio: 'inherit' });

@@ -47,6 +47,12 @@ ensureDebianPackages();
 run('build', process.execPath, [join(root, 'scripts', 'build.mjs')]);
 run('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
 run('forge test', bin('forge'), ['test'], join(root, 'contracts'));
+// The native prover's own tests (against snarkjs's vectors), when cargo built it at install;
+// --release shares the dependencies npm install compiled.
+const crate = join(root, 'native', 'verity-prover');
+if (spawnSync('cargo', ['--version'], { stdio: 'ignore' }).status === 0) {
+  run('cargo test (native prover)', 'cargo', ['test', '--release', '--quiet', '--manifest-path', join(crate, 'Cargo.toml'), '--target-dir', join(crate, 'target')]);
+}
 const files = [...testFiles(join(root, 'packages')), ...testFiles(join(root, 'models'))].sort();
 // test-exit.mjs: a file whose tests are done exits even if a handle is still open (the runner
 // would wait for it forever), naming the handle. --test-timeout: a test that never settles

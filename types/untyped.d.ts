@@ -37,4 +37,9 @@ declare module 'circomlibjs' {
 
 declare module 'ffjavascript' {
   export function getCurveFromName(name: string, singleThread?: boolean): Promise<unknown>;
+  export const utils: { unstringifyBigInts(x: unknown): unknown };
+}
+
+declare module 'circom_runtime' {
+  export function WitnessCalculatorBuilder(wasm: Uint8Array, options?: unknown): Promise<unknown>;
 }

@@ -43,5 +43,5 @@ for (let i = 0; i < reps; i++) inferFloat(imported, spec.samples[0]!);
 const floatUs = ((performance.now() - f0) * 1000) / reps;
 await releaseCurves();
 const baselineConstraints = report.constraints - programConstraints(model.steps, false) + programConstraints(model.steps, true);
-console.log(JSON.stringify({ key, report, witnessMs: median(w), proveMs: median(p), floatUs, peakMb: process.resourceUsage().maxRSS / 1024, baselineConstraints }));
+console.log(JSON.stringify({ key, report, witnessMs: median(w), proveMs: median(p), floatUs, peakMb: process.resourceUsage().maxRSS / 1024, baselineConstraints, backend: prover.backend.name }));
 process.exit(0);

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BaseError as ViemBaseError } from 'viem';
 import { BaseError, decodeRevert } from '@verity/sdk/errors';
-import { ceremonyPtau, compileModel, contribute, devPowersOfTau, importPtau, inputRange, loadCompiled, Prover, readInputFile, readProofFile, readSamplesFile, syntheticCalibrationWarning, verifyProof, verifySetup } from '@verity/zkml';
+import { type BackendChoice, ceremonyPtau, compileModel, contribute, devPowersOfTau, importPtau, inputRange, loadCompiled, Prover, readInputFile, readProofFile, readSamplesFile, syntheticCalibrationWarning, verifyProof, verifySetup } from '@verity/zkml';
 import { loadNodeConfig, loadWorkerConfig, packArtefacts, runNode, runWorker } from '@verity/node';
 import { dev, MAX_DEV_NODES } from './dev.js';
 import { deployCommand, explorerCommand, registerCommand, requestCommand, serveCommand, stakeCommand } from './commands.js';
@@ -41,6 +41,8 @@ Model owners
       --binding N          request binding public signal (default 0)
       --clamp              saturate inputs outside the model's range to its bounds (default: refuse
                            them); the proof file lists the clamped features
+      --backend native|snarkjs|auto   Groth16 engine (default VERITY_PROVER, else auto:
+                           native when built by npm install, else snarkjs)
   verify <dir> <proof>     check a proof and print the outputs decoded from its public signals: exit 0
                            when valid, 1 when not (a file whose outputs disagree with its signals is refused)
   register <dir>           deploy a compiled model's verifier and register it in proved mode
@@ -209,10 +211,10 @@ async function main(argv: string[]): Promise<number> {
     case 'prove': {
       const { values, positionals } = parseArgs({
         args: rest, allowPositionals: true,
-        options: { input: { type: 'string' }, out: { type: 'string' }, witness: { type: 'string' }, binding: { type: 'string' }, clamp: { type: 'boolean' } },
+        options: { input: { type: 'string' }, out: { type: 'string' }, witness: { type: 'string' }, binding: { type: 'string' }, clamp: { type: 'boolean' }, backend: { type: 'string' } },
       });
-      if (positionals.length !== 1 || !values.input || !values.out) throw new UsageError('verity prove <dir> --input <input.json> --out <proof.json> [--witness <w.wtns>] [--clamp]');
-      const prover = await Prover.load(positionals[0]!);
+      if (positionals.length !== 1 || !values.input || !values.out) throw new UsageError('verity prove <dir> --input <input.json> --out <proof.json> [--witness <w.wtns>] [--clamp] [--backend native|snarkjs|auto]');
+      const prover = await Prover.load(positionals[0]!, { backend: values.backend as BackendChoice | undefined });
       const started = performance.now();
       const proof = await prover.prove({ input: readInputFile(readFileSync(values.input, 'utf8')), clamp: values.clamp }, BigInt(values.binding ?? '0'), { witnessFile: values.witness });
       writeFileSync(values.out, JSON.stringify(proof, null, 1));

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { isAddress, isHex, type Address, type Hex } from 'viem';
 import { connect } from '@verity/sdk';
 import { BaseError } from '@verity/sdk/errors';
+import type { BackendChoice } from '@verity/zkml';
 import { fetchArtefacts } from './artefacts.js';
 import { createLogger } from './log.js';
 import { startNode, type VerityNode } from './node.js';
@@ -15,6 +16,9 @@ export type ModelConfig =
   | { modelId: Hex; artefacts: string; source: string }
   /** artefacts already in a local directory */
   | { modelId: Hex; dir: string };
+
+/** The Groth16 engine for proved models: native (when built), snarkjs, or auto; `threads` caps the native prover. */
+export type ProverConfig = { backend?: BackendChoice; threads?: number };
 
 /** `verity node start --config FILE`: the JSON file, after environment overrides. */
 export type NodeConfig = {
@@ -45,6 +49,8 @@ export type NodeConfig = {
   proving?: { redis: string; concurrency?: number; timeoutMs?: number };
   /** agreed-mode models this node validates, each with its provider */
   agreed?: { modelId: Hex; provider: ProviderConfig }[];
+  /** the Groth16 engine (default VERITY_PROVER, else native when built) */
+  prover?: ProverConfig;
 };
 
 /** `verity node worker --config FILE`: a proving worker needs Redis and the artefacts, no key, no RPC. */
@@ -56,6 +62,7 @@ export type WorkerConfig = {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   name?: string;
+  prover?: ProverConfig;
 };
 
 /** The node configuration is missing a field or has a wrong one. */
@@ -133,7 +140,14 @@ function reader(file: string) {
   };
   /** the content-addressed artefact cache (default `<config dir>/data/artefacts`) */
   const artefactCache = () => resolve(base, (raw.artefactCache as string | undefined) ?? 'data/artefacts');
-  return { raw, base, fail, num, redis, models, agreed, artefactCache };
+  const prover = (): ProverConfig | undefined => {
+    if (raw.prover === undefined) return undefined;
+    const p = raw.prover as Record<string, unknown>;
+    if (typeof p !== 'object' || p === null) return fail('prover', 'must be an object { backend?, threads? }');
+    if (p.backend !== undefined && !['native', 'snarkjs', 'auto'].includes(p.backend as string)) fail('prover.backend', 'must be native, snarkjs or auto');
+    return { backend: p.backend as BackendChoice | undefined, threads: num('prover.threads', p.threads, 1) };
+  };
+  return { raw, base, fail, num, redis, models, agreed, artefactCache, prover };
 }
 
 /**
@@ -143,7 +157,7 @@ function reader(file: string) {
  * {@link ConfigError} naming the field.
  */
 export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {
-  const { raw, base, fail, num, redis, models, agreed: agreedModels, artefactCache } = reader(file);
+  const { raw, base, fail, num, redis, models, agreed: agreedModels, artefactCache, prover } = reader(file);
   const rpc = env.VERITY_RPC_URL ?? raw.rpc;
   if (typeof rpc !== 'string' || !/^(https?|wss?):\/\//.test(rpc)) fail('rpc', 'must be an http(s) or ws(s) URL (or set VERITY_RPC_URL)');
   const privateKey = env.VERITY_PRIVATE_KEY ?? raw.privateKey;
@@ -169,6 +183,7 @@ export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.en
     confirmations: num('confirmations', raw.confirmations, 1), bumpAfterMs: num('bumpAfterMs', raw.bumpAfterMs, 100),
     maxAttempts: num('maxAttempts', raw.maxAttempts, 1), fromBlock: num('fromBlock', raw.fromBlock),
     status: statusPort === undefined ? undefined : { port: statusPort, host: (raw.status as { host?: string } | undefined)?.host },
+    prover: prover(),
   };
 }
 
@@ -178,12 +193,12 @@ export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.en
  * `artefactCache`. A problem is a {@link ConfigError} naming the field.
  */
 export function loadWorkerConfig(file: string, env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const { raw, fail, num, redis, models, artefactCache } = reader(file);
+  const { raw, fail, num, redis, models, artefactCache, prover } = reader(file);
   if (raw.name !== undefined && typeof raw.name !== 'string') fail('name', 'must be a string');
   return {
     redis: redis('redis', env.VERITY_REDIS_URL ?? raw.redis), models: models(), artefactCache: artefactCache(),
     concurrency: num('concurrency', raw.concurrency, 1), lockDurationMs: num('lockDurationMs', raw.lockDurationMs, 1000),
-    stalledIntervalMs: num('stalledIntervalMs', raw.stalledIntervalMs, 500), name: raw.name as string | undefined,
+    stalledIntervalMs: num('stalledIntervalMs', raw.stalledIntervalMs, 500), name: raw.name as string | undefined, prover: prover(),
   };
 }
 
@@ -237,7 +252,7 @@ export async function runNode(config: NodeConfig, options: { signal?: AbortSigna
     optIn: config.optIn, reorgDepth: config.reorgDepth, deploymentBlock: config.deploymentBlock === undefined ? undefined : BigInt(config.deploymentBlock),
     confirmations: config.confirmations, bumpAfterMs: config.bumpAfterMs, maxAttempts: config.maxAttempts,
     fromBlock: config.fromBlock === undefined ? undefined : BigInt(config.fromBlock),
-    statusPort: config.status?.port, statusHost: config.status?.host, proving: config.proving, logger: log,
+    statusPort: config.status?.port, statusHost: config.status?.host, proving: config.proving, prover: config.prover, logger: log,
     agreed: config.agreed ? { models: config.agreed.map((m) => ({ modelId: m.modelId, provider: createProvider(m.provider) })) } : undefined,
   });
   await untilStopped(options.signal);

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { encodeFunctionData, zeroAddress, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
 import { coprocessorAbi, DEFAULT_LOG_RANGE, decodeRevert, nodeRegistryAbi, type Wallet } from '@verity/sdk';
-import { Prover } from '@verity/zkml';
+import { Prover, type BackendChoice } from '@verity/zkml';
 import { verifyAgainstRegistry } from './artefacts.js';
 import { createLogger, errorText, type Logger } from './log.js';
 import { family, Histogram, serveStatus, type StatusServer } from './metrics.js';
@@ -22,6 +22,8 @@ export type NodeOptions = {
   coprocessor: Address;
   /** the models this node serves: registry id and compiled artefact directory */
   models: readonly { modelId: Hex; dir: string }[];
+  /** the Groth16 engine for in-process proving (default VERITY_PROVER, else native when built) */
+  prover?: { backend?: BackendChoice; threads?: number };
   /** the job store: a SQLite file path (default: in memory, lost on exit) or an open store */
   store?: string | JobStore;
   /** first block to scan on a fresh store; defaults to the current head. A store's cursor wins. */
@@ -129,8 +131,9 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   const provers = new Map<string, Prover>();
   for (const m of options.models) {
     if (options.verifyArtefacts ?? true) await verifyAgainstRegistry(publicClient, { registry, modelId: m.modelId, dir: m.dir });
-    provers.set(m.modelId.toLowerCase(), await Prover.load(m.dir));
-    log.info({ modelId: m.modelId, dir: m.dir }, 'model loaded');
+    const prover = await Prover.load(m.dir, options.prover);
+    provers.set(m.modelId.toLowerCase(), prover);
+    log.info({ modelId: m.modelId, dir: m.dir, backend: prover.backend.name }, 'model loaded');
   }
   if (!(await publicClient.readContract({ address: nodes, abi: nodeRegistryAbi, functionName: 'isActive', args: [me] }))) {
     log.warn({ operator: me, nodes }, 'this operator is not staked in the NodeRegistry: the Coprocessor will refuse its fulfilments (register with a stake first)');

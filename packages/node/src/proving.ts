@@ -5,7 +5,7 @@ import { Queue, QueueEvents, UnrecoverableError, Worker, type ConnectionOptions,
 import * as snarkjs from 'snarkjs';
 import type { Hex } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
-import { decodeInputBytes, decodePublicSignals, Prover } from '@verity/zkml';
+import { decodeInputBytes, decodePublicSignals, Prover, type BackendChoice } from '@verity/zkml';
 import { createLogger, type Logger } from './log.js';
 
 /** One proof to compute: a request's input bytes, bound to the request and the node's address. */
@@ -267,6 +267,8 @@ export type ProvingWorkerOptions = {
   /** name in logs and in each result (default: host name and pid) */
   name?: string;
   logger?: Logger;
+  /** the Groth16 engine (default VERITY_PROVER, else native when built) */
+  prover?: { backend?: BackendChoice; threads?: number };
 };
 
 export type ProvingWorker = { name: string; close(): Promise<void> };
@@ -285,7 +287,7 @@ export async function startProvingWorker(o: ProvingWorkerOptions): Promise<Provi
   const lockDuration = o.lockDurationMs ?? 60_000;
   const workers: Worker[] = [];
   for (const m of o.models) {
-    const prover = await Prover.load(m.dir);
+    const prover = await Prover.load(m.dir, o.prover);
     const { fingerprint } = verificationKey(prover);
     const worker = new Worker<TaskData, ProofResult>(queueName(m.modelId), async (job: QueueJob<TaskData, ProofResult>) => {
       const { requestId, modelId } = job.data;

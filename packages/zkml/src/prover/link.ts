@@ -5,7 +5,7 @@
 // renumbered wires, so the linked circuit is exactly as constrained as one compiled whole.
 import { closeSync, createReadStream, openSync, readFileSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import * as snarkjs from 'snarkjs';
+import { WitnessGenerator } from './witness.js';
 
 /** Where a sharded model's link.json sits in its artefact directory. */
 export const LINK_FILE = 'link.json';
@@ -184,10 +184,9 @@ function writeFileFully(path: string, chunks: Buffer[]) {
 /** A witness as circom's generator writes it: field size, prime and the values (little-endian). */
 type Witness = { n8: number; prime: Buffer; values: Buffer };
 
-async function calculateWitness(inputs: Record<string, unknown>, wasm: Uint8Array): Promise<Witness> {
-  const out: { type: 'mem'; data?: Uint8Array } = { type: 'mem' };
-  await snarkjs.wtns.calculate(inputs, { type: 'mem', data: wasm }, out);
-  const buf = Buffer.from(out.data!.buffer, out.data!.byteOffset, out.data!.byteLength);
+async function calculateWitness(inputs: Record<string, unknown>, generator: WitnessGenerator): Promise<Witness> {
+  const data = await generator.calculate(inputs);
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const sections = binSections(buf, 'wtns', 2, 'the witness generator\'s output');
   const h = sections.get(1)!, v = sections.get(2)!;
   const n8 = buf.readUInt32LE(h.offset);
@@ -206,12 +205,13 @@ const fieldAt = (w: Witness, i: number): bigint => {
  * `z`, assembled through the wire maps into one .wtns file (returned as bytes).
  */
 export class LinkedWitness {
-  private constructor(private readonly link: LinkFile, private readonly head: Uint8Array, private readonly parts: { wasm: Uint8Array; map: Uint32Array }[]) {}
+  // Every part's generator and the head's stay instantiated between witnesses.
+  private constructor(private readonly link: LinkFile, private readonly head: WitnessGenerator, private readonly parts: { generator: WitnessGenerator; map: Uint32Array }[]) {}
 
   static load(dir: string, link: LinkFile, headWasm: Uint8Array): LinkedWitness {
-    return new LinkedWitness(link, headWasm, link.parts.map((p) => {
+    return new LinkedWitness(link, new WitnessGenerator(headWasm), link.parts.map((p) => {
       const b = readFileSync(`${dir}/${p.map}`);
-      return { wasm: readFileSync(`${dir}/${p.wasm}`), map: new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) };
+      return { generator: new WitnessGenerator(readFileSync(`${dir}/${p.wasm}`)), map: new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) };
     }));
   }
 
@@ -224,7 +224,7 @@ export class LinkedWitness {
     const value = new Map<number, bigint>(u.map((v, i) => [i, v]));
     const witnesses: Witness[] = [];
     for (const [k, part] of this.link.parts.entries()) {
-      const w = await calculateWitness({ x: part.inputs.map((id) => value.get(id)!.toString()) }, this.parts[k]!.wasm);
+      const w = await calculateWitness({ x: part.inputs.map((id) => value.get(id)!.toString()) }, this.parts[k]!.generator);
       part.outputs.forEach((id, j) => value.set(id, handOn?.get(id) ?? fieldAt(w, part.outputWires[j]!)));
       witnesses.push(w);
     }

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LinkedWitness } from './link.js';
+import { openBackend, type BackendChoice, type Groth16Backend } from './backend.js';
+import { WitnessGenerator } from './witness.js';
 import * as snarkjs from 'snarkjs';
 import { ARTEFACT_FILES, loadCompiled, type CompileReport, type CompiledModel } from '../artefacts.js';
 import { inputCommitment, packInputs, unpackOutputs } from '../codegen/commit.js';
@@ -90,16 +92,20 @@ export class Prover {
   private constructor(
     readonly compiled: CompiledModel,
     private readonly wasm: Uint8Array,
-    private readonly zkey: Uint8Array,
+    /** the Groth16 engine holding the proving key (native or snarkjs; see `openBackend`) */
+    readonly backend: Groth16Backend,
     /** a sharded model's parts (report.shards), whose witnesses are linked into one */
     private readonly linked?: LinkedWitness,
   ) {}
 
-  static async load(dir: string): Promise<Prover> {
+  /** the circuit's witness generator, instantiated on the first proof and kept */
+  private generator?: WitnessGenerator;
+
+  static async load(dir: string, options: { backend?: BackendChoice; threads?: number } = {}): Promise<Prover> {
     const compiled = loadCompiled(dir);
     const wasm = readFileSync(compiled.path('wasm'));
     const linked = compiled.link && LinkedWitness.load(dir, compiled.link, wasm);
-    return new Prover(compiled, wasm, readFileSync(compiled.path('zkey')), linked);
+    return new Prover(compiled, wasm, await openBackend(compiled.path('zkey'), options), linked);
   }
 
   /** Offset-encoded input values, after checking shape and range. */
@@ -133,10 +139,10 @@ export class Prover {
     const t0 = performance.now();
     const witness: { type: 'mem'; data?: Uint8Array } = { type: 'mem' };
     if (this.linked) witness.data = await this.linked.calculate(inputs, u);
-    else await snarkjs.wtns.calculate(inputs, { type: 'mem', data: this.wasm }, witness);
+    else witness.data = await (this.generator ??= new WitnessGenerator(this.wasm)).calculate(inputs);
     if (options.witnessFile) writeFileSync(options.witnessFile, witness.data!);
     const t1 = performance.now();
-    const { proof, publicSignals } = await snarkjs.groth16.prove({ type: 'mem', data: this.zkey }, witness);
+    const { proof, publicSignals } = await this.backend.prove(witness.data!);
     const timings = { witnessMs: t1 - t0, proveMs: performance.now() - t1 };
     const { report } = this.compiled;
     const { layout } = report;

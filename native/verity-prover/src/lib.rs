@@ -1,0 +1,14 @@
+//! Verity's native Groth16 prover over BN254. It reads the files snarkjs writes (.zkey,
+//! .wtns) and returns proofs in snarkjs's JSON layout, so the same Verifier.sol and the same
+//! public signals hold for both backends. Reached from packages/zkml through the
+//! `verity-prover` binary (see `protocol`).
+pub mod binfile;
+pub mod error;
+pub mod prover;
+pub mod protocol;
+pub mod reduction;
+pub mod wtns;
+pub mod zkey;
+
+pub use error::ProverError;
+pub use prover::Prover;
