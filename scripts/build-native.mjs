@@ -1,5 +1,5 @@
 // Builds the native prover (native/verity-prover) with cargo when cargo is present: run by
-// `npm install` (postinstall) and by scripts/build.mjs (npm test / start / bench), where an
+// scripts/build.mjs (npm install's postinstall, npm test / start / bench), where an
 // up-to-date build takes cargo well under a second. Without cargo, or when the build fails,
 // Verity proves with snarkjs (packages/zkml/src/prover/backend.ts) and this says so in one line.
 import { spawnSync } from 'node:child_process';

@@ -1,4 +1,5 @@
-// Build step shared by `npm start`, `npm test` and `npm run bench`:
+// Build step run by `npm install` (postinstall, so every CLI command works right after it) and
+// again by `npm start`, `npm test` and `npm run bench` (cheap when nothing changed):
 // 1. contracts/src/generated/Poseidon6.sol: circomlib's Poseidon(6) bytecode from circomlibjs;
 // 2. forge build;
 // 3. packages/sdk/src/generated/contracts.ts: ABIs (as const) and bytecode from the forge build;
