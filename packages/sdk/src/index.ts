@@ -20,5 +20,5 @@ export {
   createVerityClient, decodeProvedOutput, Mode, RequestStatus, ResultTimeoutError, RequestRefundedError,
   type IOSpec, type VerityClient, type VerityResult,
 } from './client.js';
-export { AdminDelayError, BaseError, ContractRevertError, decodeRevert, DevSetupError, DEVNET_CHAIN_IDS, isDevnet, UnpinnedWeightsError, UnsupportedVisibilityError } from './errors/index.js';
+export { AdminDelayError, BaseError, ContractRevertError, decodeRevert, DevSetupError, DEVNET_CHAIN_IDS, isDevnet, RpcUnreachableError, rpcUnreachable, UnpinnedWeightsError, UnsupportedVisibilityError } from './errors/index.js';
 export { decodeVerityEvents, requestIdsOf, sendContract, withGasMargin, type VerityEvent } from './send.js';

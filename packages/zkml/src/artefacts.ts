@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArtefactError } from './errors/quantize.js';
+import { ArtefactError, CompiledDirNotFoundError } from './errors/quantize.js';
 import type { Layout } from './codegen/layout.js';
 import type { QuantizedModel } from './quantize/quantize.js';
 import type { LinkFile } from './prover/link.js';
@@ -73,14 +73,16 @@ export type VerifierBuild = { abi: unknown[]; bytecode: `0x${string}`; deployedB
 export type CompiledModel = { dir: string; report: CompileReport; model: QuantizedModel; path: (f: keyof typeof ARTEFACT_FILES) => string; link?: LinkFile };
 
 /**
- * Opens a directory written by `verity compile`. Throws {@link ArtefactError} naming the
- * first missing file (for a model compiled in parts, its link file and parts included).
+ * Opens a directory written by `verity compile`. Throws {@link CompiledDirNotFoundError} when
+ * there is no such directory and {@link ArtefactError} naming the first missing file (for a model
+ * compiled in parts, its link file and parts included).
  *
  * @example
  * const compiled = loadCompiled('build/spam')
  */
 export function loadCompiled(dir: string): CompiledModel {
   const path = (f: keyof typeof ARTEFACT_FILES) => join(dir, ARTEFACT_FILES[f]);
+  if (!existsSync(dir)) throw new CompiledDirNotFoundError({ dir });
   for (const f of ['report', 'model', 'wasm', 'zkey', 'verificationKey'] as const) {
     if (!existsSync(path(f))) throw new ArtefactError({ dir, missing: ARTEFACT_FILES[f] });
   }

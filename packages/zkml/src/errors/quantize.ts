@@ -27,3 +27,18 @@ export class ArtefactError extends BaseError {
     this.missing = missing;
   }
 }
+
+/**
+ * A compiled-model directory that does not exist (a mistyped path, or a model not compiled yet).
+ *
+ * @example
+ * try { loadCompiled('build/spam') } catch (e) { if (e instanceof CompiledDirNotFoundError) console.error(e.dir) }
+ */
+export class CompiledDirNotFoundError extends BaseError {
+  override name = 'CompiledDirNotFoundError';
+  readonly dir: string;
+  constructor({ dir }: { dir: string }) {
+    super(`No compiled model at "${dir}": the directory does not exist`, { details: `Compile one there first: verity compile <model.onnx> --out ${dir}` });
+    this.dir = dir;
+  }
+}

@@ -9,7 +9,7 @@ import { inputCommitment, packInputs, unpackOutputs } from '../codegen/commit.js
 import { weightSignals } from '../codegen/circom.js';
 import { InputShapeError, InputValueError } from '../errors/input.js';
 import { MalformedProofFileError, ProofFileMismatchError } from '../errors/proof.js';
-import { ArtefactError } from '../errors/quantize.js';
+import { ArtefactError, CompiledDirNotFoundError } from '../errors/quantize.js';
 import { clampedFeatures, inputSize, quantizeInput, type ClampedFeature } from '../quantize/infer.js';
 
 /** A Groth16 proof as snarkjs writes it. */
@@ -212,6 +212,7 @@ function checkClaims(file: Partial<ProofFile>, answer: ProvedAnswer): void {
  * if (answer) console.log(answer.outputs)
  */
 export async function verifyProof(dir: string, file: unknown): Promise<ProvedAnswer | undefined> {
+  if (!existsSync(dir)) throw new CompiledDirNotFoundError({ dir });
   for (const f of ['report', 'verificationKey'] as const) {
     if (!existsSync(join(dir, ARTEFACT_FILES[f]))) throw new ArtefactError({ dir, missing: ARTEFACT_FILES[f] });
   }
