@@ -6,23 +6,8 @@ import { loadNodeConfig, loadWorkerConfig, packArtefacts, runNode, runWorker } f
 import { dev, MAX_DEV_NODES } from './dev.js';
 import { deployCommand, explorerCommand, registerCommand, requestCommand, serveCommand, stakeCommand } from './commands.js';
 import { UnknownCommandError, UsageError, userError } from './errors.js';
-import { commandHelp, overview, resolveCommand } from './usage.js';
-
-/** `verity help <command>`, `verity <command> … --help`: that command's usage, or undefined when no help was asked for. */
-function helpFor(argv: readonly string[]): string | undefined {
-  const [command, ...rest] = argv;
-  const end = argv.indexOf('--');
-  const asked = argv.slice(0, end < 0 ? argv.length : end).some((a) => a === '--help' || a === '-h');
-  if (command === 'help' || command === '--help' || command === '-h') {
-    const topic = rest.filter((a) => !a.startsWith('-'));
-    if (topic.length === 0) return overview();
-    return helpFor([...topic, '--help']);
-  }
-  if (!asked || command === undefined) return undefined;
-  const entry = resolveCommand(argv);
-  if ('unknown' in entry) throw new UnknownCommandError({ command: entry.unknown });
-  return commandHelp(entry);
-}
+import { helpFor } from './help.js';
+import { overview, resolveCommand } from './usage.js';
 
 async function main(argv: string[]): Promise<number> {
   const help = helpFor(argv);

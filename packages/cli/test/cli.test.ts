@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
 import { before, test } from 'node:test';
+import { HttpRequestError } from 'viem';
+import { RpcUnreachableError } from '@verity/sdk/errors';
 import { releaseCurves, type CompiledModel } from '@verity/zkml';
 import { tinyCompiled, tinySamples, TINY_ONNX } from '../../zkml/test/fixtures.js';
 import { onnxHelpers } from '../../zkml/test/exports.js';
+import { FileNotFoundError, UnknownCommandError, UsageError, userError } from '../src/errors.js';
+import { helpFor } from '../src/help.js';
+import { COMMANDS, GROUPS, overview } from '../src/usage.js';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'verity.mjs');
 const verity = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 300_000 });
@@ -62,11 +68,15 @@ test('verity compile refuses a file that is not ONNX', () => {
   assert.match(r.stderr, /MalformedModelError/);
 });
 
-test('verity with no command prints help; an unknown command is a usage error', () => {
-  assert.match(verity('--help').stdout, /verity dev --once/);
-  const r = verity('frobnicate');
-  assert.equal(r.status, 2);
-  assert.match(r.stderr, /UsageError: usage: unknown command "frobnicate"/);
+test('verity alone prints every command and exits 2; --help and help print it and exit 0', () => {
+  const bare = verity();
+  assert.equal(bare.status, 2);
+  assert.equal(bare.stdout, `${overview()}\n`);
+  for (const args of [['--help'], ['help'], ['-h']]) {
+    const r = verity(...args);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `${overview()}\n`);
+  }
 });
 
 /** A user mistake: exit 2, one `error: <Name>:` line first, no stack trace. */
@@ -129,4 +139,89 @@ test('verity compile without --calibration warns that real inputs above about 1 
   assert.match(r.stderr, /^WARNING: no --calibration given: .*real inputs above about 1 or 2 will not fit/);
   const calibrated = verity('compile', join(dir, 'junk2.onnx'), '--out', join(dir, 'junk2'), '--calibration', join(dir, 'wide.json'));
   assert.doesNotMatch(calibrated.stderr, /WARNING/);
+});
+
+/** Every command and group as typed after `verity`. */
+const everyCommand = [...COMMANDS.map((c) => c.command), ...GROUPS];
+
+test('help on every command: `<command> --help` and `help <command>` print its synopsis and options, the same text', () => {
+  for (const c of COMMANDS) {
+    const words = c.command.split(' ');
+    const text = helpFor([...words, '--help'])!;
+    assert.equal(helpFor(['help', ...words]), text, c.command);
+    assert.equal(helpFor([...words, 'some-arg', '-h']), text, c.command);
+    assert.ok(text.startsWith(`Usage: ${c.synopsis}\n`), c.command);
+    assert.ok(text.includes(c.options), c.command);
+    assert.ok(overview().includes(c.options), c.command);
+  }
+  for (const group of GROUPS) {
+    const text = helpFor([group, '--help'])!;
+    for (const c of COMMANDS.filter((e) => e.command.startsWith(`${group} `))) assert.ok(text.includes(c.options), c.command);
+  }
+  assert.equal(helpFor(['compile', 'm.onnx', '--', '--help']), undefined); // after --, --help is an argument
+  assert.throws(() => helpFor(['help', 'bogus']), (e) => e instanceof UnknownCommandError && e.command === 'bogus');
+  assert.throws(() => helpFor(['node', 'bogus', '--help']), (e) => e instanceof UnknownCommandError && e.command === 'node bogus');
+});
+
+test('verity <command> --help exits 0 and prints the usage, for every command and group', async () => {
+  const run = (args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args]);
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+  const queue = everyCommand.map((c) => [...c.split(' '), '--help']);
+  queue.push(['help', 'node', 'stake'], ['help', 'compile']);
+  // Three at a time: each process loads the whole CLI.
+  await Promise.all([0, 1, 2].map(async () => {
+    for (let args = queue.shift(); args; args = queue.shift()) {
+      const r = await run(args);
+      assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout, `${helpFor(args)}\n`, args.join(' '));
+    }
+  }));
+});
+
+test('user mistakes are typed errors carrying the command, path or URL', async () => {
+  const unknownOption = Object.assign(new TypeError("Unknown option '--frob'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--frob\"'"), { code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' });
+  const usage = userError(unknownOption, ['node', 'stake', '--frob']);
+  assert.ok(usage instanceof UsageError);
+  assert.equal(usage.command, 'node stake');
+  assert.equal(usage.problem, "Unknown option '--frob'");
+  const missing = userError(Object.assign(new Error('ENOENT'), { code: 'ENOENT', path: 'nope.json' }), ['verify']);
+  assert.ok(missing instanceof FileNotFoundError);
+  assert.equal(missing.path, 'nope.json');
+  const rpc = userError(new HttpRequestError({ url: 'http://127.0.0.1:1', details: 'fetch failed' }), ['deploy']);
+  assert.ok(rpc instanceof RpcUnreachableError);
+  assert.equal(rpc.url, 'http://127.0.0.1:1');
+  assert.equal(rpc.reason, 'fetch failed');
+  assert.equal(userError(new TypeError('a bug'), ['compile']), undefined); // a bug keeps its stack
+});
+
+test('each user mistake prints one `error: <Name>:` line naming the command, file, directory or URL, exits 2, no stack', async () => {
+  const bogus = verity('bogus');
+  refused(bogus, 'UnknownCommandError');
+  assert.match(bogus.stderr, /"bogus"/);
+  refused(verity('node', 'bogus'), 'UnknownCommandError');
+  refused(verity('help', 'bogus'), 'UnknownCommandError');
+  refused(verity('compile', '--frob'), 'UsageError');
+  refused(verity('compile', 'm.onnx'), 'UsageError'); // no --out
+  const nope = join(dir, 'nope.json');
+  const missingFile = verity('verify', compiled.dir, nope);
+  refused(missingFile, 'FileNotFoundError');
+  assert.ok(missingFile.stderr.split('\n')[0]!.endsWith(nope));
+  const noDir = join(dir, 'not-compiled');
+  const prove = verity('prove', noDir, '--input', nope, '--out', join(dir, 'x.json'));
+  refused(prove, 'CompiledDirNotFoundError');
+  assert.ok(prove.stderr.includes(`"${noDir}"`));
+  // A port nothing listens on.
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  const url = `http://127.0.0.1:${port}`;
+  const rpc = spawnSync(process.execPath, [bin, 'deploy', '--rpc', url], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, VERITY_PRIVATE_KEY: `0x${'ab'.repeat(32)}` } });
+  refused(rpc, 'RpcUnreachableError');
+  assert.ok(rpc.stderr.split('\n')[0]!.includes(`127.0.0.1:${port}`));
 });
