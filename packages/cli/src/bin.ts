@@ -6,6 +6,7 @@ import { loadNodeConfig, loadWorkerConfig, packArtefacts, runNode, runWorker } f
 import { dev, MAX_DEV_NODES } from './dev.js';
 import { deployCommand, explorerCommand, registerCommand, requestCommand, serveCommand, stakeCommand } from './commands.js';
 import { UnknownCommandError, UsageError, userError } from './errors.js';
+import { parseBigIntOption, parseIntegerOption } from './options.js';
 import { helpFor } from './help.js';
 import { overview, resolveCommand } from './usage.js';
 
@@ -42,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'explorer': {
       const { values } = parseArgs({ args: rest, options: { deployment: { type: 'string' }, rpc: { type: 'string' }, port: { type: 'string' } } });
-      await explorerCommand({ deployment: values.deployment ?? 'deployment.json', rpc: values.rpc, port: values.port ? Number(values.port) : undefined, log: console.log });
+      await explorerCommand({ deployment: values.deployment ?? 'deployment.json', rpc: values.rpc, port: parseIntegerOption('--port', values.port, { min: 0, max: 65_535 }), log: console.log });
       return 0;
     }
     case 'register': {
@@ -86,7 +87,8 @@ async function main(argv: string[]): Promise<number> {
         args: rest, allowPositionals: true,
         options: { out: { type: 'string' }, calibration: { type: 'string' }, 'input-bits': { type: 'string' }, 'weight-bits': { type: 'string' }, weights: { type: 'string' }, batch: { type: 'string' }, aggregate: { type: 'string' }, input: { type: 'string' }, shard: { type: 'string' } },
       });
-      if (values.shard !== undefined && !(Number.isInteger(Number(values.shard)) && Number(values.shard) > 0)) throw new UsageError({ command: 'compile', problem: `--shard takes a positive number of constraints; got "${values.shard}"` });
+      const shard = parseIntegerOption('--shard', values.shard), batch = parseIntegerOption('--batch', values.batch);
+      const inputBits = parseIntegerOption('--input-bits', values['input-bits'], { allowed: [8, 16] }), weightBits = parseIntegerOption('--weight-bits', values['weight-bits'], { min: 2 });
       if (values.aggregate && values.aggregate !== 'mean') throw new UsageError({ command: 'compile', problem: `--aggregate takes mean; got "${values.aggregate}"` });
       if (values.input && !['committed', 'public', 'private'].includes(values.input)) throw new UsageError({ command: 'compile', problem: `--input takes committed, public or private; got "${values.input}"` });
       if (positionals.length !== 1 || !values.out) throw new UsageError({ command: 'compile', problem: 'needs one <model.onnx> and --out DIR' });
@@ -96,13 +98,13 @@ async function main(argv: string[]): Promise<number> {
       const report = await compileModel(readFileSync(positionals[0]!), {
         out: values.out,
         calibration: values.calibration ? readSamplesFile(readFileSync(values.calibration, 'utf8')) : undefined,
-        inputBits: values['input-bits'] ? Number(values['input-bits']) : undefined,
-        weightBits: values['weight-bits'] ? Number(values['weight-bits']) : undefined,
+        inputBits,
+        weightBits,
         weights: values.weights as 'constant' | 'committed' | 'signals' | undefined,
-        batch: values.batch ? Number(values.batch) : undefined,
+        batch,
         aggregate: values.aggregate as 'mean' | undefined,
         input: values.input as 'committed' | 'public' | 'private' | undefined,
-        shard: values.shard ? Number(values.shard) : undefined,
+        shard,
         progress: (e) => console.error(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${e.phase}${e.percent !== undefined ? ` ${e.percent}%` : ''}`),
       });
       console.log(`compiled ${positionals[0]} -> ${values.out}: ${report.constraints} constraints (${Object.entries(report.constraintsByPart).map(([k, v]) => `${k} ${v}`).join(', ')})`);
@@ -120,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
       if (positionals.length !== 1 || !values.input || !values.out) throw new UsageError({ command: 'prove', problem: 'needs one compiled model directory, --input FILE and --out FILE' });
       const prover = await Prover.load(positionals[0]!, { backend: values.backend as BackendChoice | undefined });
       const started = performance.now();
-      const proof = await prover.prove({ input: readInputFile(readFileSync(values.input, 'utf8')), clamp: values.clamp }, BigInt(values.binding ?? '0'), { witnessFile: values.witness });
+      const proof = await prover.prove({ input: readInputFile(readFileSync(values.input, 'utf8')), clamp: values.clamp }, parseBigIntOption('--binding', values.binding ?? '0'), { witnessFile: values.witness });
       writeFileSync(values.out, JSON.stringify(proof, null, 1));
       if (proof.clamped && proof.clamped.length > 0) {
         const [lo, hi] = inputRange(prover.compiled.model);

@@ -62,3 +62,50 @@ export function parseWindows(value: string): CommitteeWindows {
   const [propose, commit, reveal, appeal] = seconds as [bigint, bigint, bigint, bigint];
   return { propose: Number(propose), commit: Number(commit), reveal: Number(reveal), appeal: Number(appeal) };
 }
+
+/**
+ * An option whose value is not one the command takes (a word where a number goes, a bit width
+ * the compiler does not have).
+ *
+ * @example
+ * throw new OptionValueError({ option: '--input-bits', value: '12', expected: '8 or 16' })
+ */
+export class OptionValueError extends BaseError {
+  override name = 'OptionValueError';
+  readonly option: string;
+  readonly value: string;
+  /** what the option takes, in words */
+  readonly expected: string;
+  constructor({ option, value, expected }: { option: string; value: string; expected: string }) {
+    super(`${option} takes ${expected}; got "${value}"`);
+    this.option = option;
+    this.value = value;
+    this.expected = expected;
+  }
+}
+
+/**
+ * A whole-number option between `min` and `max` (or one of `allowed`); undefined when not given.
+ *
+ * @example
+ * parseIntegerOption('--input-bits', '16', { allowed: [8, 16] }) // 16
+ */
+export function parseIntegerOption(option: string, value: string | undefined, o: { min?: number; max?: number; allowed?: readonly number[] } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  const { min = 1, max = Number.MAX_SAFE_INTEGER, allowed } = o;
+  const ok = /^\d+$/.test(value.trim()) && (allowed ? allowed.includes(n) : n >= min && n <= max);
+  if (!ok) throw new OptionValueError({ option, value, expected: allowed ? allowed.join(' or ') : max === Number.MAX_SAFE_INTEGER ? `a whole number from ${min}` : `a whole number from ${min} to ${max}` });
+  return n;
+}
+
+/**
+ * A non-negative integer option as a bigint (decimal or 0x hex), such as a request binding.
+ *
+ * @example
+ * parseBigIntOption('--binding', '0x2a') // 42n
+ */
+export function parseBigIntOption(option: string, value: string): bigint {
+  if (!/^(\d+|0x[0-9a-fA-F]+)$/.test(value.trim())) throw new OptionValueError({ option, value, expected: 'a non-negative integer (decimal or 0x hex)' });
+  return BigInt(value.trim());
+}

@@ -13,6 +13,7 @@ import { tinyCompiled, tinySamples, TINY_ONNX } from '../../zkml/test/fixtures.j
 import { onnxHelpers } from '../../zkml/test/exports.js';
 import { FileNotFoundError, UnknownCommandError, UsageError, userError } from '../src/errors.js';
 import { helpFor } from '../src/help.js';
+import { OptionValueError, parseBigIntOption, parseIntegerOption } from '../src/options.js';
 import { COMMANDS, GROUPS, overview } from '../src/usage.js';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'verity.mjs');
@@ -197,6 +198,11 @@ test('user mistakes are typed errors carrying the command, path or URL', async (
   assert.equal(rpc.url, 'http://127.0.0.1:1');
   assert.equal(rpc.reason, 'fetch failed');
   assert.equal(userError(new TypeError('a bug'), ['compile']), undefined); // a bug keeps its stack
+  assert.throws(() => parseIntegerOption('--input-bits', '12', { allowed: [8, 16] }), (e) => e instanceof OptionValueError && e.option === '--input-bits' && e.value === '12');
+  assert.throws(() => parseIntegerOption('--port', '70000', { min: 0, max: 65_535 }), (e) => e instanceof OptionValueError && e.value === '70000');
+  assert.equal(parseIntegerOption('--batch', undefined), undefined);
+  assert.throws(() => parseBigIntOption('--binding', '1e3'), (e) => e instanceof OptionValueError && e.option === '--binding');
+  assert.equal(parseBigIntOption('--binding', '0x2a'), 42n);
 });
 
 test('each user mistake prints one `error: <Name>:` line naming the command, file, directory or URL, exits 2, no stack', async () => {
@@ -207,6 +213,8 @@ test('each user mistake prints one `error: <Name>:` line naming the command, fil
   refused(verity('help', 'bogus'), 'UnknownCommandError');
   refused(verity('compile', '--frob'), 'UsageError');
   refused(verity('compile', 'm.onnx'), 'UsageError'); // no --out
+  refused(verity('compile', 'm.onnx', '--out', join(dir, 'o'), '--input-bits', '12'), 'OptionValueError');
+  refused(verity('prove', compiled.dir, '--input', join(dir, 'input.json'), '--out', join(dir, 'x.json'), '--binding', 'abc'), 'OptionValueError');
   const nope = join(dir, 'nope.json');
   const missingFile = verity('verify', compiled.dir, nope);
   refused(missingFile, 'FileNotFoundError');
