@@ -120,9 +120,10 @@ async function main(argv: string[]): Promise<number> {
         options: { input: { type: 'string' }, out: { type: 'string' }, witness: { type: 'string' }, binding: { type: 'string' }, clamp: { type: 'boolean' }, backend: { type: 'string' } },
       });
       if (positionals.length !== 1 || !values.input || !values.out) throw new UsageError({ command: 'prove', problem: 'needs one compiled model directory, --input FILE and --out FILE' });
+      const binding = parseBigIntOption('--binding', values.binding ?? '0');
       const prover = await Prover.load(positionals[0]!, { backend: values.backend as BackendChoice | undefined });
       const started = performance.now();
-      const proof = await prover.prove({ input: readInputFile(readFileSync(values.input, 'utf8')), clamp: values.clamp }, parseBigIntOption('--binding', values.binding ?? '0'), { witnessFile: values.witness });
+      const proof = await prover.prove({ input: readInputFile(readFileSync(values.input, 'utf8')), clamp: values.clamp }, binding, { witnessFile: values.witness });
       writeFileSync(values.out, JSON.stringify(proof, null, 1));
       if (proof.clamped && proof.clamped.length > 0) {
         const [lo, hi] = inputRange(prover.compiled.model);
