@@ -162,9 +162,9 @@ test('user mistakes: decoded reverts and typed errors in one line, never a stack
     [['request', '0x1234', '--bytes', '0x80', '--deployment', deployment], /error: VerityError: A model id is 32 bytes of hex \(0x \+ 64 digits\); got "0x1234"/],
     [['request', unknown, '--deployment', deployment], /RequestInputError: verity request: no input given/],
     [['request', unknown, '--bytes', '0x80', '--deployment', join(dir, 'missing.json')], /DeploymentFileError: Cannot use the deployment file .*missing\.json: no such file/],
-    [['deploy', '--rpc', 'http://127.0.0.1:1', '--out', join(dir, 'x.json')], /error: HTTP request failed/],
-    [['deploy'], /UsageError: usage: verity deploy --rpc URL/],
-    [['deploy', '--rpc', anvil.rpcUrl, '--gas-price', '1'], /UsageError: Unknown option '--gas-price'/],
+    [['deploy', '--rpc', 'http://127.0.0.1:1', '--out', join(dir, 'x.json')], /^error: RpcUnreachableError: Cannot reach the RPC at http:\/\/127\.0\.0\.1:1\//],
+    [['deploy'], /^error: UsageError: verity deploy: needs --rpc URL.*\nusage: verity deploy --rpc URL/],
+    [['deploy', '--rpc', anvil.rpcUrl, '--gas-price', '1'], /^error: UsageError: verity deploy: Unknown option '--gas-price'/],
   ];
   for (const [args, expected] of cases) {
     const r = await verity(args);
