@@ -18,6 +18,9 @@ Start here
       --once               run the story and exit (0 on success)
       --rpc URL            use an existing anvil-like chain (its default accounts) instead of starting anvil
       --explorer-port N    serve the explorer on port N (default: any free port)
+      --deployment FILE    where to write the devnet's deployment for verity request and the other
+                           commands (default deployment.json; removed when the devnet stops; a file
+                           that is not a devnet's deployment is never overwritten)
 
 Model owners
   compile <model.onnx>     compile an ONNX model into circuit, keys and verifier (report.json says
@@ -70,12 +73,17 @@ dApp developers
                            off a devnet --admin-delay must be longer, so operators can leave first
       --upgrade-delay D    how long a model update waits before requests use it (default 2d)
       --windows P,C,R,A    the agreed-mode committee's propose, commit, reveal and appeal windows
+                           (default 60s,60s,60s,5m; an agreed answer is final only after the appeal window)
   explorer                 serve the explorer for a deployment (--deployment FILE, --port N)
   request <modelId>        send one request from your account and print the answer
       --input FILE --model-dir DIR   float inputs, quantised as the compiled model does
       --bytes 0x…                    or the encoded input bytes
       --text "…"                     or an agreed-mode question
       --value ETH          pay this instead of the quoted fee    --no-wait  print the id and exit
+      --timeout S          stop waiting after S seconds (default 600)
+                           An agreed-mode answer prints each committee phase (Drawing, Propose,
+                           Commit, Reveal, Accepted, Finalized) and is final only after the appeal
+                           window: 5 minutes on a default verity deploy, 5 s on verity dev.
       --version N          only if N is the model's effective version (a scheduled update never
                            answers it); the output names the version, weights pinning and setup
       --deployment FILE    (default deployment.json)
@@ -116,10 +124,10 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'dev': {
-      const { values } = parseArgs({ args: rest, options: { once: { type: 'boolean' }, rpc: { type: 'string' }, nodes: { type: 'string' }, 'explorer-port': { type: 'string' } } });
+      const { values } = parseArgs({ args: rest, options: { once: { type: 'boolean' }, rpc: { type: 'string' }, nodes: { type: 'string' }, 'explorer-port': { type: 'string' }, deployment: { type: 'string' } } });
       const nodes = values.nodes === undefined ? 3 : Number(values.nodes);
       if (!Number.isInteger(nodes) || nodes < 3 || nodes > MAX_DEV_NODES) throw new UsageError(`--nodes takes 3 to ${MAX_DEV_NODES} (one anvil key each; agreed mode needs a committee of 3)`);
-      await dev({ once: values.once ?? false, nodes, rpc: values.rpc ?? process.env.VERITY_RPC_URL, explorerPort: values['explorer-port'] ? Number(values['explorer-port']) : undefined });
+      await dev({ once: values.once ?? false, nodes, rpc: values.rpc ?? process.env.VERITY_RPC_URL, explorerPort: values['explorer-port'] ? Number(values['explorer-port']) : undefined, deployment: values.deployment ?? 'deployment.json' });
       return 0;
     }
     case 'deploy': {
