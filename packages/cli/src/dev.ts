@@ -33,7 +33,7 @@ export type DevOptions = {
   deployment?: string;
   out?: (line: string) => void;
   /** called after the story, before `once` returns or the devnet waits for Ctrl-C */
-  onReady?: (devnet: { rpcUrl: string; explorerUrl: string; addresses: VerityAddresses; story: StoryOutcome; deployment?: string }) => Promise<void>;
+  onReady?: (devnet: { rpcUrl: string; explorerUrl: string; addresses: VerityAddresses; story: StoryOutcome; models: Record<string, ProvedModel>; deployment?: string }) => Promise<void>;
 };
 
 /** How often the devnet mines an empty block, so draws from a request's block hash happen while the chain is idle. */
@@ -194,7 +194,7 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
       cleanup.push(writeDevDeployment(options.deployment, deployment));
       print(`Deployment: ${options.deployment} (removed when the devnet stops)`);
     }
-    await options.onReady?.({ rpcUrl, explorerUrl: explorer.url, addresses, story, deployment: options.deployment });
+    await options.onReady?.({ rpcUrl, explorerUrl: explorer.url, addresses, story, models: proved, deployment: options.deployment });
     if (options.once) return { story, addresses, explorerUrl: explorer.url, models: proved };
 
     print('');
