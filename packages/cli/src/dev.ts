@@ -97,10 +97,21 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
     step('using chain', rpcUrl);
   }
   const cleanup: (() => Promise<void>)[] = [];
-  const shutdown = async () => {
+  let stopping: Promise<void> | undefined;
+  const shutdown = () => (stopping ??= (async () => {
     for (const f of cleanup.reverse()) await f().catch(() => {});
     await anvil?.stop();
+  })());
+  // anvil runs in its own process group, so a terminal's Ctrl-C reaches only this process: while
+  // the devnet starts, a signal stops what has started and exits; once it serves, it ends the wait.
+  let served: (() => void) | undefined;
+  const onSignal = () => {
+    if (served) return served();
+    print('stopping…');
+    void shutdown().finally(() => process.exit(130));
   };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const { publicClient, wallet, chainId } = await connect(rpcUrl);
     cleanup.push(keepMining(rpcUrl, HEARTBEAT_MS));
@@ -211,13 +222,12 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
       print(`    npx verity request ${proved.credit.modelId} --input credit-input.json --model-dir ${proved.credit.compiled.dir}${flag}`);
     }
     print('  The nodes keep serving requests and the explorer keeps watching. Ctrl-C stops them and anvil.');
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await new Promise<void>((resolve) => (served = resolve));
     print('stopping…');
     return { story, addresses, explorerUrl: explorer.url, models: proved };
   } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     await shutdown();
   }
 }

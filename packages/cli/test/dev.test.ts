@@ -161,6 +161,65 @@ async function checkExplorer(url: string, story: StoryOutcome) {
   }
 }
 
+test('verity dev (serving until Ctrl-C): its deployment file answers an agreed verity request, Ctrl-C removes the file and stops anvil', async () => {
+  const file = join(tmp, 'serving.json');
+  // Its own process group, so the last resort below can end it however it fails.
+  const child = spawn(process.execPath, [bin, 'dev', '--deployment', file], { cwd: tmp, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout!.on('data', (d) => (log += d));
+  child.stderr!.on('data', (d) => (log += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    // Ready when the deployment file is there (written after the story): polled, not read from the log.
+    const deadline = Date.now() + 600_000;
+    while (!existsSync(file)) {
+      assert.equal(child.exitCode, null, `verity dev exited early:\n${log}`);
+      assert.ok(Date.now() < deadline, `no deployment file after 10 min:\n${log}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const d = JSON.parse(readFileSync(file, 'utf8')) as Deployment;
+    const judge = d.models!['yes-no-judge']!;
+    const r = await verity(['request', judge, '--text', 'Was it a brilliant, stunning triumph?', '--deployment', file], anvilKey(3));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Accepted\s+"yes" by round 0; the appeal window closes in [0-5] s/m);
+    assert.match(r.stdout, /^answer #\d+: yes \(agreed by the committee/m);
+
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, log);
+    assert.equal(existsSync(file), false, 'the deployment file is removed when the devnet stops');
+    await assert.rejects(fetch(d.rpcUrl, { method: 'POST', body: '{}' }), 'anvil stopped with the devnet');
+  } finally {
+    // A failure above: SIGINT stops the devnet (anvil too) at any stage; SIGKILL if it hangs.
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+    }
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // no such process group: everything has stopped
+    }
+  }
+});
+
+test('Ctrl-C while verity dev starts stops its anvil (in its own process group, which a terminal\'s Ctrl-C does not reach)', async () => {
+  const child = spawn(process.execPath, [bin, 'dev', '--deployment', join(tmp, 'interrupted.json')], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const rpc = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d) => { out += d; const m = /anvil started\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out); if (m) resolve(m[1]!); });
+      void exited.then((code) => reject(new Error(`verity dev exited ${code} before starting anvil: ${out}`)));
+    });
+    child.kill('SIGINT');
+    assert.equal(await exited, 130);
+    await assert.rejects(fetch(rpc, { method: 'POST', body: '{}' }), 'anvil stopped');
+    assert.equal(existsSync(join(tmp, 'interrupted.json')), false);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+});
+
 test('verity dev will not overwrite a file that is not a devnet\'s deployment, and starts nothing', async () => {
   const notes = join(tmp, 'notes.json');
   writeFileSync(notes, '{"todo": "keep me"}');
