@@ -3,6 +3,7 @@
 import { hexToString, parseEventLogs, type Hex, type PublicClient } from 'viem';
 import { committeeAbi, DEFAULT_LOG_RANGE, RoundOutcome, type VerityAddresses } from '@verity/sdk';
 
+/** Which agreed-mode request to follow, and where to print its phases. */
 export type FollowAgreedParameters = {
   committee: NonNullable<VerityAddresses['committee']>;
   requestId: bigint;
