@@ -19,10 +19,10 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'dev': {
-      const { values } = parseArgs({ args: rest, options: { once: { type: 'boolean' }, rpc: { type: 'string' }, nodes: { type: 'string' }, 'explorer-port': { type: 'string' } } });
+      const { values } = parseArgs({ args: rest, options: { once: { type: 'boolean' }, rpc: { type: 'string' }, nodes: { type: 'string' }, 'explorer-port': { type: 'string' }, deployment: { type: 'string' } } });
       const nodes = values.nodes === undefined ? 3 : Number(values.nodes);
       if (!Number.isInteger(nodes) || nodes < 3 || nodes > MAX_DEV_NODES) throw new UsageError({ command: 'dev', problem: `--nodes takes 3 to ${MAX_DEV_NODES} (one anvil key each; agreed mode needs a committee of 3)` });
-      await dev({ once: values.once ?? false, nodes, rpc: values.rpc ?? process.env.VERITY_RPC_URL, explorerPort: values['explorer-port'] ? Number(values['explorer-port']) : undefined });
+      await dev({ once: values.once ?? false, nodes, rpc: values.rpc ?? process.env.VERITY_RPC_URL, explorerPort: values['explorer-port'] ? Number(values['explorer-port']) : undefined, deployment: values.deployment ?? 'deployment.json' });
       return 0;
     }
     case 'deploy': {

@@ -9,6 +9,7 @@ import {
 import { BaseError } from '@verity/sdk/errors';
 import { encodeInputBytes, loadCompiled, quantizeInput, readInputFile } from '@verity/zkml';
 import { startExplorer } from '@verity/explorer';
+import { followAgreedRequest } from './agreedProgress.js';
 import { PINNING_NAMES, registerCompiled } from './models.js';
 import { formatDuration, parseDuration, parseWindows } from './options.js';
 
@@ -18,6 +19,8 @@ export type Deployment = {
   /** the deployment's first block: nothing of Verity's on this deployment is older */
   block: string;
   parameters?: { adminDelay: string; unbondingPeriod: string; upgradeDelay: string };
+  /** `verity dev` only: its registered models, full ids by name */
+  models?: Record<string, Hex>;
 };
 
 /**
@@ -183,11 +186,17 @@ export async function requestCommand(o: {
   if (pending.version !== 0) {
     o.log(`note: version ${pending.version} of "${model.name}" takes effect at ${new Date(Number(pending.activeFrom) * 1000).toISOString()}; requests pinned with --version ${model.version} are refused from then on`);
   }
-  const { requestId, hash } = await client.request({ modelId, input, callbackGasLimit: 0, value, version: o.version });
+  const { requestId, hash, receipt } = await client.request({ modelId, input, callbackGasLimit: 0, value, version: o.version });
   const security = proved ? `; weights pinned by ${PINNING_NAMES[model.pinning] ?? 'nothing'}; ${model.setup === SetupKind.Dev ? 'insecure dev setup' : 'ceremony setup'}` : '';
   o.log(`request #${requestId} to "${model.name}" v${o.version ?? model.version}${o.version === undefined ? '' : ' (pinned)'} (${proved ? 'proved' : 'agreed'} mode${security}), fee ${formatEther(value)} ETH, tx ${hash}`);
   if (!o.wait) return { requestId };
-  const result = await client.waitForResult(requestId, { timeoutMs: (o.timeoutS ?? 600) * 1000 });
+  const timeoutMs = (o.timeoutS ?? 600) * 1000;
+  const started = Date.now();
+  // An agreed answer takes the committee's phases and then its appeal window (5 min by default): say where it is.
+  if (!proved && d.addresses.committee) {
+    await followAgreedRequest(publicClient, { committee: d.addresses.committee, requestId, fromBlock: receipt.blockNumber, log: o.log, timeoutMs });
+  }
+  const result = await client.waitForResult(requestId, { timeoutMs: Math.max(timeoutMs - (Date.now() - started), 1_000) });
   const answer = result.mode === 'proved'
     ? result.outputs.map((v) => (Number(v) / 2 ** model.io.outputScale).toString()).join(', ')
     : hexToString(result.output);

@@ -13,6 +13,8 @@ import { fraudModel } from '@verity/models/fraud';
 import { startExplorer, type ExplorerModelInfo } from '@verity/explorer';
 import { keepMining, startAnvil, type Anvil } from './anvil.js';
 import { anvilKey, connect } from './chain.js';
+import type { Deployment } from './commands.js';
+import { checkDevDeploymentPath, writeDevDeployment } from './devDeployment.js';
 import { registerCompiled } from './models.js';
 import { runStory, summaryTable, type ProvedModel, type StoryOutcome } from './story.js';
 
@@ -23,9 +25,15 @@ export type DevOptions = {
   nodes?: number;
   /** the explorer's port (default: any free port) */
   explorerPort?: number;
+  /**
+   * write the devnet's deployment file here (the format `verity deploy` writes, plus the models'
+   * ids) once the story is over, and remove it when the devnet stops; an existing file is
+   * replaced only if it is a devnet's deployment file (`DeploymentFileInUseError` otherwise)
+   */
+  deployment?: string;
   out?: (line: string) => void;
   /** called after the story, before `once` returns or the devnet waits for Ctrl-C */
-  onReady?: (devnet: { rpcUrl: string; explorerUrl: string; addresses: VerityAddresses; story: StoryOutcome }) => Promise<void>;
+  onReady?: (devnet: { rpcUrl: string; explorerUrl: string; addresses: VerityAddresses; story: StoryOutcome; models: Record<string, ProvedModel>; deployment?: string }) => Promise<void>;
 };
 
 /** How often the devnet mines an empty block, so draws from a request's block hash happen while the chain is idle. */
@@ -77,6 +85,8 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
   const t0 = performance.now();
   const step = (label: string, detail = '') => print(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${label.padEnd(26)} ${detail}`);
 
+  // Refused before anything starts: never overwrite a file that is not a devnet's deployment.
+  if (options.deployment) checkDevDeploymentPath(options.deployment);
   let anvil: Anvil | undefined;
   let rpcUrl = options.rpc;
   if (!rpcUrl) {
@@ -87,12 +97,23 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
     step('using chain', rpcUrl);
   }
   const cleanup: (() => Promise<void>)[] = [];
-  const shutdown = async () => {
+  let stopping: Promise<void> | undefined;
+  const shutdown = () => (stopping ??= (async () => {
     for (const f of cleanup.reverse()) await f().catch(() => {});
     await anvil?.stop();
+  })());
+  // anvil runs in its own process group, so a terminal's Ctrl-C reaches only this process: while
+  // the devnet starts, a signal stops what has started and exits; once it serves, it ends the wait.
+  let served: (() => void) | undefined;
+  const onSignal = () => {
+    if (served) return served();
+    print('stopping…');
+    void shutdown().finally(() => process.exit(130));
   };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    const { publicClient, wallet } = await connect(rpcUrl);
+    const { publicClient, wallet, chainId } = await connect(rpcUrl);
     cleanup.push(keepMining(rpcUrl, HEARTBEAT_MS));
     // The story plays admin, model owner and user with anvil's default accounts 0, 1 and 3.
     const keys = [0, 1, 2, 3].map((i) => anvilKey(i));
@@ -127,7 +148,7 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
       const metrics = m.metrics();
       const accuracy = metrics.quantizedAccuracyHeldOut !== undefined ? `held-out accuracy ${metrics.quantizedAccuracyHeldOut}` : `held-out MAE ${metrics.quantizedMaeHeldOut}`;
       explorerModels[modelId] = { constraints: report.constraints, accuracy, verifyGas: report.verifier?.expectedVerifyGas, source: String(metrics.dataset) };
-      step(`${m.name} ${cached ? 'loaded' : 'compiled'}`, `${report.constraints} constraints, ${accuracy}; registered as ${modelId.slice(0, 10)}…`);
+      step(`${m.name} ${cached ? 'loaded' : 'compiled'}`, `${report.constraints} constraints, ${accuracy}; registered as ${modelId}`);
     }
     step('setup', INSECURE_DEV_SETUP.split(':')[0]!);
 
@@ -139,7 +160,7 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
       });
       agreedIds.push(modelId);
       explorerModels[modelId] = { accuracy: 'agreed by a staked committee', source: 'built-in offline lexicon provider (not a language model)' };
-      step(`${m.name} registered`, `${modelId.slice(0, 10)}… agreed mode, labels ${m.rule.labels.join(' / ')}`);
+      step(`${m.name} registered`, `${modelId}, agreed mode, labels ${m.rule.labels.join(' / ')}`);
     }
 
     const running: VerityNode[] = [];
@@ -171,19 +192,42 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
     for (const line of summaryTable(story.rows)) print(line);
     print('');
     print(`Explorer: ${explorer.url}`);
-    await options.onReady?.({ rpcUrl, explorerUrl: explorer.url, addresses, story });
+    const modelIds: Record<string, Hex> = Object.fromEntries([
+      ...Object.values(proved).map((m) => [m.name, m.modelId]),
+      ...[AGREED_MODELS.judge, AGREED_MODELS.reader].map((m, i) => [m.name, agreedIds[i]!]),
+    ]);
+    if (options.deployment) {
+      // Written once the story is over: the user's account (3) is free for `verity request` from then on.
+      const deployment: Deployment = {
+        chainId, rpcUrl, deployer: admin.account.address, addresses, block: deployBlock.toString(), models: modelIds,
+        parameters: { adminDelay: DEVNET_PARAMETERS.adminDelay.toString(), unbondingPeriod: DEVNET_PARAMETERS.unbondingPeriod.toString(), upgradeDelay: DEVNET_PARAMETERS.upgradeDelay.toString() },
+      };
+      cleanup.push(writeDevDeployment(options.deployment, deployment));
+      print(`Deployment: ${options.deployment} (removed when the devnet stops)`);
+    }
+    await options.onReady?.({ rpcUrl, explorerUrl: explorer.url, addresses, story, models: proved, deployment: options.deployment });
     if (options.once) return { story, addresses, explorerUrl: explorer.url, models: proved };
 
+    print('');
     print(`Verity devnet is up. RPC: ${rpcUrl}`);
     print(`  Coprocessor ${addresses.coprocessor}  ModelRegistry ${addresses.registry}`);
+    print('  Models:');
+    for (const [name, id] of Object.entries(modelIds)) print(`    ${name.padEnd(18)} ${agreedIds.includes(id) ? 'agreed' : 'proved'}  ${id}`);
+    if (options.deployment) {
+      const flag = ` --deployment ${options.deployment}`;
+      print(`  Send one from anvil's account 3 (an agreed answer waits for the devnet's ${AGREED_MODELS.windows.appeal} s appeal window):`);
+      print(`    export VERITY_PRIVATE_KEY=${anvilKey(3)}`);
+      print(`    npx verity request ${agreedIds[0]} --text "Was it a brilliant triumph?"${flag}`);
+      print(`    echo '[0.6, 0.4, 0.5, 0]' > credit-input.json`);
+      print(`    npx verity request ${proved.credit.modelId} --input credit-input.json --model-dir ${proved.credit.compiled.dir}${flag}`);
+    }
     print('  The nodes keep serving requests and the explorer keeps watching. Ctrl-C stops them and anvil.');
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await new Promise<void>((resolve) => (served = resolve));
     print('stopping…');
     return { story, addresses, explorerUrl: explorer.url, models: proved };
   } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     await shutdown();
   }
 }

@@ -21,13 +21,16 @@ export const COMMANDS: readonly CommandUsage[] = [
   {
     command: 'dev',
     section: 'Start here',
-    synopsis: 'verity dev [--nodes N] [--once] [--rpc URL] [--explorer-port N]',
+    synopsis: 'verity dev [--nodes N] [--once] [--rpc URL] [--explorer-port N] [--deployment FILE]',
     options: `  dev                      embedded devnet: anvil, contracts, the example apps' models, 3 staked
                            nodes, the explorer, and a story of six apps asking Verity questions
       --nodes N            start N staked nodes (3 to 7, stakes 1..N ETH, default 3)
       --once               run the story and exit (0 on success)
       --rpc URL            use an existing anvil-like chain (its default accounts) instead of starting anvil
-      --explorer-port N    serve the explorer on port N (default: any free port)`,
+      --explorer-port N    serve the explorer on port N (default: any free port)
+      --deployment FILE    where to write the devnet's deployment for verity request and the other
+                           commands (default deployment.json; removed when the devnet stops; a file
+                           that is not a devnet's deployment is never overwritten)`,
     examples: ['verity dev --once'],
   },
   {
@@ -122,7 +125,8 @@ export const COMMANDS: readonly CommandUsage[] = [
       --unbonding D        how long an operator's unbonded stake stays slashable (default 7d);
                            off a devnet --admin-delay must be longer, so operators can leave first
       --upgrade-delay D    how long a model update waits before requests use it (default 2d)
-      --windows P,C,R,A    the agreed-mode committee's propose, commit, reveal and appeal windows`,
+      --windows P,C,R,A    the agreed-mode committee's propose, commit, reveal and appeal windows
+                           (default 60s,60s,60s,5m; an agreed answer is final only after the appeal window)`,
     examples: ['VERITY_PRIVATE_KEY=0x… verity deploy --rpc https://rpc.sepolia.org --out sepolia.json'],
   },
   {
@@ -134,12 +138,16 @@ export const COMMANDS: readonly CommandUsage[] = [
   {
     command: 'request',
     section: 'dApp developers',
-    synopsis: 'verity request <modelId> (--input FILE --model-dir DIR | --bytes 0x… | --text "…") [--deployment FILE] [--value ETH] [--version N] [--no-wait]',
+    synopsis: 'verity request <modelId> (--input FILE --model-dir DIR | --bytes 0x… | --text "…") [--deployment FILE] [--value ETH] [--version N] [--no-wait] [--timeout S]',
     options: `  request <modelId>        send one request from your account and print the answer
       --input FILE --model-dir DIR   float inputs, quantised as the compiled model does
       --bytes 0x…                    or the encoded input bytes
       --text "…"                     or an agreed-mode question
       --value ETH          pay this instead of the quoted fee    --no-wait  print the id and exit
+      --timeout S          stop waiting after S seconds (default 600)
+                           An agreed-mode answer prints each committee phase (Drawing, Propose,
+                           Commit, Reveal, Accepted, Finalized) and is final only after the appeal
+                           window: 5 minutes on a default verity deploy, 5 s on verity dev.
       --version N          only if N is the model's effective version (a scheduled update never
                            answers it); the output names the version, weights pinning and setup
       --deployment FILE    (default deployment.json)`,

@@ -109,7 +109,19 @@ test('verity register (proved and agreed), then verity request gets each answere
   const asked = await verity(['request', judgeId, '--text', 'Was it a brilliant, stunning triumph?', '--deployment', deployment], anvilKey(3));
   assert.equal(asked.status, 0, asked.stderr);
   assert.match(asked.stdout, /request #2 to "judge" v1 \(agreed mode\)/);
-  assert.match(asked.stdout, /answer #2: yes \(agreed by the committee/);
+  // Each committee phase, in order, with what it waits for: the appeal window (1 s here) is the last wait.
+  const phases = [
+    /^Drawing\s+round 0: the committee is drawn from the hash of a block after \d+$/m,
+    /^Propose\s+round 0: 3 members drawn by stake \(0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}(, 0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}){2}\); the leader proposes an answer within \d+ s$/m,
+    /^Commit\s+leader 0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4} proposed "yes"; the members commit sealed votes within 30 s$/m,
+    /^Reveal\s+the members reveal their votes within 30 s$/m,
+    /^Accepted\s+"yes" by round 0; the appeal window closes in [01] s \(\d\d:\d\d:\d\d UTC\): until then anyone may appeal with a bond, then a node finalizes it$/m,
+    /^Finalized\s+"yes": the consumer has its answer$/m,
+    /^answer #2: yes \(agreed by the committee/m,
+  ];
+  const at = phases.map((p) => asked.stdout.search(p));
+  assert.ok(at.every((i) => i >= 0), `every phase printed:\n${asked.stdout}`);
+  assert.deepEqual([...at].sort((a, b) => a - b), at, `phases in order:\n${asked.stdout}`);
 });
 
 test('verity explorer serves the deployment\'s requests, models (versions, pending updates, pinning, setup) and nodes (served models)', async () => {

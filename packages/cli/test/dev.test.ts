@@ -1,8 +1,9 @@
 // The devnet end to end: `verity dev` runs the story of the six example apps on its own anvil,
 // and the explorer it serves shows what happened, checked in Debian's chromium.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
@@ -10,30 +11,68 @@ import { chromium } from 'playwright-core';
 import { decodeInputBytes, encodeInputBytes, inferQuantized, quantizeInput, releaseCurves } from '@verity/zkml';
 import { creditFeatures } from '@verity/models/credit';
 import { dev } from '../src/dev.js';
+import { anvilKey } from '../src/chain.js';
+import type { Deployment } from '../src/commands.js';
+import { DeploymentFileInUseError } from '../src/devDeployment.js';
 import type { StoryOutcome } from '../src/story.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, '..', 'bin', 'verity.mjs');
 const root = join(here, '..', '..', '..');
+const tmp = mkdtempSync(join(tmpdir(), 'verity-dev-test-'));
+
+/** Runs the CLI without blocking this process (the devnet's nodes run in it); never rejects. */
+function verity(args: string[], key: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, VERITY_PRIVATE_KEY: key }, cwd: tmp });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 // A first run compiles the models in this process: snarkjs's curve workers outlive the story.
 after(releaseCurves);
 
-test('verity dev --once: six apps get their answers on chain (4 proved models, 2 agreed), the explorer shows them, nothing is left running', async () => {
+test('verity dev --once: six apps get their answers on chain (4 proved models, 2 agreed), the explorer shows them, verity request works with its deployment file, nothing is left running', async () => {
   const lines: string[] = [];
   let explorerChecked = false;
+  let requested = false;
   let rpc = '';
+  const deploymentFile = join(tmp, 'deployment.json');
   const { story, models } = await dev({
     once: true,
+    deployment: deploymentFile,
     out: (l) => lines.push(l),
-    onReady: async ({ explorerUrl, rpcUrl, story }) => {
+    onReady: async ({ explorerUrl, rpcUrl, story, addresses, models }) => {
       rpc = rpcUrl;
       await checkExplorer(explorerUrl, story);
       explorerChecked = true;
+      // The deployment file names the running devnet and every model by its full id.
+      const d = JSON.parse(readFileSync(deploymentFile, 'utf8')) as Deployment;
+      assert.deepEqual([d.chainId, d.rpcUrl, d.addresses], [31337, rpcUrl, addresses]);
+      assert.deepEqual(Object.keys(d.models!).sort(), ['credit-score', 'event-reader', 'fraud-screen', 'market-signal', 'spam-assassin-mlp', 'yes-no-judge']);
+      for (const id of Object.values(d.models!)) assert.match(id, /^0x[0-9a-f]{64}$/);
+      const credit = Object.values(models).find((m) => m.name === 'credit-score')!;
+      assert.equal(d.models!['credit-score'], credit.modelId);
+      // A user's request from the command line, answered by the devnet's nodes.
+      const input = join(tmp, 'credit-input.json');
+      writeFileSync(input, JSON.stringify([0.6, 0.4, 0.5, 0]));
+      const r = await verity(['request', credit.modelId, '--input', input, '--model-dir', credit.compiled.dir, '--deployment', deploymentFile], anvilKey(3));
+      assert.equal(r.status, 0, r.stderr);
+      const id = /^request #(\d+) to "credit-score" v1 \(proved mode/m.exec(r.stdout)?.[1];
+      assert.ok(id, r.stdout);
+      assert.match(r.stdout, new RegExp(`^answer #${id}: -?[\\d.]+ \\(proved by 0x[0-9a-fA-F]{40}, tx 0x[0-9a-f]{64}\\)$`, 'm'));
+      requested = true;
     },
   });
   const out = lines.join('\n');
   assert.ok(explorerChecked);
+  assert.ok(requested);
+  assert.equal(existsSync(deploymentFile), false, 'the deployment file is removed when the devnet stops');
+  // Full model ids in the log, so they can be copied into verity request.
+  for (const m of Object.values(models)) assert.match(out, new RegExp(`registered as ${m.modelId}$`, 'm'));
   assert.match(out, /anvil started\s+http:\/\/127\.0\.0\.1:\d+/);
   assert.match(out, /explorer\s+http:\/\/127\.0\.0\.1:\d+\//);
 
@@ -121,6 +160,78 @@ async function checkExplorer(url: string, story: StoryOutcome) {
     await browser.close();
   }
 }
+
+test('verity dev (serving until Ctrl-C): its deployment file answers an agreed verity request, Ctrl-C removes the file and stops anvil', async () => {
+  const file = join(tmp, 'serving.json');
+  // Its own process group, so the last resort below can end it however it fails.
+  const child = spawn(process.execPath, [bin, 'dev', '--deployment', file], { cwd: tmp, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout!.on('data', (d) => (log += d));
+  child.stderr!.on('data', (d) => (log += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    // Ready when the deployment file is there (written after the story): polled, not read from the log.
+    const deadline = Date.now() + 600_000;
+    while (!existsSync(file)) {
+      assert.equal(child.exitCode, null, `verity dev exited early:\n${log}`);
+      assert.ok(Date.now() < deadline, `no deployment file after 10 min:\n${log}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const d = JSON.parse(readFileSync(file, 'utf8')) as Deployment;
+    const judge = d.models!['yes-no-judge']!;
+    const r = await verity(['request', judge, '--text', 'Was it a brilliant, stunning triumph?', '--deployment', file], anvilKey(3));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Accepted\s+"yes" by round 0; the appeal window closes in [0-5] s/m);
+    assert.match(r.stdout, /^answer #\d+: yes \(agreed by the committee/m);
+
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, log);
+    assert.equal(existsSync(file), false, 'the deployment file is removed when the devnet stops');
+    await assert.rejects(fetch(d.rpcUrl, { method: 'POST', body: '{}' }), 'anvil stopped with the devnet');
+  } finally {
+    // A failure above: SIGINT stops the devnet (anvil too) at any stage; SIGKILL if it hangs.
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+    }
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // no such process group: everything has stopped
+    }
+  }
+});
+
+test('Ctrl-C while verity dev starts stops its anvil (in its own process group, which a terminal\'s Ctrl-C does not reach)', async () => {
+  const child = spawn(process.execPath, [bin, 'dev', '--deployment', join(tmp, 'interrupted.json')], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const rpc = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d) => { out += d; const m = /anvil started\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out); if (m) resolve(m[1]!); });
+      void exited.then((code) => reject(new Error(`verity dev exited ${code} before starting anvil: ${out}`)));
+    });
+    child.kill('SIGINT');
+    assert.equal(await exited, 130);
+    await assert.rejects(fetch(rpc, { method: 'POST', body: '{}' }), 'anvil stopped');
+    assert.equal(existsSync(join(tmp, 'interrupted.json')), false);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+});
+
+test('verity dev will not overwrite a file that is not a devnet\'s deployment, and starts nothing', async () => {
+  const notes = join(tmp, 'notes.json');
+  writeFileSync(notes, '{"todo": "keep me"}');
+  await assert.rejects(dev({ once: true, deployment: notes, rpc: 'http://127.0.0.1:1', out: () => {} }), (e: unknown) => e instanceof DeploymentFileInUseError && e.path === notes);
+  const sepolia = join(tmp, 'sepolia.json');
+  writeFileSync(sepolia, JSON.stringify({ chainId: 11155111, addresses: { coprocessor: '0x01', registry: '0x02' } }));
+  await assert.rejects(dev({ once: true, deployment: sepolia, rpc: 'http://127.0.0.1:1', out: () => {} }), DeploymentFileInUseError);
+  assert.equal(readFileSync(notes, 'utf8'), '{"todo": "keep me"}');
+  const r = spawnSync(process.execPath, [bin, 'dev', '--once', '--deployment', notes], { encoding: 'utf8', timeout: 60_000, cwd: root });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^error: DeploymentFileInUseError: verity dev will not overwrite .*notes\.json: it exists and is not a Verity deployment file/);
+});
 
 test('verity dev --once fails with a non-zero exit when the chain is unreachable', () => {
   const r = spawnSync(process.execPath, [bin, 'dev', '--once', '--rpc', 'http://127.0.0.1:1'], { encoding: 'utf8', timeout: 120_000, cwd: root });
