@@ -380,9 +380,8 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         Request storage r = _provedPending(requestId);
         if (r.assignedAt != 0) revert AlreadyAssigned(requestId, r.primary);
         if (block.number <= r.drawBlock) revert DrawNotReady(requestId, r.drawBlock);
-        bytes32 h = blockhash(r.drawBlock);
-        if (h == 0) revert DrawExpired(requestId, r.drawBlock);
-        _assign(requestId, r, nodes.select(r.modelId, _seed(h, requestId)));
+        if (blockhash(r.drawBlock) == 0) revert DrawExpired(requestId, r.drawBlock);
+        _assign(requestId, r, _drawPrimary(requestId, r));
     }
 
     /// @notice The request's primary: the one assigned, else the one the draw gives now (0 in
@@ -390,14 +389,16 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     function primaryOf(uint256 requestId) public view returns (address) {
         Request storage r = requests[requestId];
         if (r.assignedAt != 0) return r.primary;
-        if (r.mode != IModelRegistry.Mode.Proved || block.number <= r.drawBlock) return address(0);
-        bytes32 h = blockhash(r.drawBlock);
-        if (h == 0 || nodes.modelStake(r.modelId) == 0) return address(0);
-        return nodes.select(r.modelId, _seed(h, requestId));
+        if (r.mode != IModelRegistry.Mode.Proved || nodes.modelStake(r.modelId) == 0) return address(0);
+        return _drawPrimary(requestId, r);
     }
 
-    function _seed(bytes32 blockHash, uint256 requestId) private pure returns (uint256) {
-        return uint256(keccak256(abi.encode(blockHash, requestId)));
+    /// @dev The primary the draw gives now, by stake among the model's servers, from the draw
+    /// block's hash; 0 while that hash is unknown or gone (`blockhash` is zero for the current
+    /// block and for blocks older than 256). Reverts when nobody serves the model.
+    function _drawPrimary(uint256 requestId, Request storage r) private view returns (address) {
+        bytes32 h = blockhash(r.drawBlock);
+        return h == 0 ? address(0) : nodes.select(r.modelId, uint256(keccak256(abi.encode(h, requestId))));
     }
 
     function _assign(uint256 requestId, Request storage r, address primary) private {
@@ -431,13 +432,10 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         if (block.timestamp > r.deadline) revert RequestExpired(requestId, r.deadline);
         if (!nodes.canServe(msg.sender, r.modelId)) revert NotServing(msg.sender, r.modelId);
         address primary = r.primary;
-        if (r.assignedAt == 0 && block.number > r.drawBlock) {
-            bytes32 h = blockhash(r.drawBlock);
+        if (r.assignedAt == 0) {
             // The caller serves the model, so the draw has someone to pick.
-            if (h != 0) {
-                primary = nodes.select(r.modelId, _seed(h, requestId));
-                _assign(requestId, r, primary);
-            }
+            primary = _drawPrimary(requestId, r);
+            if (primary != address(0)) _assign(requestId, r, primary);
         }
         if (block.timestamp < r.exclusiveUntil) {
             if (block.number <= r.drawBlock) revert DrawNotReady(requestId, r.drawBlock);
