@@ -379,7 +379,7 @@ contract Committee is Timelocked, ICommittee, PullPayments {
         if (isAppeal && t.appeals <= appealSizes.length) size = appealSizes[t.appeals - 1];
         // Fresh: members of the round under review are drawn only if too few others serve.
         address[] memory exclude = isAppeal ? rounds[requestId][t.accepted].members : new address[](0);
-        try nodes.drawCommittee(modelId, seed, size, MIN_COMMITTEE, exclude) returns (address[] memory members) {
+        try nodes.drawCommitteeAt(modelId, seed, size, MIN_COMMITTEE, exclude, drawBlock) returns (address[] memory members) {
             if (isAppeal) {
                 _startRound(requestId, t, round, true, members, t.accepted);
             } else {

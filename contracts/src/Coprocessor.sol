@@ -381,7 +381,9 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         if (r.assignedAt != 0) revert AlreadyAssigned(requestId, r.primary);
         if (block.number <= r.drawBlock) revert DrawNotReady(requestId, r.drawBlock);
         if (blockhash(r.drawBlock) == 0) revert DrawExpired(requestId, r.drawBlock);
-        _assign(requestId, r, _drawPrimary(requestId, r));
+        address primary = _drawPrimary(requestId, r);
+        if (primary == address(0)) revert NoServer(r.modelId);
+        _assign(requestId, r, primary);
     }
 
     /// @notice The request's primary: the one assigned, else the one the draw gives now (0 in
@@ -389,16 +391,17 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     function primaryOf(uint256 requestId) public view returns (address) {
         Request storage r = requests[requestId];
         if (r.assignedAt != 0) return r.primary;
-        if (r.mode != IModelRegistry.Mode.Proved || nodes.modelStake(r.modelId) == 0) return address(0);
+        if (r.mode != IModelRegistry.Mode.Proved) return address(0);
         return _drawPrimary(requestId, r);
     }
 
-    /// @dev The primary the draw gives now, by stake among the model's servers, from the draw
-    /// block's hash; 0 while that hash is unknown or gone (`blockhash` is zero for the current
-    /// block and for blocks older than 256). Reverts when nobody serves the model.
+    /// @dev The primary the draw gives, by stake among the model's servers as they stood at the
+    /// end of the draw block, from that block's hash; 0 while that hash is unknown or gone
+    /// (`blockhash` is zero for the current block and for blocks older than 256) or when nobody
+    /// served the model then. A stake change made once the hash is known changes nothing here.
     function _drawPrimary(uint256 requestId, Request storage r) private view returns (address) {
         bytes32 h = blockhash(r.drawBlock);
-        return h == 0 ? address(0) : nodes.select(r.modelId, uint256(keccak256(abi.encode(h, requestId))));
+        return h == 0 ? address(0) : nodes.selectAt(r.modelId, uint256(keccak256(abi.encode(h, requestId))), r.drawBlock);
     }
 
     function _assign(uint256 requestId, Request storage r, address primary) private {
@@ -433,7 +436,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         if (!nodes.canServe(msg.sender, r.modelId)) revert NotServing(msg.sender, r.modelId);
         address primary = r.primary;
         if (r.assignedAt == 0) {
-            // The caller serves the model, so the draw has someone to pick.
+            // 0 when nobody served the model at the draw block: then nobody is primary.
             primary = _drawPrimary(requestId, r);
             if (primary != address(0)) _assign(requestId, r, primary);
         }

@@ -45,17 +45,37 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     }
 
     /// @dev A Fenwick tree over leaves 1..TREE_CAPACITY; `node[TREE_CAPACITY]` is the total.
+    /// Every node keeps its value with the block it was set in (`block << VALUE_BITS | value`)
+    /// and, in `past`, the values it held before (ascending by block), so a draw reads the tree
+    /// exactly as it stood at the end of its draw block. A freed leaf is handed out again only
+    /// once DRAW_HISTORY blocks have passed, so `leafOwner` is right for every drawable block.
     struct ModelTree {
         uint32 used; // leaves ever handed out, from the top down
-        uint32[] freeLeaves;
-        address[] servers; // the owners of the leaves
+        uint32 freedHead; // the next entry of `freed` to reuse
+        uint256[] freed; // `block << 32 | leaf`, in the order freed
+        address[] servers; // the current owners of the leaves
         mapping(uint256 => uint256) node;
+        mapping(uint256 => uint256[]) past;
         mapping(uint256 => address) leafOwner;
+    }
+
+    /// @dev The leaves a committee draw has taken out of the line, and the stake left in it.
+    struct Taken {
+        uint256[] leaves;
+        uint256[] stakes;
+        uint256 count;
+        uint256 left;
     }
 
     uint256 public constant MAX_MODELS_PER_OPERATOR = 16;
     uint256 public constant TREE_CAPACITY = 1 << 16;
     uint64 public constant MAX_UNBONDING_PERIOD = 90 days;
+    /// @notice How far back a draw may read the trees: the blocks whose hash `blockhash` still gives.
+    uint256 public constant DRAW_HISTORY = 256;
+    uint256 private constant VALUE_BITS = 192;
+    uint256 private constant VALUE_MASK = (1 << VALUE_BITS) - 1;
+    /// @dev The `atBlock` that reads the trees as they are now.
+    uint256 private constant NOW = type(uint256).max;
 
     uint256 public minStake;
     uint64 public unbondingPeriod;
@@ -88,6 +108,7 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     error ModelFull(bytes32 modelId, uint256 capacity);
     error NoServer(bytes32 modelId);
     error NotEnoughServers(bytes32 modelId, uint256 count, uint256 minimum);
+    error DrawBlockOutOfRange(uint256 atBlock, uint256 currentBlock);
 
     event OperatorRegistered(address indexed operator, string name, string apiUrl, uint256 stake);
     event OperatorUpdated(address indexed operator, string name, string apiUrl);
@@ -321,84 +342,117 @@ contract NodeRegistry is Timelocked, INodeRegistry {
 
     /// @notice The summed stake of the operators that can serve `modelId`.
     function modelStake(bytes32 modelId) public view returns (uint256) {
-        return trees[modelId].node[TREE_CAPACITY];
+        return _at(trees[modelId], TREE_CAPACITY, NOW);
     }
 
     /// @notice The stake `modelId`'s tree counts for `operator` (0 when it cannot serve it),
     /// read back from the tree.
-    function servingStake(address operator, bytes32 modelId) external view returns (uint256 value) {
+    function servingStake(address operator, bytes32 modelId) external view returns (uint256) {
         uint256 leaf = serving[operator][modelId].leaf;
-        if (leaf == 0) return 0;
-        ModelTree storage t = trees[modelId];
-        value = t.node[leaf];
-        uint256 stop = leaf - (leaf & (~leaf + 1));
-        for (uint256 j = leaf - 1; j > stop; j -= j & (~j + 1)) value -= t.node[j];
+        return leaf == 0 ? 0 : _leafAt(trees[modelId], leaf, NOW);
     }
 
     /// @notice The operator owning the point `seed mod modelStake(modelId)` of the model's stake
-    /// line: each server is drawn with probability stake / modelStake. Reverts when nobody can
-    /// serve the model.
+    /// line now: each server is drawn with probability stake / modelStake. Reverts when nobody
+    /// can serve the model. On chain, draws use `selectAt` (the stakes of a past block).
     function select(bytes32 modelId, uint256 seed) public view returns (address) {
-        ModelTree storage t = trees[modelId];
-        uint256 total = t.node[TREE_CAPACITY];
-        if (total == 0) revert NoServer(modelId);
-        return t.leafOwner[_find(t, seed % total)];
+        address a = _select(modelId, seed, NOW);
+        if (a == address(0)) revert NoServer(modelId);
+        return a;
     }
 
-    /// @notice `size` distinct servers of `modelId` drawn by stake from `seed` (each draw as
-    /// `select`), avoiding `exclude` while enough others serve it; fewer when fewer serve it.
-    /// Few servers or unlucky draws: after `8 * size` draws the rest is filled from
-    /// `serversOf(modelId)` starting at a seeded position, the excluded last. Reverts when fewer
-    /// than `minimum` (or no) operators can serve the model.
+    /// @notice `select` over the stakes as they stood at the end of block `atBlock`: what the
+    /// servers of `modelId` had staked and opted in to then, whatever changed since. A draw seeded
+    /// by `blockhash(atBlock)` therefore cannot be steered by a stake change made once that hash
+    /// is known. 0 when nobody could serve the model then.
+    /// Requirements: `atBlock` is one of the last DRAW_HISTORY blocks (not the current one).
+    function selectAt(bytes32 modelId, uint256 seed, uint256 atBlock) external view returns (address) {
+        _checkDrawBlock(atBlock);
+        return _select(modelId, seed, atBlock);
+    }
+
+    /// @notice `size` distinct servers of `modelId` drawn by stake from `seed`, now (see
+    /// `drawCommitteeAt`).
     function drawCommittee(bytes32 modelId, uint256 seed, uint256 size, uint256 minimum, address[] calldata exclude)
         external
         view
-        returns (address[] memory members)
+        returns (address[] memory)
     {
-        ModelTree storage t = trees[modelId];
-        uint256 count = t.servers.length;
-        if (count < minimum || count == 0) revert NotEnoughServers(modelId, count, minimum);
-        if (size > count) size = count;
-        members = new address[](size);
-        uint256 n = _drawByStake(t, seed, members, exclude);
-        if (n < size) _fillFromServers(t, seed, members, n, exclude);
+        return _drawCommittee(modelId, seed, size, minimum, exclude, NOW);
+    }
+
+    /// @notice `size` distinct servers of `modelId` as of the end of block `atBlock`, drawn by
+    /// stake from `seed` without replacement (each draw picks among those not drawn yet, by
+    /// stake), servers in `exclude` set aside and taken last, in the order drawn, only if too
+    /// few others served; fewer than `size` when fewer served. The stakes, the opt-ins and the
+    /// number of servers are all those of `atBlock`, so nothing done after it changes the result.
+    /// Requirements: `atBlock` is one of the last DRAW_HISTORY blocks (not the current one); at
+    /// least `minimum` (and at least one) members, else `NotEnoughServers`.
+    function drawCommitteeAt(
+        bytes32 modelId,
+        uint256 seed,
+        uint256 size,
+        uint256 minimum,
+        address[] calldata exclude,
+        uint256 atBlock
+    ) external view returns (address[] memory) {
+        _checkDrawBlock(atBlock);
+        return _drawCommittee(modelId, seed, size, minimum, exclude, atBlock);
     }
 
     // ---------------------------------------------------------------- internal
 
-    /// @dev Up to `8 * members.length` stake-weighted draws into `members`, skipping repeats and
-    /// `exclude`; returns how many were filled.
-    function _drawByStake(ModelTree storage t, uint256 seed, address[] memory members, address[] calldata exclude)
-        private
-        view
-        returns (uint256 n)
-    {
-        uint256 size = members.length;
-        uint256 total = t.node[TREE_CAPACITY];
-        for (uint256 tries = 0; n < size && tries < size * 8; tries++) {
-            address a = t.leafOwner[_find(t, uint256(keccak256(abi.encode(seed, tries))) % total)];
-            if (!_contains(members, n, a) && !_containsCalldata(exclude, a)) members[n++] = a;
+    function _checkDrawBlock(uint256 atBlock) private view {
+        if (atBlock >= block.number || block.number - atBlock > DRAW_HISTORY) {
+            revert DrawBlockOutOfRange(atBlock, block.number);
         }
     }
 
-    /// @dev Fills the rest of `members` from the servers list, from a seeded position on, the
-    /// excluded last. Stops as soon as `members` is full.
-    function _fillFromServers(
-        ModelTree storage t,
+    function _select(bytes32 modelId, uint256 seed, uint256 atBlock) private view returns (address) {
+        ModelTree storage t = trees[modelId];
+        uint256 total = _at(t, TREE_CAPACITY, atBlock);
+        if (total == 0) return address(0);
+        return t.leafOwner[_find(t, seed % total, atBlock, Taken(new uint256[](0), new uint256[](0), 0, total))];
+    }
+
+    /// @dev Sampling without replacement: every leaf drawn (member or excluded) is taken out of
+    /// the line for the next draw, so at most `size + exclude.length` draws are made.
+    function _drawCommittee(
+        bytes32 modelId,
         uint256 seed,
-        address[] memory members,
-        uint256 n,
-        address[] calldata exclude
-    ) private view {
-        uint256 size = members.length;
-        uint256 count = t.servers.length;
-        uint256 start = seed % count;
-        for (uint256 pass = 0; pass < 2 && n < size; pass++) {
-            for (uint256 k = 0; k < count && n < size; k++) {
-                address a = t.servers[(start + k) % count];
-                if (!_contains(members, n, a) && (pass == 1 || !_containsCalldata(exclude, a))) members[n++] = a;
-            }
+        uint256 size,
+        uint256 minimum,
+        address[] calldata exclude,
+        uint256 atBlock
+    ) private view returns (address[] memory members) {
+        ModelTree storage t = trees[modelId];
+        Taken memory taken = Taken(new uint256[](size + exclude.length), new uint256[](size + exclude.length), 0, _at(t, TREE_CAPACITY, atBlock));
+        members = new address[](size);
+        address[] memory setAside = new address[](exclude.length);
+        uint256 n;
+        uint256 m;
+        while (n < size && taken.left != 0) {
+            address a = _take(t, taken, uint256(keccak256(abi.encode(seed, taken.count))), atBlock);
+            if (_containsCalldata(exclude, a)) setAside[m++] = a;
+            else members[n++] = a;
         }
+        for (uint256 i = 0; n < size && i < m; i++) members[n++] = setAside[i];
+        if (n < minimum || n == 0) revert NotEnoughServers(modelId, n, minimum);
+        assembly ("memory-safe") {
+            mstore(members, n)
+        }
+    }
+
+    /// @dev Draws the owner of the point `random mod taken.left` of the line without the leaves
+    /// taken so far, and takes its leaf out.
+    function _take(ModelTree storage t, Taken memory taken, uint256 random, uint256 atBlock) private view returns (address) {
+        uint256 leaf = _find(t, random % taken.left, atBlock, taken);
+        uint256 stake = _leafAt(t, leaf, atBlock);
+        taken.leaves[taken.count] = leaf;
+        taken.stakes[taken.count] = stake;
+        taken.count += 1;
+        taken.left -= stake;
+        return t.leafOwner[leaf];
     }
 
     function _setSlasher(address slasher, bool allowed) private {
@@ -413,11 +467,6 @@ contract NodeRegistry is Timelocked, INodeRegistry {
         minStake = minStake_;
         unbondingPeriod = unbondingPeriod_;
         emit ParametersChanged(minStake_, unbondingPeriod_);
-    }
-
-    function _contains(address[] memory xs, uint256 n, address a) private pure returns (bool) {
-        for (uint256 i = 0; i < n; i++) if (xs[i] == a) return true;
-        return false;
     }
 
     function _containsCalldata(address[] calldata xs, address a) private pure returns (bool) {
@@ -463,10 +512,13 @@ contract NodeRegistry is Timelocked, INodeRegistry {
         uint256 leaf = s.leaf;
         if (leaf == 0) {
             if (value == 0) return;
-            uint256 free = t.freeLeaves.length;
-            if (free != 0) {
-                leaf = t.freeLeaves[free - 1];
-                t.freeLeaves.pop();
+            uint256 head = t.freedHead;
+            // A freed leaf may still be drawn at a past block for its old owner until
+            // DRAW_HISTORY blocks have passed; until then a new leaf is taken.
+            if (head < t.freed.length && (t.freed[head] >> 32) + DRAW_HISTORY < block.number) {
+                leaf = uint32(t.freed[head]);
+                delete t.freed[head];
+                t.freedHead = uint32(head + 1);
             } else {
                 if (t.used == TREE_CAPACITY) revert ModelFull(modelId, TREE_CAPACITY);
                 leaf = TREE_CAPACITY - t.used;
@@ -479,8 +531,7 @@ contract NodeRegistry is Timelocked, INodeRegistry {
             _add(t, leaf, value);
         } else if (value == 0) {
             _sub(t, leaf, old);
-            t.freeLeaves.push(uint32(leaf));
-            delete t.leafOwner[leaf];
+            t.freed.push((block.number << 32) | leaf);
             uint256 i = s.serverIndex - 1;
             address last = t.servers[t.servers.length - 1];
             t.servers[i] = last;
@@ -496,19 +547,57 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     }
 
     function _add(ModelTree storage t, uint256 leaf, uint256 amount) private {
-        for (uint256 i = leaf; i <= TREE_CAPACITY; i += i & (~i + 1)) t.node[i] += amount;
+        for (uint256 i = leaf; i <= TREE_CAPACITY; i += i & (~i + 1)) _set(t, i, _at(t, i, NOW) + amount);
     }
 
     function _sub(ModelTree storage t, uint256 leaf, uint256 amount) private {
-        for (uint256 i = leaf; i <= TREE_CAPACITY; i += i & (~i + 1)) t.node[i] -= amount;
+        for (uint256 i = leaf; i <= TREE_CAPACITY; i += i & (~i + 1)) _set(t, i, _at(t, i, NOW) - amount);
     }
 
-    /// @dev The leaf whose stake covers `point` (< the total): the first leaf whose prefix sum
-    /// exceeds it, by descent over the 16 levels of the tree.
-    function _find(ModelTree storage t, uint256 point) private view returns (uint256) {
+    /// @dev Sets node `i` to `value` in this block, keeping the value it had before in `past`
+    /// (one entry per block that changed it).
+    function _set(ModelTree storage t, uint256 i, uint256 value) private {
+        if (value > VALUE_MASK) revert InvalidAmount(value);
+        uint256 cur = t.node[i];
+        if (cur != 0 && cur >> VALUE_BITS != block.number) t.past[i].push(cur);
+        t.node[i] = (block.number << VALUE_BITS) | value;
+    }
+
+    /// @dev Node `i`'s value at the end of block `atBlock` (NOW: its value now): the current one
+    /// when set at or before then, else the last earlier one, by binary search in `past`.
+    function _at(ModelTree storage t, uint256 i, uint256 atBlock) private view returns (uint256) {
+        uint256 cur = t.node[i];
+        if (cur >> VALUE_BITS <= atBlock) return cur & VALUE_MASK;
+        uint256[] storage past = t.past[i];
+        uint256 lo = 0;
+        uint256 hi = past.length;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) >> 1;
+            if (past[mid] >> VALUE_BITS <= atBlock) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo == 0 ? 0 : past[lo - 1] & VALUE_MASK;
+    }
+
+    /// @dev Leaf `leaf`'s own stake at `atBlock`: its node less the nodes of its children.
+    function _leafAt(ModelTree storage t, uint256 leaf, uint256 atBlock) private view returns (uint256 value) {
+        value = _at(t, leaf, atBlock);
+        uint256 stop = leaf - (leaf & (~leaf + 1));
+        for (uint256 j = leaf - 1; j > stop; j -= j & (~j + 1)) value -= _at(t, j, atBlock);
+    }
+
+    /// @dev The leaf whose stake covers `point` (< `taken.left`): the first leaf whose prefix sum
+    /// at `atBlock` exceeds it, counting the taken leaves as empty, by descent over the 16 levels
+    /// of the tree.
+    function _find(ModelTree storage t, uint256 point, uint256 atBlock, Taken memory taken) private view returns (uint256) {
         uint256 pos;
         for (uint256 k = TREE_CAPACITY >> 1; k != 0; k >>= 1) {
-            uint256 v = t.node[pos + k];
+            uint256 v = _at(t, pos + k, atBlock);
+            // Node `pos + k` covers the leaves (pos, pos + k].
+            for (uint256 j = 0; j < taken.count; j++) {
+                uint256 leaf = taken.leaves[j];
+                if (leaf > pos && leaf <= pos + k) v -= taken.stakes[j];
+            }
             if (v <= point) {
                 pos += k;
                 point -= v;

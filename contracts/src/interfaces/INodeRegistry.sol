@@ -23,6 +23,19 @@ interface INodeRegistry {
         external
         view
         returns (address[] memory members);
+    /// @notice `select` over the stakes and opt-ins as they stood at the end of block `atBlock`
+    /// (one of the last 256 blocks); 0 when nobody could serve `modelId` then.
+    function selectAt(bytes32 modelId, uint256 seed, uint256 atBlock) external view returns (address);
+    /// @notice `drawCommittee` over the stakes and opt-ins as they stood at the end of block
+    /// `atBlock` (one of the last 256 blocks), drawn without replacement.
+    function drawCommitteeAt(
+        bytes32 modelId,
+        uint256 seed,
+        uint256 size,
+        uint256 minimum,
+        address[] calldata exclude,
+        uint256 atBlock
+    ) external view returns (address[] memory members);
     function activeOperators() external view returns (address[] memory);
     function minStake() external view returns (uint256);
     function unbondingPeriod() external view returns (uint64);
