@@ -412,7 +412,8 @@ contract NodeRegistry is Timelocked, INodeRegistry {
         ModelTree storage t = trees[modelId];
         uint256 total = _at(t, TREE_CAPACITY, atBlock);
         if (total == 0) return address(0);
-        return t.leafOwner[_find(t, seed % total, atBlock, Taken(new uint256[](0), new uint256[](0), 0, total))];
+        (uint256 leaf,) = _find(t, seed % total, atBlock, Taken(new uint256[](0), new uint256[](0), 0, total));
+        return t.leafOwner[leaf];
     }
 
     /// @dev Sampling without replacement: every leaf drawn (member or excluded) is taken out of
@@ -446,8 +447,7 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     /// @dev Draws the owner of the point `random mod taken.left` of the line without the leaves
     /// taken so far, and takes its leaf out.
     function _take(ModelTree storage t, Taken memory taken, uint256 random, uint256 atBlock) private view returns (address) {
-        uint256 leaf = _find(t, random % taken.left, atBlock, taken);
-        uint256 stake = _leafAt(t, leaf, atBlock);
+        (uint256 leaf, uint256 stake) = _find(t, random % taken.left, atBlock, taken);
         taken.leaves[taken.count] = leaf;
         taken.stakes[taken.count] = stake;
         taken.count += 1;
@@ -586,11 +586,18 @@ contract NodeRegistry is Timelocked, INodeRegistry {
         for (uint256 j = leaf - 1; j > stop; j -= j & (~j + 1)) value -= _at(t, j, atBlock);
     }
 
-    /// @dev The leaf whose stake covers `point` (< `taken.left`): the first leaf whose prefix sum
-    /// at `atBlock` exceeds it, counting the taken leaves as empty, by descent over the 16 levels
-    /// of the tree.
-    function _find(ModelTree storage t, uint256 point, uint256 atBlock, Taken memory taken) private view returns (uint256) {
+    /// @dev The leaf whose stake covers `point` (< `taken.left`), and that stake: the first leaf
+    /// whose prefix sum at `atBlock` exceeds the point, counting the taken leaves as empty, by
+    /// descent over the 16 levels of the tree. The leaf's stake comes from the nodes the descent
+    /// read: the last node it did not step past (the leaf's own node) less those it stepped past
+    /// after it (the leaf's children).
+    function _find(ModelTree storage t, uint256 point, uint256 atBlock, Taken memory taken)
+        private
+        view
+        returns (uint256, uint256 stake)
+    {
         uint256 pos;
+        stake = taken.left;
         for (uint256 k = TREE_CAPACITY >> 1; k != 0; k >>= 1) {
             uint256 v = _at(t, pos + k, atBlock);
             // Node `pos + k` covers the leaves (pos, pos + k].
@@ -601,8 +608,11 @@ contract NodeRegistry is Timelocked, INodeRegistry {
             if (v <= point) {
                 pos += k;
                 point -= v;
+                stake -= v;
+            } else {
+                stake = v;
             }
         }
-        return pos + 1;
+        return (pos + 1, stake);
     }
 }

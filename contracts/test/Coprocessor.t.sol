@@ -629,6 +629,51 @@ contract Grinder {
     function onVerityResult(uint256, bytes calldata) external {}
 }
 
+/// @dev Attack 2's operator: once the draw block's hash is known, it changes its own stake in
+/// one transaction (adds an amount, unbonds one, or leaves and rejoins the model's servers,
+/// a different amount each try), calls `assign`, and keeps the change only if the draw then
+/// names it; otherwise the try reverts and the next amount is tried.
+contract StakeGrinder {
+    Coprocessor internal immutable cp;
+    NodeRegistry internal immutable nodes;
+
+    constructor(Coprocessor cp_, NodeRegistry nodes_) {
+        cp = cp_;
+        nodes = nodes_;
+    }
+
+    receive() external payable {}
+
+    function join(bytes32 modelId) external payable {
+        nodes.register{value: msg.value}("grinder", "");
+        nodes.serveModel(modelId);
+    }
+
+    /// @return won whether some try was assigned the request; tries how many it made
+    function grab(uint256 requestId, bytes32 modelId, uint256 maxTries) external returns (bool won, uint256 tries) {
+        for (tries = 1; tries <= maxTries; tries++) {
+            try this.attempt(requestId, modelId, tries) {
+                return (true, tries);
+            } catch {}
+        }
+        return (false, maxTries);
+    }
+
+    function attempt(uint256 requestId, bytes32 modelId, uint256 i) external {
+        require(msg.sender == address(this), "self only");
+        if (i % 3 == 0) {
+            nodes.addStake{value: i * 0.013 ether + i}();
+        } else if (i % 3 == 1) {
+            nodes.unbond(i * 0.017 ether + i);
+        } else {
+            nodes.stopServing(modelId);
+            nodes.serveModel(modelId);
+        }
+        cp.assign(requestId);
+        require(cp.getRequest(requestId).primary == address(this), "the draw names another node");
+    }
+}
+
 contract CoprocessorAttackTest is CoprocessorFixture {
     event log_named_uint(string key, uint256 val);
 
@@ -733,6 +778,34 @@ contract CoprocessorAttackTest is CoprocessorFixture {
         assertTrue(other != first, "two hashes of the request block give two different primaries");
         coprocessor.assign(id);
         assertEq(coprocessor.getRequest(id).primary, other, "assign fixes the draw of the actual hash");
+    }
+    /// Attack 2, the operator's way in: the draw's hash is known from the block after the
+    /// request on, and on the old code the draw read the stakes at the time of `assign`, so an
+    /// operator could change its stake by any amount in the same transaction and try again
+    /// until it was drawn (a third of the stake got 20 of 20 requests). The draw now reads the
+    /// stakes and opt-ins as they stood at the end of the draw block: whatever the grinder
+    /// changes afterwards, each request goes to the primary predicted before it moved.
+    function test_attack2_anOperatorCannotSteerTheDrawWithAStakeChangeOnceTheHashIsKnown() public {
+        addOperators(9); // 10 honest operators of 1 ether
+        StakeGrinder grinder = new StakeGrinder(coprocessor, nodes);
+        vm.deal(address(grinder), 20 ether);
+        grinder.join{value: 5 ether}(modelId); // a third of the stake
+        uint256 won;
+        uint256 predictedGrinder;
+        for (uint256 k = 0; k < 20; k++) {
+            uint256 id = requestAs(address(this));
+            nextBlock(); // the draw block's hash is known from here on
+            address predicted = coprocessor.primaryOf(id);
+            (bool grabbed,) = grinder.grab(id, modelId, 30);
+            if (!grabbed) coprocessor.assign(id); // as an honest node would
+            assertEq(coprocessor.getRequest(id).primary, predicted, "the primary is the one drawn before any stake moved");
+            if (grabbed) won++;
+            if (predicted == address(grinder)) predictedGrinder++;
+        }
+        emit log_named_uint("requests the grinder was assigned (of 20, 30 stake changes tried on each)", won);
+        emit log_named_uint("requests the draw gave the grinder anyway", predictedGrinder);
+        assertEq(won, predictedGrinder, "it wins exactly the draws it would have won without grinding");
+        assertTrue(won < 20, "the old code gave it all 20");
     }
 }
 

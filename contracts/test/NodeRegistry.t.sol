@@ -313,6 +313,114 @@ contract NodeRegistryTest is TestBase {
         reg.drawCommittee(M2, 1, 3, 0, exclude);
     }
 
+    // ---------------------------------------------------------------- draws at a past block
+
+    mapping(uint256 => mapping(uint256 => address)) internal selectedAt;
+    mapping(uint256 => mapping(uint256 => bytes32)) internal committeeAt;
+
+    function _committeeHash(uint256 seed, address[] memory exclude) internal view returns (bytes32) {
+        try reg.drawCommittee(M, seed, 3, 1, exclude) returns (address[] memory m) {
+            return keccak256(abi.encode(m));
+        } catch {
+            return bytes32(0);
+        }
+    }
+
+    /// A draw at a past block gives exactly what a draw at the end of that block gave, whatever
+    /// happened since: stake added, unbonded, slashed, models left and rejoined (leaves freed and
+    /// taken), two changes in one block.
+    function testFuzz_drawsAtAPastBlockSeeThatBlocksStakes(uint256[16] memory ops) public {
+        address[4] memory who = [A, B, C, MALLORY];
+        for (uint256 i = 0; i < 4; i++) joinServing(who[i], 2 ether + i, M);
+        address[] memory exclude = new address[](1);
+        exclude[0] = B;
+        uint256 first = block.number;
+        for (uint256 k = 0; k < ops.length; k++) {
+            address a = who[ops[k] % 4];
+            uint256 amount = (ops[k] >> 8) % 2 ether;
+            uint256 action = (ops[k] >> 128) % 5;
+            vm.deal(a, amount + 1);
+            vm.startPrank(a);
+            if (action == 0) reg.addStake{value: amount + 1}();
+            else if (action == 1) try reg.unbond(amount) {} catch {}
+            else if (action == 2) try reg.serveModel(M) {} catch {}
+            else if (action == 3) try reg.stopServing(M) {} catch {}
+            vm.stopPrank();
+            if (action == 4) reg.slash(a, amount, "fuzz");
+            if ((ops[k] >> 200) % 3 == 0) continue; // another change in the same block
+            for (uint256 s = 0; s < 4; s++) {
+                uint256 seed = uint256(keccak256(abi.encode(k, s)));
+                selectedAt[block.number][s] = reg.modelStake(M) == 0 ? address(0) : reg.select(M, seed);
+                committeeAt[block.number][s] = _committeeHash(seed, exclude);
+            }
+            vm.roll(block.number + 1);
+        }
+        vm.roll(block.number + 1);
+        for (uint256 b = first; b < block.number; b++) {
+            if (committeeAt[b][0] == 0 && selectedAt[b][0] == address(0)) continue; // not recorded, or nobody served
+            for (uint256 s = 0; s < 4; s++) {
+                // Recorded seeds are those of the step that closed block b; find them again.
+                (bool found, uint256 seed) = _seedOf(b, s, first, ops);
+                if (!found) continue;
+                assertEq(reg.selectAt(M, seed, b), selectedAt[b][s], "select at a past block");
+                bytes32 drawn;
+                try reg.drawCommitteeAt(M, seed, 3, 1, exclude, b) returns (address[] memory m) {
+                    drawn = keccak256(abi.encode(m));
+                } catch {}
+                assertEq(drawn, committeeAt[b][s], "committee at a past block");
+            }
+        }
+    }
+
+    /// @dev The seed recorded for block `b` and slot `s`: the step k that closed block b.
+    function _seedOf(uint256 b, uint256 s, uint256 first, uint256[16] memory ops) internal pure returns (bool, uint256) {
+        uint256 block_ = first;
+        for (uint256 k = 0; k < ops.length; k++) {
+            if ((ops[k] >> 200) % 3 == 0) continue;
+            if (block_ == b) return (true, uint256(keccak256(abi.encode(k, s))));
+            block_++;
+        }
+        return (false, 0);
+    }
+
+    function test_drawAt_refusesTheCurrentBlockAFutureOneAndOnesPastTheHistory() public {
+        joinServing(A, 2 ether, M);
+        vm.roll(block.number + 300);
+        address[] memory none = new address[](0);
+        uint256 now_ = block.number;
+        vm.expectRevert(abi.encodeWithSelector(NodeRegistry.DrawBlockOutOfRange.selector, now_, now_));
+        reg.selectAt(M, 1, now_);
+        vm.expectRevert(abi.encodeWithSelector(NodeRegistry.DrawBlockOutOfRange.selector, now_ + 1, now_));
+        reg.drawCommitteeAt(M, 1, 1, 1, none, now_ + 1);
+        vm.expectRevert(abi.encodeWithSelector(NodeRegistry.DrawBlockOutOfRange.selector, now_ - 257, now_));
+        reg.selectAt(M, 1, now_ - 257);
+        assertEq(reg.selectAt(M, 1, now_ - 256), A, "the oldest block blockhash still gives");
+        assertEq(reg.selectAt(M, 1, now_ - 1), A, "the last block");
+        assertEq(reg.selectAt(M2, 1, now_ - 1), address(0), "nobody served M2");
+    }
+
+    /// A leaf freed by an operator that stops serving is not handed to another operator while a
+    /// draw may still read a block in which the first one held it.
+    function test_freedLeaf_isNotReusedWhileADrawCanStillReadItsOwner() public {
+        joinServing(A, 2 ether, M);
+        vm.roll(block.number + 1);
+        uint256 aBlock = block.number - 1;
+        vm.prank(A);
+        reg.stopServing(M);
+        joinServing(B, 3 ether, M); // would have taken A's leaf at once on the old code
+        vm.roll(block.number + 1);
+        for (uint256 s = 0; s < 10; s++) assertEq(reg.selectAt(M, s * 1e17, aBlock), A, "A held all of M at that block");
+        for (uint256 s = 0; s < 10; s++) assertEq(reg.selectAt(M, s * 1e17, block.number - 1), B, "B since");
+        // Once no drawable block saw A, its leaf goes to the next newcomer.
+        vm.roll(block.number + reg.DRAW_HISTORY() + 1);
+        joinServing(C, 1 ether, M);
+        vm.roll(block.number + 1);
+        uint256 forC;
+        for (uint256 s = 0; s < 40; s++) if (reg.selectAt(M, uint256(keccak256(abi.encode(s))), block.number - 1) == C) forC++;
+        assertTrue(forC > 0 && forC < 40, "B and C are both drawn");
+        assertEq(reg.modelStake(M), 4 ether, "B and C");
+    }
+
     /// Serving stake follows every stake change: the leaves sum to the model's stake, which is the
     /// stake of the operators that can serve it.
     function testFuzz_servingStakeFollowsStakeChanges(uint256[12] memory ops) public {
