@@ -680,6 +680,8 @@ contract NodeRegistryTest is TestBase {
         vm.stopPrank();
         vm.deal(A, 1 ether);
         vm.deal(B, 1 ether);
+        // A later block: each node a change touches keeps its old value for past-block draws.
+        vm.roll(block.number + 1);
         ICoolVm(address(vm)).cool(address(reg));
         vm.prank(A);
         uint256 g = gasleft();
@@ -690,6 +692,7 @@ contract NodeRegistryTest is TestBase {
         g = gasleft();
         reg.addStake{value: 1 ether}();
         uint256 sixteen = g - gasleft();
+        vm.roll(block.number + 1);
         ICoolVm(address(vm)).cool(address(reg));
         g = gasleft();
         reg.slash(B, 0.5 ether, "gas");
