@@ -366,13 +366,14 @@ contract Committee is Timelocked, ICommittee, PullPayments {
         bool isAppeal = t.started;
         uint8 round = isAppeal ? t.round + 1 : 0;
         bytes32 h = blockhash(drawBlock);
+        bytes32 modelId = IAgreedSettlement(coprocessor).modelOf(requestId);
         if (h == 0) {
             t.drawBlock = uint64(block.number);
+            nodes.markDrawBlock(modelId);
             emit DrawRearmed(requestId, round, uint64(block.number));
             return;
         }
         uint256 seed = uint256(keccak256(abi.encode(h, requestId, round)));
-        bytes32 modelId = IAgreedSettlement(coprocessor).modelOf(requestId);
         uint256 size = committeeSize;
         // An appeal takes the size of its place in `appealSizes` (the committee size if a
         // parameter change since the appeal dropped that place).
@@ -504,6 +505,7 @@ contract Committee is Timelocked, ICommittee, PullPayments {
         r.appellant = msg.sender;
         r.bond = uint96(msg.value);
         emit Appealed(requestId, round, msg.sender, msg.value);
+        nodes.markDrawBlock(IAgreedSettlement(coprocessor).modelOf(requestId));
         _awaitDraw(requestId, t, round);
     }
 
@@ -567,7 +569,8 @@ contract Committee is Timelocked, ICommittee, PullPayments {
         return uint8(r.appeal ? r.members.length : r.members.length - 1);
     }
 
-    /// @dev Waits for `draw` to draw `round`'s members from this block's hash.
+    /// @dev Waits for `draw` to draw `round`'s members from this block's hash (the caller has the
+    /// NodeRegistry mark this block: the Coprocessor for a request, `appeal` for an appeal).
     function _awaitDraw(uint256 requestId, Task storage t, uint8 round) private {
         t.phase = Phase.Drawing;
         t.drawBlock = uint64(block.number);

@@ -347,15 +347,16 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         return r.mode == IModelRegistry.Mode.Agreed ? bytes32(r.inputCommitment) : bytes32(0);
     }
 
-    /// @dev Checks mode, servers, callback gas, payment and input length; returns whether the model is agreed-mode.
+    /// @dev Checks mode, servers, callback gas, payment and input length, and marks this block as
+    /// the model's draw block in the NodeRegistry; returns whether the model is agreed-mode.
     function _checkRequest(bytes32 modelId, IModelRegistry.Model memory m, uint256 inputLength, uint32 callbackGasLimit)
         private
-        view
         returns (bool agreed)
     {
         agreed = m.mode == IModelRegistry.Mode.Agreed;
         if (agreed && committee == address(0)) revert UnsupportedMode(modelId, m.mode);
-        if (nodes.modelStake(modelId) == 0) revert NoServer(modelId);
+        // The request is drawn from this block: the registry keeps this block's stakes for it.
+        if (nodes.markDrawBlock(modelId) == 0) revert NoServer(modelId);
         if (callbackGasLimit > maxCallbackGasLimit) revert CallbackGasLimitTooHigh(callbackGasLimit, maxCallbackGasLimit);
         uint256 price = _price(m.fee, callbackGasLimit);
         if (msg.value < price) revert InsufficientFee(price, msg.value);

@@ -45,17 +45,22 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     }
 
     /// @dev A Fenwick tree over leaves 1..TREE_CAPACITY; `node[TREE_CAPACITY]` is the total.
-    /// Every node keeps its value with the block it was set in (`block << VALUE_BITS | value`)
-    /// and, in `past`, the values it held before (ascending by block), so a draw reads the tree
-    /// exactly as it stood at the end of its draw block. A freed leaf is handed out again only
-    /// once DRAW_HISTORY blocks have passed, so `leafOwner` is right for every drawable block.
+    /// Every node keeps its value with the block it was set in and the number of earlier values
+    /// kept in `past` (`since << 216 | count << 160 | value`); `past` holds those earlier values
+    /// (`since << 192 | value`, ascending by block), written only when a draw block lies within
+    /// the time the value held (the slashers mark each request's and appeal's block with
+    /// `markDrawBlock`). So a draw reads the tree exactly as it stood at the end of its draw
+    /// block, and models nobody requested pay nothing for it. A freed leaf is handed out again
+    /// only once DRAW_HISTORY blocks have passed, so `leafOwner` is right for every drawable block.
     struct ModelTree {
         uint32 used; // leaves ever handed out, from the top down
         uint32 freedHead; // the next entry of `freed` to reuse
+        uint64 lastDrawBlock; // the latest block marked as a draw block
+        uint64 prevDrawBlock; // the one marked before it
         uint256[] freed; // `block << 32 | leaf`, in the order freed
         address[] servers; // the current owners of the leaves
         mapping(uint256 => uint256) node;
-        mapping(uint256 => uint256[]) past;
+        mapping(uint256 => mapping(uint256 => uint256)) past;
         mapping(uint256 => address) leafOwner;
     }
 
@@ -72,8 +77,8 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     uint64 public constant MAX_UNBONDING_PERIOD = 90 days;
     /// @notice How far back a draw may read the trees: the blocks whose hash `blockhash` still gives.
     uint256 public constant DRAW_HISTORY = 256;
-    uint256 private constant VALUE_BITS = 192;
-    uint256 private constant VALUE_MASK = (1 << VALUE_BITS) - 1;
+    uint256 private constant VALUE_MASK = (1 << 160) - 1;
+    uint256 private constant COUNT_MASK = (1 << 56) - 1;
     /// @dev The `atBlock` that reads the trees as they are now.
     uint256 private constant NOW = type(uint256).max;
 
@@ -309,6 +314,20 @@ contract NodeRegistry is Timelocked, INodeRegistry {
         emit Missed(operator);
     }
 
+    /// @notice Marks the current block as a draw block of `modelId` (a request or appeal made in
+    /// it will be drawn from its hash): from now on the trees keep, for each node changed later,
+    /// the value it held at the end of this block. Returns the model's stake now.
+    /// Requirements: the caller is a slasher.
+    function markDrawBlock(bytes32 modelId) external onlySlasher returns (uint256) {
+        ModelTree storage t = trees[modelId];
+        uint64 last = t.lastDrawBlock;
+        if (last != block.number) {
+            t.prevDrawBlock = last;
+            t.lastDrawBlock = uint64(block.number);
+        }
+        return _at(t, TREE_CAPACITY, NOW);
+    }
+
     // ---------------------------------------------------------------- views
 
     /// @notice Whether `operator` is registered with at least `minStake` bonded (as of its last
@@ -364,7 +383,8 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     /// @notice `select` over the stakes as they stood at the end of block `atBlock`: what the
     /// servers of `modelId` had staked and opted in to then, whatever changed since. A draw seeded
     /// by `blockhash(atBlock)` therefore cannot be steered by a stake change made once that hash
-    /// is known. 0 when nobody could serve the model then.
+    /// is known. 0 when nobody could serve the model then. Exact for the blocks marked with
+    /// `markDrawBlock` (every request's and appeal's block); another block may read a later value.
     /// Requirements: `atBlock` is one of the last DRAW_HISTORY blocks (not the current one).
     function selectAt(bytes32 modelId, uint256 seed, uint256 atBlock) external view returns (address) {
         _checkDrawBlock(atBlock);
@@ -385,7 +405,8 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     /// stake from `seed` without replacement (each draw picks among those not drawn yet, by
     /// stake), servers in `exclude` set aside and taken last, in the order drawn, only if too
     /// few others served; fewer than `size` when fewer served. The stakes, the opt-ins and the
-    /// number of servers are all those of `atBlock`, so nothing done after it changes the result.
+    /// number of servers are all those of `atBlock`, so nothing done after it changes the result
+    /// (exact for marked draw blocks, as `selectAt`).
     /// Requirements: `atBlock` is one of the last DRAW_HISTORY blocks (not the current one); at
     /// least `minimum` (and at least one) members, else `NotEnoughServers`.
     function drawCommitteeAt(
@@ -554,29 +575,39 @@ contract NodeRegistry is Timelocked, INodeRegistry {
         for (uint256 i = leaf; i <= TREE_CAPACITY; i += i & (~i + 1)) _set(t, i, _at(t, i, NOW) - amount);
     }
 
-    /// @dev Sets node `i` to `value` in this block, keeping the value it had before in `past`
-    /// (one entry per block that changed it).
+    /// @dev Sets node `i` to `value` in this block. Its value so far goes to `past` when a draw
+    /// block lies between the block it was set in and this one (the latest marked before this
+    /// block is the one to look at: any such draw block makes it at least `since`).
     function _set(ModelTree storage t, uint256 i, uint256 value) private {
         if (value > VALUE_MASK) revert InvalidAmount(value);
         uint256 cur = t.node[i];
-        if (cur != 0 && cur >> VALUE_BITS != block.number) t.past[i].push(cur);
-        t.node[i] = (block.number << VALUE_BITS) | value;
+        uint256 since = cur >> 216;
+        uint256 count = (cur >> 160) & COUNT_MASK;
+        if (cur != 0 && since != block.number) {
+            uint256 lastDraw = t.lastDrawBlock < block.number ? t.lastDrawBlock : t.prevDrawBlock;
+            if (lastDraw >= since) {
+                t.past[i][count] = (since << 192) | (cur & VALUE_MASK);
+                count += 1;
+            }
+        }
+        t.node[i] = (block.number << 216) | (count << 160) | value;
     }
 
     /// @dev Node `i`'s value at the end of block `atBlock` (NOW: its value now): the current one
-    /// when set at or before then, else the last earlier one, by binary search in `past`.
+    /// when set at or before then, else the last earlier one, by binary search in `past`. Exact
+    /// for marked draw blocks (and NOW); other blocks may read a value that skipped them.
     function _at(ModelTree storage t, uint256 i, uint256 atBlock) private view returns (uint256) {
         uint256 cur = t.node[i];
-        if (cur >> VALUE_BITS <= atBlock) return cur & VALUE_MASK;
-        uint256[] storage past = t.past[i];
+        if (cur >> 216 <= atBlock) return cur & VALUE_MASK;
+        mapping(uint256 => uint256) storage past = t.past[i];
         uint256 lo = 0;
-        uint256 hi = past.length;
+        uint256 hi = (cur >> 160) & COUNT_MASK;
         while (lo < hi) {
             uint256 mid = (lo + hi) >> 1;
-            if (past[mid] >> VALUE_BITS <= atBlock) lo = mid + 1;
+            if (past[mid] >> 192 <= atBlock) lo = mid + 1;
             else hi = mid;
         }
-        return lo == 0 ? 0 : past[lo - 1] & VALUE_MASK;
+        return lo == 0 ? 0 : past[lo - 1] & ((1 << 192) - 1);
     }
 
     /// @dev Leaf `leaf`'s own stake at `atBlock`: its node less the nodes of its children.

@@ -347,7 +347,9 @@ contract NodeRegistryTest is TestBase {
             else if (action == 3) try reg.stopServing(M) {} catch {}
             vm.stopPrank();
             if (action == 4) reg.slash(a, amount, "fuzz");
+            if ((ops[k] >> 250) % 2 == 0) reg.markDrawBlock(M); // a request, before or after the change
             if ((ops[k] >> 200) % 3 == 0) continue; // another change in the same block
+            reg.markDrawBlock(M);
             for (uint256 s = 0; s < 4; s++) {
                 uint256 seed = uint256(keccak256(abi.encode(k, s)));
                 selectedAt[block.number][s] = reg.modelStake(M) == 0 ? address(0) : reg.select(M, seed);
@@ -385,6 +387,7 @@ contract NodeRegistryTest is TestBase {
 
     function test_drawAt_refusesTheCurrentBlockAFutureOneAndOnesPastTheHistory() public {
         joinServing(A, 2 ether, M);
+        reg.markDrawBlock(M);
         vm.roll(block.number + 300);
         address[] memory none = new address[](0);
         uint256 now_ = block.number;
@@ -399,21 +402,52 @@ contract NodeRegistryTest is TestBase {
         assertEq(reg.selectAt(M2, 1, now_ - 1), address(0), "nobody served M2");
     }
 
+    /// Only slashers mark draw blocks, and a stake change on a model with no draw block since its
+    /// last change writes no history (it costs what it did before draws read past blocks).
+    function test_markDrawBlock_onlySlashers_andHistoryOnlyWhereADrawCanReadIt() public {
+        joinServing(A, 2 ether, M);
+        vm.prank(MALLORY);
+        vm.expectRevert(abi.encodeWithSelector(NodeRegistry.NotSlasher.selector, MALLORY));
+        reg.markDrawBlock(M);
+        vm.deal(A, 2 ether);
+        vm.roll(block.number + 1);
+        vm.prank(A);
+        uint256 g = gasleft();
+        reg.addStake{value: 1 ether}();
+        uint256 unmarked = g - gasleft();
+        assertEq(reg.markDrawBlock(M), 3 ether, "returns the model's stake");
+        uint256 drawBlock = block.number;
+        vm.roll(block.number + 1);
+        vm.prank(A);
+        g = gasleft();
+        reg.addStake{value: 1 ether}();
+        uint256 marked = g - gasleft();
+        _log("addStake gas, 1 model, no draw block since the last change", unmarked);
+        _log("addStake gas, 1 model, a draw block since the last change", marked);
+        assertTrue(marked > unmarked, "history written only where a draw can read it");
+        vm.roll(block.number + 1);
+        assertEq(reg.selectAt(M, 0, drawBlock), A, "the draw block reads its stakes");
+        assertEq(reg.modelStake(M), 4 ether, "now");
+    }
+
     /// A leaf freed by an operator that stops serving is not handed to another operator while a
     /// draw may still read a block in which the first one held it.
     function test_freedLeaf_isNotReusedWhileADrawCanStillReadItsOwner() public {
         joinServing(A, 2 ether, M);
+        reg.markDrawBlock(M);
         vm.roll(block.number + 1);
         uint256 aBlock = block.number - 1;
         vm.prank(A);
         reg.stopServing(M);
         joinServing(B, 3 ether, M); // would have taken A's leaf at once on the old code
+        reg.markDrawBlock(M);
         vm.roll(block.number + 1);
         for (uint256 s = 0; s < 10; s++) assertEq(reg.selectAt(M, s * 1e17, aBlock), A, "A held all of M at that block");
         for (uint256 s = 0; s < 10; s++) assertEq(reg.selectAt(M, s * 1e17, block.number - 1), B, "B since");
         // Once no drawable block saw A, its leaf goes to the next newcomer.
         vm.roll(block.number + reg.DRAW_HISTORY() + 1);
         joinServing(C, 1 ether, M);
+        reg.markDrawBlock(M);
         vm.roll(block.number + 1);
         uint256 forC;
         for (uint256 s = 0; s < 40; s++) if (reg.selectAt(M, uint256(keccak256(abi.encode(s))), block.number - 1) == C) forC++;
@@ -697,9 +731,27 @@ contract NodeRegistryTest is TestBase {
         g = gasleft();
         reg.slash(B, 0.5 ether, "gas");
         uint256 slash16 = g - gasleft();
+        // Every model requested since: each node the change touches keeps its old value.
+        for (uint256 m = 0; m < 16; m++) reg.markDrawBlock(bytes32(m + 1));
+        vm.roll(block.number + 1);
+        vm.deal(B, 1 ether);
+        ICoolVm(address(vm)).cool(address(reg));
+        vm.prank(B);
+        g = gasleft();
+        reg.addStake{value: 1 ether}();
+        uint256 sixteenBusy = g - gasleft();
+        for (uint256 m = 0; m < 16; m++) reg.markDrawBlock(bytes32(m + 1));
+        vm.roll(block.number + 1);
+        ICoolVm(address(vm)).cool(address(reg));
+        g = gasleft();
+        reg.slash(B, 0.5 ether, "gas");
+        uint256 slash16Busy = g - gasleft();
         _log("addStake gas, serving 1 model", one);
         _log("addStake gas, serving 16 models", sixteen);
         _log("slash gas, serving 16 models", slash16);
+        _log("addStake gas, serving 16 models, each requested since the last change", sixteenBusy);
+        _log("slash gas, serving 16 models, each requested since the last change", slash16Busy);
+        assertTrue(slash16Busy < 2_000_000, "a slash of a busy operator stays affordable");
         assertTrue(sixteen < 16 * one, "linear in the models served, no worse");
         assertTrue(slash16 < 1_000_000, "a slash stays affordable for a slasher's transaction");
     }

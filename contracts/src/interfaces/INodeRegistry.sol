@@ -24,10 +24,11 @@ interface INodeRegistry {
         view
         returns (address[] memory members);
     /// @notice `select` over the stakes and opt-ins as they stood at the end of block `atBlock`
-    /// (one of the last 256 blocks); 0 when nobody could serve `modelId` then.
+    /// (one of the last 256 blocks, marked with `markDrawBlock`); 0 when nobody could serve
+    /// `modelId` then.
     function selectAt(bytes32 modelId, uint256 seed, uint256 atBlock) external view returns (address);
     /// @notice `drawCommittee` over the stakes and opt-ins as they stood at the end of block
-    /// `atBlock` (one of the last 256 blocks), drawn without replacement.
+    /// `atBlock` (one of the last 256 blocks, marked with `markDrawBlock`), drawn without replacement.
     function drawCommitteeAt(
         bytes32 modelId,
         uint256 seed,
@@ -36,6 +37,9 @@ interface INodeRegistry {
         address[] calldata exclude,
         uint256 atBlock
     ) external view returns (address[] memory members);
+    /// @notice Marks this block as a draw block of `modelId` (the registry keeps its stakes for
+    /// past-block draws); returns the model's stake now. Slashers only.
+    function markDrawBlock(bytes32 modelId) external returns (uint256);
     function activeOperators() external view returns (address[] memory);
     function minStake() external view returns (uint256);
     function unbondingPeriod() external view returns (uint64);
