@@ -16,7 +16,10 @@ import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 /// fixed capacity of 2^16 leaves kept sparsely in mappings: a draw is a descent of 16 reads
 /// whatever the number of operators, and a stake change updates the operator's leaf in each
 /// model it serves (at most 16). Leaves are handed out from the top of the tree (where a Fenwick
-/// update touches few nodes) and freed leaves are reused. Slashed funds are sent to the slasher,
+/// update touches few nodes) and freed leaves are reused once no drawable block can still read
+/// their old owner. Draws read the trees as they stood at the end of their draw block (see
+/// `ModelTree`), so a stake change made once that block's hash is known cannot steer them.
+/// Slashed funds are sent to the slasher,
 /// which accounts for them (treasury, voters), so every wei that leaves this contract goes to a
 /// withdrawing operator or a slasher contract. Withdrawals are pull payments.
 contract NodeRegistry is Timelocked, INodeRegistry {
