@@ -321,10 +321,20 @@ describe('agreed mode on anvil', () => {
     }
     const committed = p.lines.find((l) => l.requestId === requestId.toString() && l.msg === 'agreed mode: commit')!;
     assert.ok(committed, 'the process committed a vote');
-    await p.kill9();
-    p = NodeProcess.start(config, key);
-    processes.push(p);
-    const revealed = await p.waitForMsg('agreed mode: reveal', requestId, 60_000);
+    // Chain time stands still while the validator restarts: each block adds one second whatever
+    // the wall clock, so a restart that takes long on a busy machine cannot run out the 8 s
+    // reveal window (the other members' commits and reveals still move the request on).
+    const rpc = (method: string, params: unknown[]) => publicClient.request({ method: method as never, params: params as never });
+    await rpc('anvil_setBlockTimestampInterval', [1]);
+    let revealed;
+    try {
+      await p.kill9();
+      p = NodeProcess.start(config, key);
+      processes.push(p);
+      revealed = await p.waitForMsg('agreed mode: reveal', requestId, 120_000);
+    } finally {
+      await rpc('anvil_removeBlockTimestampInterval', []);
+    }
     assert.equal(revealed.vote, committed.vote, 'the same vote as committed');
     const result = await client.waitForResult(requestId, { timeoutMs: 60_000 });
     assert.equal(hexToString(result.output), 'loved');

@@ -42,10 +42,15 @@ afterEach(async () => {
 const track = (n: NodeProcess) => (perTest.push(n), bed.track(n));
 const ask = (net: Network, i: number) => bed.ask(net, i);
 
-/** A worker config: a short lock so a dead worker's job moves on within seconds. */
-function worker(net: Network, name: string): NodeProcess {
+/**
+ * A worker config. `lockDurationMs`: how long a job stays with a worker that stops renewing its
+ * lock. The kill test wants a short one (a dead worker's job moves on within seconds); where
+ * every job must be proved exactly once, a long one, since a worker starved of CPU on a busy
+ * machine renews late and a short lock would hand its job to the other worker meanwhile.
+ */
+function worker(net: Network, name: string, lockDurationMs = 3000): NodeProcess {
   const path = join(dir, `${name}.json`);
-  writeFileSync(path, JSON.stringify({ redis: redis.url, name, lockDurationMs: 3000, stalledIntervalMs: 1000, models: [{ modelId: net.modelId, dir: compiled.dir }] }));
+  writeFileSync(path, JSON.stringify({ redis: redis.url, name, lockDurationMs, stalledIntervalMs: 1000, models: [{ modelId: net.modelId, dir: compiled.dir }] }));
   return track(NodeProcess.worker(path));
 }
 
@@ -56,7 +61,7 @@ const provedBy = (node: NodeProcess, id: bigint) => node.lines.filter((l) => l.m
 
 test('proofs on two workers behind Redis: every request fulfilled once, both workers prove, the node proves none itself', async () => {
   const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 0n, operators: [[opA, 10n ** 18n]] });
-  const [w1, w2] = [worker(net, 'w1'), worker(net, 'w2')];
+  const [w1, w2] = [worker(net, 'w1', 60_000), worker(net, 'w2', 60_000)];
   await Promise.all([w1.waitForMsg('worker serving model'), w2.waitForMsg('worker serving model')]);
   const node = startNode(nodeConfig(dir, 'two-workers', anvil.rpcUrl, net, compiled.dir, { proving: { redis: redis.url, concurrency: 4 } }));
   await node.waitForMsg('node started');
