@@ -6,7 +6,7 @@ import type { IntForm, Step } from '../lower/steps.js';
 import type { QuantizedModel } from '../quantize/quantize.js';
 import { layoutOf, type InputVisibility, type Layout } from '../codegen/layout.js';
 import { argmax, divFloor, inputPack, isZero, product, pwl, requant, rsqrt } from './gadgets.js';
-import { poseidon } from './poseidon.js';
+import { poseidon, type Known } from './poseidon.js';
 import { SymbolicSystem, ValueSystem, type ConstraintSystem } from './system.js';
 
 /** How the labels of a circuit split: label 0 is the constant one, then these, in order. */
@@ -69,8 +69,9 @@ export function synthesize<L>(cs: Reserving<L>, model: QuantizedModel, visibilit
   let commitment: L | undefined;
   if (visibility === 'committed') {
     // InputCommit: h_0 = 0, h_{c+1} = Poseidon(h_c, 5 chunks), missing chunks 0.
-    commitment = cs.constant(0n);
-    for (let c = 0; c < chunks.length; c += 5) commitment = poseidon(cs, [commitment, ...Array.from({ length: 5 }, (_, j) => chunks[c + j] ?? cs.constant(0n))]);
+    let h: L | Known = { known: 0n };
+    for (let c = 0; c < chunks.length; c += 5) h = poseidon(cs, [h, ...Array.from({ length: 5 }, (_, j) => chunks[c + j] ?? { known: 0n })]);
+    commitment = h as L;
   }
   for (const s of model.steps) stepGadgets(cs, s, sig);
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { plus, type ConstraintSystem } from './system.js';
+import { mod, plus, type ConstraintSystem } from './system.js';
 
 const N_ROUNDS_F = 8;
 const N_ROUNDS_P = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
@@ -34,18 +34,31 @@ function sigma<L>(cs: ConstraintSystem<L>, x: L): L {
   return x5;
 }
 
-/** Poseidon(inputs) as circomlib's `Poseidon(inputs.length)` (initial state 0, first output). */
-export function poseidon<L>(cs: ConstraintSystem<L>, inputs: readonly L[]): L {
+/** A value known when the circuit is built (the seed 0, padding): a lane that stays constant costs nothing. */
+export type Known = { known: bigint };
+const isKnown = <L>(x: L | Known): x is Known => typeof x === 'object' && x !== null && 'known' in x;
+
+/**
+ * Poseidon(inputs) as circomlib's `Poseidon(inputs.length)` (initial state 0, first output).
+ * While a lane is {@link Known} its S-box is computed here and costs no constraint (circom
+ * folds those constraints away too). The lanes' kinds depend only on the circuit, never on
+ * values, so both modes allocate the same wires.
+ */
+export function poseidon<L>(cs: ConstraintSystem<L>, inputs: readonly (L | Known)[]): L {
   const t = inputs.length + 1;
   const { C, M } = poseidonConstants();
   const c = C[t - 2]!, m = M[t - 2]!;
   const nRoundsP = N_ROUNDS_P[t - 2]!;
-  let state: L[] = [cs.constant(0n), ...inputs];
+  let state: (L | Known)[] = [{ known: 0n }, ...inputs];
+  const lc = (x: L | Known): L => (isKnown(x) ? cs.constant(x.known) : x);
   for (let r = 0; r < N_ROUNDS_F + nRoundsP; r++) {
-    state = state.map((x, i) => plus(cs, x, c[r * t + i]!));
+    state = state.map((x, i) => (isKnown(x) ? { known: mod(x.known + c[r * t + i]!) } : plus(cs, x, c[r * t + i]!)));
     const full = r < N_ROUNDS_F / 2 || r >= N_ROUNDS_F / 2 + nRoundsP;
-    state = state.map((x, i) => (full || i === 0 ? sigma(cs, x) : x));
-    state = state.map((_, i) => cs.linear(0n, state.map((x, j) => [x, m[i]![j]!] as const)));
+    state = state.map((x, i) => (full || i === 0 ? (isKnown(x) ? { known: mod(x.known ** 5n) } : sigma(cs, x)) : x));
+    const allKnown = state.every(isKnown);
+    state = state.map((_, i) => (allKnown
+      ? { known: state.reduce((acc, x, j) => mod(acc + m[i]![j]! * (x as Known).known), 0n) }
+      : cs.linear(0n, state.map((x, j) => [lc(x), m[i]![j]!] as const))));
   }
-  return state[0]!;
+  return lc(state[0]!);
 }
