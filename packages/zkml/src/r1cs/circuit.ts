@@ -7,7 +7,7 @@ import type { QuantizedModel } from '../quantize/quantize.js';
 import { layoutOf, type InputVisibility, type Layout } from '../codegen/layout.js';
 import { argmax, divFloor, inputPack, isZero, product, pwl, requant, rsqrt } from './gadgets.js';
 import { poseidon, type Known } from './poseidon.js';
-import { SymbolicSystem, ValueSystem, type ConstraintSystem } from './system.js';
+import { SymbolicSystem, ValueSystem, type Adversary, type ConstraintSystem } from './system.js';
 
 /** How the labels of a circuit split: label 0 is the constant one, then these, in order. */
 export type CircuitShape = { publicOutputs: number; publicInputs: number; privateInputs: number };
@@ -41,7 +41,7 @@ function stepGadgets<L>(cs: ConstraintSystem<L>, s: Step, sig: L[]): void {
       s.num.forEach((f, o) => { sig[s.out + o] = divFloor(cs, formOf(cs, f, sig), formOf(cs, s.den[o]!, sig), s.qBits, s.rBits, at(o)); });
       return;
     case 'iszero':
-      s.forms.forEach((f, o) => { sig[s.out + o] = isZero(cs, formOf(cs, f, sig)); });
+      s.forms.forEach((f, o) => { sig[s.out + o] = isZero(cs, formOf(cs, f, sig), at(o)); });
       return;
     case 'rsqrt':
       s.forms.forEach((f, o) => { sig[s.out + o] = rsqrt(cs, formOf(cs, f, sig), s.K, s.rBits, s.slackBits, at(o)); });
@@ -98,8 +98,8 @@ export function buildConstraints(model: QuantizedModel, visibility: InputVisibil
 }
 
 /** Every label's value for an encoded input and a binding (the witness before eliminations). */
-export function computeValues(model: QuantizedModel, visibility: InputVisibility, u: readonly bigint[], binding: bigint): { values: bigint[]; signals: bigint[] } {
-  const system = new ValueSystem();
+export function computeValues(model: QuantizedModel, visibility: InputVisibility, u: readonly bigint[], binding: bigint, adversary?: Adversary): { values: bigint[]; signals: bigint[] } {
+  const system = new ValueSystem(adversary);
   const signals = synthesize(system, model, visibility, { u, binding });
   return { values: system.values, signals };
 }

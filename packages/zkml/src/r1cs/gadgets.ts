@@ -2,7 +2,11 @@
 // ConstraintSystem. Each accepts exactly the witnesses its template accepts (projected on the
 // template's inputs and outputs) with the constraint count circom's --O2 leaves: a linear
 // constraint is never a constraint here, it substitutes one wire (as --O2 does).
-import { inverse, plus, signed, sub, type ConstraintSystem } from './system.js';
+import { inverse, mod, plus, signed, sub, type ConstraintSystem } from './system.js';
+
+/** The hint values of a gadget: the honest ones, or a dishonest prover's (soundness tests). */
+const chosen = <L>(cs: ConstraintSystem<L>, kind: Parameters<NonNullable<ConstraintSystem<L>['adversary']>>[0], where: string, honest: bigint[]): readonly bigint[] =>
+  cs.adversary ? cs.adversary(kind, where, honest) : honest;
 import { RangeOverflowError } from '../errors/compile.js';
 
 const pow2 = (i: number) => 1n << BigInt(i);
@@ -12,8 +16,11 @@ const pow2 = (i: number) => 1n << BigInt(i);
  * `x - sum(2^i b_i)`, so the sum constraint needs no constraint of its own.
  */
 export function num2bits<L>(cs: ConstraintSystem<L>, x: L, B: number, where: string): L[] {
-  const v = cs.value(x);
-  if (cs.mode === 'values' && v >= pow2(B)) throw new RangeOverflowError({ where, bits: B, value: signed(v) });
+  let v = cs.value(x);
+  if (cs.mode === 'values' && v >= pow2(B)) {
+    if (!cs.adversary) throw new RangeOverflowError({ where, bits: B, value: signed(v) });
+    v &= pow2(B) - 1n;
+  }
   const bits: L[] = [undefined as L];
   for (let i = 1; i < B; i++) {
     const b = cs.alloc(() => (v >> BigInt(i)) & 1n);
@@ -32,7 +39,10 @@ export function hintedBits<L>(cs: ConstraintSystem<L>, v: () => bigint, B: numbe
   let value = 0n;
   if (cs.mode === 'values') {
     value = v();
-    if (value < 0n || value >= pow2(B)) throw new RangeOverflowError({ where, bits: B, value });
+    if (value < 0n || value >= pow2(B)) {
+      if (!cs.adversary) throw new RangeOverflowError({ where, bits: B, value });
+      value = mod(value) & (pow2(B) - 1n);
+    }
   }
   const bits = Array.from({ length: B }, (_, i) => {
     const b = cs.alloc(() => (value >> BigInt(i)) & 1n);
@@ -68,8 +78,8 @@ export function pwl<L>(cs: ConstraintSystem<L>, x: L, k: number, t: number, A: r
   const bits = num2bits(cs, x, k, where);
   const r = weighted(cs, bits, 0, low);
   const seg = weighted(cs, bits, low);
-  const segment = cs.value(seg);
   const n = 2 ** t;
+  const [segment] = cs.mode === 'values' ? chosen(cs, 'pwl', where, [cs.value(seg), BigInt(n)]) : [0n];
   const sel: L[] = [];
   for (let j = 1; j < n; j++) sel[j] = cs.alloc(() => (segment === BigInt(j) ? 1n : 0n));
   sel[0] = cs.linear(1n, sel.slice(1).map((s) => [s, -1n] as const));
@@ -95,7 +105,10 @@ export function product<L>(cs: ConstraintSystem<L>, a: L, b: L): L {
 export function argmax<L>(cs: ConstraintSystem<L>, ins: readonly L[], B: number, where: string): L {
   const n = ins.length;
   let best = 0;
-  if (cs.mode === 'values') for (let i = 1; i < n; i++) if (signed(cs.value(ins[i]!)) > signed(cs.value(ins[best]!))) best = i;
+  if (cs.mode === 'values') {
+    for (let i = 1; i < n; i++) if (signed(cs.value(ins[i]!)) > signed(cs.value(ins[best]!))) best = i;
+    best = Number(chosen(cs, 'argmax', where, [BigInt(best), BigInt(n)])[0]);
+  }
   const sel: L[] = [];
   for (let i = 1; i < n; i++) sel[i] = cs.alloc(() => (i === best ? 1n : 0n));
   sel[0] = cs.linear(1n, sel.slice(1).map((s) => [s, -1n] as const));
@@ -115,18 +128,20 @@ export function argmax<L>(cs: ConstraintSystem<L>, ins: readonly L[], B: number,
 /** DivFloor(qBits, rBits): `num = q * den + r`, r < den, q and r range-checked. */
 export function divFloor<L>(cs: ConstraintSystem<L>, num: L, den: L, qBits: number, rBits: number, where: string): L {
   const n = signed(cs.value(num)), d = signed(cs.value(den));
-  const q = hintedBits(cs, () => (d > 0n ? n / d : 0n), qBits, where).sum;
-  const r = hintedBits(cs, () => (d > 0n ? n % d : n), rBits, where).sum;
+  const [qv, rv] = cs.mode === 'values' ? chosen(cs, 'div', where, [d > 0n ? n / d : 0n, d > 0n ? n % d : n, d]) : [0n, 0n];
+  const q = hintedBits(cs, () => qv!, qBits, where).sum;
+  const r = hintedBits(cs, () => rv!, rBits, where).sum;
   cs.constrain(q, den, sub(cs, num, r));
   num2bits(cs, cs.linear(-1n, [[den, 1n], [r, -1n]]), rBits, where);
   return q;
 }
 
 /** IsZeroOut: 1 when x is 0, else 0 (an inverse hint, two constraints). */
-export function isZero<L>(cs: ConstraintSystem<L>, x: L): L {
+export function isZero<L>(cs: ConstraintSystem<L>, x: L, where: string): L {
   const v = cs.value(x);
-  const inv = cs.alloc(() => (v === 0n ? 0n : inverse(v)));
-  const out = cs.alloc(() => (v === 0n ? 1n : 0n));
+  const [outv, invv] = cs.mode === 'values' ? chosen(cs, 'iszero', where, [v === 0n ? 1n : 0n, v === 0n ? 0n : inverse(v)]) : [0n, 0n];
+  const inv = cs.alloc(() => invv!);
+  const out = cs.alloc(() => outv!);
   cs.constrain(x, inv, cs.linear(1n, [[out, -1n]]));
   cs.constrain(x, out, cs.constant(0n));
   return out;
@@ -139,7 +154,7 @@ export function rsqrt<L>(cs: ConstraintSystem<L>, x: L, K: number, rBits: number
   const r = hintedBits(cs, () => {
     let r = 0n;
     for (let i = rBits - 1; i >= 0; i--) { const c = r + pow2(i); if (c * c * v <= one) r = c; }
-    return r;
+    return chosen(cs, 'rsqrt', where, [r])[0]!;
   }, rBits, where).sum;
   const r2 = product(cs, r, r);
   const t = product(cs, r2, x);

@@ -33,7 +33,16 @@ export interface ConstraintSystem<L> {
   bindPublic(label: number, x: L): void;
   /** labels allocated so far */
   readonly labels: number;
+  /**
+   * Soundness tests only: a dishonest prover's choice at a gadget's hints (`kind` names the
+   * gadget, `honest` its honest hint values); the rest of the witness follows those choices, and
+   * decompositions of out-of-range values keep their low bits instead of refusing.
+   */
+  readonly adversary?: Adversary;
 }
+
+/** A dishonest prover (soundness tests): replaces the hint values of one gadget. */
+export type Adversary = (kind: 'div' | 'argmax' | 'iszero' | 'rsqrt' | 'pwl', where: string, honest: readonly bigint[]) => readonly bigint[];
 
 export const add = <L>(cs: ConstraintSystem<L>, a: L, b: L, k = 1n): L => cs.linear(0n, [[a, 1n], [b, k]]);
 export const sub = <L>(cs: ConstraintSystem<L>, a: L, b: L): L => cs.linear(0n, [[a, 1n], [b, -1n]]);
@@ -43,6 +52,7 @@ export const plus = <L>(cs: ConstraintSystem<L>, a: L, c: bigint): L => cs.linea
 export class ValueSystem implements ConstraintSystem<bigint> {
   readonly mode = 'values';
   readonly values: bigint[] = [1n];
+  constructor(readonly adversary?: Adversary) {}
   get labels() { return this.values.length; }
   constant(c: bigint) { return mod(c); }
   linear(c: bigint, terms: readonly (readonly [bigint, bigint])[]) {
