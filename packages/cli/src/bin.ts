@@ -85,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
     case 'compile': {
       const { values, positionals } = parseArgs({
         args: rest, allowPositionals: true,
-        options: { out: { type: 'string' }, calibration: { type: 'string' }, 'input-bits': { type: 'string' }, 'weight-bits': { type: 'string' }, weights: { type: 'string' }, batch: { type: 'string' }, aggregate: { type: 'string' }, input: { type: 'string' }, shard: { type: 'string' } },
+        options: { out: { type: 'string' }, calibration: { type: 'string' }, 'input-bits': { type: 'string' }, 'weight-bits': { type: 'string' }, weights: { type: 'string' }, batch: { type: 'string' }, aggregate: { type: 'string' }, input: { type: 'string' }, shard: { type: 'string' }, backend: { type: 'string' } },
       });
       const shard = parseIntegerOption('--shard', values.shard), batch = parseIntegerOption('--batch', values.batch);
       const inputBits = parseIntegerOption('--input-bits', values['input-bits'], { allowed: [8, 16] }), weightBits = parseIntegerOption('--weight-bits', values['weight-bits'], { min: 2 });
@@ -93,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
       if (values.input && !['committed', 'public', 'private'].includes(values.input)) throw new UsageError({ command: 'compile', problem: `--input takes committed, public or private; got "${values.input}"` });
       if (positionals.length !== 1 || !values.out) throw new UsageError({ command: 'compile', problem: 'needs one <model.onnx> and --out DIR' });
       if (values.weights && !['constant', 'committed', 'signals'].includes(values.weights)) throw new UsageError({ command: 'compile', problem: `--weights takes constant, committed or signals; got "${values.weights}"` });
+      if (values.backend && !['circom', 'r1cs'].includes(values.backend)) throw new UsageError({ command: 'compile', problem: `--backend takes circom or r1cs; got "${values.backend}"` });
       if (!values.calibration) console.error(syntheticCalibrationWarning());
       const started = performance.now();
       const report = await compileModel(readFileSync(positionals[0]!), {
@@ -105,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
         aggregate: values.aggregate as 'mean' | undefined,
         input: values.input as 'committed' | 'public' | 'private' | undefined,
         shard,
+        backend: values.backend as 'circom' | 'r1cs' | undefined,
         progress: (e) => console.error(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${e.phase}${e.percent !== undefined ? ` ${e.percent}%` : ''}`),
       });
       console.log(`compiled ${positionals[0]} -> ${values.out}: ${report.constraints} constraints (${Object.entries(report.constraintsByPart).map(([k, v]) => `${k} ${v}`).join(', ')})`);

@@ -51,7 +51,9 @@ export const COMMANDS: readonly CommandUsage[] = [
       --batch K            prove K inferences in one proof (input: K samples concatenated)
       --aggregate mean     with --batch: output only the mean over the batch
       --shard N            constraints per separately compiled part (default 150000): a larger
-                           model is compiled in parts and linked into one circuit`,
+                           model is compiled in parts and linked into one circuit
+      --backend circom|r1cs   who writes the constraint system: circom2 (default) or Verity
+                           itself (no circom, no parts, a TypeScript witness; --weights constant only)`,
     examples: ['verity compile models/credit/credit.onnx --out build/credit --calibration models/credit/calibration.json'],
   },
   {

@@ -17,7 +17,18 @@ export const ARTEFACT_FILES = {
   verifierBuild: 'verifier.json',
   model: 'model.json',
   report: 'report.json',
+  /** the r1cs backend's list of eliminated labels (what its witness generator drops) */
+  eliminated: 'circuit.eliminated.json',
 } as const;
+
+/** Which compiler wrote the constraint system: circom2, or Verity itself (src/r1cs). */
+export type CircuitBackend = 'circom' | 'r1cs';
+
+/** The files a backend writes (the circom source, symbols and witness wasm, or the eliminated labels). */
+export function artefactFiles(backend: CircuitBackend): Partial<typeof ARTEFACT_FILES> {
+  const { eliminated, circuit, symbols, wasm, ...common } = ARTEFACT_FILES;
+  return backend === 'r1cs' ? { ...common, eliminated } : { ...common, circuit, symbols, wasm };
+}
 
 /** What `verity compile` writes to report.json. */
 export type CompileReport = {
@@ -59,7 +70,9 @@ export type CompileReport = {
    * witness generator and wire map.
    */
   shards?: { parts: number; constraintsPerPart: number[]; link: string };
-  files: typeof ARTEFACT_FILES;
+  /** the constraint system's compiler (absent: circom, from before the r1cs backend) */
+  backend?: CircuitBackend;
+  files: Partial<typeof ARTEFACT_FILES>;
 };
 
 /** JSON.parse reviver for files written with {@link bigintReplacer} (model.json). */
@@ -83,10 +96,11 @@ export type CompiledModel = { dir: string; report: CompileReport; model: Quantiz
 export function loadCompiled(dir: string): CompiledModel {
   const path = (f: keyof typeof ARTEFACT_FILES) => join(dir, ARTEFACT_FILES[f]);
   if (!existsSync(dir)) throw new CompiledDirNotFoundError({ dir });
-  for (const f of ['report', 'model', 'wasm', 'zkey', 'verificationKey'] as const) {
+  if (!existsSync(path('report'))) throw new ArtefactError({ dir, missing: ARTEFACT_FILES.report });
+  const report = JSON.parse(readFileSync(path('report'), 'utf8')) as CompileReport;
+  for (const f of ['model', report.backend === 'r1cs' ? 'eliminated' : 'wasm', 'zkey', 'verificationKey'] as const) {
     if (!existsSync(path(f))) throw new ArtefactError({ dir, missing: ARTEFACT_FILES[f] });
   }
-  const report = JSON.parse(readFileSync(path('report'), 'utf8')) as CompileReport;
   const model = JSON.parse(readFileSync(path('model'), 'utf8'), bigintReviver) as QuantizedModel;
   let link: LinkFile | undefined;
   if (report.shards) {

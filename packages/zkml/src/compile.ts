@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import * as snarkjs from 'snarkjs';
 import * as ort from 'onnxruntime-web';
 import { keccak256, toBytes } from 'viem';
-import { ARTEFACT_FILES, bigintReplacer, type CompileReport } from './artefacts.js';
+import { ARTEFACT_FILES, artefactFiles, bigintReplacer, type CircuitBackend, type CompileReport } from './artefacts.js';
+import { writeR1csCircuit } from './r1cs/compile.js';
 import { generateCircuit, generateShards, type WeightEncoding } from './codegen/circom.js';
 import { layoutOf, type InputVisibility } from './codegen/layout.js';
 import { outputsOf, programConstraints, stepConstraints } from './lower/steps.js';
@@ -51,6 +52,11 @@ export type CompileOptions = QuantizeOptions & {
    */
   shard?: number;
   progress?: Progress;
+  /**
+   * Who writes the constraint system: circom2 (default) or Verity itself (`r1cs`: src/r1cs, no
+   * circom, no sharding, a TypeScript witness; constant weights only for now).
+   */
+  backend?: CircuitBackend;
 };
 
 /**
@@ -172,6 +178,23 @@ async function compileSharded(work: string, model: QuantizedModel, inputVisibili
   return link;
 }
 
+/** Writes the circom circuit and compiles it with circom2 (in parts, linked, above `budget` constraints with constant weights). */
+async function compileWithCircom(work: string, model: QuantizedModel, encoding: WeightEncoding, inputVisibility: InputVisibility, budget: number, progress: Progress): Promise<LinkFile | undefined> {
+  cpSync(join(circuitsDir, 'verity.circom'), join(work, 'verity.circom'));
+  // circom2 (WebAssembly) only sees files below its working directory.
+  cpSync(join(dirname(require.resolve('circomlib/package.json')), 'circuits'), join(work, 'circomlib', 'circuits'), { recursive: true });
+  let link: LinkFile | undefined;
+  if (encoding === 'constant' && programConstraints(model.steps) > budget) {
+    link = await compileSharded(work, model, inputVisibility, budget, progress);
+  } else {
+    writeFileSync(join(work, ARTEFACT_FILES.circuit), generateCircuit(model, encoding, inputVisibility));
+    progress({ phase: 'circom: compiling the circuit' });
+    await runCircom(work, ARTEFACT_FILES.circuit);
+  }
+  rmSync(join(work, 'circomlib'), { recursive: true, force: true });
+  return link;
+}
+
 /**
  * Compiles an ONNX model into a proved-mode artefact directory: circom circuit, r1cs,
  * witness wasm, Groth16 proving key, verification key, Solidity verifier, the quantised
@@ -200,19 +223,12 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
   const work = mkdtempSync(join(dirname(out), `.${basename(out)}.tmp-`));
   try {
     const t0 = performance.now();
-    cpSync(join(circuitsDir, 'verity.circom'), join(work, 'verity.circom'));
-    // circom2 (WebAssembly) only sees files below its working directory.
-    cpSync(join(dirname(require.resolve('circomlib/package.json')), 'circuits'), join(work, 'circomlib', 'circuits'), { recursive: true });
-    const budget = options.shard ?? SHARD_CONSTRAINTS;
-    let link: LinkFile | undefined;
-    if (encoding === 'constant' && programConstraints(model.steps) > budget) {
-      link = await compileSharded(work, model, inputVisibility, budget, progress);
-    } else {
-      writeFileSync(join(work, ARTEFACT_FILES.circuit), generateCircuit(model, encoding, inputVisibility));
-      progress({ phase: 'circom: compiling the circuit' });
-      await runCircom(work, ARTEFACT_FILES.circuit);
+    const backend = options.backend ?? 'circom';
+    if (backend === 'r1cs') {
+      progress({ phase: 'r1cs: writing the constraint system' });
+      writeR1csCircuit(work, model, encoding, inputVisibility);
     }
-    rmSync(join(work, 'circomlib'), { recursive: true, force: true });
+    const link = backend === 'circom' ? await compileWithCircom(work, model, encoding, inputVisibility, options.shard ?? SHARD_CONSTRAINTS, progress) : undefined;
     const compileSeconds = (performance.now() - t0) / 1000;
 
     const info = await snarkjs.r1cs.info(join(work, ARTEFACT_FILES.r1cs));
@@ -299,7 +315,8 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
       },
       timings: { compileSeconds, setupSeconds },
       shards: link && { parts: link.parts.length + 1, constraintsPerPart: [link.constraints - link.parts.reduce((a, q) => a + q.constraints, 0), ...link.parts.map((q) => q.constraints)], link: LINK_FILE },
-      files: ARTEFACT_FILES,
+      backend,
+      files: artefactFiles(backend),
     };
     writeFileSync(join(work, ARTEFACT_FILES.report), JSON.stringify(report, null, 2));
     if (existsSync(out)) rmSync(out, { recursive: true, force: true });

@@ -15,7 +15,9 @@ export { generateCircuit, generateShards, weightSignals, type WeightEncoding, ty
 export { packInputs, inputCommitment, weightCommitment, weightValues, encodeInputBytes, decodeInputBytes, unpackOutputs, type WeightValues } from './codegen/commit.js';
 export { compileModel, CircuitCompileError, expectedVerifyGas, SHARD_CONSTRAINTS, syntheticCalibrationWarning, type CompileOptions } from './compile.js';
 export { LinkedWitness, linkCircuit, readR1cs, LINK_FILE, type LinkFile, type LinkedPart } from './prover/link.js';
-export { IncompatibleOptionsError } from './errors/compile.js';
+export { IncompatibleOptionsError, RangeOverflowError, UnsupportedBackendError } from './errors/compile.js';
+export { r1csWitness } from './r1cs/witness.js';
+export type { CircuitBackend } from './artefacts.js';
 export { importPtau, contribute, verifySetup, ptauPower, ceremonyPtau, SetupVerificationError } from './setup.js';
 export { loadCompiled, bigintReviver, ARTEFACT_FILES, type CompileReport, type CompiledModel, type VerifierBuild } from './artefacts.js';
 export { openBackend, resolveBackend, SnarkjsBackend, type BackendChoice, type ProverBackendName, type Groth16Backend, type Groth16Result } from './prover/backend.js';

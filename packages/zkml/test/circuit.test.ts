@@ -61,7 +61,7 @@ test('a proof verifies, and fails once any public signal changes', async () => {
   }
 });
 
-const FIELD = 21888242871839275222246405745257297275088548495816645083858311560385430896641n;
+const FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 /** Writes a valid witness, applies `tamper`, and returns whether the r1cs accepts it and whether a proof from it verifies. */
 async function tamperedWitness(tamper: (w: ReturnType<typeof wtnsValues>) => void): Promise<{ satisfied: boolean; verifies: boolean }> {

@@ -12,7 +12,7 @@ import { symbolTable, wtnsValues } from './wtns.js';
  * and changing any template's output (or a hint it relies on) breaks the constraints.
  * Fixtures come from test/golden; circuits are compiled without a setup (r1cs + wasm).
  */
-const FIELD = 21888242871839275222246405745257297275088548495816645083858311560385430896641n;
+const FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const golden = join(import.meta.dirname, 'golden');
 const scratch = mkdtempSync(join(tmpdir(), 'verity-templates-'));
 const quiet = { warn() {}, info() {}, error() {}, debug() {} };

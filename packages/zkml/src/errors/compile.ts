@@ -34,3 +34,33 @@ export class IncompatibleOptionsError extends BaseError {
     super(`${options.join(' with ')} is not supported: ${reason}`);
   }
 }
+
+/**
+ * A witness value that does not fit the range its decomposition checks (the r1cs backend's
+ * witness generator): the circuit would reject it, so no witness is written. The quantiser's
+ * worst-case bounds make this unreachable for inputs in range; it names the step if it happens.
+ */
+export class RangeOverflowError extends BaseError {
+  override name = 'RangeOverflowError';
+  readonly where: string;
+  readonly bits: number;
+  readonly value: bigint;
+  constructor({ where, bits, value }: { where: string; bits: number; value: bigint }) {
+    super(`a value at ${where} does not fit its ${bits}-bit range check (${value})`, { details: 'The circuit would reject this witness; check the input against the model\'s input range.' });
+    this.where = where;
+    this.bits = bits;
+    this.value = value;
+  }
+}
+
+/** What the r1cs backend (`--backend r1cs`) does not build yet: compile with `--backend circom`. */
+export class UnsupportedBackendError extends BaseError {
+  override name = 'UnsupportedBackendError';
+  readonly backend: string;
+  readonly feature: string;
+  constructor({ backend, feature }: { backend: string; feature: string }) {
+    super(`the ${backend} backend does not support ${feature} yet`, { details: 'Compile with --backend circom (the default) instead.' });
+    this.backend = backend;
+    this.feature = feature;
+  }
+}

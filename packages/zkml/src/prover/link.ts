@@ -42,7 +42,7 @@ type R1cs = {
 };
 
 /** The section table of an iden3 binary file (.r1cs, .wtns): where each section's bytes are, by type. */
-function binSections(buf: Buffer, magic: string, version: number, what: string): Map<number, { offset: number; size: number }> {
+export function binSections(buf: Buffer, magic: string, version: number, what: string): Map<number, { offset: number; size: number }> {
   if (buf.toString('latin1', 0, 4) !== magic || buf.readUInt32LE(4) !== version) throw new Error(`internal: ${what} is not a ${magic} file (version ${version})`);
   const sections = new Map<number, { offset: number; size: number }>();
   let pos = 12;
@@ -55,7 +55,7 @@ function binSections(buf: Buffer, magic: string, version: number, what: string):
 }
 
 /** An iden3 binary file as chunks: magic, version, then each section as its type, u64 size and bytes. */
-function binFile(magic: string, version: number, sections: [type: number, chunks: Buffer[]][]): Buffer[] {
+export function binFile(magic: string, version: number, sections: [type: number, chunks: Buffer[]][]): Buffer[] {
   const start = Buffer.alloc(12);
   start.write(magic, 0, 'latin1');
   start.writeUInt32LE(version, 4);
@@ -172,7 +172,7 @@ export async function linkCircuit(p: {
   return { version: 1, wires: next, constraints, z: p.z, parts };
 }
 
-function writeFileFully(path: string, chunks: Buffer[]) {
+export function writeFileFully(path: string, chunks: Buffer[]) {
   const fd = openSync(path, 'w');
   try {
     for (const c of chunks) for (let off = 0; off < c.length;) off += writeSync(fd, c, off, c.length - off);

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { LinkedWitness } from './link.js';
 import { openBackend, type BackendChoice, type Groth16Backend } from './backend.js';
 import { WitnessGenerator } from './witness.js';
+import { r1csWitness } from '../r1cs/witness.js';
+import type { EliminatedFile } from '../r1cs/compile.js';
 import * as snarkjs from 'snarkjs';
 import { ARTEFACT_FILES, loadCompiled, type CompileReport, type CompiledModel } from '../artefacts.js';
 import { inputCommitment, packInputs, unpackOutputs } from '../codegen/commit.js';
@@ -91,7 +93,8 @@ export function decodePublicSignals(report: Pick<CompileReport, 'layout' | 'quan
 export class Prover {
   private constructor(
     readonly compiled: CompiledModel,
-    private readonly wasm: Uint8Array,
+    /** the circom witness generator, or the r1cs backend's eliminated labels */
+    private readonly witnessSource: { wasm: Uint8Array } | { r1cs: EliminatedFile },
     /** the Groth16 engine holding the proving key (native or snarkjs; see `openBackend`) */
     readonly backend: Groth16Backend,
     /** a sharded model's parts (report.shards), whose witnesses are linked into one */
@@ -103,9 +106,11 @@ export class Prover {
 
   static async load(dir: string, options: { backend?: BackendChoice; threads?: number } = {}): Promise<Prover> {
     const compiled = loadCompiled(dir);
-    const wasm = readFileSync(compiled.path('wasm'));
-    const linked = compiled.link && LinkedWitness.load(dir, compiled.link, wasm);
-    return new Prover(compiled, wasm, await openBackend(compiled.path('zkey'), options), linked);
+    const source: { wasm: Uint8Array } | { r1cs: EliminatedFile } = compiled.report.backend === 'r1cs'
+      ? { r1cs: JSON.parse(readFileSync(compiled.path('eliminated'), 'utf8')) as EliminatedFile }
+      : { wasm: readFileSync(compiled.path('wasm')) };
+    const linked = compiled.link && 'wasm' in source ? LinkedWitness.load(dir, compiled.link, source.wasm) : undefined;
+    return new Prover(compiled, source, await openBackend(compiled.path('zkey'), options), linked);
   }
 
   /** Offset-encoded input values, after checking shape and range. */
@@ -138,8 +143,10 @@ export class Prover {
     const inputs = this.circuitInputs(u, binding);
     const t0 = performance.now();
     const witness: { type: 'mem'; data?: Uint8Array } = { type: 'mem' };
-    if (this.linked) witness.data = await this.linked.calculate(inputs, u);
-    else witness.data = await (this.generator ??= new WitnessGenerator(this.wasm)).calculate(inputs);
+    const source = this.witnessSource;
+    if ('r1cs' in source) witness.data = r1csWitness(this.compiled.model, this.compiled.report.layout.inputVisibility ?? 'committed', source.r1cs, u, binding);
+    else if (this.linked) witness.data = await this.linked.calculate(inputs, u);
+    else witness.data = await (this.generator ??= new WitnessGenerator(source.wasm)).calculate(inputs);
     if (options.witnessFile) writeFileSync(options.witnessFile, witness.data!);
     const t1 = performance.now();
     const { proof, publicSignals } = await this.backend.prove(witness.data!);

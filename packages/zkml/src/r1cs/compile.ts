@@ -1,0 +1,27 @@
+// `verity compile --backend r1cs`: the constraint system written by Verity itself, no circom.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ARTEFACT_FILES } from '../artefacts.js';
+import type { WeightEncoding } from '../codegen/circom.js';
+import type { InputVisibility } from '../codegen/layout.js';
+import { UnsupportedBackendError } from '../errors/compile.js';
+import { writeFileFully } from '../prover/link.js';
+import type { QuantizedModel } from '../quantize/quantize.js';
+import { buildConstraints } from './circuit.js';
+import { r1csFile } from './files.js';
+
+/** What the witness generator needs besides the model: the labels the public bindings eliminated. */
+export type EliminatedFile = { version: 1; labels: number; eliminated: number[] };
+
+/**
+ * Writes circuit.r1cs and the eliminated-label list into `dir`. Refuses what the backend does
+ * not build yet (weights as signals or committed) with {@link UnsupportedBackendError}.
+ */
+export function writeR1csCircuit(dir: string, model: QuantizedModel, encoding: WeightEncoding, visibility: InputVisibility): { constraints: number; wires: number } {
+  if (encoding !== 'constant') throw new UnsupportedBackendError({ backend: 'r1cs', feature: `--weights ${encoding}` });
+  const { system, eliminated, shape } = buildConstraints(model, visibility);
+  writeFileFully(join(dir, ARTEFACT_FILES.r1cs), r1csFile(system.constraints, system.labels, eliminated, shape));
+  const file: EliminatedFile = { version: 1, labels: system.labels, eliminated };
+  writeFileSync(join(dir, ARTEFACT_FILES.eliminated), JSON.stringify(file));
+  return { constraints: system.constraints.length, wires: system.labels - eliminated.length };
+}

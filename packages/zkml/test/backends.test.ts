@@ -1,0 +1,104 @@
+// `--backend r1cs` against `--backend circom` on example models (an MLP from models/ and a small
+// CNN): the same constraint count and the same public signals for the same input, with
+// snarkjs's own checker accepting the r1cs backend's .r1cs and .wtns files; then a proof from
+// the r1cs backend verifies off chain and with the generated Verifier.sol on anvil, and fails
+// once a public signal changes or is aliased (the same value plus the field modulus).
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import * as snarkjs from 'snarkjs';
+import type { Abi, Hex } from 'viem';
+import { toSolidityProof } from '@verity/sdk';
+import { compileModel, loadCompiled, Prover, quantizeInput, readSamplesFile, releaseCurves, verifyProofFile, UnsupportedBackendError } from './exports.js';
+import { cnnSamples, smallCnn, TINY_ONNX, tinySamples } from './fixtures.js';
+import { wtnsValues } from './wtns.js';
+import { r1csWitness } from '../src/r1cs/witness.js';
+import { P } from '../src/r1cs/system.js';
+import { startAnvil } from '../../cli/src/anvil.js';
+import { anvilKey, connect } from '../../cli/src/chain.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'verity-backends-'));
+const quiet = { warn() {}, info() {}, error() {}, debug() {} };
+after(releaseCurves);
+
+const models = join(import.meta.dirname, '..', '..', '..', 'models');
+const spam = { onnx: readFileSync(join(models, 'spam', 'spam.onnx')), samples: readSamplesFile(readFileSync(join(models, 'spam', 'calibration.json'), 'utf8')) };
+
+const cases = [
+  { name: 'spam MLP (models/spam)', onnx: spam.onnx, calibration: spam.samples, inputs: spam.samples.slice(0, 3) },
+  { name: 'small CNN (conv, ReLU, Gemm, Sigmoid)', onnx: smallCnn(), calibration: cnnSamples(16), inputs: cnnSamples(3, 6, 9) },
+];
+
+for (const c of cases) {
+  test(`${c.name}: both backends give the same constraint count and the same public signals`, async () => {
+    const dirs = { circom: join(scratch, `${c.name}-circom`), r1cs: join(scratch, `${c.name}-r1cs`) };
+    const reports = {
+      circom: await compileModel(c.onnx, { out: dirs.circom, calibration: c.calibration, setup: false }),
+      r1cs: await compileModel(c.onnx, { out: dirs.r1cs, calibration: c.calibration, setup: false, backend: 'r1cs' }),
+    };
+    console.log(`${c.name}: circom ${reports.circom.constraints} constraints, r1cs ${reports.r1cs.constraints}`);
+    assert.equal(reports.r1cs.constraints, reports.circom.constraints);
+    assert.deepEqual(reports.r1cs.constraintsByPart, reports.circom.constraintsByPart);
+    assert.equal(reports.r1cs.backend, 'r1cs');
+    const circomInfo = await snarkjs.r1cs.info(join(dirs.circom, 'circuit.r1cs'));
+    const r1csInfo = await snarkjs.r1cs.info(join(dirs.r1cs, 'circuit.r1cs'));
+    for (const k of ['nOutputs', 'nPubInputs', 'nPrvInputs'] as const) assert.equal(r1csInfo[k], circomInfo[k], k);
+    const model = JSON.parse(readFileSync(join(dirs.r1cs, 'model.json'), 'utf8'), (_k, v) => (typeof v === 'string' && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v));
+    const eliminated = JSON.parse(readFileSync(join(dirs.r1cs, 'circuit.eliminated.json'), 'utf8'));
+    const nPublic = reports.r1cs.layout.publicSignals;
+    for (const [i, x] of c.inputs.entries()) {
+      const u = quantizeInput(model, x);
+      const binding = 1000n + BigInt(i);
+      const files = { circom: join(scratch, `c${i}.wtns`), r1cs: join(scratch, `r${i}.wtns`) };
+      await snarkjs.wtns.calculate({ u: u.map(String), binding: String(binding) }, join(dirs.circom, 'circuit_js', 'circuit.wasm'), files.circom);
+      writeFileSync(files.r1cs, r1csWitness(model, 'committed', eliminated, u, binding));
+      assert.equal(await snarkjs.wtns.check(join(dirs.r1cs, 'circuit.r1cs'), files.r1cs, quiet), true, 'snarkjs accepts the r1cs backend\'s witness for its r1cs');
+      const [a, b] = [wtnsValues(files.circom), wtnsValues(files.r1cs)];
+      const publics = (w: typeof a) => Array.from({ length: nPublic }, (_, j) => w.get(1 + j));
+      assert.deepEqual(publics(b), publics(a), `input ${i}: public signals`);
+    }
+  });
+}
+
+test('--backend r1cs refuses weights it does not build yet, with a typed error', async () => {
+  for (const weights of ['committed', 'signals'] as const) {
+    await assert.rejects(compileModel(TINY_ONNX, { out: join(scratch, `refused-${weights}`), calibration: tinySamples(8), setup: false, backend: 'r1cs', weights }),
+      (e: unknown) => e instanceof UnsupportedBackendError && e.feature === `--weights ${weights}`);
+  }
+});
+
+test('a proof from the r1cs backend verifies (snarkjs and Verifier.sol on anvil) and fails on a changed or aliased public signal', async () => {
+  const dir = join(scratch, 'tiny-r1cs');
+  await compileModel(TINY_ONNX, { out: dir, calibration: tinySamples(32), backend: 'r1cs' });
+  const prover = await Prover.load(dir);
+  try {
+    const file = await prover.prove({ input: tinySamples(1, 9)[0]! }, 77n);
+    assert.equal(await verifyProofFile(dir, file), true);
+    for (let i = 0; i < file.publicSignals.length; i++) {
+      for (const changed of [BigInt(file.publicSignals[i]!) + 1n, BigInt(file.publicSignals[i]!) + P]) {
+        const publicSignals = file.publicSignals.map((s, j) => (j === i ? changed.toString() : s));
+        assert.equal(await verifyProofFile(dir, { proof: file.proof, publicSignals }), false, `public signal ${i} set to ${changed}`);
+      }
+    }
+    const anvil = await startAnvil();
+    try {
+      const { publicClient, wallet } = await connect(anvil.rpcUrl).then((c) => ({ publicClient: c.publicClient, wallet: c.wallet(anvilKey(0)) }));
+      const build = JSON.parse(readFileSync(loadCompiled(dir).path('verifierBuild'), 'utf8')) as { abi: Abi; bytecode: Hex };
+      const hash = await wallet.deployContract({ abi: build.abi, bytecode: build.bytecode, account: wallet.account, chain: wallet.chain });
+      const address = (await publicClient.waitForTransactionReceipt({ hash })).contractAddress!;
+      const s = toSolidityProof(file.proof);
+      const verify = (signals: readonly string[]) => publicClient.readContract({
+        address, abi: build.abi, functionName: 'verifyProof',
+        args: [[s[0], s[1]], [[s[2], s[3]], [s[4], s[5]]], [s[6], s[7]], signals.map(BigInt)],
+      }) as Promise<boolean>;
+      assert.equal(await verify(file.publicSignals), true, 'Verifier.sol accepts the proof');
+      assert.equal(await verify([String(BigInt(file.publicSignals[0]!) + 1n), ...file.publicSignals.slice(1)]), false, 'Verifier.sol refuses a changed output word');
+    } finally {
+      await anvil.stop();
+    }
+  } finally {
+    await prover.backend.close();
+  }
+});
