@@ -196,13 +196,14 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   };
 
   // Jobs a crash interrupted: a proof in progress is started again; one whose transaction
-  // is stored goes on with that transaction (never a second one).
-  for (const job of store.jobs(['proving', 'submitting'])) {
+  // (single or batch) is stored goes on with that transaction (never a second one); a proof
+  // waiting for its batch keeps waiting.
+  for (const job of store.jobs(['proving', 'proved', 'submitting'])) {
     const txs = store.txsForRequest(job.requestId, 'fulfil');
     if (txs.length > 0) {
       log.info({ requestId: job.requestId.toString(), tx: txs.at(-1)!.hash }, 'resuming: fulfilment already stored, watching it');
       update(job.requestId, { state: 'submitting', fulfilTx: txs.at(-1)!.hash });
-    } else {
+    } else if (job.state !== 'proved') {
       log.info({ requestId: job.requestId.toString() }, 'resuming: proof was interrupted, proving again');
       update(job.requestId, { state: 'queued' });
     }
