@@ -8,6 +8,7 @@ import {Timelocked} from "./Timelocked.sol";
 import {IAgreedSettlement} from "./interfaces/IAgreedSettlement.sol";
 import {ICommittee} from "./interfaces/ICommittee.sol";
 import {ICoprocessor} from "./interfaces/ICoprocessor.sol";
+import {IGroth16BatchVerifier} from "./interfaces/IGroth16BatchVerifier.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {IPoseidon6} from "./interfaces/IPoseidon6.sol";
@@ -141,6 +142,11 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     error RequestNotExpired(uint256 requestId, uint64 deadline);
     error OutputLengthMismatch(uint256 requestId, uint256 expected, uint256 got);
     error InvalidProof(uint256 requestId);
+    error BatchLengthMismatch(uint256 requests, uint256 outputs, uint256 proofs);
+    error DuplicateRequest(uint256 requestId);
+    error RequestIdsNotAscending(uint256 previous, uint256 requestId);
+    error MixedBatch(uint256 requestId, bytes32 modelId, uint32 version);
+    error InvalidBatchProof(uint256 firstRequestId, uint256 count);
     error InsufficientCallbackGas(uint256 requestId, uint256 available, uint256 required);
     error NotServing(address operator, bytes32 modelId);
     error NotAssigned(uint256 requestId, address primary, uint64 exclusiveUntil);
@@ -432,10 +438,73 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// - the proof verifies for the stored input commitment and a binding to (requestId, msg.sender);
     /// - the transaction forwards enough gas for the paid callback gas after the 63/64 rule.
     function fulfill(uint256 requestId, uint256[] calldata outputWords, uint256[8] calldata proof) external {
-        Request storage r = _provedPending(requestId);
+        (Request storage r, address primary) = _admit(requestId, outputWords.length, true);
+        if (!_verify(r.verifier, proof, _publicSignals(requestId, r, outputWords))) revert InvalidProof(requestId);
+        _settleProved(requestId, r, primary);
+        _answer(requestId, r, outputWords);
+    }
+
+    /// @notice Delivers several proved answers for one model version in one transaction, their
+    /// proofs checked together by the version's verifier (`verifyBatch`: N + 3 pairings instead
+    /// of 4N). Each request is checked, paid, slashed for and called back exactly as by `fulfill`
+    /// (a failing callback fails only its own request); every request is settled before the
+    /// first callback runs. One false proof, or one request that cannot be fulfilled, reverts the
+    /// whole batch: the node then fulfils the requests one by one.
+    /// @param requestIds strictly ascending
+    /// @param outputWords each request's packed outputs (its proof's first public signals)
+    /// @param proofs each request's Groth16 proof, bound to (its request id, msg.sender)
+    /// Requirements:
+    /// - at least one request; the three arrays have the same length (`BatchLengthMismatch`);
+    /// - request ids strictly ascending (`DuplicateRequest` for a repeated id, `RequestIdsNotAscending`);
+    /// - every request is for the model and version of the first (`MixedBatch`);
+    /// - each request meets `fulfill`'s requirements (caller serving the model, pending, not
+    ///   expired, the caller its primary inside the window, output length);
+    /// - the version's verifier has `verifyBatch` and accepts every proof (`InvalidBatchProof`);
+    /// - enough gas for every paid callback after the 63/64 rule.
+    function fulfillBatch(uint256[] calldata requestIds, uint256[][] calldata outputWords, uint256[8][] calldata proofs) external {
+        uint256 n = requestIds.length;
+        if (n == 0 || outputWords.length != n || proofs.length != n) {
+            revert BatchLengthMismatch(n, outputWords.length, proofs.length);
+        }
+        Request storage first = requests[requestIds[0]];
+        address[] memory primaries = new address[](n);
+        uint256[][] memory signals = new uint256[][](n);
+        for (uint256 i = 0; i < n; i++) {
+            uint256 id = requestIds[i];
+            if (i > 0) _checkAscending(requestIds[i - 1], id);
+            Request storage r;
+            // The caller's right to serve is the model's: checked once, on the first request.
+            (r, primaries[i]) = _admit(id, outputWords[i].length, i == 0);
+            if (r.modelId != first.modelId || r.version != first.version) revert MixedBatch(id, first.modelId, first.version);
+            signals[i] = _publicSignals(id, r, outputWords[i]);
+        }
+        if (!_verifyBatch(first.verifier, proofs, signals)) revert InvalidBatchProof(requestIds[0], n);
+        // Every request is closed and paid before any callback runs: a callback that re-enters
+        // finds the whole batch settled.
+        for (uint256 i = 0; i < n; i++) {
+            _settleProved(requestIds[i], requests[requestIds[i]], primaries[i]);
+        }
+        for (uint256 i = 0; i < n; i++) {
+            _answer(requestIds[i], requests[requestIds[i]], outputWords[i]);
+        }
+    }
+
+    function _checkAscending(uint256 previous, uint256 id) private pure {
+        if (id == previous) revert DuplicateRequest(id);
+        if (id < previous) revert RequestIdsNotAscending(previous, id);
+    }
+
+    /// @dev `fulfill`'s checks of one request before its proof: pending and not expired, the
+    /// caller serving the model (when `checkServing`), the caller its primary inside the window
+    /// (the draw fixed here when `assign` was not called), the output length. Returns the primary.
+    function _admit(uint256 requestId, uint256 wordCount, bool checkServing)
+        private
+        returns (Request storage r, address primary)
+    {
+        r = _provedPending(requestId);
         if (block.timestamp > r.deadline) revert RequestExpired(requestId, r.deadline);
-        if (!nodes.canServe(msg.sender, r.modelId)) revert NotServing(msg.sender, r.modelId);
-        address primary = r.primary;
+        if (checkServing && !nodes.canServe(msg.sender, r.modelId)) revert NotServing(msg.sender, r.modelId);
+        primary = r.primary;
         if (r.assignedAt == 0) {
             // 0 when nobody served the model at the draw block: then nobody is primary.
             primary = _drawPrimary(requestId, r);
@@ -446,11 +515,12 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
             if (primary != address(0) && msg.sender != primary) revert NotAssigned(requestId, primary, r.exclusiveUntil);
         }
         uint256 words = outputWordCount(r.io);
-        if (outputWords.length != words) revert OutputLengthMismatch(requestId, words, outputWords.length);
-        if (!_verify(r.verifier, proof, outputWords, r.inputCommitment, requestBinding(requestId, msg.sender))) {
-            revert InvalidProof(requestId);
-        }
+        if (wordCount != words) revert OutputLengthMismatch(requestId, words, wordCount);
+    }
 
+    /// @dev A proved request's settlement once its proof verified: closed, fees paid, the
+    /// caller's service recorded, and a primary that let it pass its window slashed.
+    function _settleProved(uint256 requestId, Request storage r, address primary) private {
         _close(r, Status.Fulfilled);
         _owe(msg.sender, _payFees(r));
         nodes.recordServed(msg.sender);
@@ -458,6 +528,10 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         if (primary != address(0) && msg.sender != primary && r.assignedAt < r.exclusiveUntil) {
             _slashMissed(requestId, primary);
         }
+    }
+
+    /// @dev Announces a settled proved answer and calls the requester back with it.
+    function _answer(uint256 requestId, Request storage r, uint256[] calldata outputWords) private {
         bytes memory output = abi.encode(decodeOutputs(r.io, outputWords));
         emit Fulfilled(requestId, msg.sender, output);
         _deliver(requestId, r, output);
@@ -599,25 +673,42 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         }
     }
 
-    function _verify(
-        address verifier,
-        uint256[8] calldata proof,
-        uint256[] calldata outputWords,
-        uint256 commitment,
-        uint256 binding
-    ) private view returns (bool) {
+    /// @dev A proof's public signals: the output words, the request's input commitment, and the
+    /// binding to (requestId, msg.sender).
+    function _publicSignals(uint256 requestId, Request storage r, uint256[] calldata outputWords)
+        private
+        view
+        returns (uint256[] memory signals)
+    {
         uint256 n = outputWords.length + 2;
-        // snarkjs verifiers take fixed-size arrays: verifyProof(uint[2],uint[2][2],uint[2],uint[n]).
-        bytes4 selector = bytes4(
-            keccak256(bytes(string.concat("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", Strings.toString(n), "])")))
-        );
-        uint256[] memory signals = new uint256[](n);
+        signals = new uint256[](n);
         for (uint256 i = 0; i < outputWords.length; i++) {
             signals[i] = outputWords[i];
         }
-        signals[n - 2] = commitment;
-        signals[n - 1] = binding;
+        signals[n - 2] = r.inputCommitment;
+        signals[n - 1] = requestBinding(requestId, msg.sender);
+    }
+
+    function _verify(address verifier, uint256[8] calldata proof, uint256[] memory signals) private view returns (bool) {
+        // snarkjs verifiers take fixed-size arrays: verifyProof(uint[2],uint[2][2],uint[2],uint[n]).
+        bytes4 selector = bytes4(
+            keccak256(
+                bytes(string.concat("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", Strings.toString(signals.length), "])"))
+            )
+        );
         (bool ok, bytes memory ret) = verifier.staticcall(abi.encodePacked(selector, proof, signals));
+        return ok && ret.length == 32 && abi.decode(ret, (bool));
+    }
+
+    /// @dev False (never a revert) when the verifier rejects the batch or has no `verifyBatch`
+    /// (a version exported before batch verifiers).
+    function _verifyBatch(address verifier, uint256[8][] calldata proofs, uint256[][] memory signals)
+        private
+        view
+        returns (bool)
+    {
+        (bool ok, bytes memory ret) =
+            verifier.staticcall(abi.encodeCall(IGroth16BatchVerifier.verifyBatch, (proofs, signals)));
         return ok && ret.length == 32 && abi.decode(ret, (bool));
     }
 

@@ -42,6 +42,8 @@ export type NodeConfig = {
   confirmations?: number;
   bumpAfterMs?: number;
   maxAttempts?: number;
+  /** batched fulfilment (default `{ maxSize: 16, waitMs: 2000 }`; false: one `fulfill` per request) */
+  batch?: false | { maxSize?: number; waitMs?: number };
   /** first block to scan on a fresh store (default: the head) */
   fromBlock?: number;
   status?: { port: number; host?: string };
@@ -182,9 +184,18 @@ export function loadNodeConfig(file: string, env: NodeJS.ProcessEnv = process.en
     optIn: raw.optIn === undefined ? undefined : typeof raw.optIn === 'boolean' ? raw.optIn : fail('optIn', 'must be true or false'),
     confirmations: num('confirmations', raw.confirmations, 1), bumpAfterMs: num('bumpAfterMs', raw.bumpAfterMs, 100),
     maxAttempts: num('maxAttempts', raw.maxAttempts, 1), fromBlock: num('fromBlock', raw.fromBlock),
+    batch: batchConfig(raw.batch, fail, num),
     status: statusPort === undefined ? undefined : { port: statusPort, host: (raw.status as { host?: string } | undefined)?.host },
     prover: prover(),
   };
+}
+
+/** `batch`: false, or `{ maxSize?, waitMs? }`. */
+function batchConfig(raw: unknown, fail: (field: string, problem: string) => never, num: (field: string, v: unknown, min?: number) => number | undefined): NodeConfig['batch'] {
+  if (raw === undefined || raw === false) return raw;
+  if (typeof raw !== 'object' || raw === null) return fail('batch', 'must be false or an object { maxSize?, waitMs? }');
+  const b = raw as Record<string, unknown>;
+  return { maxSize: num('batch.maxSize', b.maxSize, 1), waitMs: num('batch.waitMs', b.waitMs, 0) };
 }
 
 /**
@@ -250,7 +261,7 @@ export async function runNode(config: NodeConfig, options: { signal?: AbortSigna
     publicClient, wallet: wallet(config.privateKey), coprocessor: config.coprocessor, models, store: config.store,
     pollMs: config.pollMs, maxBlockRange: config.maxBlockRange === undefined ? undefined : BigInt(config.maxBlockRange),
     optIn: config.optIn, reorgDepth: config.reorgDepth, deploymentBlock: config.deploymentBlock === undefined ? undefined : BigInt(config.deploymentBlock),
-    confirmations: config.confirmations, bumpAfterMs: config.bumpAfterMs, maxAttempts: config.maxAttempts,
+    confirmations: config.confirmations, bumpAfterMs: config.bumpAfterMs, maxAttempts: config.maxAttempts, batch: config.batch,
     fromBlock: config.fromBlock === undefined ? undefined : BigInt(config.fromBlock),
     statusPort: config.status?.port, statusHost: config.status?.host, proving: config.proving, prover: config.prover, logger: log,
     agreed: config.agreed ? { models: config.agreed.map((m) => ({ modelId: m.modelId, provider: createProvider(m.provider) })) } : undefined,

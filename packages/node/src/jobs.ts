@@ -30,6 +30,12 @@ export class ProvedJobs {
     publicClient: PublicClient; account: LocalAccount; chainId: number; coprocessor: Address; nodes: Address;
     store: JobStore; log: Logger; txm: TxManager; proving: ProvingBackend; provers: ReadonlyMap<string, Prover>;
     pollMs: number; maxRange: bigint; maxAttempts: number;
+    /**
+     * Batched fulfilment, for the models whose verifier has `verifyBatch`: up to `maxSize`
+     * proofs of one model in one `fulfillBatch`, sent once no other request of the model is
+     * ready to prove, the batch is full, or its oldest proof has waited `waitMs`. Undefined: off.
+     */
+    batch?: { maxSize: number; waitMs: number; models: ReadonlySet<string> };
     /** no look-up of a request reads below this block (the first the node scanned) */
     scanFloor: bigint;
     /** the head block and the chain's time now (ms), as the node last read them */
@@ -51,6 +57,7 @@ export class ProvedJobs {
       this.p.log.info({ requestId: tx.requestId.toString(), kind: tx.kind, tx: tx.hash, status: tx.status, gasUsed: tx.gasUsed?.toString() }, `${tx.kind} ${tx.status === 'success' ? 'confirmed' : 'reverted'}`);
     }
     // Only fulfilments settle a job; an `assign`, an opt-in or a Committee action is fire and forget.
+    if (tx.kind === 'fulfil' && tx.batch) return this.settleBatch(outcome);
     if (!job || tx.kind !== 'fulfil') return;
     if (event === 'reorged') {
       this.p.update(job.requestId, { state: 'submitting', fulfilTx: tx.hash, fulfilGasUsed: undefined, error: 'fulfilment reorged out; sent again' });
@@ -74,6 +81,35 @@ export class ProvedJobs {
     } else {
       this.retry(job, `fulfilment ${tx.hash} reverted`);
     }
+  }
+
+  /**
+   * A `fulfillBatch` outcome for each of its jobs; each job records the batch's gas shared out
+   * equally (per answer). A batch that reverted on chain: the requests settled otherwise are
+   * skipped, the others fulfilled one by one.
+   */
+  private async settleBatch({ tx, event }: TxOutcome) {
+    const ids = [tx.requestId, ...tx.batch!];
+    const jobs = ids.map((id) => this.p.store.job(id)).filter((j): j is Job => j !== undefined);
+    const perAnswer = tx.gasUsed === undefined ? undefined : tx.gasUsed / BigInt(ids.length);
+    if (event === 'reorged') {
+      for (const j of jobs) this.p.update(j.requestId, { state: 'submitting', fulfilTx: tx.hash, fulfilGasUsed: undefined, error: 'batch fulfilment reorged out; sent again' });
+      return;
+    }
+    if (event === 'mined') {
+      for (const j of jobs) this.p.update(j.requestId, { fulfilTx: tx.hash, fulfilGasUsed: perAnswer });
+      return;
+    }
+    if (tx.status === 'success') {
+      this.p.log.info({ requestIds: ids.map(String), tx: tx.hash, gasUsed: tx.gasUsed?.toString(), gasPerAnswer: perAnswer?.toString(), block: tx.block?.toString() }, 'batch fulfilled');
+      for (const j of jobs) {
+        this.p.log.info({ requestId: j.requestId.toString(), tx: tx.hash, gasUsed: perAnswer?.toString(), batch: ids.length }, 'fulfilled');
+        this.p.update(j.requestId, { state: 'fulfilled', fulfilTx: tx.hash, fulfilGasUsed: perAnswer, error: undefined });
+      }
+      return;
+    }
+    this.p.log.warn({ requestIds: ids.map(String), tx: tx.hash }, 'batch fulfilment reverted; fulfilling its requests one by one');
+    await this.submitEach(jobs);
   }
 
   private retry(job: Job, error: string) {
@@ -183,7 +219,6 @@ export class ProvedJobs {
         return;
       }
     }
-    const prover = this.p.provers.get(job.modelId.toLowerCase())!;
     this.p.update(job.requestId, { state: 'proving', attempts: job.attempts + 1 });
     this.p.log.info({ requestId: job.requestId.toString(), attempt: job.attempts + 1 }, 'proving');
     const binding = requestBinding({ chainId: this.p.chainId, coprocessor: this.p.coprocessor, requestId: job.requestId, prover: this.me });
@@ -197,9 +232,26 @@ export class ProvedJobs {
       this.p.log.warn({ requestId: job.requestId.toString(), state: now.state }, 'the request changed while it was proved; proof dropped');
       return;
     }
-    this.p.update(job.requestId, { proveMs, outputs: result.outputs, proof: result.proof, publicSignals: result.publicSignals });
-    const words = result.publicSignals.slice(0, prover.compiled.report.layout.outputWords).map(BigInt);
-    const args = [job.requestId, words, toSolidityProof(result.proof as SnarkjsProof)] as const;
+    const proved = this.p.update(job.requestId, { proveMs, outputs: result.outputs, proof: result.proof, publicSignals: result.publicSignals });
+    if (this.p.batch?.models.has(job.modelId.toLowerCase())) {
+      // Sent with the other proofs of its model by `submitProved`.
+      this.p.update(job.requestId, { state: 'proved' });
+      return;
+    }
+    await this.submit(proved);
+  }
+
+  /** The `fulfill` (or `fulfillBatch`) arguments of a proved job: its output words and proof. */
+  private fulfilment(job: Job) {
+    const prover = this.p.provers.get(job.modelId.toLowerCase())!;
+    const words = job.publicSignals!.slice(0, prover.compiled.report.layout.outputWords).map(BigInt);
+    return { words, proof: toSolidityProof(job.proof as SnarkjsProof) };
+  }
+
+  /** Sends one proved job's `fulfill`, estimated first: a revert shows before any gas is spent. */
+  private async submit(job: Job) {
+    const { words, proof } = this.fulfilment(job);
+    const args = [job.requestId, words, proof] as const;
     const data = encodeFunctionData({ abi: coprocessorAbi, functionName: 'fulfill', args });
     // The estimate runs the whole fulfilment (proof check and callback): a revert shows here, before any gas is spent.
     const gas = await this.p.publicClient.estimateContractGas({ account: this.p.account, address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'fulfill', args });
@@ -207,6 +259,67 @@ export class ProvedJobs {
     // A margin on top of the estimate: the callback must get its full paid gas (63/64 rule).
     const tx = await this.p.txm.send(job.requestId, { to: this.p.coprocessor, data, gas: (gas * 12n) / 10n });
     this.p.update(job.requestId, { state: 'submitting', fulfilTx: tx.hash });
+  }
+
+  /** Each job alone (a batch's fallback); a job whose `fulfill` fails takes the usual error path. */
+  private async submitEach(jobs: readonly Job[]) {
+    for (const job of jobs) {
+      if (this.p.stopped()) return;
+      try {
+        await this.submit(job);
+      } catch (e) {
+        await this.onError(job, e);
+      }
+    }
+  }
+
+  /**
+   * Sends the proofs waiting in `proved`, per model: one `fulfillBatch` of up to `maxSize`
+   * once the batch is full, no request of the model is queued or proving, or its oldest proof
+   * has waited `waitMs`; a batch of one goes as `fulfill`. A batch whose estimate reverts (a
+   * false proof, a request settled meanwhile) is sent again one request at a time.
+   */
+  async submitProved() {
+    const batch = this.p.batch;
+    if (!batch) return;
+    const proved = this.p.store.jobs(['proved']);
+    if (proved.length === 0) return;
+    const busy = new Set(this.p.store.jobs(['queued', 'proving']).filter((j) => j.state === 'proving' || (j.notBefore ?? 0) <= Date.now()).map((j) => j.modelId.toLowerCase()));
+    const byModel = new Map<string, Job[]>();
+    for (const j of proved) byModel.set(j.modelId.toLowerCase(), [...(byModel.get(j.modelId.toLowerCase()) ?? []), j]);
+    for (const [model, jobs] of byModel) {
+      const oldest = Math.min(...jobs.map((j) => j.updatedAt));
+      if (jobs.length < batch.maxSize && busy.has(model) && Date.now() - oldest < batch.waitMs) continue;
+      for (let i = 0; i < jobs.length; i += batch.maxSize) {
+        const part = jobs.slice(i, i + batch.maxSize);
+        try {
+          if (part.length === 1) await this.submit(part[0]!);
+          else await this.submitBatch(part);
+        } catch (e) {
+          for (const j of part) if (this.p.store.job(j.requestId)?.state === 'proved') await this.onError(j, e);
+        }
+      }
+    }
+  }
+
+  private async submitBatch(jobs: readonly Job[]) {
+    const ids = jobs.map((j) => j.requestId);
+    const parts = jobs.map((j) => this.fulfilment(j));
+    const args = [ids, parts.map((p) => p.words), parts.map((p) => p.proof)] as const;
+    let gas: bigint;
+    try {
+      gas = await this.p.publicClient.estimateContractGas({ account: this.p.account, address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'fulfillBatch', args });
+    } catch (e) {
+      if (isTransient(e)) throw e;
+      this.p.log.warn({ requestIds: ids.map(String), err: errorText(decodeRevert(e)) }, 'batch would revert; fulfilling one by one');
+      await this.submitEach(jobs);
+      return;
+    }
+    if (this.p.stopped()) return;
+    const data = encodeFunctionData({ abi: coprocessorAbi, functionName: 'fulfillBatch', args });
+    const tx = await this.p.txm.send(ids[0]!, { to: this.p.coprocessor, data, gas: (gas * 12n) / 10n }, 'fulfil', ids.slice(1));
+    this.p.log.info({ requestIds: ids.map(String), tx: tx.hash, size: ids.length }, 'batch sent');
+    for (const id of ids) this.p.update(id, { state: 'submitting', fulfilTx: tx.hash });
   }
 
   /** A failed step: RPC trouble and an open window wait; a settled request is skipped; anything else is retried with backoff. */

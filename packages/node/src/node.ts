@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { encodeFunctionData, zeroAddress, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
 import { coprocessorAbi, DEFAULT_LOG_RANGE, decodeRevert, nodeRegistryAbi, type Wallet } from '@verity/sdk';
@@ -50,6 +51,14 @@ export type NodeOptions = {
   /** tries per request before it is marked failed (RPC outages do not count) */
   maxAttempts?: number;
   /**
+   * Batched fulfilment (default on, `{ maxSize: 16, waitMs: 2000 }`): proofs of one model whose
+   * verifier has `verifyBatch` are sent together in one `fulfillBatch` of up to `maxSize`, once
+   * no other request of the model is ready to prove, the batch is full, or its oldest proof has
+   * waited `waitMs`. A batch that would revert is sent again one request at a time. `false`: one
+   * `fulfill` per request.
+   */
+  batch?: false | { maxSize?: number; waitMs?: number };
+  /**
    * Opts the operator in (`NodeRegistry.serveModel`) to each model it serves, proved and
    * agreed, that it does not serve on chain yet (default true). Operators are drawn only for
    * the models they opted in to, and the Coprocessor takes fulfilments only from them.
@@ -87,6 +96,12 @@ export type VerityNode = EventEmitter & {
   statusUrl?: string;
   stop(): Promise<void>;
 };
+
+/** Whether a model's exported verifier has `verifyBatch` (see @verity/zkml's batch verifier). */
+function hasBatchVerifier(prover: Prover): boolean {
+  const build = JSON.parse(readFileSync(prover.compiled.path('verifierBuild'), 'utf8')) as { abi: { type: string; name?: string }[] };
+  return build.abi.some((e) => e.type === 'function' && e.name === 'verifyBatch');
+}
 
 /** The store belongs to another chain, Coprocessor or operator. */
 export class StoreMismatchError extends BaseError {
@@ -129,12 +144,16 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   const registry = await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'registry' });
   const nodes = await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'nodes' });
   const provers = new Map<string, Prover>();
+  const batchable = new Set<string>();
   for (const m of options.models) {
     if (options.verifyArtefacts ?? true) await verifyAgainstRegistry(publicClient, { registry, modelId: m.modelId, dir: m.dir });
     const prover = await Prover.load(m.dir, options.prover);
     provers.set(m.modelId.toLowerCase(), prover);
-    log.info({ modelId: m.modelId, dir: m.dir, backend: prover.backend.name }, 'model loaded');
+    // Verifiers exported before batch verifiers have only verifyProof: their requests go one by one.
+    if (hasBatchVerifier(prover)) batchable.add(m.modelId.toLowerCase());
+    log.info({ modelId: m.modelId, dir: m.dir, backend: prover.backend.name, batchVerifier: batchable.has(m.modelId.toLowerCase()) }, 'model loaded');
   }
+  const batch = options.batch === false ? undefined : { maxSize: options.batch?.maxSize ?? 16, waitMs: options.batch?.waitMs ?? 2000, models: batchable };
   if (!(await publicClient.readContract({ address: nodes, abi: nodeRegistryAbi, functionName: 'isActive', args: [me] }))) {
     log.warn({ operator: me, nodes }, 'this operator is not staked in the NodeRegistry: the Coprocessor will refuse its fulfilments (register with a stake first)');
   }
@@ -177,13 +196,14 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   };
 
   // Jobs a crash interrupted: a proof in progress is started again; one whose transaction
-  // is stored goes on with that transaction (never a second one).
-  for (const job of store.jobs(['proving', 'submitting'])) {
+  // (single or batch) is stored goes on with that transaction (never a second one); a proof
+  // waiting for its batch keeps waiting.
+  for (const job of store.jobs(['proving', 'proved', 'submitting'])) {
     const txs = store.txsForRequest(job.requestId, 'fulfil');
     if (txs.length > 0) {
       log.info({ requestId: job.requestId.toString(), tx: txs.at(-1)!.hash }, 'resuming: fulfilment already stored, watching it');
       update(job.requestId, { state: 'submitting', fulfilTx: txs.at(-1)!.hash });
-    } else {
+    } else if (job.state !== 'proved') {
       log.info({ requestId: job.requestId.toString() }, 'resuming: proof was interrupted, proving again');
       update(job.requestId, { state: 'queued' });
     }
@@ -213,7 +233,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   }
 
   const jobs = new ProvedJobs({
-    publicClient, account, chainId, coprocessor, nodes, store, log, txm, proving, provers, pollMs, maxRange, maxAttempts, scanFloor: scanner.start,
+    publicClient, account, chainId, coprocessor, nodes, store, log, txm, proving, provers, pollMs, maxRange, maxAttempts, batch, scanFloor: scanner.start,
     chain: { head: () => head, now: chainNow }, stopped: () => stopped, signal: abort.signal, onProved: (ms) => proveTimes.observe(ms / 1000), update,
   });
 
@@ -275,6 +295,11 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
    */
   const workLoop = (async () => {
     while (!stopped) {
+      try {
+        await jobs.submitProved();
+      } catch (e) {
+        log.warn({ err: errorText(e) }, 'sending proved requests failed; trying again');
+      }
       if (inFlight.size >= proving.concurrency) {
         await Promise.race(inFlight.values());
         continue;

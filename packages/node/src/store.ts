@@ -5,17 +5,18 @@ import type { Hex } from 'viem';
 
 /**
  * Where a job is. `queued` and `waiting` wait for work; `proving` is re-queued after a
- * crash (proofs are recomputed, never half-kept); `submitting` has a signed transaction in
+ * crash (proofs are recomputed, never half-kept); `proved` holds its proof in the store and
+ * waits to be fulfilled with others of its model in one `fulfillBatch`; `submitting` has a signed transaction in
  * the store that the transaction manager broadcasts and watches; `fulfilled` is final
  * once the fulfilment has its confirmations; `skipped` means the chain settled the request
  * otherwise (another node served it, or it was refunded); `reorged` means its Requested event
  * left the chain before the node served it: the job is queued again if the request comes back.
  */
-export type JobState = 'queued' | 'waiting' | 'proving' | 'submitting' | 'fulfilled' | 'skipped' | 'failed' | 'reorged';
-export const JOB_STATES: readonly JobState[] = ['queued', 'waiting', 'proving', 'submitting', 'fulfilled', 'skipped', 'failed', 'reorged'];
+export type JobState = 'queued' | 'waiting' | 'proving' | 'proved' | 'submitting' | 'fulfilled' | 'skipped' | 'failed' | 'reorged';
+export const JOB_STATES: readonly JobState[] = ['queued', 'waiting', 'proving', 'proved', 'submitting', 'fulfilled', 'skipped', 'failed', 'reorged'];
 
 /** States in which a job has not been served yet: a reorg may still change or remove its request. */
-export const OPEN_STATES: readonly JobState[] = ['queued', 'waiting', 'proving', 'reorged'];
+export const OPEN_STATES: readonly JobState[] = ['queued', 'waiting', 'proving', 'proved', 'reorged'];
 
 /** One request the node works on, with what it measured. */
 export type Job = {
@@ -49,6 +50,8 @@ export type StoredTx = {
   hash: Hex;
   requestId: bigint;
   kind: TxKind;
+  /** a `fulfillBatch`: the batch's other request ids (`requestId` is its first) */
+  batch?: bigint[];
   nonce: number;
   raw: Hex;
   maxFeePerGas: bigint;
@@ -80,7 +83,7 @@ CREATE INDEX IF NOT EXISTS txs_nonce ON txs(nonce);
 `;
 
 /** Columns added since the first schema, with their defaults for older stores. */
-const ADDED_COLUMNS = [['txs', 'kind', "TEXT NOT NULL DEFAULT 'fulfil'"]] as const;
+const ADDED_COLUMNS = [['txs', 'kind', "TEXT NOT NULL DEFAULT 'fulfil'"], ['txs', 'batch', 'TEXT']] as const;
 
 type JobRow = {
   request_id: string; model_id: string; input: string; block: string; requested_at: number; state: string; not_before: number | null;
@@ -88,7 +91,7 @@ type JobRow = {
   proof: string | null; public_signals: string | null; error: string | null; updated_at: number;
 };
 type TxRow = {
-  hash: string; request_id: string; kind: string; nonce: number; raw: string; max_fee: string; priority_fee: string; state: string;
+  hash: string; request_id: string; kind: string; batch: string | null; nonce: number; raw: string; max_fee: string; priority_fee: string; state: string;
   block: string | null; status: string | null; gas_used: string | null; sent_at: number;
 };
 
@@ -102,7 +105,7 @@ const fromJobRow = (r: JobRow): Job => ({
 });
 
 const fromTxRow = (r: TxRow): StoredTx => ({
-  hash: r.hash as Hex, requestId: BigInt(r.request_id), kind: r.kind as TxKind, nonce: r.nonce, raw: r.raw as Hex, maxFeePerGas: BigInt(r.max_fee),
+  hash: r.hash as Hex, requestId: BigInt(r.request_id), kind: r.kind as TxKind, ...(r.batch === null ? {} : { batch: (JSON.parse(r.batch) as string[]).map(BigInt) }), nonce: r.nonce, raw: r.raw as Hex, maxFeePerGas: BigInt(r.max_fee),
   maxPriorityFeePerGas: BigInt(r.priority_fee), state: r.state as StoredTx['state'], block: r.block === null ? undefined : BigInt(r.block),
   status: (r.status ?? undefined) as StoredTx['status'], gasUsed: r.gas_used === null ? undefined : BigInt(r.gas_used), sentAt: r.sent_at,
 });
@@ -193,7 +196,7 @@ export class JobStore {
           changed.push(this.job(j.requestId)!);
         }
       }
-      const inRange = this.db.prepare(`SELECT * FROM jobs WHERE state IN ('queued', 'waiting', 'proving') AND CAST(block AS INTEGER) BETWEEN ? AND ?`)
+      const inRange = this.db.prepare(`SELECT * FROM jobs WHERE state IN ('queued', 'waiting', 'proving', 'proved') AND CAST(block AS INTEGER) BETWEEN ? AND ?`)
         .all(range.from.toString(), range.to.toString()) as JobRow[];
       for (const r of inRange.map(fromJobRow)) {
         if (ids.has(r.requestId)) continue;
@@ -252,8 +255,8 @@ export class JobStore {
 
   /** Stores a signed transaction (before it is broadcast). */
   addTx(tx: StoredTx) {
-    this.db.prepare(`INSERT INTO txs (hash, request_id, kind, nonce, raw, max_fee, priority_fee, state, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(tx.hash, tx.requestId.toString(), tx.kind, tx.nonce, tx.raw, tx.maxFeePerGas.toString(), tx.maxPriorityFeePerGas.toString(), tx.state, tx.sentAt);
+    this.db.prepare(`INSERT INTO txs (hash, request_id, kind, batch, nonce, raw, max_fee, priority_fee, state, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(tx.hash, tx.requestId.toString(), tx.kind, tx.batch ? JSON.stringify(tx.batch.map(String)) : null, tx.nonce, tx.raw, tx.maxFeePerGas.toString(), tx.maxPriorityFeePerGas.toString(), tx.state, tx.sentAt);
   }
 
   updateTx(hash: Hex, patch: Partial<Pick<StoredTx, 'state' | 'block' | 'status' | 'gasUsed' | 'sentAt'>>) {
@@ -276,9 +279,10 @@ export class JobStore {
     return (this.db.prepare(`SELECT * FROM txs WHERE state IN ('pending', 'mined') ORDER BY nonce, sent_at, rowid`).all() as TxRow[]).map(fromTxRow);
   }
 
-  /** A request's transactions (of one kind, when given), oldest first. */
+  /** A request's transactions (of one kind, when given), oldest first: its own and the batches it is in. */
   txsForRequest(requestId: bigint, kind?: TxKind): StoredTx[] {
-    const all = (this.db.prepare('SELECT * FROM txs WHERE request_id = ? ORDER BY nonce, sent_at, rowid').all(requestId.toString()) as TxRow[]).map(fromTxRow);
+    const id = requestId.toString();
+    const all = (this.db.prepare(`SELECT * FROM txs WHERE request_id = ? OR batch LIKE ? ORDER BY nonce, sent_at, rowid`).all(id, `%"${id}"%`) as TxRow[]).map(fromTxRow);
     return kind ? all.filter((t) => t.kind === kind) : all;
   }
 

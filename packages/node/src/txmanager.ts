@@ -55,31 +55,34 @@ export class TxManager {
   /** Sends run one after another: each takes the next nonce. */
   private sending: Promise<unknown> = Promise.resolve();
 
-  /** Signs, stores, then broadcasts a transaction for `requestId` (a fulfilment unless `kind` says otherwise); returns it as stored. */
-  send(requestId: bigint, call: { to: Address; data: Hex; gas: bigint }, kind: TxKind = 'fulfil'): Promise<StoredTx> {
-    const next = this.sending.catch(() => {}).then(() => this.sendNow(requestId, call, kind));
+  /**
+   * Signs, stores, then broadcasts a transaction for `requestId` (a fulfilment unless `kind`
+   * says otherwise; `batch`: the other requests a `fulfillBatch` serves); returns it as stored.
+   */
+  send(requestId: bigint, call: { to: Address; data: Hex; gas: bigint }, kind: TxKind = 'fulfil', batch?: bigint[]): Promise<StoredTx> {
+    const next = this.sending.catch(() => {}).then(() => this.sendNow(requestId, call, kind, batch));
     this.sending = next;
     return next;
   }
 
-  private async sendNow(requestId: bigint, call: { to: Address; data: Hex; gas: bigint }, kind: TxKind): Promise<StoredTx> {
+  private async sendNow(requestId: bigint, call: { to: Address; data: Hex; gas: bigint }, kind: TxKind, batch?: bigint[]): Promise<StoredTx> {
     const { publicClient, store } = this.o;
     const chainNonce = await publicClient.getTransactionCount({ address: this.address, blockTag: 'pending' });
     const used = store.maxNonce();
     const nonce = Math.max(chainNonce, used === undefined ? 0 : used + 1);
     const fees = await publicClient.estimateFeesPerGas();
-    const tx = await this.sign({ requestId, kind, nonce, call, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas });
+    const tx = await this.sign({ requestId, kind, batch, nonce, call, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas });
     await this.broadcast(tx);
     return tx;
   }
 
-  private async sign(p: { requestId: bigint; kind: TxKind; nonce: number; call: { to: Address; data: Hex; gas: bigint }; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }): Promise<StoredTx> {
+  private async sign(p: { requestId: bigint; kind: TxKind; batch?: bigint[]; nonce: number; call: { to: Address; data: Hex; gas: bigint }; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }): Promise<StoredTx> {
     const raw = await this.o.account.signTransaction({
       chainId: this.o.chainId, type: 'eip1559', to: p.call.to, data: p.call.data, gas: p.call.gas, nonce: p.nonce,
       maxFeePerGas: p.maxFeePerGas, maxPriorityFeePerGas: p.maxPriorityFeePerGas, value: 0n,
     });
     const tx: StoredTx = {
-      hash: keccak256(raw), requestId: p.requestId, kind: p.kind, nonce: p.nonce, raw, maxFeePerGas: p.maxFeePerGas,
+      hash: keccak256(raw), requestId: p.requestId, kind: p.kind, ...(p.batch ? { batch: p.batch } : {}), nonce: p.nonce, raw, maxFeePerGas: p.maxFeePerGas,
       maxPriorityFeePerGas: p.maxPriorityFeePerGas, state: 'pending', sentAt: Date.now(),
     };
     // Durable before it leaves the process: a crash after this line re-broadcasts it.
@@ -160,7 +163,7 @@ export class TxManager {
         if (maxFeePerGas > latest.maxFeePerGas) {
           const tx = this.decode(latest);
           log.warn({ requestId: latest.requestId.toString(), tx: latest.hash, nonce, pendingMs: age, maxFeePerGas: maxFeePerGas.toString() }, 'transaction stuck; replacing it with higher fees');
-          const next = await this.sign({ requestId: latest.requestId, kind: latest.kind, nonce, call: tx, maxFeePerGas, maxPriorityFeePerGas: bump(latest.maxPriorityFeePerGas) });
+          const next = await this.sign({ requestId: latest.requestId, kind: latest.kind, batch: latest.batch, nonce, call: tx, maxFeePerGas, maxPriorityFeePerGas: bump(latest.maxPriorityFeePerGas) });
           await this.broadcast(next);
           continue;
         }

@@ -6,8 +6,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { decodeFunctionData, encodeFunctionData, hexToString, keccak256, parseEventLogs, toHex, type Hex, type PublicClient } from 'viem';
 import {
   committeeAbi, coprocessorAbi, createVerityClient, deployVerity, nodeRegistryAbi, registerAgreedModel, stakeNode,
@@ -18,7 +16,7 @@ import { CircuitCompileError, UnsupportedOperatorError } from '@verity/zkml';
 import { LexiconProvider, OnnxProvider, OpenAICompatibleProvider, ProviderError, startNode, untrustedText, type AgreedQuestion, type Provider, type VerityNode } from '@verity/node';
 import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
 import { anvilKey, connect } from '../../cli/src/chain.js';
-import { NodeProcess, type LogLine } from './harness.js';
+import { captureLogger, NodeProcess, type LogLine } from './harness.js';
 import { startOpenAIFixture, type OpenAIFixture } from './openaiFixture.js';
 
 const LABELS = ['loved', 'mixed', 'panned'];
@@ -32,12 +30,6 @@ class Liar implements Provider {
   readonly name = 'liar';
   async answer(q: AgreedQuestion) { return q.labels.at(-1)!; }
   async equivalent() { return false; }
-}
-
-function captureLogger(name: string) {
-  const lines: LogLine[] = [];
-  const stream = new Writable({ write(chunk, _e, cb) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); cb(); } });
-  return { lines, logger: pino({ level: 'debug' }, stream).child({ node: name }) };
 }
 
 describe('providers', () => {

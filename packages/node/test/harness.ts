@@ -5,6 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { fileURLToPath } from 'node:url';
 import type { Hex, PublicClient } from 'viem';
 import { coprocessorAbi, createVerityClient, deployVerity, registerProvedModel, stakeNode, type VerityAddresses, type VerityClient, type Wallet } from '@verity/sdk';
@@ -87,6 +89,13 @@ export class NodeProcess {
     this.child.kill('SIGTERM');
     await this.exited;
   }
+}
+
+/** A pino logger for an in-process node whose JSON lines are collected in `lines`. */
+export function captureLogger(name: string) {
+  const lines: LogLine[] = [];
+  const stream = new Writable({ write(chunk, _e, cb) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); cb(); } });
+  return { lines, logger: pino({ level: 'debug' }, stream).child({ node: name }) };
 }
 
 /** A TCP proxy to `port` that can be taken down (listener closed, connections cut) and back up. */

@@ -17,6 +17,7 @@ import { LINK_FILE, linkCircuit, type LinkFile } from './prover/link.js';
 import type { QuantizedModel } from './quantize/quantize.js';
 import { CircuitCompileError, IncompatibleOptionsError } from './errors/compile.js';
 import { weightCommitment, weightValues } from './codegen/commit.js';
+import { BATCH_VERIFIER_CONTRACT } from './batchVerifier.js';
 import { exportVerifier } from './verifier.js';
 import { ceremonyPtau } from './setup.js';
 export { CircuitCompileError };
@@ -311,7 +312,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
           : INSECURE_DEV_SETUP,
       },
       verifier: verifierBytecodeSize === undefined ? undefined : {
-        contract: 'Groth16Verifier', bytecodeSize: verifierBytecodeSize, limit: 24_576, expectedVerifyGas: expectedVerifyGas(layout.publicSignals),
+        contract: BATCH_VERIFIER_CONTRACT, bytecodeSize: verifierBytecodeSize, limit: 24_576, expectedVerifyGas: expectedVerifyGas(layout.publicSignals),
       },
       timings: { compileSeconds, setupSeconds },
       shards: link && { parts: link.parts.length + 1, constraintsPerPart: [link.constraints - link.parts.reduce((a, q) => a + q.constraints, 0), ...link.parts.map((q) => q.constraints)], link: LINK_FILE },

@@ -13,6 +13,7 @@ export { quantizeInput, clampedFeatures, inputRange, inferQuantized, inferFloat,
 export { layoutOf, type Layout, type InputVisibility } from './codegen/layout.js';
 export { generateCircuit, generateShards, weightSignals, type WeightEncoding, type ShardedCircuit, type CircuitPart } from './codegen/circom.js';
 export { packInputs, inputCommitment, weightCommitment, weightValues, encodeInputBytes, decodeInputBytes, unpackOutputs, type WeightValues } from './codegen/commit.js';
+export { batchVerifierSource, BATCH_VERIFIER_CONTRACT, type Groth16VerificationKey } from './batchVerifier.js';
 export { compileModel, CircuitCompileError, expectedVerifyGas, SHARD_CONSTRAINTS, syntheticCalibrationWarning, type CompileOptions } from './compile.js';
 export { LinkedWitness, linkCircuit, readR1cs, LINK_FILE, type LinkFile, type LinkedPart } from './prover/link.js';
 export { IncompatibleOptionsError, RangeOverflowError, UnsupportedBackendError } from './errors/compile.js';
