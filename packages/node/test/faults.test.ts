@@ -193,11 +193,17 @@ for (const badProof of [true, false]) {
     ? 'a primary submitting a bad proof is rejected and paid nothing; after its window another node fulfils and the primary is slashed'
     : 'a primary that misses its window is slashed; another node serves the request';
   test(name, async (t) => {
-    const window = 4n;
+    const window = 8n;
     // B (no node process) has most of the stake, so it is drawn most often.
     const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: window, operators: [[opA, 10n ** 18n], [opB, 4n * 10n ** 18n]] });
     const node = start(nodeConfig(dir, `backup-${badProof}`, anvil.rpcUrl, net, compiled.dir));
     await node.waitForMsg('node started');
+    // Until the backup has assigned the request, chain time moves one second per block whatever
+    // the wall clock: the window is then counted in the few blocks mined meanwhile, so a node
+    // slowed down by a busy machine still assigns within it. Then time catches up at once.
+    const rpc = (method: string, params: unknown[]) => publicClient.request({ method: method as never, params: params as never });
+    await rpc('anvil_setBlockTimestampInterval', [1]);
+    t.after(() => rpc('anvil_removeBlockTimestampInterval', []).then(() => {}, () => {}));
     const id = await requestFor(net, opB.account.address);
     const r = await net.client.getRequest(id);
     const read = (who: Hex) => publicClient.readContract({ address: net.addresses.nodes, abi: nodeRegistryAbi, functionName: 'getOperator', args: [who] });
@@ -216,6 +222,7 @@ for (const badProof of [true, false]) {
       assert.equal((await net.client.getRequest(id)).escrow, r.escrow, 'escrow untouched');
     }
     await node.waitForMsg('assigned to another node; waiting for its window to end', id);
+    await rpc('anvil_removeBlockTimestampInterval', []);
     await node.waitForMsg('fulfilled', id, 60_000);
     const [f] = await fulfilments(publicClient, net.addresses.coprocessor, id);
     assert.equal(f!.args.node, opA.account.address, 'served by the backup node');
