@@ -11,7 +11,7 @@ import { creditModel } from '@verity/models/credit';
 import { signalModel } from '@verity/models/signal';
 import { fraudModel } from '@verity/models/fraud';
 import { startExplorer, type ExplorerModelInfo } from '@verity/explorer';
-import { keepMining, startAnvil, type Anvil } from './anvil.js';
+import { keepMining, startAnvil, type Anvil, type Heartbeat } from './anvil.js';
 import { anvilKey, connect } from './chain.js';
 import type { Deployment } from './commands.js';
 import { checkDevDeploymentPath, writeDevDeployment } from './devDeployment.js';
@@ -36,8 +36,19 @@ export type DevOptions = {
   onReady?: (devnet: { rpcUrl: string; explorerUrl: string; addresses: VerityAddresses; story: StoryOutcome; models: Record<string, ProvedModel>; deployment?: string }) => Promise<void>;
 };
 
-/** How often the devnet mines an empty block, so draws from a request's block hash happen while the chain is idle. */
-const HEARTBEAT_MS = 500;
+/**
+ * How often the devnet mines an empty block, so draws from a request's block hash happen while
+ * no transaction comes: every 0.5 s while requests are in flight, every 5 s once the chain has
+ * been quiet for 2 minutes (longer than the committee's 90 s of propose, commit and reveal
+ * windows). With the nodes' slower polling it made an idle devnet's CPU use about half (BENCHMARKS.md).
+ */
+export const DEV_HEARTBEAT: Heartbeat = { busyMs: 500, idleMs: 5_000, idleAfterMs: 120_000 };
+
+/**
+ * How often each devnet node polls the chain: half the busy heartbeat, so a new block is seen
+ * within a quarter second on average (at 100 ms, three idle nodes' polling took most of an idle devnet's CPU).
+ */
+const DEV_NODE_POLL_MS = 250;
 
 /** anvil accounts that are not admin (0), model owner (1) or user (3): the nodes' keys. */
 const NODE_KEYS = [2, 4, 5, 6, 7, 8, 9];
@@ -114,7 +125,7 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
   process.on('SIGTERM', onSignal);
   try {
     const { publicClient, wallet, chainId } = await connect(rpcUrl);
-    cleanup.push(keepMining(rpcUrl, HEARTBEAT_MS));
+    cleanup.push(keepMining(rpcUrl, DEV_HEARTBEAT));
     // The story plays admin, model owner and user with anvil's default accounts 0, 1 and 3.
     const keys = [0, 1, 2, 3].map((i) => anvilKey(i));
     const [admin, modelOwner, user] = [wallet(keys[0]!), wallet(keys[1]!), wallet(keys[3]!)];
@@ -170,7 +181,7 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
     for (const [i, operator] of operators.entries()) {
       const node = await startNode({
         publicClient, wallet: operator, coprocessor: addresses.coprocessor,
-        models: Object.values(proved).map((m) => ({ modelId: m.modelId, dir: m.compiled.dir })), pollMs: 100, store: join(stores, `node-${i + 1}.sqlite`), statusPort: 0,
+        models: Object.values(proved).map((m) => ({ modelId: m.modelId, dir: m.compiled.dir })), pollMs: DEV_NODE_POLL_MS, store: join(stores, `node-${i + 1}.sqlite`), statusPort: 0,
         agreed: { models: agreedIds.map((modelId) => ({ modelId, provider: new LexiconProvider() })) },
         logger: pino({ level: process.env.VERITY_LOG_LEVEL ?? 'silent' }).child({ node: i + 1 }), deploymentBlock: deployBlock,
       });

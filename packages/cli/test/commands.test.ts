@@ -43,7 +43,7 @@ function verity(args: string[], key = anvilKey(0)): Promise<{ status: number | n
 before(async () => {
   anvil = await startAnvil();
   // Blocks keep coming while the chain is idle: a request is drawn from its block's hash in a later block.
-  stopMining = keepMining(anvil.rpcUrl, 500);
+  stopMining = keepMining(anvil.rpcUrl, { busyMs: 500, idleMs: 500, idleAfterMs: 0 });
   ({ compiled } = await compileCached('credit', readFileSync(creditModel.path), { calibration: readSamplesFile(readFileSync(creditModel.calibration, 'utf8')) }));
 });
 
