@@ -4,17 +4,14 @@ import { join } from 'node:path';
 import { formatEther, keccak256, toHex, type Hex } from 'viem';
 import pino from 'pino';
 import { deployVerity, nodeRegistryAbi, registerAgreedModel, stakeNode, type AgreedRule, type DeployOptions, type VerityAddresses } from '@verity/sdk';
-import { compileCached, readSamplesFile, INSECURE_DEV_SETUP } from '@verity/zkml';
+import { compileCached, INSECURE_DEV_SETUP } from '@verity/zkml';
 import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
-import { spamModel } from '@verity/models/spam';
-import { creditModel } from '@verity/models/credit';
-import { signalModel } from '@verity/models/signal';
-import { fraudModel } from '@verity/models/fraud';
 import { startExplorer, type ExplorerModelInfo } from '@verity/explorer';
 import { keepMining, startAnvil, type Anvil, type Heartbeat } from './anvil.js';
 import { anvilKey, connect } from './chain.js';
 import type { Deployment } from './commands.js';
 import { checkDevDeploymentPath, writeDevDeployment } from './devDeployment.js';
+import { exampleCompileOptions, exampleModelInfo, PROVED_MODELS } from './exampleModels.js';
 import { registerCompiled } from './models.js';
 import { runStory, summaryTable, type ProvedModel, type StoryOutcome } from './story.js';
 
@@ -76,14 +73,6 @@ export const AGREED_MODELS = {
 export const DEVNET_PARAMETERS = {
   adminDelay: 3_600n, unbondingPeriod: 0n, upgradeDelay: 60n, committee: { windows: AGREED_MODELS.windows },
 } satisfies DeployOptions;
-
-/** The demo's proved models: each app's model, trained by models/<name>/train.ts. */
-const PROVED_MODELS = {
-  spam: { name: 'spam-assassin-mlp', ...spamModel },
-  credit: { name: 'credit-score', ...creditModel },
-  signal: { name: 'market-signal', ...signalModel },
-  fraud: { name: 'fraud-screen', ...fraudModel },
-};
 
 /**
  * The embedded devnet: starts anvil (or uses `rpc`), deploys the contracts, compiles or loads
@@ -149,17 +138,15 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
     for (const [key, m] of Object.entries(PROVED_MODELS) as [keyof typeof PROVED_MODELS, (typeof PROVED_MODELS)[keyof typeof PROVED_MODELS]][]) {
       let phase = '';
       const { compiled, cached } = await compileCached(key, readFileSync(m.path), {
-        calibration: readSamplesFile(readFileSync(m.calibration, 'utf8')),
+        ...exampleCompileOptions(m),
         // One line per phase (first run only): the percentages would flood the story.
         progress: (e) => { if (e.phase !== phase) step(`compiling ${m.name}`, (phase = e.phase)); },
       });
       const { report } = compiled;
       const { modelId } = await registerCompiled(publicClient, modelOwner, { registry: addresses.registry, compiled, name: m.name, fee: 10n ** 15n });
       proved[key] = { modelId, name: m.name, compiled };
-      const metrics = m.metrics();
-      const accuracy = metrics.quantizedAccuracyHeldOut !== undefined ? `held-out accuracy ${metrics.quantizedAccuracyHeldOut}` : `held-out MAE ${metrics.quantizedMaeHeldOut}`;
-      explorerModels[modelId] = { constraints: report.constraints, accuracy, verifyGas: report.verifier?.expectedVerifyGas, source: String(metrics.dataset) };
-      step(`${m.name} ${cached ? 'loaded' : 'compiled'}`, `${report.constraints} constraints, ${accuracy}; registered as ${modelId}`);
+      explorerModels[modelId] = exampleModelInfo(m, report);
+      step(`${m.name} ${cached ? 'loaded' : 'compiled'}`, `${report.constraints} constraints, ${explorerModels[modelId].accuracy}; registered as ${modelId}`);
     }
     step('setup', INSECURE_DEV_SETUP.split(':')[0]!);
 
