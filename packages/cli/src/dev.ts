@@ -88,14 +88,6 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
   // Refused before anything starts: never overwrite a file that is not a devnet's deployment.
   if (options.deployment) checkDevDeploymentPath(options.deployment);
   let anvil: Anvil | undefined;
-  let rpcUrl = options.rpc;
-  if (!rpcUrl) {
-    anvil = await startAnvil();
-    rpcUrl = anvil.rpcUrl;
-    step('anvil started', rpcUrl);
-  } else {
-    step('using chain', rpcUrl);
-  }
   const cleanup: (() => Promise<void>)[] = [];
   let stopping: Promise<void> | undefined;
   const shutdown = () => (stopping ??= (async () => {
@@ -110,9 +102,19 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
     print('stopping…');
     void shutdown().finally(() => process.exit(130));
   };
+  // Listening before anvil starts: a Ctrl-C right after "anvil started" is printed must find the
+  // handler (one before it ends this process, and anvil with it: startAnvil kills it on exit).
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    let rpcUrl = options.rpc;
+    if (!rpcUrl) {
+      anvil = await startAnvil();
+      rpcUrl = anvil.rpcUrl;
+      step('anvil started', rpcUrl);
+    } else {
+      step('using chain', rpcUrl);
+    }
     const { publicClient, wallet, chainId } = await connect(rpcUrl);
     cleanup.push(keepMining(rpcUrl, DEV_HEARTBEAT));
     // The story plays admin, model owner and user with anvil's default accounts 0, 1 and 3.
