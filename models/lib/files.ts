@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AnswerFormat } from '@verity/sdk';
 
-/** The files a trained demo model leaves in its directory (see lib/export.ts). */
-export function modelFiles<Sample>(dir: string, name: string) {
+/** The files a trained demo model leaves in its directory (see lib/export.ts), and how its outputs read. */
+export function modelFiles<Sample>(dir: string, name: string, answer: AnswerFormat) {
   return {
+    /** how a person reads the model's outputs (the explorer's answers) */
+    answer,
     /** the ONNX model */
     path: join(dir, `${name}.onnx`),
     /** calibration inputs, in the format `verity compile --calibration` reads */

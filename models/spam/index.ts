@@ -7,7 +7,7 @@ import { modelFiles } from '../lib/files.js';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The spam classifier's files (written by `npm run train:spam -w models`). */
-export const spamModel = modelFiles<{ id: string; spam: boolean; subject: string; body: string }>(here, 'spam');
+export const spamModel = modelFiles<{ id: string; spam: boolean; subject: string; body: string }>(here, 'spam', { labels: ['not spam', 'spam'] });
 
 /** Path of the trained spam classifier. */
 export const SPAM_MODEL_PATH = spamModel.path;

@@ -39,29 +39,48 @@ export function freePort(): Promise<number> {
 
 export type Anvil = { rpcUrl: string; port: number; process: ChildProcess; stop(): Promise<void> };
 
+/** How often {@link keepMining} mines: every `busyMs` while the chain is in use, every `idleMs` once it has been quiet for `idleAfterMs`. */
+export type Heartbeat = { busyMs: number; idleMs: number; idleAfterMs: number };
+
 /**
- * Mines an empty block on a devnet (anvil, hardhat: `evm_mine`) every `ms` until stopped. An
- * automining devnet makes a block only per transaction, but a request's primary and committee
- * are drawn from the hash of the request's block, so nothing can happen until a later block
- * exists: the heartbeat makes blocks come as they do on a real chain. Anvil gives blocks in the
- * same second the same timestamp, so the chain's clock does not run ahead. Failed calls are
- * ignored (the chain may be stopping).
+ * Mines empty blocks on a devnet (anvil, hardhat: `evm_mine`) until stopped. An automining
+ * devnet makes a block only per transaction, but a request's primary and committee are drawn
+ * from the hash of a block after the request's, so nothing can happen until a later block
+ * exists: the heartbeat makes blocks come as they do on a real chain. While the chain is in use
+ * (a block it did not mine itself, i.e. a transaction, within the last `idleAfterMs`) it mines
+ * every `busyMs`; on a quiet chain only every `idleMs`, so an idle devnet's nodes have few new
+ * blocks to read. It looks at the head every `busyMs`, so a new request brings the fast beat
+ * back at once. Anvil gives blocks in the same second the same timestamp, so the chain's clock
+ * does not run ahead. Failed calls are ignored (the chain may be stopping).
  *
  * @example
- * const stop = keepMining(anvil.rpcUrl, 500)
+ * const stop = keepMining(anvil.rpcUrl, { busyMs: 500, idleMs: 5_000, idleAfterMs: 120_000 })
  * // ...
  * await stop()
  */
-export function keepMining(rpcUrl: string, ms: number): () => Promise<void> {
-  let last: Promise<unknown> = Promise.resolve();
+export function keepMining(rpcUrl: string, { busyMs, idleMs, idleAfterMs }: Heartbeat): () => Promise<void> {
+  const rpc = (method: string) => fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: [] }) })
+    .then((r) => r.json() as Promise<{ result?: string }>);
+  let expected: bigint | undefined;
+  let lastActivity = Date.now();
+  let lastMined = 0;
+  const beat = async () => {
+    const head = BigInt((await rpc('eth_blockNumber')).result ?? '0x0');
+    const now = Date.now();
+    if (expected !== undefined && head !== expected) lastActivity = now;
+    expected = head;
+    if (now - lastActivity >= idleAfterMs && now - lastMined < idleMs) return;
+    await rpc('evm_mine');
+    lastMined = now;
+    expected = head + 1n;
+  };
+  let running: Promise<void> | undefined;
   const timer = setInterval(() => {
-    last = fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'evm_mine', params: [] }) })
-      .then((r) => r.arrayBuffer())
-      .catch(() => {});
-  }, ms);
+    running ??= beat().catch(() => {}).finally(() => (running = undefined));
+  }, busyMs);
   return async () => {
     clearInterval(timer);
-    await last;
+    await running;
   };
 }
 

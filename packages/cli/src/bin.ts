@@ -42,8 +42,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'explorer': {
-      const { values } = parseArgs({ args: rest, options: { deployment: { type: 'string' }, rpc: { type: 'string' }, port: { type: 'string' } } });
-      await explorerCommand({ deployment: values.deployment ?? 'deployment.json', rpc: values.rpc, port: parseIntegerOption('--port', values.port, { min: 0, max: 65_535 }), log: console.log });
+      const { values } = parseArgs({ args: rest, options: { deployment: { type: 'string' }, rpc: { type: 'string' }, port: { type: 'string' }, 'model-dir': { type: 'string', multiple: true } } });
+      await explorerCommand({
+        deployment: values.deployment ?? 'deployment.json', rpc: values.rpc, port: parseIntegerOption('--port', values.port, { min: 0, max: 65_535 }), modelDirs: values['model-dir'] ?? [], log: console.log,
+      });
       return 0;
     }
     case 'register': {

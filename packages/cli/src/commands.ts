@@ -1,15 +1,17 @@
 // `verity deploy`, `verity register` and `verity request`: the protocol on any EVM chain, from
 // the command line. Deployments are remembered in a JSON file the other two commands read.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { formatEther, hexToString, isHex, keccak256, parseEther, toHex, type Address, type Hex } from 'viem';
 import {
   connect, createVerityClient, DEFAULT_ADMIN_DELAY, DEFAULT_UNBONDING_PERIOD, DEFAULT_UPGRADE_DELAY, deployVerity, DEVNET_CHAIN_IDS, DevSetupError, isDevnet, Mode, nodeRegistryAbi, registerAgreedModel,
   sendContract, serveModels, SetupKind, stakeNode, stopServing, WeightsPinning, CRITERIA, type CriterionName, type VerityAddresses,
 } from '@verity/sdk';
 import { BaseError } from '@verity/sdk/errors';
-import { encodeInputBytes, loadCompiled, quantizeInput, readInputFile } from '@verity/zkml';
+import { ArtefactError, CompiledDirNotFoundError, encodeInputBytes, loadCompiled, quantizeInput, readInputFile } from '@verity/zkml';
 import { startExplorer } from '@verity/explorer';
 import { followAgreedRequest } from './agreedProgress.js';
+import { findModelInfo } from './exampleModels.js';
 import { PINNING_NAMES, registerCompiled } from './models.js';
 import { formatDuration, parseDuration, parseWindows } from './options.js';
 
@@ -252,10 +254,14 @@ export async function serveCommand(o: { deployment: string; rpc?: string; privat
 }
 
 /** `verity explorer`: serves the explorer for a deployment until Ctrl-C. */
-export async function explorerCommand(o: { deployment: string; rpc?: string; port?: number; log: (l: string) => void }): Promise<void> {
+export async function explorerCommand(o: { deployment: string; rpc?: string; port?: number; modelDirs?: string[]; log: (l: string) => void }): Promise<void> {
   const d = readDeployment(o.deployment);
+  for (const dir of o.modelDirs ?? []) {
+    if (!existsSync(dir)) throw new CompiledDirNotFoundError({ dir });
+    if (!existsSync(join(dir, 'report.json'))) throw new ArtefactError({ dir, missing: 'report.json' });
+  }
   const { publicClient } = await connectTo(d, o.rpc);
-  const explorer = await startExplorer({ publicClient, addresses: d.addresses, port: o.port, fromBlock: BigInt(d.block) });
+  const explorer = await startExplorer({ publicClient, addresses: d.addresses, port: o.port, fromBlock: BigInt(d.block), byCommitment: findModelInfo(o.modelDirs ?? []) });
   o.log(`explorer for chain ${d.chainId} (Coprocessor ${d.addresses.coprocessor}): ${explorer.url}  (Ctrl-C stops it)`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -4,17 +4,14 @@ import { join } from 'node:path';
 import { formatEther, keccak256, toHex, type Hex } from 'viem';
 import pino from 'pino';
 import { deployVerity, nodeRegistryAbi, registerAgreedModel, stakeNode, type AgreedRule, type DeployOptions, type VerityAddresses } from '@verity/sdk';
-import { compileCached, readSamplesFile, INSECURE_DEV_SETUP } from '@verity/zkml';
+import { compileCached, INSECURE_DEV_SETUP } from '@verity/zkml';
 import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
-import { spamModel } from '@verity/models/spam';
-import { creditModel } from '@verity/models/credit';
-import { signalModel } from '@verity/models/signal';
-import { fraudModel } from '@verity/models/fraud';
 import { startExplorer, type ExplorerModelInfo } from '@verity/explorer';
-import { keepMining, startAnvil, type Anvil } from './anvil.js';
+import { keepMining, startAnvil, type Anvil, type Heartbeat } from './anvil.js';
 import { anvilKey, connect } from './chain.js';
 import type { Deployment } from './commands.js';
 import { checkDevDeploymentPath, writeDevDeployment } from './devDeployment.js';
+import { exampleCompileOptions, exampleModelInfo, PROVED_MODELS } from './exampleModels.js';
 import { registerCompiled } from './models.js';
 import { runStory, summaryTable, type ProvedModel, type StoryOutcome } from './story.js';
 
@@ -36,8 +33,19 @@ export type DevOptions = {
   onReady?: (devnet: { rpcUrl: string; explorerUrl: string; addresses: VerityAddresses; story: StoryOutcome; models: Record<string, ProvedModel>; deployment?: string }) => Promise<void>;
 };
 
-/** How often the devnet mines an empty block, so draws from a request's block hash happen while the chain is idle. */
-const HEARTBEAT_MS = 500;
+/**
+ * How often the devnet mines an empty block, so draws from a request's block hash happen while
+ * no transaction comes: every 0.5 s while requests are in flight, every 5 s once the chain has
+ * been quiet for 2 minutes (longer than the committee's 90 s of propose, commit and reveal
+ * windows). With the nodes' slower polling it made an idle devnet's CPU use about half (BENCHMARKS.md).
+ */
+export const DEV_HEARTBEAT: Heartbeat = { busyMs: 500, idleMs: 5_000, idleAfterMs: 120_000 };
+
+/**
+ * How often each devnet node polls the chain: half the busy heartbeat, so a new block is seen
+ * within a quarter second on average (at 100 ms, three idle nodes' polling took most of an idle devnet's CPU).
+ */
+const DEV_NODE_POLL_MS = 250;
 
 /** anvil accounts that are not admin (0), model owner (1) or user (3): the nodes' keys. */
 const NODE_KEYS = [2, 4, 5, 6, 7, 8, 9];
@@ -66,14 +74,6 @@ export const DEVNET_PARAMETERS = {
   adminDelay: 3_600n, unbondingPeriod: 0n, upgradeDelay: 60n, committee: { windows: AGREED_MODELS.windows },
 } satisfies DeployOptions;
 
-/** The demo's proved models: each app's model, trained by models/<name>/train.ts. */
-const PROVED_MODELS = {
-  spam: { name: 'spam-assassin-mlp', ...spamModel },
-  credit: { name: 'credit-score', ...creditModel },
-  signal: { name: 'market-signal', ...signalModel },
-  fraud: { name: 'fraud-screen', ...fraudModel },
-};
-
 /**
  * The embedded devnet: starts anvil (or uses `rpc`), deploys the contracts, compiles or loads
  * the example apps' models, registers them, starts staked nodes and the explorer, and runs the
@@ -88,14 +88,6 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
   // Refused before anything starts: never overwrite a file that is not a devnet's deployment.
   if (options.deployment) checkDevDeploymentPath(options.deployment);
   let anvil: Anvil | undefined;
-  let rpcUrl = options.rpc;
-  if (!rpcUrl) {
-    anvil = await startAnvil();
-    rpcUrl = anvil.rpcUrl;
-    step('anvil started', rpcUrl);
-  } else {
-    step('using chain', rpcUrl);
-  }
   const cleanup: (() => Promise<void>)[] = [];
   let stopping: Promise<void> | undefined;
   const shutdown = () => (stopping ??= (async () => {
@@ -110,11 +102,21 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
     print('stopping…');
     void shutdown().finally(() => process.exit(130));
   };
+  // Listening before anvil starts: a Ctrl-C right after "anvil started" is printed must find the
+  // handler (one before it ends this process, and anvil with it: startAnvil kills it on exit).
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    let rpcUrl = options.rpc;
+    if (!rpcUrl) {
+      anvil = await startAnvil();
+      rpcUrl = anvil.rpcUrl;
+      step('anvil started', rpcUrl);
+    } else {
+      step('using chain', rpcUrl);
+    }
     const { publicClient, wallet, chainId } = await connect(rpcUrl);
-    cleanup.push(keepMining(rpcUrl, HEARTBEAT_MS));
+    cleanup.push(keepMining(rpcUrl, DEV_HEARTBEAT));
     // The story plays admin, model owner and user with anvil's default accounts 0, 1 and 3.
     const keys = [0, 1, 2, 3].map((i) => anvilKey(i));
     const [admin, modelOwner, user] = [wallet(keys[0]!), wallet(keys[1]!), wallet(keys[3]!)];
@@ -138,17 +140,15 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
     for (const [key, m] of Object.entries(PROVED_MODELS) as [keyof typeof PROVED_MODELS, (typeof PROVED_MODELS)[keyof typeof PROVED_MODELS]][]) {
       let phase = '';
       const { compiled, cached } = await compileCached(key, readFileSync(m.path), {
-        calibration: readSamplesFile(readFileSync(m.calibration, 'utf8')),
+        ...exampleCompileOptions(m),
         // One line per phase (first run only): the percentages would flood the story.
         progress: (e) => { if (e.phase !== phase) step(`compiling ${m.name}`, (phase = e.phase)); },
       });
       const { report } = compiled;
       const { modelId } = await registerCompiled(publicClient, modelOwner, { registry: addresses.registry, compiled, name: m.name, fee: 10n ** 15n });
       proved[key] = { modelId, name: m.name, compiled };
-      const metrics = m.metrics();
-      const accuracy = metrics.quantizedAccuracyHeldOut !== undefined ? `held-out accuracy ${metrics.quantizedAccuracyHeldOut}` : `held-out MAE ${metrics.quantizedMaeHeldOut}`;
-      explorerModels[modelId] = { constraints: report.constraints, accuracy, verifyGas: report.verifier?.expectedVerifyGas, source: String(metrics.dataset) };
-      step(`${m.name} ${cached ? 'loaded' : 'compiled'}`, `${report.constraints} constraints, ${accuracy}; registered as ${modelId}`);
+      explorerModels[modelId] = exampleModelInfo(m, report);
+      step(`${m.name} ${cached ? 'loaded' : 'compiled'}`, `${report.constraints} constraints, ${explorerModels[modelId].accuracy}; registered as ${modelId}`);
     }
     step('setup', INSECURE_DEV_SETUP.split(':')[0]!);
 
@@ -170,7 +170,7 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
     for (const [i, operator] of operators.entries()) {
       const node = await startNode({
         publicClient, wallet: operator, coprocessor: addresses.coprocessor,
-        models: Object.values(proved).map((m) => ({ modelId: m.modelId, dir: m.compiled.dir })), pollMs: 100, store: join(stores, `node-${i + 1}.sqlite`), statusPort: 0,
+        models: Object.values(proved).map((m) => ({ modelId: m.modelId, dir: m.compiled.dir })), pollMs: DEV_NODE_POLL_MS, store: join(stores, `node-${i + 1}.sqlite`), statusPort: 0,
         agreed: { models: agreedIds.map((modelId) => ({ modelId, provider: new LexiconProvider() })) },
         logger: pino({ level: process.env.VERITY_LOG_LEVEL ?? 'silent' }).child({ node: i + 1 }), deploymentBlock: deployBlock,
       });

@@ -2,12 +2,14 @@
 // devnet, four in proved mode and two in agreed mode, and the answers change what the apps do.
 import { formatEther, hexToString, keccak256, parseEther, parseEventLogs, toHex, type Address, type Hex, type PublicClient } from 'viem';
 import {
+  describeAnswer, type AnswerFormat,
   ContractRevertError, coprocessorAbi, createVerityClient, creditLineAbi, creditLineBytecode, deploy, evolvingNFTAbi, evolvingNFTBytecode, fraudScreenAbi, fraudScreenBytecode,
   moderationDAOAbi, moderationDAOBytecode, sendContract, signalVaultAbi, signalVaultBytecode, subjectiveMarketAbi, subjectiveMarketBytecode,
   type VerityAddresses, type Wallet,
 } from '@verity/sdk';
 import { encodeInputBytes, quantizeInput, type CompiledModel } from '@verity/zkml';
 import { spamSamples, spamVocabulary } from '@verity/models/spam';
+import { creditModel } from '@verity/models/credit';
 import { fraudModel } from '@verity/models/fraud';
 import { signalModel } from '@verity/models/signal';
 import { agreedRequestGas } from './models.js';
@@ -99,6 +101,8 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
     return row;
   }
   const fixed = (v: bigint, m: ProvedModel) => Number(v) / 2 ** m.compiled.report.quantization.outputScale;
+  // What the explorer shows too: the example model's labels or named value (models/*/index.ts).
+  const readAnswer = (o: bigint[], m: ProvedModel, format: AnswerFormat) => describeAnswer(o.map((v) => fixed(v, m)), format);
   const inputFor = (m: ProvedModel, x: number[]) => encodeInputBytes(m.compiled.report.layout, quantizeInput(m.compiled.model, x));
 
   // The market opens first: betting closes a few seconds from now, while the proved apps run.
@@ -157,7 +161,7 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
     const sentAt = performance.now();
     const sent = await send(user, { address: line, abi: creditLineAbi, functionName: 'requestScore', value: creditFee });
     step(`request #${sent.requestIds[0]}`, `CreditLine: score ${label} (input: the borrower's record as the contract keeps it)`);
-    await answered({ sent, sentAt, app: 'CreditLine', model: credit.name, question: `score ${label}`, describe: (_, o) => `score ${fixed(o[0]!, credit).toFixed(3)}` });
+    await answered({ sent, sentAt, app: 'CreditLine', model: credit.name, question: `score ${label}`, describe: (_, o) => readAnswer(o, credit, creditModel.answer) });
     const limit = (await publicClient.readContract({ address: line, abi: creditLineAbi, functionName: 'borrowers', args: [user.account.address] }))[4];
     limits.push(limit);
     step('credit limit', `${formatEther(limit)} ETH`);
@@ -193,7 +197,7 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
     });
     const sent = await send(user, { address: screen, abi: fraudScreenAbi, functionName: 'screen', args: [t.address, features, asOf, signature], value: screenFee });
     step(`request #${sent.requestIds[0]}`, `FraudScreen: screen ${t.token}`);
-    screens.push(answered({ sent, sentAt, app: 'FraudScreen', model: fraud.name, question: `screen ${t.token.split(',')[0]}`, describe: (_, o) => ['clean', 'wash trading', 'rug pull'][o.indexOf(o.reduce((a, b) => (b > a ? b : a)))]! }));
+    screens.push(answered({ sent, sentAt, app: 'FraudScreen', model: fraud.name, question: `screen ${t.token.split(',')[0]}`, describe: (_, o) => readAnswer(o, fraud, fraudModel.answer) }));
   }
   await Promise.all(screens);
   const fraudOut = [];
@@ -213,7 +217,7 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
     const sentAt = performance.now();
     const sent = await send(user, { address: vault, abi: signalVaultAbi, functionName: 'rebalance', value: await publicClient.readContract({ address: vault, abi: signalVaultAbi, functionName: 'fee' }) });
     step(`request #${sent.requestIds[0]}`, 'SignalVault: rebalance on the last 8 returns');
-    await answered({ sent, sentAt, app: 'SignalVault', model: signal.name, question: 'rebalance on 8 returns', describe: (_, o) => `signal ${(fixed(o[0]!, signal) * 100).toFixed(0)} bp` });
+    await answered({ sent, sentAt, app: 'SignalVault', model: signal.name, question: 'rebalance on 8 returns', describe: (_, o) => readAnswer(o, signal, signalModel.answer) });
   }
   const riskBps = await publicClient.readContract({ address: vault, abi: signalVaultAbi, functionName: 'riskBps' });
   const lastSignal = await publicClient.readContract({ address: vault, abi: signalVaultAbi, functionName: 'lastSignal' });

@@ -134,8 +134,11 @@ export const COMMANDS: readonly CommandUsage[] = [
   {
     command: 'explorer',
     section: 'dApp developers',
-    synopsis: 'verity explorer [--deployment FILE] [--rpc URL] [--port N]',
-    options: '  explorer                 serve the explorer for a deployment (--deployment FILE, --port N)',
+    synopsis: 'verity explorer [--deployment FILE] [--rpc URL] [--port N] [--model-dir DIR]...',
+    options: `  explorer                 serve the explorer for a deployment (--deployment FILE, --port N)
+      --model-dir DIR      a compiled model's directory (repeatable): the explorer shows its
+                           constraints and accuracy from report.json; models in verity's compile
+                           cache (~/.cache/verity) are found without it, the example apps' with their labels`,
   },
   {
     command: 'request',

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import pino from 'pino';
-import { updateProvedModel } from '@verity/sdk';
+import { coprocessorAbi, updateProvedModel } from '@verity/sdk';
 import { privateKeyToAddress } from 'viem/accounts';
 import { compileCached, readSamplesFile, releaseCurves, type CompiledModel } from '@verity/zkml';
 import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
@@ -17,7 +17,8 @@ import { TINY_ONNX, tinySamples } from '../../zkml/test/fixtures.js';
 import { keepMining, startAnvil, type Anvil } from '../src/anvil.js';
 import { anvilKey, connect } from '../src/chain.js';
 import type { Deployment } from '../src/commands.js';
-import type { ModelView } from '@verity/explorer';
+import { agreedRequestGas } from '../src/models.js';
+import type { ModelView, RequestView } from '@verity/explorer';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'verity.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'verity-commands-'));
@@ -43,7 +44,7 @@ function verity(args: string[], key = anvilKey(0)): Promise<{ status: number | n
 before(async () => {
   anvil = await startAnvil();
   // Blocks keep coming while the chain is idle: a request is drawn from its block's hash in a later block.
-  stopMining = keepMining(anvil.rpcUrl, 500);
+  stopMining = keepMining(anvil.rpcUrl, { busyMs: 500, idleMs: 500, idleAfterMs: 0 });
   ({ compiled } = await compileCached('credit', readFileSync(creditModel.path), { calibration: readSamplesFile(readFileSync(creditModel.calibration, 'utf8')) }));
 });
 
@@ -137,14 +138,28 @@ test('verity explorer serves the deployment\'s requests, models (versions, pendi
       child.stdout.on('data', (d) => { out += d; const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out); if (m) resolve(m[1]!); });
       child.on('close', (code) => reject(new Error(`verity explorer exited ${code}: ${out}`)));
     });
-    type State = { requests: { model: string; version: number; status: string; answer: string }[]; nodes: { models: string[] }[]; models: ModelView[] };
+    type State = { requests: RequestView[]; nodes: { models: string[] }[]; models: ModelView[] };
     const state = await (await fetch(`${url}api/state`)).json() as State;
     assert.deepEqual(state.requests.map((r) => [r.model, r.version, r.status]), [['judge', 1, 'Finalized'], ['credit-score', 1, 'Fulfilled']]);
-    assert.equal(state.requests[0]!.answer, 'yes');
+    const [judged, scored] = state.requests as [RequestView, RequestView];
+    assert.equal(judged.answer, 'yes');
+    // A proved answer reads as the example model's named value; the outputs stay beside it.
+    assert.match(scored.answer!, /^score -?\d+\.\d{3}$/);
+    assert.equal(scored.answer, `score ${scored.outputs}`);
+    // Gas: a proved answer's fulfilment; an agreed answer's every transaction, as verity dev's story counts it.
+    assert.equal(scored.gas, (await publicClient.getTransactionReceipt({ hash: scored.fulfilTx! })).gasUsed.toString());
+    const requested = (await publicClient.getContractEvents({ address: d.addresses.coprocessor, abi: coprocessorAbi, eventName: 'Requested', fromBlock: BigInt(d.block) }))
+      .find((l) => l.args.requestId === BigInt(judged.id))!;
+    const all = await agreedRequestGas(publicClient, d.addresses, BigInt(judged.id), requested.transactionHash);
+    assert.deepEqual([judged.gas, judged.transactions], [all.gas.toString(), all.transactions]);
+    assert.ok(all.transactions >= 5, `the request, a draw, a proposal, commits, reveals and finalisation: ${all.transactions}`);
     assert.equal(state.nodes.length, 3);
     for (const n of state.nodes) assert.deepEqual(n.models.map((m) => m.toLowerCase()).sort(), [creditId, judgeId].map((m) => m.toLowerCase()).sort());
     const credit = () => state.models.find((m) => m.name === 'credit-score')!;
     assert.deepEqual([credit().version, credit().pending, credit().pinning, credit().setup], [1, { version: 2, activeFrom: Number(activeFrom) }, 'verifying key', 'dev']);
+    // Constraints and accuracy from the compiled artefacts the CLI finds (the example credit model, in the compile cache).
+    assert.deepEqual([credit().constraints, credit().verifyGas], [compiled.report.constraints, compiled.report.verifier?.expectedVerifyGas]);
+    assert.equal(credit().accuracy, `held-out MAE ${creditModel.metrics().quantizedMaeHeldOut}`);
     const judge = state.models.find((m) => m.name === 'judge')!;
     assert.deepEqual([judge.mode, judge.version, judge.pending], ['agreed', 1, undefined]);
     assert.match(await (await fetch(url)).text(), /<title>Verity explorer<\/title>/);
@@ -177,6 +192,7 @@ test('user mistakes: decoded reverts and typed errors in one line, never a stack
     [['deploy', '--rpc', 'http://127.0.0.1:1', '--out', join(dir, 'x.json')], /^error: RpcUnreachableError: Cannot reach the RPC at http:\/\/127\.0\.0\.1:1\//],
     [['deploy'], /^error: UsageError: verity deploy: needs --rpc URL.*\nusage: verity deploy --rpc URL/],
     [['deploy', '--rpc', anvil.rpcUrl, '--gas-price', '1'], /^error: UsageError: verity deploy: Unknown option '--gas-price'/],
+    [['explorer', '--deployment', deployment, '--model-dir', join(dir, 'nope')], /^error: CompiledDirNotFoundError: No compiled model at ".*nope"/],
   ];
   for (const [args, expected] of cases) {
     const r = await verity(args);

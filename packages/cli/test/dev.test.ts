@@ -15,6 +15,7 @@ import { anvilKey } from '../src/chain.js';
 import type { Deployment } from '../src/commands.js';
 import { DeploymentFileInUseError } from '../src/devDeployment.js';
 import type { StoryOutcome } from '../src/story.js';
+import type { RequestView } from '@verity/explorer';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, '..', 'bin', 'verity.mjs');
@@ -129,6 +130,17 @@ async function checkExplorer(url: string, story: StoryOutcome) {
       assert.match(text, new RegExp(r.app), `request ${r.requestId} names its app`);
       assert.match(text, r.mode === 'proved' ? /Fulfilled/ : /Finalized/, `request ${r.requestId} status`);
       if (r.mode === 'proved') assert.equal(await row.locator('details summary').innerText(), 'Groth16');
+    }
+    // The explorer's answers and gas are the story's: proved answers with each app's labels
+    // (the spam model's classes where ModerationDAO says hidden or visible), agreed gas over
+    // every transaction of the request.
+    const state = await (await fetch(`${url}api/state`)).json() as { requests: RequestView[] };
+    for (const r of story.rows) {
+      const shown = state.requests.find((x) => x.id === String(r.requestId))!;
+      assert.equal(shown.gas, r.gas.toString(), `request ${r.requestId} gas`);
+      const expected = r.model === 'spam-assassin-mlp' ? (r.answer.startsWith('hidden') ? 'spam' : 'not spam') : r.answer.replace(/^"(.*)"$/, '$1');
+      assert.equal(shown.answer, expected, `request ${r.requestId} answer`);
+      assert.equal(await page.locator(`#requests tr[data-request="${r.requestId}"] td.answer`).innerText(), expected);
     }
     const models = await page.locator('#models tr[data-model]').allInnerTexts();
     assert.equal(models.length, 6);

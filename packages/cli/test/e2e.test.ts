@@ -32,7 +32,7 @@ const CB_GAS = 100_000;
 before(async () => {
   anvil = await startAnvil();
   // Blocks keep coming while the chain is idle: a request is drawn from its block's hash in a later block.
-  stopMining = keepMining(anvil.rpcUrl, 500);
+  stopMining = keepMining(anvil.rpcUrl, { busyMs: 500, idleMs: 500, idleAfterMs: 0 });
   const c = await connect(anvil.rpcUrl);
   publicClient = c.publicClient;
   [admin, owner, nodeA, nodeB, user] = [0, 1, 2, 3, 4].map((i) => c.wallet(anvilKey(i))) as [Wallet, Wallet, Wallet, Wallet, Wallet];

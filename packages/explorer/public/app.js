@@ -26,10 +26,10 @@ function render(s) {
     <td>${r.id}</td><td>${esc(r.app ?? short(r.requester))}</td><td>${esc(r.model)} <span style="color: var(--muted)">v${r.version}</span></td><td>${r.mode}</td>
     <td><span class="status ${esc(r.status)}">${esc(r.status)}</span></td>
     <td><code title="${esc(r.inputCommitment)}">${short(r.inputCommitment)}</code> <span style="color: var(--muted)">(${r.inputBytes} B)</span></td>
-    <td class="answer">${esc(r.answer ?? '')}</td>
+    <td class="answer"${r.outputs ? ` title="outputs ${esc(r.outputs)}"` : ''}>${esc(r.answer ?? '')}</td>
     <td>${r.proof ? `<details><summary>Groth16</summary><code>${r.proof.map(esc).join('<br>')}</code></details>` : r.mode === 'agreed' && r.rounds.length ? `${r.rounds.length} round${r.rounds.length > 1 ? 's' : ''} of votes` : ''}</td>
     <td>${r.node ? addr(r.node, names) : r.primary ? `${addr(r.primary, names)} <span style="color: var(--muted)">(assigned)</span>` : ''}</td>
-    <td class="num">${num(r.fulfilGas)}</td><td class="num">${num(r.verifyGas)}</td>
+    <td class="num"${r.transactions > 1 ? ` title="${r.transactions} transactions"` : ''}>${num(r.gas)}</td><td class="num">${num(r.verifyGas)}</td>
     <td class="num">${r.latencyS === undefined ? '' : `${r.latencyS} s`}</td></tr>`));
   const modelNames = Object.fromEntries(s.models.map((m) => [m.id, m.name]));
   rows('#models tbody', s.models.map((m) => `<tr data-model="${esc(m.name)}">
@@ -52,19 +52,19 @@ function render(s) {
       return `${addr(m, names)}${m === round.leader ? ' (leader, proposed)' : ''}: <span class="vote-${v === 'agree' || v === 'disagree' ? v : 'none'}">${v}</span>`;
     }).join('<br>')}</td>
     <td>${round.outcome ? `${esc(round.outcome)} ${round.agrees}:${round.disagrees}` : 'open'}</td></tr>`)));
-  chart(s.requests.filter((r) => r.fulfilGas !== undefined).sort((a, b) => Number(a.id) - Number(b.id)));
+  chart(s.requests.filter((r) => r.gas !== undefined).sort((a, b) => Number(a.id) - Number(b.id)));
 }
 
-/** Bars: fulfilment gas per request; line: latency in seconds; x: request order. */
+/** Bars: gas per request (proved: the fulfilment; agreed: every transaction of the request); line: latency in seconds; x: request order. */
 function chart(done) {
   const svg = $('#chart');
   const W = 900, H = 220, L = 60, R = 50, T = 26, B = 28;
   if (!done.length) { svg.innerHTML = `<text x="${W / 2}" y="${H / 2}" text-anchor="middle">no answered requests yet</text>`; return; }
-  const maxGas = Math.max(...done.map((r) => Number(r.fulfilGas)));
+  const maxGas = Math.max(...done.map((r) => Number(r.gas)));
   const maxLat = Math.max(1, ...done.map((r) => r.latencyS ?? 0));
   const step = (W - L - R) / done.length;
   const y = (v, max) => H - B - ((H - B - T) * v) / max;
-  const bars = done.map((r, i) => `<rect x="${L + i * step + step * 0.15}" y="${y(Number(r.fulfilGas), maxGas)}" width="${step * 0.7}" height="${H - B - y(Number(r.fulfilGas), maxGas)}" fill="${r.mode === 'agreed' ? '#a5b4fc' : '#3b5bdb'}"><title>#${r.id} ${r.model}: ${num(r.fulfilGas)} gas</title></rect>
+  const bars = done.map((r, i) => `<rect x="${L + i * step + step * 0.15}" y="${y(Number(r.gas), maxGas)}" width="${step * 0.7}" height="${H - B - y(Number(r.gas), maxGas)}" fill="${r.mode === 'agreed' ? '#a5b4fc' : '#3b5bdb'}"><title>#${r.id} ${r.model}: ${num(r.gas)} gas</title></rect>
     <text x="${L + (i + 0.5) * step}" y="${H - 10}" text-anchor="middle">#${r.id}</text>`).join('');
   const points = done.map((r, i) => `${L + (i + 0.5) * step},${y(r.latencyS ?? 0, maxLat)}`).join(' ');
   svg.innerHTML = `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="#e4e7ec"/>
@@ -72,7 +72,7 @@ function chart(done) {
     <text x="${W - R + 6}" y="${T + 8}">${maxLat} s</text><text x="${W - R + 6}" y="${H - B}">0 s</text>
     ${bars}<polyline points="${points}" fill="none" stroke="#c2410c" stroke-width="2"/>
     ${done.map((r, i) => `<circle cx="${L + (i + 0.5) * step}" cy="${y(r.latencyS ?? 0, maxLat)}" r="3" fill="#c2410c"><title>#${r.id}: ${r.latencyS} s</title></circle>`).join('')}
-    <text x="${L}" y="12">bars: fulfilment gas (dark proved, light agreed) · line: latency, request to answer (block time)</text>`;
+    <text x="${L}" y="12">bars: gas (dark proved: the fulfilment; light agreed: all its transactions) · line: latency, request to answer (block time)</text>`;
 }
 
 async function poll() {

@@ -26,11 +26,15 @@ export type Explorer = { url: string; indexer: Indexer; label: (address: Address
  * console.log(`open ${explorer.url}`)
  */
 export async function startExplorer(p: {
-  publicClient: PublicClient; addresses: VerityAddresses; models?: Record<Hex, ExplorerModelInfo>; port?: number; host?: string;
+  publicClient: PublicClient; addresses: VerityAddresses; port?: number; host?: string;
+  /** model details by model id */
+  models?: Record<Hex, ExplorerModelInfo>;
+  /** model details by registered commitment (compiled artefacts found on disk), for models `models` does not name */
+  byCommitment?: Record<Hex, ExplorerModelInfo>;
   /** where to start reading events: the deployment's block (deployment.json's `block`) */
   fromBlock: bigint;
 }): Promise<Explorer> {
-  const indexer = new Indexer(p.publicClient, p.addresses, p.models ?? {}, p.fromBlock);
+  const indexer = new Indexer(p.publicClient, p.addresses, p.models ?? {}, p.fromBlock, undefined, p.byCommitment);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/api/state') {

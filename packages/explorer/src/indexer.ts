@@ -1,8 +1,14 @@
 import { decodeFunctionData, hexToString, type Address, type Hex, type PublicClient } from 'viem';
-import { coprocessorAbi, decodeProvedOutput, DEFAULT_LOG_RANGE, decodeVerityEvents, modelRegistryAbi, nodeRegistryAbi, RoundOutcome, type VerityAddresses, type VerityEvent } from '@verity/sdk';
+import {
+  coprocessorAbi, decodeProvedOutput, DEFAULT_LOG_RANGE, decodeVerityEvents, describeAnswer, modelRegistryAbi, nodeRegistryAbi, RoundOutcome,
+  type AnswerFormat, type VerityAddresses, type VerityEvent,
+} from '@verity/sdk';
 
-/** What the explorer knows about a model beyond the chain: the compiler's report and the training metrics. */
-export type ExplorerModelInfo = { constraints?: number; accuracy?: string; verifyGas?: number; source?: string };
+/**
+ * What the explorer knows about a model beyond the chain: the compiler's report, the training
+ * metrics, and how its outputs read (an example app's labels).
+ */
+export type ExplorerModelInfo = { constraints?: number; accuracy?: string; verifyGas?: number; source?: string; answer?: AnswerFormat };
 
 export type RoundView = {
   round: number;
@@ -32,10 +38,20 @@ export type RequestView = {
   fee: string;
   primary?: Address;
   node?: Address;
+  /** proved: the model's labels or named value where the explorer knows them, else the outputs */
   answer?: string;
+  /** proved: the outputs themselves (divided by 2^outputScale), when `answer` is a label or a named value */
+  outputs?: string;
   proof?: string[];
   fulfilTx?: Hex;
-  fulfilGas?: string;
+  /**
+   * Gas the answer cost: proved, the fulfilment transaction (proof check, payments, callback);
+   * agreed, every transaction of the request (the request, draws, proposal, commits, reveals,
+   * finalisation), as `verity dev`'s story counts it.
+   */
+  gas?: string;
+  /** how many transactions `gas` adds up */
+  transactions?: number;
   verifyGas?: number;
   callback?: boolean;
   requestedAt: number;
@@ -87,6 +103,8 @@ export class Indexer {
   private nodes: NodeView[] = [];
   private readonly times = new Map<bigint, number>();
   private readonly labels = new Map<string, string>();
+  /** request id -> every transaction that emitted an event about it (an agreed request's gas) */
+  private readonly requestTxs = new Map<string, Set<Hex>>();
   private syncing?: Promise<void>;
 
   constructor(
@@ -96,6 +114,8 @@ export class Indexer {
     /** the deployment's block (deployment.json's `block`): nothing of Verity's is older */
     fromBlock: bigint,
     private readonly maxBlockRange = DEFAULT_LOG_RANGE,
+    /** model details by the registered commitment (compiled artefacts found on disk), for models `info` does not name */
+    private readonly byCommitment: Record<Hex, ExplorerModelInfo> = {},
   ) {
     this.next = fromBlock;
   }
@@ -145,7 +165,7 @@ export class Indexer {
       id: modelId, name: m.name, owner: m.owner, mode: m.mode === 0 ? 'proved' : 'agreed', commitment: m.commitment, fee: m.fee.toString(),
       version: m.version, pending: pendingVersion === 0 ? undefined : { version: pendingVersion, activeFrom: Number(activeFrom) },
       pinning: PINNING[m.pinning] ?? 'none', setup: SETUP[m.setup] ?? 'dev',
-      verifier: m.verifier, outputScale: m.io.outputScale, requests: this.models.get(modelId)?.requests ?? 0, ...this.info[modelId],
+      verifier: m.verifier, outputScale: m.io.outputScale, requests: this.models.get(modelId)?.requests ?? 0, ...(this.info[modelId] ?? this.byCommitment[m.commitment]),
     });
   }
 
@@ -160,6 +180,10 @@ export class Indexer {
 
   private async apply(e: VerityEvent): Promise<void> {
     const at = () => this.time(e.blockNumber!);
+    if ('requestId' in e.args && typeof e.args.requestId === 'bigint') {
+      const id = e.args.requestId.toString();
+      this.requestTxs.set(id, (this.requestTxs.get(id) ?? new Set<Hex>()).add(e.transactionHash!));
+    }
     switch (e.eventName) {
       case 'ModelRegistered':
       case 'ModelUpdateScheduled':
@@ -205,13 +229,18 @@ export class Indexer {
         r.fulfilTx = e.transactionHash!;
         r.answeredAt = await at();
         r.latencyS = r.answeredAt - r.requestedAt;
-        const receipt = await this.publicClient.getTransactionReceipt({ hash: e.transactionHash! });
-        r.fulfilGas = receipt.gasUsed.toString();
+        // Agreed: the request's every transaction so far (finalisation is its last).
+        const txs = r.mode === 'agreed' ? [...(this.requestTxs.get(r.id) ?? [])] : [e.transactionHash!];
+        const receipts = await Promise.all(txs.map((hash) => this.publicClient.getTransactionReceipt({ hash })));
+        r.gas = receipts.reduce((sum, x) => sum + x.gasUsed, 0n).toString();
+        r.transactions = txs.length;
         if (r.mode === 'agreed') {
           r.answer = text(e.args.output);
         } else {
-          const scale = this.models.get(r.modelId)?.outputScale ?? 0;
-          r.answer = decodeProvedOutput(e.args.output).map((v) => (Number(v) / 2 ** scale).toFixed(3)).join(', ');
+          const model = this.models.get(r.modelId);
+          const outputs = decodeProvedOutput(e.args.output).map((v) => Number(v) / 2 ** (model?.outputScale ?? 0));
+          r.answer = describeAnswer(outputs, model?.answer);
+          if (model?.answer) r.outputs = describeAnswer(outputs);
           const tx = await this.publicClient.getTransaction({ hash: e.transactionHash! });
           try {
             const call = decodeFunctionData({ abi: coprocessorAbi, data: tx.input });

@@ -1,4 +1,5 @@
 export * from './generated/contracts.js';
+export { describeAnswer, type AnswerFormat } from './answer.js';
 export { requestBinding } from './binding.js';
 export { decodeOutputWords, OUTPUT_WORD_BITS, toSolidityProof, type SnarkjsProof } from './proof.js';
 export { connect } from './connect.js';

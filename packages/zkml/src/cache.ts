@@ -29,13 +29,25 @@ export async function compileCached(
   onnx: Uint8Array,
   options: Omit<CompileOptions, 'out'> = {},
 ): Promise<{ compiled: CompiledModel; cached: boolean }> {
+  const dir = cachedModelDir(name, onnx, options);
+  if (existsSync(join(dir, 'report.json'))) return { compiled: loadCompiled(dir), cached: true };
+  await compileModel(onnx, { ...options, out: dir });
+  return { compiled: loadCompiled(dir), cached: false };
+}
+
+/**
+ * Where {@link compileCached} keeps (or would keep) a model's artefacts: named by the model
+ * bytes, the options (less `progress`) and the compiler's sources. Whether it is there yet:
+ * `existsSync(join(dir, 'report.json'))`.
+ *
+ * @example
+ * const dir = cachedModelDir('credit', onnxBytes, { calibration })
+ */
+export function cachedModelDir(name: string, onnx: Uint8Array, options: Omit<CompileOptions, 'out'> = {}): string {
   const hash = createHash('sha256').update(onnx);
-  const { progress, ...rest } = options;
+  const { progress: _progress, ...rest } = options;
   hash.update(JSON.stringify(rest));
   compilerSources(join(packageRoot, 'src'), hash);
   compilerSources(join(packageRoot, 'circuits'), hash);
-  const dir = join(cacheDir(), 'models', `${name}-${hash.digest('hex').slice(0, 16)}`);
-  if (existsSync(join(dir, 'report.json'))) return { compiled: loadCompiled(dir), cached: true };
-  await compileModel(onnx, { ...options, out: dir, progress });
-  return { compiled: loadCompiled(dir), cached: false };
+  return join(cacheDir(), 'models', `${name}-${hash.digest('hex').slice(0, 16)}`);
 }

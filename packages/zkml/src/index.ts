@@ -29,5 +29,5 @@ export { devPowersOfTau, cacheDir, INSECURE_DEV_SETUP } from './prover/ptau.js';
 export { writeDevPtau, type DevSecrets } from './prover/devPtau.js';
 export { readInputFile, readSamplesFile } from './inputFile.js';
 export type { Progress, ProgressEvent } from './progress.js';
-export { compileCached } from './cache.js';
+export { cachedModelDir, compileCached } from './cache.js';
 export { releaseCurves } from './teardown.js';

@@ -6,6 +6,7 @@ import { BaseError } from '@verity/sdk/errors';
 import { ARTEFACT_FILES, type CompileReport } from './artefacts.js';
 import { exportVerifier } from './verifier.js';
 import { cacheDir } from './prover/ptau.js';
+import { closingLeftOpen } from './teardown.js';
 
 /** A powers-of-tau file or a phase-2 key that fails verification. */
 export class SetupVerificationError extends BaseError {
@@ -67,7 +68,7 @@ export function ceremonyPtau(power: number): string | undefined {
 export async function importPtau(file: string): Promise<{ power: number; path: string; log: string[] }> {
   const power = ptauPower(file);
   const { lines, logger } = collector();
-  const ok = await snarkjs.powersOfTau.verify(file, logger);
+  const ok = await closingLeftOpen([file], () => snarkjs.powersOfTau.verify(file, logger));
   if (!ok) throw new SetupVerificationError({ file, reason: lines.filter((l) => /error|invalid|fail/i.test(l)).join('; ') || 'snarkjs rejected it' });
   const dir = join(cacheDir(), 'ptau');
   mkdirSync(dir, { recursive: true });
@@ -120,6 +121,7 @@ export async function contribute(dir: string, { name, entropy }: { name: string;
  */
 export async function verifySetup(dir: string, ptau: string): Promise<{ ok: boolean; log: string[] }> {
   const { lines, logger } = collector();
-  const ok = await snarkjs.zKey.verifyFromR1cs(join(dir, ARTEFACT_FILES.r1cs), ptau, join(dir, ARTEFACT_FILES.zkey), logger);
+  const files = [join(dir, ARTEFACT_FILES.r1cs), ptau, join(dir, ARTEFACT_FILES.zkey)] as const;
+  const ok = await closingLeftOpen([...files], () => snarkjs.zKey.verifyFromR1cs(...files, logger));
   return { ok, log: lines };
 }

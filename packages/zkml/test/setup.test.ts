@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -11,6 +11,13 @@ const { buildMlpOnnx, compileModel, contribute, importPtau, Prover, releaseCurve
 
 const scratch = mkdtempSync(join(tmpdir(), 'verity-setup-'));
 after(releaseCurves);
+
+/** The files this process holds open under `dir` (snarkjs leaves some open; Node would close them on GC with DEP0137). */
+function openFilesUnder(dir: string): string[] {
+  return readdirSync('/proc/self/fd').flatMap((fd) => {
+    try { return [readlinkSync(`/proc/self/fd/${fd}`)]; } catch { return []; }
+  }).filter((f) => f.startsWith(dir));
+}
 
 /** A three-party ceremony at 2^9 with snarkjs: what a public ceremony publishes, in miniature. */
 async function ceremony(): Promise<string> {
@@ -33,6 +40,7 @@ test('an imported ceremony ptau is used by compile; phase-2 contributions verify
   bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff;
   writeFileSync(bad, bytes);
   await assert.rejects(importPtau(bad), (e: unknown) => e instanceof SetupVerificationError);
+  assert.deepEqual(openFilesUnder(scratch), [], 'a refused ptau is not left open');
 
   const imported = await importPtau(ptau);
   assert.equal(imported.power, 9);
@@ -50,6 +58,8 @@ test('an imported ceremony ptau is used by compile; phase-2 contributions verify
   const checked = await verifySetup(dir, imported.path);
   assert.equal(checked.ok, true);
   assert.ok(checked.log.some((l) => l.includes('alice')) && checked.log.some((l) => l.includes('bob')));
+  assert.deepEqual(openFilesUnder(scratch), [], 'verifySetup leaves no file open');
+  assert.deepEqual(openFilesUnder(process.env.VERITY_CACHE_DIR!), [], 'verifySetup leaves the ptau closed');
 
   // The refreshed verification key accepts proofs from the final key.
   const prover = await Prover.load(dir);
@@ -62,4 +72,5 @@ test('an imported ceremony ptau is used by compile; phase-2 contributions verify
   const { writeDevPtau } = await import('./exports.js');
   await writeDevPtau(other, 9);
   assert.equal((await verifySetup(dir, other)).ok, false);
+  assert.deepEqual(openFilesUnder(scratch), [], 'a failed verifySetup leaves no file open');
 });
