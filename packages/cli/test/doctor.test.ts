@@ -49,7 +49,7 @@ test('verity doctor prints one line per check and ends with ok', () => {
   const { status, stdout } = doctor({ VERITY_PROVER: 'snarkjs' });
   assert.equal(status, 0);
   const lines = stdout.trim().split('\n');
-  assert.deepEqual(lines.map((l) => l.split(/\s+/)[0]).filter((w) => !w.endsWith(':')), ['prover', 'threads', 'cache', 'node', 'cargo', 'anvil', 'forge', 'contracts', 'ok']);
+  assert.deepEqual(lines.map((l) => l.split(/\s+/)[0]).filter((w) => !w!.endsWith(':')), ['prover', 'threads', 'cache', 'node', 'cargo', 'anvil', 'forge', 'contracts', 'ok']);
   assert.equal(lines[0], 'prover     snarkjs (VERITY_PROVER=snarkjs)');
 });
 
