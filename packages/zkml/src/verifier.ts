@@ -8,8 +8,11 @@ import { INSECURE_DEV_SETUP } from './prover/ptau.js';
 
 const require = createRequire(import.meta.url);
 
-/** Compiles the exported Solidity verifier with solc-js (the same compiler forge uses here). */
-export function compileVerifier(source: string): VerifierBuild {
+/**
+ * Compiles a Solidity verifier (`contract` in it: snarkjs's Groth16Verifier by default) with
+ * solc-js, the same compiler forge uses here.
+ */
+export function compileVerifier(source: string, contract = 'Groth16Verifier'): VerifierBuild {
   const solc = require('solc') as { compile(input: string): string };
   const output = JSON.parse(solc.compile(JSON.stringify({
     language: 'Solidity',
@@ -22,7 +25,7 @@ export function compileVerifier(source: string): VerifierBuild {
   })));
   const errors = (output.errors ?? []).filter((e: { severity: string }) => e.severity === 'error');
   if (errors.length > 0) throw new CircuitCompileError({ output: errors.map((e: { formattedMessage: string }) => e.formattedMessage).join('\n') });
-  const c = output.contracts['Verifier.sol'].Groth16Verifier;
+  const c = output.contracts['Verifier.sol'][contract];
   return { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}`, deployedBytecode: `0x${c.evm.deployedBytecode.object}` };
 }
 
