@@ -6,7 +6,7 @@
 // exits 0. Replaces the "## Peers" section of BENCHMARKS.md.
 // BENCH_MODELS=mlp,lenet (default), BENCH_SAMPLES=4 (inputs compared with onnxruntime).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Abi, Hex } from 'viem';
@@ -151,10 +151,11 @@ for (const r of rows) {
   const verityPeak = r.verity.nodePeakMb + r.verity.nativePeakMb;
   const verityBytes = 256 + 32 * r.publicSignals;
   const ezklBytes = r.ezkl.proofBytes + 32 * r.ezkl.instances;
-  const ezklSetup = ['gen_settings', 'calibrate_settings', 'compile_circuit', 'gen_srs', 'setup'].reduce((a, k) => a + (r.ezkl.times[k] ?? 0), 0);
+  // gen_srs left out, as Verity's powers of tau: both are made once per size and cached (the step table has it)
+  const ezklSetup = ['gen_settings', 'calibrate_settings', 'compile_circuit', 'setup'].reduce((a, k) => a + (r.ezkl.times[k] ?? 0), 0);
   const veritySetup = r.timings.compileSeconds + r.timings.setupSeconds;
   table.push(
-    `| ${name} | compile and set up, s (EZKL: settings, calibrate, compile, SRS, setup; Verity: \`verity compile\` with its Groth16 setup, dev powers of tau cached${r.cached ? '; from the run that filled the cache' : ''}) | ${fmt(ezklSetup, 1)} | ${fmt(veritySetup, 1)} | ${ratio(ezklSetup, veritySetup)} |`,
+    `| ${name} | compile and set up, s (EZKL: settings, calibrate, compile, setup; Verity: \`verity compile\` with its Groth16 setup; SRS and powers of tau cached${r.cached ? '; from the run that filled the cache' : ''}) | ${fmt(ezklSetup, 1)} | ${fmt(veritySetup, 1)} | ${ratio(ezklSetup, veritySetup)} |`,
     `| | prove ms: witness + proof, one shot (EZKL: gen_witness + prove, each loading its files; Verity: key load + first proof) | ${fmt(ezklProve)} | ${fmt(r.verity.coldMs)} | ${ratio(ezklProve, r.verity.coldMs)} |`,
     `| | prove ms, warm: a node's proof with key and witness generator loaded (EZKL's Python API has no warm prover: the same one-shot figure) | ${fmt(ezklProve)} | ${fmt(warm)} | ${ratio(ezklProve, warm)} |`,
     `| | peak MB of the proving process (Verity: Node + native prover) | ${fmt(r.ezkl.provePeakMb)} | ${fmt(verityPeak)} | ${ratio(r.ezkl.provePeakMb, verityPeak)} |`,
@@ -170,7 +171,7 @@ const notes = [...new Set(rows.map((r) => r.ezkl.evmNote).filter((n): n is strin
 writeBenchSection('## Peers: EZKL', [
   '## Peers: EZKL and Verity on the same ONNX files (`npm run bench:peers`)',
   '',
-  `\`npm run bench:peers\` (${fmt((Date.now() - started) / 60_000, 1)} min; load average ${load0.toFixed(1)} at the start, the 2 cores shared with other work). The benchmark models of \`npm run bench\` (seeded weights, scripts/bench/models.ts), written as ONNX files once and given to both. EZKL ${ezklVersion} from PyPI in a virtual environment under the Verity cache directory (scripts/bench/ezkl_peer.py: gen_settings with the input hashed (Poseidon), outputs public and weights fixed, as Verity's committed input, public outputs and constant weights; calibrate_settings for "resources"; compile_circuit; gen_srs, a dev SRS as Verity's dev powers of tau; setup; gen_witness; prove in a fresh process; verify; create_evm_verifier; encode_evm_calldata). Verity: \`verity compile\` defaults (8-bit inputs, 12-bit weights), the native prover (${rows[0]?.verity.threads ?? '?'} threads), median of ${SAMPLES} warm proofs. Accuracy: the same ${SAMPLES} inputs through onnxruntime ${rows[0]?.ezkl.onnxruntime ?? '?'}, EZKL's witness outputs and Verity's proved outputs. Gas: each verifier deployed on anvil, one verifying transaction. Ratios are EZKL / Verity (above 1: Verity smaller or faster).`,
+  `\`npm run bench:peers\` (${fmt((Date.now() - started) / 60_000, 1)} min; load average ${load0.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end, the 2 cores shared with other work). The benchmark models of \`npm run bench\` (seeded weights, scripts/bench/models.ts), written as ONNX files once and given to both. EZKL ${ezklVersion} from PyPI in a virtual environment under the Verity cache directory (scripts/bench/ezkl_peer.py: gen_settings with the input hashed (Poseidon), outputs public and weights fixed, as Verity's committed input, public outputs and constant weights; calibrate_settings for "resources"; compile_circuit; gen_srs, a dev SRS as Verity's dev powers of tau; setup; gen_witness; prove in a fresh process; verify; create_evm_verifier; encode_evm_calldata). Verity: \`verity compile\` defaults (8-bit inputs, 12-bit weights), the native prover (${rows[0]?.verity.threads ?? '?'} threads), median of ${SAMPLES} warm proofs. Accuracy: the same ${SAMPLES} inputs through onnxruntime ${rows[0]?.ezkl.onnxruntime ?? '?'}, EZKL's witness outputs and Verity's proved outputs. Gas: each verifier deployed on anvil, one verifying transaction. Ratios are EZKL / Verity (above 1: Verity smaller or faster).`,
   '',
   '| model | measure | EZKL | Verity (native) | EZKL / Verity |',
   '|---|---|---|---|---|',
@@ -183,4 +184,5 @@ writeBenchSection('## Peers: EZKL', [
   ...steps,
   ...(notes.length > 0 ? ['', `EZKL's create_evm_verifier wrote Verifier.sol and then failed to fetch a solc (${notes[0]!.slice(0, 160)}); the verifier was compiled with the solc npm package (0.8.28, optimizer 200 runs, cancun), as Verity's are.`] : []),
 ]);
+rmSync(work, { recursive: true, force: true }); // EZKL's proving keys run to gigabytes
 process.exit(0);
