@@ -38,6 +38,9 @@ function heTensors(seed: number) {
 /** A graph node as buildOnnx takes it. */
 const n = (op: string, inputs: string[], outputs: string[], attrs?: Record<string, number | number[]>) => ({ op, inputs, outputs, attrs });
 
+/** A Conv's default attributes, spelled out as exporters (PyTorch's) write them: EZKL requires `strides`. */
+const CONV = { strides: [1, 1], dilations: [1, 1], group: 1 };
+
 /**
  * LeNet-5-class CNN on 1x28x28: conv 5x5x6 (pad 2) -> avg-pool 2 -> ReLU -> conv 5x5x16 ->
  * avg-pool 2 -> ReLU -> 400-120-84-10 with ReLU. Average pooling ("subsampling") as in
@@ -49,11 +52,11 @@ export function lenet5(): Uint8Array {
     input: { name: 'image', shape: ['batch', 1, 28, 28] },
     output: { name: 'logits', shape: ['batch', 10] },
     nodes: [
-      n('Conv', ['image', 'c1.w', 'c1.b'], ['c1'], { pads: [2, 2, 2, 2], kernel_shape: [5, 5] }),
-      n('AveragePool', ['c1'], ['p1'], { kernel_shape: [2, 2], strides: [2, 2] }),
+      n('Conv', ['image', 'c1.w', 'c1.b'], ['c1'], { ...CONV, pads: [2, 2, 2, 2], kernel_shape: [5, 5] }),
+      n('AveragePool', ['c1'], ['p1'], { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0] }),
       n('Relu', ['p1'], ['r1']),
-      n('Conv', ['r1', 'c2.w', 'c2.b'], ['c2'], { kernel_shape: [5, 5] }),
-      n('AveragePool', ['c2'], ['p2'], { kernel_shape: [2, 2], strides: [2, 2] }),
+      n('Conv', ['r1', 'c2.w', 'c2.b'], ['c2'], { ...CONV, pads: [0, 0, 0, 0], kernel_shape: [5, 5] }),
+      n('AveragePool', ['c2'], ['p2'], { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0] }),
       n('Relu', ['p2'], ['r2']),
       n('Flatten', ['r2'], ['f']),
       n('Gemm', ['f', 'f1.w', 'f1.b'], ['h1'], { transB: 1 }), n('Relu', ['h1'], ['a1']),

@@ -4,6 +4,7 @@ import { BaseError as ViemBaseError } from 'viem';
 import { type BackendChoice, ceremonyPtau, compileModel, contribute, devPowersOfTau, importPtau, inputRange, loadCompiled, Prover, readInputFile, readProofFile, readSamplesFile, syntheticCalibrationWarning, verifyProof, verifySetup } from '@verity/zkml';
 import { loadNodeConfig, loadWorkerConfig, packArtefacts, runNode, runWorker } from '@verity/node';
 import { dev, MAX_DEV_NODES } from './dev.js';
+import { diagnose, formatDoctor } from './doctor.js';
 import { deployCommand, explorerCommand, registerCommand, requestCommand, serveCommand, stakeCommand } from './commands.js';
 import { UnknownCommandError, UsageError, userError } from './errors.js';
 import { parseBigIntOption, parseIntegerOption } from './options.js';
@@ -24,6 +25,12 @@ async function main(argv: string[]): Promise<number> {
       if (!Number.isInteger(nodes) || nodes < 3 || nodes > MAX_DEV_NODES) throw new UsageError({ command: 'dev', problem: `--nodes takes 3 to ${MAX_DEV_NODES} (one anvil key each; agreed mode needs a committee of 3)` });
       await dev({ once: values.once ?? false, nodes, rpc: values.rpc ?? process.env.VERITY_RPC_URL, explorerPort: values['explorer-port'] ? Number(values['explorer-port']) : undefined, deployment: values.deployment ?? 'deployment.json' });
       return 0;
+    }
+    case 'doctor': {
+      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
+      const report = diagnose();
+      console.log(values.json ? JSON.stringify(report, null, 2) : formatDoctor(report));
+      return report.problems.length === 0 ? 0 : 1;
     }
     case 'deploy': {
       const { values } = parseArgs({

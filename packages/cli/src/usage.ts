@@ -34,6 +34,17 @@ export const COMMANDS: readonly CommandUsage[] = [
     examples: ['verity dev --once'],
   },
   {
+    command: 'doctor',
+    section: 'Start here',
+    synopsis: 'verity doctor [--json]',
+    options: `  doctor                   which proving backend this installation uses and why (native binary
+                           found or built, cargo missing, VERITY_PROVER), its threads, the cache
+                           directory and its size, Node, cargo, anvil and forge, built contracts;
+                           exit 1 only on a problem it names
+      --json               the same as one JSON object`,
+    examples: ['verity doctor'],
+  },
+  {
     command: 'compile',
     section: 'Model owners',
     synopsis: 'verity compile <model.onnx> --out DIR [--calibration FILE] [options]',

@@ -5,8 +5,8 @@ import {
   ContractRevertError, coprocessorAbi, createVerityClient, modelRegistryAbi, serveModels, stakeNode, decodeRevert, deployVerity, requestBinding, toSolidityProof,
   type VerityAddresses, type VerityClient, type Wallet,
 } from '@verity/sdk';
-import { compileModel, encodeInputBytes, inferQuantized, loadCompiled, Prover, quantizeInput, releaseCurves, weightSignals, type CompiledModel } from '@verity/zkml';
-import { mkdtempSync } from 'node:fs';
+import { compileModel, encodeInputBytes, inferQuantized, loadCompiled, NATIVE_PROVER_BIN, nativeProverBuilt, Prover, quantizeInput, releaseCurves, weightSignals, type CompiledModel } from '@verity/zkml';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
@@ -85,7 +85,20 @@ async function fulfil(wallet: Wallet, requestId: bigint, p: { words: bigint[]; p
 const revertedWith = (name: string, args?: unknown[]) => (e: unknown) =>
   e instanceof ContractRevertError && e.errorName === name && (args === undefined || JSON.stringify(e.args, (_, v) => (typeof v === 'bigint' ? v.toString() : v)) === JSON.stringify(args, (_, v) => (typeof v === 'bigint' ? v.toString() : v)));
 
-test('a node proves a request and the answer arrives on chain (request -> proof -> verified fulfilment)', async () => {
+/** How many native prover processes this process has running (its children running the binary). */
+function nativeProverChildren(): number {
+  return readdirSync('/proc').filter((pid) => {
+    try {
+      const ppid = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1];
+      return ppid === String(process.pid) && readlinkSync(`/proc/${pid}/exe`) === realpathSync(NATIVE_PROVER_BIN);
+    } catch {
+      return false; // not a process, gone, or a zombie
+    }
+  }).length;
+}
+
+test('a node proves a request and the answer arrives on chain (request -> proof -> verified fulfilment); its stop ends its prover process', async () => {
+  const before = nativeProverChildren();
   const node = await startNode({ publicClient, wallet: nodeA, coprocessor: addresses.coprocessor, models: [{ modelId, dir: compiled.dir }], pollMs: 100, logger: pino({ level: 'silent' }) });
   try {
     const x = tinySamples(1, 33)[0]!;
@@ -95,9 +108,11 @@ test('a node proves a request and the answer arrives on chain (request -> proof 
     assert.deepEqual(result.outputs, inferQuantized(compiled.model, quantizeInput(compiled.model, x)));
     const r = await client.getRequest(requestId);
     assert.equal(r.status, 2); // Fulfilled
+    if (nativeProverBuilt()) assert.equal(nativeProverChildren(), before + 1, 'the node holds one warm native prover for its model');
   } finally {
     await node.stop();
   }
+  assert.equal(nativeProverChildren(), before, 'stop() ended it');
 });
 
 test('secret weights (--weights committed): a node proves with them, a proof made with other weights is rejected', async () => {

@@ -369,6 +369,8 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     for (const wake of [...sleeps]) wake();
     await Promise.all([pollLoop, workLoop, agreedLoop]);
     if (!options.proving || !('prove' in options.proving)) await proving.close();
+    // the warm native prover processes and witness worker threads of the models it loaded
+    await Promise.all([...provers.values()].map((p) => p.close()));
     await status?.close();
     if (!(options.store instanceof JobStore)) store.close();
   };

@@ -286,8 +286,10 @@ export async function startProvingWorker(o: ProvingWorkerOptions): Promise<Provi
   const name = o.name ?? `${hostname()}-${process.pid}`;
   const lockDuration = o.lockDurationMs ?? 60_000;
   const workers: Worker[] = [];
+  const provers: Prover[] = [];
   for (const m of o.models) {
     const prover = await Prover.load(m.dir, o.prover);
+    provers.push(prover);
     const { fingerprint } = verificationKey(prover);
     const worker = new Worker<TaskData, ProofResult>(queueName(m.modelId), async (job: QueueJob<TaskData, ProofResult>) => {
       const { requestId, modelId } = job.data;
@@ -308,6 +310,9 @@ export async function startProvingWorker(o: ProvingWorkerOptions): Promise<Provi
   }
   return {
     name,
-    close: async () => { await Promise.all(workers.map((w) => w.close())); },
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(provers.map((p) => p.close()));
+    },
   };
 }

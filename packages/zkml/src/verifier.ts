@@ -10,10 +10,11 @@ import { INSECURE_DEV_SETUP } from './prover/ptau.js';
 const require = createRequire(import.meta.url);
 
 /**
- * Compiles the exported Solidity verifier with solc-js (the same compiler forge uses here): the
- * deployable contract is `Groth16BatchVerifier` (snarkjs's `Groth16Verifier` plus `verifyBatch`).
+ * Compiles a Solidity verifier with solc-js (the same compiler forge uses here): by default the
+ * deployable `Groth16BatchVerifier` of an exported Verifier.sol (snarkjs's `Groth16Verifier`
+ * plus `verifyBatch`); `contract` names another (a peer's verifier in the benches).
  */
-export function compileVerifier(source: string): VerifierBuild {
+export function compileVerifier(source: string, contract: string = BATCH_VERIFIER_CONTRACT): VerifierBuild {
   const solc = require('solc') as { compile(input: string): string };
   const output = JSON.parse(solc.compile(JSON.stringify({
     language: 'Solidity',
@@ -26,7 +27,7 @@ export function compileVerifier(source: string): VerifierBuild {
   })));
   const errors = (output.errors ?? []).filter((e: { severity: string }) => e.severity === 'error');
   if (errors.length > 0) throw new CircuitCompileError({ output: errors.map((e: { formattedMessage: string }) => e.formattedMessage).join('\n') });
-  const c = output.contracts['Verifier.sol'][BATCH_VERIFIER_CONTRACT];
+  const c = output.contracts['Verifier.sol'][contract];
   return { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}`, deployedBytecode: `0x${c.evm.deployedBytecode.object}` };
 }
 

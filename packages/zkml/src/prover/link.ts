@@ -215,6 +215,11 @@ export class LinkedWitness {
     }));
   }
 
+  /** Ends every part's and the head's witness worker (a later witness starts them again). */
+  async close(): Promise<void> {
+    await Promise.all([this.head, ...this.parts.map((p) => p.generator)].map((g) => g.close()));
+  }
+
   /**
    * `handOn` replaces the value a part hands on for some model signals: what a dishonest prover
    * could try (the soundness tests do). The part's own witness keeps what it computed, later

@@ -122,11 +122,68 @@ test('a script that proves natively and closes its prover exits by itself: an id
   assert.equal(out.trim(), String(JSON.parse(readFileSync(compiled.path('verificationKey'), 'utf8')).nPublic));
 });
 
-test('a prover process that dies fails its proofs with NativeProverExitedError; the node process lives on', { skip }, async () => {
+test('a prover process killed with a proof pending fails that proof with NativeProverExitedError; the next proof starts a new process and verifies', { skip }, async () => {
+  const { compiled } = await tinyCompiled();
+  const vk = JSON.parse(readFileSync(compiled.path('verificationKey'), 'utf8'));
+  const prover = await Prover.load(compiled.dir, { backend: 'native' });
+  const native = prover.backend as NativeProver;
+  const x = tinySamples(1, 8)[0]!;
+  const file = join(tmp, 'pending.wtns');
+  await prover.prove({ input: x }, 1n, { witnessFile: file }); // witness worker and prover process both warm
+  const first = native.pid!;
+  // Stopped, the process cannot answer before it is killed. After setImmediate every microtask
+  // has run: the request is written and the proof is pending when the process dies.
+  process.kill(first, 'SIGSTOP');
+  const pending = native.prove(readFileSync(file));
+  await new Promise((r) => setImmediate(r));
+  process.kill(first, 'SIGKILL');
+  await assert.rejects(pending, (e: unknown) => e instanceof NativeProverExitedError && e.signal === 'SIGKILL');
+  // the node's next proof, through the same Prover: a new process with the key loaded again
+  const again = await prover.prove({ input: x }, 3n);
+  assert.notEqual(native.pid, first, 'a new prover process');
+  assert.equal(await snarkjs.groth16.verify(vk, again.publicSignals, again.proof), true);
+  await prover.close();
+  assert.throws(() => process.kill(native.pid!, 0), { code: 'ESRCH' }, 'close() ended the prover process');
+});
+
+test('a prover process that dies while idle is replaced on the next proof', { skip }, async () => {
   const { compiled } = await tinyCompiled();
   const native = await nativeFor(compiled);
-  process.kill(native.pid!, 'SIGKILL');
-  await assert.rejects(native.prove(await witnessOf(compiled, tinySamples(1)[0]!, 1n)), (e: unknown) => e instanceof NativeProverExitedError && e.signal === 'SIGKILL');
+  const first = native.pid!;
+  process.kill(first, 'SIGKILL');
+  await new Promise<void>((r) => { const wait = () => { try { process.kill(first, 0); setTimeout(wait, 10); } catch { r(); } }; wait(); });
+  const { publicSignals } = await native.prove(await witnessOf(compiled, tinySamples(1)[0]!, 1n));
+  assert.equal(publicSignals.length, native.key.nPublic);
+  assert.notEqual(native.pid, first);
+});
+
+test('a prover binary that crashes at start is a NativeProverExitedError with its exit code; the node process lives on', async () => {
+  const crashing = join(tmp, 'crashing-prover');
+  writeFileSync(crashing, '#!/bin/sh\necho "thread main panicked" >&2\nexit 3\n', { mode: 0o755 });
+  const script = `import { NativeProver } from './src/index.ts';
+    await NativeProver.load('x.zkey').catch((e) => console.log(e.name, e.code, e.details));`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: join(import.meta.dirname, '..', '..'), encoding: 'utf8', env: { ...process.env, VERITY_PROVER_BIN: crashing },
+  });
+  assert.equal(out.trim(), 'NativeProverExitedError 3 thread main panicked');
+});
+
+test('Prover.close() ends the native prover process and every witness worker thread (a sharded model\'s parts too)', { skip }, async () => {
+  const { compiled } = await shardedCompiled();
+  // In a process of its own, to see what it holds open; a file, not -e (worker threads inherit --input-type).
+  const script = join(tmp, 'close.mts');
+  writeFileSync(script, `import { readdirSync } from 'node:fs'; import { Prover } from ${JSON.stringify(join(import.meta.dirname, '..', 'index.ts'))};
+    const threads = () => readdirSync('/proc/self/task').length;
+    const prover = await Prover.load(${JSON.stringify(compiled.dir)}, { backend: 'native' });
+    await prover.prove({ input: ${JSON.stringify(cnnSamples(1, 6, 8)[0]!)} }, 1n);
+    const [pid, warm] = [prover.backend.pid, threads()];
+    await prover.close();
+    console.log(warm - threads());
+    try { process.kill(pid, 0); console.log('prover process alive'); } catch { console.log('prover process ended'); }`);
+  const out = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 120_000 });
+  // one witness worker thread per part and one for the head
+  const link = JSON.parse(readFileSync(join(compiled.dir, 'link.json'), 'utf8')) as { parts: unknown[] };
+  assert.deepEqual(out.trim().split('\n'), [String(link.parts.length + 1), 'prover process ended']);
 });
 
 test('a prover process that answers out of step fails the request with NativeProtocolError; the node process lives on', async () => {

@@ -21,7 +21,10 @@ export type NativeKeyInfo = { nVars: number; nPublic: number; domainSize: number
 type Pending = { resolve: (v: Record<string, unknown>) => void; reject: (e: Error) => void };
 
 /**
- * A warm native prover for one .zkey.
+ * A warm native prover for one .zkey: one prover process holding the key. When that process
+ * ends (killed, out of memory, a crash), the proofs it held fail with
+ * {@link NativeProverExitedError} and the next proof starts a new process and loads the key
+ * again; `close()` ends it (a later proof starts another).
  *
  * @example
  * const native = await NativeProver.load('build/spam/circuit.zkey')
@@ -30,12 +33,64 @@ type Pending = { resolve: (v: Record<string, unknown>) => void; reject: (e: Erro
  */
 export class NativeProver implements Groth16Backend {
   readonly name = 'native' as const;
+  private restarting?: Promise<ProverProcess>;
+
+  private constructor(
+    private readonly zkeyPath: string,
+    private readonly threads: number | undefined,
+    private current: ProverProcess,
+    /** what the prover process reported when it loaded the key */
+    readonly key: NativeKeyInfo,
+  ) {}
+
+  /** Starts a prover process and loads `zkeyPath` into it; `threads` caps its thread pool. */
+  static async load(zkeyPath: string, options: { threads?: number } = {}): Promise<NativeProver> {
+    const { process, key } = await ProverProcess.start(zkeyPath, options.threads);
+    return new NativeProver(zkeyPath, options.threads, process, key);
+  }
+
+  /** The Groth16 proof of a witness (.wtns bytes), checked against the key before it is returned. */
+  async prove(witness: Uint8Array): Promise<Groth16Result> {
+    const r = await (await this.live()).request({ op: 'prove' }, witness);
+    return { proof: r.proof as Groth16Result['proof'], publicSignals: r.publicSignals as string[] };
+  }
+
+  /** The current prover process's id. */
+  get pid(): number | undefined {
+    return this.current.pid;
+  }
+
+  /** The prover process's resident and peak memory. */
+  async stats(): Promise<{ rssBytes: number; peakRssBytes: number }> {
+    const r = await (await this.live()).request({ op: 'stats' });
+    return { rssBytes: r.rssBytes as number, peakRssBytes: r.peakRssBytes as number };
+  }
+
+  /** Ends the prover process (closing its input); resolves when it has exited. */
+  async close(): Promise<void> {
+    await this.restarting?.catch(() => {});
+    await this.current.close();
+  }
+
+  /** The running prover process, or a new one with the key loaded again when it has ended. */
+  private live(): Promise<ProverProcess> {
+    if (!this.current.exited) return Promise.resolve(this.current);
+    this.restarting ??= ProverProcess.start(this.zkeyPath, this.threads)
+      .then(({ process }) => (this.current = process))
+      .finally(() => { this.restarting = undefined; });
+    return this.restarting;
+  }
+}
+
+/** One `verity-prover` process: requests answered in order over its stdin and stdout. */
+class ProverProcess {
   private readonly pending: Pending[] = [];
   private buffered: Buffer = Buffer.alloc(0);
   private stderr = '';
-  private exited?: NativeProverExitedError;
+  /** set when the process has ended: every later request fails with it */
+  exited?: NativeProverExitedError;
 
-  private constructor(private readonly child: ChildProcess, readonly key: NativeKeyInfo = {} as NativeKeyInfo) {
+  private constructor(private readonly child: ChildProcess) {
     child.stdout!.on('data', (chunk: Buffer) => this.receive(chunk));
     child.stderr!.on('data', (chunk: Buffer) => { this.stderr = (this.stderr + chunk.toString()).slice(-4000); });
     child.on('error', (e) => this.fail(new NativeProverExitedError({ code: null, signal: null, stderr: e.message })));
@@ -45,44 +100,29 @@ export class NativeProver implements Groth16Backend {
     this.idle();
   }
 
-  /** Starts a prover process and loads `zkeyPath` into it; `threads` caps its thread pool. */
-  static async load(zkeyPath: string, options: { threads?: number } = {}): Promise<NativeProver> {
+  /** A new process with `zkeyPath` loaded (ended again when loading fails). */
+  static async start(zkeyPath: string, threads: number | undefined): Promise<{ process: ProverProcess; key: NativeKeyInfo }> {
     if (!nativeProverBuilt()) throw new NativeProverUnavailableError({ binary: NATIVE_PROVER_BIN });
-    const env = { ...process.env, ...(options.threads ? { RAYON_NUM_THREADS: String(options.threads) } : {}) };
-    const child = spawn(NATIVE_PROVER_BIN, [], { stdio: ['pipe', 'pipe', 'pipe'], env });
-    const starting = new NativeProver(child);
-    const key = (await starting.request({ op: 'load', zkey: zkeyPath }).catch(async (e) => { await starting.close(); throw e; })) as unknown as NativeKeyInfo;
-    Object.assign(starting.key, key);
-    return starting;
+    const env = { ...process.env, ...(threads ? { RAYON_NUM_THREADS: String(threads) } : {}) };
+    const started = new ProverProcess(spawn(NATIVE_PROVER_BIN, [], { stdio: ['pipe', 'pipe', 'pipe'], env }));
+    const key = (await started.request({ op: 'load', zkey: zkeyPath }).catch(async (e) => { await started.close(); throw e; })) as unknown as NativeKeyInfo;
+    return { process: started, key: { nVars: key.nVars, nPublic: key.nPublic, domainSize: key.domainSize, threads: key.threads, ms: key.ms } };
   }
 
-  /** The Groth16 proof of a witness (.wtns bytes), checked against the key before it is returned. */
-  async prove(witness: Uint8Array): Promise<Groth16Result> {
-    const r = await this.request({ op: 'prove' }, witness);
-    return { proof: r.proof as Groth16Result['proof'], publicSignals: r.publicSignals as string[] };
-  }
-
-  /** The prover process's id. */
   get pid(): number | undefined {
     return this.child.pid;
   }
 
-  /** The prover process's resident and peak memory. */
-  async stats(): Promise<{ rssBytes: number; peakRssBytes: number }> {
-    const r = await this.request({ op: 'stats' });
-    return { rssBytes: r.rssBytes as number, peakRssBytes: r.peakRssBytes as number };
-  }
-
-  /** Ends the prover process (closing its input); resolves when it has exited. */
+  /** Ends the process (closing its input); resolves when it has exited. */
   async close(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (this.child.exitCode !== null || this.child.signalCode !== null || this.exited) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.ref(); // an idle child holds nothing open: hold the loop until it has exited
     this.child.stdin!.end();
     await exited;
   }
 
-  private request(header: object, payload: Uint8Array = new Uint8Array()): Promise<Record<string, unknown>> {
+  request(header: object, payload: Uint8Array = new Uint8Array()): Promise<Record<string, unknown>> {
     if (this.exited) return Promise.reject(this.exited);
     const h = Buffer.from(JSON.stringify(header));
     const len = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };

@@ -113,6 +113,15 @@ export class Prover {
     return new Prover(compiled, source, await openBackend(compiled.path('zkey'), options), linked);
   }
 
+  /**
+   * Frees what the prover keeps warm: the native prover process (see `openBackend`) and the
+   * witness generators' worker threads, a sharded model's parts included. A node calls it when
+   * it stops. A later proof loads them again.
+   */
+  async close(): Promise<void> {
+    await Promise.all([this.backend.close(), this.generator?.close(), this.linked?.close()]);
+  }
+
   /** Offset-encoded input values, after checking shape and range. */
   encode(input: ProveInput): bigint[] {
     const { model, report } = this.compiled;
