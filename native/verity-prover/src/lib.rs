@@ -5,6 +5,7 @@
 pub mod binfile;
 pub mod contribute;
 pub mod curve;
+pub mod devptau;
 pub mod error;
 pub mod prover;
 pub mod protocol;

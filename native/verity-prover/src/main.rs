@@ -3,12 +3,17 @@
 //! `verity-prover setup R1CS PTAU ZKEY [--h-tail HEX]` writes the phase-2 key (`setup`).
 //! `verity-prover contribute OLD NEW [--name NAME]` adds a contribution, the entropy read from
 //! stdin (`contribute`).
-//! Both print progress lines (`progress: <step>`) on stderr and one JSON line on stdout:
+//! `verity-prover dev-ptau OUT POWER` writes the insecure dev powers of tau, its secrets
+//! (`tau alpha beta`, decimal) read from stdin (`devptau`).
+//! All three print progress lines (`progress: <step>`) on stderr and one JSON line on stdout:
 //! `{"ok":true,...}`, or `{"ok":false,"error":{kind,...}}` with exit code 1.
 use serde_json::{json, Value};
 use std::io::Read;
 use std::time::Instant;
+use ark_bn254::Fr;
+use std::str::FromStr;
 use verity_prover::contribute::contribute;
+use verity_prover::devptau::{write_dev_ptau, Secrets};
 use verity_prover::curve::{hex, unhex};
 use verity_prover::ptau::Ptau;
 use verity_prover::r1cs::R1cs;
@@ -55,6 +60,18 @@ fn contribute_cmd(args: &[String]) -> Result<Value, ProverError> {
     Ok(json!({ "hash": hex(&c.hash), "csHash": hex(&c.cs_hash), "ms": t0.elapsed().as_secs_f64() * 1e3 }))
 }
 
+fn dev_ptau(args: &[String]) -> Result<Value, ProverError> {
+    let out = &args[0];
+    let t0 = Instant::now();
+    let power: u32 = args[1].parse().ok().filter(|p| (1..=27).contains(p)).ok_or_else(|| err("POWER")(format!("{} is not a power from 1 to 27", args[1])))?;
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text).map_err(|e| err("stdin")(e.to_string()))?;
+    let secrets: Vec<Fr> = text.split_whitespace().map(|v| Fr::from_str(v).map_err(|_| err("stdin")(format!("{v} is not a field element")))).collect::<Result<_, _>>()?;
+    let [tau, alpha, beta] = secrets[..] else { return Err(err("stdin")("expected three secrets: tau alpha beta".into())) };
+    write_dev_ptau(out, power, &Secrets { tau, alpha, beta }, &mut |s| progress(s)).map_err(|e| err(out)(e.to_string()))?;
+    Ok(json!({ "power": power, "ms": t0.elapsed().as_secs_f64() * 1e3 }))
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--kinds") {
@@ -66,6 +83,7 @@ fn main() {
     let command: Option<(fn(&[String]) -> Result<Value, ProverError>, usize)> = match args.first().map(String::as_str) {
         Some("setup") => Some((setup, 3)),
         Some("contribute") => Some((contribute_cmd, 2)),
+        Some("dev-ptau") => Some((dev_ptau, 2)),
         _ => None,
     };
     if let Some((run, positionals)) = command {

@@ -137,3 +137,14 @@ export async function nativeContribute(zkey: string, out: string, name: string, 
   const r = await run(['contribute', zkey, out, '--name', name], progress, 'groth16 contribution (native)', entropy);
   return { hash: r.hash as string, ms: r.ms as number };
 }
+
+/**
+ * Writes the insecure dev powers of tau for `secrets` (the file `writeDevPtau` writes, byte for
+ * byte) with the native core; `progress` gets a percentage per section.
+ */
+export async function nativeDevPtau(file: string, power: number, secrets: { tau: bigint; alpha: bigint; beta: bigint }, progress?: (percent: number) => void): Promise<void> {
+  const steps = ['tau G1', 'tau G2', 'alpha tau G1', 'beta tau G1', 'Lagrange bases', 'Lagrange bases G2', 'Lagrange bases alpha', 'Lagrange bases beta'];
+  const percent: Progress = (e) => { const i = steps.indexOf(e.phase.replace(/^.*?: /, '')); if (i >= 0) progress?.(Math.round((100 * i) / steps.length)); };
+  await run(['dev-ptau', file, String(power)], percent, 'dev powers of tau (native)', `${secrets.tau} ${secrets.alpha} ${secrets.beta}`);
+  progress?.(100);
+}
