@@ -8,7 +8,7 @@ use crate::r1cs::R1cs;
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::scalar_mul::glv::GLVConfig;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{AdditiveGroup, BigInt, Field, PrimeField, Zero};
 use blake2::{Blake2b512, Digest};
 use rayon::prelude::*;
@@ -16,8 +16,6 @@ use crate::binfile::write_sections;
 
 /// snarkjs hashes the H points in chunks of this many (see `hash_h`).
 const H_HASH_CHUNK: usize = 1 << 14;
-/// A wire with at least this many terms is summed with a multi-scalar multiplication.
-const MSM_MIN_TERMS: usize = 32;
 
 const TAU: u8 = 0;
 const ALPHA_TAU: u8 = 1;
@@ -55,26 +53,23 @@ struct Item {
     coef: BigInt<4>,
 }
 
-/// Terms grouped by wire.
-struct ByWire {
-    start: Vec<usize>,
+/// Terms grouped by basis point (kind, row): each group multiplies one point by many scalars.
+struct ByRow {
     items: Vec<Item>,
+    bounds: Vec<usize>,
 }
 
-impl ByWire {
-    fn new(n_wires: usize, mut items: Vec<Item>) -> ByWire {
-        items.par_sort_by_key(|t| t.wire);
-        let mut start = vec![0usize; n_wires + 1];
-        for t in &items {
-            start[t.wire as usize + 1] += 1;
+impl ByRow {
+    fn new(mut items: Vec<Item>) -> ByRow {
+        items.par_sort_unstable_by_key(|t| (t.kind, t.row));
+        let mut bounds = vec![0];
+        for i in 1..items.len() {
+            if (items[i].kind, items[i].row) != (items[i - 1].kind, items[i - 1].row) {
+                bounds.push(i);
+            }
         }
-        for i in 0..n_wires {
-            start[i + 1] += start[i];
-        }
-        ByWire { start, items }
-    }
-    fn of(&self, wire: usize) -> &[Item] {
-        &self.items[self.start[wire]..self.start[wire + 1]]
+        bounds.push(items.len());
+        ByRow { items, bounds }
     }
 }
 
@@ -82,32 +77,106 @@ fn scalar_one() -> BigInt<4> {
     BigInt([1, 0, 0, 0])
 }
 
-/// Σ coef·basis[kind][row] over a wire's terms.
-fn combine<P: SWCurveConfig<ScalarField = Fr> + GLVConfig>(terms: &[Item], bases: &[&[Affine<P>]]) -> Projective<P> {
-    if terms.len() >= MSM_MIN_TERMS {
-        let points: Vec<Affine<P>> = terms.iter().map(|t| bases[t.kind as usize][t.row as usize]).collect();
-        let scalars: Vec<BigInt<4>> = terms.iter().map(|t| t.coef).collect();
-        return Projective::<P>::msm_bigint(&points, &scalars);
-    }
-    let mut acc = Projective::<P>::zero();
-    for t in terms {
-        let p = bases[t.kind as usize][t.row as usize];
-        let k = Fr::from_bigint(t.coef).unwrap_or_else(|| Fr::from_le_bytes_mod_order(&modulus_bytes(t.coef)));
-        let (plus, minus) = (k.into_bigint(), (-k).into_bigint());
-        // circuits are full of small constants and their negatives
-        if plus.0[1..] == [0, 0, 0] {
-            acc += small_mul(p, plus.0[0]);
-        } else if minus.0[1..] == [0, 0, 0] {
-            acc -= small_mul(p, minus.0[0]);
-        } else {
-            acc += P::glv_mul_projective(p.into(), k);
-        }
-    }
-    acc
+/// A row builds a table when it has at least this many terms with large scalars.
+const TABLE_MIN_TERMS: usize = 4;
+/// Signed 4-bit windows covering a 128-bit GLV half and its carry.
+const WINDOWS: usize = 33;
+
+/// d·16^j·P and its endomorphism image for d = 1..8, j < 33: with GLV, k·P is then two
+/// 128-bit halves of about 30 mixed additions each, and no doublings.
+struct Table<P: SWCurveConfig> {
+    t: Vec<Affine<P>>,
+    e: Vec<Affine<P>>,
 }
 
-/// `k·p` for a one-limb k, by double-and-add (cheaper than the generic multiplication's
-/// 128-bit GLV for the small constants circuits are full of).
+impl<P: SWCurveConfig<ScalarField = Fr> + GLVConfig> Table<P> {
+    fn new(p: Affine<P>) -> Self {
+        let mut proj = Vec::with_capacity(WINDOWS * 8);
+        let mut base = Projective::<P>::from(p);
+        for _ in 0..WINDOWS {
+            let mut x = base;
+            proj.push(x);
+            for _ in 1..8 {
+                x += base;
+                proj.push(x);
+            }
+            for _ in 0..4 {
+                base.double_in_place();
+            }
+        }
+        let t = Projective::<P>::normalize_batch(&proj);
+        let e = t.iter().map(P::endomorphism_affine).collect();
+        Table { t, e }
+    }
+
+    /// acc += k·P; false (nothing added) if a GLV half is wider than 128 bits.
+    fn mul_into(&self, k: Fr, acc: &mut Projective<P>) -> bool {
+        let ((s1, k1), (s2, k2)) = P::scalar_decomposition(k);
+        let (k1, k2) = (k1.into_bigint().0, k2.into_bigint().0);
+        if k1[2] | k1[3] | k2[2] | k2[3] != 0 {
+            return false;
+        }
+        for (positive, limbs, table) in [(s1, k1, &self.t), (s2, k2, &self.e)] {
+            let v = limbs[0] as u128 | (limbs[1] as u128) << 64;
+            let mut carry = 0u32;
+            for j in 0..WINDOWS {
+                let nib = if j < 32 { ((v >> (4 * j)) & 15) as u32 } else { 0 } + carry;
+                let (d, neg) = if nib > 8 { (16 - nib, true) } else { (nib, false) };
+                carry = u32::from(nib > 8);
+                if d != 0 {
+                    let q = table[j * 8 + d as usize - 1];
+                    if positive ^ neg {
+                        *acc += q;
+                    } else {
+                        *acc -= q;
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+/// A scalar of at most 48 bits, or the negative of one: (negative, magnitude).
+fn small(k: Fr) -> Option<(bool, u64)> {
+    let (plus, minus) = (k.into_bigint(), (-k).into_bigint());
+    let fits = |b: BigInt<4>| b.0[1..] == [0, 0, 0] && b.0[0] < 1 << 48;
+    if fits(plus) {
+        Some((false, plus.0[0]))
+    } else if fits(minus) {
+        Some((true, minus.0[0]))
+    } else {
+        None
+    }
+}
+
+/// Adds one basis point's terms to their wires' sums.
+fn row_into<P: SWCurveConfig<ScalarField = Fr> + GLVConfig>(terms: &[Item], bases: &[&[Affine<P>]], acc: &mut [Projective<P>]) {
+    let p = bases[terms[0].kind as usize][terms[0].row as usize];
+    let scalars: Vec<(usize, Fr, Option<(bool, u64)>)> = terms
+        .iter()
+        .map(|t| {
+            let k = Fr::from_bigint(t.coef).unwrap_or_else(|| Fr::from_le_bytes_mod_order(&modulus_bytes(t.coef)));
+            (t.wire as usize, k, small(k))
+        })
+        .collect();
+    let large = scalars.iter().filter(|s| s.2.is_none()).count();
+    let table = (large >= TABLE_MIN_TERMS).then(|| Table::new(p));
+    for (w, k, s) in scalars {
+        match s {
+            // circuits are full of small constants and their negatives: double-and-add
+            Some((true, v)) => acc[w] -= small_mul(p, v),
+            Some((false, v)) => acc[w] += small_mul(p, v),
+            None => {
+                if !table.as_ref().is_some_and(|t| t.mul_into(k, &mut acc[w])) {
+                    acc[w] += P::glv_mul_projective(p.into(), k);
+                }
+            }
+        }
+    }
+}
+
+/// `k·p` for a one-limb k, by double-and-add.
 fn small_mul<P: SWCurveConfig>(p: Affine<P>, k: u64) -> Projective<P> {
     let mut acc = Projective::<P>::zero();
     for i in (0..64 - k.leading_zeros()).rev() {
@@ -119,8 +188,29 @@ fn small_mul<P: SWCurveConfig>(p: Affine<P>, k: u64) -> Projective<P> {
     acc
 }
 
-fn points_of<P: SWCurveConfig<ScalarField = Fr> + GLVConfig>(by: &ByWire, wires: std::ops::Range<usize>, bases: &[&[Affine<P>]]) -> Vec<Affine<P>> {
-    let sums: Vec<Projective<P>> = wires.into_par_iter().with_min_len(64).map(|w| combine(by.of(w), bases)).collect();
+/// Every wire's Σ coef·basis[kind][row], in affine form: basis points in parallel, each
+/// worker summing into its own copy of the wires, the copies added at the end.
+fn points_of<P: SWCurveConfig<ScalarField = Fr> + GLVConfig>(rows: &ByRow, n_wires: usize, bases: &[&[Affine<P>]]) -> Vec<Affine<P>> {
+    let groups = rows.bounds.len() - 1;
+    let per_worker = groups.div_ceil(2 * rayon::current_num_threads()).max(1);
+    let sums = rows
+        .bounds
+        .par_windows(2)
+        .with_min_len(per_worker)
+        .fold(
+            || vec![Projective::<P>::zero(); n_wires],
+            |mut acc, b| {
+                if b[1] > b[0] {
+                    row_into(&rows.items[b[0]..b[1]], bases, &mut acc);
+                }
+                acc
+            },
+        )
+        .reduce_with(|mut a, b| {
+            a.par_iter_mut().zip(b).for_each(|(x, y)| *x += y);
+            a
+        })
+        .unwrap_or_else(|| vec![Projective::<P>::zero(); n_wires]);
     Projective::<P>::normalize_batch(&sums)
 }
 
@@ -251,7 +341,7 @@ pub fn new_zkey(r1cs: &R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, 
         a_items.push(Item { wire: s as u32, kind: TAU, row, coef: scalar_one() });
         l_items.push(Item { wire: s as u32, kind: BETA_TAU, row, coef: scalar_one() });
     }
-    let (a_by, b_by, l_by) = (ByWire::new(n_vars, a_items), ByWire::new(n_vars, b_items), ByWire::new(n_vars, l_items));
+    let (a_by, b_by, l_by) = (ByRow::new(a_items), ByRow::new(b_items), ByRow::new(l_items));
 
     progress("reading the Lagrange bases");
     let level = |size: usize| ((domain - 1) * size) as u64;
@@ -270,8 +360,11 @@ pub fn new_zkey(r1cs: &R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, 
     }
 
     // 3: IC
-    progress("IC points");
-    let ic = points_of(&l_by, 0..n_public + 1, &g1_bases);
+    progress("C and IC points");
+    let mut l = points_of(&l_by, n_vars, &g1_bases);
+    drop(l_by);
+    let c = l.split_off(n_public + 1);
+    let ic = l;
     section_of(&mut sections, &mut hasher, 3, &ic);
 
     // 9: H, the odd points of the Lagrange level twice the domain
@@ -286,18 +379,15 @@ pub fn new_zkey(r1cs: &R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, 
     hash_h(ptau, domain, h_tail, &mut hasher)?;
 
     // 8: C (the private wires), 5: A, 6: B in G1, 7: B in G2
-    progress("C points");
-    let c = points_of(&l_by, n_public + 1..n_vars, &g1_bases);
-    drop(l_by);
     section_of(&mut sections, &mut hasher, 8, &c);
     progress("A points");
-    let a = points_of(&a_by, 0..n_vars, &[&tau1]);
+    let a = points_of(&a_by, n_vars, &[&tau1]);
     section_of(&mut sections, &mut hasher, 5, &a);
     progress("B1 points");
-    let b1 = points_of(&b_by, 0..n_vars, &[&tau1]);
+    let b1 = points_of(&b_by, n_vars, &[&tau1]);
     section_of(&mut sections, &mut hasher, 6, &b1);
     progress("B2 points");
-    let b2: Vec<G2Affine> = points_of(&b_by, 0..n_vars, &[&tau2]);
+    let b2: Vec<G2Affine> = points_of(&b_by, n_vars, &[&tau2]);
     section_of(&mut sections, &mut hasher, 7, &b2);
 
     let cs_hash: [u8; 64] = hasher.finalize().into();
