@@ -49,17 +49,21 @@ for (const key of keys) {
   }
   rows.push(`| ${name} | ${compiled.report.constraints.toLocaleString('en-US')} | 2^${power} | ${cells[0]} | ${cells[1]} | ${fmt(nNew)} | ${fmt(nContrib)} | ${cells[2]} | ${cells[3]} |`);
   for (const n of ['native-0', 'native-1', 'snarkjs-0', 'snarkjs-1']) rmSync(f(n), { force: true });
+  write(); // after every model: a long run stopped part-way keeps what it measured
 }
 await releaseCurves();
 rmSync(work, { recursive: true, force: true });
-
-writeBenchSection('## Setup: native against snarkjs', [
-  '## Setup: native against snarkjs (`npm run bench:setup`)',
-  '',
-  `The Groth16 setup step of \`verity compile\` alone: the phase-2 key from the circuit's .r1cs and the cached dev powers of tau (\`zkey new\`), then one contribution (\`zkey contribute\`), in seconds, on the same files in one run. Native: native/verity-prover \`setup\` and \`contribute\` (arkworks 0.6, every core); snarkjs 0.7 with its default workers. The check column compares the two \`zkey new\` outputs byte for byte and runs snarkjs's \`zkey verify\` (from its own initial key) on the native contribution. Load average at the start: ${load0.toFixed(1)} (the 2 cores are shared). \`npm run bench:setup\`.`,
-  '',
-  '| model | constraints | domain | snarkjs new s | snarkjs contribute s | native new s | native contribute s | speed-up | check |',
-  '|---|---|---|---|---|---|---|---|---|',
-  ...rows,
-]);
 process.exit(0);
+
+/** Replaces the BENCHMARKS.md section with the rows so far. */
+function write(): void {
+  writeBenchSection('## Setup: native against snarkjs', [
+    '## Setup: native against snarkjs (`npm run bench:setup`)',
+    '',
+    `The Groth16 setup step of \`verity compile\` alone: the phase-2 key from the circuit's .r1cs and the cached dev powers of tau (\`zkey new\`), then one contribution (\`zkey contribute\`), in seconds, on the same files in one run. Native: native/verity-prover \`setup\` and \`contribute\` (arkworks 0.6, every core); snarkjs 0.7 with its default workers. The check column compares the two \`zkey new\` outputs byte for byte and runs snarkjs's \`zkey verify\` (from its own initial key) on the native contribution. Load average at the start: ${load0.toFixed(1)} (the 2 cores are shared). \`npm run bench:setup\`.`,
+    '',
+    '| model | constraints | domain | snarkjs new s | snarkjs contribute s | native new s | native contribute s | speed-up | check |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ]);
+}
