@@ -55,7 +55,7 @@ export type CompileOptions = QuantizeOptions & {
    */
   shard?: number;
   /** the Groth16 setup's engine, as for proving (default VERITY_PROVER, else native when built) */
-  backend?: BackendChoice;
+  prover?: BackendChoice;
   progress?: Progress;
   /**
    * Who writes the constraint system: circom2 (default) or Verity itself (`r1cs`: src/r1cs, no
@@ -256,7 +256,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
     if (options.setup !== false) {
       const ptau = ceremony ?? (await devPowersOfTau(power, progress));
       const t1 = performance.now();
-      const engine = resolveBackend(options.backend);
+      const engine = resolveBackend(options.prover);
       progress({ phase: `groth16 setup (${constraints} constraints, ${ceremony ? 'ceremony' : 'dev'} powers of tau 2^${power}, ${engine})` });
       const [initial, zkey] = [join(work, 'circuit_0.zkey'), join(work, ARTEFACT_FILES.zkey)];
       const name = `verity compile (${hostname()})`;
