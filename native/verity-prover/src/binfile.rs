@@ -48,6 +48,9 @@ impl<'a> Reader<'a> {
     pub fn u32(&mut self) -> Result<u32, String> {
         Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap()))
     }
+    pub fn remaining(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
     pub fn u64(&mut self) -> Result<u64, String> {
         Ok(u64::from_le_bytes(self.take(8)?.try_into().unwrap()))
     }
@@ -60,4 +63,19 @@ pub fn limbs(b: &[u8]) -> [u64; 4] {
         l[i] = u64::from_le_bytes(c.try_into().unwrap());
     }
     l
+}
+
+/// Writes a .zkey: the magic, version 1, then the sections in the order given.
+pub fn write_sections(path: &str, sections: &[(u32, &[u8])]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::with_capacity(1 << 22, std::fs::File::create(path)?);
+    f.write_all(b"zkey")?;
+    f.write_all(&1u32.to_le_bytes())?;
+    f.write_all(&(sections.len() as u32).to_le_bytes())?;
+    for (id, bytes) in sections {
+        f.write_all(&id.to_le_bytes())?;
+        f.write_all(&(bytes.len() as u64).to_le_bytes())?;
+        f.write_all(bytes)?;
+    }
+    f.flush()
 }

@@ -19,11 +19,13 @@ pub enum ProverError {
     Protocol { reason: String },
     /// A failure inside the prover itself (a panic, caught; the process keeps serving).
     Internal { reason: String },
+    /// `setup` or `contribute` could not use one of its files (r1cs, ptau, zkey in or out).
+    Setup { file: String, reason: String },
 }
 
 impl ProverError {
     /// The kinds, in declaration order (for `--kinds` and the mapping test).
-    pub const KINDS: [&'static str; 6] = ["ProvingKey", "WitnessFormat", "WitnessSize", "UnsatisfiedWitness", "Protocol", "Internal"];
+    pub const KINDS: [&'static str; 7] = ["ProvingKey", "WitnessFormat", "WitnessSize", "UnsatisfiedWitness", "Protocol", "Internal", "Setup"];
 
     pub fn kind(&self) -> &'static str {
         match self {
@@ -33,6 +35,7 @@ impl ProverError {
             ProverError::UnsatisfiedWitness => "UnsatisfiedWitness",
             ProverError::Protocol { .. } => "Protocol",
             ProverError::Internal { .. } => "Internal",
+            ProverError::Setup { .. } => "Setup",
         }
     }
 
@@ -43,6 +46,7 @@ impl ProverError {
             ProverError::WitnessFormat { reason } | ProverError::Protocol { reason } | ProverError::Internal { reason } => json!({ "reason": reason }),
             ProverError::WitnessSize { expected, got } => json!({ "expected": expected, "got": got }),
             ProverError::UnsatisfiedWitness => json!({}),
+            ProverError::Setup { file, reason } => json!({ "file": file, "reason": reason }),
         };
         v["kind"] = json!(self.kind());
         v["message"] = json!(self.to_string());
@@ -59,6 +63,7 @@ impl fmt::Display for ProverError {
             ProverError::UnsatisfiedWitness => write!(f, "the witness does not satisfy the circuit: its proof does not verify"),
             ProverError::Protocol { reason } => write!(f, "bad request: {reason}"),
             ProverError::Internal { reason } => write!(f, "internal prover failure: {reason}"),
+            ProverError::Setup { file, reason } => write!(f, "setup cannot use {file}: {reason}"),
         }
     }
 }

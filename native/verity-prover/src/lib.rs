@@ -3,10 +3,16 @@
 //! public signals hold for both backends. Reached from packages/zkml through the
 //! `verity-prover` binary (see `protocol`).
 pub mod binfile;
+pub mod contribute;
+pub mod curve;
+pub mod devptau;
 pub mod error;
 pub mod prover;
 pub mod protocol;
+pub mod ptau;
+pub mod r1cs;
 pub mod reduction;
+pub mod setup;
 pub mod wtns;
 pub mod zkey;
 

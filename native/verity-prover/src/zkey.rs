@@ -5,8 +5,8 @@
 //! coefficients carry an extra Montgomery factor (value * R^2).
 //! After ark-circom's `zkey.rs` (MIT/Apache-2.0), without its WebAssembly runtime.
 use crate::binfile::{limbs, BinFile, Reader};
-use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G2Affine};
-use ark_ff::{BigInt, PrimeField, Zero};
+use ark_bn254::{Bn254, Fq, Fr};
+use ark_ff::{BigInt, PrimeField};
 use ark_groth16::{ProvingKey, VerifyingKey};
 use ark_relations::utils::matrix::Matrix;
 use rayon::prelude::*;
@@ -20,22 +20,7 @@ pub struct Zkey {
     pub domain_size: usize,
 }
 
-const N8: usize = 32;
-
-fn fq(b: &[u8]) -> Fq {
-    Fq::new_unchecked(BigInt(limbs(b)))
-}
-
-fn g1(b: &[u8]) -> G1Affine {
-    let (x, y) = (fq(&b[..N8]), fq(&b[N8..]));
-    if x.is_zero() && y.is_zero() { G1Affine::identity() } else { G1Affine::new_unchecked(x, y) }
-}
-
-fn g2(b: &[u8]) -> G2Affine {
-    let x = Fq2::new(fq(&b[..N8]), fq(&b[N8..2 * N8]));
-    let y = Fq2::new(fq(&b[2 * N8..3 * N8]), fq(&b[3 * N8..]));
-    if x.is_zero() && y.is_zero() { G2Affine::identity() } else { G2Affine::new_unchecked(x, y) }
-}
+use crate::curve::{g1_from_lem as g1, g2_from_lem as g2, N8};
 
 fn points<T: Send>(section: &[u8], n: usize, size: usize, what: &str, f: fn(&[u8]) -> T) -> Result<Vec<T>, String> {
     if section.len() < n * size {

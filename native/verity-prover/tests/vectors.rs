@@ -107,6 +107,7 @@ fn kinds_lists_every_variant_once_in_order() {
         ProverError::UnsatisfiedWitness,
         ProverError::Protocol { reason: r() },
         ProverError::Internal { reason: r() },
+        ProverError::Setup { file: r(), reason: r() },
     ];
     assert_eq!(all.iter().map(|e| e.kind()).collect::<Vec<_>>(), ProverError::KINDS);
     for e in &all {

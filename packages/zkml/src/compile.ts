@@ -25,6 +25,8 @@ import { importGraph } from './graph/import.js';
 import { loadOnnx, type OnnxGraph } from './onnx/load.js';
 import { snarkjsLogger, type Progress } from './progress.js';
 import { devPowersOfTau, INSECURE_DEV_SETUP } from './prover/ptau.js';
+import { resolveBackend, type BackendChoice } from './prover/backend.js';
+import { nativeContribute, nativeNewZkey } from './prover/nativeSetup.js';
 import { dequantizeOutput, inferQuantized, inputRange, quantizeInput } from './quantize/infer.js';
 import { quantize, type QuantizeOptions } from './quantize/quantize.js';
 
@@ -52,6 +54,8 @@ export type CompileOptions = QuantizeOptions & {
    * 4 GiB.
    */
   shard?: number;
+  /** the Groth16 setup's engine, as for proving (default VERITY_PROVER, else native when built) */
+  prover?: BackendChoice;
   progress?: Progress;
   /**
    * Who writes the constraint system: circom2 (default) or Verity itself (`r1cs`: src/r1cs, no
@@ -252,11 +256,18 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
     if (options.setup !== false) {
       const ptau = ceremony ?? (await devPowersOfTau(power, progress));
       const t1 = performance.now();
-      progress({ phase: `groth16 setup (${constraints} constraints, ${ceremony ? 'ceremony' : 'dev'} powers of tau 2^${power})` });
-      await snarkjs.zKey.newZKey(join(work, ARTEFACT_FILES.r1cs), ptau, join(work, 'circuit_0.zkey'), snarkjsLogger('groth16 setup', progress));
+      const engine = resolveBackend(options.prover);
+      progress({ phase: `groth16 setup (${constraints} constraints, ${ceremony ? 'ceremony' : 'dev'} powers of tau 2^${power}, ${engine})` });
+      const [initial, zkey] = [join(work, 'circuit_0.zkey'), join(work, ARTEFACT_FILES.zkey)];
       const name = `verity compile (${hostname()})`;
-      const hash = await snarkjs.zKey.contribute(join(work, 'circuit_0.zkey'), join(work, ARTEFACT_FILES.zkey), name, randomBytes(64).toString('hex'));
-      contributions.push({ name, hash: Buffer.from(hash).toString('hex') });
+      const entropy = randomBytes(64).toString('hex');
+      if (engine === 'native') {
+        await nativeNewZkey(join(work, ARTEFACT_FILES.r1cs), ptau, initial, progress);
+        contributions.push({ name, hash: (await nativeContribute(initial, zkey, name, entropy, progress)).hash });
+      } else {
+        await snarkjs.zKey.newZKey(join(work, ARTEFACT_FILES.r1cs), ptau, initial, snarkjsLogger('groth16 setup', progress));
+        contributions.push({ name, hash: Buffer.from(await snarkjs.zKey.contribute(initial, zkey, name, entropy)).toString('hex') });
+      }
       rmSync(join(work, 'circuit_0.zkey'));
       const exported = await exportVerifier(join(work, ARTEFACT_FILES.zkey), !ceremony);
       writeFileSync(join(work, ARTEFACT_FILES.verificationKey), JSON.stringify(exported.vk, null, 1));

@@ -23,6 +23,7 @@ export { importPtau, contribute, verifySetup, ptauPower, ceremonyPtau, SetupVeri
 export { loadCompiled, bigintReviver, ARTEFACT_FILES, type CompileReport, type CompiledModel, type VerifierBuild } from './artefacts.js';
 export { openBackend, resolveBackend, SnarkjsBackend, type BackendChoice, type ProverBackendName, type Groth16Backend, type Groth16Result } from './prover/backend.js';
 export { NativeProver, NATIVE_PROVER_BIN, nativeProverBuilt, type NativeKeyInfo } from './prover/native.js';
+export { nativeNewZkey, nativeContribute } from './prover/nativeSetup.js';
 export * from './errors/native.js';
 export { Prover, decodePublicSignals, readProofFile, verifyProof, verifyProofFile, type ProofFile, type ProveInput, type ProvedAnswer, type Groth16Proof } from './prover/prove.js';
 export { devPowersOfTau, cacheDir, INSECURE_DEV_SETUP } from './prover/ptau.js';

@@ -7,6 +7,8 @@ import { ARTEFACT_FILES, type CompileReport } from './artefacts.js';
 import { exportVerifier } from './verifier.js';
 import { cacheDir } from './prover/ptau.js';
 import { closingLeftOpen } from './teardown.js';
+import { resolveBackend, type BackendChoice } from './prover/backend.js';
+import { nativeContribute } from './prover/nativeSetup.js';
 
 /** A powers-of-tau file or a phase-2 key that fails verification. */
 export class SetupVerificationError extends BaseError {
@@ -93,18 +95,21 @@ async function refreshVerifier(dir: string, report: CompileReport): Promise<void
  * Adds one phase-2 contribution to a compiled model's proving key (each participant runs
  * this in turn on the previous participant's directory, then destroys their entropy). The
  * verification key and verifier change with every contribution: register the model after
- * the last one. Returns the contribution hash participants publish.
+ * the last one. Returns the contribution hash participants publish. The native core makes the
+ * contribution when it is the backend in use (the same record snarkjs writes), else snarkjs.
  *
  * @example
  * await contribute('build/spam', { name: 'alice' })
  */
-export async function contribute(dir: string, { name, entropy }: { name: string; entropy?: string }): Promise<{ hash: string; contributions: number }> {
+export async function contribute(dir: string, { name, entropy, backend }: { name: string; entropy?: string; backend?: BackendChoice }): Promise<{ hash: string; contributions: number }> {
   const report = JSON.parse(readFileSync(join(dir, ARTEFACT_FILES.report), 'utf8')) as CompileReport;
   const zkey = join(dir, ARTEFACT_FILES.zkey);
   const next = `${zkey}.next`;
   try {
-    const hashBytes = await snarkjs.zKey.contribute(zkey, next, name, entropy ?? randomBytes(64).toString('hex'));
-    const hash = Buffer.from(hashBytes).toString('hex');
+    const secret = entropy ?? randomBytes(64).toString('hex');
+    const hash = resolveBackend(backend) === 'native'
+      ? (await nativeContribute(zkey, next, name, secret)).hash
+      : Buffer.from(await snarkjs.zKey.contribute(zkey, next, name, secret)).toString('hex');
     renameSync(next, zkey);
     report.setup.contributions = [...(report.setup.contributions ?? []), { name, hash }];
     await refreshVerifier(dir, report);

@@ -77,6 +77,18 @@ export class NativeInternalError extends NativeProverError {
   }
 }
 
+/** The native setup (`verity-prover setup` or `contribute`) could not use one of its files. */
+export class NativeSetupError extends NativeProverError {
+  override name = 'NativeSetupError';
+  readonly file: string;
+  readonly reason: string;
+  constructor({ file, reason }: { file: string; reason: string }) {
+    super(`The native setup cannot use ${file}: ${reason}`);
+    this.file = file;
+    this.reason = reason;
+  }
+}
+
 /** `backend: 'native'` was asked for, but the native prover was not built (no cargo at install). */
 export class NativeProverUnavailableError extends NativeProverError {
   override name = 'NativeProverUnavailableError';
@@ -109,6 +121,7 @@ export const NATIVE_ERRORS = {
   UnsatisfiedWitness: () => new UnsatisfiedWitnessError(),
   Protocol: (f: { reason: string }) => new NativeProtocolError(f),
   Internal: (f: { reason: string }) => new NativeInternalError(f),
+  Setup: (f: { file: string; reason: string }) => new NativeSetupError(f),
 } as const;
 
 export type NativeErrorKind = keyof typeof NATIVE_ERRORS;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import * as snarkjs from 'snarkjs';
 import { writeDevPtau } from './devPtau.js';
+import { nativeProverBuilt } from './native.js';
 import { releaseCurves } from '../teardown.js';
 
 after(releaseCurves);
@@ -37,10 +38,10 @@ function binFile(file: string, parts: Map<number, Buffer>) {
   writeFileSync(file, Buffer.concat(chunks));
 }
 
-test('the dev powers of tau equal what snarkjs prepares from the same powers', async () => {
+for (const backend of ['snarkjs', 'native'] as const) test(`the dev powers of tau (${backend === 'native' ? 'native core' : 'TypeScript'}) equal what snarkjs prepares from the same powers`, { skip: backend === 'native' && !nativeProverBuilt() && 'the native prover is not built (no cargo at npm install)' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'verity-ptau-'));
   const mine = join(dir, 'dev.ptau');
-  await writeDevPtau(mine, 4, { tau: 123456789n, alpha: 987654321n, beta: 555555555n });
+  await writeDevPtau(mine, 4, { tau: 123456789n, alpha: 987654321n, beta: 555555555n }, undefined, backend);
   const ours = sections(mine);
   // Keep only the phase-1 sections and let snarkjs compute the Lagrange sections itself.
   binFile(join(dir, 'phase1.ptau'), new Map([1, 2, 3, 4, 5, 6, 7].map((id) => [id, ours.get(id)!])));
@@ -50,4 +51,14 @@ test('the dev powers of tau equal what snarkjs prepares from the same powers', a
     assert.equal(ours.get(id)!.length, theirs.get(id)!.length, `section ${id} size`);
     assert.ok(ours.get(id)!.equals(theirs.get(id)!), `section ${id} differs`);
   }
+});
+
+test('the native core writes the TypeScript dev powers of tau byte for byte', { skip: !nativeProverBuilt() && 'the native prover is not built (no cargo at npm install)' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'verity-ptau-'));
+  const secrets = { tau: 2n ** 200n + 7n, alpha: 3n, beta: 2n ** 250n - 1n };
+  const percents: number[] = [];
+  await writeDevPtau(join(dir, 'native.ptau'), 6, secrets, (p) => percents.push(p), 'native');
+  await writeDevPtau(join(dir, 'ts.ptau'), 6, secrets, undefined, 'snarkjs');
+  assert.ok(readFileSync(join(dir, 'native.ptau')).equals(readFileSync(join(dir, 'ts.ptau'))), 'the two files differ');
+  assert.equal(percents.at(-1), 100);
 });
