@@ -144,7 +144,7 @@ export class Prover {
     const t0 = performance.now();
     const witness: { type: 'mem'; data?: Uint8Array } = { type: 'mem' };
     const source = this.witnessSource;
-    if ('r1cs' in source) witness.data = r1csWitness(this.compiled.model, this.compiled.report.layout.inputVisibility ?? 'committed', source.r1cs, u, binding);
+    if ('r1cs' in source) witness.data = r1csWitness(this.compiled.model, this.compiled.report.layout.inputVisibility ?? 'committed', source.r1cs, u, binding, this.compiled.report.weightEncoding === 'committed' ? 'committed' : 'constant');
     else if (this.linked) witness.data = await this.linked.calculate(inputs, u);
     else witness.data = await (this.generator ??= new WitnessGenerator(source.wasm)).calculate(inputs);
     if (options.witnessFile) writeFileSync(options.witnessFile, witness.data!);
