@@ -53,7 +53,7 @@ export const COMMANDS: readonly CommandUsage[] = [
       --shard N            constraints per separately compiled part (default 150000): a larger
                            model is compiled in parts and linked into one circuit
       --backend circom|r1cs   who writes the constraint system: circom2 (default) or Verity
-                           itself (no circom, no parts, a TypeScript witness; --weights constant only)`,
+                           itself (no circom, no parts, a TypeScript witness; --weights constant or committed)`,
     examples: ['verity compile models/credit/credit.onnx --out build/credit --calibration models/credit/calibration.json'],
   },
   {
