@@ -1,21 +1,22 @@
-// `--backend r1cs` against `--backend circom` on example models (an MLP from models/ and a small
-// CNN): the same constraint count and the same public signals for the same input, with
-// snarkjs's own checker accepting the r1cs backend's .r1cs and .wtns files; then a proof from
+// `--backend r1cs` (the default) against `--backend circom` on every example model in models/, a
+// small CNN and committed weights: the same constraint count and the same public signals for
+// the same input, with snarkjs's own checker accepting the r1cs backend's .r1cs and .wtns files; then a proof from
 // the r1cs backend verifies off chain and with the generated Verifier.sol on anvil, and fails
 // once a public signal changes or is aliased (the same value plus the field modulus).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import * as snarkjs from 'snarkjs';
 import type { Abi, Hex } from 'viem';
 import { toSolidityProof } from '@verity/sdk';
-import { compileModel, inputCommitment, loadCompiled, Prover, quantizeInput, readSamplesFile, releaseCurves, verifyProofFile, UnsupportedBackendError } from './exports.js';
+import { compileModel, inputCommitment, loadCompiled, Prover, quantizeInput, readSamplesFile, releaseCurves, verifyProofFile, IncompatibleOptionsError, UnsupportedBackendError } from './exports.js';
 import { cnnSamples, smallCnn, TINY_ONNX, tinySamples } from './fixtures.js';
 import { wtnsValues } from './wtns.js';
 import { r1csWitness } from '../src/r1cs/witness.js';
 import { weightSignals } from '../src/codegen/circom.js';
+import { defaultBackend } from '../src/compile.js';
 import { P } from '../src/r1cs/system.js';
 import { startAnvil } from '../../cli/src/anvil.js';
 import { anvilKey, connect } from '../../cli/src/chain.js';
@@ -26,9 +27,16 @@ after(releaseCurves);
 
 const models = join(import.meta.dirname, '..', '..', '..', 'models');
 const spam = { onnx: readFileSync(join(models, 'spam', 'spam.onnx')), samples: readSamplesFile(readFileSync(join(models, 'spam', 'calibration.json'), 'utf8')) };
+assert.deepEqual(readdirSync(models).filter((d) => existsSync(join(models, d, `${d}.onnx`))).sort(), ['credit', 'fraud', 'signal', 'spam'], 'every example model is compared below');
 
+const example = (name: string) => {
+  const samples = readSamplesFile(readFileSync(join(models, name, 'calibration.json'), 'utf8'));
+  return { name: `${name} (models/${name})`, onnx: readFileSync(join(models, name, `${name}.onnx`)), calibration: samples, inputs: samples.slice(0, 3) };
+};
+
+// Every example model in models/ (what `verity dev` serves), a small CNN, and committed weights.
 const cases: { name: string; onnx: Uint8Array; calibration: number[][]; inputs: number[][]; weights?: 'committed' }[] = [
-  { name: 'spam MLP (models/spam)', onnx: spam.onnx, calibration: spam.samples, inputs: spam.samples.slice(0, 3) },
+  ...['spam', 'credit', 'fraud', 'signal'].map(example),
   { name: 'small CNN (conv, ReLU, Gemm, Sigmoid)', onnx: smallCnn(), calibration: cnnSamples(16), inputs: cnnSamples(3, 6, 9) },
   { name: 'spam MLP, --weights committed', onnx: spam.onnx, calibration: spam.samples, inputs: spam.samples.slice(0, 2), weights: 'committed' },
   { name: 'small CNN, --weights committed', onnx: smallCnn(), calibration: cnnSamples(16), inputs: cnnSamples(2, 6), weights: 'committed' },
@@ -65,6 +73,15 @@ for (const c of cases) {
     }
   });
 }
+
+test('the default backend is r1cs; circom stays for what only it builds (--weights signals, --shard); --backend r1cs with --shard is refused', () => {
+  assert.equal(defaultBackend({}), 'r1cs');
+  assert.equal(defaultBackend({ weights: 'committed' }), 'r1cs');
+  assert.equal(defaultBackend({ weights: 'signals' }), 'circom');
+  assert.equal(defaultBackend({ shard: 100_000 }), 'circom');
+  assert.equal(defaultBackend({ backend: 'circom' }), 'circom');
+  assert.throws(() => defaultBackend({ backend: 'r1cs', shard: 100_000 }), (e: unknown) => e instanceof IncompatibleOptionsError && /parts are for --backend circom/.test((e as Error).message));
+});
 
 test('--backend r1cs refuses weights as unpinned signals, with a typed error', async () => {
   for (const weights of ['signals'] as const) {
