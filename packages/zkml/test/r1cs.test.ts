@@ -11,6 +11,9 @@ import { buildConstraints, computeValues, type R1csWeights } from '../src/r1cs/c
 import { brokenConstraints, readers, unconstrainedLabels } from '../src/r1cs/check.js';
 import { P, signed, type Adversary } from '../src/r1cs/system.js';
 import { pseudoRandom } from './fixtures.js';
+import { R1csWitnessGenerator } from '../src/prover/witness.js';
+import { r1csWitness } from '../src/r1cs/witness.js';
+import { RangeOverflowError } from '../src/errors/compile.js';
 
 const golden = join(import.meta.dirname, 'golden');
 const FIXTURES = readdirSync(golden).filter((f) => f.endsWith('.onnx')).map((f) => f.slice(0, -5)).sort();
@@ -187,3 +190,18 @@ for (const name of ['argmax', 'softmax', 'softmax_argmax', 'sigmoid', 'tanh', 'l
     assert.ok(attacked > 0);
   });
 }
+
+test('r1cs backend on its worker thread: the witness equals the one computed here, and one that overflows a range check is refused with RangeOverflowError', async () => {
+  const { model, inputs } = fixture('gemm');
+  const { eliminated, system } = buildConstraints(model, 'committed');
+  const file = { version: 1 as const, labels: system.labels, eliminated };
+  const generator = new R1csWitnessGenerator({ model, visibility: 'committed', eliminated: file, weights: 'constant' });
+  try {
+    const u = quantizeInput(model, inputs[0]!);
+    assert.deepEqual(Buffer.from(await generator.calculate(u, 3n)), Buffer.from(r1csWitness(model, 'committed', file, u, 3n)));
+    const over = [1n << BigInt(model.inputBits), ...u.slice(1)];
+    await assert.rejects(generator.calculate(over, 3n), (e: unknown) => e instanceof RangeOverflowError && e.where === 'input 0' && e.bits === model.inputBits);
+  } finally {
+    await generator.close();
+  }
+});

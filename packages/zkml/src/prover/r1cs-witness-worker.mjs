@@ -15,6 +15,7 @@ parentPort.on('message', ({ u, binding }) => {
     const witness = new Uint8Array(r1csWitness(model, visibility, eliminated, u, binding, weights));
     parentPort.postMessage({ witness }, [witness.buffer]);
   } catch (e) {
-    parentPort.postMessage({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+    const range = e?.name === 'RangeOverflowError' ? { where: e.where, bits: e.bits, value: e.value } : undefined;
+    parentPort.postMessage({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), range });
   }
 });

@@ -10,6 +10,7 @@ import type { InputVisibility } from '../codegen/layout.js';
 import type { QuantizedModel } from '../quantize/quantize.js';
 import type { R1csWeights } from '../r1cs/circuit.js';
 import type { EliminatedFile } from '../r1cs/compile.js';
+import { RangeOverflowError } from '../errors/compile.js';
 
 type Waiting = { resolve: (w: Uint8Array) => void; reject: (e: Error) => void };
 
@@ -61,7 +62,9 @@ class WitnessThread {
     // keeps it quiet.
     const worker = new Worker(this.script, { workerData: { ...this.data, mod: 'data:,' } });
     const settle = (f: (w: Waiting) => void) => { const w = this.waiting; this.waiting = undefined; if (w) f(w); };
-    worker.on('message', (m: { witness?: Uint8Array; error?: string }) => settle((w) => (m.witness ? w.resolve(m.witness) : w.reject(new Error(m.error)))));
+    // A range check the witness cannot meet (r1cs backend) keeps its type across the thread.
+    worker.on('message', (m: { witness?: Uint8Array; error?: string; range?: ConstructorParameters<typeof RangeOverflowError>[0] }) =>
+      settle((w) => (m.witness ? w.resolve(m.witness) : w.reject(m.range ? new RangeOverflowError(m.range) : new Error(m.error)))));
     worker.on('error', (e) => settle((w) => w.reject(e)));
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = undefined;
