@@ -3,9 +3,13 @@
 // circuit.r1cs, time to compute one witness (.wtns bytes), and the process's resident peak.
 // Prints the rows of BENCHMARKS.md's "r1cs backend" table; the circom figures there come from
 // `npm run bench` and `npm run bench:scale` (same models, same quantisation).
-// BENCH_MODELS=mlp,lenet,cnn263k,cnn499k (default mlp,lenet).
-import { cpus, totalmem } from 'node:os';
-import { importGraph, loadOnnx, quantize, quantizeInput } from '@verity/zkml';
+// BENCH_MODELS=mlp,lenet,cnn263k,cnn499k (default mlp,lenet). Then every example model in
+// models/ compiled by both backends (`compileModel`, no setup: the constraint system and, for
+// circom, its witness wasm), unless BENCH_EXAMPLES=0.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { compileModel, importGraph, loadOnnx, quantize, quantizeInput, readSamplesFile, releaseCurves } from '@verity/zkml';
 import { buildConstraints, computeValues } from '../packages/zkml/src/r1cs/circuit.js';
 import { r1csFile, wtnsFile } from '../packages/zkml/src/r1cs/files.js';
 import { imageSamples, largeCnn, lenet5, mnistMlp } from './bench/models.js';
@@ -35,4 +39,24 @@ for (const key of keys) {
   const witness = (performance.now() - t) / 1000;
   const rss = process.resourceUsage().maxRSS / 1024;
   console.log(`| ${label} | ${system.constraints.length.toLocaleString('en')} | ${(system.labels - eliminated.length).toLocaleString('en')} | ${build.toFixed(1)} | ${write.toFixed(1)} (${(bytes / 1e6).toFixed(1)}) | ${witness.toFixed(2)} | ${rss.toFixed(0)} |`);
+}
+
+if (process.env.BENCH_EXAMPLES !== '0') {
+  console.log('\n| example model | constraints (r1cs) | constraints (circom) | compile s, r1cs | compile s, circom |');
+  console.log('|---|---|---|---|---|');
+  const scratch = mkdtempSync(join(tmpdir(), 'verity-bench-r1cs-'));
+  const root = join(import.meta.dirname, '..', 'models');
+  for (const name of ['spam', 'credit', 'fraud', 'signal']) {
+    const onnx = readFileSync(join(root, name, `${name}.onnx`));
+    const calibration = readSamplesFile(readFileSync(join(root, name, 'calibration.json'), 'utf8'));
+    const run = async (backend: 'r1cs' | 'circom') => {
+      const t = performance.now();
+      const report = await compileModel(onnx, { out: join(scratch, `${name}-${backend}`), calibration, setup: false, backend });
+      return { constraints: report.constraints, seconds: (performance.now() - t) / 1000 };
+    };
+    const r = await run('r1cs'), c = await run('circom');
+    console.log(`| ${name} (models/${name}) | ${r.constraints.toLocaleString('en')} | ${c.constraints.toLocaleString('en')} | ${r.seconds.toFixed(1)} | ${c.seconds.toFixed(1)} |`);
+  }
+  rmSync(scratch, { recursive: true, force: true });
+  await releaseCurves();
 }

@@ -61,10 +61,11 @@ export const COMMANDS: readonly CommandUsage[] = [
                            the Coprocessor checks), as public signals, or not at all
       --batch K            prove K inferences in one proof (input: K samples concatenated)
       --aggregate mean     with --batch: output only the mean over the batch
-      --shard N            constraints per separately compiled part (default 150000): a larger
-                           model is compiled in parts and linked into one circuit
-      --backend circom|r1cs   who writes the constraint system: circom2 (default) or Verity
-                           itself (no circom, no parts, a TypeScript witness; --weights constant only)`,
+      --shard N            circom only: constraints per separately compiled part (default 150000):
+                           a larger model is compiled in parts and linked into one circuit
+      --backend r1cs|circom   who writes the constraint system: Verity itself (default: no circom,
+                           no parts, a TypeScript witness; --weights constant or committed) or
+                           circom2 (kept for one release; the default with --weights signals or --shard)`,
     examples: ['verity compile models/credit/credit.onnx --out build/credit --calibration models/credit/calibration.json'],
   },
   {

@@ -117,7 +117,7 @@ test('a node proves a request and the answer arrives on chain (request -> proof 
 
 test('secret weights (--weights committed): a node proves with them, a proof made with other weights is rejected', async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'verity-e2e-')), 'secret');
-  await compileModel(TINY_ONNX, { out: dir, calibration: tinySamples(16), weights: 'committed' });
+  await compileModel(TINY_ONNX, { out: dir, calibration: tinySamples(16), weights: 'committed', backend: 'circom' });
   const secret = loadCompiled(dir);
   const { modelId: secretId } = await registerCompiled(publicClient, owner, { registry: addresses.registry, compiled: secret, name: 'tiny-secret', fee: 10n ** 15n });
   await serve(secretId);

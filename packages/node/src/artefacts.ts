@@ -4,15 +4,25 @@ import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { keccak256, type Address, type Hex, type PublicClient } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
 import { modelRegistryAbi } from '@verity/sdk';
-import { ARTEFACT_FILES, loadCompiled, type CompiledModel } from '@verity/zkml';
+import { ARTEFACT_FILES, loadCompiled, type CircuitBackend, type CompiledModel, type CompileReport } from '@verity/zkml';
 
-/** The files every proving node needs, by their path inside a compiled-model directory. */
-export const NODE_FILES = [ARTEFACT_FILES.report, ARTEFACT_FILES.model, ARTEFACT_FILES.wasm, ARTEFACT_FILES.zkey, ARTEFACT_FILES.verificationKey, ARTEFACT_FILES.verifierBuild] as const;
+/**
+ * The files every proving node needs whatever compiled the circuit, by their path inside a
+ * compiled-model directory; {@link witnessFile} names the backend's witness generator.
+ */
+export const NODE_FILES = [ARTEFACT_FILES.report, ARTEFACT_FILES.model, ARTEFACT_FILES.zkey, ARTEFACT_FILES.verificationKey, ARTEFACT_FILES.verifierBuild] as const;
 
-/** {@link NODE_FILES}, and for a model compiled in parts its link file and each part's witness generator and wire map. */
+/**
+ * What a node computes the witness from: circom's WebAssembly generator, or for the r1cs
+ * backend (the Prover computes the witness in TypeScript) its list of eliminated labels.
+ */
+export const witnessFile = (backend: CircuitBackend | undefined): string => (backend === 'r1cs' ? ARTEFACT_FILES.eliminated : ARTEFACT_FILES.wasm);
+
+/** {@link NODE_FILES}, the witness file, and for a model compiled in parts its link file and each part's witness generator and wire map. */
 export function nodeFiles(dir: string): string[] {
   const { report, link } = loadCompiled(dir);
-  return link ? [...NODE_FILES, report.shards!.link, ...link.parts.flatMap((p) => [p.wasm, p.map])] : [...NODE_FILES];
+  const files = [...NODE_FILES, witnessFile(report.backend)];
+  return link ? [...files, report.shards!.link, ...link.parts.flatMap((p) => [p.wasm, p.map])] : files;
 }
 export const MANIFEST = 'manifest.json';
 
@@ -91,6 +101,11 @@ export async function fetchArtefacts(p: { source: string; hash: string; cacheDir
       if (h !== files[f]) throw new ArtefactMismatchError({ what: f, expected: `sha256:${files[f]}`, actual: `sha256:${h}`, source: src });
       contents.set(f, body);
     }
+    // The report (now checked against the manifest) says which backend's witness file to expect.
+    let backend: CompileReport['backend'];
+    try { backend = (JSON.parse(contents.get(ARTEFACT_FILES.report)!.toString('utf8')) as CompileReport).backend; } catch { backend = undefined; }
+    const witness = witnessFile(backend);
+    if (!files[witness]) throw new ArtefactMismatchError({ what: MANIFEST, expected: `an entry for ${witness} (the ${backend ?? 'circom'} backend's witness file)`, actual: 'none', source: src });
     return { manifest, contents };
   };
   if (existsSync(join(dest, MANIFEST))) {

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { fileURLToPath } from 'node:url';
 import type { Hex, PublicClient } from 'viem';
 import { coprocessorAbi, createVerityClient, deployVerity, registerProvedModel, stakeNode, type VerityAddresses, type VerityClient, type Wallet } from '@verity/sdk';
-import { compileCached, encodeInputBytes, quantizeInput, readSamplesFile, type CompiledModel } from '@verity/zkml';
+import { compileCached, encodeInputBytes, quantizeInput, readSamplesFile, type CircuitBackend, type CompiledModel } from '@verity/zkml';
 import { spamFeatures, spamModel as spamFiles } from '@verity/models/spam';
 import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
 import { anvilKey, connect } from '../../cli/src/chain.js';
@@ -121,9 +121,9 @@ export async function startProxy(port: number): Promise<{ url: string; down(): P
   return { url: `http://127.0.0.1:${listenPort}`, up, down, close: down };
 }
 
-/** The demo spam classifier, compiled once (cached) and with its samples. */
-export async function spamModel(): Promise<{ compiled: CompiledModel; inputs: Hex[] }> {
-  const { compiled } = await compileCached('spam', readFileSync(spamFiles.path), { calibration: readSamplesFile(readFileSync(spamFiles.calibration, 'utf8')) });
+/** The demo spam classifier, compiled once (cached) by `backend` (default circom) and with its samples. */
+export async function spamModel(backend: CircuitBackend = 'circom'): Promise<{ compiled: CompiledModel; inputs: Hex[] }> {
+  const { compiled } = await compileCached(`spam-${backend}`, readFileSync(spamFiles.path), { calibration: readSamplesFile(readFileSync(spamFiles.calibration, 'utf8')), backend });
   const samples = spamFiles.samples();
   const inputs = samples.map((s) => encodeInputBytes(compiled.report.layout, quantizeInput(compiled.model, spamFeatures(s))));
   return { compiled, inputs };
@@ -179,10 +179,10 @@ export type Testbed = {
   mine(n?: number): Promise<void>;
 };
 
-export async function startTestbed(tmpPrefix: string): Promise<Testbed & { running: NodeProcess[] }> {
+export async function startTestbed(tmpPrefix: string, backend?: CircuitBackend): Promise<Testbed & { running: NodeProcess[] }> {
+  const { compiled, inputs } = await spamModel(backend);
   const anvil = await startAnvil();
   const c = await connect(anvil.rpcUrl);
-  const { compiled, inputs } = await spamModel();
   const running: NodeProcess[] = [];
   const mine = async (n = 1) => { await c.publicClient.request({ method: 'anvil_mine' as never, params: [`0x${n.toString(16)}`] as never }); };
   return {

@@ -58,8 +58,9 @@ export type CompileOptions = QuantizeOptions & {
   prover?: BackendChoice;
   progress?: Progress;
   /**
-   * Who writes the constraint system: circom2 (default) or Verity itself (`r1cs`: src/r1cs, no
-   * circom, no sharding, a TypeScript witness; constant weights only for now).
+   * Who writes the constraint system: Verity itself (`r1cs`, the default: src/r1cs, no circom,
+   * no parts, a TypeScript witness; constant or committed weights) or circom2 (kept for one
+   * release; the default for `weights: 'signals'` and `shard`, which only it builds).
    */
   backend?: CircuitBackend;
 };
@@ -201,8 +202,20 @@ async function compileWithCircom(work: string, model: QuantizedModel, encoding: 
 }
 
 /**
- * Compiles an ONNX model into a proved-mode artefact directory: circom circuit, r1cs,
- * witness wasm, Groth16 proving key, verification key, Solidity verifier, the quantised
+ * Who writes the constraint system when `backend` is not given: Verity itself (r1cs), except
+ * for what only circom builds (weights as unpinned signals, a circuit in parts).
+ */
+export function defaultBackend(options: Pick<CompileOptions, 'backend' | 'weights' | 'shard'>): CircuitBackend {
+  if (options.backend === 'r1cs' && options.shard !== undefined) {
+    throw new IncompatibleOptionsError({ options: ['--backend r1cs', `--shard ${options.shard}`], reason: 'the r1cs backend builds one circuit of any size; parts are for --backend circom' });
+  }
+  return options.backend ?? (options.weights === 'signals' || options.shard !== undefined ? 'circom' : 'r1cs');
+}
+
+/**
+ * Compiles an ONNX model into a proved-mode artefact directory: circuit.r1cs and what the
+ * witness is computed from (the eliminated labels, or with circom its source and witness
+ * wasm), Groth16 proving key, verification key, Solidity verifier, the quantised
  * model and report.json. All work happens in a temporary directory beside `out`, which
  * is swapped in only when complete: a failure leaves no partial artefacts.
  *
@@ -212,6 +225,8 @@ async function compileWithCircom(work: string, model: QuantizedModel, encoding: 
 export async function compileModel(onnxBytes: Uint8Array, options: CompileOptions): Promise<CompileReport> {
   const progress = options.progress ?? (() => {});
   const encoding = options.weights ?? 'constant';
+  // Before any work: an impossible backend choice is refused at once.
+  const backend = defaultBackend(options);
   if (encoding === 'committed' && (options.input ?? 'committed') !== 'committed') {
     throw new IncompatibleOptionsError({ options: ['--weights committed', `--input ${options.input}`], reason: 'the weight commitment seeds the input commitment, so committed weights need --input committed' });
   }
@@ -228,7 +243,6 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
   const work = mkdtempSync(join(dirname(out), `.${basename(out)}.tmp-`));
   try {
     const t0 = performance.now();
-    const backend = options.backend ?? 'circom';
     if (backend === 'r1cs') {
       progress({ phase: 'r1cs: writing the constraint system' });
       writeR1csCircuit(work, model, encoding, inputVisibility);

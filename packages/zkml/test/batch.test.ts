@@ -25,7 +25,7 @@ test('--batch 4 proves four inferences in one circuit; --aggregate mean outputs 
   const calibration = tinySamples(32, 3);
   for (const aggregate of [undefined, 'mean'] as const) {
     const dir = join(scratch, aggregate ?? 'all');
-    const report = await compileModel(TINY_ONNX, { out: dir, calibration, batch: 4, aggregate, setup: false });
+    const report = await compileModel(TINY_ONNX, { out: dir, calibration, batch: 4, aggregate, setup: false, backend: 'circom' });
     assert.deepEqual(report.inputShape, [4, 8]);
     assert.deepEqual(report.outputShape, aggregate ? [3] : [4, 3]);
     assert.deepEqual(report.batch, { size: 4, aggregate: aggregate ?? 'none' });

@@ -26,8 +26,8 @@ export function tinySamples(n: number, seed = 1): number[][] {
   return Array.from({ length: n }, () => Array.from({ length: 8 }, r));
 }
 
-/** The tiny model compiled once (cached across runs under the Verity cache directory). */
-export const tinyCompiled = () => compileCached('test-tiny', TINY_ONNX, { calibration: tinySamples(32) });
+/** The tiny model compiled once by circom (cached across runs under the Verity cache directory): the circom path's tests read its wasm and symbols. */
+export const tinyCompiled = () => compileCached('test-tiny', TINY_ONNX, { calibration: tinySamples(32), backend: 'circom' });
 
 /** A small CNN on 1x6x6: conv 3x3x2, ReLU, flatten, 32-4 Gemm, Sigmoid (three steps of three kinds). */
 export function smallCnn(filters = 2, side = 6): Uint8Array {
@@ -54,4 +54,4 @@ export function cnnSamples(n: number, side = 6, seed = 3): number[][] {
 }
 
 /** The small CNN compiled in parts, one per step chunk (`shard: 1`), linked into one circuit. */
-export const shardedCompiled = () => compileCached('test-sharded-cnn', smallCnn(), { calibration: cnnSamples(16), shard: 1 });
+export const shardedCompiled = () => compileCached('test-sharded-cnn', smallCnn(), { calibration: cnnSamples(16), shard: 1, backend: 'circom' });

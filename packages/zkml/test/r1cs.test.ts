@@ -6,11 +6,14 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { buildOnnx, importGraph, inputCommitment, layoutOf, loadOnnx, packInputs, quantize, quantizeInput, runProgram, unpackOutputs, type InputVisibility, type QuantizedModel } from './exports.js';
-import { buildConstraints, computeValues } from '../src/r1cs/circuit.js';
+import { buildOnnx, importGraph, inputCommitment, layoutOf, loadOnnx, packInputs, quantize, quantizeInput, runProgram, unpackOutputs, weightCommitment, weightValues, type InputVisibility, type QuantizedModel } from './exports.js';
+import { buildConstraints, computeValues, type R1csWeights } from '../src/r1cs/circuit.js';
 import { brokenConstraints, readers, unconstrainedLabels } from '../src/r1cs/check.js';
 import { P, signed, type Adversary } from '../src/r1cs/system.js';
 import { pseudoRandom } from './fixtures.js';
+import { R1csWitnessGenerator } from '../src/prover/witness.js';
+import { r1csWitness } from '../src/r1cs/witness.js';
+import { RangeOverflowError } from '../src/errors/compile.js';
 
 const golden = join(import.meta.dirname, 'golden');
 const FIXTURES = readdirSync(golden).filter((f) => f.endsWith('.onnx')).map((f) => f.slice(0, -5)).sort();
@@ -24,18 +27,19 @@ function fixture(name: string): { model: QuantizedModel; inputs: number[][] } {
  * Checks one model and input: the honest witness, the public signals, the signals against the
  * integer program, unconstrained wires, and (with `tamper`) every single-wire change.
  */
-async function checkModel(model: QuantizedModel, x: readonly number[], visibility: InputVisibility, tamper: boolean) {
+async function checkModel(model: QuantizedModel, x: readonly number[], visibility: InputVisibility, tamper: boolean, weights: R1csWeights = 'constant') {
   const layout = layoutOf(model, visibility);
-  const { system, eliminated, shape } = buildConstraints(model, visibility);
+  const { system, eliminated, shape } = buildConstraints(model, visibility, weights);
   const u = quantizeInput(model, x);
-  const { values, signals } = computeValues(model, visibility, u, 12345n);
+  const { values, signals } = computeValues(model, visibility, u, 12345n, undefined, weights);
   assert.equal(values.length, system.labels, 'both modes allocate the same labels');
   assert.deepEqual(brokenConstraints(system.constraints, values), [], 'the honest witness satisfies every constraint');
   const w = runProgram(model, u);
   signals.forEach((v, i) => assert.equal(signed(v), w[i], `signal ${i}`));
   const publics = values.slice(1, 1 + shape.publicOutputs + shape.publicInputs);
   assert.deepEqual(unpackOutputs(layout, publics.slice(0, layout.outputWords)), model.outputs.map((id) => w[id]!), 'packed outputs');
-  if (visibility === 'committed') assert.equal(publics[layout.outputWords], await inputCommitment(layout, u), 'input commitment');
+  const seed = weights === 'committed' ? await weightCommitment(weightValues(model)) : 0n;
+  if (visibility === 'committed') assert.equal(publics[layout.outputWords], await inputCommitment(layout, u, seed), 'input commitment');
   if (visibility === 'public') assert.deepEqual(publics.slice(layout.outputWords, -1), packInputs(layout, u), 'input chunks');
   assert.equal(publics.at(-1), 12345n, 'binding');
   assert.deepEqual(unconstrainedLabels(system.constraints, system.labels, eliminated), [], 'every wire is constrained');
@@ -75,6 +79,36 @@ for (const name of FIXTURES) {
 test('r1cs backend: public and private input visibility lay out the public signals as circom does', async () => {
   const { model, inputs } = fixture('gemm');
   for (const visibility of ['public', 'private'] as const) await checkModel(model, inputs[0]!, visibility, true);
+});
+
+test('r1cs backend, committed weights (golden gemm, conv2d_same, a random MLP): the weights are private inputs, the input commitment is seeded with the weight commitment, every wire constrained and every single-wire change rejected', async () => {
+  for (const name of ['gemm', 'conv2d_same']) {
+    const { model, inputs } = fixture(name);
+    assert.ok(weightValues(model).steps.length > 0, `${name} has weighted steps`);
+    await checkModel(model, inputs[0]!, 'committed', true, 'committed');
+  }
+  const { onnx, samples } = randomModel(5);
+  await checkModel(quantize(importGraph(loadOnnx(onnx)), { calibration: samples }), samples[0]!, 'committed', true, 'committed');
+});
+
+test('r1cs backend, committed weights: a prover with a changed weight or constant satisfies the circuit only under another input commitment', async () => {
+  const { model, inputs } = fixture('gemm');
+  const layout = layoutOf(model, 'committed');
+  const { system } = buildConstraints(model, 'committed', 'committed');
+  const u = quantizeInput(model, inputs[0]!);
+  const registered = await inputCommitment(layout, u, await weightCommitment(weightValues(model)));
+  const st = weightValues(model).steps[0]!;
+  for (const change of ['coefficient', 'constant'] as const) {
+    const other = structuredClone(model);
+    const step = other.steps[st.k]!;
+    if (step.kind !== 'requant') throw new Error('unreachable');
+    if (change === 'coefficient') step.forms[0]!.k[0]! += 1n; else step.forms[0]!.c += 1n;
+    const { values } = computeValues(other, 'committed', u, 1n, undefined, 'committed');
+    assert.deepEqual(brokenConstraints(system.constraints, values), [], `the circuit does not pin a ${change}: the commitment does`);
+    assert.notEqual(values[1 + layout.outputWords], registered, `a changed ${change} gives another input commitment`);
+  }
+  const { values } = computeValues(model, 'committed', u, 1n, undefined, 'committed');
+  assert.equal(values[1 + layout.outputWords], registered, 'the honest weights give the registered one');
 });
 
 /**
@@ -156,3 +190,18 @@ for (const name of ['argmax', 'softmax', 'softmax_argmax', 'sigmoid', 'tanh', 'l
     assert.ok(attacked > 0);
   });
 }
+
+test('r1cs backend on its worker thread: the witness equals the one computed here, and one that overflows a range check is refused with RangeOverflowError', async () => {
+  const { model, inputs } = fixture('gemm');
+  const { eliminated, system } = buildConstraints(model, 'committed');
+  const file = { version: 1 as const, labels: system.labels, eliminated };
+  const generator = new R1csWitnessGenerator({ model, visibility: 'committed', eliminated: file, weights: 'constant' });
+  try {
+    const u = quantizeInput(model, inputs[0]!);
+    assert.deepEqual(Buffer.from(await generator.calculate(u, 3n)), Buffer.from(r1csWitness(model, 'committed', file, u, 3n)));
+    const over = [1n << BigInt(model.inputBits), ...u.slice(1)];
+    await assert.rejects(generator.calculate(over, 3n), (e: unknown) => e instanceof RangeOverflowError && e.where === 'input 0' && e.bits === model.inputBits);
+  } finally {
+    await generator.close();
+  }
+});

@@ -46,7 +46,7 @@ for (const fx of fixtures) {
     const g = JSON.parse(readFileSync(join(golden, `${fx.name}.json`), 'utf8')) as { inputs: number[][] };
     const bytes = readFileSync(join(golden, `${fx.name}.onnx`));
     const out = join(scratch, fx.name);
-    await compileModel(bytes, { out, calibration: g.inputs, setup: false });
+    await compileModel(bytes, { out, calibration: g.inputs, setup: false, backend: 'circom' });
     const model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'), bigintReviver) as QuantizedModel;
     const expectedModel = quantize(importGraph(loadOnnx(bytes)), { calibration: g.inputs });
     assert.deepEqual(model.steps.map((s) => s.kind), expectedModel.steps.map((s) => s.kind));

@@ -14,7 +14,7 @@ test('--weights committed: the circuit holds no weights, the proof binds them th
   const calibration = tinySamples(16, 3);
   const x = tinySamples(1, 43)[0]!;
   const dir = join(scratch, 'committed');
-  const report = await compileModel(TINY_ONNX, { out: dir, calibration, weights: 'committed' });
+  const report = await compileModel(TINY_ONNX, { out: dir, calibration, weights: 'committed', backend: 'circom' });
   const prover = await Prover.load(dir);
   const { model } = prover.compiled;
   const secret = weightValues(model);

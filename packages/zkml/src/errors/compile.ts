@@ -53,13 +53,13 @@ export class RangeOverflowError extends BaseError {
   }
 }
 
-/** What the r1cs backend (`--backend r1cs`) does not build yet: compile with `--backend circom`. */
+/** What the r1cs backend (the default, `--backend r1cs`) does not build: compile with `--backend circom`. */
 export class UnsupportedBackendError extends BaseError {
   override name = 'UnsupportedBackendError';
   readonly backend: string;
   readonly feature: string;
   constructor({ backend, feature }: { backend: string; feature: string }) {
-    super(`the ${backend} backend does not support ${feature} yet`, { details: 'Compile with --backend circom (the default) instead.' });
+    super(`the ${backend} backend does not support ${feature}`, { details: 'Compile with --backend circom instead (kept for one release).' });
     this.backend = backend;
     this.feature = feature;
   }

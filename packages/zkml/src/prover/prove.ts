@@ -2,8 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LinkedWitness } from './link.js';
 import { openBackend, type BackendChoice, type Groth16Backend } from './backend.js';
-import { WitnessGenerator } from './witness.js';
-import { r1csWitness } from '../r1cs/witness.js';
+import { R1csWitnessGenerator, WitnessGenerator } from './witness.js';
 import type { EliminatedFile } from '../r1cs/compile.js';
 import * as snarkjs from 'snarkjs';
 import { ARTEFACT_FILES, loadCompiled, type CompileReport, type CompiledModel } from '../artefacts.js';
@@ -101,8 +100,9 @@ export class Prover {
     private readonly linked?: LinkedWitness,
   ) {}
 
-  /** the circuit's witness generator, instantiated on the first proof and kept */
+  /** the circuit's witness generator (a worker thread), started on the first proof and kept */
   private generator?: WitnessGenerator;
+  private r1csGenerator?: R1csWitnessGenerator;
 
   static async load(dir: string, options: { backend?: BackendChoice; threads?: number } = {}): Promise<Prover> {
     const compiled = loadCompiled(dir);
@@ -153,7 +153,12 @@ export class Prover {
     const t0 = performance.now();
     const witness: { type: 'mem'; data?: Uint8Array } = { type: 'mem' };
     const source = this.witnessSource;
-    if ('r1cs' in source) witness.data = r1csWitness(this.compiled.model, this.compiled.report.layout.inputVisibility ?? 'committed', source.r1cs, u, binding);
+    if ('r1cs' in source) {
+      const { model, report } = this.compiled;
+      witness.data = await (this.r1csGenerator ??= new R1csWitnessGenerator({
+        model, visibility: report.layout.inputVisibility ?? 'committed', eliminated: source.r1cs, weights: report.weightEncoding === 'committed' ? 'committed' : 'constant',
+      })).calculate(u, binding);
+    }
     else if (this.linked) witness.data = await this.linked.calculate(inputs, u);
     else witness.data = await (this.generator ??= new WitnessGenerator(source.wasm)).calculate(inputs);
     if (options.witnessFile) writeFileSync(options.witnessFile, witness.data!);

@@ -5,29 +5,58 @@
 import type { IntForm, Step } from '../lower/steps.js';
 import type { QuantizedModel } from '../quantize/quantize.js';
 import { layoutOf, type InputVisibility, type Layout } from '../codegen/layout.js';
+import { weightValues, type WeightValues } from '../codegen/commit.js';
 import { argmax, divFloor, inputPack, isZero, product, pwl, requant, rsqrt } from './gadgets.js';
 import { poseidon, type Known } from './poseidon.js';
-import { SymbolicSystem, ValueSystem, type Adversary, type ConstraintSystem } from './system.js';
+import { plus, SymbolicSystem, ValueSystem, type Adversary, type ConstraintSystem } from './system.js';
 
 /** How the labels of a circuit split: label 0 is the constant one, then these, in order. */
 export type CircuitShape = { publicOutputs: number; publicInputs: number; privateInputs: number };
 
-export const shapeOf = (layout: Layout): CircuitShape => ({
+/**
+ * The weights the r1cs backend builds: circuit constants, or private inputs bound by the
+ * weight commitment that seeds the input commitment (`--weights committed`, as circom's
+ * WeightCommit). Weights as unpinned signals are refused (see compile.ts).
+ */
+export type R1csWeights = 'constant' | 'committed';
+
+/** Private weight inputs (committed weights): every weighted step's coefficients, then its constants. */
+const weightInputs = (secret: WeightValues | undefined) => (secret?.steps ?? []).reduce((a, st) => a + st.coefficients.length + st.constants.length, 0);
+
+export const shapeOf = (layout: Layout, secret?: WeightValues): CircuitShape => ({
   publicOutputs: layout.publicSignals - 1,
   publicInputs: 1,
-  privateInputs: layout.inputCount,
+  privateInputs: layout.inputCount + weightInputs(secret),
 });
 
 const formOf = <L>(cs: ConstraintSystem<L>, f: IntForm, sig: readonly L[]): L =>
   cs.linear(f.c, f.i.map((id, j) => [sig[id]!, f.k[j]!] as const));
 
+/** A weighted step's coefficients and constants as private wires (committed weights). */
+type SecretWires<L> = { coefficients: L[]; constants: L[] };
+
+/**
+ * A form whose coefficients and constant are wires: `Cb[o] + sum(W[j] * x_j)`, one product
+ * constraint per term (circom's `P[j] <== W[j] * w[I[j]]`).
+ */
+function secretFormOf<L>(cs: ConstraintSystem<L>, f: IntForm, sig: readonly L[], w: SecretWires<L>, o: number, from: number): L {
+  const terms = f.i.map((id, j) => [product(cs, w.coefficients[from + j]!, sig[id]!), 1n] as const);
+  return cs.linear(0n, [[w.constants[o]!, 1n], ...terms]);
+}
+
 /** Runs step `s`'s gadgets, writing its outputs' combinations into `sig`. */
-function stepGadgets<L>(cs: ConstraintSystem<L>, s: Step, sig: L[]): void {
+function stepGadgets<L>(cs: ConstraintSystem<L>, s: Step, sig: L[], secret?: SecretWires<L>): void {
   const at = (o: number) => `node "${s.name}" output ${o}`;
   switch (s.kind) {
-    case 'requant':
-      s.forms.forEach((f, o) => { sig[s.out + o] = requant(cs, formOf(cs, f, sig), s.bits[o]!, s.shift[o]!, s.act, at(o)); });
+    case 'requant': {
+      let from = 0;
+      s.forms.forEach((f, o) => {
+        const acc = secret ? secretFormOf(cs, f, sig, secret, o, from) : formOf(cs, f, sig);
+        from += f.k.length;
+        sig[s.out + o] = requant(cs, acc, s.bits[o]!, s.shift[o]!, s.act, at(o));
+      });
       return;
+    }
     case 'pwl':
       s.forms.forEach((f, o) => { sig[s.out + o] = pwl(cs, formOf(cs, f, sig), s.k, s.t, s.A, s.B, at(o)); });
       return;
@@ -51,29 +80,58 @@ function stepGadgets<L>(cs: ConstraintSystem<L>, s: Step, sig: L[]): void {
 
 type Reserving<L> = ConstraintSystem<L> & { reserve(n: number): number[] };
 
+/** InputCommit's chain: h_0 = seed, h_{c+1} = Poseidon(h_c, 5 chunks), missing chunks 0. */
+function commitChain<L>(cs: ConstraintSystem<L>, chunks: readonly L[], seed: L | Known): L {
+  let h = seed;
+  for (let c = 0; c < chunks.length; c += 5) h = poseidon(cs, [h, ...Array.from({ length: 5 }, (_, j) => chunks[c + j] ?? { known: 0n })]);
+  return h as L;
+}
+
+/**
+ * circom's WeightCommit: each coefficient and constant offset by 2^(8 * width - 1), range
+ * checked and packed as InputCommit does (31 \ width values a chunk), the two chains hashed
+ * together by Poseidon(2). A list with no value commits one 0, as the circom path pads it.
+ */
+function weightCommit<L>(cs: ConstraintSystem<L>, secret: WeightValues, wires: readonly SecretWires<L>[]): L {
+  const { layout } = secret;
+  const chain = (xs: L[], n: number, width: number, what: string) => {
+    const padded = [...xs, ...Array.from({ length: n - xs.length }, () => cs.constant(0n))];
+    const offset = 1n << BigInt(8 * width - 1);
+    const chunks = inputPack(cs, padded.map((x) => plus(cs, x, offset)), width, Math.floor(31 / width), what);
+    return commitChain(cs, chunks, { known: 0n });
+  };
+  const a = chain(wires.flatMap((w) => w.coefficients), layout.coefficients, layout.coefficientWidth, 'weight coefficient');
+  const b = chain(wires.flatMap((w) => w.constants), layout.constants, layout.constantWidth, 'weight constant');
+  return poseidon(cs, [a, b]);
+}
+
 /**
  * Builds the circuit on `cs`. `inputs` gives the private inputs' and the binding's values
  * (witness mode). Returns the program's signals (as combinations) for tests.
  */
-export function synthesize<L>(cs: Reserving<L>, model: QuantizedModel, visibility: InputVisibility, inputs?: { u: readonly bigint[]; binding: bigint }): L[] {
+export function synthesize<L>(cs: Reserving<L>, model: QuantizedModel, visibility: InputVisibility, inputs?: { u: readonly bigint[]; binding: bigint }, weights: R1csWeights = 'constant'): L[] {
   const layout = layoutOf(model, visibility);
-  const shape = shapeOf(layout);
+  if (weights === 'committed' && visibility !== 'committed') throw new Error('internal: committed weights seed the input commitment; they need input visibility committed');
+  const secret = weights === 'committed' ? weightValues(model) : undefined;
+  const shape = shapeOf(layout, secret);
   const publics = cs.reserve(shape.publicOutputs);
   const binding = cs.alloc(() => inputs!.binding);
-  const u = Array.from({ length: shape.privateInputs }, (_, i) => cs.alloc(() => inputs!.u[i]!));
+  const u = Array.from({ length: layout.inputCount }, (_, i) => cs.alloc(() => inputs!.u[i]!));
+  // The weights' private inputs, after the input (in witness mode their values are the model's).
+  const wires = new Map((secret?.steps ?? []).map((st) => [st.k, {
+    coefficients: st.coefficients.map((v) => cs.alloc(() => v)),
+    constants: st.constants.map((v) => cs.alloc(() => v)),
+  }] as const));
   if (cs instanceof SymbolicSystem) cs.firstInternal = cs.labels;
 
   const sig = new Array<L>(model.signalCount);
   u.forEach((x, i) => (sig[i] = x));
   const chunks = inputPack(cs, u, layout.inputWidth, layout.inputsPerChunk);
-  let commitment: L | undefined;
-  if (visibility === 'committed') {
-    // InputCommit: h_0 = 0, h_{c+1} = Poseidon(h_c, 5 chunks), missing chunks 0.
-    let h: L | Known = { known: 0n };
-    for (let c = 0; c < chunks.length; c += 5) h = poseidon(cs, [h, ...Array.from({ length: 5 }, (_, j) => chunks[c + j] ?? { known: 0n })]);
-    commitment = h as L;
-  }
-  for (const s of model.steps) stepGadgets(cs, s, sig);
+  // Without secret weights the input chain is seeded with 0 (known: its first S-boxes cost
+  // nothing); with them, after the steps, with the weight commitment (as circom wires it).
+  let commitment = visibility === 'committed' && !secret ? commitChain(cs, chunks, { known: 0n }) : undefined;
+  model.steps.forEach((s, k) => stepGadgets(cs, s, sig, wires.get(k)));
+  if (secret) commitment = commitChain(cs, chunks, weightCommit(cs, secret, [...wires.values()]));
 
   const half = 1n << BigInt(model.outputBits - 1);
   const outs = model.outputs.map((id) => sig[id]!);
@@ -90,16 +148,16 @@ export function synthesize<L>(cs: Reserving<L>, model: QuantizedModel, visibilit
 }
 
 /** The circuit's constraints over labels, with the labels the public bindings eliminated. */
-export function buildConstraints(model: QuantizedModel, visibility: InputVisibility): { system: SymbolicSystem; eliminated: number[]; shape: CircuitShape } {
+export function buildConstraints(model: QuantizedModel, visibility: InputVisibility, weights: R1csWeights = 'constant'): { system: SymbolicSystem; eliminated: number[]; shape: CircuitShape } {
   const system = new SymbolicSystem();
-  synthesize(system, model, visibility);
+  synthesize(system, model, visibility, undefined, weights);
   const eliminated = system.finish();
-  return { system, eliminated, shape: shapeOf(layoutOf(model, visibility)) };
+  return { system, eliminated, shape: shapeOf(layoutOf(model, visibility), weights === 'committed' ? weightValues(model) : undefined) };
 }
 
 /** Every label's value for an encoded input and a binding (the witness before eliminations). */
-export function computeValues(model: QuantizedModel, visibility: InputVisibility, u: readonly bigint[], binding: bigint, adversary?: Adversary): { values: bigint[]; signals: bigint[] } {
+export function computeValues(model: QuantizedModel, visibility: InputVisibility, u: readonly bigint[], binding: bigint, adversary?: Adversary, weights: R1csWeights = 'constant'): { values: bigint[]; signals: bigint[] } {
   const system = new ValueSystem(adversary);
-  const signals = synthesize(system, model, visibility, { u, binding });
+  const signals = synthesize(system, model, visibility, { u, binding }, weights);
   return { values: system.values, signals };
 }

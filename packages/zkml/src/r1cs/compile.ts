@@ -14,12 +14,12 @@ import { r1csFile } from './files.js';
 export type EliminatedFile = { version: 1; labels: number; eliminated: number[] };
 
 /**
- * Writes circuit.r1cs and the eliminated-label list into `dir`. Refuses what the backend does
- * not build yet (weights as signals or committed) with {@link UnsupportedBackendError}.
+ * Writes circuit.r1cs and the eliminated-label list into `dir`. Weights as unpinned signals
+ * are refused with {@link UnsupportedBackendError} (constant and committed weights are built).
  */
 export function writeR1csCircuit(dir: string, model: QuantizedModel, encoding: WeightEncoding, visibility: InputVisibility): { constraints: number; wires: number } {
-  if (encoding !== 'constant') throw new UnsupportedBackendError({ backend: 'r1cs', feature: `--weights ${encoding}` });
-  const { system, eliminated, shape } = buildConstraints(model, visibility);
+  if (encoding === 'signals') throw new UnsupportedBackendError({ backend: 'r1cs', feature: `--weights ${encoding}` });
+  const { system, eliminated, shape } = buildConstraints(model, visibility, encoding);
   writeFileFully(join(dir, ARTEFACT_FILES.r1cs), r1csFile(system.constraints, system.labels, eliminated, shape));
   const file: EliminatedFile = { version: 1, labels: system.labels, eliminated };
   writeFileSync(join(dir, ARTEFACT_FILES.eliminated), JSON.stringify(file));

@@ -168,8 +168,8 @@ export function rsqrt<L>(cs: ConstraintSystem<L>, x: L, K: number, rBits: number
  * InputPack(n, width, perChunk): range-checks each input to `width` bytes and packs them
  * big-endian, `perChunk` to a field element.
  */
-export function inputPack<L>(cs: ConstraintSystem<L>, u: readonly L[], width: number, perChunk: number): L[] {
-  u.forEach((x, i) => num2bits(cs, x, 8 * width, `input ${i}`));
+export function inputPack<L>(cs: ConstraintSystem<L>, u: readonly L[], width: number, perChunk: number, what = 'input'): L[] {
+  u.forEach((x, i) => num2bits(cs, x, 8 * width, `${what} ${i}`));
   const chunks: L[] = [];
   for (let k = 0; k * perChunk < u.length; k++) {
     const part = u.slice(k * perChunk, (k + 1) * perChunk);
