@@ -4,7 +4,7 @@ import { formatEther, hexToString, keccak256, parseEther, parseEventLogs, toHex,
 import {
   describeAnswer, type AnswerFormat,
   ContractRevertError, coprocessorAbi, createVerityClient, creditLineAbi, creditLineBytecode, deploy, evolvingNFTAbi, evolvingNFTBytecode, fraudScreenAbi, fraudScreenBytecode,
-  moderationDAOAbi, moderationDAOBytecode, sendContract, signalVaultAbi, signalVaultBytecode, subjectiveMarketAbi, subjectiveMarketBytecode,
+  moderationDAOAbi, moderationDAOBytecode, provedFulfilment, sendContract, signalVaultAbi, signalVaultBytecode, subjectiveMarketAbi, subjectiveMarketBytecode,
   type VerityAddresses, type Wallet,
 } from '@verity/sdk';
 import { encodeInputBytes, quantizeInput, type CompiledModel } from '@verity/zkml';
@@ -89,7 +89,7 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
     const result = await client.waitForResult(requestId, { timeoutMs: 300_000, pollMs: 100 });
     const latencyMs = performance.now() - p.sentAt;
     const gas = result.mode === 'proved'
-      ? (await publicClient.getTransactionReceipt({ hash: result.fulfilTx })).gasUsed
+      ? (await provedFulfilment(publicClient, result.fulfilTx, requestId)).gas
       : (await agreedRequestGas(publicClient, addresses, requestId, p.sent.hash)).gas;
     const row: StoryRow = {
       requestId, app: p.app, model: p.model, mode: result.mode, question: p.question, answer: p.describe(result.output, result.outputs),

@@ -27,7 +27,7 @@ function render(s) {
     <td><span class="status ${esc(r.status)}">${esc(r.status)}</span></td>
     <td><code title="${esc(r.inputCommitment)}">${short(r.inputCommitment)}</code> <span style="color: var(--muted)">(${r.inputBytes} B)</span></td>
     <td class="answer"${r.outputs ? ` title="outputs ${esc(r.outputs)}"` : ''}>${esc(r.answer ?? '')}</td>
-    <td>${r.proof ? `<details><summary>Groth16</summary><code>${r.proof.map(esc).join('<br>')}</code></details>` : r.mode === 'agreed' && r.rounds.length ? `${r.rounds.length} round${r.rounds.length > 1 ? 's' : ''} of votes` : ''}</td>
+    <td>${r.proof ? `<details><summary>Groth16</summary><code>${r.proof.map(esc).join('<br>')}</code></details>${r.batchSize ? ` <small title="fulfilled with ${r.batchSize - 1} other requests in one fulfillBatch; the gas shown is this answer's share">batch of ${r.batchSize}</small>` : ''}` : r.mode === 'agreed' && r.rounds.length ? `${r.rounds.length} round${r.rounds.length > 1 ? 's' : ''} of votes` : ''}</td>
     <td>${r.node ? addr(r.node, names) : r.primary ? `${addr(r.primary, names)} <span style="color: var(--muted)">(assigned)</span>` : ''}</td>
     <td class="num"${r.transactions > 1 ? ` title="${r.transactions} transactions"` : ''}>${num(r.gas)}</td><td class="num">${num(r.verifyGas)}</td>
     <td class="num">${r.latencyS === undefined ? '' : `${r.latencyS} s`}</td></tr>`));

@@ -1,6 +1,6 @@
-import { decodeFunctionData, hexToString, type Address, type Hex, type PublicClient } from 'viem';
+import { hexToString, type Address, type Hex, type PublicClient } from 'viem';
 import {
-  coprocessorAbi, decodeProvedOutput, DEFAULT_LOG_RANGE, decodeVerityEvents, describeAnswer, modelRegistryAbi, nodeRegistryAbi, RoundOutcome,
+  decodeProvedOutput, DEFAULT_LOG_RANGE, decodeVerityEvents, describeAnswer, modelRegistryAbi, nodeRegistryAbi, provedFulfilment, RoundOutcome,
   type AnswerFormat, type VerityAddresses, type VerityEvent,
 } from '@verity/sdk';
 
@@ -43,6 +43,8 @@ export type RequestView = {
   /** proved: the outputs themselves (divided by 2^outputScale), when `answer` is a label or a named value */
   outputs?: string;
   proof?: string[];
+  /** proved: how many requests its fulfilment transaction answered, when more than one (`fulfillBatch`) */
+  batchSize?: number;
   fulfilTx?: Hex;
   /**
    * Gas the answer cost: proved, the fulfilment transaction (proof check, payments, callback);
@@ -230,24 +232,23 @@ export class Indexer {
         r.answeredAt = await at();
         r.latencyS = r.answeredAt - r.requestedAt;
         // Agreed: the request's every transaction so far (finalisation is its last).
-        const txs = r.mode === 'agreed' ? [...(this.requestTxs.get(r.id) ?? [])] : [e.transactionHash!];
-        const receipts = await Promise.all(txs.map((hash) => this.publicClient.getTransactionReceipt({ hash })));
-        r.gas = receipts.reduce((sum, x) => sum + x.gasUsed, 0n).toString();
-        r.transactions = txs.length;
         if (r.mode === 'agreed') {
+          const txs = [...(this.requestTxs.get(r.id) ?? [])];
+          const receipts = await Promise.all(txs.map((hash) => this.publicClient.getTransactionReceipt({ hash })));
+          r.gas = receipts.reduce((sum, x) => sum + x.gasUsed, 0n).toString();
+          r.transactions = txs.length;
           r.answer = text(e.args.output);
         } else {
+          // Proved: the fulfilment transaction, or this answer's share of a batch's.
+          const f = await provedFulfilment(this.publicClient, e.transactionHash!, e.args.requestId);
+          r.gas = f.gas.toString();
+          r.transactions = 1;
+          if (f.batchSize > 1) r.batchSize = f.batchSize;
+          if (f.proof) r.proof = f.proof.map((v) => `0x${v.toString(16)}`);
           const model = this.models.get(r.modelId);
           const outputs = decodeProvedOutput(e.args.output).map((v) => Number(v) / 2 ** (model?.outputScale ?? 0));
           r.answer = describeAnswer(outputs, model?.answer);
           if (model?.answer) r.outputs = describeAnswer(outputs);
-          const tx = await this.publicClient.getTransaction({ hash: e.transactionHash! });
-          try {
-            const call = decodeFunctionData({ abi: coprocessorAbi, data: tx.input });
-            if (call.functionName === 'fulfill') r.proof = (call.args[2] as readonly bigint[]).map((v) => `0x${v.toString(16)}`);
-          } catch {
-            // fulfilled through a contract that wraps the call: the proof stays in that transaction
-          }
         }
         return;
       }

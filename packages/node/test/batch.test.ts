@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { parseEventLogs, toFunctionSelector, type Hex, type PublicClient } from 'viem';
-import { coprocessorAbi, type Wallet } from '@verity/sdk';
+import { coprocessorAbi, provedFulfilment, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
 import { Prover, releaseCurves } from '@verity/zkml';
 import { LocalProving, startNode, type Job, type ProofTask, type ProvingBackend, type VerityNode } from '../src/index.js';
 import { captureLogger, fulfilments, network, startTestbed, stopTestbed, type Network } from './harness.js';
@@ -78,6 +78,12 @@ test('four requests waiting for the node: one fulfillBatch answers all four, eac
   assert.ok(lines.some((l) => l.msg === 'batch fulfilled'), 'logged as a batch');
   const perAnswer = receipt.gasUsed / 4n;
   assert.equal(jobs[0]!.fulfilGasUsed, perAnswer, 'each job records its share of the batch gas');
+  // What the explorer and the story read of it: each answer's share and its own proof.
+  for (const [i, id] of ids.entries()) {
+    const f = await provedFulfilment(publicClient, [...txs][0]!, id);
+    assert.deepEqual([f.gas, f.batchSize], [perAnswer, 4], `request ${id}: a quarter of the batch`);
+    assert.deepEqual(f.proof, toSolidityProof(jobs[i]!.proof as SnarkjsProof), `request ${id}: its own proof`);
+  }
 
   // A request alone goes as fulfill.
   const single = await bed.ask(net, 4);
@@ -85,6 +91,7 @@ test('four requests waiting for the node: one fulfillBatch answers all four, eac
   const tx = await publicClient.getTransaction({ hash: alone!.fulfilTx! });
   assert.equal(tx.input.slice(0, 10), toFunctionSelector('fulfill(uint256,uint256[],uint256[8])'), 'sent as fulfill');
   const singleGas = (await receiptOf(alone!.fulfilTx!)).gasUsed;
+  assert.deepEqual((await provedFulfilment(publicClient, alone!.fulfilTx!, single)).gas, singleGas, 'a lone fulfil: its whole gas');
   assert.ok(perAnswer < singleGas, `a batch of 4 costs less per answer (${perAnswer}) than fulfill (${singleGas})`);
   await nodes.pop()!.stop();
 });

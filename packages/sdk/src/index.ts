@@ -1,6 +1,7 @@
 export * from './generated/contracts.js';
 export { describeAnswer, type AnswerFormat } from './answer.js';
 export { requestBinding } from './binding.js';
+export { provedFulfilment, type ProvedFulfilment } from './fulfilment.js';
 export { decodeOutputWords, OUTPUT_WORD_BITS, toSolidityProof, type SnarkjsProof } from './proof.js';
 export { connect } from './connect.js';
 export { DEFAULT_LOG_RANGE, findLatestLog, getLogsBounded, type BoundedLogsParameters } from './logs.js';
