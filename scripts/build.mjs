@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { poseidonContract, buildPoseidon } from 'circomlibjs';
+import { foundryBinary } from './foundry.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const contracts = join(root, 'contracts');
@@ -42,7 +43,7 @@ library Poseidon6 {
 `,
 );
 
-const forge = join(root, 'node_modules', '.bin', 'forge');
+const forge = foundryBinary(root, 'forge');
 execFileSync(forge, ['build', '--root', contracts], { stdio: ['ignore', 'ignore', 'inherit'], cwd: contracts });
 
 const artefact = (file, name) => JSON.parse(readFileSync(join(contracts, 'out', file, `${name}.json`), 'utf8'));

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { foundryBinary } from './foundry.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -46,7 +47,7 @@ function ensureDebianPackages() {
 ensureDebianPackages();
 run('build', process.execPath, [join(root, 'scripts', 'build.mjs')]);
 run('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
-run('forge test', bin('forge'), ['test'], join(root, 'contracts'));
+run('forge test', foundryBinary(root, 'forge'), ['test'], join(root, 'contracts'));
 // The native prover's own tests (against snarkjs's vectors), when cargo built it at install;
 // --release shares the dependencies npm install compiled.
 const crate = join(root, 'native', 'verity-prover');

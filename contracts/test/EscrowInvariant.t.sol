@@ -28,7 +28,7 @@ contract EscrowHandler is ServingToggle {
     /// @dev per account: escrow of its refunded requests, and what it withdrew
     mapping(address => uint256) public ghostRefunded;
     mapping(address => uint256) public ghostWithdrawn;
-    /// @dev primaries drawn, and how many of them could not serve the model when drawn
+    /// @dev primaries drawn, and how many of them could not serve the model at the end of their draw block
     uint256 public draws;
     uint256 public drawsOfNonServers;
 
@@ -61,6 +61,12 @@ contract EscrowHandler is ServingToggle {
             requesters.push(r);
         }
         actors.push(address(0xBAD)); // an outsider trying to fulfil
+        _recordServing(nodes, modelId, operators);
+    }
+
+    modifier recorded() {
+        _;
+        _recordServing(nodes, modelId, operators);
     }
 
     function actorCount() external view returns (uint256) {
@@ -71,7 +77,7 @@ contract EscrowHandler is ServingToggle {
         return requesters.length;
     }
 
-    function request(uint256 requesterSeed, uint256 extra, uint32 gasSeed) external {
+    function request(uint256 requesterSeed, uint256 extra, uint32 gasSeed) external recorded {
         address who = requesters[bound(requesterSeed, 0, requesters.length - 1)];
         uint32 cbGas = uint32(bound(gasSeed, 0, 500_000));
         uint256 value = cp.quote(modelId, cbGas) + bound(extra, 0, 1 ether);
@@ -89,17 +95,17 @@ contract EscrowHandler is ServingToggle {
         primary = cp.primaryOf(id);
         if (primary == address(0)) return address(0);
         draws++;
-        if (!nodes.canServe(primary, modelId)) drawsOfNonServers++;
+        if (!_couldServeAt(cp.getRequest(id).drawBlock, primary)) drawsOfNonServers++;
     }
 
-    function assign(uint256 idSeed) external {
+    function assign(uint256 idSeed) external recorded {
         if (ids.length == 0) return;
         uint256 id = ids[bound(idSeed, 0, ids.length - 1)];
         _checkDraw(id);
         try cp.assign(id) {} catch {}
     }
 
-    function fulfill(uint256 idSeed, uint256 actorSeed, bool valid) external {
+    function fulfill(uint256 idSeed, uint256 actorSeed, bool valid) external recorded {
         if (ids.length == 0) return;
         uint256 id = ids[bound(idSeed, 0, ids.length - 1)];
         verifier.setAccept(valid);
@@ -115,7 +121,7 @@ contract EscrowHandler is ServingToggle {
         } catch {}
     }
 
-    function refund(uint256 idSeed) external {
+    function refund(uint256 idSeed) external recorded {
         if (ids.length == 0) return;
         uint256 id = ids[bound(idSeed, 0, ids.length - 1)];
         Coprocessor.Request memory r = cp.getRequest(id);
@@ -124,7 +130,7 @@ contract EscrowHandler is ServingToggle {
         } catch {}
     }
 
-    function withdraw(uint256 actorSeed) external {
+    function withdraw(uint256 actorSeed) external recorded {
         address who = actors[bound(actorSeed, 0, actors.length - 1)];
         uint256 owed = cp.balanceOf(who);
         vm.prank(who);
@@ -135,16 +141,16 @@ contract EscrowHandler is ServingToggle {
     }
 
     /// @dev An operator opts in to or out of the model.
-    function toggleServing(uint256 operatorSeed) external {
+    function toggleServing(uint256 operatorSeed) external recorded {
         _toggleServing(nodes, operators[bound(operatorSeed, 0, operators.length - 1)], modelId);
     }
 
-    function warp(uint256 secondsSeed) external {
+    function warp(uint256 secondsSeed) external recorded {
         vm.warp(block.timestamp + bound(secondsSeed, 0, 2 hours));
     }
 
     /// @dev Up to 300 blocks: draws become possible, or their block hash is gone.
-    function roll(uint256 blocksSeed) external {
+    function roll(uint256 blocksSeed) external recorded {
         vm.roll(block.number + bound(blocksSeed, 1, 300));
     }
 
@@ -198,7 +204,7 @@ contract EscrowInvariantTest is CoprocessorFixture {
         assertEq(coprocessor.balanceOf(TREASURY) + handler.ghostWithdrawn(TREASURY), handler.ghostSlashed(), "treasury: the slashes");
     }
 
-    /// A primary is only ever drawn among operators that serve the model.
+    /// A primary is only ever drawn among operators that served the model at the end of its draw block.
     function invariant_primariesAreDrawnOnlyFromServingOperators() public view {
         assertEq(handler.drawsOfNonServers(), 0, "a non-serving operator was drawn");
     }
