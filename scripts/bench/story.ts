@@ -41,7 +41,7 @@ export function storySection(b: StoryBench, command: string): string[] {
     '|---|---|---|---|---|---|---|',
     ...b.rows.map((d) => `| #${d.requestId} | ${d.app} | ${d.model} | ${d.mode} | ${d.answer.replace(/\|/g, '/')} | ${d.gas} | ${d.latencyMs.toFixed(0)} |`),
     '',
-    `Proved: gas of the fulfilment transaction (proof check, payments, output decoding and the app's callback), or the answer's share of it when the node fulfilled several requests of the model in one `fulfillBatch` (the two posts here). Agreed: gas of every transaction of the request (request, proposal, commits, reveals, finalisation with callback); agreed latency includes the 5 s appeal window the devnet uses. Requests sent together (the two posts, the three tokens, the two agreed questions) overlap.`,
+    `Proved: gas of the fulfilment transaction (proof check, payments, output decoding and the app's callback), or the answer's share of it when the node fulfilled several requests of the model in one fulfillBatch (the two posts here). Agreed: gas of every transaction of the request (request, proposal, commits, reveals, finalisation with callback); agreed latency includes the 5 s appeal window the devnet uses. Requests sent together (the two posts, the three tokens, the two agreed questions) overlap.`,
     '',
   ];
 }
