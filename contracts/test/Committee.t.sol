@@ -91,11 +91,16 @@ contract CommitteeFixture is Deployment {
 
     /// @dev An appeal with the current bond, and its committee drawn in the next block.
     function appealAs(uint256 id, address appellant) internal returns (uint256 bond) {
+        bond = appealUndrawn(id, appellant);
+        drawNext(id);
+    }
+
+    /// @dev An appeal with the current bond, its committee not drawn yet (phase Drawing).
+    function appealUndrawn(uint256 id, address appellant) internal returns (uint256 bond) {
         bond = committee.appealBondFor(id);
         vm.deal(appellant, bond);
         vm.prank(appellant);
         committee.appeal{value: bond}(id);
-        drawNext(id);
     }
 
     function members(uint256 id, uint8 round) internal view returns (address[] memory) {
@@ -512,6 +517,20 @@ contract CommitteeAttackTest is CommitteeFixture {
         return true;
     }
 
+    /// @dev Serving operators up to `total`, 1 ether each, the last 12 (the coalition) `coalitionStake`.
+    function joinServers(uint256 total, uint256 coalitionStake) internal {
+        for (uint256 i = OPERATORS; i < total; i++) {
+            address op = address(uint160(0x1000 + i));
+            uint256 stake = i >= total - 12 ? coalitionStake : 1 ether;
+            vm.deal(op, stake + 1 ether);
+            vm.startPrank(op);
+            nodes.register{value: stake}("validator", "");
+            nodes.serveModel(modelId);
+            vm.stopPrank();
+            operators.push(op);
+        }
+    }
+
     /// @dev The appeal committee `draw` would give if the appeal block's hash were `h` (state restored).
     function appealCommitteeFor(uint256 id, uint64 appealBlock, bytes32 h) internal returns (address[] memory drawn) {
         uint256 snap = vmx.snapshotState();
@@ -641,15 +660,7 @@ contract CommitteeAttackTest is CommitteeFixture {
     /// `draw` in a later block, and two different hashes give two different committees.
     function test_attack2_theAppellantsTransactionDrawsNobody() public {
         // The review's setting: 40 operators, a 30% coalition (12) wanting 4 of 7 appeal seats.
-        for (uint256 i = OPERATORS; i < 40; i++) {
-            address op = address(uint160(0x1000 + i));
-            vm.deal(op, 1 ether);
-            vm.startPrank(op);
-            nodes.register{value: 1 ether}("validator", "");
-            nodes.serveModel(modelId);
-            vm.stopPrank();
-            operators.push(op);
-        }
+        joinServers(40, 1 ether);
         uint256 id = ask();
         proposeAs(id, "loved");
         vote(id, votes(4, 4));
@@ -695,23 +706,12 @@ contract CommitteeAttackTest is CommitteeFixture {
     /// reads the stakes and opt-ins of the appeal block, so every such change gives the committee
     /// the unmoved stakes give; on the old code each change gave another committee.
     function test_attack2_aCoalitionCannotSteerTheAppealDrawWithStakeChanges() public {
-        for (uint256 i = OPERATORS; i < 40; i++) {
-            address op = address(uint160(0x1000 + i));
-            vm.deal(op, 3 ether);
-            vm.startPrank(op);
-            nodes.register{value: i >= 28 ? 2 ether : 1 ether}("validator", ""); // the coalition: 28..39
-            nodes.serveModel(modelId);
-            vm.stopPrank();
-            operators.push(op);
-        }
+        joinServers(40, 2 ether); // the coalition: 28..39, with room to unbond
         uint256 id = ask();
         proposeAs(id, "loved");
         vote(id, votes(4, 4));
         address appellant = address(0xA99E);
-        uint256 bond = committee.appealBondFor(id);
-        vm.deal(appellant, bond);
-        vm.prank(appellant);
-        committee.appeal{value: bond}(id);
+        uint256 bond = appealUndrawn(id, appellant);
         vm.roll(block.number + 1); // the appeal block's hash is known from here on
         uint256 snap = vmx.snapshotState();
         committee.draw(id);
@@ -753,10 +753,7 @@ contract CommitteeAttackTest is CommitteeFixture {
             nodes.stopServing(modelId);
         }
         assertEq(nodes.serversOf(modelId).length, 3, "three servers, the minimum");
-        uint256 bond = committee.appealBondFor(id);
-        vm.deal(appellant, bond);
-        vm.prank(appellant);
-        committee.appeal{value: bond}(id);
+        uint256 bond = appealUndrawn(id, appellant);
         vm.roll(block.number + 1);
         vm.prank(appellant);
         nodes.stopServing(modelId); // two servers left now
@@ -773,10 +770,7 @@ contract CommitteeAttackTest is CommitteeFixture {
         proposeAs(id, "loved");
         vote(id, votes(4, 4));
         address appellant = address(0xA99E);
-        uint256 bond = committee.appealBondFor(id);
-        vm.deal(appellant, bond);
-        vm.prank(appellant);
-        committee.appeal{value: bond}(id);
+        uint256 bond = appealUndrawn(id, appellant);
         for (uint256 i = 0; i < OPERATORS - 2; i++) {
             vm.prank(operators[i]);
             nodes.stopServing(modelId);

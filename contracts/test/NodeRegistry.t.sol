@@ -315,8 +315,26 @@ contract NodeRegistryTest is TestBase {
 
     // ---------------------------------------------------------------- draws at a past block
 
+    /// @dev One fuzzed change by `a` on M, chosen by `op`: add stake, unbond, opt in, opt out (the
+    /// last three may be refused) or be slashed, by an amount below `maxAmount`.
+    function _randomStakeChange(address a, uint256 op, uint256 maxAmount) internal {
+        uint256 amount = (op >> 8) % maxAmount;
+        uint256 action = (op >> 128) % 5;
+        vm.deal(a, amount + 1);
+        vm.startPrank(a);
+        if (action == 0) reg.addStake{value: amount + 1}();
+        else if (action == 1) try reg.unbond(amount) {} catch {}
+        else if (action == 2) try reg.serveModel(M) {} catch {}
+        else if (action == 3) try reg.stopServing(M) {} catch {}
+        vm.stopPrank();
+        if (action == 4) reg.slash(a, amount, "fuzz");
+    }
+
+
     mapping(uint256 => mapping(uint256 => address)) internal selectedAt;
     mapping(uint256 => mapping(uint256 => bytes32)) internal committeeAt;
+    mapping(uint256 => mapping(uint256 => uint256)) internal seedAt;
+    mapping(uint256 => bool) internal recordedAt;
 
     function _committeeHash(uint256 seed, address[] memory exclude) internal view returns (bytes32) {
         try reg.drawCommittee(M, seed, 3, 1, exclude) returns (address[] memory m) {
@@ -336,22 +354,14 @@ contract NodeRegistryTest is TestBase {
         exclude[0] = B;
         uint256 first = block.number;
         for (uint256 k = 0; k < ops.length; k++) {
-            address a = who[ops[k] % 4];
-            uint256 amount = (ops[k] >> 8) % 2 ether;
-            uint256 action = (ops[k] >> 128) % 5;
-            vm.deal(a, amount + 1);
-            vm.startPrank(a);
-            if (action == 0) reg.addStake{value: amount + 1}();
-            else if (action == 1) try reg.unbond(amount) {} catch {}
-            else if (action == 2) try reg.serveModel(M) {} catch {}
-            else if (action == 3) try reg.stopServing(M) {} catch {}
-            vm.stopPrank();
-            if (action == 4) reg.slash(a, amount, "fuzz");
+            _randomStakeChange(who[ops[k] % 4], ops[k], 2 ether);
             if ((ops[k] >> 250) % 2 == 0) reg.markDrawBlock(M); // a request, before or after the change
             if ((ops[k] >> 200) % 3 == 0) continue; // another change in the same block
             reg.markDrawBlock(M);
+            recordedAt[block.number] = true;
             for (uint256 s = 0; s < 4; s++) {
                 uint256 seed = uint256(keccak256(abi.encode(k, s)));
+                seedAt[block.number][s] = seed;
                 selectedAt[block.number][s] = reg.modelStake(M) == 0 ? address(0) : reg.select(M, seed);
                 committeeAt[block.number][s] = _committeeHash(seed, exclude);
             }
@@ -359,11 +369,9 @@ contract NodeRegistryTest is TestBase {
         }
         vm.roll(block.number + 1);
         for (uint256 b = first; b < block.number; b++) {
-            if (committeeAt[b][0] == 0 && selectedAt[b][0] == address(0)) continue; // not recorded, or nobody served
+            if (!recordedAt[b]) continue;
             for (uint256 s = 0; s < 4; s++) {
-                // Recorded seeds are those of the step that closed block b; find them again.
-                (bool found, uint256 seed) = _seedOf(b, s, first, ops);
-                if (!found) continue;
+                uint256 seed = seedAt[b][s];
                 assertEq(reg.selectAt(M, seed, b), selectedAt[b][s], "select at a past block");
                 bytes32 drawn;
                 try reg.drawCommitteeAt(M, seed, 3, 1, exclude, b) returns (address[] memory m) {
@@ -372,17 +380,6 @@ contract NodeRegistryTest is TestBase {
                 assertEq(drawn, committeeAt[b][s], "committee at a past block");
             }
         }
-    }
-
-    /// @dev The seed recorded for block `b` and slot `s`: the step k that closed block b.
-    function _seedOf(uint256 b, uint256 s, uint256 first, uint256[16] memory ops) internal pure returns (bool, uint256) {
-        uint256 block_ = first;
-        for (uint256 k = 0; k < ops.length; k++) {
-            if ((ops[k] >> 200) % 3 == 0) continue;
-            if (block_ == b) return (true, uint256(keccak256(abi.encode(k, s))));
-            block_++;
-        }
-        return (false, 0);
     }
 
     function test_drawAt_refusesTheCurrentBlockAFutureOneAndOnesPastTheHistory() public {
@@ -463,17 +460,7 @@ contract NodeRegistryTest is TestBase {
         joinServing(B, 3 ether, M);
         joinServing(C, 4 ether, M2);
         for (uint256 k = 0; k < ops.length; k++) {
-            address a = who[ops[k] % 3];
-            uint256 amount = (ops[k] >> 8) % 3 ether;
-            uint256 action = (ops[k] >> 128) % 5;
-            vm.deal(a, amount + 1);
-            vm.startPrank(a);
-            if (action == 0) reg.addStake{value: amount + 1}();
-            else if (action == 1) try reg.unbond(amount) {} catch {}
-            else if (action == 2) try reg.serveModel(M) {} catch {}
-            else if (action == 3) try reg.stopServing(M) {} catch {}
-            vm.stopPrank();
-            if (action == 4) reg.slash(a, amount, "fuzz");
+            _randomStakeChange(who[ops[k] % 3], ops[k], 3 ether);
             uint256 leaves;
             uint256 stakes;
             for (uint256 i = 0; i < 3; i++) {
