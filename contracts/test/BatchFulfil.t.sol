@@ -46,10 +46,15 @@ contract BatchFulfilTest is Deployment {
         }
         verifier = v;
         modelId = registry.registerModel("tiny", IModelRegistry.Mode.Proved, Specs.proved(verifier, BatchFixture.MODEL_COMMITMENT, BatchFixture.io()), 0);
-        vm.deal(NODE, 1 ether);
-        vm.prank(NODE);
-        nodes.register{value: 1 ether}("node", "http://localhost");
-        vm.prank(NODE);
+        stake(NODE, 1 ether, "node");
+    }
+
+    /// @dev Registers `who` with `amount` and opts it in to the model.
+    function stake(address who, uint256 amount, string memory name) internal {
+        vm.deal(who, amount);
+        vm.prank(who);
+        nodes.register{value: amount}(name, "http://localhost");
+        vm.prank(who);
         nodes.serveModel(modelId);
     }
 
@@ -166,11 +171,7 @@ contract BatchFulfilTest is Deployment {
         (uint256[] memory ids,) = requestMany(2);
         (uint256[][] memory words, uint256[8][] memory proofs) = firstN(2);
         address other = address(0xC0FFEE);
-        vm.deal(other, 1 ether);
-        vm.prank(other);
-        nodes.register{value: 1 ether}("copier", "http://localhost");
-        vm.prank(other);
-        nodes.serveModel(modelId);
+        stake(other, 1 ether, "copier");
         vm.warp(block.timestamp + 31); // past the primary's window: anyone serving may fulfil
         vm.prank(other);
         vm.expectRevert(abi.encodeWithSelector(Coprocessor.InvalidBatchProof.selector, ids[0], 2));
@@ -267,11 +268,7 @@ contract BatchFulfilTest is Deployment {
     function test_primariesAsInFulfill_exclusiveInTheWindow_slashedWhenABackupServesAfterIt() public {
         // Another operator with most of the stake: the primary of (nearly) every request.
         address other = address(0xC0FFEE);
-        vm.deal(other, 99 ether);
-        vm.prank(other);
-        nodes.register{value: 99 ether}("other", "http://localhost");
-        vm.prank(other);
-        nodes.serveModel(modelId);
+        stake(other, 99 ether, "other");
         (uint256[] memory ids,) = requestMany(4);
         uint256 othersPrimary;
         for (uint256 i = 0; i < 4; i++) {
