@@ -16,7 +16,7 @@ import { CircuitCompileError, UnsupportedOperatorError } from '@verity/zkml';
 import { LexiconProvider, OnnxProvider, OpenAICompatibleProvider, ProviderError, startNode, untrustedText, type AgreedQuestion, type Provider, type VerityNode } from '@verity/node';
 import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
 import { anvilKey, connect } from '../../cli/src/chain.js';
-import { captureLogger, NodeProcess, type LogLine } from './harness.js';
+import { captureLogger, chainTimeByBlocks, NodeProcess, type LogLine } from './harness.js';
 import { startOpenAIFixture, type OpenAIFixture } from './openaiFixture.js';
 
 const LABELS = ['loved', 'mixed', 'panned'];
@@ -313,11 +313,9 @@ describe('agreed mode on anvil', () => {
     }
     const committed = p.lines.find((l) => l.requestId === requestId.toString() && l.msg === 'agreed mode: commit')!;
     assert.ok(committed, 'the process committed a vote');
-    // Chain time stands still while the validator restarts: each block adds one second whatever
-    // the wall clock, so a restart that takes long on a busy machine cannot run out the 8 s
-    // reveal window (the other members' commits and reveals still move the request on).
-    const rpc = (method: string, params: unknown[]) => publicClient.request({ method: method as never, params: params as never });
-    await rpc('anvil_setBlockTimestampInterval', [1]);
+    // While the validator restarts, the 8 s reveal window is counted in blocks: a restart that
+    // takes long on a busy machine cannot run it out (the other members still move the request on).
+    const release = await chainTimeByBlocks(publicClient);
     let revealed;
     try {
       await p.kill9();
@@ -325,7 +323,7 @@ describe('agreed mode on anvil', () => {
       processes.push(p);
       revealed = await p.waitForMsg('agreed mode: reveal', requestId, 120_000);
     } finally {
-      await rpc('anvil_removeBlockTimestampInterval', []);
+      await release();
     }
     assert.equal(revealed.vote, committed.vote, 'the same vote as committed');
     const result = await client.waitForResult(requestId, { timeoutMs: 60_000 });

@@ -11,7 +11,7 @@ import type { Anvil } from '../../cli/src/anvil.js';
 import { anvilKey } from '../../cli/src/chain.js';
 import { JobStore } from '../src/store.js';
 import { packArtefacts } from '../src/artefacts.js';
-import { fulfilments, network, nodeConfig, NodeProcess, startProxy, startTestbed, stopTestbed, type Network } from './harness.js';
+import { chainTimeByBlocks, fulfilments, network, nodeConfig, NodeProcess, startProxy, startTestbed, stopTestbed, type Network } from './harness.js';
 
 let bed: Awaited<ReturnType<typeof startTestbed>>;
 let anvil: Anvil;
@@ -198,12 +198,10 @@ for (const badProof of [true, false]) {
     const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: window, operators: [[opA, 10n ** 18n], [opB, 4n * 10n ** 18n]] });
     const node = start(nodeConfig(dir, `backup-${badProof}`, anvil.rpcUrl, net, compiled.dir));
     await node.waitForMsg('node started');
-    // Until the backup has assigned the request, chain time moves one second per block whatever
-    // the wall clock: the window is then counted in the few blocks mined meanwhile, so a node
-    // slowed down by a busy machine still assigns within it. Then time catches up at once.
-    const rpc = (method: string, params: unknown[]) => publicClient.request({ method: method as never, params: params as never });
-    await rpc('anvil_setBlockTimestampInterval', [1]);
-    t.after(() => rpc('anvil_removeBlockTimestampInterval', []).then(() => {}, () => {}));
+    // Until the backup has assigned the request, the window is counted in the few blocks mined
+    // meanwhile, so a node slowed down by a busy machine still assigns within it.
+    const release = await chainTimeByBlocks(publicClient);
+    t.after(() => release().catch(() => {}));
     const id = await requestFor(net, opB.account.address);
     const r = await net.client.getRequest(id);
     const read = (who: Hex) => publicClient.readContract({ address: net.addresses.nodes, abi: nodeRegistryAbi, functionName: 'getOperator', args: [who] });
@@ -222,7 +220,7 @@ for (const badProof of [true, false]) {
       assert.equal((await net.client.getRequest(id)).escrow, r.escrow, 'escrow untouched');
     }
     await node.waitForMsg('assigned to another node; waiting for its window to end', id);
-    await rpc('anvil_removeBlockTimestampInterval', []);
+    await release();
     await node.waitForMsg('fulfilled', id, 60_000);
     const [f] = await fulfilments(publicClient, net.addresses.coprocessor, id);
     assert.equal(f!.args.node, opA.account.address, 'served by the backup node');

@@ -179,6 +179,26 @@ export type Testbed = {
   mine(n?: number): Promise<void>;
 };
 
+/** An anvil JSON-RPC call (its anvil_* and evm_* methods, which viem does not type). */
+export const anvilRpc = (publicClient: PublicClient, method: string, params: unknown[] = []) =>
+  publicClient.request({ method: method as never, params: params as never });
+
+/**
+ * From now until the returned `release` (idempotent), chain time advances one second per block
+ * whatever the wall clock (anvil's block timestamp interval): a chain window a test must not see
+ * run out is then counted in the blocks mined meanwhile, so a process slowed by a busy machine
+ * cannot miss it. On release, time catches up with the wall clock at once.
+ */
+export async function chainTimeByBlocks(publicClient: PublicClient): Promise<() => Promise<void>> {
+  await anvilRpc(publicClient, 'anvil_setBlockTimestampInterval', [1]);
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    await anvilRpc(publicClient, 'anvil_removeBlockTimestampInterval');
+  };
+}
+
 export async function startTestbed(tmpPrefix: string, backend?: CircuitBackend): Promise<Testbed & { running: NodeProcess[] }> {
   const { compiled, inputs } = await spamModel(backend);
   const anvil = await startAnvil();
