@@ -90,11 +90,13 @@ export function createVerityClient({ publicClient, wallet, addresses, fromBlock 
   const agreedResult = (requestId: bigint) =>
     guard(async () => {
       if (!addresses.committee) throw new BaseError('These addresses have no committee: agreed mode is not deployed');
-      const [[phase, answer], task] = await Promise.all([
-        publicClient.readContract({ address: addresses.committee, abi: committeeAbi, functionName: 'resultOf', args: [requestId] }),
-        publicClient.readContract({ address: addresses.committee, abi: committeeAbi, functionName: 'getTask', args: [requestId] }),
-      ]);
-      return { phase: AgreedPhase[phase]!, answer: answer === '0x' ? undefined : answer, round: task.round, appealUntil: BigInt(task.appealUntil) };
+      const task = await publicClient.readContract({ address: addresses.committee, abi: committeeAbi, functionName: 'getTask', args: [requestId] });
+      const phase = AgreedPhase[task.phase]!;
+      // The accepted round's answer, once there is one (Accepted, or Finalized).
+      const answer = phase === 'Accepted' || phase === 'Finalized'
+        ? (await publicClient.readContract({ address: addresses.committee, abi: committeeAbi, functionName: 'getRound', args: [requestId, task.accepted] })).answer
+        : undefined;
+      return { phase, answer, round: task.round, appealUntil: BigInt(task.appealUntil) };
     });
 
   return {
