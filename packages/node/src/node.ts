@@ -13,6 +13,7 @@ import { JobStore, JOB_STATES, type Job } from './store.js';
 import { ProvedJobs } from './jobs.js';
 import { TxManager } from './txmanager.js';
 import { Validator, type AgreedOptions } from './validator.js';
+import { serveBallotBox } from './ballotBox.js';
 
 export type { Job, JobState } from './store.js';
 export type { Logger } from './log.js';
@@ -94,6 +95,8 @@ export type VerityNode = EventEmitter & {
   validator?: Validator;
   /** base URL of /health and /metrics when `statusPort` was given */
   statusUrl?: string;
+  /** agreed mode: base URL of the ballot box (`agreed.ballotBox`), where members post to this node when it leads */
+  ballotBoxUrl?: string;
   stop(): Promise<void>;
 };
 
@@ -246,6 +249,12 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     : undefined;
   node.validator = validator;
   if (validator) log.info({ committee, models: options.agreed!.models.map((m) => ({ modelId: m.modelId, provider: m.provider.name })) }, 'agreed mode: validating');
+  const boxAt = options.agreed?.ballotBox;
+  const ballotBox = validator && boxAt ? await serveBallotBox({ ...boxAt, receive: (m) => validator.receive(m).catch(() => false) }) : undefined;
+  if (ballotBox) {
+    node.ballotBoxUrl = ballotBox.url;
+    log.info({ url: ballotBox.url }, 'agreed mode: taking members\' ballots when leading a round');
+  }
 
   /**
    * Runs `tick` every `pollMs` until the node stops; after a failure it waits
@@ -372,6 +381,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     // the warm native prover processes and witness worker threads of the models it loaded
     await Promise.all([...provers.values()].map((p) => p.close()));
     await status?.close();
+    await ballotBox?.close();
     if (!(options.store instanceof JobStore)) store.close();
   };
   return node;

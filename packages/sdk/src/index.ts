@@ -15,8 +15,8 @@ export {
   type CompiledModelReport, type SetupKindName, type VerifierSource, type VersionSpec, type WeightsPinningName,
 } from './models.js';
 export {
-  AgreedPhase, Criterion, CRITERIA, decodeAnswer, encodeAnswer, InvalidAnswerError, normalizeAnswer, parseNumericAnswer, readRule, registerAgreedModel, RoundOutcome, Vote, voteCommitment,
-  type AgreedRule, type CriterionName, type StoredRule,
+  AgreedPhase, ballotSigner, ballotTypedData, Criterion, CRITERIA, decodeAnswer, encodeAnswer, InvalidAnswerError, normalizeAnswer, parseNumericAnswer, readRule, registerAgreedModel, RoundOutcome, signBallot, Vote, voteCommitment,
+  type AgreedRule, type Ballot, type CriterionName, type Opening, type SignedBallot, type StoredRule,
 } from './agreed.js';
 export {
   createVerityClient, decodeProvedOutput, Mode, RequestStatus, ResultTimeoutError, RequestRefundedError,
