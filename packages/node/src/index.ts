@@ -7,4 +7,5 @@ export { serveStatus, type StatusServer } from './metrics.js';
 export { loadNodeConfig, loadWorkerConfig, runNode, runWorker, ConfigError, type NodeConfig, type ModelConfig, type WorkerConfig } from './config.js';
 export { LocalProving, QueueProving, startProvingWorker, verificationKey, ProvingTimeoutError, WorkerArtefactMismatchError, WorkerProofError, type ProofResult, type ProofTask, type ProvingBackend, type ProvingWorker, type ProvingWorkerOptions, type QueueProvingOptions } from './proving.js';
 export { Validator, equivalentBy, type AgreedOptions } from './validator.js';
+export { BALLOT_PATH, parseBallotMessage, postBallot, serveBallotBox, type BallotBox, type BallotMessage } from './ballotBox.js';
 export { answerPrompt, createProvider, judgePrompt, LexiconProvider, OnnxProvider, OpenAICompatibleProvider, pickLabel, ProviderError, untrustedText, type AgreedQuestion, type ChatMessage, type OpenAICompatibleOptions, type Provider, type ProviderConfig } from './providers.js';
