@@ -170,7 +170,12 @@ export function createVerityClient({ publicClient, wallet, addresses, fromBlock 
           // Read backwards from the head, never below the request's block (proved) or the deployment's.
           const floor = r.drawBlock > 0n ? r.drawBlock : (fromBlock ?? 0n);
           const fulfilled = await findLatestLog(publicClient, { address: addresses.coprocessor, abi: coprocessorAbi, eventName: 'Fulfilled', args: { requestId }, fromBlock: floor });
-          if (!fulfilled) throw new BaseError(`Request ${requestId} is fulfilled but its Fulfilled event is not in blocks ${floor} to the head`);
+          if (!fulfilled) {
+            // The node may not serve the logs of the block it just made yet: ask again until the timeout.
+            if (Date.now() - start > timeoutMs) throw new BaseError(`Request ${requestId} is fulfilled but its Fulfilled event is not in blocks ${floor} to the head`);
+            await new Promise((res) => setTimeout(res, pollMs));
+            continue;
+          }
           const receipt = await publicClient.getTransactionReceipt({ hash: fulfilled.transactionHash });
           const completed = parseEventLogs({ abi: coprocessorAbi, logs: receipt.logs, eventName: 'CallbackCompleted' })[0];
           const agreed = r.mode === Mode.Agreed;
