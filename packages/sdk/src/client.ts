@@ -6,6 +6,7 @@ import type { VerityAddresses, Wallet } from './deploy.js';
 import { committeeAbi, coprocessorAbi, modelRegistryAbi } from './generated/contracts.js';
 import { AgreedPhase } from './agreed.js';
 import { findLatestLog } from './logs.js';
+import { quoteRequest, type GasQuote, type QuoteRequestParameters } from './quote.js';
 import { decodeAbiParameters } from 'viem';
 
 /** How a proved model's values cross the chain boundary (ModelRegistry.IOSpec). */
@@ -48,6 +49,12 @@ export class RequestRefundedError extends BaseError {
     this.requestId = requestId;
   }
 }
+
+/** `client.quote`: the fee alone, or the whole {@link GasQuote} of a request. */
+export type QuoteFunction = {
+  (modelId: Hex, callbackGasLimit: number): Promise<bigint>;
+  (request: Omit<QuoteRequestParameters, 'account'> & { account?: Address }): Promise<GasQuote>;
+};
 
 /** Decodes the `bytes output` of a proved model: `abi.encode(int256[])`. */
 export function decodeProvedOutput(output: Hex): bigint[] {
@@ -102,9 +109,20 @@ export function createVerityClient({ publicClient, wallet, addresses, fromBlock 
   return {
     addresses,
 
-    /** The fee a request must pay. */
-    quote: (modelId: Hex, callbackGasLimit: number) =>
-      guard(() => publicClient.readContract({ address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'quote', args: [modelId, callbackGasLimit] })),
+    /**
+     * The fee a request must pay; or, given the request itself, its fee, its transaction's
+     * simulated gas and the expected gas of its answer ({@link GasQuote}), sending nothing
+     * (`account` defaults to the wallet's).
+     *
+     * @example
+     * const fee = await verity.quote(modelId, 200_000)
+     * const { requestGas, answerGas } = await verity.quote({ modelId, input: '0x8081', callbackGasLimit: 200_000 })
+     */
+    quote: ((a: Hex | Omit<QuoteRequestParameters, 'account'> & { account?: Address }, callbackGasLimit?: number) =>
+      guard(async () => {
+        if (typeof a === 'string') return publicClient.readContract({ address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'quote', args: [a, callbackGasLimit!] });
+        return quoteRequest(publicClient, addresses, { ...a, account: a.account ?? needWallet().account.address });
+      })) as QuoteFunction,
 
     /** A registered model (reverts with UnknownModel otherwise). */
     getModel: (modelId: Hex) =>

@@ -20,7 +20,8 @@ export {
 } from './agreed.js';
 export {
   createVerityClient, decodeProvedOutput, Mode, RequestStatus, ResultTimeoutError, RequestRefundedError,
-  type IOSpec, type VerityClient, type VerityResult,
+  type IOSpec, type QuoteFunction, type VerityClient, type VerityResult,
 } from './client.js';
+export { ANSWER_GAS, quoteRequest, type GasQuote, type QuoteRequestParameters } from './quote.js';
 export { AdminDelayError, BaseError, ContractRevertError, decodeRevert, DevSetupError, DEVNET_CHAIN_IDS, isDevnet, RpcUnreachableError, rpcUnreachable, UnpinnedWeightsError, UnsupportedVisibilityError } from './errors/index.js';
 export { decodeVerityEvents, requestIdsOf, sendContract, withGasMargin, type VerityEvent } from './send.js';
