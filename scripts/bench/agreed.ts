@@ -100,7 +100,7 @@ export function agreedSection(rows: AgreedBenchRow[], command: string): string[]
     '|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.operators} validators staked${r.offline ? `, ${r.offline} offline` : ''} | ${r.exchange ? 'signed, via the leader' : 'on chain'} | ${r.requests} | ${median(r.transactions)} | ${f(median(r.gas))} | ${f(r.gas.reduce((a, b) => (a > b ? a : b)))} | ${(Number(median(r.gas)) / 6e5).toFixed(2)}x | ${s(median(r.acceptMs))} | ${s(median(r.finalMs))} |`),
     '',
-    'To Finalized is to Accepted plus the appeal window and the next poll that calls `advance`. The offline validator is staked but never opts in to the model, so it is not drawn: its committee has 4 members. (Members that are drawn and stay silent are slashed as no-shows after the phase's deadline; the Committee tests cover it.) Before issue 18 (2026-11-23, the draw not yet a transaction of its own) a 5-validator request took 1,137,064 gas in 11 transactions. The committee draw reads every active operator\'s stake once (about 4k gas per active operator), so gas grows with the network\'s size.',
+    'To Finalized is to Accepted plus the appeal window and the next poll that calls `advance`. The offline validator is staked but never opts in to the model, so it is not drawn: its committee has 4 members. (Members that are drawn and stay silent are slashed as no-shows after the phase\'s deadline; the Committee tests cover it.) Before issue 18 (2026-11-23, the draw not yet a transaction of its own) a 5-validator request took 1,137,064 gas in 11 transactions. The committee draw reads every active operator\'s stake once (about 4k gas per active operator), so gas grows with the network\'s size.',
     '',
     AGREED_GAS_NOTE,
     '',
