@@ -1,12 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LinkedWitness } from './link.js';
+import { LinkedWitness } from '../link.js';
 import { openBackend, type BackendChoice, type Groth16Backend } from './backend.js';
 import { R1csWitnessGenerator, WitnessGenerator } from './witness.js';
 import type { EliminatedFile } from '../r1cs/compile.js';
 import * as snarkjs from 'snarkjs';
 import { ARTEFACT_FILES, loadCompiled, type CompileReport, type CompiledModel } from '../artefacts.js';
-import { inputCommitment, packInputs, unpackOutputs } from '../codegen/commit.js';
+import { inputCommitment, packInputs, unpackOutputs } from '../io/commit.js';
 import { weightSignals } from '../codegen/circom.js';
 import { InputShapeError, InputValueError } from '../errors/input.js';
 import { MalformedProofFileError, ProofFileMismatchError } from '../errors/proof.js';

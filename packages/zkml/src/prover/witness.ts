@@ -6,7 +6,7 @@
 // event loop, and a proving worker's queue lock renewal, keep running during a witness.
 import { Worker } from 'node:worker_threads';
 import { utils } from 'ffjavascript';
-import type { InputVisibility } from '../codegen/layout.js';
+import type { InputVisibility } from '../io/layout.js';
 import type { QuantizedModel } from '../quantize/quantize.js';
 import type { R1csWeights } from '../r1cs/circuit.js';
 import type { EliminatedFile } from '../r1cs/compile.js';

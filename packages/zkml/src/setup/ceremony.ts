@@ -2,13 +2,13 @@ import { copyFileSync, existsSync, mkdirSync, openSync, readSync, closeSync, rea
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
-import { BaseError } from '@verity/sdk/errors';
-import { ARTEFACT_FILES, type CompileReport } from './artefacts.js';
-import { exportVerifier } from './verifier.js';
-import { cacheDir } from './prover/ptau.js';
-import { closingLeftOpen } from './teardown.js';
-import { resolveBackend, type BackendChoice } from './prover/backend.js';
-import { nativeContribute } from './prover/nativeSetup.js';
+import { BaseError } from '@verity/errors';
+import { ARTEFACT_FILES, type CompileReport } from '../artefacts.js';
+import { exportVerifier } from '../verifier.js';
+import { cacheDir } from './ptau.js';
+import { closingLeftOpen } from '../teardown.js';
+import { resolveBackend, type BackendChoice } from '../prover/backend.js';
+import { nativeContribute } from './native.js';
 
 /** A powers-of-tau file or a phase-2 key that fails verification. */
 export class SetupVerificationError extends BaseError {
