@@ -3,7 +3,8 @@
 // the sdk, so this checks that the two TypeScript readers agree.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { unpackOutputs, type Layout } from '@verity/zkml';
+import { unpackOutputs } from '../../zkml/src/io/commit.js';
+import type { Layout } from '../../zkml/src/io/layout.js';
 import { OUTPUT_WORD_BITS as ZKML_OUTPUT_WORD_BITS } from '../../zkml/src/quantize/quantize.js';
 import { decodeOutputWords, OUTPUT_WORD_BITS } from '../src/proof.js';
 
