@@ -8,6 +8,7 @@ export * from './errors/quantize.js';
 export * from './errors/proof.js';
 export * from './errors/compile.js';
 export * from './errors/native.js';
+export * from './errors/witness.js';
 export { SetupVerificationError } from './setup/ceremony.js';
 
 // ONNX in, a quantised integer model out (the example models' trainers, the benchmarks).
