@@ -8,6 +8,7 @@ export { clampedFeatures, runProgram } from '../src/quantize/infer.js';
 export { layoutOf, type InputVisibility } from '../src/io/layout.js';
 export { packInputs, unpackOutputs, weightCommitment, weightValues } from '../src/io/commit.js';
 export { generateShards } from '../src/codegen/circom.js';
+export type { ProofFile } from '../src/prover/prove.js';
 export { LinkedWitness, readR1cs, type LinkFile } from '../src/link.js';
 
 export const onnxHelpers = {
