@@ -13,6 +13,7 @@ import type { Deployment } from './commands.js';
 import { checkDevDeploymentPath, writeDevDeployment } from './devDeployment.js';
 import { exampleCompileOptions, exampleModelInfo, PROVED_MODELS } from './exampleModels.js';
 import { registerCompiled } from './models.js';
+import { OptionValueError } from './options.js';
 import { runStory, summaryTable, type ProvedModel, type StoryOutcome } from './story.js';
 
 export type DevOptions = {
@@ -121,7 +122,7 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
     const keys = [0, 1, 2, 3].map((i) => anvilKey(i));
     const [admin, modelOwner, user] = [wallet(keys[0]!), wallet(keys[1]!), wallet(keys[3]!)];
     const nodeCount = options.nodes ?? 3;
-    if (!Number.isInteger(nodeCount) || nodeCount < 3 || nodeCount > NODE_KEYS.length) throw new Error(`--nodes takes 3 to ${NODE_KEYS.length}: the agreed-mode apps need a committee of 3`);
+    if (!Number.isInteger(nodeCount) || nodeCount < 3 || nodeCount > NODE_KEYS.length) throw new OptionValueError({ option: '--nodes', value: String(nodeCount), expected: `3 to ${NODE_KEYS.length} (the agreed-mode apps need a committee of 3)` });
     const operators = NODE_KEYS.slice(0, nodeCount).map((i) => wallet(anvilKey(i)));
     const nodeNumber = (address: string) => operators.findIndex((o) => o.account.address.toLowerCase() === address.toLowerCase()) + 1;
 

@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Queue, QueueEvents, UnrecoverableError, Worker, type ConnectionOptions, type Job as QueueJob } from 'bullmq';
-import * as snarkjs from 'snarkjs';
 import type { Hex } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
-import { decodeInputBytes, decodePublicSignals, Prover, type BackendChoice } from '@verity/zkml';
+import { decodeInputBytes, Prover, type BackendChoice } from '@verity/zkml';
 import { createLogger, type Logger } from './log.js';
 
 /** One proof to compute: a request's input bytes, bound to the request and the node's address. */
@@ -44,10 +43,10 @@ export interface ProvingBackend {
   close(): Promise<void>;
 }
 
-/** A model's verification key: its bytes' SHA-256 (the artefacts' fingerprint) and the parsed key. */
-export function verificationKey(prover: Prover): { fingerprint: string; vk: unknown } {
+/** A model's verification key's fingerprint: its bytes' SHA-256 (the artefacts' fingerprint). */
+export function verificationKey(prover: Prover): { fingerprint: string } {
   const bytes = readFileSync(prover.compiled.path('verificationKey'));
-  return { fingerprint: createHash('sha256').update(bytes).digest('hex'), vk: JSON.parse(bytes.toString('utf8')) };
+  return { fingerprint: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /** Proves in the node's own process (a proof uses every core, so one at a time). */
@@ -134,7 +133,7 @@ export type QueueProvingOptions = {
 export class QueueProving implements ProvingBackend {
   readonly kind = 'queue' as const;
   readonly concurrency: number;
-  private readonly queues = new Map<string, { queue: Queue; events: QueueEvents; fingerprint: string; vk: unknown; prover: Prover }>();
+  private readonly queues = new Map<string, { queue: Queue; events: QueueEvents; fingerprint: string; prover: Prover }>();
   private readonly timeoutMs: number;
   private readonly log: Logger;
 
@@ -180,16 +179,16 @@ export class QueueProving implements ProvingBackend {
       this.log.info({ requestId: task.requestId.toString(), job: id }, 'proof already queued before a restart: waiting for it');
     }
     const result = await this.wait(q, id, task.requestId, signal);
-    const problem = !(await snarkjs.groth16.verify(q.vk as never, result.publicSignals, result.proof as never))
-      ? 'does not verify against the model\'s verification key'
-      : result.publicSignals.at(-1) !== task.binding.toString() ? 'is bound to another request or operator' : undefined;
+    const answer = await q.prover.verify(result);
+    const problem = !answer ? 'does not verify against the model\'s verification key'
+      : answer.binding !== task.binding ? 'is bound to another request or operator' : undefined;
     if (problem) {
       // Not kept under the request's job id: the retry must prove again, not reuse this result.
       await (await q.queue.getJob(id))?.remove().catch(() => {});
       throw new WorkerProofError({ requestId: task.requestId, worker: result.worker, problem });
     }
     // The answer the node logs and stores is the one the verified signals carry, never the worker's word.
-    return { ...result, outputs: decodePublicSignals(q.prover.compiled.report, result.publicSignals).outputs };
+    return { ...result, outputs: answer!.outputs };
   }
 
   /** Resolves with the job's result once a worker completes it; rejects when it fails, times out or `signal` aborts. */

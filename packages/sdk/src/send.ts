@@ -1,5 +1,5 @@
 import { parseEventLogs, type Abi, type Address, type ContractFunctionArgs, type ContractFunctionName, type Hex, type Log, type PublicClient, type TransactionReceipt } from 'viem';
-import { BaseError } from './errors/base.js';
+import { TransactionRevertedError } from '@verity/errors';
 import { decodeRevert } from './errors/contract.js';
 import type { Wallet } from './deploy.js';
 import { committeeAbi, coprocessorAbi, modelRegistryAbi, nodeRegistryAbi } from './generated/contracts.js';
@@ -66,6 +66,6 @@ export async function sendContract<const abi extends Abi, name extends ContractF
     throw decodeRevert(e);
   }
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== 'success') throw new BaseError(`${call.functionName} reverted in transaction ${hash} (gas used ${receipt.gasUsed})`);
+  if (receipt.status !== 'success') throw new TransactionRevertedError({ functionName: call.functionName, hash, gasUsed: receipt.gasUsed });
   return { hash, receipt, requestIds: requestIdsOf(receipt) };
 }
