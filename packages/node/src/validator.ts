@@ -1,6 +1,6 @@
 import { encodeFunctionData, keccak256, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import {
-  AgreedPhase, committeeAbi, coprocessorAbi, decodeAnswer, findLatestLog, getLogsBounded, encodeAnswer, normalizeAnswer, parseNumericAnswer, readRule, Vote, voteCommitment,
+  AgreedPhase, committeeAbi, coprocessorAbi, decodeAnswer, findLatestLog, getLogsBounded, encodeAnswer, normalizeAnswer, parseNumericAnswer, readRule, Vote, voteCommitment, withGasMargin,
   type CriterionName, type StoredRule,
 } from '@verity/sdk';
 import { BaseError } from '@verity/sdk/errors';
@@ -317,7 +317,7 @@ export class Validator {
       return;
     }
     const data = encodeFunctionData({ abi: committeeAbi, functionName, args } as never);
-    const tx = await this.p.txm.send(requestId, { to: this.p.committee, data, gas: (gas * 13n) / 10n + 20_000n }, 'committee');
+    const tx = await this.p.txm.send(requestId, { to: this.p.committee, data, gas: withGasMargin(gas) }, 'committee');
     this.sent.set(key, { hash: tx.hash, tries: (prior?.tries ?? 0) + 1 });
     this.p.log.info({ requestId: requestId.toString(), action: functionName, tx: tx.hash, ...detail }, `agreed mode: ${functionName}`);
   }

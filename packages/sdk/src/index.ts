@@ -23,4 +23,4 @@ export {
   type IOSpec, type VerityClient, type VerityResult,
 } from './client.js';
 export { AdminDelayError, BaseError, ContractRevertError, decodeRevert, DevSetupError, DEVNET_CHAIN_IDS, isDevnet, RpcUnreachableError, rpcUnreachable, UnpinnedWeightsError, UnsupportedVisibilityError } from './errors/index.js';
-export { decodeVerityEvents, requestIdsOf, sendContract, withGasMargin, type VerityEvent } from './send.js';
+export { decodeVerityEvents, requestIdsOf, sendContract, GAS_MARGIN, withGasMargin, type VerityEvent } from './send.js';
