@@ -19,8 +19,8 @@ export {
   type AgreedRule, type CriterionName, type StoredRule,
 } from './agreed.js';
 export {
-  createVerityClient, decodeProvedOutput, Mode, RequestStatus, ResultTimeoutError, RequestRefundedError,
-  type IOSpec, type VerityClient, type VerityResult,
+  createVerityClient, decodeProvedOutput, Mode, modeName, RequestStatus, ResultTimeoutError, RequestRefundedError,
+  type IOSpec, type ModeName, type VerityClient, type VerityResult,
 } from './client.js';
 export { AdminDelayError, BaseError, ContractRevertError, decodeRevert, DevSetupError, DEVNET_CHAIN_IDS, isDevnet, RpcUnreachableError, rpcUnreachable, UnpinnedWeightsError, UnsupportedVisibilityError } from './errors/index.js';
 export { decodeVerityEvents, requestIdsOf, sendContract, GAS_MARGIN, withGasMargin, type VerityEvent } from './send.js';
