@@ -150,8 +150,8 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   const loop = { state, pollMs, log };
   const loops = [
     pollChain(loop, { publicClient, scanner, txm, jobs, store }),
-    workJobs(loop, { jobs, store, proving }),
     validator ? validateAgreed(loop, validator) : undefined,
+    workJobs(loop, { jobs, store, proving }),
   ];
   const status = options.statusPort === undefined
     ? undefined
