@@ -1,11 +1,12 @@
 export { startNode, NoCommitteeError, StoreMismatchError, type Job, type JobState, type Logger, type NodeOptions, type VerityNode } from './node.js';
 export { JobStore, JOB_STATES, type StoredTx } from './store.js';
 export { TxManager, type TxManagerOptions, type TxOutcome } from './txmanager.js';
+export { RequestInputMismatchError } from './jobs.js';
 export { ArtefactFetchError, ArtefactMismatchError, fetchArtefacts, packArtefacts, verifyAgainstRegistry, NODE_FILES } from './artefacts.js';
 export { createLogger } from './log.js';
 export { serveStatus, type StatusServer } from './metrics.js';
 export { loadNodeConfig, loadWorkerConfig, ConfigError, type NodeConfig, type ModelConfig, type WorkerConfig } from './config.js';
 export { runNode, runWorker } from './run.js';
-export { LocalProving, QueueProving, startProvingWorker, verificationKey, ProvingTimeoutError, WorkerArtefactMismatchError, WorkerProofError, type ProofResult, type ProofTask, type ProvingBackend, type ProvingWorker, type ProvingWorkerOptions, type QueueProvingOptions } from './proving.js';
-export { Validator, equivalentBy, type AgreedOptions } from './validator.js';
+export { LocalProving, QueueProving, startProvingWorker, verificationKey, ProvingJobLostError, ProvingTimeoutError, WorkerArtefactMismatchError, WorkerFailedError, WorkerProofError, type ProofResult, type ProofTask, type ProvingBackend, type ProvingWorker, type ProvingWorkerOptions, type QueueProvingOptions } from './proving.js';
+export { Validator, equivalentBy, RequestEventMissingError, type AgreedOptions } from './validator.js';
 export { answerPrompt, createProvider, judgePrompt, LexiconProvider, OnnxProvider, OpenAICompatibleProvider, pickLabel, ProviderError, untrustedText, type AgreedQuestion, type ChatMessage, type OpenAICompatibleOptions, type Provider, type ProviderConfig } from './providers.js';

@@ -9,9 +9,10 @@ import {
 import { coprocessorAbi } from '@verity/sdk';
 import { ContractRevertError, RpcUnreachableError } from '@verity/sdk/errors';
 import { RequestInputMismatchError } from './jobs.js';
-import { ProvingTimeoutError, WorkerProofError } from './proving.js';
+import { ProvingJobLostError, ProvingTimeoutError, WorkerFailedError, WorkerProofError } from './proving.js';
 import { NoCommitteeError } from './startup.js';
 import { isTransient, triageJobError, type JobErrorKind } from './triage.js';
+import { RequestEventMissingError } from './validator.js';
 
 const url = 'http://127.0.0.1:1';
 const body = { method: 'eth_call' };
@@ -44,6 +45,9 @@ const cases: [string, unknown, JobErrorKind][] = [
   ['a JSON-RPC error that is no outage (execution reverted, code 3)', rpcError(3), 'retry'],
   ['the node\'s ProvingTimeoutError', new ProvingTimeoutError({ requestId: 7n, ms: 60_000, workers: 1 }), 'retry'],
   ['the node\'s WorkerProofError', new WorkerProofError({ requestId: 7n, worker: 'w1', problem: 'does not verify' }), 'retry'],
+  ['the node\'s WorkerFailedError', new WorkerFailedError({ requestId: 7n, reason: 'out of memory' }), 'retry'],
+  ['the node\'s ProvingJobLostError', new ProvingJobLostError({ requestId: 7n, jobId: 'proof-7' }), 'retry'],
+  ['the node\'s RequestEventMissingError', new RequestEventMissingError({ requestId: 7n, fromBlock: 0n }), 'retry'],
   ['the node\'s RequestInputMismatchError', new RequestInputMismatchError({ requestId: 7n }), 'retry'],
   ['the node\'s NoCommitteeError', new NoCommitteeError({ coprocessor: '0x0000000000000000000000000000000000000001' }), 'retry'],
   ['a plain error whose message names a socket error (no code)', new Error('connect ECONNREFUSED 127.0.0.1:6379; fetch failed; socket hang up'), 'retry'],

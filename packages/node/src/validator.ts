@@ -25,6 +25,16 @@ const DRAW_STAGGER_MS = 500;
 /** Tries of one action (propose, commit, reveal, advance, draw) whose transaction reverted. */
 const MAX_ACTION_TRIES = 3;
 
+/** An agreed request's `Requested` event is not on chain between the deployment block and the head (a reorg took it, or `deploymentBlock` is too high). */
+export class RequestEventMissingError extends BaseError {
+  override name = 'RequestEventMissingError';
+  readonly requestId: bigint;
+  constructor({ requestId, fromBlock }: { requestId: bigint; fromBlock: bigint }) {
+    super(`request ${requestId} has no Requested event between block ${fromBlock} and the head`);
+    this.requestId = requestId;
+  }
+}
+
 /**
  * A node's validator duties in agreed mode. Each poll it reads `RoundStarted` events (from a
  * cursor kept in the job store, with the open requests), and for each open request reads the
@@ -270,7 +280,7 @@ export class Validator {
     } else {
       const rule = await this.rule(modelId);
       const event = await findLatestLog(this.p.publicClient, { address: this.p.coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId }, fromBlock: this.p.deploymentBlock, maxRange: this.p.maxRange });
-      if (!event) throw new BaseError(`request ${requestId} has no Requested event between block ${this.p.deploymentBlock} and the head`);
+      if (!event) throw new RequestEventMissingError({ requestId, fromBlock: this.p.deploymentBlock });
       const input = event.args.input;
       // The event must carry the input the Coprocessor stored the hash of (a reorg can swap same-id requests).
       const stored = await this.p.publicClient.readContract({ address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'inputHashOf', args: [requestId] });
