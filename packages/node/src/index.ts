@@ -7,6 +7,6 @@ export { createLogger } from './log.js';
 export { serveStatus, type StatusServer } from './metrics.js';
 export { loadNodeConfig, loadWorkerConfig, ConfigError, type NodeConfig, type ModelConfig, type WorkerConfig } from './config.js';
 export { runNode, runWorker } from './run.js';
-export { LocalProving, QueueProving, startProvingWorker, verificationKey, ProvingJobLostError, ProvingTimeoutError, WorkerArtefactMismatchError, WorkerFailedError, WorkerProofError, type ProofResult, type ProofTask, type ProvingBackend, type ProvingWorker, type ProvingWorkerOptions, type QueueProvingOptions } from './proving.js';
+export { LocalProving, QueueProving, startProvingWorker, verificationKey, ProvingJobFailedError, ProvingTimeoutError, WorkerArtefactMismatchError, WorkerProofError, type ProofResult, type ProofTask, type ProvingBackend, type ProvingWorker, type ProvingWorkerOptions, type QueueProvingOptions } from './proving.js';
 export { Validator, equivalentBy, RequestEventMissingError, type AgreedOptions } from './validator.js';
 export { answerPrompt, createProvider, judgePrompt, LexiconProvider, OnnxProvider, OpenAICompatibleProvider, pickLabel, ProviderError, untrustedText, type AgreedQuestion, type ChatMessage, type OpenAICompatibleOptions, type Provider, type ProviderConfig } from './providers.js';

@@ -84,24 +84,15 @@ export class WorkerProofError extends BaseError {
   }
 }
 
-/** A proving worker gave up on a request's proof (BullMQ's failed reason); the node retries the job. */
-export class WorkerFailedError extends BaseError {
-  override name = 'WorkerFailedError';
+/**
+ * A request's proving job failed in the queue: a worker gave up on it (BullMQ's failed reason),
+ * or it was removed from Redis while the node waited. The node retries the job.
+ */
+export class ProvingJobFailedError extends BaseError {
+  override name = 'ProvingJobFailedError';
   readonly requestId: bigint;
-  readonly reason: string;
-  constructor({ requestId, reason }: { requestId: bigint; reason: string }) {
-    super(`proving worker failed on request ${requestId}: ${reason}`);
-    this.requestId = requestId;
-    this.reason = reason;
-  }
-}
-
-/** A request's proving job is no longer in the queue (removed from Redis while the node waited); the node retries the job. */
-export class ProvingJobLostError extends BaseError {
-  override name = 'ProvingJobLostError';
-  readonly requestId: bigint;
-  constructor({ requestId, jobId }: { requestId: bigint; jobId: string }) {
-    super(`proving job ${jobId} for request ${requestId} disappeared from the queue`);
+  constructor({ requestId, problem }: { requestId: bigint; problem: string }) {
+    super(`the proving job for request ${requestId} ${problem}`);
     this.requestId = requestId;
   }
 }
@@ -229,13 +220,13 @@ export class QueueProving implements ProvingBackend {
       };
       const check = async () => {
         const job = await q.queue.getJob(id);
-        if (!job) return finish(() => reject(new ProvingJobLostError({ requestId, jobId: id })));
+        if (!job) return finish(() => reject(new ProvingJobFailedError({ requestId, problem: `(${id}) disappeared from the queue` })));
         const state = await job.getState();
         if (state !== 'completed' && state !== 'failed') return;
         // Read again: the job was fetched before its state moved, without its result or reason.
         const final = (await q.queue.getJob(id)) ?? job;
         if (state === 'completed') finish(() => resolve(final.returnvalue as ProofResult));
-        else finish(() => reject(new WorkerFailedError({ requestId, reason: final.failedReason })));
+        else finish(() => reject(new ProvingJobFailedError({ requestId, problem: `failed on its worker: ${final.failedReason}` })));
       };
       const onCompleted = ({ jobId }: { jobId: string }) => { if (jobId === id) check().catch((e) => finish(() => reject(e))); };
       const onFailed = ({ jobId }: { jobId: string }) => { if (jobId === id) check().catch((e) => finish(() => reject(e))); };

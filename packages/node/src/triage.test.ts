@@ -9,7 +9,7 @@ import {
 import { coprocessorAbi } from '@verity/sdk';
 import { ContractRevertError, RpcUnreachableError } from '@verity/sdk/errors';
 import { RequestInputMismatchError } from './jobs.js';
-import { ProvingJobLostError, ProvingTimeoutError, WorkerFailedError, WorkerProofError } from './proving.js';
+import { ProvingJobFailedError, ProvingTimeoutError, WorkerProofError } from './proving.js';
 import { NoCommitteeError } from './startup.js';
 import { isTransient, triageJobError, type JobErrorKind } from './triage.js';
 import { RequestEventMissingError } from './validator.js';
@@ -45,8 +45,7 @@ const cases: [string, unknown, JobErrorKind][] = [
   ['a JSON-RPC error that is no outage (execution reverted, code 3)', rpcError(3), 'retry'],
   ['the node\'s ProvingTimeoutError', new ProvingTimeoutError({ requestId: 7n, ms: 60_000, workers: 1 }), 'retry'],
   ['the node\'s WorkerProofError', new WorkerProofError({ requestId: 7n, worker: 'w1', problem: 'does not verify' }), 'retry'],
-  ['the node\'s WorkerFailedError', new WorkerFailedError({ requestId: 7n, reason: 'out of memory' }), 'retry'],
-  ['the node\'s ProvingJobLostError', new ProvingJobLostError({ requestId: 7n, jobId: 'proof-7' }), 'retry'],
+  ['the node\'s ProvingJobFailedError', new ProvingJobFailedError({ requestId: 7n, problem: 'failed on its worker: out of memory' }), 'retry'],
   ['the node\'s RequestEventMissingError', new RequestEventMissingError({ requestId: 7n, fromBlock: 0n }), 'retry'],
   ['the node\'s RequestInputMismatchError', new RequestInputMismatchError({ requestId: 7n }), 'retry'],
   ['the node\'s NoCommitteeError', new NoCommitteeError({ coprocessor: '0x0000000000000000000000000000000000000001' }), 'retry'],
