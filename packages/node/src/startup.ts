@@ -15,10 +15,17 @@ import { Validator, type AgreedOptions } from './validator.js';
 /** The store belongs to another chain, Coprocessor or operator. */
 export class StoreMismatchError extends BaseError {
   override name = 'StoreMismatchError';
+  /** what differs: `chain`, `coprocessor` or `operator` */
+  readonly key: string;
+  readonly stored: string;
+  readonly actual: string;
   constructor({ key, stored, actual }: { key: string; stored: string; actual: string }) {
     super(`the job store was made for ${key} ${stored}, but this node runs with ${actual}`, {
       details: 'Give each chain, Coprocessor and operator key its own store file (config `store`).',
     });
+    this.key = key;
+    this.stored = stored;
+    this.actual = actual;
   }
 }
 
