@@ -6,6 +6,6 @@ export { AnvilStartError, keepMining, startAnvil, type Anvil, type Heartbeat } f
 export { ANVIL_MNEMONIC, anvilKey, connect } from './chain.js';
 export { agreedRequestGas, measureVerifyGas } from './models.js';
 export {
-  network, nodeConfig, NodeProcess, RedisNotInstalledError, redisServerPath, spamModel, startRedis, startTestbed, stopTestbed,
+  network, nodeConfig, NodeProcess, RedisNotInstalledError, startRedis, startTestbed, stopTestbed,
   type LogLine, type Network, type Testbed,
 } from './testbed.js';

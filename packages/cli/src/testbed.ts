@@ -99,7 +99,7 @@ export class NodeProcess {
 }
 
 /** The demo spam classifier, compiled once (cached) by `backend` (default circom) and with its samples. */
-export async function spamModel(backend: CircuitBackend = 'circom'): Promise<{ compiled: CompiledModel; inputs: Hex[] }> {
+async function spamModel(backend: CircuitBackend = 'circom'): Promise<{ compiled: CompiledModel; inputs: Hex[] }> {
   const { compiled } = await compileCached(`spam-${backend}`, readFileSync(spamFiles.path), { calibration: readSamplesFile(readFileSync(spamFiles.calibration, 'utf8')), backend });
   const samples = spamFiles.samples();
   const inputs = samples.map((s) => encodeInputBytes(compiled.report.layout, quantizeInput(compiled.model, spamFeatures(s))));
@@ -186,7 +186,7 @@ export async function stopTestbed(bed: (Testbed & { running: NodeProcess[] }) | 
 }
 
 /** Where Debian's redis-server is; `npm test` installs it (scripts/test.mjs) when it is missing. */
-export function redisServerPath(): string {
+function redisServerPath(): string {
   for (const p of ['/usr/bin/redis-server', '/usr/local/bin/redis-server']) if (existsSync(p)) return p;
   throw new RedisNotInstalledError();
 }

@@ -9,7 +9,7 @@ import { coprocessorAbi } from '@verity/sdk';
 import type { LogLine } from '@verity/cli';
 
 export {
-  network, nodeConfig, NodeProcess, redisServerPath, spamModel, startRedis, startTestbed, stopTestbed, type LogLine, type Network, type Testbed,
+  network, nodeConfig, NodeProcess, startRedis, startTestbed, stopTestbed, type LogLine, type Network,
 } from '@verity/cli';
 
 /** A pino logger for an in-process node whose JSON lines are collected in `lines`. */
