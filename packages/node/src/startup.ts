@@ -17,25 +17,19 @@ export class StoreMismatchError extends BaseError {
   override name = 'StoreMismatchError';
   /** what differs: `chain`, `coprocessor` or `operator` */
   readonly key: string;
-  readonly stored: string;
-  readonly actual: string;
   constructor({ key, stored, actual }: { key: string; stored: string; actual: string }) {
     super(`the job store was made for ${key} ${stored}, but this node runs with ${actual}`, {
       details: 'Give each chain, Coprocessor and operator key its own store file (config `store`).',
     });
     this.key = key;
-    this.stored = stored;
-    this.actual = actual;
   }
 }
 
 /** The node config lists agreed models, but the Coprocessor has no Committee to validate them in. */
 export class NoCommitteeError extends BaseError {
   override name = 'NoCommitteeError';
-  readonly coprocessor: Address;
   constructor({ coprocessor }: { coprocessor: Address }) {
-    super('agreed mode: this Coprocessor has no committee (deploy one and call setCommittee), but the node config lists agreed models');
-    this.coprocessor = coprocessor;
+    super(`agreed mode: the Coprocessor ${coprocessor} has no committee (deploy one and call setCommittee), but the node config lists agreed models`);
   }
 }
 

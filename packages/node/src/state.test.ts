@@ -55,9 +55,9 @@ test('openStore pins a store to its chain, Coprocessor and operator', () => {
   const b = '0x00000000000000000000000000000000000000bb' as const;
   const store = openStore(new JobStore(':memory:'), { chain: 31337, coprocessor: a, operator: b });
   assert.equal(openStore(store, { chain: 31337, coprocessor: a, operator: b }), store);
-  const mismatch = (key: string, stored: string, actual: string) => (e: unknown) => e instanceof StoreMismatchError && e.key === key && e.stored === stored && e.actual === actual;
-  assert.throws(() => openStore(store, { chain: 1, coprocessor: a, operator: b }), mismatch('chain', '31337', '1'));
-  assert.throws(() => openStore(store, { chain: 31337, coprocessor: b, operator: b }), mismatch('coprocessor', a, b));
-  assert.throws(() => openStore(store, { chain: 31337, coprocessor: a, operator: a }), mismatch('operator', b, a));
+  const mismatch = (key: string) => (e: unknown) => e instanceof StoreMismatchError && e.key === key;
+  assert.throws(() => openStore(store, { chain: 1, coprocessor: a, operator: b }), mismatch('chain'));
+  assert.throws(() => openStore(store, { chain: 31337, coprocessor: b, operator: b }), mismatch('coprocessor'));
+  assert.throws(() => openStore(store, { chain: 31337, coprocessor: a, operator: a }), mismatch('operator'));
   store.close();
 });
