@@ -19,7 +19,7 @@ import type { AgreedOptions, Validator } from './validator.js';
 
 export type { Job, JobState } from './store.js';
 export type { Logger } from './log.js';
-export { NoCommitteeError, StoreMismatchError } from './startup.js';
+export { StoreMismatchError } from './startup.js';
 
 export type NodeOptions = {
   publicClient: PublicClient;

@@ -6,6 +6,7 @@ import { Prover, type BackendChoice } from '@verity/zkml';
 import { verifyAgainstRegistry } from './artefacts.js';
 import { errorText, type Logger } from './log.js';
 import { LocalProving, QueueProving, type ProvingBackend } from './proving.js';
+import { NoCommitteeError } from './sharedErrors.js';
 import { JobStore } from './store.js';
 import type { TxManager } from './txmanager.js';
 import { Validator, type AgreedOptions } from './validator.js';
@@ -22,14 +23,6 @@ export class StoreMismatchError extends BaseError {
       details: 'Give each chain, Coprocessor and operator key its own store file (config `store`).',
     });
     this.key = key;
-  }
-}
-
-/** The node config lists agreed models, but the Coprocessor has no Committee to validate them in. */
-export class NoCommitteeError extends BaseError {
-  override name = 'NoCommitteeError';
-  constructor({ coprocessor }: { coprocessor: Address }) {
-    super(`agreed mode: the Coprocessor ${coprocessor} has no committee (deploy one and call setCommittee), but the node config lists agreed models`);
   }
 }
 
@@ -141,7 +134,7 @@ export async function connectValidator(p: {
   const { agreed, coprocessor, log } = p;
   if (!agreed || agreed.models.length === 0) return undefined;
   const committee = await p.publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'committee' });
-  if (committee === zeroAddress) throw new NoCommitteeError({ coprocessor });
+  if (committee === zeroAddress) throw new NoCommitteeError({ reason: `the Coprocessor ${coprocessor} has no committee, but the node config lists agreed models` });
   const validator = new Validator({
     publicClient: p.publicClient, account: p.account, committee, coprocessor, chainId: p.chainId, store: p.store, txm: p.txm, log,
     agreed, fromBlock: p.fromBlock, maxRange: p.maxRange, deploymentBlock: p.deploymentBlock,

@@ -10,9 +10,8 @@ import { coprocessorAbi } from '@verity/sdk';
 import { ContractRevertError, RpcUnreachableError } from '@verity/sdk/errors';
 import { RequestInputMismatchError } from './jobs.js';
 import { ProvingJobFailedError, ProvingTimeoutError, WorkerProofError } from './proving.js';
-import { NoCommitteeError } from './startup.js';
+import { EventNotFoundError, NoCommitteeError } from './sharedErrors.js';
 import { isTransient, triageJobError, type JobErrorKind } from './triage.js';
-import { RequestEventMissingError } from './validator.js';
 
 const url = 'http://127.0.0.1:1';
 const body = { method: 'eth_call' };
@@ -46,9 +45,9 @@ const cases: [string, unknown, JobErrorKind][] = [
   ['the node\'s ProvingTimeoutError', new ProvingTimeoutError({ requestId: 7n, ms: 60_000, workers: 1 }), 'retry'],
   ['the node\'s WorkerProofError', new WorkerProofError({ requestId: 7n, worker: 'w1', problem: 'does not verify' }), 'retry'],
   ['the node\'s ProvingJobFailedError', new ProvingJobFailedError({ requestId: 7n, problem: 'failed on its worker: out of memory' }), 'retry'],
-  ['the node\'s RequestEventMissingError', new RequestEventMissingError({ requestId: 7n, fromBlock: 0n }), 'retry'],
+  ['an EventNotFoundError (a Requested event a reorg took)', new EventNotFoundError({ event: 'Requested', where: 'blocks 0 to the head', requestId: 7n }), 'retry'],
   ['the node\'s RequestInputMismatchError', new RequestInputMismatchError({ requestId: 7n }), 'retry'],
-  ['the node\'s NoCommitteeError', new NoCommitteeError({ coprocessor: '0x0000000000000000000000000000000000000001' }), 'retry'],
+  ['the node\'s NoCommitteeError', new NoCommitteeError({ reason: 'the Coprocessor has no committee' }), 'retry'],
   ['a plain error whose message names a socket error (no code)', new Error('connect ECONNREFUSED 127.0.0.1:6379; fetch failed; socket hang up'), 'retry'],
   ['a thrown string', 'ECONNREFUSED', 'retry'],
 ];

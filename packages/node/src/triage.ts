@@ -1,7 +1,8 @@
 import {
   HttpRequestError, LimitExceededRpcError, ResourceUnavailableRpcError, SocketClosedError, TimeoutError, WebSocketRequestError,
 } from 'viem';
-import { ContractRevertError, decodeRevert, RpcUnreachableError } from '@verity/sdk';
+import { ContractRevertError, decodeRevert, RpcUnreachableError } from '@verity/sdk/errors';
+import { walk } from './sharedErrors.js';
 
 /** viem's errors for an RPC that did not answer, or asked the caller to come back later. */
 const TRANSIENT_RPC_ERRORS = [
@@ -11,27 +12,20 @@ const TRANSIENT_RPC_ERRORS = [
 /** Socket errors by their system code (Node's `err.code`, undici's included): the connection, not the request, failed. */
 const TRANSIENT_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
 
-/** `e` and its causes, outermost first (a cycle ends the walk). */
-function* causes(e: unknown): Generator<unknown> {
-  const seen = new Set<unknown>();
-  for (let c = e; c !== undefined && c !== null && !seen.has(c); c = (c as { cause?: unknown }).cause) {
-    seen.add(c);
-    yield c;
-  }
-}
-
 /**
  * RPC trouble (unreachable, timed out, rate limited, socket closed): retried without counting
  * against the job. Decided by error class and system error code anywhere in the cause chain,
  * never by message text.
  */
 export function isTransient(e: unknown): boolean {
-  for (const c of causes(e)) {
-    if (TRANSIENT_RPC_ERRORS.some((k) => c instanceof k)) return true;
-    const code = (c as { code?: unknown }).code;
-    if (typeof code === 'string' && TRANSIENT_SOCKET_CODES.has(code)) return true;
-  }
-  return false;
+  return walk(e, isTransientOne) !== null;
+}
+
+/** One error of a cause chain: a transient RPC error class, or a socket error by its code. */
+function isTransientOne(e: unknown): boolean {
+  if (TRANSIENT_RPC_ERRORS.some((k) => e instanceof k)) return true;
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TRANSIENT_SOCKET_CODES.has(code);
 }
 
 /** What a failed step of a job's life means for the job. */

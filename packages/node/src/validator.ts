@@ -3,7 +3,7 @@ import {
   AgreedPhase, committeeAbi, coprocessorAbi, decodeAnswer, findLatestLog, getLogsBounded, encodeAnswer, normalizeAnswer, parseNumericAnswer, readRule, Vote, voteCommitment, withGasMargin,
   type CriterionName, type StoredRule,
 } from '@verity/sdk';
-import { BaseError } from '@verity/sdk/errors';
+import { EventNotFoundError } from './sharedErrors.js';
 import { errorText, type Logger } from './log.js';
 import { ProviderError, type AgreedQuestion, type Provider } from './providers.js';
 import type { JobStore } from './store.js';
@@ -25,15 +25,6 @@ const DRAW_STAGGER_MS = 500;
 /** Tries of one action (propose, commit, reveal, advance, draw) whose transaction reverted. */
 const MAX_ACTION_TRIES = 3;
 
-/** An agreed request's `Requested` event is not on chain between the deployment block and the head (a reorg took it, or `deploymentBlock` is too high). */
-export class RequestEventMissingError extends BaseError {
-  override name = 'RequestEventMissingError';
-  readonly requestId: bigint;
-  constructor({ requestId, fromBlock }: { requestId: bigint; fromBlock: bigint }) {
-    super(`request ${requestId} has no Requested event between block ${fromBlock} and the head`);
-    this.requestId = requestId;
-  }
-}
 
 /**
  * A node's validator duties in agreed mode. Each poll it reads `RoundStarted` events (from a
@@ -280,7 +271,7 @@ export class Validator {
     } else {
       const rule = await this.rule(modelId);
       const event = await findLatestLog(this.p.publicClient, { address: this.p.coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId }, fromBlock: this.p.deploymentBlock, maxRange: this.p.maxRange });
-      if (!event) throw new RequestEventMissingError({ requestId, fromBlock: this.p.deploymentBlock });
+      if (!event) throw new EventNotFoundError({ event: 'Requested', where: `blocks ${this.p.deploymentBlock} to the head`, requestId });
       const input = event.args.input;
       // The event must carry the input the Coprocessor stored the hash of (a reorg can swap same-id requests).
       const stored = await this.p.publicClient.readContract({ address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'inputHashOf', args: [requestId] });
