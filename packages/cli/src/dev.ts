@@ -75,13 +75,16 @@ export const DEVNET_PARAMETERS = {
   adminDelay: 3_600n, unbondingPeriod: 0n, upgradeDelay: 60n, committee: { windows: AGREED_MODELS.windows },
 } satisfies DeployOptions;
 
+/** What a devnet run leaves: the story's outcome, the contracts, the explorer's URL and the proved models. */
+export type Devnet = { story: StoryOutcome; addresses: VerityAddresses; explorerUrl: string; models: Record<string, ProvedModel> };
+
 /**
  * The embedded devnet: starts anvil (or uses `rpc`), deploys the contracts, compiles or loads
  * the example apps' models, registers them, starts staked nodes and the explorer, and runs the
  * story: six example apps ask Verity questions in proved and agreed mode. Prints a summary
  * table. With `once` it returns after the story; otherwise it serves until SIGINT/SIGTERM.
  */
-export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; addresses: VerityAddresses; explorerUrl: string; models: Record<string, ProvedModel> }> {
+export async function dev(options: DevOptions): Promise<Devnet> {
   const print = options.out ?? ((l: string) => console.log(l));
   const t0 = performance.now();
   const step = (label: string, detail = '') => print(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${label.padEnd(26)} ${detail}`);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Queue, QueueEvents, UnrecoverableError, Worker, type ConnectionOptions, type Job as QueueJob } from 'bullmq';
 import type { Hex } from 'viem';
-import { BaseError } from '@verity/sdk/errors';
+import { BaseError } from '@verity/errors';
 import { decodeInputBytes, Prover, type BackendChoice } from '@verity/zkml';
 import { createLogger, type Logger } from './log.js';
 
@@ -80,6 +80,19 @@ export class WorkerProofError extends BaseError {
     super(`the proof for request ${requestId} from worker ${worker} ${problem}`, {
       details: 'The node will ask again. Check that every worker serves the same artefacts as the node (`verity node pack` content hash).',
     });
+  }
+}
+
+/**
+ * A request's proving job failed in the queue: a worker gave up on it (BullMQ's failed reason),
+ * or it was removed from Redis while the node waited. The node retries the job.
+ */
+export class ProvingJobFailedError extends BaseError {
+  override name = 'ProvingJobFailedError';
+  readonly requestId: bigint;
+  constructor({ requestId, problem }: { requestId: bigint; problem: string }) {
+    super(`the proving job for request ${requestId} ${problem}`);
+    this.requestId = requestId;
   }
 }
 
@@ -206,13 +219,13 @@ export class QueueProving implements ProvingBackend {
       };
       const check = async () => {
         const job = await q.queue.getJob(id);
-        if (!job) return finish(() => reject(new Error(`proving job ${id} disappeared from the queue`)));
+        if (!job) return finish(() => reject(new ProvingJobFailedError({ requestId, problem: `(${id}) disappeared from the queue` })));
         const state = await job.getState();
         if (state !== 'completed' && state !== 'failed') return;
         // Read again: the job was fetched before its state moved, without its result or reason.
         const final = (await q.queue.getJob(id)) ?? job;
         if (state === 'completed') finish(() => resolve(final.returnvalue as ProofResult));
-        else finish(() => reject(new Error(`proving worker failed: ${final.failedReason}`)));
+        else finish(() => reject(new ProvingJobFailedError({ requestId, problem: `failed on its worker: ${final.failedReason}` })));
       };
       const onCompleted = ({ jobId }: { jobId: string }) => { if (jobId === id) check().catch((e) => finish(() => reject(e))); };
       const onFailed = ({ jobId }: { jobId: string }) => { if (jobId === id) check().catch((e) => finish(() => reject(e))); };

@@ -11,7 +11,18 @@ import { decodeAbiParameters } from 'viem';
 /** How a proved model's values cross the chain boundary (ModelRegistry.IOSpec). */
 export type IOSpec = { inputCount: number; inputWidth: number; outputCount: number; outputBits: number; outputScale: number };
 
+/** ModelRegistry.Mode: how a model's answers are checked. */
 export const Mode = { Proved: 0, Agreed: 1 } as const;
+/** A model's mode by name: `proved` (a zk-SNARK) or `agreed` (a staked committee). */
+export type ModeName = 'proved' | 'agreed';
+
+/**
+ * The name of a `Mode` value as the contracts return it (`getModel(id).mode`, `getRequest(id).mode`).
+ *
+ * @example
+ * modeName((await registry.read.getModel([modelId])).mode) // 'proved'
+ */
+export const modeName = (mode: number): ModeName => (mode === Mode.Agreed ? 'agreed' : 'proved');
 export const RequestStatus = ['None', 'Pending', 'Fulfilled', 'Refunded'] as const;
 export type RequestStatus = (typeof RequestStatus)[number];
 
@@ -19,7 +30,7 @@ export type RequestStatus = (typeof RequestStatus)[number];
 export type VerityResult = {
   requestId: bigint;
   node: Address;
-  mode: 'proved' | 'agreed';
+  mode: ModeName;
   /** the callback's `output` bytes */
   output: Hex;
   /** proved mode: signed fixed-point outputs, `value / 2^outputScale` (empty in agreed mode) */
@@ -184,11 +195,12 @@ export function createVerityClient({ publicClient, wallet, addresses, fromBlock 
           if (!fulfilled) throw new EventNotFoundError({ event: 'Fulfilled', where: `blocks ${floor} to the head (the request is fulfilled)`, requestId });
           const receipt = await publicClient.getTransactionReceipt({ hash: fulfilled.transactionHash });
           const completed = parseEventLogs({ abi: coprocessorAbi, logs: receipt.logs, eventName: 'CallbackCompleted' })[0];
-          const agreed = r.mode === Mode.Agreed;
+          const mode = modeName(r.mode);
+          const agreed = mode === 'agreed';
           return {
             requestId,
             node: fulfilled.args.node,
-            mode: agreed ? 'agreed' : 'proved',
+            mode,
             output: fulfilled.args.output,
             outputs: agreed ? [] : decodeProvedOutput(fulfilled.args.output),
             fulfilTx: fulfilled.transactionHash,

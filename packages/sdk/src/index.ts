@@ -19,11 +19,11 @@ export {
   type AgreedRule, type CriterionName, type StoredRule,
 } from './agreed.js';
 export {
-  createVerityClient, decodeProvedOutput, Mode, RequestStatus, ResultTimeoutError, RequestRefundedError, WalletRequiredError,
-  type IOSpec, type VerityClient, type VerityResult,
+  createVerityClient, decodeProvedOutput, Mode, modeName, RequestStatus, ResultTimeoutError, RequestRefundedError, WalletRequiredError,
+  type IOSpec, type ModeName, type VerityClient, type VerityResult,
 } from './client.js';
 export {
   AdminDelayError, BaseError, ContractRevertError, decodeRevert, DevSetupError, DEVNET_CHAIN_IDS, EventNotFoundError, isDevnet, NoCommitteeError, RpcUnreachableError, rpcUnreachable,
   TransactionRevertedError, UnpinnedWeightsError, UnsupportedVisibilityError, walk,
 } from './errors/index.js';
-export { decodeVerityEvents, requestIdsOf, sendContract, withGasMargin, type VerityEvent } from './send.js';
+export { decodeVerityEvents, requestIdsOf, sendContract, GAS_MARGIN, withGasMargin, type VerityEvent } from './send.js';

@@ -38,5 +38,10 @@ export { nativeNewZkey, nativeContribute } from './setup/native.js';
 export { Prover, readProofFile, verifyProof, verifyProofFile } from './prover/prove.js';
 export { resolveBackend, type BackendChoice, type ProverBackendName } from './prover/backend.js';
 export { NativeProver, NATIVE_PROVER_BIN, nativeProverBuilt } from './prover/native.js';
+export { compileVerifier } from './verifier.js';
+
+// The r1cs backend's stages one by one (bench:r1cs times each).
+export { buildConstraints, computeValues } from './r1cs/circuit.js';
+export { r1csFile, wtnsFile } from './r1cs/files.js';
 export { readInputFile, readSamplesFile } from './inputFile.js';
 export { releaseCurves } from './teardown.js';
