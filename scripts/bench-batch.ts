@@ -6,7 +6,7 @@
 import { generatePrivateKey } from 'viem/accounts';
 import { connect, coprocessorAbi, requestBinding, sendContract, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
 import { decodeInputBytes, Prover, releaseCurves } from '@verity/zkml';
-import { network, startTestbed, stopTestbed } from '../packages/node/test/harness.js';
+import { network, startTestbed, stopTestbed } from '@verity/cli';
 import { writeBenchSection } from './bench/section.js';
 
 const log = (s: string) => console.error(`[bench:batch] ${s}`);

@@ -4,8 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { coprocessorAbi, RequestStatus, type Wallet } from '@verity/sdk';
-import { anvilKey } from '../../packages/cli/src/chain.js';
-import { network, nodeConfig, NodeProcess, startRedis, startTestbed, stopTestbed } from '../../packages/node/test/harness.js';
+import { anvilKey, network, nodeConfig, NodeProcess, startRedis, startTestbed, stopTestbed } from '@verity/cli';
 
 export type LoadResult = {
   nodes: number;
