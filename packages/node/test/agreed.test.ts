@@ -377,7 +377,12 @@ describe('agreed mode on anvil', () => {
     const withholder = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
-      req.on('end', () => { kept.push(parseBallotMessage(body)?.kind ?? 'garbage'); res.writeHead(202); res.end(); });
+      req.on('end', () => {
+        const m = parseBallotMessage(body);
+        kept.push(m?.kind === 'ballot' ? `${m.requestId}:${m.round}:${m.ballot.seat}` : m?.kind ?? 'garbage');
+        res.writeHead(202);
+        res.end();
+      });
     });
     await new Promise<void>((r) => withholder.listen(0, '127.0.0.1', () => r()));
     const { port } = withholder.address() as { port: number };
@@ -387,8 +392,10 @@ describe('agreed mode on anvil', () => {
       const requestId = await ask();
       const result = await client.waitForResult(requestId, { timeoutMs: 90_000 });
       assert.equal(hexToString(result.output), 'loved');
-      assert.equal(kept.filter((k) => k === 'ballot').length, 4, 'each voter gave its ballot to the withholding leader');
-      assert.deepEqual(await voteCalls(requestId), ['commit', 'commit', 'commit', 'commit', 'reveal', 'reveal', 'reveal', 'reveal'], 'then sent its own');
+      const seats = new Set(kept.filter((k) => k.startsWith(`${requestId}:`)).map((k) => k.split(':')[2]));
+      assert.ok(seats.size >= 4, `each voter gave its ballot to the withholding leader: ${[...kept]}`);
+      const calls = await voteCalls(requestId);
+      assert.ok(calls.every((c) => c === 'commit' || c === 'reveal') && calls.filter((c) => c === 'commit').length >= 4, `then sent its own: ${calls}`);
       assert.deepEqual(await slashes(requestId), [], 'nobody slashed');
       // Unreachable leaders (a closed port): members commit at once.
       await setApiUrls(OPERATORS.map(() => 'http://127.0.0.1:9'));
