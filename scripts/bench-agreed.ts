@@ -7,7 +7,7 @@ import { writeBenchSection } from './bench/section.js';
 const log = (s: string) => console.error(`[bench:agreed] ${s}`);
 const rows = [];
 for (const setup of AGREED_SETUPS) {
-  log(`${setup.operators} validators, ${setup.offline} offline, ${setup.requests} requests`);
+  log(`${setup.operators} validators, ${setup.offline} offline, ${setup.requests} requests, ballots ${setup.exchange ? "signed, via the leader" : "on chain"}`);
   rows.push(await agreedBench({ ...setup, log }));
 }
 writeBenchSection('## Agreed mode', agreedSection(rows, 'npm run bench:agreed'));

@@ -20,7 +20,9 @@ import {PullPayments} from "./PullPayments.sol";
 /// leader's answer is equivalent, and vote Agree or Disagree by commit-reveal: they commit
 /// `keccak256(abi.encode(requestId, round, member, vote, salt))` and reveal only once every
 /// member has committed or the commit phase has ended, so nobody can copy a vote it has not
-/// seen. The leader counts as an Agree. More than half the round's members agreeing accepts
+/// seen. Members may instead sign their commitments (EIP-712 `Ballot`) and give them, then
+/// their openings, to the leader, who sends each set in one transaction (`commitSigned`,
+/// `revealMany`); a member whose ballot is not sent in time commits on its own. The leader counts as an Agree. More than half the round's members agreeing accepts
 /// the answer; an appeal window follows, in which anyone can post a bond and have a fresh,
 /// larger committee (7, then 11) vote on the accepted answer. An appeal that a majority of its
 /// committee disagrees with overturns the answer, and its committee's leader proposes anew.
@@ -88,6 +90,23 @@ contract Committee is Timelocked, ICommittee, PullPayments {
         string instructions;
     }
 
+    /// @notice A member's sealed vote signed off chain (EIP-712 `Ballot`), for `commitSigned`.
+    struct SignedBallot {
+        uint8 seat;
+        bytes32 commitment;
+        /// @dev the seat holder's signature over `ballotDigest(requestId, round, seat, commitment)`
+        uint8 v;
+        bytes32 r;
+        bytes32 s;
+    }
+
+    /// @notice An opened vote, for `revealMany`: the commitment's preimage binds the member.
+    struct Opening {
+        uint8 seat;
+        Vote vote;
+        bytes32 salt;
+    }
+
     /// @dev Packed: the first six fields share one slot, appellant and bond another.
     struct Round {
         /// @dev appeal rounds review the accepted answer; proposal rounds vote on the leader's answer
@@ -144,20 +163,25 @@ contract Committee is Timelocked, ICommittee, PullPayments {
         uint256 appealBond;
     }
 
+    /// @notice The EIP-712 domain of signed ballots: name "Verity Committee", version "1", this chain and contract.
+    bytes32 public immutable DOMAIN_SEPARATOR;
     INodeRegistry public immutable nodes;
     IModelRegistry public immutable registry;
     /// @notice The Coprocessor: the only caller of `open`, and what settles requests.
     address public coprocessor;
 
-    uint8 public constant MIN_COMMITTEE = 3;
-    /// @notice Bounds on the parameters. (31 seats at most: votes are two bits a seat in a uint64.)
-    uint8 public constant MAX_COMMITTEE = 31;
-    uint8 public constant MAX_ROUNDS = 16;
-    uint256 public constant MAX_APPEALS = 4;
+    uint8 internal constant MIN_COMMITTEE = 3;
+    /// @dev Bounds on the parameters (`setParameters` lists them; internal, as the contract is at
+    /// the code-size limit). 31 seats at most: votes are two bits a seat in a uint64.
+    uint8 internal constant MAX_COMMITTEE = 31;
+    uint8 internal constant MAX_ROUNDS = 16;
+    uint256 internal constant MAX_APPEALS = 4;
     /// @notice Shortest propose, commit and reveal windows (the appeal window may be 1 second).
-    uint64 public constant MIN_PHASE_WINDOW = 5;
-    uint64 public constant MAX_WINDOW = 7 days;
-    uint256 public constant MAX_APPEAL_BOND = 100 ether;
+    uint64 internal constant MIN_PHASE_WINDOW = 5;
+    uint64 internal constant MAX_WINDOW = 7 days;
+    uint256 internal constant MAX_APPEAL_BOND = 100 ether;
+    /// @notice EIP-712 type of a ballot signed off chain (domain: name "Verity Committee", version "1").
+    bytes32 public constant BALLOT_TYPEHASH = keccak256("Ballot(uint256 requestId,uint8 round,uint8 seat,bytes32 commitment)");
 
     uint8 public committeeSize;
     uint8 public maxRounds;
@@ -235,6 +259,15 @@ contract Committee is Timelocked, ICommittee, PullPayments {
     {
         nodes = nodes_;
         registry = registry_;
+        DOMAIN_SEPARATOR = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("Verity Committee"),
+                keccak256("1"),
+                block.chainid,
+                address(this)
+            )
+        );
         _setParameters(p);
     }
 
@@ -332,10 +365,6 @@ contract Committee is Timelocked, ICommittee, PullPayments {
         return rules[modelId];
     }
 
-    function getAppealSizes() external view returns (uint8[] memory) {
-        return appealSizes;
-    }
-
     /// @dev Only the NodeRegistry pays this contract directly (slashed stake).
     receive() external payable {
         if (msg.sender != address(nodes)) revert UnexpectedPayment(msg.sender);
@@ -427,13 +456,31 @@ contract Committee is Timelocked, ICommittee, PullPayments {
     function commit(uint256 requestId, uint256 seat, bytes32 commitment) external {
         Task storage t = tasks[requestId];
         Round storage r = _inPhase(requestId, t, Phase.Commit);
-        _checkSeat(requestId, r, seat);
-        uint256 key = (uint256(t.round) << 8) | seat;
-        if (commitments[requestId][key] != 0) revert AlreadyCommitted(requestId, msg.sender);
-        if (commitment == 0) revert InvalidVote();
-        commitments[requestId][key] = commitment;
-        emit Committed(requestId, t.round, msg.sender);
-        if (++t.committed == _voters(r)) _openReveal(t, r);
+        _checkSeat(requestId, r, seat, msg.sender);
+        if (!_commit(requestId, t, seat, commitment)) revert AlreadyCommitted(requestId, msg.sender);
+        if (t.committed == _voters(r)) _openReveal(t, r);
+    }
+
+    /// @notice Several members' sealed votes in one transaction, each signed off chain by its
+    /// seat's holder (EIP-712 `Ballot`, see `ballotDigest`); anyone may send them (a round's
+    /// leader collects them). A seat that has already committed (on chain, or in an earlier
+    /// batch) is skipped, so a member's own `commit` and a batch never conflict. The signature
+    /// binds the request, round, seat, commitment, chain and this contract: it cannot be replayed
+    /// elsewhere, and nobody can commit for a member what it did not sign.
+    /// Requirements: the Commit phase, before its deadline; each signer holds its seat and votes
+    /// in this round (else `NotMember(requestId, signer, seat)`: a signature over another
+    /// request, round, seat, commitment, chain or committee recovers another signer); no zero commitment.
+    function commitSigned(uint256 requestId, SignedBallot[] calldata ballots) external {
+        Task storage t = tasks[requestId];
+        Round storage r = _inPhase(requestId, t, Phase.Commit);
+        uint8 round = t.round;
+        for (uint256 i = 0; i < ballots.length; i++) {
+            SignedBallot calldata b = ballots[i];
+            // ecrecover gives 0 for a bad signature, and no seat is held by 0.
+            _checkSeat(requestId, r, b.seat, ecrecover(ballotDigest(requestId, round, b.seat, b.commitment), b.v, b.r, b.s));
+            _commit(requestId, t, b.seat, b.commitment);
+        }
+        if (t.committed == _voters(r)) _openReveal(t, r);
     }
 
     /// @notice Opens a sealed vote. Requirements: the Reveal phase (every voter committed, or
@@ -442,20 +489,26 @@ contract Committee is Timelocked, ICommittee, PullPayments {
     function reveal(uint256 requestId, uint256 seat, Vote vote, bytes32 salt) external {
         Task storage t = tasks[requestId];
         Round storage r = _inPhase(requestId, t, Phase.Reveal);
-        _checkSeat(requestId, r, seat);
-        uint8 round = t.round;
-        uint256 key = (uint256(round) << 8) | seat;
-        bytes32 sealedVote = commitments[requestId][key];
-        if (_voteAt(r.votes, seat) != Vote.None) revert AlreadyRevealed(requestId, msg.sender);
-        if (sealedVote == 0) revert NotCommitted(requestId, msg.sender);
-        if (vote == Vote.None) revert InvalidVote();
-        if (sealedVote != commitmentOf(requestId, round, msg.sender, vote, salt)) revert CommitmentMismatch(requestId, msg.sender);
-        delete commitments[requestId][key];
-        r.votes |= uint64(uint256(vote) << (2 * seat));
-        if (vote == Vote.Agree) r.agrees++;
-        else r.disagrees++;
-        emit Revealed(requestId, round, msg.sender, vote);
-        if (++t.revealed == t.committed) _tally(requestId, t, r);
+        _checkSeat(requestId, r, seat, msg.sender);
+        if (!_reveal(requestId, t, r, seat, vote, salt)) revert AlreadyRevealed(requestId, msg.sender);
+        if (t.revealed == t.committed) _tally(requestId, t, r);
+    }
+
+    /// @notice Opens several sealed votes in one transaction; anyone may send them (a round's
+    /// leader collects its members' openings off chain once the reveal has opened): the
+    /// commitment's preimage names the member, so only the salt's holder can open it. A seat
+    /// already revealed is skipped. The round is decided when every committed vote is open.
+    /// Requirements: the Reveal phase, before its deadline; each seat committed, with a vote and
+    /// salt that match its commitment.
+    function revealMany(uint256 requestId, Opening[] calldata openings) external {
+        Task storage t = tasks[requestId];
+        Round storage r = _inPhase(requestId, t, Phase.Reveal);
+        for (uint256 i = 0; i < openings.length; i++) {
+            Opening calldata o = openings[i];
+            if (o.seat >= r.members.length) revert NotMember(requestId, msg.sender, o.seat);
+            _reveal(requestId, t, r, o.seat, o.vote, o.salt);
+        }
+        if (t.revealed == t.committed) _tally(requestId, t, r);
     }
 
     /// @notice Moves an expired phase on: a missing proposal, commits or reveals are slashed and
@@ -515,6 +568,12 @@ contract Committee is Timelocked, ICommittee, PullPayments {
         return keccak256(abi.encode(requestId, round, member, vote, salt));
     }
 
+    /// @notice The EIP-712 digest a member signs for `commitSigned`: its sealed vote for a seat
+    /// of a request's round, on this chain and this committee.
+    function ballotDigest(uint256 requestId, uint8 round, uint8 seat, bytes32 commitment) public view returns (bytes32) {
+        return keccak256(abi.encodePacked(hex"1901", DOMAIN_SEPARATOR, keccak256(abi.encode(BALLOT_TYPEHASH, requestId, round, seat, commitment))));
+    }
+
     function appealBondFor(uint256 requestId) public view returns (uint256) {
         return appealBond << tasks[requestId].appeals;
     }
@@ -539,13 +598,6 @@ contract Committee is Timelocked, ICommittee, PullPayments {
         vote = _voteAt(rounds[requestId][round].votes, seat);
     }
 
-    /// @notice The answer and whether it is accepted (may still be appealed) or final.
-    function resultOf(uint256 requestId) external view returns (Phase phase, bytes memory answer) {
-        Task storage t = tasks[requestId];
-        phase = t.phase;
-        if (phase == Phase.Accepted || phase == Phase.Finalized) answer = rounds[requestId][t.accepted].answer;
-    }
-
     // ---------------------------------------------------------------- internal
 
     function _inPhase(uint256 requestId, Task storage t, Phase phase) private view returns (Round storage r) {
@@ -555,10 +607,41 @@ contract Committee is Timelocked, ICommittee, PullPayments {
     }
 
     /// @dev Proposal rounds: every member but the leader (seat 0) votes; appeal rounds: every member.
-    function _checkSeat(uint256 requestId, Round storage r, uint256 seat) private view {
-        if (seat >= r.members.length || (seat == 0 && !r.appeal) || r.members[seat] != msg.sender) {
-            revert NotMember(requestId, msg.sender, seat);
+    function _checkSeat(uint256 requestId, Round storage r, uint256 seat, address member) private view {
+        if (seat >= r.members.length || (seat == 0 && !r.appeal) || r.members[seat] != member) {
+            revert NotMember(requestId, member, seat);
         }
+    }
+
+    /// @dev Stores a seat's sealed vote; false (and nothing stored) if the seat has committed.
+    function _commit(uint256 requestId, Task storage t, uint256 seat, bytes32 commitment) private returns (bool) {
+        uint8 round = t.round;
+        uint256 key = (uint256(round) << 8) | seat;
+        if (commitments[requestId][key] != 0) return false;
+        if (commitment == 0) revert InvalidVote();
+        commitments[requestId][key] = commitment;
+        t.committed++;
+        emit Committed(requestId, round, rounds[requestId][round].members[seat]);
+        return true;
+    }
+
+    /// @dev Opens a seat's sealed vote (cleared once open); false (nothing changed) if the seat has revealed.
+    function _reveal(uint256 requestId, Task storage t, Round storage r, uint256 seat, Vote vote, bytes32 salt) private returns (bool) {
+        uint8 round = t.round;
+        uint256 key = (uint256(round) << 8) | seat;
+        address member = r.members[seat];
+        if (_voteAt(r.votes, seat) != Vote.None) return false;
+        bytes32 sealedVote = commitments[requestId][key];
+        if (sealedVote == 0) revert NotCommitted(requestId, member);
+        if (vote == Vote.None) revert InvalidVote();
+        if (sealedVote != commitmentOf(requestId, round, member, vote, salt)) revert CommitmentMismatch(requestId, member);
+        delete commitments[requestId][key];
+        r.votes |= uint64(uint256(vote) << (2 * seat));
+        if (vote == Vote.Agree) r.agrees++;
+        else r.disagrees++;
+        t.revealed++;
+        emit Revealed(requestId, round, member, vote);
+        return true;
     }
 
     function _voteAt(uint64 votes, uint256 seat) private pure returns (Vote) {
@@ -660,8 +743,13 @@ contract Committee is Timelocked, ICommittee, PullPayments {
     }
 
     function _slashNoShow(uint256 requestId, Task storage t, address member, uint256 amount, string memory reason) private {
-        uint256 taken = nodes.slash(member, amount, reason);
+        _slash(requestId, t, member, amount, reason);
         nodes.recordMissed(member);
+    }
+
+    /// @dev Slashes `member` into the request's pot.
+    function _slash(uint256 requestId, Task storage t, address member, uint256 amount, string memory reason) private {
+        uint256 taken = nodes.slash(member, amount, reason);
         t.pot += taken;
         totalHeld += taken;
         if (taken > 0) emit MemberSlashed(requestId, member, taken, reason);
@@ -776,10 +864,7 @@ contract Committee is Timelocked, ICommittee, PullPayments {
             winners[n] = member;
             return n + 1;
         }
-        uint256 taken = nodes.slash(member, wrongSlash, "outvoted");
-        t.pot += taken;
-        totalHeld += taken;
-        if (taken > 0) emit MemberSlashed(requestId, member, taken, "outvoted");
+        _slash(requestId, t, member, wrongSlash, "outvoted");
         return n;
     }
 

@@ -618,6 +618,12 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         return requests[requestId];
     }
 
+    /// @inheritdoc ICoprocessor
+    function refundedEscrow(uint256 requestId) external view returns (bool refunded, uint256 escrow) {
+        Request storage r = requests[requestId];
+        return (r.status == Status.Refunded, r.escrow);
+    }
+
     /// @notice The public signal that ties a proof to one request and one prover.
     function requestBinding(uint256 requestId, address prover) public view returns (uint256) {
         return uint256(keccak256(abi.encode(block.chainid, address(this), requestId, prover))) >> 4;

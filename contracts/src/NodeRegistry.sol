@@ -121,11 +121,15 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     event OperatorRegistered(address indexed operator, string name, string apiUrl, uint256 stake);
     event OperatorUpdated(address indexed operator, string name, string apiUrl);
     event StakeAdded(address indexed operator, uint256 amount, uint256 stake);
-    event UnbondingStarted(address indexed operator, uint256 amount, uint64 readyAt);
+    /// @notice `amount` moved from stake to unbonding: `stake` bonded and `unbonding` in total remain.
+    event UnbondingStarted(address indexed operator, uint256 amount, uint64 readyAt, uint256 stake, uint256 unbonding);
     event Withdrawn(address indexed operator, uint256 amount);
-    event Slashed(address indexed operator, address indexed slasher, uint256 amount, string reason);
-    event Served(address indexed operator);
-    event Missed(address indexed operator);
+    /// @notice `amount` taken (from stake first, then unbonding); `stake` remains bonded.
+    event Slashed(address indexed operator, address indexed slasher, uint256 amount, string reason, uint256 stake);
+    /// @notice A duty done: `served` in total.
+    event Served(address indexed operator, uint64 served);
+    /// @notice A duty missed: `missed` in total.
+    event Missed(address indexed operator, uint64 missed);
     event SlasherSet(address indexed slasher, bool allowed);
     event ParametersChanged(uint256 minStake, uint64 unbondingPeriod);
     event ServingStarted(address indexed operator, bytes32 indexed modelId, uint256 stake);
@@ -216,7 +220,7 @@ contract NodeRegistry is Timelocked, INodeRegistry {
         o.unbonding += amount;
         o.unbondingReadyAt = uint64(block.timestamp) + unbondingPeriod;
         _refresh(msg.sender, o);
-        emit UnbondingStarted(msg.sender, amount, o.unbondingReadyAt);
+        emit UnbondingStarted(msg.sender, amount, o.unbondingReadyAt, rest, o.unbonding);
     }
 
     /// @notice Sends the caller its unbonded stake. Requirements: the unbonding period is over
@@ -275,6 +279,7 @@ contract NodeRegistry is Timelocked, INodeRegistry {
 
     // ---------------------------------------------------------------- slashers
 
+    /// @inheritdoc INodeRegistry
     /// @notice Takes up to `amount` from `operator` (bonded stake first, then unbonding) and
     /// sends it to the caller. Returns what was taken. Requirements: the caller is a slasher.
     function slash(address operator, uint256 amount, string calldata reason) external onlySlasher returns (uint256 taken) {
@@ -290,33 +295,34 @@ contract NodeRegistry is Timelocked, INodeRegistry {
         o.slashes += 1;
         totalHeld -= taken;
         _refresh(operator, o);
-        emit Slashed(operator, msg.sender, taken, reason);
+        emit Slashed(operator, msg.sender, taken, reason, o.stake);
         if (taken > 0) {
             (bool ok,) = msg.sender.call{value: taken}("");
             if (!ok) revert WithdrawFailed(msg.sender, taken);
         }
     }
 
+    /// @inheritdoc INodeRegistry
     /// @notice Counts a duty done. Requirements: the caller is a slasher.
     function recordServed(address operator) external onlySlasher {
-        operators[operator].served += 1;
-        emit Served(operator);
+        emit Served(operator, ++operators[operator].served);
     }
 
+    /// @inheritdoc INodeRegistry
     /// @notice Counts a duty done by each of `operators` (a committee's majority). Requirements: the caller is a slasher.
     function recordServedBy(address[] calldata operators_) external onlySlasher {
         for (uint256 i = 0; i < operators_.length; i++) {
-            operators[operators_[i]].served += 1;
-            emit Served(operators_[i]);
+            emit Served(operators_[i], ++operators[operators_[i]].served);
         }
     }
 
+    /// @inheritdoc INodeRegistry
     /// @notice Counts a duty missed. Requirements: the caller is a slasher.
     function recordMissed(address operator) external onlySlasher {
-        operators[operator].missed += 1;
-        emit Missed(operator);
+        emit Missed(operator, ++operators[operator].missed);
     }
 
+    /// @inheritdoc INodeRegistry
     /// @notice Marks the current block as a draw block of `modelId` (a request or appeal made in
     /// it will be drawn from its hash): from now on the trees keep, for each node changed later,
     /// the value it held at the end of this block. Returns the model's stake now.
@@ -333,12 +339,14 @@ contract NodeRegistry is Timelocked, INodeRegistry {
 
     // ---------------------------------------------------------------- views
 
+    /// @inheritdoc INodeRegistry
     /// @notice Whether `operator` is registered with at least `minStake` bonded (as of its last
     /// stake change or refresh).
     function isActive(address operator) public view returns (bool) {
         return operators[operator].activeIndex != 0;
     }
 
+    /// @inheritdoc INodeRegistry
     /// @notice Whether `operator` can be drawn for `modelId`: active and opted in.
     function canServe(address operator, bytes32 modelId) public view returns (bool) {
         return serving[operator][modelId].leaf != 0;
@@ -348,20 +356,24 @@ contract NodeRegistry is Timelocked, INodeRegistry {
         return operators[operator];
     }
 
+    /// @inheritdoc INodeRegistry
     function activeOperators() external view returns (address[] memory) {
         return active;
     }
 
+    /// @inheritdoc INodeRegistry
     /// @notice The models `operator` has opted in to, whether or not it is active now.
     function servedModels(address operator) external view returns (bytes32[] memory) {
         return served[operator];
     }
 
+    /// @inheritdoc INodeRegistry
     /// @notice The operators that can serve `modelId`, in no particular order.
     function serversOf(bytes32 modelId) external view returns (address[] memory) {
         return trees[modelId].servers;
     }
 
+    /// @inheritdoc INodeRegistry
     /// @notice The summed stake of the operators that can serve `modelId`.
     function modelStake(bytes32 modelId) public view returns (uint256) {
         return _at(trees[modelId], TREE_CAPACITY, NOW);
@@ -374,6 +386,7 @@ contract NodeRegistry is Timelocked, INodeRegistry {
         return leaf == 0 ? 0 : _leafAt(trees[modelId], leaf, NOW);
     }
 
+    /// @inheritdoc INodeRegistry
     /// @notice The operator owning the point `seed mod modelStake(modelId)` of the model's stake
     /// line now: each server is drawn with probability stake / modelStake. Reverts when nobody
     /// can serve the model. On chain, draws use `selectAt` (the stakes of a past block).
@@ -383,6 +396,7 @@ contract NodeRegistry is Timelocked, INodeRegistry {
         return a;
     }
 
+    /// @inheritdoc INodeRegistry
     /// @notice `select` over the stakes as they stood at the end of block `atBlock`: what the
     /// servers of `modelId` had staked and opted in to then, whatever changed since. A draw seeded
     /// by `blockhash(atBlock)` therefore cannot be steered by a stake change made once that hash
@@ -394,6 +408,7 @@ contract NodeRegistry is Timelocked, INodeRegistry {
         return _select(modelId, seed, atBlock);
     }
 
+    /// @inheritdoc INodeRegistry
     /// @notice `size` distinct servers of `modelId` drawn by stake from `seed`, now (see
     /// `drawCommitteeAt`).
     function drawCommittee(bytes32 modelId, uint256 seed, uint256 size, uint256 minimum, address[] calldata exclude)
@@ -404,6 +419,7 @@ contract NodeRegistry is Timelocked, INodeRegistry {
         return _drawCommittee(modelId, seed, size, minimum, exclude, NOW);
     }
 
+    /// @inheritdoc INodeRegistry
     /// @notice `size` distinct servers of `modelId` as of the end of block `atBlock`, drawn by
     /// stake from `seed` without replacement (each draw picks among those not drawn yet, by
     /// stake), servers in `exclude` set aside and taken last, in the order drawn, only if too

@@ -16,6 +16,7 @@ abstract contract PullPayments is IPullPayments {
 
     event Withdrawn(address indexed account, uint256 amount);
 
+    /// @inheritdoc IPullPayments
     /// @notice Pays out the caller's balance.
     /// Requirements: the balance is not zero; the caller accepts ether.
     function withdraw() external {

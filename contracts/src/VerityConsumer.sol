@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Coprocessor} from "./Coprocessor.sol";
 import {ICoprocessor} from "./interfaces/ICoprocessor.sol";
 import {IVerityConsumer} from "./interfaces/IVerityConsumer.sol";
 
@@ -38,13 +37,13 @@ abstract contract VerityConsumer is IVerityConsumer {
     function recoverRefunded(uint256 requestId) external {
         address payer = payerOf[requestId];
         if (payer == address(0)) revert UnknownRequest(requestId);
-        Coprocessor.Request memory r = Coprocessor(payable(address(coprocessor))).getRequest(requestId);
-        if (r.status != Coprocessor.Status.Refunded) revert NotRefunded(requestId);
+        (bool refunded, uint256 escrow) = coprocessor.refundedEscrow(requestId);
+        if (!refunded) revert NotRefunded(requestId);
         delete payerOf[requestId];
         if (coprocessor.balanceOf(address(this)) > 0) coprocessor.withdraw();
         _onRefunded(requestId);
-        emit RequestRecovered(requestId, payer, r.escrow);
-        _pay(payer, r.escrow);
+        emit RequestRecovered(requestId, payer, escrow);
+        _pay(payer, escrow);
     }
 
     /// @notice Takes refunds from the Coprocessor (and whatever else the app accepts).

@@ -170,6 +170,14 @@ contract CommitteeFixture is Deployment {
     function phase(uint256 id) internal view returns (Committee.Phase) {
         return committee.getTask(id).phase;
     }
+
+    /// @dev Cools every contract's storage, as between separate transactions.
+    function coolAll() internal {
+        vmx.cool(address(coprocessor));
+        vmx.cool(address(committee));
+        vmx.cool(address(nodes));
+        vmx.cool(address(registry));
+    }
 }
 
 contract CommitteeTest is CommitteeFixture {
@@ -192,8 +200,9 @@ contract CommitteeTest is CommitteeFixture {
         address[] memory m = members(id, 0);
         proposeAs(id, "loved");
         vote(id, votes(4, 4));
-        (Committee.Phase p, bytes memory answer) = committee.resultOf(id);
-        assertTrue(p == Committee.Phase.Accepted, "accepted");
+        Committee.Task memory task = committee.getTask(id);
+        bytes memory answer = committee.getRound(id, task.accepted).answer;
+        assertTrue(task.phase == Committee.Phase.Accepted, "accepted");
         assertEq(keccak256(answer), keccak256("loved"), "accepted answer visible before finality");
         assertEq(consumer.calls(), 0, "no callback before the appeal window ends");
         vm.expectRevert();
@@ -400,13 +409,6 @@ contract CommitteeTest is CommitteeFixture {
         coprocessor.fulfill(id, new uint256[](0), proof);
         vm.expectRevert(abi.encodeWithSelector(Coprocessor.NotCommittee.selector, address(this)));
         coprocessor.refundAgreed(id);
-    }
-
-    function coolAll() internal {
-        vmx.cool(address(coprocessor));
-        vmx.cool(address(committee));
-        vmx.cool(address(nodes));
-        vmx.cool(address(registry));
     }
 
     /// @dev Gas of every transaction of a 5-member request (intrinsic 21,000 each added), on a

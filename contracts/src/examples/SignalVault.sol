@@ -3,11 +3,7 @@ pragma solidity ^0.8.28;
 
 import {VerityConsumer} from "../VerityConsumer.sol";
 import {ICoprocessor} from "../interfaces/ICoprocessor.sol";
-
-/// @notice Executes a vault's new allocation (a DEX route, a lending market...). Optional.
-interface IRebalanceExecutor {
-    function rebalance(uint256 riskBps, int256 signal) external;
-}
+import {IRebalanceExecutor} from "../interfaces/IRebalanceExecutor.sol";
 
 /// @title SignalVault
 /// @notice A vault whose risk allocation follows a proved market-signal model. The vault's price

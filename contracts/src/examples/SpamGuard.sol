@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Coprocessor} from "../Coprocessor.sol";
+import {ICoprocessor} from "../interfaces/ICoprocessor.sol";
 import {IVerityConsumer} from "../interfaces/IVerityConsumer.sol";
 
 /// @title SpamGuard
@@ -18,7 +18,7 @@ contract SpamGuard is IVerityConsumer {
         int256 spamLogit;
     }
 
-    Coprocessor public immutable coprocessor;
+    ICoprocessor public immutable coprocessor;
     bytes32 public immutable modelId;
     uint32 public constant CALLBACK_GAS = 200_000;
 
@@ -31,7 +31,7 @@ contract SpamGuard is IVerityConsumer {
     event PostSubmitted(uint256 indexed postId, uint256 indexed requestId, address indexed author, bytes32 contentHash);
     event PostClassified(uint256 indexed postId, bool spam, int256 hamLogit, int256 spamLogit);
 
-    constructor(Coprocessor coprocessor_, bytes32 modelId_) {
+    constructor(ICoprocessor coprocessor_, bytes32 modelId_) {
         coprocessor = coprocessor_;
         modelId = modelId_;
     }

@@ -26,5 +26,9 @@ interface ICoprocessor is IPullPayments {
     /// @notice Returns the escrow of a request nobody served by its deadline to its requester's balance.
     function refund(uint256 requestId) external;
 
+    /// @notice Whether a request was refunded (nobody answered it in time, or the committee
+    /// reached no answer), and the wei it escrowed: what a consumer needs to recover it.
+    function refundedEscrow(uint256 requestId) external view returns (bool refunded, uint256 escrow);
+
     function registry() external view returns (IModelRegistry);
 }

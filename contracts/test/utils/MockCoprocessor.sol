@@ -44,6 +44,10 @@ contract MockCoprocessor {
         return calls.length;
     }
 
+    function refundedEscrow(uint256 id) external view returns (bool refunded, uint256 escrow) {
+        return (statusOf[id] == Coprocessor.Status.Refunded, calls[id - 1].value);
+    }
+
     function getRequest(uint256 id) external view returns (Coprocessor.Request memory r) {
         r.requester = calls[id - 1].requester;
         r.status = statusOf[id];

@@ -80,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
         options: {
           deployment: { type: 'string' }, rpc: { type: 'string' }, 'private-key': { type: 'string' }, input: { type: 'string' }, 'model-dir': { type: 'string' },
           bytes: { type: 'string' }, text: { type: 'string' }, value: { type: 'string' }, 'no-wait': { type: 'boolean' }, timeout: { type: 'string' }, version: { type: 'string' },
+          'dry-run': { type: 'boolean' },
         },
       });
       if (positionals.length !== 1) throw new UsageError({ command: 'request', problem: 'needs one <modelId>' });
@@ -88,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
         deployment: values.deployment ?? 'deployment.json', rpc: values.rpc, privateKey: values['private-key'], modelId: positionals[0]!, log: console.log,
         input: values.input, modelDir: values['model-dir'], bytes: values.bytes, text: values.text, value: values.value, wait: !values['no-wait'],
         timeoutS: values.timeout ? Number(values.timeout) : undefined, version: values.version === undefined ? undefined : Number(values.version),
+        dryRun: values['dry-run'],
       });
       return 0;
     }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { formatEther, hexToString, isHex, keccak256, parseEther, toHex, type Address, type Hex } from 'viem';
 import {
   connect, createVerityClient, DEFAULT_ADMIN_DELAY, DEFAULT_UNBONDING_PERIOD, DEFAULT_UPGRADE_DELAY, deployVerity, DEVNET_CHAIN_IDS, DevSetupError, isDevnet, Mode, nodeRegistryAbi, registerAgreedModel,
-  sendContract, serveModels, SetupKind, stakeNode, stopServing, WeightsPinning, CRITERIA, type CriterionName, type VerityAddresses,
+  sendContract, serveModels, SetupKind, stakeNode, stopServing, WeightsPinning, CRITERIA, type CriterionName, type GasQuote, type VerityAddresses,
 } from '@verity/sdk';
 import { BaseError } from '@verity/errors';
 import { ArtefactError, CompiledDirNotFoundError, encodeInputBytes, loadCompiled, quantizeInput, readInputFile } from '@verity/zkml';
@@ -194,7 +194,9 @@ export async function requestCommand(o: {
   input?: string; modelDir?: string; bytes?: string; text?: string; value?: string; wait: boolean; timeoutS?: number;
   /** only if this is the model's effective version (`requestVersion`): no other verifier can answer */
   version?: number;
-}): Promise<{ requestId: bigint; answer?: string }> {
+  /** print the fee and the expected gas (the request simulated) and send nothing */
+  dryRun?: boolean;
+}): Promise<{ requestId?: bigint; answer?: string; quote?: GasQuote }> {
   if (!isHex(o.modelId) || o.modelId.length !== 66) throw new InvalidModelIdError({ value: o.modelId });
   if (o.version !== undefined && !(Number.isInteger(o.version) && o.version >= 1 && o.version < 2 ** 32)) throw new OptionValueError({ option: '--version', value: String(o.version), expected: 'a whole number from 1' });
   const given = [o.input, o.bytes, o.text].filter((v) => v !== undefined).length;
@@ -221,6 +223,11 @@ export async function requestCommand(o: {
   if (pending.version !== 0) {
     o.log(`note: version ${pending.version} of "${model.name}" takes effect at ${new Date(Number(pending.activeFrom) * 1000).toISOString()}; requests pinned with --version ${model.version} are refused from then on`);
   }
+  if (o.dryRun) {
+    const quote = await client.quote({ modelId, input, callbackGasLimit: 0, version: o.version });
+    o.log(describeQuote(model.name, o.version ?? model.version, quote, value));
+    return { quote };
+  }
   const { requestId, hash, receipt } = await client.request({ modelId, input, callbackGasLimit: 0, value, version: o.version });
   const security = proved ? `; weights pinned by ${PINNING_NAMES[model.pinning] ?? 'nothing'}; ${model.setup === SetupKind.Dev ? 'insecure dev setup' : 'ceremony setup'}` : '';
   o.log(`request #${requestId} to "${model.name}" v${o.version ?? model.version}${o.version === undefined ? '' : ' (pinned)'} (${proved ? 'proved' : 'agreed'} mode${security}), fee ${formatEther(value)} ETH, tx ${hash}`);
@@ -237,6 +244,20 @@ export async function requestCommand(o: {
     : hexToString(result.output);
   o.log(`answer #${requestId}: ${answer} (${result.mode === 'proved' ? `proved by ${result.node}` : 'agreed by the committee'}, tx ${result.fulfilTx})`);
   return { requestId, answer };
+}
+
+/** The lines `verity request --dry-run` prints: the fee, the request's simulated gas and the expected gas of its answer. */
+export function describeQuote(name: string, version: number, q: GasQuote, value: bigint): string {
+  const g = (x: bigint) => x.toLocaleString('en-US');
+  const answer = 'single' in q.answerGas
+    ? `answer ~${g(q.answerGas.single)} gas by a node (one proof; ~${g(q.answerGas.batched)} as its share of a batch of 16)`
+    : `answer ~${g(q.answerGas.expected)} gas by the committee over its transactions (~${g(q.answerGas.onChainBallots)} if members send their own ballots)`;
+  return [
+    `dry run, nothing sent: a request to "${name}" v${version} (${q.mode} mode)`,
+    `  fee ${formatEther(value)} ETH escrowed (the quote: ${formatEther(q.fee)} ETH)`,
+    `  request ~${g(q.requestGas)} gas (simulated; ${formatEther(q.requestCost)} ETH at ${formatEther(q.gasPrice, 'gwei')} gwei)`,
+    `  ${answer}, callback limit ${q.callbackGasLimit} included`,
+  ].join('\n');
 }
 
 /** `verity node stake`: registers the key's account as a node operator with a stake (or adds to it). */

@@ -7,7 +7,7 @@ import { deployVerity, nodeRegistryAbi, registerAgreedModel, stakeNode, type Agr
 import { compileCached, INSECURE_DEV_SETUP } from '@verity/zkml';
 import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
 import { startExplorer, type ExplorerModelInfo } from '@verity/explorer';
-import { keepMining, startAnvil, type Anvil, type Heartbeat } from './anvil.js';
+import { freePort, keepMining, startAnvil, type Anvil, type Heartbeat } from './anvil.js';
 import { anvilKey, connect } from './chain.js';
 import type { Deployment } from './commands.js';
 import { checkDevDeploymentPath, writeDevDeployment } from './devDeployment.js';
@@ -132,10 +132,13 @@ export async function dev(options: DevOptions): Promise<Devnet> {
     const deployBlock = (await publicClient.getBlockNumber()) + 1n;
     const addresses = await deployVerity(publicClient, admin, DEVNET_PARAMETERS);
     step('contracts deployed', `Coprocessor ${addresses.coprocessor}  ModelRegistry ${addresses.registry}  NodeRegistry ${addresses.nodes}  Committee ${addresses.committee}`);
+    // Each node's API URL is its ballot box: members of an agreed round post their signed
+    // ballots and openings there, and the round's leader sends each set in one transaction.
+    const ballotPorts = await Promise.all(operators.map(() => freePort()));
     for (const [i, operator] of operators.entries()) {
       // Different stakes, so the draw visibly follows the stake.
       const stake = BigInt(i + 1) * 10n ** 18n;
-      await stakeNode(publicClient, operator, { nodes: addresses.nodes, stake, name: `dev-node-${i + 1}`, apiUrl: 'http://127.0.0.1' });
+      await stakeNode(publicClient, operator, { nodes: addresses.nodes, stake, name: `dev-node-${i + 1}`, apiUrl: `http://127.0.0.1:${ballotPorts[i]}` });
       step(`node ${i + 1} staked`, `${operator.account.address}: ${formatEther(stake)} ETH in the NodeRegistry`);
     }
 
@@ -175,7 +178,7 @@ export async function dev(options: DevOptions): Promise<Devnet> {
       const node = await startNode({
         publicClient, wallet: operator, coprocessor: addresses.coprocessor,
         models: Object.values(proved).map((m) => ({ modelId: m.modelId, dir: m.compiled.dir })), pollMs: DEV_NODE_POLL_MS, store: join(stores, `node-${i + 1}.sqlite`), statusPort: 0,
-        agreed: { models: agreedIds.map((modelId) => ({ modelId, provider: new LexiconProvider() })) },
+        agreed: { models: agreedIds.map((modelId) => ({ modelId, provider: new LexiconProvider() })), ballotBox: { port: ballotPorts[i]! } },
         logger: pino({ level: process.env.VERITY_LOG_LEVEL ?? 'silent' }).child({ node: i + 1 }), deploymentBlock: deployBlock,
       });
       cleanup.push(() => node.stop());

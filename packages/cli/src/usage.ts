@@ -155,7 +155,7 @@ export const COMMANDS: readonly CommandUsage[] = [
   {
     command: 'request',
     section: 'dApp developers',
-    synopsis: 'verity request <modelId> (--input FILE --model-dir DIR | --bytes 0x… | --text "…") [--deployment FILE] [--value ETH] [--version N] [--no-wait] [--timeout S]',
+    synopsis: 'verity request <modelId> (--input FILE --model-dir DIR | --bytes 0x… | --text "…") [--deployment FILE] [--value ETH] [--version N] [--no-wait] [--timeout S] [--dry-run]',
     options: `  request <modelId>        send one request from your account and print the answer
       --input FILE --model-dir DIR   float inputs, quantised as the compiled model does
       --bytes 0x…                    or the encoded input bytes
@@ -167,6 +167,9 @@ export const COMMANDS: readonly CommandUsage[] = [
                            window: 5 minutes on a default verity deploy, 5 s on verity dev.
       --version N          only if N is the model's effective version (a scheduled update never
                            answers it); the output names the version, weights pinning and setup
+      --dry-run            print the fee, the request's simulated gas and the expected gas of
+                           its answer (one proof or a batch's share; a committee's transactions),
+                           and send nothing
       --deployment FILE    (default deployment.json)`,
     examples: ['VERITY_PRIVATE_KEY=0x… verity request 0x<modelId> --input input.json --model-dir build/credit --deployment sepolia.json'],
   },

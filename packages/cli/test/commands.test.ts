@@ -125,6 +125,28 @@ test('verity register (proved and agreed), then verity request gets each answere
   assert.deepEqual([...at].sort((a, b) => a - b), at, `phases in order:\n${asked.stdout}`);
 });
 
+test('verity request --dry-run prints the fee and the expected gas, and sends nothing (the nonce and the request count stay)', async () => {
+  const d = JSON.parse(readFileSync(deployment, 'utf8')) as Deployment;
+  const { publicClient } = await connect(anvil.rpcUrl);
+  const user = privateKeyToAddress(anvilKey(3));
+  const state = async () => [
+    await publicClient.getTransactionCount({ address: user, blockTag: 'latest' }),
+    await publicClient.readContract({ address: d.addresses.coprocessor, abi: coprocessorAbi, functionName: 'requestCount' }),
+  ];
+  const before = await state();
+  const proved = await verity(['request', creditId, '--bytes', '0x80808080', '--dry-run', '--deployment', deployment], anvilKey(3));
+  assert.equal(proved.status, 0, proved.stderr);
+  assert.match(proved.stdout, /^dry run, nothing sent: a request to "credit-score" v\d+ \(proved mode\)$/m);
+  const requestGas = Number(/request ~([\d,]+) gas \(simulated/.exec(proved.stdout)![1]!.replaceAll(',', ''));
+  assert.ok(requestGas > 50_000 && requestGas < 1_000_000, `a simulated request: ${requestGas}`);
+  assert.match(proved.stdout, /answer ~430,000 gas by a node \(one proof; ~155,000 as its share of a batch of 16\)/);
+  const agreed = await verity(['request', judgeId, '--text', 'Was it good?', '--dry-run', '--deployment', deployment], anvilKey(3));
+  assert.equal(agreed.status, 0, agreed.stderr);
+  assert.match(agreed.stdout, /\(agreed mode\)/);
+  assert.match(agreed.stdout, /answer ~875,000 gas by the committee over its transactions \(~1,050,000 if members send their own ballots\)/);
+  assert.deepEqual(await state(), before, 'nothing sent');
+});
+
 test('verity explorer serves the deployment\'s requests, models (versions, pending updates, pinning, setup) and nodes (served models)', async () => {
   const d = JSON.parse(readFileSync(deployment, 'utf8')) as Deployment;
   const { publicClient, wallet } = await connect(anvil.rpcUrl);

@@ -16,6 +16,7 @@ import { serveNodeStatus } from './status.js';
 import { JobStore, type Job } from './store.js';
 import { TxManager } from './txmanager.js';
 import type { AgreedOptions, Validator } from './validator.js';
+import { serveBallotBox, type BallotBox } from './ballotBox.js';
 
 export type { Job, JobState } from './store.js';
 export type { Logger } from './log.js';
@@ -98,6 +99,8 @@ export type VerityNode = EventEmitter & {
   validator?: Validator;
   /** base URL of /health and /metrics when `statusPort` was given */
   statusUrl?: string;
+  /** agreed mode: base URL of the ballot box (`agreed.ballotBox`), where members post to this node when it leads */
+  ballotBoxUrl?: string;
   stop(): Promise<void>;
 };
 
@@ -146,6 +149,9 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   const validator = await connectValidator({
     publicClient, account, coprocessor, chainId, store, txm, log, agreed: options.agreed, fromBlock: scanner.cursor, maxRange, deploymentBlock: options.deploymentBlock ?? 0n,
   });
+  const boxAt = options.agreed?.ballotBox;
+  const ballotBox = validator && boxAt ? await serveBallotBox({ ...boxAt, receive: (m) => validator.receive(m).catch(() => false) }) : undefined;
+  if (ballotBox) log.info({ url: ballotBox.url }, 'agreed mode: taking members\' ballots when leading a round');
 
   const loop = { state, pollMs, log };
   const loops = [
@@ -160,16 +166,16 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   log.info({ operator: me, chainId, coprocessor, cursor: scanner.cursor.toString(), models: options.models.length }, 'node started');
 
   return Object.assign(node, {
-    address: me, store, validator, statusUrl: status?.url,
+    address: me, store, validator, statusUrl: status?.url, ballotBoxUrl: ballotBox?.url,
     job: (id: bigint) => store.job(id),
-    stop: () => stopNode({ state, loops, proving, ownsProving: !options.proving || !('prove' in options.proving), provers, status, store, ownsStore: !(options.store instanceof JobStore) }),
+    stop: () => stopNode({ state, loops, proving, ownsProving: !options.proving || !('prove' in options.proving), provers, status, ballotBox, store, ownsStore: !(options.store instanceof JobStore) }),
   });
 }
 
 /** Stops the loops (a proof waiting on the queue is abandoned, not lost), then closes what the node opened. */
 async function stopNode(p: {
   state: NodeState; loops: (Promise<void> | undefined)[]; proving: ProvingBackend; ownsProving: boolean; provers: ReadonlyMap<string, Prover>;
-  status?: StatusServer; store: JobStore; ownsStore: boolean;
+  status?: StatusServer; ballotBox?: BallotBox; store: JobStore; ownsStore: boolean;
 }): Promise<void> {
   // A proof waiting on the queue keeps its job 'proving': the next start finds the queued proof by its fixed job id.
   p.state.stop({ abortProofs: p.proving.kind === 'queue' });
@@ -178,5 +184,6 @@ async function stopNode(p: {
   // the warm native prover processes and witness worker threads of the models it loaded
   await Promise.all([...p.provers.values()].map((prover) => prover.close()));
   await p.status?.close();
+  await p.ballotBox?.close();
   if (p.ownsStore) p.store.close();
 }

@@ -1,16 +1,22 @@
 import { encodeFunctionData, keccak256, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import {
-  AgreedPhase, committeeAbi, coprocessorAbi, decodeAnswer, findLatestLog, getLogsBounded, encodeAnswer, normalizeAnswer, parseNumericAnswer, readRule, Vote, voteCommitment, withGasMargin,
-  type CriterionName, type StoredRule,
+  AgreedPhase, ballotSigner, committeeAbi, coprocessorAbi, decodeAnswer, findLatestLog, getLogsBounded, encodeAnswer, nodeRegistryAbi, normalizeAnswer, parseNumericAnswer, readRule, signBallot, Vote, voteCommitment, withGasMargin,
+  type CriterionName, type Opening, type SignedBallot, type StoredRule,
 } from '@verity/sdk';
 import { EventNotFoundError } from '@verity/errors';
+import { postBallot, type BallotMessage } from './ballotBox.js';
 import { errorText, type Logger } from './log.js';
 import { ProviderError, type AgreedQuestion, type Provider } from './providers.js';
 import type { JobStore } from './store.js';
 import type { TxManager } from './txmanager.js';
 
-/** The agreed-mode models a node validates, each with the provider that answers for it. */
-export type AgreedOptions = { models: readonly { modelId: Hex; provider: Provider }[] };
+/**
+ * The agreed-mode models a node validates, each with the provider that answers for it; and
+ * where it takes its members' signed ballots and openings when it leads a round (`ballotBox`:
+ * serve `POST /agreed/ballots` on this port; register the matching public URL as the
+ * operator's API URL). Without it the node still sends its own ballots to other leaders.
+ */
+export type AgreedOptions = { models: readonly { modelId: Hex; provider: Provider }[]; ballotBox?: { port: number; host?: string } };
 
 type Rule = StoredRule & { labels: string[] };
 /** What a request asks, read once per request (undefined: a model this node has no provider for). */
@@ -52,6 +58,12 @@ export class Validator {
   /** actions sent and not yet reflected on chain: key -> tries */
   private readonly sent = new Map<string, { hash: Hex; tries: number }>();
   private readonly me: Address;
+  /** led rounds (request:round): the ballots and openings members sent, checked */
+  private readonly inbox = new Map<string, { ballots: Map<number, SignedBallot>; openings: Map<number, Opening> }>();
+  /** own ballots and openings sent to a leader (request:round:kind): whether it kept them */
+  private readonly delegated = new Map<string, boolean>();
+  private readonly apiUrls = new Map<string, string>();
+  private windows: { commit: number; reveal: number } | undefined;
 
   constructor(private readonly p: {
     publicClient: PublicClient; account: LocalAccount; committee: Address; coprocessor: Address; chainId: number;
@@ -166,6 +178,7 @@ export class Validator {
       this.answers.delete(key);
       this.questions.delete(key);
       for (const action of this.sent.keys()) if (action.startsWith(`${key}:`)) this.sent.delete(action);
+      for (const m of [this.inbox, this.delegated]) for (const k of m.keys()) if (k.startsWith(`${key}:`)) m.delete(k);
       this.persist();
       return;
     }
@@ -186,6 +199,7 @@ export class Validator {
       return;
     }
     if (seat < 0 || now > deadline) return;
+    if (seat === 0 && (phase === 'Commit' || phase === 'Reveal')) await this.collect(requestId, phase, task, r, now, deadline);
     const voter = r.appeal || seat > 0;
     if (phase === 'Propose' && seat === 0 && !r.appeal) {
       const answer = await this.ownAnswer(requestId, task.round);
@@ -208,6 +222,8 @@ export class Validator {
       if (agree === undefined) return;
       const vote = agree ? Vote.Agree : Vote.Disagree;
       const commitment = voteCommitment({ requestId, round, member: this.me, vote, salt: await this.salt(requestId, round) });
+      const ballot = await signBallot(this.p.account, committee, this.p.chainId, { requestId, round, seat, commitment });
+      if (await this.delegate(r, now, deadline, { kind: 'ballot', requestId, round, ballot })) return;
       await this.act(`${requestId}:${round}:commit`, requestId, 'commit', [requestId, BigInt(seat), commitment], { round, seat, vote: agree ? 'agree' : 'disagree' });
     } else if (phase === 'Reveal' && voter) {
       const [stored, revealed] = await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getBallot', args: [requestId, round, BigInt(seat)] });
@@ -218,8 +234,108 @@ export class Validator {
         this.p.log.error({ requestId: requestId.toString(), round }, 'agreed mode: the stored commitment matches neither vote with this key\'s salt; cannot reveal');
         return;
       }
+      if (await this.delegate(r, now, deadline, { kind: 'opening', requestId, round, opening: { seat, vote, salt } })) return;
       await this.act(`${requestId}:${round}:reveal`, requestId, 'reveal', [requestId, BigInt(seat), vote, salt], { round, seat, vote: vote === Vote.Agree ? 'agree' : 'disagree' });
     }
+  }
+
+  /**
+   * Leaves a ballot or opening to the round's leader (seat 0) while it may still send it: true
+   * while this member should wait. The leader is this node (it keeps its own), or another that
+   * kept the posted message; from the middle of the phase on (or when the leader is unreachable
+   * or refused it) the member sends its own transaction.
+   */
+  private async delegate(r: RoundView, now: number, deadline: number, m: BallotMessage): Promise<boolean> {
+    const phase = m.kind === 'ballot' ? 'commit' : 'reveal';
+    if (now >= deadline - (await this.window(phase)) / 2) return false;
+    const leader = r.members[0]!;
+    if (leader.toLowerCase() === this.me.toLowerCase()) {
+      if (!this.p.agreed.ballotBox) return false;
+      const box = this.boxOf(m.requestId, m.round);
+      if (m.kind === 'ballot') box.ballots.set(m.ballot.seat, m.ballot);
+      else box.openings.set(m.opening.seat, m.opening);
+      return true;
+    }
+    const key = `${m.requestId}:${m.round}:${m.kind}`;
+    if (!this.delegated.has(key)) {
+      const kept = await postBallot(await this.apiUrl(leader), m);
+      this.delegated.set(key, kept);
+      this.p.log.info({ requestId: m.requestId.toString(), round: m.round, leader, kept }, `agreed mode: ${m.kind} sent to the leader`);
+    }
+    return this.delegated.get(key)!;
+  }
+
+  /**
+   * Leader's duty: puts the ballots (commit phase) or openings (reveal phase) its members sent
+   * on chain in one transaction, once every missing one is in or a quarter of the phase is over.
+   */
+  private async collect(requestId: bigint, phase: string, task: { round: number; committed: number; revealed: number }, r: RoundView, now: number, deadline: number) {
+    const box = this.inbox.get(`${requestId}:${task.round}`);
+    if (!box) return;
+    const round = task.round;
+    const ballots = await Promise.all(r.members.map((_, seat) => this.p.publicClient.readContract({ address: this.p.committee, abi: committeeAbi, functionName: 'getBallot', args: [requestId, round, BigInt(seat)] })));
+    const late = now >= deadline - ((await this.window(phase === 'Commit' ? 'commit' : 'reveal')) * 3) / 4;
+    if (phase === 'Commit') {
+      const pending = [...box.ballots.values()].filter((b) => ballots[b.seat]![0] === zero32);
+      const voters = r.appeal ? r.members.length : r.members.length - 1;
+      if (pending.length === 0 || (pending.length + task.committed < voters && !late)) return;
+      await this.act(`${requestId}:${round}:commitSigned:${pending.map((b) => b.seat).join(',')}`, requestId, 'commitSigned', [requestId, pending], { round, ballots: pending.length });
+    } else {
+      const pending = [...box.openings.values()].filter((o) => ballots[o.seat]![0] !== zero32 && ballots[o.seat]![1] === Vote.None);
+      if (pending.length === 0 || (pending.length < task.committed - task.revealed && !late)) return;
+      await this.act(`${requestId}:${round}:revealMany:${pending.map((o) => o.seat).join(',')}`, requestId, 'revealMany', [requestId, pending], { round, openings: pending.length });
+    }
+  }
+
+  /**
+   * A member's ballot or opening posted to this node's ballot box: kept (true) only when this
+   * node leads the request's current round, the phase is right, and the signature or the
+   * opening checks out against the chain.
+   */
+  async receive(m: BallotMessage): Promise<boolean> {
+    const { publicClient, committee } = this.p;
+    const task = await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getTask', args: [m.requestId] });
+    if (task.round !== m.round || AgreedPhase[task.phase] !== (m.kind === 'ballot' ? 'Commit' : 'Reveal')) return false;
+    const r = (await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getRound', args: [m.requestId, m.round] })) as unknown as RoundView;
+    const seat = m.kind === 'ballot' ? m.ballot.seat : m.opening.seat;
+    if (r.members[0]?.toLowerCase() !== this.me.toLowerCase() || seat >= r.members.length || (seat === 0 && !r.appeal)) return false;
+    const member = r.members[seat]!;
+    if (m.kind === 'ballot') {
+      const signer = await ballotSigner(committee, this.p.chainId, m.requestId, m.round, m.ballot);
+      if (signer?.toLowerCase() !== member.toLowerCase()) return false;
+      this.boxOf(m.requestId, m.round).ballots.set(seat, m.ballot);
+    } else {
+      const [stored] = await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getBallot', args: [m.requestId, m.round, BigInt(seat)] });
+      if (stored !== voteCommitment({ requestId: m.requestId, round: m.round, member, vote: m.opening.vote, salt: m.opening.salt })) return false;
+      this.boxOf(m.requestId, m.round).openings.set(seat, m.opening);
+    }
+    return true;
+  }
+
+  private boxOf(requestId: bigint, round: number) {
+    const key = `${requestId}:${round}`;
+    let box = this.inbox.get(key);
+    if (!box) this.inbox.set(key, (box = { ballots: new Map(), openings: new Map() }));
+    return box;
+  }
+
+  /** The commit or reveal window in seconds (read once). */
+  private async window(phase: 'commit' | 'reveal'): Promise<number> {
+    if (!this.windows) {
+      const p = await this.p.publicClient.readContract({ address: this.p.committee, abi: committeeAbi, functionName: 'parameters' });
+      this.windows = { commit: Number(p.commitWindow), reveal: Number(p.revealWindow) };
+    }
+    return this.windows[phase];
+  }
+
+  /** An operator's registered API URL (read once per operator). */
+  private async apiUrl(operator: Address): Promise<string> {
+    const known = this.apiUrls.get(operator.toLowerCase());
+    if (known !== undefined) return known;
+    const nodes = await this.p.publicClient.readContract({ address: this.p.committee, abi: committeeAbi, functionName: 'nodes' });
+    const { apiUrl } = await this.p.publicClient.readContract({ address: nodes, abi: nodeRegistryAbi, functionName: 'getOperator', args: [operator] });
+    this.apiUrls.set(operator.toLowerCase(), apiUrl);
+    return apiUrl;
   }
 
   /** The salt of this operator's vote in a round: secret (it needs the key) and the same after a restart. */
@@ -301,7 +417,7 @@ export class Validator {
   }
 
   /** Sends one Committee call once: again only if its transaction reverted and the state did not move. */
-  private async act(key: string, requestId: bigint, functionName: 'propose' | 'commit' | 'reveal' | 'advance' | 'draw', args: readonly unknown[], detail: Record<string, unknown>) {
+  private async act(key: string, requestId: bigint, functionName: 'propose' | 'commit' | 'commitSigned' | 'reveal' | 'revealMany' | 'advance' | 'draw', args: readonly unknown[], detail: Record<string, unknown>) {
     const prior = this.sent.get(key);
     if (prior) {
       const tx = this.p.store.txsForRequest(requestId).find((t) => t.hash === prior.hash);

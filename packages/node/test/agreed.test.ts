@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
 import { decodeFunctionData, encodeFunctionData, hexToString, keccak256, parseEventLogs, toHex, type Hex, type PublicClient } from 'viem';
 import {
   committeeAbi, coprocessorAbi, createVerityClient, deployVerity, nodeRegistryAbi, registerAgreedModel, stakeNode,
@@ -13,8 +14,8 @@ import {
 } from '@verity/sdk';
 import { SPAM_MODEL_PATH, spamFeatures, spamSamples } from '@verity/models/spam';
 import { CircuitCompileError, UnsupportedOperatorError } from '@verity/zkml';
-import { LexiconProvider, OnnxProvider, OpenAICompatibleProvider, ProviderError, startNode, untrustedText, type AgreedQuestion, type Provider, type VerityNode } from '@verity/node';
-import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
+import { LexiconProvider, OnnxProvider, OpenAICompatibleProvider, parseBallotMessage, ProviderError, startNode, untrustedText, type AgreedQuestion, type Provider, type VerityNode } from '@verity/node';
+import { freePort, startAnvil, type Anvil } from '../../cli/src/anvil.js';
 import { anvilKey, connect } from '../../cli/src/chain.js';
 import { captureLogger, chainTimeByBlocks, NodeProcess, type LogLine } from './harness.js';
 import { startOpenAIFixture, type OpenAIFixture } from './openaiFixture.js';
@@ -194,7 +195,8 @@ describe('agreed mode on anvil', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function validators(providers: (Provider | undefined)[]) {
+  /** `boxes`: each validator serves a ballot box on this port (and registers it as its API URL). */
+  async function validators(providers: (Provider | undefined)[], boxes?: number[]) {
     for (const n of running.splice(0)) await n.stop();
     const logs: LogLine[][] = [];
     for (const [i, provider] of providers.entries()) {
@@ -203,10 +205,30 @@ describe('agreed mode on anvil', () => {
       if (!provider) continue; // offline
       running.push(await startNode({
         publicClient, wallet: operator(i), coprocessor: addresses.coprocessor, models: [], pollMs: 100, logger,
-        agreed: { models: [{ modelId, provider }] },
+        agreed: { models: [{ modelId, provider }], ballotBox: boxes ? { port: boxes[i]! } : undefined },
       }));
     }
     return logs;
+  }
+
+  /** Registers each operator's API URL (the empty string: none, as the other tests have it). */
+  async function setApiUrls(urls: string[]) {
+    for (const [i, url] of urls.entries()) {
+      const hash = await operator(i).writeContract({ address: addresses.nodes, abi: nodeRegistryAbi, functionName: 'updateMetadata', args: [`validator-${i}`, url], chain: null });
+      await publicClient.waitForTransactionReceipt({ hash });
+    }
+  }
+
+  /** The Committee functions that sent the request's commits and reveals. */
+  async function voteCalls(requestId: bigint) {
+    const calls: string[] = [];
+    for (const eventName of ['Committed', 'Revealed'] as const) {
+      const events = await publicClient.getContractEvents({ address: addresses.committee!, abi: committeeAbi, eventName, args: { requestId }, fromBlock: 0n });
+      for (const hash of new Set(events.map((e) => e.transactionHash))) {
+        calls.push(decodeFunctionData({ abi: committeeAbi, data: (await publicClient.getTransaction({ hash })).input }).functionName);
+      }
+    }
+    return calls.sort();
   }
 
   /** Asks the committee, then mines a block: the draw reads the request block's hash, and an idle anvil makes no block on its own. */
@@ -332,5 +354,70 @@ describe('agreed mode on anvil', () => {
     assert.deepEqual(s, [], 'the restarted validator was not slashed');
     const receipt = await publicClient.getTransactionReceipt({ hash: revealed.tx as Hex });
     assert.equal(parseEventLogs({ abi: committeeAbi, logs: receipt.logs, eventName: 'Revealed' }).length, 1);
+  });
+  test('with ballot boxes, the leader sends its members\' signed ballots in one transaction and their openings in another', async () => {
+    const ports = await Promise.all(OPERATORS.map(() => freePort()));
+    await setApiUrls(ports.map((p) => `http://127.0.0.1:${p}`));
+    try {
+      await validators(OPERATORS.map(() => new LexiconProvider()), ports);
+      const requestId = await ask();
+      const result = await client.waitForResult(requestId, { timeoutMs: 60_000 });
+      assert.equal(hexToString(result.output), 'loved');
+      assert.deepEqual(await voteCalls(requestId), ['commitSigned', 'revealMany'], 'four ballots in one transaction, four openings in one');
+      assert.deepEqual(await slashes(requestId), [], 'nobody slashed');
+    } finally {
+      await setApiUrls(OPERATORS.map(() => ''));
+    }
+  });
+
+  test('leaders that are unreachable, or that keep ballots and withhold them, cost no liveness: members send their own by the middle of the phase', async () => {
+    // Every operator's registered URL answers 202 to every ballot and opening and sends nothing:
+    // a leader withholding what it collected. The nodes themselves serve no box.
+    const kept: string[] = [];
+    const withholder = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const m = parseBallotMessage(body);
+        kept.push(m?.kind === 'ballot' ? `${m.requestId}:${m.round}:${m.ballot.seat}` : m?.kind ?? 'garbage');
+        res.writeHead(202);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => withholder.listen(0, '127.0.0.1', () => r()));
+    const { port } = withholder.address() as { port: number };
+    await setApiUrls(OPERATORS.map(() => `http://127.0.0.1:${port}`));
+    try {
+      await validators(OPERATORS.map(() => new LexiconProvider()));
+      const requestId = await ask();
+      const result = await client.waitForResult(requestId, { timeoutMs: 90_000 });
+      assert.equal(hexToString(result.output), 'loved');
+      const seats = new Set(kept.filter((k) => k.startsWith(`${requestId}:`)).map((k) => k.split(':')[2]));
+      assert.ok(seats.size >= 4, `each voter gave its ballot to the withholding leader: ${[...kept]}`);
+      const calls = await voteCalls(requestId);
+      assert.ok(calls.every((c) => c === 'commit' || c === 'reveal') && calls.filter((c) => c === 'commit').length >= 4, `then sent its own: ${calls}`);
+      assert.deepEqual(await slashes(requestId), [], 'nobody slashed');
+      // Unreachable leaders (a closed port): members commit at once.
+      await setApiUrls(OPERATORS.map(() => 'http://127.0.0.1:9'));
+      const second = await ask();
+      assert.equal(hexToString((await client.waitForResult(second, { timeoutMs: 60_000 })).output), 'loved');
+      assert.deepEqual(await slashes(second), [], 'nobody slashed');
+    } finally {
+      await setApiUrls(OPERATORS.map(() => ''));
+      withholder.closeAllConnections();
+      await new Promise<void>((r) => withholder.close(() => r()));
+    }
+  });
+
+  test('the ballot box refuses malformed messages', () => {
+    const ballot = { seat: 1, commitment: `0x${'11'.repeat(32)}`, v: 27, r: `0x${'22'.repeat(32)}`, s: `0x${'33'.repeat(32)}` };
+    assert.equal(parseBallotMessage(JSON.stringify({ kind: 'ballot', requestId: '7', round: 0, ballot }))?.kind, 'ballot');
+    for (const bad of [
+      'not json', '{}', JSON.stringify({ kind: 'ballot', requestId: 7, round: 0, ballot }),
+      JSON.stringify({ kind: 'ballot', requestId: '7', round: 300, ballot }),
+      JSON.stringify({ kind: 'ballot', requestId: '7', round: 0, ballot: { ...ballot, v: 29 } }),
+      JSON.stringify({ kind: 'opening', requestId: '7', round: 0, opening: { seat: 1, vote: 3, salt: ballot.r } }),
+      JSON.stringify({ kind: 'vote', requestId: '7', round: 0 }),
+    ]) assert.equal(parseBallotMessage(bad), undefined, bad);
   });
 });

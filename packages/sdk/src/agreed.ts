@@ -1,4 +1,4 @@
-import { decodeAbiParameters, encodeAbiParameters, hexToString, keccak256, parseEventLogs, stringToHex, type Address, type Hex, type PublicClient } from 'viem';
+import { decodeAbiParameters, encodeAbiParameters, hexToString, keccak256, parseEventLogs, parseSignature, recoverTypedDataAddress, serializeSignature, stringToHex, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import { BaseError } from '@verity/errors';
 import type { Wallet } from './deploy.js';
 import { committeeAbi, modelRegistryAbi } from './generated/contracts.js';
@@ -91,6 +91,57 @@ export function voteCommitment(p: { requestId: bigint; round: number; member: Ad
     [{ type: 'uint256' }, { type: 'uint8' }, { type: 'address' }, { type: 'uint8' }, { type: 'bytes32' }],
     [p.requestId, p.round, p.member, p.vote, p.salt],
   ));
+}
+
+/** A member's sealed vote for a seat, as it signs it off chain (EIP-712 `Ballot`) for `Committee.commitSigned`. */
+export type Ballot = { requestId: bigint; round: number; seat: number; commitment: Hex };
+
+/** A ballot with its signer's signature, in the form `commitSigned` takes. */
+export type SignedBallot = { seat: number; commitment: Hex; v: number; r: Hex; s: Hex };
+
+/** An opened vote, in the form `Committee.revealMany` takes: the salt opens the seat's commitment. */
+export type Opening = { seat: number; vote: 1 | 2; salt: Hex };
+
+/**
+ * The EIP-712 typed data of a ballot on `committee` (domain "Verity Committee", version "1"):
+ * what a member signs so that another (the round's leader) can send its commit for it.
+ *
+ * @example
+ * const signature = await account.signTypedData(ballotTypedData(committee, 31337, { requestId: 1n, round: 0, seat: 2, commitment }))
+ */
+export function ballotTypedData(committee: Address, chainId: number, b: Ballot) {
+  return {
+    domain: { name: 'Verity Committee', version: '1', chainId, verifyingContract: committee },
+    types: { Ballot: [{ name: 'requestId', type: 'uint256' }, { name: 'round', type: 'uint8' }, { name: 'seat', type: 'uint8' }, { name: 'commitment', type: 'bytes32' }] },
+    primaryType: 'Ballot',
+    message: { requestId: b.requestId, round: b.round, seat: b.seat, commitment: b.commitment },
+  } as const;
+}
+
+/**
+ * Signs a ballot with the member's key, in the form `commitSigned` takes.
+ *
+ * @example
+ * const signed = await signBallot(account, committee, 31337, { requestId: 1n, round: 0, seat: 2, commitment })
+ */
+export async function signBallot(account: { signTypedData: LocalAccount['signTypedData'] }, committee: Address, chainId: number, b: Ballot): Promise<SignedBallot> {
+  const { r, s, v, yParity } = parseSignature(await account.signTypedData(ballotTypedData(committee, chainId, b)));
+  return { seat: b.seat, commitment: b.commitment, v: Number(v ?? BigInt(27 + yParity)), r, s };
+}
+
+/**
+ * Who signed a ballot (undefined for a malformed signature): the round's member holding
+ * `seat`, or the ballot is not theirs.
+ *
+ * @example
+ * const signer = await ballotSigner(committee, 31337, 1n, 0, signed)
+ */
+export async function ballotSigner(committee: Address, chainId: number, requestId: bigint, round: number, b: SignedBallot): Promise<Address | undefined> {
+  try {
+    return await recoverTypedDataAddress({ ...ballotTypedData(committee, chainId, { requestId, round, seat: b.seat, commitment: b.commitment }), signature: serializeSignature({ r: b.r, s: b.s, v: BigInt(b.v) }) });
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads an agreed-mode model's rule from the Committee. */

@@ -6,6 +6,7 @@ import type { VerityAddresses, Wallet } from './deploy.js';
 import { committeeAbi, coprocessorAbi, modelRegistryAbi } from './generated/contracts.js';
 import { AgreedPhase } from './agreed.js';
 import { findLatestLog } from './logs.js';
+import { quoteRequest, type GasQuote, type QuoteRequestParameters } from './quote.js';
 import { decodeAbiParameters } from 'viem';
 
 /** How a proved model's values cross the chain boundary (ModelRegistry.IOSpec). */
@@ -73,6 +74,12 @@ export class RequestRefundedError extends BaseError {
   }
 }
 
+/** `client.quote`: the fee alone, or the whole {@link GasQuote} of a request. */
+export type QuoteFunction = {
+  (modelId: Hex, callbackGasLimit: number): Promise<bigint>;
+  (request: Omit<QuoteRequestParameters, 'account'> & { account?: Address }): Promise<GasQuote>;
+};
+
 /** Decodes the `bytes output` of a proved model: `abi.encode(int256[])`. */
 export function decodeProvedOutput(output: Hex): bigint[] {
   return [...decodeAbiParameters([{ type: 'int256[]' }], output)[0]];
@@ -114,19 +121,32 @@ export function createVerityClient({ publicClient, wallet, addresses, fromBlock 
   const agreedResult = (requestId: bigint) =>
     guard(async () => {
       if (!addresses.committee) throw new NoCommitteeError({ reason: 'these addresses have no committee' });
-      const [[phase, answer], task] = await Promise.all([
-        publicClient.readContract({ address: addresses.committee, abi: committeeAbi, functionName: 'resultOf', args: [requestId] }),
-        publicClient.readContract({ address: addresses.committee, abi: committeeAbi, functionName: 'getTask', args: [requestId] }),
-      ]);
-      return { phase: AgreedPhase[phase]!, answer: answer === '0x' ? undefined : answer, round: task.round, appealUntil: BigInt(task.appealUntil) };
+      const task = await publicClient.readContract({ address: addresses.committee, abi: committeeAbi, functionName: 'getTask', args: [requestId] });
+      const phase = AgreedPhase[task.phase]!;
+      // The accepted round's answer, once there is one (Accepted, or Finalized).
+      const answer = phase === 'Accepted' || phase === 'Finalized'
+        ? (await publicClient.readContract({ address: addresses.committee, abi: committeeAbi, functionName: 'getRound', args: [requestId, task.accepted] })).answer
+        : undefined;
+      return { phase, answer, round: task.round, appealUntil: BigInt(task.appealUntil) };
     });
 
   return {
     addresses,
 
-    /** The fee a request must pay. */
-    quote: (modelId: Hex, callbackGasLimit: number) =>
-      guard(() => publicClient.readContract({ address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'quote', args: [modelId, callbackGasLimit] })),
+    /**
+     * The fee a request must pay; or, given the request itself, its fee, its transaction's
+     * simulated gas and the expected gas of its answer ({@link GasQuote}), sending nothing
+     * (`account` defaults to the wallet's).
+     *
+     * @example
+     * const fee = await verity.quote(modelId, 200_000)
+     * const { requestGas, answerGas } = await verity.quote({ modelId, input: '0x8081', callbackGasLimit: 200_000 })
+     */
+    quote: ((a: Hex | Omit<QuoteRequestParameters, 'account'> & { account?: Address }, callbackGasLimit?: number) =>
+      guard(async () => {
+        if (typeof a === 'string') return publicClient.readContract({ address: addresses.coprocessor, abi: coprocessorAbi, functionName: 'quote', args: [a, callbackGasLimit!] });
+        return quoteRequest(publicClient, addresses, { ...a, account: a.account ?? needWallet().account.address });
+      })) as QuoteFunction,
 
     /** A registered model (reverts with UnknownModel otherwise). */
     getModel: (modelId: Hex) =>
@@ -192,7 +212,12 @@ export function createVerityClient({ publicClient, wallet, addresses, fromBlock 
           // Read backwards from the head, never below the request's block (proved) or the deployment's.
           const floor = r.drawBlock > 0n ? r.drawBlock : (fromBlock ?? 0n);
           const fulfilled = await findLatestLog(publicClient, { address: addresses.coprocessor, abi: coprocessorAbi, eventName: 'Fulfilled', args: { requestId }, fromBlock: floor });
-          if (!fulfilled) throw new EventNotFoundError({ event: 'Fulfilled', where: `blocks ${floor} to the head (the request is fulfilled)`, requestId });
+          if (!fulfilled) {
+            // The node may not serve the logs of the block it just made yet: ask again until the timeout.
+            if (Date.now() - start > timeoutMs) throw new EventNotFoundError({ event: 'Fulfilled', where: `blocks ${floor} to the head (the request is fulfilled)`, requestId });
+            await new Promise((res) => setTimeout(res, pollMs));
+            continue;
+          }
           const receipt = await publicClient.getTransactionReceipt({ hash: fulfilled.transactionHash });
           const completed = parseEventLogs({ abi: coprocessorAbi, logs: receipt.logs, eventName: 'CallbackCompleted' })[0];
           const mode = modeName(r.mode);

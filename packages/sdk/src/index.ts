@@ -15,13 +15,14 @@ export {
   type CompiledModelReport, type SetupKindName, type VerifierSource, type VersionSpec, type WeightsPinningName,
 } from './models.js';
 export {
-  AgreedPhase, Criterion, CRITERIA, decodeAnswer, encodeAnswer, InvalidAnswerError, InvalidRuleError, normalizeAnswer, parseNumericAnswer, readRule, registerAgreedModel, RoundOutcome, Vote, voteCommitment,
-  type AgreedRule, type CriterionName, type StoredRule,
+  AgreedPhase, ballotSigner, ballotTypedData, Criterion, CRITERIA, decodeAnswer, encodeAnswer, InvalidAnswerError, InvalidRuleError, normalizeAnswer, parseNumericAnswer, readRule, registerAgreedModel, RoundOutcome, signBallot, Vote, voteCommitment,
+  type AgreedRule, type Ballot, type CriterionName, type Opening, type SignedBallot, type StoredRule,
 } from './agreed.js';
 export {
   createVerityClient, decodeProvedOutput, Mode, modeName, RequestStatus, ResultTimeoutError, RequestRefundedError, WalletRequiredError,
-  type IOSpec, type ModeName, type VerityClient, type VerityResult,
+  type IOSpec, type ModeName, type QuoteFunction, type VerityClient, type VerityResult,
 } from './client.js';
+export { ANSWER_GAS, quoteRequest, type GasQuote, type QuoteRequestParameters } from './quote.js';
 export {
   AdminDelayError, BaseError, ContractRevertError, decodeRevert, DevSetupError, DEVNET_CHAIN_IDS, EventNotFoundError, isDevnet, NoCommitteeError, RpcUnreachableError, rpcUnreachable,
   TransactionRevertedError, UnpinnedWeightsError, UnsupportedVisibilityError, walk,

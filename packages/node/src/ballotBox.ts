@@ -1,0 +1,114 @@
+// The off-chain exchange of agreed mode: a round's members send their signed ballots (commit
+// phase) and their openings (reveal phase) to the round's leader, which puts them on chain in one
+// transaction each (`Committee.commitSigned`, `Committee.revealMany`). Nothing here is trusted:
+// the leader checks every ballot's signature and every opening against the chain before it keeps
+// it, and the Committee checks them again. Members that see their ballot or opening missing on
+// chain send their own transaction, so liveness never depends on this channel.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isHex, type Hex } from 'viem';
+import type { Opening, SignedBallot } from '@verity/sdk';
+
+/** What a member posts to its round's leader: its signed ballot, or its opening. */
+export type BallotMessage =
+  | { kind: 'ballot'; requestId: bigint; round: number; ballot: SignedBallot }
+  | { kind: 'opening'; requestId: bigint; round: number; opening: Opening };
+
+/** The path members post to, below the leader's registered API URL. */
+export const BALLOT_PATH = '/agreed/ballots';
+/** Larger bodies are refused (a message is about 300 bytes). */
+const MAX_BODY = 4096;
+
+export type BallotBox = { url: string; close(): Promise<void> };
+
+/**
+ * Serves `POST /agreed/ballots` on `host:port` (port 0: any free one): each body is one
+ * {@link BallotMessage} as JSON (bigints as decimal strings), handed to `receive`, which answers
+ * whether it kept it (202) or refused it (422). Malformed bodies get 400.
+ *
+ * @example
+ * const box = await serveBallotBox({ port: 0, receive: (m) => validator.receive(m) })
+ */
+export async function serveBallotBox(p: { host?: string; port: number; receive: (m: BallotMessage) => Promise<boolean> }): Promise<BallotBox> {
+  const server: Server = createServer((req, res) => {
+    const reply = (status: number, body: string) => { res.writeHead(status, { 'content-type': 'text/plain' }); res.end(`${body}\n`); };
+    if ((req.url ?? '/').split('?')[0] !== BALLOT_PATH || req.method !== 'POST') return reply(404, `not found: POST ${BALLOT_PATH}`);
+    readBody(req).then(
+      async (text) => {
+        const m = text === undefined ? undefined : parseBallotMessage(text);
+        if (!m) return reply(400, 'not a ballot message');
+        reply((await p.receive(m)) ? 202 : 422, 'ok');
+      },
+    ).catch(() => reply(500, 'failed'));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(p.port, p.host ?? '127.0.0.1', () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    url: `http://${address}:${port}`,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/**
+ * Posts a message to a leader's API URL; true when the leader kept it. Never throws: an
+ * unreachable or refusing leader is answered by the member's own transaction.
+ *
+ * @example
+ * const kept = await postBallot('http://leader.example', { kind: 'ballot', requestId: 1n, round: 0, ballot })
+ */
+export async function postBallot(apiUrl: string, m: BallotMessage, timeoutMs = 2_000): Promise<boolean> {
+  if (!/^https?:\/\//.test(apiUrl)) return false;
+  try {
+    const res = await fetch(`${apiUrl.replace(/\/+$/, '')}${BALLOT_PATH}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(m, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.text();
+    return res.status === 202;
+  } catch {
+    return false;
+  }
+}
+
+/** A message from JSON, or undefined when any field is missing or malformed. */
+export function parseBallotMessage(text: string): BallotMessage | undefined {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (typeof o !== 'object' || o === null || typeof o.requestId !== 'string' || !/^\d{1,78}$/.test(o.requestId)) return undefined;
+  const round = o.round;
+  if (!isSmall(round)) return undefined;
+  const requestId = BigInt(o.requestId);
+  const is32 = (x: unknown): x is Hex => typeof x === 'string' && isHex(x) && x.length === 66;
+  if (o.kind === 'ballot') {
+    const b = o.ballot as Record<string, unknown> | undefined;
+    if (!b || !isSmall(b.seat) || !is32(b.commitment) || !is32(b.r) || !is32(b.s) || (b.v !== 27 && b.v !== 28)) return undefined;
+    return { kind: 'ballot', requestId, round, ballot: { seat: b.seat, commitment: b.commitment, v: b.v, r: b.r, s: b.s } };
+  }
+  if (o.kind === 'opening') {
+    const b = o.opening as Record<string, unknown> | undefined;
+    if (!b || !isSmall(b.seat) || (b.vote !== 1 && b.vote !== 2) || !is32(b.salt)) return undefined;
+    return { kind: 'opening', requestId, round, opening: { seat: b.seat, vote: b.vote, salt: b.salt } };
+  }
+  return undefined;
+}
+
+const isSmall = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0 && (x as number) < 256;
+
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY) return undefined;
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
