@@ -212,6 +212,42 @@ export function defaultBackend(options: Pick<CompileOptions, 'backend' | 'weight
   return options.backend ?? (options.weights === 'signals' || options.shard !== undefined ? 'circom' : 'r1cs');
 }
 
+/** The powers of tau a circuit needs, and the imported ceremony file of that size if there is one. */
+function setupPlan(constraints: number, publicSignals: number): { power: number; ceremony: string | undefined } {
+  const power = Math.max(8, Math.ceil(Math.log2(constraints + publicSignals + 1)));
+  return { power, ceremony: ceremonyPtau(power) };
+}
+
+/**
+ * The Groth16 setup of `work`/circuit.r1cs (the ceremony powers of tau when imported, else the
+ * insecure dev one) with one phase-2 contribution; writes the proving key, the verification
+ * key and the Solidity verifier with its build into `work`.
+ */
+export async function groth16Setup(work: string, o: { constraints: number; publicSignals: number; prover?: BackendChoice; progress: Progress }): Promise<{ power: number; ceremony: boolean; contributions: { name: string; hash: string }[]; bytecodeSize: number; seconds: number }> {
+  const { power, ceremony } = setupPlan(o.constraints, o.publicSignals);
+  const ptau = ceremony ?? (await devPowersOfTau(power, o.progress));
+  const t1 = performance.now();
+  const engine = resolveBackend(o.prover);
+  o.progress({ phase: `groth16 setup (${o.constraints} constraints, ${ceremony ? 'ceremony' : 'dev'} powers of tau 2^${power}, ${engine})` });
+  const [initial, zkey] = [join(work, 'circuit_0.zkey'), join(work, ARTEFACT_FILES.zkey)];
+  const name = `verity compile (${hostname()})`;
+  const entropy = randomBytes(64).toString('hex');
+  const contributions: { name: string; hash: string }[] = [];
+  if (engine === 'native') {
+    await nativeNewZkey(join(work, ARTEFACT_FILES.r1cs), ptau, initial, o.progress);
+    contributions.push({ name, hash: (await nativeContribute(initial, zkey, name, entropy, o.progress)).hash });
+  } else {
+    await snarkjs.zKey.newZKey(join(work, ARTEFACT_FILES.r1cs), ptau, initial, snarkjsLogger('groth16 setup', o.progress));
+    contributions.push({ name, hash: Buffer.from(await snarkjs.zKey.contribute(initial, zkey, name, entropy)).toString('hex') });
+  }
+  rmSync(initial);
+  const exported = await exportVerifier(zkey, !ceremony);
+  writeFileSync(join(work, ARTEFACT_FILES.verificationKey), JSON.stringify(exported.vk, null, 1));
+  writeFileSync(join(work, ARTEFACT_FILES.verifier), exported.source);
+  writeFileSync(join(work, ARTEFACT_FILES.verifierBuild), JSON.stringify(exported.build));
+  return { power, ceremony: ceremony !== undefined, contributions, bytecodeSize: exported.bytecodeSize, seconds: (performance.now() - t1) / 1000 };
+}
+
 /**
  * Compiles an ONNX model into a proved-mode artefact directory: circuit.r1cs and what the
  * witness is computed from (the eliminated labels, or with circom its source and witness
@@ -262,34 +298,11 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
     if (encoding === 'committed') constraintsByPart.inputAndWeightCommitment = constraints - modelConstraints - 1;
     else constraintsByPart.inputCommitment = constraints - modelConstraints - 1;
 
-    const power = Math.max(8, Math.ceil(Math.log2(constraints + layout.publicSignals + 1)));
-    let setupSeconds = 0;
-    let verifierBytecodeSize: number | undefined;
-    const ceremony = ceremonyPtau(power);
-    const contributions: { name: string; hash: string }[] = [];
-    if (options.setup !== false) {
-      const ptau = ceremony ?? (await devPowersOfTau(power, progress));
-      const t1 = performance.now();
-      const engine = resolveBackend(options.prover);
-      progress({ phase: `groth16 setup (${constraints} constraints, ${ceremony ? 'ceremony' : 'dev'} powers of tau 2^${power}, ${engine})` });
-      const [initial, zkey] = [join(work, 'circuit_0.zkey'), join(work, ARTEFACT_FILES.zkey)];
-      const name = `verity compile (${hostname()})`;
-      const entropy = randomBytes(64).toString('hex');
-      if (engine === 'native') {
-        await nativeNewZkey(join(work, ARTEFACT_FILES.r1cs), ptau, initial, progress);
-        contributions.push({ name, hash: (await nativeContribute(initial, zkey, name, entropy, progress)).hash });
-      } else {
-        await snarkjs.zKey.newZKey(join(work, ARTEFACT_FILES.r1cs), ptau, initial, snarkjsLogger('groth16 setup', progress));
-        contributions.push({ name, hash: Buffer.from(await snarkjs.zKey.contribute(initial, zkey, name, entropy)).toString('hex') });
-      }
-      rmSync(join(work, 'circuit_0.zkey'));
-      const exported = await exportVerifier(join(work, ARTEFACT_FILES.zkey), !ceremony);
-      writeFileSync(join(work, ARTEFACT_FILES.verificationKey), JSON.stringify(exported.vk, null, 1));
-      writeFileSync(join(work, ARTEFACT_FILES.verifier), exported.source);
-      writeFileSync(join(work, ARTEFACT_FILES.verifierBuild), JSON.stringify(exported.build));
-      verifierBytecodeSize = exported.bytecodeSize;
-      setupSeconds = (performance.now() - t1) / 1000;
-    }
+    const { power, ceremony } = setupPlan(constraints, layout.publicSignals);
+    const setup = options.setup !== false ? await groth16Setup(work, { constraints, publicSignals: layout.publicSignals, prover: options.prover, progress }) : undefined;
+    const contributions = setup?.contributions ?? [];
+    const verifierBytecodeSize = setup?.bytecodeSize;
+    const setupSeconds = setup?.seconds ?? 0;
 
     let accuracy: CompileReport['accuracy'];
     if (calibration && calibration.length > 0) {

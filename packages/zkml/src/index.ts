@@ -32,3 +32,5 @@ export { readInputFile, readSamplesFile } from './inputFile.js';
 export type { Progress, ProgressEvent } from './progress.js';
 export { cachedModelDir, compileCached } from './cache.js';
 export { releaseCurves } from './teardown.js';
+export { compileRequestBatch, requestBatchDir, RequestBatchProver, MAX_REQUEST_BATCH, type RequestBatchReport, type RequestSlot, type RequestBatchProof } from './requestBatch.js';
+export { requestBatchLayout, requestSlotOutputs, type RequestBatchLayout } from './r1cs/requests.js';
