@@ -5,7 +5,7 @@
 // app callback runs: the figure is the proof check, payments and bookkeeping). Gas from mined
 // receipts. Replaces the "## Batched fulfilment" section of BENCHMARKS.md and keeps the rest.
 import { generatePrivateKey } from 'viem/accounts';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, coprocessorAbi, requestBinding, requestsBinding, sendContract, setRequestBatchVerifier, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
 import { compileRequestBatch, decodeInputBytes, inputCommitment, Prover, releaseCurves, RequestBatchProver, requestBatchDir } from '@verity/zkml';
@@ -60,10 +60,13 @@ try {
     const { receipt } = await sendContract(publicClient, op, { address: coprocessor, abi: coprocessorAbi, functionName: 'fulfillBatch', args: [ids, words, proofs] });
     rows.push({ what: '`fulfillBatch`', n, total: receipt.gasUsed, perAnswer: receipt.gasUsed / BigInt(n) });
   }
-  log(`request-batch circuit for ${K} requests of the model (compile and setup, or already in the model's cache)`);
-  const batchDir = requestBatchDir(compiled.dir, K);
-  const batchReport = await compileRequestBatch(compiled.dir, { k: K, progress: (e) => log(e.phase) });
-  const batchProver = await RequestBatchProver.load(compiled.dir, K);
+  log(`request-batch circuit for ${K} requests of the model (compile and setup)`);
+  // A copy of the cached model: its requests-K directory stays out of the shared cache.
+  const modelDir = join(bed.dir, 'spam');
+  cpSync(compiled.dir, modelDir, { recursive: true });
+  const batchDir = requestBatchDir(modelDir, K);
+  const batchReport = await compileRequestBatch(modelDir, { k: K, progress: (e) => log(e.phase) });
+  const batchProver = await RequestBatchProver.load(modelDir, K);
   await setRequestBatchVerifier(publicClient, owner, {
     registry: net.addresses.registry, modelId: net.modelId, version: 1, k: K, insecure: batchReport.setup.insecure,
     verifierBuild: JSON.parse(readFileSync(join(batchDir, 'verifier.json'), 'utf8')),

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { encodeFunctionData, zeroAddress, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import { BaseError } from '@verity/sdk/errors';
 import { coprocessorAbi, DEFAULT_LOG_RANGE, decodeRevert, nodeRegistryAbi, type Wallet } from '@verity/sdk';
-import { Prover, type BackendChoice } from '@verity/zkml';
+import { Prover, RequestBatchProver, type BackendChoice } from '@verity/zkml';
 import { verifyAgainstRegistry } from './artefacts.js';
 import { createLogger, errorText, type Logger } from './log.js';
 import { family, Histogram, serveStatus, type StatusServer } from './metrics.js';
@@ -153,7 +153,18 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     if (hasBatchVerifier(prover)) batchable.add(m.modelId.toLowerCase());
     log.info({ modelId: m.modelId, dir: m.dir, backend: prover.backend.name, batchVerifier: batchable.has(m.modelId.toLowerCase()) }, 'model loaded');
   }
-  const batch = options.batch === false ? undefined : { maxSize: options.batch?.maxSize ?? 16, waitMs: options.batch?.waitMs ?? 2000, models: batchable };
+  // Models compiled for request batches (`<dir>/requests-K`, the largest K): their requests are proved together.
+  const requestBatches = new Map<string, RequestBatchProver>();
+  if (options.batch !== false) {
+    for (const m of options.models) {
+      const k = Math.max(0, ...readdirSync(m.dir).map((f) => /^requests-(\d+)$/.exec(f)?.[1]).filter((x): x is string => x !== undefined).map(Number));
+      if (k < 2) continue;
+      const prover = await RequestBatchProver.load(m.dir, k, options.prover);
+      requestBatches.set(m.modelId.toLowerCase(), prover);
+      log.info({ modelId: m.modelId, k, backend: prover.backend.name }, 'request-batch circuit loaded: up to K requests in one proof');
+    }
+  }
+  const batch = options.batch === false ? undefined : { maxSize: options.batch?.maxSize ?? 16, waitMs: options.batch?.waitMs ?? 2000, models: batchable, requests: requestBatches };
   if (!(await publicClient.readContract({ address: nodes, abi: nodeRegistryAbi, functionName: 'isActive', args: [me] }))) {
     log.warn({ operator: me, nodes }, 'this operator is not staked in the NodeRegistry: the Coprocessor will refuse its fulfilments (register with a stake first)');
   }
@@ -233,7 +244,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   }
 
   const jobs = new ProvedJobs({
-    publicClient, account, chainId, coprocessor, nodes, store, log, txm, proving, provers, pollMs, maxRange, maxAttempts, batch, scanFloor: scanner.start,
+    publicClient, account, chainId, coprocessor, nodes, registry, store, log, txm, proving, provers, pollMs, maxRange, maxAttempts, batch, scanFloor: scanner.start,
     chain: { head: () => head, now: chainNow }, stopped: () => stopped, signal: abort.signal, onProved: (ms) => proveTimes.observe(ms / 1000), update,
   });
 
@@ -370,7 +381,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     await Promise.all([pollLoop, workLoop, agreedLoop]);
     if (!options.proving || !('prove' in options.proving)) await proving.close();
     // the warm native prover processes and witness worker threads of the models it loaded
-    await Promise.all([...provers.values()].map((p) => p.close()));
+    await Promise.all([...provers.values(), ...requestBatches.values()].map((p) => p.close()));
     await status?.close();
     if (!(options.store instanceof JobStore)) store.close();
   };
