@@ -612,7 +612,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// @dev Announces each answer of a settled request batch and calls its requester back.
     function _answerBatch(uint256[] calldata requestIds, IModelRegistry.IOSpec memory io, uint256[] calldata outputWords) private {
         for (uint256 i = 0; i < requestIds.length; i++) {
-            bytes memory output = abi.encode(_decodeSlot(io, outputWords, i));
+            bytes memory output = abi.encode(_unpack(io, outputWords, i * io.outputCount));
             emit Fulfilled(requestIds[i], msg.sender, output);
             _deliver(requestIds[i], requests[requestIds[i]], output);
         }
@@ -632,23 +632,6 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// @notice The public signal that ties a request-batch proof to its requests, in order, and one prover.
     function requestsBinding(uint256[] calldata requestIds, address prover) public view returns (uint256) {
         return uint256(keccak256(abi.encode(block.chainid, address(this), prover, requestIds))) >> 4;
-    }
-
-    /// @dev Slot `slot`'s outputs from a request batch's words (value `slot * outputCount + j`), as `decodeOutputs`.
-    function _decodeSlot(IModelRegistry.IOSpec memory io, uint256[] calldata words, uint256 slot)
-        private
-        pure
-        returns (int256[] memory values)
-    {
-        uint256 perWord = 248 / io.outputBits;
-        uint256 mask = (uint256(1) << io.outputBits) - 1;
-        int256 half = int256(uint256(1) << (io.outputBits - 1));
-        values = new int256[](io.outputCount);
-        uint256 at = slot * io.outputCount;
-        for (uint256 j = 0; j < io.outputCount; j++) {
-            uint256 v = (words[(at + j) / perWord] >> (io.outputBits * ((at + j) % perWord))) & mask;
-            values[j] = int256(v) - half;
-        }
     }
 
     function _checkAscending(uint256 previous, uint256 id) private pure {
@@ -825,12 +808,23 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         pure
         returns (int256[] memory values)
     {
+        return _unpack(io, words, 0);
+    }
+
+    /// @dev `io.outputCount` values from packed words, starting at value `from` (a request
+    /// batch's slot i starts at i * outputCount).
+    function _unpack(IModelRegistry.IOSpec memory io, uint256[] calldata words, uint256 from)
+        private
+        pure
+        returns (int256[] memory values)
+    {
         uint256 perWord = 248 / io.outputBits;
         uint256 mask = (uint256(1) << io.outputBits) - 1;
         int256 half = int256(uint256(1) << (io.outputBits - 1));
         values = new int256[](io.outputCount);
         for (uint256 i = 0; i < io.outputCount; i++) {
-            uint256 v = (words[i / perWord] >> (io.outputBits * (i % perWord))) & mask;
+            uint256 at = from + i;
+            uint256 v = (words[at / perWord] >> (io.outputBits * (at % perWord))) & mask;
             values[i] = int256(v) - half;
         }
     }
