@@ -14,6 +14,7 @@ import { compileCached, encodeInputBytes, quantizeInput, readSamplesFile, type C
 import { spamFeatures, spamModel as spamFiles } from '@verity/models/spam';
 import { startAnvil, type Anvil } from '../../cli/src/anvil.js';
 import { anvilKey, connect } from '../../cli/src/chain.js';
+import type { Job, VerityNode } from '../src/index.js';
 
 const VERITY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'cli', 'bin', 'verity.mjs');
 
@@ -226,6 +227,19 @@ export async function stopTestbed(bed: (Testbed & { running: NodeProcess[] }) | 
   for (const n of bed.running) await n.stop();
   await bed.anvil.stop();
   if (options.removeDir) rmSync(bed.dir, { recursive: true, force: true });
+}
+
+/** Resolves once every job in `ids` is fulfilled (a job that fails rejects). */
+export function fulfilled(node: VerityNode, ids: bigint[]): Promise<Job[]> {
+  const done = () => ids.map((id) => node.job(id)).filter((j): j is Job => j?.state === 'fulfilled');
+  return new Promise((resolve, reject) => {
+    const check = (job?: Job) => {
+      if (job?.state === 'failed' && ids.includes(job.requestId)) return reject(new Error(`request ${job.requestId} failed: ${job.error}`));
+      if (done().length === ids.length) { node.off('job', check); resolve(done()); }
+    };
+    node.on('job', check);
+    check();
+  });
 }
 
 /** Fulfilled events for `requestId` on the chain as it is now. */

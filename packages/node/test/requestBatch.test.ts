@@ -11,10 +11,10 @@ import { after, before, test } from 'node:test';
 import { decodeFunctionData, parseEventLogs, type Hex, type PublicClient } from 'viem';
 import { coprocessorAbi, decodeProvedOutput, provedFulfilment, decodeRevert, ContractRevertError, requestsBinding, sendContract, setRequestBatchVerifier, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
 import { compileRequestBatch, decodeInputBytes, inferQuantized, inputCommitment, releaseCurves, RequestBatchProver, requestBatchDir, type RequestSlot } from '@verity/zkml';
-import { startNode, type Job, type VerityNode } from '../src/index.js';
+import { startNode, type VerityNode } from '../src/index.js';
 import { JobStore } from '../src/store.js';
 import { anvilKey } from '../../cli/src/chain.js';
-import { anvilRpc, captureLogger, fulfilments, network, nodeConfig, NodeProcess, startTestbed, stopTestbed, type Network } from './harness.js';
+import { anvilRpc, captureLogger, fulfilled, fulfilments, network, nodeConfig, NodeProcess, startTestbed, stopTestbed, type Network } from './harness.js';
 
 const K = 4;
 let bed: Awaited<ReturnType<typeof startTestbed>>;
@@ -91,19 +91,6 @@ async function tryFulfil(net: Network, ids: bigint[], words: bigint[], proof: Sn
     const d = decodeRevert(e);
     return d instanceof ContractRevertError ? d.errorName! : String(e);
   }
-}
-
-/** Resolves once every job in `ids` is fulfilled (a failed job rejects). */
-function fulfilled(node: VerityNode, ids: bigint[]): Promise<Job[]> {
-  const done = () => ids.map((id) => node.job(id)).filter((j): j is Job => j?.state === 'fulfilled');
-  return new Promise((resolve, reject) => {
-    const check = (job?: Job) => {
-      if (job?.state === 'failed' && ids.includes(job.requestId)) return reject(new Error(`request ${job.requestId} failed: ${job.error}`));
-      if (done().length === ids.length) { node.off('job', check); resolve(done()); }
-    };
-    node.on('job', check);
-    check();
-  });
 }
 
 test('on chain: one proof answers three requests from three senders; swapped slots, a changed word, another prover, a dropped or an invented slot and a request older than the batch verifier are refused', async () => {
