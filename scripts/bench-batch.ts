@@ -6,6 +6,7 @@
 // receipts. Replaces the "## Batched fulfilment" section of BENCHMARKS.md and keeps the rest.
 import { generatePrivateKey } from 'viem/accounts';
 import { cpSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { connect, coprocessorAbi, requestBinding, requestsBinding, sendContract, setRequestBatchVerifier, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
 import { compileRequestBatch, decodeInputBytes, inputCommitment, Prover, releaseCurves, RequestBatchProver, requestBatchDir } from '@verity/zkml';
@@ -101,7 +102,7 @@ try {
     '',
     `The demo spam model (${compiled.report.layout.outputWords + 2} public signals), one operator, requests from as many senders without code (no app callback runs), gas from the mined receipts (21,000 intrinsic and calldata included). \`fulfillBatch\` checks the N proofs with the model's generated \`verifyBatch\` (N + 3 pairings) and settles each request as \`fulfill\` does, its primary drawn and stored on the way.`,
     '',
-    `\`fulfillRequests\` checks ONE proof of the model's request-batch circuit for ${K} requests (\`verity compile --requests ${K}\`: ${batchReport.constraints.toLocaleString('en-US')} constraints, ${batchReport.layout.publicSignals} public signals: ${batchReport.layout.outputWords} output words packed across the slots, ${K} input commitments, one binding of the batch; empty slots get commitment 0) and settles every request as \`fulfill\` does, each fee credited in one sum for the batch, a primary drawn but not stored. The batch proofs took ${proveMs.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s (witness and ${batchProver.backend.name} proof, in this process).`,
+    `\`fulfillRequests\` checks ONE proof of the model's request-batch circuit for ${K} requests (\`verity compile --requests ${K}\`: ${batchReport.constraints.toLocaleString('en-US')} constraints, ${batchReport.layout.publicSignals} public signals: ${batchReport.layout.outputWords} output words packed across the slots, ${K} input commitments, one binding of the batch; empty slots get commitment 0) and settles every request as \`fulfill\` does, each fee credited in one sum for the batch, a primary drawn but not stored. The batch proofs took ${proveMs.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s (witness and ${batchProver.backend.name} proof, in this process; load average ${loadavg()[0]!.toFixed(1)} at the end, the 2 cores shared).`,
     '',
     '| transaction | requests | gas | gas per answer | against `fulfill` |',
     '|---|---:|---:|---:|---:|',
