@@ -361,7 +361,15 @@ export class ProvedJobs {
       }));
       const binding = requestsBinding({ chainId: this.p.chainId, coprocessor: this.p.coprocessor, requestIds: ids, prover: this.me });
       this.p.log.info({ requestIds: ids.map(String), k: prover.k }, 'proving a request batch');
-      const p = await prover.prove(slots, binding);
+      let p: Awaited<ReturnType<RequestBatchProver['prove']>>;
+      try {
+        p = await prover.prove(slots, binding);
+      } catch (e) {
+        // One request's witness can fail (an intermediate value out of range): it then fails alone.
+        this.p.log.warn({ requestIds: ids.map(String), err: errorText(e) }, 'request batch proof failed; proving the requests separately');
+        await this.submitSeparately(jobs);
+        return;
+      }
       const proveMs = p.timings.witnessMs + p.timings.proveMs;
       this.p.onProved(proveMs);
       const args = [ids, p.words, toSolidityProof(p.proof as SnarkjsProof)] as const;
