@@ -3,7 +3,9 @@
 // beside fulfillRequests of 2, 4, 8 and 16 requests in ONE proof of the model's request-batch
 // circuit for 16 (`verity compile --requests 16`; the senders are accounts without code, so no
 // app callback runs: the figure is the proof check, payments and bookkeeping). Gas from mined
-// receipts. Replaces the "## Batched fulfilment" section of BENCHMARKS.md and keeps the rest.
+// receipts. Then the latency at 1 request/s offered, one fulfill per request against request
+// batches (one node process). Replaces the "## Batched fulfilment" section of BENCHMARKS.md and
+// keeps the rest.
 import { generatePrivateKey } from 'viem/accounts';
 import { cpSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -11,12 +13,14 @@ import { join } from 'node:path';
 import { connect, coprocessorAbi, requestBinding, requestsBinding, sendContract, setRequestBatchVerifier, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
 import { compileRequestBatch, decodeInputBytes, inputCommitment, Prover, releaseCurves, RequestBatchProver, requestBatchDir } from '@verity/zkml';
 import { network, startTestbed, stopTestbed } from '../packages/node/test/harness.js';
+import { loadBench } from './bench/load.js';
 import { writeBenchSection } from './bench/section.js';
 
 const log = (s: string) => console.error(`[bench:batch] ${s}`);
 const SIZES = [1, 4, 8, 16];
 const K = 16;
 const REQUEST_SIZES = [2, 4, 8, 16];
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 60);
 const bed = await startTestbed('verity-bench-batch-');
 try {
   const { publicClient, compiled, inputs } = bed;
@@ -95,6 +99,12 @@ try {
     rows.push({ what: '`fulfillRequests`', n, total: receipt.gasUsed, perAnswer: receipt.gasUsed / BigInt(n) });
   }
   await batchProver.close();
+  // Latency at 1 request/s offered: one node process, one `fulfill` per request against request batches of up to K.
+  const latency: { what: string; r: Awaited<ReturnType<typeof loadBench>> }[] = [];
+  for (const [what, o] of [['one `fulfill` per request (`"batch": false`)', { batch: false as const }], [`request batches of up to ${K} (\`fulfillRequests\`)`, { requestBatch: K }]] as const) {
+    log(`latency at 60 requests/min for ${LATENCY_SECONDS} s: ${what}`);
+    latency.push({ what, r: await loadBench({ nodes: 1, perMin: 60, seconds: LATENCY_SECONDS, log, ...o }) });
+  }
   const single = rows[0]!.perAnswer;
   const fmt = (v: bigint) => Number(v).toLocaleString('en-US');
   writeBenchSection('## Batched fulfilment', [
@@ -107,6 +117,12 @@ try {
     '| transaction | requests | gas | gas per answer | against `fulfill` |',
     '|---|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r.what} | ${r.n} | ${fmt(r.total)} | ${fmt(r.perAnswer)} | ${(Number(r.perAnswer) / Number(single)).toFixed(2)}x |`),
+    '',
+    `Latency at 1 request/s offered for ${LATENCY_SECONDS} s (the load benchmark's setup: one \`verity node start\` process, one requester, 30 s assignment window; from sending the request to its \`Fulfilled\` event; the node's default \`batch.waitMs\` of 2 s):`,
+    '',
+    '| fulfilment | sent | fulfilled | lost | p50 ms | p95 ms | max ms |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...latency.map(({ what, r }) => `| ${what} | ${r.sent} | ${r.fulfilled} | ${r.lost} | ${fmt(BigInt(Math.round(r.p50Ms)))} | ${fmt(BigInt(Math.round(r.p95Ms)))} | ${fmt(BigInt(Math.round(r.maxMs)))} |`),
   ]);
 } finally {
   await stopTestbed(bed, { removeDir: true });
