@@ -123,6 +123,8 @@ try {
     '| fulfilment | sent | fulfilled | lost | p50 ms | p95 ms | max ms |',
     '|---|---:|---:|---:|---:|---:|---:|',
     ...latency.map(({ what, r }) => `| ${what} | ${r.sent} | ${r.fulfilled} | ${r.lost} | ${fmt(BigInt(Math.round(r.p50Ms)))} | ${fmt(BigInt(Math.round(r.p95Ms)))} | ${fmt(BigInt(Math.round(r.maxMs)))} |`),
+    '',
+    'A request sent last can stay unanswered ("lost" here): anvil mines only on transactions, and a request\'s primary is drawn from the hash of its own block, which nothing follows.',
   ]);
 } finally {
   await stopTestbed(bed, { removeDir: true });
