@@ -12,7 +12,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { connect, coprocessorAbi, requestBinding, requestsBinding, sendContract, setRequestBatchVerifier, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
 import { compileRequestBatch, decodeInputBytes, inputCommitment, Prover, releaseCurves, RequestBatchProver, requestBatchDir } from '@verity/zkml';
-import { network, startTestbed, stopTestbed } from '../packages/node/test/harness.js';
+import { network, startTestbed, stopTestbed } from '@verity/cli';
 import { loadBench } from './bench/load.js';
 import { writeBenchSection } from './bench/section.js';
 

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEV_HEARTBEAT } from '../packages/cli/src/dev.js';
+import { DEV_HEARTBEAT } from '@verity/cli';
 import { writeBenchSection } from './bench/section.js';
 
 const SAMPLE_S = 60;

@@ -12,11 +12,8 @@ import { join } from 'node:path';
 import type { Abi, Hex } from 'viem';
 import * as snarkjs from 'snarkjs';
 import { deploy } from '@verity/sdk';
-import { cacheDir, compileCached, nativeProverBuilt, NATIVE_PROVER_BIN, Prover, releaseCurves, type VerifierBuild } from '@verity/zkml';
-import { compileVerifier } from '../packages/zkml/src/verifier.js';
-import { startAnvil } from '../packages/cli/src/anvil.js';
-import { anvilKey, connect } from '../packages/cli/src/chain.js';
-import { measureVerifyGas } from '../packages/cli/src/models.js';
+import { cacheDir, compileCached, compileVerifier, nativeProverBuilt, NATIVE_PROVER_BIN, Prover, releaseCurves, type VerifierBuild } from '@verity/zkml';
+import { anvilKey, connect, measureVerifyGas, startAnvil } from '@verity/cli';
 import { imageSamples, lenet5, mnistMlp } from './bench/models.js';
 import { writeBenchSection } from './bench/section.js';
 

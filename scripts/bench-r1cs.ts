@@ -9,9 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { compileModel, importGraph, loadOnnx, quantize, quantizeInput, readSamplesFile, releaseCurves } from '@verity/zkml';
-import { buildConstraints, computeValues } from '../packages/zkml/src/r1cs/circuit.js';
-import { r1csFile, wtnsFile } from '../packages/zkml/src/r1cs/files.js';
+import { buildConstraints, compileModel, computeValues, importGraph, r1csFile, wtnsFile, loadOnnx, quantize, quantizeInput, readSamplesFile, releaseCurves } from '@verity/zkml';
 import { imageSamples, largeCnn, lenet5, mnistMlp } from './bench/models.js';
 
 const MODELS: Record<string, [string, () => Uint8Array]> = {

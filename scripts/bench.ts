@@ -12,10 +12,8 @@ import { join } from 'node:path';
 import type { Abi } from 'viem';
 import { deploy } from '@verity/sdk';
 import { devPowersOfTau, Prover, releaseCurves, type CompileReport, type VerifierBuild } from '@verity/zkml';
-import { startAnvil } from '../packages/cli/src/anvil.js';
-import { anvilKey, connect } from '../packages/cli/src/chain.js';
+import { anvilKey, connect, measureVerifyGas, startAnvil } from '@verity/cli';
 import { storyBench, storySection } from './bench/story.js';
-import { measureVerifyGas } from '../packages/cli/src/models.js';
 import type { ModelKey } from './bench/measure.js';
 
 const work = mkdtempSync(join(tmpdir(), 'verity-bench-'));

@@ -8,6 +8,7 @@ declare module 'snarkjs' {
     fullProve(input: Record<string, unknown>, wasm: FileRef, zkey: FileRef): Promise<{ proof: Proof; publicSignals: string[] }>;
     prove(zkey: FileRef, witness: FileRef): Promise<{ proof: Proof; publicSignals: string[] }>;
     verify(vk: unknown, publicSignals: readonly string[], proof: unknown): Promise<boolean>;
+    exportSolidityCallData(proof: unknown, publicSignals: readonly string[]): Promise<string>;
   };
   export const powersOfTau: {
     newAccumulator(curve: unknown, power: number, file: string): Promise<unknown>;

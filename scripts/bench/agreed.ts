@@ -5,11 +5,7 @@ import { hexToString, keccak256, toHex } from 'viem';
 import pino from 'pino';
 import { createVerityClient, deployVerity, registerAgreedModel, stakeNode } from '@verity/sdk';
 import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
-import { startAnvil } from '../../packages/cli/src/anvil.js';
-import { anvilKey, connect } from '../../packages/cli/src/chain.js';
-import { agreedRequestGas } from '../../packages/cli/src/models.js';
-import { AGREED_MODELS } from '../../packages/cli/src/dev.js';
-import { MARKET_QUESTION } from '../../packages/cli/src/story.js';
+import { AGREED_MODELS, agreedRequestGas, anvilKey, connect, MARKET_QUESTION, startAnvil } from '@verity/cli';
 
 export type AgreedBenchRow = {
   setup: string;

@@ -5,8 +5,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { coprocessorAbi, RequestStatus, setRequestBatchVerifier, type Wallet } from '@verity/sdk';
 import { compileRequestBatch, requestBatchDir } from '@verity/zkml';
-import { anvilKey } from '../../packages/cli/src/chain.js';
-import { network, nodeConfig, NodeProcess, startRedis, startTestbed, stopTestbed } from '../../packages/node/test/harness.js';
+import { anvilKey, network, nodeConfig, NodeProcess, startRedis, startTestbed, stopTestbed } from '@verity/cli';
 
 export type LoadResult = {
   nodes: number;

@@ -13,7 +13,9 @@ export function writeBenchSection(heading: string, section: string[]): void {
   try { md = readFileSync('BENCHMARKS.md', 'utf8'); } catch { /* first run */ }
   const start = md.indexOf(heading);
   const next = start < 0 ? -1 : md.indexOf('\n## ', start + 1);
-  md = start < 0 ? `${md.trimEnd()}\n\n${lines.join('\n')}` : `${md.slice(0, start)}${lines.join('\n').trimEnd()}${next < 0 ? '\n' : `\n\n${md.slice(next + 1)}`}`;
+  // One blank line between this section and the next, whether or not `section` ends with one.
+  const text = `${lines.join('\n').trimEnd()}\n`;
+  md = start < 0 ? `${md.trimEnd()}\n\n${text}` : `${md.slice(0, start)}${text}${next < 0 ? '' : `\n${md.slice(next + 1)}`}`;
   writeFileSync('BENCHMARKS.md', md);
   console.log(lines.join('\n'));
 }

@@ -4,8 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dev } from '../../packages/cli/src/dev.js';
-import type { StoryRow } from '../../packages/cli/src/story.js';
+import { startDevnet, type StoryRow } from '@verity/cli';
 
 export type StoryBench = { coldSeconds: number; warmSeconds: number; rows: StoryRow[] };
 
@@ -14,7 +13,7 @@ export async function storyBench(log: (s: string) => void): Promise<StoryBench> 
   const previous = process.env.VERITY_CACHE_DIR;
   const run = async () => {
     const t = performance.now();
-    const { story } = await dev({ once: true, out: () => {} });
+    const { story } = await startDevnet({ once: true, out: () => {} });
     return { seconds: (performance.now() - t) / 1000, rows: story.rows };
   };
   try {

@@ -1,5 +1,5 @@
 //! The insecure dev powers of tau, computed from known secrets (tau, alpha, beta): the file
-//! `writeDevPtau` in packages/zkml/src/prover/devPtau.ts writes, byte for byte, with every
+//! `writeDevPtau` in packages/zkml/src/setup/devPtau.ts writes, byte for byte, with every
 //! point a fixed-base multiplication of a generator (arkworks' windowed batch multiplication
 //! on every core) instead of one WebAssembly multiplication at a time. Sections: 1 header,
 //! 2 tau^i·G1 (2n−1), 3 tau^i·G2, 4 alpha·tau^i·G1, 5 beta·tau^i·G1, 6 beta·G2, 7 no

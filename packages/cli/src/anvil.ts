@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BaseError } from '@verity/sdk/errors';
+import { BaseError } from '@verity/errors';
 
 /** Finds an npm-installed executable (node_modules/.bin) above this package. */
 export function findBin(name: string): string {
@@ -12,8 +12,18 @@ export function findBin(name: string): string {
     const candidate = join(dir, 'node_modules', '.bin', name);
     if (existsSync(candidate)) return candidate;
     const parent = dirname(dir);
-    if (parent === dir) throw new BaseError(`${name} is not installed`, { details: 'Run `npm install` at the repository root.' });
+    if (parent === dir) throw new ToolNotInstalledError({ tool: name });
     dir = parent;
+  }
+}
+
+/** An executable the CLI runs (anvil, forge) is not in any node_modules/.bin above it. */
+export class ToolNotInstalledError extends BaseError {
+  override name = 'ToolNotInstalledError';
+  readonly tool: string;
+  constructor({ tool }: { tool: string }) {
+    super(`${tool} is not installed`, { details: 'Run `npm install` at the repository root.' });
+    this.tool = tool;
   }
 }
 

@@ -7,13 +7,14 @@ import {
   connect, createVerityClient, DEFAULT_ADMIN_DELAY, DEFAULT_UNBONDING_PERIOD, DEFAULT_UPGRADE_DELAY, deployVerity, DEVNET_CHAIN_IDS, DevSetupError, isDevnet, Mode, nodeRegistryAbi, registerAgreedModel,
   sendContract, serveModels, SetupKind, stakeNode, stopServing, WeightsPinning, CRITERIA, type CriterionName, type VerityAddresses,
 } from '@verity/sdk';
-import { BaseError } from '@verity/sdk/errors';
+import { BaseError } from '@verity/errors';
 import { ArtefactError, CompiledDirNotFoundError, encodeInputBytes, loadCompiled, quantizeInput, readInputFile } from '@verity/zkml';
 import { startExplorer } from '@verity/explorer';
 import { followAgreedRequest } from './agreedProgress.js';
 import { findModelInfo } from './exampleModels.js';
 import { PINNING_NAMES, registerCompiled } from './models.js';
-import { formatDuration, parseDuration, parseWindows } from './options.js';
+import { formatDuration, OptionValueError, parseDuration, parseWindows } from './options.js';
+import { UsageError } from './errors.js';
 
 /** What `verity deploy` writes: where the contracts are, on which chain, with which delays (seconds, as decimal strings). */
 export type Deployment = {
@@ -61,10 +62,42 @@ export class RequestInputError extends BaseError {
   }
 }
 
+/** A private key that is not 32 bytes of hex (the message gives its length, never the key). */
+export class PrivateKeyFormatError extends BaseError {
+  override name = 'PrivateKeyFormatError';
+  readonly length: number;
+  constructor({ length }: { length: number }) {
+    super(`The private key must be 32 bytes of hex (0x + 64 digits); got ${length} characters`);
+    this.length = length;
+  }
+}
+
+/** The RPC serves another chain than the deployment file's. */
+export class ChainMismatchError extends BaseError {
+  override name = 'ChainMismatchError';
+  readonly rpcChainId: number;
+  readonly deploymentChainId: number;
+  constructor({ rpcChainId, deploymentChainId }: { rpcChainId: number; deploymentChainId: number }) {
+    super(`The RPC serves chain ${rpcChainId}, but the deployment is on chain ${deploymentChainId}`, { details: 'Pass the deployment file of this chain (--deployment), or the RPC of the deployment\'s chain (--rpc).' });
+    this.rpcChainId = rpcChainId;
+    this.deploymentChainId = deploymentChainId;
+  }
+}
+
+/** A model id that is not 32 bytes of hex. */
+export class InvalidModelIdError extends BaseError {
+  override name = 'InvalidModelIdError';
+  readonly value: string;
+  constructor({ value }: { value: string }) {
+    super(`A model id is 32 bytes of hex (0x + 64 digits); got "${value}"`);
+    this.value = value;
+  }
+}
+
 function key(command: string, given?: string): Hex {
   const k = given ?? process.env.VERITY_PRIVATE_KEY;
   if (!k) throw new MissingKeyError(command);
-  if (!isHex(k) || k.length !== 66) throw new BaseError(`The private key must be 32 bytes of hex (0x + 64 digits); got ${k.length} characters`);
+  if (!isHex(k) || k.length !== 66) throw new PrivateKeyFormatError({ length: k.length });
   return k;
 }
 
@@ -83,7 +116,7 @@ export function readDeployment(path: string): Deployment {
 /** Clients for the deployment's chain (`rpc`, VERITY_RPC_URL or the file's URL); refuses another chain. */
 async function connectTo(d: Deployment, rpc?: string) {
   const c = await connect(rpc ?? process.env.VERITY_RPC_URL ?? d.rpcUrl);
-  if (c.chainId !== d.chainId) throw new BaseError(`The RPC serves chain ${c.chainId}, but the deployment is on chain ${d.chainId}`);
+  if (c.chainId !== d.chainId) throw new ChainMismatchError({ rpcChainId: c.chainId, deploymentChainId: d.chainId });
   return c;
 }
 
@@ -132,7 +165,7 @@ export async function registerCommand(o: {
   const fee = parseEther(o.fee);
   if (o.agreed) {
     if (!d.addresses.committee) throw new DeploymentFileError(o.deployment, 'it has no committee (agreed mode is not deployed there)');
-    if (!CRITERIA.includes(o.agreed.criterion as CriterionName)) throw new BaseError(`--criterion takes ${CRITERIA.join(', ')}; got "${o.agreed.criterion}"`);
+    if (!CRITERIA.includes(o.agreed.criterion as CriterionName)) throw new OptionValueError({ option: '--criterion', value: o.agreed.criterion, expected: CRITERIA.join(', ') });
     const labels = o.agreed.labels?.split(',').map((l) => l.trim()).filter(Boolean);
     const { modelId } = await registerAgreedModel(publicClient, w, {
       registry: d.addresses.registry, committee: d.addresses.committee, name: o.name, fee,
@@ -142,7 +175,7 @@ export async function registerCommand(o: {
     o.log(`registered agreed-mode model "${o.name}" as ${modelId} (${o.agreed.criterion}${labels ? `: ${labels.join(' / ')}` : ''}; fee ${o.fee} ETH per request)`);
     return modelId;
   }
-  if (!o.dir) throw new BaseError('verity register needs a compiled model directory (from `verity compile`), or --agreed with a rule');
+  if (!o.dir) throw new UsageError({ command: 'register', problem: 'needs a compiled model directory (from `verity compile`), or --agreed with a rule' });
   const compiled = loadCompiled(o.dir);
   const r = compiled.report;
   const registered = await registerCompiled(publicClient, w, { registry: d.addresses.registry, compiled, name: o.name, fee, allowDevSetup: o.allowDevSetup }).catch((e: unknown) => {
@@ -162,8 +195,8 @@ export async function requestCommand(o: {
   /** only if this is the model's effective version (`requestVersion`): no other verifier can answer */
   version?: number;
 }): Promise<{ requestId: bigint; answer?: string }> {
-  if (!isHex(o.modelId) || o.modelId.length !== 66) throw new BaseError(`A model id is 32 bytes of hex (0x + 64 digits); got "${o.modelId}"`);
-  if (o.version !== undefined && !(Number.isInteger(o.version) && o.version >= 1 && o.version < 2 ** 32)) throw new BaseError(`A model version is a whole number from 1; got ${o.version}`);
+  if (!isHex(o.modelId) || o.modelId.length !== 66) throw new InvalidModelIdError({ value: o.modelId });
+  if (o.version !== undefined && !(Number.isInteger(o.version) && o.version >= 1 && o.version < 2 ** 32)) throw new OptionValueError({ option: '--version', value: String(o.version), expected: 'a whole number from 1' });
   const given = [o.input, o.bytes, o.text].filter((v) => v !== undefined).length;
   if (given !== 1) throw new RequestInputError(given === 0 ? 'no input given' : 'more than one input given');
   if (o.input && !o.modelDir) throw new RequestInputError('--input needs --model-dir to quantise the values');
@@ -230,7 +263,7 @@ export async function stakeCommand(o: { deployment: string; rpc?: string; privat
  * is drawn, and may fulfil, only for the models it serves; the models must be registered.
  */
 export async function serveCommand(o: { deployment: string; rpc?: string; privateKey?: string; models: string[]; stop?: boolean; log: (l: string) => void }): Promise<Hex[]> {
-  for (const m of o.models) if (!isHex(m) || m.length !== 66) throw new BaseError(`A model id is 32 bytes of hex (0x + 64 digits); got "${m}"`);
+  for (const m of o.models) if (!isHex(m) || m.length !== 66) throw new InvalidModelIdError({ value: m });
   const d = readDeployment(o.deployment);
   const { publicClient, wallet } = await connectTo(d, o.rpc);
   const w = wallet(key(o.stop ? 'node stop-serving' : 'node serve', o.privateKey));

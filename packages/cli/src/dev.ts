@@ -13,6 +13,7 @@ import type { Deployment } from './commands.js';
 import { checkDevDeploymentPath, writeDevDeployment } from './devDeployment.js';
 import { exampleCompileOptions, exampleModelInfo, PROVED_MODELS } from './exampleModels.js';
 import { registerCompiled } from './models.js';
+import { OptionValueError } from './options.js';
 import { runStory, summaryTable, type ProvedModel, type StoryOutcome } from './story.js';
 
 export type DevOptions = {
@@ -74,13 +75,16 @@ export const DEVNET_PARAMETERS = {
   adminDelay: 3_600n, unbondingPeriod: 0n, upgradeDelay: 60n, committee: { windows: AGREED_MODELS.windows },
 } satisfies DeployOptions;
 
+/** What a devnet run leaves: the story's outcome, the contracts, the explorer's URL and the proved models. */
+export type Devnet = { story: StoryOutcome; addresses: VerityAddresses; explorerUrl: string; models: Record<string, ProvedModel> };
+
 /**
  * The embedded devnet: starts anvil (or uses `rpc`), deploys the contracts, compiles or loads
  * the example apps' models, registers them, starts staked nodes and the explorer, and runs the
  * story: six example apps ask Verity questions in proved and agreed mode. Prints a summary
  * table. With `once` it returns after the story; otherwise it serves until SIGINT/SIGTERM.
  */
-export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; addresses: VerityAddresses; explorerUrl: string; models: Record<string, ProvedModel> }> {
+export async function dev(options: DevOptions): Promise<Devnet> {
   const print = options.out ?? ((l: string) => console.log(l));
   const t0 = performance.now();
   const step = (label: string, detail = '') => print(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${label.padEnd(26)} ${detail}`);
@@ -121,7 +125,7 @@ export async function dev(options: DevOptions): Promise<{ story: StoryOutcome; a
     const keys = [0, 1, 2, 3].map((i) => anvilKey(i));
     const [admin, modelOwner, user] = [wallet(keys[0]!), wallet(keys[1]!), wallet(keys[3]!)];
     const nodeCount = options.nodes ?? 3;
-    if (!Number.isInteger(nodeCount) || nodeCount < 3 || nodeCount > NODE_KEYS.length) throw new Error(`--nodes takes 3 to ${NODE_KEYS.length}: the agreed-mode apps need a committee of 3`);
+    if (!Number.isInteger(nodeCount) || nodeCount < 3 || nodeCount > NODE_KEYS.length) throw new OptionValueError({ option: '--nodes', value: String(nodeCount), expected: `3 to ${NODE_KEYS.length} (the agreed-mode apps need a committee of 3)` });
     const operators = NODE_KEYS.slice(0, nodeCount).map((i) => wallet(anvilKey(i)));
     const nodeNumber = (address: string) => operators.findIndex((o) => o.account.address.toLowerCase() === address.toLowerCase()) + 1;
 

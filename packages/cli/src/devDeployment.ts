@@ -2,7 +2,7 @@
 // `verity node …` and `verity explorer` can use it (`--deployment FILE`).
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isDevnet } from '@verity/sdk';
-import { BaseError } from '@verity/sdk/errors';
+import { BaseError } from '@verity/errors';
 import type { Deployment } from './commands.js';
 
 /** `verity dev` will not replace a file that is not a devnet's deployment file. */

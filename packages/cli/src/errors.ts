@@ -1,5 +1,6 @@
 // The CLI's own typed errors: a command line it cannot run, a file it cannot find.
-import { BaseError, decodeRevert, rpcUnreachable } from '@verity/sdk/errors';
+import { BaseError } from '@verity/errors';
+import { decodeRevert, rpcUnreachable } from '@verity/sdk/errors';
 import { groupSynopsis, resolveCommand, usageOf } from './usage.js';
 
 /**

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { encodeFunctionData, type Abi, type Hex, type PublicClient } from 'viem';
 import { committeeAbi, getLogsBounded, isDevnet, registerProvedModel, toSolidityProof, type SnarkjsProof, type VerityAddresses, type VersionSpec, type Wallet } from '@verity/sdk';
+import { BaseError } from '@verity/errors';
 import type { CompiledModel, VerifierBuild } from '@verity/zkml';
 
 /**
@@ -38,6 +39,16 @@ export function devSetupWarning(chainId: number, note: string): string {
 /** How `verity request` and `verity register` name a model's weights pinning (ModelRegistry.WeightsPinning, by index). */
 export const PINNING_NAMES = ['nothing', 'the verifying key', 'the weights commitment'] as const;
 
+/** A deployed verifier refused a proof the model's own key accepts: the verifier is not this model's. */
+export class ProofRejectedError extends BaseError {
+  override name = 'ProofRejectedError';
+  readonly verifier: Hex;
+  constructor({ verifier }: { verifier: Hex }) {
+    super(`the proof does not verify against the verifier at ${verifier}`);
+    this.verifier = verifier;
+  }
+}
+
 /**
  * Verification gas as a transaction receipt reports it: a transaction straight to the
  * verifier with a proof that is first checked to be valid (a snarkjs verifier short of gas
@@ -52,7 +63,7 @@ export async function measureVerifyGas(
   const args = [[s[0], s[1]], [[s[2], s[3]], [s[4], s[5]]], [s[6], s[7]], p.publicSignals.map(BigInt)];
   const data = encodeFunctionData({ abi: p.build.abi as Abi, functionName: 'verifyProof', args });
   const { data: ok } = await publicClient.call({ to: p.verifier, data });
-  if (!ok || BigInt(ok) !== 1n) throw new Error(`the proof does not verify against the verifier at ${p.verifier}`);
+  if (!ok || BigInt(ok) !== 1n) throw new ProofRejectedError({ verifier: p.verifier });
   const hash = await wallet.sendTransaction({ to: p.verifier, data, gas: 2_000_000n });
   return (await publicClient.waitForTransactionReceipt({ hash })).gasUsed;
 }

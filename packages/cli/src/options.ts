@@ -1,5 +1,5 @@
 // `verity deploy`'s durations and committee windows, parsed from the command line.
-import { BaseError } from '@verity/sdk/errors';
+import { BaseError } from '@verity/errors';
 
 /** A duration option that is not a number of seconds or a whole number with s, m, h or d. */
 export class DurationError extends BaseError {

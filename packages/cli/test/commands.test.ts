@@ -186,7 +186,7 @@ test('user mistakes: decoded reverts and typed errors in one line, never a stack
   const unknown = `0x${'ab'.repeat(32)}`;
   const cases: [string[], RegExp][] = [
     [['request', unknown, '--bytes', '0x80808080', '--deployment', deployment], /error: ContractRevertError: UnknownModel\(.*0xabab/],
-    [['request', '0x1234', '--bytes', '0x80', '--deployment', deployment], /error: VerityError: A model id is 32 bytes of hex \(0x \+ 64 digits\); got "0x1234"/],
+    [['request', '0x1234', '--bytes', '0x80', '--deployment', deployment], /error: InvalidModelIdError: A model id is 32 bytes of hex \(0x \+ 64 digits\); got "0x1234"/],
     [['request', unknown, '--deployment', deployment], /RequestInputError: verity request: no input given/],
     [['request', unknown, '--bytes', '0x80', '--deployment', join(dir, 'missing.json')], /DeploymentFileError: Cannot use the deployment file .*missing\.json: no such file/],
     [['deploy', '--rpc', 'http://127.0.0.1:1', '--out', join(dir, 'x.json')], /^error: RpcUnreachableError: Cannot reach the RPC at http:\/\/127\.0\.0\.1:1\//],

@@ -1,7 +1,7 @@
 import { hexToString, type Address, type Hex, type PublicClient } from 'viem';
 import {
-  decodeProvedOutput, DEFAULT_LOG_RANGE, decodeVerityEvents, describeAnswer, modelRegistryAbi, nodeRegistryAbi, provedFulfilment, RoundOutcome,
-  type AnswerFormat, type VerityAddresses, type VerityEvent,
+  decodeProvedOutput, DEFAULT_LOG_RANGE, decodeVerityEvents, describeAnswer, modeName, modelRegistryAbi, nodeRegistryAbi, provedFulfilment, RoundOutcome,
+  type AnswerFormat, type ModeName, type VerityAddresses, type VerityEvent,
 } from '@verity/sdk';
 
 /**
@@ -29,7 +29,7 @@ export type RequestView = {
   model: string;
   /** the model version the request was made against (its verifier checked the proof) */
   version: number;
-  mode: 'proved' | 'agreed';
+  mode: ModeName;
   requester: Address;
   app?: string;
   status: string;
@@ -68,7 +68,7 @@ export const PINNING = ['none', 'verifying key', 'commitment'] as const;
 export const SETUP = ['dev', 'ceremony'] as const;
 
 export type ModelView = {
-  id: Hex; name: string; owner: Address; mode: 'proved' | 'agreed'; commitment: Hex; fee: string; verifier: Address;
+  id: Hex; name: string; owner: Address; mode: ModeName; commitment: Hex; fee: string; verifier: Address;
   /** the effective version: the one requests are checked against now */
   version: number;
   /** an update that is scheduled and takes effect at `activeFrom` (unix seconds) */
@@ -164,7 +164,7 @@ export class Indexer {
       this.publicClient.readContract({ ...registry, functionName: 'pendingUpdate', args: [modelId] }),
     ]);
     this.models.set(modelId, {
-      id: modelId, name: m.name, owner: m.owner, mode: m.mode === 0 ? 'proved' : 'agreed', commitment: m.commitment, fee: m.fee.toString(),
+      id: modelId, name: m.name, owner: m.owner, mode: modeName(m.mode), commitment: m.commitment, fee: m.fee.toString(),
       version: m.version, pending: pendingVersion === 0 ? undefined : { version: pendingVersion, activeFrom: Number(activeFrom) },
       pinning: PINNING[m.pinning] ?? 'none', setup: SETUP[m.setup] ?? 'dev',
       verifier: m.verifier, outputScale: m.io.outputScale, requests: this.models.get(modelId)?.requests ?? 0, ...(this.info[modelId] ?? this.byCommitment[m.commitment]),

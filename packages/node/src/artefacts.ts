@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { keccak256, type Address, type Hex, type PublicClient } from 'viem';
-import { BaseError } from '@verity/sdk/errors';
+import { BaseError } from '@verity/errors';
 import { modelRegistryAbi } from '@verity/sdk';
 import { ARTEFACT_FILES, loadCompiled, type CircuitBackend, type CompiledModel, type CompileReport } from '@verity/zkml';
 

@@ -1,20 +1,25 @@
-import { encodeFunctionData, HttpRequestError, TimeoutError, zeroAddress, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
-import { BaseError } from '@verity/sdk/errors';
+import { encodeFunctionData, zeroAddress, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
+import { BaseError } from '@verity/errors';
+import { ContractRevertError, decodeRevert } from '@verity/sdk/errors';
 import {
-  coprocessorAbi, ContractRevertError, decodeRevert, findLatestLog, modelRegistryAbi, nodeRegistryAbi, requestBinding, requestsBinding, RequestStatus, toSolidityProof, type SnarkjsProof,
+  coprocessorAbi, findLatestLog, modelRegistryAbi, nodeRegistryAbi, requestBinding, requestsBinding, RequestStatus, toSolidityProof, withGasMargin, type SnarkjsProof,
 } from '@verity/sdk';
 import { decodeInputBytes, inputCommitment, type Prover, type RequestBatchProver } from '@verity/zkml';
 import { errorText, type Logger } from './log.js';
 import type { ProvingBackend } from './proving.js';
+import type { NodeState } from './state.js';
 import type { Job, JobStore } from './store.js';
+import { isTransient, triageJobError } from './triage.js';
 import type { TxManager, TxOutcome } from './txmanager.js';
 
-/** RPC trouble (unreachable, timeout, 5xx): retried without counting against the job. */
-function isTransient(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  const walk = (e as { walk?: (f: (x: unknown) => boolean) => unknown }).walk;
-  if (walk) return Boolean(walk.call(e, (x) => x instanceof HttpRequestError || x instanceof TimeoutError));
-  return /ECONNREFUSED|ECONNRESET|fetch failed|socket hang up/i.test(e.message);
+/** A reorg replaced a request, and the `Requested` event now on chain does not match the commitment the Coprocessor stores for it. */
+export class RequestInputMismatchError extends BaseError {
+  override name = 'RequestInputMismatchError';
+  readonly requestId: bigint;
+  constructor({ requestId }: { requestId: bigint }) {
+    super(`request ${requestId}: the Requested event's input does not give the stored input commitment`);
+    this.requestId = requestId;
+  }
 }
 
 /**
@@ -41,15 +46,28 @@ export class ProvedJobs {
     batch?: { maxSize: number; waitMs: number; models: ReadonlySet<string>; requests?: ReadonlyMap<string, RequestBatchProver> };
     /** no look-up of a request reads below this block (the first the node scanned) */
     scanFloor: bigint;
-    /** the head block and the chain's time now (ms), as the node last read them */
-    chain: { head(): bigint; now(): number };
-    stopped(): boolean;
-    signal: AbortSignal;
-    onProved(ms: number): void;
-    /** writes a job's change to the store and announces it */
-    update(requestId: bigint, patch: Partial<Omit<Job, 'requestId'>>): Job;
+    /** the head and the chain's time as the node last read them, whether it is stopping, job updates, proving times */
+    state: NodeState;
   }) {
     this.me = p.account.address;
+  }
+
+  /**
+   * Jobs a crash interrupted: a proof in progress is started again; one whose transaction
+   * (single or batch) is stored goes on with that transaction (never a second one); a proof
+   * waiting for its batch keeps waiting.
+   */
+  resumeInterrupted() {
+    for (const job of this.p.store.jobs(['proving', 'proved', 'submitting'])) {
+      const txs = this.p.store.txsForRequest(job.requestId, 'fulfil');
+      if (txs.length > 0) {
+        this.p.log.info({ requestId: job.requestId.toString(), tx: txs.at(-1)!.hash }, 'resuming: fulfilment already stored, watching it');
+        this.p.state.update(job.requestId, { state: 'submitting', fulfilTx: txs.at(-1)!.hash });
+      } else if (job.state !== 'proved') {
+        this.p.log.info({ requestId: job.requestId.toString() }, 'resuming: proof was interrupted, proving again');
+        this.p.state.update(job.requestId, { state: 'queued' });
+      }
+    }
   }
 
   /** What a transaction outcome means for its job: fulfilled, sent again after a reorg, or retried after a revert. */
@@ -63,16 +81,16 @@ export class ProvedJobs {
     if (tx.kind === 'fulfil' && tx.batch) return this.settleBatch(outcome);
     if (!job || tx.kind !== 'fulfil') return;
     if (event === 'reorged') {
-      this.p.update(job.requestId, { state: 'submitting', fulfilTx: tx.hash, fulfilGasUsed: undefined, error: 'fulfilment reorged out; sent again' });
+      this.p.state.update(job.requestId, { state: 'submitting', fulfilTx: tx.hash, fulfilGasUsed: undefined, error: 'fulfilment reorged out; sent again' });
       return;
     }
     if (event === 'mined') {
-      this.p.update(job.requestId, { fulfilTx: tx.hash, fulfilGasUsed: tx.gasUsed });
+      this.p.state.update(job.requestId, { fulfilTx: tx.hash, fulfilGasUsed: tx.gasUsed });
       return;
     }
     if (tx.status === 'success') {
       this.p.log.info({ requestId: job.requestId.toString(), tx: tx.hash, gasUsed: tx.gasUsed?.toString(), block: tx.block?.toString() }, 'fulfilled');
-      this.p.update(job.requestId, { state: 'fulfilled', fulfilTx: tx.hash, fulfilGasUsed: tx.gasUsed, error: undefined });
+      this.p.state.update(job.requestId, { state: 'fulfilled', fulfilTx: tx.hash, fulfilGasUsed: tx.gasUsed, error: undefined });
       return;
     }
     // Reverted on chain: most often another node was first.
@@ -80,7 +98,7 @@ export class ProvedJobs {
     const status = RequestStatus[r.status];
     if (status !== 'Pending') {
       this.p.log.info({ requestId: job.requestId.toString(), tx: tx.hash, status }, 'fulfilment reverted: the request was settled otherwise');
-      this.p.update(job.requestId, { state: 'skipped', error: `request is ${status}` });
+      this.p.state.update(job.requestId, { state: 'skipped', error: `request is ${status}` });
     } else {
       this.retry(job, `fulfilment ${tx.hash} reverted`);
     }
@@ -96,18 +114,18 @@ export class ProvedJobs {
     const jobs = ids.map((id) => this.p.store.job(id)).filter((j): j is Job => j !== undefined);
     const perAnswer = tx.gasUsed === undefined ? undefined : tx.gasUsed / BigInt(ids.length);
     if (event === 'reorged') {
-      for (const j of jobs) this.p.update(j.requestId, { state: 'submitting', fulfilTx: tx.hash, fulfilGasUsed: undefined, error: 'batch fulfilment reorged out; sent again' });
+      for (const j of jobs) this.p.state.update(j.requestId, { state: 'submitting', fulfilTx: tx.hash, fulfilGasUsed: undefined, error: 'batch fulfilment reorged out; sent again' });
       return;
     }
     if (event === 'mined') {
-      for (const j of jobs) this.p.update(j.requestId, { fulfilTx: tx.hash, fulfilGasUsed: perAnswer });
+      for (const j of jobs) this.p.state.update(j.requestId, { fulfilTx: tx.hash, fulfilGasUsed: perAnswer });
       return;
     }
     if (tx.status === 'success') {
       this.p.log.info({ requestIds: ids.map(String), tx: tx.hash, gasUsed: tx.gasUsed?.toString(), gasPerAnswer: perAnswer?.toString(), block: tx.block?.toString() }, 'batch fulfilled');
       for (const j of jobs) {
         this.p.log.info({ requestId: j.requestId.toString(), tx: tx.hash, gasUsed: perAnswer?.toString(), batch: ids.length }, 'fulfilled');
-        this.p.update(j.requestId, { state: 'fulfilled', fulfilTx: tx.hash, fulfilGasUsed: perAnswer, error: undefined });
+        this.p.state.update(j.requestId, { state: 'fulfilled', fulfilTx: tx.hash, fulfilGasUsed: perAnswer, error: undefined });
       }
       return;
     }
@@ -119,11 +137,11 @@ export class ProvedJobs {
     const attempts = job.attempts;
     if (attempts >= this.p.maxAttempts) {
       this.p.log.error({ requestId: job.requestId.toString(), attempts, err: error }, 'job failed');
-      this.p.update(job.requestId, { state: 'failed', error });
+      this.p.state.update(job.requestId, { state: 'failed', error });
     } else {
       const delay = Math.min(60_000, 1000 * 2 ** attempts);
       this.p.log.warn({ requestId: job.requestId.toString(), attempts, retryInMs: delay, err: error }, 'job will be retried');
-      this.p.update(job.requestId, { state: 'queued', notBefore: Date.now() + delay, error });
+      this.p.state.update(job.requestId, { state: 'queued', notBefore: Date.now() + delay, error });
     }
   }
 
@@ -143,13 +161,13 @@ export class ProvedJobs {
     if (prover && r.modelId.toLowerCase() === job.modelId.toLowerCase() && (await this.commitmentOf(prover, job.input)) === r.inputCommitment) return job;
     const event = await findLatestLog(this.p.publicClient, { address: this.p.coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId: job.requestId }, fromBlock: this.p.scanFloor, maxRange: this.p.maxRange });
     if (!prover || !event) {
-      this.p.update(job.requestId, { state: 'skipped', error: `the request is now for model ${r.modelId}, which this node does not serve` });
+      this.p.state.update(job.requestId, { state: 'skipped', error: `the request is now for model ${r.modelId}, which this node does not serve` });
       return undefined;
     }
     const { modelId, input } = event.args;
-    if ((await this.commitmentOf(prover, input)) !== r.inputCommitment) throw new BaseError(`request ${job.requestId}: the Requested event's input does not give the stored input commitment`);
+    if ((await this.commitmentOf(prover, input)) !== r.inputCommitment) throw new RequestInputMismatchError({ requestId: job.requestId });
     this.p.log.warn({ requestId: job.requestId.toString(), block: event.blockNumber.toString(), was: job.block.toString() }, 'request input changed on chain (reorg); proving the new input');
-    return this.p.update(job.requestId, { modelId, input, block: event.blockNumber });
+    return this.p.state.update(job.requestId, { modelId, input, block: event.blockNumber });
   }
 
   /** Sends `assign(requestId)` once (best effort): simulated first; another node's assignment is fine. */
@@ -162,7 +180,7 @@ export class ProvedJobs {
       this.p.log.debug({ requestId: requestId.toString(), err: errorText(decodeRevert(e)) }, 'assign would revert (already assigned); not sent');
       return;
     }
-    const tx = await this.p.txm.send(requestId, { to: this.p.coprocessor, data: encodeFunctionData({ abi: coprocessorAbi, functionName: 'assign', args: [requestId] }), gas: (gas * 13n) / 10n }, 'assign');
+    const tx = await this.p.txm.send(requestId, { to: this.p.coprocessor, data: encodeFunctionData({ abi: coprocessorAbi, functionName: 'assign', args: [requestId] }), gas: withGasMargin(gas) }, 'assign');
     this.p.log.info({ requestId: requestId.toString(), tx: tx.hash }, 'assigning the request to its drawn primary');
   }
 
@@ -176,27 +194,27 @@ export class ProvedJobs {
     const stored = this.p.store.txsForRequest(queued.requestId, 'fulfil');
     const done = stored.find((t) => t.state === 'confirmed' && t.status === 'success');
     if (done) {
-      this.p.update(queued.requestId, { state: 'fulfilled', fulfilTx: done.hash, fulfilGasUsed: done.gasUsed });
+      this.p.state.update(queued.requestId, { state: 'fulfilled', fulfilTx: done.hash, fulfilGasUsed: done.gasUsed });
       return;
     }
     const open = stored.filter((t) => t.state === 'pending' || t.state === 'mined');
     if (open.length > 0) {
-      this.p.update(queued.requestId, { state: 'submitting', fulfilTx: open.at(-1)!.hash });
+      this.p.state.update(queued.requestId, { state: 'submitting', fulfilTx: open.at(-1)!.hash });
       return;
     }
     const r = await this.p.publicClient.readContract({ address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [queued.requestId] });
     const status = RequestStatus[r.status];
     if (status === 'None') {
-      this.p.update(queued.requestId, { state: 'reorged', error: 'the request is not on chain (reorged out)' });
+      this.p.state.update(queued.requestId, { state: 'reorged', error: 'the request is not on chain (reorged out)' });
       return;
     }
     if (status !== 'Pending') {
-      this.p.update(queued.requestId, { state: 'skipped', error: `request is ${status}` });
+      this.p.state.update(queued.requestId, { state: 'skipped', error: `request is ${status}` });
       return;
     }
     // The draw reads the hash of the request's block: nothing is decided while it is the head.
-    if (this.p.chain.head() <= r.drawBlock) {
-      this.p.update(queued.requestId, { state: 'waiting', notBefore: Date.now() + this.p.pollMs });
+    if (this.p.state.head <= r.drawBlock) {
+      this.p.state.update(queued.requestId, { state: 'waiting', notBefore: Date.now() + this.p.pollMs });
       return;
     }
     const job = await this.onChain(queued, r);
@@ -204,34 +222,34 @@ export class ProvedJobs {
     // Never prove for a model this operator does not serve on chain (its opt-in may be on its way).
     if (!(await this.p.publicClient.readContract({ address: this.p.nodes, abi: nodeRegistryAbi, functionName: 'canServe', args: [this.me, job.modelId] }))) {
       this.p.log.warn({ requestId: job.requestId.toString(), modelId: job.modelId }, 'this operator cannot serve the model on chain (not active or not opted in); waiting');
-      this.p.update(job.requestId, { state: 'waiting', notBefore: Date.now() + 5_000 });
+      this.p.state.update(job.requestId, { state: 'waiting', notBefore: Date.now() + 5_000 });
       return;
     }
     const primary = await this.p.publicClient.readContract({ address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'primaryOf', args: [job.requestId] });
     // Zero: the draw block's hash is gone (over 256 blocks): anyone serving the model may fulfil.
     if (primary !== zeroAddress && primary.toLowerCase() !== this.me.toLowerCase()) {
       // The primary has the request alone until its window ends (in chain time).
-      const left = Number(r.exclusiveUntil) * 1000 - this.p.chain.now();
+      const left = Number(r.exclusiveUntil) * 1000 - this.p.state.chainNow();
       if (left >= 0) {
         // Fix the draw on chain within the window, so that a primary that then misses it is
         // slashed (an assignment after the window slashes nobody: it is not sent).
         if (r.assignedAt === 0n) await this.assign(job.requestId);
         const until = Date.now() + left + 1000;
         this.p.log.info({ requestId: job.requestId.toString(), primary, until: new Date(until).toISOString() }, 'assigned to another node; waiting for its window to end');
-        this.p.update(job.requestId, { state: 'waiting', notBefore: until });
+        this.p.state.update(job.requestId, { state: 'waiting', notBefore: until });
         return;
       }
     }
     if (this.p.batch?.requests?.has(job.modelId.toLowerCase())) {
       // Checked and ready: proved with the other ready requests of its model by `submitProved`.
-      this.p.update(job.requestId, { state: 'proved', attempts: job.attempts + 1 });
+      this.p.state.update(job.requestId, { state: 'proved', attempts: job.attempts + 1 });
       return;
     }
     const proved = await this.proveAlone(job);
     if (!proved) return;
     if (this.p.batch?.models.has(job.modelId.toLowerCase())) {
       // Sent with the other proofs of its model by `submitProved`.
-      this.p.update(job.requestId, { state: 'proved' });
+      this.p.state.update(job.requestId, { state: 'proved' });
       return;
     }
     await this.submit(proved);
@@ -239,12 +257,12 @@ export class ProvedJobs {
 
   /** Proves one job on its own (bound to its request id); undefined when the request changed meanwhile. */
   private async proveAlone(job: Job): Promise<Job | undefined> {
-    this.p.update(job.requestId, { state: 'proving', attempts: job.attempts + 1 });
+    this.p.state.update(job.requestId, { state: 'proving', attempts: job.attempts + 1 });
     this.p.log.info({ requestId: job.requestId.toString(), attempt: job.attempts + 1 }, 'proving');
     const binding = requestBinding({ chainId: this.p.chainId, coprocessor: this.p.coprocessor, requestId: job.requestId, prover: this.me });
-    const result = await this.p.proving.prove({ requestId: job.requestId, modelId: job.modelId, input: job.input, binding }, this.p.signal);
+    const result = await this.p.proving.prove({ requestId: job.requestId, modelId: job.modelId, input: job.input, binding }, this.p.state.abort.signal);
     const proveMs = result.proveMs;
-    this.p.onProved(proveMs);
+    this.p.state.proveTimes.observe(proveMs / 1000);
     this.p.log.info({ requestId: job.requestId.toString(), proveMs: Math.round(proveMs), worker: result.worker, outputs: result.outputs }, 'proved');
     // A rescan may have changed or removed the request while it was being proved.
     const now = this.p.store.job(job.requestId)!;
@@ -252,7 +270,7 @@ export class ProvedJobs {
       this.p.log.warn({ requestId: job.requestId.toString(), state: now.state }, 'the request changed while it was proved; proof dropped');
       return undefined;
     }
-    return this.p.update(job.requestId, { proveMs, outputs: result.outputs, proof: result.proof, publicSignals: result.publicSignals });
+    return this.p.state.update(job.requestId, { proveMs, outputs: result.outputs, proof: result.proof, publicSignals: result.publicSignals });
   }
 
   /** The `fulfill` (or `fulfillBatch`) arguments of a proved job: its output words and proof. */
@@ -271,16 +289,16 @@ export class ProvedJobs {
     const data = encodeFunctionData({ abi: coprocessorAbi, functionName: 'fulfill', args });
     // The estimate runs the whole fulfilment (proof check and callback): a revert shows here, before any gas is spent.
     const gas = await this.p.publicClient.estimateContractGas({ account: this.p.account, address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'fulfill', args });
-    if (this.p.stopped()) return;
+    if (this.p.state.stopped) return;
     // A margin on top of the estimate: the callback must get its full paid gas (63/64 rule).
-    const tx = await this.p.txm.send(job.requestId, { to: this.p.coprocessor, data, gas: (gas * 12n) / 10n });
-    this.p.update(job.requestId, { state: 'submitting', fulfilTx: tx.hash });
+    const tx = await this.p.txm.send(job.requestId, { to: this.p.coprocessor, data, gas: withGasMargin(gas) });
+    this.p.state.update(job.requestId, { state: 'submitting', fulfilTx: tx.hash });
   }
 
   /** Each job alone (a batch's fallback); a job whose `fulfill` fails takes the usual error path. */
   private async submitEach(jobs: readonly Job[]) {
     for (const job of jobs) {
-      if (this.p.stopped()) return;
+      if (this.p.state.stopped) return;
       try {
         await this.submit(job);
       } catch (e) {
@@ -330,7 +348,7 @@ export class ProvedJobs {
    */
   private async submitRequests(prover: RequestBatchProver, ready: readonly Job[]) {
     let jobs = [...ready].sort((a, b) => (a.requestId < b.requestId ? -1 : 1));
-    const now = BigInt(Math.floor(this.p.chain.now() / 1000));
+    const now = BigInt(Math.floor(this.p.state.chainNow() / 1000));
     const onChain = await Promise.all(jobs.map((j) => this.p.publicClient.readContract({ address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [j.requestId] })));
     const alone: Job[] = [];
     const batchOf = onChain[0] && await this.p.publicClient.readContract({ address: this.p.registry, abi: modelRegistryAbi, functionName: 'requestBatchOf', args: [onChain[0].modelId, onChain[0].version] });
@@ -339,7 +357,7 @@ export class ProvedJobs {
       const status = RequestStatus[r.status];
       if (status !== 'Pending' || r.deadline < now) {
         this.p.log.info({ requestId: j.requestId.toString(), status }, 'left out of the request batch: settled or expired meanwhile');
-        this.p.update(j.requestId, { state: 'skipped', error: status === 'Pending' ? 'request expired before it was served' : `request is ${status}` });
+        this.p.state.update(j.requestId, { state: 'skipped', error: status === 'Pending' ? 'request expired before it was served' : `request is ${status}` });
         return false;
       }
       // Only requests of the first's version made after its batch verifier was set can share a proof.
@@ -352,7 +370,7 @@ export class ProvedJobs {
       await this.submitSeparately(alone);
     }
     while (jobs.length > 1) {
-      if (this.p.stopped()) return;
+      if (this.p.state.stopped) return;
       const ids = jobs.map((j) => j.requestId);
       const { layout, weights } = prover.compiled.report;
       const slots = await Promise.all(jobs.map(async (j) => {
@@ -371,7 +389,7 @@ export class ProvedJobs {
         return;
       }
       const proveMs = p.timings.witnessMs + p.timings.proveMs;
-      this.p.onProved(proveMs);
+      this.p.state.proveTimes.observe(proveMs / 1000);
       const args = [ids, p.words, toSolidityProof(p.proof as SnarkjsProof)] as const;
       let gas: bigint;
       try {
@@ -382,7 +400,7 @@ export class ProvedJobs {
         const culprit = d instanceof ContractRevertError && ['RequestNotPending', 'RequestExpired'].includes(d.errorName ?? '') ? jobs.find((j) => j.requestId === (d.args?.[0] as bigint | undefined)) : undefined;
         if (culprit) {
           this.p.log.info({ requestId: culprit.requestId.toString(), err: errorText(d) }, 'left out of the request batch; proving the others again');
-          this.p.update(culprit.requestId, { state: 'skipped', error: errorText(d) });
+          this.p.state.update(culprit.requestId, { state: 'skipped', error: errorText(d) });
           jobs = jobs.filter((j) => j !== culprit);
           continue;
         }
@@ -390,11 +408,11 @@ export class ProvedJobs {
         await this.submitSeparately(jobs);
         return;
       }
-      if (this.p.stopped()) return;
+      if (this.p.state.stopped) return;
       const data = encodeFunctionData({ abi: coprocessorAbi, functionName: 'fulfillRequests', args });
-      const tx = await this.p.txm.send(ids[0]!, { to: this.p.coprocessor, data, gas: (gas * 12n) / 10n }, 'fulfil', ids.slice(1));
+      const tx = await this.p.txm.send(ids[0]!, { to: this.p.coprocessor, data, gas: withGasMargin(gas) }, 'fulfil', ids.slice(1));
       this.p.log.info({ requestIds: ids.map(String), tx: tx.hash, size: ids.length, proveMs: Math.round(proveMs) }, 'request batch sent');
-      jobs.forEach((j, i) => this.p.update(j.requestId, { state: 'submitting', fulfilTx: tx.hash, proveMs, outputs: p.outputs[i]!.map((v) => Number(v) / 2 ** prover.compiled.report.quantization.outputScale) }));
+      jobs.forEach((j, i) => this.p.state.update(j.requestId, { state: 'submitting', fulfilTx: tx.hash, proveMs, outputs: p.outputs[i]!.map((v) => Number(v) / 2 ** prover.compiled.report.quantization.outputScale) }));
       return;
     }
     if (jobs.length === 1) await this.submit(jobs[0]!);
@@ -404,7 +422,7 @@ export class ProvedJobs {
   private async submitSeparately(jobs: readonly Job[]) {
     const proved: Job[] = [];
     for (const j of jobs) {
-      if (this.p.stopped()) return;
+      if (this.p.state.stopped) return;
       const p = j.proof ? j : await this.proveAlone(j);
       if (p) proved.push(p);
     }
@@ -425,31 +443,30 @@ export class ProvedJobs {
       await this.submitEach(jobs);
       return;
     }
-    if (this.p.stopped()) return;
+    if (this.p.state.stopped) return;
     const data = encodeFunctionData({ abi: coprocessorAbi, functionName: 'fulfillBatch', args });
-    const tx = await this.p.txm.send(ids[0]!, { to: this.p.coprocessor, data, gas: (gas * 12n) / 10n }, 'fulfil', ids.slice(1));
+    const tx = await this.p.txm.send(ids[0]!, { to: this.p.coprocessor, data, gas: withGasMargin(gas) }, 'fulfil', ids.slice(1));
     this.p.log.info({ requestIds: ids.map(String), tx: tx.hash, size: ids.length }, 'batch sent');
-    for (const id of ids) this.p.update(id, { state: 'submitting', fulfilTx: tx.hash });
+    for (const id of ids) this.p.state.update(id, { state: 'submitting', fulfilTx: tx.hash });
   }
 
   /** A failed step: RPC trouble and an open window wait; a settled request is skipped; anything else is retried with backoff. */
   async onError(job: Job, e: unknown) {
-    if (isTransient(e)) {
-      this.p.log.warn({ requestId: job.requestId.toString(), err: errorText(e) }, 'RPC error while working; the job goes back to the queue');
-      this.p.update(job.requestId, { state: 'queued', notBefore: Date.now() + 2000, attempts: Math.max(0, job.attempts - 1) });
-      return;
+    switch (triageJobError(e)) {
+      case 'rpc':
+        this.p.log.warn({ requestId: job.requestId.toString(), err: errorText(e) }, 'RPC error while working; the job goes back to the queue');
+        this.p.state.update(job.requestId, { state: 'queued', notBefore: Date.now() + 2000, attempts: Math.max(0, job.attempts - 1) });
+        return;
+      case 'settled':
+        this.p.state.update(job.requestId, { state: 'skipped', error: errorText(e) });
+        return;
+      case 'window':
+        // The primary's window is not over on chain yet (the clocks differ): wait, it is no failure.
+        this.p.log.info({ requestId: job.requestId.toString(), err: errorText(e) }, 'the primary\'s window is still open on chain; waiting');
+        this.p.state.update(job.requestId, { state: 'waiting', notBefore: Date.now() + 1000, attempts: Math.max(0, this.p.store.job(job.requestId)!.attempts - 1) });
+        return;
+      case 'retry':
+        this.retry(this.p.store.job(job.requestId)!, errorText(e));
     }
-    const d = decodeRevert(e);
-    if (d instanceof ContractRevertError && d.errorName === 'RequestNotPending') {
-      this.p.update(job.requestId, { state: 'skipped', error: errorText(d) });
-      return;
-    }
-    // The primary's window is not over on chain yet (the clocks differ): wait, it is no failure.
-    if (d instanceof ContractRevertError && (d.errorName === 'NotAssigned' || d.errorName === 'DrawNotReady')) {
-      this.p.log.info({ requestId: job.requestId.toString(), err: errorText(d) }, 'the primary\'s window is still open on chain; waiting');
-      this.p.update(job.requestId, { state: 'waiting', notBefore: Date.now() + 1000, attempts: Math.max(0, this.p.store.job(job.requestId)!.attempts - 1) });
-      return;
-    }
-    this.retry(this.p.store.job(job.requestId)!, errorText(e));
   }
 }

@@ -1,21 +1,25 @@
 import { EventEmitter } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
-import { encodeFunctionData, zeroAddress, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
-import { BaseError } from '@verity/sdk/errors';
-import { coprocessorAbi, DEFAULT_LOG_RANGE, decodeRevert, nodeRegistryAbi, type Wallet } from '@verity/sdk';
-import { Prover, RequestBatchProver, type BackendChoice } from '@verity/zkml';
-import { verifyAgainstRegistry } from './artefacts.js';
-import { createLogger, errorText, type Logger } from './log.js';
-import { family, Histogram, serveStatus, type StatusServer } from './metrics.js';
-import { LocalProving, QueueProving, type ProvingBackend } from './proving.js';
-import { RequestScanner, DEFAULT_REORG_DEPTH } from './scanner.js';
-import { JobStore, JOB_STATES, type Job } from './store.js';
+import type { Address, Hex, LocalAccount, PublicClient } from 'viem';
+import { DEFAULT_LOG_RANGE, type Wallet } from '@verity/sdk';
+import type { BackendChoice } from '@verity/zkml';
 import { ProvedJobs } from './jobs.js';
+import { createLogger, type Logger } from './log.js';
+import { pollChain, validateAgreed, workJobs } from './loops.js';
+import type { StatusServer } from './metrics.js';
+import type { ProvingBackend } from './proving.js';
+import { DEFAULT_REORG_DEPTH, RequestScanner } from './scanner.js';
+import {
+  connectProving, connectValidator, loadModels, loadRequestBatches, openStore, optInToModels, protocolContracts, warnIfNotStaked, type ProvingOption,
+} from './startup.js';
+import { NodeState } from './state.js';
+import { serveNodeStatus } from './status.js';
+import { JobStore, type Job } from './store.js';
 import { TxManager } from './txmanager.js';
-import { Validator, type AgreedOptions } from './validator.js';
+import type { AgreedOptions, Validator } from './validator.js';
 
 export type { Job, JobState } from './store.js';
 export type { Logger } from './log.js';
+export { StoreMismatchError } from './startup.js';
 
 export type NodeOptions = {
   publicClient: PublicClient;
@@ -74,7 +78,7 @@ export type NodeOptions = {
    * `verity node worker` processes behind a BullMQ queue on Redis (`{ redis: 'redis://…' }`),
    * with up to `concurrency` proofs in flight.
    */
-  proving?: ProvingBackend | { redis: string; concurrency?: number; timeoutMs?: number };
+  proving?: ProvingOption;
   /**
    * Agreed mode: the models this node validates in the Committee (read from the Coprocessor's
    * `committee()`), each answered by a {@link Provider}. The node then proposes, commits,
@@ -97,22 +101,6 @@ export type VerityNode = EventEmitter & {
   stop(): Promise<void>;
 };
 
-/** Whether a model's exported verifier has `verifyBatch` (see @verity/zkml's batch verifier). */
-function hasBatchVerifier(prover: Prover): boolean {
-  const build = JSON.parse(readFileSync(prover.compiled.path('verifierBuild'), 'utf8')) as { abi: { type: string; name?: string }[] };
-  return build.abi.some((e) => e.type === 'function' && e.name === 'verifyBatch');
-}
-
-/** The store belongs to another chain, Coprocessor or operator. */
-export class StoreMismatchError extends BaseError {
-  override name = 'StoreMismatchError';
-  constructor({ key, stored, actual }: { key: string; stored: string; actual: string }) {
-    super(`the job store was made for ${key} ${stored}, but this node runs with ${actual}`, {
-      details: 'Give each chain, Coprocessor and operator key its own store file (config `store`).',
-    });
-  }
-}
-
 /**
  * Starts a proving node: reads `Requested` events by polling `eth_getLogs` over bounded block
  * ranges from a cursor kept in its store; proves each request for a model it serves (bound to
@@ -125,265 +113,71 @@ export class StoreMismatchError extends BaseError {
  * node.on('job', (job) => console.log(job.requestId, job.state))
  */
 export async function startNode(options: NodeOptions): Promise<VerityNode> {
-  const { publicClient, wallet, coprocessor } = options;
+  const { publicClient, coprocessor } = options;
   const log = options.logger ?? createLogger();
   const pollMs = options.pollMs ?? 500;
   const maxRange = options.maxBlockRange ?? DEFAULT_LOG_RANGE;
-  const reorgDepth = options.reorgDepth ?? DEFAULT_REORG_DEPTH;
-  const maxAttempts = options.maxAttempts ?? 5;
-  const account = wallet.account as LocalAccount;
+  const account = options.wallet.account as LocalAccount;
   const me = account.address;
   const chainId = await publicClient.getChainId();
-  const store = options.store instanceof JobStore ? options.store : new JobStore(options.store ?? ':memory:');
-  for (const [key, actual] of [['chain', String(chainId)], ['coprocessor', coprocessor.toLowerCase()], ['operator', me.toLowerCase()]] as const) {
-    const stored = store.meta(key);
-    if (stored !== undefined && stored !== actual) throw new StoreMismatchError({ key, stored, actual });
-    store.setMeta(key, actual);
-  }
 
-  const registry = await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'registry' });
-  const nodes = await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'nodes' });
-  const provers = new Map<string, Prover>();
-  const batchable = new Set<string>();
-  for (const m of options.models) {
-    if (options.verifyArtefacts ?? true) await verifyAgainstRegistry(publicClient, { registry, modelId: m.modelId, dir: m.dir });
-    const prover = await Prover.load(m.dir, options.prover);
-    provers.set(m.modelId.toLowerCase(), prover);
-    // Verifiers exported before batch verifiers have only verifyProof: their requests go one by one.
-    if (hasBatchVerifier(prover)) batchable.add(m.modelId.toLowerCase());
-    log.info({ modelId: m.modelId, dir: m.dir, backend: prover.backend.name, batchVerifier: batchable.has(m.modelId.toLowerCase()) }, 'model loaded');
-  }
-  // Models compiled for request batches (`<dir>/requests-K`, the largest K): their requests are proved together.
-  const requestBatches = new Map<string, RequestBatchProver>();
-  if (options.batch !== false) {
-    for (const m of options.models) {
-      const k = Math.max(0, ...readdirSync(m.dir).map((f) => /^requests-(\d+)$/.exec(f)?.[1]).filter((x): x is string => x !== undefined).map(Number));
-      if (k < 2) continue;
-      const prover = await RequestBatchProver.load(m.dir, k, options.prover);
-      requestBatches.set(m.modelId.toLowerCase(), prover);
-      log.info({ modelId: m.modelId, k, backend: prover.backend.name }, 'request-batch circuit loaded: up to K requests in one proof');
-    }
-  }
-  const batch = options.batch === false ? undefined : { maxSize: options.batch?.maxSize ?? 16, waitMs: options.batch?.waitMs ?? 2000, models: batchable, requests: requestBatches };
-  if (!(await publicClient.readContract({ address: nodes, abi: nodeRegistryAbi, functionName: 'isActive', args: [me] }))) {
-    log.warn({ operator: me, nodes }, 'this operator is not staked in the NodeRegistry: the Coprocessor will refuse its fulfilments (register with a stake first)');
-  }
-  const proving: ProvingBackend = !options.proving
-    ? new LocalProving(provers)
-    : 'prove' in options.proving
-      ? options.proving
-      : await QueueProving.connect({ ...options.proving, provers, logger: log, scope: `${chainId}-${coprocessor.toLowerCase()}-${me.toLowerCase()}` });
-  if (proving.kind === 'queue') log.info({ concurrency: proving.concurrency }, 'proofs go to proving workers through Redis');
-  const inFlight = new Map<bigint, Promise<void>>();
-  const abort = new AbortController();
+  const store = openStore(options.store, { chain: chainId, coprocessor, operator: me });
+  const { registry, nodes } = await protocolContracts(publicClient, coprocessor);
+  const { provers, batchable } = await loadModels({ publicClient, registry, models: options.models, verifyArtefacts: options.verifyArtefacts ?? true, prover: options.prover, log });
+  const requestBatches = options.batch === false ? new Map() : await loadRequestBatches({ models: options.models, prover: options.prover, log });
+  await warnIfNotStaked({ publicClient, nodes, operator: me, log });
+  const proving = await connectProving(options.proving, { provers, log, scope: `${chainId}-${coprocessor.toLowerCase()}-${me.toLowerCase()}` });
   const txm = new TxManager({ publicClient, account, chainId, store, log, confirmations: options.confirmations, bumpAfterMs: options.bumpAfterMs });
-
-  // Drawn only for the models it opted in to: opt in to every model this node serves.
-  const servedOnChain = new Set((await publicClient.readContract({ address: nodes, abi: nodeRegistryAbi, functionName: 'servedModels', args: [me] })).map((m) => m.toLowerCase()));
-  for (const modelId of [...options.models.map((m) => m.modelId), ...(options.agreed?.models.map((m) => m.modelId) ?? [])]) {
-    if (servedOnChain.has(modelId.toLowerCase())) continue;
-    if (!(options.optIn ?? true)) {
-      log.warn({ modelId }, 'not opted in to serve this model (optIn is false): the node is never drawn for it and cannot fulfil it');
-      continue;
-    }
-    try {
-      const gas = await publicClient.estimateContractGas({ account, address: nodes, abi: nodeRegistryAbi, functionName: 'serveModel', args: [modelId] });
-      const tx = await txm.send(0n, { to: nodes, data: encodeFunctionData({ abi: nodeRegistryAbi, functionName: 'serveModel', args: [modelId] }), gas: (gas * 13n) / 10n }, 'serve');
-      servedOnChain.add(modelId.toLowerCase());
-      log.info({ modelId, tx: tx.hash }, 'opting in to serve model');
-    } catch (e) {
-      log.warn({ modelId, err: errorText(decodeRevert(e)) }, 'could not opt in to serve model (register with a stake first)');
-    }
-  }
+  const modelIds = [...options.models.map((m) => m.modelId), ...(options.agreed?.models.map((m) => m.modelId) ?? [])];
+  await optInToModels({ publicClient, account, nodes, txm, modelIds, optIn: options.optIn ?? true, log });
 
   const node = new EventEmitter() as VerityNode;
-  node.address = me;
-  node.store = store;
-  node.job = (id) => store.job(id);
-  const update = (requestId: bigint, patch: Partial<Omit<Job, 'requestId'>>) => {
-    const job = store.updateJob(requestId, patch);
-    node.emit('job', job);
-    return job;
-  };
-
-  // Jobs a crash interrupted: a proof in progress is started again; one whose transaction
-  // (single or batch) is stored goes on with that transaction (never a second one); a proof
-  // waiting for its batch keeps waiting.
-  for (const job of store.jobs(['proving', 'proved', 'submitting'])) {
-    const txs = store.txsForRequest(job.requestId, 'fulfil');
-    if (txs.length > 0) {
-      log.info({ requestId: job.requestId.toString(), tx: txs.at(-1)!.hash }, 'resuming: fulfilment already stored, watching it');
-      update(job.requestId, { state: 'submitting', fulfilTx: txs.at(-1)!.hash });
-    } else if (job.state !== 'proved') {
-      log.info({ requestId: job.requestId.toString() }, 'resuming: proof was interrupted, proving again');
-      update(job.requestId, { state: 'queued' });
-    }
-  }
-
-  let head = 0n;
-  let stopped = false;
-  let lastPollOk = Date.now();
-  let rpcErrors = 0;
-  const proveTimes = new Histogram();
-  const sleeps = new Set<() => void>();
-  const sleep = (ms: number) => new Promise<void>((r) => { const wake = () => { sleeps.delete(wake); clearTimeout(t); r(); }; const t = setTimeout(wake, ms); sleeps.add(wake); });
-
+  const state = new NodeState(store, node);
   const scanner = new RequestScanner({
-    publicClient, coprocessor, store, log, maxRange, reorgDepth, firstBlock: options.fromBlock ?? (await publicClient.getBlockNumber({ cacheTime: 0 })),
-    serves: (modelId) => provers.has(modelId.toLowerCase()), onJob: (job) => node.emit('job', job),
+    publicClient, coprocessor, store, log, maxRange, reorgDepth: options.reorgDepth ?? DEFAULT_REORG_DEPTH,
+    firstBlock: options.fromBlock ?? (await publicClient.getBlockNumber({ cacheTime: 0 })),
+    serves: (modelId) => provers.has(modelId.toLowerCase()), onJob: (job) => state.announce(job),
   });
-  /** The head block's timestamp and when this node first saw it: the chain's clock, read without trusting ours. */
-  let headTime = { timestamp: 0, seenAt: 0 };
-  /** The chain's time now (ms), estimated from the head block: never ahead of the next block's. */
-  const chainNow = () => headTime.timestamp * 1000 + (Date.now() - headTime.seenAt);
-  async function scan() {
-    const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
-    if (latest !== head || headTime.seenAt === 0) headTime = { timestamp: Number((await publicClient.getBlock({ blockNumber: latest })).timestamp), seenAt: Date.now() };
-    head = latest;
-    await scanner.scan(head, () => stopped);
-  }
-
   const jobs = new ProvedJobs({
-    publicClient, account, chainId, coprocessor, nodes, registry, store, log, txm, proving, provers, pollMs, maxRange, maxAttempts, batch, scanFloor: scanner.start,
-    chain: { head: () => head, now: chainNow }, stopped: () => stopped, signal: abort.signal, onProved: (ms) => proveTimes.observe(ms / 1000), update,
+    publicClient, account, chainId, coprocessor, nodes, registry, store, log, txm, proving, provers, pollMs, maxRange, maxAttempts: options.maxAttempts ?? 5,
+    batch: options.batch === false ? undefined : { maxSize: options.batch?.maxSize ?? 16, waitMs: options.batch?.waitMs ?? 2000, models: batchable, requests: requestBatches },
+    scanFloor: scanner.start, state,
+  });
+  jobs.resumeInterrupted();
+  const validator = await connectValidator({
+    publicClient, account, coprocessor, chainId, store, txm, log, agreed: options.agreed, fromBlock: scanner.cursor, maxRange, deploymentBlock: options.deploymentBlock ?? 0n,
   });
 
-  const committee = options.agreed && options.agreed.models.length > 0
-    ? await publicClient.readContract({ address: coprocessor, abi: coprocessorAbi, functionName: 'committee' })
-    : undefined;
-  if (committee === zeroAddress) throw new BaseError('agreed mode: this Coprocessor has no committee (deploy one and call setCommittee), but the node config lists agreed models');
-  const validator = committee
-    ? new Validator({ publicClient, account, committee, coprocessor, chainId, store, txm, log, agreed: options.agreed!, fromBlock: scanner.cursor, maxRange, deploymentBlock: options.deploymentBlock ?? 0n })
-    : undefined;
-  node.validator = validator;
-  if (validator) log.info({ committee, models: options.agreed!.models.map((m) => ({ modelId: m.modelId, provider: m.provider.name })) }, 'agreed mode: validating');
-
-  /**
-   * Runs `tick` every `pollMs` until the node stops; after a failure it waits
-   * `pollMs * 2^failures` (at most 10 s) and logs `failed` with the error. `onSuccess` gets the
-   * number of failures the success ended.
-   */
-  async function pollEvery(tick: () => Promise<void>, p: { failed: string; onFailure?: () => void; onSuccess?: (failures: number) => void }) {
-    let failures = 0;
-    while (!stopped) {
-      try {
-        await tick();
-        p.onSuccess?.(failures);
-        failures = 0;
-        await sleep(pollMs);
-      } catch (e) {
-        failures += 1;
-        p.onFailure?.();
-        const delay = Math.min(10_000, pollMs * 2 ** Math.min(failures, 10));
-        log.warn({ failures, retryInMs: delay, err: errorText(e) }, p.failed);
-        await sleep(delay);
-      }
-    }
-  }
-
-  /** Events and transactions: polls the chain, with backoff while the RPC fails. */
-  const pollLoop = pollEvery(async () => {
-    await scan();
-    for (const outcome of await txm.tick(head)) await jobs.settle(outcome);
-    for (const job of store.jobs(['waiting'])) {
-      if ((job.notBefore ?? 0) <= Date.now()) update(job.requestId, { state: 'queued' });
-    }
-  }, {
-    failed: 'poll failed; backing off',
-    onFailure: () => { rpcErrors += 1; },
-    onSuccess: (failures) => {
-      if (failures > 0) log.info({ failures, downForMs: Date.now() - lastPollOk }, 'RPC recovered');
-      lastPollOk = Date.now();
-    },
-  });
-
-  /** Agreed mode: its own loop, so a slow provider never holds up the proved-mode polling. */
-  const agreedLoop = validator ? pollEvery(() => validator.tick(head), { failed: 'agreed mode: poll failed; backing off' }) : undefined;
-
-  /**
-   * Proving: locally one job at a time (a proof uses every core); with proving workers, up
-   * to the backend's concurrency at once.
-   */
-  const workLoop = (async () => {
-    while (!stopped) {
-      try {
-        await jobs.submitProved();
-      } catch (e) {
-        log.warn({ err: errorText(e) }, 'sending proved requests failed; trying again');
-      }
-      if (inFlight.size >= proving.concurrency) {
-        await Promise.race(inFlight.values());
-        continue;
-      }
-      const next = store.jobs(['queued']).find((j) => (j.notBefore ?? 0) <= Date.now() && !inFlight.has(j.requestId));
-      if (!next) {
-        await sleep(pollMs);
-        continue;
-      }
-      const run = jobs.work(next)
-        .catch((e) => (stopped ? undefined : jobs.onError(next, e)))
-        .catch((e) => log.error({ requestId: next.requestId.toString(), err: errorText(e) }, 'job error handling failed'))
-        .finally(() => inFlight.delete(next.requestId));
-      inFlight.set(next.requestId, run);
-    }
-    await Promise.all(inFlight.values());
-  })();
-
-  const balanceAndStake = async () => {
-    const [balance, operator] = await Promise.all([
-      publicClient.getBalance({ address: me }),
-      publicClient.readContract({ address: nodes, abi: nodeRegistryAbi, functionName: 'getOperator', args: [me] }),
-    ]);
-    return { balance, operator };
-  };
-  let status: StatusServer | undefined;
-  if (options.statusPort !== undefined) {
-    status = await serveStatus({
-      port: options.statusPort,
-      host: options.statusHost,
-      health: () => {
-        const staleMs = Date.now() - lastPollOk;
-        return { ok: staleMs < Math.max(15_000, pollMs * 20), operator: me, chainId, head, cursor: scanner.cursor, lastPollAgoMs: staleMs, jobs: store.countByState() };
-      },
-      metrics: async () => {
-        const counts = store.countByState();
-        const [{ balance, operator }, queue] = await Promise.all([balanceAndStake(), proving.stats()]);
-        return [
-          family('verity_jobs', 'gauge', 'Jobs in the store by state.', JOB_STATES.map((s) => `verity_jobs{state="${s}"} ${counts[s]}`)),
-          family('verity_prove_seconds', 'histogram', 'Time to compute one proof (witness and Groth16), since the node started.', proveTimes.lines('verity_prove_seconds')),
-          family('verity_wallet_balance_wei', 'gauge', 'The operator account balance.', [`verity_wallet_balance_wei ${balance}`]),
-          family('verity_stake_wei', 'gauge', 'Stake bonded in the NodeRegistry.', [`verity_stake_wei ${operator.stake}`]),
-          family('verity_slashed_wei', 'gauge', 'Stake slashed from this operator, in total.', [`verity_slashed_wei ${operator.slashed}`]),
-          family('verity_served_total', 'counter', 'Requests this operator served (NodeRegistry counter).', [`verity_served_total ${operator.served}`]),
-          family('verity_missed_total', 'counter', 'Requests this operator missed (NodeRegistry counter).', [`verity_missed_total ${operator.missed}`]),
-          family('verity_chain_head', 'gauge', 'Latest block seen.', [`verity_chain_head ${head}`]),
-          family('verity_cursor_block', 'gauge', 'Next block to scan for requests.', [`verity_cursor_block ${scanner.cursor}`]),
-          family('verity_rpc_errors_total', 'counter', 'Failed polls of the RPC endpoint.', [`verity_rpc_errors_total ${rpcErrors}`]),
-          family('verity_open_transactions', 'gauge', 'Transactions sent and not yet final.', [`verity_open_transactions ${store.openTxs().length}`]),
-          ...(queue ? [
-            family('verity_proving_queue', 'gauge', 'Proofs in the Redis queue by state (all of this node\'s models).', [`verity_proving_queue{state="waiting"} ${queue.waiting}`, `verity_proving_queue{state="active"} ${queue.active}`]),
-            family('verity_proving_workers', 'gauge', 'Proving workers connected to the queue.', [`verity_proving_workers ${queue.workers}`]),
-          ] : []),
-        ].join('\n');
-      },
-    });
-    node.statusUrl = status.url;
-    log.info({ url: status.url }, 'serving /health and /metrics');
-  }
-
+  const loop = { state, pollMs, log };
+  const loops = [
+    pollChain(loop, { publicClient, scanner, txm, jobs, store }),
+    validator ? validateAgreed(loop, validator) : undefined,
+    workJobs(loop, { jobs, store, proving }),
+  ];
+  const status = options.statusPort === undefined
+    ? undefined
+    : await serveNodeStatus({ publicClient, nodes, operator: me, chainId, pollMs, state, store, scanner, proving }, { port: options.statusPort, host: options.statusHost });
+  if (status) log.info({ url: status.url }, 'serving /health and /metrics');
   log.info({ operator: me, chainId, coprocessor, cursor: scanner.cursor.toString(), models: options.models.length }, 'node started');
-  node.stop = async () => {
-    stopped = true;
-    // A proof waiting on the queue is abandoned, not lost: its job stays 'proving' and the
-    // next start finds the queued proof by its fixed job id.
-    if (proving.kind === 'queue') abort.abort(new Error('node stopping'));
-    for (const wake of [...sleeps]) wake();
-    await Promise.all([pollLoop, workLoop, agreedLoop]);
-    if (!options.proving || !('prove' in options.proving)) await proving.close();
-    // the warm native prover processes and witness worker threads of the models it loaded
-    await Promise.all([...provers.values(), ...requestBatches.values()].map((p) => p.close()));
-    await status?.close();
-    if (!(options.store instanceof JobStore)) store.close();
-  };
-  return node;
+
+  return Object.assign(node, {
+    address: me, store, validator, statusUrl: status?.url,
+    job: (id: bigint) => store.job(id),
+    stop: () => stopNode({ state, loops, proving, ownsProving: !options.proving || !('prove' in options.proving), provers: [...provers.values(), ...requestBatches.values()], status, store, ownsStore: !(options.store instanceof JobStore) }),
+  });
+}
+
+/** Stops the loops (a proof waiting on the queue is abandoned, not lost), then closes what the node opened. */
+async function stopNode(p: {
+  state: NodeState; loops: (Promise<void> | undefined)[]; proving: ProvingBackend; ownsProving: boolean; provers: readonly { close(): Promise<void> }[];
+  status?: StatusServer; store: JobStore; ownsStore: boolean;
+}): Promise<void> {
+  // A proof waiting on the queue keeps its job 'proving': the next start finds the queued proof by its fixed job id.
+  p.state.stop({ abortProofs: p.proving.kind === 'queue' });
+  await Promise.all(p.loops);
+  if (p.ownsProving) await p.proving.close();
+  // the warm native prover processes and witness worker threads of the models it loaded
+  await Promise.all(p.provers.map((prover) => prover.close()));
+  await p.status?.close();
+  if (p.ownsStore) p.store.close();
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-web';
 import type { Hex } from 'viem';
 import { normalizeAnswer, type CriterionName } from '@verity/sdk';
-import { BaseError } from '@verity/sdk/errors';
+import { BaseError } from '@verity/errors';
 
 /** What a validator asks its model for one agreed-mode request. */
 export type AgreedQuestion = {

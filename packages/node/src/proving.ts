@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Queue, QueueEvents, UnrecoverableError, Worker, type ConnectionOptions, type Job as QueueJob } from 'bullmq';
-import * as snarkjs from 'snarkjs';
 import type { Hex } from 'viem';
-import { BaseError } from '@verity/sdk/errors';
-import { decodeInputBytes, decodePublicSignals, Prover, type BackendChoice } from '@verity/zkml';
+import { BaseError } from '@verity/errors';
+import { decodeInputBytes, Prover, type BackendChoice } from '@verity/zkml';
 import { createLogger, type Logger } from './log.js';
 
 /** One proof to compute: a request's input bytes, bound to the request and the node's address. */
@@ -44,10 +43,10 @@ export interface ProvingBackend {
   close(): Promise<void>;
 }
 
-/** A model's verification key: its bytes' SHA-256 (the artefacts' fingerprint) and the parsed key. */
-export function verificationKey(prover: Prover): { fingerprint: string; vk: unknown } {
+/** A model's verification key's fingerprint: its bytes' SHA-256 (the artefacts' fingerprint). */
+export function verificationKey(prover: Prover): { fingerprint: string } {
   const bytes = readFileSync(prover.compiled.path('verificationKey'));
-  return { fingerprint: createHash('sha256').update(bytes).digest('hex'), vk: JSON.parse(bytes.toString('utf8')) };
+  return { fingerprint: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /** Proves in the node's own process (a proof uses every core, so one at a time). */
@@ -81,6 +80,19 @@ export class WorkerProofError extends BaseError {
     super(`the proof for request ${requestId} from worker ${worker} ${problem}`, {
       details: 'The node will ask again. Check that every worker serves the same artefacts as the node (`verity node pack` content hash).',
     });
+  }
+}
+
+/**
+ * A request's proving job failed in the queue: a worker gave up on it (BullMQ's failed reason),
+ * or it was removed from Redis while the node waited. The node retries the job.
+ */
+export class ProvingJobFailedError extends BaseError {
+  override name = 'ProvingJobFailedError';
+  readonly requestId: bigint;
+  constructor({ requestId, problem }: { requestId: bigint; problem: string }) {
+    super(`the proving job for request ${requestId} ${problem}`);
+    this.requestId = requestId;
   }
 }
 
@@ -134,7 +146,7 @@ export type QueueProvingOptions = {
 export class QueueProving implements ProvingBackend {
   readonly kind = 'queue' as const;
   readonly concurrency: number;
-  private readonly queues = new Map<string, { queue: Queue; events: QueueEvents; fingerprint: string; vk: unknown; prover: Prover }>();
+  private readonly queues = new Map<string, { queue: Queue; events: QueueEvents; fingerprint: string; prover: Prover }>();
   private readonly timeoutMs: number;
   private readonly log: Logger;
 
@@ -180,16 +192,16 @@ export class QueueProving implements ProvingBackend {
       this.log.info({ requestId: task.requestId.toString(), job: id }, 'proof already queued before a restart: waiting for it');
     }
     const result = await this.wait(q, id, task.requestId, signal);
-    const problem = !(await snarkjs.groth16.verify(q.vk as never, result.publicSignals, result.proof as never))
-      ? 'does not verify against the model\'s verification key'
-      : result.publicSignals.at(-1) !== task.binding.toString() ? 'is bound to another request or operator' : undefined;
+    const answer = await q.prover.verify(result);
+    const problem = !answer ? 'does not verify against the model\'s verification key'
+      : answer.binding !== task.binding ? 'is bound to another request or operator' : undefined;
     if (problem) {
       // Not kept under the request's job id: the retry must prove again, not reuse this result.
       await (await q.queue.getJob(id))?.remove().catch(() => {});
       throw new WorkerProofError({ requestId: task.requestId, worker: result.worker, problem });
     }
     // The answer the node logs and stores is the one the verified signals carry, never the worker's word.
-    return { ...result, outputs: decodePublicSignals(q.prover.compiled.report, result.publicSignals).outputs };
+    return { ...result, outputs: answer!.outputs };
   }
 
   /** Resolves with the job's result once a worker completes it; rejects when it fails, times out or `signal` aborts. */
@@ -207,13 +219,13 @@ export class QueueProving implements ProvingBackend {
       };
       const check = async () => {
         const job = await q.queue.getJob(id);
-        if (!job) return finish(() => reject(new Error(`proving job ${id} disappeared from the queue`)));
+        if (!job) return finish(() => reject(new ProvingJobFailedError({ requestId, problem: `(${id}) disappeared from the queue` })));
         const state = await job.getState();
         if (state !== 'completed' && state !== 'failed') return;
         // Read again: the job was fetched before its state moved, without its result or reason.
         const final = (await q.queue.getJob(id)) ?? job;
         if (state === 'completed') finish(() => resolve(final.returnvalue as ProofResult));
-        else finish(() => reject(new Error(`proving worker failed: ${final.failedReason}`)));
+        else finish(() => reject(new ProvingJobFailedError({ requestId, problem: `failed on its worker: ${final.failedReason}` })));
       };
       const onCompleted = ({ jobId }: { jobId: string }) => { if (jobId === id) check().catch((e) => finish(() => reject(e))); };
       const onFailed = ({ jobId }: { jobId: string }) => { if (jobId === id) check().catch((e) => finish(() => reject(e))); };

@@ -1,9 +1,9 @@
 import { encodeFunctionData, keccak256, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import {
-  AgreedPhase, committeeAbi, coprocessorAbi, decodeAnswer, findLatestLog, getLogsBounded, encodeAnswer, normalizeAnswer, parseNumericAnswer, readRule, Vote, voteCommitment,
+  AgreedPhase, committeeAbi, coprocessorAbi, decodeAnswer, findLatestLog, getLogsBounded, encodeAnswer, normalizeAnswer, parseNumericAnswer, readRule, Vote, voteCommitment, withGasMargin,
   type CriterionName, type StoredRule,
 } from '@verity/sdk';
-import { BaseError } from '@verity/sdk/errors';
+import { EventNotFoundError } from '@verity/errors';
 import { errorText, type Logger } from './log.js';
 import { ProviderError, type AgreedQuestion, type Provider } from './providers.js';
 import type { JobStore } from './store.js';
@@ -24,6 +24,7 @@ const CURSOR_KEY = 'committee.cursor';
 const DRAW_STAGGER_MS = 500;
 /** Tries of one action (propose, commit, reveal, advance, draw) whose transaction reverted. */
 const MAX_ACTION_TRIES = 3;
+
 
 /**
  * A node's validator duties in agreed mode. Each poll it reads `RoundStarted` events (from a
@@ -270,7 +271,7 @@ export class Validator {
     } else {
       const rule = await this.rule(modelId);
       const event = await findLatestLog(this.p.publicClient, { address: this.p.coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId }, fromBlock: this.p.deploymentBlock, maxRange: this.p.maxRange });
-      if (!event) throw new BaseError(`request ${requestId} has no Requested event between block ${this.p.deploymentBlock} and the head`);
+      if (!event) throw new EventNotFoundError({ event: 'Requested', where: `blocks ${this.p.deploymentBlock} to the head`, requestId });
       const input = event.args.input;
       // The event must carry the input the Coprocessor stored the hash of (a reorg can swap same-id requests).
       const stored = await this.p.publicClient.readContract({ address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'inputHashOf', args: [requestId] });
@@ -317,7 +318,7 @@ export class Validator {
       return;
     }
     const data = encodeFunctionData({ abi: committeeAbi, functionName, args } as never);
-    const tx = await this.p.txm.send(requestId, { to: this.p.committee, data, gas: (gas * 13n) / 10n + 20_000n }, 'committee');
+    const tx = await this.p.txm.send(requestId, { to: this.p.committee, data, gas: withGasMargin(gas) }, 'committee');
     this.sent.set(key, { hash: tx.hash, tries: (prior?.tries ?? 0) + 1 });
     this.p.log.info({ requestId: requestId.toString(), action: functionName, tx: tx.hash, ...detail }, `agreed mode: ${functionName}`);
   }

@@ -1,5 +1,5 @@
 import { decodeAbiParameters, encodeAbiParameters, hexToString, keccak256, parseEventLogs, stringToHex, type Address, type Hex, type PublicClient } from 'viem';
-import { BaseError } from './errors/base.js';
+import { BaseError } from '@verity/errors';
 import type { Wallet } from './deploy.js';
 import { committeeAbi, modelRegistryAbi } from './generated/contracts.js';
 import { sendContract } from './send.js';
@@ -36,6 +36,21 @@ export class InvalidAnswerError extends BaseError {
   override name = 'InvalidAnswerError';
   constructor({ answer, reason }: { answer: string; reason: string }) {
     super(`The answer ${JSON.stringify(answer.slice(0, 80))} does not fit the model's rule: ${reason}`);
+  }
+}
+
+/**
+ * An agreed-mode rule the Committee could not apply (a Label rule with fewer than two labels).
+ *
+ * @example
+ * await registerAgreedModel(publicClient, wallet, { ...p, rule: { criterion: 'Label', labels: ['yes', 'no'], tolerance: 0n, instructions } })
+ */
+export class InvalidRuleError extends BaseError {
+  override name = 'InvalidRuleError';
+  readonly criterion: string;
+  constructor({ criterion, problem }: { criterion: string; problem: string }) {
+    super(`A ${criterion} rule cannot be registered: ${problem}`);
+    this.criterion = criterion;
   }
 }
 
@@ -99,7 +114,7 @@ export async function registerAgreedModel(
   wallet: Wallet,
   p: { registry: Address; committee: Address; name: string; fee: bigint; commitment: Hex; rule: AgreedRule },
 ): Promise<{ modelId: Hex }> {
-  if (p.rule.criterion === 'Label' && (p.rule.labels?.length ?? 0) < 2) throw new BaseError('A Label rule needs at least two labels');
+  if (p.rule.criterion === 'Label' && (p.rule.labels?.length ?? 0) < 2) throw new InvalidRuleError({ criterion: 'Label', problem: 'it needs at least two labels' });
   // No verifier, no IO and no pinning: validators run the model the commitment names.
   const spec = {
     verifier: '0x0000000000000000000000000000000000000000', commitment: p.commitment, weightsCommitment: 0n,

@@ -1,7 +1,7 @@
 import { parseEventLogs, type Address, type Hex, type PublicClient } from 'viem';
 import { sendContract } from './send.js';
 import { decodeRevert } from './errors/contract.js';
-import { BaseError } from './errors/base.js';
+import { BaseError, EventNotFoundError, NoCommitteeError } from '@verity/errors';
 import type { VerityAddresses, Wallet } from './deploy.js';
 import { committeeAbi, coprocessorAbi, modelRegistryAbi } from './generated/contracts.js';
 import { AgreedPhase } from './agreed.js';
@@ -11,7 +11,18 @@ import { decodeAbiParameters } from 'viem';
 /** How a proved model's values cross the chain boundary (ModelRegistry.IOSpec). */
 export type IOSpec = { inputCount: number; inputWidth: number; outputCount: number; outputBits: number; outputScale: number };
 
+/** ModelRegistry.Mode: how a model's answers are checked. */
 export const Mode = { Proved: 0, Agreed: 1 } as const;
+/** A model's mode by name: `proved` (a zk-SNARK) or `agreed` (a staked committee). */
+export type ModeName = 'proved' | 'agreed';
+
+/**
+ * The name of a `Mode` value as the contracts return it (`getModel(id).mode`, `getRequest(id).mode`).
+ *
+ * @example
+ * modeName((await registry.read.getModel([modelId])).mode) // 'proved'
+ */
+export const modeName = (mode: number): ModeName => (mode === Mode.Agreed ? 'agreed' : 'proved');
 export const RequestStatus = ['None', 'Pending', 'Fulfilled', 'Refunded'] as const;
 export type RequestStatus = (typeof RequestStatus)[number];
 
@@ -19,7 +30,7 @@ export type RequestStatus = (typeof RequestStatus)[number];
 export type VerityResult = {
   requestId: bigint;
   node: Address;
-  mode: 'proved' | 'agreed';
+  mode: ModeName;
   /** the callback's `output` bytes */
   output: Hex;
   /** proved mode: signed fixed-point outputs, `value / 2^outputScale` (empty in agreed mode) */
@@ -36,6 +47,19 @@ export class ResultTimeoutError extends BaseError {
   constructor({ requestId, timeoutMs }: { requestId: bigint; timeoutMs: number }) {
     super(`Request ${requestId} got no result within ${timeoutMs} ms`);
     this.requestId = requestId;
+  }
+}
+
+/**
+ * A client created without a wallet was asked to send a transaction.
+ *
+ * @example
+ * const verity = createVerityClient({ publicClient, wallet, addresses }) // a wallet, to send requests
+ */
+export class WalletRequiredError extends BaseError {
+  override name = 'WalletRequiredError';
+  constructor() {
+    super('This action sends a transaction: create the client with a wallet');
   }
 }
 
@@ -72,7 +96,7 @@ export function createVerityClient({ publicClient, wallet, addresses, fromBlock 
   fromBlock?: bigint;
 }) {
   const needWallet = () => {
-    if (!wallet) throw new BaseError('This action sends a transaction: create the client with a wallet');
+    if (!wallet) throw new WalletRequiredError();
     return wallet;
   };
   const guard = async <T>(f: () => Promise<T>): Promise<T> => {
@@ -89,7 +113,7 @@ export function createVerityClient({ publicClient, wallet, addresses, fromBlock 
    */
   const agreedResult = (requestId: bigint) =>
     guard(async () => {
-      if (!addresses.committee) throw new BaseError('These addresses have no committee: agreed mode is not deployed');
+      if (!addresses.committee) throw new NoCommitteeError({ reason: 'these addresses have no committee' });
       const [[phase, answer], task] = await Promise.all([
         publicClient.readContract({ address: addresses.committee, abi: committeeAbi, functionName: 'resultOf', args: [requestId] }),
         publicClient.readContract({ address: addresses.committee, abi: committeeAbi, functionName: 'getTask', args: [requestId] }),
@@ -129,7 +153,7 @@ export function createVerityClient({ publicClient, wallet, addresses, fromBlock 
           ? { functionName: 'request', args: [p.modelId, p.input, p.callbackGasLimit] } as const
           : { functionName: 'requestVersion', args: [p.modelId, p.version, p.input, p.callbackGasLimit] } as const;
         const { hash, receipt, requestIds } = await sendContract(publicClient, needWallet(), { address: addresses.coprocessor, abi: coprocessorAbi, ...call, value: p.value });
-        if (requestIds.length === 0) throw new BaseError(`Transaction ${hash} emitted no Requested event`);
+        if (requestIds.length === 0) throw new EventNotFoundError({ event: 'Requested', where: `transaction ${hash}` });
         return { requestId: requestIds[0]!, hash, receipt };
       }),
 
@@ -168,14 +192,15 @@ export function createVerityClient({ publicClient, wallet, addresses, fromBlock 
           // Read backwards from the head, never below the request's block (proved) or the deployment's.
           const floor = r.drawBlock > 0n ? r.drawBlock : (fromBlock ?? 0n);
           const fulfilled = await findLatestLog(publicClient, { address: addresses.coprocessor, abi: coprocessorAbi, eventName: 'Fulfilled', args: { requestId }, fromBlock: floor });
-          if (!fulfilled) throw new BaseError(`Request ${requestId} is fulfilled but its Fulfilled event is not in blocks ${floor} to the head`);
+          if (!fulfilled) throw new EventNotFoundError({ event: 'Fulfilled', where: `blocks ${floor} to the head (the request is fulfilled)`, requestId });
           const receipt = await publicClient.getTransactionReceipt({ hash: fulfilled.transactionHash });
           const completed = parseEventLogs({ abi: coprocessorAbi, logs: receipt.logs, eventName: 'CallbackCompleted' })[0];
-          const agreed = r.mode === Mode.Agreed;
+          const mode = modeName(r.mode);
+          const agreed = mode === 'agreed';
           return {
             requestId,
             node: fulfilled.args.node,
-            mode: agreed ? 'agreed' : 'proved',
+            mode,
             output: fulfilled.args.output,
             outputs: agreed ? [] : decodeProvedOutput(fulfilled.args.output),
             fulfilTx: fulfilled.transactionHash,

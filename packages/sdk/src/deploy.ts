@@ -2,7 +2,7 @@ import { encodeDeployData, encodeFunctionData, getAddress, parseEventLogs, type 
 import {
   committeeAbi, committeeBytecode, coprocessorAbi, coprocessorBytecode, modelRegistryAbi, modelRegistryBytecode, nodeRegistryAbi, nodeRegistryBytecode, poseidon6Bytecode,
 } from './generated/contracts.js';
-import { BaseError } from './errors/base.js';
+import { TransactionRevertedError } from '@verity/errors';
 import { decodeRevert } from './errors/contract.js';
 import { AdminDelayError, isDevnet } from './errors/deploy.js';
 
@@ -32,7 +32,7 @@ export async function deploy(
   }
   const hash = await wallet.deployContract({ abi: p.abi, bytecode: p.bytecode, args: p.args ?? [] } as never);
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  if (!receipt.contractAddress || receipt.status !== 'success') throw new Error(`deployment failed in ${hash}`);
+  if (!receipt.contractAddress || receipt.status !== 'success') throw new TransactionRevertedError({ functionName: 'deploy', hash, gasUsed: receipt.gasUsed });
   return { address: getAddress(receipt.contractAddress), gasUsed: receipt.gasUsed };
 }
 
@@ -131,7 +131,7 @@ async function write(publicClient: PublicClient, wallet: Wallet, call: { address
     throw decodeRevert(e);
   }
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== 'success') throw new BaseError(`${call.functionName} reverted in transaction ${hash}`);
+  if (receipt.status !== 'success') throw new TransactionRevertedError({ functionName: call.functionName, hash, gasUsed: receipt.gasUsed });
   return receipt;
 }
 

@@ -15,12 +15,15 @@ export {
   type CompiledModelReport, type SetupKindName, type VerifierSource, type VersionSpec, type WeightsPinningName,
 } from './models.js';
 export {
-  AgreedPhase, Criterion, CRITERIA, decodeAnswer, encodeAnswer, InvalidAnswerError, normalizeAnswer, parseNumericAnswer, readRule, registerAgreedModel, RoundOutcome, Vote, voteCommitment,
+  AgreedPhase, Criterion, CRITERIA, decodeAnswer, encodeAnswer, InvalidAnswerError, InvalidRuleError, normalizeAnswer, parseNumericAnswer, readRule, registerAgreedModel, RoundOutcome, Vote, voteCommitment,
   type AgreedRule, type CriterionName, type StoredRule,
 } from './agreed.js';
 export {
-  createVerityClient, decodeProvedOutput, Mode, RequestStatus, ResultTimeoutError, RequestRefundedError,
-  type IOSpec, type VerityClient, type VerityResult,
+  createVerityClient, decodeProvedOutput, Mode, modeName, RequestStatus, ResultTimeoutError, RequestRefundedError, WalletRequiredError,
+  type IOSpec, type ModeName, type VerityClient, type VerityResult,
 } from './client.js';
-export { AdminDelayError, BaseError, ContractRevertError, decodeRevert, DevSetupError, DEVNET_CHAIN_IDS, isDevnet, RpcUnreachableError, rpcUnreachable, UnpinnedWeightsError, UnsupportedVisibilityError } from './errors/index.js';
-export { decodeVerityEvents, requestIdsOf, sendContract, withGasMargin, type VerityEvent } from './send.js';
+export {
+  AdminDelayError, BaseError, ContractRevertError, decodeRevert, DevSetupError, DEVNET_CHAIN_IDS, EventNotFoundError, isDevnet, NoCommitteeError, RpcUnreachableError, rpcUnreachable,
+  TransactionRevertedError, UnpinnedWeightsError, UnsupportedVisibilityError, walk,
+} from './errors/index.js';
+export { decodeVerityEvents, requestIdsOf, sendContract, GAS_MARGIN, withGasMargin, type VerityEvent } from './send.js';

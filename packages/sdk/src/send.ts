@@ -1,18 +1,25 @@
 import { parseEventLogs, type Abi, type Address, type ContractFunctionArgs, type ContractFunctionName, type Hex, type Log, type PublicClient, type TransactionReceipt } from 'viem';
-import { BaseError } from './errors/base.js';
+import { TransactionRevertedError } from '@verity/errors';
 import { decodeRevert } from './errors/contract.js';
 import type { Wallet } from './deploy.js';
 import { committeeAbi, coprocessorAbi, modelRegistryAbi, nodeRegistryAbi } from './generated/contracts.js';
 
 /**
- * Gas for a transaction whose cost can grow between the estimate and its inclusion (a request
- * that opens an agreed-mode task, a fulfilment that fixes its draw, a callback reading state
- * that moved): the estimate plus a quarter and 20,000.
+ * The one margin Verity adds to a gas estimate (the sdk's sends and every transaction a node
+ * sends): 30% of the estimate plus 20,000 gas. A transaction's cost can grow between the estimate
+ * and its inclusion (a request that opens an agreed-mode task, a fulfilment that fixes its draw,
+ * a committee reveal that tallies, a callback reading state that moved), and a callback must get
+ * its full paid gas under the 63/64 rule.
+ */
+export const GAS_MARGIN = { percent: 30n, extra: 20_000n } as const;
+
+/**
+ * The gas limit for an estimate: the estimate plus {@link GAS_MARGIN}.
  *
  * @example
  * await wallet.writeContract({ ...call, gas: withGasMargin(await publicClient.estimateContractGas(call)) })
  */
-export const withGasMargin = (estimate: bigint): bigint => (estimate * 5n) / 4n + 20_000n;
+export const withGasMargin = (estimate: bigint): bigint => estimate + (estimate * GAS_MARGIN.percent) / 100n + GAS_MARGIN.extra;
 
 
 /** Every event of the protocol's contracts (Coprocessor, ModelRegistry, NodeRegistry, Committee). */
@@ -66,6 +73,6 @@ export async function sendContract<const abi extends Abi, name extends ContractF
     throw decodeRevert(e);
   }
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== 'success') throw new BaseError(`${call.functionName} reverted in transaction ${hash} (gas used ${receipt.gasUsed})`);
+  if (receipt.status !== 'success') throw new TransactionRevertedError({ functionName: call.functionName, hash, gasUsed: receipt.gasUsed });
   return { hash, receipt, requestIds: requestIdsOf(receipt) };
 }

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArtefactError, CompiledDirNotFoundError } from './errors/quantize.js';
-import type { Layout } from './codegen/layout.js';
+import type { Layout } from './io/layout.js';
 import type { QuantizedModel } from './quantize/quantize.js';
-import type { LinkFile } from './prover/link.js';
+import type { LinkFile } from './link.js';
 
 /** File names inside a compiled-model directory (the `files` section of report.json). */
 export const ARTEFACT_FILES = {

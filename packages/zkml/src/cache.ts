@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCompiled, type CompiledModel } from './artefacts.js';
 import { compileModel, type CompileOptions } from './compile.js';
-import { cacheDir } from './prover/ptau.js';
+import { cacheDir } from './setup/ptau.js';
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 

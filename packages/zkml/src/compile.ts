@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { availableParallelism, hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -11,22 +10,20 @@ import { keccak256, toBytes } from 'viem';
 import { ARTEFACT_FILES, artefactFiles, bigintReplacer, type CircuitBackend, type CompileReport } from './artefacts.js';
 import { writeR1csCircuit } from './r1cs/compile.js';
 import { generateCircuit, generateShards, type WeightEncoding } from './codegen/circom.js';
-import { layoutOf, type InputVisibility } from './codegen/layout.js';
+import { layoutOf, type InputVisibility } from './io/layout.js';
 import { outputsOf, programConstraints, stepConstraints } from './lower/steps.js';
-import { LINK_FILE, linkCircuit, type LinkFile } from './prover/link.js';
+import { LINK_FILE, linkCircuit, type LinkFile } from './link.js';
 import type { QuantizedModel } from './quantize/quantize.js';
 import { CircuitCompileError, IncompatibleOptionsError } from './errors/compile.js';
-import { weightCommitment, weightValues } from './codegen/commit.js';
+import { weightCommitment, weightValues } from './io/commit.js';
 import { BATCH_VERIFIER_CONTRACT } from './batchVerifier.js';
-import { exportVerifier } from './verifier.js';
-import { ceremonyPtau } from './setup.js';
-export { CircuitCompileError };
+import { ceremonyPtau } from './setup/ceremony.js';
 import { importGraph } from './graph/import.js';
 import { loadOnnx, type OnnxGraph } from './onnx/load.js';
-import { snarkjsLogger, type Progress } from './progress.js';
-import { devPowersOfTau, INSECURE_DEV_SETUP } from './prover/ptau.js';
-import { resolveBackend, type BackendChoice } from './prover/backend.js';
-import { nativeContribute, nativeNewZkey } from './prover/nativeSetup.js';
+import type { Progress } from './progress.js';
+import { devPowersOfTau, INSECURE_DEV_SETUP } from './setup/ptau.js';
+import type { BackendChoice } from './prover/backend.js';
+import { groth16Setup } from './setup/groth16.js';
 import { dequantizeOutput, inferQuantized, inputRange, quantizeInput } from './quantize/infer.js';
 import { quantize, type QuantizeOptions } from './quantize/quantize.js';
 
@@ -212,42 +209,6 @@ export function defaultBackend(options: Pick<CompileOptions, 'backend' | 'weight
   return options.backend ?? (options.weights === 'signals' || options.shard !== undefined ? 'circom' : 'r1cs');
 }
 
-/** The powers of tau a circuit needs, and the imported ceremony file of that size if there is one. */
-function setupPlan(constraints: number, publicSignals: number): { power: number; ceremony: string | undefined } {
-  const power = Math.max(8, Math.ceil(Math.log2(constraints + publicSignals + 1)));
-  return { power, ceremony: ceremonyPtau(power) };
-}
-
-/**
- * The Groth16 setup of `work`/circuit.r1cs (the ceremony powers of tau when imported, else the
- * insecure dev one) with one phase-2 contribution; writes the proving key, the verification
- * key and the Solidity verifier with its build into `work`.
- */
-export async function groth16Setup(work: string, o: { constraints: number; publicSignals: number; prover?: BackendChoice; progress: Progress }): Promise<{ power: number; ceremony: boolean; contributions: { name: string; hash: string }[]; bytecodeSize: number; seconds: number }> {
-  const { power, ceremony } = setupPlan(o.constraints, o.publicSignals);
-  const ptau = ceremony ?? (await devPowersOfTau(power, o.progress));
-  const t1 = performance.now();
-  const engine = resolveBackend(o.prover);
-  o.progress({ phase: `groth16 setup (${o.constraints} constraints, ${ceremony ? 'ceremony' : 'dev'} powers of tau 2^${power}, ${engine})` });
-  const [initial, zkey] = [join(work, 'circuit_0.zkey'), join(work, ARTEFACT_FILES.zkey)];
-  const name = `verity compile (${hostname()})`;
-  const entropy = randomBytes(64).toString('hex');
-  const contributions: { name: string; hash: string }[] = [];
-  if (engine === 'native') {
-    await nativeNewZkey(join(work, ARTEFACT_FILES.r1cs), ptau, initial, o.progress);
-    contributions.push({ name, hash: (await nativeContribute(initial, zkey, name, entropy, o.progress)).hash });
-  } else {
-    await snarkjs.zKey.newZKey(join(work, ARTEFACT_FILES.r1cs), ptau, initial, snarkjsLogger('groth16 setup', o.progress));
-    contributions.push({ name, hash: Buffer.from(await snarkjs.zKey.contribute(initial, zkey, name, entropy)).toString('hex') });
-  }
-  rmSync(initial);
-  const exported = await exportVerifier(zkey, !ceremony);
-  writeFileSync(join(work, ARTEFACT_FILES.verificationKey), JSON.stringify(exported.vk, null, 1));
-  writeFileSync(join(work, ARTEFACT_FILES.verifier), exported.source);
-  writeFileSync(join(work, ARTEFACT_FILES.verifierBuild), JSON.stringify(exported.build));
-  return { power, ceremony: ceremony !== undefined, contributions, bytecodeSize: exported.bytecodeSize, seconds: (performance.now() - t1) / 1000 };
-}
-
 /**
  * Compiles an ONNX model into a proved-mode artefact directory: circuit.r1cs and what the
  * witness is computed from (the eliminated labels, or with circom its source and witness
@@ -298,11 +259,16 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
     if (encoding === 'committed') constraintsByPart.inputAndWeightCommitment = constraints - modelConstraints - 1;
     else constraintsByPart.inputCommitment = constraints - modelConstraints - 1;
 
-    const { power, ceremony } = setupPlan(constraints, layout.publicSignals);
-    const setup = options.setup !== false ? await groth16Setup(work, { constraints, publicSignals: layout.publicSignals, prover: options.prover, progress }) : undefined;
-    const contributions = setup?.contributions ?? [];
-    const verifierBytecodeSize = setup?.bytecodeSize;
-    const setupSeconds = setup?.seconds ?? 0;
+    const power = Math.max(8, Math.ceil(Math.log2(constraints + layout.publicSignals + 1)));
+    let setupSeconds = 0;
+    const ceremony = ceremonyPtau(power);
+    let setup: Awaited<ReturnType<typeof groth16Setup>> | undefined;
+    if (options.setup !== false) {
+      const ptau = ceremony ?? (await devPowersOfTau(power, progress));
+      const t1 = performance.now();
+      setup = await groth16Setup(work, { ptau, insecure: !ceremony, prover: options.prover, progress, what: `${constraints} constraints, ${ceremony ? 'ceremony' : 'dev'} powers of tau 2^${power}` });
+      setupSeconds = (performance.now() - t1) / 1000;
+    }
 
     let accuracy: CompileReport['accuracy'];
     if (calibration && calibration.length > 0) {
@@ -344,13 +310,13 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
       layout,
       accuracy,
       setup: {
-        system: 'groth16', ptauPower: power, ptau: ceremony ? 'ceremony' : 'dev', insecure: !ceremony, contributions,
+        system: 'groth16', ptauPower: power, ptau: ceremony ? 'ceremony' : 'dev', insecure: !ceremony, contributions: setup?.contributions ?? [],
         note: ceremony
           ? 'Groth16 over an imported, verified ceremony powers of tau. Phase 2 is secure if any one contributor in setup.contributions destroyed their entropy: add contributions with `verity setup contribute` before registering.'
           : INSECURE_DEV_SETUP,
       },
-      verifier: verifierBytecodeSize === undefined ? undefined : {
-        contract: BATCH_VERIFIER_CONTRACT, bytecodeSize: verifierBytecodeSize, limit: 24_576, expectedVerifyGas: expectedVerifyGas(layout.publicSignals),
+      verifier: setup === undefined ? undefined : {
+        contract: BATCH_VERIFIER_CONTRACT, bytecodeSize: setup.verifierBytecodeSize, limit: 24_576, expectedVerifyGas: expectedVerifyGas(layout.publicSignals),
       },
       timings: { compileSeconds, setupSeconds },
       shards: link && { parts: link.parts.length + 1, constraintsPerPart: [link.constraints - link.parts.reduce((a, q) => a + q.constraints, 0), ...link.parts.map((q) => q.constraints)], link: LINK_FILE },

@@ -1,36 +1,49 @@
+// What other packages (sdk, node, cli, scripts/, models/) use of zkml, and nothing more: a name
+// joins this list when a consumer needs it. zkml's own tests reach the rest through test/exports.ts.
+
+// Typed errors, every class: callers tell failures apart by class (`instanceof`), never by message.
 export * from './errors/onnx.js';
 export * from './errors/input.js';
 export * from './errors/quantize.js';
 export * from './errors/proof.js';
-export { loadOnnx, type OnnxGraph, type Tensor } from './onnx/load.js';
-export { buildMlpOnnx, buildOnnx, type DenseSpec, type GraphSpec, type NodeSpec, type AttrSpec } from './onnx/build.js';
-export { importGraph, type ImportedModel } from './graph/import.js';
-export { quantize, type QuantizedModel, type QuantizeOptions } from './quantize/quantize.js';
-export type { Step, IntForm } from './lower/steps.js';
-export { programConstraints, outputsOf } from './lower/steps.js';
-export { OPERATORS } from './ops/index.js';
-export { quantizeInput, clampedFeatures, inputRange, inferQuantized, inferFloat, dequantizeOutput, inputSize, runProgram, type ClampedFeature } from './quantize/infer.js';
-export { layoutOf, type Layout, type InputVisibility } from './codegen/layout.js';
-export { generateCircuit, generateShards, weightSignals, type WeightEncoding, type ShardedCircuit, type CircuitPart } from './codegen/circom.js';
-export { packInputs, inputCommitment, weightCommitment, weightValues, encodeInputBytes, decodeInputBytes, unpackOutputs, type WeightValues } from './codegen/commit.js';
-export { batchVerifierSource, BATCH_VERIFIER_CONTRACT, type Groth16VerificationKey } from './batchVerifier.js';
-export { compileModel, CircuitCompileError, expectedVerifyGas, SHARD_CONSTRAINTS, syntheticCalibrationWarning, type CompileOptions } from './compile.js';
-export { LinkedWitness, linkCircuit, readR1cs, LINK_FILE, type LinkFile, type LinkedPart } from './prover/link.js';
-export { IncompatibleOptionsError, RangeOverflowError, UnsupportedBackendError } from './errors/compile.js';
-export { r1csWitness } from './r1cs/witness.js';
-export type { CircuitBackend } from './artefacts.js';
-export { importPtau, contribute, verifySetup, ptauPower, ceremonyPtau, SetupVerificationError } from './setup.js';
-export { loadCompiled, bigintReviver, ARTEFACT_FILES, type CompileReport, type CompiledModel, type VerifierBuild } from './artefacts.js';
-export { openBackend, resolveBackend, SnarkjsBackend, type BackendChoice, type ProverBackendName, type Groth16Backend, type Groth16Result } from './prover/backend.js';
-export { NativeProver, NATIVE_PROVER_BIN, nativeProverBuilt, type NativeKeyInfo } from './prover/native.js';
-export { nativeNewZkey, nativeContribute } from './prover/nativeSetup.js';
+export * from './errors/compile.js';
 export * from './errors/native.js';
-export { Prover, decodePublicSignals, readProofFile, verifyProof, verifyProofFile, type ProofFile, type ProveInput, type ProvedAnswer, type Groth16Proof } from './prover/prove.js';
-export { devPowersOfTau, cacheDir, INSECURE_DEV_SETUP } from './prover/ptau.js';
-export { writeDevPtau, type DevSecrets } from './prover/devPtau.js';
-export { readInputFile, readSamplesFile } from './inputFile.js';
-export type { Progress, ProgressEvent } from './progress.js';
+export * from './errors/witness.js';
+export { SetupVerificationError } from './setup/ceremony.js';
+
+// ONNX in, a quantised integer model out (the example models' trainers, the benchmarks).
+export { loadOnnx } from './onnx/load.js';
+export { buildMlpOnnx, buildOnnx, type DenseSpec } from './onnx/build.js';
+export { importGraph } from './graph/import.js';
+export { quantize, type QuantizedModel } from './quantize/quantize.js';
+export { programConstraints } from './lower/steps.js';
+export { quantizeInput, inputRange, inferQuantized, inferFloat, dequantizeOutput } from './quantize/infer.js';
+
+// Compiling a model to artefacts, and reading them back.
+export { compileModel, syntheticCalibrationWarning } from './compile.js';
 export { cachedModelDir, compileCached } from './cache.js';
+export { loadCompiled, bigintReviver, ARTEFACT_FILES, type CircuitBackend, type CompileReport, type CompiledModel, type VerifierBuild } from './artefacts.js';
+export { weightSignals } from './codegen/circom.js';
+
+// The circuit's input and output format: request bytes and the input commitment.
+export { inputCommitment, encodeInputBytes, decodeInputBytes } from './io/commit.js';
+
+// The trusted setup: a ceremony's powers of tau, contributions, the insecure dev setup.
+export { importPtau, contribute, verifySetup, ceremonyPtau } from './setup/ceremony.js';
+export { devPowersOfTau, cacheDir, INSECURE_DEV_SETUP } from './setup/ptau.js';
+export { writeDevPtau } from './setup/devPtau.js';
+export { nativeNewZkey, nativeContribute } from './setup/native.js';
+
+// Proving and verifying: the proof system is zkml's alone.
+export { Prover, readProofFile, verifyProof, verifyProofFile } from './prover/prove.js';
+export { resolveBackend, type BackendChoice, type ProverBackendName } from './prover/backend.js';
+export { NativeProver, NATIVE_PROVER_BIN, nativeProverBuilt } from './prover/native.js';
+export { compileVerifier } from './verifier.js';
+
+// The r1cs backend's stages one by one (bench:r1cs times each).
+export { buildConstraints, computeValues } from './r1cs/circuit.js';
+export { r1csFile, wtnsFile } from './r1cs/files.js';
+export { readInputFile, readSamplesFile } from './inputFile.js';
 export { releaseCurves } from './teardown.js';
 export { compileRequestBatch, requestBatchDir, RequestBatchProver, MAX_REQUEST_BATCH, type RequestBatchReport, type RequestSlot, type RequestBatchProof } from './requestBatch.js';
-export { requestBatchLayout, requestSlotOutputs, type RequestBatchLayout } from './r1cs/requests.js';
+export type { RequestBatchLayout } from './r1cs/requests.js';

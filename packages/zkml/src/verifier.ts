@@ -5,7 +5,7 @@ import * as snarkjs from 'snarkjs';
 import type { VerifierBuild } from './artefacts.js';
 import { BATCH_VERIFIER_CONTRACT, batchVerifierSource, type Groth16VerificationKey } from './batchVerifier.js';
 import { CircuitCompileError } from './errors/compile.js';
-import { INSECURE_DEV_SETUP } from './prover/ptau.js';
+import { INSECURE_DEV_SETUP } from './setup/ptau.js';
 
 const require = createRequire(import.meta.url);
 

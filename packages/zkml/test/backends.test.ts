@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import * as snarkjs from 'snarkjs';
 import type { Abi, Hex } from 'viem';
-import { toSolidityProof } from '@verity/sdk';
 import { compileModel, inputCommitment, loadCompiled, Prover, quantizeInput, readSamplesFile, releaseCurves, verifyProofFile, IncompatibleOptionsError, UnsupportedBackendError } from './exports.js';
 import { cnnSamples, smallCnn, TINY_ONNX, tinySamples } from './fixtures.js';
 import { wtnsValues } from './wtns.js';
@@ -109,10 +108,10 @@ test('a proof from the r1cs backend verifies (snarkjs and Verifier.sol on anvil)
       const build = JSON.parse(readFileSync(loadCompiled(dir).path('verifierBuild'), 'utf8')) as { abi: Abi; bytecode: Hex };
       const hash = await wallet.deployContract({ abi: build.abi, bytecode: build.bytecode, account: wallet.account, chain: wallet.chain });
       const address = (await publicClient.waitForTransactionReceipt({ hash })).contractAddress!;
-      const s = toSolidityProof(file.proof);
+      // snarkjs's own calldata for the proof: [a, b, c, signals], b's coordinates swapped as the verifier takes them.
+      const [a, b, c] = JSON.parse(`[${await snarkjs.groth16.exportSolidityCallData(file.proof, file.publicSignals)}]`) as [string[], string[][], string[]];
       const verify = (signals: readonly string[]) => publicClient.readContract({
-        address, abi: build.abi, functionName: 'verifyProof',
-        args: [[s[0], s[1]], [[s[2], s[3]], [s[4], s[5]]], [s[6], s[7]], signals.map(BigInt)],
+        address, abi: build.abi, functionName: 'verifyProof', args: [a, b, c, signals.map(BigInt)],
       }) as Promise<boolean>;
       assert.equal(await verify(file.publicSignals), true, 'Verifier.sol accepts the proof');
       assert.equal(await verify([String(BigInt(file.publicSignals[0]!) + 1n), ...file.publicSignals.slice(1)]), false, 'Verifier.sol refuses a changed output word');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { buildOnnx, dequantizeOutput, importGraph, inferFloat, inferQuantized, loadOnnx, OPERATORS, quantize, quantizeInput, UnsupportedOperatorError } from '../src/index.js';
+import { buildOnnx, dequantizeOutput, importGraph, inferFloat, inferQuantized, loadOnnx, OPERATORS, quantize, quantizeInput, UnsupportedOperatorError } from './exports.js';
 import { GOLDEN } from './golden/specs.js';
 
 const dir = join(import.meta.dirname, 'golden');

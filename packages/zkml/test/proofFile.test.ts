@@ -108,3 +108,14 @@ test('prove with clamp saturates out-of-range features and the proof file lists 
   assert.deepEqual((await prover.prove({ input: x, clamp: true })).clamped, []);
   assert.equal((await prover.prove({ input: x })).clamped, undefined);
 });
+
+test('Prover.verify checks a proof from elsewhere against the model\'s key: the answer from its signals, undefined when it does not verify or is not a proof', async () => {
+  const answer = await prover.verify({ proof: file.proof, publicSignals: file.publicSignals });
+  assert.ok(answer);
+  assert.deepEqual(answer.outputs, file.outputs);
+  assert.equal(answer.binding, 5n);
+  const rebound = [...file.publicSignals.slice(0, -1), '6'];
+  assert.equal(await prover.verify({ proof: file.proof, publicSignals: rebound }), undefined, 'another binding');
+  assert.equal(await prover.verify({ proof: { ...file.proof, pi_a: ['1', '2'] }, publicSignals: file.publicSignals }), undefined, 'a malformed proof');
+  assert.equal(await prover.verify({ proof: file.proof, publicSignals: file.publicSignals.slice(1) }), undefined, 'too few public signals');
+});

@@ -9,7 +9,7 @@ import * as snarkjs from 'snarkjs';
 import {
   ArtefactError, generateShards, loadCompiled, importGraph, inferQuantized, LinkedWitness, loadOnnx, Prover, quantize, quantizeInput, readR1cs, releaseCurves, verifyProofFile,
   type CompiledModel, type LinkFile,
-} from '../src/index.js';
+} from './exports.js';
 import { cnnSamples, shardedCompiled, smallCnn } from './fixtures.js';
 
 let compiled: CompiledModel;

@@ -2,7 +2,7 @@ import { BaseError as ViemBaseError, ContractFunctionRevertedError, decodeErrorR
 import {
   committeeAbi, coprocessorAbi, creditLineAbi, evolvingNFTAbi, fraudScreenAbi, moderationDAOAbi, modelRegistryAbi, nodeRegistryAbi, signalVaultAbi, spamGuardAbi, subjectiveMarketAbi,
 } from '../generated/contracts.js';
-import { BaseError } from './base.js';
+import { BaseError } from '@verity/errors';
 
 /** Every custom error of Verity's contracts: a revert can bubble up from a contract the caller did not call directly. */
 const verityErrors = [

@@ -1,4 +1,4 @@
-import { BaseError } from './base.js';
+import { BaseError } from '@verity/errors';
 
 /** Chain ids of local development chains (anvil, hardhat, ganache): the only chains where the sdk's devnet shortcuts apply. */
 export const DEVNET_CHAIN_IDS: readonly number[] = [31337, 1337];

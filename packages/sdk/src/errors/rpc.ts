@@ -1,5 +1,5 @@
 import { BaseError as ViemBaseError, HttpRequestError, TimeoutError, WebSocketRequestError } from 'viem';
-import { BaseError } from './base.js';
+import { BaseError } from '@verity/errors';
 
 /**
  * An RPC endpoint that did not answer (refused, unresolvable, timed out or an HTTP error status):

@@ -1,8 +1,8 @@
 import type { IntForm, Step } from '../lower/steps.js';
 import { outputsOf, stepConstraints } from '../lower/steps.js';
 import type { QuantizedModel } from '../quantize/quantize.js';
-import { weightValues } from './commit.js';
-import { layoutOf, type InputVisibility } from './layout.js';
+import { weightValues } from '../io/commit.js';
+import { layoutOf, type InputVisibility } from '../io/layout.js';
 
 /**
  * `constant`: weights are circuit constants, pinned by the verifying key; a linear layer

@@ -1,4 +1,4 @@
-import { BaseError } from '@verity/sdk/errors';
+import { BaseError } from '@verity/errors';
 
 /** How a model too large to prove can still be served. */
 export const AGREED_FALLBACK =

@@ -1,4 +1,4 @@
-import { BaseError } from '@verity/sdk/errors';
+import { BaseError } from '@verity/errors';
 
 /** An inference input whose number of values differs from the model's input shape. */
 export class InputShapeError extends BaseError {

@@ -1,4 +1,4 @@
-import { BaseError } from '@verity/sdk/errors';
+import { BaseError } from '@verity/errors';
 
 /**
  * A failure of the native prover (native/verity-prover). Each kind the Rust side reports

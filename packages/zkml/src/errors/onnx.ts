@@ -1,4 +1,4 @@
-import { BaseError } from '@verity/sdk/errors';
+import { BaseError } from '@verity/errors';
 import { AGREED_FALLBACK } from './compile.js';
 
 /** The file is not a readable ONNX model (bad protobuf, missing graph, bad tensor). */

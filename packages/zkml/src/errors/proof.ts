@@ -1,4 +1,4 @@
-import { BaseError } from '@verity/sdk/errors';
+import { BaseError } from '@verity/errors';
 
 /** A proof file that is not what `verity prove` writes: not JSON, or a field of the wrong form. */
 export class MalformedProofFileError extends BaseError {

@@ -1,4 +1,4 @@
-import { BaseError } from '@verity/sdk/errors';
+import { BaseError } from '@verity/errors';
 
 /** A layer whose worst-case integer accumulator would not fit the circuit's bit budget. */
 export class QuantizationOverflowError extends BaseError {

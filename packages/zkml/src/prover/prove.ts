@@ -1,12 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LinkedWitness } from './link.js';
+import { LinkedWitness } from '../link.js';
 import { openBackend, type BackendChoice, type Groth16Backend } from './backend.js';
 import { R1csWitnessGenerator, WitnessGenerator } from './witness.js';
 import type { EliminatedFile } from '../r1cs/compile.js';
 import * as snarkjs from 'snarkjs';
 import { ARTEFACT_FILES, loadCompiled, type CompileReport, type CompiledModel } from '../artefacts.js';
-import { inputCommitment, packInputs, unpackOutputs } from '../codegen/commit.js';
+import { inputCommitment, packInputs, unpackOutputs } from '../io/commit.js';
 import { weightSignals } from '../codegen/circom.js';
 import { InputShapeError, InputValueError } from '../errors/input.js';
 import { MalformedProofFileError, ProofFileMismatchError } from '../errors/proof.js';
@@ -100,6 +100,9 @@ export class Prover {
     private readonly linked?: LinkedWitness,
   ) {}
 
+  /** the parsed verification key, read on the first {@link verify} */
+  private vk?: unknown;
+
   /** the circuit's witness generator (a worker thread), started on the first proof and kept */
   private generator?: WitnessGenerator;
   private r1csGenerator?: R1csWitnessGenerator;
@@ -120,6 +123,23 @@ export class Prover {
    */
   async close(): Promise<void> {
     await Promise.all([this.backend.close(), this.generator?.close(), this.linked?.close()]);
+  }
+
+  /**
+   * Checks a proof of this model (from another process: a proving worker) against the model's
+   * verification key and returns the answer its public signals carry, or undefined when the
+   * proof does not verify or is not a Groth16 proof with this model's public signals. The proof
+   * system stays zkml's: callers never handle the key or the verifier.
+   *
+   * @example
+   * const answer = await prover.verify(result) // result: { proof, publicSignals } from a worker
+   * if (!answer || answer.binding !== binding) throw new Error('rejected')
+   */
+  async verify(p: { proof: unknown; publicSignals: readonly string[] }): Promise<ProvedAnswer | undefined> {
+    const { report } = this.compiled;
+    if (!isProofFile(p, report.layout.publicSignals)) return undefined;
+    this.vk ??= JSON.parse(readFileSync(this.compiled.path('verificationKey'), 'utf8'));
+    return verifiedAnswer(this.vk, report, p);
   }
 
   /** Offset-encoded input values, after checking shape and range. */
@@ -207,6 +227,22 @@ function checkProofFileForm(file: unknown, publicSignals: number): asserts file 
   if (!decimals(f.publicSignals, publicSignals)) fail('publicSignals', `must be ${publicSignals} decimal strings (the model's public signals)`);
 }
 
+/** Whether `file` has the form a verifier reads ({@link checkProofFileForm} without the error). */
+function isProofFile(file: unknown, publicSignals: number): file is Pick<ProofFile, 'proof' | 'publicSignals'> {
+  try {
+    checkProofFileForm(file, publicSignals);
+    return true;
+  } catch (e) {
+    if (e instanceof MalformedProofFileError) return false;
+    throw e;
+  }
+}
+
+/** The answer a well-formed proof's public signals carry when it verifies against `vk`, else undefined. */
+async function verifiedAnswer(vk: unknown, report: Pick<CompileReport, 'layout' | 'quantization'>, file: Pick<ProofFile, 'proof' | 'publicSignals'>): Promise<ProvedAnswer | undefined> {
+  return (await snarkjs.groth16.verify(vk, file.publicSignals, file.proof)) ? decodePublicSignals(report, file.publicSignals) : undefined;
+}
+
 /** Refuses a file whose decoded fields say something other than its (verified) public signals. */
 function checkClaims(file: Partial<ProofFile>, answer: ProvedAnswer): void {
   const sameList = (found: unknown, expected: readonly (string | number)[]) =>
@@ -240,9 +276,8 @@ export async function verifyProof(dir: string, file: unknown): Promise<ProvedAns
   const report = JSON.parse(readFileSync(join(dir, ARTEFACT_FILES.report), 'utf8')) as CompileReport;
   const vk = JSON.parse(readFileSync(join(dir, ARTEFACT_FILES.verificationKey), 'utf8'));
   checkProofFileForm(file, report.layout.publicSignals);
-  if (!(await snarkjs.groth16.verify(vk, file.publicSignals, file.proof))) return undefined;
-  const answer = decodePublicSignals(report, file.publicSignals);
-  checkClaims(file, answer);
+  const answer = await verifiedAnswer(vk, report, file);
+  if (answer) checkClaims(file, answer);
   return answer;
 }
 

@@ -6,18 +6,14 @@
 // event loop, and a proving worker's queue lock renewal, keep running during a witness.
 import { Worker } from 'node:worker_threads';
 import { utils } from 'ffjavascript';
-import type { InputVisibility } from '../codegen/layout.js';
+import type { InputVisibility } from '../io/layout.js';
 import type { QuantizedModel } from '../quantize/quantize.js';
 import type { R1csWeights } from '../r1cs/circuit.js';
 import type { EliminatedFile } from '../r1cs/compile.js';
 import { RangeOverflowError } from '../errors/compile.js';
+import { WitnessCalculationError, WitnessWorkerExitedError } from '../errors/witness.js';
 
 type Waiting = { resolve: (w: Uint8Array) => void; reject: (e: Error) => void };
-
-/** The witness worker thread ended (terminated, out of memory) with a witness pending. */
-export class WitnessWorkerExitedError extends Error {
-  override name = 'WitnessWorkerExitedError';
-}
 
 /**
  * A witness generator on a worker thread of its own, started on first use and kept. Calls are
@@ -64,11 +60,11 @@ class WitnessThread {
     const settle = (f: (w: Waiting) => void) => { const w = this.waiting; this.waiting = undefined; if (w) f(w); };
     // A range check the witness cannot meet (r1cs backend) keeps its type across the thread.
     worker.on('message', (m: { witness?: Uint8Array; error?: string; range?: ConstructorParameters<typeof RangeOverflowError>[0] }) =>
-      settle((w) => (m.witness ? w.resolve(m.witness) : w.reject(m.range ? new RangeOverflowError(m.range) : new Error(m.error)))));
+      settle((w) => (m.witness ? w.resolve(m.witness) : w.reject(m.range ? new RangeOverflowError(m.range) : new WitnessCalculationError({ reason: m.error ?? 'no reason given' })))));
     worker.on('error', (e) => settle((w) => w.reject(e)));
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = undefined;
-      settle((w) => w.reject(new WitnessWorkerExitedError(`the witness worker exited with code ${code}`)));
+      settle((w) => w.reject(new WitnessWorkerExitedError({ code })));
     });
     worker.unref();
     return worker;

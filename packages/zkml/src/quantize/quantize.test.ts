@@ -8,7 +8,7 @@ import { evalForm, roundingTerm } from '../lower/steps.js';
 import { quantize, scaleFor } from './quantize.js';
 import { InputRangeError, InputShapeError, InputValueError } from '../errors/input.js';
 import { QuantizationOverflowError } from '../errors/quantize.js';
-import { layoutOf } from '../codegen/layout.js';
+import { layoutOf } from '../io/layout.js';
 import { pseudoRandom, TINY_ONNX, tinySamples } from '../../test/fixtures.js';
 
 const tiny = importGraph(loadOnnx(TINY_ONNX));

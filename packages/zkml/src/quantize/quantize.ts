@@ -1,4 +1,3 @@
-import { OUTPUT_WORD_BITS } from '@verity/sdk';
 import { MalformedModelError } from '../errors/onnx.js';
 import { floatInput, runGraph, type ImportedModel } from '../graph/import.js';
 import { isSignal, signalForm, type Affine } from '../ir/affine.js';
@@ -43,8 +42,12 @@ export type QuantizeOptions = {
   calibration?: number[][];
 };
 
-/** Bits a packed output word may use: below the BN254 field size with room to spare (the Coprocessor's and the SDK's constant). */
-export { OUTPUT_WORD_BITS };
+/**
+ * Bits a packed output word may use: below the BN254 field size with room to spare. The circuit
+ * packs outputs this way; `Coprocessor.decodeOutputs` and the sdk's `decodeOutputWords` unpack them
+ * (packages/sdk/test/outputWords.test.ts checks that the sdk decodes what io/commit.ts's `unpackOutputs` does).
+ */
+export const OUTPUT_WORD_BITS = 248;
 
 
 /** Stand-in calibration: deterministic pseudo-random inputs in [-1, 1). */

@@ -4,8 +4,8 @@
 // the packed output words, the input commitment (or the input chunks), then the binding.
 import type { IntForm, Step } from '../lower/steps.js';
 import type { QuantizedModel } from '../quantize/quantize.js';
-import { layoutOf, type InputVisibility, type Layout } from '../codegen/layout.js';
-import { weightValues, type WeightValues } from '../codegen/commit.js';
+import { layoutOf, type InputVisibility, type Layout } from '../io/layout.js';
+import { weightValues, type WeightValues } from '../io/commit.js';
 import { argmax, divFloor, inputPack, isZero, product, pwl, requant, rsqrt } from './gadgets.js';
 import { poseidon, type Known } from './poseidon.js';
 import { plus, SymbolicSystem, ValueSystem, type Adversary, type ConstraintSystem } from './system.js';

@@ -1,7 +1,7 @@
 // The iden3 binary files the setup and the provers read: .r1cs (header, constraints, wire to
 // label map) and .wtns (header, values). Wires are the labels left after the eliminations, in
 // label order, so the constant, the public and the private inputs keep their numbers.
-import { binFile } from '../prover/link.js';
+import { binFile } from '../link.js';
 import { P, type Constraint, type Lc } from './system.js';
 import type { CircuitShape } from './circuit.js';
 

@@ -1,6 +1,6 @@
 // The witness of the r1cs backend, computed in TypeScript from the quantised program (no
 // WebAssembly): the same gadgets that wrote the constraints, run on values.
-import type { InputVisibility } from '../codegen/layout.js';
+import type { InputVisibility } from '../io/layout.js';
 import type { QuantizedModel } from '../quantize/quantize.js';
 import { computeValues, type R1csWeights } from './circuit.js';
 import type { EliminatedFile } from './compile.js';

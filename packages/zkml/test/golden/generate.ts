@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
-import { buildOnnx } from '../../src/index.js';
+import { buildOnnx } from '../exports.js';
 import { GOLDEN, goldenInputs } from './specs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

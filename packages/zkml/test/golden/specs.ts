@@ -1,4 +1,4 @@
-import type { GraphSpec, NodeSpec } from '../../src/index.js';
+import type { GraphSpec, NodeSpec } from '../exports.js';
 import { pseudoRandom } from '../fixtures.js';
 
 /**

@@ -6,7 +6,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { getCurveFromName } from 'ffjavascript';
 import { NativeProtocolError, NativeProverExitedError, NativeProverUnavailableError } from '../errors/native.js';
 import type { Progress } from '../progress.js';
-import { nativeError, nativeProverBuilt, NATIVE_PROVER_BIN } from './native.js';
+import { nativeError, nativeProverBuilt, NATIVE_PROVER_BIN } from '../prover/native.js';
 
 /** The (offset, size) of every section of an iden3 binary file (.ptau, .r1cs, .zkey), first of each id. */
 function sectionTable(fd: number): Map<number, { pos: number; size: number }> {

@@ -5,7 +5,7 @@
 // renumbered wires, so the linked circuit is exactly as constrained as one compiled whole.
 import { closeSync, createReadStream, openSync, readFileSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { WitnessGenerator } from './witness.js';
+import { WitnessGenerator } from './prover/witness.js';
 
 /** Where a sharded model's link.json sits in its artefact directory. */
 export const LINK_FILE = 'link.json';

@@ -1,14 +1,14 @@
-import { copyFileSync, existsSync, mkdirSync, openSync, readSync, closeSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, openSync, readSync, closeSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
-import { BaseError } from '@verity/sdk/errors';
-import { ARTEFACT_FILES, type CompileReport } from './artefacts.js';
-import { exportVerifier } from './verifier.js';
-import { cacheDir } from './prover/ptau.js';
-import { closingLeftOpen } from './teardown.js';
-import { resolveBackend, type BackendChoice } from './prover/backend.js';
-import { nativeContribute } from './prover/nativeSetup.js';
+import { BaseError } from '@verity/errors';
+import { ARTEFACT_FILES, type CompileReport } from '../artefacts.js';
+import { writeVerifier, writeWhole } from './groth16.js';
+import { cacheDir } from './ptau.js';
+import { closingLeftOpen } from '../teardown.js';
+import { resolveBackend, type BackendChoice } from '../prover/backend.js';
+import { nativeContribute } from './native.js';
 
 /** A powers-of-tau file or a phase-2 key that fails verification. */
 export class SetupVerificationError extends BaseError {
@@ -82,13 +82,9 @@ export async function importPtau(file: string): Promise<{ power: number; path: s
 
 /** Rewrites the verification key, Solidity verifier and report after the zkey changed. */
 async function refreshVerifier(dir: string, report: CompileReport): Promise<void> {
-  const { vk, source, build, bytecodeSize } = await exportVerifier(join(dir, ARTEFACT_FILES.zkey), report.setup.insecure);
-  const write = (name: string, data: string) => { writeFileSync(join(dir, `${name}.partial`), data); renameSync(join(dir, `${name}.partial`), join(dir, name)); };
-  write(ARTEFACT_FILES.verificationKey, JSON.stringify(vk, null, 1));
-  write(ARTEFACT_FILES.verifier, source);
-  write(ARTEFACT_FILES.verifierBuild, JSON.stringify(build));
+  const bytecodeSize = await writeVerifier(dir, report.setup.insecure);
   if (report.verifier) report.verifier.bytecodeSize = bytecodeSize;
-  write(ARTEFACT_FILES.report, JSON.stringify(report, null, 2));
+  writeWhole(join(dir, ARTEFACT_FILES.report), JSON.stringify(report, null, 2));
 }
 
 /**

@@ -1,5 +1,4 @@
 import { buildPoseidon } from 'circomlibjs';
-import { decodeOutputWords } from '@verity/sdk';
 import type { QuantizedModel } from '../quantize/quantize.js';
 import type { Layout } from './layout.js';
 
@@ -97,5 +96,9 @@ export function decodeInputBytes(layout: Layout, input: `0x${string}`): bigint[]
 
 /** Splits the packed public output words into signed integers (at the model's output scale), as the Coprocessor does. */
 export function unpackOutputs(layout: Layout, words: readonly bigint[]): bigint[] {
-  return decodeOutputWords(layout, words);
+  if (words.length < layout.outputWords) throw new RangeError(`${layout.outputCount} outputs need ${layout.outputWords} words, but only ${words.length} were given`);
+  const bits = BigInt(layout.outputBits);
+  // Word w holds outputs w*k .. w*k+k-1 (k = outputsPerWord), the first in the lowest bits, each offset by 2^(bits-1).
+  return Array.from({ length: layout.outputCount }, (_, i) =>
+    BigInt.asUintN(layout.outputBits, words[Math.floor(i / layout.outputsPerWord)]! >> (bits * BigInt(i % layout.outputsPerWord))) - (1n << (bits - 1n)));
 }

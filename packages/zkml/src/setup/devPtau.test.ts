@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import * as snarkjs from 'snarkjs';
 import { writeDevPtau } from './devPtau.js';
-import { nativeProverBuilt } from './native.js';
+import { nativeProverBuilt } from '../prover/native.js';
 import { releaseCurves } from '../teardown.js';
 
 after(releaseCurves);

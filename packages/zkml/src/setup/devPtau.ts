@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { getCurveFromName } from 'ffjavascript';
-import { resolveBackend, type BackendChoice } from './backend.js';
-import { nativeDevPtau } from './nativeSetup.js';
+import { resolveBackend, type BackendChoice } from '../prover/backend.js';
+import { nativeDevPtau } from './native.js';
 
 type Fe = unknown;
 type Point = unknown;

@@ -1,0 +1,2 @@
+export { BaseError, walk } from './base.js';
+export { EventNotFoundError, NoCommitteeError, TransactionRevertedError } from './chain.js';
