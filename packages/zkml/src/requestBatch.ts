@@ -5,11 +5,14 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ARTEFACT_FILES, loadCompiled, type CompiledModel } from './artefacts.js';
-import { expectedVerifyGas, groth16Setup } from './compile.js';
+import { expectedVerifyGas } from './compile.js';
+import { ceremonyPtau } from './setup/ceremony.js';
+import { groth16Setup } from './setup/groth16.js';
+import { devPowersOfTau } from './setup/ptau.js';
 import { IncompatibleOptionsError } from './errors/compile.js';
 import { ArtefactError } from './errors/quantize.js';
 import { RequestBatchSizeError } from './errors/input.js';
-import { writeFileFully } from './prover/link.js';
+import { writeFileFully } from './link.js';
 import { openBackend, type BackendChoice, type Groth16Backend } from './prover/backend.js';
 import type { Groth16Proof } from './prover/prove.js';
 import type { Progress } from './progress.js';
@@ -68,18 +71,24 @@ export async function compileRequestBatch(modelDir: string, o: { k: number; prov
     writeFileSync(join(work, ARTEFACT_FILES.eliminated), JSON.stringify({ version: 1, labels: system.labels, eliminated } satisfies EliminatedFile));
     const compileSeconds = (performance.now() - t0) / 1000;
     const layout = requestBatchLayout(model, o.k);
-    const setup = await groth16Setup(work, { constraints: system.constraints.length, publicSignals: layout.publicSignals, prover: o.prover, progress });
+    const constraints = system.constraints.length;
+    const power = Math.max(8, Math.ceil(Math.log2(constraints + layout.publicSignals + 1)));
+    const ceremony = ceremonyPtau(power);
+    const ptau = ceremony ?? (await devPowersOfTau(power, progress));
+    const t1 = performance.now();
+    const { contributions, verifierBytecodeSize } = await groth16Setup(work, { ptau, insecure: !ceremony, prover: o.prover, progress, what: `${constraints} constraints, ${ceremony ? 'ceremony' : 'dev'} powers of tau 2^${power}` });
+    const setupSeconds = (performance.now() - t1) / 1000;
     const batchReport: RequestBatchReport = {
       kind: 'request-batch',
       model: report.model,
       modelCommitment: report.modelCommitment,
       k: o.k,
       layout,
-      constraints: system.constraints.length,
+      constraints,
       weightEncoding: weights,
-      setup: { system: 'groth16', ptauPower: setup.power, ptau: setup.ceremony ? 'ceremony' : 'dev', insecure: !setup.ceremony, contributions: setup.contributions },
-      verifier: { bytecodeSize: setup.bytecodeSize, expectedVerifyGas: expectedVerifyGas(layout.publicSignals) },
-      timings: { compileSeconds, setupSeconds: setup.seconds },
+      setup: { system: 'groth16', ptauPower: power, ptau: ceremony ? 'ceremony' : 'dev', insecure: !ceremony, contributions },
+      verifier: { bytecodeSize: verifierBytecodeSize, expectedVerifyGas: expectedVerifyGas(layout.publicSignals) },
+      timings: { compileSeconds, setupSeconds },
     };
     writeFileSync(join(work, ARTEFACT_FILES.report), JSON.stringify(batchReport, null, 2));
     if (existsSync(out)) rmSync(out, { recursive: true, force: true });

@@ -9,8 +9,8 @@
 //   - one binding for the whole batch (Coprocessor.requestsBinding: chain, Coprocessor, prover
 //     and the ordered request ids), squared so that the verifying key pins it.
 import type { QuantizedModel } from '../quantize/quantize.js';
-import { layoutOf, type Layout } from '../codegen/layout.js';
-import { weightValues } from '../codegen/commit.js';
+import { layoutOf, type Layout } from '../io/layout.js';
+import { weightValues } from '../io/commit.js';
 import { inputPack, product } from './gadgets.js';
 import { commitChain, stepGadgets, weightCommit, weightInputs, type CircuitShape, type R1csWeights, type Reserving, type SecretWires } from './circuit.js';
 import { sub, SymbolicSystem, ValueSystem, type Adversary } from './system.js';
