@@ -12,6 +12,7 @@ import {IGroth16BatchVerifier} from "./interfaces/IGroth16BatchVerifier.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {IPoseidon6} from "./interfaces/IPoseidon6.sol";
+import {IRequestBatchRegistry} from "./interfaces/IRequestBatchRegistry.sol";
 import {IVerityConsumer} from "./interfaces/IVerityConsumer.sol";
 import {PullPayments} from "./PullPayments.sol";
 
@@ -147,6 +148,9 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     error RequestIdsNotAscending(uint256 previous, uint256 requestId);
     error MixedBatch(uint256 requestId, bytes32 modelId, uint32 version);
     error InvalidBatchProof(uint256 firstRequestId, uint256 count);
+    error NoRequestBatchVerifier(bytes32 modelId, uint32 version);
+    error RequestBatchSize(uint256 requests, uint256 k);
+    error RequestBeforeBatchVerifier(uint256 requestId, uint64 requestBlock, uint64 sinceBlock);
     error InsufficientCallbackGas(uint256 requestId, uint256 available, uint256 required);
     error NotServing(address operator, bytes32 modelId);
     error NotAssigned(uint256 requestId, address primary, uint64 exclusiveUntil);
@@ -489,6 +493,147 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         }
     }
 
+    /// @notice Delivers up to K proved answers of one model version from ONE proof of the version's
+    /// request-batch circuit (`ModelRegistry.requestBatchOf`, compiled with `verity compile
+    /// --requests K`). The proof's public signals are the answers' output words packed across
+    /// slots, each slot's input commitment (request i's stored one in slot i, 0 in the empty slots
+    /// after the last request, which nobody answers), and one binding of the whole batch
+    /// (`requestsBinding`). Each request is checked, closed, paid, slashed for and called back as
+    /// by `fulfill` (a failing callback fails only its own request); every request is settled
+    /// before the first callback runs; the fees of the batch are credited in one sum each.
+    /// Unlike `fulfill`, a primary drawn here is not stored (the request is closed anyway).
+    /// @param requestIds strictly ascending; request i is slot i
+    /// @param outputWords the K slots' outputs packed across slots (the proof's first public signals)
+    /// @param proof the batch's Groth16 proof, bound to (these request ids, msg.sender)
+    /// Requirements:
+    /// - the first request's version has a request-batch verifier (`NoRequestBatchVerifier`) and
+    ///   `1 <= requestIds.length <= k` (`RequestBatchSize`);
+    /// - request ids strictly ascending; every request of the first's model and version
+    ///   (`MixedBatch`) and made after the batch verifier was set (`RequestBeforeBatchVerifier`);
+    /// - each request meets `fulfill`'s requirements (caller serving the model, pending, not
+    ///   expired, the caller its primary inside the window); `outputWords` has the batch
+    ///   circuit's word count (`OutputLengthMismatch`);
+    /// - the proof verifies (`InvalidBatchProof`); enough gas for every paid callback.
+    function fulfillRequests(uint256[] calldata requestIds, uint256[] calldata outputWords, uint256[8] calldata proof) external {
+        RequestBatchContext memory c = _openBatch(requestIds);
+        uint256[] memory signals = _batchSignals(c, outputWords, requestIds[0]);
+        _closeBatch(requestIds, c, signals, outputWords.length);
+        signals[signals.length - 1] = requestsBinding(requestIds, msg.sender);
+        if (!_verify(c.verifier, proof, signals)) revert InvalidBatchProof(requestIds[0], requestIds.length);
+        _settleBatch(requestIds, c);
+        _answerBatch(requestIds, c.io, outputWords);
+    }
+
+    /// @dev What a request batch's checks and settlement share: its first request's model and
+    /// version, their request-batch verifier, and the batch's fee sums.
+    struct RequestBatchContext {
+        bytes32 modelId;
+        uint32 version;
+        address modelOwner;
+        address verifier;
+        uint64 sinceBlock;
+        uint256 k;
+        IModelRegistry.IOSpec io;
+        uint256 modelFees;
+        uint256 protocolFees;
+        uint256 escrow;
+    }
+
+    /// @dev The batch's context from its first request; checks its size, its version's batch
+    /// verifier and that the caller serves the model.
+    function _openBatch(uint256[] calldata requestIds) private view returns (RequestBatchContext memory c) {
+        uint256 n = requestIds.length;
+        if (n == 0) revert RequestBatchSize(0, 0);
+        Request storage first = _provedPending(requestIds[0]);
+        (c.modelId, c.version, c.modelOwner, c.io) = (first.modelId, first.version, first.modelOwner, first.io);
+        IRequestBatchRegistry.RequestBatch memory b = IRequestBatchRegistry(address(registry)).requestBatchOf(c.modelId, c.version);
+        if (b.verifier == address(0)) revert NoRequestBatchVerifier(c.modelId, c.version);
+        if (n > b.k) revert RequestBatchSize(n, b.k);
+        if (!nodes.canServe(msg.sender, c.modelId)) revert NotServing(msg.sender, c.modelId);
+        (c.verifier, c.sinceBlock, c.k) = (b.verifier, b.sinceBlock, b.k);
+    }
+
+    /// @dev A request batch's public signals with its output words in place (commitments and
+    /// binding still 0), after checking the word count of its `k` slots.
+    function _batchSignals(RequestBatchContext memory c, uint256[] calldata outputWords, uint256 firstId)
+        private
+        pure
+        returns (uint256[] memory signals)
+    {
+        uint256 perWord = 248 / c.io.outputBits;
+        uint256 words = (c.k * c.io.outputCount + perWord - 1) / perWord;
+        if (outputWords.length != words) revert OutputLengthMismatch(firstId, words, outputWords.length);
+        signals = new uint256[](words + c.k + 1);
+        for (uint256 i = 0; i < words; i++) signals[i] = outputWords[i];
+    }
+
+    /// @dev Checks and closes each request of a request batch, writes its commitment into its
+    /// slot's signal (after the `words` output words), and sums the batch's fees and escrow.
+    function _closeBatch(uint256[] calldata requestIds, RequestBatchContext memory c, uint256[] memory signals, uint256 words)
+        private
+    {
+        for (uint256 i = 0; i < requestIds.length; i++) {
+            uint256 id = requestIds[i];
+            if (i > 0) _checkAscending(requestIds[i - 1], id);
+            Request storage r = requests[id];
+            if (r.status != Status.Pending) revert RequestNotPending(id, r.status);
+            if (r.modelId != c.modelId || r.version != c.version) revert MixedBatch(id, c.modelId, c.version);
+            if (r.drawBlock <= c.sinceBlock) revert RequestBeforeBatchVerifier(id, r.drawBlock, c.sinceBlock);
+            _admitInBatch(id, r);
+            signals[words + i] = r.inputCommitment;
+            r.status = Status.Fulfilled;
+            c.modelFees += r.modelFee;
+            c.protocolFees += r.protocolFee;
+            c.escrow += r.escrow;
+        }
+    }
+
+    /// @dev Pays a verified request batch (each fee in one sum), records its service and slashes
+    /// the primaries that let it pass their window.
+    function _settleBatch(uint256[] calldata requestIds, RequestBatchContext memory c) private {
+        uint256 n = requestIds.length;
+        totalEscrow -= c.escrow;
+        _owe(c.modelOwner, c.modelFees);
+        _owe(treasury, c.protocolFees);
+        _owe(msg.sender, c.escrow - c.modelFees - c.protocolFees);
+        address[] memory servedBy = new address[](n);
+        for (uint256 i = 0; i < n; i++) servedBy[i] = msg.sender;
+        nodes.recordServedBy(servedBy);
+        for (uint256 i = 0; i < n; i++) {
+            Request storage r = requests[requestIds[i]];
+            // Served by this node after the window of a primary assigned in time: slashed.
+            address primary = r.primary;
+            if (primary != address(0) && primary != msg.sender && r.assignedAt < r.exclusiveUntil) {
+                _slashMissed(requestIds[i], primary);
+            }
+        }
+    }
+
+    /// @dev Announces each answer of a settled request batch and calls its requester back.
+    function _answerBatch(uint256[] calldata requestIds, IModelRegistry.IOSpec memory io, uint256[] calldata outputWords) private {
+        for (uint256 i = 0; i < requestIds.length; i++) {
+            bytes memory output = abi.encode(_unpack(io, outputWords, i * io.outputCount));
+            emit Fulfilled(requestIds[i], msg.sender, output);
+            _deliver(requestIds[i], requests[requestIds[i]], output);
+        }
+    }
+
+    /// @dev `_admit` for a request of a request batch: not expired, and inside its window only
+    /// its primary (the one assigned, else the one drawn now, not stored) may serve it.
+    function _admitInBatch(uint256 requestId, Request storage r) private view {
+        if (block.timestamp > r.deadline) revert RequestExpired(requestId, r.deadline);
+        if (block.timestamp < r.exclusiveUntil) {
+            if (block.number <= r.drawBlock) revert DrawNotReady(requestId, r.drawBlock);
+            address primary = r.assignedAt != 0 ? r.primary : _drawPrimary(requestId, r);
+            if (primary != address(0) && msg.sender != primary) revert NotAssigned(requestId, primary, r.exclusiveUntil);
+        }
+    }
+
+    /// @notice The public signal that ties a request-batch proof to its requests, in order, and one prover.
+    function requestsBinding(uint256[] calldata requestIds, address prover) public view returns (uint256) {
+        return uint256(keccak256(abi.encode(block.chainid, address(this), prover, requestIds))) >> 4;
+    }
+
     function _checkAscending(uint256 previous, uint256 id) private pure {
         if (id == previous) revert DuplicateRequest(id);
         if (id < previous) revert RequestIdsNotAscending(previous, id);
@@ -669,12 +814,23 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         pure
         returns (int256[] memory values)
     {
+        return _unpack(io, words, 0);
+    }
+
+    /// @dev `io.outputCount` values from packed words, starting at value `from` (a request
+    /// batch's slot i starts at i * outputCount).
+    function _unpack(IModelRegistry.IOSpec memory io, uint256[] calldata words, uint256 from)
+        private
+        pure
+        returns (int256[] memory values)
+    {
         uint256 perWord = 248 / io.outputBits;
         uint256 mask = (uint256(1) << io.outputBits) - 1;
         int256 half = int256(uint256(1) << (io.outputBits - 1));
         values = new int256[](io.outputCount);
         for (uint256 i = 0; i < io.outputCount; i++) {
-            uint256 v = (words[i / perWord] >> (io.outputBits * (i % perWord))) & mask;
+            uint256 at = from + i;
+            uint256 v = (words[at / perWord] >> (io.outputBits * (at % perWord))) & mask;
             values[i] = int256(v) - half;
         }
     }

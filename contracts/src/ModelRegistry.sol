@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {IRequestBatchRegistry} from "./interfaces/IRequestBatchRegistry.sol";
 
 /// @title ModelRegistry
 /// @notice Model id -> owner, mode, fee and versions (verifier, model commitment, weights pinning,
@@ -11,7 +12,7 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 /// every version keeps its number, and requests can pin the version they trust
 /// (`Coprocessor.requestVersion`). A proved model must pin its weights (in the verifying key or
 /// by a commitment), so a node cannot answer with weights of its choosing.
-contract ModelRegistry is IModelRegistry {
+contract ModelRegistry is IModelRegistry, IRequestBatchRegistry {
     /// @dev BN254 scalar field: a weights commitment is one of its elements.
     uint256 internal constant FIELD = 21888242871839275222246405745257298275088548364400416034343698204186575808495;
     /// @notice Longest `upgradeDelay` a registry can be deployed with.
@@ -37,6 +38,11 @@ contract ModelRegistry is IModelRegistry {
 
     mapping(bytes32 => Entry) private entries;
     mapping(bytes32 => mapping(uint32 => StoredVersion)) private versions;
+    mapping(bytes32 => mapping(uint32 => RequestBatch)) private requestBatches;
+
+    /// @notice Most slots a request-batch circuit may have (the Coprocessor's loop and the
+    /// verifier's public signals stay bounded).
+    uint16 public constant MAX_REQUEST_BATCH = 64;
 
     /// @param upgradeDelay_ seconds between `updateModel` and the new version taking effect
     /// Requirements: `upgradeDelay_ <= MAX_UPGRADE_DELAY`.
@@ -131,6 +137,30 @@ contract ModelRegistry is IModelRegistry {
     function pendingUpdate(bytes32 modelId) external view returns (uint32 version, uint64 activeFrom) {
         Entry storage e = _entry(modelId);
         if (e.latestFrom > block.timestamp) return (e.latest, e.latestFrom);
+    }
+
+    /// @inheritdoc IRequestBatchRegistry
+    /// @dev Set once per version: a request made while it was set is never answered through
+    /// another batch verifier (an owner who needs another one schedules a new version).
+    /// Requirements:
+    /// - the caller owns the model; it is a proved model and `version` exists (pending or not);
+    /// - the version has no request-batch verifier yet (`RequestBatchVerifierAlreadySet`);
+    /// - `verifier` has code and `2 <= k <= MAX_REQUEST_BATCH` (`InvalidRequestBatch`).
+    function setRequestBatchVerifier(bytes32 modelId, uint32 version, address verifier, uint16 k) external {
+        Entry storage e = _owned(modelId);
+        if (version == 0 || version > e.latest) revert UnknownVersion(modelId, version);
+        RequestBatch storage b = requestBatches[modelId][version];
+        if (b.verifier != address(0)) revert RequestBatchVerifierAlreadySet(modelId, version, b.verifier);
+        if (e.mode != Mode.Proved || verifier.code.length == 0 || k < 2 || k > MAX_REQUEST_BATCH) {
+            revert InvalidRequestBatch(modelId, version, verifier, k);
+        }
+        requestBatches[modelId][version] = RequestBatch(verifier, k, uint64(block.number));
+        emit RequestBatchVerifierSet(modelId, version, verifier, k);
+    }
+
+    /// @inheritdoc IRequestBatchRegistry
+    function requestBatchOf(bytes32 modelId, uint32 version) external view returns (RequestBatch memory) {
+        return requestBatches[modelId][version];
     }
 
     /// @dev The latest version once its time has come, else the one before (at most one is pending).

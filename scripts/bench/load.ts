@@ -1,9 +1,10 @@
 // Load benchmark: real `verity node start` processes on anvil, requests sent at a fixed rate,
 // every request followed to its callback (or refund). Reports the rate held, latency p50/p95
 // from the request's transaction to the Fulfilled event, and each node's peak memory (VmHWM).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { coprocessorAbi, RequestStatus, type Wallet } from '@verity/sdk';
+import { coprocessorAbi, RequestStatus, setRequestBatchVerifier, type Wallet } from '@verity/sdk';
+import { compileRequestBatch, requestBatchDir } from '@verity/zkml';
 import { anvilKey, network, nodeConfig, NodeProcess, startRedis, startTestbed, stopTestbed } from '@verity/cli';
 
 export type LoadResult = {
@@ -35,9 +36,11 @@ const peakRss = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/
  * Offers `perMin` requests per minute for `seconds` to `nodes` node processes (stakes 1..N ETH,
  * 30 s assignment window), then waits for every request to be fulfilled (or up to 120 s).
  * With `workers`, the nodes hand their proofs to that many `verity node worker` processes
- * through a redis-server started here.
+ * through a redis-server started here. `batch: false` sends one `fulfill` per request;
+ * `requestBatch: K` gives a copy of the model its request-batch circuit for K, registered on
+ * chain, so the nodes answer ready requests together in one proof (`fulfillRequests`).
  */
-export async function loadBench(p: { nodes: number; workers?: number; perMin: number; seconds: number; log: (s: string) => void }): Promise<LoadResult> {
+export async function loadBench(p: { nodes: number; workers?: number; perMin: number; seconds: number; log: (s: string) => void; batch?: false; requestBatch?: number }): Promise<LoadResult> {
   const workers = p.workers ?? 0;
   const bed = await startTestbed('verity-load-');
   const { anvil, publicClient, compiled, inputs, dir, running } = bed;
@@ -48,17 +51,29 @@ export async function loadBench(p: { nodes: number; workers?: number; perMin: nu
     const operators = [2, 4, 5, 6, 7].slice(0, p.nodes);
     const keys = operators.map(anvilKey);
     const net = await network(publicClient, { admin, owner, user, compiled, assignmentWindow: 30n, operators: operators.map((k, i) => [bed.wallets[k]!, BigInt(i + 1) * 10n ** 18n]) });
+    let modelDir = compiled.dir;
+    if (p.requestBatch) {
+      // A copy of the cached model: its requests-K directory stays out of the shared cache.
+      modelDir = join(dir, 'model');
+      cpSync(compiled.dir, modelDir, { recursive: true });
+      const k = p.requestBatch;
+      const report = await compileRequestBatch(modelDir, { k });
+      await setRequestBatchVerifier(publicClient, owner, {
+        registry: net.addresses.registry, modelId: net.modelId, version: 1, k, insecure: report.setup.insecure,
+        verifierBuild: JSON.parse(readFileSync(join(requestBatchDir(modelDir, k), 'verifier.json'), 'utf8')),
+      });
+    }
     const workerProcs: NodeProcess[] = [];
     const proving = redis ? { proving: { redis: redis.url, concurrency: 2 * workers } } : {};
     for (let i = 0; i < workers; i++) {
       const config = join(dir, `worker-${i}.json`);
-      writeFileSync(config, JSON.stringify({ redis: redis!.url, name: `worker-${i}`, models: [{ modelId: net.modelId, dir: compiled.dir }] }));
+      writeFileSync(config, JSON.stringify({ redis: redis!.url, name: `worker-${i}`, models: [{ modelId: net.modelId, dir: modelDir }] }));
       const w = bed.track(NodeProcess.worker(config));
       workerProcs.push(w);
       await w.waitForMsg('worker serving model');
     }
     for (const [i, key] of keys.entries()) {
-      const node = bed.track(NodeProcess.start(nodeConfig(dir, `node-${i}`, anvil.rpcUrl, net, compiled.dir, { status: undefined, ...proving }), key));
+      const node = bed.track(NodeProcess.start(nodeConfig(dir, `node-${i}`, anvil.rpcUrl, net, modelDir, { status: undefined, ...proving, ...(p.batch === false ? { batch: false } : {}) }), key));
       await node.waitForMsg('node started');
     }
     const fee = await net.client.quote(net.modelId, 100_000);

@@ -61,6 +61,9 @@ export const COMMANDS: readonly CommandUsage[] = [
                            the Coprocessor checks), as public signals, or not at all
       --batch K            prove K inferences in one proof (input: K samples concatenated)
       --aggregate mean     with --batch: output only the mean over the batch
+      --requests K         also compile a request-batch circuit (DIR/requests-K): up to K requests
+                           from different senders answered by ONE proof (Coprocessor.fulfillRequests);
+                           nodes serving DIR use it once ModelRegistry.setRequestBatchVerifier is set
       --shard N            circom only: constraints per separately compiled part (default 150000):
                            a larger model is compiled in parts and linked into one circuit
       --backend r1cs|circom   who writes the constraint system: Verity itself (default: no circom,

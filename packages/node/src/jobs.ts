@@ -1,10 +1,10 @@
 import { encodeFunctionData, zeroAddress, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import { BaseError } from '@verity/errors';
-import { decodeRevert } from '@verity/sdk/errors';
+import { ContractRevertError, decodeRevert } from '@verity/sdk/errors';
 import {
-  coprocessorAbi, findLatestLog, nodeRegistryAbi, requestBinding, RequestStatus, toSolidityProof, withGasMargin, type SnarkjsProof,
+  coprocessorAbi, findLatestLog, modelRegistryAbi, nodeRegistryAbi, requestBinding, requestsBinding, RequestStatus, toSolidityProof, withGasMargin, type SnarkjsProof,
 } from '@verity/sdk';
-import { decodeInputBytes, inputCommitment, type Prover } from '@verity/zkml';
+import { decodeInputBytes, inputCommitment, type Prover, type RequestBatchProver } from '@verity/zkml';
 import { errorText, type Logger } from './log.js';
 import type { ProvingBackend } from './proving.js';
 import type { NodeState } from './state.js';
@@ -32,15 +32,18 @@ export class ProvedJobs {
   private readonly me: Address;
 
   constructor(private readonly p: {
-    publicClient: PublicClient; account: LocalAccount; chainId: number; coprocessor: Address; nodes: Address;
+    publicClient: PublicClient; account: LocalAccount; chainId: number; coprocessor: Address; nodes: Address; registry: Address;
     store: JobStore; log: Logger; txm: TxManager; proving: ProvingBackend; provers: ReadonlyMap<string, Prover>;
     pollMs: number; maxRange: bigint; maxAttempts: number;
     /**
      * Batched fulfilment, for the models whose verifier has `verifyBatch`: up to `maxSize`
      * proofs of one model in one `fulfillBatch`, sent once no other request of the model is
      * ready to prove, the batch is full, or its oldest proof has waited `waitMs`. Undefined: off.
+     * `requests`: the models compiled for request batches (`verity compile --requests K`), whose
+     * ready requests are proved together, up to K in ONE proof, and sent in one
+     * `fulfillRequests`, on the same schedule.
      */
-    batch?: { maxSize: number; waitMs: number; models: ReadonlySet<string> };
+    batch?: { maxSize: number; waitMs: number; models: ReadonlySet<string>; requests?: ReadonlyMap<string, RequestBatchProver> };
     /** no look-up of a request reads below this block (the first the node scanned) */
     scanFloor: bigint;
     /** the head and the chain's time as the node last read them, whether it is stopping, job updates, proving times */
@@ -237,6 +240,23 @@ export class ProvedJobs {
         return;
       }
     }
+    if (this.p.batch?.requests?.has(job.modelId.toLowerCase())) {
+      // Checked and ready: proved with the other ready requests of its model by `submitProved`.
+      this.p.state.update(job.requestId, { state: 'proved', attempts: job.attempts + 1 });
+      return;
+    }
+    const proved = await this.proveAlone(job);
+    if (!proved) return;
+    if (this.p.batch?.models.has(job.modelId.toLowerCase())) {
+      // Sent with the other proofs of its model by `submitProved`.
+      this.p.state.update(job.requestId, { state: 'proved' });
+      return;
+    }
+    await this.submit(proved);
+  }
+
+  /** Proves one job on its own (bound to its request id); undefined when the request changed meanwhile. */
+  private async proveAlone(job: Job): Promise<Job | undefined> {
     this.p.state.update(job.requestId, { state: 'proving', attempts: job.attempts + 1 });
     this.p.log.info({ requestId: job.requestId.toString(), attempt: job.attempts + 1 }, 'proving');
     const binding = requestBinding({ chainId: this.p.chainId, coprocessor: this.p.coprocessor, requestId: job.requestId, prover: this.me });
@@ -248,15 +268,9 @@ export class ProvedJobs {
     const now = this.p.store.job(job.requestId)!;
     if (now.state !== 'proving' || now.input !== job.input) {
       this.p.log.warn({ requestId: job.requestId.toString(), state: now.state }, 'the request changed while it was proved; proof dropped');
-      return;
+      return undefined;
     }
-    const proved = this.p.state.update(job.requestId, { proveMs, outputs: result.outputs, proof: result.proof, publicSignals: result.publicSignals });
-    if (this.p.batch?.models.has(job.modelId.toLowerCase())) {
-      // Sent with the other proofs of its model by `submitProved`.
-      this.p.state.update(job.requestId, { state: 'proved' });
-      return;
-    }
-    await this.submit(proved);
+    return this.p.state.update(job.requestId, { proveMs, outputs: result.outputs, proof: result.proof, publicSignals: result.publicSignals });
   }
 
   /** The `fulfill` (or `fulfillBatch`) arguments of a proved job: its output words and proof. */
@@ -266,8 +280,10 @@ export class ProvedJobs {
     return { words, proof: toSolidityProof(job.proof as SnarkjsProof) };
   }
 
-  /** Sends one proved job's `fulfill`, estimated first: a revert shows before any gas is spent. */
-  private async submit(job: Job) {
+  /** Sends one job's `fulfill` (proving it first when it waited for a request batch), estimated first: a revert shows before any gas is spent. */
+  private async submit(ready: Job) {
+    const job = ready.proof ? ready : await this.proveAlone(ready);
+    if (!job) return;
     const { words, proof } = this.fulfilment(job);
     const args = [job.requestId, words, proof] as const;
     const data = encodeFunctionData({ abi: coprocessorAbi, functionName: 'fulfill', args });
@@ -306,18 +322,112 @@ export class ProvedJobs {
     const byModel = new Map<string, Job[]>();
     for (const j of proved) byModel.set(j.modelId.toLowerCase(), [...(byModel.get(j.modelId.toLowerCase()) ?? []), j]);
     for (const [model, jobs] of byModel) {
+      const requests = batch.requests?.get(model);
+      const size = requests?.k ?? batch.maxSize;
       const oldest = Math.min(...jobs.map((j) => j.updatedAt));
-      if (jobs.length < batch.maxSize && busy.has(model) && Date.now() - oldest < batch.waitMs) continue;
-      for (let i = 0; i < jobs.length; i += batch.maxSize) {
-        const part = jobs.slice(i, i + batch.maxSize);
+      if (jobs.length < size && busy.has(model) && Date.now() - oldest < batch.waitMs) continue;
+      for (let i = 0; i < jobs.length; i += size) {
+        const part = jobs.slice(i, i + size);
         try {
           if (part.length === 1) await this.submit(part[0]!);
+          else if (requests) await this.submitRequests(requests, part);
           else await this.submitBatch(part);
         } catch (e) {
           for (const j of part) if (this.p.store.job(j.requestId)?.state === 'proved') await this.onError(j, e);
         }
       }
     }
+  }
+
+  /**
+   * Proves up to K ready requests of one model in ONE proof of its request-batch circuit and
+   * sends them in one `fulfillRequests`. A request the chain settled or let expire meanwhile
+   * is skipped (before proving, or when the estimate names it: the others are proved again
+   * without it); any other failure (no batch verifier for the version, a request made before
+   * it, a proof that fails) sends the requests one by one.
+   */
+  private async submitRequests(prover: RequestBatchProver, ready: readonly Job[]) {
+    let jobs = [...ready].sort((a, b) => (a.requestId < b.requestId ? -1 : 1));
+    const now = BigInt(Math.floor(this.p.state.chainNow() / 1000));
+    const onChain = await Promise.all(jobs.map((j) => this.p.publicClient.readContract({ address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'getRequest', args: [j.requestId] })));
+    const alone: Job[] = [];
+    const batchOf = onChain[0] && await this.p.publicClient.readContract({ address: this.p.registry, abi: modelRegistryAbi, functionName: 'requestBatchOf', args: [onChain[0].modelId, onChain[0].version] });
+    jobs = jobs.filter((j, i) => {
+      const r = onChain[i]!;
+      const status = RequestStatus[r.status];
+      if (status !== 'Pending' || r.deadline < now) {
+        this.p.log.info({ requestId: j.requestId.toString(), status }, 'left out of the request batch: settled or expired meanwhile');
+        this.p.state.update(j.requestId, { state: 'skipped', error: status === 'Pending' ? 'request expired before it was served' : `request is ${status}` });
+        return false;
+      }
+      // Only requests of the first's version made after its batch verifier was set can share a proof.
+      const batchable = batchOf !== undefined && batchOf.verifier !== zeroAddress && r.drawBlock > batchOf.sinceBlock && r.version === onChain[0]!.version && r.modelId === onChain[0]!.modelId;
+      if (!batchable) alone.push(j);
+      return batchable;
+    });
+    if (alone.length > 0) {
+      this.p.log.info({ requestIds: alone.map((j) => j.requestId.toString()) }, 'no request-batch verifier for these requests on chain (or they predate it); proving them separately');
+      await this.submitSeparately(alone);
+    }
+    while (jobs.length > 1) {
+      if (this.p.state.stopped) return;
+      const ids = jobs.map((j) => j.requestId);
+      const { layout, weights } = prover.compiled.report;
+      const slots = await Promise.all(jobs.map(async (j) => {
+        const u = decodeInputBytes(layout, j.input);
+        return { u, commitment: await inputCommitment(layout, u, BigInt(weights?.commitment ?? 0)) };
+      }));
+      const binding = requestsBinding({ chainId: this.p.chainId, coprocessor: this.p.coprocessor, requestIds: ids, prover: this.me });
+      this.p.log.info({ requestIds: ids.map(String), k: prover.k }, 'proving a request batch');
+      let p: Awaited<ReturnType<RequestBatchProver['prove']>>;
+      try {
+        p = await prover.prove(slots, binding);
+      } catch (e) {
+        // One request's witness can fail (an intermediate value out of range): it then fails alone.
+        this.p.log.warn({ requestIds: ids.map(String), err: errorText(e) }, 'request batch proof failed; proving the requests separately');
+        await this.submitSeparately(jobs);
+        return;
+      }
+      const proveMs = p.timings.witnessMs + p.timings.proveMs;
+      this.p.state.proveTimes.observe(proveMs / 1000);
+      const args = [ids, p.words, toSolidityProof(p.proof as SnarkjsProof)] as const;
+      let gas: bigint;
+      try {
+        gas = await this.p.publicClient.estimateContractGas({ account: this.p.account, address: this.p.coprocessor, abi: coprocessorAbi, functionName: 'fulfillRequests', args });
+      } catch (e) {
+        if (isTransient(e)) throw e;
+        const d = decodeRevert(e);
+        const culprit = d instanceof ContractRevertError && ['RequestNotPending', 'RequestExpired'].includes(d.errorName ?? '') ? jobs.find((j) => j.requestId === (d.args?.[0] as bigint | undefined)) : undefined;
+        if (culprit) {
+          this.p.log.info({ requestId: culprit.requestId.toString(), err: errorText(d) }, 'left out of the request batch; proving the others again');
+          this.p.state.update(culprit.requestId, { state: 'skipped', error: errorText(d) });
+          jobs = jobs.filter((j) => j !== culprit);
+          continue;
+        }
+        this.p.log.warn({ requestIds: ids.map(String), err: errorText(d) }, 'request batch would revert; proving the requests separately');
+        await this.submitSeparately(jobs);
+        return;
+      }
+      if (this.p.state.stopped) return;
+      const data = encodeFunctionData({ abi: coprocessorAbi, functionName: 'fulfillRequests', args });
+      const tx = await this.p.txm.send(ids[0]!, { to: this.p.coprocessor, data, gas: withGasMargin(gas) }, 'fulfil', ids.slice(1));
+      this.p.log.info({ requestIds: ids.map(String), tx: tx.hash, size: ids.length, proveMs: Math.round(proveMs) }, 'request batch sent');
+      jobs.forEach((j, i) => this.p.state.update(j.requestId, { state: 'submitting', fulfilTx: tx.hash, proveMs, outputs: p.outputs[i]!.map((v) => Number(v) / 2 ** prover.compiled.report.quantization.outputScale) }));
+      return;
+    }
+    if (jobs.length === 1) await this.submit(jobs[0]!);
+  }
+
+  /** A request batch's fallback: each job proved on its own, then sent as `fulfillBatch` (when the verifier has it) or one by one. */
+  private async submitSeparately(jobs: readonly Job[]) {
+    const proved: Job[] = [];
+    for (const j of jobs) {
+      if (this.p.state.stopped) return;
+      const p = j.proof ? j : await this.proveAlone(j);
+      if (p) proved.push(p);
+    }
+    if (proved.length > 1 && this.p.batch?.models.has(proved[0]!.modelId.toLowerCase())) await this.submitBatch(proved);
+    else await this.submitEach(proved);
   }
 
   private async submitBatch(jobs: readonly Job[]) {

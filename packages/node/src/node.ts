@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Address, Hex, LocalAccount, PublicClient } from 'viem';
 import { DEFAULT_LOG_RANGE, type Wallet } from '@verity/sdk';
-import type { BackendChoice, Prover } from '@verity/zkml';
+import type { BackendChoice } from '@verity/zkml';
 import { ProvedJobs } from './jobs.js';
 import { createLogger, type Logger } from './log.js';
 import { pollChain, validateAgreed, workJobs } from './loops.js';
@@ -9,7 +9,7 @@ import type { StatusServer } from './metrics.js';
 import type { ProvingBackend } from './proving.js';
 import { DEFAULT_REORG_DEPTH, RequestScanner } from './scanner.js';
 import {
-  connectProving, connectValidator, loadModels, openStore, optInToModels, protocolContracts, warnIfNotStaked, type ProvingOption,
+  connectProving, connectValidator, loadModels, loadRequestBatches, openStore, optInToModels, protocolContracts, warnIfNotStaked, type ProvingOption,
 } from './startup.js';
 import { NodeState } from './state.js';
 import { serveNodeStatus } from './status.js';
@@ -127,6 +127,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   const store = openStore(options.store, { chain: chainId, coprocessor, operator: me });
   const { registry, nodes } = await protocolContracts(publicClient, coprocessor);
   const { provers, batchable } = await loadModels({ publicClient, registry, models: options.models, verifyArtefacts: options.verifyArtefacts ?? true, prover: options.prover, log });
+  const requestBatches = options.batch === false ? new Map() : await loadRequestBatches({ models: options.models, prover: options.prover, log });
   await warnIfNotStaked({ publicClient, nodes, operator: me, log });
   const proving = await connectProving(options.proving, { provers, log, scope: `${chainId}-${coprocessor.toLowerCase()}-${me.toLowerCase()}` });
   const txm = new TxManager({ publicClient, account, chainId, store, log, confirmations: options.confirmations, bumpAfterMs: options.bumpAfterMs });
@@ -141,8 +142,8 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     serves: (modelId) => provers.has(modelId.toLowerCase()), onJob: (job) => state.announce(job),
   });
   const jobs = new ProvedJobs({
-    publicClient, account, chainId, coprocessor, nodes, store, log, txm, proving, provers, pollMs, maxRange, maxAttempts: options.maxAttempts ?? 5,
-    batch: options.batch === false ? undefined : { maxSize: options.batch?.maxSize ?? 16, waitMs: options.batch?.waitMs ?? 2000, models: batchable },
+    publicClient, account, chainId, coprocessor, nodes, registry, store, log, txm, proving, provers, pollMs, maxRange, maxAttempts: options.maxAttempts ?? 5,
+    batch: options.batch === false ? undefined : { maxSize: options.batch?.maxSize ?? 16, waitMs: options.batch?.waitMs ?? 2000, models: batchable, requests: requestBatches },
     scanFloor: scanner.start, state,
   });
   jobs.resumeInterrupted();
@@ -168,13 +169,13 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
   return Object.assign(node, {
     address: me, store, validator, statusUrl: status?.url, ballotBoxUrl: ballotBox?.url,
     job: (id: bigint) => store.job(id),
-    stop: () => stopNode({ state, loops, proving, ownsProving: !options.proving || !('prove' in options.proving), provers, status, ballotBox, store, ownsStore: !(options.store instanceof JobStore) }),
+    stop: () => stopNode({ state, loops, proving, ownsProving: !options.proving || !('prove' in options.proving), provers: [...provers.values(), ...requestBatches.values()], status, ballotBox, store, ownsStore: !(options.store instanceof JobStore) }),
   });
 }
 
 /** Stops the loops (a proof waiting on the queue is abandoned, not lost), then closes what the node opened. */
 async function stopNode(p: {
-  state: NodeState; loops: (Promise<void> | undefined)[]; proving: ProvingBackend; ownsProving: boolean; provers: ReadonlyMap<string, Prover>;
+  state: NodeState; loops: (Promise<void> | undefined)[]; proving: ProvingBackend; ownsProving: boolean; provers: readonly { close(): Promise<void> }[];
   status?: StatusServer; ballotBox?: BallotBox; store: JobStore; ownsStore: boolean;
 }): Promise<void> {
   // A proof waiting on the queue keeps its job 'proving': the next start finds the queued proof by its fixed job id.
@@ -182,7 +183,7 @@ async function stopNode(p: {
   await Promise.all(p.loops);
   if (p.ownsProving) await p.proving.close();
   // the warm native prover processes and witness worker threads of the models it loaded
-  await Promise.all([...p.provers.values()].map((prover) => prover.close()));
+  await Promise.all(p.provers.map((prover) => prover.close()));
   await p.status?.close();
   await p.ballotBox?.close();
   if (p.ownsStore) p.store.close();

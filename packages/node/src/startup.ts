@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { encodeFunctionData, zeroAddress, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import { BaseError, NoCommitteeError } from '@verity/errors';
 import { coprocessorAbi, decodeRevert, nodeRegistryAbi, withGasMargin } from '@verity/sdk';
-import { Prover, type BackendChoice } from '@verity/zkml';
+import { Prover, RequestBatchProver, type BackendChoice } from '@verity/zkml';
 import { verifyAgainstRegistry } from './artefacts.js';
 import { errorText, type Logger } from './log.js';
 import { LocalProving, QueueProving, type ProvingBackend } from './proving.js';
@@ -72,6 +72,24 @@ export async function loadModels(p: {
     p.log.info({ modelId: m.modelId, dir: m.dir, backend: prover.backend.name, batchVerifier: batchable.has(m.modelId.toLowerCase()) }, 'model loaded');
   }
   return { provers, batchable };
+}
+
+/**
+ * The request-batch circuits of the models (`<dir>/requests-K`, the largest K), keyed by model:
+ * their ready requests are proved together (see ProvedJobs.submitRequests).
+ */
+export async function loadRequestBatches(p: {
+  models: readonly { modelId: Hex; dir: string }[]; prover?: { backend?: BackendChoice; threads?: number }; log: Logger;
+}): Promise<Map<string, RequestBatchProver>> {
+  const provers = new Map<string, RequestBatchProver>();
+  for (const m of p.models) {
+    const k = Math.max(0, ...readdirSync(m.dir).map((f) => /^requests-(\d+)$/.exec(f)?.[1]).filter((x): x is string => x !== undefined).map(Number));
+    if (k < 2) continue;
+    const prover = await RequestBatchProver.load(m.dir, k, p.prover);
+    provers.set(m.modelId.toLowerCase(), prover);
+    p.log.info({ modelId: m.modelId, k, backend: prover.backend.name }, 'request-batch circuit loaded: up to K requests in one proof');
+  }
+  return provers;
 }
 
 /** Logs a warning when the operator has no active stake: the Coprocessor would refuse its fulfilments. */

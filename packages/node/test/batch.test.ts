@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import { parseEventLogs, toFunctionSelector, type Hex, type PublicClient } from 'viem';
 import { coprocessorAbi, provedFulfilment, toSolidityProof, type SnarkjsProof, type Wallet } from '@verity/sdk';
 import { Prover, releaseCurves } from '@verity/zkml';
-import { LocalProving, startNode, type Job, type ProofTask, type ProvingBackend, type VerityNode } from '../src/index.js';
-import { captureLogger, fulfilments, network, startTestbed, stopTestbed, type Network } from './harness.js';
+import { LocalProving, startNode, type ProofTask, type ProvingBackend, type VerityNode } from '../src/index.js';
+import { captureLogger, fulfilled, fulfilments, network, startTestbed, stopTestbed, type Network } from './harness.js';
 
 /** BN254 base field: (x, q - y) is -A, a point on the curve that makes the proof false. */
 const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -39,19 +39,6 @@ async function serve(net: Network, proving: ProvingBackend) {
   });
   nodes.push(node);
   return { node, lines };
-}
-
-/** Resolves once every job in `ids` is fulfilled (a job that fails rejects). */
-function fulfilled(node: VerityNode, ids: bigint[]): Promise<Job[]> {
-  const done = () => ids.map((id) => node.job(id)).filter((j): j is Job => j?.state === 'fulfilled');
-  return new Promise((resolve, reject) => {
-    const check = (job?: Job) => {
-      if (job?.state === 'failed' && ids.includes(job.requestId)) return reject(new Error(`request ${job.requestId} failed: ${job.error}`));
-      if (done().length === ids.length) { node.off('job', check); resolve(done()); }
-    };
-    node.on('job', check);
-    check();
-  });
 }
 
 async function provers(net: Network) {

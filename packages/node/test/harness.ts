@@ -7,10 +7,24 @@ import pino from 'pino';
 import type { Hex, PublicClient } from 'viem';
 import { coprocessorAbi } from '@verity/sdk';
 import type { LogLine } from '@verity/cli';
+import type { Job, VerityNode } from '../src/index.js';
 
 export {
   network, nodeConfig, NodeProcess, startRedis, startTestbed, stopTestbed, type LogLine, type Network,
 } from '@verity/cli';
+
+/** Resolves once every job in `ids` is fulfilled (a job that fails rejects). */
+export function fulfilled(node: VerityNode, ids: bigint[]): Promise<Job[]> {
+  const done = () => ids.map((id) => node.job(id)).filter((j): j is Job => j?.state === 'fulfilled');
+  return new Promise((resolve, reject) => {
+    const check = (job?: Job) => {
+      if (job?.state === 'failed' && ids.includes(job.requestId)) return reject(new Error(`request ${job.requestId} failed: ${job.error}`));
+      if (done().length === ids.length) { node.off('job', check); resolve(done()); }
+    };
+    node.on('job', check);
+    check();
+  });
+}
 
 /** A pino logger for an in-process node whose JSON lines are collected in `lines`. */
 export function captureLogger(name: string) {

@@ -1,6 +1,6 @@
 export * from './generated/contracts.js';
 export { describeAnswer, type AnswerFormat } from './answer.js';
-export { requestBinding } from './binding.js';
+export { requestBinding, requestsBinding } from './binding.js';
 export { provedFulfilment, type ProvedFulfilment } from './fulfilment.js';
 export { decodeOutputWords, OUTPUT_WORD_BITS, toSolidityProof, type SnarkjsProof } from './proof.js';
 export { connect } from './connect.js';
@@ -11,7 +11,7 @@ export {
 } from './deploy.js';
 export { serveModels, stakeNode, stopServing } from './operators.js';
 export {
-  registerProvedModel, SetupKind, toContractSpec, updateProvedModel, versionSpecOf, WeightsPinning,
+  registerProvedModel, setRequestBatchVerifier, SetupKind, toContractSpec, updateProvedModel, versionSpecOf, WeightsPinning,
   type CompiledModelReport, type SetupKindName, type VerifierSource, type VersionSpec, type WeightsPinningName,
 } from './models.js';
 export {

@@ -140,3 +140,28 @@ export async function updateProvedModel(
   const [event] = parseEventLogs({ abi: modelRegistryAbi, logs: receipt.logs, eventName: 'ModelUpdateScheduled' });
   return { version: event!.args.version, activeFrom: BigInt(event!.args.activeFrom), verifier, spec };
 }
+
+/**
+ * Gives one version of a proved model (its owner's wallet) the verifier of its request-batch
+ * circuit (`verity compile --requests K`, `<model dir>/requests-K/`): deploys it first when
+ * given a build. Set once per version; only requests made after it may be fulfilled together
+ * (`Coprocessor.fulfillRequests`). An insecure dev setup is refused off a devnet unless
+ * `allowDevSetup` ({@link DevSetupError}).
+ *
+ * @example
+ * const dir = 'build/spam/requests-16'
+ * await setRequestBatchVerifier(publicClient, ownerWallet, { registry, modelId, version: 1, k: 16, insecure: true, verifierBuild: JSON.parse(readFileSync(`${dir}/verifier.json`, 'utf8')) })
+ */
+export async function setRequestBatchVerifier(
+  publicClient: PublicClient,
+  wallet: Wallet,
+  p: { registry: Address; modelId: Hex; version: number; k: number; insecure: boolean; allowDevSetup?: boolean } & VerifierSource,
+): Promise<{ verifier: Address }> {
+  const chainId = await publicClient.getChainId();
+  if (p.insecure && !isDevnet(chainId) && !p.allowDevSetup) throw new DevSetupError({ chainId });
+  const verifier = await verifierAddress(publicClient, wallet, p);
+  await sendContract(publicClient, wallet, {
+    address: p.registry, abi: modelRegistryAbi, functionName: 'setRequestBatchVerifier', args: [p.modelId, p.version, verifier, p.k],
+  });
+  return { verifier };
+}

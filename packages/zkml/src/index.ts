@@ -45,3 +45,5 @@ export { buildConstraints, computeValues } from './r1cs/circuit.js';
 export { r1csFile, wtnsFile } from './r1cs/files.js';
 export { readInputFile, readSamplesFile } from './inputFile.js';
 export { releaseCurves } from './teardown.js';
+export { compileRequestBatch, requestBatchDir, RequestBatchProver, MAX_REQUEST_BATCH, type RequestBatchReport, type RequestSlot, type RequestBatchProof } from './requestBatch.js';
+export type { RequestBatchLayout } from './r1cs/requests.js';

@@ -10,6 +10,7 @@ export { packInputs, unpackOutputs, weightCommitment, weightValues } from '../sr
 export { generateShards } from '../src/codegen/circom.js';
 export type { ProofFile } from '../src/prover/prove.js';
 export { LinkedWitness, readR1cs, type LinkFile } from '../src/link.js';
+export { requestSlotOutputs } from '../src/r1cs/requests.js';
 
 export const onnxHelpers = {
   /** Replaces node `index`'s operator type, keeping its wiring. */

@@ -63,3 +63,15 @@ export class InputFormatError extends BaseError {
     });
   }
 }
+
+/** A request batch of no request or of more requests than the batch circuit's K slots. */
+export class RequestBatchSizeError extends BaseError {
+  override name = 'RequestBatchSizeError';
+  readonly k: number;
+  readonly got: number;
+  constructor({ k, got }: { k: number; got: number }) {
+    super(`A request batch holds 1 to ${k} requests, got ${got}`);
+    this.k = k;
+    this.got = got;
+  }
+}

@@ -21,7 +21,7 @@ export type CircuitShape = { publicOutputs: number; publicInputs: number; privat
 export type R1csWeights = 'constant' | 'committed';
 
 /** Private weight inputs (committed weights): every weighted step's coefficients, then its constants. */
-const weightInputs = (secret: WeightValues | undefined) => (secret?.steps ?? []).reduce((a, st) => a + st.coefficients.length + st.constants.length, 0);
+export const weightInputs = (secret: WeightValues | undefined) => (secret?.steps ?? []).reduce((a, st) => a + st.coefficients.length + st.constants.length, 0);
 
 export const shapeOf = (layout: Layout, secret?: WeightValues): CircuitShape => ({
   publicOutputs: layout.publicSignals - 1,
@@ -33,7 +33,7 @@ const formOf = <L>(cs: ConstraintSystem<L>, f: IntForm, sig: readonly L[]): L =>
   cs.linear(f.c, f.i.map((id, j) => [sig[id]!, f.k[j]!] as const));
 
 /** A weighted step's coefficients and constants as private wires (committed weights). */
-type SecretWires<L> = { coefficients: L[]; constants: L[] };
+export type SecretWires<L> = { coefficients: L[]; constants: L[] };
 
 /**
  * A form whose coefficients and constant are wires: `Cb[o] + sum(W[j] * x_j)`, one product
@@ -45,7 +45,7 @@ function secretFormOf<L>(cs: ConstraintSystem<L>, f: IntForm, sig: readonly L[],
 }
 
 /** Runs step `s`'s gadgets, writing its outputs' combinations into `sig`. */
-function stepGadgets<L>(cs: ConstraintSystem<L>, s: Step, sig: L[], secret?: SecretWires<L>): void {
+export function stepGadgets<L>(cs: ConstraintSystem<L>, s: Step, sig: L[], secret?: SecretWires<L>): void {
   const at = (o: number) => `node "${s.name}" output ${o}`;
   switch (s.kind) {
     case 'requant': {
@@ -78,10 +78,10 @@ function stepGadgets<L>(cs: ConstraintSystem<L>, s: Step, sig: L[], secret?: Sec
   }
 }
 
-type Reserving<L> = ConstraintSystem<L> & { reserve(n: number): number[] };
+export type Reserving<L> = ConstraintSystem<L> & { reserve(n: number): number[] };
 
 /** InputCommit's chain: h_0 = seed, h_{c+1} = Poseidon(h_c, 5 chunks), missing chunks 0. */
-function commitChain<L>(cs: ConstraintSystem<L>, chunks: readonly L[], seed: L | Known): L {
+export function commitChain<L>(cs: ConstraintSystem<L>, chunks: readonly L[], seed: L | Known): L {
   let h = seed;
   for (let c = 0; c < chunks.length; c += 5) h = poseidon(cs, [h, ...Array.from({ length: 5 }, (_, j) => chunks[c + j] ?? { known: 0n })]);
   return h as L;
@@ -92,7 +92,7 @@ function commitChain<L>(cs: ConstraintSystem<L>, chunks: readonly L[], seed: L |
  * checked and packed as InputCommit does (31 \ width values a chunk), the two chains hashed
  * together by Poseidon(2). A list with no value commits one 0, as the circom path pads it.
  */
-function weightCommit<L>(cs: ConstraintSystem<L>, secret: WeightValues, wires: readonly SecretWires<L>[]): L {
+export function weightCommit<L>(cs: ConstraintSystem<L>, secret: WeightValues, wires: readonly SecretWires<L>[]): L {
   const { layout } = secret;
   const chain = (xs: L[], n: number, width: number, what: string) => {
     const padded = [...xs, ...Array.from({ length: n - xs.length }, () => cs.constant(0n))];

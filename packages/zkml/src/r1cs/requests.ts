@@ -1,0 +1,105 @@
+// The request-batch circuit: one model instantiated K times (its weights shared: circuit
+// constants, or one set of committed weights and one weight commitment), so that one Groth16
+// proof answers K different requests. Public signals, in order:
+//   - the K slots' outputs packed densely across slots (slot i's output j is value
+//     i * outputCount + j, `outputsPerWord` values a word, first value in the lowest bits);
+//   - per slot, its input commitment c_i, constrained by c_i * (c_i - Poseidon(input_i)) = 0:
+//     a real request's commitment (never 0) is that slot's input's commitment, exactly as in
+//     the single circuit; 0 marks an empty slot, whose outputs nobody reads;
+//   - one binding for the whole batch (Coprocessor.requestsBinding: chain, Coprocessor, prover
+//     and the ordered request ids), squared so that the verifying key pins it.
+import type { QuantizedModel } from '../quantize/quantize.js';
+import { layoutOf, type Layout } from '../io/layout.js';
+import { weightValues } from '../io/commit.js';
+import { inputPack, product } from './gadgets.js';
+import { commitChain, stepGadgets, weightCommit, weightInputs, type CircuitShape, type R1csWeights, type Reserving, type SecretWires } from './circuit.js';
+import { sub, SymbolicSystem, ValueSystem, type Adversary } from './system.js';
+
+/** How a request batch's public signals lie: `k` slots of the single model's layout. */
+export type RequestBatchLayout = {
+  /** slots per proof */
+  k: number;
+  /** the single model's layout (inputs, outputs per slot, packing) */
+  slot: Layout;
+  /** packed output words of all slots together */
+  outputWords: number;
+  /** outputWords + k commitments + 1 binding */
+  publicSignals: number;
+};
+
+export function requestBatchLayout(model: QuantizedModel, k: number): RequestBatchLayout {
+  const slot = layoutOf(model, 'committed');
+  const outputWords = Math.ceil((k * slot.outputCount) / slot.outputsPerWord);
+  return { k, slot, outputWords, publicSignals: outputWords + k + 1 };
+}
+
+export const requestBatchShape = (layout: RequestBatchLayout, model: QuantizedModel, weights: R1csWeights): CircuitShape => ({
+  publicOutputs: layout.outputWords,
+  publicInputs: layout.k + 1,
+  privateInputs: layout.k * layout.slot.inputCount + weightInputs(weights === 'committed' ? weightValues(model) : undefined),
+});
+
+/** A request batch's witness inputs: each slot's encoded input and public commitment (0: empty), and the batch binding. */
+export type RequestBatchInputs = { us: readonly (readonly bigint[])[]; commitments: readonly bigint[]; binding: bigint };
+
+/** Builds the request-batch circuit on `cs` (with `inputs`: computes its witness). Returns each slot's output combinations. */
+export function synthesizeRequests<L>(cs: Reserving<L>, model: QuantizedModel, k: number, inputs?: RequestBatchInputs, weights: R1csWeights = 'constant'): L[][] {
+  const layout = requestBatchLayout(model, k);
+  const { slot } = layout;
+  const secret = weights === 'committed' ? weightValues(model) : undefined;
+  const words = cs.reserve(layout.outputWords);
+  const commitments = Array.from({ length: k }, (_, i) => cs.alloc(() => inputs!.commitments[i]!));
+  const binding = cs.alloc(() => inputs!.binding);
+  const us = Array.from({ length: k }, (_, i) => Array.from({ length: slot.inputCount }, (_, j) => cs.alloc(() => inputs!.us[i]![j]!)));
+  const wires = new Map((secret?.steps ?? []).map((st) => [st.k, {
+    coefficients: st.coefficients.map((v) => cs.alloc(() => v)),
+    constants: st.constants.map((v) => cs.alloc(() => v)),
+  } satisfies SecretWires<L>] as const));
+  if (cs instanceof SymbolicSystem) cs.firstInternal = cs.labels;
+
+  // One weight commitment seeds every slot's input chain (0, known, with constant weights).
+  const seed = secret ? weightCommit(cs, secret, [...wires.values()]) : { known: 0n };
+  const outputs = us.map((u, i) => {
+    const sig = new Array<L>(model.signalCount);
+    u.forEach((x, j) => (sig[j] = x));
+    const h = commitChain(cs, inputPack(cs, u, slot.inputWidth, slot.inputsPerChunk), seed);
+    // c_i is 0 (an empty slot) or this slot's input commitment.
+    cs.constrain(commitments[i]!, sub(cs, commitments[i]!, h), cs.constant(0n));
+    model.steps.forEach((s, step) => stepGadgets(cs, s, sig, wires.get(step)));
+    return model.outputs.map((id) => sig[id]!);
+  });
+
+  const half = 1n << BigInt(slot.outputBits - 1);
+  const all = outputs.flat();
+  for (let w = 0; w < layout.outputWords; w++) {
+    const group = all.slice(w * slot.outputsPerWord, (w + 1) * slot.outputsPerWord);
+    cs.bindPublic(words[w]!, cs.linear(group.reduce((a, _, j) => a + (half << BigInt(slot.outputBits * j)), 0n), group.map((x, j) => [x, 1n << BigInt(slot.outputBits * j)] as const)));
+  }
+  product(cs, binding, binding);
+  return outputs;
+}
+
+/** The request-batch circuit's constraints, with the labels its public bindings eliminated. */
+export function buildRequestConstraints(model: QuantizedModel, k: number, weights: R1csWeights = 'constant'): { system: SymbolicSystem; eliminated: number[]; shape: CircuitShape } {
+  const system = new SymbolicSystem();
+  synthesizeRequests(system, model, k, undefined, weights);
+  return { system, eliminated: system.finish(), shape: requestBatchShape(requestBatchLayout(model, k), model, weights) };
+}
+
+/** Every label's value of a request batch's witness (before eliminations), and each slot's outputs. */
+export function computeRequestValues(model: QuantizedModel, k: number, inputs: RequestBatchInputs, weights: R1csWeights = 'constant', adversary?: Adversary): { values: bigint[]; outputs: bigint[][] } {
+  const system = new ValueSystem(adversary);
+  const outputs = synthesizeRequests(system, model, k, inputs, weights);
+  return { values: system.values, outputs };
+}
+
+/** Slot `i`'s signed outputs from a batch's output words (as Coprocessor.fulfillRequests decodes them). */
+export function requestSlotOutputs(layout: RequestBatchLayout, words: readonly bigint[], i: number): bigint[] {
+  const { outputBits, outputsPerWord, outputCount } = layout.slot;
+  const mask = (1n << BigInt(outputBits)) - 1n;
+  const half = 1n << BigInt(outputBits - 1);
+  return Array.from({ length: outputCount }, (_, j) => {
+    const at = i * outputCount + j;
+    return ((words[Math.floor(at / outputsPerWord)]! >> BigInt(outputBits * (at % outputsPerWord))) & mask) - half;
+  });
+}
