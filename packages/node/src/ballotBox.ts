@@ -5,7 +5,7 @@
 // it, and the Committee checks them again. Members that see their ballot or opening missing on
 // chain send their own transaction, so liveness never depends on this channel.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from './listen.js';
 import { isHex, type Hex } from 'viem';
 import type { Opening, SignedBallot } from '@verity/sdk';
 
@@ -41,15 +41,7 @@ export async function serveBallotBox(p: { host?: string; port: number; receive: 
       },
     ).catch(() => reply(500, 'failed'));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(p.port, p.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  return {
-    url: `http://${address}:${port}`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  return listen(server, p.port, p.host);
 }
 
 /**
