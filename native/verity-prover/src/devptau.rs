@@ -5,10 +5,10 @@
 //! 2 tau^i·G1 (2n−1), 3 tau^i·G2, 4 alpha·tau^i·G1, 5 beta·tau^i·G1, 6 beta·G2, 7 no
 //! contributions, 12-15 the Lagrange bases of every level 2^0..2^power (12 also the level
 //! 2^(power+1) without its highest power, as snarkjs's `preparePhase2` leaves it).
-use crate::curve::Rpr;
+use crate::curve::{batch_add, Rpr};
 use ark_bn254::{Fq, Fr, G1Projective, G2Projective};
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
-use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
+use ark_ec::{CurveGroup, PrimeGroup};
 use ark_ff::{batch_inversion, AdditiveGroup, FftField, Field, PrimeField};
 use rayon::prelude::*;
 use std::io::Write;
@@ -90,32 +90,6 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
 /// Signed windows of a scalar (254 bits; the top window's carry fits in it).
 fn windows() -> usize {
     (Fr::MODULUS_BIT_SIZE as usize).div_ceil(WINDOW)
-}
-
-/// acc[i] += add[i] for every i, in affine form with one inversion; the rare pairs the affine
-/// formula does not cover (an infinity, equal or opposite points) go through projective form.
-fn batch_add<P: SWCurveConfig>(acc: &mut [Affine<P>], add: &[Affine<P>]) {
-    let mut den: Vec<P::BaseField> = acc
-        .iter()
-        .zip(add)
-        .map(|(a, b)| if a.is_zero() || b.is_zero() || a.x == b.x { P::BaseField::ONE } else { b.x - a.x })
-        .collect();
-    batch_inversion(&mut den);
-    for ((a, b), inv) in acc.iter_mut().zip(add).zip(den) {
-        if b.is_zero() {
-            continue;
-        }
-        if a.is_zero() {
-            *a = *b;
-        } else if a.x == b.x {
-            *a = (Projective::from(*a) + b).into_affine();
-        } else {
-            let l = (b.y - a.y) * inv;
-            let x = l.square() - a.x - b.x;
-            let y = l * (a.x - x) - a.y;
-            *a = Affine::new_unchecked(x, y);
-        }
-    }
 }
 
 pub struct Secrets {
@@ -230,16 +204,5 @@ mod tests {
         let g2 = FixedBase::new(G2Projective::generator());
         let want: Vec<G2Affine> = scalars[..20].iter().map(|k| (G2Projective::generator() * k).into_affine()).collect();
         assert_eq!(g2.batch_mul(&scalars[..20]), want);
-    }
-
-    #[test]
-    fn batch_addition_covers_infinity_and_equal_and_opposite_points() {
-        let p = G1Affine::generator();
-        let q = (G1Projective::generator() * Fr::from(7u64)).into_affine();
-        let zero = G1Affine::identity();
-        let mut acc = [p, p, -p, zero, q, p];
-        batch_add(&mut acc, &[p, -p, q, q, zero, q]);
-        let sum = |a: G1Affine, b: G1Affine| (G1Projective::from(a) + b).into_affine();
-        assert_eq!(acc, [sum(p, p), zero, sum(-p, q), q, q, sum(p, q)]);
     }
 }
