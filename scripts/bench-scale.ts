@@ -95,7 +95,8 @@ const section = [
   ...(devPtau ? [`Dev powers of tau 2^19 alone, native (\`verity-prover dev-ptau\`, the file \`writeDevPtau\` writes; 604 MB): ${fmt(devPtau.wallSeconds, 1)} s wall, ${fmt(devPtau.cpuSeconds, 1)} s CPU, ${fmt(devPtau.peakMb)} MB peak, at load average ${loads[0]}. The TypeScript writer took 3,724 s on one core with a 1.95 GB peak (2026-11-23).`, ''] : []),
   `Where the constraints go: ${Object.entries(report.constraintsByPart).map(([k, v]) => `${k.replace(/^node:/, '')} ${fmt(v)}`).join(', ')}.${row.proverPeakMb ? ` The native prover's own peak while proving: ${fmt(row.proverPeakMb)} MB.` : ''}`,
   '',
-  'The quoted row is the circom2 + snarkjs pipeline before the r1cs backend and the native core: 13 circom2 parts linked, every part\'s WebAssembly witness generator instantiated again per proof, snarkjs\'s setup (its peak is the setup\'s) and prover with its workers; the 2^19 dev powers of tau took 3,724 s then (cached for that run).',
+  'The quoted row is the circom2 + snarkjs pipeline before the r1cs backend and the native core: 13 circom2 parts linked (circom2 runs out of WebAssembly\'s 4 GiB on the model in one piece), every part\'s WebAssembly witness generator instantiated again per proof, snarkjs\'s setup (its peak is the setup\'s) and prover with its workers; the 2^19 dev powers of tau took 3,724 s then (cached for that run).',
+  '',
   '',
 ];
 writeBenchSection('## Scale', section);
