@@ -241,28 +241,36 @@ pub fn new_zkey(r1cs: &R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, 
     // 4: the A and B coefficients, value·R² (so a reader's two Montgomery conversions give it)
     progress("coefficients");
     let r2 = Fr::from(2u64).pow([512]);
-    let mut coefs = Vec::new();
     let push_coef = |coefs: &mut Vec<u8>, m: u32, c: usize, s: usize, v: Fr| {
         coefs.extend_from_slice(&m.to_le_bytes());
         le32(coefs, c);
         le32(coefs, s);
         coefs.extend(modulus_bytes((v * r2).into_bigint()));
     };
-    let mut count = 0usize;
-    coefs.extend_from_slice(&[0; 4]);
-    for (c, [a, b, _]) in r1cs.constraints.iter().enumerate() {
-        for (m, lc) in [(0u32, a), (1, b)] {
-            for t in lc {
-                push_coef(&mut coefs, m, c, t.wire as usize, Fr::from_le_bytes_mod_order(&modulus_bytes(t.coef)));
-                count += 1;
+    // each constraint's A and B terms on every core, then joined in order
+    let per_constraint: Vec<Vec<u8>> = r1cs
+        .constraints
+        .par_iter()
+        .enumerate()
+        .map(|(c, [a, b, _])| {
+            let mut out = Vec::with_capacity((a.len() + b.len()) * 44);
+            for (m, lc) in [(0u32, a), (1, b)] {
+                for t in lc {
+                    push_coef(&mut out, m, c, t.wire as usize, field(t.coef));
+                }
             }
-        }
+            out
+        })
+        .collect();
+    let count = r1cs.constraints.iter().map(|[a, b, _]| a.len() + b.len()).sum::<usize>() + n_public + 1;
+    let mut coefs = Vec::with_capacity(4 + count * 44);
+    coefs.extend_from_slice(&(count as u32).to_le_bytes());
+    for part in per_constraint {
+        coefs.extend(part);
     }
     for s in 0..=n_public {
         push_coef(&mut coefs, 0, n_c + s, s, Fr::ONE);
-        count += 1;
     }
-    coefs[..4].copy_from_slice(&(count as u32).to_le_bytes());
     sections.push((4, coefs));
 
     // the terms of every wire's A, B and C/IC points
