@@ -1,7 +1,11 @@
 // One benchmark model in its own process (so peak memory is this model's): compile, set up,
-// prove warm RUNS times. Prints one JSON line. Usage: measure.ts <model key> <out dir>.
+// prove warm RUNS times, and check the last proof with snarkjs. Prints one JSON line, with
+// `marks`: when each progress phase was first seen (ms from the start) and the CPU seconds
+// used by then (this process and its exited children: the native setup's processes).
+// Usage: measure.ts <model key> <out dir>.
 import { readFileSync } from 'node:fs';
-import { bigintReviver, compileModel, importGraph, inferFloat, loadOnnx, programConstraints, Prover, readSamplesFile, releaseCurves, type QuantizedModel } from '@verity/zkml';
+import * as snarkjs from 'snarkjs';
+import { bigintReviver, compileModel, importGraph, inferFloat, loadOnnx, NativeProver, programConstraints, Prover, readSamplesFile, releaseCurves, type ProofFile, type QuantizedModel } from '@verity/zkml';
 import { SPAM_MODEL_PATH } from '@verity/models/spam';
 import { forest, imageSamples, largeCnn, lenet5, linearModel, mnistMlp } from './models.js';
 
@@ -23,7 +27,19 @@ const spec = {
   'linear-signals': () => ({ onnx: linearModel().onnx, samples: linearModel().samples, opts: { weights: 'signals' as const } }),
 }[key]();
 
-const report = await compileModel(spec.onnx, { out, calibration: spec.samples, ...spec.opts, progress: (e) => console.error(`[${key}] ${e.phase}${e.percent !== undefined ? ` ${e.percent}%` : ''}`) });
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  const stat = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' '); // from field 3
+  return (user + system) / 1e6 + (Number(stat[13]) + Number(stat[14])) / 100; // cutime, cstime in ticks
+};
+const marks: Record<string, { ms: number; cpu: number }> = {};
+const report = await compileModel(spec.onnx, {
+  out, calibration: spec.samples, ...spec.opts,
+  progress: (e) => {
+    marks[e.phase.split(':')[0]!] ??= { ms: performance.now(), cpu: cpuSeconds() };
+    console.error(`[${key}] ${e.phase}${e.percent !== undefined ? ` ${e.percent}%` : ''}`);
+  },
+});
 const model = JSON.parse(readFileSync(`${out}/model.json`, 'utf8'), bigintReviver) as QuantizedModel;
 const batch = report.batch.size;
 const input = (i: number) => Array.from({ length: batch }, (_, j) => spec.samples[(i * batch + j) % spec.samples.length]!).flat();
@@ -31,11 +47,14 @@ const input = (i: number) => Array.from({ length: batch }, (_, j) => spec.sample
 const prover = await Prover.load(out);
 await prover.prove({ input: input(0) }, 1n);
 const w: number[] = [], p: number[] = [];
+let last!: ProofFile;
 for (let i = 0; i < RUNS; i++) {
-  const r = await prover.prove({ input: input(i + 1) }, BigInt(i + 2));
-  w.push(r.timings!.witnessMs);
-  p.push(r.timings!.proveMs);
+  last = await prover.prove({ input: input(i + 1) }, BigInt(i + 2));
+  w.push(last.timings!.witnessMs);
+  p.push(last.timings!.proveMs);
 }
+const snarkjsVerified = await snarkjs.groth16.verify(JSON.parse(readFileSync(`${out}/verification_key.json`, 'utf8')), last.publicSignals, last.proof);
+const proverPeakMb = prover.backend instanceof NativeProver ? (await prover.backend.stats()).peakRssBytes / 2 ** 20 : 0;
 const imported = importGraph(loadOnnx(spec.onnx));
 const reps = key === 'cnn-large' ? 20 : 2_000;
 const f0 = performance.now();
@@ -43,5 +62,5 @@ for (let i = 0; i < reps; i++) inferFloat(imported, spec.samples[0]!);
 const floatUs = ((performance.now() - f0) * 1000) / reps;
 await releaseCurves();
 const baselineConstraints = report.constraints - programConstraints(model.steps, false) + programConstraints(model.steps, true);
-console.log(JSON.stringify({ key, report, witnessMs: median(w), proveMs: median(p), floatUs, peakMb: process.resourceUsage().maxRSS / 1024, baselineConstraints, backend: prover.backend.name }));
+console.log(JSON.stringify({ key, report, witnessMs: median(w), proveMs: median(p), floatUs, peakMb: process.resourceUsage().maxRSS / 1024, proverPeakMb, baselineConstraints, backend: prover.backend.name, snarkjsVerified, marks }));
 process.exit(0);

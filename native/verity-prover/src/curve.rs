@@ -3,9 +3,9 @@
 //! big-endian, canonical, c1 before c0 in G2, all zeros for infinity; what its hashes read).
 use crate::binfile::limbs;
 use ark_bn254::{Fq, Fq2, G1Affine, G2Affine};
-use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
-use ark_ec::AffineRepr;
-use ark_ff::{BigInt, PrimeField, Zero};
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::{batch_inversion, AdditiveGroup, BigInt, Field, PrimeField, Zero};
 
 pub const N8: usize = 32;
 pub const G1_SIZE: usize = 2 * N8;
@@ -113,4 +113,77 @@ pub fn unhex(s: &str) -> Result<Vec<u8>, String> {
         return Err("odd-length hex".into());
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|e| e.to_string())).collect()
+}
+
+/// acc[i] += add[i] for every i, in affine form with one inversion; the rare pairs the affine
+/// formula does not cover (an infinity, equal or opposite points) go through projective form.
+pub fn batch_add<P: SWCurveConfig>(acc: &mut [Affine<P>], add: &[Affine<P>]) {
+    let mut den: Vec<P::BaseField> = acc
+        .iter()
+        .zip(add)
+        .map(|(a, b)| if a.is_zero() || b.is_zero() || a.x == b.x { P::BaseField::ONE } else { b.x - a.x })
+        .collect();
+    batch_inversion(&mut den);
+    for ((a, b), inv) in acc.iter_mut().zip(add).zip(den) {
+        if b.is_zero() {
+            continue;
+        }
+        if a.is_zero() {
+            *a = *b;
+        } else if a.x == b.x {
+            *a = (Projective::from(*a) + b).into_affine();
+        } else {
+            let l = (b.y - a.y) * inv;
+            let x = l.square() - a.x - b.x;
+            let y = l * (a.x - x) - a.y;
+            *a = Affine::new_unchecked(x, y);
+        }
+    }
+}
+
+/// acc[i] = 2·acc[i] for every i, in affine form with one inversion.
+pub fn batch_double<P: SWCurveConfig>(acc: &mut [Affine<P>]) {
+    let mut den: Vec<P::BaseField> = acc.iter().map(|a| if a.is_zero() || a.y.is_zero() { P::BaseField::ONE } else { a.y.double() }).collect();
+    batch_inversion(&mut den);
+    for (a, inv) in acc.iter_mut().zip(den) {
+        if a.is_zero() {
+            continue;
+        }
+        if a.y.is_zero() {
+            *a = Affine::identity();
+            continue;
+        }
+        let xx = a.x.square();
+        let l = (xx.double() + xx + P::COEFF_A) * inv;
+        let x = l.square() - a.x.double();
+        let y = l * (a.x - x) - a.y;
+        *a = Affine::new_unchecked(x, y);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_bn254::{Fr, G1Projective};
+    use ark_ec::PrimeGroup;
+
+    #[test]
+    fn batch_addition_covers_infinity_and_equal_and_opposite_points() {
+        let p = G1Affine::generator();
+        let q = (G1Projective::generator() * Fr::from(7u64)).into_affine();
+        let zero = G1Affine::identity();
+        let mut acc = [p, p, -p, zero, q, p];
+        batch_add(&mut acc, &[p, -p, q, q, zero, q]);
+        let sum = |a: G1Affine, b: G1Affine| (G1Projective::from(a) + b).into_affine();
+        assert_eq!(acc, [sum(p, p), zero, sum(-p, q), q, q, sum(p, q)]);
+    }
+
+    #[test]
+    fn batch_doubling_doubles_and_keeps_infinity() {
+        let p = G1Affine::generator();
+        let q = (G1Projective::generator() * Fr::from(7u64)).into_affine();
+        let mut acc = [p, G1Affine::identity(), q];
+        batch_double(&mut acc);
+        assert_eq!(acc, [(p + p).into_affine(), G1Affine::identity(), (q + q).into_affine()]);
+    }
 }

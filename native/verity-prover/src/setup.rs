@@ -8,7 +8,7 @@ use crate::r1cs::R1cs;
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::scalar_mul::glv::GLVConfig;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
-use ark_ec::{AffineRepr, CurveGroup};
+use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{AdditiveGroup, BigInt, Field, PrimeField, Zero};
 use blake2::{Blake2b512, Digest};
 use rayon::prelude::*;
@@ -53,23 +53,29 @@ struct Item {
     coef: BigInt<4>,
 }
 
-/// Terms grouped by basis point (kind, row): each group multiplies one point by many scalars.
-struct ByRow {
+/// Terms grouped by wire (a counting sort): wire `w`'s terms are `items[starts[w]..starts[w + 1]]`.
+struct ByWire {
     items: Vec<Item>,
-    bounds: Vec<usize>,
+    starts: Vec<usize>,
 }
 
-impl ByRow {
-    fn new(mut items: Vec<Item>) -> ByRow {
-        items.par_sort_unstable_by_key(|t| (t.kind, t.row));
-        let mut bounds = vec![0];
-        for i in 1..items.len() {
-            if (items[i].kind, items[i].row) != (items[i - 1].kind, items[i - 1].row) {
-                bounds.push(i);
-            }
+impl ByWire {
+    fn new(items: Vec<Item>, n_wires: usize) -> ByWire {
+        let mut starts = vec![0usize; n_wires + 1];
+        for t in &items {
+            starts[t.wire as usize + 1] += 1;
         }
-        bounds.push(items.len());
-        ByRow { items, bounds }
+        for w in 0..n_wires {
+            starts[w + 1] += starts[w];
+        }
+        let mut next = starts.clone();
+        let mut sorted = vec![Item { wire: 0, kind: 0, row: 0, coef: BigInt::zero() }; items.len()];
+        for t in items {
+            let at = &mut next[t.wire as usize];
+            sorted[*at] = t;
+            *at += 1;
+        }
+        ByWire { items: sorted, starts }
     }
 }
 
@@ -77,70 +83,18 @@ fn scalar_one() -> BigInt<4> {
     BigInt([1, 0, 0, 0])
 }
 
-/// A row builds a table when it has at least this many terms with large scalars.
-const TABLE_MIN_TERMS: usize = 4;
-/// Signed 4-bit windows covering a 128-bit GLV half and its carry.
-const WINDOWS: usize = 33;
+/// A wire with at least this many terms is summed by arkworks' multi-scalar multiplication.
+const MSM_MIN_TERMS: usize = 32;
 
-/// d·16^j·P and its endomorphism image for d = 1..8, j < 33: with GLV, k·P is then two
-/// 128-bit halves of about 30 mixed additions each, and no doublings.
-struct Table<P: SWCurveConfig> {
-    t: Vec<Affine<P>>,
-    e: Vec<Affine<P>>,
+/// A coefficient as written (possibly not reduced), as a field element.
+fn field(coef: BigInt<4>) -> Fr {
+    Fr::from_bigint(coef).unwrap_or_else(|| Fr::from_le_bytes_mod_order(&modulus_bytes(coef)))
 }
 
-impl<P: SWCurveConfig<ScalarField = Fr> + GLVConfig> Table<P> {
-    fn new(p: Affine<P>) -> Self {
-        let mut proj = Vec::with_capacity(WINDOWS * 8);
-        let mut base = Projective::<P>::from(p);
-        for _ in 0..WINDOWS {
-            let mut x = base;
-            proj.push(x);
-            for _ in 1..8 {
-                x += base;
-                proj.push(x);
-            }
-            for _ in 0..4 {
-                base.double_in_place();
-            }
-        }
-        let t = Projective::<P>::normalize_batch(&proj);
-        let e = t.iter().map(P::endomorphism_affine).collect();
-        Table { t, e }
-    }
-
-    /// acc += k·P; false (nothing added) if a GLV half is wider than 128 bits.
-    fn mul_into(&self, k: Fr, acc: &mut Projective<P>) -> bool {
-        let ((s1, k1), (s2, k2)) = P::scalar_decomposition(k);
-        let (k1, k2) = (k1.into_bigint().0, k2.into_bigint().0);
-        if k1[2] | k1[3] | k2[2] | k2[3] != 0 {
-            return false;
-        }
-        for (positive, limbs, table) in [(s1, k1, &self.t), (s2, k2, &self.e)] {
-            let v = limbs[0] as u128 | (limbs[1] as u128) << 64;
-            let mut carry = 0u32;
-            for j in 0..WINDOWS {
-                let nib = if j < 32 { ((v >> (4 * j)) & 15) as u32 } else { 0 } + carry;
-                let (d, neg) = if nib > 8 { (16 - nib, true) } else { (nib, false) };
-                carry = u32::from(nib > 8);
-                if d != 0 {
-                    let q = table[j * 8 + d as usize - 1];
-                    if positive ^ neg {
-                        *acc += q;
-                    } else {
-                        *acc -= q;
-                    }
-                }
-            }
-        }
-        true
-    }
-}
-
-/// A scalar of at most 48 bits, or the negative of one: (negative, magnitude).
+/// A scalar of at most 64 bits, or the negative of one: (negative, magnitude).
 fn small(k: Fr) -> Option<(bool, u64)> {
     let (plus, minus) = (k.into_bigint(), (-k).into_bigint());
-    let fits = |b: BigInt<4>| b.0[1..] == [0, 0, 0] && b.0[0] < 1 << 48;
+    let fits = |b: BigInt<4>| b.0[1..] == [0, 0, 0];
     if fits(plus) {
         Some((false, plus.0[0]))
     } else if fits(minus) {
@@ -150,67 +104,60 @@ fn small(k: Fr) -> Option<(bool, u64)> {
     }
 }
 
-/// Adds one basis point's terms to their wires' sums.
-fn row_into<P: SWCurveConfig<ScalarField = Fr> + GLVConfig>(terms: &[Item], bases: &[&[Affine<P>]], acc: &mut [Projective<P>]) {
-    let p = bases[terms[0].kind as usize][terms[0].row as usize];
-    let scalars: Vec<(usize, Fr, Option<(bool, u64)>)> = terms
-        .iter()
-        .map(|t| {
-            let k = Fr::from_bigint(t.coef).unwrap_or_else(|| Fr::from_le_bytes_mod_order(&modulus_bytes(t.coef)));
-            (t.wire as usize, k, small(k))
-        })
-        .collect();
-    let large = scalars.iter().filter(|s| s.2.is_none()).count();
-    let table = (large >= TABLE_MIN_TERMS).then(|| Table::new(p));
-    for (w, k, s) in scalars {
-        match s {
-            // circuits are full of small constants and their negatives: double-and-add
-            Some((true, v)) => acc[w] -= small_mul(p, v),
-            Some((false, v)) => acc[w] += small_mul(p, v),
-            None => {
-                if !table.as_ref().is_some_and(|t| t.mul_into(k, &mut acc[w])) {
-                    acc[w] += P::glv_mul_projective(p.into(), k);
-                }
+/// The non-adjacent form of `x` as (positive digits, negative digits) bit masks.
+fn naf(x: u64) -> (u128, u128) {
+    let x = x as u128;
+    let (xh, x3) = (x >> 1, x + (x >> 1));
+    let c = xh ^ x3;
+    (x3 & c, xh & c)
+}
+
+/// One wire's Σ coef·basis[kind][row]. Circuits are full of small constants and their
+/// negatives, a few terms per wire: the small scalars share one chain of doublings (Straus,
+/// with NAF digits), wide ones use GLV; a wire with many terms (the constant wire) is one MSM.
+fn wire_sum<P: SWCurveConfig<ScalarField = Fr> + GLVConfig>(terms: &[Item], bases: &[&[Affine<P>]]) -> Projective<P> {
+    let point = |t: &Item| bases[t.kind as usize][t.row as usize];
+    if terms.len() >= MSM_MIN_TERMS {
+        let points: Vec<Affine<P>> = terms.iter().map(point).collect();
+        let scalars: Vec<BigInt<4>> = terms.iter().map(|t| field(t.coef).into_bigint()).collect();
+        return Projective::<P>::msm_bigint(&points, &scalars);
+    }
+    let mut acc = Projective::<P>::zero();
+    let mut digits: Vec<(u128, u128, Affine<P>)> = Vec::with_capacity(terms.len());
+    let mut top = 0;
+    for t in terms {
+        let k = field(t.coef);
+        match small(k) {
+            Some((negative, v)) => {
+                let (plus, minus) = naf(v);
+                top = top.max(128 - (plus | minus).leading_zeros());
+                digits.push(if negative { (minus, plus, point(t)) } else { (plus, minus, point(t)) });
+            }
+            None => acc += P::glv_mul_projective(point(t).into(), k),
+        }
+    }
+    let mut sum = Projective::<P>::zero();
+    for i in (0..top).rev() {
+        sum.double_in_place();
+        for (plus, minus, p) in &digits {
+            if (plus >> i) & 1 == 1 {
+                sum += p;
+            } else if (minus >> i) & 1 == 1 {
+                sum -= p;
             }
         }
     }
+    acc + sum
 }
 
-/// `k·p` for a one-limb k, by double-and-add.
-fn small_mul<P: SWCurveConfig>(p: Affine<P>, k: u64) -> Projective<P> {
-    let mut acc = Projective::<P>::zero();
-    for i in (0..64 - k.leading_zeros()).rev() {
-        acc.double_in_place();
-        if (k >> i) & 1 == 1 {
-            acc += p;
-        }
-    }
-    acc
-}
-
-/// Every wire's Σ coef·basis[kind][row], in affine form: basis points in parallel, each
-/// worker summing into its own copy of the wires, the copies added at the end.
-fn points_of<P: SWCurveConfig<ScalarField = Fr> + GLVConfig>(rows: &ByRow, n_wires: usize, bases: &[&[Affine<P>]]) -> Vec<Affine<P>> {
-    let groups = rows.bounds.len() - 1;
-    let per_worker = groups.div_ceil(2 * rayon::current_num_threads()).max(1);
-    let sums = rows
-        .bounds
+/// Every wire's Σ coef·basis[kind][row], in affine form, wires in parallel.
+fn points_of<P: SWCurveConfig<ScalarField = Fr> + GLVConfig>(by: &ByWire, bases: &[&[Affine<P>]]) -> Vec<Affine<P>> {
+    let sums: Vec<Projective<P>> = by
+        .starts
         .par_windows(2)
-        .with_min_len(per_worker)
-        .fold(
-            || vec![Projective::<P>::zero(); n_wires],
-            |mut acc, b| {
-                if b[1] > b[0] {
-                    row_into(&rows.items[b[0]..b[1]], bases, &mut acc);
-                }
-                acc
-            },
-        )
-        .reduce_with(|mut a, b| {
-            a.par_iter_mut().zip(b).for_each(|(x, y)| *x += y);
-            a
-        })
-        .unwrap_or_else(|| vec![Projective::<P>::zero(); n_wires]);
+        .with_min_len(256)
+        .map(|b| if b[1] > b[0] { wire_sum(&by.items[b[0]..b[1]], bases) } else { Projective::<P>::zero() })
+        .collect();
     Projective::<P>::normalize_batch(&sums)
 }
 
@@ -294,28 +241,36 @@ pub fn new_zkey(r1cs: &R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, 
     // 4: the A and B coefficients, value·R² (so a reader's two Montgomery conversions give it)
     progress("coefficients");
     let r2 = Fr::from(2u64).pow([512]);
-    let mut coefs = Vec::new();
     let push_coef = |coefs: &mut Vec<u8>, m: u32, c: usize, s: usize, v: Fr| {
         coefs.extend_from_slice(&m.to_le_bytes());
         le32(coefs, c);
         le32(coefs, s);
         coefs.extend(modulus_bytes((v * r2).into_bigint()));
     };
-    let mut count = 0usize;
-    coefs.extend_from_slice(&[0; 4]);
-    for (c, [a, b, _]) in r1cs.constraints.iter().enumerate() {
-        for (m, lc) in [(0u32, a), (1, b)] {
-            for t in lc {
-                push_coef(&mut coefs, m, c, t.wire as usize, Fr::from_le_bytes_mod_order(&modulus_bytes(t.coef)));
-                count += 1;
+    // each constraint's A and B terms on every core, then joined in order
+    let per_constraint: Vec<Vec<u8>> = r1cs
+        .constraints
+        .par_iter()
+        .enumerate()
+        .map(|(c, [a, b, _])| {
+            let mut out = Vec::with_capacity((a.len() + b.len()) * 44);
+            for (m, lc) in [(0u32, a), (1, b)] {
+                for t in lc {
+                    push_coef(&mut out, m, c, t.wire as usize, field(t.coef));
+                }
             }
-        }
+            out
+        })
+        .collect();
+    let count = r1cs.constraints.iter().map(|[a, b, _]| a.len() + b.len()).sum::<usize>() + n_public + 1;
+    let mut coefs = Vec::with_capacity(4 + count * 44);
+    coefs.extend_from_slice(&(count as u32).to_le_bytes());
+    for part in per_constraint {
+        coefs.extend(part);
     }
     for s in 0..=n_public {
         push_coef(&mut coefs, 0, n_c + s, s, Fr::ONE);
-        count += 1;
     }
-    coefs[..4].copy_from_slice(&(count as u32).to_le_bytes());
     sections.push((4, coefs));
 
     // the terms of every wire's A, B and C/IC points
@@ -341,7 +296,7 @@ pub fn new_zkey(r1cs: &R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, 
         a_items.push(Item { wire: s as u32, kind: TAU, row, coef: scalar_one() });
         l_items.push(Item { wire: s as u32, kind: BETA_TAU, row, coef: scalar_one() });
     }
-    let (a_by, b_by, l_by) = (ByRow::new(a_items), ByRow::new(b_items), ByRow::new(l_items));
+    let (a_by, b_by, l_by) = (ByWire::new(a_items, n_vars), ByWire::new(b_items, n_vars), ByWire::new(l_items, n_vars));
 
     progress("reading the Lagrange bases");
     let level = |size: usize| ((domain - 1) * size) as u64;
@@ -361,7 +316,7 @@ pub fn new_zkey(r1cs: &R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, 
 
     // 3: IC
     progress("C and IC points");
-    let mut l = points_of(&l_by, n_vars, &g1_bases);
+    let mut l = points_of(&l_by, &g1_bases);
     drop(l_by);
     let c = l.split_off(n_public + 1);
     let ic = l;
@@ -381,13 +336,13 @@ pub fn new_zkey(r1cs: &R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, 
     // 8: C (the private wires), 5: A, 6: B in G1, 7: B in G2
     section_of(&mut sections, &mut hasher, 8, &c);
     progress("A points");
-    let a = points_of(&a_by, n_vars, &[&tau1]);
+    let a = points_of(&a_by, &[&tau1]);
     section_of(&mut sections, &mut hasher, 5, &a);
     progress("B1 points");
-    let b1 = points_of(&b_by, n_vars, &[&tau1]);
+    let b1 = points_of(&b_by, &[&tau1]);
     section_of(&mut sections, &mut hasher, 6, &b1);
     progress("B2 points");
-    let b2: Vec<G2Affine> = points_of(&b_by, n_vars, &[&tau2]);
+    let b2: Vec<G2Affine> = points_of(&b_by, &[&tau2]);
     section_of(&mut sections, &mut hasher, 7, &b2);
 
     let cs_hash: [u8; 64] = hasher.finalize().into();
@@ -423,4 +378,47 @@ fn hash_h(ptau: &mut Ptau, domain: usize, h_tail: Option<&[u8]>, hasher: &mut Bl
 /// The circuit hash as snarkjs prints it (hex).
 pub fn hash_hex(h: &[u8; 64]) -> String {
     hex(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_bn254::G2Projective;
+    use ark_ff::BigInteger;
+    use ark_ec::PrimeGroup;
+    use rand::{rngs::StdRng, Rng, SeedableRng};
+
+    /// Terms with ±small, ±64-bit and full-width coefficients, some written unreduced.
+    fn terms(rng: &mut StdRng, n: usize) -> Vec<Item> {
+        (0..n)
+            .map(|i| {
+                let k = match i % 5 {
+                    0 => Fr::from(rng.gen_range(0u64..600)),
+                    1 => -Fr::from(rng.gen_range(1u64..600)),
+                    2 => -Fr::from(rng.gen::<u64>()),
+                    3 => Fr::from(rng.gen::<u64>()) * Fr::from(rng.gen::<u64>()) * Fr::from(rng.gen::<u64>()),
+                    _ => Fr::ONE,
+                };
+                let mut coef = k.into_bigint();
+                if i % 7 == 3 && coef.0[3] < 0x0fff_ffff_ffff_ffff {
+                    coef.add_with_carry(&Fr::MODULUS);
+                }
+                Item { wire: 0, kind: (i % 2) as u8, row: rng.gen_range(0..8), coef }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_wire_sum_is_the_sum_of_its_terms_on_every_path() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let g1: Vec<G1Affine> = (1..=16u64).map(|i| (G1Projective::generator() * Fr::from(i * 7919)).into_affine()).collect();
+        let g2: Vec<G2Affine> = (1..=16u64).map(|i| (G2Projective::generator() * Fr::from(i * 104729)).into_affine()).collect();
+        for n in [1, 4, 11, MSM_MIN_TERMS - 1, MSM_MIN_TERMS, 100] {
+            let t = terms(&mut rng, n);
+            let want1: G1Projective = t.iter().map(|t| g1[t.kind as usize * 8 + t.row as usize] * field(t.coef)).sum();
+            assert_eq!(wire_sum(&t, &[&g1[..8], &g1[8..]]), want1, "G1, {n} terms");
+            let want2: G2Projective = t.iter().map(|t| g2[t.kind as usize * 8 + t.row as usize] * field(t.coef)).sum();
+            assert_eq!(wire_sum(&t, &[&g2[..8], &g2[8..]]), want2, "G2, {n} terms");
+        }
+    }
 }

@@ -35,7 +35,7 @@ export { writeDevPtau } from './setup/devPtau.js';
 export { nativeNewZkey, nativeContribute } from './setup/native.js';
 
 // Proving and verifying: the proof system is zkml's alone.
-export { Prover, readProofFile, verifyProof, verifyProofFile } from './prover/prove.js';
+export { Prover, readProofFile, verifyProof, verifyProofFile, type ProofFile } from './prover/prove.js';
 export { resolveBackend, type BackendChoice, type ProverBackendName } from './prover/backend.js';
 export { NativeProver, NATIVE_PROVER_BIN, nativeProverBuilt } from './prover/native.js';
 export { compileVerifier } from './verifier.js';
