@@ -115,7 +115,7 @@ function withAggregate(graph: OnnxGraph, aggregate: CompileOptions['aggregate'])
   if (!aggregate) return graph;
   const out = graph.outputs[0]!;
   const node = { name: 'verity_batch_mean', opType: 'ReduceMean', domain: '', inputs: [out.name], outputs: ['verity_batch_mean'], attributes: { axes: [0], keepdims: 0 } };
-  return { ...graph, nodes: [...graph.nodes, node], outputs: [{ name: 'verity_batch_mean', shape: out.shape.slice(1) }] };
+  return { ...graph, nodes: [...graph.nodes, node], outputs: [{ name: 'verity_batch_mean', shape: out.shape.slice(1), kind: out.kind }] };
 }
 
 /**

@@ -98,7 +98,8 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
     for (const v of x) inputMax = Math.max(inputMax, Math.abs(v));
     finishOutput(float, runGraph(float, model.graph, floatInput(model.inputShape, x)), producer, lowerOptions.activationBits);
   }
-  const inputScale = scaleFor(inputMax, inputBits);
+  // Integer and boolean inputs are exact integers in the circuit (scale 0), as ONNX reads them.
+  const inputScale = model.graph.inputs[0]!.kind === 'float' ? scaleFor(inputMax, inputBits) : 0;
 
   const ctx = new Context('lower', ranges, lowerOptions);
   const half = 2 ** (inputBits - 1);
