@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import * as ort from 'onnxruntime-web';
-import { buildOnnx, compileModel, dequantizeOutput, importGraph, inferFloat, inferQuantized, loadOnnx, Prover, quantize, quantizeInput, releaseCurves, UnsupportedOperatorError, verifyProofFile, type GraphSpec } from './exports.js';
+import { buildOnnx, compileModel, InputValueError, dequantizeOutput, importGraph, inferFloat, inferQuantized, loadOnnx, Prover, quantize, quantizeInput, releaseCurves, UnsupportedOperatorError, verifyProofFile, type GraphSpec } from './exports.js';
 import { ortTensor } from '../src/compile.js';
 import { buildConstraints, computeValues } from '../src/r1cs/circuit.js';
 import { brokenConstraints } from '../src/r1cs/check.js';
@@ -67,6 +67,11 @@ const CASES: { name: string; graph: GraphSpec; inputs: number[][] }[] = [
   },
   ...['And', 'Or', 'Xor', 'Not'].map((op) => ({ name: `${op} on booleans`, graph: logic(op), inputs: [[-1, 0, 1, 2], [3, 4, 2, -7]] })),
   {
+    name: 'Cast int64 -> int8 of values int8 holds keeps them',
+    graph: { input: { name: 'x', shape: [1, 4], elemType: INT64 }, output: { name: 'y', shape: [1, 4], elemType: 3 }, nodes: [{ op: 'Cast', inputs: ['x'], outputs: ['y'], attrs: { to: 3 } }] },
+    inputs: [[-128, 127, 0, -1]],
+  },
+  {
     name: 'a bool input: Not, then Cast to int64',
     graph: { input: { name: 'x', shape: [1, 4], elemType: BOOL }, output: { name: 'y', shape: [1, 4], elemType: INT64 },
       nodes: [{ op: 'Not', inputs: ['x'], outputs: ['n'] }, { op: 'Cast', inputs: ['n'], outputs: ['y'], attrs: { to: INT64 } }] },
@@ -108,6 +113,13 @@ test('a prover claiming 1 / 3 = 1 (or any other quotient than onnxruntime\'s) br
     const { values } = computeValues(q, 'committed', u, 1n, (kind, _where, h) => (kind === 'div' ? [h[0]! + dq, h[1]! - dq * h[2]!, h[2]!] : h));
     assert.notDeepEqual(brokenConstraints(system.constraints, values), [], name);
   }
+});
+
+test('a cast that could wrap around (int64 in [-128, 127] to uint8) is refused; an integer input refuses 1.5 instead of rounding it', () => {
+  const wrap = buildOnnx({ input: { name: 'x', shape: [1, 2], elemType: INT64 }, output: { name: 'y', shape: [1, 2], elemType: 2 }, nodes: [{ op: 'Cast', inputs: ['x'], outputs: ['y'], attrs: { to: 2 } }] });
+  assert.throws(() => quantize(importGraph(loadOnnx(wrap)), { calibration: [[1, 2]] }), (e: unknown) => e instanceof UnsupportedOperatorError && e.opType === 'Cast' && e.node === 'Cast_0');
+  const q = quantize(importGraph(loadOnnx(buildOnnx(INT_DIV))), { calibration: [[1, 2, 3, 4, 5, 6]] });
+  assert.throws(() => quantizeInput(q, [1.5, 2, 3, 4, 5, 6]), (e: unknown) => e instanceof InputValueError && e.index === 0 && e.expected === 'int');
 });
 
 test('integer division by a divisor computed from the input is refused with UnsupportedOperatorError', () => {

@@ -491,6 +491,21 @@ export class Context {
     }));
   }
 
+  /** The smallest and largest value any element of `x` can take, in float units (from the signals' proved intervals). */
+  bounds(x: Value): [number, number] {
+    if (x.kind === 'const') return [Math.min(...x.data), Math.max(...x.data)];
+    let lo = Infinity, hi = -Infinity;
+    for (const f of x.forms) {
+      let a = f.c, b = f.c;
+      for (const [id, m] of f.t) {
+        const s = this.signals[id]!, u = m * Number(s.lo) * 2 ** -s.scale, v = m * Number(s.hi) * 2 ** -s.scale;
+        a += Math.min(u, v); b += Math.max(u, v);
+      }
+      lo = Math.min(lo, a); hi = Math.max(hi, b);
+    }
+    return [lo, hi];
+  }
+
   /** Index of the first maximum in each group of flat element indices. */
   argmax(x: Value, groups: readonly number[][], shape: number[]): Value {
     const m = this.materialize(x);

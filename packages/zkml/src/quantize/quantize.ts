@@ -21,6 +21,8 @@ export type QuantizedModel = {
   /** width of one input value; inputs travel on chain as unsigned `value + 2^(inputBits-1)` */
   inputBits: number;
   inputScale: number;
+  /** set when the graph input is an integer or boolean tensor: values must be integers (0/1 for bool), at scale 0 */
+  inputKind?: 'int' | 'bool';
   signalCount: number;
   steps: Step[];
   outputs: number[];
@@ -99,7 +101,8 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
     finishOutput(float, runGraph(float, model.graph, floatInput(model.inputShape, x)), producer, lowerOptions.activationBits);
   }
   // Integer and boolean inputs are exact integers in the circuit (scale 0), as ONNX reads them.
-  const inputScale = model.graph.inputs[0]!.kind === 'float' ? scaleFor(inputMax, inputBits) : 0;
+  const inputKind = model.graph.inputs[0]!.kind;
+  const inputScale = inputKind === 'float' ? scaleFor(inputMax, inputBits) : 0;
 
   const ctx = new Context('lower', ranges, lowerOptions);
   const half = 2 ** (inputBits - 1);
@@ -120,6 +123,7 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
     outputShape: out.shape,
     inputBits,
     inputScale,
+    ...(inputKind === 'float' ? {} : { inputKind }),
     signalCount: ctx.signals.length,
     steps: ctx.steps,
     outputs,
