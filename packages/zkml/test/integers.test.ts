@@ -67,6 +67,17 @@ const CASES: { name: string; graph: GraphSpec; inputs: number[][] }[] = [
   },
   ...['And', 'Or', 'Xor', 'Not'].map((op) => ({ name: `${op} on booleans`, graph: logic(op), inputs: [[-1, 0, 1, 2], [3, 4, 2, -7]] })),
   {
+    name: 'int64 MatMul, Mul and Add with integer constants above the weight precision stay exact',
+    graph: { input: { name: 'x', shape: [1, 2], elemType: INT64 }, output: { name: 'y', shape: [1, 2], elemType: INT64 }, initializers: { w: { dims: [2, 2], values: [3001, -7, 5, 4093], int64: true }, k: int64([3001, -4099]), b: int64([5, -1]) },
+      nodes: [{ op: 'MatMul', inputs: ['x', 'w'], outputs: ['m'] }, { op: 'Mul', inputs: ['m', 'k'], outputs: ['p'] }, { op: 'Add', inputs: ['p', 'b'], outputs: ['y'] }] },
+    inputs: [[1, -1], [127, -128], [3, 0]],
+  },
+  {
+    name: 'ReduceMean of int64 truncates the mean toward zero',
+    graph: { input: { name: 'x', shape: [2, 3], elemType: INT64 }, output: { name: 'y', shape: [2], elemType: INT64 }, nodes: [{ op: 'ReduceMean', inputs: ['x'], outputs: ['y'], attrs: { axes: [1], keepdims: 0 } }] },
+    inputs: [[1, 1, 2, -1, -1, -2], [100, 27, -128, 5, 5, 5]],
+  },
+  {
     name: 'Cast int64 -> int8 of values int8 holds keeps them',
     graph: { input: { name: 'x', shape: [1, 4], elemType: INT64 }, output: { name: 'y', shape: [1, 4], elemType: 3 }, nodes: [{ op: 'Cast', inputs: ['x'], outputs: ['y'], attrs: { to: 3 } }] },
     inputs: [[-128, 127, 0, -1]],

@@ -216,11 +216,13 @@ export class Context {
     const dynamic = x.forms.map((f) => f.t.size > 0 || opts.keepConstants === true);
     const live = x.forms.filter((_, i) => dynamic[i]);
     const sign = act === 'sign';
-    let accScale = sign || opts.exact ? this.scaleOf(live, true) : this.scaleOf(live, false);
+    // A node on integer and boolean tensors computes exact integers, as ONNX does: no rounding of its coefficients or result.
+    const exact = opts.exact === true || (this.kinds.length > 0 && this.kinds.every((k) => k !== 'float') && exactScale(live.flatMap((f) => [...f.t.values()])) !== undefined);
+    let accScale = sign || exact ? this.scaleOf(live, true) : this.scaleOf(live, false);
     let outScale: number;
     if (sign) outScale = 0;
     else if (opts.scale !== undefined) outScale = opts.scale;
-    else if (opts.exact) outScale = accScale;
+    else if (exact) outScale = accScale;
     else {
       const r = this.ranges.get(key) ?? 0;
       outScale = r > 0 ? Math.min(accScale, scaleFor(r, this.options.activationBits)) : accScale;
