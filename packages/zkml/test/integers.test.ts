@@ -14,6 +14,7 @@ import { buildOnnx, compileModel, InputValueError, dequantizeOutput, importGraph
 import { ortTensor } from '../src/compile.js';
 import { buildConstraints, computeValues } from '../src/r1cs/circuit.js';
 import { brokenConstraints } from '../src/r1cs/check.js';
+import { ONE_THIRD } from './fixtures.js';
 import { checkModel } from './r1csCheck.js';
 
 after(releaseCurves);
@@ -35,13 +36,6 @@ const logic = (op: string): GraphSpec => ({
     op === 'Not' ? { op, inputs: ['a'], outputs: ['y'] } : { op, inputs: ['a', 'b'], outputs: ['y'] },
   ],
 });
-/** The example: a float input cast to int64, then divided by 3. */
-const ONE_THIRD: GraphSpec = {
-  input: { name: 'x', shape: [1, 4] }, output: { name: 'y', shape: [1, 4], elemType: INT64 },
-  initializers: { three: int64([3]) },
-  nodes: [{ op: 'Cast', inputs: ['x'], outputs: ['i'], attrs: { to: INT64 } }, { op: 'Div', inputs: ['i', 'three'], outputs: ['y'] }],
-};
-
 /** int64 x divided by int64 constants. */
 const INT_DIV: GraphSpec = { input: { name: 'x', shape: [1, 6], elemType: INT64 }, output: { name: 'y', shape: [1, 6], elemType: INT64 }, initializers: { d: int64([3, 3, 3, -2, -2, 5]) }, nodes: [{ op: 'Div', inputs: ['x', 'd'], outputs: ['y'] }] };
 
