@@ -19,8 +19,8 @@ import { weightCommitment, weightValues } from './io/commit.js';
 import { BATCH_VERIFIER_CONTRACT } from './batchVerifier.js';
 import { ceremonyPtau } from './setup/ceremony.js';
 import { importGraph } from './graph/import.js';
-import { loadOnnx, type OnnxGraph, type OnnxValueInfo } from './onnx/load.js';
-import { onnx } from './onnx/proto.js';
+import { loadOnnx, type OnnxGraph } from './onnx/load.js';
+import { ortInput } from './onnx/runtime.js';
 import type { Progress } from './progress.js';
 import { devPowersOfTau, INSECURE_DEV_SETUP } from './setup/ptau.js';
 import type { BackendChoice } from './prover/backend.js';
@@ -87,24 +87,12 @@ function runCircom(cwd: string, file: string): Promise<void> {
   });
 }
 
-/** Input values as an onnxruntime tensor of the input's declared type (int64 and bool inputs are not float32). */
-export function ortTensor(input: OnnxValueInfo, x: readonly number[]): ort.Tensor {
-  const T = onnx.TensorProto.DataType;
-  switch (input.elemType) {
-    case T.INT64: return new ort.Tensor('int64', BigInt64Array.from(x, (v) => BigInt(Math.trunc(v))), input.shape);
-    case T.INT32: return new ort.Tensor('int32', Int32Array.from(x), input.shape);
-    case T.BOOL: return new ort.Tensor('bool', Uint8Array.from(x, (v) => (v !== 0 ? 1 : 0)), input.shape);
-    case T.DOUBLE: return new ort.Tensor('float64', Float64Array.from(x), input.shape);
-    default: return new ort.Tensor('float32', Float32Array.from(x), input.shape);
-  }
-}
-
 /** The float model's outputs from onnxruntime-web, one run per sample at the model's input shape. */
-async function floatReference(onnxBytes: Uint8Array, input: OnnxValueInfo, samples: number[][]): Promise<number[][]> {
+async function floatReference(onnxBytes: Uint8Array, input: { name: string; shape: number[] }, samples: number[][]): Promise<number[][]> {
   const session = await ort.InferenceSession.create(onnxBytes);
   const outputs: number[][] = [];
   for (const x of samples) {
-    const result = await session.run({ [input.name]: ortTensor(input, x) });
+    const result = await session.run({ [input.name]: ortInput(session, x, input.shape) });
     outputs.push(Array.from(result[session.outputNames[0]!]!.data as ArrayLike<number | bigint>, Number));
   }
   return outputs;
@@ -128,7 +116,7 @@ function withAggregate(graph: OnnxGraph, aggregate: CompileOptions['aggregate'])
   if (!aggregate) return graph;
   const out = graph.outputs[0]!;
   const node = { name: 'verity_batch_mean', opType: 'ReduceMean', domain: '', inputs: [out.name], outputs: ['verity_batch_mean'], attributes: { axes: [0], keepdims: 0 } };
-  return { ...graph, nodes: [...graph.nodes, node], outputs: [{ name: 'verity_batch_mean', shape: out.shape.slice(1), elemType: out.elemType, kind: out.kind }] };
+  return { ...graph, nodes: [...graph.nodes, node], outputs: [{ name: 'verity_batch_mean', shape: out.shape.slice(1), kind: out.kind }] };
 }
 
 /**

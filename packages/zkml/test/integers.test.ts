@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import * as ort from 'onnxruntime-web';
-import { buildOnnx, compileModel, InputValueError, dequantizeOutput, importGraph, inferFloat, inferQuantized, loadOnnx, Prover, quantize, quantizeInput, releaseCurves, UnsupportedOperatorError, verifyProofFile, type GraphSpec } from './exports.js';
-import { ortTensor } from '../src/compile.js';
+import { buildOnnx, compileModel, InputValueError, ortInput, dequantizeOutput, importGraph, inferFloat, inferQuantized, loadOnnx, Prover, quantize, quantizeInput, releaseCurves, UnsupportedOperatorError, verifyProofFile, type GraphSpec } from './exports.js';
 import { buildConstraints, computeValues } from '../src/r1cs/circuit.js';
 import { brokenConstraints } from '../src/r1cs/check.js';
 import { ONE_THIRD } from './fixtures.js';
@@ -86,10 +85,10 @@ const CASES: { name: string; graph: GraphSpec; inputs: number[][] }[] = [
 
 /** onnxruntime-web's output for each input, the input in its declared type. */
 async function onnxruntime(bytes: Uint8Array, inputs: number[][]): Promise<number[][]> {
-  const info = loadOnnx(bytes).inputs[0]!;
+  const shape = loadOnnx(bytes).inputs[0]!.shape;
   const session = await ort.InferenceSession.create(bytes);
   const out: number[][] = [];
-  for (const x of inputs) out.push(Array.from((await session.run({ x: ortTensor(info, x) })).y!.data as ArrayLike<number | bigint>, Number));
+  for (const x of inputs) out.push(Array.from((await session.run({ x: ortInput(session, x, shape) })).y!.data as ArrayLike<number | bigint>, Number));
   return out;
 }
 

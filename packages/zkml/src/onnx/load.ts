@@ -28,8 +28,8 @@ export type OnnxNode = {
   attributes: Record<string, AttributeValue>;
 };
 
-/** A graph input or output: its fixed shape, ONNX data type number and element kind. */
-export type OnnxValueInfo = { name: string; shape: number[]; elemType: number; kind: ElemKind };
+/** A graph input or output: its fixed shape and element kind. */
+export type OnnxValueInfo = { name: string; shape: number[]; kind: ElemKind };
 
 /** The parts of an ONNX model the compiler uses, with every shape fixed. */
 export type OnnxGraph = {
@@ -118,8 +118,7 @@ function readValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>, batch: numbe
     throw new DynamicShapeError({ tensor: v.name ?? '?', dim: i });
   });
   checkTensorSize(v.name ?? '?', shape);
-  const elemType = v.type?.tensorType?.elemType ?? DataType.FLOAT;
-  return { name: v.name ?? '', shape, elemType, kind: elemKind(elemType) };
+  return { name: v.name ?? '', shape, kind: elemKind(v.type?.tensorType?.elemType) };
 }
 
 /**
