@@ -3,6 +3,7 @@ import * as ort from 'onnxruntime-web';
 import type { Hex } from 'viem';
 import { normalizeAnswer, type CriterionName } from '@verity/sdk';
 import { BaseError } from '@verity/errors';
+import { ortInput } from '@verity/zkml';
 
 /** What a validator asks its model for one agreed-mode request. */
 export type AgreedQuestion = {
@@ -266,7 +267,7 @@ export class OpenAICompatibleProvider implements Provider {
 /**
  * An ONNX model run by onnxruntime-web: the agreed-mode fallback for a model the compiler
  * cannot prove (an unsupported operator, too many constraints). The request input is the
- * model's input as text: a JSON array of numbers (`[0.1, 2, …]`), in `inputShape` (default
+ * model's input as text: a JSON array of numbers (`[0.1, 2, …]`, given to onnxruntime in the input's declared type: float32, int64, int32 or bool), in `inputShape` (default
  * `[1, n]`). The answer is read from the first output: a Label rule answers the label at the
  * arg-max index (labels in the model's class order); Numeric, the first value rounded; other
  * rules, the arg-max index. The model's registry commitment should be the sha256 of the file.
@@ -299,7 +300,7 @@ export class OnnxProvider implements Provider {
     const session = await this.session;
     let out: number[];
     try {
-      const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', Float32Array.from(values), shape) });
+      const result = await session.run({ [session.inputNames[0]!]: ortInput(session, values, shape) });
       out = Array.from(result[session.outputNames[0]!]!.data as ArrayLike<number | bigint>, Number);
     } catch (e) {
       throw new ProviderError({ provider: this.name, problem: `onnxruntime failed: ${(e as Error).message}` });

@@ -13,7 +13,7 @@ import {
   type VerityAddresses, type VerityClient, type Wallet,
 } from '@verity/sdk';
 import { SPAM_MODEL_PATH, spamFeatures, spamSamples } from '@verity/models/spam';
-import { CircuitCompileError, UnsupportedOperatorError } from '@verity/zkml';
+import { buildOnnx, CircuitCompileError, UnsupportedOperatorError } from '@verity/zkml';
 import { LexiconProvider, OnnxProvider, OpenAICompatibleProvider, parseBallotMessage, ProviderError, startNode, untrustedText, type AgreedQuestion, type Provider, type VerityNode } from '@verity/node';
 import { freePort, startAnvil, type Anvil } from '../../cli/src/anvil.js';
 import { anvilKey, connect } from '../../cli/src/chain.js';
@@ -142,6 +142,17 @@ describe('providers', () => {
     assert.ok(tooLarge.tooLarge);
     assert.match(tooLarge.message, /too large to compile here.*--shard N.*agreed mode.*onnxruntime-web/s);
     assert.doesNotMatch(new CircuitCompileError({ output: 'error[T2021]: undeclared symbol' }).message, /agreed mode/);
+  });
+
+  test('the ONNX fallback gives onnxruntime an int64 input as int64 (not float32): 7 / 2 answers 3', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verity-onnx-int-'));
+    const path = join(dir, 'div.onnx');
+    writeFileSync(path, buildOnnx({ input: { name: 'x', shape: [1, 2], elemType: 7 }, output: { name: 'y', shape: [1, 2], elemType: 7 }, initializers: { d: { dims: [1], values: [2], int64: true } }, nodes: [{ op: 'Div', inputs: ['x', 'd'], outputs: ['y'] }] }));
+    try {
+      assert.equal(await new OnnxProvider({ path }).answer(question({ input: '[7, -7]', criterion: 'Numeric', labels: [] })), '3');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('the built-in provider is deterministic and follows the rule', async () => {

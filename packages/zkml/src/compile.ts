@@ -20,6 +20,7 @@ import { BATCH_VERIFIER_CONTRACT } from './batchVerifier.js';
 import { ceremonyPtau } from './setup/ceremony.js';
 import { importGraph } from './graph/import.js';
 import { loadOnnx, type OnnxGraph } from './onnx/load.js';
+import { ortInput } from './onnx/runtime.js';
 import type { Progress } from './progress.js';
 import { devPowersOfTau, INSECURE_DEV_SETUP } from './setup/ptau.js';
 import type { BackendChoice } from './prover/backend.js';
@@ -91,7 +92,7 @@ async function floatReference(onnxBytes: Uint8Array, input: { name: string; shap
   const session = await ort.InferenceSession.create(onnxBytes);
   const outputs: number[][] = [];
   for (const x of samples) {
-    const result = await session.run({ [input.name]: new ort.Tensor('float32', Float32Array.from(x), input.shape) });
+    const result = await session.run({ [input.name]: ortInput(session, x, input.shape) });
     outputs.push(Array.from(result[session.outputNames[0]!]!.data as ArrayLike<number | bigint>, Number));
   }
   return outputs;
@@ -115,7 +116,7 @@ function withAggregate(graph: OnnxGraph, aggregate: CompileOptions['aggregate'])
   if (!aggregate) return graph;
   const out = graph.outputs[0]!;
   const node = { name: 'verity_batch_mean', opType: 'ReduceMean', domain: '', inputs: [out.name], outputs: ['verity_batch_mean'], attributes: { axes: [0], keepdims: 0 } };
-  return { ...graph, nodes: [...graph.nodes, node], outputs: [{ name: 'verity_batch_mean', shape: out.shape.slice(1) }] };
+  return { ...graph, nodes: [...graph.nodes, node], outputs: [{ name: 'verity_batch_mean', shape: out.shape.slice(1), kind: out.kind }] };
 }
 
 /**

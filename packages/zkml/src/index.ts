@@ -13,6 +13,7 @@ export { SetupVerificationError } from './setup/ceremony.js';
 
 // ONNX in, a quantised integer model out (the example models' trainers, the benchmarks).
 export { loadOnnx } from './onnx/load.js';
+export { ortInput } from './onnx/runtime.js';
 export { buildMlpOnnx, buildOnnx, type DenseSpec } from './onnx/build.js';
 export { importGraph } from './graph/import.js';
 export { quantize, type QuantizedModel } from './quantize/quantize.js';

@@ -11,7 +11,7 @@ import { after, test } from 'node:test';
 import * as snarkjs from 'snarkjs';
 import type { Abi, Hex } from 'viem';
 import { compileModel, inputCommitment, loadCompiled, Prover, quantizeInput, readSamplesFile, releaseCurves, verifyProofFile, IncompatibleOptionsError, UnsupportedBackendError } from './exports.js';
-import { cnnSamples, smallCnn, TINY_ONNX, tinySamples } from './fixtures.js';
+import { cnnSamples, oneThird, smallCnn, TINY_ONNX, tinySamples } from './fixtures.js';
 import { wtnsValues } from './wtns.js';
 import { r1csWitness } from '../src/r1cs/witness.js';
 import { weightSignals } from '../src/codegen/circom.js';
@@ -39,6 +39,7 @@ const cases: { name: string; onnx: Uint8Array; calibration: number[][]; inputs: 
   { name: 'small CNN (conv, ReLU, Gemm, Sigmoid)', onnx: smallCnn(), calibration: cnnSamples(16), inputs: cnnSamples(3, 6, 9) },
   { name: 'spam MLP, --weights committed', onnx: spam.onnx, calibration: spam.samples, inputs: spam.samples.slice(0, 2), weights: 'committed' },
   { name: 'small CNN, --weights committed', onnx: smallCnn(), calibration: cnnSamples(16), inputs: cnnSamples(2, 6), weights: 'committed' },
+  { name: 'integer semantics (Cast to int64, int64 Div by 3: 1 / 3 = 0)', onnx: oneThird(), calibration: [[1, 2, 3, -4], [-1, -2, -3, 4]], inputs: [[1, 2, 3, -4], [7, -7, 0, 5]] },
 ];
 
 for (const c of cases) {

@@ -1,4 +1,5 @@
 import { buildMlpOnnx, buildOnnx, compileCached, type DenseSpec } from '../src/index.js';
+import type { GraphSpec } from '../src/onnx/build.js';
 
 /** A deterministic pseudo-random sequence in [-1, 1) for fixtures. */
 export function pseudoRandom(seed: number): () => number {
@@ -55,3 +56,11 @@ export function cnnSamples(n: number, side = 6, seed = 3): number[][] {
 
 /** The small CNN compiled in parts, one per step chunk (`shard: 1`), linked into one circuit. */
 export const shardedCompiled = () => compileCached('test-sharded-cnn', smallCnn(), { calibration: cnnSamples(16), shard: 1, backend: 'circom' });
+
+/** Issue 17's integer example: a float input cast to int64, then divided by the int64 constant 3 (1 / 3 is 0 in ONNX). */
+export const ONE_THIRD: GraphSpec = {
+  input: { name: 'x', shape: [1, 4] }, output: { name: 'y', shape: [1, 4], elemType: 7 },
+  initializers: { three: { dims: [1], values: [3], int64: true } },
+  nodes: [{ op: 'Cast', inputs: ['x'], outputs: ['i'], attrs: { to: 7 } }, { op: 'Div', inputs: ['i', 'three'], outputs: ['y'] }],
+};
+export const oneThird = () => buildOnnx(ONE_THIRD);

@@ -12,19 +12,26 @@ export class InputShapeError extends BaseError {
   }
 }
 
-/** An input value that is not a finite number, or an encoded value outside its range. */
+/**
+ * An input value that is not a finite number, an encoded value outside its range, or (`expected`
+ * set) a value the model's integer or boolean input cannot hold.
+ */
 export class InputValueError extends BaseError {
   override name = 'InputValueError';
   readonly index: number;
   readonly value: unknown;
   readonly range?: readonly [bigint, bigint];
-  constructor({ index, value, range }: { index: number; value: unknown; range?: readonly [bigint, bigint] }) {
+  readonly expected?: 'int' | 'bool';
+  constructor({ index, value, range, expected }: { index: number; value: unknown; range?: readonly [bigint, bigint]; expected?: 'int' | 'bool' }) {
     super(range
       ? `Input value at index ${index} is ${String(value)}, outside the encoded range [${range[0]}, ${range[1]}]`
-      : `Input value at index ${index} is not a finite number: ${JSON.stringify(value)}`);
+      : expected
+        ? `Input value at index ${index} is ${String(value)}, but the model's input is ${expected === 'int' ? 'an integer tensor' : 'a boolean tensor (0 or 1)'}`
+        : `Input value at index ${index} is not a finite number: ${JSON.stringify(value)}`);
     this.index = index;
     this.value = value;
     this.range = range;
+    this.expected = expected;
   }
 }
 

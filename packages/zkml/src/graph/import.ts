@@ -2,7 +2,7 @@ import { MalformedModelError, UnsupportedOperatorError } from '../errors/onnx.js
 import { sizeOf } from '../ir/tensor.js';
 import type { ConstValue, Value } from '../ir/value.js';
 import { Context } from '../lower/context.js';
-import type { OnnxGraph, OnnxNode } from '../onnx/load.js';
+import { elemKind, type ElemKind, type OnnxGraph, type OnnxNode, type Tensor } from '../onnx/load.js';
 import { OPERATORS } from '../ops/index.js';
 import { tensorValue } from '../ops/op.js';
 
@@ -36,6 +36,25 @@ function simplify(graph: OnnxGraph): OnnxNode[] {
   }
 }
 
+const BOOL_OPS = new Set(['Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'Equal', 'And', 'Or', 'Xor', 'Not']);
+
+/** ONNX's element kinds of a node's outputs, from its inputs' kinds (the type inference operators need). */
+function outputKinds(node: OnnxNode, inputs: readonly ElemKind[]): ElemKind[] {
+  const a = node.attributes;
+  const all = (k: ElemKind) => node.outputs.map(() => k);
+  if (node.opType === 'Cast') return all(elemKind(a.to as number));
+  if (BOOL_OPS.has(node.opType)) return all('bool');
+  if (['ArgMax', 'ArgMin', 'Shape', 'Size'].includes(node.opType)) return all('int');
+  if (node.opType === 'Where') return all(inputs[1] ?? 'float');
+  if (node.opType === 'TreeEnsembleClassifier') return ['int', 'float'];
+  if (node.opType === 'Dropout') return [inputs[0] ?? 'float', 'bool'];
+  if (node.opType === 'Constant') {
+    if (a.value && typeof a.value === 'object' && !Array.isArray(a.value)) return all((a.value as Tensor).kind ?? 'float');
+    return all(a.value_int !== undefined || a.value_ints !== undefined ? 'int' : 'float');
+  }
+  return all(inputs[0] ?? 'float');
+}
+
 /**
  * Evaluates the graph on `input` with `ctx` (float evaluation or lowering), returning the
  * first graph output. Every operator comes from the registry in ops/.
@@ -44,6 +63,8 @@ export function runGraph(ctx: Context, graph: OnnxGraph, input: Value): Value {
   const env = new Map<string, Value>();
   for (const [name, t] of graph.initializers) env.set(name, tensorValue(t));
   env.set(graph.inputs[0]!.name, input);
+  const kinds = new Map<string, ElemKind>([...graph.initializers].map(([name, t]) => [name, t.kind ?? 'float']));
+  kinds.set(graph.inputs[0]!.name, graph.inputs[0]!.kind);
   ctx.used = new Set([...graph.nodes.flatMap((n) => n.inputs), graph.outputs[0]?.name ?? '']);
   for (const node of graph.nodes) {
     const op = OPERATORS.get(node.opType)!;
@@ -53,9 +74,11 @@ export function runGraph(ctx: Context, graph: OnnxGraph, input: Value): Value {
       if (!v) throw new MalformedModelError({ reason: `node "${node.name}" reads "${name}", which no earlier node produces` });
       return v;
     });
-    ctx.begin(node);
+    const inKinds = node.inputs.map((name) => kinds.get(name) ?? 'float');
+    ctx.begin(node, inKinds);
     const outs = op.run(ctx, node, inputs, graph.opset);
-    node.outputs.forEach((name, i) => { if (name && outs[i]) env.set(name, outs[i]!); });
+    const outKinds = outputKinds(node, inKinds);
+    node.outputs.forEach((name, i) => { if (name && outs[i]) { env.set(name, outs[i]!); kinds.set(name, outKinds[i] ?? 'float'); } });
   }
   const out = env.get(graph.outputs[0]?.name ?? '');
   if (!out) throw new MalformedModelError({ reason: `graph output "${graph.outputs[0]?.name}" is not produced by any node` });

@@ -2,7 +2,7 @@ import { QuantizationOverflowError } from '../errors/quantize.js';
 import { combine, constantForm, isSignal, signalForm, type Affine } from '../ir/affine.js';
 import { checkTensorSize, sizeOf } from '../ir/tensor.js';
 import { constValue, formAt, symValue, type ConstValue, type Value } from '../ir/value.js';
-import type { OnnxNode } from '../onnx/load.js';
+import type { ElemKind, OnnxNode } from '../onnx/load.js';
 import { isqrt, roundingTerm, type IntForm, type Step } from './steps.js';
 
 /** Largest accumulator width the circuit accepts (a bit decomposition must stay below the field size). */
@@ -54,6 +54,8 @@ export class Context {
   readonly steps: Step[] = [];
   readonly signals: SignalInfo[] = [];
   node: OnnxNode | undefined;
+  /** ONNX element kinds of the current node's inputs (integer and boolean tensors keep integer semantics) */
+  kinds: readonly ElemKind[] = [];
   /** tensor names some later node or the graph output reads (set by runGraph) */
   used: ReadonlySet<string> = new Set();
   private call = 0;
@@ -69,8 +71,9 @@ export class Context {
     return name !== undefined && name !== '' && this.used.has(name);
   }
 
-  begin(node: OnnxNode): void {
+  begin(node: OnnxNode, kinds: readonly ElemKind[] = []): void {
     this.node = node;
+    this.kinds = kinds;
     this.call = 0;
   }
 
@@ -213,11 +216,13 @@ export class Context {
     const dynamic = x.forms.map((f) => f.t.size > 0 || opts.keepConstants === true);
     const live = x.forms.filter((_, i) => dynamic[i]);
     const sign = act === 'sign';
-    let accScale = sign || opts.exact ? this.scaleOf(live, true) : this.scaleOf(live, false);
+    // A node on integer and boolean tensors computes exact integers, as ONNX does: no rounding of its coefficients or result.
+    const exact = opts.exact === true || (this.kinds.length > 0 && this.kinds.every((k) => k !== 'float') && exactScale(live.flatMap((f) => [...f.t.values()])) !== undefined);
+    let accScale = sign || exact ? this.scaleOf(live, true) : this.scaleOf(live, false);
     let outScale: number;
     if (sign) outScale = 0;
     else if (opts.scale !== undefined) outScale = opts.scale;
-    else if (opts.exact) outScale = accScale;
+    else if (exact) outScale = accScale;
     else {
       const r = this.ranges.get(key) ?? 0;
       outScale = r > 0 ? Math.min(accScale, scaleFor(r, this.options.activationBits)) : accScale;
@@ -435,6 +440,72 @@ export class Context {
     const out = this.allocate(outScale, forms.map(() => [rLo, rHi] as const));
     this.steps.push({ kind: 'rsqrt', name: this.node?.name ?? '?', out, forms, K, rBits, slackBits });
     return symValue(q.shape, forms.map((_, i) => signalForm(out + i, outScale)));
+  }
+
+  /**
+   * `trunc(x / d)` elementwise, rounded toward zero as ONNX's integer Div and Cast to an integer
+   * type compute it, for non-zero integer constants `d` (one per element; 1 for a cast). With
+   * s = [x >= 0] (a sign step) and |x| = (2s - 1) x (a product), q = floor(|x| / |d|) is a div
+   * step (|x| = q |d| + r, 0 <= r < |d|, all range-checked) and the result (2s - 1) q sign(d) a
+   * second product: every integer result is constrained, none is only hinted. Output scale 0.
+   */
+  truncDiv(x: Value, d: readonly number[]): Value {
+    const m = this.exactValue(x);
+    const key = this.key();
+    if (m.kind === 'const') {
+      const y = { ...constValue(m.shape, m.data.map((v, i) => Math.trunc(v / d[i]!))), dyn: m.dyn };
+      if (this.mode === 'float') this.record(key, y.data);
+      return y;
+    }
+    const name = this.node?.name ?? '?';
+    // x = X / 2^s with X an integer form (constants included, so nothing is rounded).
+    const s = Math.max(0, exactScale(m.forms.flatMap((f) => [...f.t.values(), f.c])) ?? this.scaleOf(m.forms, true));
+    const X = m.forms.map((f) => this.intForm(f, s));
+    const D = d.map((v) => BigInt(Math.abs(v)) << BigInt(s));
+    const live = X.map((f) => f.i.length > 0);
+    const forms = X.filter((_, i) => live[i]);
+    const dl = D.filter((_, i) => live[i]);
+    const intervals = forms.map((f) => this.interval(f));
+    const absHi = intervals.map(([lo, hi]) => maxBig(-lo, hi));
+    const qHi = absHi.map((a, i) => a / dl[i]!);
+    const signal = (id: number): IntForm => ({ c: 0n, i: [id], k: [1n] });
+    let result: number[] = [];
+    if (forms.length > 0) {
+      const sign = this.allocate(0, forms.map(() => [0n, 1n] as const));
+      const bits = intervals.map(([lo, hi]) => signedBits(lo, hi));
+      if (Math.max(...bits) > MAX_ACC_BITS) throw new QuantizationOverflowError({ node: name, bits: Math.max(...bits), maxBits: MAX_ACC_BITS });
+      this.steps.push({ kind: 'requant', name, act: 'sign', out: sign, forms, shift: forms.map(() => 0), bits, weights: false });
+      const pm = forms.map((_, o): IntForm => ({ c: -1n, i: [sign + o], k: [2n] }));
+      const abs = this.allocate(0, absHi.map((h) => [0n, h] as const));
+      this.steps.push({ kind: 'product', name, out: abs, a: pm, b: forms });
+      const q = this.allocate(0, qHi.map((h) => [0n, h] as const));
+      this.steps.push({ kind: 'div', name, out: q, num: forms.map((_, o) => signal(abs + o)), den: dl.map((v) => ({ c: v, i: [], k: [] })), qBits: unsignedBits(qHi.reduce(maxBig, 0n)), rBits: unsignedBits(dl.reduce(maxBig, 1n)) });
+      const t = this.allocate(0, qHi.map((h) => [-h, h] as const));
+      this.steps.push({ kind: 'product', name, out: t, a: pm, b: forms.map((_, o) => signal(q + o)) });
+      result = forms.map((_, o) => t + o);
+    }
+    let next = 0;
+    return symValue(m.shape, X.map((f, i) => {
+      const sd = Math.sign(d[i]!);
+      if (!live[i]) return constantForm(sd * Number(f.c / D[i]!));
+      const form = signalForm(result[next++]!, 0);
+      return sd > 0 ? form : combine([[-1, form]], 0);
+    }));
+  }
+
+  /** The smallest and largest value any element of `x` can take, in float units (from the signals' proved intervals). */
+  bounds(x: Value): [number, number] {
+    if (x.kind === 'const') return [Math.min(...x.data), Math.max(...x.data)];
+    let lo = Infinity, hi = -Infinity;
+    for (const f of x.forms) {
+      let a = f.c, b = f.c;
+      for (const [id, m] of f.t) {
+        const s = this.signals[id]!, u = m * Number(s.lo) * 2 ** -s.scale, v = m * Number(s.hi) * 2 ** -s.scale;
+        a += Math.min(u, v); b += Math.max(u, v);
+      }
+      lo = Math.min(lo, a); hi = Math.max(hi, b);
+    }
+    return [lo, hi];
   }
 
   /** Index of the first maximum in each group of flat element indices. */

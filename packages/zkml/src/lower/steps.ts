@@ -57,7 +57,8 @@ export function stepConstraints(s: Step, weightSignals = false): number {
     case 'pwl': return s.forms.length * (s.k + 2 ** s.t + 1);
     case 'product': return s.a.length;
     case 'argmax': return s.groups.reduce((a, g) => a + g.length * (s.bits + 2), 0);
-    case 'div': return s.num.length * (1 + 2 * s.rBits + s.qBits);
+    // num = q * den + r is linear (no constraint) when den is a constant.
+    case 'div': return s.den.reduce((a, d) => a + (d.i.length === 0 ? 0 : 1), 0) + s.num.length * (2 * s.rBits + s.qBits);
     case 'iszero': return s.forms.length * 2;
     case 'rsqrt': return s.forms.length * (3 + s.rBits + 2 * s.slackBits);
   }

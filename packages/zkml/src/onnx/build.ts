@@ -7,12 +7,12 @@ function floatTensor(name: string, dims: number[], values: number[]) {
   return onnx.TensorProto.create({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, floatData: values });
 }
 
-function valueInfo(name: string, shape: (number | string)[]) {
+function valueInfo(name: string, shape: (number | string)[], elemType: number = onnx.TensorProto.DataType.FLOAT) {
   return onnx.ValueInfoProto.create({
     name,
     type: {
       tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
+        elemType,
         shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
       },
     },
@@ -71,8 +71,9 @@ export function buildMlpOnnx({ inputSize, layers, producer = 'verity' }: { input
 export type AttrSpec = number | number[] | string | string[] | { float: number } | { floats: number[] } | { tensor: { dims: number[]; values: number[]; int64?: boolean } };
 export type NodeSpec = { op: string; inputs: string[]; outputs: string[]; name?: string; attrs?: Record<string, AttrSpec>; domain?: string };
 export type GraphSpec = {
-  input: { name: string; shape: (number | string)[] };
-  output: { name: string; shape?: (number | string)[]; int64?: boolean };
+  /** `elemType` is an ONNX TensorProto.DataType (FLOAT by default; INT64 = 7, INT32 = 6, BOOL = 9) */
+  input: { name: string; shape: (number | string)[]; elemType?: number };
+  output: { name: string; shape?: (number | string)[]; int64?: boolean; elemType?: number };
   nodes: NodeSpec[];
   /** constants: float by default, int64 for shapes, axes and indices */
   initializers?: Record<string, { dims: number[]; values: number[]; int64?: boolean }>;
@@ -103,6 +104,7 @@ function tensorProto(name: string, t: { dims: number[]; values: number[]; int64?
  * buildOnnx({ input: { name: 'x', shape: [1, 4] }, output: { name: 'y' }, nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] })
  */
 export function buildOnnx(spec: GraphSpec): Uint8Array {
+  const outType = spec.output.elemType ?? (spec.output.int64 ? onnx.TensorProto.DataType.INT64 : onnx.TensorProto.DataType.FLOAT);
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'verity',
@@ -114,8 +116,8 @@ export function buildOnnx(spec: GraphSpec): Uint8Array {
         attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attribute(k, v)),
       })),
       initializer: Object.entries(spec.initializers ?? {}).map(([k, t]) => tensorProto(k, t)),
-      input: [valueInfo(spec.input.name, spec.input.shape)],
-      output: [spec.output.shape ? valueInfo(spec.output.name, spec.output.shape) : onnx.ValueInfoProto.create({ name: spec.output.name, type: { tensorType: { elemType: spec.output.int64 ? onnx.TensorProto.DataType.INT64 : onnx.TensorProto.DataType.FLOAT } } })],
+      input: [valueInfo(spec.input.name, spec.input.shape, spec.input.elemType)],
+      output: [spec.output.shape ? valueInfo(spec.output.name, spec.output.shape, outType) : onnx.ValueInfoProto.create({ name: spec.output.name, type: { tensorType: { elemType: outType } } })],
     },
   });
   return onnx.ModelProto.encode(model).finish();

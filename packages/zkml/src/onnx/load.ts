@@ -2,8 +2,20 @@ import { BatchDimensionError, DynamicShapeError, MalformedModelError } from '../
 import { checkTensorSize } from '../ir/tensor.js';
 import { onnx } from './proto.js';
 
-/** A dense float tensor read from an initializer or a Constant node. */
-export type Tensor = { dims: number[]; data: Float64Array };
+/**
+ * How ONNX treats a tensor's values: `float` (FLOAT, DOUBLE and the half types), `int` (every
+ * integer type: division truncates, casts to it truncate) or `bool` (0/1).
+ */
+export type ElemKind = 'float' | 'int' | 'bool';
+
+/** The element kind of an ONNX data type number (TensorProto.DataType, Cast's `to`). */
+export function elemKind(dataType: number | null | undefined): ElemKind {
+  if (dataType === 9) return 'bool';
+  return dataType == null || dataType === 0 || [1, 10, 11, 16].includes(dataType) ? 'float' : 'int';
+}
+
+/** A dense tensor read from an initializer or a Constant node, its values as float64. */
+export type Tensor = { dims: number[]; data: Float64Array; kind?: ElemKind };
 
 export type AttributeValue = number | number[] | string | string[] | Tensor;
 
@@ -16,7 +28,8 @@ export type OnnxNode = {
   attributes: Record<string, AttributeValue>;
 };
 
-export type OnnxValueInfo = { name: string; shape: number[] };
+/** A graph input or output: its fixed shape and element kind. */
+export type OnnxValueInfo = { name: string; shape: number[]; kind: ElemKind };
 
 /** The parts of an ONNX model the compiler uses, with every shape fixed. */
 export type OnnxGraph = {
@@ -76,7 +89,7 @@ export function readTensor(t: InstanceType<typeof onnx.TensorProto>): Tensor {
   if (data.length !== size) {
     throw new MalformedModelError({ reason: `tensor "${t.name}" has ${data.length} values for shape [${dims}]` });
   }
-  return { dims, data };
+  return { dims, data, kind: elemKind(t.dataType) };
 }
 
 function readAttribute(a: InstanceType<typeof onnx.AttributeProto>): AttributeValue {
@@ -105,7 +118,7 @@ function readValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>, batch: numbe
     throw new DynamicShapeError({ tensor: v.name ?? '?', dim: i });
   });
   checkTensorSize(v.name ?? '?', shape);
-  return { name: v.name ?? '', shape };
+  return { name: v.name ?? '', shape, kind: elemKind(v.type?.tensorType?.elemType) };
 }
 
 /**

@@ -25,6 +25,8 @@ function fixedPoint(model: QuantizedModel, x: readonly number[]): number[] {
   if (x.length !== n) throw new InputShapeError({ expected: model.inputShape, got: x.length });
   return x.map((v, index) => {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputValueError({ index, value: v });
+    // An integer input read as ONNX reads it: rounding 1.5 would prove an input nobody gave.
+    if (model.inputKind && (!Number.isInteger(v) || (model.inputKind === 'bool' && v !== 0 && v !== 1))) throw new InputValueError({ index, value: v, expected: model.inputKind });
     return Math.round(v * 2 ** model.inputScale);
   });
 }
@@ -32,7 +34,7 @@ function fixedPoint(model: QuantizedModel, x: readonly number[]): number[] {
 /**
  * Quantises float inputs to the unsigned on-chain encoding: `round(x * 2^scale)` plus the
  * offset `2^(bits-1)`. Throws {@link InputShapeError} for a wrong number of values,
- * {@link InputValueError} for a non-finite value, and {@link InputRangeError} for a value
+ * {@link InputValueError} for a non-finite value (or a non-integer one for an integer input), and {@link InputRangeError} for a value
  * outside {@link inputRange}, unless `clamp` saturates it to the nearest bound (see
  * {@link clampedFeatures} for which ones).
  *

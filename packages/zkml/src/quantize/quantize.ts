@@ -5,7 +5,7 @@ import { sizeOf } from '../ir/tensor.js';
 import { symValue, type Value } from '../ir/value.js';
 import { Context, scaleFor, signedBits } from '../lower/context.js';
 import type { Step } from '../lower/steps.js';
-import type { OnnxNode } from '../onnx/load.js';
+import type { ElemKind, OnnxNode } from '../onnx/load.js';
 
 export { scaleFor, MAX_ACC_BITS } from '../lower/context.js';
 export { roundingTerm } from '../lower/steps.js';
@@ -21,6 +21,8 @@ export type QuantizedModel = {
   /** width of one input value; inputs travel on chain as unsigned `value + 2^(inputBits-1)` */
   inputBits: number;
   inputScale: number;
+  /** set when the graph input is an integer or boolean tensor: values must be integers (0/1 for bool), at scale 0 */
+  inputKind?: 'int' | 'bool';
   signalCount: number;
   steps: Step[];
   outputs: number[];
@@ -58,9 +60,9 @@ function syntheticSamples(n: number, count = 16): number[][] {
 }
 
 /** The model output as signals at one scale, packed-friendly (requantised if needed). */
-function finishOutput(ctx: Context, out: Value, producer: string, activationBits: number): Value {
-  // The final requantisation belongs to the node that produced the output (its errors name it).
-  ctx.begin({ name: producer, opType: 'Output', domain: '', inputs: [], outputs: [], attributes: {} } satisfies OnnxNode);
+function finishOutput(ctx: Context, out: Value, producer: string, activationBits: number, kind: ElemKind): Value {
+  // The final requantisation belongs to the node that produced the output (its errors name it); an integer output stays exact.
+  ctx.begin({ name: producer, opType: 'Output', domain: '', inputs: [], outputs: [], attributes: {} } satisfies OnnxNode, [kind]);
   const n = sizeOf(out.shape);
   // Fit all outputs in one public signal where that costs no precision: coarsen the scale
   // down to `activationBits` plus 8 bits of headroom for worst-case bounds, not further.
@@ -96,9 +98,11 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
   let inputMax = 0;
   for (const x of calibration) {
     for (const v of x) inputMax = Math.max(inputMax, Math.abs(v));
-    finishOutput(float, runGraph(float, model.graph, floatInput(model.inputShape, x)), producer, lowerOptions.activationBits);
+    finishOutput(float, runGraph(float, model.graph, floatInput(model.inputShape, x)), producer, lowerOptions.activationBits, model.graph.outputs[0]!.kind);
   }
-  const inputScale = scaleFor(inputMax, inputBits);
+  // Integer and boolean inputs are exact integers in the circuit (scale 0), as ONNX reads them.
+  const inputKind = model.graph.inputs[0]!.kind;
+  const inputScale = inputKind === 'float' ? scaleFor(inputMax, inputBits) : 0;
 
   const ctx = new Context('lower', ranges, lowerOptions);
   const half = 2 ** (inputBits - 1);
@@ -107,7 +111,7 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
     const f = signalForm(first + i, inputScale);
     return { c: -half * 2 ** -inputScale, t: f.t };
   });
-  const out = finishOutput(ctx, runGraph(ctx, model.graph, symValue(model.inputShape, forms)), producer, lowerOptions.activationBits);
+  const out = finishOutput(ctx, runGraph(ctx, model.graph, symValue(model.inputShape, forms)), producer, lowerOptions.activationBits, model.graph.outputs[0]!.kind);
   if (out.kind !== 'sym' || !out.forms.every(isSignal)) {
     throw new MalformedModelError({ reason: 'an output element does not depend on the input' });
   }
@@ -119,6 +123,7 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
     outputShape: out.shape,
     inputBits,
     inputScale,
+    ...(inputKind === 'float' ? {} : { inputKind }),
     signalCount: ctx.signals.length,
     steps: ctx.steps,
     outputs,

@@ -6,7 +6,7 @@ import type { IntForm, Step } from '../lower/steps.js';
 import type { QuantizedModel } from '../quantize/quantize.js';
 import { layoutOf, type InputVisibility, type Layout } from '../io/layout.js';
 import { weightValues, type WeightValues } from '../io/commit.js';
-import { argmax, divFloor, inputPack, isZero, product, pwl, requant, rsqrt } from './gadgets.js';
+import { argmax, divByConstant, divFloor, inputPack, isZero, product, pwl, requant, rsqrt } from './gadgets.js';
 import { poseidon, type Known } from './poseidon.js';
 import { plus, SymbolicSystem, ValueSystem, type Adversary, type ConstraintSystem } from './system.js';
 
@@ -67,7 +67,10 @@ export function stepGadgets<L>(cs: ConstraintSystem<L>, s: Step, sig: L[], secre
       s.groups.forEach((g, o) => { sig[s.out + o] = argmax(cs, g.map((f) => formOf(cs, f, sig)), s.bits, at(o)); });
       return;
     case 'div':
-      s.num.forEach((f, o) => { sig[s.out + o] = divFloor(cs, formOf(cs, f, sig), formOf(cs, s.den[o]!, sig), s.qBits, s.rBits, at(o)); });
+      s.num.forEach((f, o) => {
+        const den = s.den[o]!;
+        sig[s.out + o] = den.i.length === 0 ? divByConstant(cs, formOf(cs, f, sig), den.c, s.qBits, s.rBits, at(o)) : divFloor(cs, formOf(cs, f, sig), formOf(cs, den, sig), s.qBits, s.rBits, at(o));
+      });
       return;
     case 'iszero':
       s.forms.forEach((f, o) => { sig[s.out + o] = isZero(cs, formOf(cs, f, sig), at(o)); });

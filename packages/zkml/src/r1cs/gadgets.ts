@@ -136,6 +136,21 @@ export function divFloor<L>(cs: ConstraintSystem<L>, num: L, den: L, qBits: numb
   return q;
 }
 
+/**
+ * DivFloor with a constant divisor `den`: `r = num - q * den` is a linear combination, so the
+ * equation costs nothing and r's two range checks are Num2Bits of combinations (circom's --O2
+ * substitutes the same wire): qBits + 2 rBits constraints.
+ */
+export function divByConstant<L>(cs: ConstraintSystem<L>, num: L, den: bigint, qBits: number, rBits: number, where: string): L {
+  const n = signed(cs.value(num));
+  const [qv] = cs.mode === 'values' ? chosen(cs, 'div', where, [n / den, n % den, den]) : [0n];
+  const q = hintedBits(cs, () => qv!, qBits, where).sum;
+  const r = cs.linear(0n, [[num, 1n], [q, -den]]);
+  num2bits(cs, r, rBits, where);
+  num2bits(cs, cs.linear(den - 1n, [[r, -1n]]), rBits, where);
+  return q;
+}
+
 /** IsZeroOut: 1 when x is 0, else 0 (an inverse hint, two constraints). */
 export function isZero<L>(cs: ConstraintSystem<L>, x: L, where: string): L {
   const v = cs.value(x);
