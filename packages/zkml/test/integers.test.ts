@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import * as ort from 'onnxruntime-web';
-import { buildOnnx, compileModel, InputValueError, ortInput, dequantizeOutput, importGraph, inferFloat, inferQuantized, loadOnnx, nativeProverBuilt, Prover, quantize, quantizeInput, releaseCurves, UnsupportedOperatorError, verifyProofFile, type GraphSpec } from './exports.js';
+import { buildOnnx, compileModel, InputValueError, QuantizationOverflowError, ortInput, dequantizeOutput, importGraph, inferFloat, inferQuantized, loadOnnx, nativeProverBuilt, Prover, quantize, quantizeInput, releaseCurves, UnsupportedOperatorError, verifyProofFile, type GraphSpec } from './exports.js';
 import { buildConstraints, computeValues } from '../src/r1cs/circuit.js';
 import { brokenConstraints } from '../src/r1cs/check.js';
 import { ONE_THIRD } from './fixtures.js';
@@ -76,6 +76,11 @@ const CASES: { name: string; graph: GraphSpec; inputs: number[][] }[] = [
     inputs: [[-128, 127, 0, -1]],
   },
   {
+    name: 'ten int64 outputs of 25 bits take two output words instead of being rounded to fit one (127 * 100003 = 12,700,381)',
+    graph: { input: { name: 'x', shape: [1, 10], elemType: INT64 }, output: { name: 'y', shape: [1, 10], elemType: INT64 }, initializers: { k: int64([100003]) }, nodes: [{ op: 'Mul', inputs: ['x', 'k'], outputs: ['y'] }] },
+    inputs: [[127, -128, 3, 1, 0, 5, 6, 7, 8, 9]],
+  },
+  {
     name: 'a bool input: Not, then Cast to int64',
     graph: { input: { name: 'x', shape: [1, 4], elemType: BOOL }, output: { name: 'y', shape: [1, 4], elemType: INT64 },
       nodes: [{ op: 'Not', inputs: ['x'], outputs: ['n'] }, { op: 'Cast', inputs: ['n'], outputs: ['y'], attrs: { to: INT64 } }] },
@@ -124,6 +129,13 @@ test('a cast that could wrap around (int64 in [-128, 127] to uint8) is refused; 
   assert.throws(() => quantize(importGraph(loadOnnx(wrap)), { calibration: [[1, 2]] }), (e: unknown) => e instanceof UnsupportedOperatorError && e.opType === 'Cast' && e.node === 'Cast_0');
   const q = quantize(importGraph(loadOnnx(buildOnnx(INT_DIV))), { calibration: [[1, 2, 3, 4, 5, 6]] });
   assert.throws(() => quantizeInput(q, [1.5, 2, 3, 4, 5, 6]), (e: unknown) => e instanceof InputValueError && e.index === 0 && e.expected === 'int');
+});
+
+test('an integer result too wide for the field\'s exact arithmetic (here ~260 bits) is refused with a typed error, never rounded', () => {
+  const big = (2 ** 62);
+  const bytes = buildOnnx({ input: { name: 'x', shape: [1, 2], elemType: INT64 }, output: { name: 'y', shape: [1, 2], elemType: INT64 }, initializers: { k: int64([big]) },
+    nodes: [0, 1, 2, 3].map((i) => ({ op: 'Mul', inputs: [i === 0 ? 'x' : `m${i - 1}`, 'k'], outputs: [i === 3 ? 'y' : `m${i}`] })) });
+  assert.throws(() => quantize(importGraph(loadOnnx(bytes)), { calibration: [[1, 2]] }), (e: unknown) => e instanceof QuantizationOverflowError && e.node === 'Mul_3');
 });
 
 test('integer division by a divisor computed from the input is refused with UnsupportedOperatorError', () => {

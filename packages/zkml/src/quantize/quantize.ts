@@ -1,4 +1,4 @@
-import { MalformedModelError } from '../errors/onnx.js';
+import { MalformedModelError, UnsupportedOperatorError } from '../errors/onnx.js';
 import { floatInput, runGraph, type ImportedModel } from '../graph/import.js';
 import { isSignal, signalForm, type Affine } from '../ir/affine.js';
 import { sizeOf } from '../ir/tensor.js';
@@ -66,7 +66,8 @@ function finishOutput(ctx: Context, out: Value, producer: string, activationBits
   const n = sizeOf(out.shape);
   // Fit all outputs in one public signal where that costs no precision: coarsen the scale
   // down to `activationBits` plus 8 bits of headroom for worst-case bounds, not further.
-  const packBits = Math.max(activationBits + 8, Math.floor(OUTPUT_WORD_BITS / n));
+  // An integer or boolean output is never coarsened: it takes as many words as its exact range needs.
+  const packBits = kind === 'float' ? Math.max(activationBits + 8, Math.floor(OUTPUT_WORD_BITS / n)) : OUTPUT_WORD_BITS;
   if (out.kind === 'sym' && out.forms.every(isSignal)) {
     const ids = out.forms.map((f) => [...f.t.keys()][0]!);
     const scales = new Set(ids.map((id) => ctx.signals[id]!.scale));
@@ -117,6 +118,9 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
   }
   const outputs = out.forms.map((f) => [...f.t.keys()][0]!);
   const outputScale = ctx.signals[outputs[0]!]!.scale;
+  if (model.graph.outputs[0]!.kind !== 'float' && outputs.some((id) => ctx.signals[id]!.scale !== 0)) {
+    throw new UnsupportedOperatorError({ node: producer, opType: 'Output', reason: `its ${model.graph.outputs[0]!.kind} output needs more than ${OUTPUT_WORD_BITS} bits to stay exact, and an integer answer is never rounded` });
+  }
   const outputBits = Math.max(2, ...outputs.map((id) => signedBits(ctx.signals[id]!.lo, ctx.signals[id]!.hi)));
   return {
     inputShape: model.inputShape,
