@@ -6,24 +6,15 @@ import type { VerityAddresses, Wallet } from './deploy.js';
 import { committeeAbi, coprocessorAbi, modelRegistryAbi } from './generated/contracts.js';
 import { AgreedPhase } from './agreed.js';
 import { findLatestLog } from './logs.js';
+import { modeName, type ModeName } from './mode.js';
 import { quoteRequest, type GasQuote, type QuoteRequestParameters } from './quote.js';
 import { decodeAbiParameters } from 'viem';
+
+export { Mode, modeName, type ModeName } from './mode.js';
 
 /** How a proved model's values cross the chain boundary (ModelRegistry.IOSpec). */
 export type IOSpec = { inputCount: number; inputWidth: number; outputCount: number; outputBits: number; outputScale: number };
 
-/** ModelRegistry.Mode: how a model's answers are checked. */
-export const Mode = { Proved: 0, Agreed: 1 } as const;
-/** A model's mode by name: `proved` (a zk-SNARK) or `agreed` (a staked committee). */
-export type ModeName = 'proved' | 'agreed';
-
-/**
- * The name of a `Mode` value as the contracts return it (`getModel(id).mode`, `getRequest(id).mode`).
- *
- * @example
- * modeName((await registry.read.getModel([modelId])).mode) // 'proved'
- */
-export const modeName = (mode: number): ModeName => (mode === Mode.Agreed ? 'agreed' : 'proved');
 export const RequestStatus = ['None', 'Pending', 'Fulfilled', 'Refunded'] as const;
 export type RequestStatus = (typeof RequestStatus)[number];
 

@@ -3,6 +3,7 @@
 import type { Address, Hex, PublicClient } from 'viem';
 import type { VerityAddresses } from './deploy.js';
 import { coprocessorAbi, modelRegistryAbi, nodeRegistryAbi } from './generated/contracts.js';
+import { modeName } from './mode.js';
 
 /**
  * Gas the network spends to answer one request, measured on anvil by the benches (BENCHMARKS.md;
@@ -66,7 +67,7 @@ export async function quoteRequest(publicClient: PublicClient, addresses: Verity
     : await publicClient.estimateContractGas({ ...target, functionName: 'requestVersion', args: [p.modelId, p.version, p.input, p.callbackGasLimit] });
   const callback = BigInt(p.callbackGasLimit);
   const base = { fee, requestGas, callbackGasLimit: p.callbackGasLimit, requestCost: requestGas * gasPrice, gasPrice };
-  if (model.mode === 0) {
+  if (modeName(model.mode) === 'proved') {
     return { ...base, mode: 'proved', answerGas: { single: ANSWER_GAS.proved + callback, batched: ANSWER_GAS.provedBatched + callback } };
   }
   const servers = BigInt((await publicClient.readContract({ address: addresses.nodes, abi: nodeRegistryAbi, functionName: 'serversOf', args: [p.modelId] })).length);
