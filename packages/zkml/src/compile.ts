@@ -17,7 +17,7 @@ import type { QuantizedModel } from './quantize/quantize.js';
 import { CircuitCompileError, IncompatibleOptionsError } from './errors/compile.js';
 import { weightCommitment, weightValues } from './io/commit.js';
 import { BATCH_VERIFIER_CONTRACT } from './batchVerifier.js';
-import { ceremonyPtau } from './setup/ceremony.js';
+import { ptauFor } from './setup/ceremony.js';
 import { importGraph } from './graph/import.js';
 import { loadOnnx, type OnnxGraph } from './onnx/load.js';
 import { ortInput } from './onnx/runtime.js';
@@ -260,9 +260,8 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
     if (encoding === 'committed') constraintsByPart.inputAndWeightCommitment = constraints - modelConstraints - 1;
     else constraintsByPart.inputCommitment = constraints - modelConstraints - 1;
 
-    const power = Math.max(8, Math.ceil(Math.log2(constraints + layout.publicSignals + 1)));
+    const { power, ceremony } = ptauFor(constraints, layout.publicSignals);
     let setupSeconds = 0;
-    const ceremony = ceremonyPtau(power);
     let setup: Awaited<ReturnType<typeof groth16Setup>> | undefined;
     if (options.setup !== false) {
       const ptau = ceremony ?? (await devPowersOfTau(power, progress));

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { basename, dirname, join } from 'node:path';
 import { ARTEFACT_FILES, loadCompiled, type CompiledModel } from './artefacts.js';
 import { expectedVerifyGas } from './compile.js';
-import { ceremonyPtau } from './setup/ceremony.js';
+import { ptauFor } from './setup/ceremony.js';
 import { groth16Setup } from './setup/groth16.js';
 import { devPowersOfTau } from './setup/ptau.js';
 import { IncompatibleOptionsError } from './errors/compile.js';
@@ -72,8 +72,7 @@ export async function compileRequestBatch(modelDir: string, o: { k: number; prov
     const compileSeconds = (performance.now() - t0) / 1000;
     const layout = requestBatchLayout(model, o.k);
     const constraints = system.constraints.length;
-    const power = Math.max(8, Math.ceil(Math.log2(constraints + layout.publicSignals + 1)));
-    const ceremony = ceremonyPtau(power);
+    const { power, ceremony } = ptauFor(constraints, layout.publicSignals);
     const ptau = ceremony ?? (await devPowersOfTau(power, progress));
     const t1 = performance.now();
     const { contributions, verifierBytecodeSize } = await groth16Setup(work, { ptau, insecure: !ceremony, prover: o.prover, progress, what: `${constraints} constraints, ${ceremony ? 'ceremony' : 'dev'} powers of tau 2^${power}` });

@@ -60,6 +60,15 @@ export function ceremonyPtau(power: number): string | undefined {
 }
 
 /**
+ * The powers of tau a circuit needs: 2^power points for its constraints and public signals
+ * (at least 2^8), and the imported ceremony file that has them, if any (else the dev one).
+ */
+export function ptauFor(constraints: number, publicSignals: number): { power: number; ceremony: string | undefined } {
+  const power = Math.max(8, Math.ceil(Math.log2(constraints + publicSignals + 1)));
+  return { power, ceremony: ceremonyPtau(power) };
+}
+
+/**
  * Verifies a public ceremony's prepared powers-of-tau file (every contribution and the
  * phase-2 preparation, with snarkjs) and installs it in the cache, where compiles take it
  * in preference to the insecure dev file. Returns its power and the contribution log.
