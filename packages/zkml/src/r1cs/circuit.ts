@@ -81,6 +81,27 @@ export function stepGadgets<L>(cs: ConstraintSystem<L>, s: Step, sig: L[], secre
   }
 }
 
+/** The private wires of committed weights, by step index (in witness mode, the model's values). */
+export const secretWires = <L>(cs: ConstraintSystem<L>, secret: WeightValues | undefined): Map<number, SecretWires<L>> =>
+  new Map((secret?.steps ?? []).map((st) => [st.k, {
+    coefficients: st.coefficients.map((v) => cs.alloc(() => v)),
+    constants: st.constants.map((v) => cs.alloc(() => v)),
+  }] as const));
+
+/**
+ * Output values packed into words as the verifier reads them: `outputsPerWord` a word, the
+ * first in the lowest bits, each offset by 2^(outputBits - 1).
+ */
+export function packOutputs<L>(cs: ConstraintSystem<L>, outs: readonly L[], layout: Pick<Layout, 'outputBits' | 'outputsPerWord'>): L[] {
+  const half = 1n << BigInt(layout.outputBits - 1);
+  const words: L[] = [];
+  for (let k = 0; k * layout.outputsPerWord < outs.length; k++) {
+    const group = outs.slice(k * layout.outputsPerWord, (k + 1) * layout.outputsPerWord);
+    words.push(cs.linear(group.reduce((a, _, j) => a + (half << BigInt(layout.outputBits * j)), 0n), group.map((x, j) => [x, 1n << BigInt(layout.outputBits * j)] as const)));
+  }
+  return words;
+}
+
 export type Reserving<L> = ConstraintSystem<L> & { reserve(n: number): number[] };
 
 /** InputCommit's chain: h_0 = seed, h_{c+1} = Poseidon(h_c, 5 chunks), missing chunks 0. */
@@ -121,10 +142,7 @@ export function synthesize<L>(cs: Reserving<L>, model: QuantizedModel, visibilit
   const binding = cs.alloc(() => inputs!.binding);
   const u = Array.from({ length: layout.inputCount }, (_, i) => cs.alloc(() => inputs!.u[i]!));
   // The weights' private inputs, after the input (in witness mode their values are the model's).
-  const wires = new Map((secret?.steps ?? []).map((st) => [st.k, {
-    coefficients: st.coefficients.map((v) => cs.alloc(() => v)),
-    constants: st.constants.map((v) => cs.alloc(() => v)),
-  }] as const));
+  const wires = secretWires(cs, secret);
   if (cs instanceof SymbolicSystem) cs.firstInternal = cs.labels;
 
   const sig = new Array<L>(model.signalCount);
@@ -136,13 +154,7 @@ export function synthesize<L>(cs: Reserving<L>, model: QuantizedModel, visibilit
   model.steps.forEach((s, k) => stepGadgets(cs, s, sig, wires.get(k)));
   if (secret) commitment = commitChain(cs, chunks, weightCommit(cs, secret, [...wires.values()]));
 
-  const half = 1n << BigInt(model.outputBits - 1);
-  const outs = model.outputs.map((id) => sig[id]!);
-  const words: L[] = [];
-  for (let k = 0; k < layout.outputWords; k++) {
-    const group = outs.slice(k * layout.outputsPerWord, (k + 1) * layout.outputsPerWord);
-    words.push(cs.linear(group.reduce((a, _, j) => a + (half << BigInt(layout.outputBits * j)), 0n), group.map((x, j) => [x, 1n << BigInt(layout.outputBits * j)] as const)));
-  }
+  const words = packOutputs(cs, model.outputs.map((id) => sig[id]!), layout);
   const bound = visibility === 'committed' ? [commitment!] : visibility === 'public' ? chunks : [];
   [...words, ...bound].forEach((x, i) => cs.bindPublic(publics[i]!, x));
   // Bind: the binding squared, so the verifying key pins it.

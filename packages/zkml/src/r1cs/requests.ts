@@ -10,9 +10,9 @@
 //     and the ordered request ids), squared so that the verifying key pins it.
 import type { QuantizedModel } from '../quantize/quantize.js';
 import { layoutOf, type Layout } from '../io/layout.js';
-import { weightValues } from '../io/commit.js';
+import { unpackOutputs, weightValues } from '../io/commit.js';
 import { inputPack, product } from './gadgets.js';
-import { commitChain, stepGadgets, weightCommit, weightInputs, type CircuitShape, type R1csWeights, type Reserving, type SecretWires } from './circuit.js';
+import { commitChain, packOutputs, secretWires, stepGadgets, weightCommit, weightInputs, type CircuitShape, type R1csWeights, type Reserving } from './circuit.js';
 import { sub, SymbolicSystem, ValueSystem, type Adversary } from './system.js';
 
 /** How a request batch's public signals lie: `k` slots of the single model's layout. */
@@ -51,10 +51,7 @@ export function synthesizeRequests<L>(cs: Reserving<L>, model: QuantizedModel, k
   const commitments = Array.from({ length: k }, (_, i) => cs.alloc(() => inputs!.commitments[i]!));
   const binding = cs.alloc(() => inputs!.binding);
   const us = Array.from({ length: k }, (_, i) => Array.from({ length: slot.inputCount }, (_, j) => cs.alloc(() => inputs!.us[i]![j]!)));
-  const wires = new Map((secret?.steps ?? []).map((st) => [st.k, {
-    coefficients: st.coefficients.map((v) => cs.alloc(() => v)),
-    constants: st.constants.map((v) => cs.alloc(() => v)),
-  } satisfies SecretWires<L>] as const));
+  const wires = secretWires(cs, secret);
   if (cs instanceof SymbolicSystem) cs.firstInternal = cs.labels;
 
   // One weight commitment seeds every slot's input chain (0, known, with constant weights).
@@ -69,12 +66,7 @@ export function synthesizeRequests<L>(cs: Reserving<L>, model: QuantizedModel, k
     return model.outputs.map((id) => sig[id]!);
   });
 
-  const half = 1n << BigInt(slot.outputBits - 1);
-  const all = outputs.flat();
-  for (let w = 0; w < layout.outputWords; w++) {
-    const group = all.slice(w * slot.outputsPerWord, (w + 1) * slot.outputsPerWord);
-    cs.bindPublic(words[w]!, cs.linear(group.reduce((a, _, j) => a + (half << BigInt(slot.outputBits * j)), 0n), group.map((x, j) => [x, 1n << BigInt(slot.outputBits * j)] as const)));
-  }
+  packOutputs(cs, outputs.flat(), slot).forEach((x, w) => cs.bindPublic(words[w]!, x));
   product(cs, binding, binding);
   return outputs;
 }
@@ -95,11 +87,7 @@ export function computeRequestValues(model: QuantizedModel, k: number, inputs: R
 
 /** Slot `i`'s signed outputs from a batch's output words (as Coprocessor.fulfillRequests decodes them). */
 export function requestSlotOutputs(layout: RequestBatchLayout, words: readonly bigint[], i: number): bigint[] {
-  const { outputBits, outputsPerWord, outputCount } = layout.slot;
-  const mask = (1n << BigInt(outputBits)) - 1n;
-  const half = 1n << BigInt(outputBits - 1);
-  return Array.from({ length: outputCount }, (_, j) => {
-    const at = i * outputCount + j;
-    return ((words[Math.floor(at / outputsPerWord)]! >> BigInt(outputBits * (at % outputsPerWord))) & mask) - half;
-  });
+  const { outputCount } = layout.slot;
+  const all = unpackOutputs({ ...layout.slot, outputCount: layout.k * outputCount, outputWords: layout.outputWords }, words);
+  return all.slice(i * outputCount, (i + 1) * outputCount);
 }
