@@ -31,7 +31,6 @@ const DRAW_STAGGER_MS = 500;
 /** Tries of one action (propose, commit, reveal, advance, draw) whose transaction reverted. */
 const MAX_ACTION_TRIES = 3;
 
-
 /**
  * A node's validator duties in agreed mode. Each poll it reads `RoundStarted` events (from a
  * cursor kept in the job store, with the open requests), and for each open request reads the
