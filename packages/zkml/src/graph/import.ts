@@ -48,6 +48,7 @@ function outputKinds(node: OnnxNode, inputs: readonly ElemKind[]): ElemKind[] {
   if (node.opType === 'Where') return all(inputs[1] ?? 'float');
   if (node.opType === 'TreeEnsembleClassifier') return ['int', 'float'];
   if (node.opType === 'Dropout') return [inputs[0] ?? 'float', 'bool'];
+  if (node.opType === 'ConstantOfShape') return all((a.value as Tensor | undefined)?.kind ?? 'float');
   if (node.opType === 'Constant') {
     if (a.value && typeof a.value === 'object' && !Array.isArray(a.value)) return all((a.value as Tensor).kind ?? 'float');
     return all(a.value_int !== undefined || a.value_ints !== undefined ? 'int' : 'float');

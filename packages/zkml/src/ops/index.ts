@@ -5,6 +5,7 @@ import { clip } from './clip.js';
 import { compare, equal } from './compare.js';
 import { concat } from './concat.js';
 import { constant } from './constant.js';
+import { constantOfShape } from './constantOfShape.js';
 import { conv } from './conv.js';
 import { convTranspose } from './convTranspose.js';
 import { div } from './div.js';
@@ -18,6 +19,7 @@ import { matmul } from './matmul.js';
 import { mul } from './mul.js';
 import type { OpDef } from './op.js';
 import { pad } from './pad.js';
+import { recurrent } from './recurrent.js';
 import { averagePool, globalPool, maxPool } from './pool.js';
 import { reduceMax } from './reduceMax.js';
 import { reduceSum } from './reduceSum.js';
@@ -36,6 +38,7 @@ const ALL: OpDef[] = [
   layerNorm, leakyRelu, logic, not, prelu, matmul, mul, pad, averagePool, globalPool, maxPool, reduceMax, reduceSum,
   relu, flatten, reshape, squeeze, sigmoid, slice, softmax, tanh, transpose, treeEnsembleClassifier,
   treeEnsembleRegressor, where,
+  constantOfShape, recurrent,
 ];
 
 /** Operators proved mode supports, by ONNX op type (default domain). */

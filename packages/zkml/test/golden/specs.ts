@@ -1,5 +1,6 @@
 import type { GraphSpec, NodeSpec } from '../exports.js';
 import { pseudoRandom } from '../fixtures.js';
+import { SEQUENCE } from './sequence.js';
 
 /**
  * Golden operator fixtures: one small model per operator (or operator variant), in the
@@ -81,6 +82,7 @@ export const GOLDEN: GoldenSpec[] = [
   model('lenet_block', ['Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm'], [1, 1, 8, 8], [
     n('Conv', ['x', 'w1', 'b1'], ['c1']), n('Relu', ['c1'], ['r1']), n('MaxPool', ['r1'], ['p1'], { kernel_shape: [2, 2], strides: [2, 2] }),
     n('Flatten', ['p1'], ['fl']), n('Gemm', ['fl', 'w2', 'b2'], ['y'], { transB: 1 })], { w1: f([2, 1, 3, 3], 28), b1: f([2], 29), w2: f([4, 18], 30), b2: f([4], 31) }),
+  ...SEQUENCE,
 ];
 
 /** A two-tree ensemble: tree 0 splits x0 <= 0.3 then x1 < -0.2; tree 1 splits x2 > 0.1 then x0 >= 0.5. */

@@ -1,0 +1,150 @@
+import { constValue, type ConstValue, type Value } from '../ir/value.js';
+import type { Context } from '../lower/context.js';
+import type { OnnxNode } from '../onnx/load.js';
+import type { OpDef } from './op.js';
+import { attr, need, shapeError, staticInput, unsupported } from './op.js';
+import { SIGMOID } from './sigmoid.js';
+import { TANH } from './tanh.js';
+
+type Cell = 'RNN' | 'GRU' | 'LSTM';
+
+/** Gates per cell, in ONNX's weight order: RNN [h], GRU [z, r, h], LSTM [i, o, f, c]. */
+const GATES: Record<Cell, number> = { RNN: 1, GRU: 3, LSTM: 4 };
+const DEFAULT_ACTIVATIONS: Record<Cell, string[]> = { RNN: ['Tanh'], GRU: ['Sigmoid', 'Tanh'], LSTM: ['Sigmoid', 'Tanh', 'Tanh'] };
+
+/** The activation functions the cells may name: the Sigmoid and Tanh operators' piecewise-linear tables, and Relu. */
+function activation(ctx: Context, node: OnnxNode, name: string): (v: Value) => Value {
+  switch (name.toLowerCase()) {
+    case 'sigmoid': return (v) => ctx.pwl(v, SIGMOID);
+    case 'tanh': return (v) => ctx.pwl(v, TANH);
+    case 'relu': return (v) => ctx.requant(v, 'relu');
+    default: throw unsupported(node, `activation ${name} is not supported in a recurrent cell (Sigmoid, Tanh and Relu are)`);
+  }
+}
+
+/** One direction's constants: weights `W[G*H][I]`, `R[G*H][H]`, biases `Wb + Rb` split, peepholes. */
+type Weights = { W: Float64Array; R: Float64Array; Wb: Float64Array; Rb: Float64Array; P?: Float64Array };
+
+const slice = (v: ConstValue, d: number, n: number) => v.data.subarray(d * n, (d + 1) * n);
+
+/**
+ * RNN, GRU and LSTM (as `torch.onnx.export` writes them), unrolled over the fixed sequence
+ * length: forward, reverse or bidirectional (layout 0), initial states as inputs (computed
+ * or constant, ConstantOfShape zeros included) or absent, LSTM peepholes. Every gate's
+ * pre-activation is linear in the input and the previous state (constant W, R, B, P: no
+ * constraint); the activations are the Sigmoid and Tanh operators' piecewise-linear tables;
+ * the gate products (GRU `r * h` and `z * (h - h~)`, LSTM `f * c`, `i * g` and `o * tanh(c)`)
+ * are one product constraint per element; GRU's and LSTM's new states are requantised once
+ * per step. Refused with the reason: layout 1, `clip`, LSTM `input_forget`, a `sequence_lens` that is
+ * computed or shorter than the sequence, other activation functions.
+ */
+export const recurrent: OpDef = {
+  types: ['RNN', 'GRU', 'LSTM'],
+  run(ctx, node, inputs) {
+    const cell = node.opType as Cell;
+    const G = GATES[cell];
+    const x = need(node, inputs, 0);
+    const W = staticInput(ctx, node, inputs, 1, 'input weights W');
+    const R = staticInput(ctx, node, inputs, 2, 'recurrence weights R');
+    const B = inputs[3] ? staticInput(ctx, node, inputs, 3, 'bias B') : undefined;
+    if (attr<number>(node, 'clip') !== undefined) throw unsupported(node, 'the clip attribute is not supported');
+    if (cell === 'LSTM' && attr(node, 'input_forget', 0) !== 0) throw unsupported(node, 'input_forget is not supported');
+    // onnxruntime has no batch-first recurrent kernels to check against; PyTorch's batch_first exports a Transpose and layout 0.
+    if (attr(node, 'layout', 0) !== 0) throw unsupported(node, 'layout 1 (batch first) is not supported; transpose the input to [sequence, batch, features]');
+    if (x.shape.length !== 3) throw shapeError(node, [0, 0, 0], x.shape);
+    const [T, N, I] = x.shape as [number, number, number];
+    if (inputs[4]) {
+      const lens = staticInput(ctx, node, inputs, 4, 'sequence_lens');
+      if (lens.data.some((v) => v !== T)) throw unsupported(node, `sequence_lens [${Array.from(lens.data)}] differs from the sequence length ${T}; only full sequences are supported`);
+    }
+    const direction = attr(node, 'direction', 'forward');
+    if (!['forward', 'reverse', 'bidirectional'].includes(direction)) throw unsupported(node, `direction ${direction}`);
+    const D = direction === 'bidirectional' ? 2 : 1;
+    const H = attr(node, 'hidden_size', R.shape[2] ?? 0);
+    const expect = (v: ConstValue, shape: number[]) => { if (v.shape.join() !== shape.join()) throw shapeError(node, shape, v.shape); };
+    expect(W, [D, G * H, I]);
+    expect(R, [D, G * H, H]);
+    if (B) expect(B, [D, 2 * G * H]);
+    const names = attr<string[]>(node, 'activations') ?? Array.from({ length: D }, () => DEFAULT_ACTIVATIONS[cell]).flat();
+    const per = DEFAULT_ACTIVATIONS[cell].length;
+    if (names.length !== per * D) throw unsupported(node, `${names.length} activations for ${D} direction(s) of ${per}`);
+    const acts = names.map((n) => activation(ctx, node, n));
+    const stateShape = [D, N, H];
+    const state = (i: number): Value | undefined => {
+      const v = inputs[i];
+      if (v && v.shape.join() !== stateShape.join()) throw shapeError(node, stateShape, v.shape);
+      return v;
+    };
+    const h0 = state(5);
+    const c0 = cell === 'LSTM' ? state(6) : undefined;
+    const P = cell === 'LSTM' && inputs[7] ? staticInput(ctx, node, inputs, 7, 'peepholes P') : undefined;
+    if (P) expect(P, [D, 3 * H]);
+    const zeros = constValue([N, H], new Float64Array(N * H));
+    // Direction d's [N, H] part of an initial state.
+    const initial = (v: Value | undefined, d: number) => (v ? ctx.select([N, H], [v], (o) => [0, d * N * H + o]) : zeros);
+    const xAt = (t: number, n: number, i: number) => (t * N + n) * I + i;
+
+    const hs: Value[][] = [], last: Value[] = [], lastC: Value[] = [];
+    for (let d = 0; d < D; d++) {
+      const w: Weights = {
+        W: slice(W, d, G * H * I), R: slice(R, d, G * H * H),
+        Wb: B ? slice(B, d, 2 * G * H).subarray(0, G * H) : new Float64Array(G * H),
+        Rb: B ? slice(B, d, 2 * G * H).subarray(G * H) : new Float64Array(G * H),
+        P: P ? slice(P, d, 3 * H) : undefined,
+      };
+      const f = acts.slice(d * per, (d + 1) * per);
+      const reverse = direction === 'reverse' || d === 1;
+      let h = initial(h0, d), c = initial(c0, d);
+      const out: Value[] = new Array(T);
+      for (let s = 0; s < T; s++) {
+        const t = reverse ? T - 1 - s : s;
+        // Gate g's pre-activation over [N, H]: x_t W_g^T (+ h R_g^T) + biases, and extra linear terms.
+        const pre = (g: number, opts: { recur?: boolean; rb?: boolean; extra?: (o: number, add: (operand: number, index: number, coef: number) => void) => void; more?: Value[] } = {}) =>
+          ctx.linear([N, H], [x, h, ...(opts.more ?? [])], (o, add) => {
+            const n = Math.floor(o / H), row = g * H + (o % H);
+            for (let i = 0; i < I; i++) add(0, xAt(t, n, i), w.W[row * I + i]!);
+            if (opts.recur !== false) for (let k = 0; k < H; k++) add(1, n * H + k, w.R[row * H + k]!);
+            opts.extra?.(o, add);
+            return w.Wb[row]! + (opts.rb === false ? 0 : w.Rb[row]!);
+          });
+        if (cell === 'RNN') {
+          h = f[0]!(pre(0));
+        } else if (cell === 'GRU') {
+          const z = f[0]!(pre(0)), r = f[0]!(pre(1));
+          let candidate: Value;
+          if (attr(node, 'linear_before_reset', 0)) {
+            // h~ = g(x W_h^T + r * (h R_h^T + Rb_h) + Wb_h)
+            const hr = ctx.linear([N, H], [h], (o, add) => { const n = Math.floor(o / H), row = 2 * H + (o % H); for (let k = 0; k < H; k++) add(0, n * H + k, w.R[row * H + k]!); return w.Rb[row]!; });
+            const rh = ctx.product(r, hr);
+            candidate = f[1]!(pre(2, { recur: false, rb: false, more: [rh], extra: (o, add) => add(2, o, 1) }));
+          } else {
+            // h~ = g(x W_h^T + (r * h) R_h^T + Rb_h + Wb_h)
+            const rh = ctx.product(r, h);
+            candidate = f[1]!(pre(2, { recur: false, more: [rh], extra: (o, add) => { const n = Math.floor(o / H), row = 2 * H + (o % H); for (let k = 0; k < H; k++) add(2, n * H + k, w.R[row * H + k]!); } }));
+          }
+          // h' = h~ + z * (h - h~)
+          const diff = ctx.linear([N, H], [h, candidate], (o, add) => { add(0, o, 1); add(1, o, -1); return 0; });
+          const zd = ctx.product(z, diff);
+          h = ctx.materialize(ctx.linear([N, H], [candidate, zd], (o, add) => { add(0, o, 1); add(1, o, 1); return 0; }));
+        } else {
+          const peep = (k: number) => (o: number, add: (operand: number, index: number, coef: number) => void) => { if (w.P) add(2, o, w.P[k * H + (o % H)]!); };
+          const i = f[0]!(pre(0, { more: [c], extra: peep(0) }));
+          const fg = f[0]!(pre(2, { more: [c], extra: peep(2) }));
+          const g = f[1]!(pre(3));
+          const kept = ctx.product(fg, c), added = ctx.product(i, g);
+          c = ctx.materialize(ctx.linear([N, H], [kept, added], (o, add) => { add(0, o, 1); add(1, o, 1); return 0; }));
+          const o = f[0]!(pre(1, { more: [c], extra: peep(1) }));
+          h = ctx.product(o, f[2]!(c));
+        }
+        out[t] = h;
+      }
+      hs.push(out);
+      last.push(h);
+      lastC.push(c);
+    }
+    // Y [T, D, N, H]: step t of direction d is operand d * T + t; Y_h and Y_c [D, N, H].
+    const Y = ctx.select([T, D, N, H], hs.flat(), (o) => [(Math.floor(o / (N * H)) % D) * T + Math.floor(o / (D * N * H)), o % (N * H)]);
+    const finalOf = (vs: Value[]) => ctx.select(stateShape, vs, (o) => [Math.floor(o / (N * H)), o % (N * H)]);
+    return cell === 'LSTM' ? [Y, finalOf(last), finalOf(lastC)] : [Y, finalOf(last)];
+  },
+};

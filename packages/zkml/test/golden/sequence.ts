@@ -1,0 +1,83 @@
+import type { NodeSpec } from '../exports.js';
+import { pseudoRandom } from '../fixtures.js';
+import type { GoldenSpec } from './specs.js';
+
+/**
+ * Golden fixtures of sequence models: a product of two activation matrices, a self-attention
+ * block, and the recurrent cells (RNN, GRU, LSTM) as `torch.onnx.export` writes them.
+ */
+const weights = (seed: number, dims: number[], scale: number) => { const r = pseudoRandom(seed); return { dims, values: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => r() * scale) }; };
+const ints = (values: number[]) => ({ dims: [values.length], values, int64: true });
+const n = (op: string, inputs: string[], outputs: string[], attrs?: NodeSpec['attrs']): NodeSpec => ({ op, inputs, outputs, attrs });
+const spec = (name: string, ops: string[], inputShape: number[], nodes: NodeSpec[], initializers: NonNullable<GoldenSpec['graph']['initializers']>, opset = 14): GoldenSpec =>
+  ({ name, ops, inputShape, graph: { input: { name: 'x', shape: inputShape }, output: { name: 'y' }, nodes, initializers, opset } });
+
+/** Flattens a recurrent node's outputs (Y, Y_h and for LSTM Y_c) into one row y, so one golden output checks them all. */
+const flattened = (outs: string[]): NodeSpec[] => [
+  ...outs.map((o) => n('Reshape', [o, 'row'], [`${o}_row`])),
+  n('Concat', outs.map((o) => `${o}_row`), ['y'], { axis: 1 }),
+];
+
+/**
+ * One self-attention block of width 8 with 2 heads over 4 positions, as a hand-built
+ * `nn.MultiheadAttention` + residual + LayerNorm exports it: Q, K, V projections, per-head
+ * `Q K^T` scaled by 1/sqrt(4), Softmax, `P V`, the output projection, the residual and LayerNorm.
+ */
+function attention(): GoldenSpec {
+  const d = 8, heads = 2, seq = 4, dh = d / heads;
+  const proj = (p: string, seed: number) => ({ [`w${p}`]: weights(seed, [d, d], 0.45), [`b${p}`]: weights(seed + 1, [d], 0.2) });
+  const project = (p: string, input: string) => [n('MatMul', [input, `w${p}`], [`${p}m`]), n('Add', [`${p}m`, `b${p}`], [p])];
+  return spec('attention_block', ['MatMul', 'Softmax', 'LayerNormalization'], [1, seq, d], [
+    ...project('q', 'x'), ...project('k', 'x'), ...project('v', 'x'),
+    n('Reshape', ['q', 'heads'], ['qr']), n('Transpose', ['qr'], ['qh'], { perm: [0, 2, 1, 3] }),
+    n('Reshape', ['k', 'heads'], ['kr']), n('Transpose', ['kr'], ['kt'], { perm: [0, 2, 3, 1] }),
+    n('Reshape', ['v', 'heads'], ['vr']), n('Transpose', ['vr'], ['vh'], { perm: [0, 2, 1, 3] }),
+    n('MatMul', ['qh', 'kt'], ['s']), n('Mul', ['s', 'scale'], ['ss']), n('Softmax', ['ss'], ['p'], { axis: -1 }),
+    n('MatMul', ['p', 'vh'], ['c']), n('Transpose', ['c'], ['ct'], { perm: [0, 2, 1, 3] }), n('Reshape', ['ct', 'merged'], ['cm']),
+    ...project('o', 'cm'), n('Add', ['x', 'o'], ['res']),
+    n('LayerNormalization', ['res', 'gamma', 'beta'], ['y'], { axis: -1, epsilon: { float: 1e-5 } }),
+  ], {
+    ...proj('q', 40), ...proj('k', 42), ...proj('v', 44), ...proj('o', 46),
+    heads: ints([1, seq, heads, dh]), merged: ints([1, seq, d]), scale: { dims: [], values: [1 / Math.sqrt(dh)] },
+    gamma: weights(48, [d], 1.5), beta: weights(49, [d], 0.5),
+  }, 17);
+}
+
+/** The input weights, recurrence weights and biases of a cell with `gates` gates. */
+const cell = (seed: number, dirs: number, gates: number, hidden: number, input: number) => ({
+  W: weights(seed, [dirs, gates * hidden, input], 0.6), R: weights(seed + 1, [dirs, gates * hidden, hidden], 0.6), B: weights(seed + 2, [dirs, 2 * gates * hidden], 0.3),
+});
+
+export const SEQUENCE: GoldenSpec[] = [
+  // Two projections of the input reshaped to [1, 3, 4] and [1, 4, 2], multiplied.
+  spec('matmul_activations', ['MatMul'], [1, 6], [
+    n('Gemm', ['x', 'wa'], ['a'], { transB: 1 }), n('Reshape', ['a', 'sa'], ['ar']),
+    n('Gemm', ['x', 'wb'], ['b'], { transB: 1 }), n('Reshape', ['b', 'sb'], ['br']),
+    n('MatMul', ['ar', 'br'], ['y']),
+  ], { wa: weights(50, [12, 6], 0.6), wb: weights(51, [8, 6], 0.6), sa: ints([1, 3, 4]), sb: ints([1, 4, 2]) }),
+  attention(),
+  // Forward, Tanh, no initial state: Y [3, 1, 1, 4] and Y_h [1, 1, 4].
+  spec('rnn', ['RNN'], [3, 1, 3], [n('RNN', ['x', 'W', 'R', 'B'], ['Y', 'Y_h'], { hidden_size: 4 }), ...flattened(['Y', 'Y_h'])], { ...cell(60, 1, 1, 4, 3), row: ints([1, -1]) }),
+  // Bidirectional over a batch of 2 with a given initial state, Relu forward and Tanh in reverse.
+  spec('rnn_bidirectional', ['RNN'], [3, 2, 3], [
+    n('RNN', ['x', 'W', 'R', 'B', '', 'h0'], ['Y', 'Y_h'], { hidden_size: 4, direction: 'bidirectional', activations: ['Relu', 'Tanh'] }), ...flattened(['Y', 'Y_h']),
+  ], { ...cell(63, 2, 1, 4, 3), h0: weights(66, [2, 2, 4], 0.5), row: ints([1, -1]) }),
+  // PyTorch's nn.GRU(batch_first=True): the input transposed, linear_before_reset, a ConstantOfShape zero state.
+  spec('gru', ['GRU', 'ConstantOfShape'], [1, 3, 3], [
+    n('Transpose', ['x'], ['xt'], { perm: [1, 0, 2] }), n('ConstantOfShape', ['hshape'], ['h0'], { value: { tensor: { dims: [1], values: [0] } } }),
+    n('GRU', ['xt', 'W', 'R', 'B', '', 'h0'], ['Y', 'Y_h'], { hidden_size: 4, linear_before_reset: 1 }), ...flattened(['Y', 'Y_h']),
+  ], { ...cell(70, 1, 3, 4, 3), hshape: ints([1, 1, 4]), row: ints([1, -1]) }),
+  // ONNX's default reset (before the recurrence product), in reverse.
+  spec('gru_reverse', ['GRU'], [3, 1, 2], [n('GRU', ['x', 'W', 'R', 'B', '', 'h0'], ['Y', 'Y_h'], { hidden_size: 3, direction: 'reverse' }), ...flattened(['Y', 'Y_h'])],
+    { ...cell(73, 1, 3, 3, 2), h0: weights(76, [1, 1, 3], 0.5), row: ints([1, -1]) }),
+  // PyTorch's nn.LSTM with the zero states its exporter builds from the input's shape.
+  spec('lstm', ['LSTM', 'ConstantOfShape'], [3, 1, 3], [
+    n('Shape', ['x'], ['xs']), n('Gather', ['xs', 'one'], ['batch'], { axis: 0 }), n('Unsqueeze', ['batch', 'zero'], ['b1']),
+    n('Concat', ['dirs', 'b1', 'hid'], ['sshape'], { axis: 0 }), n('ConstantOfShape', ['sshape'], ['z']),
+    n('LSTM', ['x', 'W', 'R', 'B', '', 'z', 'z'], ['Y', 'Y_h', 'Y_c'], { hidden_size: 4 }), ...flattened(['Y', 'Y_h', 'Y_c']),
+  ], { ...cell(80, 1, 4, 4, 3), one: { dims: [], values: [1], int64: true }, zero: ints([0]), dirs: ints([1]), hid: ints([4]), row: ints([1, -1]) }),
+  // Bidirectional with peepholes and given initial states.
+  spec('lstm_bidirectional', ['LSTM'], [2, 1, 3], [
+    n('LSTM', ['x', 'W', 'R', 'B', '', 'h0', 'c0', 'P'], ['Y', 'Y_h', 'Y_c'], { hidden_size: 3, direction: 'bidirectional' }), ...flattened(['Y', 'Y_h', 'Y_c']),
+  ], { ...cell(83, 2, 4, 3, 3), h0: weights(86, [2, 1, 3], 0.5), c0: weights(87, [2, 1, 3], 0.8), P: weights(88, [2, 9], 0.5), row: ints([1, -1]) }),
+];
