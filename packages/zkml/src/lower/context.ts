@@ -13,8 +13,12 @@ export type SignalInfo = { scale: number; lo: bigint; hi: bigint };
 
 export type LowerOptions = { weightBits: number; activationBits: number };
 
-/** A function the circuit evaluates piecewise-linearly on a clamped domain. */
-export type PwlFunction = { name: string; f: (x: number) => number; lo: number; hi: number };
+/**
+ * A function the circuit evaluates piecewise-linearly on a clamped domain, in 2^segmentBits
+ * segments (32 by default; each doubling costs 2^segmentBits more constraints per element and
+ * divides the interpolation error by about 4).
+ */
+export type PwlFunction = { name: string; f: (x: number) => number; lo: number; hi: number; segmentBits?: number };
 
 /** Bits of the piecewise-linear input window and of the segment index. */
 const PWL_BITS = 12;
@@ -303,7 +307,7 @@ export class Context {
     const upper = this.requant(this.linear(q.shape, [q], (o, add) => { add(0, o, 1); return -H * unit; }), 'relu', { exact: true });
     const window = this.linear(q.shape, [lower, upper], (o, add) => { add(0, o, 1); add(1, o, -1); return 0; }) as Extract<Value, { kind: 'sym' }>;
     this.call = saved;
-    const k = PWL_BITS, t = PWL_SEGMENT_BITS, low = k - t;
+    const k = PWL_BITS, t = fn.segmentBits ?? PWL_SEGMENT_BITS, low = k - t;
     let fmax = 0;
     for (let j = 0; j <= 2 ** t; j++) fmax = Math.max(fmax, Math.abs(fn.f(fn.lo + j * 2 ** low * unit)));
     const outBase = Math.min(24, scaleFor(fmax, this.options.activationBits));

@@ -1,5 +1,5 @@
 import { constValue, type ConstValue, type Value } from '../ir/value.js';
-import type { Context } from '../lower/context.js';
+import type { Context, PwlFunction } from '../lower/context.js';
 import type { OnnxNode } from '../onnx/load.js';
 import type { OpDef } from './op.js';
 import { attr, need, shapeError, staticInput, unsupported } from './op.js';
@@ -12,11 +12,19 @@ type Cell = 'RNN' | 'GRU' | 'LSTM';
 const GATES: Record<Cell, number> = { RNN: 1, GRU: 3, LSTM: 4 };
 const DEFAULT_ACTIVATIONS: Record<Cell, string[]> = { RNN: ['Tanh'], GRU: ['Sigmoid', 'Tanh'], LSTM: ['Sigmoid', 'Tanh', 'Tanh'] };
 
-/** The activation functions the cells may name: the Sigmoid and Tanh operators' piecewise-linear tables, and Relu. */
+/**
+ * The Sigmoid and Tanh operators' functions in 64 segments instead of 32: a cell's error is
+ * carried through every later step (the golden two-layer LSTM classifier is 1.9% of its output range off
+ * with 32, 0.7% with 64), for 32 more constraints per element.
+ */
+const CELL_SIGMOID: PwlFunction = { ...SIGMOID, segmentBits: 6 };
+const CELL_TANH: PwlFunction = { ...TANH, segmentBits: 6 };
+
+/** The activation functions the cells may name: Sigmoid and Tanh (piecewise-linear tables), and Relu. */
 function activation(ctx: Context, node: OnnxNode, name: string): (v: Value) => Value {
   switch (name.toLowerCase()) {
-    case 'sigmoid': return (v) => ctx.pwl(v, SIGMOID);
-    case 'tanh': return (v) => ctx.pwl(v, TANH);
+    case 'sigmoid': return (v) => ctx.pwl(v, CELL_SIGMOID);
+    case 'tanh': return (v) => ctx.pwl(v, CELL_TANH);
     case 'relu': return (v) => ctx.requant(v, 'relu');
     default: throw unsupported(node, `activation ${name} is not supported in a recurrent cell (Sigmoid, Tanh and Relu are)`);
   }
@@ -32,7 +40,7 @@ const slice = (v: ConstValue, d: number, n: number) => v.data.subarray(d * n, (d
  * length: forward, reverse or bidirectional (layout 0), initial states as inputs (computed
  * or constant, ConstantOfShape zeros included) or absent, LSTM peepholes. Every gate's
  * pre-activation is linear in the input and the previous state (constant W, R, B, P: no
- * constraint); the activations are the Sigmoid and Tanh operators' piecewise-linear tables;
+ * constraint); the activations are Sigmoid and Tanh as piecewise-linear tables of 64 segments;
  * the gate products (GRU `r * h` and `z * (h - h~)`, LSTM `f * c`, `i * g` and `o * tanh(c)`)
  * are one product constraint per element; GRU's and LSTM's new states are requantised once
  * per step. Refused with the reason: layout 1, `clip`, LSTM `input_forget`, a `sequence_lens` that is

@@ -76,6 +76,15 @@ export const SEQUENCE: GoldenSpec[] = [
     n('Concat', ['dirs', 'b1', 'hid'], ['sshape'], { axis: 0 }), n('ConstantOfShape', ['sshape'], ['z']),
     n('LSTM', ['x', 'W', 'R', 'B', '', 'z', 'z'], ['Y', 'Y_h', 'Y_c'], { hidden_size: 4 }), ...flattened(['Y', 'Y_h', 'Y_c']),
   ], { ...cell(80, 1, 4, 4, 3), one: { dims: [], values: [1], int64: true }, zero: ints([0]), dirs: ints([1]), hid: ints([4]), row: ints([1, -1]) }),
+  // A two-layer nn.LSTM classifier: the first layer's Y squeezed into the second, whose Y_h feeds a linear head.
+  spec('lstm_classifier', ['LSTM', 'Squeeze'], [3, 1, 3], [
+    n('LSTM', ['x', 'W', 'R', 'B'], ['Y1'], { hidden_size: 3 }), n('Squeeze', ['Y1', 'one'], ['s1']),
+    n('LSTM', ['s1', 'W2', 'R2', 'B2'], ['', 'h2'], { hidden_size: 3 }), n('Squeeze', ['h2', 'zero'], ['last']),
+    n('Gemm', ['last', 'head', 'hb'], ['y'], { transB: 1 }),
+  ], {
+    ...cell(90, 1, 4, 3, 3), W: weights(90, [1, 12, 3], 1.5), W2: weights(93, [1, 12, 3], 1.5), R2: weights(94, [1, 12, 3], 0.6), B2: weights(95, [1, 24], 0.3),
+    head: weights(96, [2, 3], 1), hb: weights(97, [2], 0.2), one: ints([1]), zero: ints([0]),
+  }),
   // Bidirectional with peepholes and given initial states.
   spec('lstm_bidirectional', ['LSTM'], [2, 1, 3], [
     n('LSTM', ['x', 'W', 'R', 'B', '', 'h0', 'c0', 'P'], ['Y', 'Y_h', 'Y_c'], { hidden_size: 3, direction: 'bidirectional' }), ...flattened(['Y', 'Y_h', 'Y_c']),
