@@ -27,6 +27,7 @@ import { relu } from './relu.js';
 import { flatten, reshape, squeeze } from './reshape.js';
 import { sigmoid } from './sigmoid.js';
 import { slice } from './slice.js';
+import { split } from './split.js';
 import { softmax } from './softmax.js';
 import { tanh } from './tanh.js';
 import { transpose } from './transpose.js';
@@ -38,7 +39,7 @@ const ALL: OpDef[] = [
   layerNorm, leakyRelu, logic, not, prelu, matmul, mul, pad, averagePool, globalPool, maxPool, reduceMax, reduceSum,
   relu, flatten, reshape, squeeze, sigmoid, slice, softmax, tanh, transpose, treeEnsembleClassifier,
   treeEnsembleRegressor, where,
-  constantOfShape, recurrent,
+  constantOfShape, recurrent, split,
 ];
 
 /** Operators proved mode supports, by ONNX op type (default domain). */

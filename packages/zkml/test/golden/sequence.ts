@@ -20,15 +20,16 @@ const flattened = (outs: string[]): NodeSpec[] => [
 
 /**
  * One self-attention block of width 8 with 2 heads over 4 positions, as a hand-built
- * `nn.MultiheadAttention` + residual + LayerNorm exports it: Q, K, V projections, per-head
- * `Q K^T` scaled by 1/sqrt(4), Softmax, `P V`, the output projection, the residual and LayerNorm.
+ * `nn.MultiheadAttention` + residual + LayerNorm exports it: the packed Q, K, V projection
+ * (`in_proj_weight`) split in three, per-head `Q K^T` scaled by 1/sqrt(4), Softmax, `P V`, the
+ * output projection, the residual and LayerNorm.
  */
 function attention(): GoldenSpec {
   const d = 8, heads = 2, seq = 4, dh = d / heads;
-  const proj = (p: string, seed: number) => ({ [`w${p}`]: weights(seed, [d, d], 0.45), [`b${p}`]: weights(seed + 1, [d], 0.2) });
+  const proj = (p: string, seed: number, width: number) => ({ [`w${p}`]: weights(seed, [d, width], 0.45), [`b${p}`]: weights(seed + 1, [width], 0.2) });
   const project = (p: string, input: string) => [n('MatMul', [input, `w${p}`], [`${p}m`]), n('Add', [`${p}m`, `b${p}`], [p])];
-  return spec('attention_block', ['MatMul', 'Softmax', 'LayerNormalization'], [1, seq, d], [
-    ...project('q', 'x'), ...project('k', 'x'), ...project('v', 'x'),
+  return spec('attention_block', ['MatMul', 'Split', 'Softmax', 'LayerNormalization'], [1, seq, d], [
+    ...project('qkv', 'x'), n('Split', ['qkv', 'thirds'], ['q', 'k', 'v'], { axis: -1 }),
     n('Reshape', ['q', 'heads'], ['qr']), n('Transpose', ['qr'], ['qh'], { perm: [0, 2, 1, 3] }),
     n('Reshape', ['k', 'heads'], ['kr']), n('Transpose', ['kr'], ['kt'], { perm: [0, 2, 3, 1] }),
     n('Reshape', ['v', 'heads'], ['vr']), n('Transpose', ['vr'], ['vh'], { perm: [0, 2, 1, 3] }),
@@ -37,7 +38,7 @@ function attention(): GoldenSpec {
     ...project('o', 'cm'), n('Add', ['x', 'o'], ['res']),
     n('LayerNormalization', ['res', 'gamma', 'beta'], ['y'], { axis: -1, epsilon: { float: 1e-5 } }),
   ], {
-    ...proj('q', 40), ...proj('k', 42), ...proj('v', 44), ...proj('o', 46),
+    ...proj('qkv', 40, 3 * d), ...proj('o', 46, d), thirds: ints([d, d, d]),
     heads: ints([1, seq, heads, dh]), merged: ints([1, seq, d]), scale: { dims: [], values: [1 / Math.sqrt(dh)] },
     gamma: weights(48, [d], 1.5), beta: weights(49, [d], 0.5),
   }, 17);
@@ -56,6 +57,8 @@ export const SEQUENCE: GoldenSpec[] = [
     n('MatMul', ['ar', 'br'], ['y']),
   ], { wa: weights(50, [12, 6], 0.6), wb: weights(51, [8, 6], 0.6), sa: ints([1, 3, 4]), sb: ints([1, 4, 2]) }),
   attention(),
+  // Opset 18's num_outputs: 7 split as 3, 3 and 1.
+  spec('split_opset18', ['Split'], [1, 7], [n('Split', ['x'], ['a', 'b', 'c'], { axis: 1, num_outputs: 3 }), n('Mul', ['b', 'k'], ['kb']), n('Concat', ['c', 'kb', 'a'], ['y'], { axis: 1 })], { k: weights(52, [3], 1) }, 18),
   // Forward, Tanh, no initial state: Y [3, 1, 1, 4] and Y_h [1, 1, 4].
   spec('rnn', ['RNN'], [3, 1, 3], [n('RNN', ['x', 'W', 'R', 'B'], ['Y', 'Y_h'], { hidden_size: 4 }), ...flattened(['Y', 'Y_h'])], { ...cell(60, 1, 1, 4, 3), row: ints([1, -1]) }),
   // Bidirectional over a batch of 2 with a given initial state, Relu forward and Tanh in reverse.
