@@ -59,7 +59,7 @@ function dishonest(model: QuantizedModel, u: readonly bigint[], change: (m: Quan
   return brokenConstraints(system.constraints, computeValues(other, 'committed', u, 1n).values).length;
 }
 
-for (const name of ['matmul_activations', 'attention_block', 'gru', 'lstm']) {
+for (const name of ['matmul_activations', 'gemm_activations', 'attention_block', 'gru', 'lstm']) {
   test(`${name}: an activation x activation product one off, or the requantised sum of products one more (the witness decomposing the accumulator plus one unit), breaks a constraint`, () => {
     const g = fixture(name);
     const model = quantize(importGraph(loadOnnx(g.bytes)), { calibration: g.inputs });

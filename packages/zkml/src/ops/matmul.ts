@@ -32,9 +32,10 @@ export const matmul: OpDef = {
 };
 
 /** `[...batch, M, K] x [...batch, K, N]`, with each operand's batch index from the broadcast batch index. */
-type MatmulDims = { batch: number[]; M: number; K: number; N: number; ia: (bt: number) => number; ib: (bt: number) => number };
+export type MatmulDims = { batch: number[]; M: number; K: number; N: number; ia: (bt: number) => number; ib: (bt: number) => number };
 
-function matmulByConstant(ctx: Context, a: Value, b: Value, { batch, M, K, N, ia, ib }: MatmulDims): Value {
+/** The product when one operand is a compile-time constant: linear in the other, no constraint. */
+export function matmulByConstant(ctx: Context, a: Value, b: Value, { batch, M, K, N, ia, ib }: MatmulDims): Value {
   const inner = M * N;
   const coef = (v: Value, i: number) => (v.kind === 'const' ? v.data[i]! : 0);
   return ctx.linear([...batch, M, N], [a, b], (o, add) => {

@@ -57,6 +57,15 @@ export const SEQUENCE: GoldenSpec[] = [
     n('MatMul', ['ar', 'br'], ['y']),
   ], { wa: weights(50, [12, 6], 0.6), wb: weights(51, [8, 6], 0.6), sa: ints([1, 3, 4]), sb: ints([1, 4, 2]) }),
   attention(),
+  // Gemm of two computed matrices (B transposed), scaled, with a constant bias.
+  spec('gemm_activations', ['Gemm'], [1, 6], [
+    n('Gemm', ['x', 'wa'], ['a'], { transB: 1 }), n('Reshape', ['a', 'sa'], ['ar']),
+    n('Gemm', ['x', 'wb'], ['b'], { transB: 1 }), n('Reshape', ['b', 'sb'], ['br']),
+    n('Gemm', ['ar', 'br', 'c'], ['y'], { transB: 1, alpha: { float: 0.5 }, beta: { float: 2 } }),
+  ], { wa: weights(53, [12, 6], 0.6), wb: weights(54, [8, 6], 0.6), sa: ints([3, 4]), sb: ints([2, 4]), c: weights(55, [2], 1) }),
+  // Gemm of a constant A (transposed) and a computed B: linear, no product.
+  spec('gemm_constant_a', ['Gemm'], [1, 6], [n('Gemm', ['x', 'wa'], ['a'], { transB: 1 }), n('Reshape', ['a', 'sa'], ['ar']), n('Gemm', ['k', 'ar'], ['y'], { transA: 1 })],
+    { wa: weights(56, [6, 6], 0.6), sa: ints([3, 2]), k: weights(57, [3, 4], 1) }),
   // Opset 18's num_outputs: 7 split as 3, 3 and 1.
   spec('split_opset18', ['Split'], [1, 7], [n('Split', ['x'], ['a', 'b', 'c'], { axis: 1, num_outputs: 3 }), n('Mul', ['b', 'k'], ['kb']), n('Concat', ['c', 'kb', 'a'], ['y'], { axis: 1 })], { k: weights(52, [3], 1) }, 18),
   // Forward, Tanh, no initial state: Y [3, 1, 1, 4] and Y_h [1, 1, 4].
