@@ -74,6 +74,11 @@ export const SEQUENCE: GoldenSpec[] = [
   spec('rnn_bidirectional', ['RNN'], [3, 2, 3], [
     n('RNN', ['x', 'W', 'R', 'B', '', 'h0'], ['Y', 'Y_h'], { hidden_size: 4, direction: 'bidirectional', activations: ['Relu', 'Tanh'] }), ...flattened(['Y', 'Y_h']),
   ], { ...cell(63, 2, 1, 4, 3), h0: weights(66, [2, 2, 4], 0.5), row: ints([1, -1]) }),
+  // An initial state computed from the input (an encoder's summary), Sigmoid as the activation.
+  spec('rnn_computed_state', ['RNN'], [2, 1, 3], [
+    n('Reshape', ['x', 'row'], ['xr']), n('MatMul', ['xr', 'wh'], ['hm']), n('Reshape', ['hm', 'hshape'], ['h0']),
+    n('RNN', ['x', 'W', 'R', 'B', '', 'h0'], ['Y', 'Y_h'], { hidden_size: 3, activations: ['Sigmoid'] }), ...flattened(['Y', 'Y_h']),
+  ], { ...cell(67, 1, 1, 3, 3), wh: weights(69, [6, 3], 0.5), hshape: ints([1, 1, 3]), row: ints([1, -1]) }),
   // PyTorch's nn.GRU(batch_first=True): the input transposed, linear_before_reset, a ConstantOfShape zero state.
   spec('gru', ['GRU', 'ConstantOfShape'], [1, 3, 3], [
     n('Transpose', ['x'], ['xt'], { perm: [1, 0, 2] }), n('ConstantOfShape', ['hshape'], ['h0'], { value: { tensor: { dims: [1], values: [0] } } }),
