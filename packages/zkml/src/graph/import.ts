@@ -36,7 +36,7 @@ function simplify(graph: OnnxGraph): OnnxNode[] {
   }
 }
 
-const BOOL_OPS = new Set(['Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'Equal', 'And', 'Or', 'Xor', 'Not']);
+const BOOL_OPS = new Set(['Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'Equal', 'And', 'Or', 'Xor', 'Not', 'IsNaN', 'IsInf']);
 
 /** ONNX's element kinds of a node's outputs, from its inputs' kinds (the type inference operators need). */
 function outputKinds(node: OnnxNode, inputs: readonly ElemKind[]): ElemKind[] {
@@ -48,6 +48,9 @@ function outputKinds(node: OnnxNode, inputs: readonly ElemKind[]): ElemKind[] {
   if (node.opType === 'Where') return all(inputs[1] ?? 'float');
   if (node.opType === 'TreeEnsembleClassifier') return ['int', 'float'];
   if (node.opType === 'Dropout') return [inputs[0] ?? 'float', 'bool'];
+  if (node.opType === 'TopK') return [inputs[0] ?? 'float', 'int'];
+  if (node.opType === 'OneHot') return all(inputs[2] ?? 'float');
+  if (node.opType === 'ConstantOfShape') return all(a.value && typeof a.value === 'object' && !Array.isArray(a.value) ? (a.value as Tensor).kind ?? 'float' : 'float');
   if (node.opType === 'Constant') {
     if (a.value && typeof a.value === 'object' && !Array.isArray(a.value)) return all((a.value as Tensor).kind ?? 'float');
     return all(a.value_int !== undefined || a.value_ints !== undefined ? 'int' : 'float');

@@ -1,6 +1,6 @@
 import { sizeOf } from '../ir/tensor.js';
 import type { OpDef } from './op.js';
-import { attr, need, staticInput } from './op.js';
+import { attr, need, staticInput, unsupported } from './op.js';
 
 /**
  * BatchNormalization (inference): `scale * (x - mean) / sqrt(var + eps) + B` per channel
@@ -11,6 +11,7 @@ export const batchNorm: OpDef = {
   types: ['BatchNormalization'],
   run(ctx, node, inputs) {
     const x = need(node, inputs, 0);
+    if (attr(node, 'training_mode', 0) === 1) throw unsupported(node, 'training_mode = 1 (statistics of the batch and running-statistics outputs) is not an inference graph; export the model in eval mode');
     const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => staticInput(ctx, node, inputs, i, ['scale', 'B', 'mean', 'var'][i - 1]!).data);
     const eps = attr(node, 'epsilon', 1e-5);
     const C = x.shape[1] ?? 1;
