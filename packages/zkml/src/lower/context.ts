@@ -399,7 +399,8 @@ export class Context {
       if (this.mode === 'float') this.record(key, y.data);
       return y;
     }
-    const s = this.scaleOf(v.forms, true);
+    // Coefficients that are multiples of 2^j allow a coarser scale, but an integer constant must stay exact there (4a == 1 is never true).
+    const s = Math.max(this.scaleOf(v.forms, true), Math.min(0, exactScale(v.forms.map((f) => f.c)) ?? 0));
     const all = v.forms.map((f) => this.intForm(f, s));
     // An element whose form is a constant (or rounds to one) is decided now.
     const live = all.map((f) => f.i.length > 0);

@@ -61,7 +61,8 @@ const LEFT_SHIFT_LIMIT = 256;
 
 /**
  * BitShift (unsigned types, constant shift amounts). RIGHT is `floor(x / 2^k)`: the bits of
- * x from k up, recomposed (bits from `ctx.twosComplementBits`). LEFT is `x * 2^k`, linear;
+ * x from k up, recomposed (bits from `ctx.twosComplementBits`; the input encoding also admits
+ * negative values, which no unsigned tensor holds: they shift arithmetically). LEFT is `x * 2^k`, linear;
  * ONNX wraps it at the type's width, which the circuit does not track, so a left shift whose
  * proved result can reach 256 (uint8's limit) is refused rather than proved unwrapped.
  */
@@ -80,7 +81,6 @@ export const bitShift: OpDef = {
       return [out];
     }
     if (attr(node, 'direction', '') !== 'RIGHT') throw unsupported(node, 'direction must be LEFT or RIGHT');
-    if (ctx.mode === 'lower' && ctx.bounds(x)[0] < 0) throw unsupported(node, 'its input may be negative; BitShift is defined on unsigned types');
     const bits = ctx.twosComplementBits(ex);
     return [ctx.linear(shape, bits, (o, add) => { for (let k = amount(o); k < bits.length; k++) add(k, o, 2 ** (k - amount(o))); return 0; })];
   },
