@@ -589,12 +589,11 @@ export class Context {
     for (const f of X) { const [a, b] = this.interval(f); lo = minBig(lo, a >> BigInt(s)); hi = maxBig(hi, b >> BigInt(s)); }
     const w = Math.max(minWidth, signedBits(lo, hi));
     const live = X.filter((f) => f.i.length > 0);
-    // floors[k][j]: f_k of live element j as a signal form (f_0 = v itself when s = 0).
+    // floors[k][j]: f_k of live element j as a signal form. f_0 = v (a floor by 2^s first when
+    // the forms carry s fractional bits); each next floor halves the previous one, so its range
+    // check is one bit narrower: about w^2 / 2 constraints per element in all.
     const floors: Affine[][] = [];
-    for (let k = 0; k < w; k++) {
-      const shift = k + s;
-      if (shift === 0) { floors.push(live.map((f) => ({ c: Number(f.c) + 2 ** (w - 1), t: new Map(f.i.map((id, j) => [id, Number(f.k[j]!)])) }))); continue; }
-      const forms = live.map((f) => ({ c: f.c + (1n << BigInt(w - 1 + s)) - roundingTerm(shift), i: f.i, k: f.k }));
+    const floorStep = (forms: IntForm[], shift: number): Affine[] => {
       const bits: number[] = [];
       const bounds = forms.map((f) => {
         const [a, b] = this.interval(f), r = roundingTerm(shift);
@@ -604,8 +603,11 @@ export class Context {
       if (Math.max(0, ...bits) > MAX_ACC_BITS) throw new QuantizationOverflowError({ node: name, bits: Math.max(...bits), maxBits: MAX_ACC_BITS });
       const out = this.allocate(0, bounds);
       if (forms.length > 0) this.steps.push({ kind: 'requant', name, act: 'none', out, forms, shift: forms.map(() => shift), bits, weights: false });
-      floors.push(forms.map((_, j) => signalForm(out + j, 0)));
-    }
+      return forms.map((_, j) => signalForm(out + j, 0));
+    };
+    const v = live.map((f) => ({ c: f.c + (1n << BigInt(w - 1 + s)), i: f.i, k: f.k }));
+    floors.push(s === 0 ? v.map((f) => ({ c: Number(f.c), t: new Map(f.i.map((id, j) => [id, Number(f.k[j]!)])) })) : floorStep(v.map((f) => ({ ...f, c: f.c - roundingTerm(s) })), s));
+    for (let k = 1; k < w; k++) floors.push(floorStep(floors[k - 1]!.map((f) => this.intForm(f, 0)).map((f) => ({ ...f, c: f.c - 1n })), 1));
     return Array.from({ length: w }, (_, k) => {
       let j = 0;
       return symValue(m.shape, X.map((f) => {

@@ -32,8 +32,10 @@ export const topK: OpDef = {
     const m = ctx.isStatic(x) ? x : ctx.materialize(x);
     const vals: Value[] = Array.from({ length: n }, (_, j) => ctx.select(outShape, [m], (o) => [0, groups[o]![j]!]));
     const idxs: Value[] = Array.from({ length: n }, (_, j) => ctx.select(outShape, [], () => j));
+    // The indices cost one product per exchange once computed: tracked only when read.
+    const withIndices = ctx.needs(node.outputs[1]);
     for (let p = 0; p < k; p++) {
-      for (let j = n - 1; j > p; j--) exchange(ctx, vals, idxs, j - 1, j, largest);
+      for (let j = n - 1; j > p; j--) exchange(ctx, vals, withIndices ? idxs : undefined, j - 1, j, largest);
     }
     const shape = [...x.shape];
     shape[axis] = k;
@@ -47,7 +49,7 @@ export const topK: OpDef = {
 };
 
 /** Puts the better of columns i < j first, keeping their order on ties. */
-function exchange(ctx: Context, vals: Value[], idxs: Value[], i: number, j: number, largest: boolean): void {
+function exchange(ctx: Context, vals: Value[], idxs: Value[] | undefined, i: number, j: number, largest: boolean): void {
   const a = vals[i]!, b = vals[j]!, shape = a.shape;
   const diff = (u: Value, v: Value) => ctx.linear(shape, [u, v], (o, add) => { add(0, o, 1); add(1, o, -1); return 0; });
   // s = [b beats a] = 1 - [a - b >= 0] (largest) or 1 - [b - a >= 0] (smallest)
@@ -58,5 +60,5 @@ function exchange(ctx: Context, vals: Value[], idxs: Value[], i: number, j: numb
     cols[j] = ctx.linear(shape, [cols[j]!, t], (o, add) => { add(0, o, 1); add(1, o, -1); return 0; });
   };
   swap(vals);
-  swap(idxs);
+  if (idxs) swap(idxs);
 }
