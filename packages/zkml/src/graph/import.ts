@@ -50,7 +50,6 @@ function outputKinds(node: OnnxNode, inputs: readonly ElemKind[]): ElemKind[] {
   if (node.opType === 'Dropout') return [inputs[0] ?? 'float', 'bool'];
   if (node.opType === 'TopK') return [inputs[0] ?? 'float', 'int'];
   if (node.opType === 'OneHot') return all(inputs[2] ?? 'float');
-  if (node.opType === 'ConstantOfShape') return all(a.value && typeof a.value === 'object' && !Array.isArray(a.value) ? (a.value as Tensor).kind ?? 'float' : 'float');
   if (node.opType === 'Constant') {
     if (a.value && typeof a.value === 'object' && !Array.isArray(a.value)) return all((a.value as Tensor).kind ?? 'float');
     return all(a.value_int !== undefined || a.value_ints !== undefined ? 'int' : 'float');

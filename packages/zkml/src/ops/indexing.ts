@@ -160,16 +160,10 @@ export const expand: OpDef = {
   },
 };
 
-/** Range, ConstantOfShape: tensors fixed at compile time (their inputs must be constants, as shapes folded from Shape are). */
+/** Range: a tensor fixed at compile time (start, limit and delta must be constants, as values folded from Shape are). */
 export const range: OpDef = {
-  types: ['Range', 'ConstantOfShape'],
+  types: ['Range'],
   run(ctx, node, inputs) {
-    if (node.opType === 'ConstantOfShape') {
-      const shape = Array.from(staticInput(ctx, node, inputs, 0, 'shape').data);
-      const v = node.attributes.value;
-      const fill = v && typeof v === 'object' && !Array.isArray(v) ? v.data[0] ?? 0 : 0;
-      return [ctx.select(shape, [], () => fill)];
-    }
     const [start, limit, delta] = [0, 1, 2].map((i) => staticInput(ctx, node, inputs, i, ['start', 'limit', 'delta'][i]!).data[0]!) as [number, number, number];
     if (delta === 0) throw unsupported(node, 'delta is 0');
     const n = Math.max(0, Math.ceil((limit - start) / delta));
