@@ -10,6 +10,8 @@ import { after, test } from 'node:test';
 import * as ort from 'onnxruntime-web';
 import { COVERAGE, floats, g, gi, INT64, ints, n, rand, UINT8 } from './coverageCases.js';
 import { buildOnnx, dequantizeOutput, importGraph, inferFloat, inferQuantized, loadOnnx, ortInput, quantize, quantizeInput, releaseCurves, UnsupportedOperatorError, type GraphSpec } from './exports.js';
+import { buildConstraints, computeValues } from '../src/r1cs/circuit.js';
+import { brokenConstraints } from '../src/r1cs/check.js';
 import { checkModel } from './r1csCheck.js';
 
 after(releaseCurves);
@@ -61,3 +63,22 @@ test('BitShift LEFT whose result may pass 255 (where uint8 wraps) is refused wit
   gi([1, 2], [n('BitShift', ['x', 's'], ['y'], { direction: 'LEFT' })], { s: { dims: [1], values: [2], elemType: UINT8 } }, 13, UINT8, UINT8), 'BitShift'));
 test('BitwiseNot of a never-negative value (maybe unsigned, whose width is unknown) is refused with UnsupportedOperatorError', refused(
   gi([1, 2], [n('Greater', ['x', 'z'], ['b']), n('Cast', ['b'], ['m'], { to: INT64 }), n('BitwiseNot', ['m'], ['y'])], { z: ints([1], [0]) }), 'BitwiseNot'));
+
+test('a prover pointing a computed-index selector at another candidate (GatherElements, OneHot) breaks a constraint', () => {
+  for (const name of ['GatherElements by a computed index into computed data (the row maximum)', 'OneHot of a computed index (ArgMax), values [-1, 2]']) {
+    const c = COVERAGE.find((k) => k.name === name)!;
+    const q = quantize(importGraph(loadOnnx(buildOnnx(c.graph))), { calibration: c.inputs, inputBits: 16 });
+    const u = quantizeInput(q, c.inputs[0]!);
+    const { system } = buildConstraints(q, 'committed');
+    assert.deepEqual(brokenConstraints(system.constraints, computeValues(q, 'committed', u, 1n).values), [], `${name}: honest`);
+    // iszero hints are [out, inverse]: claim each selector in turn is the other value (inverse 0 when claiming 1, 1 when claiming 0).
+    let calls = 0;
+    computeValues(q, 'committed', u, 1n, (kind, _where, h) => { if (kind === 'iszero') calls++; return h; });
+    assert.ok(calls > 1, `${name}: selectors`);
+    for (let target = 0; target < calls; target++) {
+      let seen = 0;
+      const { values } = computeValues(q, 'committed', u, 1n, (kind, _where, h) => (kind === 'iszero' && seen++ === target ? [1n - h[0]!, h[0] === 1n ? 1n : 0n] : h));
+      assert.notDeepEqual(brokenConstraints(system.constraints, values), [], `${name}: selector ${target}`);
+    }
+  }
+});
