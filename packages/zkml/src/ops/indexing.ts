@@ -15,21 +15,22 @@ function normalised(node: OnnxNode, idx: ConstValue, d: (i: number) => number): 
 }
 
 /**
- * Selection by a computed index: output element `o` is candidate `position(o)` of `d`
- * candidates, where `position` is an integer form over the output. One IsZero indicator per
- * candidate (`[position == j]`, exact, so at most one is 1 and exactly one when the index is
- * in range; an index out of range selects 0, where onnxruntime fails). Constant candidates
- * are combined linearly; computed ones cost one product per candidate.
+ * Selection by computed indices: output element `o` is candidate `position[at(o)]` of `d`,
+ * read from `data` at `source(o, j)`. One IsZero selector per index element and candidate
+ * (`[position == j]`, exact, so at most one is 1, and exactly one when the index is in range; an
+ * index out of range selects 0, where onnxruntime fails). Constant data is combined linearly
+ * with the selectors; computed data costs one product per output element and candidate.
  */
-function selectComputed(ctx: Context, node: OnnxNode, shape: number[], position: Value, d: number, data: Value, source: (o: number, j: number) => number): Value {
-  const n = sizeOf(shape);
-  const hit = ctx.isZero(ctx.linear([n, d], [position], (o, add) => { add(0, Math.floor(o / d), 1); return -(o % d); }));
+export function selectComputed(ctx: Context, node: OnnxNode, shape: number[], position: Value, d: number, data: Value, at: (o: number) => number, source: (o: number, j: number) => number): Value {
+  const n = sizeOf(shape), m = sizeOf(position.shape);
+  const hit = ctx.isZero(ctx.linear([m, d], [position], (o, add) => { add(0, Math.floor(o / d), 1); return -(o % d); }));
   if (ctx.isStatic(data)) {
-    return ctx.linear(shape, [hit], (o, add) => { for (let j = 0; j < d; j++) add(0, o * d + j, data.data[source(o, j)]!); return 0; });
+    return ctx.linear(shape, [hit], (o, add) => { for (let j = 0; j < d; j++) add(0, at(o) * d + j, data.data[source(o, j)]!); return 0; });
   }
-  if (sizeOf(shape) * d > 1 << 20) throw unsupported(node, `a computed index selects among ${d} computed values per element, ${n * d} products in all`);
+  if (n * d > 1 << 20) throw unsupported(node, `a computed index selects among ${d} computed values per element, ${n * d} products in all`);
   const candidates = ctx.select([n, d], [data], (o) => [0, source(Math.floor(o / d), o % d)]);
-  const picked = ctx.product(hit, candidates);
+  const selectors = ctx.select([n, d], [hit], (o) => [0, at(Math.floor(o / d)) * d + (o % d)]);
+  const picked = ctx.product(selectors, candidates);
   return ctx.linear(shape, [picked], (o, add) => { for (let j = 0; j < d; j++) add(0, o * d + j, 1); return 0; });
 }
 
@@ -50,7 +51,7 @@ export const gatherElements: OpDef = {
       return [ctx.select(shape, [data], (o) => [0, at(o, idx[o]!)])];
     }
     // A negative computed index is not wrapped: it selects nothing.
-    return [selectComputed(ctx, node, shape, indices, d, data, at)];
+    return [selectComputed(ctx, node, shape, indices, d, data, (o) => o, at)];
   },
 };
 
@@ -80,7 +81,7 @@ export const gatherND: OpDef = {
       })];
     }
     const position = ctx.linear(shape, [indices], (o, add) => { const { t } = parts(o); for (let i = 0; i < k; i++) add(0, t * k + i, ds[i]!); return 0; });
-    return [selectComputed(ctx, node, shape, position, cells, data, (o, j) => { const { e, g } = parts(o); return (g * cells + j) * slice + e; })];
+    return [selectComputed(ctx, node, shape, position, cells, data, (o) => o, (o, j) => { const { e, g } = parts(o); return (g * cells + j) * slice + e; })];
   },
 };
 
