@@ -43,7 +43,7 @@ export const gatherElements: OpDef = {
   run(ctx, node, inputs) {
     const data = need(node, inputs, 0), indices = need(node, inputs, 1);
     const rank = data.shape.length, axis = axisOf(attr(node, 'axis', 0), rank);
-    if (indices.shape.length !== rank) throw shapeError(node, data.shape, indices.shape);
+    if (indices.shape.length !== rank || indices.shape.some((d, i) => i !== axis && d > data.shape[i]!)) throw shapeError(node, data.shape, indices.shape);
     const shape = indices.shape, ds = stridesOf(data.shape), d = data.shape[axis]!;
     const at = (o: number, j: number) => { const idx = unravel(o, shape); idx[axis] = j; return ravel(idx, ds); };
     if (ctx.isStatic(indices)) {
@@ -103,10 +103,12 @@ export const scatter: OpDef = {
     let target: number[];
     if (node.opType === 'ScatterND') {
       const k = indices.shape[indices.shape.length - 1]!, slice = sizeOf(data.shape.slice(k));
+      if (sizeOf(updates.shape) !== sizeOf(indices.shape) / k * slice) throw shapeError(node, [...indices.shape.slice(0, -1), ...data.shape.slice(k)], updates.shape);
       const idx = normalised(node, indices, (i) => data.shape[i % k]!);
       target = Array.from({ length: sizeOf(updates.shape) }, (_, u) => { const t = Math.floor(u / slice); return ravel(idx.slice(t * k, t * k + k), ds) + (u % slice); });
     } else {
       const axis = axisOf(attr(node, 'axis', 0), data.shape.length), d = data.shape[axis]!;
+      if (updates.shape.join() !== indices.shape.join() || indices.shape.length !== data.shape.length || indices.shape.some((v, i) => i !== axis && v > data.shape[i]!)) throw shapeError(node, indices.shape, updates.shape);
       const idx = normalised(node, indices, () => d);
       target = idx.map((j, u) => { const at = unravel(u, indices.shape); at[axis] = j; return ravel(at, ds); });
     }
@@ -128,6 +130,7 @@ export const trilu: OpDef = {
     const x = need(node, inputs, 0);
     const k = inputs[1] ? staticInput(ctx, node, inputs, 1, 'k').data[0]! : 0;
     const upper = attr(node, 'upper', 1) === 1;
+    if (x.shape.length < 2) throw shapeError(node, [1, 1], x.shape);
     const [r, c] = x.shape.slice(-2) as [number, number];
     return [ctx.select(x.shape, [x], (o) => {
       const j = o % c, i = Math.floor(o / c) % r;
@@ -142,7 +145,7 @@ export const tile: OpDef = {
   run(ctx, node, inputs) {
     const x = need(node, inputs, 0);
     const reps = Array.from(staticInput(ctx, node, inputs, 1, 'repeats').data);
-    if (reps.length !== x.shape.length) throw shapeError(node, x.shape, reps);
+    if (reps.length !== x.shape.length || reps.some((r) => !Number.isInteger(r) || r < 0)) throw shapeError(node, x.shape, reps);
     const shape = x.shape.map((d, i) => d * reps[i]!), xs = stridesOf(x.shape);
     return [ctx.select(shape, [x], (o) => [0, ravel(unravel(o, shape).map((v, i) => v % x.shape[i]!), xs)])];
   },
@@ -154,7 +157,7 @@ export const expand: OpDef = {
   run(ctx, node, inputs) {
     const x = need(node, inputs, 0);
     const target = Array.from(staticInput(ctx, node, inputs, 1, 'shape').data);
-    const shape = broadcastShapes(x.shape, target);
+    const shape = target.every((d) => Number.isInteger(d) && d >= 0) ? broadcastShapes(x.shape, target) : undefined;
     if (!shape) throw shapeError(node, target, x.shape);
     const ix = broadcastIndex(x.shape, shape);
     return [ctx.select(shape, [x], (o) => [0, ix(o)])];
@@ -182,6 +185,7 @@ export const oneHot: OpDef = {
   run(ctx, node, inputs) {
     const indices = need(node, inputs, 0);
     const depth = staticInput(ctx, node, inputs, 1, 'depth').data[0]!;
+    if (!Number.isInteger(depth) || depth < 1) throw unsupported(node, `depth ${depth} is not a positive integer`);
     const [off, on] = staticInput(ctx, node, inputs, 2, 'values').data as unknown as [number, number];
     const rank = indices.shape.length + 1, axis = axisOf(attr(node, 'axis', -1), rank);
     const shape = [...indices.shape.slice(0, axis), depth, ...indices.shape.slice(axis)];
@@ -201,6 +205,7 @@ export const depthToSpace: OpDef = {
   run(ctx, node, inputs) {
     const x = need(node, inputs, 0);
     const bs = attr(node, 'blocksize', 1);
+    if (!Number.isInteger(bs) || bs < 1) throw unsupported(node, `blocksize ${bs} is not a positive integer`);
     const [N, C, H, W] = x.shape as [number, number, number, number];
     if (x.shape.length !== 4) throw shapeError(node, [N, C, H, W], x.shape);
     const xs = stridesOf(x.shape);

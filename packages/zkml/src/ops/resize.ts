@@ -52,7 +52,7 @@ export const resize: OpDef = {
       scales = s;
       shape = x.shape.map((d, i) => Math.floor(d * scales[i]!));
     }
-    if (shape.length !== rank) throw shapeError(node, x.shape, shape);
+    if (shape.length !== rank || shape.some((d) => !Number.isInteger(d) || d < 1)) throw shapeError(node, x.shape, shape);
     const coord = upsample || opset < 11 ? 'asymmetric' : attr(node, 'coordinate_transformation_mode', 'half_pixel');
     const nearest = NEAREST[upsample || opset < 11 ? 'floor' : attr(node, 'nearest_mode', 'round_prefer_floor')];
     if (!nearest) throw unsupported(node, `nearest_mode "${attr(node, 'nearest_mode', '')}"`);
