@@ -28,6 +28,8 @@ export const COVERAGE: CoverageCase[] = [
   { name: 'BitwiseNot of signed int64', exact: true, graph: gi([1, 4], [n('BitwiseNot', ['x'], ['y'])]), inputs: [[0, -1, 5, -128]] },
   { name: 'BitShift RIGHT on uint8', exact: true, graph: gi([1, 4], [n('BitShift', ['x', 's'], ['y'], { direction: 'RIGHT' })], { s: { dims: [4], values: [0, 1, 3, 7], elemType: UINT8 } }, 13, UINT8, UINT8), inputs: [[127, 127, 100, 127], [1, 3, 8, 0]] },
   { name: 'BitShift LEFT on uint8 while the result stays below 256', exact: true, graph: gi([1, 4], [n('BitShift', ['x', 's'], ['y'], { direction: 'LEFT' })], { s: { dims: [1], values: [1], elemType: UINT8 } }, 13, UINT8, UINT8), inputs: [[127, 1, 64, 0]] },
+  { name: 'BitShift LEFT on uint8 past 255 wraps around (127 << 2 = 252)', exact: true, graph: gi([1, 4], [n('BitShift', ['x', 's'], ['y'], { direction: 'LEFT' })], { s: { dims: [4], values: [2, 7, 3, 0], elemType: UINT8 } }, 13, UINT8, UINT8), inputs: [[127, 3, 100, 127], [64, 1, 31, 0]] },
+  { name: 'BitwiseNot of uint8 is 255 - x', exact: true, graph: gi([1, 4], [n('BitwiseNot', ['x'], ['y'])], {}, 18, UINT8, UINT8), inputs: [[0, 1, 100, 127]] },
   { name: 'IsNaN and IsInf are false on every quantised value', graph: g([1, 4], [n('IsNaN', ['x'], ['a']), n('IsInf', ['x'], ['b']), n('Or', ['a', 'b'], ['o']), n('Where', ['o', 'z', 'x'], ['y'])], { z: floats([1], [0]) }), inputs: [rand(1, 4)] },
   // Indexing with constant and with computed indices.
   { name: 'GatherElements with constant indices (a negative one too)', graph: g([2, 3], [n('GatherElements', ['x', 'i'], ['y'], { axis: 1 })], { i: ints([2, 2], [2, 0, -1, 1]) }), inputs: [rand(2, 6)] },

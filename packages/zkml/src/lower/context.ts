@@ -56,6 +56,8 @@ export class Context {
   node: OnnxNode | undefined;
   /** ONNX element kinds of the current node's inputs (integer and boolean tensors keep integer semantics) */
   kinds: readonly ElemKind[] = [];
+  /** ONNX data types (TensorProto.DataType) of the current node's inputs, where known: integer widths and signedness */
+  types: readonly (number | undefined)[] = [];
   /** tensor names some later node or the graph output reads (set by runGraph) */
   used: ReadonlySet<string> = new Set();
   private call = 0;
@@ -71,9 +73,10 @@ export class Context {
     return name !== undefined && name !== '' && this.used.has(name);
   }
 
-  begin(node: OnnxNode, kinds: readonly ElemKind[] = []): void {
+  begin(node: OnnxNode, kinds: readonly ElemKind[] = [], types: readonly (number | undefined)[] = []): void {
     this.node = node;
     this.kinds = kinds;
+    this.types = types;
     this.call = 0;
   }
 

@@ -15,7 +15,7 @@ export function elemKind(dataType: number | null | undefined): ElemKind {
 }
 
 /** A dense tensor read from an initializer or a Constant node, its values as float64. */
-export type Tensor = { dims: number[]; data: Float64Array; kind?: ElemKind };
+export type Tensor = { dims: number[]; data: Float64Array; kind?: ElemKind; /** TensorProto.DataType */ dataType?: number };
 
 export type AttributeValue = number | number[] | string | string[] | Tensor;
 
@@ -29,7 +29,7 @@ export type OnnxNode = {
 };
 
 /** A graph input or output: its fixed shape and element kind. */
-export type OnnxValueInfo = { name: string; shape: number[]; kind: ElemKind };
+export type OnnxValueInfo = { name: string; shape: number[]; kind: ElemKind; /** TensorProto.DataType */ dataType?: number };
 
 /** The parts of an ONNX model the compiler uses, with every shape fixed. */
 export type OnnxGraph = {
@@ -89,7 +89,7 @@ export function readTensor(t: InstanceType<typeof onnx.TensorProto>): Tensor {
   if (data.length !== size) {
     throw new MalformedModelError({ reason: `tensor "${t.name}" has ${data.length} values for shape [${dims}]` });
   }
-  return { dims, data, kind: elemKind(t.dataType) };
+  return { dims, data, kind: elemKind(t.dataType), dataType: t.dataType ?? undefined };
 }
 
 function readAttribute(a: InstanceType<typeof onnx.AttributeProto>): AttributeValue {
@@ -118,7 +118,7 @@ function readValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>, batch: numbe
     throw new DynamicShapeError({ tensor: v.name ?? '?', dim: i });
   });
   checkTensorSize(v.name ?? '?', shape);
-  return { name: v.name ?? '', shape, kind: elemKind(v.type?.tensorType?.elemType) };
+  return { name: v.name ?? '', shape, kind: elemKind(v.type?.tensorType?.elemType), dataType: v.type?.tensorType?.elemType ?? undefined };
 }
 
 /**

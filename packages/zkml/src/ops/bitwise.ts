@@ -41,30 +41,33 @@ export const bitwise: OpDef = {
   },
 };
 
+/** Widths of ONNX's unsigned integer types (TensorProto.DataType): uint8, uint16, uint32, uint64. */
+const UNSIGNED_BITS: Readonly<Record<number, number>> = { 2: 8, 4: 16, 12: 32, 13: 64 };
+/** Largest unsigned width whose all-ones constant a float64 holds exactly. */
+const MAX_EXACT_WIDTH = 32;
+
 /**
- * BitwiseNot: `-x - 1` on signed integers (linear, no constraint). On an unsigned type it is
- * `2^width - 1 - x`, and the circuit does not know the width: a tensor whose proved range
- * has no negative value is refused, as it may be unsigned.
+ * BitwiseNot: `-x - 1` on signed integers, `2^w - 1 - x` on w-bit unsigned ones (the type read
+ * from the graph): linear, no constraint. uint64 is refused (its all-ones constant is beyond
+ * float64's exact integers).
  */
 export const bitwiseNot: OpDef = {
   types: ['BitwiseNot'],
   run(ctx, node, inputs) {
     if (ctx.kinds[0] !== 'int') throw unsupported(node, 'ONNX defines it on integer tensors only');
     const x = need(node, inputs, 0);
-    if (ctx.mode === 'lower' && ctx.bounds(x)[0] >= 0) throw unsupported(node, 'its input is never negative, so it may be an unsigned type, whose complement depends on the type\'s width, which the circuit does not track');
-    return [ctx.linear(x.shape, [x], (o, add) => { add(0, o, -1); return -1; })];
+    const w = UNSIGNED_BITS[ctx.types[0] ?? 0];
+    if (w !== undefined && w > MAX_EXACT_WIDTH) throw unsupported(node, `its input is a ${w}-bit unsigned tensor, whose complement is beyond float64's exact integers`);
+    return [ctx.linear(x.shape, [x], (o, add) => { add(0, o, -1); return w === undefined ? -1 : 2 ** w - 1; })];
   },
 };
-
-/** Results of a left shift must stay below this (the narrowest unsigned type, uint8, wraps at it). */
-const LEFT_SHIFT_LIMIT = 256;
 
 /**
  * BitShift (unsigned types, constant shift amounts). RIGHT is `floor(x / 2^k)`: the bits of
  * x from k up, recomposed (bits from `ctx.twosComplementBits`; the input encoding also admits
- * negative values, which no unsigned tensor holds: they shift arithmetically). LEFT is `x * 2^k`, linear;
- * ONNX wraps it at the type's width, which the circuit does not track, so a left shift whose
- * proved result can reach 256 (uint8's limit) is refused rather than proved unwrapped.
+ * negative values, which no unsigned tensor holds: they shift arithmetically). LEFT is
+ * `x * 2^k`, linear, while the proved result stays below 2^w for the type's width w; beyond,
+ * it wraps as ONNX does: the bits of x below w - k, recomposed k places up.
  */
 export const bitShift: OpDef = {
   types: ['BitShift'],
@@ -75,12 +78,16 @@ export const bitShift: OpDef = {
     const iy = broadcastIndex(y.shape, shape);
     const amount = (o: number) => y.data[iy(o)]!;
     const ex = expandTo(ctx, x, shape);
-    if (attr(node, 'direction', '') === 'LEFT') {
-      const out = ctx.linear(shape, [ex], (o, add) => { add(0, o, 2 ** amount(o)); return 0; });
-      if (ctx.mode === 'lower' && ctx.bounds(out)[1] >= LEFT_SHIFT_LIMIT) throw unsupported(node, `a shifted value may reach ${ctx.bounds(out)[1]}, where an unsigned type may wrap around; wrap-around is not proved`);
-      return [out];
+    const direction = attr(node, 'direction', '');
+    if (direction !== 'LEFT' && direction !== 'RIGHT') throw unsupported(node, 'direction must be LEFT or RIGHT');
+    const w = UNSIGNED_BITS[ctx.types[0] ?? 0];
+    if (w === undefined) throw unsupported(node, 'ONNX defines it on unsigned integer tensors only');
+    if (direction === 'LEFT') {
+      const shifted = ctx.linear(shape, [ex], (o, add) => { add(0, o, 2 ** amount(o)); return 0; });
+      if (ctx.bounds(shifted)[1] < 2 ** w) return [shifted];
+      const bits = ctx.twosComplementBits(ex);
+      return [ctx.linear(shape, bits, (o, add) => { for (let k = 0; k + amount(o) < w && k < bits.length; k++) add(k, o, 2 ** (k + amount(o))); return 0; })];
     }
-    if (attr(node, 'direction', '') !== 'RIGHT') throw unsupported(node, 'direction must be LEFT or RIGHT');
     const bits = ctx.twosComplementBits(ex);
     return [ctx.linear(shape, bits, (o, add) => { for (let k = amount(o); k < bits.length; k++) add(k, o, 2 ** (k - amount(o))); return 0; })];
   },
