@@ -53,8 +53,6 @@ const refused = (graph: GraphSpec, opType: string) => () => {
     (e: unknown) => e instanceof UnsupportedOperatorError && e.opType === opType);
 };
 
-test('ScatterND with indices computed from the input is refused with UnsupportedOperatorError', refused(
-  g([1, 3], [n('ArgMax', ['x'], ['a'], { axis: 1, keepdims: 1 }), n('ScatterND', ['x', 'a', 'u'], ['y'])], { u: floats([1, 3], [0, 0, 0]) }), 'ScatterND'));
 test('Resize in cubic mode is refused with UnsupportedOperatorError', refused(
   g([1, 1, 2, 2], [n('Resize', ['x', '', 'sc'], ['y'], { mode: 'cubic' })], { sc: floats([4], [1, 1, 2, 2]) }), 'Resize'));
 test('BatchNormalization in training mode is refused with UnsupportedOperatorError', refused(

@@ -86,40 +86,76 @@ export const gatherND: OpDef = {
 };
 
 /**
- * ScatterElements and ScatterND with constant indices: a copy of `data` where the addressed
- * elements take the updates (reduction `none`, later updates winning as onnxruntime applies
- * them in order) or add them (`add`), wiring and linear sums. Computed indices, and the
- * mul/max/min reductions, are refused.
+ * ScatterElements (and its old name Scatter) and ScatterND, reduction none (later updates win,
+ * as onnxruntime applies them in order) or add. Constant indices: a copy of `data` where the
+ * addressed elements take (or add) the updates, wiring and linear sums. Computed indices: one
+ * IsZero selector per update (or index tuple) and candidate position, then per output element
+ * and update one product: `out += hit * update` (add) or `out += hit * (update - out)` in update
+ * order (none). A negative computed index selects nothing. The mul, max and min reductions are
+ * refused.
  */
 export const scatter: OpDef = {
   types: ['ScatterElements', 'Scatter', 'ScatterND'],
   run(ctx, node, inputs) {
-    const data = need(node, inputs, 0), updates = need(node, inputs, 2);
-    const indices = staticInput(ctx, node, inputs, 1, 'indices');
+    const data = need(node, inputs, 0), indices = need(node, inputs, 1), updates = need(node, inputs, 2);
     const reduction = attr(node, 'reduction', 'none');
     if (reduction !== 'none' && reduction !== 'add') throw unsupported(node, `reduction "${reduction}" (only none and add are supported)`);
-    const ds = stridesOf(data.shape);
-    // target[u] = flat index into data written by update element u
-    let target: number[];
+    const computed = !ctx.isStatic(indices);
+    // writers(o): the update elements u that may write output o, with the index entry p whose
+    // value must equal candidate j for u to land on o; position: the index entries as positions
+    let writers: (o: number) => [u: number, p: number, j: number][];
+    let position: Value, d: number;
     if (node.opType === 'ScatterND') {
-      const k = indices.shape[indices.shape.length - 1]!, slice = sizeOf(data.shape.slice(k));
-      if (sizeOf(updates.shape) !== sizeOf(indices.shape) / k * slice) throw shapeError(node, [...indices.shape.slice(0, -1), ...data.shape.slice(k)], updates.shape);
-      const idx = normalised(node, indices, (i) => data.shape[i % k]!);
-      target = Array.from({ length: sizeOf(updates.shape) }, (_, u) => { const t = Math.floor(u / slice); return ravel(idx.slice(t * k, t * k + k), ds) + (u % slice); });
+      const k = indices.shape[indices.shape.length - 1]!, slice = sizeOf(data.shape.slice(k)), tuples = sizeOf(indices.shape) / k;
+      if (sizeOf(updates.shape) !== tuples * slice) throw shapeError(node, [...indices.shape.slice(0, -1), ...data.shape.slice(k)], updates.shape);
+      d = sizeOf(data.shape.slice(0, k));
+      const cs = stridesOf(data.shape.slice(0, k));
+      if (!computed) {
+        const idx = normalised(node, indices as ConstValue, (i) => data.shape[i % k]!);
+        position = ctx.select([tuples], [], (t) => ravel(idx.slice(t * k, t * k + k), cs));
+      } else {
+        position = ctx.linear([tuples], [indices], (t, add) => { for (let i = 0; i < k; i++) add(0, t * k + i, cs[i]!); return 0; });
+      }
+      writers = (o) => Array.from({ length: tuples }, (_, t) => [t * slice + (o % slice), t, Math.floor(o / slice)]);
     } else {
-      const axis = axisOf(attr(node, 'axis', 0), data.shape.length), d = data.shape[axis]!;
+      const axis = axisOf(attr(node, 'axis', 0), data.shape.length);
+      d = data.shape[axis]!;
       if (updates.shape.join() !== indices.shape.join() || indices.shape.length !== data.shape.length || indices.shape.some((v, i) => i !== axis && v > data.shape[i]!)) throw shapeError(node, indices.shape, updates.shape);
-      const idx = normalised(node, indices, () => d);
-      target = idx.map((j, u) => { const at = unravel(u, indices.shape); at[axis] = j; return ravel(at, ds); });
+      const idx = computed ? [] : normalised(node, indices as ConstValue, () => d);
+      position = computed ? indices : ctx.select(indices.shape, [], (u) => idx[u]!);
+      const us = stridesOf(indices.shape);
+      writers = (o) => {
+        const at = unravel(o, data.shape);
+        if (at.some((v, i) => i !== axis && v >= indices.shape[i]!)) return [];
+        return Array.from({ length: indices.shape[axis]! }, (_, r) => { const u = ravel(at.map((v, i) => (i === axis ? r : v)), us); return [u, u, at[axis]!]; });
+      };
     }
-    const writers = new Map<number, number[]>();
-    target.forEach((t, u) => writers.set(t, reduction === 'none' ? [u] : [...(writers.get(t) ?? []), u]));
-    return [ctx.linear(data.shape, [data, updates], (o, add) => {
-      const w = writers.get(o);
-      if (!w || reduction === 'add') add(0, o, 1);
-      for (const u of w ?? []) add(1, u, 1);
-      return 0;
-    })];
+    if (!computed) {
+      const pos = (position as ConstValue).data;
+      const last = new Map<number, number[]>();
+      for (let o = 0; o < sizeOf(data.shape); o++) {
+        const w = writers(o).filter(([, p, j]) => pos[p] === j).map(([u]) => u);
+        if (w.length > 0) last.set(o, reduction === 'none' ? [w[w.length - 1]!] : w);
+      }
+      return [ctx.linear(data.shape, [data, updates], (o, add) => {
+        const w = last.get(o);
+        if (!w || reduction === 'add') add(0, o, 1);
+        for (const u of w ?? []) add(1, u, 1);
+        return 0;
+      })];
+    }
+    const n = sizeOf(data.shape), rounds = Math.max(0, ...Array.from({ length: n }, (_, o) => writers(o).length));
+    if (n * rounds > 1 << 20) throw unsupported(node, `computed indices make every one of ${n} outputs choose among ${rounds} updates, ${n * rounds} products in all`);
+    const hit = ctx.isZero(ctx.linear([sizeOf(position.shape), d], [position], (o, add) => { add(0, Math.floor(o / d), 1); return -(o % d); }));
+    let out = data;
+    for (let r = 0; r < rounds; r++) {
+      const h = ctx.select(data.shape, [hit], (o) => { const w = writers(o)[r]; return w ? [0, w[1] * d + w[2]] : 0; });
+      const v = ctx.select(data.shape, [updates], (o) => { const w = writers(o)[r]; return w ? [0, w[0]] : 0; });
+      const delta = reduction === 'add' ? v : ctx.linear(data.shape, [v, out], (o, add) => { add(0, o, 1); add(1, o, -1); return 0; });
+      const t = ctx.product(h, delta);
+      out = ctx.linear(data.shape, [out, t], (o, add) => { add(0, o, 1); add(1, o, 1); return 0; });
+    }
+    return [out];
   },
 };
 
