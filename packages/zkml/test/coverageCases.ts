@@ -60,6 +60,9 @@ export const COVERAGE: CoverageCase[] = [
       n('Reshape', ['x', 's3'], ['y'])], { zero: scalar(0), ax0: ints([1], [0]), minus1: ints([1], [-1]) }),
     inputs: [rand(18, 12)],
   },
+  { name: 'Reshape to [Size / 2, 2] (Size, integer Div, Unsqueeze, Concat)', graph: g([2, 3, 2], [
+    n('Size', ['x'], ['s']), n('Div', ['s', 'two'], ['h']), n('Unsqueeze', ['h', 'ax0'], ['h1']), n('Concat', ['h1', 'two1'], ['shape'], { axis: 0 }), n('Reshape', ['x', 'shape'], ['y'])],
+  { two: scalar(2), two1: ints([1], [2]), ax0: ints([1], [0]) }), inputs: [rand(39, 12)] },
   { name: 'Range over a dimension read by Shape, with a negative delta', graph: g([2, 3], [
     n('Shape', ['x'], ['s']), n('Gather', ['s', 'one'], ['d']), n('Range', ['d', 'zero', 'minus1'], ['r']), n('Cast', ['r'], ['rf'], { to: 1 }), n('Add', ['x', 'rf'], ['y'])],
   { zero: scalar(0), one: scalar(1), minus1: scalar(-1) }), inputs: [rand(19, 6)] },

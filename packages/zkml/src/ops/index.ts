@@ -12,7 +12,7 @@ import { div } from './div.js';
 import { gather } from './gather.js';
 import { gemm } from './gemm.js';
 import { identity } from './identity.js';
-import { depthToSpace, expand, gatherElements, gatherND, oneHot, range, scatter, tile, trilu } from './indexing.js';
+import { depthToSpace, expand, gatherElements, gatherND, oneHot, range, scatter, size, tile, trilu } from './indexing.js';
 import { layerNorm } from './layerNorm.js';
 import { leakyRelu, prelu } from './leakyRelu.js';
 import { logic, not } from './logic.js';
@@ -41,7 +41,7 @@ const ALL: OpDef[] = [
   layerNorm, leakyRelu, logic, not, prelu, matmul, mul, pad, averagePool, globalPool, maxPool, reduceMax, reduceSum,
   relu, flatten, reshape, squeeze, sigmoid, slice, softmax, tanh, transpose, treeEnsembleClassifier,
   treeEnsembleRegressor, where,
-  bitShift, bitwise, bitwiseNot, isNaN, depthToSpace, expand, gatherElements, gatherND, oneHot, range, scatter, tile, trilu,
+  bitShift, bitwise, bitwiseNot, isNaN, depthToSpace, expand, gatherElements, gatherND, oneHot, range, scatter, size, tile, trilu,
   instanceNorm, resize, topK,
 ];
 

@@ -200,6 +200,14 @@ export const expand: OpDef = {
   },
 };
 
+/** Size: the element count of a statically shaped tensor, a compile-time constant (as Shape is). */
+export const size: OpDef = {
+  types: ['Size'],
+  run(ctx, node, inputs) {
+    return [ctx.select([], [], () => sizeOf(need(node, inputs, 0).shape))];
+  },
+};
+
 /** Range: a tensor fixed at compile time (start, limit and delta must be constants, as values folded from Shape are). */
 export const range: OpDef = {
   types: ['Range'],
