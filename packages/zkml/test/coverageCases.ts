@@ -67,6 +67,7 @@ export const COVERAGE: CoverageCase[] = [
     n('Shape', ['x'], ['s']), n('Gather', ['s', 'one'], ['d']), n('Range', ['d', 'zero', 'minus1'], ['r']), n('Cast', ['r'], ['rf'], { to: 1 }), n('Add', ['x', 'rf'], ['y'])],
   { zero: scalar(0), one: scalar(1), minus1: scalar(-1) }), inputs: [rand(19, 6)] },
   // Normalisation.
+  { name: 'BatchNormalization with spatial = 0 (opset 7: statistics per channel and position)', graph: g([1, 2, 2], [n('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['y'], { spatial: 0 })], { s: floats([2, 2], [1, 2, 3, 4]), b: floats([2, 2], [0, 1, 0, 1]), m: floats([2, 2], [0.5, 0, 0, -1]), v: floats([2, 2], [1, 2, 0.5, 1]) }, 7), inputs: [rand(40, 4)] },
   { name: 'InstanceNormalization', graph: g([1, 2, 2, 3], [n('InstanceNormalization', ['x', 's', 'b'], ['y'], { epsilon: { float: 1e-5 } })], { s: floats([2], [1.5, -0.5]), b: floats([2], [0.25, 1]) }), inputs: [rand(20, 12), rand(21, 12)] },
   { name: 'GroupNormalization (opset 18: scale and bias per group)', graph: g([1, 4, 2, 2], [n('GroupNormalization', ['x', 's', 'b'], ['y'], { num_groups: 2, epsilon: { float: 1e-5 } })], { s: floats([2], [1.5, 0.75]), b: floats([2], [0.5, -1]) }, 18), inputs: [rand(22, 16)] },
   // Resize, Upsample, DepthToSpace, SpaceToDepth.
