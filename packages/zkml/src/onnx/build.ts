@@ -75,7 +75,7 @@ export type GraphSpec = {
   input: { name: string; shape: (number | string)[]; elemType?: number };
   output: { name: string; shape?: (number | string)[]; int64?: boolean; elemType?: number };
   nodes: NodeSpec[];
-  /** constants: float by default, int64 for shapes, axes and indices, or an ONNX `elemType` stored in int32Data (UINT8 = 2, INT32 = 6, BOOL = 9) */
+  /** constants: float by default, int64 for shapes, axes and indices, or another ONNX `elemType` (UINT8 = 2, INT32 = 6, BOOL = 9, UINT32 = 12, UINT64 = 13) */
   initializers?: Record<string, { dims: number[]; values: number[]; int64?: boolean; elemType?: number }>;
   opset?: number;
 };
@@ -91,7 +91,8 @@ function attribute(name: string, v: AttrSpec) {
 }
 
 function tensorProto(name: string, t: { dims: number[]; values: number[]; int64?: boolean; elemType?: number }) {
-  // Integer types narrower than 64 bits (and BOOL) are stored in int32Data.
+  // UINT32 and UINT64 are stored in uint64Data, the narrower integer types (and BOOL) in int32Data.
+  if (t.elemType === onnx.TensorProto.DataType.UINT32 || t.elemType === onnx.TensorProto.DataType.UINT64) return onnx.TensorProto.create({ name, dims: t.dims, dataType: t.elemType, uint64Data: t.values });
   if (t.elemType !== undefined) return onnx.TensorProto.create({ name, dims: t.dims, dataType: t.elemType, int32Data: t.values });
   return t.int64
     ? onnx.TensorProto.create({ name, dims: t.dims, dataType: onnx.TensorProto.DataType.INT64, int64Data: t.values })
