@@ -91,15 +91,16 @@ export const gatherND: OpDef = {
  * addressed elements take (or add) the updates, wiring and linear sums. Computed indices: one
  * IsZero selector per update (or index tuple) and candidate position, then per output element
  * and update one product: `out += hit * update` (add) or `out += hit * (update - out)` in update
- * order (none). A negative computed index selects nothing. The mul, max and min reductions are
- * refused.
+ * order (none). A negative computed index selects nothing. With constant indices the mul, max
+ * and min reductions fold each update in turn (one product, or one exact `b + relu(a - b)`, per
+ * output and update); with computed indices they are refused.
  */
 export const scatter: OpDef = {
   types: ['ScatterElements', 'Scatter', 'ScatterND'],
   run(ctx, node, inputs) {
     const data = need(node, inputs, 0), indices = need(node, inputs, 1), updates = need(node, inputs, 2);
     const reduction = attr(node, 'reduction', 'none');
-    if (reduction !== 'none' && reduction !== 'add') throw unsupported(node, `reduction "${reduction}" (only none and add are supported)`);
+    if (!['none', 'add', 'mul', 'max', 'min'].includes(reduction)) throw unsupported(node, `reduction "${reduction}"`);
     const computed = !ctx.isStatic(indices);
     // writers(o): the update elements u that may write output o, with the index entry p whose
     // value must equal candidate j for u to land on o; position: the index entries as positions
@@ -137,6 +138,7 @@ export const scatter: OpDef = {
         const w = writers(o).filter(([, p, j]) => pos[p] === j).map(([u]) => u);
         if (w.length > 0) last.set(o, reduction === 'none' ? [w[w.length - 1]!] : w);
       }
+      if (reduction === 'mul' || reduction === 'max' || reduction === 'min') return [foldUpdates(ctx, data, updates, last, reduction)];
       return [ctx.linear(data.shape, [data, updates], (o, add) => {
         const w = last.get(o);
         if (!w || reduction === 'add') add(0, o, 1);
@@ -144,6 +146,7 @@ export const scatter: OpDef = {
         return 0;
       })];
     }
+    if (reduction !== 'none' && reduction !== 'add') throw unsupported(node, `reduction "${reduction}" at indices computed from the model input (none and add are supported there)`);
     const n = sizeOf(data.shape), rounds = Math.max(0, ...Array.from({ length: n }, (_, o) => writers(o).length));
     if (n * rounds > 1 << 20) throw unsupported(node, `computed indices make every one of ${n} outputs choose among ${rounds} updates, ${n * rounds} products in all`);
     const hit = ctx.isZero(ctx.linear([sizeOf(position.shape), d], [position], (o, add) => { add(0, Math.floor(o / d), 1); return -(o % d); }));
@@ -158,6 +161,22 @@ export const scatter: OpDef = {
     return [out];
   },
 };
+
+/** Folds each output's updates into it in order: `out * u` (mul), `max(out, u)` or `min(out, u)`. */
+function foldUpdates(ctx: Context, data: Value, updates: Value, writers: ReadonlyMap<number, number[]>, reduction: 'mul' | 'max' | 'min'): Value {
+  const rounds = Math.max(0, ...[...writers.values()].map((w) => w.length));
+  let out = data;
+  for (let r = 0; r < rounds; r++) {
+    // an output without an r-th update meets the identity: 1 for mul, itself for max and min
+    const v = ctx.select(data.shape, [updates, out], (o) => { const u = writers.get(o)?.[r]; return u !== undefined ? [0, u] : reduction === 'mul' ? 1 : [1, o]; });
+    if (reduction === 'mul') out = ctx.product(out, v);
+    else if (reduction === 'max') out = ctx.max2(out, v);
+    else out = ctx.linear(data.shape, [ctx.max2(neg(ctx, out), neg(ctx, v))], (o, add) => { add(0, o, -1); return 0; });
+  }
+  return out;
+}
+
+const neg = (ctx: Context, v: Value) => ctx.linear(v.shape, [v], (o, add) => { add(0, o, -1); return 0; });
 
 /** Trilu: the upper (or lower) triangle of the last two axes from diagonal k, zeros elsewhere: wiring. */
 export const trilu: OpDef = {
