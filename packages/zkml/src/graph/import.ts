@@ -2,7 +2,7 @@ import { MalformedModelError, UnsupportedOperatorError } from '../errors/onnx.js
 import { sizeOf } from '../ir/tensor.js';
 import type { ConstValue, Value } from '../ir/value.js';
 import { Context } from '../lower/context.js';
-import { elemKind, type ElemKind, type OnnxGraph, type OnnxNode, type Tensor } from '../onnx/load.js';
+import { elemKind, type OnnxGraph, type OnnxNode, type Tensor } from '../onnx/load.js';
 import { OPERATORS } from '../ops/index.js';
 import { tensorValue } from '../ops/op.js';
 
@@ -36,24 +36,32 @@ function simplify(graph: OnnxGraph): OnnxNode[] {
   }
 }
 
-const BOOL_OPS = new Set(['Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'Equal', 'And', 'Or', 'Xor', 'Not']);
+const BOOL_OPS = new Set(['Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'Equal', 'And', 'Or', 'Xor', 'Not', 'IsNaN', 'IsInf']);
 
-/** ONNX's element kinds of a node's outputs, from its inputs' kinds (the type inference operators need). */
-function outputKinds(node: OnnxNode, inputs: readonly ElemKind[]): ElemKind[] {
+const FLOAT = 1, BOOL = 9, INT64 = 7;
+
+/**
+ * ONNX's data types (TensorProto.DataType) of a node's outputs, from its inputs' types: the
+ * type inference operators need (element kinds follow from them; bitwise operators read the
+ * width and signedness).
+ */
+function outputTypes(node: OnnxNode, inputs: readonly (number | undefined)[]): number[] {
   const a = node.attributes;
-  const all = (k: ElemKind) => node.outputs.map(() => k);
-  if (node.opType === 'Cast') return all(elemKind(a.to as number));
-  if (BOOL_OPS.has(node.opType)) return all('bool');
-  if (['ArgMax', 'ArgMin', 'Shape', 'Size'].includes(node.opType)) return all('int');
-  if (node.opType === 'Where') return all(inputs[1] ?? 'float');
-  if (node.opType === 'TreeEnsembleClassifier') return ['int', 'float'];
-  if (node.opType === 'Dropout') return [inputs[0] ?? 'float', 'bool'];
-  if (node.opType === 'ConstantOfShape') return all((a.value as Tensor | undefined)?.kind ?? 'float');
+  const all = (t: number) => node.outputs.map(() => t);
+  if (node.opType === 'Cast') return all(a.to as number);
+  if (BOOL_OPS.has(node.opType)) return all(BOOL);
+  if (['ArgMax', 'ArgMin', 'Shape', 'Size'].includes(node.opType)) return all(INT64);
+  if (node.opType === 'Where') return all(inputs[1] ?? FLOAT);
+  if (node.opType === 'TreeEnsembleClassifier') return [INT64, FLOAT];
+  if (node.opType === 'Dropout') return [inputs[0] ?? FLOAT, BOOL];
+  if (node.opType === 'TopK') return [inputs[0] ?? FLOAT, INT64];
+  if (node.opType === 'OneHot') return all(inputs[2] ?? FLOAT);
+  if (node.opType === 'ConstantOfShape') return all((a.value as Tensor | undefined)?.dataType ?? FLOAT);
   if (node.opType === 'Constant') {
-    if (a.value && typeof a.value === 'object' && !Array.isArray(a.value)) return all((a.value as Tensor).kind ?? 'float');
-    return all(a.value_int !== undefined || a.value_ints !== undefined ? 'int' : 'float');
+    if (a.value && typeof a.value === 'object' && !Array.isArray(a.value)) return all((a.value as Tensor).dataType ?? FLOAT);
+    return all(a.value_int !== undefined || a.value_ints !== undefined ? INT64 : FLOAT);
   }
-  return all(inputs[0] ?? 'float');
+  return all(inputs[0] ?? FLOAT);
 }
 
 /**
@@ -64,8 +72,8 @@ export function runGraph(ctx: Context, graph: OnnxGraph, input: Value): Value {
   const env = new Map<string, Value>();
   for (const [name, t] of graph.initializers) env.set(name, tensorValue(t));
   env.set(graph.inputs[0]!.name, input);
-  const kinds = new Map<string, ElemKind>([...graph.initializers].map(([name, t]) => [name, t.kind ?? 'float']));
-  kinds.set(graph.inputs[0]!.name, graph.inputs[0]!.kind);
+  const types = new Map<string, number | undefined>([...graph.initializers].map(([name, t]) => [name, t.dataType]));
+  types.set(graph.inputs[0]!.name, graph.inputs[0]!.dataType);
   ctx.used = new Set([...graph.nodes.flatMap((n) => n.inputs), graph.outputs[0]?.name ?? '']);
   for (const node of graph.nodes) {
     const op = OPERATORS.get(node.opType)!;
@@ -75,11 +83,11 @@ export function runGraph(ctx: Context, graph: OnnxGraph, input: Value): Value {
       if (!v) throw new MalformedModelError({ reason: `node "${node.name}" reads "${name}", which no earlier node produces` });
       return v;
     });
-    const inKinds = node.inputs.map((name) => kinds.get(name) ?? 'float');
-    ctx.begin(node, inKinds);
+    const inTypes = node.inputs.map((name) => types.get(name));
+    ctx.begin(node, inTypes.map(elemKind), inTypes);
     const outs = op.run(ctx, node, inputs, graph.opset);
-    const outKinds = outputKinds(node, inKinds);
-    node.outputs.forEach((name, i) => { if (name && outs[i]) { env.set(name, outs[i]!); kinds.set(name, outKinds[i] ?? 'float'); } });
+    const outTypes = outputTypes(node, inTypes);
+    node.outputs.forEach((name, i) => { if (name && outs[i]) { env.set(name, outs[i]!); types.set(name, outTypes[i]); } });
   }
   const out = env.get(graph.outputs[0]?.name ?? '');
   if (!out) throw new MalformedModelError({ reason: `graph output "${graph.outputs[0]?.name}" is not produced by any node` });

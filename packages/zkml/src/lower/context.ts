@@ -60,6 +60,8 @@ export class Context {
   node: OnnxNode | undefined;
   /** ONNX element kinds of the current node's inputs (integer and boolean tensors keep integer semantics) */
   kinds: readonly ElemKind[] = [];
+  /** ONNX data types (TensorProto.DataType) of the current node's inputs, where known: integer widths and signedness */
+  types: readonly (number | undefined)[] = [];
   /** tensor names some later node or the graph output reads (set by runGraph) */
   used: ReadonlySet<string> = new Set();
   private call = 0;
@@ -75,9 +77,10 @@ export class Context {
     return name !== undefined && name !== '' && this.used.has(name);
   }
 
-  begin(node: OnnxNode, kinds: readonly ElemKind[] = []): void {
+  begin(node: OnnxNode, kinds: readonly ElemKind[] = [], types: readonly (number | undefined)[] = []): void {
     this.node = node;
     this.kinds = kinds;
+    this.types = types;
     this.call = 0;
   }
 
@@ -403,7 +406,8 @@ export class Context {
       if (this.mode === 'float') this.record(key, y.data);
       return y;
     }
-    const s = this.scaleOf(v.forms, true);
+    // Coefficients that are multiples of 2^j allow a coarser scale, but an integer constant must stay exact there (4a == 1 is never true).
+    const s = Math.max(this.scaleOf(v.forms, true), Math.min(0, exactScale(v.forms.map((f) => f.c)) ?? 0));
     const all = v.forms.map((f) => this.intForm(f, s));
     // An element whose form is a constant (or rounds to one) is decided now.
     const live = all.map((f) => f.i.length > 0);
@@ -565,6 +569,61 @@ export class Context {
     const out = this.allocate(opts.scale, N.map(() => [0n, qHi] as const));
     this.steps.push({ kind: 'div', name: this.node?.name ?? '?', out, num: N, den: D, qBits: unsignedBits(qHi), rBits });
     return symValue(num.shape, N.map((_, i) => signalForm(out + i, opts.scale)));
+  }
+  /**
+   * The two's complement bits of integer values, lowest first, in at least `minWidth` bits
+   * (more when the proved interval needs them; the top bit is the sign): BitShift and the
+   * bitwise operators read them. With v = x + 2^(w-1) in [0, 2^w), each f_k = floor(v / 2^k)
+   * (k >= 1) is one exact requantisation (a bit decomposition proving the floor), and bit k
+   * is f_k - 2 f_(k+1), linear: no bit is only hinted. The top bit of x is 1 - f_(w-1).
+   */
+  twosComplementBits(x: Value, minWidth = 1): Value[] {
+    const m = this.exactValue(x);
+    const key = this.key();
+    if (m.kind === 'const') {
+      const lo = Math.min(0, ...m.data), hi = Math.max(0, ...m.data);
+      const w = Math.max(minWidth, signedBits(BigInt(lo), BigInt(hi)));
+      if (this.mode === 'float') this.record(key, [lo, hi]);
+      return Array.from({ length: w }, (_, k) => {
+        const bit = (v: number) => Number((BigInt(v) >> BigInt(k)) & 1n);
+        return { ...constValue(m.shape, m.data.map(bit)), dyn: m.dyn };
+      });
+    }
+    const name = this.node?.name ?? '?';
+    const s = Math.max(0, exactScale(m.forms.flatMap((f) => [...f.t.values(), f.c])) ?? this.scaleOf(m.forms, true));
+    const X = m.forms.map((f) => this.intForm(f, s));
+    let lo = 0n, hi = 0n;
+    for (const f of X) { const [a, b] = this.interval(f); lo = minBig(lo, a >> BigInt(s)); hi = maxBig(hi, b >> BigInt(s)); }
+    const w = Math.max(minWidth, signedBits(lo, hi));
+    const live = X.filter((f) => f.i.length > 0);
+    // floors[k][j]: f_k of live element j as a signal form. f_0 = v (a floor by 2^s first when
+    // the forms carry s fractional bits); each next floor halves the previous one, so its range
+    // check is one bit narrower: about w^2 / 2 constraints per element in all.
+    const floors: Affine[][] = [];
+    const floorStep = (forms: IntForm[], shift: number): Affine[] => {
+      const bits: number[] = [];
+      const bounds = forms.map((f) => {
+        const [a, b] = this.interval(f), r = roundingTerm(shift);
+        bits.push(signedBits(a + r, b + r));
+        return [maxBig(0n, (a + r) >> BigInt(shift)), (b + r) >> BigInt(shift)] as const;
+      });
+      if (Math.max(0, ...bits) > MAX_ACC_BITS) throw new QuantizationOverflowError({ node: name, bits: Math.max(...bits), maxBits: MAX_ACC_BITS });
+      const out = this.allocate(0, bounds);
+      if (forms.length > 0) this.steps.push({ kind: 'requant', name, act: 'none', out, forms, shift: forms.map(() => shift), bits, weights: false });
+      return forms.map((_, j) => signalForm(out + j, 0));
+    };
+    const v = live.map((f) => ({ c: f.c + (1n << BigInt(w - 1 + s)), i: f.i, k: f.k }));
+    floors.push(s === 0 ? v.map((f) => ({ c: Number(f.c), t: new Map(f.i.map((id, j) => [id, Number(f.k[j]!)])) })) : floorStep(v.map((f) => ({ ...f, c: f.c - roundingTerm(s) })), s));
+    for (let k = 1; k < w; k++) floors.push(floorStep(floors[k - 1]!.map((f) => this.intForm(f, 0)).map((f) => ({ ...f, c: f.c - 1n })), 1));
+    return Array.from({ length: w }, (_, k) => {
+      let j = 0;
+      return symValue(m.shape, X.map((f) => {
+        if (f.i.length === 0) return constantForm(Number(((f.c >> BigInt(s)) >> BigInt(k)) & 1n));
+        const jj = j++;
+        if (k === w - 1) return combine([[-1, floors[k]![jj]!]], 1);
+        return combine([[1, floors[k]![jj]!], [-2, floors[k + 1]![jj]!]]);
+      }));
+    });
   }
 }
 

@@ -10,7 +10,7 @@ import { MAX_TENSOR_ELEMENTS } from '../ir/tensor.js';
 test('loadOnnx reads back what buildMlpOnnx wrote, with a symbolic batch as 1', () => {
   const g = loadOnnx(buildMlpOnnx({ inputSize: 3, layers: [{ weights: [[1, 2, 3]], bias: [0.5], relu: false }] }));
   assert.equal(g.opset, 13);
-  assert.deepEqual(g.inputs, [{ name: 'input', shape: [1, 3], kind: 'float' }]);
+  assert.deepEqual(g.inputs, [{ name: 'input', shape: [1, 3], kind: 'float', dataType: 1 }]);
   assert.deepEqual([...g.initializers.get('fc0.weight')!.data], [1, 2, 3]);
   assert.deepEqual(g.nodes.map((n) => n.opType), ['Gemm']);
 });

@@ -15,7 +15,7 @@ export function elemKind(dataType: number | null | undefined): ElemKind {
 }
 
 /** A dense tensor read from an initializer or a Constant node, its values as float64. */
-export type Tensor = { dims: number[]; data: Float64Array; kind?: ElemKind };
+export type Tensor = { dims: number[]; data: Float64Array; kind?: ElemKind; /** TensorProto.DataType */ dataType?: number };
 
 export type AttributeValue = number | number[] | string | string[] | Tensor;
 
@@ -29,7 +29,7 @@ export type OnnxNode = {
 };
 
 /** A graph input or output: its fixed shape and element kind. */
-export type OnnxValueInfo = { name: string; shape: number[]; kind: ElemKind };
+export type OnnxValueInfo = { name: string; shape: number[]; kind: ElemKind; /** TensorProto.DataType */ dataType?: number };
 
 /** The parts of an ONNX model the compiler uses, with every shape fixed. */
 export type OnnxGraph = {
@@ -49,8 +49,8 @@ function toNumber(v: unknown): number {
 }
 
 /**
- * Reads a TensorProto into float64 values (FLOAT, DOUBLE, INT32, INT64, BOOL and the 8- and
- * 16-bit integers are accepted). Throws {@link TensorTooLargeError} from the declared dims,
+ * Reads a TensorProto into float64 values (FLOAT, DOUBLE, INT32, INT64, UINT32, UINT64, BOOL and
+ * the 8- and 16-bit integers are accepted). Throws {@link TensorTooLargeError} from the declared dims,
  * before decoding any value.
  */
 export function readTensor(t: InstanceType<typeof onnx.TensorProto>): Tensor {
@@ -75,6 +75,14 @@ export function readTensor(t: InstanceType<typeof onnx.TensorProto>): Tensor {
         ? Float64Array.from({ length: raw!.length / 8 }, (_, i) => Number(view.getBigInt64(i * 8, true)))
         : Float64Array.from((t.int64Data ?? []).map(toNumber));
       break;
+    case DataType.UINT32: case DataType.UINT64: {
+      // Both are stored in uint64Data, or packed in rawData at their width.
+      const wide = t.dataType === DataType.UINT64;
+      data = view
+        ? Float64Array.from({ length: raw!.length / (wide ? 8 : 4) }, (_, i) => (wide ? Number(view.getBigUint64(i * 8, true)) : view.getUint32(i * 4, true)))
+        : Float64Array.from((t.uint64Data ?? []).map(toNumber));
+      break;
+    }
     case DataType.BOOL: case DataType.UINT8: case DataType.INT8: case DataType.UINT16: case DataType.INT16: {
       // Small integer types are stored in int32Data, or packed in rawData at their width.
       const width = t.dataType === DataType.UINT16 || t.dataType === DataType.INT16 ? 2 : 1;
@@ -89,7 +97,7 @@ export function readTensor(t: InstanceType<typeof onnx.TensorProto>): Tensor {
   if (data.length !== size) {
     throw new MalformedModelError({ reason: `tensor "${t.name}" has ${data.length} values for shape [${dims}]` });
   }
-  return { dims, data, kind: elemKind(t.dataType) };
+  return { dims, data, kind: elemKind(t.dataType), dataType: t.dataType ?? undefined };
 }
 
 function readAttribute(a: InstanceType<typeof onnx.AttributeProto>): AttributeValue {
@@ -118,7 +126,7 @@ function readValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>, batch: numbe
     throw new DynamicShapeError({ tensor: v.name ?? '?', dim: i });
   });
   checkTensorSize(v.name ?? '?', shape);
-  return { name: v.name ?? '', shape, kind: elemKind(v.type?.tensorType?.elemType) };
+  return { name: v.name ?? '', shape, kind: elemKind(v.type?.tensorType?.elemType), dataType: v.type?.tensorType?.elemType ?? undefined };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { add } from './add.js';
 import { argmax } from './argmax.js';
 import { batchNorm } from './batchNorm.js';
+import { bitShift, bitwise, bitwiseNot, isNaN } from './bitwise.js';
 import { clip } from './clip.js';
 import { compare, equal } from './compare.js';
 import { concat } from './concat.js';
@@ -12,11 +13,13 @@ import { div } from './div.js';
 import { gather } from './gather.js';
 import { gemm } from './gemm.js';
 import { identity } from './identity.js';
+import { depthToSpace, expand, gatherElements, gatherND, oneHot, range, scatter, size, tile, trilu } from './indexing.js';
 import { layerNorm } from './layerNorm.js';
 import { leakyRelu, prelu } from './leakyRelu.js';
 import { logic, not } from './logic.js';
 import { matmul } from './matmul.js';
 import { mul } from './mul.js';
+import { instanceNorm } from './normalization.js';
 import type { OpDef } from './op.js';
 import { pad } from './pad.js';
 import { recurrent } from './recurrent.js';
@@ -24,12 +27,14 @@ import { averagePool, globalPool, maxPool } from './pool.js';
 import { reduceMax } from './reduceMax.js';
 import { reduceSum } from './reduceSum.js';
 import { relu } from './relu.js';
+import { resize } from './resize.js';
 import { flatten, reshape, squeeze } from './reshape.js';
 import { sigmoid } from './sigmoid.js';
 import { slice } from './slice.js';
 import { split } from './split.js';
 import { softmax } from './softmax.js';
 import { tanh } from './tanh.js';
+import { topK } from './topK.js';
 import { transpose } from './transpose.js';
 import { treeEnsembleClassifier, treeEnsembleRegressor } from './treeEnsemble.js';
 import { where } from './where.js';
@@ -40,6 +45,8 @@ const ALL: OpDef[] = [
   relu, flatten, reshape, squeeze, sigmoid, slice, softmax, tanh, transpose, treeEnsembleClassifier,
   treeEnsembleRegressor, where,
   constantOfShape, recurrent, split,
+  bitShift, bitwise, bitwiseNot, isNaN, depthToSpace, expand, gatherElements, gatherND, oneHot, range, scatter, size, tile, trilu,
+  instanceNorm, resize, topK,
 ];
 
 /** Operators proved mode supports, by ONNX op type (default domain). */

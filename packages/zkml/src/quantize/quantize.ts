@@ -74,7 +74,8 @@ function finishOutput(ctx: Context, out: Value, producer: string, activationBits
     const unit = out.forms.every((f, i) => [...f.t.values()][0] === 2 ** -ctx.signals[ids[i]!]!.scale);
     if (scales.size === 1 && unit) { ctx.requantKeyOnly(); return out; }
   }
-  return ctx.requant(out, 'none', { packBits, keepConstants: true });
+  // An integer form with even coefficients (x << 1) would get a coarser exact scale: integers are always at scale 0.
+  return ctx.requant(out, 'none', { packBits, keepConstants: true, ...(kind === 'float' ? {} : { scale: 0 }) });
 }
 
 /**
