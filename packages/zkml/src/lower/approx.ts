@@ -31,6 +31,10 @@ export type Approximation = {
   elements: number;
 };
 
+/** The progress line of one approximation: `exp at node "e": 64 segments on [-2.1, 3.9] (calibrated), max error 0.0012`. */
+export const describeApproximation = (a: Approximation): string =>
+  `approximation: ${a.fn} at node "${a.node}" (${a.opType}): ${a.segments} segments on [${a.window[0].toPrecision(4)}, ${a.window[1].toPrecision(4)}] (${a.calibrated ? 'calibrated' : 'default window'}), max error ${a.maxError.toPrecision(3)}, saturating outside`;
+
 /** Input bits of the window (its resolution) and the segment counts tried, fewest first. */
 export const APPROX_BITS = 14;
 const SEGMENT_BITS = [5, 6, 7, 8];
@@ -129,9 +133,8 @@ export function chooseTable(fn: UnaryFunction, L: number, unit: number, k: numbe
   return best!;
 }
 
-/** erf(x) to about 1e-7 (Abramowitz and Stegun 7.1.26 is 1.5e-7; this uses the W. J. Cody-style series/continued form). */
+/** erf(x): its Taylor series below 2.5, the continued fraction of erfc above (both well below 1e-9 error). */
 export function erf(x: number): number {
-  // Series for small |x|, complementary continued fraction beyond: both well below 1e-9.
   const a = Math.abs(x);
   if (a < 2.5) {
     let sum = x, term = x;

@@ -658,11 +658,12 @@ export class Context {
     // A constant numerator (Reciprocal-like divisions) is exact at the scale its value needs.
     const sn = nf.every((f) => f.t.size === 0) ? Math.max(0, exactScale(nf.map((f) => f.c)) ?? 24) : this.scaleOf(nf, true);
     // q = floor(num * 2^(scale + sd - sn) / den) has the requested scale.
+    // (A coarser output than the operands: the divisor is multiplied by 2^-extra instead.)
     const extra = opts.scale + sd - sn;
-    if (extra < 0) throw new Error(`internal: division scale at ${this.node?.name}`);
-    const N = nf.map((f) => { const g = this.intForm(f, sn); return { c: g.c << BigInt(extra), i: g.i, k: g.k.map((k) => k << BigInt(extra)) }; });
-    const D = df.map((f) => this.intForm(f, sd));
-    const denMinInt = BigInt(Math.floor(opts.denMin * 2 ** sd));
+    const up = BigInt(Math.max(0, extra)), down = BigInt(Math.max(0, -extra));
+    const N = nf.map((f) => { const g = this.intForm(f, sn); return { c: g.c << up, i: g.i, k: g.k.map((k) => k << up) }; });
+    const D = df.map((f) => { const g = this.intForm(f, sd); return { c: g.c << down, i: g.i, k: g.k.map((k) => k << down) }; });
+    const denMinInt = BigInt(Math.floor(opts.denMin * 2 ** sd)) << down;
     let qHi = 0n, rBits = 1;
     N.forEach((f, i) => {
       const [nlo, nhi] = this.interval(f);

@@ -33,6 +33,10 @@ import { tanh } from './tanh.js';
 import { transpose } from './transpose.js';
 import { treeEnsembleClassifier, treeEnsembleRegressor } from './treeEnsemble.js';
 import { where } from './where.js';
+import { absNeg, hard, rounding, sign, unary } from './unary.js';
+import { minMax } from './minMax.js';
+import { pow } from './pow.js';
+import { logSoftmax, reduceMore } from './reduceMore.js';
 
 const ALL: OpDef[] = [
   add, argmax, batchNorm, clip, compare, concat, constant, conv, convTranspose, div, equal, gather, gemm, identity,
@@ -40,6 +44,7 @@ const ALL: OpDef[] = [
   relu, flatten, reshape, squeeze, sigmoid, slice, softmax, tanh, transpose, treeEnsembleClassifier,
   treeEnsembleRegressor, where,
   constantOfShape, recurrent, split,
+  unary, absNeg, sign, hard, rounding, pow, reduceMore, logSoftmax, minMax,
 ];
 
 /** Operators proved mode supports, by ONNX op type (default domain). */
