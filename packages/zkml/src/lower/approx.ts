@@ -57,18 +57,30 @@ export function windowFor(fn: UnaryFunction, seen: readonly [number, number] | u
   const m = (b - a) * MARGIN || Math.max(1, Math.abs(a)) * MARGIN;
   let lo = a - m, hi = b + m;
   // Never across the domain's edge: half way to it at most (a pole or a branch point).
-  if (fn.domain === 'positive' || (fn.domain === 'nonzero' && a > 0)) lo = Math.max(lo, a / 2);
-  if (fn.domain === 'nonnegative') lo = Math.max(lo, 0);
+  if (fn.domain === 'positive' || fn.domain === 'nonnegative' || (fn.domain === 'nonzero' && a > 0)) lo = Math.max(lo, a / 2);
   if (fn.domain === 'nonzero' && b < 0) hi = Math.min(hi, b / 2);
   return [lo, hi];
 }
 
-/** The fixed-point layout of a window: input scale, first integer L, and the unit. */
-export function windowLayout(fn: UnaryFunction, lo: number, hi: number, k: number): { inScale: number; L: number; unit: number } {
+/**
+ * The fixed-point layout of a window: input scale, first integer L, and the unit. The 2^k steps
+ * cover at least [lo, hi], centred on it (kept inside the domain), and L is a multiple of the
+ * widest segment (2^(k-5) steps), so x = 0 (where the relu splits and Abs-like kinks sit) is a
+ * segment boundary and no segment interpolates across it. `top`: the window ends at hi instead.
+ */
+export function windowLayout(fn: UnaryFunction, lo: number, hi: number, k: number, top = false): { inScale: number; L: number; unit: number } {
   const inScale = k - Math.ceil(Math.log2(Math.max(hi - lo, 2 ** -40)));
   const unit = 2 ** -inScale;
-  let L = Math.round(lo * 2 ** inScale);
   const width = 2 ** k - 1;
+  const align = 2 ** (k - SEGMENT_BITS[0]!);
+  let L = Math.floor((Math.round(((lo + hi) / 2) * 2 ** inScale) - 2 ** (k - 1)) / align) * align;
+  // Never below lo where the domain ends there, never above it otherwise (the window must cover [lo, hi]).
+  const bounded = fn.domain === 'positive' || fn.domain === 'nonnegative' || (fn.domain === 'nonzero' && lo > 0);
+  if (bounded) L = Math.max(L, Math.ceil(lo * 2 ** inScale));
+  if (L * unit > lo && !bounded) L = Math.floor(lo * 2 ** inScale);
+  if ((L + width) * unit < hi) L = Math.ceil(hi * 2 ** inScale) - width;
+  // A proved upper bound: the window ends there (aligned up), spending nothing above it.
+  if (top) L = Math.ceil((Math.ceil(hi * 2 ** inScale) - width) / align) * align;
   // The window must not reach the domain's edge (log(0), 1/0): step inside it.
   if (fn.domain === 'positive' || (fn.domain === 'nonzero' && lo > 0)) { while (L <= 0) L++; }
   if (fn.domain === 'nonnegative') { while (L < 0) L++; }

@@ -347,11 +347,11 @@ export class Context {
   /**
    * Elementwise `fn` through the general mechanism: a Pwl table over the calibrated range of x
    * (widened by 5%, or `fn`'s default window without calibration, or `window` when the caller
-   * knows the range), saturating outside it. The segment count and the largest error inside the
+   * knows the range; `atMost` caps it at a proved upper bound), saturating outside it. The segment count and the largest error inside the
    * window are chosen and computed here and listed in {@link approximations}. A calibrated range
    * outside `fn`'s domain is a FunctionDomainError.
    */
-  approx(x: Value, fn: UnaryFunction, opts: { window?: readonly [number, number] } = {}): Value {
+  approx(x: Value, fn: UnaryFunction, opts: { window?: readonly [number, number]; atMost?: number } = {}): Value {
     const seen = this.span(x);
     const node = this.node?.name ?? '?', opType = this.node?.opType ?? '?';
     const calibrated = this.options.calibrated === true && seen !== undefined;
@@ -363,12 +363,14 @@ export class Context {
       return y;
     }
     const win = windowFor(fn, calibrated ? seen : undefined, opts.window);
+    // A proved upper bound (x - max(x) <= 0) caps the window: no table is spent above it.
+    if (win && opts.atMost !== undefined && win[1] > opts.atMost) win[1] = Math.max(opts.atMost, win[0] + 2 ** -20);
     if (!win) {
       const domain = fn.domain === 'positive' ? 'x > 0' : fn.domain === 'nonnegative' ? 'x >= 0' : 'x != 0, one sign';
       throw new FunctionDomainError({ node, opType, what: 'input', range: seen!, domain });
     }
     const k = APPROX_BITS;
-    const { inScale, L, unit } = windowLayout(fn, win[0], win[1], k);
+    const { inScale, L, unit } = windowLayout(fn, win[0], win[1], k, opts.atMost !== undefined && win[1] === opts.atMost);
     const q = this.requant(x, 'none', { scale: inScale });
     this.key();
     const chosen = chooseTable(fn, L, unit, k, (fmax) => Math.min(24, scaleFor(fmax, this.options.activationBits)));

@@ -4,9 +4,9 @@ import type { Context } from '../lower/context.js';
 import type { OpDef } from './op.js';
 import { attr, intsFrom, need } from './op.js';
 import { maxOverGroups, reduceAxes, reductionGroups } from './reduce.js';
-import { EXP } from './softmax.js';
 
 const LOG = { name: 'log', f: Math.log, lo: 0.125, hi: 8, domain: 'positive' as const };
+const EXP_NEG = { name: 'exp', f: Math.exp, lo: -16, hi: 0 };
 const SQRT = { name: 'sqrt', f: Math.sqrt, lo: 0, hi: 16, domain: 'nonnegative' as const };
 
 const negate = (ctx: Context, x: Value) => ctx.linear(x.shape, [x], (o, add) => { add(0, o, -1); return 0; });
@@ -15,7 +15,7 @@ const sumGroups = (ctx: Context, x: Value, groups: readonly number[][], outShape
 
 /**
  * `log(sum(exp(x - m)))` per group with m the group's maximum (exact max2 steps): exp on
- * Softmax's fixed table ([-15.9, 0.1], x - m <= 0), the sum linear, and the log through the
+ * the general mechanism over the calibrated range of x - m (<= 0; [-16, 0] without calibration), the sum linear, and the log through the
  * general mechanism on [0.5, n + 1] (the sum lies in [1, n]). Returns the materialised x, m and that log.
  */
 export function logSumExp(ctx: Context, x: Value, groups: readonly number[][], outShape: number[]): { q: Value; m: Value; lse: Value; owner: number[] } {
@@ -24,7 +24,7 @@ export function logSumExp(ctx: Context, x: Value, groups: readonly number[][], o
   const owner = new Array<number>(sizeOf(x.shape));
   groups.forEach((g, gi) => g.forEach((i) => (owner[i] = gi)));
   const d = ctx.linear(x.shape, [q, m], (o, add) => { add(0, o, 1); add(1, owner[o]!, -1); return 0; });
-  const e = ctx.pwl(d, EXP);
+  const e = ctx.approx(d, EXP_NEG, { atMost: 0 });
   const n = Math.max(...groups.map((g) => g.length));
   const lse = ctx.approx(sumGroups(ctx, e, groups, outShape), LOG, { window: [0.5, n + 1] });
   return { q, m, lse, owner };
