@@ -148,3 +148,19 @@ test('compile report (r1cs backend): every approximation with its window, segmen
   // 16-bit inputs: the input rounding (2^-13 here) stays below the output steps counted.
   assert.ok(report.accuracy!.maxAbsError <= approximations.reduce((s, a) => s + a.maxError, 0) + 16 * 2 ** -report.quantization.outputScale);
 });
+
+test('a negative divisor range: Div(1, x - 3) by constrained division and Reciprocal(x - 3) through a table that stays below 0, both within their tolerance', async () => {
+  const graph = (op: 'Div' | 'Reciprocal'): GraphSpec => ({
+    input: { name: 'x', shape: [1, 3] }, output: { name: 'y' }, initializers: { one: { dims: [], values: [1] }, three: { dims: [], values: [3] } },
+    nodes: [{ op: 'Sub', inputs: ['x', 'three'], outputs: ['d'] }, op === 'Div' ? { op, inputs: ['one', 'd'], outputs: ['y'] } : { op, inputs: ['d'], outputs: ['y'] }],
+  });
+  const calibration = [[0.5, -1, 2], [1.9, -1.9, 0], [-0.3, 0.7, 1.2]];
+  for (const op of ['Div', 'Reciprocal'] as const) {
+    const q = quantize(importGraph(loadOnnx(buildOnnx(graph(op)))), { calibration, inputBits: 16 });
+    if (op === 'Reciprocal') assert.ok(q.approximations![0]!.window[1] < 0, 'the window stays below the pole');
+    for (const x of calibration) {
+      dequantizeOutput(q, inferQuantized(q, quantizeInput(q, x))).forEach((v, i) => assert.ok(Math.abs(v - 1 / (x[i]! - 3)) <= tolerance(q), `${op}: ${v} vs ${1 / (x[i]! - 3)}`));
+    }
+    await checkModel(q, calibration[1]!, 'committed', true);
+  }
+});

@@ -84,7 +84,8 @@ export function windowLayout(fn: UnaryFunction, lo: number, hi: number, k: numbe
   // The window must not reach the domain's edge (log(0), 1/0): step inside it.
   if (fn.domain === 'positive' || (fn.domain === 'nonzero' && lo > 0)) { while (L <= 0) L++; }
   if (fn.domain === 'nonnegative') { while (L < 0) L++; }
-  if (fn.domain === 'nonzero' && hi < 0) { while (L + width >= 0) L--; }
+  // A negative range ends at hi (the last segment's right end, L + 2^k, is evaluated too).
+  if (fn.domain === 'nonzero' && hi < 0) L = Math.min(L, Math.floor(hi * 2 ** inScale) - width - 1);
   return { inScale, L, unit };
 }
 
