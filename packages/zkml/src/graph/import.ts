@@ -46,7 +46,6 @@ function outputKinds(node: OnnxNode, inputs: readonly ElemKind[]): ElemKind[] {
   if (BOOL_OPS.has(node.opType)) return all('bool');
   if (['ArgMax', 'ArgMin', 'Shape', 'Size'].includes(node.opType)) return all('int');
   if (node.opType === 'Where') return all(inputs[1] ?? 'float');
-  if (node.opType === 'ConstantOfShape') return all((a.value as Tensor | undefined)?.kind ?? 'float');
   if (node.opType === 'TreeEnsembleClassifier') return ['int', 'float'];
   if (node.opType === 'Dropout') return [inputs[0] ?? 'float', 'bool'];
   if (node.opType === 'ConstantOfShape') return all((a.value as Tensor | undefined)?.kind ?? 'float');
