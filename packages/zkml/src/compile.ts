@@ -11,6 +11,7 @@ import { ARTEFACT_FILES, artefactFiles, bigintReplacer, type CircuitBackend, typ
 import { writeR1csCircuit } from './r1cs/compile.js';
 import { generateCircuit, generateShards, type WeightEncoding } from './codegen/circom.js';
 import { layoutOf, type InputVisibility } from './io/layout.js';
+import { describeApproximation } from './lower/approx.js';
 import { outputsOf, programConstraints, stepConstraints } from './lower/steps.js';
 import { LINK_FILE, linkCircuit, type LinkFile } from './link.js';
 import type { QuantizedModel } from './quantize/quantize.js';
@@ -235,6 +236,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
   const model = quantize(imported, { ...options, calibration });
   const inputVisibility = options.input ?? 'committed';
   const layout = layoutOf(model, inputVisibility);
+  for (const a of model.approximations ?? []) progress({ phase: describeApproximation(a) });
 
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true });
@@ -306,6 +308,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
         inputBits: model.inputBits, inputScale: model.inputScale, outputBits: model.outputBits, outputScale: model.outputScale,
         inputRange: [...inputRange(model)], calibration: options.calibration && options.calibration.length > 0 ? 'samples' : 'synthetic',
         steps: model.steps.map((s) => ({ node: s.name, kind: s.kind === 'requant' ? `requant:${s.act}` : s.kind === 'pwl' ? `pwl:${s.fn}` : s.kind, outputs: outputsOf(s), constraints: stepConstraints(s, encoding !== 'constant') })),
+        ...(model.approximations ? { approximations: model.approximations } : {}),
       },
       layout,
       accuracy,

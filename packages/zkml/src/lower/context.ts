@@ -1,8 +1,9 @@
-import { QuantizationOverflowError } from '../errors/quantize.js';
+import { FunctionDomainError, QuantizationOverflowError } from '../errors/quantize.js';
 import { combine, constantForm, isSignal, signalForm, type Affine } from '../ir/affine.js';
 import { checkTensorSize, sizeOf } from '../ir/tensor.js';
 import { constValue, formAt, symValue, type ConstValue, type Value } from '../ir/value.js';
 import type { ElemKind, OnnxNode } from '../onnx/load.js';
+import { APPROX_BITS, chooseTable, pwlTable, windowFor, windowLayout, type Approximation, type UnaryFunction } from './approx.js';
 import { isqrt, roundingTerm, type IntForm, type Step } from './steps.js';
 
 /** Largest accumulator width the circuit accepts (a bit decomposition must stay below the field size). */
@@ -11,7 +12,8 @@ export const MAX_ACC_BITS = 240;
 /** One signal of the lowered program: its scale and the integer interval it provably lies in. */
 export type SignalInfo = { scale: number; lo: bigint; hi: bigint };
 
-export type LowerOptions = { weightBits: number; activationBits: number };
+/** `calibrated`: calibration inputs were given (approximation windows follow them, else each function's default). */
+export type LowerOptions = { weightBits: number; activationBits: number; calibrated?: boolean };
 
 /**
  * A function the circuit evaluates piecewise-linearly on a clamped domain, in 2^segmentBits
@@ -57,6 +59,8 @@ function exactScale(ms: readonly number[]): number | undefined {
 export class Context {
   readonly steps: Step[] = [];
   readonly signals: SignalInfo[] = [];
+  /** every approximated elementwise function, with its window and largest error (the compile report lists them) */
+  readonly approximations: Approximation[] = [];
   node: OnnxNode | undefined;
   /** ONNX element kinds of the current node's inputs (integer and boolean tensors keep integer semantics) */
   kinds: readonly ElemKind[] = [];
@@ -301,33 +305,83 @@ export class Context {
       if (this.mode === 'float') this.record(key, y.data);
       return y;
     }
-    // Clamp to [L, L + 2^k - 1] with L + relu(x - L) - relu(x - H), then shift to [0, 2^k).
-    const saved = this.call; // the clamps below exist only when lowering: keep keys aligned with float mode
     const L = Math.round(fn.lo * 2 ** inScale);
-    const H = L + 2 ** PWL_BITS - 1;
+    const unit = 2 ** -inScale;
+    const k = PWL_BITS, t = fn.segmentBits ?? PWL_SEGMENT_BITS, low = k - t;
+    let fmax = 0;
+    for (let j = 0; j <= 2 ** t; j++) fmax = Math.max(fmax, Math.abs(fn.f(fn.lo + j * 2 ** low * unit)));
+    const outBase = Math.min(24, scaleFor(fmax, this.options.activationBits));
+    return this.pwlStep(q, fn.name, L, inScale, k, t, pwlTable((x) => fn.f(x), L, unit, k, t, outBase), outBase + low);
+  }
+
+  /**
+   * The Pwl step on `q` (signals at `inScale`): clamp to [L, L + 2^k - 1] with
+   * L + relu(x - L) - relu(x - H) (exact), shift to [0, 2^k), and read the table.
+   */
+  private pwlStep(q: Value, fn: string, L: number, inScale: number, k: number, t: number, table: { A: bigint[]; B: bigint[]; lo: bigint; hi: bigint }, outScale: number): Value {
+    const saved = this.call; // the clamps below exist only when lowering: keep keys aligned with float mode
+    const H = L + 2 ** k - 1;
     const unit = 2 ** -inScale;
     const lower = this.requant(this.linear(q.shape, [q], (o, add) => { add(0, o, 1); return -L * unit; }), 'relu', { exact: true });
     const upper = this.requant(this.linear(q.shape, [q], (o, add) => { add(0, o, 1); return -H * unit; }), 'relu', { exact: true });
     const window = this.linear(q.shape, [lower, upper], (o, add) => { add(0, o, 1); add(1, o, -1); return 0; }) as Extract<Value, { kind: 'sym' }>;
     this.call = saved;
-    const k = PWL_BITS, t = fn.segmentBits ?? PWL_SEGMENT_BITS, low = k - t;
-    let fmax = 0;
-    for (let j = 0; j <= 2 ** t; j++) fmax = Math.max(fmax, Math.abs(fn.f(fn.lo + j * 2 ** low * unit)));
-    const outBase = Math.min(24, scaleFor(fmax, this.options.activationBits));
-    const fAt = (j: number) => BigInt(Math.round(fn.f((L + j * 2 ** low) * unit) * 2 ** outBase));
-    const A: bigint[] = [], B: bigint[] = [];
-    let lo = 0n, hi = 0n;
-    for (let j = 0; j < 2 ** t; j++) {
-      const a = fAt(j) << BigInt(low), b = fAt(j + 1) - fAt(j);
-      A.push(a); B.push(b);
-      const end = a + b * ((1n << BigInt(low)) - 1n);
-      if (j === 0) { lo = minBig(a, end); hi = maxBig(a, end); } else { lo = minBig(lo, minBig(a, end)); hi = maxBig(hi, maxBig(a, end)); }
-    }
-    const outScale = outBase + low;
     const forms = window.forms.map((f) => this.intForm(f, inScale));
-    const out = this.allocate(outScale, forms.map(() => [lo, hi] as const));
-    this.steps.push({ kind: 'pwl', name: this.node?.name ?? '?', fn: fn.name, out, forms, k, t, A, B });
+    const out = this.allocate(outScale, forms.map(() => [table.lo, table.hi] as const));
+    this.steps.push({ kind: 'pwl', name: this.node?.name ?? '?', fn, out, forms, k, t, A: table.A, B: table.B });
     return symValue(q.shape, forms.map((_, i) => signalForm(out + i, outScale)));
+  }
+
+  /**
+   * The smallest and largest value `x` takes over the calibration inputs (one key in both modes):
+   * float mode records them, lowering reads them back. Undefined when nothing was recorded.
+   */
+  span(x: Value): [number, number] | undefined {
+    const key = this.key();
+    if (this.mode === 'float' && x.kind === 'const') {
+      let lo = this.ranges.get(`${key}<`) ?? Infinity, hi = this.ranges.get(`${key}>`) ?? -Infinity;
+      for (const v of x.data) if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+      if (lo <= hi) { this.ranges.set(`${key}<`, lo); this.ranges.set(`${key}>`, hi); }
+    }
+    const lo = this.ranges.get(`${key}<`), hi = this.ranges.get(`${key}>`);
+    return lo !== undefined && hi !== undefined ? [lo, hi] : undefined;
+  }
+
+  /**
+   * Elementwise `fn` through the general mechanism: a Pwl table over the calibrated range of x
+   * (widened by 5%, or `fn`'s default window without calibration, or `window` when the caller
+   * knows the range; `atMost` caps it at a proved upper bound), saturating outside it. The segment count and the largest error inside the
+   * window are chosen and computed here and listed in {@link approximations}. A calibrated range
+   * outside `fn`'s domain is a FunctionDomainError.
+   */
+  approx(x: Value, fn: UnaryFunction, opts: { window?: readonly [number, number]; atMost?: number } = {}): Value {
+    const seen = this.span(x);
+    const node = this.node?.name ?? '?', opType = this.node?.opType ?? '?';
+    const calibrated = this.options.calibrated === true && seen !== undefined;
+    if (x.kind === 'const') {
+      this.requantKeyOnly();
+      const key = this.key();
+      const y = this.floatMap(x, fn.f);
+      if (this.mode === 'float') this.record(key, [...y.data].filter(Number.isFinite));
+      return y;
+    }
+    const win = windowFor(fn, calibrated ? seen : undefined, opts.window);
+    // A proved upper bound (x - max(x) <= 0) caps the window: no table is spent above it.
+    if (win && opts.atMost !== undefined && win[1] > opts.atMost) win[1] = Math.max(opts.atMost, win[0] + 2 ** -20);
+    if (!win) {
+      const domain = fn.domain === 'positive' ? 'x > 0' : fn.domain === 'nonnegative' ? 'x >= 0' : 'x != 0, one sign';
+      throw new FunctionDomainError({ node, opType, what: 'input', range: seen!, domain });
+    }
+    const k = APPROX_BITS;
+    const { inScale, L, unit } = windowLayout(fn, win[0], win[1], k, opts.atMost !== undefined && win[1] === opts.atMost);
+    const q = this.requant(x, 'none', { scale: inScale });
+    this.key();
+    const chosen = chooseTable(fn, L, unit, k, (fmax) => Math.min(24, scaleFor(fmax, this.options.activationBits)));
+    this.approximations.push({
+      node, opType, fn: fn.name, window: [L * unit, (L + 2 ** k - 1) * unit], calibrated: calibrated ? [seen![0], seen![1]] : null,
+      segments: 2 ** chosen.t, maxError: chosen.error, elements: sizeOf(x.shape),
+    });
+    return this.pwlStep(q, fn.name, L, inScale, k, chosen.t, chosen.table, chosen.outScale);
   }
 
   /** Elementwise product of two values of the same shape (one constraint each). */
@@ -501,6 +555,62 @@ export class Context {
     }));
   }
 
+  /**
+   * Floor, Ceil or Round (half to even, as ONNX) elementwise, exactly on the fixed-point value
+   * X / 2^s: with an offset M 2^s (M from X's proved interval) making the numerator
+   * non-negative, q = floor(num / 2^s) is a div step by a constant (num = q 2^s + r with r
+   * range-checked to [0, 2^s): the remainder check), and floor(x) = q - M; ceil is -floor(-x).
+   * Round divides X + 2^(s-1) by 2^(s+1) instead and adds the sign step [r > 2^s] to 2q: a tie
+   * (r = 2^s) goes to the even neighbour. Output scale 0; a value already integral is unchanged.
+   */
+  roundTo(x: Value, mode: 'floor' | 'ceil' | 'round'): Value {
+    const m = this.exactValue(x);
+    const key = this.key();
+    const even = (v: number) => { const r = Math.round(v); return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r; };
+    const g = mode === 'floor' ? Math.floor : mode === 'ceil' ? Math.ceil : even;
+    if (m.kind === 'const') {
+      const y = this.floatMap(m, g);
+      if (this.mode === 'float') this.record(key, y.data);
+      return y;
+    }
+    const name = this.node?.name ?? '?';
+    const s = exactScale(m.forms.flatMap((f) => [...f.t.values(), f.c])) ?? this.scaleOf(m.forms, true);
+    if (s <= 0) return m;
+    const X = m.forms.map((f) => this.intForm(f, s));
+    const live = X.map((f) => f.i.length > 0);
+    const sign = mode === 'ceil' ? -1n : 1n;
+    const den = mode === 'round' ? 1n << BigInt(s + 1) : 1n << BigInt(s);
+    const nums: IntForm[] = [], offsets: bigint[] = [];
+    X.forEach((f, i) => {
+      if (!live[i]) return;
+      const base: IntForm = { c: sign * f.c + (mode === 'round' ? 1n << BigInt(s - 1) : 0n), i: f.i, k: f.k.map((k) => sign * k) };
+      const [lo] = this.interval(base);
+      const M = lo < 0n ? (-lo + den - 1n) / den : 0n; // whole divisors added to make num >= 0
+      nums.push({ ...base, c: base.c + M * den });
+      offsets.push(M);
+    });
+    const qHi = nums.map((f) => this.interval(f)[1] / den);
+    const out = this.allocate(0, qHi.map((h) => [0n, h] as const));
+    if (nums.length > 0) this.steps.push({ kind: 'div', name, out, num: nums, den: nums.map(() => ({ c: den, i: [], k: [] })), qBits: unsignedBits(qHi.reduce(maxBig, 0n)), rBits: unsignedBits(den) });
+    let half = 0;
+    if (mode === 'round' && nums.length > 0) {
+      // [r - 2^s - 1 >= 0] with r = num - q 2^(s+1) in [0, 2^(s+1)): s + 2 bits hold it.
+      const forms = nums.map((f, o): IntForm => ({ c: f.c - (1n << BigInt(s)) - 1n, i: [...f.i, out + o], k: [...f.k, -den] }));
+      half = this.allocate(0, forms.map(() => [0n, 1n] as const));
+      this.steps.push({ kind: 'requant', name, act: 'sign', out: half, forms, shift: forms.map(() => 0), bits: forms.map(() => s + 2), weights: false });
+    }
+    let next = 0;
+    return symValue(m.shape, X.map((f, i) => {
+      if (!live[i]) return constantForm(g(Number(f.c) * 2 ** -s));
+      const o = next++;
+      // floor: q - M; ceil: -(q - M); round: 2q - 2M + [r > 2^s] (M counted in 2^(s+1) steps).
+      const terms: [number, Affine][] = [[mode === 'round' ? 2 : Number(sign), signalForm(out + o, 0)]];
+      if (mode === 'round') terms.push([1, signalForm(half + o, 0)]);
+      const M = Number(offsets[o]!) * (mode === 'round' ? 2 : 1);
+      return combine(terms, -Number(sign) * M);
+    }));
+  }
+
   /** The smallest and largest value any element of `x` can take, in float units (from the signals' proved intervals). */
   bounds(x: Value): [number, number] {
     if (x.kind === 'const') return [Math.min(...x.data), Math.max(...x.data)];
@@ -551,13 +661,15 @@ export class Context {
     const nf = Array.from({ length: n }, (_, i) => formAt(num, i));
     const df = Array.from({ length: n }, (_, i) => formAt(den, i));
     const sd = this.scaleOf(df, true);
-    const sn = this.scaleOf(nf, true);
+    // A constant numerator (Reciprocal-like divisions) is exact at the scale its value needs.
+    const sn = nf.every((f) => f.t.size === 0) ? Math.max(0, exactScale(nf.map((f) => f.c)) ?? 24) : this.scaleOf(nf, true);
     // q = floor(num * 2^(scale + sd - sn) / den) has the requested scale.
+    // (A coarser output than the operands: the divisor is multiplied by 2^-extra instead.)
     const extra = opts.scale + sd - sn;
-    if (extra < 0) throw new Error(`internal: division scale at ${this.node?.name}`);
-    const N = nf.map((f) => { const g = this.intForm(f, sn); return { c: g.c << BigInt(extra), i: g.i, k: g.k.map((k) => k << BigInt(extra)) }; });
-    const D = df.map((f) => this.intForm(f, sd));
-    const denMinInt = BigInt(Math.floor(opts.denMin * 2 ** sd));
+    const up = BigInt(Math.max(0, extra)), down = BigInt(Math.max(0, -extra));
+    const N = nf.map((f) => { const g = this.intForm(f, sn); return { c: g.c << up, i: g.i, k: g.k.map((k) => k << up) }; });
+    const D = df.map((f) => { const g = this.intForm(f, sd); return { c: g.c << down, i: g.i, k: g.k.map((k) => k << down) }; });
+    const denMinInt = BigInt(Math.floor(opts.denMin * 2 ** sd)) << down;
     let qHi = 0n, rBits = 1;
     N.forEach((f, i) => {
       const [nlo, nhi] = this.interval(f);

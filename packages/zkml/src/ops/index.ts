@@ -38,6 +38,10 @@ import { topK } from './topK.js';
 import { transpose } from './transpose.js';
 import { treeEnsembleClassifier, treeEnsembleRegressor } from './treeEnsemble.js';
 import { where } from './where.js';
+import { absNeg, hard, rounding, sign, unary } from './unary.js';
+import { minMax } from './minMax.js';
+import { pow } from './pow.js';
+import { logSoftmax, reduceMore } from './reduceMore.js';
 
 const ALL: OpDef[] = [
   add, argmax, batchNorm, clip, compare, concat, constant, conv, convTranspose, div, equal, gather, gemm, identity,
@@ -47,6 +51,7 @@ const ALL: OpDef[] = [
   constantOfShape, recurrent, split,
   bitShift, bitwise, bitwiseNot, isNaN, depthToSpace, expand, gatherElements, gatherND, oneHot, range, scatter, size, tile, trilu,
   instanceNorm, resize, topK,
+  unary, absNeg, sign, hard, rounding, pow, reduceMore, logSoftmax, minMax,
 ];
 
 /** Operators proved mode supports, by ONNX op type (default domain). */

@@ -5,6 +5,7 @@ import { sizeOf } from '../ir/tensor.js';
 import { symValue, type Value } from '../ir/value.js';
 import { Context, scaleFor, signedBits } from '../lower/context.js';
 import type { Step } from '../lower/steps.js';
+import type { Approximation } from '../lower/approx.js';
 import type { ElemKind, OnnxNode } from '../onnx/load.js';
 
 export { scaleFor, MAX_ACC_BITS } from '../lower/context.js';
@@ -31,6 +32,8 @@ export type QuantizedModel = {
   outputBits: number;
   /** per node: the largest float magnitude seen in calibration at each primitive */
   ranges: Record<string, number>;
+  /** elementwise functions approximated by a table (window, segments, largest error); absent when none */
+  approximations?: Approximation[];
 };
 
 export type QuantizeOptions = {
@@ -89,9 +92,10 @@ function finishOutput(ctx: Context, out: Value, producer: string, activationBits
 export function quantize(model: ImportedModel, options: QuantizeOptions = {}): QuantizedModel {
   const inputBits = options.inputBits ?? 8;
   if (inputBits !== 8 && inputBits !== 16) throw new RangeError(`inputBits must be 8 or 16, got ${inputBits}`);
-  const lowerOptions = { weightBits: options.weightBits ?? 12, activationBits: options.activationBits ?? 16 };
   const n = sizeOf(model.inputShape);
-  const calibration = options.calibration && options.calibration.length > 0 ? options.calibration : syntheticSamples(n);
+  const calibrated = options.calibration !== undefined && options.calibration.length > 0;
+  const lowerOptions = { weightBits: options.weightBits ?? 12, activationBits: options.activationBits ?? 16, calibrated };
+  const calibration = calibrated ? options.calibration! : syntheticSamples(n);
 
   const graphOutput = model.graph.outputs[0]!.name;
   const producer = model.graph.nodes.find((n) => n.outputs.includes(graphOutput))?.name ?? 'output';
@@ -135,5 +139,6 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
     outputScale,
     outputBits,
     ranges: Object.fromEntries(ranges),
+    ...(ctx.approximations.length > 0 ? { approximations: ctx.approximations } : {}),
   };
 }

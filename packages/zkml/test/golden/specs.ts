@@ -1,6 +1,7 @@
 import type { GraphSpec, NodeSpec } from '../exports.js';
 import { pseudoRandom } from '../fixtures.js';
 import { SEQUENCE } from './sequence.js';
+import { UNARY_GOLDEN } from './unary.js';
 
 /**
  * Golden operator fixtures: one small model per operator (or operator variant), in the
@@ -84,6 +85,8 @@ export const GOLDEN: GoldenSpec[] = [
     n('Flatten', ['p1'], ['fl']), n('Gemm', ['fl', 'w2', 'b2'], ['y'], { transB: 1 })], { w1: f([2, 1, 3, 3], 28), b1: f([2], 29), w2: f([4, 18], 30), b2: f([4], 31) }),
   ...SEQUENCE,
 ];
+
+GOLDEN.push(...UNARY_GOLDEN);
 
 /** A two-tree ensemble: tree 0 splits x0 <= 0.3 then x1 < -0.2; tree 1 splits x2 > 0.1 then x0 >= 0.5. */
 function tree(name: string, op: string, extra: NodeSpec['attrs'], output: 'y' | 'scores' = 'y'): GoldenSpec {
