@@ -42,7 +42,7 @@ export { NativeProver, NATIVE_PROVER_BIN, nativeProverBuilt } from './prover/nat
 export { compileVerifier } from './verifier.js';
 
 // The r1cs backend's stages one by one (bench:r1cs times each).
-export { buildConstraints, computeValues } from './r1cs/circuit.js';
+export { buildConstraints, computeValues, constraintParts } from './r1cs/circuit.js';
 export { r1csFile, wtnsFile } from './r1cs/files.js';
 export { readInputFile, readSamplesFile } from './inputFile.js';
 export { releaseCurves } from './teardown.js';

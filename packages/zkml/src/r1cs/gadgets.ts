@@ -180,11 +180,25 @@ export function rsqrt<L>(cs: ConstraintSystem<L>, x: L, K: number, rBits: number
 }
 
 /**
- * InputPack(n, width, perChunk): range-checks each input to `width` bytes and packs them
+ * The range check of one packed value: `u - lo` in `bits` bits. Packing is injective when every
+ * value is below 256^width; `[lo, hi]` (the quantised input's encoded bounds) needs only
+ * bits(hi - lo) bits when `lo + 2^bits` still fits the width (a non-negative 8-bit input: 7 bits,
+ * a boolean one: 1), else the whole width.
+ */
+export function packedRange(width: number, bounds?: readonly [number, number]): { lo: bigint; bits: number } {
+  const whole = { lo: 0n, bits: 8 * width };
+  if (!bounds) return whole;
+  const lo = BigInt(bounds[0]), bits = Math.max(1, (BigInt(bounds[1]) - lo).toString(2).length);
+  return lo >= 0n && lo + pow2(bits) <= pow2(8 * width) ? { lo, bits } : whole;
+}
+
+/**
+ * InputPack(n, width, perChunk): range-checks each input (see {@link packedRange}) and packs them
  * big-endian, `perChunk` to a field element.
  */
-export function inputPack<L>(cs: ConstraintSystem<L>, u: readonly L[], width: number, perChunk: number, what = 'input'): L[] {
-  u.forEach((x, i) => num2bits(cs, x, 8 * width, `${what} ${i}`));
+export function inputPack<L>(cs: ConstraintSystem<L>, u: readonly L[], width: number, perChunk: number, what = 'input', bounds?: readonly [number, number]): L[] {
+  const { lo, bits } = packedRange(width, bounds);
+  u.forEach((x, i) => num2bits(cs, plus(cs, x, -lo), bits, `${what} ${i}`));
   const chunks: L[] = [];
   for (let k = 0; k * perChunk < u.length; k++) {
     const part = u.slice(k * perChunk, (k + 1) * perChunk);
