@@ -237,8 +237,12 @@ export class Context {
       while (!fits(shift) && shift < 200) shift++;
       outScale = accScale - shift;
     }
+    // A ReLU whose accumulator is negative for every input (the interval's top below zero) is
+    // the constant 0: no signal, no constraint.
+    const dead = intervals.map(([, hi]) => act === 'relu' && hi + roundingTerm(shift) < 0n);
+    const kept = forms.filter((_, j) => !dead[j]);
     const bits: number[] = [];
-    const bounds = intervals.map(([lo, hi]) => {
+    const bounds = intervals.filter((_, j) => !dead[j]).map(([lo, hi]) => {
       const r = roundingTerm(shift);
       const b = signedBits(lo + r, hi + r);
       if (b > MAX_ACC_BITS) throw new QuantizationOverflowError({ node: name, bits: b, maxBits: MAX_ACC_BITS });
@@ -249,12 +253,12 @@ export class Context {
       return [qlo, qhi] as const;
     });
     const out = this.allocate(outScale, bounds);
-    if (forms.length > 0) {
-      this.steps.push({ kind: 'requant', name, act, out, forms, shift: forms.map(() => shift), bits, weights: !sign && !opts.exact });
+    if (kept.length > 0) {
+      this.steps.push({ kind: 'requant', name, act, out, forms: kept, shift: kept.map(() => shift), bits, weights: !sign && !opts.exact });
     }
-    let next = out;
+    let next = out, j = 0;
     const result = x.forms.map((f, i) => {
-      if (dynamic[i]) return signalForm(next++, outScale);
+      if (dynamic[i]) return dead[j++] ? constantForm(0) : signalForm(next++, outScale);
       const v = f.c;
       return constantForm(act === 'relu' ? Math.max(0, v) : sign ? (v >= 0 ? 1 : 0) : v);
     });

@@ -26,8 +26,9 @@ export type QuantizedModel = {
   /**
    * The encoded values `[lo, hi]` every input `u` may take, when narrower than the whole width
    * `[0, 2^inputBits - 1]` (absent): the non-negative half `[2^(inputBits-1), 2^inputBits - 1]`
-   * when every calibration value is non-negative, `{2^(inputBits-1), 2^(inputBits-1) + 1}` for
-   * a boolean input. Every bound of the program is computed from it, and the circuit
+   * for a float input when every calibration value is non-negative (the calibration already
+   * chose the range's width, it also chooses its sign), `{2^(inputBits-1), 2^(inputBits-1) + 1}`
+   * for a boolean input. An integer input keeps the whole signed width, as ONNX reads it. Every bound of the program is computed from it, and the circuit
    * range-checks each input to it (fewer bits: see gadgets.ts `inputPack`).
    */
   inputBounds?: readonly [number, number];
@@ -115,7 +116,7 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
 
   const ctx = new Context('lower', ranges, lowerOptions);
   const half = 2 ** (inputBits - 1);
-  const inputBounds: readonly [number, number] | undefined = inputKind === 'bool' ? [half, half + 1] : inputMin >= 0 ? [half, 2 * half - 1] : undefined;
+  const inputBounds: readonly [number, number] | undefined = inputKind === 'bool' ? [half, half + 1] : inputKind === 'float' && inputMin >= 0 ? [half, 2 * half - 1] : undefined;
   const [lo, hi] = inputBounds ?? [0, 2 * half - 1];
   const first = ctx.allocate(inputScale, Array.from({ length: n }, () => [BigInt(lo), BigInt(hi)] as const));
   const forms: Affine[] = Array.from({ length: n }, (_, i) => {
