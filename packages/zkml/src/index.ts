@@ -18,7 +18,7 @@ export { buildMlpOnnx, buildOnnx, type DenseSpec } from './onnx/build.js';
 export { importGraph } from './graph/import.js';
 export { quantize, type QuantizedModel } from './quantize/quantize.js';
 export { programConstraints } from './lower/steps.js';
-export { quantizeInput, inputRange, inferQuantized, inferFloat, dequantizeOutput } from './quantize/infer.js';
+export { quantizeInput, inputBounds, inputRange, inferQuantized, inferFloat, dequantizeOutput } from './quantize/infer.js';
 
 // Compiling a model to artefacts, and reading them back.
 export { compileModel, syntheticCalibrationWarning } from './compile.js';
