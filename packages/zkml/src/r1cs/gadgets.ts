@@ -8,6 +8,7 @@ import { inverse, mod, plus, signed, sub, type ConstraintSystem } from './system
 const chosen = <L>(cs: ConstraintSystem<L>, kind: Parameters<NonNullable<ConstraintSystem<L>['adversary']>>[0], where: string, honest: bigint[]): readonly bigint[] =>
   cs.adversary ? cs.adversary(kind, where, honest) : honest;
 import { RangeOverflowError } from '../errors/compile.js';
+import { packedRange } from '../io/layout.js';
 
 const pow2 = (i: number) => 1n << BigInt(i);
 
@@ -177,19 +178,6 @@ export function rsqrt<L>(cs: ConstraintSystem<L>, x: L, K: number, rBits: number
   num2bits(cs, cs.linear(one, [[t, -1n]]), slackBits, where);
   num2bits(cs, cs.linear(-one - 1n, [[t, 1n], [rv, 2n], [x, 1n]]), slackBits, where);
   return r;
-}
-
-/**
- * The range check of one packed value: `u - lo` in `bits` bits. Packing is injective when every
- * value is below 256^width; `[lo, hi]` (the quantised input's encoded bounds) needs only
- * bits(hi - lo) bits when `lo + 2^bits` still fits the width (a non-negative 8-bit input: 7 bits,
- * a boolean one: 1), else the whole width.
- */
-export function packedRange(width: number, bounds?: readonly [number, number]): { lo: bigint; bits: number } {
-  const whole = { lo: 0n, bits: 8 * width };
-  if (!bounds) return whole;
-  const lo = BigInt(bounds[0]), bits = Math.max(1, (BigInt(bounds[1]) - lo).toString(2).length);
-  return lo >= 0n && lo + pow2(bits) <= pow2(8 * width) ? { lo, bits } : whole;
 }
 
 /**
