@@ -1,7 +1,7 @@
 // Issue 17 item 5, the constraint cuts of the r1cs backend, each with its soundness check:
 // inputs range-checked to the bounds the quantiser gave them (7 bits for a non-negative 8-bit
-// input, 1 for a boolean one) and a ReLU that is below zero for every input folded to the
-// constant 0. Each: the honest witness passes, every single-wire change breaks a constraint
+// input, 1 for a boolean one), a ReLU that is below zero for every input folded to the
+// constant 0, and a MaxPool after a Relu fused (the maxima of the accumulators, one ReLU each). Each: the honest witness passes, every single-wire change breaks a constraint
 // (r1csCheck), and the attack the cut could open (an input outside its bounds that the whole-width
 // check accepted, under the same input commitment) breaks a constraint.
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import {
 import { computeValues } from '../src/r1cs/circuit.js';
 import { brokenConstraints } from '../src/r1cs/check.js';
 import { buildConstraints } from '../src/r1cs/circuit.js';
-import { pseudoRandom } from './fixtures.js';
+import { cnnSamples, pseudoRandom } from './fixtures.js';
 import { checkModel } from './r1csCheck.js';
 
 const N = 6;
@@ -102,4 +102,41 @@ test('a ReLU below zero for every input is the constant 0: no signal and no cons
     inferFloat(graph, x).forEach((v, i) => assert.ok(Math.abs(got[i]! - v) < 0.05, `output ${i}: ${got[i]} against ${v}`));
   }
   await checkModel(model, nonNegative[2]!, 'committed', true);
+});
+
+/** Conv 3x3 (3 filters, pad 1) -> Relu -> MaxPool 2x2 -> Gemm 27-3 on 1x6x6; `twice`: the Relu is also read by an unused Identity, which keeps it unfused. */
+function poolCnn(twice: boolean): Uint8Array {
+  const g = pseudoRandom(23);
+  const t = (dims: number[], scale: number) => ({ dims, values: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => g() * scale) });
+  return buildOnnx({
+    input: { name: 'x', shape: ['batch', 1, 6, 6] },
+    output: { name: 'y', shape: ['batch', 3] },
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'c.w', 'c.b'], outputs: ['c'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { op: 'Relu', inputs: ['c'], outputs: ['r'] },
+      ...(twice ? [{ op: 'Identity', inputs: ['r'], outputs: ['unused'] }] : []),
+      { op: 'MaxPool', inputs: ['r'], outputs: ['p'], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+      { op: 'Flatten', inputs: ['p'], outputs: ['f'] },
+      { op: 'Gemm', inputs: ['f', 'g.w', 'g.b'], outputs: ['y'], attrs: { transB: 1 } },
+    ],
+    initializers: { 'c.w': t([3, 1, 3, 3], 0.6), 'c.b': t([3], 0.1), 'g.w': t([3, 27], 0.3), 'g.b': t([3], 0.1) },
+  });
+}
+
+test('MaxPool after Relu fused: exactly the unfused program\'s outputs on every input, in fewer constraints (one ReLU per window, not per element); the honest witness passes and every single-wire change breaks a constraint', async () => {
+  const calibration = cnnSamples(16).map((x) => x.map((v) => v - 0.4)); // signed: the whole input width
+  const fused = quantize(importGraph(loadOnnx(poolCnn(false))), { calibration });
+  const unfused = quantize(importGraph(loadOnnx(poolCnn(true))), { calibration });
+  assert.ok(unfused.steps.some((s) => s.kind === 'requant' && s.act === 'relu' && s.name.startsWith('Relu')), 'the unfused program has its Relu');
+  assert.ok(!fused.steps.some((s) => s.name.startsWith('Relu')), 'the fused one folds it into the MaxPool');
+  const total = (m: QuantizedModel) => constraintParts(m, 'committed').reduce((a, p) => a + p.constraints, 0);
+  assert.ok(total(fused) < total(unfused), `${total(fused)} against ${total(unfused)}`);
+  const graph = importGraph(loadOnnx(poolCnn(false)));
+  for (const x of cnnSamples(12, 6, 31).map((x) => x.map((v) => v * 1.6 - 0.8))) {
+    const u = quantizeInput(fused, x, { clamp: true });
+    assert.deepEqual(inferQuantized(fused, u), inferQuantized(unfused, u));
+    const got = dequantizeOutput(fused, inferQuantized(fused, u));
+    inferFloat(graph, x).forEach((v, i) => assert.ok(Math.abs(got[i]! - v) < 0.05, `output ${i}: ${got[i]} against ${v}`));
+  }
+  await checkModel(fused, calibration[4]!, 'committed', true);
 });

@@ -205,7 +205,7 @@ export class Context {
    * exact (internal differences and comparisons); `scale` forces the output scale;
    * `packBits` coarsens the scale until every output fits that many bits.
    */
-  requant(x: Value, act: 'none' | 'relu' | 'sign', opts: { exact?: boolean; scale?: number; packBits?: number; keepConstants?: boolean; even?: boolean } = {}): Value {
+  requant(x: Value, act: 'none' | 'relu' | 'sign', opts: { exact?: boolean; scale?: number; packBits?: number; keepConstants?: boolean; even?: boolean; accScale?: number } = {}): Value {
     const key = this.key();
     if (x.kind === 'const') {
       const y = this.floatMap(x, act === 'relu' ? (v) => Math.max(0, v) : act === 'sign' ? (v) => (v >= 0 ? 1 : 0) : (v) => v);
@@ -218,7 +218,7 @@ export class Context {
     const sign = act === 'sign';
     // A node on integer and boolean tensors computes exact integers, as ONNX does: no rounding of its coefficients or result.
     const exact = opts.exact === true || (this.kinds.length > 0 && this.kinds.every((k) => k !== 'float') && exactScale(live.flatMap((f) => [...f.t.values()])) !== undefined);
-    let accScale = sign || exact ? this.scaleOf(live, true) : this.scaleOf(live, false);
+    let accScale = opts.accScale ?? (sign || exact ? this.scaleOf(live, true) : this.scaleOf(live, false));
     let outScale: number;
     if (sign) outScale = 0;
     else if (opts.scale !== undefined) outScale = opts.scale;
@@ -263,6 +263,25 @@ export class Context {
       return constantForm(act === 'relu' ? Math.max(0, v) : sign ? (v >= 0 ? 1 : 0) : v);
     });
     return symValue(x.shape, result);
+  }
+
+  /**
+   * `relu(max(group))` for a MaxPool after a Relu: the accumulators `x` are put on the integer
+   * grid the Relu's requantisation would use (their coefficients rounded to its scale: no
+   * step), `maxima` takes each group's maximum of those exactly, and one requantisation at that
+   * scale applies the ReLU. As relu and the requantisation are non-decreasing, this is the
+   * unfused program's `max(relu(requant(a)), ...)`, for one decomposition per window instead
+   * of one per element plus one per max. In float mode (calibration) the same calls in the
+   * same order, so the keys stay aligned.
+   */
+  reluOfMaxima(x: Value, maxima: (grid: Value) => Value): Value {
+    if (x.kind === 'const') return this.requant(maxima(x), 'relu');
+    const live = x.forms.filter((f) => f.t.size > 0);
+    const exact = this.kinds.length > 0 && this.kinds.every((k) => k !== 'float') && exactScale(live.flatMap((f) => [...f.t.values()])) !== undefined;
+    const scale = this.scaleOf(live, exact);
+    const unit = 2 ** scale;
+    const grid = symValue(x.shape, x.forms.map((f) => (f.t.size === 0 ? f : { c: Math.round(f.c * unit) / unit, t: new Map([...f.t].map(([id, m]) => [id, Math.round(m * unit) / unit] as const)) })));
+    return this.requant(maxima(grid), 'relu', { accScale: scale });
   }
 
   /** `max(a, b)` elementwise as `b + relu(a - b)`, exactly. */

@@ -153,7 +153,7 @@ export function synthesize<L>(cs: Reserving<L>, model: QuantizedModel, visibilit
   // nothing); with them, after the steps, with the weight commitment (as circom wires it).
   let commitment = visibility === 'committed' && !secret ? commitChain(cs, chunks, { known: 0n }) : undefined;
   mark('input commitment');
-  model.steps.forEach((s, k) => { stepGadgets(cs, s, sig, wires.get(k)); mark(`${s.kind} "${s.name}"`); });
+  model.steps.forEach((s, k) => { stepGadgets(cs, s, sig, wires.get(k)); mark(`node "${s.name}"`); });
   if (secret) { commitment = commitChain(cs, chunks, weightCommit(cs, secret, [...wires.values()])); mark('weight and input commitments'); }
 
   const words = packOutputs(cs, model.outputs.map((id) => sig[id]!), layout);
@@ -167,7 +167,7 @@ export function synthesize<L>(cs: Reserving<L>, model: QuantizedModel, visibilit
 
 /**
  * Constraints per part of the circuit, in circuit order: the input range checks, the input
- * commitment, each step (`kind "node"`), the outputs and binding. They sum to the circuit's
+ * commitment, each node's steps (`node "name"`), the outputs and binding. They sum to the circuit's
  * count (`npm run bench:r1cs` prints them).
  */
 export function constraintParts(model: QuantizedModel, visibility: InputVisibility, weights: R1csWeights = 'constant'): { part: string; constraints: number }[] {
@@ -175,8 +175,10 @@ export function constraintParts(model: QuantizedModel, visibility: InputVisibili
   const parts: { part: string; constraints: number }[] = [];
   let counted = 0;
   synthesize(system, model, visibility, undefined, weights, (part) => {
-    parts.push({ part, constraints: system.constraints.length - counted });
+    const n = system.constraints.length - counted;
     counted = system.constraints.length;
+    // A node's steps come one after the other (a max tree, a clamp): one part.
+    if (parts.at(-1)?.part === part) parts.at(-1)!.constraints += n; else parts.push({ part, constraints: n });
   });
   return parts;
 }
