@@ -205,7 +205,7 @@ export class Context {
    * exact (internal differences and comparisons); `scale` forces the output scale;
    * `packBits` coarsens the scale until every output fits that many bits.
    */
-  requant(x: Value, act: 'none' | 'relu' | 'sign', opts: { exact?: boolean; scale?: number; packBits?: number; keepConstants?: boolean; even?: boolean; accScale?: number } = {}): Value {
+  requant(x: Value, act: 'none' | 'relu' | 'sign', opts: { exact?: boolean; scale?: number; packBits?: number; keepConstants?: boolean; even?: boolean; accScale?: number; intervals?: readonly (readonly [bigint, bigint])[] } = {}): Value {
     const key = this.key();
     if (x.kind === 'const') {
       const y = this.floatMap(x, act === 'relu' ? (v) => Math.max(0, v) : act === 'sign' ? (v) => (v >= 0 ? 1 : 0) : (v) => v);
@@ -231,7 +231,8 @@ export class Context {
     if (!sign && accScale < outScale) accScale = outScale;
     const forms = live.map((f) => this.intForm(f, accScale, sign ? 'floor' : 'nearest'));
     let shift = sign ? 0 : accScale - outScale;
-    const intervals = forms.map((f) => this.interval(f));
+    // `intervals` (per element of x, at accScale): tighter bounds the caller knows (a maximum).
+    const intervals = opts.intervals ? x.forms.flatMap((_, i) => (dynamic[i] ? [opts.intervals![i]!] : [])) : forms.map((f) => this.interval(f));
     if (opts.packBits !== undefined) {
       const fits = (sh: number) => intervals.every(([lo, hi]) => signedBits((lo + roundingTerm(sh)) >> BigInt(sh), (hi + roundingTerm(sh)) >> BigInt(sh)) <= opts.packBits!);
       while (!fits(shift) && shift < 200) shift++;
@@ -274,14 +275,17 @@ export class Context {
    * of one per element plus one per max. In float mode (calibration) the same calls in the
    * same order, so the keys stay aligned.
    */
-  reluOfMaxima(x: Value, maxima: (grid: Value) => Value): Value {
+  reluOfMaxima(x: Value, groups: readonly number[][], maxima: (grid: Value) => Value): Value {
     if (x.kind === 'const') return this.requant(maxima(x), 'relu');
     const live = x.forms.filter((f) => f.t.size > 0);
     const exact = this.kinds.length > 0 && this.kinds.every((k) => k !== 'float') && exactScale(live.flatMap((f) => [...f.t.values()])) !== undefined;
     const scale = this.scaleOf(live, exact);
     const unit = 2 ** scale;
     const grid = symValue(x.shape, x.forms.map((f) => (f.t.size === 0 ? f : { c: Math.round(f.c * unit) / unit, t: new Map([...f.t].map(([id, m]) => [id, Math.round(m * unit) / unit] as const)) })));
-    return this.requant(maxima(grid), 'relu', { accScale: scale });
+    // A maximum lies in [max of the lows, max of the highs]: tighter than its form b + relu(a - b) + ...
+    const each = grid.forms.map((f) => this.interval(this.intForm(f, scale)));
+    const intervals = groups.map((g) => g.map((i) => each[i]!).reduce(([lo, hi], [l, h]) => [maxBig(lo, l), maxBig(hi, h)] as const));
+    return this.requant(maxima(grid), 'relu', { accScale: scale, intervals });
   }
 
   /** `max(a, b)` elementwise as `b + relu(a - b)`, exactly. */
@@ -488,7 +492,8 @@ export class Context {
     const live = X.map((f) => f.i.length > 0);
     const forms = X.filter((_, i) => live[i]);
     const dl = D.filter((_, i) => live[i]);
-    const intervals = forms.map((f) => this.interval(f));
+    // `intervals` (per element of x, at accScale): tighter bounds the caller knows (a maximum).
+    const intervals = opts.intervals ? x.forms.flatMap((_, i) => (dynamic[i] ? [opts.intervals![i]!] : [])) : forms.map((f) => this.interval(f));
     const absHi = intervals.map(([lo, hi]) => maxBig(-lo, hi));
     const qHi = absHi.map((a, i) => a / dl[i]!);
     const signal = (id: number): IntForm => ({ c: 0n, i: [id], k: [1n] });

@@ -50,7 +50,7 @@ export const maxPool: OpDef = {
       return g;
     });
     const outShape = [N, C, ...win.outSpatial];
-    if (node.attributes[FUSED_RELU]) return [ctx.reluOfMaxima(x, (grid) => maxOverGroups(ctx, grid, groups, outShape, false))];
+    if (node.attributes[FUSED_RELU]) return [ctx.reluOfMaxima(x, groups, (grid) => maxOverGroups(ctx, grid, groups, outShape, false))];
     return [maxOverGroups(ctx, x, groups, outShape)];
   },
 };
