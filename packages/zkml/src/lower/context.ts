@@ -492,8 +492,7 @@ export class Context {
     const live = X.map((f) => f.i.length > 0);
     const forms = X.filter((_, i) => live[i]);
     const dl = D.filter((_, i) => live[i]);
-    // `intervals` (per element of x, at accScale): tighter bounds the caller knows (a maximum).
-    const intervals = opts.intervals ? x.forms.flatMap((_, i) => (dynamic[i] ? [opts.intervals![i]!] : [])) : forms.map((f) => this.interval(f));
+    const intervals = forms.map((f) => this.interval(f));
     const absHi = intervals.map(([lo, hi]) => maxBig(-lo, hi));
     const qHi = absHi.map((a, i) => a / dl[i]!);
     const signal = (id: number): IntForm => ({ c: 0n, i: [id], k: [1n] });
