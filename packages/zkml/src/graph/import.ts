@@ -5,6 +5,7 @@ import { Context } from '../lower/context.js';
 import { elemKind, type OnnxGraph, type OnnxNode, type Tensor } from '../onnx/load.js';
 import { OPERATORS } from '../ops/index.js';
 import { tensorValue } from '../ops/op.js';
+import { FUSED_RELU } from '../ops/pool.js';
 
 /** An ONNX graph checked for supported operators and static shapes, ready to quantise. */
 export type ImportedModel = { graph: OnnxGraph; inputShape: number[]; outputShape: number[]; ops: string[] };
@@ -22,6 +23,12 @@ function simplify(graph: OnnxGraph): OnnxNode[] {
   const readers = (name: string) => nodes.filter((n) => n.inputs.includes(name)).length + (graphOutputs.has(name) ? 1 : 0);
   for (const n of nodes) {
     const src = producer.get(n.inputs[0] ?? '');
+    if (n.opType === 'MaxPool' && src?.opType === 'Relu' && readers(src.outputs[0]!) === 1 && !n.outputs[1]) {
+      // relu is non-decreasing, so max(relu(a), relu(b)) = relu(max(a, b)): the pool takes the
+      // maxima of the accumulators and requantises each once with its ReLU (ops/pool.ts).
+      n.inputs[0] = src.inputs[0]!;
+      n.attributes = { ...n.attributes, [FUSED_RELU]: 1 };
+    }
     if (n.opType === 'ArgMax' && src?.opType === 'Softmax' && readers(src.outputs[0]!) === 1) {
       // softmax is strictly increasing within its axis, so argmax(softmax(x)) = argmax(x).
       const opsetAxis = src.attributes.axis;

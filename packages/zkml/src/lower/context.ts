@@ -216,7 +216,7 @@ export class Context {
    * exact (internal differences and comparisons); `scale` forces the output scale;
    * `packBits` coarsens the scale until every output fits that many bits.
    */
-  requant(x: Value, act: 'none' | 'relu' | 'sign', opts: { exact?: boolean; scale?: number; packBits?: number; keepConstants?: boolean; even?: boolean } = {}): Value {
+  requant(x: Value, act: 'none' | 'relu' | 'sign', opts: { exact?: boolean; scale?: number; packBits?: number; keepConstants?: boolean; even?: boolean; accScale?: number; intervals?: readonly (readonly [bigint, bigint])[] } = {}): Value {
     const key = this.key();
     if (x.kind === 'const') {
       const y = this.floatMap(x, act === 'relu' ? (v) => Math.max(0, v) : act === 'sign' ? (v) => (v >= 0 ? 1 : 0) : (v) => v);
@@ -229,7 +229,7 @@ export class Context {
     const sign = act === 'sign';
     // A node on integer and boolean tensors computes exact integers, as ONNX does: no rounding of its coefficients or result.
     const exact = opts.exact === true || (this.kinds.length > 0 && this.kinds.every((k) => k !== 'float') && exactScale(live.flatMap((f) => [...f.t.values()])) !== undefined);
-    let accScale = sign || exact ? this.scaleOf(live, true) : this.scaleOf(live, false);
+    let accScale = opts.accScale ?? (sign || exact ? this.scaleOf(live, true) : this.scaleOf(live, false));
     let outScale: number;
     if (sign) outScale = 0;
     else if (opts.scale !== undefined) outScale = opts.scale;
@@ -242,14 +242,19 @@ export class Context {
     if (!sign && accScale < outScale) accScale = outScale;
     const forms = live.map((f) => this.intForm(f, accScale, sign ? 'floor' : 'nearest'));
     let shift = sign ? 0 : accScale - outScale;
-    const intervals = forms.map((f) => this.interval(f));
+    // `intervals` (per element of x, at accScale): tighter bounds the caller knows (a maximum).
+    const intervals = opts.intervals ? x.forms.flatMap((_, i) => (dynamic[i] ? [opts.intervals![i]!] : [])) : forms.map((f) => this.interval(f));
     if (opts.packBits !== undefined) {
       const fits = (sh: number) => intervals.every(([lo, hi]) => signedBits((lo + roundingTerm(sh)) >> BigInt(sh), (hi + roundingTerm(sh)) >> BigInt(sh)) <= opts.packBits!);
       while (!fits(shift) && shift < 200) shift++;
       outScale = accScale - shift;
     }
+    // A ReLU whose accumulator is negative for every input (the interval's top below zero) is
+    // the constant 0: no signal, no constraint.
+    const dead = intervals.map(([, hi]) => act === 'relu' && hi + roundingTerm(shift) < 0n);
+    const kept = forms.filter((_, j) => !dead[j]);
     const bits: number[] = [];
-    const bounds = intervals.map(([lo, hi]) => {
+    const bounds = intervals.filter((_, j) => !dead[j]).map(([lo, hi]) => {
       const r = roundingTerm(shift);
       const b = signedBits(lo + r, hi + r);
       if (b > MAX_ACC_BITS) throw new QuantizationOverflowError({ node: name, bits: b, maxBits: MAX_ACC_BITS });
@@ -260,16 +265,38 @@ export class Context {
       return [qlo, qhi] as const;
     });
     const out = this.allocate(outScale, bounds);
-    if (forms.length > 0) {
-      this.steps.push({ kind: 'requant', name, act, out, forms, shift: forms.map(() => shift), bits, weights: !sign && !opts.exact });
+    if (kept.length > 0) {
+      this.steps.push({ kind: 'requant', name, act, out, forms: kept, shift: kept.map(() => shift), bits, weights: !sign && !opts.exact });
     }
-    let next = out;
+    let next = out, j = 0;
     const result = x.forms.map((f, i) => {
-      if (dynamic[i]) return signalForm(next++, outScale);
+      if (dynamic[i]) return dead[j++] ? constantForm(0) : signalForm(next++, outScale);
       const v = f.c;
       return constantForm(act === 'relu' ? Math.max(0, v) : sign ? (v >= 0 ? 1 : 0) : v);
     });
     return symValue(x.shape, result);
+  }
+
+  /**
+   * `relu(max(group))` for a MaxPool after a Relu: the accumulators `x` are put on the integer
+   * grid the Relu's requantisation would use (their coefficients rounded to its scale: no
+   * step), `maxima` takes each group's maximum of those exactly, and one requantisation at that
+   * scale applies the ReLU. As relu and the requantisation are non-decreasing, this is the
+   * unfused program's `max(relu(requant(a)), ...)`, for one decomposition per window instead
+   * of one per element plus one per max. In float mode (calibration) the same calls in the
+   * same order, so the keys stay aligned.
+   */
+  reluOfMaxima(x: Value, groups: readonly number[][], maxima: (grid: Value) => Value): Value {
+    if (x.kind === 'const') return this.requant(maxima(x), 'relu');
+    const live = x.forms.filter((f) => f.t.size > 0);
+    const exact = this.kinds.length > 0 && this.kinds.every((k) => k !== 'float') && exactScale(live.flatMap((f) => [...f.t.values()])) !== undefined;
+    const scale = this.scaleOf(live, exact);
+    const unit = 2 ** scale;
+    const grid = symValue(x.shape, x.forms.map((f) => (f.t.size === 0 ? f : { c: Math.round(f.c * unit) / unit, t: new Map([...f.t].map(([id, m]) => [id, Math.round(m * unit) / unit] as const)) })));
+    // A maximum lies in [max of the lows, max of the highs]: tighter than its form b + relu(a - b) + ...
+    const each = grid.forms.map((f) => this.interval(this.intForm(f, scale)));
+    const intervals = groups.map((g) => g.map((i) => each[i]!).reduce(([lo, hi], [l, h]) => [maxBig(lo, l), maxBig(hi, h)] as const));
+    return this.requant(maxima(grid), 'relu', { accScale: scale, intervals });
   }
 
   /** `max(a, b)` elementwise as `b + relu(a - b)`, exactly. */

@@ -24,6 +24,15 @@ export type QuantizedModel = {
   inputScale: number;
   /** set when the graph input is an integer or boolean tensor: values must be integers (0/1 for bool), at scale 0 */
   inputKind?: 'int' | 'bool';
+  /**
+   * The encoded values `[lo, hi]` every input `u` may take, when narrower than the whole width
+   * `[0, 2^inputBits - 1]` (absent): the non-negative half `[2^(inputBits-1), 2^inputBits - 1]`
+   * for a float input when every calibration value is non-negative (the calibration already
+   * chose the range's width, it also chooses its sign), `{2^(inputBits-1), 2^(inputBits-1) + 1}`
+   * for a boolean input. An integer input keeps the whole signed width, as ONNX reads it. Every bound of the program is computed from it, and the circuit
+   * range-checks each input to it (fewer bits: see gadgets.ts `inputPack`).
+   */
+  inputBounds?: readonly [number, number];
   signalCount: number;
   steps: Step[];
   outputs: number[];
@@ -101,9 +110,9 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
   const producer = model.graph.nodes.find((n) => n.outputs.includes(graphOutput))?.name ?? 'output';
   const ranges = new Map<string, number>();
   const float = new Context('float', ranges, lowerOptions);
-  let inputMax = 0;
+  let inputMax = 0, inputMin = Infinity;
   for (const x of calibration) {
-    for (const v of x) inputMax = Math.max(inputMax, Math.abs(v));
+    for (const v of x) { inputMax = Math.max(inputMax, Math.abs(v)); inputMin = Math.min(inputMin, v); }
     finishOutput(float, runGraph(float, model.graph, floatInput(model.inputShape, x)), producer, lowerOptions.activationBits, model.graph.outputs[0]!.kind);
   }
   // Integer and boolean inputs are exact integers in the circuit (scale 0), as ONNX reads them.
@@ -112,7 +121,9 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
 
   const ctx = new Context('lower', ranges, lowerOptions);
   const half = 2 ** (inputBits - 1);
-  const first = ctx.allocate(inputScale, Array.from({ length: n }, () => [0n, BigInt(2 * half - 1)] as const));
+  const inputBounds: readonly [number, number] | undefined = inputKind === 'bool' ? [half, half + 1] : inputKind === 'float' && inputMin >= 0 ? [half, 2 * half - 1] : undefined;
+  const [lo, hi] = inputBounds ?? [0, 2 * half - 1];
+  const first = ctx.allocate(inputScale, Array.from({ length: n }, () => [BigInt(lo), BigInt(hi)] as const));
   const forms: Affine[] = Array.from({ length: n }, (_, i) => {
     const f = signalForm(first + i, inputScale);
     return { c: -half * 2 ** -inputScale, t: f.t };
@@ -133,6 +144,7 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
     inputBits,
     inputScale,
     ...(inputKind === 'float' ? {} : { inputKind }),
+    ...(inputBounds ? { inputBounds } : {}),
     signalCount: ctx.signals.length,
     steps: ctx.steps,
     outputs,
