@@ -1,4 +1,4 @@
-import { MalformedModelError, UnsupportedOperatorError } from '../errors/onnx.js';
+import { MalformedModelError, UnknownOutputError, UnsupportedOperatorError, ZipMapError } from '../errors/onnx.js';
 import { sizeOf } from '../ir/tensor.js';
 import type { ConstValue, Value } from '../ir/value.js';
 import { Context } from '../lower/context.js';
@@ -11,18 +11,35 @@ export type ImportedModel = { graph: OnnxGraph; inputShape: number[]; outputShap
 
 /** ONNX domains whose operators run in proved mode. */
 const DOMAINS = new Set(['', 'ai.onnx']);
-/** Operators accepted from the `ai.onnx.ml` domain. */
-const ML_OPS = new Set(['TreeEnsembleClassifier', 'TreeEnsembleRegressor']);
+/** Operators accepted from the `ai.onnx.ml` domain (what skl2onnx writes for linear models, MLPs and trees). */
+const ML_OPS = new Set(['TreeEnsembleClassifier', 'TreeEnsembleRegressor', 'LinearClassifier', 'LinearRegressor', 'Normalizer', 'Scaler', 'ArrayFeatureExtractor']);
 
-/** Nodes whose outputs nobody reads are dropped; an ArgMax reading only a Softmax reads its input instead. */
+/** Classifier outputs whose rows already sum to 1: a SOFTMAX post-transform. */
+const softmaxRows = (n: OnnxNode | undefined, output: string) =>
+  n !== undefined && (n.opType === 'Softmax' || (['LinearClassifier', 'TreeEnsembleClassifier'].includes(n.opType) && n.attributes.post_transform === 'SOFTMAX' && n.outputs[1] === output));
+
+/**
+ * Nodes whose outputs nobody reads are dropped; an ArgMax reading only a Softmax (through
+ * Identity nodes) reads its input instead; an L1 Normalizer of a softmax's rows (skl2onnx writes
+ * one after a multinomial LogisticRegression) becomes an Identity, as the rows already sum to 1.
+ */
 function simplify(graph: OnnxGraph): OnnxNode[] {
   let nodes = graph.nodes.map((n) => ({ ...n, inputs: [...n.inputs] }));
   const producer = new Map(nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
-  const graphOutputs = new Set(graph.outputs.map((o) => o.name));
+  // Only the first output is proved: nodes that only other outputs need are dropped.
+  const graphOutputs = new Set(graph.outputs.slice(0, 1).map((o) => o.name));
   const readers = (name: string) => nodes.filter((n) => n.inputs.includes(name)).length + (graphOutputs.has(name) ? 1 : 0);
   for (const n of nodes) {
-    const src = producer.get(n.inputs[0] ?? '');
-    if (n.opType === 'ArgMax' && src?.opType === 'Softmax' && readers(src.outputs[0]!) === 1) {
+    if (n.opType === 'Normalizer' && n.attributes.norm === 'L1' && softmaxRows(producer.get(n.inputs[0] ?? ''), n.inputs[0] ?? '')) {
+      Object.assign(n, { opType: 'Identity', domain: '', attributes: {} });
+    }
+  }
+  for (const n of nodes) {
+    if (n.opType !== 'ArgMax') continue;
+    // The value an ArgMax reads, through Identity nodes that only it reads.
+    let src = producer.get(n.inputs[0] ?? '');
+    while (src?.opType === 'Identity' && readers(src.outputs[0]!) === 1) src = producer.get(src.inputs[0] ?? '');
+    if (src?.opType === 'Softmax' && readers(src.outputs[0]!) === 1) {
       // softmax is strictly increasing within its axis, so argmax(softmax(x)) = argmax(x).
       const opsetAxis = src.attributes.axis;
       if (opsetAxis === undefined || opsetAxis === n.attributes.axis || graph.opset >= 13) n.inputs[0] = src.inputs[0]!;
@@ -46,7 +63,7 @@ function outputKinds(node: OnnxNode, inputs: readonly ElemKind[]): ElemKind[] {
   if (BOOL_OPS.has(node.opType)) return all('bool');
   if (['ArgMax', 'ArgMin', 'Shape', 'Size'].includes(node.opType)) return all('int');
   if (node.opType === 'Where') return all(inputs[1] ?? 'float');
-  if (node.opType === 'TreeEnsembleClassifier') return ['int', 'float'];
+  if (node.opType === 'TreeEnsembleClassifier' || node.opType === 'LinearClassifier') return ['int', 'float'];
   if (node.opType === 'Dropout') return [inputs[0] ?? 'float', 'bool'];
   if (node.opType === 'Constant') {
     if (a.value && typeof a.value === 'object' && !Array.isArray(a.value)) return all((a.value as Tensor).kind ?? 'float');
@@ -89,21 +106,40 @@ export function runGraph(ctx: Context, graph: OnnxGraph, input: Value): Value {
 export const floatInput = (shape: number[], x: readonly number[]): ConstValue => ({ kind: 'const', shape, data: Float64Array.from(x), dyn: true });
 
 /**
- * Checks every node against the operator registry and infers every shape by evaluating
- * the graph once on zeros. Throws {@link UnsupportedOperatorError} naming the first
- * unsupported node, or a shape error naming the node where shapes disagree.
+ * The graph with only the output a proof covers: `name`, or the first output (a scikit-learn
+ * classifier's `label`; its `probabilities` with `name: 'probabilities'`). The other outputs'
+ * nodes are dropped at import. Throws {@link UnknownOutputError} for a name the graph lacks.
+ *
+ * @example
+ * const graph = selectOutput(loadOnnx(bytes), 'probabilities')
+ */
+export function selectOutput(graph: OnnxGraph, name?: string): OnnxGraph {
+  const chosen = name === undefined ? graph.outputs[0] : graph.outputs.find((o) => o.name === name);
+  if (!chosen) throw new UnknownOutputError({ output: name ?? '', outputs: graph.outputs.map((o) => o.name) });
+  return { ...graph, outputs: [chosen] };
+}
+
+/**
+ * Checks every node the first graph output needs against the operator registry and infers
+ * every shape by evaluating the graph once on zeros (the output's symbolic dimensions take
+ * the inferred sizes). Throws {@link UnsupportedOperatorError} naming the first unsupported
+ * node, {@link ZipMapError} for a classifier exported with ZipMap, or a shape error naming
+ * the node where shapes disagree.
  *
  * @example
  * const model = importGraph(loadOnnx(bytes)) // { inputShape: [1, 64], outputShape: [1, 2], ops: ['Gemm', 'Relu'] }
  */
 export function importGraph(graph: OnnxGraph): ImportedModel {
-  for (const node of graph.nodes) {
+  const nodes = simplify(graph);
+  for (const node of nodes) {
+    if (node.opType === 'ZipMap') throw new ZipMapError({ node: node.name });
     if (!DOMAINS.has(node.domain) && !(node.domain === 'ai.onnx.ml' && ML_OPS.has(node.opType))) throw new UnsupportedOperatorError({ node: node.name, opType: `${node.domain}.${node.opType}` });
     if (!OPERATORS.has(node.opType)) throw new UnsupportedOperatorError({ node: node.name, opType: node.opType });
   }
-  const simplified: OnnxGraph = { ...graph, nodes: simplify(graph) };
-  const inputShape = simplified.inputs[0]!.shape;
-  const out = runGraph(new Context('float', new Map(), { weightBits: 10, activationBits: 16 }), simplified, floatInput(inputShape, new Array(sizeOf(inputShape)).fill(0)));
+  const inputShape = graph.inputs[0]!.shape;
+  const out = runGraph(new Context('float', new Map(), { weightBits: 10, activationBits: 16 }), { ...graph, nodes }, floatInput(inputShape, new Array(sizeOf(inputShape)).fill(0)));
   if (out.kind === 'const' && !out.dyn) throw new MalformedModelError({ reason: 'the graph output does not depend on its input' });
-  return { graph: simplified, inputShape, outputShape: out.shape, ops: [...new Set(simplified.nodes.map((n) => n.opType))] };
+  const [first, ...rest] = graph.outputs;
+  const simplified: OnnxGraph = { ...graph, nodes, outputs: [{ ...first!, shape: out.shape }, ...rest] };
+  return { graph: simplified, inputShape, outputShape: out.shape, ops: [...new Set(nodes.map((n) => n.opType))] };
 }

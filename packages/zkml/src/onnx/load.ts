@@ -28,7 +28,11 @@ export type OnnxNode = {
   attributes: Record<string, AttributeValue>;
 };
 
-/** A graph input or output: its fixed shape and element kind. */
+/**
+ * A graph input or output: its shape and element kind. An input's shape is fixed; an output's
+ * may hold -1 for a symbolic dimension other than the batch, which import resolves by evaluating
+ * the graph (static shape inference).
+ */
 export type OnnxValueInfo = { name: string; shape: number[]; kind: ElemKind };
 
 /** The parts of an ONNX model the compiler uses, with every shape fixed. */
@@ -115,9 +119,11 @@ function readValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>, batch: numbe
     }
     // A symbolic leading dimension is the batch: one proof covers `batch` inferences.
     if (i === 0) return batch;
+    // An output's other symbolic dimensions ('unk__0', 'N') follow from the fixed inputs.
+    if (!isInput) return -1;
     throw new DynamicShapeError({ tensor: v.name ?? '?', dim: i });
   });
-  checkTensorSize(v.name ?? '?', shape);
+  if (!shape.includes(-1)) checkTensorSize(v.name ?? '?', shape);
   return { name: v.name ?? '', shape, kind: elemKind(v.type?.tensorType?.elemType) };
 }
 

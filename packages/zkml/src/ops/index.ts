@@ -13,6 +13,7 @@ import { gemm } from './gemm.js';
 import { identity } from './identity.js';
 import { layerNorm } from './layerNorm.js';
 import { leakyRelu, prelu } from './leakyRelu.js';
+import { arrayFeatureExtractor, linearClassifier, linearRegressor, normalizer, scaler } from './linearModel.js';
 import { logic, not } from './logic.js';
 import { matmul } from './matmul.js';
 import { mul } from './mul.js';
@@ -32,9 +33,9 @@ import { treeEnsembleClassifier, treeEnsembleRegressor } from './treeEnsemble.js
 import { where } from './where.js';
 
 const ALL: OpDef[] = [
-  add, argmax, batchNorm, clip, compare, concat, constant, conv, convTranspose, div, equal, gather, gemm, identity,
-  layerNorm, leakyRelu, logic, not, prelu, matmul, mul, pad, averagePool, globalPool, maxPool, reduceMax, reduceSum,
-  relu, flatten, reshape, squeeze, sigmoid, slice, softmax, tanh, transpose, treeEnsembleClassifier,
+  add, argmax, arrayFeatureExtractor, batchNorm, clip, compare, concat, constant, conv, convTranspose, div, equal, gather, gemm, identity,
+  layerNorm, leakyRelu, linearClassifier, linearRegressor, logic, not, prelu, matmul, mul, normalizer, pad, averagePool, globalPool, maxPool, reduceMax, reduceSum,
+  relu, flatten, reshape, scaler, squeeze, sigmoid, slice, softmax, tanh, transpose, treeEnsembleClassifier,
   treeEnsembleRegressor, where,
 ];
 
