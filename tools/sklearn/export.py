@@ -9,11 +9,11 @@ Two commands:
       cannot be proved. The classifier then has two outputs, `label` (int64) and
       `probabilities` (float); `verity compile --output probabilities` proves the second one.
 
-  python export.py example NAME OUT_DIR
-      Trains one of the fixed demo models (see EXAMPLES) on a scikit-learn dataset shipped with
-      the package (no download), with fixed seeds, and writes OUT_DIR/model.onnx,
-      OUT_DIR/calibration.json (training inputs), OUT_DIR/test.json (held-out inputs with
-      onnxruntime's outputs: every graph output, by name). Used by Verity's tests.
+  python export.py examples OUT_DIR [NAME...]
+      Trains the fixed demo models (all, or the NAMEs; see examples()) on scikit-learn datasets
+      shipped with the package (no download), with fixed seeds, and writes for each
+      OUT_DIR/NAME/model.onnx, calibration.json (64 training inputs) and test.json (the held-out
+      inputs with onnxruntime's outputs: every graph output, by name). Used by Verity's tests.
 
 Requires the packages pinned in requirements.txt (pip install -r requirements.txt).
 """
@@ -53,10 +53,13 @@ def examples():
         'gradient-boosting-classifier': (lambda: GradientBoostingClassifier(n_estimators=3, max_depth=2, random_state=0), iris),
         'gradient-boosting-classifier-binary': (lambda: GradientBoostingClassifier(n_estimators=3, max_depth=2, random_state=0), cancer),
         'gradient-boosting-regressor': (lambda: GradientBoostingRegressor(n_estimators=3, max_depth=2, random_state=0), diabetes),
+        # skl2onnx's default export, which Verity refuses for the probabilities (ZipMapError).
+        'logistic-regression-zipmap': (lambda: LogisticRegression(max_iter=1000), iris),
     }
 
 
 def example(name, out_dir):
+    """Trains, exports and runs one demo model into out_dir."""
     import onnx
     import onnxruntime as ort
     from sklearn.model_selection import train_test_split
@@ -72,7 +75,7 @@ def example(name, out_dir):
         mean, std = x_train.mean(axis=0), x_train.std(axis=0)
         x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
     model = make().fit(x_train, y_train)
-    proto = to_onnx_model(model, x_train.shape[1])
+    proto = to_onnx_model(model, x_train.shape[1], zipmap=name.endswith('-zipmap'))
     os.makedirs(out_dir, exist_ok=True)
     onnx.save(proto, os.path.join(out_dir, 'model.onnx'))
     session = ort.InferenceSession(proto.SerializeToString(), providers=['CPUExecutionProvider'])
@@ -94,7 +97,10 @@ def convert(path, n_features, out):
 
 
 if __name__ == '__main__':
-    commands = {'example': (example, 2), 'convert': (convert, 3)}
-    if len(sys.argv) < 2 or sys.argv[1] not in commands or len(sys.argv) != 2 + commands[sys.argv[1]][1]:
+    if len(sys.argv) == 5 and sys.argv[1] == 'convert':
+        convert(*sys.argv[2:])
+    elif len(sys.argv) >= 3 and sys.argv[1] == 'examples':
+        for name in sys.argv[3:] or examples():
+            example(name, os.path.join(sys.argv[2], name))
+    else:
         sys.exit(__doc__)
-    commands[sys.argv[1]][0](*sys.argv[2:])

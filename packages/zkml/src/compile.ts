@@ -97,7 +97,8 @@ async function floatReference(onnxBytes: Uint8Array, input: { name: string; shap
   const session = await ort.InferenceSession.create(onnxBytes);
   const outputs: number[][] = [];
   for (const x of samples) {
-    const result = await session.run({ [input.name]: ortInput(session, x, input.shape) });
+    // Only the proved output: another one may not be a tensor (skl2onnx's ZipMap).
+    const result = await session.run({ [input.name]: ortInput(session, x, input.shape) }, [output]);
     outputs.push(Array.from(result[output]!.data as ArrayLike<number | bigint>, Number));
   }
   return outputs;
