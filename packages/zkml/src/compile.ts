@@ -93,12 +93,19 @@ function runCircom(cwd: string, file: string): Promise<void> {
 }
 
 /** The float model's outputs from onnxruntime-web, one run per sample at the model's input shape. */
-async function floatReference(onnxBytes: Uint8Array, input: { name: string; shape: number[] }, output: string, samples: number[][]): Promise<number[][]> {
+async function floatReference(onnxBytes: Uint8Array, inputs: readonly { name: string; shape: number[] }[], output: string, samples: number[][]): Promise<number[][]> {
   const session = await ort.InferenceSession.create(onnxBytes);
   const outputs: number[][] = [];
   for (const x of samples) {
+    // Each graph input is its slice of the sample, in declared order.
+    let offset = 0;
+    const feeds = Object.fromEntries(inputs.map((input, i) => {
+      const n = input.shape.reduce((a, b) => a * b, 1);
+      offset += n;
+      return [input.name, ortInput(session, x.slice(offset - n, offset), input.shape, session.inputNames.indexOf(input.name))];
+    }));
     // Only the proved output: another one may not be a tensor (skl2onnx's ZipMap).
-    const result = await session.run({ [input.name]: ortInput(session, x, input.shape) }, [output]);
+    const result = await session.run(feeds, [output]);
     outputs.push(Array.from(result[output]!.data as ArrayLike<number | bigint>, Number));
   }
   return outputs;
@@ -236,6 +243,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
   }
   const batch = options.batch ?? 1;
   const selected = selectOutput(loadOnnx(onnxBytes, { batch }), options.output);
+  if (batch > 1 && selected.inputs.length > 1) throw new IncompatibleOptionsError({ options: [`--batch ${batch}`, `a model with ${selected.inputs.length} graph inputs`], reason: 'the request input is the inputs concatenated, one inference' });
   const graph = withAggregate(selected, options.aggregate);
   const imported = importGraph(graph);
   const calibration = batchSamples(options.calibration, batch);
@@ -280,7 +288,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
     let accuracy: CompileReport['accuracy'];
     if (calibration && calibration.length > 0) {
       progress({ phase: `accuracy: onnxruntime-web on ${calibration.length} calibration input(s)` });
-      const reference = (await floatReference(onnxBytes, graph.inputs[0]!, selected.outputs[0]!.name, calibration)).map((r) => (options.aggregate === 'mean' ? meanRows(r, batch) : r));
+      const reference = (await floatReference(onnxBytes, graph.inputs, selected.outputs[0]!.name, calibration)).map((r) => (options.aggregate === 'mean' ? meanRows(r, batch) : r));
       let maxAbsError = 0, lo = Infinity, hi = -Infinity, agree = 0, rows = 0;
       calibration.forEach((x, i) => {
         const got = dequantizeOutput(model, inferQuantized(model, quantizeInput(model, x)));

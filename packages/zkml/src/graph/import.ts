@@ -74,14 +74,21 @@ function outputKinds(node: OnnxNode, inputs: readonly ElemKind[]): ElemKind[] {
 
 /**
  * Evaluates the graph on `input` with `ctx` (float evaluation or lowering), returning the
- * first graph output. Every operator comes from the registry in ops/.
+ * first graph output. With several graph inputs, `input` is all of them, each flattened,
+ * concatenated in declared order. Every operator comes from the registry in ops/.
  */
 export function runGraph(ctx: Context, graph: OnnxGraph, input: Value): Value {
   const env = new Map<string, Value>();
   for (const [name, t] of graph.initializers) env.set(name, tensorValue(t));
-  env.set(graph.inputs[0]!.name, input);
   const kinds = new Map<string, ElemKind>([...graph.initializers].map(([name, t]) => [name, t.kind ?? 'float']));
-  kinds.set(graph.inputs[0]!.name, graph.inputs[0]!.kind);
+  // Several graph inputs are consecutive slices of the one request input, in declared order.
+  let offset = 0;
+  for (const gi of graph.inputs) {
+    const start = offset;
+    env.set(gi.name, graph.inputs.length === 1 ? input : ctx.select(gi.shape, [input], (k) => [0, start + k]));
+    kinds.set(gi.name, gi.kind);
+    offset += sizeOf(gi.shape);
+  }
   ctx.used = new Set([...graph.nodes.flatMap((n) => n.inputs), graph.outputs[0]?.name ?? '']);
   for (const node of graph.nodes) {
     const op = OPERATORS.get(node.opType)!;
@@ -136,7 +143,10 @@ export function importGraph(graph: OnnxGraph): ImportedModel {
     if (!DOMAINS.has(node.domain) && !(node.domain === 'ai.onnx.ml' && ML_OPS.has(node.opType))) throw new UnsupportedOperatorError({ node: node.name, opType: `${node.domain}.${node.opType}` });
     if (!OPERATORS.has(node.opType)) throw new UnsupportedOperatorError({ node: node.name, opType: node.opType });
   }
-  const inputShape = graph.inputs[0]!.shape;
+  const kinds = new Set(graph.inputs.map((i) => i.kind));
+  if (kinds.size > 1) throw new UnsupportedOperatorError({ node: graph.inputs.map((i) => i.name).join(', '), opType: 'Input', reason: `graph inputs of different element kinds (${[...kinds].join(', ')}) share one request input and one scale; export them as one kind` });
+  // Several inputs: one flat request input, each input's elements in declared order.
+  const inputShape = graph.inputs.length === 1 ? graph.inputs[0]!.shape : [graph.inputs.reduce((a, i) => a + sizeOf(i.shape), 0)];
   const out = runGraph(new Context('float', new Map(), { weightBits: 10, activationBits: 16 }), { ...graph, nodes }, floatInput(inputShape, new Array(sizeOf(inputShape)).fill(0)));
   if (out.kind === 'const' && !out.dyn) throw new MalformedModelError({ reason: 'the graph output does not depend on its input' });
   const [first, ...rest] = graph.outputs;

@@ -129,7 +129,8 @@ function readValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>, batch: numbe
 
 /**
  * Parses an ONNX file. Throws {@link MalformedModelError} for anything that is not a
- * model with a graph, {@link DynamicShapeError} for an input with a non-batch
+ * model with a graph and at least one input (several inputs are read as one request input:
+ * each flattened, concatenated in their declared order), {@link DynamicShapeError} for an input with a non-batch
  * symbolic dimension, and {@link TensorTooLargeError} for a declared input, output,
  * initializer or constant above `MAX_TENSOR_ELEMENTS` (before allocating it). A symbolic leading dimension becomes `batch` (default 1).
  *
@@ -154,10 +155,9 @@ export function loadOnnx(bytes: Uint8Array, options: { batch?: number } = {}): O
   for (const t of graph.initializer ?? []) initializers.set(t.name ?? '', readTensor(t as InstanceType<typeof onnx.TensorProto>));
   const inputs = (graph.input ?? [])
     .filter((i) => !initializers.has(i.name ?? ''))
-    
     .map((v) => readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, batch, true));
-  if (inputs.length !== 1) {
-    throw new MalformedModelError({ reason: `expected exactly one graph input, found ${inputs.length}` });
+  if (inputs.length === 0) {
+    throw new MalformedModelError({ reason: 'the graph has no input (every initializer is a weight), so its output cannot depend on a request' });
   }
   const outputs = (graph.output ?? []).map((v) => readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, batch, false));
   const nodes: OnnxNode[] = graph.node.map((n, i) => ({
