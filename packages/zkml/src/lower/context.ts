@@ -233,7 +233,8 @@ export class Context {
     let outScale: number;
     if (sign) outScale = 0;
     else if (opts.scale !== undefined) outScale = opts.scale;
-    else if (exact) outScale = accScale;
+    // An integer tensor keeps whole units: even coefficients (labels 10, 20, 30) would give it a negative scale.
+    else if (exact) outScale = this.kinds.length > 0 && this.kinds.every((k) => k !== 'float') ? Math.max(accScale, 0) : accScale;
     else {
       const r = this.ranges.get(key) ?? 0;
       outScale = r > 0 ? Math.min(accScale, scaleFor(r, this.options.activationBits)) : accScale;

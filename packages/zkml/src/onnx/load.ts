@@ -28,7 +28,11 @@ export type OnnxNode = {
   attributes: Record<string, AttributeValue>;
 };
 
-/** A graph input or output: its fixed shape and element kind. */
+/**
+ * A graph input or output: its shape, element kind and TensorProto.DataType. An input's shape is
+ * fixed; an output's may hold -1 for a symbolic dimension other than the batch, which import
+ * resolves by evaluating the graph (static shape inference).
+ */
 export type OnnxValueInfo = { name: string; shape: number[]; kind: ElemKind; /** TensorProto.DataType */ dataType?: number };
 
 /** The parts of an ONNX model the compiler uses, with every shape fixed. */
@@ -123,15 +127,18 @@ function readValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>, batch: numbe
     }
     // A symbolic leading dimension is the batch: one proof covers `batch` inferences.
     if (i === 0) return batch;
+    // An output's other symbolic dimensions ('unk__0', 'N') follow from the fixed inputs.
+    if (!isInput) return -1;
     throw new DynamicShapeError({ tensor: v.name ?? '?', dim: i });
   });
-  checkTensorSize(v.name ?? '?', shape);
+  if (!shape.includes(-1)) checkTensorSize(v.name ?? '?', shape);
   return { name: v.name ?? '', shape, kind: elemKind(v.type?.tensorType?.elemType), dataType: v.type?.tensorType?.elemType ?? undefined };
 }
 
 /**
  * Parses an ONNX file. Throws {@link MalformedModelError} for anything that is not a
- * model with a graph, {@link DynamicShapeError} for an input with a non-batch
+ * model with a graph and at least one input (several inputs are read as one request input:
+ * each flattened, concatenated in their declared order), {@link DynamicShapeError} for an input with a non-batch
  * symbolic dimension, and {@link TensorTooLargeError} for a declared input, output,
  * initializer or constant above `MAX_TENSOR_ELEMENTS` (before allocating it). A symbolic leading dimension becomes `batch` (default 1).
  *
@@ -156,10 +163,9 @@ export function loadOnnx(bytes: Uint8Array, options: { batch?: number } = {}): O
   for (const t of graph.initializer ?? []) initializers.set(t.name ?? '', readTensor(t as InstanceType<typeof onnx.TensorProto>));
   const inputs = (graph.input ?? [])
     .filter((i) => !initializers.has(i.name ?? ''))
-    
     .map((v) => readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, batch, true));
-  if (inputs.length !== 1) {
-    throw new MalformedModelError({ reason: `expected exactly one graph input, found ${inputs.length}` });
+  if (inputs.length === 0) {
+    throw new MalformedModelError({ reason: 'the graph has no input (every initializer is a weight), so its output cannot depend on a request' });
   }
   const outputs = (graph.output ?? []).map((v) => readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, batch, false));
   const nodes: OnnxNode[] = graph.node.map((n, i) => ({
