@@ -352,9 +352,12 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         uint256 key = (uint256(round) << 8) | seat;
         address member = _member(r, seat);
         if (_voteAt(r.votes, seat) != Vote.None) return false;
-        bytes32 sealedVote = commitments[requestId][key];
-        if (sealedVote != 0) delete commitments[requestId][key];
-        else if (r.committedSeats & (1 << seat) != 0 && seat < batch.length) sealedVote = batch[seat];
+        // A seat of the signed batch has no slot of its own (`batch` was checked against the round).
+        bytes32 sealedVote = seat < batch.length ? batch[seat] : bytes32(0);
+        if (sealedVote == 0) {
+            sealedVote = commitments[requestId][key];
+            if (sealedVote != 0) delete commitments[requestId][key];
+        }
         if (sealedVote == 0) revert NotCommitted(requestId, member);
         if (vote == Vote.None) revert InvalidVote();
         if (sealedVote != commitmentOf(requestId, round, member, vote, salt)) revert CommitmentMismatch(requestId, member);

@@ -1,9 +1,9 @@
 // Agreed-mode benchmark on anvil: gas of a whole request (every transaction of every phase),
 // and the time from request to Accepted and to Finalized, with short phase windows. Validators
 // run in this process with the built-in provider, so the times are the protocol's, not a model's.
-import { hexToString, keccak256, toHex } from 'viem';
+import { decodeFunctionData, hexToString, keccak256, toHex } from 'viem';
 import pino from 'pino';
-import { createVerityClient, deployVerity, registerAgreedModel, stakeNode } from '@verity/sdk';
+import { committeeAbi, createVerityClient, deployVerity, registerAgreedModel, stakeNode } from '@verity/sdk';
 import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
 import { AGREED_MODELS, agreedRequestGas, anvilKey, connect, freePort, keepMining, MARKET_QUESTION, startAnvil } from '@verity/cli';
 
@@ -44,7 +44,8 @@ export async function agreedBench(p: { operators: number; offline: number; reque
     const ports: number[] = [];
     for (const [i, o] of operators.entries()) {
       ports.push(await freePort());
-      await admin.sendTransaction({ to: o.account.address, value: 10n ** 19n });
+      // Mined before the stake is simulated (else a busy machine sees an empty account).
+      await publicClient.waitForTransactionReceipt({ hash: await admin.sendTransaction({ to: o.account.address, value: 10n ** 19n }) });
       await stakeNode(publicClient, o, { nodes: addresses.nodes, stake: 2n * 10n ** 18n, name: `validator-${i}`, apiUrl: p.exchange ? `http://127.0.0.1:${ports[i]}` : '' });
     }
     const { modelId } = await registerAgreedModel(publicClient, owner, {
@@ -71,7 +72,12 @@ export async function agreedBench(p: { operators: number; offline: number; reque
       const g = await agreedRequestGas(publicClient, addresses, requestId, hash);
       row.gas.push(g.gas);
       row.transactions.push(g.transactions);
-      p.log(`request ${requestId}: ${g.gas} gas in ${g.transactions} transactions, accepted ${(row.acceptMs.at(-1)! / 1000).toFixed(1)} s, final ${(row.finalMs.at(-1)! / 1000).toFixed(1)} s`);
+      const parts = [];
+      for (const c of g.calls) {
+        const { input, to } = await publicClient.getTransaction({ hash: c.hash });
+        parts.push(`${to?.toLowerCase() === addresses.committee!.toLowerCase() ? decodeFunctionData({ abi: committeeAbi, data: input }).functionName : 'request'} ${c.gas}`);
+      }
+      p.log(`request ${requestId}: ${g.gas} gas in ${g.transactions} transactions (${parts.join(', ')}), accepted ${(row.acceptMs.at(-1)! / 1000).toFixed(1)} s, final ${(row.finalMs.at(-1)! / 1000).toFixed(1)} s`);
     }
     return row;
   } finally {

@@ -366,7 +366,7 @@ describe('agreed mode on anvil', () => {
     const receipt = await publicClient.getTransactionReceipt({ hash: revealed.tx as Hex });
     assert.equal(parseEventLogs({ abi: committeeAbi, logs: receipt.logs, eventName: 'Revealed' }).length, 1);
   });
-  test('with ballot boxes, the leader sends its members\' signed ballots in one transaction and their openings in another', async () => {
+  test('with ballot boxes, the leader draws, proposes and sends its members\' signed ballots in one transaction and their openings in another', async () => {
     const ports = await Promise.all(OPERATORS.map(() => freePort()));
     await setApiUrls(ports.map((p) => `http://127.0.0.1:${p}`));
     try {
@@ -374,7 +374,10 @@ describe('agreed mode on anvil', () => {
       const requestId = await ask();
       const result = await client.waitForResult(requestId, { timeoutMs: 60_000 });
       assert.equal(hexToString(result.output), 'loved');
-      assert.deepEqual(await voteCalls(requestId), ['commitSigned', 'revealMany'], 'four ballots in one transaction, four openings in one');
+      assert.deepEqual(await voteCalls(requestId), ['proposeSigned', 'revealMany'], 'four ballots with the draw and the proposal, four openings in one');
+      const drawn = await publicClient.getContractEvents({ address: addresses.committee!, abi: committeeAbi, eventName: 'RoundStarted', args: { requestId }, fromBlock: 0n });
+      const { input } = await publicClient.getTransaction({ hash: drawn[0]!.transactionHash });
+      assert.equal(decodeFunctionData({ abi: committeeAbi, data: input }).functionName, 'proposeSigned', 'no separate draw transaction');
       assert.deepEqual(await slashes(requestId), [], 'nobody slashed');
     } finally {
       await setApiUrls(OPERATORS.map(() => ''));
