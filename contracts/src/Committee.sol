@@ -281,6 +281,18 @@ contract Committee is CommitteeBase, ICommittee {
         }
     }
 
+    /// @notice The code of the contract that will hold a round's members, while it is being made
+    /// in this transaction (nothing at any other time): returned raw, not ABI-encoded.
+    function roundCode() external view {
+        assembly {
+            let n := tload(ROUND_CODE_SLOT)
+            for { let i := 0 } lt(mul(i, 32), n) { i := add(i, 1) } {
+                mstore(mul(i, 32), tload(add(ROUND_CODE_SLOT, add(i, 1))))
+            }
+            return(0, n)
+        }
+    }
+
     // ---------------------------------------------------------------- views
 
     function appealBondFor(uint256 requestId) public view returns (uint256) {
@@ -303,8 +315,8 @@ contract Committee is CommitteeBase, ICommittee {
             r.votes,
             r.appellant,
             r.bond,
-            r.members == address(0) ? new address[](0) : _members(r),
-            r.answer,
+            _members(r),
+            _answer(r),
             r.committedSeats,
             r.sealedBatch
         );

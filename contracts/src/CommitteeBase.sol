@@ -104,9 +104,10 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         bytes32 sealedBatch;
     }
 
-    /// @dev A round in storage. Packed: the first nine fields share one slot, appellant and bond
-    /// another; the members are the code of a contract made for them (`members`: 20 bytes a
-    /// seat after a zero byte), written once, so a round costs one slot for them, not one a seat.
+    /// @dev A round in storage. Packed: the first ten fields share one slot, appellant and bond
+    /// another. The members are the code of a contract made for the round (`_storeMembers`: a
+    /// zero byte, 20 bytes a seat, then the answer when `proposeSigned` drew the round), at an
+    /// address derived from the round's storage slot, so they cost no slot at all.
     struct RoundData {
         bool appeal;
         Outcome outcome;
@@ -117,9 +118,10 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         uint64 votes;
         uint32 committedSeats;
         uint8 size;
+        /// @dev the answer is in the members' code (else in `answer`)
+        bool answerInCode;
         address appellant;
         uint96 bond;
-        address members;
         bytes32 sealedBatch;
         bytes answer;
     }
@@ -178,6 +180,16 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     uint64 internal constant MIN_PHASE_WINDOW = 5;
     uint64 internal constant MAX_WINDOW = 7 days;
     uint256 internal constant MAX_APPEAL_BOND = 100 ether;
+    /// @dev Where the code of a round's members waits in transient storage while its contract is
+    /// made: the length, then the words. The contract's constructor (`ROUND_CODE_INIT`: call
+    /// `roundCode()` on its creator, return what it returns) is the same for every round, so its
+    /// address follows from the salt (the round's storage slot) alone.
+    /// keccak256("verity.committee.roundCode")
+    uint256 internal constant ROUND_CODE_SLOT = 0xbf510b51d9fdddbaaa95b3a4dfcfa12b333dc4689a595126b0eabc11f710647e;
+    /// @dev PUSH4 roundCode.selector, PUSH1 0xe0, SHL, PUSH0, MSTORE; STATICCALL(gas, caller, 0, 4, 0, 0); POP;
+    /// RETURNDATACOPY(0, 0, returndatasize); RETURN(0, returndatasize)
+    bytes internal constant ROUND_CODE_INIT = hex"638588320660e01b5f525f5f60045f335afa503d5f5f3e3d5ff3";
+    bytes32 internal constant ROUND_CODE_INIT_HASH = keccak256(ROUND_CODE_INIT);
     /// @notice EIP-712 type of a ballot signed off chain (domain: name "Verity Committee", version "1").
     /// `answer` is the keccak256 of the answer voted on (the proposal, or the answer under appeal),
     /// so a leader cannot show its members one answer and propose another.
@@ -283,31 +295,48 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         }
     }
 
-    /// @dev Writes `members` as the code of a new contract (a zero byte, so calling it does
-    /// nothing, then 20 bytes a member) and returns its address.
-    function _storeMembers(address[] memory members) internal returns (address at) {
+    /// @dev Writes a round's members (and `answer`, unless empty) as the code of a new contract
+    /// (a zero byte first, so calling it does nothing), at `_codeAt(r)`.
+    function _storeMembers(RoundData storage r, address[] memory members, bytes memory answer) internal {
         uint256 n = members.length;
-        uint256 size = n * 20 + 1;
-        bytes memory code = new bytes(size + 12 + 32);
+        uint256 size = 1 + n * 20 + answer.length;
+        bytes memory code = new bytes(size + 32);
         assembly ("memory-safe") {
-            let p := add(code, 32)
-            // PUSH2 size, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN; then the code: STOP, the members
-            mstore(p, or(or(shl(248, 0x61), shl(232, size)), shl(152, 0x80600c6000396000f300)))
-            let q := add(p, 13)
+            let q := add(code, 33)
             for { let i := 0 } lt(i, n) { i := add(i, 1) } {
                 mstore(add(q, mul(i, 20)), shl(96, mload(add(add(members, 32), mul(i, 32)))))
             }
-            at := create(0, p, add(size, 12))
+            mcopy(add(q, mul(n, 20)), add(answer, 32), mload(answer))
+            tstore(ROUND_CODE_SLOT, size)
+            for { let i := 0 } lt(mul(i, 32), size) { i := add(i, 1) } {
+                tstore(add(ROUND_CODE_SLOT, add(i, 1)), mload(add(add(code, 32), mul(i, 32))))
+            }
+        }
+        bytes memory init = ROUND_CODE_INIT;
+        address at;
+        assembly ("memory-safe") {
+            at := create2(0, add(init, 32), mload(init), r.slot)
         }
         if (at == address(0)) revert InvalidParameter("members", n);
+        r.size = uint8(n);
+        if (answer.length != 0) r.answerInCode = true;
     }
 
-    /// @dev The members of a round (read from the code `_storeMembers` wrote).
+    /// @dev The contract holding a round's members.
+    function _codeAt(RoundData storage r) internal view returns (address) {
+        uint256 salt;
+        assembly ("memory-safe") {
+            salt := r.slot
+        }
+        return address(uint160(uint256(keccak256(abi.encodePacked(hex"ff", address(this), salt, ROUND_CODE_INIT_HASH)))));
+    }
+
+    /// @dev The members of a round.
     function _members(RoundData storage r) internal view returns (address[] memory members) {
         uint256 n = r.size;
-        address at = r.members;
+        address at = _codeAt(r);
         members = new address[](n);
-        bytes memory raw = new bytes(n * 20);
+        bytes memory raw = new bytes(n * 20 + 32);
         assembly ("memory-safe") {
             extcodecopy(at, add(raw, 32), 1, mul(n, 20))
             for { let i := 0 } lt(i, n) { i := add(i, 1) } {
@@ -318,11 +347,22 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
 
     /// @dev One seat's member.
     function _member(RoundData storage r, uint256 seat) internal view returns (address m) {
-        address at = r.members;
+        address at = _codeAt(r);
         assembly ("memory-safe") {
             mstore(0, 0)
             extcodecopy(at, 12, add(1, mul(seat, 20)), 20)
             m := mload(0)
+        }
+    }
+
+    /// @dev A proposal round's answer (empty before the proposal).
+    function _answer(RoundData storage r) internal view returns (bytes memory answer) {
+        if (!r.answerInCode) return r.answer;
+        address at = _codeAt(r);
+        uint256 from = 1 + uint256(r.size) * 20;
+        answer = new bytes(at.code.length - from);
+        assembly ("memory-safe") {
+            extcodecopy(at, add(answer, 32), from, mload(answer))
         }
     }
 
@@ -412,13 +452,12 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         emit DrawPending(requestId, round, uint64(block.number));
     }
 
-    function _startRound(uint256 requestId, Task storage t, uint8 round, bool isAppeal, address[] memory members, uint8 subject)
+    function _startRound(uint256 requestId, Task storage t, uint8 round, bool isAppeal, address[] memory members, uint8 subject, bytes memory answer)
         internal
     {
         RoundData storage r = rounds[requestId][round];
         t.round = round;
-        r.members = _storeMembers(members);
-        r.size = uint8(members.length);
+        _storeMembers(r, members, answer);
         r.appeal = isAppeal;
         r.subject = subject;
         t.committed = 0;
@@ -479,7 +518,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         t.accepted = round;
         t.phase = Phase.Accepted;
         t.appealUntil = uint40(block.timestamp + appealWindow);
-        emit Accepted(requestId, round, rounds[requestId][round].answer, t.appealUntil);
+        emit Accepted(requestId, round, _answer(rounds[requestId][round]), t.appealUntil);
     }
 
     /// @dev A proposal round failed: the same committee goes on with the next member leading.
@@ -495,7 +534,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
             _refund(requestId, t);
             return;
         }
-        _startRound(requestId, t, t.round + 1, false, members, 0);
+        _startRound(requestId, t, t.round + 1, false, members, 0, "");
     }
 
     function _slashNoShow(uint256 requestId, Task storage t, address member, uint256 amount, string memory reason) internal {
@@ -563,8 +602,9 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         (address[] memory winners, uint256 nWinners) = _judgeRounds(requestId, t, finalRound);
         _sharePot(requestId, t, winners, nWinners);
         RoundData storage f = rounds[requestId][finalRound];
-        emit Finalized(requestId, finalRound, f.answer);
-        IAgreedSettlement(coprocessor).settleAgreed(requestId, f.answer, _majority(f));
+        bytes memory answer = _answer(f);
+        emit Finalized(requestId, finalRound, answer);
+        IAgreedSettlement(coprocessor).settleAgreed(requestId, answer, _majority(f));
     }
 
     /// @dev Judges every decided round against the final answer: wrong members are slashed into

@@ -21,7 +21,7 @@ contract CommitteeRounds is CommitteeBase {
     {}
 
     function draw(uint256 requestId) external {
-        _draw(requestId, tasks[requestId]);
+        _draw(requestId, tasks[requestId], "");
     }
 
     function propose(uint256 requestId, bytes calldata answer) external {
@@ -31,7 +31,7 @@ contract CommitteeRounds is CommitteeBase {
 
     function proposeSigned(uint256 requestId, bytes calldata answer, SignedBallot[] calldata ballots) external {
         Task storage t = tasks[requestId];
-        if (t.phase == Phase.Drawing && !_draw(requestId, t)) return;
+        if (t.phase == Phase.Drawing && !_draw(requestId, t, answer)) return;
         RoundData storage r = _inPhase(requestId, t, Phase.Propose);
         _propose(requestId, t, r, answer);
         if (ballots.length == 0) return;
@@ -69,7 +69,7 @@ contract CommitteeRounds is CommitteeBase {
     function commitSigned(uint256 requestId, SignedBallot[] calldata ballots) external {
         Task storage t = tasks[requestId];
         RoundData storage r = _inPhase(requestId, t, Phase.Commit);
-        bytes32 answerHash = keccak256(rounds[requestId][r.appeal ? r.subject : t.round].answer);
+        bytes32 answerHash = keccak256(_answer(rounds[requestId][r.appeal ? r.subject : t.round]));
         for (uint256 i = 0; i < ballots.length; i++) {
             SignedBallot calldata b = ballots[i];
             _checkSeat(requestId, r, b.seat, _signer(requestId, t.round, b, answerHash));
@@ -142,55 +142,57 @@ contract CommitteeRounds is CommitteeBase {
         _awaitDraw(requestId, t, round);
     }
 
-    /// @dev The draw (see `Committee.draw`); true when a round was started.
-    function _draw(uint256 requestId, Task storage t) private returns (bool) {
+    /// @dev The draw (see `Committee.draw`); true when a round was started. A first round's
+    /// `answer` (from `proposeSigned`) is kept with its members.
+    function _draw(uint256 requestId, Task storage t, bytes memory answer) private returns (bool) {
         if (t.phase != Phase.Drawing) revert WrongPhase(requestId, t.phase);
         uint64 drawBlock = t.drawBlock;
         if (block.number <= drawBlock) revert DrawNotReady(requestId, drawBlock);
-        bool isAppeal = t.started;
-        uint8 round = isAppeal ? t.round + 1 : 0;
         bytes32 modelId = IAgreedSettlement(coprocessor).modelOf(requestId);
         if (blockhash(drawBlock) == 0) {
             t.drawBlock = uint64(block.number);
             nodes.markDrawBlock(modelId);
-            emit DrawRearmed(requestId, round, uint64(block.number));
+            emit DrawRearmed(requestId, t.started ? t.round + 1 : 0, uint64(block.number));
             return false;
         }
         (uint256 seed, uint256 size, address[] memory exclude) = _drawArgs(requestId, t);
         try nodes.drawCommitteeAt(modelId, seed, size, MIN_COMMITTEE, exclude, drawBlock) returns (address[] memory members) {
-            if (isAppeal) {
-                _startRound(requestId, t, round, true, members, t.accepted);
+            if (t.started) {
+                _startRound(requestId, t, t.round + 1, true, members, t.accepted, "");
             } else {
                 t.started = true;
-                _startRound(requestId, t, 0, false, members, 0);
+                _startRound(requestId, t, 0, false, members, 0, answer);
             }
             return true;
         } catch (bytes memory reason) {
-            // Only "too few servers" ends the draw; anything else (out of gas) is passed on.
-            if (bytes4(reason) != NotEnoughServers.selector) {
-                assembly ("memory-safe") {
-                    revert(add(reason, 32), mload(reason))
-                }
-            }
-            emit DrawFailed(requestId, round);
-            if (!isAppeal) {
-                _refund(requestId, t);
-                return false;
-            }
-            RoundData storage dropped = rounds[requestId][round];
-            _credit(dropped.appellant, dropped.bond);
-            delete dropped.appellant;
-            delete dropped.bond;
-            t.appeals--;
-            _accept(requestId, t, t.accepted);
+            _drawFailed(requestId, t, reason);
             return false;
         }
+    }
+
+    /// @dev Only "too few servers" ends the draw; anything else (out of gas) is passed on.
+    function _drawFailed(uint256 requestId, Task storage t, bytes memory reason) private {
+        if (bytes4(reason) != NotEnoughServers.selector) {
+            assembly ("memory-safe") {
+                revert(add(reason, 32), mload(reason))
+            }
+        }
+        bool isAppeal = t.started;
+        uint8 round = isAppeal ? t.round + 1 : 0;
+        emit DrawFailed(requestId, round);
+        if (!isAppeal) return _refund(requestId, t);
+        RoundData storage dropped = rounds[requestId][round];
+        _credit(dropped.appellant, dropped.bond);
+        delete dropped.appellant;
+        delete dropped.bond;
+        t.appeals--;
+        _accept(requestId, t, t.accepted);
     }
 
     function _propose(uint256 requestId, Task storage t, RoundData storage r, bytes calldata answer) private {
         if (msg.sender != _member(r, 0)) revert NotLeader(requestId, msg.sender);
         _checkAnswer(requestId, IAgreedSettlement(coprocessor).modelOf(requestId), answer);
-        r.answer = answer;
+        if (!r.answerInCode) r.answer = answer;
         t.phase = Phase.Commit;
         r.deadline = uint40(block.timestamp + commitWindow);
         emit Proposed(requestId, t.round, msg.sender, answer);
