@@ -342,7 +342,7 @@ describe('agreed mode on anvil', () => {
     let requestId = 0n;
     for (let tries = 0; tries < 6; tries++) {
       requestId = await ask();
-      const line = await p.waitFor((l) => l.requestId === requestId.toString() && (l.msg === 'agreed mode: commit' || l.msg === 'agreed mode: propose'), 30_000, 'commit or propose');
+      const line = await p.waitFor((l) => l.requestId === requestId.toString() && (l.msg === 'agreed mode: commit' || l.msg === 'agreed mode: proposeSigned'), 30_000, 'commit or propose');
       if (line.msg === 'agreed mode: commit') break;
       await client.waitForResult(requestId, { timeoutMs: 60_000 });
     }
