@@ -21,9 +21,13 @@ import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 /// leader's answer is equivalent, and vote Agree or Disagree by commit-reveal: they commit
 /// `keccak256(abi.encode(requestId, round, member, vote, salt))` and reveal only once every
 /// member has committed or the commit phase has ended, so nobody can copy a vote it has not
-/// seen. Members may instead sign their commitments (EIP-712 `Ballot`) and give them, then
-/// their openings, to the leader, who sends each set in one transaction (`commitSigned`,
-/// `revealMany`); a member whose ballot is not sent in time commits on its own. The leader counts as an Agree. More than half the round's members agreeing accepts
+/// seen. Members may instead sign their commitments (EIP-712 `Ballot`, over the answer they
+/// judged) and give them, then their openings, to the leader, who sends each set in one
+/// transaction (`commitSigned`, `revealMany`); a member whose ballot is not sent in time
+/// commits on its own. A first round's members can compute their draw beforehand
+/// (`pendingCommittee`) and sign ballots over the answer the leader shows them, so its leader
+/// draws, proposes and commits them in one transaction (`proposeSigned`): a request is then
+/// four transactions (request, `proposeSigned`, `revealMany`, `advance`). The leader counts as an Agree. More than half the round's members agreeing accepts
 /// the answer; an appeal window follows, in which anyone can post a bond and have a fresh,
 /// larger committee (7, then 11) vote on the accepted answer. An appeal that a majority of its
 /// committee disagrees with overturns the answer, and its committee's leader proposes anew.
