@@ -307,23 +307,11 @@ contract Committee is CommitteeBase, ICommittee {
         return tasks[requestId];
     }
 
-    function getRound(uint256 requestId, uint8 round) external view returns (Round memory) {
-        RoundData storage r = rounds[requestId][round];
-        return Round(
-            r.appeal,
-            r.outcome,
-            r.agrees,
-            r.disagrees,
-            r.deadline,
-            r.subject,
-            r.votes,
-            r.appellant,
-            r.bond,
-            _members(r),
-            _answer(r),
-            r.committedSeats,
-            r.sealedBatch
-        );
+    function getRound(uint256 requestId, uint8 round) external view returns (Round memory v) {
+        Round storage r = rounds[requestId][round];
+        v = r;
+        v.members = _members(r);
+        v.answer = _answer(r);
     }
 
     /// @notice A seat's sealed vote committed on chain (zero once revealed, if it never committed,

@@ -80,7 +80,11 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         bytes32 salt;
     }
 
-    /// @notice A round as `getRound` returns it.
+    /// @notice A round. Packed in storage: the first ten fields share one slot, appellant and
+    /// bond another. The members are the code of a contract made for the round (`_storeMembers`:
+    /// a zero byte, 20 bytes a seat, then the answer when `proposeSigned` drew the round), at an
+    /// address derived from the round's storage slot, so they cost no slot: `members` is empty
+    /// in storage and filled by `getRound`, like `answer` when it is in that code.
     struct Round {
         /// @dev appeal rounds review the accepted answer; proposal rounds vote on the leader's answer
         bool appeal;
@@ -92,37 +96,19 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         uint8 subject;
         /// @dev revealed votes, two bits per seat: 1 Agree, 2 Disagree
         uint64 votes;
-        address appellant;
-        uint96 bond;
-        address[] members;
-        /// @dev proposal rounds: the leader's answer
-        bytes answer;
         /// @dev the seats that committed (on chain or signed), one bit a seat
         uint32 committedSeats;
-        /// @dev `keccak256(abi.encode(bytes32[] commitments))`, by seat (zero: not in it), of the
-        /// ballots `proposeSigned` committed (zero: none); `revealMany` is given them back
-        bytes32 sealedBatch;
-    }
-
-    /// @dev A round in storage. Packed: the first ten fields share one slot, appellant and bond
-    /// another. The members are the code of a contract made for the round (`_storeMembers`: a
-    /// zero byte, 20 bytes a seat, then the answer when `proposeSigned` drew the round), at an
-    /// address derived from the round's storage slot, so they cost no slot at all.
-    struct RoundData {
-        bool appeal;
-        Outcome outcome;
-        uint8 agrees;
-        uint8 disagrees;
-        uint40 deadline;
-        uint8 subject;
-        uint64 votes;
-        uint32 committedSeats;
+        /// @dev the number of members
         uint8 size;
         /// @dev the answer is in the members' code (else in `answer`)
         bool answerInCode;
         address appellant;
         uint96 bond;
+        address[] members;
+        /// @dev `keccak256(abi.encode(bytes32[] commitments))`, by seat (zero: not in it), of the
+        /// ballots `proposeSigned` committed (zero: none); `revealMany` is given them back
         bytes32 sealedBatch;
+        /// @dev proposal rounds: the leader's answer
         bytes answer;
     }
 
@@ -211,7 +197,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     mapping(bytes32 => Rule) internal rules;
     mapping(uint256 => Task) internal tasks;
     /// @dev by request, then round number (a request has `task.round + 1` rounds once opened)
-    mapping(uint256 => mapping(uint256 => RoundData)) internal rounds;
+    mapping(uint256 => mapping(uint256 => Round)) internal rounds;
     /// @dev sealed votes by request, then `round << 8 | seat`; cleared when revealed
     mapping(uint256 => mapping(uint256 => bytes32)) internal commitments;
     /// @notice Wei held for open requests: appeal bonds and pots.
@@ -282,14 +268,14 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         return t.started ? uint256(t.round) + 1 : 0;
     }
 
-    function _inPhase(uint256 requestId, Task storage t, Phase phase) internal view returns (RoundData storage r) {
+    function _inPhase(uint256 requestId, Task storage t, Phase phase) internal view returns (Round storage r) {
         if (t.phase != phase) revert WrongPhase(requestId, t.phase);
         r = rounds[requestId][t.round];
         if (block.timestamp > r.deadline) revert PhaseOver(requestId, r.deadline);
     }
 
     /// @dev Proposal rounds: every member but the leader (seat 0) votes; appeal rounds: every member.
-    function _checkSeat(uint256 requestId, RoundData storage r, uint256 seat, address member) internal view {
+    function _checkSeat(uint256 requestId, Round storage r, uint256 seat, address member) internal view {
         if (seat >= r.size || (seat == 0 && !r.appeal) || _member(r, seat) != member) {
             revert NotMember(requestId, member, seat);
         }
@@ -297,7 +283,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
 
     /// @dev Writes a round's members (and `answer`, unless empty) as the code of a new contract
     /// (a zero byte first, so calling it does nothing), at `_codeAt(r)`.
-    function _storeMembers(RoundData storage r, address[] memory members, bytes memory answer) internal {
+    function _storeMembers(Round storage r, address[] memory members, bytes memory answer) internal {
         uint256 n = members.length;
         uint256 size = 1 + n * 20 + answer.length;
         bytes memory code = new bytes(size + 32);
@@ -323,7 +309,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     }
 
     /// @dev The contract holding a round's members.
-    function _codeAt(RoundData storage r) internal view returns (address) {
+    function _codeAt(Round storage r) internal view returns (address) {
         uint256 salt;
         assembly ("memory-safe") {
             salt := r.slot
@@ -332,7 +318,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     }
 
     /// @dev The members of a round.
-    function _members(RoundData storage r) internal view returns (address[] memory members) {
+    function _members(Round storage r) internal view returns (address[] memory members) {
         uint256 n = r.size;
         address at = _codeAt(r);
         members = new address[](n);
@@ -346,7 +332,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     }
 
     /// @dev One seat's member.
-    function _member(RoundData storage r, uint256 seat) internal view returns (address m) {
+    function _member(Round storage r, uint256 seat) internal view returns (address m) {
         address at = _codeAt(r);
         assembly ("memory-safe") {
             mstore(0, 0)
@@ -356,7 +342,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     }
 
     /// @dev A proposal round's answer (empty before the proposal).
-    function _answer(RoundData storage r) internal view returns (bytes memory answer) {
+    function _answer(Round storage r) internal view returns (bytes memory answer) {
         if (!r.answerInCode) return r.answer;
         address at = _codeAt(r);
         uint256 from = 1 + uint256(r.size) * 20;
@@ -367,7 +353,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     }
 
     /// @dev Stores a seat's sealed vote; false (and nothing stored) if the seat has committed.
-    function _commit(uint256 requestId, Task storage t, RoundData storage r, uint256 seat, bytes32 commitment) internal returns (bool) {
+    function _commit(uint256 requestId, Task storage t, Round storage r, uint256 seat, bytes32 commitment) internal returns (bool) {
         if (commitment == 0) revert InvalidVote();
         if (r.committedSeats & (1 << seat) != 0) return false;
         commitments[requestId][(uint256(t.round) << 8) | seat] = commitment;
@@ -375,7 +361,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         return true;
     }
 
-    function _countCommit(uint256 requestId, Task storage t, RoundData storage r, uint256 seat) internal {
+    function _countCommit(uint256 requestId, Task storage t, Round storage r, uint256 seat) internal {
         r.committedSeats |= uint32(1 << seat);
         t.committed++;
         emit Committed(requestId, t.round, _member(r, seat));
@@ -384,7 +370,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     /// @dev Opens a seat's sealed vote (a vote committed on chain is cleared once open; one of
     /// the signed batch is checked against `batch`, which the caller checked against the round);
     /// false (nothing changed) if the seat has revealed.
-    function _reveal(uint256 requestId, Task storage t, RoundData storage r, uint256 seat, Vote vote, bytes32 salt, bytes32[] calldata batch)
+    function _reveal(uint256 requestId, Task storage t, Round storage r, uint256 seat, Vote vote, bytes32 salt, bytes32[] calldata batch)
         internal
         returns (bool)
     {
@@ -440,7 +426,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         return Vote((votes >> (2 * seat)) & 3);
     }
 
-    function _voters(RoundData storage r) internal view returns (uint8) {
+    function _voters(Round storage r) internal view returns (uint8) {
         return r.appeal ? r.size : r.size - 1;
     }
 
@@ -455,7 +441,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     function _startRound(uint256 requestId, Task storage t, uint8 round, bool isAppeal, address[] memory members, uint8 subject, bytes memory answer)
         internal
     {
-        RoundData storage r = rounds[requestId][round];
+        Round storage r = rounds[requestId][round];
         t.round = round;
         _storeMembers(r, members, answer);
         r.appeal = isAppeal;
@@ -472,13 +458,13 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         emit RoundStarted(requestId, t.round, isAppeal, members, r.deadline);
     }
 
-    function _openReveal(Task storage t, RoundData storage r) internal {
+    function _openReveal(Task storage t, Round storage r) internal {
         t.phase = Phase.Reveal;
         r.deadline = uint40(block.timestamp + revealWindow);
     }
 
     /// @dev Decides a round once every committed vote is revealed or the reveal phase ended.
-    function _tally(uint256 requestId, Task storage t, RoundData storage r) internal {
+    function _tally(uint256 requestId, Task storage t, Round storage r) internal {
         uint64 votes = r.votes;
         uint256 n = r.size;
         address[] memory members = _members(r);
@@ -555,9 +541,9 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     /// their bond back; the pot (slashes, failed appeals' bonds) goes to the treasury.
     function _refund(uint256 requestId, Task storage t) internal {
         t.phase = Phase.Refunded;
-        mapping(uint256 => RoundData) storage rs = rounds[requestId];
+        mapping(uint256 => Round) storage rs = rounds[requestId];
         for (uint256 i = 0; i < roundCount(requestId); i++) {
-            RoundData storage r = rs[i];
+            Round storage r = rs[i];
             if (r.bond == 0) continue;
             if (r.outcome == Outcome.Rejected) _credit(r.appellant, r.bond);
             else t.pot += r.bond;
@@ -601,7 +587,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         uint8 finalRound = t.accepted;
         (address[] memory winners, uint256 nWinners) = _judgeRounds(requestId, t, finalRound);
         _sharePot(requestId, t, winners, nWinners);
-        RoundData storage f = rounds[requestId][finalRound];
+        Round storage f = rounds[requestId][finalRound];
         bytes memory answer = _answer(f);
         emit Finalized(requestId, finalRound, answer);
         IAgreedSettlement(coprocessor).settleAgreed(requestId, answer, _majority(f));
@@ -619,7 +605,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         for (uint256 i = 0; i < count; i++) seats += rounds[requestId][i].size;
         winners = new address[](seats);
         for (uint256 i = 0; i < count; i++) {
-            RoundData storage r = rounds[requestId][i];
+            Round storage r = rounds[requestId][i];
             if (r.appeal) {
                 if (r.subject != finalRound) {
                     _credit(r.appellant, r.bond);
@@ -635,7 +621,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     }
 
     /// @dev Judges one decided round's voters (`truth`: whether Agree was right).
-    function _judgeRound(uint256 requestId, Task storage t, RoundData storage r, bool truth, address[] memory winners, uint256 n)
+    function _judgeRound(uint256 requestId, Task storage t, Round storage r, bool truth, address[] memory winners, uint256 n)
         internal
         returns (uint256)
     {
@@ -652,7 +638,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     }
 
     /// @dev The final round's leader and the members that agreed with it.
-    function _majority(RoundData storage f) internal view returns (address[] memory payees) {
+    function _majority(Round storage f) internal view returns (address[] memory payees) {
         address[] memory members = _members(f);
         payees = new address[](f.agrees + 1);
         payees[0] = members[0];

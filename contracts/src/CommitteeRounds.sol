@@ -32,7 +32,7 @@ contract CommitteeRounds is CommitteeBase {
     function proposeSigned(uint256 requestId, bytes calldata answer, SignedBallot[] calldata ballots) external {
         Task storage t = tasks[requestId];
         if (t.phase == Phase.Drawing && !_draw(requestId, t, answer)) return;
-        RoundData storage r = _inPhase(requestId, t, Phase.Propose);
+        Round storage r = _inPhase(requestId, t, Phase.Propose);
         _propose(requestId, t, r, answer);
         if (ballots.length == 0) return;
         bytes32[] memory batch = _sealBallots(requestId, t, r, keccak256(answer), ballots);
@@ -42,7 +42,7 @@ contract CommitteeRounds is CommitteeBase {
     }
 
     /// @dev Counts the signed ballots as committed and returns their commitments by seat.
-    function _sealBallots(uint256 requestId, Task storage t, RoundData storage r, bytes32 answerHash, SignedBallot[] calldata ballots)
+    function _sealBallots(uint256 requestId, Task storage t, Round storage r, bytes32 answerHash, SignedBallot[] calldata ballots)
         private
         returns (bytes32[] memory batch)
     {
@@ -60,7 +60,7 @@ contract CommitteeRounds is CommitteeBase {
 
     function commit(uint256 requestId, uint256 seat, bytes32 commitment) external {
         Task storage t = tasks[requestId];
-        RoundData storage r = _inPhase(requestId, t, Phase.Commit);
+        Round storage r = _inPhase(requestId, t, Phase.Commit);
         _checkSeat(requestId, r, seat, msg.sender);
         if (!_commit(requestId, t, r, seat, commitment)) revert AlreadyCommitted(requestId, msg.sender);
         if (t.committed == _voters(r)) _openReveal(t, r);
@@ -68,7 +68,7 @@ contract CommitteeRounds is CommitteeBase {
 
     function commitSigned(uint256 requestId, SignedBallot[] calldata ballots) external {
         Task storage t = tasks[requestId];
-        RoundData storage r = _inPhase(requestId, t, Phase.Commit);
+        Round storage r = _inPhase(requestId, t, Phase.Commit);
         bytes32 answerHash = keccak256(_answer(rounds[requestId][r.appeal ? r.subject : t.round]));
         for (uint256 i = 0; i < ballots.length; i++) {
             SignedBallot calldata b = ballots[i];
@@ -80,7 +80,7 @@ contract CommitteeRounds is CommitteeBase {
 
     function reveal(uint256 requestId, uint256 seat, Vote vote, bytes32 salt) external {
         Task storage t = tasks[requestId];
-        RoundData storage r = _inPhase(requestId, t, Phase.Reveal);
+        Round storage r = _inPhase(requestId, t, Phase.Reveal);
         _checkSeat(requestId, r, seat, msg.sender);
         if (!_reveal(requestId, t, r, seat, vote, salt, _noBatch())) revert AlreadyRevealed(requestId, msg.sender);
         if (t.revealed == t.committed) _tally(requestId, t, r);
@@ -88,7 +88,7 @@ contract CommitteeRounds is CommitteeBase {
 
     function revealMany(uint256 requestId, Opening[] calldata openings, bytes32[] calldata sealedBatch) external {
         Task storage t = tasks[requestId];
-        RoundData storage r = _inPhase(requestId, t, Phase.Reveal);
+        Round storage r = _inPhase(requestId, t, Phase.Reveal);
         if (sealedBatch.length != 0 && keccak256(abi.encode(sealedBatch)) != r.sealedBatch) revert BatchMismatch(requestId);
         for (uint256 i = 0; i < openings.length; i++) {
             Opening calldata o = openings[i];
@@ -109,7 +109,7 @@ contract CommitteeRounds is CommitteeBase {
             _finalize(requestId, t);
             return;
         }
-        RoundData storage r = rounds[requestId][t.round];
+        Round storage r = rounds[requestId][t.round];
         if (block.timestamp <= r.deadline) revert PhaseNotOver(requestId, r.deadline);
         if (phase == Phase.Propose) {
             address[] memory members = _members(r);
@@ -134,7 +134,7 @@ contract CommitteeRounds is CommitteeBase {
         totalHeld += msg.value;
         t.appeals++;
         uint8 round = t.round + 1;
-        RoundData storage r = rounds[requestId][round];
+        Round storage r = rounds[requestId][round];
         r.appellant = msg.sender;
         r.bond = uint96(msg.value);
         emit Appealed(requestId, round, msg.sender, msg.value);
@@ -181,7 +181,7 @@ contract CommitteeRounds is CommitteeBase {
         uint8 round = isAppeal ? t.round + 1 : 0;
         emit DrawFailed(requestId, round);
         if (!isAppeal) return _refund(requestId, t);
-        RoundData storage dropped = rounds[requestId][round];
+        Round storage dropped = rounds[requestId][round];
         _credit(dropped.appellant, dropped.bond);
         delete dropped.appellant;
         delete dropped.bond;
@@ -189,7 +189,7 @@ contract CommitteeRounds is CommitteeBase {
         _accept(requestId, t, t.accepted);
     }
 
-    function _propose(uint256 requestId, Task storage t, RoundData storage r, bytes calldata answer) private {
+    function _propose(uint256 requestId, Task storage t, Round storage r, bytes calldata answer) private {
         if (msg.sender != _member(r, 0)) revert NotLeader(requestId, msg.sender);
         _checkAnswer(requestId, IAgreedSettlement(coprocessor).modelOf(requestId), answer);
         if (!r.answerInCode) r.answer = answer;
