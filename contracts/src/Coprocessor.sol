@@ -45,8 +45,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         Refunded
     }
 
-    /// @dev Packed into 6 slots for an agreed-mode request (8 for a proved one, 9 once assigned):
-    /// the proof-only fields (verifier, exclusiveUntil, primary, io) stay empty in agreed mode.
+    /// @notice A request as `getRequest` returns it: its record and its terms put together.
     struct Request {
         address requester;
         Status status;
@@ -68,11 +67,51 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         uint256 escrow;
         uint96 modelFee;
         uint96 protocolFee;
-        /// @dev the block whose hash draws the primary (the request's block)
+        /// @dev the block whose hash draws the primary (the request's block; 0 in agreed mode)
         uint64 drawBlock;
         /// @dev proved: Poseidon commitment of the input; agreed: keccak256 of the input
         uint256 inputCommitment;
         IModelRegistry.IOSpec io;
+    }
+
+    /// @dev What one request stores: 3 slots (a 4th once a primary is assigned). What many
+    /// requests share (model, version, owner, verifier, IO spec, fees, timeouts) is stored once
+    /// in a `Terms` entry that the record points to, so a request batch reads it once.
+    struct Record {
+        // slot 0: what every path reads
+        address requester;
+        Status status;
+        /// @dev a primary was fixed (`assign` or the first `fulfill`): read `primary`, `assignedAt`
+        bool assigned;
+        uint32 callbackGasLimit;
+        /// @dev the id of the request's `Terms`
+        uint48 terms;
+        // slot 1
+        uint96 escrow;
+        uint64 requestedAt;
+        /// @dev the block whose hash draws the primary (the request's block; 0 in agreed mode)
+        uint64 drawBlock;
+        // slot 2
+        uint256 inputCommitment;
+        // slot 3: written by `_assign` only
+        address primary;
+        uint64 assignedAt;
+    }
+
+    /// @dev The part of a request that many requests share, snapshotted at request time.
+    struct Terms {
+        bytes32 modelId;
+        address modelOwner;
+        uint32 version;
+        IModelRegistry.Mode mode;
+        address verifier;
+        /// @dev seconds after the request during which only the primary may fulfil it (agreed: 0)
+        uint64 assignmentWindow;
+        IModelRegistry.IOSpec io;
+        uint96 modelFee;
+        uint96 protocolFee;
+        /// @dev seconds after the request until its deadline (agreed: 0, no deadline here)
+        uint64 requestTimeout;
     }
 
     /// @notice Everything the admin sets (through the timelock, within bounds).
@@ -128,7 +167,11 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     address public committee;
 
     uint256 public requestCount;
-    mapping(uint256 => Request) private requests;
+    mapping(uint256 => Record) private records;
+    /// @dev Terms by id (from 1), and the id of each distinct terms' hash.
+    mapping(uint48 => Terms) private terms;
+    mapping(bytes32 => uint48) private termsIdOf;
+    uint48 private termsCount;
     /// @notice Wei held for pending requests.
     uint256 public totalEscrow;
 
@@ -312,49 +355,72 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     {
         bool agreed = _checkRequest(modelId, m, input.length, callbackGasLimit);
         requestId = ++requestCount;
-        Request storage r = requests[requestId];
-        r.requester = msg.sender;
-        r.status = Status.Pending;
-        r.callbackGasLimit = callbackGasLimit;
-        r.mode = m.mode;
-        r.version = m.version;
-        r.modelId = modelId;
-        r.modelOwner = m.owner;
-        // Agreed mode: the committee's phase deadlines bound the request instead.
-        r.deadline = agreed ? type(uint64).max : uint64(block.timestamp) + requestTimeout;
-        r.escrow = msg.value;
-        r.modelFee = SafeCast.toUint96(m.fee);
-        r.protocolFee = uint96(protocolFee);
         // Agreed mode: keccak256(input), for validators to check the event's input against.
-        r.inputCommitment = agreed ? uint256(keccak256(input)) : inputCommitment(input, m.io.inputWidth, m.weightsCommitment);
-        if (!agreed) {
-            r.verifier = m.verifier;
-            r.io = m.io;
-            // The primary is drawn from this block's hash, which nobody knows while this runs.
-            r.drawBlock = uint64(block.number);
-            r.exclusiveUntil = uint64(block.timestamp) + assignmentWindow;
-        }
-        totalEscrow += msg.value;
-        _emitRequested(requestId, r, input);
+        uint256 commitment = agreed ? uint256(keccak256(input)) : inputCommitment(input, m.io.inputWidth, m.weightsCommitment);
+        _store(requestId, _termsOf(modelId, m, agreed), callbackGasLimit, agreed, commitment);
+        _emitRequested(requestId, modelId, commitment, input, callbackGasLimit, agreed, m.version);
         if (agreed) ICommittee(committee).open(requestId, modelId, msg.sender);
     }
 
-    function _emitRequested(uint256 requestId, Request storage r, bytes calldata input) private {
-        emit Requested(
-            requestId, r.modelId, msg.sender, r.inputCommitment, input, r.callbackGasLimit, r.deadline, msg.value, r.version
-        );
+    function _emitRequested(
+        uint256 requestId,
+        bytes32 modelId,
+        uint256 commitment,
+        bytes calldata input,
+        uint32 callbackGasLimit,
+        bool agreed,
+        uint32 version
+    ) private {
+        // Agreed mode: the committee's phase deadlines bound the request instead.
+        uint64 deadline = agreed ? type(uint64).max : uint64(block.timestamp) + requestTimeout;
+        emit Requested(requestId, modelId, msg.sender, commitment, input, callbackGasLimit, deadline, msg.value, version);
+    }
+
+    /// @dev Writes a new request's record (3 slots) and escrows its value.
+    function _store(uint256 requestId, uint48 t, uint32 callbackGasLimit, bool agreed, uint256 commitment) private {
+        Record storage r = records[requestId];
+        (r.requester, r.status, r.callbackGasLimit, r.terms) = (msg.sender, Status.Pending, callbackGasLimit, t);
+        // The primary is drawn from this block's hash, which nobody knows while this runs.
+        (r.escrow, r.requestedAt, r.drawBlock) =
+            (SafeCast.toUint96(msg.value), uint64(block.timestamp), agreed ? 0 : uint64(block.number));
+        r.inputCommitment = commitment;
+        totalEscrow += msg.value;
+    }
+
+    /// @dev The id of the terms a request on `m` gets now (a new entry when the model, its
+    /// version, owner, fee or this contract's parameters changed since the last one).
+    function _termsOf(bytes32 modelId, IModelRegistry.Model memory m, bool agreed) private returns (uint48 id) {
+        Terms memory t = Terms({
+            modelId: modelId,
+            modelOwner: m.owner,
+            version: m.version,
+            mode: m.mode,
+            verifier: agreed ? address(0) : m.verifier,
+            assignmentWindow: agreed ? 0 : assignmentWindow,
+            io: agreed ? IModelRegistry.IOSpec(0, 0, 0, 0, 0) : m.io,
+            modelFee: SafeCast.toUint96(m.fee),
+            protocolFee: uint96(protocolFee),
+            requestTimeout: agreed ? 0 : requestTimeout
+        });
+        bytes32 key = keccak256(abi.encode(t));
+        id = termsIdOf[key];
+        if (id == 0) {
+            id = ++termsCount;
+            termsIdOf[key] = id;
+            terms[id] = t;
+        }
     }
 
     /// @inheritdoc IAgreedSettlement
     function modelOf(uint256 requestId) external view returns (bytes32) {
-        return requests[requestId].modelId;
+        return terms[records[requestId].terms].modelId;
     }
 
     /// @notice keccak256 of an agreed-mode request's input (0 for proved requests, which store
     /// a Poseidon commitment instead): validators answer only an input that matches it.
     function inputHashOf(uint256 requestId) external view returns (bytes32) {
-        Request storage r = requests[requestId];
-        return r.mode == IModelRegistry.Mode.Agreed ? bytes32(r.inputCommitment) : bytes32(0);
+        Record storage r = records[requestId];
+        return terms[r.terms].mode == IModelRegistry.Mode.Agreed ? bytes32(r.inputCommitment) : bytes32(0);
     }
 
     /// @dev Checks mode, servers, callback gas, payment and input length, and marks this block as
@@ -388,43 +454,45 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// blocks; else `DrawExpired`: the request has no primary and any server may fulfil it);
     /// someone serves the model.
     function assign(uint256 requestId) external {
-        Request storage r = _provedPending(requestId);
-        if (r.assignedAt != 0) revert AlreadyAssigned(requestId, r.primary);
+        (Record storage r, Terms storage t) = _provedPending(requestId);
+        if (r.assigned) revert AlreadyAssigned(requestId, r.primary);
         if (block.number <= r.drawBlock) revert DrawNotReady(requestId, r.drawBlock);
         if (blockhash(r.drawBlock) == 0) revert DrawExpired(requestId, r.drawBlock);
-        address primary = _drawPrimary(requestId, r);
-        if (primary == address(0)) revert NoServer(r.modelId);
-        _assign(requestId, r, primary);
+        address primary = _drawPrimary(requestId, r.drawBlock, t.modelId);
+        if (primary == address(0)) revert NoServer(t.modelId);
+        _assign(requestId, r, primary, r.requestedAt + t.assignmentWindow);
     }
 
     /// @notice The request's primary: the one assigned, else the one the draw gives now (0 in
     /// the request's own block, once the draw block's hash is gone, or when nobody serves the model).
     function primaryOf(uint256 requestId) public view returns (address) {
-        Request storage r = requests[requestId];
-        if (r.assignedAt != 0) return r.primary;
-        if (r.mode != IModelRegistry.Mode.Proved) return address(0);
-        return _drawPrimary(requestId, r);
+        Record storage r = records[requestId];
+        if (r.assigned) return r.primary;
+        Terms storage t = terms[r.terms];
+        if (r.status == Status.None || t.mode != IModelRegistry.Mode.Proved) return address(0);
+        return _drawPrimary(requestId, r.drawBlock, t.modelId);
     }
 
     /// @dev The primary the draw gives, by stake among the model's servers as they stood at the
     /// end of the draw block, from that block's hash; 0 while that hash is unknown or gone
     /// (`blockhash` is zero for the current block and for blocks older than 256) or when nobody
     /// served the model then. A stake change made once the hash is known changes nothing here.
-    function _drawPrimary(uint256 requestId, Request storage r) private view returns (address) {
-        bytes32 h = blockhash(r.drawBlock);
-        return h == 0 ? address(0) : nodes.selectAt(r.modelId, uint256(keccak256(abi.encode(h, requestId))), r.drawBlock);
+    function _drawPrimary(uint256 requestId, uint64 drawBlock, bytes32 modelId) private view returns (address) {
+        bytes32 h = blockhash(drawBlock);
+        return h == 0 ? address(0) : nodes.selectAt(modelId, uint256(keccak256(abi.encode(h, requestId))), drawBlock);
     }
 
-    function _assign(uint256 requestId, Request storage r, address primary) private {
-        r.primary = primary;
-        r.assignedAt = uint64(block.timestamp);
-        emit Assigned(requestId, primary, r.exclusiveUntil);
+    function _assign(uint256 requestId, Record storage r, address primary, uint64 exclusiveUntil) private {
+        r.assigned = true;
+        (r.primary, r.assignedAt) = (primary, uint64(block.timestamp));
+        emit Assigned(requestId, primary, exclusiveUntil);
     }
 
-    function _provedPending(uint256 requestId) private view returns (Request storage r) {
-        r = requests[requestId];
+    function _provedPending(uint256 requestId) private view returns (Record storage r, Terms storage t) {
+        r = records[requestId];
+        t = terms[r.terms];
         if (r.status != Status.Pending) revert RequestNotPending(requestId, r.status);
-        if (r.mode != IModelRegistry.Mode.Proved) revert UnsupportedMode(r.modelId, r.mode);
+        if (t.mode != IModelRegistry.Mode.Proved) revert UnsupportedMode(t.modelId, t.mode);
     }
 
     // ---------------------------------------------------------------- settlement
@@ -442,10 +510,10 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// - the proof verifies for the stored input commitment and a binding to (requestId, msg.sender);
     /// - the transaction forwards enough gas for the paid callback gas after the 63/64 rule.
     function fulfill(uint256 requestId, uint256[] calldata outputWords, uint256[8] calldata proof) external {
-        (Request storage r, address primary) = _admit(requestId, outputWords.length, true);
-        if (!_verify(r.verifier, proof, _publicSignals(requestId, r, outputWords))) revert InvalidProof(requestId);
-        _settleProved(requestId, r, primary);
-        _answer(requestId, r, outputWords);
+        (Record storage r, Terms storage t, address primary) = _admit(requestId, outputWords.length, true);
+        if (!_verify(t.verifier, proof, _publicSignals(requestId, r, outputWords))) revert InvalidProof(requestId);
+        _settleProved(requestId, r, t, primary);
+        _answer(requestId, r, t, outputWords);
     }
 
     /// @notice Delivers several proved answers for one model version in one transaction, their
@@ -470,26 +538,29 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         if (n == 0 || outputWords.length != n || proofs.length != n) {
             revert BatchLengthMismatch(n, outputWords.length, proofs.length);
         }
-        Request storage first = requests[requestIds[0]];
         address[] memory primaries = new address[](n);
         uint256[][] memory signals = new uint256[][](n);
+        Terms storage first = terms[records[requestIds[0]].terms];
         for (uint256 i = 0; i < n; i++) {
             uint256 id = requestIds[i];
             if (i > 0) _checkAscending(requestIds[i - 1], id);
-            Request storage r;
+            Record storage r;
+            Terms storage t;
             // The caller's right to serve is the model's: checked once, on the first request.
-            (r, primaries[i]) = _admit(id, outputWords[i].length, i == 0);
-            if (r.modelId != first.modelId || r.version != first.version) revert MixedBatch(id, first.modelId, first.version);
+            (r, t, primaries[i]) = _admit(id, outputWords[i].length, i == 0);
+            if (t.modelId != first.modelId || t.version != first.version) revert MixedBatch(id, first.modelId, first.version);
             signals[i] = _publicSignals(id, r, outputWords[i]);
         }
         if (!_verifyBatch(first.verifier, proofs, signals)) revert InvalidBatchProof(requestIds[0], n);
         // Every request is closed and paid before any callback runs: a callback that re-enters
         // finds the whole batch settled.
         for (uint256 i = 0; i < n; i++) {
-            _settleProved(requestIds[i], requests[requestIds[i]], primaries[i]);
+            Record storage r = records[requestIds[i]];
+            _settleProved(requestIds[i], r, terms[r.terms], primaries[i]);
         }
         for (uint256 i = 0; i < n; i++) {
-            _answer(requestIds[i], requests[requestIds[i]], outputWords[i]);
+            Record storage r = records[requestIds[i]];
+            _answer(requestIds[i], r, terms[r.terms], outputWords[i]);
         }
     }
 
@@ -524,15 +595,20 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         _answerBatch(requestIds, c.io, outputWords);
     }
 
-    /// @dev What a request batch's checks and settlement share: its first request's model and
-    /// version, their request-batch verifier, and the batch's fee sums.
+    /// @dev What a request batch's checks and settlement share: its first request's terms (model,
+    /// version, fees, timeouts), their request-batch verifier, and the batch's fee sums.
     struct RequestBatchContext {
+        uint48 terms;
         bytes32 modelId;
         uint32 version;
         address modelOwner;
         address verifier;
         uint64 sinceBlock;
+        uint64 assignmentWindow;
+        uint64 requestTimeout;
         uint256 k;
+        uint256 modelFee;
+        uint256 protocolFee;
         IModelRegistry.IOSpec io;
         uint256 modelFees;
         uint256 protocolFees;
@@ -544,8 +620,9 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     function _openBatch(uint256[] calldata requestIds) private view returns (RequestBatchContext memory c) {
         uint256 n = requestIds.length;
         if (n == 0) revert RequestBatchSize(0, 0);
-        Request storage first = _provedPending(requestIds[0]);
-        (c.modelId, c.version, c.modelOwner, c.io) = (first.modelId, first.version, first.modelOwner, first.io);
+        (Record storage first, Terms storage t) = _provedPending(requestIds[0]);
+        (c.terms, c.modelId, c.version, c.modelOwner, c.io) = (first.terms, t.modelId, t.version, t.modelOwner, t.io);
+        (c.modelFee, c.protocolFee, c.assignmentWindow, c.requestTimeout) = (t.modelFee, t.protocolFee, t.assignmentWindow, t.requestTimeout);
         IRequestBatchRegistry.RequestBatch memory b = IRequestBatchRegistry(address(registry)).requestBatchOf(c.modelId, c.version);
         if (b.verifier == address(0)) revert NoRequestBatchVerifier(c.modelId, c.version);
         if (n > b.k) revert RequestBatchSize(n, b.k);
@@ -569,23 +646,33 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
 
     /// @dev Checks and closes each request of a request batch, writes its commitment into its
     /// slot's signal (after the `words` output words), and sums the batch's fees and escrow.
+    /// Reads the record's first three slots only (its terms once for the batch).
     function _closeBatch(uint256[] calldata requestIds, RequestBatchContext memory c, uint256[] memory signals, uint256 words)
         private
     {
         for (uint256 i = 0; i < requestIds.length; i++) {
             uint256 id = requestIds[i];
             if (i > 0) _checkAscending(requestIds[i - 1], id);
-            Request storage r = requests[id];
+            Record storage r = records[id];
             if (r.status != Status.Pending) revert RequestNotPending(id, r.status);
-            if (r.modelId != c.modelId || r.version != c.version) revert MixedBatch(id, c.modelId, c.version);
+            // Same terms as the first request: same model and version. Otherwise (its fee or the
+            // parameters changed in between) its own terms must name the same model and version.
+            (uint256 modelFee_, uint256 protocolFee_) = r.terms == c.terms ? (c.modelFee, c.protocolFee) : _sameModel(id, r.terms, c);
             if (r.drawBlock <= c.sinceBlock) revert RequestBeforeBatchVerifier(id, r.drawBlock, c.sinceBlock);
-            _admitInBatch(id, r);
+            _admitInBatch(id, r, c);
             signals[words + i] = r.inputCommitment;
             r.status = Status.Fulfilled;
-            c.modelFees += r.modelFee;
-            c.protocolFees += r.protocolFee;
+            c.modelFees += modelFee_;
+            c.protocolFees += protocolFee_;
             c.escrow += r.escrow;
         }
+    }
+
+    /// @dev The fees of terms `t` of request `requestId` in a batch of `c`'s model and version, else `MixedBatch`.
+    function _sameModel(uint256 requestId, uint48 id, RequestBatchContext memory c) private view returns (uint256, uint256) {
+        Terms storage t = terms[id];
+        if (t.modelId != c.modelId || t.version != c.version) revert MixedBatch(requestId, c.modelId, c.version);
+        return (t.modelFee, t.protocolFee);
     }
 
     /// @dev Pays a verified request batch (each fee in one sum), records its service and slashes
@@ -596,15 +683,12 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         _owe(c.modelOwner, c.modelFees);
         _owe(treasury, c.protocolFees);
         _owe(msg.sender, c.escrow - c.modelFees - c.protocolFees);
-        address[] memory servedBy = new address[](n);
-        for (uint256 i = 0; i < n; i++) servedBy[i] = msg.sender;
-        nodes.recordServedBy(servedBy);
+        nodes.recordServedTimes(msg.sender, uint64(n));
         for (uint256 i = 0; i < n; i++) {
-            Request storage r = requests[requestIds[i]];
+            Record storage r = records[requestIds[i]];
             // Served by this node after the window of a primary assigned in time: slashed.
-            address primary = r.primary;
-            if (primary != address(0) && primary != msg.sender && r.assignedAt < r.exclusiveUntil) {
-                _slashMissed(requestIds[i], primary);
+            if (r.assigned && r.primary != msg.sender && r.assignedAt < _exclusiveUntil(r, terms[r.terms])) {
+                _slashMissed(requestIds[i], r.primary);
             }
         }
     }
@@ -614,18 +698,19 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         for (uint256 i = 0; i < requestIds.length; i++) {
             bytes memory output = abi.encode(_unpack(io, outputWords, i * io.outputCount));
             emit Fulfilled(requestIds[i], msg.sender, output);
-            _deliver(requestIds[i], requests[requestIds[i]], output);
+            _deliver(requestIds[i], records[requestIds[i]], output);
         }
     }
 
     /// @dev `_admit` for a request of a request batch: not expired, and inside its window only
     /// its primary (the one assigned, else the one drawn now, not stored) may serve it.
-    function _admitInBatch(uint256 requestId, Request storage r) private view {
-        if (block.timestamp > r.deadline) revert RequestExpired(requestId, r.deadline);
-        if (block.timestamp < r.exclusiveUntil) {
+    function _admitInBatch(uint256 requestId, Record storage r, RequestBatchContext memory c) private view {
+        uint64 at = r.requestedAt;
+        if (block.timestamp > at + c.requestTimeout) revert RequestExpired(requestId, at + c.requestTimeout);
+        if (block.timestamp < at + c.assignmentWindow) {
             if (block.number <= r.drawBlock) revert DrawNotReady(requestId, r.drawBlock);
-            address primary = r.assignedAt != 0 ? r.primary : _drawPrimary(requestId, r);
-            if (primary != address(0) && msg.sender != primary) revert NotAssigned(requestId, primary, r.exclusiveUntil);
+            address primary = r.assigned ? r.primary : _drawPrimary(requestId, r.drawBlock, c.modelId);
+            if (primary != address(0) && msg.sender != primary) revert NotAssigned(requestId, primary, at + c.assignmentWindow);
         }
     }
 
@@ -639,45 +724,56 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         if (id < previous) revert RequestIdsNotAscending(previous, id);
     }
 
+    function _deadline(Record storage r, Terms storage t) private view returns (uint64) {
+        return t.requestTimeout == 0 ? type(uint64).max : r.requestedAt + t.requestTimeout;
+    }
+
+    function _exclusiveUntil(Record storage r, Terms storage t) private view returns (uint64) {
+        return t.mode == IModelRegistry.Mode.Proved ? r.requestedAt + t.assignmentWindow : 0;
+    }
+
     /// @dev `fulfill`'s checks of one request before its proof: pending and not expired, the
     /// caller serving the model (when `checkServing`), the caller its primary inside the window
     /// (the draw fixed here when `assign` was not called), the output length. Returns the primary.
     function _admit(uint256 requestId, uint256 wordCount, bool checkServing)
         private
-        returns (Request storage r, address primary)
+        returns (Record storage r, Terms storage t, address primary)
     {
-        r = _provedPending(requestId);
-        if (block.timestamp > r.deadline) revert RequestExpired(requestId, r.deadline);
-        if (checkServing && !nodes.canServe(msg.sender, r.modelId)) revert NotServing(msg.sender, r.modelId);
-        primary = r.primary;
-        if (r.assignedAt == 0) {
+        (r, t) = _provedPending(requestId);
+        uint64 deadline = _deadline(r, t);
+        if (block.timestamp > deadline) revert RequestExpired(requestId, deadline);
+        if (checkServing && !nodes.canServe(msg.sender, t.modelId)) revert NotServing(msg.sender, t.modelId);
+        uint64 until = _exclusiveUntil(r, t);
+        if (r.assigned) {
+            primary = r.primary;
+        } else {
             // 0 when nobody served the model at the draw block: then nobody is primary.
-            primary = _drawPrimary(requestId, r);
-            if (primary != address(0)) _assign(requestId, r, primary);
+            primary = _drawPrimary(requestId, r.drawBlock, t.modelId);
+            if (primary != address(0)) _assign(requestId, r, primary, until);
         }
-        if (block.timestamp < r.exclusiveUntil) {
+        if (block.timestamp < until) {
             if (block.number <= r.drawBlock) revert DrawNotReady(requestId, r.drawBlock);
-            if (primary != address(0) && msg.sender != primary) revert NotAssigned(requestId, primary, r.exclusiveUntil);
+            if (primary != address(0) && msg.sender != primary) revert NotAssigned(requestId, primary, until);
         }
-        uint256 words = outputWordCount(r.io);
+        uint256 words = outputWordCount(t.io);
         if (wordCount != words) revert OutputLengthMismatch(requestId, words, wordCount);
     }
 
     /// @dev A proved request's settlement once its proof verified: closed, fees paid, the
     /// caller's service recorded, and a primary that let it pass its window slashed.
-    function _settleProved(uint256 requestId, Request storage r, address primary) private {
+    function _settleProved(uint256 requestId, Record storage r, Terms storage t, address primary) private {
         _close(r, Status.Fulfilled);
-        _owe(msg.sender, _payFees(r));
+        _owe(msg.sender, _payFees(r, t));
         nodes.recordServed(msg.sender);
         // Served by another node after the window of a primary that knew its duty in time.
-        if (primary != address(0) && msg.sender != primary && r.assignedAt < r.exclusiveUntil) {
+        if (primary != address(0) && msg.sender != primary && r.assignedAt < _exclusiveUntil(r, t)) {
             _slashMissed(requestId, primary);
         }
     }
 
     /// @dev Announces a settled proved answer and calls the requester back with it.
-    function _answer(uint256 requestId, Request storage r, uint256[] calldata outputWords) private {
-        bytes memory output = abi.encode(decodeOutputs(r.io, outputWords));
+    function _answer(uint256 requestId, Record storage r, Terms storage t, uint256[] calldata outputWords) private {
+        bytes memory output = abi.encode(decodeOutputs(t.io, outputWords));
         emit Fulfilled(requestId, msg.sender, output);
         _deliver(requestId, r, output);
     }
@@ -688,9 +784,9 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// `output` (the answer bytes). Requirements: the caller is the committee; the request is
     /// pending and in agreed mode; enough gas for the paid callback.
     function settleAgreed(uint256 requestId, bytes calldata output, address[] calldata payees) external {
-        Request storage r = _agreedPending(requestId);
+        (Record storage r, Terms storage t) = _agreedPending(requestId);
         _close(r, Status.Fulfilled);
-        uint256 nodeShare = _payFees(r);
+        uint256 nodeShare = _payFees(r, t);
         uint256 share = nodeShare / payees.length;
         for (uint256 i = 0; i < payees.length; i++) _owe(payees[i], share);
         nodes.recordServedBy(payees);
@@ -702,34 +798,39 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// @inheritdoc IAgreedSettlement
     /// @dev Requirements: the caller is the committee; the request is pending and in agreed mode.
     function refundAgreed(uint256 requestId) external {
-        Request storage r = _agreedPending(requestId);
+        (Record storage r,) = _agreedPending(requestId);
+        _refund(requestId, r);
+    }
+
+    /// @dev Ends a pending request: its escrow leaves `totalEscrow` (the caller credits all of it).
+    function _close(Record storage r, Status status) private {
+        r.status = status;
+        totalEscrow -= r.escrow;
+    }
+
+    function _refund(uint256 requestId, Record storage r) private {
         _close(r, Status.Refunded);
         _owe(r.requester, r.escrow);
         emit Refunded(requestId, r.requester, r.escrow);
     }
 
-    /// @dev Ends a pending request: its escrow leaves `totalEscrow` (the caller credits all of it).
-    function _close(Request storage r, Status status) private {
-        r.status = status;
-        totalEscrow -= r.escrow;
-    }
-
     /// @dev Credits the model owner and the treasury their fees; returns what is left for the nodes.
-    function _payFees(Request storage r) private returns (uint256 nodeShare) {
-        _owe(r.modelOwner, r.modelFee);
-        _owe(treasury, r.protocolFee);
-        return r.escrow - r.modelFee - r.protocolFee;
+    function _payFees(Record storage r, Terms storage t) private returns (uint256 nodeShare) {
+        _owe(t.modelOwner, t.modelFee);
+        _owe(treasury, t.protocolFee);
+        return r.escrow - t.modelFee - t.protocolFee;
     }
 
-    function _agreedPending(uint256 requestId) private view returns (Request storage r) {
+    function _agreedPending(uint256 requestId) private view returns (Record storage r, Terms storage t) {
         if (msg.sender != committee) revert NotCommittee(msg.sender);
-        r = requests[requestId];
+        r = records[requestId];
+        t = terms[r.terms];
         if (r.status != Status.Pending) revert RequestNotPending(requestId, r.status);
-        if (r.mode != IModelRegistry.Mode.Agreed) revert UnsupportedMode(r.modelId, r.mode);
+        if (t.mode != IModelRegistry.Mode.Agreed) revert UnsupportedMode(t.modelId, t.mode);
     }
 
     /// @dev Calls the requester back with the paid gas (after the 63/64 rule) and records the outcome.
-    function _deliver(uint256 requestId, Request storage r, bytes memory output) private {
+    function _deliver(uint256 requestId, Record storage r, bytes memory output) private {
         uint256 limit = r.callbackGasLimit;
         // The callee gets at most 63/64 of what is left: make sure that is at least `limit`.
         uint256 needed = (limit * 64) / 63 + CALLBACK_RESERVE;
@@ -743,11 +844,10 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// model may be unservable on purpose). Requirements: the request is pending, proved, and
     /// its deadline has passed. Anyone may call.
     function refund(uint256 requestId) external {
-        Request storage r = _provedPending(requestId);
-        if (block.timestamp <= r.deadline) revert RequestNotExpired(requestId, r.deadline);
-        _close(r, Status.Refunded);
-        _owe(r.requester, r.escrow);
-        emit Refunded(requestId, r.requester, r.escrow);
+        (Record storage r, Terms storage t) = _provedPending(requestId);
+        uint64 deadline = _deadline(r, t);
+        if (block.timestamp <= deadline) revert RequestNotExpired(requestId, deadline);
+        _refund(requestId, r);
     }
 
     /// @dev Slashes the primary up to `missSlash` for missing its window; the stake taken goes
@@ -759,13 +859,20 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         if (taken > 0) emit MissSlashed(requestId, primary, taken);
     }
 
-    function getRequest(uint256 requestId) external view returns (Request memory) {
-        return requests[requestId];
+    /// @notice A request: its record and its terms (zeros for an unknown id).
+    function getRequest(uint256 requestId) external view returns (Request memory q) {
+        Record storage r = records[requestId];
+        Terms storage t = terms[r.terms];
+        (q.requester, q.status, q.callbackGasLimit, q.mode, q.version) = (r.requester, r.status, r.callbackGasLimit, t.mode, t.version);
+        (q.modelId, q.modelOwner, q.verifier, q.primary, q.assignedAt) = (t.modelId, t.modelOwner, t.verifier, r.primary, r.assignedAt);
+        (q.escrow, q.modelFee, q.protocolFee, q.drawBlock) = (r.escrow, t.modelFee, t.protocolFee, r.drawBlock);
+        (q.inputCommitment, q.io) = (r.inputCommitment, t.io);
+        if (r.status != Status.None) (q.deadline, q.exclusiveUntil) = (_deadline(r, t), _exclusiveUntil(r, t));
     }
 
     /// @inheritdoc ICoprocessor
     function refundedEscrow(uint256 requestId) external view returns (bool refunded, uint256 escrow) {
-        Request storage r = requests[requestId];
+        Record storage r = records[requestId];
         return (r.status == Status.Refunded, r.escrow);
     }
 
@@ -837,7 +944,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
 
     /// @dev A proof's public signals: the output words, the request's input commitment, and the
     /// binding to (requestId, msg.sender).
-    function _publicSignals(uint256 requestId, Request storage r, uint256[] calldata outputWords)
+    function _publicSignals(uint256 requestId, Record storage r, uint256[] calldata outputWords)
         private
         view
         returns (uint256[] memory signals)
