@@ -3,7 +3,6 @@ pragma solidity ^0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {Timelocked} from "./Timelocked.sol";
 import {IAgreedSettlement} from "./interfaces/IAgreedSettlement.sol";
 import {ICommittee} from "./interfaces/ICommittee.sol";
@@ -15,6 +14,8 @@ import {IPoseidon6} from "./interfaces/IPoseidon6.sol";
 import {IRequestBatchRegistry} from "./interfaces/IRequestBatchRegistry.sol";
 import {IVerityConsumer} from "./interfaces/IVerityConsumer.sol";
 import {PullPayments} from "./PullPayments.sol";
+import {CoprocessorViews} from "./CoprocessorViews.sol";
+import {OutputCodec} from "./OutputCodec.sol";
 
 /// @title Coprocessor
 /// @notice Requests, escrow, proof-checked fulfilment, callbacks, deadlines and refunds.
@@ -147,6 +148,9 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     uint64 public constant MAX_REQUEST_TIMEOUT = 7 days;
 
     IModelRegistry public immutable registry;
+    /// @notice Where the views that do not fit here live (`getRequest`, `primaryOf`,
+    /// `inputHashOf`, `decodeOutputs`): the fallback forwards them.
+    CoprocessorViews public immutable views;
     IPoseidon6 public immutable poseidon;
     INodeRegistry public immutable nodes;
 
@@ -237,6 +241,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         registry = registry_;
         poseidon = poseidon_;
         nodes = nodes_;
+        views = new CoprocessorViews(this, nodes_);
         _setParameters(p);
     }
 
@@ -390,37 +395,23 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// @dev The id of the terms a request on `m` gets now (a new entry when the model, its
     /// version, owner, fee or this contract's parameters changed since the last one).
     function _termsOf(bytes32 modelId, IModelRegistry.Model memory m, bool agreed) private returns (uint48 id) {
-        Terms memory t = Terms({
-            modelId: modelId,
-            modelOwner: m.owner,
-            version: m.version,
-            mode: m.mode,
-            verifier: agreed ? address(0) : m.verifier,
-            assignmentWindow: agreed ? 0 : assignmentWindow,
-            io: agreed ? IModelRegistry.IOSpec(0, 0, 0, 0, 0) : m.io,
-            modelFee: SafeCast.toUint96(m.fee),
-            protocolFee: uint96(protocolFee),
-            requestTimeout: agreed ? 0 : requestTimeout
-        });
-        bytes32 key = keccak256(abi.encode(t));
+        IModelRegistry.IOSpec memory io = agreed ? IModelRegistry.IOSpec(0, 0, 0, 0, 0) : m.io;
+        (address verifier, uint64 window, uint64 timeout) = agreed ? (address(0), 0, 0) : (m.verifier, assignmentWindow, requestTimeout);
+        bytes32 key = keccak256(abi.encode(modelId, m.owner, m.version, m.mode, verifier, window, io, m.fee, protocolFee, timeout));
         id = termsIdOf[key];
         if (id == 0) {
             id = ++termsCount;
             termsIdOf[key] = id;
-            terms[id] = t;
+            Terms storage t = terms[id];
+            (t.modelId, t.modelOwner, t.version, t.mode) = (modelId, m.owner, m.version, m.mode);
+            (t.verifier, t.assignmentWindow, t.io) = (verifier, window, io);
+            (t.modelFee, t.protocolFee, t.requestTimeout) = (SafeCast.toUint96(m.fee), uint96(protocolFee), timeout);
         }
     }
 
     /// @inheritdoc IAgreedSettlement
     function modelOf(uint256 requestId) external view returns (bytes32) {
         return terms[records[requestId].terms].modelId;
-    }
-
-    /// @notice keccak256 of an agreed-mode request's input (0 for proved requests, which store
-    /// a Poseidon commitment instead): validators answer only an input that matches it.
-    function inputHashOf(uint256 requestId) external view returns (bytes32) {
-        Record storage r = records[requestId];
-        return terms[r.terms].mode == IModelRegistry.Mode.Agreed ? bytes32(r.inputCommitment) : bytes32(0);
     }
 
     /// @dev Checks mode, servers, callback gas, payment and input length, and marks this block as
@@ -463,23 +454,13 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         _assign(requestId, r, primary, r.requestedAt + t.assignmentWindow);
     }
 
-    /// @notice The request's primary: the one assigned, else the one the draw gives now (0 in
-    /// the request's own block, once the draw block's hash is gone, or when nobody serves the model).
-    function primaryOf(uint256 requestId) public view returns (address) {
-        Record storage r = records[requestId];
-        if (r.assigned) return r.primary;
-        Terms storage t = terms[r.terms];
-        if (r.status == Status.None || t.mode != IModelRegistry.Mode.Proved) return address(0);
-        return _drawPrimary(requestId, r.drawBlock, t.modelId);
-    }
-
     /// @dev The primary the draw gives, by stake among the model's servers as they stood at the
     /// end of the draw block, from that block's hash; 0 while that hash is unknown or gone
     /// (`blockhash` is zero for the current block and for blocks older than 256) or when nobody
     /// served the model then. A stake change made once the hash is known changes nothing here.
     function _drawPrimary(uint256 requestId, uint64 drawBlock, bytes32 modelId) private view returns (address) {
         bytes32 h = blockhash(drawBlock);
-        return h == 0 ? address(0) : nodes.selectAt(modelId, uint256(keccak256(abi.encode(h, requestId))), drawBlock);
+        return h == 0 ? address(0) : nodes.selectAt(modelId, OutputCodec.drawSeed(h, requestId), drawBlock);
     }
 
     function _assign(uint256 requestId, Record storage r, address primary, uint64 exclusiveUntil) private {
@@ -696,7 +677,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// @dev Announces each answer of a settled request batch and calls its requester back.
     function _answerBatch(uint256[] calldata requestIds, IModelRegistry.IOSpec memory io, uint256[] calldata outputWords) private {
         for (uint256 i = 0; i < requestIds.length; i++) {
-            bytes memory output = abi.encode(_unpack(io, outputWords, i * io.outputCount));
+            bytes memory output = abi.encode(OutputCodec.unpack(io, outputWords, i * io.outputCount));
             emit Fulfilled(requestIds[i], msg.sender, output);
             _deliver(requestIds[i], records[requestIds[i]], output);
         }
@@ -773,7 +754,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
 
     /// @dev Announces a settled proved answer and calls the requester back with it.
     function _answer(uint256 requestId, Record storage r, Terms storage t, uint256[] calldata outputWords) private {
-        bytes memory output = abi.encode(decodeOutputs(t.io, outputWords));
+        bytes memory output = abi.encode(OutputCodec.unpack(t.io, outputWords, 0));
         emit Fulfilled(requestId, msg.sender, output);
         _deliver(requestId, r, output);
     }
@@ -859,15 +840,26 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         if (taken > 0) emit MissSlashed(requestId, primary, taken);
     }
 
-    /// @notice A request: its record and its terms (zeros for an unknown id).
-    function getRequest(uint256 requestId) external view returns (Request memory q) {
+    /// @notice A request as stored: its record's 4 words, then its terms' 5 (`getRequest` decodes them).
+    function requestWords(uint256 requestId) external view returns (uint256[9] memory w) {
         Record storage r = records[requestId];
         Terms storage t = terms[r.terms];
-        (q.requester, q.status, q.callbackGasLimit, q.mode, q.version) = (r.requester, r.status, r.callbackGasLimit, t.mode, t.version);
-        (q.modelId, q.modelOwner, q.verifier, q.primary, q.assignedAt) = (t.modelId, t.modelOwner, t.verifier, r.primary, r.assignedAt);
-        (q.escrow, q.modelFee, q.protocolFee, q.drawBlock) = (r.escrow, t.modelFee, t.protocolFee, r.drawBlock);
-        (q.inputCommitment, q.io) = (r.inputCommitment, t.io);
-        if (r.status != Status.None) (q.deadline, q.exclusiveUntil) = (_deadline(r, t), _exclusiveUntil(r, t));
+        assembly {
+            for { let i := 0 } lt(i, 4) { i := add(i, 1) } { mstore(add(w, mul(i, 32)), sload(add(r.slot, i))) }
+            for { let i := 0 } lt(i, 5) { i := add(i, 1) } { mstore(add(w, mul(add(i, 4), 32)), sload(add(t.slot, i))) }
+        }
+    }
+
+    /// @dev Forwards the views of `views` (read-only: a staticcall), so callers find them here.
+    fallback() external {
+        address v = address(views);
+        assembly {
+            calldatacopy(0, 0, calldatasize())
+            let ok := staticcall(gas(), v, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
     }
 
     /// @inheritdoc ICoprocessor
@@ -910,36 +902,9 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     }
 
     /// @notice Number of packed output words a model's proof exposes.
-    function outputWordCount(IModelRegistry.IOSpec memory io) public pure returns (uint256) {
+    function outputWordCount(IModelRegistry.IOSpec memory io) private pure returns (uint256) {
         uint256 perWord = 248 / io.outputBits;
         return (uint256(io.outputCount) + perWord - 1) / perWord;
-    }
-
-    /// @notice Unpacks offset-encoded outputs into signed fixed-point values at `io.outputScale`.
-    function decodeOutputs(IModelRegistry.IOSpec memory io, uint256[] calldata words)
-        public
-        pure
-        returns (int256[] memory values)
-    {
-        return _unpack(io, words, 0);
-    }
-
-    /// @dev `io.outputCount` values from packed words, starting at value `from` (a request
-    /// batch's slot i starts at i * outputCount).
-    function _unpack(IModelRegistry.IOSpec memory io, uint256[] calldata words, uint256 from)
-        private
-        pure
-        returns (int256[] memory values)
-    {
-        uint256 perWord = 248 / io.outputBits;
-        uint256 mask = (uint256(1) << io.outputBits) - 1;
-        int256 half = int256(uint256(1) << (io.outputBits - 1));
-        values = new int256[](io.outputCount);
-        for (uint256 i = 0; i < io.outputCount; i++) {
-            uint256 at = from + i;
-            uint256 v = (words[at / perWord] >> (io.outputBits * (at % perWord))) & mask;
-            values[i] = int256(v) - half;
-        }
     }
 
     /// @dev A proof's public signals: the output words, the request's input commitment, and the
@@ -962,11 +927,20 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         // snarkjs verifiers take fixed-size arrays: verifyProof(uint[2],uint[2][2],uint[2],uint[n]).
         bytes4 selector = bytes4(
             keccak256(
-                bytes(string.concat("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", Strings.toString(signals.length), "])"))
+                abi.encodePacked("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", _decimal(signals.length), "])")
             )
         );
         (bool ok, bytes memory ret) = verifier.staticcall(abi.encodePacked(selector, proof, signals));
         return ok && ret.length == 32 && abi.decode(ret, (bool));
+    }
+
+    /// @dev `n` in decimal (n < 1000: a verifier's public signal count).
+    function _decimal(uint256 n) private pure returns (bytes memory d) {
+        d = n < 10 ? new bytes(1) : n < 100 ? new bytes(2) : new bytes(3);
+        for (uint256 i = d.length; i > 0; i--) {
+            d[i - 1] = bytes1(uint8(48 + n % 10));
+            n /= 10;
+        }
     }
 
     /// @dev False (never a revert) when the verifier rejects the batch or has no `verifyBatch`

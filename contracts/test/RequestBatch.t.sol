@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {CoprocessorViews} from "../src/CoprocessorViews.sol";
 import {CoprocessorFixture} from "./Coprocessor.t.sol";
 import {RecordingConsumer, RevertingConsumer} from "./utils/Mocks.sol";
 import {Coprocessor} from "../src/Coprocessor.sol";
@@ -54,7 +55,7 @@ contract RequestBatchTest is CoprocessorFixture {
     function expectedCall(uint256[] memory ids, uint256[] memory w, address prover) internal view returns (bytes memory) {
         uint256[] memory signals = new uint256[](w.length + K + 1);
         for (uint256 i = 0; i < w.length; i++) signals[i] = w[i];
-        for (uint256 i = 0; i < ids.length; i++) signals[w.length + i] = coprocessor.getRequest(ids[i]).inputCommitment;
+        for (uint256 i = 0; i < ids.length; i++) signals[w.length + i] = CoprocessorViews(address(coprocessor)).getRequest(ids[i]).inputCommitment;
         signals[signals.length - 1] =
             uint256(keccak256(abi.encode(block.chainid, address(coprocessor), prover, ids))) >> 4;
         bytes4 selector = bytes4(
@@ -77,13 +78,13 @@ contract RequestBatchTest is CoprocessorFixture {
         (uint256[] memory ids, address[] memory consumers) = threeRequests();
         uint256[] memory w = words();
         batchVerifier.expect(expectedCall(ids, w, node));
-        uint256 escrow = coprocessor.getRequest(ids[0]).escrow;
+        uint256 escrow = CoprocessorViews(address(coprocessor)).getRequest(ids[0]).escrow;
         vm.expectEmit(true, true, false, false, address(coprocessor));
         emit Fulfilled(ids[0], node, "");
         vm.prank(node);
         coprocessor.fulfillRequests{gas: 2_000_000}(ids, w, proof());
         for (uint256 i = 0; i < 3; i++) {
-            assertTrue(coprocessor.getRequest(ids[i]).status == Coprocessor.Status.Fulfilled, "each request closed");
+            assertTrue(CoprocessorViews(address(coprocessor)).getRequest(ids[i]).status == Coprocessor.Status.Fulfilled, "each request closed");
         }
         RecordingConsumer first = RecordingConsumer(consumers[0]);
         RecordingConsumer third = RecordingConsumer(consumers[2]);
@@ -148,7 +149,7 @@ contract RequestBatchTest is CoprocessorFixture {
         // A refunded request.
         vm.warp(block.timestamp + coprocessor.requestTimeout() + 1);
         coprocessor.refund(ids[1]);
-        uint64 deadline = coprocessor.getRequest(ids[0]).deadline;
+        uint64 deadline = CoprocessorViews(address(coprocessor)).getRequest(ids[0]).deadline;
         vm.prank(node);
         vm.expectRevert(abi.encodeWithSelector(Coprocessor.RequestExpired.selector, ids[0], deadline));
         coprocessor.fulfillRequests(ids, w, proof());
@@ -165,7 +166,7 @@ contract RequestBatchTest is CoprocessorFixture {
         uint256 id = requestFor(other);
         uint256[] memory ids = new uint256[](1);
         ids[0] = id;
-        uint64 until = coprocessor.getRequest(id).exclusiveUntil;
+        uint64 until = CoprocessorViews(address(coprocessor)).getRequest(id).exclusiveUntil;
         vm.prank(node);
         vm.expectRevert(abi.encodeWithSelector(Coprocessor.NotAssigned.selector, id, other, until));
         coprocessor.fulfillRequests(ids, words(), proof());

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {CoprocessorViews} from "../src/CoprocessorViews.sol";
 import {CoprocessorFixture} from "./Coprocessor.t.sol";
 import {MockVerifier} from "./utils/Mocks.sol";
 
@@ -48,7 +49,7 @@ contract RequestBatchGasTest is CoprocessorFixture {
         _log("  request (execution gas)", requestGas);
         _log("  fulfillRequests (execution gas)", gas);
         _log("  per answer", gas / n);
-        assertEq(uint256(coprocessor.getRequest(ids[n - 1]).status), 2, "served");
+        assertEq(uint256(CoprocessorViews(address(coprocessor)).getRequest(ids[n - 1]).status), 2, "served");
     }
 
     function test_gas_fulfillRequests_1_8_16() public {
