@@ -626,8 +626,10 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     }
 
     /// @dev Checks and closes each request of a request batch, writes its commitment into its
-    /// slot's signal (after the `words` output words), and sums the batch's fees and escrow.
-    /// Reads the record's first three slots only (its terms once for the batch).
+    /// slot's signal (after the `words` output words), sums the batch's fees and escrow, and
+    /// slashes the primaries that let their window pass (all undone if the proof fails). Reads
+    /// the record's first three slots (its terms once for the batch), then clears the two it no
+    /// longer needs (`_clear`).
     function _closeBatch(uint256[] calldata requestIds, RequestBatchContext memory c, uint256[] memory signals, uint256 words)
         private
     {
@@ -636,62 +638,76 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
             if (i > 0) _checkAscending(requestIds[i - 1], id);
             Record storage r = records[id];
             if (r.status != Status.Pending) revert RequestNotPending(id, r.status);
+            if (r.drawBlock <= c.sinceBlock) revert RequestBeforeBatchVerifier(id, r.drawBlock, c.sinceBlock);
             // Same terms as the first request: same model and version. Otherwise (its fee or the
             // parameters changed in between) its own terms must name the same model and version.
-            (uint256 modelFee_, uint256 protocolFee_) = r.terms == c.terms ? (c.modelFee, c.protocolFee) : _sameModel(id, r.terms, c);
-            if (r.drawBlock <= c.sinceBlock) revert RequestBeforeBatchVerifier(id, r.drawBlock, c.sinceBlock);
-            _admitInBatch(id, r, c);
+            if (r.terms == c.terms) {
+                _admitInBatch(id, r, c.assignmentWindow, c.requestTimeout, c.modelId);
+                c.modelFees += c.modelFee;
+                c.protocolFees += c.protocolFee;
+            } else {
+                Terms storage t = terms[r.terms];
+                if (t.modelId != c.modelId || t.version != c.version) revert MixedBatch(id, c.modelId, c.version);
+                _admitInBatch(id, r, t.assignmentWindow, t.requestTimeout, c.modelId);
+                c.modelFees += t.modelFee;
+                c.protocolFees += t.protocolFee;
+            }
             signals[words + i] = r.inputCommitment;
-            r.status = Status.Fulfilled;
-            c.modelFees += modelFee_;
-            c.protocolFees += protocolFee_;
             c.escrow += r.escrow;
+            r.status = Status.Fulfilled;
+            _clear(r);
         }
     }
 
-    /// @dev The fees of terms `t` of request `requestId` in a batch of `c`'s model and version, else `MixedBatch`.
-    function _sameModel(uint256 requestId, uint48 id, RequestBatchContext memory c) private view returns (uint256, uint256) {
-        Terms storage t = terms[id];
-        if (t.modelId != c.modelId || t.version != c.version) revert MixedBatch(requestId, c.modelId, c.version);
-        return (t.modelFee, t.protocolFee);
-    }
-
-    /// @dev Pays a verified request batch (each fee in one sum), records its service and slashes
-    /// the primaries that let it pass their window.
+    /// @dev Pays a verified request batch (each fee in one sum) and records its service.
     function _settleBatch(uint256[] calldata requestIds, RequestBatchContext memory c) private {
-        uint256 n = requestIds.length;
         totalEscrow -= c.escrow;
         _owe(c.modelOwner, c.modelFees);
         _owe(treasury, c.protocolFees);
         _owe(msg.sender, c.escrow - c.modelFees - c.protocolFees);
-        nodes.recordServedTimes(msg.sender, uint64(n));
-        for (uint256 i = 0; i < n; i++) {
-            Record storage r = records[requestIds[i]];
-            // Served by this node after the window of a primary assigned in time: slashed.
-            if (r.assigned && r.primary != msg.sender && r.assignedAt < _exclusiveUntil(r, terms[r.terms])) {
-                _slashMissed(requestIds[i], r.primary);
-            }
-        }
+        nodes.recordServedTimes(msg.sender, uint64(requestIds.length));
     }
 
-    /// @dev Announces each answer of a settled request batch and calls its requester back.
+    /// @dev Announces each answer of a settled request batch and calls its requester back (the
+    /// memory of each answer is reused by the next).
     function _answerBatch(uint256[] calldata requestIds, IModelRegistry.IOSpec memory io, uint256[] calldata outputWords) private {
+        uint256 free;
+        assembly {
+            free := mload(0x40)
+        }
         for (uint256 i = 0; i < requestIds.length; i++) {
             bytes memory output = abi.encode(OutputCodec.unpack(io, outputWords, i * io.outputCount));
             emit Fulfilled(requestIds[i], msg.sender, output);
             _deliver(requestIds[i], records[requestIds[i]], output);
+            assembly {
+                mstore(0x40, free)
+            }
         }
     }
 
     /// @dev `_admit` for a request of a request batch: not expired, and inside its window only
-    /// its primary (the one assigned, else the one drawn now, not stored) may serve it.
-    function _admitInBatch(uint256 requestId, Record storage r, RequestBatchContext memory c) private view {
+    /// its primary (the one assigned, else the one drawn now, not stored) may serve it; a
+    /// primary assigned in time that let its window pass is slashed.
+    function _admitInBatch(uint256 requestId, Record storage r, uint64 window, uint64 timeout, bytes32 modelId) private {
         uint64 at = r.requestedAt;
-        if (block.timestamp > at + c.requestTimeout) revert RequestExpired(requestId, at + c.requestTimeout);
-        if (block.timestamp < at + c.assignmentWindow) {
+        if (block.timestamp > at + timeout) revert RequestExpired(requestId, at + timeout);
+        if (block.timestamp < at + window) {
             if (block.number <= r.drawBlock) revert DrawNotReady(requestId, r.drawBlock);
-            address primary = r.assigned ? r.primary : _drawPrimary(requestId, r.drawBlock, c.modelId);
-            if (primary != address(0) && msg.sender != primary) revert NotAssigned(requestId, primary, at + c.assignmentWindow);
+            address primary = r.assigned ? r.primary : _drawPrimary(requestId, r.drawBlock, modelId);
+            if (primary != address(0) && msg.sender != primary) revert NotAssigned(requestId, primary, at + window);
+        } else if (r.assigned && r.primary != msg.sender && r.assignedAt < at + window) {
+            // Served by this node after the window of a primary assigned in time: slashed.
+            _slashMissed(requestId, r.primary);
+        }
+    }
+
+    /// @dev Clears what an answered request no longer needs (escrow, times, draw block, input
+    /// commitment: the `Requested` event keeps them), for the gas refund; its first slot
+    /// (requester, status, terms) and its assignment stay.
+    function _clear(Record storage r) private {
+        assembly {
+            sstore(add(r.slot, 1), 0)
+            sstore(add(r.slot, 2), 0)
         }
     }
 
@@ -750,6 +766,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         if (primary != address(0) && msg.sender != primary && r.assignedAt < _exclusiveUntil(r, t)) {
             _slashMissed(requestId, primary);
         }
+        _clear(r);
     }
 
     /// @dev Announces a settled proved answer and calls the requester back with it.
@@ -772,6 +789,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         for (uint256 i = 0; i < payees.length; i++) _owe(payees[i], share);
         nodes.recordServedBy(payees);
         _owe(payees[0], nodeShare - share * payees.length);
+        _clear(r);
         emit Fulfilled(requestId, payees[0], output);
         _deliver(requestId, r, output);
     }

@@ -21,7 +21,10 @@ contract CoprocessorViews {
         nodes = nodes_;
     }
 
-    /// @notice A request: its record and its terms (zeros for an unknown id).
+    /// @notice A request: its record and its terms (zeros for an unknown id). Once answered, a
+    /// request keeps its requester, status, terms and primary: its escrow, deadline, window,
+    /// draw block and input commitment read 0 (cleared for the gas refund; the `Requested`
+    /// event has them).
     function getRequest(uint256 requestId) public view returns (Coprocessor.Request memory q) {
         uint256[9] memory w = coprocessor.requestWords(requestId);
         // Record: requester, status, assigned, callbackGasLimit, terms | escrow, requestedAt, drawBlock | inputCommitment | primary, assignedAt.
@@ -33,8 +36,9 @@ contract CoprocessorViews {
         q.verifier = address(uint160(w[6]));
         q.io = IModelRegistry.IOSpec(uint32(w[7]), uint8(w[7] >> 32), uint16(w[7] >> 40), uint8(w[7] >> 56), uint8(w[7] >> 64));
         (q.modelFee, q.protocolFee) = (uint96(w[8]), uint96(w[8] >> 96));
-        if (q.status == Coprocessor.Status.None) return q;
         uint64 requestedAt = uint64(w[1] >> 96);
+        // Unknown, or answered (its times cleared: the `Requested` event has its deadline).
+        if (requestedAt == 0) return q;
         uint64 timeout = uint64(w[8] >> 192);
         q.deadline = timeout == 0 ? type(uint64).max : requestedAt + timeout;
         if (q.mode == IModelRegistry.Mode.Proved) q.exclusiveUntil = requestedAt + uint64(w[6] >> 160);
