@@ -135,7 +135,10 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     }
 
     /// @dev BN254 scalar field: every public signal must be below it.
-    uint256 internal constant FIELD = 21888242871839275222246405745257298275088548364400416034343698204186575808495;
+    uint256 internal constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// @dev A request-batch proof's commitment signal j is c_2j + COMMITMENT_PAIR * c_2j+1 (mod
+    /// the field) of its slots' input commitments (packages/zkml/src/r1cs/requests.ts).
+    uint256 internal constant COMMITMENT_PAIR = 2 ** 128;
     /// @dev Gas the fulfilment needs after the callback returns (status event, bookkeeping).
     uint256 public constant CALLBACK_RESERVE = 20_000;
     /// @notice Largest input of an agreed-mode request, in bytes.
@@ -548,8 +551,9 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// @notice Delivers up to K proved answers of one model version from ONE proof of the version's
     /// request-batch circuit (`ModelRegistry.requestBatchOf`, compiled with `verity compile
     /// --requests K`). The proof's public signals are the answers' output words packed across
-    /// slots, each slot's input commitment (request i's stored one in slot i, 0 in the empty slots
-    /// after the last request, which nobody answers), and one binding of the whole batch
+    /// slots, the slots' input commitments two a signal (`COMMITMENT_PAIR`; request i's stored one
+    /// in slot i, 0 in the empty slots after the last request, which nobody answers), and one
+    /// binding of the whole batch
     /// (`requestsBinding`). Each request is checked, closed, paid, slashed for and called back as
     /// by `fulfill` (a failing callback fails only its own request); every request is settled
     /// before the first callback runs; the fees of the batch are credited in one sum each.
@@ -611,8 +615,9 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         (c.verifier, c.sinceBlock, c.k) = (b.verifier, b.sinceBlock, b.k);
     }
 
-    /// @dev A request batch's public signals with its output words in place (commitments and
-    /// binding still 0), after checking the word count of its `k` slots.
+    /// @dev A request batch's public signals (its output words, one signal per two slots'
+    /// commitments, the binding) with its output words in place (the rest still 0), after
+    /// checking the word count of its `k` slots.
     function _batchSignals(RequestBatchContext memory c, uint256[] calldata outputWords, uint256 firstId)
         private
         pure
@@ -621,12 +626,12 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         uint256 perWord = 248 / c.io.outputBits;
         uint256 words = (c.k * c.io.outputCount + perWord - 1) / perWord;
         if (outputWords.length != words) revert OutputLengthMismatch(firstId, words, outputWords.length);
-        signals = new uint256[](words + c.k + 1);
+        signals = new uint256[](words + (c.k + 1) / 2 + 1);
         for (uint256 i = 0; i < words; i++) signals[i] = outputWords[i];
     }
 
-    /// @dev Checks and closes each request of a request batch, writes its commitment into its
-    /// slot's signal (after the `words` output words), sums the batch's fees and escrow, and
+    /// @dev Checks and closes each request of a request batch, adds its commitment into its
+    /// pair's signal (after the `words` output words), sums the batch's fees and escrow, and
     /// slashes the primaries that let their window pass (all undone if the proof fails). Reads
     /// the record's first three slots (its terms once for the batch), then clears the two it no
     /// longer needs (`_clear`).
@@ -652,7 +657,9 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
                 c.modelFees += t.modelFee;
                 c.protocolFees += t.protocolFee;
             }
-            signals[words + i] = r.inputCommitment;
+            // Two slots' commitments a signal: slot 2j as is, slot 2j + 1 times COMMITMENT_PAIR.
+            uint256 at = words + i / 2;
+            signals[at] = i % 2 == 0 ? r.inputCommitment : addmod(signals[at], mulmod(COMMITMENT_PAIR, r.inputCommitment, FIELD), FIELD);
             c.escrow += r.escrow;
             r.status = Status.Fulfilled;
             _clear(r);
