@@ -152,7 +152,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
 
     IModelRegistry public immutable registry;
     /// @notice Where the views that do not fit here live (`getRequest`, `primaryOf`,
-    /// `inputHashOf`, `decodeOutputs`): the fallback forwards them.
+    /// `inputHashOf`, `decodeOutputs`, `parameters`): the fallback forwards them.
     CoprocessorViews public immutable views;
     IPoseidon6 public immutable poseidon;
     INodeRegistry public immutable nodes;
@@ -271,13 +271,6 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// @notice Replaces the agreed-mode committee. Requirements: through the timelock; not zero.
     function setCommittee(address committee_) external onlyTimelocked {
         _setCommittee(committee_);
-    }
-
-    /// @notice The current parameters.
-    function parameters() external view returns (Parameters memory) {
-        return Parameters(
-            nodeFee, protocolFee, treasury, callbackGasPrice, requestTimeout, maxCallbackGasLimit, assignmentWindow, missSlash
-        );
     }
 
     function _setParameters(Parameters memory p) private {
@@ -642,26 +635,36 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
             uint256 id = requestIds[i];
             if (i > 0) _checkAscending(requestIds[i - 1], id);
             Record storage r = records[id];
-            if (r.status != Status.Pending) revert RequestNotPending(id, r.status);
-            if (r.drawBlock <= c.sinceBlock) revert RequestBeforeBatchVerifier(id, r.drawBlock, c.sinceBlock);
+            // The record's first two slots, each read once (see `Record` for the bit positions).
+            uint256 w0;
+            uint256 w1;
+            assembly {
+                w0 := sload(r.slot)
+                w1 := sload(add(r.slot, 1))
+            }
+            if (Status(uint8(w0 >> 160)) != Status.Pending) revert RequestNotPending(id, Status(uint8(w0 >> 160)));
+            if (uint64(w1 >> 160) <= c.sinceBlock) revert RequestBeforeBatchVerifier(id, uint64(w1 >> 160), c.sinceBlock);
             // Same terms as the first request: same model and version. Otherwise (its fee or the
             // parameters changed in between) its own terms must name the same model and version.
-            if (r.terms == c.terms) {
-                _admitInBatch(id, r, c.assignmentWindow, c.requestTimeout, c.modelId);
+            if (uint48(w0 >> 208) == c.terms) {
+                _admitInBatch(id, r, w0, w1, c.assignmentWindow, c.requestTimeout, c.modelId);
                 c.modelFees += c.modelFee;
                 c.protocolFees += c.protocolFee;
             } else {
-                Terms storage t = terms[r.terms];
+                Terms storage t = terms[uint48(w0 >> 208)];
                 if (t.modelId != c.modelId || t.version != c.version) revert MixedBatch(id, c.modelId, c.version);
-                _admitInBatch(id, r, t.assignmentWindow, t.requestTimeout, c.modelId);
+                _admitInBatch(id, r, w0, w1, t.assignmentWindow, t.requestTimeout, c.modelId);
                 c.modelFees += t.modelFee;
                 c.protocolFees += t.protocolFee;
             }
             // Two slots' commitments a signal: slot 2j as is, slot 2j + 1 times COMMITMENT_PAIR.
             uint256 at = words + i / 2;
             signals[at] = i % 2 == 0 ? r.inputCommitment : addmod(signals[at], mulmod(COMMITMENT_PAIR, r.inputCommitment, FIELD), FIELD);
-            c.escrow += r.escrow;
-            r.status = Status.Fulfilled;
+            c.escrow += uint96(w1);
+            // Fulfilled (status byte 2), and the two slots it no longer needs cleared.
+            assembly {
+                sstore(r.slot, or(and(w0, not(shl(160, 0xff))), shl(160, 2)))
+            }
             _clear(r);
         }
     }
@@ -675,19 +678,60 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         nodes.recordServedTimes(msg.sender, uint64(requestIds.length));
     }
 
-    /// @dev Announces each answer of a settled request batch and calls its requester back (the
-    /// memory of each answer is reused by the next).
+    /// @dev Announces each answer of a settled request batch and calls its requester back, as
+    /// `_answer` and `_deliver` do for one request, from one buffer reused by every answer: the
+    /// `onVerityResult(requestId, output)` calldata, whose tail (from its `output` offset) is also
+    /// the `Fulfilled` event's data. `output` is abi.encode(int256[]) of the slot's outputs.
     function _answerBatch(uint256[] calldata requestIds, IModelRegistry.IOSpec memory io, uint256[] calldata outputWords) private {
-        uint256 free;
+        uint256 count = io.outputCount;
+        // selector, requestId, offset of output (0x40), output's length, output (0x20, count, values)
+        bytes memory buf = new bytes(164 + 32 * count);
+        bytes4 selector = IVerityConsumer.onVerityResult.selector;
         assembly {
-            free := mload(0x40)
+            mstore(add(buf, 32), selector)
+            mstore(add(buf, 100), add(64, mul(32, count)))
+            mstore(add(buf, 132), 0x20)
+            mstore(add(buf, 164), count)
         }
         for (uint256 i = 0; i < requestIds.length; i++) {
-            bytes memory output = abi.encode(OutputCodec.unpack(io, outputWords, i * io.outputCount));
-            emit Fulfilled(requestIds[i], msg.sender, output);
-            _deliver(requestIds[i], records[requestIds[i]], output);
+            uint256 id = requestIds[i];
+            _writeOutputs(buf, io, outputWords, i * count);
+            bytes32 topic = Fulfilled.selector;
             assembly {
-                mstore(0x40, free)
+                mstore(add(buf, 36), id)
+                // The event's data is abi.encode(output): offset 0x20 where the calldata has 0x40.
+                mstore(add(buf, 68), 0x20)
+                log3(add(buf, 68), add(128, mul(32, count)), topic, id, caller())
+                mstore(add(buf, 68), 0x40)
+            }
+            Record storage r = records[id];
+            (address requester, uint256 limit) = (r.requester, r.callbackGasLimit);
+            uint256 needed = (limit * 64) / 63 + CALLBACK_RESERVE;
+            if (gasleft() < needed) revert InsufficientCallbackGas(id, gasleft(), needed);
+            bool success = true;
+            // Without copying return data, so a callback cannot grief with a huge return.
+            if (requester.code.length != 0) {
+                assembly {
+                    success := call(limit, requester, 0, add(buf, 32), mload(buf), 0, 0)
+                }
+            }
+            emit CallbackCompleted(id, success);
+        }
+    }
+
+    /// @dev Writes `io.outputCount` values, from value `from` of the packed words, as signed
+    /// int256 words into `buf`'s output (as `OutputCodec.unpack`, without allocating).
+    function _writeOutputs(bytes memory buf, IModelRegistry.IOSpec memory io, uint256[] calldata words, uint256 from) private pure {
+        uint256 bits = io.outputBits;
+        uint256 perWord = 248 / bits;
+        uint256 mask = (uint256(1) << bits) - 1;
+        uint256 half = uint256(1) << (bits - 1);
+        uint256 count = io.outputCount;
+        assembly {
+            for { let j := 0 } lt(j, count) { j := add(j, 1) } {
+                let at := add(from, j)
+                let word := calldataload(add(words.offset, mul(div(at, perWord), 32)))
+                mstore(add(add(buf, 196), mul(j, 32)), sub(and(shr(mul(bits, mod(at, perWord)), word), mask), half))
             }
         }
     }
@@ -695,14 +739,16 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// @dev `_admit` for a request of a request batch: not expired, and inside its window only
     /// its primary (the one assigned, else the one drawn now, not stored) may serve it; a
     /// primary assigned in time that let its window pass is slashed.
-    function _admitInBatch(uint256 requestId, Record storage r, uint64 window, uint64 timeout, bytes32 modelId) private {
-        uint64 at = r.requestedAt;
+    function _admitInBatch(uint256 requestId, Record storage r, uint256 w0, uint256 w1, uint64 window, uint64 timeout, bytes32 modelId)
+        private
+    {
+        (uint64 at, uint64 drawBlock, bool assigned) = (uint64(w1 >> 96), uint64(w1 >> 160), uint8(w0 >> 168) != 0);
         if (block.timestamp > at + timeout) revert RequestExpired(requestId, at + timeout);
         if (block.timestamp < at + window) {
-            if (block.number <= r.drawBlock) revert DrawNotReady(requestId, r.drawBlock);
-            address primary = r.assigned ? r.primary : _drawPrimary(requestId, r.drawBlock, modelId);
+            if (block.number <= drawBlock) revert DrawNotReady(requestId, drawBlock);
+            address primary = assigned ? r.primary : _drawPrimary(requestId, drawBlock, modelId);
             if (primary != address(0) && msg.sender != primary) revert NotAssigned(requestId, primary, at + window);
-        } else if (r.assigned && r.primary != msg.sender && r.assignedAt < at + window) {
+        } else if (assigned && r.primary != msg.sender && r.assignedAt < at + window) {
             // Served by this node after the window of a primary assigned in time: slashed.
             _slashMissed(requestId, r.primary);
         }

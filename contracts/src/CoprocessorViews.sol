@@ -10,8 +10,9 @@ import {OutputCodec} from "./OutputCodec.sol";
 /// @notice The Coprocessor's read-only views that do not fit in its code (24,576 bytes): the
 /// Coprocessor deploys this contract and forwards every call it does not know here (a
 /// staticcall from its fallback), so callers keep calling the Coprocessor: `getRequest`,
-/// `primaryOf`, `inputHashOf`, `decodeOutputs`. It reads the Coprocessor's storage through
-/// `Coprocessor.requestWords` (a request's record and terms as stored) and decodes them.
+/// `primaryOf`, `inputHashOf`, `decodeOutputs`, `parameters`. It reads the Coprocessor's
+/// storage through `Coprocessor.requestWords` (a request's record and terms as stored) and
+/// its public getters.
 contract CoprocessorViews {
     Coprocessor public immutable coprocessor;
     INodeRegistry public immutable nodes;
@@ -59,6 +60,14 @@ contract CoprocessorViews {
     function inputHashOf(uint256 requestId) external view returns (bytes32) {
         Coprocessor.Request memory q = getRequest(requestId);
         return q.mode == IModelRegistry.Mode.Agreed ? bytes32(q.inputCommitment) : bytes32(0);
+    }
+
+    /// @notice The Coprocessor's current parameters.
+    function parameters() external view returns (Coprocessor.Parameters memory) {
+        Coprocessor c = coprocessor;
+        return Coprocessor.Parameters(
+            c.nodeFee(), c.protocolFee(), c.treasury(), c.callbackGasPrice(), c.requestTimeout(), c.maxCallbackGasLimit(), c.assignmentWindow(), c.missSlash()
+        );
     }
 
     /// @notice Unpacks offset-encoded outputs into signed fixed-point values at `io.outputScale`.
