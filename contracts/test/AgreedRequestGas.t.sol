@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {GasLog} from "./utils/GasLog.sol";
 import {CommitteeFixture} from "./Committee.t.sol";
 
 /// @dev Gas of an agreed-mode `request` (the Coprocessor's storage and the committee's `open`):
@@ -16,16 +17,8 @@ contract AgreedRequestGasTest is CommitteeFixture {
         g = gasleft();
         askUndrawn();
         uint256 next = g - gasleft();
-        _log("agreed request, first of its terms", first);
-        _log("agreed request, terms already stored", next);
+        GasLog.log("agreed request, first of its terms", first);
+        GasLog.log("agreed request, terms already stored", next);
         assertTrue(next < first, "the second request finds its terms");
-    }
-
-    /// @dev console.log(string, uint256) by its current selector (as NodeRegistry.t.sol's).
-    function _log(string memory what, uint256 value) internal view {
-        (bool ok,) = address(0x000000000000000000636F6e736F6c652e6c6f67).staticcall(
-            abi.encodeWithSignature("log(string,uint256)", what, value)
-        );
-        ok;
     }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {GasLog} from "./utils/GasLog.sol";
 import {CoprocessorViews} from "../src/CoprocessorViews.sol";
 import {CoprocessorFixture} from "./Coprocessor.t.sol";
 import {MockVerifier} from "./utils/Mocks.sol";
@@ -47,10 +48,10 @@ contract RequestBatchGasTest is CoprocessorFixture {
         uint256 g = gasleft();
         coprocessor.fulfillRequests(ids, w, proof());
         gas = g - gasleft();
-        _log("requests", n);
-        _log("  request (execution gas)", requestGas);
-        _log("  fulfillRequests (execution gas)", gas);
-        _log("  per answer", gas / n);
+        GasLog.log("requests", n);
+        GasLog.log("  request (execution gas)", requestGas);
+        GasLog.log("  fulfillRequests (execution gas)", gas);
+        GasLog.log("  per answer", gas / n);
         assertEq(uint256(CoprocessorViews(address(coprocessor)).getRequest(ids[n - 1]).status), 2, "served");
     }
 
@@ -58,16 +59,8 @@ contract RequestBatchGasTest is CoprocessorFixture {
         uint256 one = measure(1);
         uint256 eight = measure(8);
         uint256 sixteen = measure(16);
-        _log("marginal per request (8 -> 16)", (sixteen - eight) / 8);
-        _log("fixed (16 - 16 x marginal)", sixteen - 16 * ((sixteen - eight) / 8));
+        GasLog.log("marginal per request (8 -> 16)", (sixteen - eight) / 8);
+        GasLog.log("fixed (16 - 16 x marginal)", sixteen - 16 * ((sixteen - eight) / 8));
         one;
-    }
-
-    /// @dev console.log(string, uint256) by its current selector (as NodeRegistry.t.sol's).
-    function _log(string memory what, uint256 value) internal view {
-        (bool ok,) = address(0x000000000000000000636F6e736F6c652e6c6f67).staticcall(
-            abi.encodeWithSignature("log(string,uint256)", what, value)
-        );
-        ok;
     }
 }
