@@ -754,9 +754,10 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         }
     }
 
-    /// @dev Clears what an answered request no longer needs (escrow, times, draw block, input
-    /// commitment: the `Requested` event keeps them), for the gas refund; its first slot
-    /// (requester, status, terms) and its assignment stay.
+    /// @dev Clears what an answered proved request no longer needs (escrow, times, draw block,
+    /// input commitment: the `Requested` event keeps them), for the gas refund; its first slot
+    /// (requester, status, terms) and its assignment stay. (`settleAgreed` clears the second
+    /// slot only: an agreed request keeps its input hash.)
     function _clear(Record storage r) private {
         assembly {
             sstore(add(r.slot, 1), 0)
@@ -842,7 +843,10 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         for (uint256 i = 0; i < payees.length; i++) _owe(payees[i], share);
         nodes.recordServedBy(payees);
         _owe(payees[0], nodeShare - share * payees.length);
-        _clear(r);
+        // Escrow and times cleared; the input hash stays (`inputHashOf` names the question answered).
+        assembly {
+            sstore(add(r.slot, 1), 0)
+        }
         emit Fulfilled(requestId, payees[0], output);
         _deliver(requestId, r, output);
     }

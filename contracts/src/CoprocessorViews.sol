@@ -24,8 +24,8 @@ contract CoprocessorViews {
 
     /// @notice A request: its record and its terms (zeros for an unknown id). Once answered, a
     /// request keeps its requester, status, terms and primary: its escrow, deadline, window,
-    /// draw block and input commitment read 0 (cleared for the gas refund; the `Requested`
-    /// event has them).
+    /// draw block and (proved) input commitment read 0 (cleared for the gas refund; the
+    /// `Requested` event has them). An agreed request keeps its input hash.
     function getRequest(uint256 requestId) public view returns (Coprocessor.Request memory q) {
         uint256[9] memory w = coprocessor.requestWords(requestId);
         // Record: requester, status, assigned, callbackGasLimit, terms | escrow, requestedAt, drawBlock | inputCommitment | primary, assignedAt.
