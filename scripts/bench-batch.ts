@@ -1,6 +1,6 @@
 // npm run bench:batch: gas per proved answer on anvil, fulfill beside fulfillBatch of 1, 4, 8 and
 // 16 requests from as many senders (the demo spam model, its generated batch verifier) and
-// beside fulfillRequests of 2, 4, 8 and 16 requests in ONE proof of the model's request-batch
+// beside fulfillRequests of 1, 2, 4, 8 and 16 requests in ONE proof of the model's request-batch
 // circuit for 16 (`verity compile --requests 16`; the senders are accounts without code, so no
 // app callback runs: the figure is the proof check, payments and bookkeeping). Gas from mined
 // receipts. Then the latency at 1 request/s offered, one fulfill per request against request
@@ -19,7 +19,7 @@ import { writeBenchSection } from './bench/section.js';
 const log = (s: string) => console.error(`[bench:batch] ${s}`);
 const SIZES = [1, 4, 8, 16];
 const K = 16;
-const REQUEST_SIZES = [2, 4, 8, 16];
+const REQUEST_SIZES = [1, 2, 4, 8, 16];
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 60);
 const bed = await startTestbed('verity-bench-batch-');
 try {
@@ -112,7 +112,7 @@ try {
     '',
     `The demo spam model (${compiled.report.layout.outputWords + 2} public signals), one operator, requests from as many senders without code (no app callback runs), gas from the mined receipts (21,000 intrinsic and calldata included). \`fulfillBatch\` checks the N proofs with the model's generated \`verifyBatch\` (N + 3 pairings) and settles each request as \`fulfill\` does, its primary drawn and stored on the way.`,
     '',
-    `\`fulfillRequests\` checks ONE proof of the model's request-batch circuit for ${K} requests (\`verity compile --requests ${K}\`: ${batchReport.constraints.toLocaleString('en-US')} constraints, ${batchReport.layout.publicSignals} public signals: ${batchReport.layout.outputWords} output words packed across the slots, ${K} input commitments, one binding of the batch; empty slots get commitment 0) and settles every request as \`fulfill\` does, each fee credited in one sum for the batch, a primary drawn but not stored. The batch proofs took ${proveMs.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s (witness and ${batchProver.backend.name} proof, in this process; load average ${loadavg()[0]!.toFixed(1)} at the end, the 2 cores shared).`,
+    `\`fulfillRequests\` checks ONE proof of the model's request-batch circuit for ${K} requests (\`verity compile --requests ${K}\`: ${batchReport.constraints.toLocaleString('en-US')} constraints, ${batchReport.layout.publicSignals} public signals: ${batchReport.layout.outputWords} output words packed across the slots, ${batchReport.layout.commitmentSignals} of two slots' input commitments each, one binding of the batch; empty slots get commitment 0) and settles every request as \`fulfill\` does, each fee credited in one sum for the batch, a primary drawn but not stored. A request is stored in 3 slots (requester, status, callback gas and terms id; escrow, time and draw block; input commitment) beside its terms (model, version, owner, verifier, IO spec, fees, timeouts), stored once for all the requests that share them: a batch reads the terms once and each record's 3 slots, and clears the 2 an answered request no longer needs (the receipts' gas is after that refund, at most a fifth of the transaction's gas by EIP-3529). Issue 18's target: 40k per answer at 16. The batch proofs took ${proveMs.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s (witness and ${batchProver.backend.name} proof, in this process; load average ${loadavg()[0]!.toFixed(1)} at the end, the 2 cores shared).`,
     '',
     '| transaction | requests | gas | gas per answer | against `fulfill` |',
     '|---|---:|---:|---:|---:|',

@@ -3,7 +3,6 @@ pragma solidity ^0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {Timelocked} from "./Timelocked.sol";
 import {IAgreedSettlement} from "./interfaces/IAgreedSettlement.sol";
 import {ICommittee} from "./interfaces/ICommittee.sol";
@@ -15,6 +14,8 @@ import {IPoseidon6} from "./interfaces/IPoseidon6.sol";
 import {IRequestBatchRegistry} from "./interfaces/IRequestBatchRegistry.sol";
 import {IVerityConsumer} from "./interfaces/IVerityConsumer.sol";
 import {PullPayments} from "./PullPayments.sol";
+import {CoprocessorViews} from "./CoprocessorViews.sol";
+import {OutputCodec} from "./OutputCodec.sol";
 
 /// @title Coprocessor
 /// @notice Requests, escrow, proof-checked fulfilment, callbacks, deadlines and refunds.
@@ -45,8 +46,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         Refunded
     }
 
-    /// @dev Packed into 6 slots for an agreed-mode request (8 for a proved one, 9 once assigned):
-    /// the proof-only fields (verifier, exclusiveUntil, primary, io) stay empty in agreed mode.
+    /// @notice A request as `getRequest` returns it: its record and its terms put together.
     struct Request {
         address requester;
         Status status;
@@ -68,11 +68,51 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         uint256 escrow;
         uint96 modelFee;
         uint96 protocolFee;
-        /// @dev the block whose hash draws the primary (the request's block)
+        /// @dev the block whose hash draws the primary (the request's block; 0 in agreed mode)
         uint64 drawBlock;
         /// @dev proved: Poseidon commitment of the input; agreed: keccak256 of the input
         uint256 inputCommitment;
         IModelRegistry.IOSpec io;
+    }
+
+    /// @dev What one request stores: 3 slots (a 4th once a primary is assigned). What many
+    /// requests share (model, version, owner, verifier, IO spec, fees, timeouts) is stored once
+    /// in a `Terms` entry that the record points to, so a request batch reads it once.
+    struct Record {
+        // slot 0: what every path reads
+        address requester;
+        Status status;
+        /// @dev a primary was fixed (`assign` or the first `fulfill`): read `primary`, `assignedAt`
+        bool assigned;
+        uint32 callbackGasLimit;
+        /// @dev the id of the request's `Terms`
+        uint48 terms;
+        // slot 1
+        uint96 escrow;
+        uint64 requestedAt;
+        /// @dev the block whose hash draws the primary (the request's block; 0 in agreed mode)
+        uint64 drawBlock;
+        // slot 2
+        uint256 inputCommitment;
+        // slot 3: written by `_assign` only
+        address primary;
+        uint64 assignedAt;
+    }
+
+    /// @dev The part of a request that many requests share, snapshotted at request time.
+    struct Terms {
+        bytes32 modelId;
+        address modelOwner;
+        uint32 version;
+        IModelRegistry.Mode mode;
+        address verifier;
+        /// @dev seconds after the request during which only the primary may fulfil it (agreed: 0)
+        uint64 assignmentWindow;
+        IModelRegistry.IOSpec io;
+        uint96 modelFee;
+        uint96 protocolFee;
+        /// @dev seconds after the request until its deadline (agreed: 0, no deadline here)
+        uint64 requestTimeout;
     }
 
     /// @notice Everything the admin sets (through the timelock, within bounds).
@@ -95,7 +135,10 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     }
 
     /// @dev BN254 scalar field: every public signal must be below it.
-    uint256 internal constant FIELD = 21888242871839275222246405745257298275088548364400416034343698204186575808495;
+    uint256 internal constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// @dev A request-batch proof's commitment signal j is c_2j + COMMITMENT_PAIR * c_2j+1 (mod
+    /// the field) of its slots' input commitments (packages/zkml/src/r1cs/requests.ts).
+    uint256 internal constant COMMITMENT_PAIR = 2 ** 128;
     /// @dev Gas the fulfilment needs after the callback returns (status event, bookkeeping).
     uint256 public constant CALLBACK_RESERVE = 20_000;
     /// @notice Largest input of an agreed-mode request, in bytes.
@@ -108,6 +151,9 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     uint64 public constant MAX_REQUEST_TIMEOUT = 7 days;
 
     IModelRegistry public immutable registry;
+    /// @notice Where the views that do not fit here live (`getRequest`, `primaryOf`,
+    /// `inputHashOf`, `decodeOutputs`, `parameters`): the fallback forwards them.
+    CoprocessorViews public immutable views;
     IPoseidon6 public immutable poseidon;
     INodeRegistry public immutable nodes;
 
@@ -128,7 +174,11 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     address public committee;
 
     uint256 public requestCount;
-    mapping(uint256 => Request) private requests;
+    mapping(uint256 => Record) private records;
+    /// @dev Terms by id (from 1), and the id of each distinct terms' hash.
+    mapping(uint48 => Terms) private terms;
+    mapping(bytes32 => uint48) private termsIdOf;
+    uint48 private termsCount;
     /// @notice Wei held for pending requests.
     uint256 public totalEscrow;
 
@@ -194,6 +244,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         registry = registry_;
         poseidon = poseidon_;
         nodes = nodes_;
+        views = new CoprocessorViews(this, nodes_);
         _setParameters(p);
     }
 
@@ -220,13 +271,6 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// @notice Replaces the agreed-mode committee. Requirements: through the timelock; not zero.
     function setCommittee(address committee_) external onlyTimelocked {
         _setCommittee(committee_);
-    }
-
-    /// @notice The current parameters.
-    function parameters() external view returns (Parameters memory) {
-        return Parameters(
-            nodeFee, protocolFee, treasury, callbackGasPrice, requestTimeout, maxCallbackGasLimit, assignmentWindow, missSlash
-        );
     }
 
     function _setParameters(Parameters memory p) private {
@@ -312,49 +356,58 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     {
         bool agreed = _checkRequest(modelId, m, input.length, callbackGasLimit);
         requestId = ++requestCount;
-        Request storage r = requests[requestId];
-        r.requester = msg.sender;
-        r.status = Status.Pending;
-        r.callbackGasLimit = callbackGasLimit;
-        r.mode = m.mode;
-        r.version = m.version;
-        r.modelId = modelId;
-        r.modelOwner = m.owner;
-        // Agreed mode: the committee's phase deadlines bound the request instead.
-        r.deadline = agreed ? type(uint64).max : uint64(block.timestamp) + requestTimeout;
-        r.escrow = msg.value;
-        r.modelFee = SafeCast.toUint96(m.fee);
-        r.protocolFee = uint96(protocolFee);
         // Agreed mode: keccak256(input), for validators to check the event's input against.
-        r.inputCommitment = agreed ? uint256(keccak256(input)) : inputCommitment(input, m.io.inputWidth, m.weightsCommitment);
-        if (!agreed) {
-            r.verifier = m.verifier;
-            r.io = m.io;
-            // The primary is drawn from this block's hash, which nobody knows while this runs.
-            r.drawBlock = uint64(block.number);
-            r.exclusiveUntil = uint64(block.timestamp) + assignmentWindow;
-        }
-        totalEscrow += msg.value;
-        _emitRequested(requestId, r, input);
+        uint256 commitment = agreed ? uint256(keccak256(input)) : inputCommitment(input, m.io.inputWidth, m.weightsCommitment);
+        _store(requestId, _termsOf(modelId, m, agreed), callbackGasLimit, agreed, commitment);
+        _emitRequested(requestId, modelId, commitment, input, callbackGasLimit, agreed, m.version);
         if (agreed) ICommittee(committee).open(requestId, modelId, msg.sender);
     }
 
-    function _emitRequested(uint256 requestId, Request storage r, bytes calldata input) private {
-        emit Requested(
-            requestId, r.modelId, msg.sender, r.inputCommitment, input, r.callbackGasLimit, r.deadline, msg.value, r.version
-        );
+    function _emitRequested(
+        uint256 requestId,
+        bytes32 modelId,
+        uint256 commitment,
+        bytes calldata input,
+        uint32 callbackGasLimit,
+        bool agreed,
+        uint32 version
+    ) private {
+        // Agreed mode: the committee's phase deadlines bound the request instead.
+        uint64 deadline = agreed ? type(uint64).max : uint64(block.timestamp) + requestTimeout;
+        emit Requested(requestId, modelId, msg.sender, commitment, input, callbackGasLimit, deadline, msg.value, version);
+    }
+
+    /// @dev Writes a new request's record (3 slots) and escrows its value.
+    function _store(uint256 requestId, uint48 t, uint32 callbackGasLimit, bool agreed, uint256 commitment) private {
+        Record storage r = records[requestId];
+        (r.requester, r.status, r.callbackGasLimit, r.terms) = (msg.sender, Status.Pending, callbackGasLimit, t);
+        // The primary is drawn from this block's hash, which nobody knows while this runs.
+        (r.escrow, r.requestedAt, r.drawBlock) =
+            (SafeCast.toUint96(msg.value), uint64(block.timestamp), agreed ? 0 : uint64(block.number));
+        r.inputCommitment = commitment;
+        totalEscrow += msg.value;
+    }
+
+    /// @dev The id of the terms a request on `m` gets now (a new entry when the model, its
+    /// version, owner, fee or this contract's parameters changed since the last one).
+    function _termsOf(bytes32 modelId, IModelRegistry.Model memory m, bool agreed) private returns (uint48 id) {
+        IModelRegistry.IOSpec memory io = agreed ? IModelRegistry.IOSpec(0, 0, 0, 0, 0) : m.io;
+        (address verifier, uint64 window, uint64 timeout) = agreed ? (address(0), 0, 0) : (m.verifier, assignmentWindow, requestTimeout);
+        bytes32 key = keccak256(abi.encode(modelId, m.owner, m.version, m.mode, verifier, window, io, m.fee, protocolFee, timeout));
+        id = termsIdOf[key];
+        if (id == 0) {
+            id = ++termsCount;
+            termsIdOf[key] = id;
+            Terms storage t = terms[id];
+            (t.modelId, t.modelOwner, t.version, t.mode) = (modelId, m.owner, m.version, m.mode);
+            (t.verifier, t.assignmentWindow, t.io) = (verifier, window, io);
+            (t.modelFee, t.protocolFee, t.requestTimeout) = (SafeCast.toUint96(m.fee), uint96(protocolFee), timeout);
+        }
     }
 
     /// @inheritdoc IAgreedSettlement
     function modelOf(uint256 requestId) external view returns (bytes32) {
-        return requests[requestId].modelId;
-    }
-
-    /// @notice keccak256 of an agreed-mode request's input (0 for proved requests, which store
-    /// a Poseidon commitment instead): validators answer only an input that matches it.
-    function inputHashOf(uint256 requestId) external view returns (bytes32) {
-        Request storage r = requests[requestId];
-        return r.mode == IModelRegistry.Mode.Agreed ? bytes32(r.inputCommitment) : bytes32(0);
+        return terms[records[requestId].terms].modelId;
     }
 
     /// @dev Checks mode, servers, callback gas, payment and input length, and marks this block as
@@ -388,43 +441,35 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// blocks; else `DrawExpired`: the request has no primary and any server may fulfil it);
     /// someone serves the model.
     function assign(uint256 requestId) external {
-        Request storage r = _provedPending(requestId);
-        if (r.assignedAt != 0) revert AlreadyAssigned(requestId, r.primary);
+        (Record storage r, Terms storage t) = _provedPending(requestId);
+        if (r.assigned) revert AlreadyAssigned(requestId, r.primary);
         if (block.number <= r.drawBlock) revert DrawNotReady(requestId, r.drawBlock);
         if (blockhash(r.drawBlock) == 0) revert DrawExpired(requestId, r.drawBlock);
-        address primary = _drawPrimary(requestId, r);
-        if (primary == address(0)) revert NoServer(r.modelId);
-        _assign(requestId, r, primary);
-    }
-
-    /// @notice The request's primary: the one assigned, else the one the draw gives now (0 in
-    /// the request's own block, once the draw block's hash is gone, or when nobody serves the model).
-    function primaryOf(uint256 requestId) public view returns (address) {
-        Request storage r = requests[requestId];
-        if (r.assignedAt != 0) return r.primary;
-        if (r.mode != IModelRegistry.Mode.Proved) return address(0);
-        return _drawPrimary(requestId, r);
+        address primary = _drawPrimary(requestId, r.drawBlock, t.modelId);
+        if (primary == address(0)) revert NoServer(t.modelId);
+        _assign(requestId, r, primary, r.requestedAt + t.assignmentWindow);
     }
 
     /// @dev The primary the draw gives, by stake among the model's servers as they stood at the
     /// end of the draw block, from that block's hash; 0 while that hash is unknown or gone
     /// (`blockhash` is zero for the current block and for blocks older than 256) or when nobody
     /// served the model then. A stake change made once the hash is known changes nothing here.
-    function _drawPrimary(uint256 requestId, Request storage r) private view returns (address) {
-        bytes32 h = blockhash(r.drawBlock);
-        return h == 0 ? address(0) : nodes.selectAt(r.modelId, uint256(keccak256(abi.encode(h, requestId))), r.drawBlock);
+    function _drawPrimary(uint256 requestId, uint64 drawBlock, bytes32 modelId) private view returns (address) {
+        bytes32 h = blockhash(drawBlock);
+        return h == 0 ? address(0) : nodes.selectAt(modelId, OutputCodec.drawSeed(h, requestId), drawBlock);
     }
 
-    function _assign(uint256 requestId, Request storage r, address primary) private {
-        r.primary = primary;
-        r.assignedAt = uint64(block.timestamp);
-        emit Assigned(requestId, primary, r.exclusiveUntil);
+    function _assign(uint256 requestId, Record storage r, address primary, uint64 exclusiveUntil) private {
+        r.assigned = true;
+        (r.primary, r.assignedAt) = (primary, uint64(block.timestamp));
+        emit Assigned(requestId, primary, exclusiveUntil);
     }
 
-    function _provedPending(uint256 requestId) private view returns (Request storage r) {
-        r = requests[requestId];
+    function _provedPending(uint256 requestId) private view returns (Record storage r, Terms storage t) {
+        r = records[requestId];
+        t = terms[r.terms];
         if (r.status != Status.Pending) revert RequestNotPending(requestId, r.status);
-        if (r.mode != IModelRegistry.Mode.Proved) revert UnsupportedMode(r.modelId, r.mode);
+        if (t.mode != IModelRegistry.Mode.Proved) revert UnsupportedMode(t.modelId, t.mode);
     }
 
     // ---------------------------------------------------------------- settlement
@@ -442,10 +487,10 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// - the proof verifies for the stored input commitment and a binding to (requestId, msg.sender);
     /// - the transaction forwards enough gas for the paid callback gas after the 63/64 rule.
     function fulfill(uint256 requestId, uint256[] calldata outputWords, uint256[8] calldata proof) external {
-        (Request storage r, address primary) = _admit(requestId, outputWords.length, true);
-        if (!_verify(r.verifier, proof, _publicSignals(requestId, r, outputWords))) revert InvalidProof(requestId);
-        _settleProved(requestId, r, primary);
-        _answer(requestId, r, outputWords);
+        (Record storage r, Terms storage t, address primary) = _admit(requestId, outputWords.length, true);
+        if (!_verify(t.verifier, proof, _publicSignals(requestId, r, outputWords))) revert InvalidProof(requestId);
+        _settleProved(requestId, r, t, primary);
+        _answer(requestId, r, t, outputWords);
     }
 
     /// @notice Delivers several proved answers for one model version in one transaction, their
@@ -470,34 +515,38 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         if (n == 0 || outputWords.length != n || proofs.length != n) {
             revert BatchLengthMismatch(n, outputWords.length, proofs.length);
         }
-        Request storage first = requests[requestIds[0]];
         address[] memory primaries = new address[](n);
         uint256[][] memory signals = new uint256[][](n);
+        Terms storage first = terms[records[requestIds[0]].terms];
         for (uint256 i = 0; i < n; i++) {
             uint256 id = requestIds[i];
             if (i > 0) _checkAscending(requestIds[i - 1], id);
-            Request storage r;
+            Record storage r;
+            Terms storage t;
             // The caller's right to serve is the model's: checked once, on the first request.
-            (r, primaries[i]) = _admit(id, outputWords[i].length, i == 0);
-            if (r.modelId != first.modelId || r.version != first.version) revert MixedBatch(id, first.modelId, first.version);
+            (r, t, primaries[i]) = _admit(id, outputWords[i].length, i == 0);
+            if (t.modelId != first.modelId || t.version != first.version) revert MixedBatch(id, first.modelId, first.version);
             signals[i] = _publicSignals(id, r, outputWords[i]);
         }
         if (!_verifyBatch(first.verifier, proofs, signals)) revert InvalidBatchProof(requestIds[0], n);
         // Every request is closed and paid before any callback runs: a callback that re-enters
         // finds the whole batch settled.
         for (uint256 i = 0; i < n; i++) {
-            _settleProved(requestIds[i], requests[requestIds[i]], primaries[i]);
+            Record storage r = records[requestIds[i]];
+            _settleProved(requestIds[i], r, terms[r.terms], primaries[i]);
         }
         for (uint256 i = 0; i < n; i++) {
-            _answer(requestIds[i], requests[requestIds[i]], outputWords[i]);
+            Record storage r = records[requestIds[i]];
+            _answer(requestIds[i], r, terms[r.terms], outputWords[i]);
         }
     }
 
     /// @notice Delivers up to K proved answers of one model version from ONE proof of the version's
     /// request-batch circuit (`ModelRegistry.requestBatchOf`, compiled with `verity compile
     /// --requests K`). The proof's public signals are the answers' output words packed across
-    /// slots, each slot's input commitment (request i's stored one in slot i, 0 in the empty slots
-    /// after the last request, which nobody answers), and one binding of the whole batch
+    /// slots, the slots' input commitments two a signal (`COMMITMENT_PAIR`; request i's stored one
+    /// in slot i, 0 in the empty slots after the last request, which nobody answers), and one
+    /// binding of the whole batch
     /// (`requestsBinding`). Each request is checked, closed, paid, slashed for and called back as
     /// by `fulfill` (a failing callback fails only its own request); every request is settled
     /// before the first callback runs; the fees of the batch are credited in one sum each.
@@ -524,15 +573,20 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         _answerBatch(requestIds, c.io, outputWords);
     }
 
-    /// @dev What a request batch's checks and settlement share: its first request's model and
-    /// version, their request-batch verifier, and the batch's fee sums.
+    /// @dev What a request batch's checks and settlement share: its first request's terms (model,
+    /// version, fees, timeouts), their request-batch verifier, and the batch's fee sums.
     struct RequestBatchContext {
+        uint48 terms;
         bytes32 modelId;
         uint32 version;
         address modelOwner;
         address verifier;
         uint64 sinceBlock;
+        uint64 assignmentWindow;
+        uint64 requestTimeout;
         uint256 k;
+        uint256 modelFee;
+        uint256 protocolFee;
         IModelRegistry.IOSpec io;
         uint256 modelFees;
         uint256 protocolFees;
@@ -544,8 +598,9 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     function _openBatch(uint256[] calldata requestIds) private view returns (RequestBatchContext memory c) {
         uint256 n = requestIds.length;
         if (n == 0) revert RequestBatchSize(0, 0);
-        Request storage first = _provedPending(requestIds[0]);
-        (c.modelId, c.version, c.modelOwner, c.io) = (first.modelId, first.version, first.modelOwner, first.io);
+        (Record storage first, Terms storage t) = _provedPending(requestIds[0]);
+        (c.terms, c.modelId, c.version, c.modelOwner, c.io) = (first.terms, t.modelId, t.version, t.modelOwner, t.io);
+        (c.modelFee, c.protocolFee, c.assignmentWindow, c.requestTimeout) = (t.modelFee, t.protocolFee, t.assignmentWindow, t.requestTimeout);
         IRequestBatchRegistry.RequestBatch memory b = IRequestBatchRegistry(address(registry)).requestBatchOf(c.modelId, c.version);
         if (b.verifier == address(0)) revert NoRequestBatchVerifier(c.modelId, c.version);
         if (n > b.k) revert RequestBatchSize(n, b.k);
@@ -553,8 +608,9 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         (c.verifier, c.sinceBlock, c.k) = (b.verifier, b.sinceBlock, b.k);
     }
 
-    /// @dev A request batch's public signals with its output words in place (commitments and
-    /// binding still 0), after checking the word count of its `k` slots.
+    /// @dev A request batch's public signals (its output words, one signal per two slots'
+    /// commitments, the binding) with its output words in place (the rest still 0), after
+    /// checking the word count of its `k` slots.
     function _batchSignals(RequestBatchContext memory c, uint256[] calldata outputWords, uint256 firstId)
         private
         pure
@@ -563,69 +619,149 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         uint256 perWord = 248 / c.io.outputBits;
         uint256 words = (c.k * c.io.outputCount + perWord - 1) / perWord;
         if (outputWords.length != words) revert OutputLengthMismatch(firstId, words, outputWords.length);
-        signals = new uint256[](words + c.k + 1);
+        signals = new uint256[](words + (c.k + 1) / 2 + 1);
         for (uint256 i = 0; i < words; i++) signals[i] = outputWords[i];
     }
 
-    /// @dev Checks and closes each request of a request batch, writes its commitment into its
-    /// slot's signal (after the `words` output words), and sums the batch's fees and escrow.
+    /// @dev Checks and closes each request of a request batch, adds its commitment into its
+    /// pair's signal (after the `words` output words), sums the batch's fees and escrow, and
+    /// slashes the primaries that let their window pass (all undone if the proof fails). Reads
+    /// the record's first three slots (its terms once for the batch), then clears the two it no
+    /// longer needs (`_clear`).
     function _closeBatch(uint256[] calldata requestIds, RequestBatchContext memory c, uint256[] memory signals, uint256 words)
         private
     {
         for (uint256 i = 0; i < requestIds.length; i++) {
             uint256 id = requestIds[i];
             if (i > 0) _checkAscending(requestIds[i - 1], id);
-            Request storage r = requests[id];
-            if (r.status != Status.Pending) revert RequestNotPending(id, r.status);
-            if (r.modelId != c.modelId || r.version != c.version) revert MixedBatch(id, c.modelId, c.version);
-            if (r.drawBlock <= c.sinceBlock) revert RequestBeforeBatchVerifier(id, r.drawBlock, c.sinceBlock);
-            _admitInBatch(id, r);
-            signals[words + i] = r.inputCommitment;
-            r.status = Status.Fulfilled;
-            c.modelFees += r.modelFee;
-            c.protocolFees += r.protocolFee;
-            c.escrow += r.escrow;
+            Record storage r = records[id];
+            // The record's first two slots, each read once (see `Record` for the bit positions).
+            uint256 w0;
+            uint256 w1;
+            assembly {
+                w0 := sload(r.slot)
+                w1 := sload(add(r.slot, 1))
+            }
+            if (Status(uint8(w0 >> 160)) != Status.Pending) revert RequestNotPending(id, Status(uint8(w0 >> 160)));
+            if (uint64(w1 >> 160) <= c.sinceBlock) revert RequestBeforeBatchVerifier(id, uint64(w1 >> 160), c.sinceBlock);
+            // Same terms as the first request: same model and version. Otherwise (its fee or the
+            // parameters changed in between) its own terms must name the same model and version.
+            if (uint48(w0 >> 208) == c.terms) {
+                _admitInBatch(id, r, w0, w1, c.assignmentWindow, c.requestTimeout, c.modelId);
+                c.modelFees += c.modelFee;
+                c.protocolFees += c.protocolFee;
+            } else {
+                Terms storage t = terms[uint48(w0 >> 208)];
+                if (t.modelId != c.modelId || t.version != c.version) revert MixedBatch(id, c.modelId, c.version);
+                _admitInBatch(id, r, w0, w1, t.assignmentWindow, t.requestTimeout, c.modelId);
+                c.modelFees += t.modelFee;
+                c.protocolFees += t.protocolFee;
+            }
+            // Two slots' commitments a signal: slot 2j as is, slot 2j + 1 times COMMITMENT_PAIR.
+            uint256 at = words + i / 2;
+            signals[at] = i % 2 == 0 ? r.inputCommitment : addmod(signals[at], mulmod(COMMITMENT_PAIR, r.inputCommitment, FIELD), FIELD);
+            c.escrow += uint96(w1);
+            // Fulfilled (status byte 2), and the two slots it no longer needs cleared.
+            assembly {
+                sstore(r.slot, or(and(w0, not(shl(160, 0xff))), shl(160, 2)))
+            }
+            _clear(r);
         }
     }
 
-    /// @dev Pays a verified request batch (each fee in one sum), records its service and slashes
-    /// the primaries that let it pass their window.
+    /// @dev Pays a verified request batch (each fee in one sum) and records its service.
     function _settleBatch(uint256[] calldata requestIds, RequestBatchContext memory c) private {
-        uint256 n = requestIds.length;
         totalEscrow -= c.escrow;
         _owe(c.modelOwner, c.modelFees);
         _owe(treasury, c.protocolFees);
         _owe(msg.sender, c.escrow - c.modelFees - c.protocolFees);
-        address[] memory servedBy = new address[](n);
-        for (uint256 i = 0; i < n; i++) servedBy[i] = msg.sender;
-        nodes.recordServedBy(servedBy);
-        for (uint256 i = 0; i < n; i++) {
-            Request storage r = requests[requestIds[i]];
-            // Served by this node after the window of a primary assigned in time: slashed.
-            address primary = r.primary;
-            if (primary != address(0) && primary != msg.sender && r.assignedAt < r.exclusiveUntil) {
-                _slashMissed(requestIds[i], primary);
+        nodes.recordServedTimes(msg.sender, uint64(requestIds.length));
+    }
+
+    /// @dev Announces each answer of a settled request batch and calls its requester back, as
+    /// `_answer` and `_deliver` do for one request, from one buffer reused by every answer: the
+    /// `onVerityResult(requestId, output)` calldata, whose tail (from its `output` offset) is also
+    /// the `Fulfilled` event's data. `output` is abi.encode(int256[]) of the slot's outputs.
+    function _answerBatch(uint256[] calldata requestIds, IModelRegistry.IOSpec memory io, uint256[] calldata outputWords) private {
+        uint256 count = io.outputCount;
+        // selector, requestId, offset of output (0x40), output's length, output (0x20, count, values)
+        bytes memory buf = new bytes(164 + 32 * count);
+        bytes4 selector = IVerityConsumer.onVerityResult.selector;
+        assembly {
+            mstore(add(buf, 32), selector)
+            mstore(add(buf, 100), add(64, mul(32, count)))
+            mstore(add(buf, 132), 0x20)
+            mstore(add(buf, 164), count)
+        }
+        for (uint256 i = 0; i < requestIds.length; i++) {
+            uint256 id = requestIds[i];
+            _writeOutputs(buf, io, outputWords, i * count);
+            bytes32 topic = Fulfilled.selector;
+            assembly {
+                mstore(add(buf, 36), id)
+                // The event's data is abi.encode(output): offset 0x20 where the calldata has 0x40.
+                mstore(add(buf, 68), 0x20)
+                log3(add(buf, 68), add(128, mul(32, count)), topic, id, caller())
+                mstore(add(buf, 68), 0x40)
+            }
+            Record storage r = records[id];
+            (address requester, uint256 limit) = (r.requester, r.callbackGasLimit);
+            uint256 needed = (limit * 64) / 63 + CALLBACK_RESERVE;
+            if (gasleft() < needed) revert InsufficientCallbackGas(id, gasleft(), needed);
+            bool success = true;
+            // Without copying return data, so a callback cannot grief with a huge return.
+            if (requester.code.length != 0) {
+                assembly {
+                    success := call(limit, requester, 0, add(buf, 32), mload(buf), 0, 0)
+                }
+            }
+            emit CallbackCompleted(id, success);
+        }
+    }
+
+    /// @dev Writes `io.outputCount` values, from value `from` of the packed words, as signed
+    /// int256 words into `buf`'s output (as `OutputCodec.unpack`, without allocating).
+    function _writeOutputs(bytes memory buf, IModelRegistry.IOSpec memory io, uint256[] calldata words, uint256 from) private pure {
+        uint256 bits = io.outputBits;
+        uint256 perWord = 248 / bits;
+        uint256 mask = (uint256(1) << bits) - 1;
+        uint256 half = uint256(1) << (bits - 1);
+        uint256 count = io.outputCount;
+        assembly {
+            for { let j := 0 } lt(j, count) { j := add(j, 1) } {
+                let at := add(from, j)
+                let word := calldataload(add(words.offset, mul(div(at, perWord), 32)))
+                mstore(add(add(buf, 196), mul(j, 32)), sub(and(shr(mul(bits, mod(at, perWord)), word), mask), half))
             }
         }
     }
 
-    /// @dev Announces each answer of a settled request batch and calls its requester back.
-    function _answerBatch(uint256[] calldata requestIds, IModelRegistry.IOSpec memory io, uint256[] calldata outputWords) private {
-        for (uint256 i = 0; i < requestIds.length; i++) {
-            bytes memory output = abi.encode(_unpack(io, outputWords, i * io.outputCount));
-            emit Fulfilled(requestIds[i], msg.sender, output);
-            _deliver(requestIds[i], requests[requestIds[i]], output);
+    /// @dev `_admit` for a request of a request batch: not expired, and inside its window only
+    /// its primary (the one assigned, else the one drawn now, not stored) may serve it; a
+    /// primary assigned in time that let its window pass is slashed.
+    function _admitInBatch(uint256 requestId, Record storage r, uint256 w0, uint256 w1, uint64 window, uint64 timeout, bytes32 modelId)
+        private
+    {
+        (uint64 at, uint64 drawBlock, bool assigned) = (uint64(w1 >> 96), uint64(w1 >> 160), uint8(w0 >> 168) != 0);
+        if (block.timestamp > at + timeout) revert RequestExpired(requestId, at + timeout);
+        if (block.timestamp < at + window) {
+            if (block.number <= drawBlock) revert DrawNotReady(requestId, drawBlock);
+            address primary = assigned ? r.primary : _drawPrimary(requestId, drawBlock, modelId);
+            if (primary != address(0) && msg.sender != primary) revert NotAssigned(requestId, primary, at + window);
+        } else if (assigned && r.primary != msg.sender && r.assignedAt < at + window) {
+            // Served by this node after the window of a primary assigned in time: slashed.
+            _slashMissed(requestId, r.primary);
         }
     }
 
-    /// @dev `_admit` for a request of a request batch: not expired, and inside its window only
-    /// its primary (the one assigned, else the one drawn now, not stored) may serve it.
-    function _admitInBatch(uint256 requestId, Request storage r) private view {
-        if (block.timestamp > r.deadline) revert RequestExpired(requestId, r.deadline);
-        if (block.timestamp < r.exclusiveUntil) {
-            if (block.number <= r.drawBlock) revert DrawNotReady(requestId, r.drawBlock);
-            address primary = r.assignedAt != 0 ? r.primary : _drawPrimary(requestId, r);
-            if (primary != address(0) && msg.sender != primary) revert NotAssigned(requestId, primary, r.exclusiveUntil);
+    /// @dev Clears what an answered proved request no longer needs (escrow, times, draw block,
+    /// input commitment: the `Requested` event keeps them), for the gas refund; its first slot
+    /// (requester, status, terms) and its assignment stay. (`settleAgreed` clears the second
+    /// slot only: an agreed request keeps its input hash.)
+    function _clear(Record storage r) private {
+        assembly {
+            sstore(add(r.slot, 1), 0)
+            sstore(add(r.slot, 2), 0)
         }
     }
 
@@ -639,45 +775,57 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         if (id < previous) revert RequestIdsNotAscending(previous, id);
     }
 
+    function _deadline(Record storage r, Terms storage t) private view returns (uint64) {
+        return t.requestTimeout == 0 ? type(uint64).max : r.requestedAt + t.requestTimeout;
+    }
+
+    function _exclusiveUntil(Record storage r, Terms storage t) private view returns (uint64) {
+        return t.mode == IModelRegistry.Mode.Proved ? r.requestedAt + t.assignmentWindow : 0;
+    }
+
     /// @dev `fulfill`'s checks of one request before its proof: pending and not expired, the
     /// caller serving the model (when `checkServing`), the caller its primary inside the window
     /// (the draw fixed here when `assign` was not called), the output length. Returns the primary.
     function _admit(uint256 requestId, uint256 wordCount, bool checkServing)
         private
-        returns (Request storage r, address primary)
+        returns (Record storage r, Terms storage t, address primary)
     {
-        r = _provedPending(requestId);
-        if (block.timestamp > r.deadline) revert RequestExpired(requestId, r.deadline);
-        if (checkServing && !nodes.canServe(msg.sender, r.modelId)) revert NotServing(msg.sender, r.modelId);
-        primary = r.primary;
-        if (r.assignedAt == 0) {
+        (r, t) = _provedPending(requestId);
+        uint64 deadline = _deadline(r, t);
+        if (block.timestamp > deadline) revert RequestExpired(requestId, deadline);
+        if (checkServing && !nodes.canServe(msg.sender, t.modelId)) revert NotServing(msg.sender, t.modelId);
+        uint64 until = _exclusiveUntil(r, t);
+        if (r.assigned) {
+            primary = r.primary;
+        } else {
             // 0 when nobody served the model at the draw block: then nobody is primary.
-            primary = _drawPrimary(requestId, r);
-            if (primary != address(0)) _assign(requestId, r, primary);
+            primary = _drawPrimary(requestId, r.drawBlock, t.modelId);
+            if (primary != address(0)) _assign(requestId, r, primary, until);
         }
-        if (block.timestamp < r.exclusiveUntil) {
+        if (block.timestamp < until) {
             if (block.number <= r.drawBlock) revert DrawNotReady(requestId, r.drawBlock);
-            if (primary != address(0) && msg.sender != primary) revert NotAssigned(requestId, primary, r.exclusiveUntil);
+            if (primary != address(0) && msg.sender != primary) revert NotAssigned(requestId, primary, until);
         }
-        uint256 words = outputWordCount(r.io);
+        uint256 words = outputWordCount(t.io);
         if (wordCount != words) revert OutputLengthMismatch(requestId, words, wordCount);
     }
 
     /// @dev A proved request's settlement once its proof verified: closed, fees paid, the
     /// caller's service recorded, and a primary that let it pass its window slashed.
-    function _settleProved(uint256 requestId, Request storage r, address primary) private {
+    function _settleProved(uint256 requestId, Record storage r, Terms storage t, address primary) private {
         _close(r, Status.Fulfilled);
-        _owe(msg.sender, _payFees(r));
+        _owe(msg.sender, _payFees(r, t));
         nodes.recordServed(msg.sender);
         // Served by another node after the window of a primary that knew its duty in time.
-        if (primary != address(0) && msg.sender != primary && r.assignedAt < r.exclusiveUntil) {
+        if (primary != address(0) && msg.sender != primary && r.assignedAt < _exclusiveUntil(r, t)) {
             _slashMissed(requestId, primary);
         }
+        _clear(r);
     }
 
     /// @dev Announces a settled proved answer and calls the requester back with it.
-    function _answer(uint256 requestId, Request storage r, uint256[] calldata outputWords) private {
-        bytes memory output = abi.encode(decodeOutputs(r.io, outputWords));
+    function _answer(uint256 requestId, Record storage r, Terms storage t, uint256[] calldata outputWords) private {
+        bytes memory output = abi.encode(OutputCodec.unpack(t.io, outputWords, 0));
         emit Fulfilled(requestId, msg.sender, output);
         _deliver(requestId, r, output);
     }
@@ -688,13 +836,17 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// `output` (the answer bytes). Requirements: the caller is the committee; the request is
     /// pending and in agreed mode; enough gas for the paid callback.
     function settleAgreed(uint256 requestId, bytes calldata output, address[] calldata payees) external {
-        Request storage r = _agreedPending(requestId);
+        (Record storage r, Terms storage t) = _agreedPending(requestId);
         _close(r, Status.Fulfilled);
-        uint256 nodeShare = _payFees(r);
+        uint256 nodeShare = _payFees(r, t);
         uint256 share = nodeShare / payees.length;
         for (uint256 i = 0; i < payees.length; i++) _owe(payees[i], share);
         nodes.recordServedBy(payees);
         _owe(payees[0], nodeShare - share * payees.length);
+        // Escrow and times cleared; the input hash stays (`inputHashOf` names the question answered).
+        assembly {
+            sstore(add(r.slot, 1), 0)
+        }
         emit Fulfilled(requestId, payees[0], output);
         _deliver(requestId, r, output);
     }
@@ -702,34 +854,39 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// @inheritdoc IAgreedSettlement
     /// @dev Requirements: the caller is the committee; the request is pending and in agreed mode.
     function refundAgreed(uint256 requestId) external {
-        Request storage r = _agreedPending(requestId);
+        (Record storage r,) = _agreedPending(requestId);
+        _refund(requestId, r);
+    }
+
+    /// @dev Ends a pending request: its escrow leaves `totalEscrow` (the caller credits all of it).
+    function _close(Record storage r, Status status) private {
+        r.status = status;
+        totalEscrow -= r.escrow;
+    }
+
+    function _refund(uint256 requestId, Record storage r) private {
         _close(r, Status.Refunded);
         _owe(r.requester, r.escrow);
         emit Refunded(requestId, r.requester, r.escrow);
     }
 
-    /// @dev Ends a pending request: its escrow leaves `totalEscrow` (the caller credits all of it).
-    function _close(Request storage r, Status status) private {
-        r.status = status;
-        totalEscrow -= r.escrow;
-    }
-
     /// @dev Credits the model owner and the treasury their fees; returns what is left for the nodes.
-    function _payFees(Request storage r) private returns (uint256 nodeShare) {
-        _owe(r.modelOwner, r.modelFee);
-        _owe(treasury, r.protocolFee);
-        return r.escrow - r.modelFee - r.protocolFee;
+    function _payFees(Record storage r, Terms storage t) private returns (uint256 nodeShare) {
+        _owe(t.modelOwner, t.modelFee);
+        _owe(treasury, t.protocolFee);
+        return r.escrow - t.modelFee - t.protocolFee;
     }
 
-    function _agreedPending(uint256 requestId) private view returns (Request storage r) {
+    function _agreedPending(uint256 requestId) private view returns (Record storage r, Terms storage t) {
         if (msg.sender != committee) revert NotCommittee(msg.sender);
-        r = requests[requestId];
+        r = records[requestId];
+        t = terms[r.terms];
         if (r.status != Status.Pending) revert RequestNotPending(requestId, r.status);
-        if (r.mode != IModelRegistry.Mode.Agreed) revert UnsupportedMode(r.modelId, r.mode);
+        if (t.mode != IModelRegistry.Mode.Agreed) revert UnsupportedMode(t.modelId, t.mode);
     }
 
     /// @dev Calls the requester back with the paid gas (after the 63/64 rule) and records the outcome.
-    function _deliver(uint256 requestId, Request storage r, bytes memory output) private {
+    function _deliver(uint256 requestId, Record storage r, bytes memory output) private {
         uint256 limit = r.callbackGasLimit;
         // The callee gets at most 63/64 of what is left: make sure that is at least `limit`.
         uint256 needed = (limit * 64) / 63 + CALLBACK_RESERVE;
@@ -743,11 +900,10 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// model may be unservable on purpose). Requirements: the request is pending, proved, and
     /// its deadline has passed. Anyone may call.
     function refund(uint256 requestId) external {
-        Request storage r = _provedPending(requestId);
-        if (block.timestamp <= r.deadline) revert RequestNotExpired(requestId, r.deadline);
-        _close(r, Status.Refunded);
-        _owe(r.requester, r.escrow);
-        emit Refunded(requestId, r.requester, r.escrow);
+        (Record storage r, Terms storage t) = _provedPending(requestId);
+        uint64 deadline = _deadline(r, t);
+        if (block.timestamp <= deadline) revert RequestNotExpired(requestId, deadline);
+        _refund(requestId, r);
     }
 
     /// @dev Slashes the primary up to `missSlash` for missing its window; the stake taken goes
@@ -759,13 +915,31 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         if (taken > 0) emit MissSlashed(requestId, primary, taken);
     }
 
-    function getRequest(uint256 requestId) external view returns (Request memory) {
-        return requests[requestId];
+    /// @notice A request as stored: its record's 4 words, then its terms' 5 (`getRequest` decodes them).
+    function requestWords(uint256 requestId) external view returns (uint256[9] memory w) {
+        Record storage r = records[requestId];
+        Terms storage t = terms[r.terms];
+        assembly {
+            for { let i := 0 } lt(i, 4) { i := add(i, 1) } { mstore(add(w, mul(i, 32)), sload(add(r.slot, i))) }
+            for { let i := 0 } lt(i, 5) { i := add(i, 1) } { mstore(add(w, mul(add(i, 4), 32)), sload(add(t.slot, i))) }
+        }
+    }
+
+    /// @dev Forwards the views of `views` (read-only: a staticcall), so callers find them here.
+    fallback() external {
+        address v = address(views);
+        assembly {
+            calldatacopy(0, 0, calldatasize())
+            let ok := staticcall(gas(), v, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
     }
 
     /// @inheritdoc ICoprocessor
     function refundedEscrow(uint256 requestId) external view returns (bool refunded, uint256 escrow) {
-        Request storage r = requests[requestId];
+        Record storage r = records[requestId];
         return (r.status == Status.Refunded, r.escrow);
     }
 
@@ -803,41 +977,14 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     }
 
     /// @notice Number of packed output words a model's proof exposes.
-    function outputWordCount(IModelRegistry.IOSpec memory io) public pure returns (uint256) {
+    function outputWordCount(IModelRegistry.IOSpec memory io) private pure returns (uint256) {
         uint256 perWord = 248 / io.outputBits;
         return (uint256(io.outputCount) + perWord - 1) / perWord;
     }
 
-    /// @notice Unpacks offset-encoded outputs into signed fixed-point values at `io.outputScale`.
-    function decodeOutputs(IModelRegistry.IOSpec memory io, uint256[] calldata words)
-        public
-        pure
-        returns (int256[] memory values)
-    {
-        return _unpack(io, words, 0);
-    }
-
-    /// @dev `io.outputCount` values from packed words, starting at value `from` (a request
-    /// batch's slot i starts at i * outputCount).
-    function _unpack(IModelRegistry.IOSpec memory io, uint256[] calldata words, uint256 from)
-        private
-        pure
-        returns (int256[] memory values)
-    {
-        uint256 perWord = 248 / io.outputBits;
-        uint256 mask = (uint256(1) << io.outputBits) - 1;
-        int256 half = int256(uint256(1) << (io.outputBits - 1));
-        values = new int256[](io.outputCount);
-        for (uint256 i = 0; i < io.outputCount; i++) {
-            uint256 at = from + i;
-            uint256 v = (words[at / perWord] >> (io.outputBits * (at % perWord))) & mask;
-            values[i] = int256(v) - half;
-        }
-    }
-
     /// @dev A proof's public signals: the output words, the request's input commitment, and the
     /// binding to (requestId, msg.sender).
-    function _publicSignals(uint256 requestId, Request storage r, uint256[] calldata outputWords)
+    function _publicSignals(uint256 requestId, Record storage r, uint256[] calldata outputWords)
         private
         view
         returns (uint256[] memory signals)
@@ -855,11 +1002,20 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         // snarkjs verifiers take fixed-size arrays: verifyProof(uint[2],uint[2][2],uint[2],uint[n]).
         bytes4 selector = bytes4(
             keccak256(
-                bytes(string.concat("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", Strings.toString(signals.length), "])"))
+                abi.encodePacked("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", _decimal(signals.length), "])")
             )
         );
         (bool ok, bytes memory ret) = verifier.staticcall(abi.encodePacked(selector, proof, signals));
         return ok && ret.length == 32 && abi.decode(ret, (bool));
+    }
+
+    /// @dev `n` in decimal (n < 1000: a verifier's public signal count).
+    function _decimal(uint256 n) private pure returns (bytes memory d) {
+        d = n < 10 ? new bytes(1) : n < 100 ? new bytes(2) : new bytes(3);
+        for (uint256 i = d.length; i > 0; i--) {
+            d[i - 1] = bytes1(uint8(48 + n % 10));
+            n /= 10;
+        }
     }
 
     /// @dev False (never a revert) when the verifier rejects the batch or has no `verifyBatch`

@@ -309,6 +309,13 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     }
 
     /// @inheritdoc INodeRegistry
+    /// @notice Counts `times` duties done by `operator` (a request batch), in one `Served` event.
+    /// Requirements: the caller is a slasher.
+    function recordServedTimes(address operator, uint64 times) external onlySlasher {
+        emit Served(operator, operators[operator].served += times);
+    }
+
+    /// @inheritdoc INodeRegistry
     /// @notice Counts a duty done by each of `operators` (a committee's majority). Requirements: the caller is a slasher.
     function recordServedBy(address[] calldata operators_) external onlySlasher {
         for (uint256 i = 0; i < operators_.length; i++) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {CoprocessorViews} from "../src/CoprocessorViews.sol";
 import {Deployment} from "./utils/Deployment.sol";
 import {Specs} from "./utils/Specs.sol";
 import {RecordingConsumer, RevertingConsumer} from "./utils/Mocks.sol";
@@ -91,7 +92,7 @@ contract BatchFulfilTest is Deployment {
     function signalsOf(uint256[] memory ids, uint256[][] memory words) internal view returns (uint256[][] memory s) {
         s = new uint256[][](ids.length);
         for (uint256 i = 0; i < ids.length; i++) {
-            Coprocessor.Request memory r = coprocessor.getRequest(ids[i]);
+            Coprocessor.Request memory r = CoprocessorViews(address(coprocessor)).getRequest(ids[i]);
             s[i] = new uint256[](words[i].length + 2);
             for (uint256 j = 0; j < words[i].length; j++) s[i][j] = words[i][j];
             s[i][words[i].length] = r.inputCommitment;
@@ -105,7 +106,7 @@ contract BatchFulfilTest is Deployment {
         vm.prank(NODE);
         coprocessor.fulfillBatch(ids, words, proofs);
         for (uint256 i = 0; i < 16; i++) {
-            assertTrue(coprocessor.getRequest(ids[i]).status == Coprocessor.Status.Fulfilled, "each request fulfilled");
+            assertTrue(CoprocessorViews(address(coprocessor)).getRequest(ids[i]).status == Coprocessor.Status.Fulfilled, "each request fulfilled");
             assertEq(consumers[i].lastRequestId(), ids[i], "each consumer called back with its request");
             assertEq(consumers[i].valueCount(), 3, "three outputs each");
         }
@@ -136,7 +137,7 @@ contract BatchFulfilTest is Deployment {
         (proofs[0], proofs[3]) = (proofs[3], proofs[0]);
         vm.prank(NODE);
         coprocessor.fulfill(ids[3], words[3], proofs[3]);
-        assertTrue(coprocessor.getRequest(ids[3]).status == Coprocessor.Status.Fulfilled, "single fulfil with the generated verifier");
+        assertTrue(CoprocessorViews(address(coprocessor)).getRequest(ids[3]).status == Coprocessor.Status.Fulfilled, "single fulfil with the generated verifier");
     }
 
     function test_aTamperedProofFailsTheWholeBatch_thenEachGoodOneFulfilsAlone() public {
@@ -163,8 +164,8 @@ contract BatchFulfilTest is Deployment {
             if (i == 2) vm.expectRevert(abi.encodeWithSelector(Coprocessor.InvalidProof.selector, ids[i]));
             coprocessor.fulfill(ids[i], words[i], proofs[i]);
         }
-        assertTrue(coprocessor.getRequest(ids[2]).status == Coprocessor.Status.Pending, "the tampered one still pending");
-        assertTrue(coprocessor.getRequest(ids[3]).status == Coprocessor.Status.Fulfilled, "the others fulfilled");
+        assertTrue(CoprocessorViews(address(coprocessor)).getRequest(ids[2]).status == Coprocessor.Status.Pending, "the tampered one still pending");
+        assertTrue(CoprocessorViews(address(coprocessor)).getRequest(ids[3]).status == Coprocessor.Status.Fulfilled, "the others fulfilled");
     }
 
     function test_proofsBoundToAnotherSenderFailTheBatch() public {
@@ -242,7 +243,7 @@ contract BatchFulfilTest is Deployment {
         for (uint256 i = 0; i < 2; i++) (rest[i], restWords[i], restProofs[i]) = (ids[i + 1], words[i + 1], proofs[i + 1]);
         vm.prank(NODE);
         coprocessor.fulfillBatch(rest, restWords, restProofs);
-        assertTrue(coprocessor.getRequest(ids[2]).status == Coprocessor.Status.Fulfilled, "the rest fulfilled");
+        assertTrue(CoprocessorViews(address(coprocessor)).getRequest(ids[2]).status == Coprocessor.Status.Fulfilled, "the rest fulfilled");
     }
 
     function test_aFailingCallbackFailsOnlyItsOwnRequest() public {
@@ -260,7 +261,7 @@ contract BatchFulfilTest is Deployment {
         vm.prank(NODE);
         coprocessor.fulfillBatch(ids, words, proofs);
         for (uint256 i = 0; i < 3; i++) {
-            assertTrue(coprocessor.getRequest(ids[i]).status == Coprocessor.Status.Fulfilled, "all three fulfilled");
+            assertTrue(CoprocessorViews(address(coprocessor)).getRequest(ids[i]).status == Coprocessor.Status.Fulfilled, "all three fulfilled");
         }
         assertEq(ok0.calls() + ok2.calls(), 2, "the other two called back");
     }
@@ -273,7 +274,7 @@ contract BatchFulfilTest is Deployment {
         uint256 othersPrimary;
         for (uint256 i = 0; i < 4; i++) {
             coprocessor.assign(ids[i]);
-            if (coprocessor.primaryOf(ids[i]) == other) othersPrimary++;
+            if (CoprocessorViews(address(coprocessor)).primaryOf(ids[i]) == other) othersPrimary++;
         }
         assertTrue(othersPrimary > 0, "the other operator is primary of some request");
         (uint256[][] memory words, uint256[8][] memory proofs) = firstN(4);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {CoprocessorViews} from "../src/CoprocessorViews.sol";
 import {Deployment} from "./utils/Deployment.sol";
 import {Specs} from "./utils/Specs.sol";
 import {Coprocessor} from "../src/Coprocessor.sol";
@@ -193,7 +194,7 @@ contract CommitteeTest is CommitteeFixture {
             for (uint256 j = 0; j < i; j++) assertTrue(m[i] != m[j], "members are distinct");
         }
         assertTrue(phase(id) == CommitteeBase.Phase.Propose, "waiting for the leader");
-        assertEq(uint256(coprocessor.getRequest(id).mode), uint256(IModelRegistry.Mode.Agreed), "mode recorded");
+        assertEq(uint256(CoprocessorViews(address(coprocessor)).getRequest(id).mode), uint256(IModelRegistry.Mode.Agreed), "mode recorded");
     }
 
     function test_happyPath_acceptedThenFinalAndPaid() public {
@@ -212,7 +213,7 @@ contract CommitteeTest is CommitteeFixture {
         assertTrue(phase(id) == CommitteeBase.Phase.Finalized, "final");
         assertEq(consumer.calls(), 1, "called back once");
         assertEq(keccak256(consumer.lastAnswer()), keccak256("loved"), "callback gets the answer bytes");
-        assertEq(uint256(coprocessor.getRequest(id).status), uint256(Coprocessor.Status.Fulfilled), "request fulfilled");
+        assertEq(uint256(CoprocessorViews(address(coprocessor)).getRequest(id).status), uint256(Coprocessor.Status.Fulfilled), "request fulfilled");
         uint256 nodeShare = coprocessor.quote(modelId, CB_GAS) - 0.002 ether;
         for (uint256 i = 0; i < 5; i++) {
             assertGe(coprocessor.balanceOf(m[i]), nodeShare / 5, "every member of the majority is paid");
@@ -368,13 +369,13 @@ contract CommitteeTest is CommitteeFixture {
 
     function test_noAgreementAfterMaxRounds_refundsTheRequester() public {
         uint256 id = ask();
-        uint256 escrow = coprocessor.getRequest(id).escrow;
+        uint256 escrow = CoprocessorViews(address(coprocessor)).getRequest(id).escrow;
         for (uint256 round = 0; round < 4; round++) {
             proposeAs(id, "loved");
             vote(id, votes(4, 0));
         }
         assertTrue(phase(id) == CommitteeBase.Phase.Refunded, "refunded after 4 rejected rounds");
-        assertEq(uint256(coprocessor.getRequest(id).status), uint256(Coprocessor.Status.Refunded), "request refunded");
+        assertEq(uint256(CoprocessorViews(address(coprocessor)).getRequest(id).status), uint256(Coprocessor.Status.Refunded), "request refunded");
         assertEq(coprocessor.balanceOf(address(consumer)), escrow, "escrow back to the requester");
         assertEq(committee.balanceOf(address(consumer)), 0, "and nothing from the committee");
         assertEq(consumer.calls(), 0, "no answer, no callback");
@@ -547,7 +548,7 @@ contract CommitteeAttackTest is CommitteeFixture {
 
     function test_request_storesTheInputHash_andDrawsNobodyInTheRequestersTransaction() public {
         uint256 id = askUndrawn();
-        assertEq(coprocessor.inputHashOf(id), keccak256(QUESTION), "keccak256 of the input on chain");
+        assertEq(CoprocessorViews(address(coprocessor)).inputHashOf(id), keccak256(QUESTION), "keccak256 of the input on chain");
         assertTrue(phase(id) == CommitteeBase.Phase.Drawing, "waiting for the draw");
         assertEq(committee.roundCount(id), 0, "no round yet");
         assertEq(committee.getTask(id).drawBlock, block.number, "drawn from the request block's hash");
@@ -592,7 +593,7 @@ contract CommitteeAttackTest is CommitteeFixture {
             nodes.stopServing(modelId);
         }
         uint256 id = askUndrawn();
-        uint256 escrow = coprocessor.getRequest(id).escrow;
+        uint256 escrow = CoprocessorViews(address(coprocessor)).getRequest(id).escrow;
         vm.roll(block.number + 1);
         vm.expectEmit(true, false, false, true);
         emit CommitteeBase.DrawFailed(id, 0);
@@ -620,7 +621,7 @@ contract CommitteeAttackTest is CommitteeFixture {
     /// the requester gets its escrow back and nothing more; the slashes go to the treasury.
     function test_attack1_anUnservedAgreedRequestCreditsTheRequesterOnlyItsEscrow() public {
         uint256 id = ask();
-        uint256 escrow = coprocessor.getRequest(id).escrow;
+        uint256 escrow = CoprocessorViews(address(coprocessor)).getRequest(id).escrow;
         uint256 stakes = address(nodes).balance;
         for (uint256 round = 0; round < 4; round++) {
             vm.warp(block.timestamp + 61);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {CoprocessorViews} from "../src/CoprocessorViews.sol";
 import {ServingToggle} from "./utils/ServingToggle.sol";
 import {CommitteeFixture, AnswerConsumer} from "./Committee.t.sol";
 import {Coprocessor} from "../src/Coprocessor.sol";
@@ -221,7 +222,7 @@ contract CommitteeHandler is ServingToggle {
     /// @dev Escrow of the requester's refunded requests.
     function refundedToConsumer() external view returns (uint256 sum) {
         for (uint256 i = 0; i < ids.length; i++) {
-            Coprocessor.Request memory r = cp.getRequest(ids[i]);
+            Coprocessor.Request memory r = CoprocessorViews(address(cp)).getRequest(ids[i]);
             if (r.status == Coprocessor.Status.Refunded) sum += r.escrow;
         }
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {CoprocessorViews} from "../src/CoprocessorViews.sol";
 import {ServingToggle} from "./utils/ServingToggle.sol";
 import {CoprocessorFixture} from "./Coprocessor.t.sol";
 import {MockVerifier} from "./utils/Mocks.sol";
@@ -91,11 +92,11 @@ contract EscrowHandler is ServingToggle {
 
     /// @dev The primary the draw gives now, if the call about to run fixes it (not assigned yet).
     function _checkDraw(uint256 id) internal returns (address primary) {
-        if (cp.getRequest(id).assignedAt != 0) return address(0);
-        primary = cp.primaryOf(id);
+        if (CoprocessorViews(address(cp)).getRequest(id).assignedAt != 0) return address(0);
+        primary = CoprocessorViews(address(cp)).primaryOf(id);
         if (primary == address(0)) return address(0);
         draws++;
-        if (!_couldServeAt(cp.getRequest(id).drawBlock, primary)) drawsOfNonServers++;
+        if (!_couldServeAt(CoprocessorViews(address(cp)).getRequest(id).drawBlock, primary)) drawsOfNonServers++;
     }
 
     function assign(uint256 idSeed) external recorded {
@@ -124,7 +125,7 @@ contract EscrowHandler is ServingToggle {
     function refund(uint256 idSeed) external recorded {
         if (ids.length == 0) return;
         uint256 id = ids[bound(idSeed, 0, ids.length - 1)];
-        Coprocessor.Request memory r = cp.getRequest(id);
+        Coprocessor.Request memory r = CoprocessorViews(address(cp)).getRequest(id);
         try cp.refund(id) {
             ghostRefunded[r.requester] += r.escrow;
         } catch {}
@@ -156,7 +157,7 @@ contract EscrowHandler is ServingToggle {
 
     function pendingEscrow() external view returns (uint256 sum) {
         for (uint256 i = 0; i < ids.length; i++) {
-            Coprocessor.Request memory r = cp.getRequest(ids[i]);
+            Coprocessor.Request memory r = CoprocessorViews(address(cp)).getRequest(ids[i]);
             if (r.status == Coprocessor.Status.Pending) sum += r.escrow;
         }
     }

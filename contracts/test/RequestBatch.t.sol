@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {CoprocessorViews} from "../src/CoprocessorViews.sol";
 import {CoprocessorFixture} from "./Coprocessor.t.sol";
 import {RecordingConsumer, RevertingConsumer} from "./utils/Mocks.sol";
 import {Coprocessor} from "../src/Coprocessor.sol";
@@ -27,6 +28,7 @@ contract ExpectingVerifier {
 contract RequestBatchTest is CoprocessorFixture {
     ExpectingVerifier internal batchVerifier;
     uint16 internal constant K = 4;
+    uint256 internal constant P = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
     event Fulfilled(uint256 indexed requestId, address indexed node, bytes output);
     event CallbackCompleted(uint256 indexed requestId, bool success);
@@ -52,9 +54,13 @@ contract RequestBatchTest is CoprocessorFixture {
 
     /// @dev The verifyProof call the Coprocessor must make for `ids` sent by `prover`.
     function expectedCall(uint256[] memory ids, uint256[] memory w, address prover) internal view returns (bytes memory) {
-        uint256[] memory signals = new uint256[](w.length + K + 1);
+        // Output words, one signal per two slots' commitments (c_2j + 2^128 c_2j+1 mod p), the binding.
+        uint256[] memory signals = new uint256[](w.length + (K + 1) / 2 + 1);
         for (uint256 i = 0; i < w.length; i++) signals[i] = w[i];
-        for (uint256 i = 0; i < ids.length; i++) signals[w.length + i] = coprocessor.getRequest(ids[i]).inputCommitment;
+        for (uint256 i = 0; i < ids.length; i++) {
+            uint256 c = CoprocessorViews(address(coprocessor)).getRequest(ids[i]).inputCommitment;
+            signals[w.length + i / 2] = addmod(signals[w.length + i / 2], mulmod(i % 2 == 0 ? 1 : 2 ** 128, c, P), P);
+        }
         signals[signals.length - 1] =
             uint256(keccak256(abi.encode(block.chainid, address(coprocessor), prover, ids))) >> 4;
         bytes4 selector = bytes4(
@@ -77,13 +83,13 @@ contract RequestBatchTest is CoprocessorFixture {
         (uint256[] memory ids, address[] memory consumers) = threeRequests();
         uint256[] memory w = words();
         batchVerifier.expect(expectedCall(ids, w, node));
-        uint256 escrow = coprocessor.getRequest(ids[0]).escrow;
+        uint256 escrow = CoprocessorViews(address(coprocessor)).getRequest(ids[0]).escrow;
         vm.expectEmit(true, true, false, false, address(coprocessor));
         emit Fulfilled(ids[0], node, "");
         vm.prank(node);
         coprocessor.fulfillRequests{gas: 2_000_000}(ids, w, proof());
         for (uint256 i = 0; i < 3; i++) {
-            assertTrue(coprocessor.getRequest(ids[i]).status == Coprocessor.Status.Fulfilled, "each request closed");
+            assertTrue(CoprocessorViews(address(coprocessor)).getRequest(ids[i]).status == Coprocessor.Status.Fulfilled, "each request closed");
         }
         RecordingConsumer first = RecordingConsumer(consumers[0]);
         RecordingConsumer third = RecordingConsumer(consumers[2]);
@@ -148,7 +154,7 @@ contract RequestBatchTest is CoprocessorFixture {
         // A refunded request.
         vm.warp(block.timestamp + coprocessor.requestTimeout() + 1);
         coprocessor.refund(ids[1]);
-        uint64 deadline = coprocessor.getRequest(ids[0]).deadline;
+        uint64 deadline = CoprocessorViews(address(coprocessor)).getRequest(ids[0]).deadline;
         vm.prank(node);
         vm.expectRevert(abi.encodeWithSelector(Coprocessor.RequestExpired.selector, ids[0], deadline));
         coprocessor.fulfillRequests(ids, w, proof());
@@ -165,7 +171,7 @@ contract RequestBatchTest is CoprocessorFixture {
         uint256 id = requestFor(other);
         uint256[] memory ids = new uint256[](1);
         ids[0] = id;
-        uint64 until = coprocessor.getRequest(id).exclusiveUntil;
+        uint64 until = CoprocessorViews(address(coprocessor)).getRequest(id).exclusiveUntil;
         vm.prank(node);
         vm.expectRevert(abi.encodeWithSelector(Coprocessor.NotAssigned.selector, id, other, until));
         coprocessor.fulfillRequests(ids, words(), proof());
@@ -201,6 +207,41 @@ contract RequestBatchTest is CoprocessorFixture {
         vm.prank(node);
         vm.expectRevert(abi.encodeWithSelector(Coprocessor.MixedBatch.selector, mixed[1], other, 1));
         coprocessor.fulfillRequests(mixed, words(), proof());
+    }
+
+    function test_fulfillRequests_sameRequestTwice_revertsDuplicate() public {
+        (uint256[] memory ids,) = threeRequests();
+        uint256[] memory twice = new uint256[](2);
+        (twice[0], twice[1]) = (ids[0], ids[0]);
+        vm.prank(node);
+        vm.expectRevert(abi.encodeWithSelector(Coprocessor.DuplicateRequest.selector, ids[0]));
+        coprocessor.fulfillRequests(twice, words(), proof());
+    }
+
+    /// A request made after the model's fee changed has other terms: it joins the batch (same
+    /// model and version) and pays its own fee; once answered it cannot be answered again, and
+    /// keeps its requester and status (its escrow and commitment are cleared).
+    function test_fulfillRequests_termsChangedInBetween_eachPaysItsOwnFee_thenClosedForGood() public {
+        uint256[] memory ids = new uint256[](2);
+        ids[0] = requestAs(address(new RecordingConsumer()));
+        vm.prank(modelOwner);
+        registry.setFee(modelId, 3 * MODEL_FEE);
+        ids[1] = requestAs(address(new RecordingConsumer()));
+        nextBlock();
+        assertEq(CoprocessorViews(address(coprocessor)).getRequest(ids[1]).modelFee, 3 * MODEL_FEE, "the second request's terms");
+        uint256[] memory w = words();
+        batchVerifier.expect(expectedCall(ids, w, node));
+        vm.prank(node);
+        coprocessor.fulfillRequests{gas: 2_000_000}(ids, w, proof());
+        assertEq(coprocessor.balanceOf(modelOwner), 4 * MODEL_FEE, "each request's own model fee");
+        assertEq(coprocessor.totalEscrow(), 0, "no escrow left");
+        Coprocessor.Request memory r = CoprocessorViews(address(coprocessor)).getRequest(ids[0]);
+        assertTrue(r.status == Coprocessor.Status.Fulfilled, "fulfilled");
+        assertTrue(r.requester != address(0) && r.modelId == modelId, "requester and terms kept");
+        assertEq(r.escrow + r.inputCommitment + r.deadline, 0, "escrow, commitment and times cleared");
+        vm.prank(node);
+        vm.expectRevert(abi.encodeWithSelector(Coprocessor.RequestNotPending.selector, ids[0], Coprocessor.Status.Fulfilled));
+        coprocessor.fulfillRequests(ids, w, proof());
     }
 
     /// @dev A second model of the same owner, with the first one's version spec.

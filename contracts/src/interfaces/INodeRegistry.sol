@@ -46,5 +46,6 @@ interface INodeRegistry {
     function slash(address operator, uint256 amount, string calldata reason) external returns (uint256 taken);
     function recordServed(address operator) external;
     function recordServedBy(address[] calldata operators) external;
+    function recordServedTimes(address operator, uint64 times) external;
     function recordMissed(address operator) external;
 }

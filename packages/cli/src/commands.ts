@@ -250,7 +250,7 @@ export async function requestCommand(o: {
 export function describeQuote(name: string, version: number, q: GasQuote, value: bigint): string {
   const g = (x: bigint) => x.toLocaleString('en-US');
   const answer = 'single' in q.answerGas
-    ? `answer ~${g(q.answerGas.single)} gas by a node (one proof; ~${g(q.answerGas.batched)} as its share of a batch of 16)`
+    ? `answer ~${g(q.answerGas.single)} gas by a node (one proof; ~${g(q.answerGas.batched)} as its share of a batch of 16; ~${g(q.answerGas.requestBatch)} as its share of one proof for 16 requests, when the model has a request-batch verifier)`
     : `answer ~${g(q.answerGas.expected)} gas by the committee over its transactions (~${g(q.answerGas.onChainBallots)} if members send their own ballots)`;
   return [
     `dry run, nothing sent: a request to "${name}" v${version} (${q.mode} mode)`,

@@ -11,9 +11,15 @@ import { modeName } from './mode.js';
  */
 export const ANSWER_GAS = {
   /** proved, one proof per answer (`fulfill`; the demo spam model, 3 public signals): "Batched fulfilment", `fulfill` row */
-  proved: 430_000n,
+  proved: 428_000n,
   /** proved, each answer's share of a `fulfillBatch` of 16 requests: "Batched fulfilment", 16-request row */
-  provedBatched: 155_000n,
+  provedBatched: 145_000n,
+  /**
+   * proved, each answer's share of a `fulfillRequests` of 16 requests in ONE proof (a model
+   * version with a request-batch verifier, `verity compile --requests 16`): "Batched
+   * fulfilment", `fulfillRequests` 16-request row
+   */
+  provedRequestBatch: 39_000n,
   /**
    * agreed, a 5-member committee with 5 staked validators and signed ballots, every transaction
    * after the request (`proposeSigned`: the draw, the proposal and the ballots; `revealMany`;
@@ -36,11 +42,12 @@ export type GasQuote = {
   /** the callback gas the requester pays for (the app's callback uses at most this) */
   callbackGasLimit: number;
   /**
-   * gas the network spends to answer it, callback limit included: proved `single` (one proof)
-   * and `batched` (its share of a batch of 16); agreed `expected` (signed ballots) and
-   * `onChainBallots` (each member sends its own)
+   * gas the network spends to answer it, callback limit included: proved `single` (one proof),
+   * `batched` (its share of a `fulfillBatch` of 16) and `requestBatch` (its share of one proof
+   * for 16 requests, when the model version has a request-batch verifier); agreed `expected`
+   * (signed ballots) and `onChainBallots` (each member sends its own)
    */
-  answerGas: { single: bigint; batched: bigint } | { expected: bigint; onChainBallots: bigint };
+  answerGas: { single: bigint; batched: bigint; requestBatch: bigint } | { expected: bigint; onChainBallots: bigint };
   /** the requester's transaction at the current gas price, in wei (`requestGas * gasPrice`) */
   requestCost: bigint;
   gasPrice: bigint;
@@ -69,7 +76,10 @@ export async function quoteRequest(publicClient: PublicClient, addresses: Verity
   const callback = BigInt(p.callbackGasLimit);
   const base = { fee, requestGas, callbackGasLimit: p.callbackGasLimit, requestCost: requestGas * gasPrice, gasPrice };
   if (modeName(model.mode) === 'proved') {
-    return { ...base, mode: 'proved', answerGas: { single: ANSWER_GAS.proved + callback, batched: ANSWER_GAS.provedBatched + callback } };
+    return {
+      ...base, mode: 'proved',
+      answerGas: { single: ANSWER_GAS.proved + callback, batched: ANSWER_GAS.provedBatched + callback, requestBatch: ANSWER_GAS.provedRequestBatch + callback },
+    };
   }
   const servers = BigInt((await publicClient.readContract({ address: addresses.nodes, abi: nodeRegistryAbi, functionName: 'serversOf', args: [p.modelId] })).length);
   const extra = servers > 5n ? (servers - 5n) * ANSWER_GAS.agreedPerExtraOperator : 0n;

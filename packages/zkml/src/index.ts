@@ -48,3 +48,4 @@ export { readInputFile, readSamplesFile } from './inputFile.js';
 export { releaseCurves } from './teardown.js';
 export { compileRequestBatch, requestBatchDir, RequestBatchProver, MAX_REQUEST_BATCH, type RequestBatchReport, type RequestSlot, type RequestBatchProof } from './requestBatch.js';
 export type { RequestBatchLayout } from './r1cs/requests.js';
+export { COMMITMENT_PAIR, commitmentPair } from './r1cs/requests.js';

@@ -1,5 +1,5 @@
 // The request-batch circuit (r1cs/requests.ts, `verity compile --requests K`): K requests'
-// inputs in one proof, each slot's commitment public. The honest witness satisfies every
+// inputs in one proof, two slots' commitments a public signal. The honest witness satisfies every
 // constraint with each slot's outputs, commitment and the batch binding as the public signals;
 // a prover cannot swap two slots' inputs (so their outputs), change a slot's input under its
 // commitment, or give an empty slot a real request's commitment; a proof verifies with snarkjs
@@ -12,7 +12,7 @@ import { after, test } from 'node:test';
 import * as snarkjs from 'snarkjs';
 import { compileModel, compileRequestBatch, importGraph, inputCommitment, layoutOf, loadOnnx, quantize, quantizeInput, releaseCurves, RequestBatchProver, RequestBatchSizeError, requestBatchDir, requestSlotOutputs, runProgram, weightCommitment, weightValues, IncompatibleOptionsError } from './exports.js';
 import { TINY_ONNX, tinySamples } from './fixtures.js';
-import { buildRequestConstraints, computeRequestValues, requestBatchLayout } from '../src/r1cs/requests.js';
+import { buildRequestConstraints, commitmentPair, computeRequestValues, requestBatchLayout } from '../src/r1cs/requests.js';
 import { brokenConstraints, readers, unconstrainedLabels } from '../src/r1cs/check.js';
 import { P } from '../src/r1cs/system.js';
 import type { R1csWeights } from '../src/r1cs/circuit.js';
@@ -44,7 +44,8 @@ for (const weights of ['constant', 'committed'] as const) {
       const w = runProgram(model, us[i]!);
       assert.deepEqual(requestSlotOutputs(layout, words, i), model.outputs.map((id) => w[id]!), `slot ${i}'s outputs`);
     }
-    assert.deepEqual(publics.slice(layout.outputWords, -1), [commitments[0], commitments[1], 0n], 'each slot\'s commitment, 0 for the empty slot');
+    assert.deepEqual(publics.slice(layout.outputWords, -1), [commitmentPair(commitments[0]!, commitments[1]!), 0n], 'two slots\' commitments a signal, 0 for the empty slot');
+    assert.notEqual(commitmentPair(commitments[1]!, commitments[0]!), commitmentPair(commitments[0]!, commitments[1]!), 'a pair\'s two slots swapped give another signal');
     assert.equal(publics.at(-1), 999n, 'binding');
     assert.equal(layout.outputWords, Math.ceil((k * layoutOf(model).outputCount) / layoutOf(model).outputsPerWord), 'outputs packed across slots');
     assert.deepEqual(unconstrainedLabels(system.constraints, system.labels, eliminated), [], 'every wire is constrained');
@@ -79,7 +80,7 @@ test('request batch: compiled with its setup, a proof of two requests verifies w
   await compileModel(TINY_ONNX, { out: dir, calibration: tinySamples(16, 3), backend: 'r1cs' });
   await assert.rejects(compileRequestBatch(dir, { k: 1 }), IncompatibleOptionsError);
   const report = await compileRequestBatch(dir, { k: 4 });
-  assert.equal(report.layout.publicSignals, report.layout.outputWords + 4 + 1);
+  assert.equal(report.layout.publicSignals, report.layout.outputWords + 2 + 1, 'output words, 2 signals of 2 commitments, the binding');
   const prover = await RequestBatchProver.load(dir, 4);
   try {
     const { us, commitments } = await tinyModel('constant', prover.compiled.model);
@@ -90,8 +91,8 @@ test('request batch: compiled with its setup, a proof of two requests verifies w
     const w = p.outputs.map((_, i) => runProgram(prover.compiled.model, us[i]!));
     p.outputs.forEach((o, i) => assert.deepEqual(o, prover.compiled.model.outputs.map((id) => w[i]![id]!), `request ${i}'s outputs`));
     const W = report.layout.outputWords;
-    assert.deepEqual(p.publicSignals.slice(W).map(BigInt), [commitments[0], commitments[1], 0n, 0n, 4242n]);
-    for (const at of [0, W, W + 1, W + 2, W + 4]) {
+    assert.deepEqual(p.publicSignals.slice(W).map(BigInt), [commitmentPair(commitments[0]!, commitments[1]!), 0n, 4242n]);
+    for (const at of [0, W, W + 1, W + 2]) {
       const changed = p.publicSignals.map((s, j) => (j === at ? String(BigInt(s) + 1n) : s));
       assert.equal(await snarkjs.groth16.verify(vk, changed, p.proof), false, `public signal ${at} changed`);
     }

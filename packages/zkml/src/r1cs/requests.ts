@@ -3,9 +3,16 @@
 // proof answers K different requests. Public signals, in order:
 //   - the K slots' outputs packed densely across slots (slot i's output j is value
 //     i * outputCount + j, `outputsPerWord` values a word, first value in the lowest bits);
-//   - per slot, its input commitment c_i, constrained by c_i * (c_i - Poseidon(input_i)) = 0:
-//     a real request's commitment (never 0) is that slot's input's commitment, exactly as in
-//     the single circuit; 0 marks an empty slot, whose outputs nobody reads;
+//   - per pair of slots (2j, 2j + 1), one signal c_2j + COMMITMENT_PAIR * c_2j+1 (mod p) of
+//     their input commitments (the last slot alone when K is odd). Each c_i is a private wire
+//     constrained by c_i * (c_i - Poseidon(input_i)) = 0: a real request's commitment (never 0)
+//     is that slot's input's commitment, exactly as in the single circuit; 0 marks an empty
+//     slot, whose outputs nobody reads. Two commitments a signal halve the K signals (each
+//     costs ~6.5k gas to verify); to answer a pair with other inputs a prover must find inputs
+//     whose commitments hit the same combination, a search over 2 or 3 free lists (its own
+//     request in the pair counts), ~2^127 Poseidon evaluations: Poseidon's own collision bound,
+//     above the ~100-bit security of BN254 itself. (Three a signal would give an attacker with
+//     its own request in the group 4 lists, and Wagner's algorithm ~2^85: not done.)
 //   - one binding for the whole batch (Coprocessor.requestsBinding: chain, Coprocessor, prover
 //     and the ordered request ids), squared so that the verifying key pins it.
 import type { QuantizedModel } from '../quantize/quantize.js';
@@ -13,7 +20,13 @@ import { layoutOf, type Layout } from '../io/layout.js';
 import { unpackOutputs, weightValues } from '../io/commit.js';
 import { inputPack, product } from './gadgets.js';
 import { commitChain, packOutputs, secretWires, stepGadgets, weightCommit, weightInputs, type CircuitShape, type R1csWeights, type Reserving } from './circuit.js';
-import { sub, SymbolicSystem, ValueSystem, type Adversary } from './system.js';
+import { mod, sub, SymbolicSystem, ValueSystem, type Adversary } from './system.js';
+
+/** The factor of the second commitment of a pair's signal (Coprocessor.COMMITMENT_PAIR). */
+export const COMMITMENT_PAIR = 1n << 128n;
+
+/** One pair's signal: c_2j + COMMITMENT_PAIR * c_2j+1 (mod p); `second` 0 for a lone last slot. */
+export const commitmentPair = (first: bigint, second = 0n): bigint => mod(first + COMMITMENT_PAIR * second);
 
 /** How a request batch's public signals lie: `k` slots of the single model's layout. */
 export type RequestBatchLayout = {
@@ -23,20 +36,23 @@ export type RequestBatchLayout = {
   slot: Layout;
   /** packed output words of all slots together */
   outputWords: number;
-  /** outputWords + k commitments + 1 binding */
+  /** ceil(k / 2) signals of two slots' commitments each */
+  commitmentSignals: number;
+  /** outputWords + commitmentSignals + 1 binding */
   publicSignals: number;
 };
 
 export function requestBatchLayout(model: QuantizedModel, k: number): RequestBatchLayout {
   const slot = layoutOf(model, 'committed');
   const outputWords = Math.ceil((k * slot.outputCount) / slot.outputsPerWord);
-  return { k, slot, outputWords, publicSignals: outputWords + k + 1 };
+  const commitmentSignals = Math.ceil(k / 2);
+  return { k, slot, outputWords, commitmentSignals, publicSignals: outputWords + commitmentSignals + 1 };
 }
 
 export const requestBatchShape = (layout: RequestBatchLayout, model: QuantizedModel, weights: R1csWeights): CircuitShape => ({
-  publicOutputs: layout.outputWords,
-  publicInputs: layout.k + 1,
-  privateInputs: layout.k * layout.slot.inputCount + weightInputs(weights === 'committed' ? weightValues(model) : undefined),
+  publicOutputs: layout.outputWords + layout.commitmentSignals,
+  publicInputs: 1,
+  privateInputs: layout.k + layout.k * layout.slot.inputCount + weightInputs(weights === 'committed' ? weightValues(model) : undefined),
 });
 
 /** A request batch's witness inputs: each slot's encoded input and public commitment (0: empty), and the batch binding. */
@@ -48,8 +64,9 @@ export function synthesizeRequests<L>(cs: Reserving<L>, model: QuantizedModel, k
   const { slot } = layout;
   const secret = weights === 'committed' ? weightValues(model) : undefined;
   const words = cs.reserve(layout.outputWords);
-  const commitments = Array.from({ length: k }, (_, i) => cs.alloc(() => inputs!.commitments[i]!));
+  const pairs = cs.reserve(layout.commitmentSignals);
   const binding = cs.alloc(() => inputs!.binding);
+  const commitments = Array.from({ length: k }, (_, i) => cs.alloc(() => inputs!.commitments[i]!));
   const us = Array.from({ length: k }, (_, i) => Array.from({ length: slot.inputCount }, (_, j) => cs.alloc(() => inputs!.us[i]![j]!)));
   const wires = secretWires(cs, secret);
   if (cs instanceof SymbolicSystem) cs.firstInternal = cs.labels;
@@ -67,6 +84,10 @@ export function synthesizeRequests<L>(cs: Reserving<L>, model: QuantizedModel, k
   });
 
   packOutputs(cs, outputs.flat(), slot).forEach((x, w) => cs.bindPublic(words[w]!, x));
+  pairs.forEach((label, j) => {
+    const second = commitments[2 * j + 1];
+    cs.bindPublic(label, cs.linear(0n, second === undefined ? [[commitments[2 * j]!, 1n]] : [[commitments[2 * j]!, 1n], [second, COMMITMENT_PAIR]]));
+  });
   product(cs, binding, binding);
   return outputs;
 }
