@@ -5,74 +5,57 @@
 // (witness on its worker + Groth16), the last proof checked by snarkjs, the peak memory and the
 // CPU seconds of the whole run. With the native core it also times the dev powers of tau 2^19
 // alone (`verity-prover dev-ptau` into a scratch file; BENCH_DEV_PTAU=0 skips it). Replaces the
-// "## Scale: the 500k-constraint CNN" section of BENCHMARKS.md; the circom + snarkjs row there is quoted from its run of
-// 2026-11-23 (that setup alone took 28 minutes).
-// BENCH_SCALE=5m runs issue 17's multi-million-constraint target instead (`SCALE_5M` in
-// scripts/bench/models.ts: about 5.8M constraints, a 2^23 setup) and writes its own section,
-// "## Scale: 5 million constraints", with the peak memory of each step: the compile (this
-// measuring process up to the setup), the native setup and contribution, the native prover.
-// Its dev powers of tau is timed alone only with BENCH_DEV_PTAU=1 (a 9.7 GB scratch file).
-import { spawnSync } from 'node:child_process';
+// "## Scale: the 500k-constraint CNN" section of BENCHMARKS.md; the circom + snarkjs row there is
+// quoted from its run of 2026-11-23 (that setup alone took 28 minutes).
+// BENCH_SCALE=5m runs issue 17's 5-million-constraint target instead (scripts/bench/scale5m.ts).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devPowersOfTau, NATIVE_PROVER_BIN, nativeProverBuilt, resolveBackend, type CompileReport } from '@verity/zkml';
 import { writeBenchSection } from './bench/section.js';
+import { gnuTime, timed } from './bench/timed.js';
+import { runScale5m } from './bench/scale5m.js';
+
+if (process.env.BENCH_SCALE === '5m') {
+  await runScale5m();
+  process.exit(0);
+}
 
 const log = (s: string) => console.error(`[bench:scale] ${s}`);
-const big = process.env.BENCH_SCALE === '5m';
-const [key, power] = big ? ['cnn-5m', 23] as const : ['cnn-large', 19] as const;
 const channels = (process.env.BENCH_CNN ?? '12,16').split(',').map(Number) as [number, number];
 const work = mkdtempSync(join(tmpdir(), 'verity-scale-'));
 const started = new Date();
 const loads: string[] = [];
 const load = () => loads.push(loadavg()[0]!.toFixed(1));
 const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-// GNU time (Debian's `time` package) reports the peak memory of the largest process of a run
-// (circom's or the native core's included) and the CPU seconds of all of them.
-const gnuTime = existsSync('/usr/bin/time');
-const timed = (cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}) => {
-  const r = spawnSync(gnuTime ? '/usr/bin/time' : cmd, gnuTime ? ['-v', cmd, ...args] : args, {
-    env: options.env ?? process.env, input: options.input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 26,
-  });
-  const field = (re: RegExp) => Number(re.exec(r.stderr)?.[1] ?? NaN);
-  const [m, s] = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr)?.slice(2) ?? [];
-  return {
-    ...r,
-    peakMb: field(/Maximum resident set size \(kbytes\): (\d+)/) / 1024,
-    cpuSeconds: field(/User time \(seconds\): ([\d.]+)/) + field(/System time \(seconds\): ([\d.]+)/),
-    wallSeconds: Number(m) * 60 + Number(s),
-  };
-};
-
 const native = resolveBackend() === 'native';
 load();
 let devPtau: { wallSeconds: number; cpuSeconds: number; peakMb: number } | undefined;
-if (native && nativeProverBuilt() && gnuTime && process.env.BENCH_DEV_PTAU !== '0' && (!big || process.env.BENCH_DEV_PTAU === '1')) {
-  log(`dev powers of tau 2^${power}, native, into a scratch file`);
+if (native && nativeProverBuilt() && gnuTime && process.env.BENCH_DEV_PTAU !== '0') {
+  log('dev powers of tau 2^19, native, into a scratch file');
   const secret = () => BigInt(`0x${randomBytes(31).toString('hex')}`).toString();
-  const r = timed(NATIVE_PROVER_BIN, ['dev-ptau', join(work, `dev_${power}.ptau`), String(power)], { input: `${secret()} ${secret()} ${secret()}` });
+  const r = timed(NATIVE_PROVER_BIN, ['dev-ptau', join(work, 'dev_19.ptau'), '19'], { input: `${secret()} ${secret()} ${secret()}` });
   if (r.status !== 0) throw new Error(`verity-prover dev-ptau exited with ${r.status}: ${r.stderr.slice(-2000)}`);
   devPtau = r;
-  rmSync(join(work, `dev_${power}.ptau`));
+  rmSync(join(work, 'dev_19.ptau'));
   load();
 }
 
 const t0 = performance.now();
 let cachedPtau = true;
-await devPowersOfTau(power, (e) => { cachedPtau = false; log(`${e.phase}${e.percent !== undefined ? ` ${e.percent}%` : ''}`); });
+await devPowersOfTau(19, (e) => { cachedPtau = false; log(`${e.phase}${e.percent !== undefined ? ` ${e.percent}%` : ''}`); });
 const ptauSeconds = (performance.now() - t0) / 1000;
 
-log(`compile, setup and warm proofs (scripts/bench/measure.ts ${key})`);
-const r = timed(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'bench', 'measure.ts'), key, join(work, key)], {
+log('compile, setup and warm proofs (scripts/bench/measure.ts cnn-large)');
+const r = timed(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'bench', 'measure.ts'), 'cnn-large', join(work, 'cnn-large')], {
   env: { ...process.env, BENCH_RUNS: process.env.BENCH_RUNS ?? '3' },
 });
 load();
 process.stderr.write(r.stderr.split('\n').filter((l) => l.startsWith('[')).join('\n') + '\n');
 if (r.status !== 0) throw new Error(`measure exited with ${r.status}: ${r.stderr.slice(-2000)}`);
-type Mark = { ms: number; cpu: number; maxRssMb: number };
-type Row = { report: CompileReport; witnessMs: number; proveMs: number; peakMb: number; proverPeakMb: number; backend: string; snarkjsVerified: boolean; marks: Record<string, Mark>; nativePeakMb: Record<string, number> };
+type Mark = { ms: number; cpu: number };
+type Row = { report: CompileReport; witnessMs: number; proveMs: number; peakMb: number; proverPeakMb: number; backend: string; snarkjsVerified: boolean; marks: Record<string, Mark> };
 const row = JSON.parse(r.stdout.trim().split('\n').pop()!) as Row;
 const { report, marks } = row;
 if (!row.snarkjsVerified) throw new Error('snarkjs rejected the last proof');
@@ -87,21 +70,7 @@ const span = (a?: Mark, b?: Mark) => (a && b ? `${fmt((b.ms - a.ms) / 1000, 1)} 
 const setupEngine = newStart ? 'native' : report.timings.setupSeconds > 0 ? 'snarkjs' : '—';
 const setupCell = `${fmt(report.timings.setupSeconds, 1)}${setupStart && setupEnd ? ` (${fmt(setupEnd.cpu - setupStart.cpu, 1)} s CPU)` : ''}`;
 
-const accuracyCells = report.accuracy ? `${report.accuracy.maxAbsError.toPrecision(3)} / ${report.accuracy.outputRange.toPrecision(3)} | ${(report.accuracy.top1Agreement * 100).toFixed(0)}% of ${report.accuracy.samples}` : '— | —';
-const section = big ? [
-  '## Scale: 5 million constraints (`BENCH_SCALE=5m npm run bench:scale`)',
-  '',
-  `Run ${started.toISOString()}, \`BENCH_SCALE=5m npm run bench:scale\`; load average (1 min) ${loads.join(', ')} at its start and its end (the 2 cores are shared with other engineers' builds and tests). Issue 17's largest-model target: a VGG-style CNN on 3x64x64, conv 3x3x16, ReLU, conv 3x3x16, ReLU, max-pool, conv 3x3x16, ReLU, max-pool, 4096-64-10 (\`scaleCnn\` and \`SCALE_5M\` in scripts/bench/models.ts; seeded weights, ${report.accuracy?.samples ?? 8} smooth random images as calibration and accuracy inputs). One process (scripts/bench/measure.ts) compiles with the r1cs backend, sets up natively on the cached dev powers of tau 2^${power}, and proves ${process.env.BENCH_RUNS ?? 3} times warm with the native prover (the median shown, after a warm-up proof); the last proof is verified by snarkjs. Peak MB per step: the compile is the measuring process's own peak when the setup starts; setup, contribution and prover are the native processes' high-water marks (VmHWM, sampled from /proc); the whole run's is GNU time's largest process.`,
-  '',
-  '| constraints | compile s / peak MB | powers of tau 2^' + power + ' | setup s: zkey new + contribution / peak MB | warm prove ms: witness + proof / prover peak MB | whole run: peak MB, CPU s | max abs error / output range (onnxruntime-web) | top-1 |',
-  '|---|---|---|---|---|---|---|---|',
-  `| ${fmt(report.constraints)} | ${fmt(report.timings.compileSeconds, 1)} / ${fmt(setupStart?.maxRssMb ?? NaN)} | ${cachedPtau ? 'cached' : `${fmt(ptauSeconds, 1)} s`} | ${fmt(report.timings.setupSeconds, 1)}: ${newStart && contribStart ? fmt((contribStart.ms - newStart.ms) / 1000, 1) : '—'} + ${contribStart && setupEnd ? fmt((setupEnd.ms - contribStart.ms) / 1000, 1) : '—'} / ${fmt(row.nativePeakMb.setup ?? NaN)} + ${fmt(row.nativePeakMb.contribute ?? NaN)} | ${fmt(row.witnessMs)} + ${fmt(row.proveMs)} = ${fmt(row.witnessMs + row.proveMs)} / ${fmt(row.proverPeakMb)} | ${fmt(peakMb)}, ${gnuTime ? fmt(r.cpuSeconds) : '—'} | ${accuracyCells} |`,
-  '',
-  ...(devPtau ? [`Dev powers of tau 2^${power} alone, native (\`verity-prover dev-ptau\`, into a scratch file): ${fmt(devPtau.wallSeconds, 1)} s wall, ${fmt(devPtau.cpuSeconds, 1)} s CPU, ${fmt(devPtau.peakMb)} MB peak, at load average ${loads[0]}.`, ''] : []),
-  `Where the constraints go: ${Object.entries(report.constraintsByPart).map(([k, v]) => `${k.replace(/^node:/, '')} ${fmt(v)}`).join(', ')}. Compile s: the constraint system built and circuit.r1cs written; the ONNX import and the quantisation before it ended ${mark('r1cs') ? fmt(mark('r1cs')!.ms / 1000, 1) : '—'} s after the process started.`,
-  '',
-  '',
-] : [
+const section = [
   '## Scale: the 500k-constraint CNN (`npm run bench:scale`)',
   '',
   `Run ${started.toISOString()}, \`npm run bench:scale\`; load average (1 min) ${loads.join(', ')} at its start, after the dev powers of tau and at its end (the 2 cores are shared with other engineers' builds and tests, so the CPU seconds say more than the wall times). A CNN on 1x28x28: conv 3x3x${channels[0]}, ReLU, max-pool, conv 3x3x${channels[1]}, ReLU, max-pool, ${channels[1] * 49}-64-10 (\`largeCnn\` in scripts/bench/models.ts; BENCH_CNN=c1,c2 changes the widths). Compile, setup and ${process.env.BENCH_RUNS ?? 3} warm proofs (the median shown, after a warm-up proof) run in one process (scripts/bench/measure.ts), the native core in its child processes; the last proof is verified by snarkjs. Peak MB: the largest single process of the run (GNU time); CPU s: every process of the run, user + system.`,
@@ -120,6 +89,6 @@ const section = big ? [
   '',
   '',
 ];
-writeBenchSection(big ? '## Scale: 5 million constraints' : '## Scale: the 500k-constraint CNN', section);
+writeBenchSection('## Scale: the 500k-constraint CNN', section);
 rmSync(work, { recursive: true, force: true });
 process.exit(0);

@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
 import { bigintReviver, compileModel, importGraph, inferFloat, loadOnnx, NativeProver, programConstraints, Prover, readSamplesFile, releaseCurves, type ProofFile, type QuantizedModel } from '@verity/zkml';
 import { SPAM_MODEL_PATH } from '@verity/models/spam';
-import { blobSamples, forest, imageSamples, largeCnn, lenet5, linearModel, mnistMlp, scaleCnn, SCALE_5M } from './models.js';
+import { forest, imageSamples, largeCnn, lenet5, linearModel, mnistMlp } from './models.js';
 
-export type ModelKey = 'spam' | 'spam-signals' | 'mlp' | 'lenet' | 'linear' | 'linear-signals' | 'spam-batch16' | 'forest' | 'cnn-large' | 'cnn-5m';
+export type ModelKey = 'spam' | 'spam-signals' | 'mlp' | 'lenet' | 'linear' | 'linear-signals' | 'spam-batch16' | 'forest' | 'cnn-large';
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -22,7 +22,6 @@ const spec = {
   'mlp': () => ({ onnx: mnistMlp(), samples: imageSamples(16), opts: {} }),
   'lenet': () => ({ onnx: lenet5(), samples: imageSamples(16), opts: {} }),
   'cnn-large': () => ({ onnx: largeCnn(...((process.env.BENCH_CNN ?? '12,16').split(',').map(Number) as [number, number])), samples: imageSamples(16), opts: {} }),
-  'cnn-5m': () => ({ onnx: scaleCnn(SCALE_5M.channels, SCALE_5M.size, SCALE_5M.stages), samples: blobSamples(8, SCALE_5M.channels, SCALE_5M.size), opts: {} }),
   'linear': () => ({ onnx: linearModel().onnx, samples: linearModel().samples, opts: {} }),
   'forest': () => ({ onnx: forest().onnx, samples: forest().samples, opts: { inputBits: 16 } }),
   'linear-signals': () => ({ onnx: linearModel().onnx, samples: linearModel().samples, opts: { weights: 'signals' as const } }),
@@ -33,27 +32,11 @@ const cpuSeconds = () => {
   const stat = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' '); // from field 3
   return (user + system) / 1e6 + (Number(stat[13]) + Number(stat[14])) / 100; // cutime, cstime in ticks
 };
-const marks: Record<string, { ms: number; cpu: number; maxRssMb: number }> = {};
-// The peak resident memory of each native child (setup, contribution, prover session): the
-// kernel's high-water mark (VmHWM) read from /proc while it runs (the event loop is idle then).
-const nativePeakMb: Record<string, number> = {};
-const sampler = setInterval(() => {
-  let pids: string[] = [];
-  try { pids = readFileSync(`/proc/self/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean); } catch { return; }
-  for (const pid of pids) {
-    try {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (!argv[0]!.endsWith('verity-prover')) continue;
-      const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-      const what = argv[1] || 'prover';
-      nativePeakMb[what] = Math.max(nativePeakMb[what] ?? 0, kb / 1024);
-    } catch { /* exited meanwhile */ }
-  }
-}, 250);
+const marks: Record<string, { ms: number; cpu: number }> = {};
 const report = await compileModel(spec.onnx, {
   out, calibration: spec.samples, ...spec.opts,
   progress: (e) => {
-    marks[e.phase.split(':')[0]!] ??= { ms: performance.now(), cpu: cpuSeconds(), maxRssMb: process.resourceUsage().maxRSS / 1024 };
+    marks[e.phase.split(':')[0]!] ??= { ms: performance.now(), cpu: cpuSeconds() };
     console.error(`[${key}] ${e.phase}${e.percent !== undefined ? ` ${e.percent}%` : ''}`);
   },
 });
@@ -73,12 +56,11 @@ for (let i = 0; i < RUNS; i++) {
 const snarkjsVerified = await snarkjs.groth16.verify(JSON.parse(readFileSync(`${out}/verification_key.json`, 'utf8')), last.publicSignals, last.proof);
 const proverPeakMb = prover.backend instanceof NativeProver ? (await prover.backend.stats()).peakRssBytes / 2 ** 20 : 0;
 const imported = importGraph(loadOnnx(spec.onnx));
-const reps = key === 'cnn-5m' ? 2 : key === 'cnn-large' ? 20 : 2_000;
-clearInterval(sampler);
+const reps = key === 'cnn-large' ? 20 : 2_000;
 const f0 = performance.now();
 for (let i = 0; i < reps; i++) inferFloat(imported, spec.samples[0]!);
 const floatUs = ((performance.now() - f0) * 1000) / reps;
 await releaseCurves();
 const baselineConstraints = report.constraints - programConstraints(model.steps, false) + programConstraints(model.steps, true);
-console.log(JSON.stringify({ key, report, witnessMs: median(w), proveMs: median(p), floatUs, peakMb: process.resourceUsage().maxRSS / 1024, proverPeakMb, baselineConstraints, backend: prover.backend.name, snarkjsVerified, marks, nativePeakMb }));
+console.log(JSON.stringify({ key, report, witnessMs: median(w), proveMs: median(p), floatUs, peakMb: process.resourceUsage().maxRSS / 1024, proverPeakMb, baselineConstraints, backend: prover.backend.name, snarkjsVerified, marks }));
 process.exit(0);
