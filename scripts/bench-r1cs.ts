@@ -31,13 +31,14 @@ for (const key of keys) {
   const { system, eliminated, shape } = buildConstraints(model, 'committed');
   const build = (performance.now() - t) / 1000;
   t = performance.now();
-  const bytes = r1csFile(system.constraints, system.labels, eliminated, shape).reduce((a, b) => a + b.length, 0);
+  let bytes = 0;
+  for (const b of r1csFile(system.store, system.labels, eliminated, shape)) bytes += b.length;
   const write = (performance.now() - t) / 1000;
   t = performance.now();
   wtnsFile(computeValues(model, 'committed', quantizeInput(model, samples[0]!), 0n).values, eliminated);
   const witness = (performance.now() - t) / 1000;
   const rss = process.resourceUsage().maxRSS / 1024;
-  console.log(`| ${label} | ${system.constraints.length.toLocaleString('en')} | ${(system.labels - eliminated.length).toLocaleString('en')} | ${build.toFixed(1)} | ${write.toFixed(1)} (${(bytes / 1e6).toFixed(1)}) | ${witness.toFixed(2)} | ${rss.toFixed(0)} |`);
+  console.log(`| ${label} | ${system.store.count.toLocaleString('en')} | ${(system.labels - eliminated.length).toLocaleString('en')} | ${build.toFixed(1)} | ${write.toFixed(1)} (${(bytes / 1e6).toFixed(1)}) | ${witness.toFixed(2)} | ${rss.toFixed(0)} |`);
   for (const p of constraintParts(model, 'committed')) parts.push(`| ${label} | ${p.part} | ${p.constraints.toLocaleString('en')} |`);
 }
 console.log(['\nConstraints per part (`constraintParts`):\n', '| model | part | constraints |', '|---|---|---|', ...parts].join('\n'));

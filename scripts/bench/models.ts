@@ -141,3 +141,55 @@ export function largeCnn(c1 = 6, c2 = 8): Uint8Array {
     },
   });
 }
+
+/**
+ * A VGG-style CNN for the multi-million-constraint scale benchmark: a `channels`x`size`x`size`
+ * input, then per stage its 3x3 convolutions (pad 1, each followed by ReLU) and a 2x2 max-pool,
+ * then flatten -> 64 -> 10. `stages` = [[16, 16], [32]]: conv 16, conv 16, pool, conv 32, pool.
+ * Most constraints are the ReLU requantisations and the max-pool comparisons; narrow channels
+ * keep the convolutions' fan-in (9 x input channels) and so the constraint system's terms small.
+ */
+export function scaleCnn(channels: number, size: number, stages: readonly (readonly number[])[]): Uint8Array {
+  const t = heTensors(1717);
+  const nodes: ReturnType<typeof n>[] = [];
+  const initializers: Record<string, { dims: number[]; values: number[] }> = {};
+  let x = 'image', cin = channels, side = size, k = 0;
+  stages.forEach((convs, s) => {
+    for (const cout of convs) {
+      initializers[`c${k}.w`] = t([cout, cin, 3, 3], 9 * cin);
+      initializers[`c${k}.b`] = t([cout], 100);
+      nodes.push(n('Conv', [x, `c${k}.w`, `c${k}.b`], [`c${k}`], { pads: [1, 1, 1, 1], kernel_shape: [3, 3] }), n('Relu', [`c${k}`], [`r${k}`]));
+      x = `r${k++}`;
+      cin = cout;
+    }
+    nodes.push(n('MaxPool', [x], [`p${s}`], { kernel_shape: [2, 2], strides: [2, 2] }));
+    x = `p${s}`;
+    side /= 2;
+  });
+  const flat = cin * side * side;
+  initializers['f1.w'] = t([64, flat], flat);
+  initializers['f1.b'] = t([64], 1e4);
+  initializers['f2.w'] = t([10, 64], 64);
+  initializers['f2.b'] = t([10], 1e4);
+  nodes.push(
+    n('Flatten', [x], ['f']),
+    n('Gemm', ['f', 'f1.w', 'f1.b'], ['h1'], { transB: 1 }), n('Relu', ['h1'], ['a1']),
+    n('Gemm', ['a1', 'f2.w', 'f2.b'], ['logits'], { transB: 1 }),
+  );
+  return buildOnnx({ input: { name: 'image', shape: ['batch', channels, size, size] }, output: { name: 'logits', shape: ['batch', 10] }, nodes, initializers });
+}
+
+/** The 5-million-constraint target of issue 17 (about 5.8M constraints, a 2^23 setup): 3x64x64, conv 16, conv 16, pool, conv 16, pool. */
+export const SCALE_5M = { channels: 3, size: 64, stages: [[16, 16], [16]] } as const;
+
+/** Smooth image-like inputs of `channels` x `side` x `side` values in [0, 1]: four random blobs, the same in every channel. */
+export function blobSamples(count: number, channels: number, side: number, seed = 9): number[][] {
+  const r = seeded(seed);
+  return Array.from({ length: count }, () => {
+    const blobs = Array.from({ length: 4 }, () => [r() * side, r() * side, 2 + r() * side / 4, r()] as const);
+    return Array.from({ length: channels * side * side }, (_, i) => {
+      const y = Math.floor(i / side) % side, x = i % side;
+      return Math.min(1, blobs.reduce((a, [by, bx, w, h]) => a + h * Math.exp(-((y - by) ** 2 + (x - bx) ** 2) / (w * w)), 0));
+    });
+  });
+}

@@ -67,15 +67,46 @@ pub fn limbs(b: &[u8]) -> [u64; 4] {
 
 /// Writes a .zkey: the magic, version 1, then the sections in the order given.
 pub fn write_sections(path: &str, sections: &[(u32, &[u8])]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut f = std::io::BufWriter::with_capacity(1 << 22, std::fs::File::create(path)?);
-    f.write_all(b"zkey")?;
-    f.write_all(&1u32.to_le_bytes())?;
-    f.write_all(&(sections.len() as u32).to_le_bytes())?;
+    let mut w = SectionWriter::create(path, sections.len() as u32)?;
     for (id, bytes) in sections {
-        f.write_all(&id.to_le_bytes())?;
-        f.write_all(&(bytes.len() as u64).to_le_bytes())?;
-        f.write_all(bytes)?;
+        w.section(*id, bytes)?;
     }
-    f.flush()
+    w.finish()
+}
+
+/// A zkey written one section at a time, as each is ready: a large key's sections are not all
+/// held in memory before the file is written.
+pub struct SectionWriter {
+    f: std::io::BufWriter<std::fs::File>,
+}
+
+impl SectionWriter {
+    pub fn create(path: &str, n_sections: u32) -> std::io::Result<SectionWriter> {
+        use std::io::Write;
+        let mut f = std::io::BufWriter::with_capacity(1 << 22, std::fs::File::create(path)?);
+        f.write_all(b"zkey")?;
+        f.write_all(&1u32.to_le_bytes())?;
+        f.write_all(&n_sections.to_le_bytes())?;
+        Ok(SectionWriter { f })
+    }
+
+    pub fn section(&mut self, id: u32, bytes: &[u8]) -> std::io::Result<()> {
+        self.section_parts(id, &[bytes])
+    }
+
+    /// One section made of `parts`, in order (written without joining them).
+    pub fn section_parts(&mut self, id: u32, parts: &[&[u8]]) -> std::io::Result<()> {
+        use std::io::Write;
+        self.f.write_all(&id.to_le_bytes())?;
+        self.f.write_all(&(parts.iter().map(|p| p.len()).sum::<usize>() as u64).to_le_bytes())?;
+        for p in parts {
+            self.f.write_all(p)?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> std::io::Result<()> {
+        use std::io::Write;
+        self.f.flush()
+    }
 }

@@ -42,7 +42,7 @@ fn setup(args: &[String]) -> Result<Value, ProverError> {
     let r1cs = R1cs::parse(&std::fs::read(r1cs_path).map_err(|e| err(r1cs_path)(e.to_string()))?).map_err(err(r1cs_path))?;
     let mut ptau = Ptau::open(ptau_path).map_err(err(ptau_path))?;
     let tail = option(args, "--h-tail").map(|h| unhex(&h)).transpose().map_err(err("--h-tail"))?;
-    let key = new_zkey(&r1cs, &mut ptau, out, tail.as_deref(), &mut |s| progress(s)).map_err(err(ptau_path))?;
+    let key = new_zkey(r1cs, &mut ptau, out, tail.as_deref(), &mut |s| progress(s)).map_err(err(ptau_path))?;
     Ok(json!({ "csHash": hex(&key.cs_hash), "nVars": key.n_vars, "nPublic": key.n_public, "domainSize": key.domain_size, "ms": t0.elapsed().as_secs_f64() * 1e3 }))
 }
 

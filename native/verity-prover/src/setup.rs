@@ -12,7 +12,7 @@ use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{AdditiveGroup, BigInt, Field, PrimeField, Zero};
 use blake2::{Blake2b512, Digest};
 use rayon::prelude::*;
-use crate::binfile::write_sections;
+use crate::binfile::SectionWriter;
 
 /// snarkjs hashes the H points in chunks of this many (see `hash_h`).
 const H_HASH_CHUNK: usize = 1 << 14;
@@ -187,8 +187,23 @@ pub struct NewKey {
 
 /// Writes the phase-2 key of `r1cs` over `ptau` to `out`, as `snarkjs zkey new` does.
 /// `h_tail` is the one hashed H point snarkjs reads past section 2 (see `h_tail_index`),
-/// required when there is one. `progress` gets a short label per step.
-pub fn new_zkey(r1cs: &R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, progress: &mut dyn FnMut(&str)) -> Result<NewKey, String> {
+/// required when there is one. `progress` gets a short label per step. The circuit is
+/// dropped once its terms are grouped by wire, and each section is written as soon as it is
+/// made (to `out.partial`, renamed at the end): a multi-million-constraint key never holds the
+/// circuit, the Lagrange bases and every section at once.
+pub fn new_zkey(r1cs: R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, progress: &mut dyn FnMut(&str)) -> Result<NewKey, String> {
+    let partial = format!("{out}.partial");
+    let key = write_zkey(r1cs, ptau, &partial, h_tail, progress);
+    match &key {
+        Ok(_) => std::fs::rename(&partial, out).map_err(|e| format!("writing {out}: {e}"))?,
+        Err(_) => {
+            let _ = std::fs::remove_file(&partial);
+        }
+    }
+    key
+}
+
+fn write_zkey(r1cs: R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, progress: &mut dyn FnMut(&str)) -> Result<NewKey, String> {
     let n_public = r1cs.n_public;
     let n_vars = r1cs.n_wires;
     let n_c = r1cs.n_constraints;
@@ -207,7 +222,9 @@ pub fn new_zkey(r1cs: &R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, 
         (None, _) => None,
     };
     let mut hasher = Blake2b512::new();
-    let mut sections: Vec<(u32, Vec<u8>)> = vec![(1, 1u32.to_le_bytes().to_vec())];
+    let io = |e: std::io::Error| format!("writing {out}: {e}");
+    let mut file = SectionWriter::create(out, 10).map_err(io)?;
+    file.section(1, &1u32.to_le_bytes()).map_err(io)?;
 
     // 2: the header and the verification key's fixed points
     let (g1, g2) = (G1Affine::generator(), G2Affine::generator());
@@ -236,7 +253,7 @@ pub fn new_zkey(r1cs: &R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, 
     g1.u(&mut u);
     g2.u(&mut u);
     hasher.update(&u);
-    sections.push((2, header));
+    file.section(2, &header).map_err(io)?;
 
     // 4: the A and B coefficients, value·R² (so a reader's two Montgomery conversions give it)
     progress("coefficients");
@@ -247,7 +264,7 @@ pub fn new_zkey(r1cs: &R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, 
         le32(coefs, s);
         coefs.extend(modulus_bytes((v * r2).into_bigint()));
     };
-    // each constraint's A and B terms on every core, then joined in order
+    // each constraint's A and B terms on every core, written in order
     let per_constraint: Vec<Vec<u8>> = r1cs
         .constraints
         .par_iter()
@@ -263,20 +280,22 @@ pub fn new_zkey(r1cs: &R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, 
         })
         .collect();
     let count = r1cs.constraints.iter().map(|[a, b, _]| a.len() + b.len()).sum::<usize>() + n_public + 1;
-    let mut coefs = Vec::with_capacity(4 + count * 44);
-    coefs.extend_from_slice(&(count as u32).to_le_bytes());
-    for part in per_constraint {
-        coefs.extend(part);
-    }
+    let mut public = Vec::with_capacity((n_public + 1) * 44);
     for s in 0..=n_public {
-        push_coef(&mut coefs, 0, n_c + s, s, Fr::ONE);
+        push_coef(&mut public, 0, n_c + s, s, Fr::ONE);
     }
-    sections.push((4, coefs));
+    let count_bytes = (count as u32).to_le_bytes();
+    let parts: Vec<&[u8]> = std::iter::once(&count_bytes[..]).chain(per_constraint.iter().map(Vec::as_slice)).chain(std::iter::once(public.as_slice())).collect();
+    file.section_parts(4, &parts).map_err(io)?;
+    drop(parts);
+    drop(per_constraint);
 
     // the terms of every wire's A, B and C/IC points
-    let mut a_items = Vec::new();
-    let mut b_items = Vec::new();
-    let mut l_items = Vec::new();
+    let terms = |j: usize| r1cs.constraints.iter().map(|lcs| lcs[j].len()).sum::<usize>();
+    let (n_a, n_b, n_c_terms) = (terms(0), terms(1), terms(2));
+    let mut a_items = Vec::with_capacity(n_a + n_public + 1);
+    let mut b_items = Vec::with_capacity(n_b);
+    let mut l_items = Vec::with_capacity(n_a + n_b + n_c_terms + n_public + 1);
     for (c, [a, b, cc]) in r1cs.constraints.iter().enumerate() {
         let row = c as u32;
         for t in a {
@@ -296,6 +315,7 @@ pub fn new_zkey(r1cs: &R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, 
         a_items.push(Item { wire: s as u32, kind: TAU, row, coef: scalar_one() });
         l_items.push(Item { wire: s as u32, kind: BETA_TAU, row, coef: scalar_one() });
     }
+    drop(r1cs);
     let (a_by, b_by, l_by) = (ByWire::new(a_items, n_vars), ByWire::new(b_items, n_vars), ByWire::new(l_items, n_vars));
 
     progress("reading the Lagrange bases");
@@ -307,11 +327,11 @@ pub fn new_zkey(r1cs: &R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, 
     let g1_bases: [&[G1Affine]; 3] = [&tau1, &alpha_tau1, &beta_tau1];
 
     // a point section: written, and hashed in U after its point count
-    fn section_of<P: Rpr>(sections: &mut Vec<(u32, Vec<u8>)>, hasher: &mut Blake2b512, id: u32, points: &[P]) {
+    fn section_of<P: Rpr>(file: &mut SectionWriter, hasher: &mut Blake2b512, id: u32, points: &[P]) -> std::io::Result<()> {
         let (lem, u) = layouts(points);
         hasher.update(u32_be(points.len()));
         hasher.update(&u);
-        sections.push((id, lem));
+        file.section(id, &lem)
     }
 
     // 3: IC
@@ -320,7 +340,7 @@ pub fn new_zkey(r1cs: &R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, 
     drop(l_by);
     let c = l.split_off(n_public + 1);
     let ic = l;
-    section_of(&mut sections, &mut hasher, 3, &ic);
+    section_of(&mut file, &mut hasher, 3, &ic).map_err(io)?;
 
     // 9: H, the odd points of the Lagrange level twice the domain
     progress("H points");
@@ -330,27 +350,31 @@ pub fn new_zkey(r1cs: &R1cs, ptau: &mut Ptau, out: &str, h_tail: Option<&[u8]>, 
     } else {
         ptau.read(12, (((1usize << (power + 1)) - 1) * G1_SIZE + domain * G1_SIZE) as u64, domain * G1_SIZE)?
     };
-    sections.push((9, h));
+    file.section(9, &h).map_err(io)?;
+    drop(h);
     hash_h(ptau, domain, h_tail, &mut hasher)?;
 
     // 8: C (the private wires), 5: A, 6: B in G1, 7: B in G2
-    section_of(&mut sections, &mut hasher, 8, &c);
+    section_of(&mut file, &mut hasher, 8, &c).map_err(io)?;
+    drop(c);
     progress("A points");
     let a = points_of(&a_by, &[&tau1]);
-    section_of(&mut sections, &mut hasher, 5, &a);
+    section_of(&mut file, &mut hasher, 5, &a).map_err(io)?;
+    drop(a);
     progress("B1 points");
     let b1 = points_of(&b_by, &[&tau1]);
-    section_of(&mut sections, &mut hasher, 6, &b1);
+    section_of(&mut file, &mut hasher, 6, &b1).map_err(io)?;
+    drop(b1);
     progress("B2 points");
     let b2: Vec<G2Affine> = points_of(&b_by, &[&tau2]);
-    section_of(&mut sections, &mut hasher, 7, &b2);
+    section_of(&mut file, &mut hasher, 7, &b2).map_err(io)?;
 
     let cs_hash: [u8; 64] = hasher.finalize().into();
     let mut contributions = cs_hash.to_vec();
     contributions.extend_from_slice(&[0; 4]);
-    sections.push((10, contributions));
+    file.section(10, &contributions).map_err(io)?;
     progress("writing");
-    write_sections(out, &sections.iter().map(|(id, b)| (*id, b.as_slice())).collect::<Vec<_>>()).map_err(|e| format!("writing {out}: {e}"))?;
+    file.finish().map_err(io)?;
     Ok(NewKey { cs_hash, n_vars, n_public, domain_size: domain })
 }
 

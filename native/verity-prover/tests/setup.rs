@@ -28,7 +28,7 @@ fn out(name: &str) -> String {
 fn native_key(path: &str) {
     let r1cs = R1cs::parse(&std::fs::read(vector("circuit.r1cs")).unwrap()).unwrap();
     let mut ptau = Ptau::open(&vector("ptau.ptau")).unwrap();
-    new_zkey(&r1cs, &mut ptau, path, None, &mut |_| {}).unwrap();
+    new_zkey(r1cs, &mut ptau, path, None, &mut |_| {}).unwrap();
 }
 
 #[test]
@@ -43,7 +43,7 @@ fn setup_refuses_a_ptau_too_small_and_an_unprepared_one() {
     let r1cs = R1cs::parse(&std::fs::read(vector("circuit.r1cs")).unwrap()).unwrap();
     let mut ptau = Ptau::open(&vector("ptau.ptau")).unwrap();
     ptau.power = 3;
-    let e = new_zkey(&r1cs, &mut ptau, &out("small.zkey"), None, &mut |_| {}).err().unwrap();
+    let e = new_zkey(r1cs, &mut ptau, &out("small.zkey"), None, &mut |_| {}).err().unwrap();
     assert!(e.contains("2^4"), "{e}");
     assert!(Ptau::open(&vector("circuit.zkey")).err().unwrap().contains("not a .ptau"));
 }

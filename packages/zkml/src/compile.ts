@@ -258,15 +258,16 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
   const work = mkdtempSync(join(dirname(out), `.${basename(out)}.tmp-`));
   try {
     const t0 = performance.now();
+    let written: number | undefined;
     if (backend === 'r1cs') {
       progress({ phase: 'r1cs: writing the constraint system' });
-      writeR1csCircuit(work, model, encoding, inputVisibility);
+      written = writeR1csCircuit(work, model, encoding, inputVisibility, progress).constraints;
     }
     const link = backend === 'circom' ? await compileWithCircom(work, model, encoding, inputVisibility, options.shard ?? SHARD_CONSTRAINTS, progress) : undefined;
     const compileSeconds = (performance.now() - t0) / 1000;
 
-    const info = await snarkjs.r1cs.info(join(work, ARTEFACT_FILES.r1cs));
-    const constraints = Number(info.nConstraints);
+    // snarkjs's r1cs.info loads every constraint as objects: only for circom's (smaller) files.
+    const constraints = written ?? Number((await snarkjs.r1cs.info(join(work, ARTEFACT_FILES.r1cs))).nConstraints);
     const constraintsByPart: Record<string, number> = {};
     for (const s of model.steps) {
       const key = `node:${s.name}`;

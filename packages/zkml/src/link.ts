@@ -172,7 +172,7 @@ export async function linkCircuit(p: {
   return { version: 1, wires: next, constraints, z: p.z, parts };
 }
 
-export function writeFileFully(path: string, chunks: Buffer[]) {
+export function writeFileFully(path: string, chunks: Iterable<Buffer>) {
   const fd = openSync(path, 'w');
   try {
     for (const c of chunks) for (let off = 0; off < c.length;) off += writeSync(fd, c, off, c.length - off);

@@ -67,11 +67,11 @@ export async function compileRequestBatch(modelDir: string, o: { k: number; prov
     const t0 = performance.now();
     progress({ phase: `r1cs: writing the request-batch circuit (${o.k} slots)` });
     const { system, eliminated, shape } = buildRequestConstraints(model, o.k, weights);
-    writeFileFully(join(work, ARTEFACT_FILES.r1cs), r1csFile(system.constraints, system.labels, eliminated, shape));
+    writeFileFully(join(work, ARTEFACT_FILES.r1cs), r1csFile(system.store, system.labels, eliminated, shape));
     writeFileSync(join(work, ARTEFACT_FILES.eliminated), JSON.stringify({ version: 1, labels: system.labels, eliminated } satisfies EliminatedFile));
     const compileSeconds = (performance.now() - t0) / 1000;
     const layout = requestBatchLayout(model, o.k);
-    const constraints = system.constraints.length;
+    const constraints = system.store.count;
     const { power, ceremony } = ptauFor(constraints, layout.publicSignals);
     const ptau = ceremony ?? (await devPowersOfTau(power, progress));
     const t1 = performance.now();

@@ -133,7 +133,7 @@ export function weightCommit<L>(cs: ConstraintSystem<L>, secret: WeightValues, w
  * Builds the circuit on `cs`. `inputs` gives the private inputs' and the binding's values
  * (witness mode). Returns the program's signals (as combinations) for tests.
  */
-export function synthesize<L>(cs: Reserving<L>, model: QuantizedModel, visibility: InputVisibility, inputs?: { u: readonly bigint[]; binding: bigint }, weights: R1csWeights = 'constant', mark: (part: string) => void = () => {}): L[] {
+export function synthesize<L>(cs: Reserving<L>, model: QuantizedModel, visibility: InputVisibility, inputs?: { u: readonly bigint[]; binding: bigint }, weights: R1csWeights = 'constant', mark: (part: string) => void = () => {}, onStep?: (k: number, s: Step) => void): L[] {
   const layout = layoutOf(model, visibility);
   if (weights === 'committed' && visibility !== 'committed') throw new Error('internal: committed weights seed the input commitment; they need input visibility committed');
   const secret = weights === 'committed' ? weightValues(model) : undefined;
@@ -153,7 +153,7 @@ export function synthesize<L>(cs: Reserving<L>, model: QuantizedModel, visibilit
   // nothing); with them, after the steps, with the weight commitment (as circom wires it).
   let commitment = visibility === 'committed' && !secret ? commitChain(cs, chunks, { known: 0n }) : undefined;
   mark('input commitment');
-  model.steps.forEach((s, k) => { stepGadgets(cs, s, sig, wires.get(k)); mark(`node "${s.name}"`); });
+  model.steps.forEach((s, k) => { onStep?.(k, s); stepGadgets(cs, s, sig, wires.get(k)); mark(`node "${s.name}"`); });
   if (secret) { commitment = commitChain(cs, chunks, weightCommit(cs, secret, [...wires.values()])); mark('weight and input commitments'); }
 
   const words = packOutputs(cs, model.outputs.map((id) => sig[id]!), layout);
@@ -175,18 +175,21 @@ export function constraintParts(model: QuantizedModel, visibility: InputVisibili
   const parts: { part: string; constraints: number }[] = [];
   let counted = 0;
   synthesize(system, model, visibility, undefined, weights, (part) => {
-    const n = system.constraints.length - counted;
-    counted = system.constraints.length;
+    const n = system.store.count - counted;
+    counted = system.store.count;
     // A node's steps come one after the other (a max tree, a clamp): one part.
     if (parts.at(-1)?.part === part) parts.at(-1)!.constraints += n; else parts.push({ part, constraints: n });
   });
   return parts;
 }
 
-/** The circuit's constraints over labels, with the labels the public bindings eliminated. */
-export function buildConstraints(model: QuantizedModel, visibility: InputVisibility, weights: R1csWeights = 'constant'): { system: SymbolicSystem; eliminated: number[]; shape: CircuitShape } {
+/**
+ * The circuit's constraints over labels, with the labels the public bindings eliminated.
+ * `onStep` is called before each step's gadgets (progress on large models).
+ */
+export function buildConstraints(model: QuantizedModel, visibility: InputVisibility, weights: R1csWeights = 'constant', onStep?: (k: number, s: Step) => void): { system: SymbolicSystem; eliminated: number[]; shape: CircuitShape } {
   const system = new SymbolicSystem();
-  synthesize(system, model, visibility, undefined, weights);
+  synthesize(system, model, visibility, undefined, weights, undefined, onStep);
   const eliminated = system.finish();
   return { system, eliminated, shape: shapeOf(layoutOf(model, visibility), weights === 'committed' ? weightValues(model) : undefined) };
 }

@@ -71,6 +71,102 @@ export class ValueSystem implements ConstraintSystem<bigint> {
 export type Constraint = { a: Lc; b: Lc; c: Lc };
 
 /**
+ * Constraints stored flat, not as objects: per term a label (Int32Array) and its coefficient
+ * as a signed safe integer (Float64Array), the rare larger coefficient (Poseidon constants,
+ * packing powers, inverses) in a side map. A term costs 12 bytes instead of a Map entry and a
+ * bigint (about 100 bytes), so multi-million-constraint circuits fit the JavaScript heap
+ * (issue 17). Each combination's terms are kept sorted by label, the order the .r1cs file needs.
+ */
+export class ConstraintStore {
+  private termLabels = new Int32Array(1 << 12);
+  private termCoefficients = new Float64Array(1 << 12);
+  private readonly big = new Map<number, bigint>();
+  /** term offsets: combination j of constraint i spans [starts[3i + j], starts[3i + j + 1]) */
+  private starts = new Uint32Array(1 << 12);
+  private terms = 0;
+  /** how many constraints are stored */
+  count = 0;
+  /** constraints rewritten after being stored (the eliminations of SymbolicSystem.finish) */
+  private readonly replaced = new Map<number, Constraint>();
+
+  private grow() {
+    const labels = new Int32Array(this.termLabels.length * 2);
+    labels.set(this.termLabels);
+    this.termLabels = labels;
+    const coefficients = new Float64Array(this.termCoefficients.length * 2);
+    coefficients.set(this.termCoefficients);
+    this.termCoefficients = coefficients;
+  }
+
+  private pushLc(lc: Lc) {
+    const entries = [...lc.keys()].sort((x, y) => x - y);
+    while (this.terms + entries.length > this.termLabels.length) this.grow();
+    for (const l of entries) {
+      const k = signed(lc.get(l)!);
+      const at = this.terms++;
+      this.termLabels[at] = l;
+      if (k > -SAFE && k < SAFE) this.termCoefficients[at] = Number(k);
+      else { this.termCoefficients[at] = NaN; this.big.set(at, mod(k)); }
+    }
+  }
+
+  push(c: Constraint) {
+    if (3 * this.count + 4 > this.starts.length) {
+      const starts = new Uint32Array(this.starts.length * 2);
+      starts.set(this.starts);
+      this.starts = starts;
+    }
+    const i = 3 * this.count;
+    this.starts[i] = this.terms; this.pushLc(c.a);
+    this.starts[i + 1] = this.terms; this.pushLc(c.b);
+    this.starts[i + 2] = this.terms; this.pushLc(c.c);
+    this.starts[i + 3] = this.terms;
+    this.count++;
+  }
+
+  /**
+   * Calls `f(label, k)` for each term of combination `j` (0: a, 1: b, 2: c) of constraint `i`,
+   * in label order; `k` is the coefficient as a signed safe integer, or as a bigint mod P.
+   */
+  forEachTerm(i: number, j: 0 | 1 | 2, f: (label: number, k: number | bigint) => void) {
+    const r = this.replaced.get(i);
+    if (r) {
+      for (const [l, k] of [...[r.a, r.b, r.c][j]!].sort((x, y) => x[0] - y[0])) f(l, k);
+      return;
+    }
+    for (let t = this.starts[3 * i + j]!; t < this.starts[3 * i + j + 1]!; t++) {
+      const k = this.termCoefficients[t]!;
+      f(this.termLabels[t]!, Number.isNaN(k) ? this.big.get(t)! : k);
+    }
+  }
+
+  /** The number of terms of combination `j` of constraint `i`. */
+  size(i: number, j: 0 | 1 | 2): number {
+    const r = this.replaced.get(i);
+    return r ? [r.a, r.b, r.c][j]!.size : this.starts[3 * i + j + 1]! - this.starts[3 * i + j]!;
+  }
+
+  /** Constraint `i` as three combinations. */
+  get(i: number): Constraint {
+    const lc = (j: 0 | 1 | 2) => { const out: Lc = new Map(); this.forEachTerm(i, j, (l, k) => out.set(l, mod(BigInt(k)))); return out; };
+    return this.replaced.get(i) ?? { a: lc(0), b: lc(1), c: lc(2) };
+  }
+
+  /** Indices of the stored constraints that read any label marked in `marked`. */
+  reading(marked: Uint8Array): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.count; i++) {
+      for (let t = this.starts[3 * i]!; t < this.starts[3 * i + 3]!; t++) if (marked[this.termLabels[t]!]) { out.push(i); break; }
+    }
+    return out;
+  }
+
+  replace(i: number, c: Constraint) { this.replaced.set(i, c); }
+}
+
+const SAFE = 1n << 53n;
+
+/**
  * Records constraints over labels. A public wire bound to a linear combination costs no
  * constraint when the combination holds an internal wire: that wire is eliminated (replaced by
  * `(public - rest) / k` in every constraint), as circom's --O2 simplification does. The
@@ -78,12 +174,19 @@ export type Constraint = { a: Lc; b: Lc; c: Lc };
  */
 export class SymbolicSystem implements ConstraintSystem<Lc> {
   readonly mode = 'symbolic';
-  readonly constraints: Constraint[] = [];
+  /** the constraints, stored flat (see ConstraintStore) */
+  readonly store = new ConstraintStore();
+  private decoded?: Constraint[];
   private next = 1;
   /** labels below this are inputs (public or private): never eliminated */
   firstInternal = 1;
   private readonly substitutions: { label: number; by: Lc }[] = [];
   get labels() { return this.next; }
+  /** Every constraint as objects (for checks and tests on small circuits; a large one is written from `store`). */
+  get constraints(): readonly Constraint[] {
+    this.decoded ??= Array.from({ length: this.store.count }, (_, i) => this.store.get(i));
+    return this.decoded;
+  }
   constant(c: bigint): Lc { const v = mod(c); return v === 0n ? new Map() : new Map([[0, v]]); }
   linear(c: bigint, terms: readonly (readonly [Lc, bigint])[]): Lc {
     const out: Lc = new Map();
@@ -101,7 +204,7 @@ export class SymbolicSystem implements ConstraintSystem<Lc> {
   alloc(): Lc { return new Map([[this.next++, 1n]]); }
   reserve(n: number): number[] { const at = this.next; this.next += n; return Array.from({ length: n }, (_, i) => at + i); }
   value() { return 0n; }
-  constrain(a: Lc, b: Lc, c: Lc) { this.constraints.push({ a, b, c }); }
+  constrain(a: Lc, b: Lc, c: Lc) { this.decoded = undefined; this.store.push({ a, b, c }); }
 
   bindPublic(label: number, x: Lc) {
     let lc = x;
@@ -121,13 +224,18 @@ export class SymbolicSystem implements ConstraintSystem<Lc> {
   /** Applies the eliminations to every constraint; returns the eliminated labels (ascending). */
   finish(): number[] {
     if (this.substitutions.length > 0) {
-      for (const c of this.constraints) {
+      const marked = new Uint8Array(this.next);
+      for (const s of this.substitutions) marked[s.label] = 1;
+      for (const i of this.store.reading(marked)) {
+        const c = this.store.get(i);
         for (const s of this.substitutions) {
           if (c.a.has(s.label)) c.a = substitute(c.a, s.label, s.by);
           if (c.b.has(s.label)) c.b = substitute(c.b, s.label, s.by);
           if (c.c.has(s.label)) c.c = substitute(c.c, s.label, s.by);
         }
+        this.store.replace(i, c);
       }
+      this.decoded = undefined;
     }
     return this.substitutions.map((s) => s.label).sort((a, b) => a - b);
   }
