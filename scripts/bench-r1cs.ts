@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { buildConstraints, compileModel, computeValues, importGraph, r1csFile, wtnsFile, loadOnnx, quantize, quantizeInput, readSamplesFile, releaseCurves } from '@verity/zkml';
+import { buildConstraints, compileModel, computeValues, constraintParts, importGraph, r1csFile, wtnsFile, loadOnnx, quantize, quantizeInput, readSamplesFile, releaseCurves } from '@verity/zkml';
 import { imageSamples, largeCnn, lenet5, mnistMlp } from './bench/models.js';
 
 const MODELS: Record<string, [string, () => Uint8Array]> = {
@@ -22,6 +22,7 @@ const keys = process.env.BENCH_MODELS?.split(',') ?? ['mlp', 'lenet'];
 console.log(`Run ${new Date().toISOString()} on ${cpus().length} x ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, \`npm run bench:r1cs\` (BENCH_MODELS=${keys.join(',')}).\n`);
 console.log('| model | constraints | wires | build s | write circuit.r1cs s (MB) | witness s | peak RSS MB |');
 console.log('|---|---|---|---|---|---|---|');
+const parts: string[] = [];
 for (const key of keys) {
   const [label, onnx] = MODELS[key]!;
   const samples = imageSamples(16);
@@ -37,7 +38,9 @@ for (const key of keys) {
   const witness = (performance.now() - t) / 1000;
   const rss = process.resourceUsage().maxRSS / 1024;
   console.log(`| ${label} | ${system.constraints.length.toLocaleString('en')} | ${(system.labels - eliminated.length).toLocaleString('en')} | ${build.toFixed(1)} | ${write.toFixed(1)} (${(bytes / 1e6).toFixed(1)}) | ${witness.toFixed(2)} | ${rss.toFixed(0)} |`);
+  for (const p of constraintParts(model, 'committed')) parts.push(`| ${label} | ${p.part} | ${p.constraints.toLocaleString('en')} |`);
 }
+console.log(['\nConstraints per part (`constraintParts`):\n', '| model | part | constraints |', '|---|---|---|', ...parts].join('\n'));
 
 if (process.env.BENCH_EXAMPLES !== '0') {
   console.log('\n| example model | constraints (r1cs) | constraints (circom) | compile s, r1cs | compile s, circom |');

@@ -647,7 +647,7 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     /// whose prefix sum at `atBlock` exceeds the point, counting the taken leaves as empty, by
     /// descent over the 16 levels of the tree. The leaf's stake comes from the nodes the descent
     /// read: the last node it did not step past (the leaf's own node) less those it stepped past
-    /// after it (the leaf's children).
+    /// after it (the leaf's children). Nodes over leaves never handed out are not read (they are 0).
     function _find(ModelTree storage t, uint256 point, uint256 atBlock, Taken memory taken)
         private
         view
@@ -655,7 +655,14 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     {
         uint256 pos;
         stake = taken.left;
+        // Leaves are handed out from the top down: leaves 1..empty never held stake at any block,
+        // so a node covering only them is 0 and is stepped past without reading it.
+        uint256 empty = TREE_CAPACITY - t.used;
         for (uint256 k = TREE_CAPACITY >> 1; k != 0; k >>= 1) {
+            if (pos + k <= empty) {
+                pos += k;
+                continue;
+            }
             uint256 v = _at(t, pos + k, atBlock);
             // Node `pos + k` covers the leaves (pos, pos + k].
             for (uint256 j = 0; j < taken.count; j++) {

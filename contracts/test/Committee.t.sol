@@ -6,6 +6,7 @@ import {Deployment} from "./utils/Deployment.sol";
 import {Specs} from "./utils/Specs.sol";
 import {Coprocessor} from "../src/Coprocessor.sol";
 import {Committee} from "../src/Committee.sol";
+import {CommitteeBase} from "../src/CommitteeBase.sol";
 import {ModelRegistry} from "../src/ModelRegistry.sol";
 import {NodeRegistry} from "../src/NodeRegistry.sol";
 import {Timelocked} from "../src/Timelocked.sol";
@@ -43,7 +44,7 @@ contract CommitteeFixture is Deployment {
         registry = new ModelRegistry(0);
         nodes = new NodeRegistry(address(this), ADMIN_DELAY, 1 ether, 7 days);
         coprocessor = new Coprocessor(registry, IPoseidon6(Poseidon6.deploy()), nodes, address(this), ADMIN_DELAY, coprocessorParameters());
-        Committee.Parameters memory p = committeeParameters();
+        CommitteeBase.Parameters memory p = committeeParameters();
         p.maxRounds = 4;
         committee = new Committee(nodes, registry, address(this), ADMIN_DELAY, p);
         committee.initCoprocessor(address(coprocessor));
@@ -65,7 +66,7 @@ contract CommitteeFixture is Deployment {
         string[] memory labels = new string[](2);
         (labels[0], labels[1]) = ("loved", "not loved");
         vm.prank(modelOwner);
-        committee.setRule(modelId, Committee.Criterion.Label, 0, labels, "Did the critics love the film? Answer loved or not loved.");
+        committee.setRule(modelId, CommitteeBase.Criterion.Label, 0, labels, "Did the critics love the film? Answer loved or not loved.");
         consumer = new AnswerConsumer();
     }
 
@@ -118,39 +119,39 @@ contract CommitteeFixture is Deployment {
         revert("not a member");
     }
 
-    function commitAs(uint256 id, uint8 round, address member, Committee.Vote v) internal {
+    function commitAs(uint256 id, uint8 round, address member, CommitteeBase.Vote v) internal {
         bytes32 c = committee.commitmentOf(id, round, member, v, salt(member));
         uint256 seat = seatOf(id, round, member);
         vm.prank(member);
         committee.commit(id, seat, c);
     }
 
-    function revealAs(uint256 id, address member, Committee.Vote v) internal {
+    function revealAs(uint256 id, address member, CommitteeBase.Vote v) internal {
         uint256 seat = seatOf(id, committee.getTask(id).round, member);
         vm.prank(member);
         committee.reveal(id, seat, v, salt(member));
     }
 
     /// @dev Voters of the current round vote `votes[i]` (None: stays silent), in commit then reveal order.
-    function vote(uint256 id, Committee.Vote[] memory choice) internal {
+    function vote(uint256 id, CommitteeBase.Vote[] memory choice) internal {
         uint8 round = committee.getTask(id).round;
-        Committee.Round memory r = committee.getRound(id, round);
+        CommitteeBase.Round memory r = committee.getRound(id, round);
         uint256 first = r.appeal ? 0 : 1;
-        for (uint256 i = 0; i < choice.length; i++) if (choice[i] != Committee.Vote.None) commitAs(id, round, r.members[first + i], choice[i]);
-        if (committee.getTask(id).phase == Committee.Phase.Commit) {
+        for (uint256 i = 0; i < choice.length; i++) if (choice[i] != CommitteeBase.Vote.None) commitAs(id, round, r.members[first + i], choice[i]);
+        if (committee.getTask(id).phase == CommitteeBase.Phase.Commit) {
             vm.warp(block.timestamp + 61);
             committee.advance(id);
         }
-        for (uint256 i = 0; i < choice.length; i++) if (choice[i] != Committee.Vote.None) revealAs(id, r.members[first + i], choice[i]);
-        if (committee.getTask(id).phase == Committee.Phase.Reveal) {
+        for (uint256 i = 0; i < choice.length; i++) if (choice[i] != CommitteeBase.Vote.None) revealAs(id, r.members[first + i], choice[i]);
+        if (committee.getTask(id).phase == CommitteeBase.Phase.Reveal) {
             vm.warp(block.timestamp + 61);
             committee.advance(id);
         }
     }
 
-    function votes(uint256 n, uint256 agrees) internal pure returns (Committee.Vote[] memory v) {
-        v = new Committee.Vote[](n);
-        for (uint256 i = 0; i < n; i++) v[i] = i < agrees ? Committee.Vote.Agree : Committee.Vote.Disagree;
+    function votes(uint256 n, uint256 agrees) internal pure returns (CommitteeBase.Vote[] memory v) {
+        v = new CommitteeBase.Vote[](n);
+        for (uint256 i = 0; i < n; i++) v[i] = i < agrees ? CommitteeBase.Vote.Agree : CommitteeBase.Vote.Disagree;
     }
 
     function proposeAs(uint256 id, string memory answer) internal {
@@ -168,7 +169,7 @@ contract CommitteeFixture is Deployment {
         return nodes.getOperator(op).stake;
     }
 
-    function phase(uint256 id) internal view returns (Committee.Phase) {
+    function phase(uint256 id) internal view returns (CommitteeBase.Phase) {
         return committee.getTask(id).phase;
     }
 
@@ -192,7 +193,7 @@ contract CommitteeTest is CommitteeFixture {
             assertTrue(nodes.isActive(m[i]), "member is staked");
             for (uint256 j = 0; j < i; j++) assertTrue(m[i] != m[j], "members are distinct");
         }
-        assertTrue(phase(id) == Committee.Phase.Propose, "waiting for the leader");
+        assertTrue(phase(id) == CommitteeBase.Phase.Propose, "waiting for the leader");
         assertEq(uint256(CoprocessorViews(address(coprocessor)).getRequest(id).mode), uint256(IModelRegistry.Mode.Agreed), "mode recorded");
     }
 
@@ -201,15 +202,15 @@ contract CommitteeTest is CommitteeFixture {
         address[] memory m = members(id, 0);
         proposeAs(id, "loved");
         vote(id, votes(4, 4));
-        Committee.Task memory task = committee.getTask(id);
+        CommitteeBase.Task memory task = committee.getTask(id);
         bytes memory answer = committee.getRound(id, task.accepted).answer;
-        assertTrue(task.phase == Committee.Phase.Accepted, "accepted");
+        assertTrue(task.phase == CommitteeBase.Phase.Accepted, "accepted");
         assertEq(keccak256(answer), keccak256("loved"), "accepted answer visible before finality");
         assertEq(consumer.calls(), 0, "no callback before the appeal window ends");
         vm.expectRevert();
         committee.advance(id); // the appeal window is still open
         finalize(id);
-        assertTrue(phase(id) == Committee.Phase.Finalized, "final");
+        assertTrue(phase(id) == CommitteeBase.Phase.Finalized, "final");
         assertEq(consumer.calls(), 1, "called back once");
         assertEq(keccak256(consumer.lastAnswer()), keccak256("loved"), "callback gets the answer bytes");
         assertEq(uint256(CoprocessorViews(address(coprocessor)).getRequest(id).status), uint256(Coprocessor.Status.Fulfilled), "request fulfilled");
@@ -226,34 +227,34 @@ contract CommitteeTest is CommitteeFixture {
         uint256 id = ask();
         address[] memory m = members(id, 0);
         proposeAs(id, "loved");
-        commitAs(id, 0, m[1], Committee.Vote.Agree);
+        commitAs(id, 0, m[1], CommitteeBase.Vote.Agree);
         // m[2] tries to read votes before committing: reveals are closed while commits are open.
         vm.prank(m[1]);
-        vm.expectRevert(abi.encodeWithSelector(Committee.WrongPhase.selector, id, Committee.Phase.Commit));
-        committee.reveal(id, 1, Committee.Vote.Agree, salt(m[1]));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.WrongPhase.selector, id, CommitteeBase.Phase.Commit));
+        committee.reveal(id, 1, CommitteeBase.Vote.Agree, salt(m[1]));
         // m[2] copies m[1]'s commitment: it binds m[1]'s address, so m[2] can never open it.
         (bytes32 copied,) = committee.getBallot(id, 0, 1);
         vm.prank(m[2]);
         committee.commit(id, 2, copied);
-        commitAs(id, 0, m[3], Committee.Vote.Agree);
-        commitAs(id, 0, m[4], Committee.Vote.Agree);
-        assertTrue(phase(id) == Committee.Phase.Reveal, "reveal opens once every voter committed");
-        revealAs(id, m[1], Committee.Vote.Agree);
+        commitAs(id, 0, m[3], CommitteeBase.Vote.Agree);
+        commitAs(id, 0, m[4], CommitteeBase.Vote.Agree);
+        assertTrue(phase(id) == CommitteeBase.Phase.Reveal, "reveal opens once every voter committed");
+        revealAs(id, m[1], CommitteeBase.Vote.Agree);
         vm.prank(m[2]);
-        vm.expectRevert(abi.encodeWithSelector(Committee.CommitmentMismatch.selector, id, m[2]));
-        committee.reveal(id, 2, Committee.Vote.Agree, salt(m[1]));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.CommitmentMismatch.selector, id, m[2]));
+        committee.reveal(id, 2, CommitteeBase.Vote.Agree, salt(m[1]));
         // Nor can it take m[1]'s seat.
         vm.prank(m[2]);
-        vm.expectRevert(abi.encodeWithSelector(Committee.NotMember.selector, id, m[2], 1));
-        committee.reveal(id, 1, Committee.Vote.Agree, salt(m[1]));
-        revealAs(id, m[3], Committee.Vote.Agree);
-        revealAs(id, m[4], Committee.Vote.Agree);
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.NotMember.selector, id, m[2], 1));
+        committee.reveal(id, 1, CommitteeBase.Vote.Agree, salt(m[1]));
+        revealAs(id, m[3], CommitteeBase.Vote.Agree);
+        revealAs(id, m[4], CommitteeBase.Vote.Agree);
         uint256 before = stakeOf(m[2]);
         vm.warp(block.timestamp + 61);
         committee.advance(id);
         assertEq(before - stakeOf(m[2]), 0.05 ether, "the copier is slashed as a non-revealer (wrongSlash)");
         assertEq(nodes.getOperator(m[2]).missed, 1, "missed counted");
-        assertTrue(phase(id) == Committee.Phase.Accepted, "the honest majority still accepts");
+        assertTrue(phase(id) == CommitteeBase.Phase.Accepted, "the honest majority still accepts");
     }
 
     function test_collidingMinority_isOutvotedAndSlashed() public {
@@ -261,7 +262,7 @@ contract CommitteeTest is CommitteeFixture {
         address[] memory m = members(id, 0);
         proposeAs(id, "loved");
         vote(id, votes(4, 2)); // m[1], m[2] agree; m[3], m[4] collude against
-        assertTrue(phase(id) == Committee.Phase.Accepted, "leader + 2 of 5 accept");
+        assertTrue(phase(id) == CommitteeBase.Phase.Accepted, "leader + 2 of 5 accept");
         uint256[5] memory before;
         for (uint256 i = 0; i < 5; i++) before[i] = stakeOf(m[i]);
         finalize(id);
@@ -279,7 +280,7 @@ contract CommitteeTest is CommitteeFixture {
         address[] memory m = members(id, 0);
         proposeAs(id, "not loved"); // the lie
         vote(id, votes(4, 2)); // two accomplices agree: accepted 3 of 5
-        assertTrue(phase(id) == Committee.Phase.Accepted, "the lie is accepted at first");
+        assertTrue(phase(id) == CommitteeBase.Phase.Accepted, "the lie is accepted at first");
         address appellant = address(0xA99E);
         uint256 bond = appealAs(id, appellant);
         address[] memory a = members(id, 1);
@@ -288,7 +289,7 @@ contract CommitteeTest is CommitteeFixture {
             for (uint256 j = 0; j < m.length; j++) assertTrue(a[i] != m[j], "fresh members");
         }
         vote(id, votes(7, 0)); // every appeal member disagrees with "not loved"
-        assertTrue(phase(id) == Committee.Phase.Propose, "overturned: a new proposal round");
+        assertTrue(phase(id) == CommitteeBase.Phase.Propose, "overturned: a new proposal round");
         assertEq(members(id, 2)[0], a[0], "the appeal committee leads the new round");
         proposeAs(id, "loved");
         vote(id, votes(6, 6));
@@ -314,13 +315,13 @@ contract CommitteeTest is CommitteeFixture {
         vm.deal(appellant, 1 ether);
         uint256 bond = committee.appealBondFor(id);
         vm.prank(appellant);
-        vm.expectRevert(abi.encodeWithSelector(Committee.AppealBondTooLow.selector, bond, bond - 1));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.AppealBondTooLow.selector, bond, bond - 1));
         committee.appeal{value: bond - 1}(id);
         vm.prank(appellant);
         committee.appeal{value: bond}(id);
         drawNext(id);
         vote(id, votes(7, 7)); // upheld
-        assertTrue(phase(id) == Committee.Phase.Accepted, "upheld: accepted again");
+        assertTrue(phase(id) == CommitteeBase.Phase.Accepted, "upheld: accepted again");
         assertEq(committee.appealBondFor(id), 2 * bond, "the next appeal costs double");
         finalize(id);
         assertEq(committee.balanceOf(appellant), 0, "bond forfeited");
@@ -331,15 +332,15 @@ contract CommitteeTest is CommitteeFixture {
         uint256 id = ask();
         address[] memory m = members(id, 0);
         proposeAs(id, "loved");
-        Committee.Vote[] memory v = votes(4, 3);
-        v[3] = Committee.Vote.None; // m[4] is offline
-        commitAs(id, 0, m[1], Committee.Vote.Agree);
-        commitAs(id, 0, m[2], Committee.Vote.Agree);
-        commitAs(id, 0, m[3], Committee.Vote.Agree);
+        CommitteeBase.Vote[] memory v = votes(4, 3);
+        v[3] = CommitteeBase.Vote.None; // m[4] is offline
+        commitAs(id, 0, m[1], CommitteeBase.Vote.Agree);
+        commitAs(id, 0, m[2], CommitteeBase.Vote.Agree);
+        commitAs(id, 0, m[3], CommitteeBase.Vote.Agree);
         vm.warp(block.timestamp + 61);
         committee.advance(id);
-        revealAs(id, m[1], Committee.Vote.Agree);
-        revealAs(id, m[2], Committee.Vote.Agree);
+        revealAs(id, m[1], CommitteeBase.Vote.Agree);
+        revealAs(id, m[2], CommitteeBase.Vote.Agree);
         // m[3] committed but never reveals
         uint256 s3 = stakeOf(m[3]);
         uint256 s4 = stakeOf(m[4]);
@@ -347,7 +348,7 @@ contract CommitteeTest is CommitteeFixture {
         committee.advance(id);
         assertEq(s3 - stakeOf(m[3]), 0.05 ether, "non-revealer slashed the wrong-vote slash");
         assertEq(s4 - stakeOf(m[4]), 0.01 ether, "non-committer slashed");
-        assertTrue(phase(id) == Committee.Phase.Accepted, "leader + 2 reveals of 5 still accept");
+        assertTrue(phase(id) == CommitteeBase.Phase.Accepted, "leader + 2 reveals of 5 still accept");
         finalize(id);
         assertEq(consumer.calls(), 1, "answered");
     }
@@ -373,7 +374,7 @@ contract CommitteeTest is CommitteeFixture {
             proposeAs(id, "loved");
             vote(id, votes(4, 0));
         }
-        assertTrue(phase(id) == Committee.Phase.Refunded, "refunded after 4 rejected rounds");
+        assertTrue(phase(id) == CommitteeBase.Phase.Refunded, "refunded after 4 rejected rounds");
         assertEq(uint256(CoprocessorViews(address(coprocessor)).getRequest(id).status), uint256(Coprocessor.Status.Refunded), "request refunded");
         assertEq(coprocessor.balanceOf(address(consumer)), escrow, "escrow back to the requester");
         assertEq(committee.balanceOf(address(consumer)), 0, "and nothing from the committee");
@@ -383,11 +384,11 @@ contract CommitteeTest is CommitteeFixture {
     function test_answersOutsideTheRule_areRefused() public {
         uint256 id = ask();
         vm.prank(members(id, 0)[0]);
-        vm.expectRevert(abi.encodeWithSelector(Committee.InvalidAnswer.selector, id, "not one of the model's labels"));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.InvalidAnswer.selector, id, "not one of the model's labels"));
         committee.propose(id, bytes("LOVED!!"));
         address notLeader = members(id, 0)[1];
         vm.prank(notLeader);
-        vm.expectRevert(abi.encodeWithSelector(Committee.NotLeader.selector, id, notLeader));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.NotLeader.selector, id, notLeader));
         committee.propose(id, bytes("loved"));
     }
 
@@ -395,14 +396,14 @@ contract CommitteeTest is CommitteeFixture {
         uint256 id = ask();
         proposeAs(id, "loved");
         vm.prank(address(0xBAD));
-        vm.expectRevert(abi.encodeWithSelector(Committee.NotMember.selector, id, address(0xBAD), 1));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.NotMember.selector, id, address(0xBAD), 1));
         committee.commit(id, 1, bytes32(uint256(1)));
         // The leader does not vote on its own answer.
         address leader = members(id, 0)[0];
         vm.prank(leader);
-        vm.expectRevert(abi.encodeWithSelector(Committee.NotMember.selector, id, leader, 0));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.NotMember.selector, id, leader, 0));
         committee.commit(id, 0, bytes32(uint256(1)));
-        vm.expectRevert(abi.encodeWithSelector(Committee.NotCoprocessor.selector, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.NotCoprocessor.selector, address(this)));
         committee.open(id, modelId, address(this));
         uint256[8] memory proof;
         vm.prank(operators[0]);
@@ -435,7 +436,7 @@ contract CommitteeTest is CommitteeFixture {
         proposeAs(id, "loved");
         total += g - gasleft() + 21_000;
         for (uint256 i = 1; i < 5; i++) {
-            bytes32 c = committee.commitmentOf(id, 0, m[i], Committee.Vote.Agree, salt(m[i]));
+            bytes32 c = committee.commitmentOf(id, 0, m[i], CommitteeBase.Vote.Agree, salt(m[i]));
             if (cold) coolAll();
             vm.prank(m[i]);
             g = gasleft();
@@ -446,7 +447,7 @@ contract CommitteeTest is CommitteeFixture {
             if (cold) coolAll();
             vm.prank(m[i]);
             g = gasleft();
-            committee.reveal(id, i, Committee.Vote.Agree, salt(m[i]));
+            committee.reveal(id, i, CommitteeBase.Vote.Agree, salt(m[i]));
             total += g - gasleft() + 21_000;
         }
         vm.warp(block.timestamp + 301);
@@ -492,7 +493,7 @@ contract AppealGrinder {
     }
 
     function appealIfFavourable(uint256 requestId, bytes32 modelId, address[] calldata accomplices) external payable {
-        Committee.Task memory t = committee.getTask(requestId);
+        CommitteeBase.Task memory t = committee.getTask(requestId);
         uint256 oldSeed = uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), requestId, t.round + 1)));
         address[] memory exclude = committee.getRound(requestId, t.accepted).members;
         predicted = nodes.drawCommittee(modelId, oldSeed, 7, 3, exclude);
@@ -548,17 +549,17 @@ contract CommitteeAttackTest is CommitteeFixture {
     function test_request_storesTheInputHash_andDrawsNobodyInTheRequestersTransaction() public {
         uint256 id = askUndrawn();
         assertEq(CoprocessorViews(address(coprocessor)).inputHashOf(id), keccak256(QUESTION), "keccak256 of the input on chain");
-        assertTrue(phase(id) == Committee.Phase.Drawing, "waiting for the draw");
+        assertTrue(phase(id) == CommitteeBase.Phase.Drawing, "waiting for the draw");
         assertEq(committee.roundCount(id), 0, "no round yet");
         assertEq(committee.getTask(id).drawBlock, block.number, "drawn from the request block's hash");
-        vm.expectRevert(abi.encodeWithSelector(Committee.DrawNotReady.selector, id, uint64(block.number)));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.DrawNotReady.selector, id, uint64(block.number)));
         committee.draw(id);
-        vm.expectRevert(abi.encodeWithSelector(Committee.WrongPhase.selector, id, Committee.Phase.Drawing));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.WrongPhase.selector, id, CommitteeBase.Phase.Drawing));
         committee.advance(id);
         vm.roll(block.number + 1);
         vm.prank(address(0xCA11)); // anyone
         committee.draw(id);
-        assertTrue(phase(id) == Committee.Phase.Propose, "drawn: the leader proposes");
+        assertTrue(phase(id) == CommitteeBase.Phase.Propose, "drawn: the leader proposes");
         assertEq(members(id, 0).length, 5, "five members");
     }
 
@@ -595,9 +596,9 @@ contract CommitteeAttackTest is CommitteeFixture {
         uint256 escrow = CoprocessorViews(address(coprocessor)).getRequest(id).escrow;
         vm.roll(block.number + 1);
         vm.expectEmit(true, false, false, true);
-        emit Committee.DrawFailed(id, 0);
+        emit CommitteeBase.DrawFailed(id, 0);
         committee.draw(id);
-        assertTrue(phase(id) == Committee.Phase.Refunded, "refunded");
+        assertTrue(phase(id) == CommitteeBase.Phase.Refunded, "refunded");
         assertEq(coprocessor.balanceOf(address(consumer)), escrow, "the escrow back");
     }
 
@@ -605,14 +606,14 @@ contract CommitteeAttackTest is CommitteeFixture {
         uint256 id = askUndrawn();
         vm.roll(block.number + 257);
         vm.expectEmit(true, false, false, true);
-        emit Committee.DrawRearmed(id, 0, uint64(block.number));
+        emit CommitteeBase.DrawRearmed(id, 0, uint64(block.number));
         committee.draw(id);
-        assertTrue(phase(id) == Committee.Phase.Drawing, "still drawing");
+        assertTrue(phase(id) == CommitteeBase.Phase.Drawing, "still drawing");
         assertEq(committee.getTask(id).drawBlock, block.number, "from this block's hash now");
-        vm.expectRevert(abi.encodeWithSelector(Committee.DrawNotReady.selector, id, uint64(block.number)));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.DrawNotReady.selector, id, uint64(block.number)));
         committee.draw(id);
         drawNext(id);
-        assertTrue(phase(id) == Committee.Phase.Propose, "drawn");
+        assertTrue(phase(id) == CommitteeBase.Phase.Propose, "drawn");
     }
 
     /// Attack 1 (agreed mode): a requester whose request nobody answers (its leaders never
@@ -626,7 +627,7 @@ contract CommitteeAttackTest is CommitteeFixture {
             vm.warp(block.timestamp + 61);
             committee.advance(id); // the leader did not propose: slashed, the next one leads
         }
-        assertTrue(phase(id) == Committee.Phase.Refunded, "refunded after 4 silent leaders");
+        assertTrue(phase(id) == CommitteeBase.Phase.Refunded, "refunded after 4 silent leaders");
         uint256 slashed = stakes - address(nodes).balance;
         assertEq(slashed, 4 * 0.01 ether, "four no-show slashes");
         assertEq(coprocessor.balanceOf(address(consumer)), escrow, "the requester: its escrow");
@@ -641,13 +642,13 @@ contract CommitteeAttackTest is CommitteeFixture {
         uint256 id = ask();
         address[] memory m = members(id, 0);
         proposeAs(id, "loved");
-        commitAs(id, 0, m[1], Committee.Vote.Agree);
-        commitAs(id, 0, m[2], Committee.Vote.Agree);
-        commitAs(id, 0, m[3], Committee.Vote.Agree);
-        commitAs(id, 0, m[4], Committee.Vote.Disagree);
-        revealAs(id, m[1], Committee.Vote.Agree);
-        revealAs(id, m[2], Committee.Vote.Agree);
-        revealAs(id, m[3], Committee.Vote.Agree);
+        commitAs(id, 0, m[1], CommitteeBase.Vote.Agree);
+        commitAs(id, 0, m[2], CommitteeBase.Vote.Agree);
+        commitAs(id, 0, m[3], CommitteeBase.Vote.Agree);
+        commitAs(id, 0, m[4], CommitteeBase.Vote.Disagree);
+        revealAs(id, m[1], CommitteeBase.Vote.Agree);
+        revealAs(id, m[2], CommitteeBase.Vote.Agree);
+        revealAs(id, m[3], CommitteeBase.Vote.Agree);
         // m[4] sees it has lost and keeps its Disagree hidden.
         uint256 before = stakeOf(m[4]);
         vm.warp(block.timestamp + 61);
@@ -683,10 +684,10 @@ contract CommitteeAttackTest is CommitteeFixture {
         }
         assertTrue(appealed, "the grinder found a block it liked");
         assertEq(grinder.roundsInside(), 1, "no appeal round was drawn inside its transaction");
-        assertTrue(phase(id) == Committee.Phase.Drawing, "the appeal waits for the draw");
+        assertTrue(phase(id) == CommitteeBase.Phase.Drawing, "the appeal waits for the draw");
         uint64 appealBlock = committee.getTask(id).drawBlock;
         assertEq(appealBlock, block.number, "drawn from the appeal block's hash");
-        vm.expectRevert(abi.encodeWithSelector(Committee.DrawNotReady.selector, id, appealBlock));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.DrawNotReady.selector, id, appealBlock));
         committee.draw(id);
         vm.roll(block.number + 1);
         address[] memory first;
@@ -761,7 +762,7 @@ contract CommitteeAttackTest is CommitteeFixture {
         vm.prank(appellant);
         nodes.stopServing(modelId); // two servers left now
         committee.draw(id);
-        assertTrue(phase(id) != Committee.Phase.Accepted, "the appeal round is drawn");
+        assertTrue(phase(id) != CommitteeBase.Phase.Accepted, "the appeal round is drawn");
         assertEq(members(id, 1).length, 3, "from the three servers of the appeal block");
         assertEq(committee.balanceOf(appellant), 0, "no bond back");
     }
@@ -780,7 +781,7 @@ contract CommitteeAttackTest is CommitteeFixture {
         }
         vm.roll(block.number + 1);
         committee.draw(id);
-        assertTrue(phase(id) == Committee.Phase.Accepted, "the answer stands");
+        assertTrue(phase(id) == CommitteeBase.Phase.Accepted, "the answer stands");
         assertEq(committee.balanceOf(appellant), bond, "the bond back");
         assertEq(committee.getTask(id).appeals, 0, "the appeal is not counted");
         assertEq(committee.appealBondFor(id), bond, "nor doubles the next bond");
@@ -790,32 +791,32 @@ contract CommitteeAttackTest is CommitteeFixture {
 
     /// Attack 6: committee parameters change only through the timelock, within bounds.
     function test_attack6_parametersChangeOnlyThroughTheTimelockAndWithinBounds() public {
-        Committee.Parameters memory p = committeeParameters();
+        CommitteeBase.Parameters memory p = committeeParameters();
         vm.expectRevert(abi.encodeWithSelector(Timelocked.NotTimelocked.selector, address(this)));
         committee.setParameters(p);
         p.wrongSlash = 0.005 ether; // below the no-show slash: hiding a losing vote would pay
         bytes memory change = abi.encodeCall(Committee.setParameters, (p));
         committee.scheduleChange(change);
         vm.warp(block.timestamp + ADMIN_DELAY);
-        vm.expectRevert(abi.encodeWithSelector(Committee.InvalidParameter.selector, "noShowSlash", 0.01 ether));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.InvalidParameter.selector, "noShowSlash", 0.01 ether));
         committee.executeChange(change);
         p.wrongSlash = 100 ether; // confiscation
         change = abi.encodeCall(Committee.setParameters, (p));
         committee.scheduleChange(change);
         vm.warp(block.timestamp + ADMIN_DELAY);
-        vm.expectRevert(abi.encodeWithSelector(Committee.InvalidParameter.selector, "wrongSlash", 100 ether));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.InvalidParameter.selector, "wrongSlash", 100 ether));
         committee.executeChange(change);
         p = committeeParameters();
         p.commitWindow = 1; // too short to commit: everybody would be a no-show
         change = abi.encodeCall(Committee.setParameters, (p));
         committee.scheduleChange(change);
         vm.warp(block.timestamp + ADMIN_DELAY);
-        vm.expectRevert(abi.encodeWithSelector(Committee.InvalidParameter.selector, "commitWindow", 1));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.InvalidParameter.selector, "commitWindow", 1));
         committee.executeChange(change);
         p.commitWindow = 90;
         throughTimelock(committee, abi.encodeCall(Committee.setParameters, (p)));
         assertEq(committee.commitWindow(), 90, "a bounded change goes through");
-        vm.expectRevert(abi.encodeWithSelector(Committee.CoprocessorAlreadySet.selector, address(coprocessor)));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.CoprocessorAlreadySet.selector, address(coprocessor)));
         committee.initCoprocessor(address(0xC0));
         vm.expectRevert(abi.encodeWithSelector(Timelocked.NotTimelocked.selector, address(this)));
         committee.setCoprocessor(address(0xC0));
@@ -823,12 +824,12 @@ contract CommitteeAttackTest is CommitteeFixture {
 
     function testFuzz_setParameters_refusesOutOfBoundSizes(uint8 size) public {
         vm.assume(size < 3 || size > 31);
-        Committee.Parameters memory p = committeeParameters();
+        CommitteeBase.Parameters memory p = committeeParameters();
         p.committeeSize = size;
         bytes memory change = abi.encodeCall(Committee.setParameters, (p));
         committee.scheduleChange(change);
         vm.warp(block.timestamp + ADMIN_DELAY);
-        vm.expectRevert(abi.encodeWithSelector(Committee.InvalidParameter.selector, "committeeSize", uint256(size)));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.InvalidParameter.selector, "committeeSize", uint256(size)));
         committee.executeChange(change);
     }
 }

@@ -6,6 +6,7 @@ import {ServingToggle} from "./utils/ServingToggle.sol";
 import {CommitteeFixture, AnswerConsumer} from "./Committee.t.sol";
 import {Coprocessor} from "../src/Coprocessor.sol";
 import {Committee} from "../src/Committee.sol";
+import {CommitteeBase} from "../src/CommitteeBase.sol";
 import {NodeRegistry} from "../src/NodeRegistry.sol";
 
 /// @dev Drives agreed-mode requests through random draws, proposals (right, wrong or missing),
@@ -83,7 +84,7 @@ contract CommitteeHandler is ServingToggle {
         } catch {}
     }
 
-    function _pick(uint256 seed) internal view returns (uint256 id, Committee.Task memory t, Committee.Round memory r) {
+    function _pick(uint256 seed) internal view returns (uint256 id, CommitteeBase.Task memory t, CommitteeBase.Round memory r) {
         id = ids[bound(seed, 0, ids.length - 1)];
         t = committee.getTask(id);
         r = committee.getRound(id, t.round);
@@ -91,10 +92,10 @@ contract CommitteeHandler is ServingToggle {
 
     function draw(uint256 idSeed) external recorded {
         if (ids.length == 0) return;
-        (uint256 id, Committee.Task memory t,) = _pick(idSeed);
+        (uint256 id, CommitteeBase.Task memory t,) = _pick(idSeed);
         try committee.draw(id) {
-            Committee.Task memory after_ = committee.getTask(id);
-            if (after_.phase == Committee.Phase.Drawing || after_.phase == Committee.Phase.Refunded) return;
+            CommitteeBase.Task memory after_ = committee.getTask(id);
+            if (after_.phase == CommitteeBase.Phase.Drawing || after_.phase == CommitteeBase.Phase.Refunded) return;
             if (t.started && after_.round == t.round) return; // an appeal dropped: nothing drawn
             address[] memory m = committee.getRound(id, after_.round).members;
             for (uint256 i = 0; i < m.length; i++) {
@@ -108,25 +109,25 @@ contract CommitteeHandler is ServingToggle {
     /// runs reach accepted answers, appeals and finality within their depth.
     function playPhase(uint256 idSeed, bool agree) external recorded {
         if (ids.length == 0) return;
-        (uint256 id, Committee.Task memory t, Committee.Round memory r) = _pick(idSeed);
-        if (t.phase == Committee.Phase.Drawing) {
+        (uint256 id, CommitteeBase.Task memory t, CommitteeBase.Round memory r) = _pick(idSeed);
+        if (t.phase == CommitteeBase.Phase.Drawing) {
             vm.roll(block.number + 1);
             this.draw(idSeed);
-        } else if (t.phase == Committee.Phase.Propose) {
+        } else if (t.phase == CommitteeBase.Phase.Propose) {
             vm.prank(r.members[0]);
             try committee.propose(id, bytes(agree ? "loved" : "not loved")) {} catch {}
-        } else if (t.phase == Committee.Phase.Commit || t.phase == Committee.Phase.Reveal) {
+        } else if (t.phase == CommitteeBase.Phase.Commit || t.phase == CommitteeBase.Phase.Reveal) {
             for (uint256 seat = r.appeal ? 0 : 1; seat < r.members.length; seat++) {
                 address m = r.members[seat];
                 bytes32 s = keccak256(abi.encode(m, id));
-                Committee.Vote v = agree ? Committee.Vote.Agree : Committee.Vote.Disagree;
-                if (t.phase == Committee.Phase.Commit) {
+                CommitteeBase.Vote v = agree ? CommitteeBase.Vote.Agree : CommitteeBase.Vote.Disagree;
+                if (t.phase == CommitteeBase.Phase.Commit) {
                     bytes32 c = committee.commitmentOf(id, t.round, m, v, s);
                     vm.prank(m);
                     try committee.commit(id, seat, c) {} catch {}
                 } else {
                     (bytes32 sealedVote,) = committee.getBallot(id, t.round, seat);
-                    if (sealedVote != committee.commitmentOf(id, t.round, m, v, s)) v = agree ? Committee.Vote.Disagree : Committee.Vote.Agree;
+                    if (sealedVote != committee.commitmentOf(id, t.round, m, v, s)) v = agree ? CommitteeBase.Vote.Disagree : CommitteeBase.Vote.Agree;
                     vm.prank(m);
                     try committee.reveal(id, seat, v, s) {} catch {}
                 }
@@ -136,7 +137,7 @@ contract CommitteeHandler is ServingToggle {
 
     function propose(uint256 idSeed, bool loved) external recorded {
         if (ids.length == 0) return;
-        (uint256 id,, Committee.Round memory r) = _pick(idSeed);
+        (uint256 id,, CommitteeBase.Round memory r) = _pick(idSeed);
         if (r.members.length == 0) return;
         vm.prank(r.members[0]);
         try committee.propose(id, bytes(loved ? "loved" : "not loved")) {} catch {}
@@ -144,7 +145,7 @@ contract CommitteeHandler is ServingToggle {
 
     function commit(uint256 idSeed, uint256 seatSeed, bool agree) external recorded {
         if (ids.length == 0) return;
-        (uint256 id, Committee.Task memory t, Committee.Round memory r) = _pick(idSeed);
+        (uint256 id, CommitteeBase.Task memory t, CommitteeBase.Round memory r) = _pick(idSeed);
         // The first seat from the seed on that has not committed (seat 0 of a proposal round is
         // tried too, and refused).
         uint256 n = r.members.length;
@@ -158,14 +159,14 @@ contract CommitteeHandler is ServingToggle {
             }
         }
         address m = r.members[seat];
-        bytes32 c = committee.commitmentOf(id, t.round, m, agree ? Committee.Vote.Agree : Committee.Vote.Disagree, keccak256(abi.encode(m, id)));
+        bytes32 c = committee.commitmentOf(id, t.round, m, agree ? CommitteeBase.Vote.Agree : CommitteeBase.Vote.Disagree, keccak256(abi.encode(m, id)));
         vm.prank(m);
         try committee.commit(id, seat, c) {} catch {}
     }
 
     function reveal(uint256 idSeed, uint256 seatSeed) external recorded {
         if (ids.length == 0) return;
-        (uint256 id, Committee.Task memory t, Committee.Round memory r) = _pick(idSeed);
+        (uint256 id, CommitteeBase.Task memory t, CommitteeBase.Round memory r) = _pick(idSeed);
         // The first seat from the seed on with a sealed vote to open.
         uint256 n = r.members.length;
         if (n == 0) return;
@@ -180,7 +181,7 @@ contract CommitteeHandler is ServingToggle {
         }
         address m = r.members[seat];
         bytes32 s = keccak256(abi.encode(m, id));
-        Committee.Vote v = sealedVote == committee.commitmentOf(id, t.round, m, Committee.Vote.Agree, s) ? Committee.Vote.Agree : Committee.Vote.Disagree;
+        CommitteeBase.Vote v = sealedVote == committee.commitmentOf(id, t.round, m, CommitteeBase.Vote.Agree, s) ? CommitteeBase.Vote.Agree : CommitteeBase.Vote.Disagree;
         vm.prank(m);
         try committee.reveal(id, seat, v, s) {} catch {}
     }
@@ -252,7 +253,7 @@ contract CommitteeInvariantTest is CommitteeFixture {
         super.setUp();
         // Small committees and short windows, so random runs reach the ends of requests
         // (finalised, appealed, refunded) within their depth.
-        Committee.Parameters memory p = committeeParameters();
+        CommitteeBase.Parameters memory p = committeeParameters();
         (p.committeeSize, p.appealSizes[0], p.appealSizes[1], p.maxRounds) = (3, 5, 7, 3);
         (p.proposeWindow, p.commitWindow, p.revealWindow, p.appealWindow) = (60, 60, 60, 60);
         throughTimelock(committee, abi.encodeCall(Committee.setParameters, (p)));
@@ -305,8 +306,8 @@ contract CommitteeInvariantTest is CommitteeFixture {
     /// forge-config: default.invariant.depth = 150
     function invariant_closedRequestsHoldNothing() public view {
         for (uint256 i = 0; i < handler.idCount(); i++) {
-            Committee.Task memory t = committee.getTask(handler.ids(i));
-            if (t.phase == Committee.Phase.Finalized || t.phase == Committee.Phase.Refunded) assertEq(t.pot, 0, "pot shared");
+            CommitteeBase.Task memory t = committee.getTask(handler.ids(i));
+            if (t.phase == CommitteeBase.Phase.Finalized || t.phase == CommitteeBase.Phase.Refunded) assertEq(t.pot, 0, "pot shared");
         }
     }
 

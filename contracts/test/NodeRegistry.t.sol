@@ -632,12 +632,6 @@ contract NodeRegistryTest is TestBase {
         ok;
     }
 
-    function _within10Percent(uint256 a, uint256 b, string memory what) internal pure {
-        uint256 hi = a > b ? a : b;
-        uint256 lo = a > b ? b : a;
-        assertTrue((hi - lo) * 10 <= lo, what);
-    }
-
     function _measure(uint256 rounds) internal returns (uint256 selectGas, uint256 drawGas) {
         for (uint256 s = 0; s < rounds; s++) {
             selectGas += _gasSelect(uint256(keccak256(abi.encode("s", s))));
@@ -653,11 +647,12 @@ contract NodeRegistryTest is TestBase {
         ICoolVm(address(vm)).resumeGasMetering();
     }
 
-    /// Attack 9: draw gas is flat in the number of operators (a 16-level descent per draw, every
-    /// slot cold as in a fresh transaction). `select` at 10,000 is within 10% of 10. A committee
-    /// of 5 makes 5+ descents whose paths share their top levels (warm reads) while there are
-    /// few leaves, so it is cheaper at 10 and 1,000 operators; its ceiling is 5 separate cold
-    /// descents, which it nears at 10,000 and cannot pass at any number of operators.
+    /// Attack 9: draw gas never grows past a flat ceiling with the number of operators (at most
+    /// a 16-level descent per draw, every slot cold as in a fresh transaction). A descent steps
+    /// past the levels over leaves never handed out without reading them, so few operators cost
+    /// less (`select` at 10 is at most its cost at 10,000); a committee of 5 makes 5+ descents
+    /// whose paths share their top levels (warm reads), so it is cheaper at 10 and 1,000
+    /// operators; its ceiling is 5 separate cold descents, which it cannot pass at any number.
     function test_gas_selectAndDrawAreFlatInOperatorCount() public {
         _joinMany(0, 10);
         (uint256 select10, uint256 draw10) = _measure(8);
@@ -680,7 +675,8 @@ contract NodeRegistryTest is TestBase {
         uint256 g = gasleft();
         reg.addStake{value: 1 ether}();
         _log("addStake gas, serving 1 model with 10000 servers", g - gasleft());
-        _within10Percent(select10, select10k, "select gas at 10,000 within 10% of 10");
+        assertTrue(select10 <= select1k && select1k <= select10k, "fewer operators, fewer levels read");
+        assertTrue(select10k < 60_000, "a select reads at most the 16 levels");
         assertTrue(draw10 <= draw1k && draw1k <= draw10k, "shared paths only make small counts cheaper");
         assertTrue(draw10k < 5 * select10k, "a committee of 5 costs less than 5 cold selects");
     }

@@ -1,9 +1,9 @@
 // Agreed-mode benchmark on anvil: gas of a whole request (every transaction of every phase),
 // and the time from request to Accepted and to Finalized, with short phase windows. Validators
 // run in this process with the built-in provider, so the times are the protocol's, not a model's.
-import { hexToString, keccak256, toHex } from 'viem';
+import { decodeFunctionData, hexToString, keccak256, toHex } from 'viem';
 import pino from 'pino';
-import { createVerityClient, deployVerity, registerAgreedModel, stakeNode } from '@verity/sdk';
+import { committeeAbi, createVerityClient, deployVerity, registerAgreedModel, stakeNode } from '@verity/sdk';
 import { LexiconProvider, startNode, type VerityNode } from '@verity/node';
 import { AGREED_MODELS, agreedRequestGas, anvilKey, connect, freePort, keepMining, MARKET_QUESTION, startAnvil } from '@verity/cli';
 
@@ -44,7 +44,8 @@ export async function agreedBench(p: { operators: number; offline: number; reque
     const ports: number[] = [];
     for (const [i, o] of operators.entries()) {
       ports.push(await freePort());
-      await admin.sendTransaction({ to: o.account.address, value: 10n ** 19n });
+      // Mined before the stake is simulated (else a busy machine sees an empty account).
+      await publicClient.waitForTransactionReceipt({ hash: await admin.sendTransaction({ to: o.account.address, value: 10n ** 19n }) });
       await stakeNode(publicClient, o, { nodes: addresses.nodes, stake: 2n * 10n ** 18n, name: `validator-${i}`, apiUrl: p.exchange ? `http://127.0.0.1:${ports[i]}` : '' });
     }
     const { modelId } = await registerAgreedModel(publicClient, owner, {
@@ -71,7 +72,12 @@ export async function agreedBench(p: { operators: number; offline: number; reque
       const g = await agreedRequestGas(publicClient, addresses, requestId, hash);
       row.gas.push(g.gas);
       row.transactions.push(g.transactions);
-      p.log(`request ${requestId}: ${g.gas} gas in ${g.transactions} transactions, accepted ${(row.acceptMs.at(-1)! / 1000).toFixed(1)} s, final ${(row.finalMs.at(-1)! / 1000).toFixed(1)} s`);
+      const parts = [];
+      for (const c of g.calls) {
+        const { input, to } = await publicClient.getTransaction({ hash: c.hash });
+        parts.push(`${to?.toLowerCase() === addresses.committee!.toLowerCase() ? decodeFunctionData({ abi: committeeAbi, data: input }).functionName : 'request'} ${c.gas}`);
+      }
+      p.log(`request ${requestId}: ${g.gas} gas in ${g.transactions} transactions (${parts.join(', ')}), accepted ${(row.acceptMs.at(-1)! / 1000).toFixed(1)} s, final ${(row.finalMs.at(-1)! / 1000).toFixed(1)} s`);
     }
     return row;
   } finally {
@@ -90,13 +96,15 @@ export function agreedSection(rows: AgreedBenchRow[], command: string): string[]
   return [
     `## Agreed mode: gas and time per request on anvil (\`${command}\`)`,
     '',
-    `Real Committee and Coprocessor on anvil (a block every 300 ms: the committee is drawn from a block after the request's), validators as in-process nodes (built-in provider, 100 ms polls), a 5-member committee (fewer when fewer are active), windows propose ${w.propose} s, commit ${w.commit} s, reveal ${w.reveal} s, appeal ${w.appeal} s. Gas is the sum of the receipts of every transaction the request took (request, draw, propose, commits, reveals, advances, finalisation with the callback), intrinsic gas included; medians over the requests, the first request on a fresh network included in "max". "Ballots": *on chain*, each member sends its own commit and reveal (the only way before issue 18); *signed, via the leader*, members post their EIP-712-signed ballots, then their openings, to the round's leader's ballot box (its registered API URL), which sends each set in one transaction (\`commitSigned\`, \`revealMany\`); a member whose ballot or opening is not on chain by the middle of the phase sends its own. Issue 18's target: 600k for a 5-member committee (the earlier target: 1.5M).`,
+    `Real Committee and Coprocessor on anvil (a block every 300 ms: the committee is drawn from a block after the request's), validators as in-process nodes (built-in provider, 100 ms polls), a 5-member committee (fewer when fewer are active), windows propose ${w.propose} s, commit ${w.commit} s, reveal ${w.reveal} s, appeal ${w.appeal} s. Gas is the sum of the receipts of every transaction the request took (request, draw, propose, commits, reveals, advances, finalisation with the callback), intrinsic gas included; medians over the requests, the first request on a fresh network included in "max". The first round's leader draws and proposes in one transaction (\`proposeSigned\`; the other validators compute the draw beforehand with \`pendingCommittee\` and leave it to the leader). "Ballots": *on chain*, each member sends its own commit and reveal (the only way before issue 18); *signed, via the leader*, members take the leader's answer from its ballot box (its registered API URL) before the draw and post ballots signed over it, which the leader sends with the draw and the proposal (\`proposeSigned\`), then their openings, which it sends in one \`revealMany\`; a member whose ballot or opening is not on chain by the middle of the phase sends its own. Issue 18's target: 600k for a 5-member committee (the earlier target: 1.5M).`,
     '',
     '| setup | ballots | requests | transactions | gas (median) | gas (max) | gas vs 600k target | to Accepted s (median) | to Finalized s (median) |',
     '|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.operators} validators staked${r.offline ? `, ${r.offline} offline` : ''} | ${r.exchange ? 'signed, via the leader' : 'on chain'} | ${r.requests} | ${median(r.transactions)} | ${f(median(r.gas))} | ${f(r.gas.reduce((a, b) => (a > b ? a : b)))} | ${(Number(median(r.gas)) / 6e5).toFixed(2)}x | ${s(median(r.acceptMs))} | ${s(median(r.finalMs))} |`),
     '',
-    'To Finalized is to Accepted plus the appeal window and the next poll that calls `advance`. The offline validator is staked but never opts in to the model, so it is not drawn: its committee has 4 members. (Members that are drawn and stay silent are slashed as no-shows after the phase\'s deadline; the Committee tests cover it.) Before issue 18 (2026-11-23, the draw not yet a transaction of its own) a 5-validator request took 1,137,064 gas in 11 transactions. The committee draw reads every active operator\'s stake once (about 4k gas per active operator), so gas grows with the network\'s size.',
+    'To Finalized is to Accepted plus the appeal window and the next poll that calls `advance`. The offline validator is staked but never opts in to the model, so it is not drawn: its committee has 4 members. (Members that are drawn and stay silent are slashed as no-shows after the phase\'s deadline; the Committee tests cover it.) Before issue 18 (2026-11-23, the draw not yet a transaction of its own) a 5-validator request took 1,137,064 gas in 11 transactions. The committee draw reads the levels of the stake tree over the leaves handed out (more levels as more operators serve), so gas grows slowly with the network\'s size.',
+    '',
+    AGREED_BEFORE_NOTE,
     '',
     AGREED_GAS_NOTE,
     '',
@@ -107,7 +115,10 @@ export function agreedSection(rows: AgreedBenchRow[], command: string): string[]
  * Where the gas of one request goes (5 members, signed ballots; from the receipts of one run of
  * `scripts/bench/agreed.ts`, request 2), and why the 600k target is not met yet.
  */
-export const AGREED_GAS_NOTE = 'Where the gas goes (one request, 5 members, signed ballots; receipts of a run on 2026-12-02): request 272k (Coprocessor: the request\'s storage and the stake snapshot of its draw block), draw 359k (the stake-weighted draw over the draw block\'s stakes ~160k, storing the 5 members ~135k), propose 80k, `commitSigned` 172k for 4 ballots (was 4 transactions, 242k), `revealMany` 85k for 4 openings and the tally (was 4 transactions, 184k), finalisation 179k (Coprocessor `settleAgreed`: fee shares to the 5 payees, the model owner and the protocol, reputation counters, the callback). The exchange cut 6 of 12 transactions and about 170k gas; the rest of the way to 600k needs the request, the draw and the settlement to store less (for example members kept as a hash with the addresses in calldata, fee shares credited in one write), which this branch did not change.';
+export const AGREED_GAS_NOTE = 'Where the gas goes (one request, 5 members, signed ballots; receipts of the run above, request 5): request 272k (Coprocessor, unchanged: the request\'s storage and the stake snapshot of its draw block), \`proposeSigned\` 281k (the draw ~70k: a descent steps past the tree levels over leaves never handed out instead of reading 16 levels; the members and the answer written once as the code of a contract at an address derived from the round, ~53k instead of 6 slots; one hash for the 4 ballots instead of 4 slots; 4 signatures checked), \`revealMany\` 86k for 4 openings and the tally, finalisation 173k (Coprocessor \`settleAgreed\`, unchanged: fee shares to the 5 payees, the model owner and the protocol, reputation counters, the callback; ~35k of it the Committee\'s judgement). The Committee\'s part (everything after the request) went from 879k to 540k; 600k for all four transactions needs the request and the settlement, which are the Coprocessor\'s, to cost less (branch compact18 makes the request record compact).';
+
+/** The figures this section had before `proposeSigned` (branch agreed18b), kept for comparison. */
+export const AGREED_BEFORE_NOTE = 'Before \`proposeSigned\` (run of 2026-12-02, same machine and setups; the draw its own transaction, then propose, \`commitSigned\`, \`revealMany\`, finalisation): on chain 1,322,011 gas in 12 transactions; signed via the leader 1,151,669 in 6 (request 272k, draw 359k, propose 80k, \`commitSigned\` 172k, \`revealMany\` 85k, finalisation 179k); 12 validators 1,185,059 in 6; 1 offline 1,029,195 in 6.';
 
 /** What `npm run bench` and `npm run bench:agreed` measure. */
 export const AGREED_SETUPS = [

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {TestBase} from "./TestBase.sol";
 import {Coprocessor} from "../../src/Coprocessor.sol";
 import {Committee} from "../../src/Committee.sol";
+import {CommitteeBase} from "../../src/CommitteeBase.sol";
 import {Timelocked} from "../../src/Timelocked.sol";
 
 /// @dev The parameters tests deploy with, and admin changes through the timelock.
@@ -24,7 +25,7 @@ abstract contract Deployment is TestBase {
         });
     }
 
-    function committeeParameters() internal pure returns (Committee.Parameters memory p) {
+    function committeeParameters() internal pure returns (CommitteeBase.Parameters memory p) {
         p.committeeSize = 5;
         p.appealSizes = new uint8[](2);
         (p.appealSizes[0], p.appealSizes[1]) = (7, 11);

@@ -96,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
     case 'compile': {
       const { values, positionals } = parseArgs({
         args: rest, allowPositionals: true,
-        options: { out: { type: 'string' }, calibration: { type: 'string' }, 'input-bits': { type: 'string' }, 'weight-bits': { type: 'string' }, weights: { type: 'string' }, batch: { type: 'string' }, aggregate: { type: 'string' }, input: { type: 'string' }, shard: { type: 'string' }, backend: { type: 'string' }, requests: { type: 'string' } },
+        options: { out: { type: 'string' }, calibration: { type: 'string' }, 'input-bits': { type: 'string' }, 'weight-bits': { type: 'string' }, weights: { type: 'string' }, batch: { type: 'string' }, aggregate: { type: 'string' }, output: { type: 'string' }, input: { type: 'string' }, shard: { type: 'string' }, backend: { type: 'string' }, requests: { type: 'string' } },
       });
       const shard = parseIntegerOption('--shard', values.shard), batch = parseIntegerOption('--batch', values.batch);
       const requests = parseIntegerOption('--requests', values.requests, { min: 2, max: MAX_REQUEST_BATCH });
@@ -116,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
         weights: values.weights as 'constant' | 'committed' | 'signals' | undefined,
         batch,
         aggregate: values.aggregate as 'mean' | undefined,
+        output: values.output,
         input: values.input as 'committed' | 'public' | 'private' | undefined,
         shard,
         backend: values.backend as 'circom' | 'r1cs' | undefined,

@@ -76,7 +76,7 @@ const REQUEST_EVENTS = committeeAbi.flatMap((x) => (x.type === 'event' && x.inpu
  * transaction that touched it (draws, propose, commits, reveals, advances, appeals,
  * finalisation), read in bounded ranges from the request's block.
  */
-export async function agreedRequestGas(publicClient: PublicClient, addresses: VerityAddresses, requestId: bigint, requestTx: Hex): Promise<{ gas: bigint; transactions: number }> {
+export async function agreedRequestGas(publicClient: PublicClient, addresses: VerityAddresses, requestId: bigint, requestTx: Hex): Promise<{ gas: bigint; transactions: number; calls: { hash: Hex; gas: bigint }[] }> {
   const { blockNumber: fromBlock } = await publicClient.getTransactionReceipt({ hash: requestTx });
   const toBlock = await publicClient.getBlockNumber({ cacheTime: 0 });
   const hashes = new Set<Hex>([requestTx]);
@@ -84,7 +84,7 @@ export async function agreedRequestGas(publicClient: PublicClient, addresses: Ve
     const logs = await getLogsBounded(publicClient, { address: addresses.committee!, abi: committeeAbi, eventName, args: { requestId } as never, fromBlock, toBlock });
     for (const l of logs) hashes.add(l.transactionHash);
   }
-  let gas = 0n;
-  for (const hash of hashes) gas += (await publicClient.getTransactionReceipt({ hash })).gasUsed;
-  return { gas, transactions: hashes.size };
+  const calls = [];
+  for (const hash of hashes) calls.push({ hash, gas: (await publicClient.getTransactionReceipt({ hash })).gasUsed });
+  return { gas: calls.reduce((a, c) => a + c.gas, 0n), transactions: hashes.size, calls };
 }

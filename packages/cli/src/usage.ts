@@ -61,6 +61,8 @@ export const COMMANDS: readonly CommandUsage[] = [
                            the Coprocessor checks), as public signals, or not at all
       --batch K            prove K inferences in one proof (input: K samples concatenated)
       --aggregate mean     with --batch: output only the mean over the batch
+      --output NAME        the graph output the proof covers (default: the first, e.g. a
+                           scikit-learn classifier's label; --output probabilities for its probabilities)
       --requests K         also compile a request-batch circuit (DIR/requests-K): up to K requests
                            from different senders answered by ONE proof (Coprocessor.fulfillRequests);
                            nodes serving DIR use it once ModelRegistry.setRequestBatchVerifier is set

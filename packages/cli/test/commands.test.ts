@@ -75,7 +75,7 @@ test('verity register (proved and agreed), then verity request gets each answere
   assert.equal(reg.status, 0, reg.stderr);
   const modelId = /as (0x[0-9a-f]{64})/.exec(reg.stdout)![1]! as `0x${string}`;
   creditId = modelId;
-  assert.match(reg.stdout, /567 constraints/);
+  assert.match(reg.stdout, /537 constraints/);
   assert.match(reg.stdout, /^warning: INSECURE DEV SETUP/m, 'a dev setup on a devnet: registered with a warning');
   assert.match(reg.stdout, /version 1; weights pinned by the verifying key; insecure dev setup/);
   const agreed = await verity(['register', '--agreed', '--name', 'judge', '--fee', '0.001', '--labels', 'yes,no', '--instructions', 'Answer yes or no.', '--deployment', deployment], anvilKey(1));

@@ -1,6 +1,9 @@
 // The off-chain exchange of agreed mode: a round's members send their signed ballots (commit
 // phase) and their openings (reveal phase) to the round's leader, which puts them on chain in one
-// transaction each (`Committee.commitSigned`, `Committee.revealMany`). Nothing here is trusted:
+// transaction each (`Committee.commitSigned`, `Committee.revealMany`). Before a first round is
+// drawn, its leader (known from `Committee.pendingCommittee`) shows its answer here
+// (`GET /agreed/proposal`), its members post ballots signed over that answer, and the leader
+// sends the draw, the proposal and the ballots in one transaction (`Committee.proposeSigned`). Nothing here is trusted:
 // the leader checks every ballot's signature and every opening against the chain before it keeps
 // it, and the Committee checks them again. Members that see their ballot or opening missing on
 // chain send their own transaction, so liveness never depends on this channel.
@@ -16,6 +19,8 @@ export type BallotMessage =
 
 /** The path members post to, below the leader's registered API URL. */
 export const BALLOT_PATH = '/agreed/ballots';
+/** The path a pending round's leader shows its answer on (`?requestId=&round=`). */
+export const PROPOSAL_PATH = '/agreed/proposal';
 /** Larger bodies are refused (a message is about 300 bytes). */
 const MAX_BODY = 4096;
 
@@ -24,15 +29,28 @@ export type BallotBox = { url: string; close(): Promise<void> };
 /**
  * Serves `POST /agreed/ballots` on `host:port` (port 0: any free one): each body is one
  * {@link BallotMessage} as JSON (bigints as decimal strings), handed to `receive`, which answers
- * whether it kept it (202) or refused it (422). Malformed bodies get 400.
+ * whether it kept it (202) or refused it (422). Malformed bodies get 400. And
+ * `GET /agreed/proposal?requestId=&round=`: the answer `proposal` gives (200, `{"answer":"0x.."}`), or 404.
  *
  * @example
- * const box = await serveBallotBox({ port: 0, receive: (m) => validator.receive(m) })
+ * const box = await serveBallotBox({ port: 0, receive: (m) => validator.receive(m), proposal: (id, round) => validator.proposalFor(id, round) })
  */
-export async function serveBallotBox(p: { host?: string; port: number; receive: (m: BallotMessage) => Promise<boolean> }): Promise<BallotBox> {
+export async function serveBallotBox(p: {
+  host?: string; port: number; receive: (m: BallotMessage) => Promise<boolean>; proposal?: (requestId: bigint, round: number) => Hex | undefined;
+}): Promise<BallotBox> {
   const server: Server = createServer((req, res) => {
     const reply = (status: number, body: string) => { res.writeHead(status, { 'content-type': 'text/plain' }); res.end(`${body}\n`); };
-    if ((req.url ?? '/').split('?')[0] !== BALLOT_PATH || req.method !== 'POST') return reply(404, `not found: POST ${BALLOT_PATH}`);
+    const [path, query] = (req.url ?? '/').split('?');
+    if (path === PROPOSAL_PATH && req.method === 'GET') {
+      const q = new URLSearchParams(query ?? '');
+      const id = q.get('requestId') ?? '';
+      const round = Number(q.get('round'));
+      const answer = /^\d{1,78}$/.test(id) && isSmall(round) ? p.proposal?.(BigInt(id), round) : undefined;
+      if (!answer) return reply(404, 'no proposal');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ answer }));
+    }
+    if (path !== BALLOT_PATH || req.method !== 'POST') return reply(404, `not found: POST ${BALLOT_PATH}`);
     readBody(req).then(
       async (text) => {
         const m = text === undefined ? undefined : parseBallotMessage(text);
@@ -63,6 +81,26 @@ export async function postBallot(apiUrl: string, m: BallotMessage, timeoutMs = 2
     return res.status === 202;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The answer a pending round's leader shows at its API URL, or undefined (unreachable, none yet,
+ * malformed). Never throws. Only a ballot signed over this answer counts for it on chain.
+ *
+ * @example
+ * const answer = await fetchProposal('http://leader.example', 1n, 0)
+ */
+export async function fetchProposal(apiUrl: string, requestId: bigint, round: number, timeoutMs = 2_000): Promise<Hex | undefined> {
+  if (!/^https?:\/\//.test(apiUrl)) return undefined;
+  try {
+    const res = await fetch(`${apiUrl.replace(/\/+$/, '')}${PROPOSAL_PATH}?requestId=${requestId}&round=${round}`, { signal: AbortSignal.timeout(timeoutMs) });
+    const text = await res.text();
+    if (res.status !== 200 || text.length > MAX_BODY) return undefined;
+    const answer = (JSON.parse(text) as { answer?: unknown }).answer;
+    return typeof answer === 'string' && isHex(answer) && answer.length > 2 ? answer : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -9,5 +9,5 @@ export { loadNodeConfig, loadWorkerConfig, ConfigError, type NodeConfig, type Mo
 export { runNode, runWorker } from './run.js';
 export { LocalProving, QueueProving, startProvingWorker, verificationKey, ProvingJobFailedError, ProvingTimeoutError, WorkerArtefactMismatchError, WorkerProofError, type ProofResult, type ProofTask, type ProvingBackend, type ProvingWorker, type ProvingWorkerOptions, type QueueProvingOptions } from './proving.js';
 export { Validator, equivalentBy, type AgreedOptions } from './validator.js';
-export { BALLOT_PATH, parseBallotMessage, postBallot, serveBallotBox, type BallotBox, type BallotMessage } from './ballotBox.js';
+export { BALLOT_PATH, fetchProposal, parseBallotMessage, postBallot, PROPOSAL_PATH, serveBallotBox, type BallotBox, type BallotMessage } from './ballotBox.js';
 export { answerPrompt, createProvider, judgePrompt, LexiconProvider, OnnxProvider, OpenAICompatibleProvider, pickLabel, ProviderError, untrustedText, type AgreedQuestion, type ChatMessage, type OpenAICompatibleOptions, type Provider, type ProviderConfig } from './providers.js';

@@ -151,7 +151,7 @@ export async function startNode(options: NodeOptions): Promise<VerityNode> {
     publicClient, account, coprocessor, chainId, store, txm, log, agreed: options.agreed, fromBlock: scanner.cursor, maxRange, deploymentBlock: options.deploymentBlock ?? 0n,
   });
   const boxAt = options.agreed?.ballotBox;
-  const ballotBox = validator && boxAt ? await serveBallotBox({ ...boxAt, receive: (m) => validator.receive(m).catch(() => false) }) : undefined;
+  const ballotBox = validator && boxAt ? await serveBallotBox({ ...boxAt, receive: (m) => validator.receive(m).catch(() => false), proposal: (id, round) => validator.proposalFor(id, round) }) : undefined;
   if (ballotBox) log.info({ url: ballotBox.url }, 'agreed mode: taking members\' ballots when leading a round');
 
   const loop = { state, pollMs, log };

@@ -4,7 +4,7 @@ import {
   type CriterionName, type Opening, type SignedBallot, type StoredRule,
 } from '@verity/sdk';
 import { EventNotFoundError } from '@verity/errors';
-import { postBallot, type BallotMessage } from './ballotBox.js';
+import { fetchProposal, postBallot, type BallotMessage } from './ballotBox.js';
 import { errorText, type Logger } from './log.js';
 import { ProviderError, type AgreedQuestion, type Provider } from './providers.js';
 import type { JobStore } from './store.js';
@@ -21,13 +21,21 @@ export type AgreedOptions = { models: readonly { modelId: Hex; provider: Provide
 type Rule = StoredRule & { labels: string[] };
 /** What a request asks, read once per request (undefined: a model this node has no provider for). */
 type Question = (AgreedQuestion & { rule: Rule }) | undefined;
-type RoundView = { appeal: boolean; members: readonly Address[]; answer: Hex; subject: number; deadline: number };
+type RoundView = { appeal: boolean; members: readonly Address[]; answer: Hex; subject: number; deadline: number; committedSeats: number; sealedBatch: Hex };
 
 const OPEN_KEY = 'committee.open';
 const DRAWING_KEY = 'committee.drawing';
 const CURSOR_KEY = 'committee.cursor';
 /** Unit of the stagger between validators sending the same `draw` (0 to 3 units). */
 const DRAW_STAGGER_MS = 500;
+/**
+ * How long the validators that do not lead a first round leave its draw to the leader (a fraction
+ * of the propose window), so that the leader draws, proposes and commits its members' ballots in
+ * one transaction (`proposeSigned`); and the part of the commit window the leader waits for
+ * ballots before it sends that transaction with those it has.
+ */
+const LEADER_GRACE = 0.5;
+const BALLOT_WAIT = 0.25;
 /** Tries of one action (propose, commit, reveal, advance, draw) whose transaction reverted. */
 const MAX_ACTION_TRIES = 3;
 
@@ -62,7 +70,13 @@ export class Validator {
   /** own ballots and openings sent to a leader (request:round:kind): whether it kept them */
   private readonly delegated = new Map<string, boolean>();
   private readonly apiUrls = new Map<string, string>();
-  private windows: { commit: number; reveal: number } | undefined;
+  private windows: { propose: number; commit: number; reveal: number } | undefined;
+  /** first rounds this node leads before their draw (request:0): the answer it shows its members */
+  private readonly proposals = new Map<string, Hex>();
+  /** the members `pendingCommittee` announced (request:drawBlock) */
+  private readonly pending = new Map<string, readonly Address[]>();
+  /** the commitments `proposeSigned` sealed (request:round), from `BallotsSealed` */
+  private readonly batches = new Map<string, readonly Hex[]>();
 
   constructor(private readonly p: {
     publicClient: PublicClient; account: LocalAccount; committee: Address; coprocessor: Address; chainId: number;
@@ -156,10 +170,96 @@ export class Validator {
     const key = `${requestId}:${task.drawBlock}`;
     const dueSince = this.drawDue.get(key) ?? Date.now();
     this.drawDue.set(key, dueSince);
-    const stagger = Number(BigInt(keccak256(`${this.me}${requestId.toString(16).padStart(64, '0')}` as Hex)) % 4n) * DRAW_STAGGER_MS;
+    let stagger = Number(BigInt(keccak256(`${this.me}${requestId.toString(16).padStart(64, '0')}` as Hex)) % 4n) * DRAW_STAGGER_MS;
+    if (!task.started) {
+      // A first round: its members exchange ballots before the draw, which its leader sends.
+      const members = await this.pendingMembers(requestId, task.drawBlock);
+      if (members.length > 0 && (await this.beforeDraw(requestId, members, dueSince))) return;
+      if (members.length > 0) stagger += (await this.window('propose')) * 1000 * LEADER_GRACE;
+    }
     if (Date.now() < dueSince + stagger) return;
     const round = task.started ? task.round + 1 : 0;
     await this.act(`${requestId}:${round}:draw:${task.drawBlock}`, requestId, 'draw', [requestId], { round, drawBlock: task.drawBlock.toString() });
+  }
+
+  /** The members a pending first round's draw will give (empty: not drawable now), read once per draw block. */
+  private async pendingMembers(requestId: bigint, drawBlock: bigint): Promise<readonly Address[]> {
+    const key = `${requestId}:${drawBlock}`;
+    let members = this.pending.get(key);
+    if (!members) {
+      members = await this.p.publicClient.readContract({ address: this.p.committee, abi: committeeAbi, functionName: 'pendingCommittee', args: [requestId] });
+      if (members.length > 0) this.pending.set(key, members);
+    }
+    return members;
+  }
+
+  /**
+   * A first round's exchange before its draw. The leader shows its answer in its ballot box and,
+   * once every member's ballot is in or a quarter of the commit window has passed, sends the
+   * draw, the proposal and the ballots in one transaction (true: this node handles the draw).
+   * A member takes the leader's answer, judges it and posts its ballot signed over it; if the
+   * leader does not act, the draw is sent by anyone after the grace and the round goes on chain.
+   */
+  private async beforeDraw(requestId: bigint, members: readonly Address[], dueSince: number): Promise<boolean> {
+    const seat = this.seatOf(members);
+    if (seat < 0) return false;
+    const key = `${requestId}:0`;
+    if (seat === 0) {
+      let answer = this.proposals.get(key);
+      if (answer === undefined) {
+        const own = await this.ownAnswer(requestId, 0);
+        if (own === undefined) return false;
+        try {
+          answer = encodeAnswer((await this.question(requestId))!.rule, own);
+        } catch (e) {
+          this.p.log.warn({ requestId: requestId.toString(), answer: own, err: errorText(e) }, 'agreed mode: own answer does not fit the rule; not proposing');
+          return false;
+        }
+        this.proposals.set(key, answer);
+      }
+      const ballots = [...(this.inbox.get(key)?.ballots.values() ?? [])];
+      const waited = Date.now() >= dueSince + (await this.window('commit')) * 1000 * BALLOT_WAIT;
+      if (this.p.agreed.ballotBox && ballots.length < members.length - 1 && !waited) return true;
+      await this.act(`${key}:proposeSigned`, requestId, 'proposeSigned', [requestId, answer, ballots], { round: 0, ballots: ballots.length });
+      return true;
+    }
+    const sent = `${key}:ballot`;
+    if (this.delegated.has(sent)) return false;
+    const url = await this.apiUrl(members[0]!);
+    const answer = await fetchProposal(url, requestId, 0);
+    if (answer === undefined) return false;
+    const agree = await this.judge(requestId, 0, answer);
+    if (agree === undefined) return false;
+    const vote = agree ? Vote.Agree : Vote.Disagree;
+    const commitment = voteCommitment({ requestId, round: 0, member: this.me, vote, salt: await this.salt(requestId, 0) });
+    const ballot = await signBallot(this.p.account, this.p.committee, this.p.chainId, { requestId, round: 0, seat, commitment, answer: keccak256(answer) });
+    const kept = await postBallot(url, { kind: 'ballot', requestId, round: 0, ballot });
+    this.delegated.set(sent, kept);
+    this.p.log.info({ requestId: requestId.toString(), round: 0, leader: members[0], kept, vote: agree ? 'agree' : 'disagree' }, 'agreed mode: ballot sent to the leader before the draw');
+    return false;
+  }
+
+  /** The answer this node shows its members for a first round it leads before the draw. */
+  proposalFor(requestId: bigint, round: number): Hex | undefined {
+    return this.proposals.get(`${requestId}:${round}`);
+  }
+
+  /** The commitments `proposeSigned` sealed in a round (by seat; zero: not in it), from `BallotsSealed`. */
+  private async batchOf(requestId: bigint, round: number): Promise<readonly Hex[]> {
+    const key = `${requestId}:${round}`;
+    const known = this.batches.get(key);
+    if (known) return known;
+    const event = await findLatestLog(this.p.publicClient, { address: this.p.committee, abi: committeeAbi, eventName: 'BallotsSealed', args: { requestId }, fromBlock: this.p.deploymentBlock, maxRange: this.p.maxRange });
+    if (!event || event.args.round !== round) throw new EventNotFoundError({ event: 'BallotsSealed', where: `blocks ${this.p.deploymentBlock} to the head`, requestId });
+    this.batches.set(key, event.args.commitments);
+    return event.args.commitments;
+  }
+
+  /** A seat's sealed vote: committed on chain, or in the round's signed batch (zero: none). */
+  private async sealedVote(requestId: bigint, round: number, r: RoundView, seat: number): Promise<{ stored: Hex; revealed: number; inBatch: boolean }> {
+    const [stored, revealed] = await this.p.publicClient.readContract({ address: this.p.committee, abi: committeeAbi, functionName: 'getBallot', args: [requestId, round, BigInt(seat)] });
+    if (stored !== zero32 || ((r.committedSeats >> seat) & 1) === 0 || r.sealedBatch === zero32) return { stored, revealed, inBatch: false };
+    return { stored: (await this.batchOf(requestId, round))[seat] ?? zero32, revealed, inBatch: true };
   }
 
   private seatOf(members: readonly Address[]) {
@@ -177,7 +277,7 @@ export class Validator {
       this.answers.delete(key);
       this.questions.delete(key);
       for (const action of this.sent.keys()) if (action.startsWith(`${key}:`)) this.sent.delete(action);
-      for (const m of [this.inbox, this.delegated]) for (const k of m.keys()) if (k.startsWith(`${key}:`)) m.delete(k);
+      for (const m of [this.inbox, this.delegated, this.proposals, this.pending, this.batches]) for (const k of m.keys()) if (k.startsWith(`${key}:`)) m.delete(k);
       this.persist();
       return;
     }
@@ -210,10 +310,11 @@ export class Validator {
         this.p.log.warn({ requestId: requestId.toString(), answer, err: errorText(e) }, 'agreed mode: own answer does not fit the rule; not proposing');
         return;
       }
-      await this.act(`${requestId}:${round}:propose`, requestId, 'propose', [requestId, bytes], { round, answer });
+      // Ballots members signed over this answer before the draw (someone else drew) come with it.
+      const early = this.proposals.get(`${requestId}:${round}`) === bytes ? [...(this.inbox.get(`${requestId}:${round}`)?.ballots.values() ?? [])] : [];
+      await this.act(`${requestId}:${round}:propose`, requestId, 'proposeSigned', [requestId, bytes, early], { round, answer, ballots: early.length });
     } else if (phase === 'Commit' && voter) {
-      const [stored] = await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getBallot', args: [requestId, round, BigInt(seat)] });
-      if (stored !== zero32) return;
+      if ((r.committedSeats >> seat) & 1) return;
       const subject = r.appeal
         ? ((await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getRound', args: [requestId, r.subject] })) as unknown as RoundView).answer
         : r.answer;
@@ -221,11 +322,11 @@ export class Validator {
       if (agree === undefined) return;
       const vote = agree ? Vote.Agree : Vote.Disagree;
       const commitment = voteCommitment({ requestId, round, member: this.me, vote, salt: await this.salt(requestId, round) });
-      const ballot = await signBallot(this.p.account, committee, this.p.chainId, { requestId, round, seat, commitment });
+      const ballot = await signBallot(this.p.account, committee, this.p.chainId, { requestId, round, seat, commitment, answer: keccak256(subject) });
       if (await this.delegate(r, now, deadline, { kind: 'ballot', requestId, round, ballot })) return;
       await this.act(`${requestId}:${round}:commit`, requestId, 'commit', [requestId, BigInt(seat), commitment], { round, seat, vote: agree ? 'agree' : 'disagree' });
     } else if (phase === 'Reveal' && voter) {
-      const [stored, revealed] = await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getBallot', args: [requestId, round, BigInt(seat)] });
+      const { stored, revealed, inBatch } = await this.sealedVote(requestId, round, r, seat);
       if (stored === zero32 || revealed !== Vote.None) return;
       const salt = await this.salt(requestId, round);
       const vote = ([Vote.Agree, Vote.Disagree] as const).find((v) => voteCommitment({ requestId, round, member: this.me, vote: v, salt }) === stored);
@@ -234,7 +335,9 @@ export class Validator {
         return;
       }
       if (await this.delegate(r, now, deadline, { kind: 'opening', requestId, round, opening: { seat, vote, salt } })) return;
-      await this.act(`${requestId}:${round}:reveal`, requestId, 'reveal', [requestId, BigInt(seat), vote, salt], { round, seat, vote: vote === Vote.Agree ? 'agree' : 'disagree' });
+      const detail = { round, seat, vote: vote === Vote.Agree ? 'agree' : 'disagree' };
+      if (inBatch) await this.act(`${requestId}:${round}:reveal`, requestId, 'revealMany', [requestId, [{ seat, vote, salt }], await this.batchOf(requestId, round)], detail);
+      else await this.act(`${requestId}:${round}:reveal`, requestId, 'reveal', [requestId, BigInt(seat), vote, salt], detail);
     }
   }
 
@@ -272,17 +375,18 @@ export class Validator {
     const box = this.inbox.get(`${requestId}:${task.round}`);
     if (!box) return;
     const round = task.round;
-    const ballots = await Promise.all(r.members.map((_, seat) => this.p.publicClient.readContract({ address: this.p.committee, abi: committeeAbi, functionName: 'getBallot', args: [requestId, round, BigInt(seat)] })));
     const late = now >= deadline - ((await this.window(phase === 'Commit' ? 'commit' : 'reveal')) * 3) / 4;
     if (phase === 'Commit') {
-      const pending = [...box.ballots.values()].filter((b) => ballots[b.seat]![0] === zero32);
+      const pending = [...box.ballots.values()].filter((b) => ((r.committedSeats >> b.seat) & 1) === 0);
       const voters = r.appeal ? r.members.length : r.members.length - 1;
       if (pending.length === 0 || (pending.length + task.committed < voters && !late)) return;
       await this.act(`${requestId}:${round}:commitSigned:${pending.map((b) => b.seat).join(',')}`, requestId, 'commitSigned', [requestId, pending], { round, ballots: pending.length });
     } else {
-      const pending = [...box.openings.values()].filter((o) => ballots[o.seat]![0] !== zero32 && ballots[o.seat]![1] === Vote.None);
+      const votes = await this.p.publicClient.readContract({ address: this.p.committee, abi: committeeAbi, functionName: 'getRound', args: [requestId, round] });
+      const pending = [...box.openings.values()].filter((o) => ((r.committedSeats >> o.seat) & 1) === 1 && ((votes.votes >> BigInt(2 * o.seat)) & 3n) === 0n);
       if (pending.length === 0 || (pending.length < task.committed - task.revealed && !late)) return;
-      await this.act(`${requestId}:${round}:revealMany:${pending.map((o) => o.seat).join(',')}`, requestId, 'revealMany', [requestId, pending], { round, openings: pending.length });
+      const batch = r.sealedBatch === zero32 ? [] : await this.batchOf(requestId, round);
+      await this.act(`${requestId}:${round}:revealMany:${pending.map((o) => o.seat).join(',')}`, requestId, 'revealMany', [requestId, pending, batch], { round, openings: pending.length });
     }
   }
 
@@ -294,20 +398,36 @@ export class Validator {
   async receive(m: BallotMessage): Promise<boolean> {
     const { publicClient, committee } = this.p;
     const task = await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getTask', args: [m.requestId] });
-    if (task.round !== m.round || AgreedPhase[task.phase] !== (m.kind === 'ballot' ? 'Commit' : 'Reveal')) return false;
-    const r = (await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getRound', args: [m.requestId, m.round] })) as unknown as RoundView;
+    const phase = AgreedPhase[task.phase];
     const seat = m.kind === 'ballot' ? m.ballot.seat : m.opening.seat;
-    if (r.members[0]?.toLowerCase() !== this.me.toLowerCase() || seat >= r.members.length || (seat === 0 && !r.appeal)) return false;
-    const member = r.members[seat]!;
     if (m.kind === 'ballot') {
-      const signer = await ballotSigner(committee, this.p.chainId, m.requestId, m.round, m.ballot);
-      if (signer?.toLowerCase() !== member.toLowerCase()) return false;
-      this.boxOf(m.requestId, m.round).ballots.set(seat, m.ballot);
-    } else {
-      const [stored] = await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getBallot', args: [m.requestId, m.round, BigInt(seat)] });
-      if (stored !== voteCommitment({ requestId: m.requestId, round: m.round, member, vote: m.opening.vote, salt: m.opening.salt })) return false;
-      this.boxOf(m.requestId, m.round).openings.set(seat, m.opening);
+      // Before the draw or the proposal, a ballot is over the answer this node shows; after, over the one on chain.
+      if (phase === 'Drawing' && !task.started && m.round === 0) {
+        return this.keepBallot(m, await this.pendingMembers(m.requestId, task.drawBlock), this.proposals.get(`${m.requestId}:0`), false);
+      }
+      if (task.round !== m.round || (phase !== 'Propose' && phase !== 'Commit')) return false;
+      const r = (await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getRound', args: [m.requestId, m.round] })) as unknown as RoundView;
+      const answer = phase === 'Propose'
+        ? this.proposals.get(`${m.requestId}:${m.round}`)
+        : r.appeal ? ((await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getRound', args: [m.requestId, r.subject] })) as unknown as RoundView).answer : r.answer;
+      return this.keepBallot(m, r.members, answer, r.appeal);
     }
+    if (task.round !== m.round || phase !== 'Reveal') return false;
+    const r = (await publicClient.readContract({ address: committee, abi: committeeAbi, functionName: 'getRound', args: [m.requestId, m.round] })) as unknown as RoundView;
+    if (r.members[0]?.toLowerCase() !== this.me.toLowerCase() || seat >= r.members.length || (seat === 0 && !r.appeal)) return false;
+    const { stored } = await this.sealedVote(m.requestId, m.round, r, seat);
+    if (stored !== voteCommitment({ requestId: m.requestId, round: m.round, member: r.members[seat]!, vote: m.opening.vote, salt: m.opening.salt })) return false;
+    this.boxOf(m.requestId, m.round).openings.set(seat, m.opening);
+    return true;
+  }
+
+  /** Keeps a ballot when this node leads, the seat votes, and its holder signed it over `answer`. */
+  private async keepBallot(m: BallotMessage & { kind: 'ballot' }, members: readonly Address[], answer: Hex | undefined, appeal: boolean): Promise<boolean> {
+    const seat = m.ballot.seat;
+    if (answer === undefined || members[0]?.toLowerCase() !== this.me.toLowerCase() || seat >= members.length || (seat === 0 && !appeal)) return false;
+    const signer = await ballotSigner(this.p.committee, this.p.chainId, m.requestId, m.round, m.ballot, keccak256(answer));
+    if (signer?.toLowerCase() !== members[seat]!.toLowerCase()) return false;
+    this.boxOf(m.requestId, m.round).ballots.set(seat, m.ballot);
     return true;
   }
 
@@ -318,11 +438,11 @@ export class Validator {
     return box;
   }
 
-  /** The commit or reveal window in seconds (read once). */
-  private async window(phase: 'commit' | 'reveal'): Promise<number> {
+  /** The propose, commit or reveal window in seconds (read once). */
+  private async window(phase: 'propose' | 'commit' | 'reveal'): Promise<number> {
     if (!this.windows) {
       const p = await this.p.publicClient.readContract({ address: this.p.committee, abi: committeeAbi, functionName: 'parameters' });
-      this.windows = { commit: Number(p.commitWindow), reveal: Number(p.revealWindow) };
+      this.windows = { propose: Number(p.proposeWindow), commit: Number(p.commitWindow), reveal: Number(p.revealWindow) };
     }
     return this.windows[phase];
   }
@@ -416,7 +536,7 @@ export class Validator {
   }
 
   /** Sends one Committee call once: again only if its transaction reverted and the state did not move. */
-  private async act(key: string, requestId: bigint, functionName: 'propose' | 'commit' | 'commitSigned' | 'reveal' | 'revealMany' | 'advance' | 'draw', args: readonly unknown[], detail: Record<string, unknown>) {
+  private async act(key: string, requestId: bigint, functionName: 'proposeSigned' | 'commit' | 'commitSigned' | 'reveal' | 'revealMany' | 'advance' | 'draw', args: readonly unknown[], detail: Record<string, unknown>) {
     const prior = this.sent.get(key);
     if (prior) {
       const tx = this.p.store.txsForRequest(requestId).find((t) => t.hash === prior.hash);

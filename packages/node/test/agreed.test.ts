@@ -273,22 +273,24 @@ describe('agreed mode on anvil', () => {
     const servedAfter = await Promise.all(OPERATORS.map((_, i) => served(i)));
     assert.deepEqual(servedAfter.map((s, i) => s - servedBefore[i]!), [1n, 1n, 1n, 1n, 1n], 'all five counted as served');
     assert.ok(fixture.calls.length > callsBefore, 'the HTTP provider was asked');
-    // The committee was drawn by a validator's `draw`, in a later transaction than the request.
+    // The committee was drawn by its leader's `proposeSigned` (the draw and the proposal in one
+    // transaction; members computed the draw before with `pendingCommittee`), later than the request.
     const [requested] = await publicClient.getContractEvents({ address: addresses.coprocessor, abi: coprocessorAbi, eventName: 'Requested', args: { requestId }, fromBlock: 0n });
     const [pending] = await publicClient.getContractEvents({ address: addresses.committee!, abi: committeeAbi, eventName: 'DrawPending', args: { requestId }, fromBlock: 0n });
     const [started] = await publicClient.getContractEvents({ address: addresses.committee!, abi: committeeAbi, eventName: 'RoundStarted', args: { requestId }, fromBlock: 0n });
     assert.equal(pending?.transactionHash, requested!.transactionHash, 'the request only arms the draw');
     assert.ok(started!.blockNumber > requested!.blockNumber, 'members drawn in a later block');
     const drawTx = await publicClient.getTransaction({ hash: started!.transactionHash });
-    assert.equal(decodeFunctionData({ abi: committeeAbi, data: drawTx.input }).functionName, 'draw');
-    assert.ok(OPERATORS.some((_, i) => operator(i).account.address.toLowerCase() === drawTx.from.toLowerCase()), 'sent by one of the validators');
+    assert.equal(decodeFunctionData({ abi: committeeAbi, data: drawTx.input }).functionName, 'proposeSigned');
+    assert.equal(drawTx.from.toLowerCase(), started!.args.members![0]!.toLowerCase(), 'sent by the round\'s leader');
     let draws = 0;
     for (let b = requested!.blockNumber + 1n; b <= started!.blockNumber + 2n; b++) {
       for (const tx of (await publicClient.getBlock({ blockNumber: b, includeTransactions: true })).transactions) {
         if (tx.to?.toLowerCase() === addresses.committee!.toLowerCase() && decodeFunctionData({ abi: committeeAbi, data: tx.input }).functionName === 'draw') draws++;
       }
     }
-    t.diagnostic(`draw transactions sent for one request by 5 validators: ${draws} (the stagger lets one send it alone)`);
+    assert.equal(draws, 0, 'no separate draw transaction: the others leave the draw to the leader');
+    t.diagnostic(`separate draw transactions for one request by 5 validators: ${draws}`);
   });
 
   test('a lying validator is outvoted and slashed, and a failing provider abstains (slashed as a no-show) without stopping the request', async () => {
@@ -340,7 +342,7 @@ describe('agreed mode on anvil', () => {
     let requestId = 0n;
     for (let tries = 0; tries < 6; tries++) {
       requestId = await ask();
-      const line = await p.waitFor((l) => l.requestId === requestId.toString() && (l.msg === 'agreed mode: commit' || l.msg === 'agreed mode: propose'), 30_000, 'commit or propose');
+      const line = await p.waitFor((l) => l.requestId === requestId.toString() && (l.msg === 'agreed mode: commit' || l.msg === 'agreed mode: proposeSigned'), 30_000, 'commit or propose');
       if (line.msg === 'agreed mode: commit') break;
       await client.waitForResult(requestId, { timeoutMs: 60_000 });
     }
@@ -366,7 +368,7 @@ describe('agreed mode on anvil', () => {
     const receipt = await publicClient.getTransactionReceipt({ hash: revealed.tx as Hex });
     assert.equal(parseEventLogs({ abi: committeeAbi, logs: receipt.logs, eventName: 'Revealed' }).length, 1);
   });
-  test('with ballot boxes, the leader sends its members\' signed ballots in one transaction and their openings in another', async () => {
+  test('with ballot boxes, the leader draws, proposes and sends its members\' signed ballots in one transaction and their openings in another', async () => {
     const ports = await Promise.all(OPERATORS.map(() => freePort()));
     await setApiUrls(ports.map((p) => `http://127.0.0.1:${p}`));
     try {
@@ -374,7 +376,10 @@ describe('agreed mode on anvil', () => {
       const requestId = await ask();
       const result = await client.waitForResult(requestId, { timeoutMs: 60_000 });
       assert.equal(hexToString(result.output), 'loved');
-      assert.deepEqual(await voteCalls(requestId), ['commitSigned', 'revealMany'], 'four ballots in one transaction, four openings in one');
+      assert.deepEqual(await voteCalls(requestId), ['proposeSigned', 'revealMany'], 'four ballots with the draw and the proposal, four openings in one');
+      const drawn = await publicClient.getContractEvents({ address: addresses.committee!, abi: committeeAbi, eventName: 'RoundStarted', args: { requestId }, fromBlock: 0n });
+      const { input } = await publicClient.getTransaction({ hash: drawn[0]!.transactionHash });
+      assert.equal(decodeFunctionData({ abi: committeeAbi, data: input }).functionName, 'proposeSigned', 'no separate draw transaction');
       assert.deepEqual(await slashes(requestId), [], 'nobody slashed');
     } finally {
       await setApiUrls(OPERATORS.map(() => ''));

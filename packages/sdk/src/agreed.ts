@@ -93,10 +93,15 @@ export function voteCommitment(p: { requestId: bigint; round: number; member: Ad
   ));
 }
 
-/** A member's sealed vote for a seat, as it signs it off chain (EIP-712 `Ballot`) for `Committee.commitSigned`. */
-export type Ballot = { requestId: bigint; round: number; seat: number; commitment: Hex };
+/**
+ * A member's sealed vote for a seat, as it signs it off chain (EIP-712 `Ballot`) for
+ * `Committee.proposeSigned` or `Committee.commitSigned`: `answer` is the keccak256 of the answer
+ * voted on (the leader's proposal, or under an appeal the accepted answer), so a ballot counts
+ * only for the answer its member saw.
+ */
+export type Ballot = { requestId: bigint; round: number; seat: number; commitment: Hex; answer: Hex };
 
-/** A ballot with its signer's signature, in the form `commitSigned` takes. */
+/** A ballot with its signer's signature, in the form `proposeSigned` and `commitSigned` take. */
 export type SignedBallot = { seat: number; commitment: Hex; v: number; r: Hex; s: Hex };
 
 /** An opened vote, in the form `Committee.revealMany` takes: the salt opens the seat's commitment. */
@@ -107,22 +112,22 @@ export type Opening = { seat: number; vote: 1 | 2; salt: Hex };
  * what a member signs so that another (the round's leader) can send its commit for it.
  *
  * @example
- * const signature = await account.signTypedData(ballotTypedData(committee, 31337, { requestId: 1n, round: 0, seat: 2, commitment }))
+ * const signature = await account.signTypedData(ballotTypedData(committee, 31337, { requestId: 1n, round: 0, seat: 2, commitment, answer: keccak256(proposal) }))
  */
 export function ballotTypedData(committee: Address, chainId: number, b: Ballot) {
   return {
     domain: { name: 'Verity Committee', version: '1', chainId, verifyingContract: committee },
-    types: { Ballot: [{ name: 'requestId', type: 'uint256' }, { name: 'round', type: 'uint8' }, { name: 'seat', type: 'uint8' }, { name: 'commitment', type: 'bytes32' }] },
+    types: { Ballot: [{ name: 'requestId', type: 'uint256' }, { name: 'round', type: 'uint8' }, { name: 'seat', type: 'uint8' }, { name: 'commitment', type: 'bytes32' }, { name: 'answer', type: 'bytes32' }] },
     primaryType: 'Ballot',
-    message: { requestId: b.requestId, round: b.round, seat: b.seat, commitment: b.commitment },
+    message: { requestId: b.requestId, round: b.round, seat: b.seat, commitment: b.commitment, answer: b.answer },
   } as const;
 }
 
 /**
- * Signs a ballot with the member's key, in the form `commitSigned` takes.
+ * Signs a ballot with the member's key, in the form `proposeSigned` and `commitSigned` take.
  *
  * @example
- * const signed = await signBallot(account, committee, 31337, { requestId: 1n, round: 0, seat: 2, commitment })
+ * const signed = await signBallot(account, committee, 31337, { requestId: 1n, round: 0, seat: 2, commitment, answer: keccak256(proposal) })
  */
 export async function signBallot(account: { signTypedData: LocalAccount['signTypedData'] }, committee: Address, chainId: number, b: Ballot): Promise<SignedBallot> {
   const { r, s, v, yParity } = parseSignature(await account.signTypedData(ballotTypedData(committee, chainId, b)));
@@ -130,15 +135,15 @@ export async function signBallot(account: { signTypedData: LocalAccount['signTyp
 }
 
 /**
- * Who signed a ballot (undefined for a malformed signature): the round's member holding
- * `seat`, or the ballot is not theirs.
+ * Who signed a ballot on the answer whose keccak256 is `answer` (undefined for a malformed
+ * signature): the round's member holding `seat`, or the ballot is not theirs.
  *
  * @example
- * const signer = await ballotSigner(committee, 31337, 1n, 0, signed)
+ * const signer = await ballotSigner(committee, 31337, 1n, 0, signed, keccak256(proposal))
  */
-export async function ballotSigner(committee: Address, chainId: number, requestId: bigint, round: number, b: SignedBallot): Promise<Address | undefined> {
+export async function ballotSigner(committee: Address, chainId: number, requestId: bigint, round: number, b: SignedBallot, answer: Hex): Promise<Address | undefined> {
   try {
-    return await recoverTypedDataAddress({ ...ballotTypedData(committee, chainId, { requestId, round, seat: b.seat, commitment: b.commitment }), signature: serializeSignature({ r: b.r, s: b.s, v: BigInt(b.v) }) });
+    return await recoverTypedDataAddress({ ...ballotTypedData(committee, chainId, { requestId, round, seat: b.seat, commitment: b.commitment, answer }), signature: serializeSignature({ r: b.r, s: b.s, v: BigInt(b.v) }) });
   } catch {
     return undefined;
   }

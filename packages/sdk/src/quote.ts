@@ -22,13 +22,14 @@ export const ANSWER_GAS = {
   provedRequestBatch: 39_000n,
   /**
    * agreed, a 5-member committee with 5 staked validators and signed ballots, every transaction
-   * after the request (draw, propose, `commitSigned`, `revealMany`, finalisation): "Agreed mode"
+   * after the request (`proposeSigned`: the draw, the proposal and the ballots; `revealMany`;
+   * finalisation): "Agreed mode" (812,563 in all less the request's 272,261)
    */
-  agreed: 875_000n,
-  /** agreed: the draw reads every serving operator's stake once: this much more per operator beyond 5 */
-  agreedPerExtraOperator: 4_000n,
-  /** agreed, members sending their own commits and reveals instead (no ballot box reachable): 8 more transactions */
-  agreedOnChainBallots: 1_050_000n,
+  agreed: 545_000n,
+  /** agreed: the draw reads more levels of the stake tree as more operators serve: about this much more per operator beyond 5 (12 validators: 846,032) */
+  agreedPerExtraOperator: 5_000n,
+  /** agreed, members sending their own commits and reveals instead (no ballot box reachable): 7 more transactions */
+  agreedOnChainBallots: 845_000n,
 } as const;
 
 /** The expected costs of a request, before sending it. */

@@ -7,18 +7,19 @@ include "circomlib/circuits/bitify.circom";
 include "circomlib/circuits/poseidon.circom";
 include "circomlib/circuits/multiplexer.circom";
 
-// Range-checks n unsigned input values of `width` bytes each, packs them big-endian
-// `perChunk` values to a field element (the same bytes the requester sent on chain),
-// and commits to the packed elements with a Poseidon(6) chain (the widest circomlibjs can
-// emit as an EVM contract):
+// Range-checks n unsigned input values of `width` bytes each (u - lo in `bits` bits: the
+// quantised input's bounds, see io/layout.ts packedRange; 0 and 8 * width for the whole
+// width), packs them big-endian `perChunk` values to a field element (the same bytes the
+// requester sent on chain), and commits to the packed elements with a Poseidon(6) chain (the
+// widest circomlibjs can emit as an EVM contract):
 //   h_0 = seed, h_{c+1} = Poseidon(h_c, e_{5c}, ..., e_{5c+4}) (missing elements are 0).
 // The range checks make packing injective, so the commitment binds every value.
-template InputCommit(n, width, perChunk) {
+template InputCommit(n, width, perChunk, lo, bits) {
     signal input u[n];
     signal input seed; // 0, or the weight commitment of a model with committed weights
     signal output commitment;
     var nChunks = (n + perChunk - 1) \ perChunk;
-    component pack = InputPack(n, width, perChunk);
+    component pack = InputPack(n, width, perChunk, lo, bits);
     for (var i = 0; i < n; i++) { pack.u[i] <== u[i]; }
 
     var nCalls = (nChunks + 4) \ 5;
@@ -48,10 +49,10 @@ template WeightCommit(nC, wC, nK, wK) {
     signal input coefficients[nC];
     signal input constants[nK];
     signal output commitment;
-    component a = InputCommit(nC, wC, 31 \ wC);
+    component a = InputCommit(nC, wC, 31 \ wC, 0, 8 * wC);
     a.seed <== 0;
     for (var i = 0; i < nC; i++) { a.u[i] <== coefficients[i] + 2 ** (8 * wC - 1); }
-    component b = InputCommit(nK, wK, 31 \ wK);
+    component b = InputCommit(nK, wK, 31 \ wK, 0, 8 * wK);
     b.seed <== 0;
     for (var i = 0; i < nK; i++) { b.u[i] <== constants[i] + 2 ** (8 * wK - 1); }
     component h = Poseidon(2);
@@ -60,17 +61,18 @@ template WeightCommit(nC, wC, nK, wK) {
     commitment <== h.out;
 }
 
-// Range-checks n input values of `width` bytes and packs them big-endian, `perChunk` to a
-// field element (the bytes a request carries). Public inputs expose these chunks directly.
-template InputPack(n, width, perChunk) {
+// Range-checks n input values of `width` bytes (u - lo in `bits` bits, lo + 2^bits <= 256^width)
+// and packs them big-endian, `perChunk` to a field element (the bytes a request carries).
+// Public inputs expose these chunks directly.
+template InputPack(n, width, perChunk, lo, bits) {
     signal input u[n];
     var nChunks = (n + perChunk - 1) \ perChunk;
     signal output packed[nChunks];
 
     component range[n];
     for (var i = 0; i < n; i++) {
-        range[i] = Num2Bits(width * 8);
-        range[i].in <== u[i];
+        range[i] = Num2Bits(bits);
+        range[i].in <== u[i] - lo;
         _ <== range[i].out; // the decomposition is the range check; the bits are not needed
     }
 

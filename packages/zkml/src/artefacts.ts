@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArtefactError, CompiledDirNotFoundError } from './errors/quantize.js';
 import type { Layout } from './io/layout.js';
+import type { Approximation } from './lower/approx.js';
 import type { QuantizedModel } from './quantize/quantize.js';
 import type { LinkFile } from './link.js';
 
@@ -58,6 +59,13 @@ export type CompileReport = {
     inputRange: [number, number];
     calibration: 'samples' | 'synthetic';
     steps: { node: string; kind: string; outputs: number; constraints: number }[];
+    /**
+     * Elementwise functions proved through a piecewise-linear table (Exp, Log, Erf, Gelu...): the
+     * window it covers (the calibrated input range plus 5%, or the function's default window
+     * without calibration; outside it the output saturates), its segments, and the largest
+     * |table - f| inside the window, computed at compile time.
+     */
+    approximations?: Approximation[];
   };
   layout: Layout;
   accuracy?: { samples: number; maxAbsError: number; outputRange: number; top1Agreement: number };

@@ -11,6 +11,7 @@ import { ARTEFACT_FILES, artefactFiles, bigintReplacer, type CircuitBackend, typ
 import { writeR1csCircuit } from './r1cs/compile.js';
 import { generateCircuit, generateShards, type WeightEncoding } from './codegen/circom.js';
 import { layoutOf, type InputVisibility } from './io/layout.js';
+import { describeApproximation } from './lower/approx.js';
 import { outputsOf, programConstraints, stepConstraints } from './lower/steps.js';
 import { LINK_FILE, linkCircuit, type LinkFile } from './link.js';
 import type { QuantizedModel } from './quantize/quantize.js';
@@ -18,7 +19,7 @@ import { CircuitCompileError, IncompatibleOptionsError } from './errors/compile.
 import { weightCommitment, weightValues } from './io/commit.js';
 import { BATCH_VERIFIER_CONTRACT } from './batchVerifier.js';
 import { ptauFor } from './setup/ceremony.js';
-import { importGraph } from './graph/import.js';
+import { importGraph, selectOutput } from './graph/import.js';
 import { loadOnnx, type OnnxGraph } from './onnx/load.js';
 import { ortInput } from './onnx/runtime.js';
 import type { Progress } from './progress.js';
@@ -43,6 +44,11 @@ export type CompileOptions = QuantizeOptions & {
   batch?: number;
   /** with a batch: output only the mean over the batch instead of every inference's output */
   aggregate?: 'mean';
+  /**
+   * the graph output the proof covers (default: the first; a scikit-learn classifier's `label`,
+   * or its `probabilities`); the other outputs are not computed
+   */
+  output?: string;
   /** skip the Groth16 setup (report constraints only) */
   setup?: boolean;
   /**
@@ -88,12 +94,20 @@ function runCircom(cwd: string, file: string): Promise<void> {
 }
 
 /** The float model's outputs from onnxruntime-web, one run per sample at the model's input shape. */
-async function floatReference(onnxBytes: Uint8Array, input: { name: string; shape: number[] }, samples: number[][]): Promise<number[][]> {
+async function floatReference(onnxBytes: Uint8Array, inputs: readonly { name: string; shape: number[] }[], output: string, samples: number[][]): Promise<number[][]> {
   const session = await ort.InferenceSession.create(onnxBytes);
   const outputs: number[][] = [];
   for (const x of samples) {
-    const result = await session.run({ [input.name]: ortInput(session, x, input.shape) });
-    outputs.push(Array.from(result[session.outputNames[0]!]!.data as ArrayLike<number | bigint>, Number));
+    // Each graph input is its slice of the sample, in declared order.
+    let offset = 0;
+    const feeds = Object.fromEntries(inputs.map((input, i) => {
+      const n = input.shape.reduce((a, b) => a * b, 1);
+      offset += n;
+      return [input.name, ortInput(session, x.slice(offset - n, offset), input.shape, session.inputNames.indexOf(input.name))];
+    }));
+    // Only the proved output: another one may not be a tensor (skl2onnx's ZipMap).
+    const result = await session.run(feeds, [output]);
+    outputs.push(Array.from(result[output]!.data as ArrayLike<number | bigint>, Number));
   }
   return outputs;
 }
@@ -229,12 +243,15 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
     throw new IncompatibleOptionsError({ options: ['--weights committed', `--input ${options.input}`], reason: 'the weight commitment seeds the input commitment, so committed weights need --input committed' });
   }
   const batch = options.batch ?? 1;
-  const graph = withAggregate(loadOnnx(onnxBytes, { batch }), options.aggregate);
+  const selected = selectOutput(loadOnnx(onnxBytes, { batch }), options.output);
+  if (batch > 1 && selected.inputs.length > 1) throw new IncompatibleOptionsError({ options: [`--batch ${batch}`, `a model with ${selected.inputs.length} graph inputs`], reason: 'the request input is the inputs concatenated, one inference' });
+  const graph = withAggregate(selected, options.aggregate);
   const imported = importGraph(graph);
   const calibration = batchSamples(options.calibration, batch);
   const model = quantize(imported, { ...options, calibration });
   const inputVisibility = options.input ?? 'committed';
   const layout = layoutOf(model, inputVisibility);
+  for (const a of model.approximations ?? []) progress({ phase: describeApproximation(a) });
 
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true });
@@ -273,7 +290,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
     let accuracy: CompileReport['accuracy'];
     if (calibration && calibration.length > 0) {
       progress({ phase: `accuracy: onnxruntime-web on ${calibration.length} calibration input(s)` });
-      const reference = (await floatReference(onnxBytes, graph.inputs[0]!, calibration)).map((r) => (options.aggregate === 'mean' ? meanRows(r, batch) : r));
+      const reference = (await floatReference(onnxBytes, graph.inputs, selected.outputs[0]!.name, calibration)).map((r) => (options.aggregate === 'mean' ? meanRows(r, batch) : r));
       let maxAbsError = 0, lo = Infinity, hi = -Infinity, agree = 0, rows = 0;
       calibration.forEach((x, i) => {
         const got = dequantizeOutput(model, inferQuantized(model, quantizeInput(model, x)));
@@ -306,6 +323,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
         inputBits: model.inputBits, inputScale: model.inputScale, outputBits: model.outputBits, outputScale: model.outputScale,
         inputRange: [...inputRange(model)], calibration: options.calibration && options.calibration.length > 0 ? 'samples' : 'synthetic',
         steps: model.steps.map((s) => ({ node: s.name, kind: s.kind === 'requant' ? `requant:${s.act}` : s.kind === 'pwl' ? `pwl:${s.fn}` : s.kind, outputs: outputsOf(s), constraints: stepConstraints(s, encoding !== 'constant') })),
+        ...(model.approximations ? { approximations: model.approximations } : {}),
       },
       layout,
       accuracy,

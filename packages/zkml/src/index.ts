@@ -18,7 +18,7 @@ export { buildMlpOnnx, buildOnnx, type DenseSpec } from './onnx/build.js';
 export { importGraph } from './graph/import.js';
 export { quantize, type QuantizedModel } from './quantize/quantize.js';
 export { programConstraints } from './lower/steps.js';
-export { quantizeInput, inputRange, inferQuantized, inferFloat, dequantizeOutput } from './quantize/infer.js';
+export { quantizeInput, inputBounds, inputRange, inferQuantized, inferFloat, dequantizeOutput } from './quantize/infer.js';
 
 // Compiling a model to artefacts, and reading them back.
 export { compileModel, syntheticCalibrationWarning } from './compile.js';
@@ -42,7 +42,7 @@ export { NativeProver, NATIVE_PROVER_BIN, nativeProverBuilt } from './prover/nat
 export { compileVerifier } from './verifier.js';
 
 // The r1cs backend's stages one by one (bench:r1cs times each).
-export { buildConstraints, computeValues } from './r1cs/circuit.js';
+export { buildConstraints, computeValues, constraintParts } from './r1cs/circuit.js';
 export { r1csFile, wtnsFile } from './r1cs/files.js';
 export { readInputFile, readSamplesFile } from './inputFile.js';
 export { releaseCurves } from './teardown.js';

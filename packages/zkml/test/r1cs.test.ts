@@ -103,6 +103,18 @@ for (let seed = 1; seed <= 12; seed++) {
   });
 }
 
+// The same with non-negative calibration: inputs range-checked to 7 bits, ReLUs that are below
+// zero for every input folded to 0 (test/constraints.test.ts has the attacks on both).
+for (let seed = 13; seed <= 18; seed++) {
+  test(`r1cs backend, random model ${seed} calibrated non-negative: the honest witness is accepted, every single-wire change rejected, no wire unconstrained`, async () => {
+    const { onnx, samples } = randomModel(seed);
+    const positive = samples.map((x) => x.map(Math.abs));
+    const model = quantize(importGraph(loadOnnx(onnx)), { calibration: positive });
+    assert.deepEqual(model.inputBounds, [1 << (model.inputBits - 1), (1 << model.inputBits) - 1]);
+    await checkModel(model, positive[seed % positive.length]!, (['committed', 'public', 'private'] as const)[seed % 3]!, true);
+  });
+}
+
 /**
  * A dishonest prover at each hint of a gadget, with the rest of the witness following its
  * choice (decompositions of what no longer fits keep their low bits): the classic attacks.

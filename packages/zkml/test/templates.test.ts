@@ -39,6 +39,10 @@ const fixtures: { name: string; kinds: string[]; hints?: (k: number, kind: strin
   { name: 'logic_where', kinds: ['requant', 'product', 'iszero'] },
   { name: 'hummingbird_gemm', kinds: ['requant', 'iszero', 'argmax'] },
   { name: 'tree_classifier', kinds: ['requant', 'product', 'argmax'], hints: (k, kind) => (kind === 'argmax' ? [`main.s${k}_0.c${k}_0[0].sel[0]`] : []) },
+  { name: 'unary_trig', kinds: ['requant', 'pwl'], hints: (k, kind) => (kind === 'pwl' ? [`main.s${k}_0.c${k}_0[0].dec.out[1]`] : []) },
+  // A constant divisor: circom --O2 substitutes the remainder (a linear combination); the quotient is tampered as the step's output.
+  { name: 'unary_rounding', kinds: ['requant', 'div'] },
+  { name: 'div_tensor', kinds: ['requant', 'div'], hints: (k, kind) => (kind === 'div' ? [`main.s${k}_0.c${k}_0[0].r`] : []) },
 ];
 
 for (const fx of fixtures) {

@@ -2,7 +2,7 @@ import type { IntForm, Step } from '../lower/steps.js';
 import { outputsOf, stepConstraints } from '../lower/steps.js';
 import type { QuantizedModel } from '../quantize/quantize.js';
 import { weightValues } from '../io/commit.js';
-import { layoutOf, type InputVisibility } from '../io/layout.js';
+import { layoutOf, packedRange, type InputVisibility } from '../io/layout.js';
 
 /**
  * `constant`: weights are circuit constants, pinned by the verifying key; a linear layer
@@ -249,6 +249,7 @@ function chunkBody(ch: StepChunk, at: (id: number) => number = (id) => id): stri
  */
 export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding = 'constant', inputVisibility: InputVisibility = 'committed', head?: { z: readonly number[] }): string {
   const layout = layoutOf(model, inputVisibility);
+  const range = packedRange(layout.inputWidth, model.inputBounds);
   const groups = model.steps.filter((s) => s.kind === 'argmax');
   if (groups.some((s) => s.groups.some((g) => g.length !== s.groups[0]!.length))) throw new Error('internal: ragged ArgMax groups');
   if (head && encoding !== 'constant') throw new Error('internal: only constant weights are sharded');
@@ -280,7 +281,7 @@ export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding 
     '',
     ...(inputVisibility === 'committed'
       ? [
-        `    component commit = InputCommit(${layout.inputCount}, ${layout.inputWidth}, ${layout.inputsPerChunk});`,
+        `    component commit = InputCommit(${layout.inputCount}, ${layout.inputWidth}, ${layout.inputsPerChunk}, ${range.lo}, ${range.bits});`,
         `    for (var i = 0; i < ${layout.inputCount}; i++) { commit.u[i] <== u[i]; w[i] <== u[i]; }`,
         // With committed weights the seed (and so the commitment) is wired after the weights.
         ...(secret ? [] : ['    commit.seed <== 0;', '    inputCommitment <== commit.commitment;']),
@@ -288,7 +289,7 @@ export function generateCircuit(model: QuantizedModel, encoding: WeightEncoding 
       : [
         // Public: the packed chunks are public signals. Private: only the range checks, which
         // the worst-case bounds of every later step rely on.
-        `    component commit = InputPack(${layout.inputCount}, ${layout.inputWidth}, ${layout.inputsPerChunk});`,
+        `    component commit = InputPack(${layout.inputCount}, ${layout.inputWidth}, ${layout.inputsPerChunk}, ${range.lo}, ${range.bits});`,
         `    for (var i = 0; i < ${layout.inputCount}; i++) { commit.u[i] <== u[i]; w[i] <== u[i]; }`,
         inputVisibility === 'public'
           ? `    for (var k = 0; k < ${layout.inputChunks}; k++) { inputChunks[k] <== commit.packed[k]; }`

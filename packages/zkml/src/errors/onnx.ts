@@ -86,3 +86,32 @@ export class TensorTooLargeError extends BaseError {
     this.cap = cap;
   }
 }
+
+/**
+ * A scikit-learn classifier exported with skl2onnx's default ZipMap: its probabilities are a
+ * list of {class: probability} maps, not a tensor, so no circuit can output them.
+ */
+export class ZipMapError extends BaseError {
+  override name = 'ZipMapError';
+  readonly node: string;
+  constructor({ node }: { node: string }) {
+    super(`ZipMap at node "${node}": the probabilities are a list of {class: probability} maps, not a tensor`, {
+      details:
+        "Export the classifier without ZipMap: skl2onnx.to_onnx(model, X, options={id(model): {'zipmap': False}}) " +
+        '(tools/sklearn/export.py does), then prove the "probabilities" output with --output probabilities, or the label (the first output).',
+    });
+    this.node = node;
+  }
+}
+
+/** `--output` names a tensor that is not one of the graph's outputs. */
+export class UnknownOutputError extends BaseError {
+  override name = 'UnknownOutputError';
+  readonly output: string;
+  readonly outputs: string[];
+  constructor({ output, outputs }: { output: string; outputs: string[] }) {
+    super(`The model has no output "${output}"`, { details: `Its outputs are ${outputs.map((o) => `"${o}"`).join(', ')}; one of them is proved (the first by default).` });
+    this.output = output;
+    this.outputs = outputs;
+  }
+}

@@ -42,3 +42,23 @@ export class CompiledDirNotFoundError extends BaseError {
     this.dir = dir;
   }
 }
+
+/**
+ * An elementwise function (Log, Sqrt, Reciprocal, Pow) or a division whose input's calibrated
+ * range reaches outside what it is defined on (a logarithm of values <= 0, a divisor that may be
+ * zero): refused at compile time rather than proved with a clamp nobody asked for.
+ */
+export class FunctionDomainError extends BaseError {
+  override name = 'FunctionDomainError';
+  readonly node: string;
+  readonly opType: string;
+  readonly range: readonly [number, number];
+  constructor({ node, opType, what, range, domain }: { node: string; opType: string; what: string; range: readonly [number, number]; domain: string }) {
+    super(`${opType} at node "${node}": the calibrated range of its ${what}, [${range[0]}, ${range[1]}], is not inside its domain (${domain})`, {
+      details: 'Calibrate (--calibration) with inputs the model really sees, or make the input provably inside the domain (Log(x + eps), Div by x*x + eps).',
+    });
+    this.node = node;
+    this.opType = opType;
+    this.range = range;
+  }
+}

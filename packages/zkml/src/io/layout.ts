@@ -50,3 +50,16 @@ export function layoutOf(model: QuantizedModel, inputVisibility: InputVisibility
     publicSignals: outputWords + bound + 1,
   };
 }
+
+/**
+ * The range check of one packed value: `u - lo` in `bits` bits. Packing is injective when every
+ * value is below 256^width; `[lo, hi]` (the quantised input's encoded bounds) needs only
+ * bits(hi - lo) bits when `lo + 2^bits` still fits the width (a non-negative 8-bit input: 7 bits,
+ * a boolean one: 1), else the whole width.
+ */
+export function packedRange(width: number, bounds?: readonly [number, number]): { lo: bigint; bits: number } {
+  const whole = { lo: 0n, bits: 8 * width };
+  if (!bounds) return whole;
+  const lo = BigInt(bounds[0]), bits = Math.max(1, (BigInt(bounds[1]) - lo).toString(2).length);
+  return lo >= 0n && lo + (1n << BigInt(bits)) <= (1n << BigInt(8 * width)) ? { lo, bits } : whole;
+}

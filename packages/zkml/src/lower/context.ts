@@ -1,8 +1,9 @@
-import { QuantizationOverflowError } from '../errors/quantize.js';
+import { FunctionDomainError, QuantizationOverflowError } from '../errors/quantize.js';
 import { combine, constantForm, isSignal, signalForm, type Affine } from '../ir/affine.js';
 import { checkTensorSize, sizeOf } from '../ir/tensor.js';
 import { constValue, formAt, symValue, type ConstValue, type Value } from '../ir/value.js';
 import type { ElemKind, OnnxNode } from '../onnx/load.js';
+import { APPROX_BITS, chooseTable, pwlTable, windowFor, windowLayout, type Approximation, type UnaryFunction } from './approx.js';
 import { isqrt, roundingTerm, type IntForm, type Step } from './steps.js';
 
 /** Largest accumulator width the circuit accepts (a bit decomposition must stay below the field size). */
@@ -11,10 +12,15 @@ export const MAX_ACC_BITS = 240;
 /** One signal of the lowered program: its scale and the integer interval it provably lies in. */
 export type SignalInfo = { scale: number; lo: bigint; hi: bigint };
 
-export type LowerOptions = { weightBits: number; activationBits: number };
+/** `calibrated`: calibration inputs were given (approximation windows follow them, else each function's default). */
+export type LowerOptions = { weightBits: number; activationBits: number; calibrated?: boolean };
 
-/** A function the circuit evaluates piecewise-linearly on a clamped domain. */
-export type PwlFunction = { name: string; f: (x: number) => number; lo: number; hi: number };
+/**
+ * A function the circuit evaluates piecewise-linearly on a clamped domain, in 2^segmentBits
+ * segments (32 by default; each doubling costs 2^segmentBits more constraints per element and
+ * divides the interpolation error by about 4).
+ */
+export type PwlFunction = { name: string; f: (x: number) => number; lo: number; hi: number; segmentBits?: number };
 
 /** Bits of the piecewise-linear input window and of the segment index. */
 const PWL_BITS = 12;
@@ -53,9 +59,13 @@ function exactScale(ms: readonly number[]): number | undefined {
 export class Context {
   readonly steps: Step[] = [];
   readonly signals: SignalInfo[] = [];
+  /** every approximated elementwise function, with its window and largest error (the compile report lists them) */
+  readonly approximations: Approximation[] = [];
   node: OnnxNode | undefined;
   /** ONNX element kinds of the current node's inputs (integer and boolean tensors keep integer semantics) */
   kinds: readonly ElemKind[] = [];
+  /** ONNX data types (TensorProto.DataType) of the current node's inputs, where known: integer widths and signedness */
+  types: readonly (number | undefined)[] = [];
   /** tensor names some later node or the graph output reads (set by runGraph) */
   used: ReadonlySet<string> = new Set();
   private call = 0;
@@ -71,9 +81,10 @@ export class Context {
     return name !== undefined && name !== '' && this.used.has(name);
   }
 
-  begin(node: OnnxNode, kinds: readonly ElemKind[] = []): void {
+  begin(node: OnnxNode, kinds: readonly ElemKind[] = [], types: readonly (number | undefined)[] = []): void {
     this.node = node;
     this.kinds = kinds;
+    this.types = types;
     this.call = 0;
   }
 
@@ -205,7 +216,7 @@ export class Context {
    * exact (internal differences and comparisons); `scale` forces the output scale;
    * `packBits` coarsens the scale until every output fits that many bits.
    */
-  requant(x: Value, act: 'none' | 'relu' | 'sign', opts: { exact?: boolean; scale?: number; packBits?: number; keepConstants?: boolean; even?: boolean } = {}): Value {
+  requant(x: Value, act: 'none' | 'relu' | 'sign', opts: { exact?: boolean; scale?: number; packBits?: number; keepConstants?: boolean; even?: boolean; accScale?: number; intervals?: readonly (readonly [bigint, bigint])[] } = {}): Value {
     const key = this.key();
     if (x.kind === 'const') {
       const y = this.floatMap(x, act === 'relu' ? (v) => Math.max(0, v) : act === 'sign' ? (v) => (v >= 0 ? 1 : 0) : (v) => v);
@@ -218,11 +229,12 @@ export class Context {
     const sign = act === 'sign';
     // A node on integer and boolean tensors computes exact integers, as ONNX does: no rounding of its coefficients or result.
     const exact = opts.exact === true || (this.kinds.length > 0 && this.kinds.every((k) => k !== 'float') && exactScale(live.flatMap((f) => [...f.t.values()])) !== undefined);
-    let accScale = sign || exact ? this.scaleOf(live, true) : this.scaleOf(live, false);
+    let accScale = opts.accScale ?? (sign || exact ? this.scaleOf(live, true) : this.scaleOf(live, false));
     let outScale: number;
     if (sign) outScale = 0;
     else if (opts.scale !== undefined) outScale = opts.scale;
-    else if (exact) outScale = accScale;
+    // An integer tensor keeps whole units: even coefficients (labels 10, 20, 30) would give it a negative scale.
+    else if (exact) outScale = this.kinds.length > 0 && this.kinds.every((k) => k !== 'float') ? Math.max(accScale, 0) : accScale;
     else {
       const r = this.ranges.get(key) ?? 0;
       outScale = r > 0 ? Math.min(accScale, scaleFor(r, this.options.activationBits)) : accScale;
@@ -231,14 +243,19 @@ export class Context {
     if (!sign && accScale < outScale) accScale = outScale;
     const forms = live.map((f) => this.intForm(f, accScale, sign ? 'floor' : 'nearest'));
     let shift = sign ? 0 : accScale - outScale;
-    const intervals = forms.map((f) => this.interval(f));
+    // `intervals` (per element of x, at accScale): tighter bounds the caller knows (a maximum).
+    const intervals = opts.intervals ? x.forms.flatMap((_, i) => (dynamic[i] ? [opts.intervals![i]!] : [])) : forms.map((f) => this.interval(f));
     if (opts.packBits !== undefined) {
       const fits = (sh: number) => intervals.every(([lo, hi]) => signedBits((lo + roundingTerm(sh)) >> BigInt(sh), (hi + roundingTerm(sh)) >> BigInt(sh)) <= opts.packBits!);
       while (!fits(shift) && shift < 200) shift++;
       outScale = accScale - shift;
     }
+    // A ReLU whose accumulator is negative for every input (the interval's top below zero) is
+    // the constant 0: no signal, no constraint.
+    const dead = intervals.map(([, hi]) => act === 'relu' && hi + roundingTerm(shift) < 0n);
+    const kept = forms.filter((_, j) => !dead[j]);
     const bits: number[] = [];
-    const bounds = intervals.map(([lo, hi]) => {
+    const bounds = intervals.filter((_, j) => !dead[j]).map(([lo, hi]) => {
       const r = roundingTerm(shift);
       const b = signedBits(lo + r, hi + r);
       if (b > MAX_ACC_BITS) throw new QuantizationOverflowError({ node: name, bits: b, maxBits: MAX_ACC_BITS });
@@ -249,16 +266,38 @@ export class Context {
       return [qlo, qhi] as const;
     });
     const out = this.allocate(outScale, bounds);
-    if (forms.length > 0) {
-      this.steps.push({ kind: 'requant', name, act, out, forms, shift: forms.map(() => shift), bits, weights: !sign && !opts.exact });
+    if (kept.length > 0) {
+      this.steps.push({ kind: 'requant', name, act, out, forms: kept, shift: kept.map(() => shift), bits, weights: !sign && !opts.exact });
     }
-    let next = out;
+    let next = out, j = 0;
     const result = x.forms.map((f, i) => {
-      if (dynamic[i]) return signalForm(next++, outScale);
+      if (dynamic[i]) return dead[j++] ? constantForm(0) : signalForm(next++, outScale);
       const v = f.c;
       return constantForm(act === 'relu' ? Math.max(0, v) : sign ? (v >= 0 ? 1 : 0) : v);
     });
     return symValue(x.shape, result);
+  }
+
+  /**
+   * `relu(max(group))` for a MaxPool after a Relu: the accumulators `x` are put on the integer
+   * grid the Relu's requantisation would use (their coefficients rounded to its scale: no
+   * step), `maxima` takes each group's maximum of those exactly, and one requantisation at that
+   * scale applies the ReLU. As relu and the requantisation are non-decreasing, this is the
+   * unfused program's `max(relu(requant(a)), ...)`, for one decomposition per window instead
+   * of one per element plus one per max. In float mode (calibration) the same calls in the
+   * same order, so the keys stay aligned.
+   */
+  reluOfMaxima(x: Value, groups: readonly number[][], maxima: (grid: Value) => Value): Value {
+    if (x.kind === 'const') return this.requant(maxima(x), 'relu');
+    const live = x.forms.filter((f) => f.t.size > 0);
+    const exact = this.kinds.length > 0 && this.kinds.every((k) => k !== 'float') && exactScale(live.flatMap((f) => [...f.t.values()])) !== undefined;
+    const scale = this.scaleOf(live, exact);
+    const unit = 2 ** scale;
+    const grid = symValue(x.shape, x.forms.map((f) => (f.t.size === 0 ? f : { c: Math.round(f.c * unit) / unit, t: new Map([...f.t].map(([id, m]) => [id, Math.round(m * unit) / unit] as const)) })));
+    // A maximum lies in [max of the lows, max of the highs]: tighter than its form b + relu(a - b) + ...
+    const each = grid.forms.map((f) => this.interval(this.intForm(f, scale)));
+    const intervals = groups.map((g) => g.map((i) => each[i]!).reduce(([lo, hi], [l, h]) => [maxBig(lo, l), maxBig(hi, h)] as const));
+    return this.requant(maxima(grid), 'relu', { accScale: scale, intervals });
   }
 
   /** `max(a, b)` elementwise as `b + relu(a - b)`, exactly. */
@@ -294,33 +333,83 @@ export class Context {
       if (this.mode === 'float') this.record(key, y.data);
       return y;
     }
-    // Clamp to [L, L + 2^k - 1] with L + relu(x - L) - relu(x - H), then shift to [0, 2^k).
-    const saved = this.call; // the clamps below exist only when lowering: keep keys aligned with float mode
     const L = Math.round(fn.lo * 2 ** inScale);
-    const H = L + 2 ** PWL_BITS - 1;
+    const unit = 2 ** -inScale;
+    const k = PWL_BITS, t = fn.segmentBits ?? PWL_SEGMENT_BITS, low = k - t;
+    let fmax = 0;
+    for (let j = 0; j <= 2 ** t; j++) fmax = Math.max(fmax, Math.abs(fn.f(fn.lo + j * 2 ** low * unit)));
+    const outBase = Math.min(24, scaleFor(fmax, this.options.activationBits));
+    return this.pwlStep(q, fn.name, L, inScale, k, t, pwlTable((x) => fn.f(x), L, unit, k, t, outBase), outBase + low);
+  }
+
+  /**
+   * The Pwl step on `q` (signals at `inScale`): clamp to [L, L + 2^k - 1] with
+   * L + relu(x - L) - relu(x - H) (exact), shift to [0, 2^k), and read the table.
+   */
+  private pwlStep(q: Value, fn: string, L: number, inScale: number, k: number, t: number, table: { A: bigint[]; B: bigint[]; lo: bigint; hi: bigint }, outScale: number): Value {
+    const saved = this.call; // the clamps below exist only when lowering: keep keys aligned with float mode
+    const H = L + 2 ** k - 1;
     const unit = 2 ** -inScale;
     const lower = this.requant(this.linear(q.shape, [q], (o, add) => { add(0, o, 1); return -L * unit; }), 'relu', { exact: true });
     const upper = this.requant(this.linear(q.shape, [q], (o, add) => { add(0, o, 1); return -H * unit; }), 'relu', { exact: true });
     const window = this.linear(q.shape, [lower, upper], (o, add) => { add(0, o, 1); add(1, o, -1); return 0; }) as Extract<Value, { kind: 'sym' }>;
     this.call = saved;
-    const k = PWL_BITS, t = PWL_SEGMENT_BITS, low = k - t;
-    let fmax = 0;
-    for (let j = 0; j <= 2 ** t; j++) fmax = Math.max(fmax, Math.abs(fn.f(fn.lo + j * 2 ** low * unit)));
-    const outBase = Math.min(24, scaleFor(fmax, this.options.activationBits));
-    const fAt = (j: number) => BigInt(Math.round(fn.f((L + j * 2 ** low) * unit) * 2 ** outBase));
-    const A: bigint[] = [], B: bigint[] = [];
-    let lo = 0n, hi = 0n;
-    for (let j = 0; j < 2 ** t; j++) {
-      const a = fAt(j) << BigInt(low), b = fAt(j + 1) - fAt(j);
-      A.push(a); B.push(b);
-      const end = a + b * ((1n << BigInt(low)) - 1n);
-      if (j === 0) { lo = minBig(a, end); hi = maxBig(a, end); } else { lo = minBig(lo, minBig(a, end)); hi = maxBig(hi, maxBig(a, end)); }
-    }
-    const outScale = outBase + low;
     const forms = window.forms.map((f) => this.intForm(f, inScale));
-    const out = this.allocate(outScale, forms.map(() => [lo, hi] as const));
-    this.steps.push({ kind: 'pwl', name: this.node?.name ?? '?', fn: fn.name, out, forms, k, t, A, B });
+    const out = this.allocate(outScale, forms.map(() => [table.lo, table.hi] as const));
+    this.steps.push({ kind: 'pwl', name: this.node?.name ?? '?', fn, out, forms, k, t, A: table.A, B: table.B });
     return symValue(q.shape, forms.map((_, i) => signalForm(out + i, outScale)));
+  }
+
+  /**
+   * The smallest and largest value `x` takes over the calibration inputs (one key in both modes):
+   * float mode records them, lowering reads them back. Undefined when nothing was recorded.
+   */
+  span(x: Value): [number, number] | undefined {
+    const key = this.key();
+    if (this.mode === 'float' && x.kind === 'const') {
+      let lo = this.ranges.get(`${key}<`) ?? Infinity, hi = this.ranges.get(`${key}>`) ?? -Infinity;
+      for (const v of x.data) if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+      if (lo <= hi) { this.ranges.set(`${key}<`, lo); this.ranges.set(`${key}>`, hi); }
+    }
+    const lo = this.ranges.get(`${key}<`), hi = this.ranges.get(`${key}>`);
+    return lo !== undefined && hi !== undefined ? [lo, hi] : undefined;
+  }
+
+  /**
+   * Elementwise `fn` through the general mechanism: a Pwl table over the calibrated range of x
+   * (widened by 5%, or `fn`'s default window without calibration, or `window` when the caller
+   * knows the range; `atMost` caps it at a proved upper bound), saturating outside it. The segment count and the largest error inside the
+   * window are chosen and computed here and listed in {@link approximations}. A calibrated range
+   * outside `fn`'s domain is a FunctionDomainError.
+   */
+  approx(x: Value, fn: UnaryFunction, opts: { window?: readonly [number, number]; atMost?: number } = {}): Value {
+    const seen = this.span(x);
+    const node = this.node?.name ?? '?', opType = this.node?.opType ?? '?';
+    const calibrated = this.options.calibrated === true && seen !== undefined;
+    if (x.kind === 'const') {
+      this.requantKeyOnly();
+      const key = this.key();
+      const y = this.floatMap(x, fn.f);
+      if (this.mode === 'float') this.record(key, [...y.data].filter(Number.isFinite));
+      return y;
+    }
+    const win = windowFor(fn, calibrated ? seen : undefined, opts.window);
+    // A proved upper bound (x - max(x) <= 0) caps the window: no table is spent above it.
+    if (win && opts.atMost !== undefined && win[1] > opts.atMost) win[1] = Math.max(opts.atMost, win[0] + 2 ** -20);
+    if (!win) {
+      const domain = fn.domain === 'positive' ? 'x > 0' : fn.domain === 'nonnegative' ? 'x >= 0' : 'x != 0, one sign';
+      throw new FunctionDomainError({ node, opType, what: 'input', range: seen!, domain });
+    }
+    const k = APPROX_BITS;
+    const { inScale, L, unit } = windowLayout(fn, win[0], win[1], k, opts.atMost !== undefined && win[1] === opts.atMost);
+    const q = this.requant(x, 'none', { scale: inScale });
+    this.key();
+    const chosen = chooseTable(fn, L, unit, k, (fmax) => Math.min(24, scaleFor(fmax, this.options.activationBits)));
+    this.approximations.push({
+      node, opType, fn: fn.name, window: [L * unit, (L + 2 ** k - 1) * unit], calibrated: calibrated ? [seen![0], seen![1]] : null,
+      segments: 2 ** chosen.t, maxError: chosen.error, elements: sizeOf(x.shape),
+    });
+    return this.pwlStep(q, fn.name, L, inScale, k, chosen.t, chosen.table, chosen.outScale);
   }
 
   /** Elementwise product of two values of the same shape (one constraint each). */
@@ -399,7 +488,8 @@ export class Context {
       if (this.mode === 'float') this.record(key, y.data);
       return y;
     }
-    const s = this.scaleOf(v.forms, true);
+    // Coefficients that are multiples of 2^j allow a coarser scale, but an integer constant must stay exact there (4a == 1 is never true).
+    const s = Math.max(this.scaleOf(v.forms, true), Math.min(0, exactScale(v.forms.map((f) => f.c)) ?? 0));
     const all = v.forms.map((f) => this.intForm(f, s));
     // An element whose form is a constant (or rounds to one) is decided now.
     const live = all.map((f) => f.i.length > 0);
@@ -493,6 +583,62 @@ export class Context {
     }));
   }
 
+  /**
+   * Floor, Ceil or Round (half to even, as ONNX) elementwise, exactly on the fixed-point value
+   * X / 2^s: with an offset M 2^s (M from X's proved interval) making the numerator
+   * non-negative, q = floor(num / 2^s) is a div step by a constant (num = q 2^s + r with r
+   * range-checked to [0, 2^s): the remainder check), and floor(x) = q - M; ceil is -floor(-x).
+   * Round divides X + 2^(s-1) by 2^(s+1) instead and adds the sign step [r > 2^s] to 2q: a tie
+   * (r = 2^s) goes to the even neighbour. Output scale 0; a value already integral is unchanged.
+   */
+  roundTo(x: Value, mode: 'floor' | 'ceil' | 'round'): Value {
+    const m = this.exactValue(x);
+    const key = this.key();
+    const even = (v: number) => { const r = Math.round(v); return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r; };
+    const g = mode === 'floor' ? Math.floor : mode === 'ceil' ? Math.ceil : even;
+    if (m.kind === 'const') {
+      const y = this.floatMap(m, g);
+      if (this.mode === 'float') this.record(key, y.data);
+      return y;
+    }
+    const name = this.node?.name ?? '?';
+    const s = exactScale(m.forms.flatMap((f) => [...f.t.values(), f.c])) ?? this.scaleOf(m.forms, true);
+    if (s <= 0) return m;
+    const X = m.forms.map((f) => this.intForm(f, s));
+    const live = X.map((f) => f.i.length > 0);
+    const sign = mode === 'ceil' ? -1n : 1n;
+    const den = mode === 'round' ? 1n << BigInt(s + 1) : 1n << BigInt(s);
+    const nums: IntForm[] = [], offsets: bigint[] = [];
+    X.forEach((f, i) => {
+      if (!live[i]) return;
+      const base: IntForm = { c: sign * f.c + (mode === 'round' ? 1n << BigInt(s - 1) : 0n), i: f.i, k: f.k.map((k) => sign * k) };
+      const [lo] = this.interval(base);
+      const M = lo < 0n ? (-lo + den - 1n) / den : 0n; // whole divisors added to make num >= 0
+      nums.push({ ...base, c: base.c + M * den });
+      offsets.push(M);
+    });
+    const qHi = nums.map((f) => this.interval(f)[1] / den);
+    const out = this.allocate(0, qHi.map((h) => [0n, h] as const));
+    if (nums.length > 0) this.steps.push({ kind: 'div', name, out, num: nums, den: nums.map(() => ({ c: den, i: [], k: [] })), qBits: unsignedBits(qHi.reduce(maxBig, 0n)), rBits: unsignedBits(den) });
+    let half = 0;
+    if (mode === 'round' && nums.length > 0) {
+      // [r - 2^s - 1 >= 0] with r = num - q 2^(s+1) in [0, 2^(s+1)): s + 2 bits hold it.
+      const forms = nums.map((f, o): IntForm => ({ c: f.c - (1n << BigInt(s)) - 1n, i: [...f.i, out + o], k: [...f.k, -den] }));
+      half = this.allocate(0, forms.map(() => [0n, 1n] as const));
+      this.steps.push({ kind: 'requant', name, act: 'sign', out: half, forms, shift: forms.map(() => 0), bits: forms.map(() => s + 2), weights: false });
+    }
+    let next = 0;
+    return symValue(m.shape, X.map((f, i) => {
+      if (!live[i]) return constantForm(g(Number(f.c) * 2 ** -s));
+      const o = next++;
+      // floor: q - M; ceil: -(q - M); round: 2q - 2M + [r > 2^s] (M counted in 2^(s+1) steps).
+      const terms: [number, Affine][] = [[mode === 'round' ? 2 : Number(sign), signalForm(out + o, 0)]];
+      if (mode === 'round') terms.push([1, signalForm(half + o, 0)]);
+      const M = Number(offsets[o]!) * (mode === 'round' ? 2 : 1);
+      return combine(terms, -Number(sign) * M);
+    }));
+  }
+
   /** The smallest and largest value any element of `x` can take, in float units (from the signals' proved intervals). */
   bounds(x: Value): [number, number] {
     if (x.kind === 'const') return [Math.min(...x.data), Math.max(...x.data)];
@@ -543,13 +689,15 @@ export class Context {
     const nf = Array.from({ length: n }, (_, i) => formAt(num, i));
     const df = Array.from({ length: n }, (_, i) => formAt(den, i));
     const sd = this.scaleOf(df, true);
-    const sn = this.scaleOf(nf, true);
+    // A constant numerator (Reciprocal-like divisions) is exact at the scale its value needs.
+    const sn = nf.every((f) => f.t.size === 0) ? Math.max(0, exactScale(nf.map((f) => f.c)) ?? 24) : this.scaleOf(nf, true);
     // q = floor(num * 2^(scale + sd - sn) / den) has the requested scale.
+    // (A coarser output than the operands: the divisor is multiplied by 2^-extra instead.)
     const extra = opts.scale + sd - sn;
-    if (extra < 0) throw new Error(`internal: division scale at ${this.node?.name}`);
-    const N = nf.map((f) => { const g = this.intForm(f, sn); return { c: g.c << BigInt(extra), i: g.i, k: g.k.map((k) => k << BigInt(extra)) }; });
-    const D = df.map((f) => this.intForm(f, sd));
-    const denMinInt = BigInt(Math.floor(opts.denMin * 2 ** sd));
+    const up = BigInt(Math.max(0, extra)), down = BigInt(Math.max(0, -extra));
+    const N = nf.map((f) => { const g = this.intForm(f, sn); return { c: g.c << up, i: g.i, k: g.k.map((k) => k << up) }; });
+    const D = df.map((f) => { const g = this.intForm(f, sd); return { c: g.c << down, i: g.i, k: g.k.map((k) => k << down) }; });
+    const denMinInt = BigInt(Math.floor(opts.denMin * 2 ** sd)) << down;
     let qHi = 0n, rBits = 1;
     N.forEach((f, i) => {
       const [nlo, nhi] = this.interval(f);
@@ -561,6 +709,61 @@ export class Context {
     const out = this.allocate(opts.scale, N.map(() => [0n, qHi] as const));
     this.steps.push({ kind: 'div', name: this.node?.name ?? '?', out, num: N, den: D, qBits: unsignedBits(qHi), rBits });
     return symValue(num.shape, N.map((_, i) => signalForm(out + i, opts.scale)));
+  }
+  /**
+   * The two's complement bits of integer values, lowest first, in at least `minWidth` bits
+   * (more when the proved interval needs them; the top bit is the sign): BitShift and the
+   * bitwise operators read them. With v = x + 2^(w-1) in [0, 2^w), each f_k = floor(v / 2^k)
+   * (k >= 1) is one exact requantisation (a bit decomposition proving the floor), and bit k
+   * is f_k - 2 f_(k+1), linear: no bit is only hinted. The top bit of x is 1 - f_(w-1).
+   */
+  twosComplementBits(x: Value, minWidth = 1): Value[] {
+    const m = this.exactValue(x);
+    const key = this.key();
+    if (m.kind === 'const') {
+      const lo = Math.min(0, ...m.data), hi = Math.max(0, ...m.data);
+      const w = Math.max(minWidth, signedBits(BigInt(lo), BigInt(hi)));
+      if (this.mode === 'float') this.record(key, [lo, hi]);
+      return Array.from({ length: w }, (_, k) => {
+        const bit = (v: number) => Number((BigInt(v) >> BigInt(k)) & 1n);
+        return { ...constValue(m.shape, m.data.map(bit)), dyn: m.dyn };
+      });
+    }
+    const name = this.node?.name ?? '?';
+    const s = Math.max(0, exactScale(m.forms.flatMap((f) => [...f.t.values(), f.c])) ?? this.scaleOf(m.forms, true));
+    const X = m.forms.map((f) => this.intForm(f, s));
+    let lo = 0n, hi = 0n;
+    for (const f of X) { const [a, b] = this.interval(f); lo = minBig(lo, a >> BigInt(s)); hi = maxBig(hi, b >> BigInt(s)); }
+    const w = Math.max(minWidth, signedBits(lo, hi));
+    const live = X.filter((f) => f.i.length > 0);
+    // floors[k][j]: f_k of live element j as a signal form. f_0 = v (a floor by 2^s first when
+    // the forms carry s fractional bits); each next floor halves the previous one, so its range
+    // check is one bit narrower: about w^2 / 2 constraints per element in all.
+    const floors: Affine[][] = [];
+    const floorStep = (forms: IntForm[], shift: number): Affine[] => {
+      const bits: number[] = [];
+      const bounds = forms.map((f) => {
+        const [a, b] = this.interval(f), r = roundingTerm(shift);
+        bits.push(signedBits(a + r, b + r));
+        return [maxBig(0n, (a + r) >> BigInt(shift)), (b + r) >> BigInt(shift)] as const;
+      });
+      if (Math.max(0, ...bits) > MAX_ACC_BITS) throw new QuantizationOverflowError({ node: name, bits: Math.max(...bits), maxBits: MAX_ACC_BITS });
+      const out = this.allocate(0, bounds);
+      if (forms.length > 0) this.steps.push({ kind: 'requant', name, act: 'none', out, forms, shift: forms.map(() => shift), bits, weights: false });
+      return forms.map((_, j) => signalForm(out + j, 0));
+    };
+    const v = live.map((f) => ({ c: f.c + (1n << BigInt(w - 1 + s)), i: f.i, k: f.k }));
+    floors.push(s === 0 ? v.map((f) => ({ c: Number(f.c), t: new Map(f.i.map((id, j) => [id, Number(f.k[j]!)])) })) : floorStep(v.map((f) => ({ ...f, c: f.c - roundingTerm(s) })), s));
+    for (let k = 1; k < w; k++) floors.push(floorStep(floors[k - 1]!.map((f) => this.intForm(f, 0)).map((f) => ({ ...f, c: f.c - 1n })), 1));
+    return Array.from({ length: w }, (_, k) => {
+      let j = 0;
+      return symValue(m.shape, X.map((f) => {
+        if (f.i.length === 0) return constantForm(Number(((f.c >> BigInt(s)) >> BigInt(k)) & 1n));
+        const jj = j++;
+        if (k === w - 1) return combine([[-1, floors[k]![jj]!]], 1);
+        return combine([[1, floors[k]![jj]!], [-2, floors[k + 1]![jj]!]]);
+      }));
+    });
   }
 }
 

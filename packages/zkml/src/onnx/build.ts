@@ -75,8 +75,8 @@ export type GraphSpec = {
   input: { name: string; shape: (number | string)[]; elemType?: number };
   output: { name: string; shape?: (number | string)[]; int64?: boolean; elemType?: number };
   nodes: NodeSpec[];
-  /** constants: float by default, int64 for shapes, axes and indices */
-  initializers?: Record<string, { dims: number[]; values: number[]; int64?: boolean }>;
+  /** constants: float by default, int64 for shapes, axes and indices, or another ONNX `elemType` (UINT8 = 2, INT32 = 6, BOOL = 9, UINT32 = 12, UINT64 = 13) */
+  initializers?: Record<string, { dims: number[]; values: number[]; int64?: boolean; elemType?: number }>;
   opset?: number;
 };
 
@@ -90,7 +90,10 @@ function attribute(name: string, v: AttrSpec) {
   return { name, type: T.TENSOR, t: tensorProto(name, v.tensor) };
 }
 
-function tensorProto(name: string, t: { dims: number[]; values: number[]; int64?: boolean }) {
+function tensorProto(name: string, t: { dims: number[]; values: number[]; int64?: boolean; elemType?: number }) {
+  // UINT32 and UINT64 are stored in uint64Data, the narrower integer types (and BOOL) in int32Data.
+  if (t.elemType === onnx.TensorProto.DataType.UINT32 || t.elemType === onnx.TensorProto.DataType.UINT64) return onnx.TensorProto.create({ name, dims: t.dims, dataType: t.elemType, uint64Data: t.values });
+  if (t.elemType !== undefined) return onnx.TensorProto.create({ name, dims: t.dims, dataType: t.elemType, int32Data: t.values });
   return t.int64
     ? onnx.TensorProto.create({ name, dims: t.dims, dataType: onnx.TensorProto.DataType.INT64, int64Data: t.values })
     : floatTensor(name, t.dims, t.values);

@@ -3,14 +3,14 @@ import { test } from 'node:test';
 import { buildMlpOnnx, buildOnnx } from './build.js';
 import { loadOnnx } from './load.js';
 import { onnx } from './proto.js';
-import { DynamicShapeError, MalformedModelError, TensorTooLargeError } from '../errors/onnx.js';
-import { importGraph } from '../graph/import.js';
+import { DynamicShapeError, MalformedModelError, TensorTooLargeError, UnknownOutputError } from '../errors/onnx.js';
+import { importGraph, selectOutput } from '../graph/import.js';
 import { MAX_TENSOR_ELEMENTS } from '../ir/tensor.js';
 
 test('loadOnnx reads back what buildMlpOnnx wrote, with a symbolic batch as 1', () => {
   const g = loadOnnx(buildMlpOnnx({ inputSize: 3, layers: [{ weights: [[1, 2, 3]], bias: [0.5], relu: false }] }));
   assert.equal(g.opset, 13);
-  assert.deepEqual(g.inputs, [{ name: 'input', shape: [1, 3], kind: 'float' }]);
+  assert.deepEqual(g.inputs, [{ name: 'input', shape: [1, 3], kind: 'float', dataType: 1 }]);
   assert.deepEqual([...g.initializers.get('fc0.weight')!.data], [1, 2, 3]);
   assert.deepEqual(g.nodes.map((n) => n.opType), ['Gemm']);
 });
@@ -28,6 +28,24 @@ test('loadOnnx rejects a symbolic non-batch dimension with DynamicShapeError', (
     () => loadOnnx(onnx.ModelProto.encode(model).finish()),
     (e: unknown) => e instanceof DynamicShapeError && e.tensor === 'input' && e.dim === 1,
   );
+});
+
+test("an output's symbolic dimensions ('unk__0') are resolved from the fixed input by import", () => {
+  const bytes = buildOnnx({ input: { name: 'x', shape: ['N', 4] }, output: { name: 'y', shape: ['N', 'unk__0'] }, nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] });
+  const g = loadOnnx(bytes);
+  assert.deepEqual(g.outputs[0]!.shape, [1, -1]);
+  const model = importGraph(g);
+  assert.deepEqual(model.outputShape, [1, 4]);
+  assert.deepEqual(model.graph.outputs[0]!.shape, [1, 4]);
+});
+
+test('selectOutput keeps the named output (the first by default) and refuses an unknown one with UnknownOutputError', () => {
+  const model = onnx.ModelProto.decode(buildOnnx({ input: { name: 'x', shape: [1, 4] }, output: { name: 'y', shape: [1, 4] }, nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }, { op: 'Sigmoid', inputs: ['x'], outputs: ['z'] }] }));
+  model.graph!.output!.push(onnx.ValueInfoProto.create({ name: 'z', type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 1 }, { dimValue: 4 }] } } } }));
+  const g = loadOnnx(onnx.ModelProto.encode(model).finish());
+  assert.deepEqual(importGraph(selectOutput(g)).ops, ['Relu']);
+  assert.deepEqual(importGraph(selectOutput(g, 'z')).ops, ['Sigmoid']);
+  assert.throws(() => selectOutput(g, 'w'), (e: unknown) => e instanceof UnknownOutputError && e.output === 'w' && e.outputs.join() === 'y,z');
 });
 
 /** Runs `f` and returns what it threw and how long it took to throw (ms). */

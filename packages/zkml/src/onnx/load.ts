@@ -15,7 +15,7 @@ export function elemKind(dataType: number | null | undefined): ElemKind {
 }
 
 /** A dense tensor read from an initializer or a Constant node, its values as float64. */
-export type Tensor = { dims: number[]; data: Float64Array; kind?: ElemKind };
+export type Tensor = { dims: number[]; data: Float64Array; kind?: ElemKind; /** TensorProto.DataType */ dataType?: number };
 
 export type AttributeValue = number | number[] | string | string[] | Tensor;
 
@@ -28,8 +28,12 @@ export type OnnxNode = {
   attributes: Record<string, AttributeValue>;
 };
 
-/** A graph input or output: its fixed shape and element kind. */
-export type OnnxValueInfo = { name: string; shape: number[]; kind: ElemKind };
+/**
+ * A graph input or output: its shape, element kind and TensorProto.DataType. An input's shape is
+ * fixed; an output's may hold -1 for a symbolic dimension other than the batch, which import
+ * resolves by evaluating the graph (static shape inference).
+ */
+export type OnnxValueInfo = { name: string; shape: number[]; kind: ElemKind; /** TensorProto.DataType */ dataType?: number };
 
 /** The parts of an ONNX model the compiler uses, with every shape fixed. */
 export type OnnxGraph = {
@@ -49,8 +53,8 @@ function toNumber(v: unknown): number {
 }
 
 /**
- * Reads a TensorProto into float64 values (FLOAT, DOUBLE, INT32, INT64, BOOL and the 8- and
- * 16-bit integers are accepted). Throws {@link TensorTooLargeError} from the declared dims,
+ * Reads a TensorProto into float64 values (FLOAT, DOUBLE, INT32, INT64, UINT32, UINT64, BOOL and
+ * the 8- and 16-bit integers are accepted). Throws {@link TensorTooLargeError} from the declared dims,
  * before decoding any value.
  */
 export function readTensor(t: InstanceType<typeof onnx.TensorProto>): Tensor {
@@ -75,6 +79,14 @@ export function readTensor(t: InstanceType<typeof onnx.TensorProto>): Tensor {
         ? Float64Array.from({ length: raw!.length / 8 }, (_, i) => Number(view.getBigInt64(i * 8, true)))
         : Float64Array.from((t.int64Data ?? []).map(toNumber));
       break;
+    case DataType.UINT32: case DataType.UINT64: {
+      // Both are stored in uint64Data, or packed in rawData at their width.
+      const wide = t.dataType === DataType.UINT64;
+      data = view
+        ? Float64Array.from({ length: raw!.length / (wide ? 8 : 4) }, (_, i) => (wide ? Number(view.getBigUint64(i * 8, true)) : view.getUint32(i * 4, true)))
+        : Float64Array.from((t.uint64Data ?? []).map(toNumber));
+      break;
+    }
     case DataType.BOOL: case DataType.UINT8: case DataType.INT8: case DataType.UINT16: case DataType.INT16: {
       // Small integer types are stored in int32Data, or packed in rawData at their width.
       const width = t.dataType === DataType.UINT16 || t.dataType === DataType.INT16 ? 2 : 1;
@@ -89,7 +101,7 @@ export function readTensor(t: InstanceType<typeof onnx.TensorProto>): Tensor {
   if (data.length !== size) {
     throw new MalformedModelError({ reason: `tensor "${t.name}" has ${data.length} values for shape [${dims}]` });
   }
-  return { dims, data, kind: elemKind(t.dataType) };
+  return { dims, data, kind: elemKind(t.dataType), dataType: t.dataType ?? undefined };
 }
 
 function readAttribute(a: InstanceType<typeof onnx.AttributeProto>): AttributeValue {
@@ -115,15 +127,18 @@ function readValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>, batch: numbe
     }
     // A symbolic leading dimension is the batch: one proof covers `batch` inferences.
     if (i === 0) return batch;
+    // An output's other symbolic dimensions ('unk__0', 'N') follow from the fixed inputs.
+    if (!isInput) return -1;
     throw new DynamicShapeError({ tensor: v.name ?? '?', dim: i });
   });
-  checkTensorSize(v.name ?? '?', shape);
-  return { name: v.name ?? '', shape, kind: elemKind(v.type?.tensorType?.elemType) };
+  if (!shape.includes(-1)) checkTensorSize(v.name ?? '?', shape);
+  return { name: v.name ?? '', shape, kind: elemKind(v.type?.tensorType?.elemType), dataType: v.type?.tensorType?.elemType ?? undefined };
 }
 
 /**
  * Parses an ONNX file. Throws {@link MalformedModelError} for anything that is not a
- * model with a graph, {@link DynamicShapeError} for an input with a non-batch
+ * model with a graph and at least one input (several inputs are read as one request input:
+ * each flattened, concatenated in their declared order), {@link DynamicShapeError} for an input with a non-batch
  * symbolic dimension, and {@link TensorTooLargeError} for a declared input, output,
  * initializer or constant above `MAX_TENSOR_ELEMENTS` (before allocating it). A symbolic leading dimension becomes `batch` (default 1).
  *
@@ -148,10 +163,9 @@ export function loadOnnx(bytes: Uint8Array, options: { batch?: number } = {}): O
   for (const t of graph.initializer ?? []) initializers.set(t.name ?? '', readTensor(t as InstanceType<typeof onnx.TensorProto>));
   const inputs = (graph.input ?? [])
     .filter((i) => !initializers.has(i.name ?? ''))
-    
     .map((v) => readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, batch, true));
-  if (inputs.length !== 1) {
-    throw new MalformedModelError({ reason: `expected exactly one graph input, found ${inputs.length}` });
+  if (inputs.length === 0) {
+    throw new MalformedModelError({ reason: 'the graph has no input (every initializer is a weight), so its output cannot depend on a request' });
   }
   const outputs = (graph.output ?? []).map((v) => readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, batch, false));
   const nodes: OnnxNode[] = graph.node.map((n, i) => ({

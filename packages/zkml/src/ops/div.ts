@@ -2,19 +2,20 @@ import { broadcastIndex } from '../ir/tensor.js';
 import type { OpDef } from './op.js';
 import { need, unsupported } from './op.js';
 import { broadcast, expandTo, scaleBy } from './elementwise.js';
+import { divideBy } from './divTensor.js';
 
 /**
  * Div by a constant. On floats: multiplication by its reciprocal, linear. On integers (ONNX
  * requires both operands of one type): the quotient truncated toward zero, as onnxruntime
  * computes it (7 / -2 = -3), through `ctx.truncDiv`'s constrained sign, product and floor
- * division. A computed divisor is refused.
+ * division. A computed divisor: {@link divideBy} (constrained division, never-zero divisor).
  */
 export const div: OpDef = {
   types: ['Div'],
   run(ctx, node, inputs) {
     const a = need(node, inputs, 0), b = need(node, inputs, 1);
     const integer = ctx.kinds[0] === 'int' || ctx.kinds[1] === 'int';
-    if (!ctx.isStatic(b)) throw unsupported(node, `the divisor is computed from the model input; only division by a constant can be proved${integer ? ' (integer division included)' : ''}`);
+    if (!ctx.isStatic(b)) return [divideBy(ctx, node, a, b, integer)];
     if (b.data.some((v) => v === 0)) throw unsupported(node, 'division by a constant zero');
     if (!integer) return [scaleBy(ctx, node, a, b.data, b.shape, (v) => 1 / v)];
     const shape = broadcast(node, a, b);

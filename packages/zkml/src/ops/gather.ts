@@ -1,25 +1,25 @@
 import { axisOf, sizeOf } from '../ir/tensor.js';
-import type { ConstValue, Value } from '../ir/value.js';
+import type { Value } from '../ir/value.js';
 import type { Context } from '../lower/context.js';
 import type { OnnxNode } from '../onnx/load.js';
 import type { OpDef } from './op.js';
 import { attr, need, staticInput, unsupported } from './op.js';
+import { selectComputed } from './indexing.js';
 
 /**
  * Gather with constant indices (negative indices count from the end): data movement.
- * Computed indices into constant data (a class label looked up by ArgMax, as hummingbird
- * writes it) select through one IsZero indicator per candidate index; an index outside
- * [0, d) selects nothing (zeros), where onnxruntime would fail.
+ * Computed indices select through one IsZero selector per index element and candidate
+ * ({@link selectComputed}): from constant data (a class label looked up by ArgMax, as
+ * hummingbird's GEMM strategy writes it) linearly, from computed data (its tree_trav and
+ * perf_tree_trav strategies) with one product per output element and candidate. An index
+ * outside [0, d) selects nothing (zeros), where onnxruntime would fail.
  */
 export const gather: OpDef = {
   types: ['Gather'],
   run(ctx, node, inputs) {
     const x = need(node, inputs, 0);
     const indices = need(node, inputs, 1);
-    if (!ctx.isStatic(indices)) {
-      if (ctx.isStatic(x)) return [gatherComputed(ctx, node, x, indices)];
-      throw unsupported(node, 'both its data and its indices are computed from the model input (hummingbird\'s tree_trav and perf_tree_trav strategies do this): convert trees with extra_config={"tree_implementation": "gemm"}, or register the model in agreed mode');
-    }
+    if (!ctx.isStatic(indices)) return [gatherComputed(ctx, node, x, indices)];
     const ind = staticInput(ctx, node, inputs, 1, 'indices');
     const axis = axisOf(attr(node, 'axis', 0), x.shape.length);
     const d = x.shape[axis]!;
@@ -34,16 +34,12 @@ export const gather: OpDef = {
   },
 };
 
-function gatherComputed(ctx: Context, node: OnnxNode, x: ConstValue, ind: Value): Value {
+function gatherComputed(ctx: Context, node: OnnxNode, x: Value, ind: Value): Value {
   const axis = axisOf(attr(node, 'axis', 0), x.shape.length);
   const d = x.shape[axis]!;
   const inner = sizeOf(x.shape.slice(axis + 1)), m = sizeOf(ind.shape);
   const shape = [...x.shape.slice(0, axis), ...ind.shape, ...x.shape.slice(axis + 1)];
-  // hit[k, j] = [ind[k] == j]
-  const hit = ctx.isZero(ctx.linear([m, d], [ind], (o, add) => { add(0, Math.floor(o / d), 1); return -(o % d); }));
-  return ctx.linear(shape, [hit], (o, add) => {
-    const i = o % inner, k = Math.floor(o / inner) % m, b = Math.floor(o / (inner * m));
-    for (let j = 0; j < d; j++) add(0, k * d + j, x.data[(b * d + j) * inner + i]!);
-    return 0;
-  });
+  // output o = (b, k, i) reads index k and candidate j at data (b, j, i)
+  const k = (o: number) => Math.floor(o / inner) % m;
+  return selectComputed(ctx, node, shape, ind, d, x, k, (o, j) => (Math.floor(o / (inner * m)) * d + j) * inner + (o % inner));
 }

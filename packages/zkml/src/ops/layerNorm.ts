@@ -1,4 +1,6 @@
 import { axisOf, broadcastIndex, sizeOf } from '../ir/tensor.js';
+import type { Value } from '../ir/value.js';
+import type { Context } from '../lower/context.js';
 import type { OpDef } from './op.js';
 import { attr, need, staticInput, unsupported } from './op.js';
 
@@ -25,20 +27,28 @@ export const layerNorm: OpDef = {
     const M = sizeOf(x.shape.slice(axis));
     const normShape = x.shape.slice(axis);
     const ig = broadcastIndex(gamma.shape, normShape), ib = beta ? broadcastIndex(beta.shape, normShape) : undefined;
-    const rowShape = [...x.shape.slice(0, axis), ...x.shape.slice(axis).map(() => 1)];
-
-    // d = x - mean(x) over each row.
-    const centred = ctx.linear(x.shape, [x], (o, add) => {
-      const r = Math.floor(o / M);
-      for (let j = 0; j < M; j++) add(0, r * M + j, (j === o % M ? 1 : 0) - 1 / M);
-      return 0;
-    });
-    const d = ctx.materialize(centred);
-    const sq = ctx.product(d, d);
-    const variance = ctx.linear(rowShape, [sq], (r, add) => { for (let j = 0; j < M; j++) add(0, r * M + j, 1 / M); return eps; });
-    const inv = ctx.rsqrt(variance);
-    const spread = ctx.select(x.shape, [inv], (o) => [0, Math.floor(o / M)]);
-    const n = ctx.product(d, spread);
+    const n = normalizeRows(ctx, x, M, eps);
     return [ctx.linear(x.shape, [n], (o, add) => { const j = o % M; add(0, o, gamma.data[ig(j)]!); return beta ? beta.data[ib!(j)]! : 0; })];
   },
 };
+
+/**
+ * `(x - mean) * rsqrt(var + eps)` over consecutive rows of `M` elements (LayerNorm's trailing
+ * axes, InstanceNorm's spatial axes, GroupNorm's channel groups): the mean and the centring
+ * are linear, the centred values are requantised once and squared (one product each), the
+ * variance is one RSqrt step per row, and the result one product per element.
+ */
+export function normalizeRows(ctx: Context, x: Value, M: number, eps: number): Value {
+  const rowShape = [sizeOf(x.shape) / M];
+  const centred = ctx.linear(x.shape, [x], (o, add) => {
+    const r = Math.floor(o / M);
+    for (let j = 0; j < M; j++) add(0, r * M + j, (j === o % M ? 1 : 0) - 1 / M);
+    return 0;
+  });
+  const d = ctx.materialize(centred);
+  const sq = ctx.product(d, d);
+  const variance = ctx.linear(rowShape, [sq], (r, add) => { for (let j = 0; j < M; j++) add(0, r * M + j, 1 / M); return eps; });
+  const inv = ctx.rsqrt(variance);
+  const spread = ctx.select(x.shape, [inv], (o) => [0, Math.floor(o / M)]);
+  return ctx.product(d, spread);
+}

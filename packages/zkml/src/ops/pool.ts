@@ -4,6 +4,9 @@ import { attr, need, unsupported } from './op.js';
 import { maxOverGroups } from './reduce.js';
 import { forEachTap, spatialInput, windowOf } from './window.js';
 
+/** The attribute graph/import.ts's simplify sets on a MaxPool that took over the Relu before it. */
+export const FUSED_RELU = 'verity.relu';
+
 function geometry(node: Parameters<OpDef['run']>[1], shape: number[]) {
   const [N, C] = spatialInput(node, shape);
   const kernel = attr<number[]>(node, 'kernel_shape');
@@ -30,7 +33,10 @@ export const averagePool: OpDef = {
   },
 };
 
-/** MaxPool: a tree of exact max2 steps per window (padding positions never win). */
+/**
+ * MaxPool: a tree of exact max2 steps per window (padding positions never win). After a Relu
+ * (fused by graph/import.ts's simplify): the maxima of the accumulators, then one ReLU each.
+ */
 export const maxPool: OpDef = {
   types: ['MaxPool'],
   run(ctx, node, inputs) {
@@ -43,7 +49,9 @@ export const maxPool: OpDef = {
       forEachTap(win, o % outSp, (inFlat) => g.push(Math.floor(o / outSp) * inSp + inFlat));
       return g;
     });
-    return [maxOverGroups(ctx, x, groups, [N, C, ...win.outSpatial])];
+    const outShape = [N, C, ...win.outSpatial];
+    if (node.attributes[FUSED_RELU]) return [ctx.reluOfMaxima(x, groups, (grid) => maxOverGroups(ctx, grid, groups, outShape, false))];
+    return [maxOverGroups(ctx, x, groups, outShape)];
   },
 };
 

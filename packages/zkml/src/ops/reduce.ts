@@ -23,8 +23,8 @@ export function reductionGroups(shape: readonly number[], axes: readonly number[
 }
 
 /** Maximum over each group through a tree of exact `max2` steps (ReluRequant each). */
-export function maxOverGroups(ctx: Context, x: Value, groups: readonly number[][], outShape: number[]): Value {
-  const q = ctx.materialize(x);
+export function maxOverGroups(ctx: Context, x: Value, groups: readonly number[][], outShape: number[], materialize = true): Value {
+  const q = materialize ? ctx.materialize(x) : x;
   const width = Math.max(...groups.map((g) => g.length));
   // Column j holds the j-th member of every group (repeating the first where a group is shorter).
   let cols = Array.from({ length: width }, (_, j) => ctx.select(outShape, [q], (o) => [0, groups[o]![j] ?? groups[o]![0]!]));

@@ -3,8 +3,8 @@ import type { Context } from '../lower/context.js';
 import type { OnnxNode } from '../onnx/load.js';
 import type { OpDef } from './op.js';
 import { attr, need, unsupported } from './op.js';
+import { argmaxLabel, postTransform, thresholdLabel } from './classifier.js';
 import { SIGMOID } from './sigmoid.js';
-import { softmaxOver } from './softmax.js';
 
 type TreeNode = { tree: number; id: number; feature: number; mode: string; value: number; t: number; f: number };
 
@@ -115,41 +115,36 @@ export const treeEnsembleClassifier: OpDef = {
     const labels = attr<number[]>(node, 'classlabels_int64s');
     if (!labels) throw unsupported(node, 'string class labels (classlabels_strings); export integer labels');
     const C = labels.length;
-    if (C === 2) return [binaryLabel(ctx, node, need(node, inputs, 0), labels)];
+    if (C === 2) return binaryClassifier(ctx, node, need(node, inputs, 0), labels);
     const ids = new Set(attr<number[]>(node, 'class_ids') ?? []);
     if (ids.size < C) throw unsupported(node, `class weights cover ${ids.size} of ${C} classes (the one-score binary form is not supported)`);
-    const step = C > 1 ? labels[1]! - labels[0]! : 1;
-    if (labels.some((l, i) => l !== labels[0]! + i * step)) throw unsupported(node, 'class labels must be evenly spaced integers (such as 0..C-1)');
     const x = need(node, inputs, 0);
     const s = scores(ctx, node, x, 'class', C);
-    const N = x.shape[0]!;
     // The label is the argmax of the scores (every post_transform is increasing per row).
-    const idx = ctx.argmax(s, Array.from({ length: N }, (_, n) => Array.from({ length: C }, (_, c) => n * C + c)), [N]);
-    const label = ctx.linear([N], [idx], (o, add) => { add(0, o, step); return labels[0]!; });
+    const label = argmaxLabel(ctx, node, s, labels);
     const post = attr(node, 'post_transform', 'NONE');
-    if (post === 'NONE' || !ctx.needs(node.outputs[1])) return [label, s];
-    // Probabilities: SOFTMAX per row (as the Softmax operator), LOGISTIC per score.
-    if (post === 'SOFTMAX') return [label, softmaxOver(ctx, s, Array.from({ length: N }, (_, n) => Array.from({ length: C }, (_, c) => n * C + c)), [N, 1])];
-    if (post === 'LOGISTIC') return [label, ctx.pwl(s, SIGMOID)];
-    throw unsupported(node, `probabilities with post_transform ${post} (NONE, SOFTMAX and LOGISTIC are supported; the label is supported with any)`);
+    return [label, ctx.needs(node.outputs[1]) ? postTransform(ctx, node, s, post) : s];
   },
 };
 
 /**
  * Two classes follow onnxruntime's binary rule, not the argmax of two scores. With weights
- * for one class only (`binary_case`), the label is `labels[1]` when that class's score S is
- * above 0.5 (all weights positive) or above 0 (otherwise). With weights for both classes, it
- * is 1 when the class-1 score is above 0, else 0 (onnxruntime returns these raw values, not
- * the labels); that needs a class-1 weight on every leaf, or which score it reads would
- * depend on the path taken. base_values are refused (onnxruntime mixes the two classes there).
+ * for one class only (`binary_case`, what skl2onnx writes for a binary GradientBoostingClassifier),
+ * the score S is that class's sum plus the one base value, and the label is `labels[1]` when S is
+ * above 0.5 (all weights positive) or above 0 (otherwise); the probabilities are `[1 - S, S]`
+ * (all weights positive, post_transform NONE) or `[sigmoid(-S), sigmoid(S)]` (LOGISTIC). With
+ * weights for both classes, the label is 1 when the class-1 score is above 0, else 0
+ * (onnxruntime returns these raw values, not the labels); that needs a class-1 weight on every
+ * leaf, or which score it reads would depend on the path taken. Other base_values and
+ * probabilities are refused (onnxruntime mixes the two classes there).
  */
-function binaryLabel(ctx: Context, node: OnnxNode, x: Value, labels: number[]): Value {
-  if ((attr<number[]>(node, 'base_values') ?? []).length > 0) throw unsupported(node, 'base_values on a two-class classifier (onnxruntime combines them in a way not reproduced); fold them into the leaf weights');
-  if (ctx.needs(node.outputs[1])) throw unsupported(node, 'the scores output of a two-class classifier (the label is supported)');
+function binaryClassifier(ctx: Context, node: OnnxNode, x: Value, labels: number[]): Value[] {
   const classIds = attr<number[]>(node, 'class_ids') ?? [];
   const weights = attr<number[]>(node, 'class_weights') ?? [];
+  const base = attr<number[]>(node, 'base_values') ?? [];
   const classes = [...new Set(classIds)];
   const single = classes.length === 1;
+  if (base.length > 0 && !(single && classes[0] === 0 && base.length === 1)) throw unsupported(node, 'base_values on a two-class classifier other than one base value with class-0 weights (onnxruntime combines them in a way not reproduced); fold them into the leaf weights');
   if (!single) {
     const treeIds = attr<number[]>(node, 'class_treeids') ?? [], nodeIds = attr<number[]>(node, 'class_nodeids') ?? [];
     const withClass1 = new Set(classIds.flatMap((c, i) => (c === 1 ? [`${treeIds[i]}:${nodeIds[i]}`] : [])));
@@ -157,11 +152,16 @@ function binaryLabel(ctx: Context, node: OnnxNode, x: Value, labels: number[]): 
     if (leaves.some((l) => !withClass1.has(`${l.tree}:${l.id}`))) throw unsupported(node, 'a leaf without a class-1 weight in a two-class classifier (onnxruntime then reads the class-0 score on some paths)');
   }
   const scoreClass = single ? classes[0]! : 1;
-  const threshold = single && weights.every((w) => w >= 0) ? 0.5 : 0;
-  const N = x.shape[0]!;
+  const positive = weights.every((w) => w >= 0);
+  const threshold = single && positive ? 0.5 : 0;
   const s = scores(ctx, node, x, 'class', 2);
-  // label = hi when S > threshold, i.e. unless threshold - S >= 0.
-  const notAbove = ctx.nonNegative(ctx.linear([N], [s], (o, add) => { add(0, o * 2 + scoreClass, -1); return threshold; }));
   const [lo, hi] = single ? [labels[0]!, labels[1]!] : [0, 1];
-  return ctx.linear([N], [notAbove], (o, add) => { add(0, o, lo - hi); return hi; });
+  const N = x.shape[0]!;
+  const label = thresholdLabel(ctx, s, N, (n) => n * 2 + scoreClass, threshold, lo, hi);
+  if (!ctx.needs(node.outputs[1])) return [label];
+  const post = attr(node, 'post_transform', 'NONE');
+  if (!single || (positive ? post !== 'NONE' : post !== 'LOGISTIC')) throw unsupported(node, `the probabilities of a two-class classifier with ${single ? 'one scored class' : 'two scored classes'}, ${positive ? 'positive' : 'mixed'} weights and post_transform ${post} (supported: one scored class with positive weights and NONE, or mixed weights and LOGISTIC; the label is supported)`);
+  // [1 - S, S], or [-S, S] through the sigmoid.
+  const pair = ctx.linear([N, 2], [s], (o, add) => { add(0, Math.floor(o / 2) * 2 + scoreClass, o % 2 === 0 ? -1 : 1); return positive && o % 2 === 0 ? 1 : 0; });
+  return [label, positive ? pair : postTransform(ctx, node, pair, post)];
 }

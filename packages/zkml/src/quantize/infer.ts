@@ -8,12 +8,23 @@ import type { QuantizedModel } from './quantize.js';
 export const inputSize = (m: { inputShape: number[] }) => m.inputShape.reduce((a, b) => a * b, 1);
 
 /**
- * The floats an input value may take: `[-2^(bits-1), 2^(bits-1) - 1] / 2^inputScale`, the
- * range the calibration inputs chose at compile time (report.json `quantization.inputRange`).
+ * The encoded values `[lo, hi]` an input `u` may take: the model's `inputBounds`, else the whole
+ * width `[0, 2^inputBits - 1]`.
  */
-export function inputRange(model: Pick<QuantizedModel, 'inputBits' | 'inputScale'>): readonly [number, number] {
+export function inputBounds(model: Pick<QuantizedModel, 'inputBits' | 'inputBounds'>): readonly [number, number] {
+  return model.inputBounds ?? [0, 2 ** model.inputBits - 1];
+}
+
+/**
+ * The floats an input value may take: `([lo, hi] - 2^(bits-1)) / 2^inputScale` for the encoded
+ * bounds of {@link inputBounds}, the range the calibration inputs chose at compile time
+ * (report.json `quantization.inputRange`): `[-2^(bits-1), 2^(bits-1) - 1] / 2^inputScale`, or
+ * its non-negative half when every calibration value was non-negative.
+ */
+export function inputRange(model: Pick<QuantizedModel, 'inputBits' | 'inputScale' | 'inputBounds'>): readonly [number, number] {
   const half = 2 ** (model.inputBits - 1);
-  return [-half / 2 ** model.inputScale, (half - 1) / 2 ** model.inputScale];
+  const [lo, hi] = inputBounds(model);
+  return [(lo - half) / 2 ** model.inputScale, (hi - half) / 2 ** model.inputScale];
 }
 
 /** An input feature that `clamp` saturated to the nearest bound of {@link inputRange}. */
@@ -43,12 +54,14 @@ function fixedPoint(model: QuantizedModel, x: readonly number[]): number[] {
  */
 export function quantizeInput(model: QuantizedModel, x: readonly number[], options: { clamp?: boolean } = {}): bigint[] {
   const half = 2 ** (model.inputBits - 1);
+  const [lo, hi] = inputBounds(model);
   return fixedPoint(model, x).map((q, index) => {
-    if (q < -half || q > half - 1) {
+    let u = q + half;
+    if (u < lo || u > hi) {
       if (!options.clamp) throw new InputRangeError({ index, value: x[index]!, range: inputRange(model) });
-      q = q < -half ? -half : half - 1;
+      u = u < lo ? lo : hi;
     }
-    return BigInt(q + half);
+    return BigInt(u);
   });
 }
 
@@ -61,8 +74,9 @@ export function quantizeInput(model: QuantizedModel, x: readonly number[], optio
  */
 export function clampedFeatures(model: QuantizedModel, x: readonly number[]): ClampedFeature[] {
   const [lo, hi] = inputRange(model);
+  const [ulo, uhi] = inputBounds(model);
   const half = 2 ** (model.inputBits - 1);
-  return fixedPoint(model, x).flatMap((q, index) => (q < -half || q > half - 1 ? [{ index, value: x[index]!, clampedTo: q < 0 ? lo : hi }] : []));
+  return fixedPoint(model, x).flatMap((q, index) => (q + half < ulo || q + half > uhi ? [{ index, value: x[index]!, clampedTo: q + half < ulo ? lo : hi }] : []));
 }
 
 /** Every signal of the integer program for encoded inputs `u`, as the circuit's witness holds them. */

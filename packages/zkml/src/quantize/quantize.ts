@@ -5,6 +5,7 @@ import { sizeOf } from '../ir/tensor.js';
 import { symValue, type Value } from '../ir/value.js';
 import { Context, scaleFor, signedBits } from '../lower/context.js';
 import type { Step } from '../lower/steps.js';
+import type { Approximation } from '../lower/approx.js';
 import type { ElemKind, OnnxNode } from '../onnx/load.js';
 
 export { scaleFor, MAX_ACC_BITS } from '../lower/context.js';
@@ -23,6 +24,15 @@ export type QuantizedModel = {
   inputScale: number;
   /** set when the graph input is an integer or boolean tensor: values must be integers (0/1 for bool), at scale 0 */
   inputKind?: 'int' | 'bool';
+  /**
+   * The encoded values `[lo, hi]` every input `u` may take, when narrower than the whole width
+   * `[0, 2^inputBits - 1]` (absent): the non-negative half `[2^(inputBits-1), 2^inputBits - 1]`
+   * for a float input when every calibration value is non-negative (the calibration already
+   * chose the range's width, it also chooses its sign), `{2^(inputBits-1), 2^(inputBits-1) + 1}`
+   * for a boolean input. An integer input keeps the whole signed width, as ONNX reads it. Every bound of the program is computed from it, and the circuit
+   * range-checks each input to it (fewer bits: see gadgets.ts `inputPack`).
+   */
+  inputBounds?: readonly [number, number];
   signalCount: number;
   steps: Step[];
   outputs: number[];
@@ -31,6 +41,8 @@ export type QuantizedModel = {
   outputBits: number;
   /** per node: the largest float magnitude seen in calibration at each primitive */
   ranges: Record<string, number>;
+  /** elementwise functions approximated by a table (window, segments, largest error); absent when none */
+  approximations?: Approximation[];
 };
 
 export type QuantizeOptions = {
@@ -74,7 +86,8 @@ function finishOutput(ctx: Context, out: Value, producer: string, activationBits
     const unit = out.forms.every((f, i) => [...f.t.values()][0] === 2 ** -ctx.signals[ids[i]!]!.scale);
     if (scales.size === 1 && unit) { ctx.requantKeyOnly(); return out; }
   }
-  return ctx.requant(out, 'none', { packBits, keepConstants: true });
+  // An integer form with even coefficients (x << 1) would get a coarser exact scale: integers are always at scale 0.
+  return ctx.requant(out, 'none', { packBits, keepConstants: true, ...(kind === 'float' ? {} : { scale: 0 }) });
 }
 
 /**
@@ -88,17 +101,18 @@ function finishOutput(ctx: Context, out: Value, producer: string, activationBits
 export function quantize(model: ImportedModel, options: QuantizeOptions = {}): QuantizedModel {
   const inputBits = options.inputBits ?? 8;
   if (inputBits !== 8 && inputBits !== 16) throw new RangeError(`inputBits must be 8 or 16, got ${inputBits}`);
-  const lowerOptions = { weightBits: options.weightBits ?? 12, activationBits: options.activationBits ?? 16 };
   const n = sizeOf(model.inputShape);
-  const calibration = options.calibration && options.calibration.length > 0 ? options.calibration : syntheticSamples(n);
+  const calibrated = options.calibration !== undefined && options.calibration.length > 0;
+  const lowerOptions = { weightBits: options.weightBits ?? 12, activationBits: options.activationBits ?? 16, calibrated };
+  const calibration = calibrated ? options.calibration! : syntheticSamples(n);
 
   const graphOutput = model.graph.outputs[0]!.name;
   const producer = model.graph.nodes.find((n) => n.outputs.includes(graphOutput))?.name ?? 'output';
   const ranges = new Map<string, number>();
   const float = new Context('float', ranges, lowerOptions);
-  let inputMax = 0;
+  let inputMax = 0, inputMin = Infinity;
   for (const x of calibration) {
-    for (const v of x) inputMax = Math.max(inputMax, Math.abs(v));
+    for (const v of x) { inputMax = Math.max(inputMax, Math.abs(v)); inputMin = Math.min(inputMin, v); }
     finishOutput(float, runGraph(float, model.graph, floatInput(model.inputShape, x)), producer, lowerOptions.activationBits, model.graph.outputs[0]!.kind);
   }
   // Integer and boolean inputs are exact integers in the circuit (scale 0), as ONNX reads them.
@@ -107,7 +121,9 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
 
   const ctx = new Context('lower', ranges, lowerOptions);
   const half = 2 ** (inputBits - 1);
-  const first = ctx.allocate(inputScale, Array.from({ length: n }, () => [0n, BigInt(2 * half - 1)] as const));
+  const inputBounds: readonly [number, number] | undefined = inputKind === 'bool' ? [half, half + 1] : inputKind === 'float' && inputMin >= 0 ? [half, 2 * half - 1] : undefined;
+  const [lo, hi] = inputBounds ?? [0, 2 * half - 1];
+  const first = ctx.allocate(inputScale, Array.from({ length: n }, () => [BigInt(lo), BigInt(hi)] as const));
   const forms: Affine[] = Array.from({ length: n }, (_, i) => {
     const f = signalForm(first + i, inputScale);
     return { c: -half * 2 ** -inputScale, t: f.t };
@@ -128,11 +144,13 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
     inputBits,
     inputScale,
     ...(inputKind === 'float' ? {} : { inputKind }),
+    ...(inputBounds ? { inputBounds } : {}),
     signalCount: ctx.signals.length,
     steps: ctx.steps,
     outputs,
     outputScale,
     outputBits,
     ranges: Object.fromEntries(ranges),
+    ...(ctx.approximations.length > 0 ? { approximations: ctx.approximations } : {}),
   };
 }

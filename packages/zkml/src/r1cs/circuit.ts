@@ -133,7 +133,7 @@ export function weightCommit<L>(cs: ConstraintSystem<L>, secret: WeightValues, w
  * Builds the circuit on `cs`. `inputs` gives the private inputs' and the binding's values
  * (witness mode). Returns the program's signals (as combinations) for tests.
  */
-export function synthesize<L>(cs: Reserving<L>, model: QuantizedModel, visibility: InputVisibility, inputs?: { u: readonly bigint[]; binding: bigint }, weights: R1csWeights = 'constant'): L[] {
+export function synthesize<L>(cs: Reserving<L>, model: QuantizedModel, visibility: InputVisibility, inputs?: { u: readonly bigint[]; binding: bigint }, weights: R1csWeights = 'constant', mark: (part: string) => void = () => {}): L[] {
   const layout = layoutOf(model, visibility);
   if (weights === 'committed' && visibility !== 'committed') throw new Error('internal: committed weights seed the input commitment; they need input visibility committed');
   const secret = weights === 'committed' ? weightValues(model) : undefined;
@@ -147,19 +147,40 @@ export function synthesize<L>(cs: Reserving<L>, model: QuantizedModel, visibilit
 
   const sig = new Array<L>(model.signalCount);
   u.forEach((x, i) => (sig[i] = x));
-  const chunks = inputPack(cs, u, layout.inputWidth, layout.inputsPerChunk);
+  const chunks = inputPack(cs, u, layout.inputWidth, layout.inputsPerChunk, 'input', model.inputBounds);
+  mark('input range checks');
   // Without secret weights the input chain is seeded with 0 (known: its first S-boxes cost
   // nothing); with them, after the steps, with the weight commitment (as circom wires it).
   let commitment = visibility === 'committed' && !secret ? commitChain(cs, chunks, { known: 0n }) : undefined;
-  model.steps.forEach((s, k) => stepGadgets(cs, s, sig, wires.get(k)));
-  if (secret) commitment = commitChain(cs, chunks, weightCommit(cs, secret, [...wires.values()]));
+  mark('input commitment');
+  model.steps.forEach((s, k) => { stepGadgets(cs, s, sig, wires.get(k)); mark(`node "${s.name}"`); });
+  if (secret) { commitment = commitChain(cs, chunks, weightCommit(cs, secret, [...wires.values()])); mark('weight and input commitments'); }
 
   const words = packOutputs(cs, model.outputs.map((id) => sig[id]!), layout);
   const bound = visibility === 'committed' ? [commitment!] : visibility === 'public' ? chunks : [];
   [...words, ...bound].forEach((x, i) => cs.bindPublic(publics[i]!, x));
   // Bind: the binding squared, so the verifying key pins it.
   product(cs, binding, binding);
+  mark('outputs and request binding');
   return sig;
+}
+
+/**
+ * Constraints per part of the circuit, in circuit order: the input range checks, the input
+ * commitment, each node's steps (`node "name"`), the outputs and binding. They sum to the circuit's
+ * count (`npm run bench:r1cs` prints them).
+ */
+export function constraintParts(model: QuantizedModel, visibility: InputVisibility, weights: R1csWeights = 'constant'): { part: string; constraints: number }[] {
+  const system = new SymbolicSystem();
+  const parts: { part: string; constraints: number }[] = [];
+  let counted = 0;
+  synthesize(system, model, visibility, undefined, weights, (part) => {
+    const n = system.constraints.length - counted;
+    counted = system.constraints.length;
+    // A node's steps come one after the other (a max tree, a clamp): one part.
+    if (parts.at(-1)?.part === part) parts.at(-1)!.constraints += n; else parts.push({ part, constraints: n });
+  });
+  return parts;
 }
 
 /** The circuit's constraints over labels, with the labels the public bindings eliminated. */

@@ -8,6 +8,7 @@ import { inverse, mod, plus, signed, sub, type ConstraintSystem } from './system
 const chosen = <L>(cs: ConstraintSystem<L>, kind: Parameters<NonNullable<ConstraintSystem<L>['adversary']>>[0], where: string, honest: bigint[]): readonly bigint[] =>
   cs.adversary ? cs.adversary(kind, where, honest) : honest;
 import { RangeOverflowError } from '../errors/compile.js';
+import { packedRange } from '../io/layout.js';
 
 const pow2 = (i: number) => 1n << BigInt(i);
 
@@ -180,11 +181,12 @@ export function rsqrt<L>(cs: ConstraintSystem<L>, x: L, K: number, rBits: number
 }
 
 /**
- * InputPack(n, width, perChunk): range-checks each input to `width` bytes and packs them
+ * InputPack(n, width, perChunk): range-checks each input (see {@link packedRange}) and packs them
  * big-endian, `perChunk` to a field element.
  */
-export function inputPack<L>(cs: ConstraintSystem<L>, u: readonly L[], width: number, perChunk: number, what = 'input'): L[] {
-  u.forEach((x, i) => num2bits(cs, x, 8 * width, `${what} ${i}`));
+export function inputPack<L>(cs: ConstraintSystem<L>, u: readonly L[], width: number, perChunk: number, what = 'input', bounds?: readonly [number, number]): L[] {
+  const { lo, bits } = packedRange(width, bounds);
+  u.forEach((x, i) => num2bits(cs, plus(cs, x, -lo), bits, `${what} ${i}`));
   const chunks: L[] = [];
   for (let k = 0; k * perChunk < u.length; k++) {
     const part = u.slice(k * perChunk, (k + 1) * perChunk);

@@ -76,7 +76,7 @@ export function synthesizeRequests<L>(cs: Reserving<L>, model: QuantizedModel, k
   const outputs = us.map((u, i) => {
     const sig = new Array<L>(model.signalCount);
     u.forEach((x, j) => (sig[j] = x));
-    const h = commitChain(cs, inputPack(cs, u, slot.inputWidth, slot.inputsPerChunk), seed);
+    const h = commitChain(cs, inputPack(cs, u, slot.inputWidth, slot.inputsPerChunk, 'input', model.inputBounds), seed);
     // c_i is 0 (an empty slot) or this slot's input commitment.
     cs.constrain(commitments[i]!, sub(cs, commitments[i]!, h), cs.constant(0n));
     model.steps.forEach((s, step) => stepGadgets(cs, s, sig, wires.get(step)));

@@ -1,4 +1,5 @@
-// Writes test/golden/<name>.onnx and <name>.json (inputs and onnxruntime-web outputs).
+// Writes test/golden/<name>.onnx and <name>.json (inputs and onnxruntime-web outputs); names given
+// as arguments (`npm run golden -w packages/zkml -- pow argmin`) write only those fixtures.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,8 @@ import { buildOnnx } from '../exports.js';
 import { GOLDEN, goldenInputs } from './specs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-for (const spec of GOLDEN) {
+const only = new Set(process.argv.slice(2));
+for (const spec of GOLDEN.filter((g) => only.size === 0 || only.has(g.name))) {
   const bytes = buildOnnx(spec.graph);
   const session = await ort.InferenceSession.create(bytes);
   const inputs = goldenInputs(spec);

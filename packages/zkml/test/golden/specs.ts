@@ -1,5 +1,7 @@
 import type { GraphSpec, NodeSpec } from '../exports.js';
 import { pseudoRandom } from '../fixtures.js';
+import { SEQUENCE } from './sequence.js';
+import { UNARY_GOLDEN } from './unary.js';
 
 /**
  * Golden operator fixtures: one small model per operator (or operator variant), in the
@@ -78,10 +80,30 @@ export const GOLDEN: GoldenSpec[] = [
   // Two classes: onnxruntime's binary rules (one scored class against 0.5; both classes: class-1 score against 0).
   tree('tree_binary_one_class', 'TreeEnsembleClassifier', { classlabels_int64s: [3, 8], class_treeids: [0, 0, 0, 1, 1, 1], class_nodeids: [3, 4, 2, 2, 3, 4], class_ids: [1, 1, 1, 1, 1, 1], class_weights: { floats: [0.2, 0.9, 0.45, 0.35, 0.15, 0.55] } }),
   tree('tree_binary_two_classes', 'TreeEnsembleClassifier', { classlabels_int64s: [0, 1], class_treeids: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1], class_nodeids: [3, 3, 4, 4, 2, 2, 2, 2, 3, 3, 4, 4], class_ids: [0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1], class_weights: { floats: [0.5, -0.5, 0.2, 0.3, 0.9, 0.2, 0.1, -0.4, 0.6, 0.6, 0.3, -0.1] } }),
+  // What skl2onnx writes for linear models and an MLP's label (ai.onnx.ml).
+  ml('linear_regressor', ['Scaler', 'LinearRegressor'], [
+    n('Scaler', ['x'], ['s'], { offset: { floats: [0.1, -0.2, 0.3, 0] }, scale: { floats: [2, 0.5, 1, 1.5] } }),
+    n('LinearRegressor', ['s'], ['y'], { coefficients: { floats: rand(40, 8) }, intercepts: { floats: [0.25, -0.5] }, targets: 2 })]),
+  ml('linear_classifier', ['LinearClassifier'], [n('LinearClassifier', ['x'], ['y', 'p'], { coefficients: { floats: rand(41, 12) }, intercepts: { floats: [0.1, 0, -0.1] }, classlabels_ints: [0, 1, 2], post_transform: 'SOFTMAX' })], true),
+  ml('linear_classifier_normalizer', ['LinearClassifier', 'Normalizer'], [
+    n('LinearClassifier', ['x'], ['label', 'p'], { coefficients: { floats: rand(42, 12) }, intercepts: { floats: [0.1, 0, -0.1] }, classlabels_ints: [0, 1, 2], multi_class: 1, post_transform: 'SOFTMAX' }),
+    n('Normalizer', ['p'], ['y'], { norm: 'L1' })]),
+  ml('linear_classifier_binary', ['LinearClassifier'], [n('LinearClassifier', ['x'], ['label', 'y'], { coefficients: { floats: rand(43, 4) }, intercepts: { floats: [0.2] }, classlabels_ints: [0, 1], post_transform: 'LOGISTIC' })]),
+  ml('array_feature_extractor', ['ArgMax', 'ArrayFeatureExtractor'], [
+    n('Gemm', ['x', 'w'], ['h'], { transB: 1 }), n('ArgMax', ['h'], ['i'], { axis: 1 }), n('ArrayFeatureExtractor', ['classes', 'i'], ['y'])], true, { w: f([3, 4], 44), classes: ints([10, 20, 30]) }),
   model('lenet_block', ['Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm'], [1, 1, 8, 8], [
     n('Conv', ['x', 'w1', 'b1'], ['c1']), n('Relu', ['c1'], ['r1']), n('MaxPool', ['r1'], ['p1'], { kernel_shape: [2, 2], strides: [2, 2] }),
     n('Flatten', ['p1'], ['fl']), n('Gemm', ['fl', 'w2', 'b2'], ['y'], { transB: 1 })], { w1: f([2, 1, 3, 3], 28), b1: f([2], 29), w2: f([4, 18], 30), b2: f([4], 31) }),
+  ...SEQUENCE,
 ];
+
+GOLDEN.push(...UNARY_GOLDEN);
+
+/** x [1, 4] -> nodes -> y, with the ai.onnx.ml nodes in their domain. */
+function ml(name: string, ops: string[], nodes: NodeSpec[], int64 = false, initializers: GraphSpec['initializers'] = {}): GoldenSpec {
+  const ML = new Set(['Scaler', 'LinearRegressor', 'LinearClassifier', 'Normalizer', 'ArrayFeatureExtractor']);
+  return model(name, ops, [1, 4], nodes.map((node) => (ML.has(node.op) ? { ...node, domain: 'ai.onnx.ml' } : node)), initializers, 13, int64);
+}
 
 /** A two-tree ensemble: tree 0 splits x0 <= 0.3 then x1 < -0.2; tree 1 splits x2 > 0.1 then x0 >= 0.5. */
 function tree(name: string, op: string, extra: NodeSpec['attrs'], output: 'y' | 'scores' = 'y'): GoldenSpec {

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Timelocked} from "./Timelocked.sol";
+import {CommitteeBase} from "./CommitteeBase.sol";
+import {IAgreedSettlement} from "./interfaces/IAgreedSettlement.sol";
+import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
+
+/// @title CommitteeRounds
+/// @notice The code of the Committee's round transactions (draw, propose, commit, reveal,
+/// advance, appeal), run by the `Committee` on its own storage (delegatecall): the Committee
+/// makes this contract in its constructor and forwards these functions here. Called directly it
+/// has no requests: every function reverts `WrongPhase`. The functions are documented on `Committee`.
+contract CommitteeRounds is CommitteeBase {
+    constructor(INodeRegistry nodes_, IModelRegistry registry_, bytes32 domainSeparator_)
+        Ownable(msg.sender)
+        Timelocked(MIN_ADMIN_DELAY)
+        CommitteeBase(nodes_, registry_, domainSeparator_)
+    {}
+
+    function draw(uint256 requestId) external {
+        _draw(requestId, tasks[requestId], "");
+    }
+
+    function propose(uint256 requestId, bytes calldata answer) external {
+        Task storage t = tasks[requestId];
+        _propose(requestId, t, _inPhase(requestId, t, Phase.Propose), answer);
+    }
+
+    function proposeSigned(uint256 requestId, bytes calldata answer, SignedBallot[] calldata ballots) external {
+        Task storage t = tasks[requestId];
+        if (t.phase == Phase.Drawing && !_draw(requestId, t, answer)) return;
+        Round storage r = _inPhase(requestId, t, Phase.Propose);
+        _propose(requestId, t, r, answer);
+        if (ballots.length == 0) return;
+        bytes32[] memory batch = _sealBallots(requestId, t, r, keccak256(answer), ballots);
+        r.sealedBatch = keccak256(abi.encode(batch));
+        emit BallotsSealed(requestId, t.round, batch);
+        if (t.committed == _voters(r)) _openReveal(t, r);
+    }
+
+    /// @dev Counts the signed ballots as committed and returns their commitments by seat.
+    function _sealBallots(uint256 requestId, Task storage t, Round storage r, bytes32 answerHash, SignedBallot[] calldata ballots)
+        private
+        returns (bytes32[] memory batch)
+    {
+        batch = new bytes32[](r.size);
+        for (uint256 i = 0; i < ballots.length; i++) {
+            SignedBallot calldata b = ballots[i];
+            uint256 seat = b.seat;
+            _checkSeat(requestId, r, seat, _signer(requestId, t.round, b, answerHash));
+            if (b.commitment == 0) revert InvalidVote();
+            if (batch[seat] != 0) continue;
+            batch[seat] = b.commitment;
+            _countCommit(requestId, t, r, seat);
+        }
+    }
+
+    function commit(uint256 requestId, uint256 seat, bytes32 commitment) external {
+        Task storage t = tasks[requestId];
+        Round storage r = _inPhase(requestId, t, Phase.Commit);
+        _checkSeat(requestId, r, seat, msg.sender);
+        if (!_commit(requestId, t, r, seat, commitment)) revert AlreadyCommitted(requestId, msg.sender);
+        if (t.committed == _voters(r)) _openReveal(t, r);
+    }
+
+    function commitSigned(uint256 requestId, SignedBallot[] calldata ballots) external {
+        Task storage t = tasks[requestId];
+        Round storage r = _inPhase(requestId, t, Phase.Commit);
+        bytes32 answerHash = keccak256(_answer(rounds[requestId][r.appeal ? r.subject : t.round]));
+        for (uint256 i = 0; i < ballots.length; i++) {
+            SignedBallot calldata b = ballots[i];
+            _checkSeat(requestId, r, b.seat, _signer(requestId, t.round, b, answerHash));
+            _commit(requestId, t, r, b.seat, b.commitment);
+        }
+        if (t.committed == _voters(r)) _openReveal(t, r);
+    }
+
+    function reveal(uint256 requestId, uint256 seat, Vote vote, bytes32 salt) external {
+        Task storage t = tasks[requestId];
+        Round storage r = _inPhase(requestId, t, Phase.Reveal);
+        _checkSeat(requestId, r, seat, msg.sender);
+        if (!_reveal(requestId, t, r, seat, vote, salt, _noBatch())) revert AlreadyRevealed(requestId, msg.sender);
+        if (t.revealed == t.committed) _tally(requestId, t, r);
+    }
+
+    function revealMany(uint256 requestId, Opening[] calldata openings, bytes32[] calldata sealedBatch) external {
+        Task storage t = tasks[requestId];
+        Round storage r = _inPhase(requestId, t, Phase.Reveal);
+        if (sealedBatch.length != 0 && keccak256(abi.encode(sealedBatch)) != r.sealedBatch) revert BatchMismatch(requestId);
+        for (uint256 i = 0; i < openings.length; i++) {
+            Opening calldata o = openings[i];
+            if (o.seat >= r.size) revert NotMember(requestId, msg.sender, o.seat);
+            _reveal(requestId, t, r, o.seat, o.vote, o.salt, sealedBatch);
+        }
+        if (t.revealed == t.committed) _tally(requestId, t, r);
+    }
+
+    function advance(uint256 requestId) external {
+        Task storage t = tasks[requestId];
+        Phase phase = t.phase;
+        if (phase == Phase.None || phase == Phase.Finalized || phase == Phase.Refunded || phase == Phase.Drawing) {
+            revert WrongPhase(requestId, phase);
+        }
+        if (phase == Phase.Accepted) {
+            if (block.timestamp <= t.appealUntil) revert PhaseNotOver(requestId, t.appealUntil);
+            _finalize(requestId, t);
+            return;
+        }
+        Round storage r = rounds[requestId][t.round];
+        if (block.timestamp <= r.deadline) revert PhaseNotOver(requestId, r.deadline);
+        if (phase == Phase.Propose) {
+            address[] memory members = _members(r);
+            _slashNoShow(requestId, t, members[0], noShowSlash, "no proposal");
+            r.outcome = Outcome.NoProposal;
+            emit RoundDecided(requestId, t.round, Outcome.NoProposal, 0, 0);
+            _nextProposalRound(requestId, t, members);
+        } else if (phase == Phase.Commit) {
+            _openReveal(t, r);
+        } else {
+            _tally(requestId, t, r);
+        }
+    }
+
+    function appeal(uint256 requestId) external payable {
+        Task storage t = tasks[requestId];
+        if (t.phase != Phase.Accepted) revert WrongPhase(requestId, t.phase);
+        if (block.timestamp > t.appealUntil) revert PhaseOver(requestId, t.appealUntil);
+        if (t.appeals >= appealSizes.length) revert NoMoreAppeals(requestId);
+        uint256 bond = appealBond << t.appeals;
+        if (msg.value < bond || msg.value > type(uint96).max) revert AppealBondTooLow(bond, msg.value);
+        totalHeld += msg.value;
+        t.appeals++;
+        uint8 round = t.round + 1;
+        Round storage r = rounds[requestId][round];
+        r.appellant = msg.sender;
+        r.bond = uint96(msg.value);
+        emit Appealed(requestId, round, msg.sender, msg.value);
+        nodes.markDrawBlock(IAgreedSettlement(coprocessor).modelOf(requestId));
+        _awaitDraw(requestId, t, round);
+    }
+
+    /// @dev The draw (see `Committee.draw`); true when a round was started. A first round's
+    /// `answer` (from `proposeSigned`) is kept with its members.
+    function _draw(uint256 requestId, Task storage t, bytes memory answer) private returns (bool) {
+        if (t.phase != Phase.Drawing) revert WrongPhase(requestId, t.phase);
+        uint64 drawBlock = t.drawBlock;
+        if (block.number <= drawBlock) revert DrawNotReady(requestId, drawBlock);
+        bytes32 modelId = IAgreedSettlement(coprocessor).modelOf(requestId);
+        if (blockhash(drawBlock) == 0) {
+            t.drawBlock = uint64(block.number);
+            nodes.markDrawBlock(modelId);
+            emit DrawRearmed(requestId, t.started ? t.round + 1 : 0, uint64(block.number));
+            return false;
+        }
+        (uint256 seed, uint256 size, address[] memory exclude) = _drawArgs(requestId, t);
+        try nodes.drawCommitteeAt(modelId, seed, size, MIN_COMMITTEE, exclude, drawBlock) returns (address[] memory members) {
+            if (t.started) {
+                _startRound(requestId, t, t.round + 1, true, members, t.accepted, "");
+            } else {
+                t.started = true;
+                _startRound(requestId, t, 0, false, members, 0, answer);
+            }
+            return true;
+        } catch (bytes memory reason) {
+            _drawFailed(requestId, t, reason);
+            return false;
+        }
+    }
+
+    /// @dev Only "too few servers" ends the draw; anything else (out of gas) is passed on.
+    function _drawFailed(uint256 requestId, Task storage t, bytes memory reason) private {
+        if (bytes4(reason) != NotEnoughServers.selector) {
+            assembly ("memory-safe") {
+                revert(add(reason, 32), mload(reason))
+            }
+        }
+        bool isAppeal = t.started;
+        uint8 round = isAppeal ? t.round + 1 : 0;
+        emit DrawFailed(requestId, round);
+        if (!isAppeal) return _refund(requestId, t);
+        Round storage dropped = rounds[requestId][round];
+        _credit(dropped.appellant, dropped.bond);
+        delete dropped.appellant;
+        delete dropped.bond;
+        t.appeals--;
+        _accept(requestId, t, t.accepted);
+    }
+
+    function _propose(uint256 requestId, Task storage t, Round storage r, bytes calldata answer) private {
+        if (msg.sender != _member(r, 0)) revert NotLeader(requestId, msg.sender);
+        _checkAnswer(requestId, IAgreedSettlement(coprocessor).modelOf(requestId), answer);
+        if (!r.answerInCode) r.answer = answer;
+        t.phase = Phase.Commit;
+        r.deadline = uint40(block.timestamp + commitWindow);
+        emit Proposed(requestId, t.round, msg.sender, answer);
+    }
+
+    /// @dev Who signed a ballot (0 for a bad signature, and no seat is held by 0).
+    function _signer(uint256 requestId, uint8 round, SignedBallot calldata b, bytes32 answerHash) private view returns (address) {
+        return ecrecover(ballotDigest(requestId, round, b.seat, b.commitment, answerHash), b.v, b.r, b.s);
+    }
+
+    function _noBatch() private pure returns (bytes32[] calldata b) {
+        assembly ("memory-safe") {
+            b.offset := 0
+            b.length := 0
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import type { Value } from '../ir/value.js';
+import type { Context } from '../lower/context.js';
+import type { OnnxNode } from '../onnx/load.js';
+import { argmaxLabel, postTransform, thresholdLabel } from './classifier.js';
+import type { OpDef } from './op.js';
+import { attr, need, unsupported } from './op.js';
+
+/** `X W' + b` for X [N, F] and `coefficients` as T rows of F: scores [N, T]. Linear, no constraint. */
+function linearScores(ctx: Context, node: OnnxNode, x: Value, targets: number): Value {
+  const w = attr<number[]>(node, 'coefficients') ?? [];
+  const b = attr<number[]>(node, 'intercepts') ?? [];
+  const N = x.shape[0]!, F = x.shape.length === 2 ? x.shape[1]! : 1;
+  if (x.shape.length > 2 || w.length !== targets * F) throw unsupported(node, `${w.length} coefficients for ${targets} target(s) of the input [${x.shape}]`);
+  return ctx.linear([N, targets], [x], (o, add) => {
+    const n = Math.floor(o / targets), t = o % targets;
+    for (let f = 0; f < F; f++) add(0, n * F + f, w[t * F + f]!);
+    return b[t] ?? 0;
+  });
+}
+
+/** `ai.onnx.ml` LinearRegressor (skl2onnx's LinearRegression, Ridge, Lasso...): `X W' + b`, post_transform NONE. */
+export const linearRegressor: OpDef = {
+  types: ['LinearRegressor'],
+  run(ctx, node, inputs) {
+    const post = attr(node, 'post_transform', 'NONE');
+    if (post !== 'NONE') throw unsupported(node, `post_transform ${post} (NONE is supported)`);
+    return [linearScores(ctx, node, need(node, inputs, 0), attr(node, 'targets', 1))];
+  },
+};
+
+/**
+ * `ai.onnx.ml` LinearClassifier (LogisticRegression, LinearSVC, SGDClassifier): scores `X W' + b`,
+ * the label and the probabilities as onnxruntime computes them. With one row of coefficients
+ * and two labels (a binary model) the label is `labels[1]` when the score is above 0, and the
+ * probabilities are the post_transform of `[-s, s]` (LOGISTIC gives `[1 - p, p]`). Otherwise the
+ * label is the argmax of the scores and the probabilities their post_transform.
+ */
+export const linearClassifier: OpDef = {
+  types: ['LinearClassifier'],
+  run(ctx, node, inputs) {
+    const labels = attr<number[]>(node, 'classlabels_ints');
+    if (!labels) throw unsupported(node, 'string class labels (classlabels_strings); export integer labels');
+    const x = need(node, inputs, 0);
+    const rowsOfW = (attr<number[]>(node, 'intercepts') ?? []).length;
+    const s = linearScores(ctx, node, x, rowsOfW);
+    const post = attr(node, 'post_transform', 'NONE');
+    const N = x.shape[0]!;
+    if (rowsOfW === 1 && labels.length === 2) {
+      if (post !== 'NONE' && post !== 'LOGISTIC') throw unsupported(node, `a binary model with post_transform ${post} (NONE and LOGISTIC are supported)`);
+      const label = thresholdLabel(ctx, s, N, (n) => n, 0, labels[0]!, labels[1]!);
+      if (!ctx.needs(node.outputs[1])) return [label];
+      const both = ctx.linear([N, 2], [s], (o, add) => { add(0, Math.floor(o / 2), o % 2 === 0 ? -1 : 1); return 0; });
+      return [label, postTransform(ctx, node, both, post)];
+    }
+    if (rowsOfW !== labels.length) throw unsupported(node, `${rowsOfW} rows of coefficients for ${labels.length} classes`);
+    return [argmaxLabel(ctx, node, s, labels), ...(ctx.needs(node.outputs[1]) ? [postTransform(ctx, node, s, post)] : [])];
+  },
+};
+
+/** `ai.onnx.ml` Scaler (StandardScaler, MinMaxScaler in a pipeline): `(x - offset) * scale` per feature. Linear. */
+export const scaler: OpDef = {
+  types: ['Scaler'],
+  run(ctx, node, inputs) {
+    const x = need(node, inputs, 0);
+    const offset = attr<number[]>(node, 'offset') ?? [0], scale = attr<number[]>(node, 'scale') ?? [1];
+    const F = x.shape.at(-1)!;
+    const at = (v: number[], f: number) => (v.length === 1 ? v[0]! : v[f]);
+    if ([offset, scale].some((v) => v.length !== 1 && v.length !== F)) throw unsupported(node, `offset and scale need 1 or ${F} values`);
+    return [ctx.linear(x.shape, [x], (o, add) => { const f = o % F; add(0, o, at(scale, f)!); return -at(offset, f)! * at(scale, f)!; })];
+  },
+};
+
+/**
+ * `ai.onnx.ml` ArrayFeatureExtractor with constant 1-D data and computed indices (skl2onnx maps
+ * an MLP's argmax to its class labels this way): output [1, indices] is `data[index]`, linear
+ * in the index when the data are evenly spaced (such as the labels 0..C-1).
+ */
+export const arrayFeatureExtractor: OpDef = {
+  types: ['ArrayFeatureExtractor'],
+  run(ctx, node, inputs) {
+    const data = need(node, inputs, 0), idx = need(node, inputs, 1);
+    if (!ctx.isStatic(data) || data.shape.length !== 1) throw unsupported(node, 'the data must be a constant 1-D tensor (a class-label table)');
+    const d = Array.from(data.data);
+    const step = d.length > 1 ? d[1]! - d[0]! : 0;
+    if (d.some((v, i) => v !== d[0]! + i * step)) throw unsupported(node, 'the data must be evenly spaced (such as class labels 0..C-1)');
+    const n = idx.shape.reduce((a, b) => a * b, 1);
+    return [ctx.linear([1, n], [idx], (o, add) => { add(0, o, step); return d[0]!; })];
+  },
+};
+
+/**
+ * `ai.onnx.ml` Normalizer: an L1 Normalizer of rows that already sum to 1 (after a softmax) is
+ * an Identity at import; any other normalisation is refused.
+ */
+export const normalizer: OpDef = {
+  types: ['Normalizer'],
+  run(_ctx, node) {
+    throw unsupported(node, `norm ${attr(node, 'norm', 'MAX')} (only an L1 Normalizer of a softmax's rows, which changes nothing, is supported)`);
+  },
+};
