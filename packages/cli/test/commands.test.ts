@@ -143,7 +143,7 @@ test('verity request --dry-run prints the fee and the expected gas, and sends no
   const agreed = await verity(['request', judgeId, '--text', 'Was it good?', '--dry-run', '--deployment', deployment], anvilKey(3));
   assert.equal(agreed.status, 0, agreed.stderr);
   assert.match(agreed.stdout, /\(agreed mode\)/);
-  assert.match(agreed.stdout, /answer ~875,000 gas by the committee over its transactions \(~1,050,000 if members send their own ballots\)/);
+  assert.match(agreed.stdout, /answer ~545,000 gas by the committee over its transactions \(~845,000 if members send their own ballots\)/);
   assert.deepEqual(await state(), before, 'nothing sent');
 });
 
