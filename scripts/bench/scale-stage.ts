@@ -7,8 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
-import { compileModel, devPowersOfTau, NativeProver, Prover, releaseCurves, type CompileReport } from '@verity/zkml';
-import { groth16Setup } from '../../packages/zkml/src/setup/groth16.js';
+import { compileModel, devPowersOfTau, groth16Setup, NativeProver, Prover, releaseCurves, type CompileReport } from '@verity/zkml';
 import { blobSamples, scaleCnn, SCALE_5M } from './models.js';
 
 const [stage, dir] = process.argv.slice(2) as ['compile' | 'setup' | 'prove', string];

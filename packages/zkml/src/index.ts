@@ -34,6 +34,7 @@ export { importPtau, contribute, verifySetup, ceremonyPtau } from './setup/cerem
 export { devPowersOfTau, cacheDir, INSECURE_DEV_SETUP } from './setup/ptau.js';
 export { writeDevPtau } from './setup/devPtau.js';
 export { nativeNewZkey, nativeContribute } from './setup/native.js';
+export { groth16Setup } from './setup/groth16.js';
 
 // Proving and verifying: the proof system is zkml's alone.
 export { Prover, readProofFile, verifyProof, verifyProofFile, type ProofFile } from './prover/prove.js';
