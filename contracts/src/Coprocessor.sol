@@ -167,13 +167,14 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     uint32 public maxCallbackGasLimit;
     /// @notice Seconds (from the request) during which only the request's primary node may fulfil it.
     uint64 public assignmentWindow;
+    /// @notice Requests made (ids run from 1). In the slot of the limits a request reads anyway.
+    uint64 public requestCount;
     /// @notice Stake taken from a primary that was assigned in time and let another node serve
     /// its request after its window; it goes to the treasury (never to the requester).
     uint256 public missSlash;
     /// @notice The agreed-mode committee (zero: agreed-mode requests are refused).
     address public committee;
 
-    uint256 public requestCount;
     mapping(uint256 => Record) private records;
     /// @dev Terms by id (from 1), and the id of each distinct terms' hash.
     mapping(uint48 => Terms) private terms;
