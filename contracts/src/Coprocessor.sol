@@ -307,7 +307,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// @inheritdoc ICoprocessor
     /// @dev The model owner's fee + the node fee + the protocol fee + the callback gas at `callbackGasPrice`.
     function quote(bytes32 modelId, uint32 callbackGasLimit) public view returns (uint256) {
-        return _price(registry.getModel(modelId).fee, callbackGasLimit);
+        return _price(registry.requestSpec(modelId).fee, callbackGasLimit);
     }
 
     function _price(uint256 modelFee, uint32 callbackGasLimit) private view returns (uint256) {
@@ -335,7 +335,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         payable
         returns (uint256 requestId)
     {
-        return _request(modelId, registry.getModel(modelId), input, callbackGasLimit);
+        return _request(modelId, registry.requestSpec(modelId), input, callbackGasLimit);
     }
 
     /// @inheritdoc ICoprocessor
@@ -346,12 +346,12 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         payable
         returns (uint256 requestId)
     {
-        IModelRegistry.Model memory m = registry.getModel(modelId);
+        IModelRegistry.RequestSpec memory m = registry.requestSpec(modelId);
         if (m.version != version) revert ModelVersionMismatch(modelId, version, m.version);
         return _request(modelId, m, input, callbackGasLimit);
     }
 
-    function _request(bytes32 modelId, IModelRegistry.Model memory m, bytes calldata input, uint32 callbackGasLimit)
+    function _request(bytes32 modelId, IModelRegistry.RequestSpec memory m, bytes calldata input, uint32 callbackGasLimit)
         private
         returns (uint256 requestId)
     {
@@ -391,7 +391,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
 
     /// @dev The id of the terms a request on `m` gets now (a new entry when the model, its
     /// version, owner, fee or this contract's parameters changed since the last one).
-    function _termsOf(bytes32 modelId, IModelRegistry.Model memory m, bool agreed) private returns (uint48 id) {
+    function _termsOf(bytes32 modelId, IModelRegistry.RequestSpec memory m, bool agreed) private returns (uint48 id) {
         IModelRegistry.IOSpec memory io = agreed ? IModelRegistry.IOSpec(0, 0, 0, 0, 0) : m.io;
         (address verifier, uint64 window, uint64 timeout) = agreed ? (address(0), 0, 0) : (m.verifier, assignmentWindow, requestTimeout);
         bytes32 key = keccak256(abi.encode(modelId, m.owner, m.version, m.mode, verifier, window, io, m.fee, protocolFee, timeout));
@@ -413,7 +413,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
 
     /// @dev Checks mode, servers, callback gas, payment and input length, and marks this block as
     /// the model's draw block in the NodeRegistry; returns whether the model is agreed-mode.
-    function _checkRequest(bytes32 modelId, IModelRegistry.Model memory m, uint256 inputLength, uint32 callbackGasLimit)
+    function _checkRequest(bytes32 modelId, IModelRegistry.RequestSpec memory m, uint256 inputLength, uint32 callbackGasLimit)
         private
         returns (bool agreed)
     {
