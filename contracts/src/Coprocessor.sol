@@ -174,14 +174,15 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     uint256 public missSlash;
     /// @notice The agreed-mode committee (zero: agreed-mode requests are refused).
     address public committee;
+    /// @notice Wei held for pending requests (96 bits hold all the ether there is). In the
+    /// committee's slot: an agreed request and its settlement read both.
+    uint96 public totalEscrow;
 
     mapping(uint256 => Record) private records;
     /// @dev Terms by id (from 1), and the id of each distinct terms' hash.
     mapping(uint48 => Terms) private terms;
     mapping(bytes32 => uint48) private termsIdOf;
     uint48 private termsCount;
-    /// @notice Wei held for pending requests.
-    uint256 public totalEscrow;
 
     error UnsupportedMode(bytes32 modelId, IModelRegistry.Mode mode);
     error InsufficientFee(uint256 required, uint256 paid);
@@ -386,7 +387,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         (r.escrow, r.requestedAt, r.drawBlock) =
             (SafeCast.toUint96(msg.value), uint64(block.timestamp), agreed ? 0 : uint64(block.number));
         r.inputCommitment = commitment;
-        totalEscrow += msg.value;
+        totalEscrow += uint96(msg.value); // the escrow's cast checked it fits
     }
 
     /// @dev The id of the terms a request on `m` gets now (a new entry when the model, its
@@ -672,7 +673,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
 
     /// @dev Pays a verified request batch (each fee in one sum) and records its service.
     function _settleBatch(uint256[] calldata requestIds, RequestBatchContext memory c) private {
-        totalEscrow -= c.escrow;
+        totalEscrow -= uint96(c.escrow); // a sum of pending escrows: at most totalEscrow
         _owe(c.modelOwner, c.modelFees);
         _owe(treasury, c.protocolFees);
         _owe(msg.sender, c.escrow - c.modelFees - c.protocolFees);
