@@ -21,19 +21,21 @@ contract CommitteeRounds is CommitteeBase {
     {}
 
     function draw(uint256 requestId) external {
-        _draw(requestId, tasks[requestId], "");
+        _draw(requestId, tasks[requestId], "", IAgreedSettlement(coprocessor).modelOf(requestId));
     }
 
     function propose(uint256 requestId, bytes calldata answer) external {
         Task storage t = tasks[requestId];
-        _propose(requestId, t, _inPhase(requestId, t, Phase.Propose), answer);
+        _propose(requestId, t, _inPhase(requestId, t, Phase.Propose), answer, IAgreedSettlement(coprocessor).modelOf(requestId));
     }
 
     function proposeSigned(uint256 requestId, bytes calldata answer, SignedBallot[] calldata ballots) external {
         Task storage t = tasks[requestId];
-        if (t.phase == Phase.Drawing && !_draw(requestId, t, answer)) return;
+        // Read once for the draw and the answer's check.
+        bytes32 modelId = IAgreedSettlement(coprocessor).modelOf(requestId);
+        if (t.phase == Phase.Drawing && !_draw(requestId, t, answer, modelId)) return;
         Round storage r = _inPhase(requestId, t, Phase.Propose);
-        _propose(requestId, t, r, answer);
+        _propose(requestId, t, r, answer, modelId);
         if (ballots.length == 0) return;
         bytes32[] memory batch = _sealBallots(requestId, t, r, keccak256(answer), ballots);
         r.sealedBatch = keccak256(abi.encode(batch));
@@ -144,11 +146,10 @@ contract CommitteeRounds is CommitteeBase {
 
     /// @dev The draw (see `Committee.draw`); true when a round was started. A first round's
     /// `answer` (from `proposeSigned`) is kept with its members.
-    function _draw(uint256 requestId, Task storage t, bytes memory answer) private returns (bool) {
+    function _draw(uint256 requestId, Task storage t, bytes memory answer, bytes32 modelId) private returns (bool) {
         if (t.phase != Phase.Drawing) revert WrongPhase(requestId, t.phase);
         uint64 drawBlock = t.drawBlock;
         if (block.number <= drawBlock) revert DrawNotReady(requestId, drawBlock);
-        bytes32 modelId = IAgreedSettlement(coprocessor).modelOf(requestId);
         if (blockhash(drawBlock) == 0) {
             t.drawBlock = uint64(block.number);
             nodes.markDrawBlock(modelId);
@@ -189,9 +190,9 @@ contract CommitteeRounds is CommitteeBase {
         _accept(requestId, t, t.accepted);
     }
 
-    function _propose(uint256 requestId, Task storage t, Round storage r, bytes calldata answer) private {
+    function _propose(uint256 requestId, Task storage t, Round storage r, bytes calldata answer, bytes32 modelId) private {
         if (msg.sender != _member(r, 0)) revert NotLeader(requestId, msg.sender);
-        _checkAnswer(requestId, IAgreedSettlement(coprocessor).modelOf(requestId), answer);
+        _checkAnswer(requestId, modelId, answer);
         if (!r.answerInCode) r.answer = answer;
         t.phase = Phase.Commit;
         r.deadline = uint40(block.timestamp + commitWindow);

@@ -167,20 +167,22 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     uint32 public maxCallbackGasLimit;
     /// @notice Seconds (from the request) during which only the request's primary node may fulfil it.
     uint64 public assignmentWindow;
+    /// @notice Requests made (ids run from 1). In the slot of the limits a request reads anyway.
+    uint64 public requestCount;
     /// @notice Stake taken from a primary that was assigned in time and let another node serve
     /// its request after its window; it goes to the treasury (never to the requester).
     uint256 public missSlash;
     /// @notice The agreed-mode committee (zero: agreed-mode requests are refused).
     address public committee;
+    /// @notice Wei held for pending requests (96 bits hold all the ether there is). In the
+    /// committee's slot: an agreed request and its settlement read both.
+    uint96 public totalEscrow;
 
-    uint256 public requestCount;
     mapping(uint256 => Record) private records;
     /// @dev Terms by id (from 1), and the id of each distinct terms' hash.
     mapping(uint48 => Terms) private terms;
     mapping(bytes32 => uint48) private termsIdOf;
     uint48 private termsCount;
-    /// @notice Wei held for pending requests.
-    uint256 public totalEscrow;
 
     error UnsupportedMode(bytes32 modelId, IModelRegistry.Mode mode);
     error InsufficientFee(uint256 required, uint256 paid);
@@ -306,7 +308,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// @inheritdoc ICoprocessor
     /// @dev The model owner's fee + the node fee + the protocol fee + the callback gas at `callbackGasPrice`.
     function quote(bytes32 modelId, uint32 callbackGasLimit) public view returns (uint256) {
-        return _price(registry.getModel(modelId).fee, callbackGasLimit);
+        return _price(registry.requestSpec(modelId).fee, callbackGasLimit);
     }
 
     function _price(uint256 modelFee, uint32 callbackGasLimit) private view returns (uint256) {
@@ -334,7 +336,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         payable
         returns (uint256 requestId)
     {
-        return _request(modelId, registry.getModel(modelId), input, callbackGasLimit);
+        return _request(modelId, registry.requestSpec(modelId), input, callbackGasLimit);
     }
 
     /// @inheritdoc ICoprocessor
@@ -345,12 +347,12 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         payable
         returns (uint256 requestId)
     {
-        IModelRegistry.Model memory m = registry.getModel(modelId);
+        IModelRegistry.RequestSpec memory m = registry.requestSpec(modelId);
         if (m.version != version) revert ModelVersionMismatch(modelId, version, m.version);
         return _request(modelId, m, input, callbackGasLimit);
     }
 
-    function _request(bytes32 modelId, IModelRegistry.Model memory m, bytes calldata input, uint32 callbackGasLimit)
+    function _request(bytes32 modelId, IModelRegistry.RequestSpec memory m, bytes calldata input, uint32 callbackGasLimit)
         private
         returns (uint256 requestId)
     {
@@ -385,12 +387,12 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         (r.escrow, r.requestedAt, r.drawBlock) =
             (SafeCast.toUint96(msg.value), uint64(block.timestamp), agreed ? 0 : uint64(block.number));
         r.inputCommitment = commitment;
-        totalEscrow += msg.value;
+        totalEscrow += uint96(msg.value); // the escrow's cast checked it fits
     }
 
     /// @dev The id of the terms a request on `m` gets now (a new entry when the model, its
     /// version, owner, fee or this contract's parameters changed since the last one).
-    function _termsOf(bytes32 modelId, IModelRegistry.Model memory m, bool agreed) private returns (uint48 id) {
+    function _termsOf(bytes32 modelId, IModelRegistry.RequestSpec memory m, bool agreed) private returns (uint48 id) {
         IModelRegistry.IOSpec memory io = agreed ? IModelRegistry.IOSpec(0, 0, 0, 0, 0) : m.io;
         (address verifier, uint64 window, uint64 timeout) = agreed ? (address(0), 0, 0) : (m.verifier, assignmentWindow, requestTimeout);
         bytes32 key = keccak256(abi.encode(modelId, m.owner, m.version, m.mode, verifier, window, io, m.fee, protocolFee, timeout));
@@ -412,7 +414,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
 
     /// @dev Checks mode, servers, callback gas, payment and input length, and marks this block as
     /// the model's draw block in the NodeRegistry; returns whether the model is agreed-mode.
-    function _checkRequest(bytes32 modelId, IModelRegistry.Model memory m, uint256 inputLength, uint32 callbackGasLimit)
+    function _checkRequest(bytes32 modelId, IModelRegistry.RequestSpec memory m, uint256 inputLength, uint32 callbackGasLimit)
         private
         returns (bool agreed)
     {
@@ -671,7 +673,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
 
     /// @dev Pays a verified request batch (each fee in one sum) and records its service.
     function _settleBatch(uint256[] calldata requestIds, RequestBatchContext memory c) private {
-        totalEscrow -= c.escrow;
+        totalEscrow -= uint96(c.escrow); // a sum of pending escrows: at most totalEscrow
         _owe(c.modelOwner, c.modelFees);
         _owe(treasury, c.protocolFees);
         _owe(msg.sender, c.escrow - c.modelFees - c.protocolFees);

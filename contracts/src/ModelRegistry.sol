@@ -124,6 +124,23 @@ contract ModelRegistry is IModelRegistry, IRequestBatchRegistry {
     }
 
     /// @inheritdoc IModelRegistry
+    /// @dev Requirements: the model exists.
+    function requestSpec(bytes32 modelId) external view returns (RequestSpec memory m) {
+        Entry storage e = _entry(modelId);
+        uint32 version = _effective(e);
+        VersionSpec storage s = versions[modelId][version].spec;
+        m = RequestSpec({
+            owner: e.owner,
+            mode: e.mode,
+            version: version,
+            verifier: s.verifier,
+            weightsCommitment: s.weightsCommitment,
+            fee: e.fee,
+            io: s.io
+        });
+    }
+
+    /// @inheritdoc IModelRegistry
     /// @dev Requirements: the model exists and `1 <= version <= ` its latest (pending) version.
     function getVersion(bytes32 modelId, uint32 version) external view returns (VersionSpec memory spec, uint64 activeFrom) {
         Entry storage e = _entry(modelId);

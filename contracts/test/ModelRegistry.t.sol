@@ -152,6 +152,27 @@ contract ModelRegistryTest is TestBase {
         assertEq(v1From, 1, "version 1 was effective at registration");
     }
 
+    /// @dev `requestSpec` is `getModel`'s part a request reads, of the effective version.
+    function test_requestSpec_isGetModelsEffectiveVersion() public {
+        bytes32 id = register();
+        registry.updateModel(id, Specs.proved(address(new MockVerifier()), bytes32(uint256(1)), io));
+        for (uint256 i = 0; i < 2; i++) {
+            IModelRegistry.Model memory m = registry.getModel(id);
+            IModelRegistry.RequestSpec memory r = registry.requestSpec(id);
+            assertEq(r.owner, m.owner, "owner");
+            assertEq(uint256(r.mode), uint256(m.mode), "mode");
+            assertEq(r.version, m.version, "version");
+            assertEq(r.verifier, m.verifier, "verifier");
+            assertEq(r.weightsCommitment, m.weightsCommitment, "weights commitment");
+            assertEq(r.fee, m.fee, "fee");
+            assertEq(keccak256(abi.encode(r.io)), keccak256(abi.encode(m.io)), "io");
+            assertEq(r.version, i + 1, "the effective version");
+            vm.warp(block.timestamp + DELAY);
+        }
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.UnknownModel.selector, bytes32(uint256(7))));
+        registry.requestSpec(bytes32(uint256(7)));
+    }
+
     function test_update_replacesAPendingUpdateAndRestartsTheDelay() public {
         bytes32 id = register();
         registry.updateModel(id, Specs.proved(verifier, bytes32(uint256(1)), io));

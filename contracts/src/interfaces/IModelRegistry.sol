@@ -65,6 +65,18 @@ interface IModelRegistry {
         SetupKind setup;
     }
 
+    /// @notice What a request needs of a model (`getModel` without the name, the commitment and
+    /// the weights' pinning and setup: fewer slots read on every request).
+    struct RequestSpec {
+        address owner;
+        Mode mode;
+        uint32 version;
+        address verifier;
+        uint256 weightsCommitment;
+        uint256 fee;
+        IOSpec io;
+    }
+
     error UnknownModel(bytes32 modelId);
     error UnknownVersion(bytes32 modelId, uint32 version);
     error ModelAlreadyRegistered(bytes32 modelId);
@@ -98,6 +110,9 @@ interface IModelRegistry {
 
     /// @notice The model with its effective version. Requirements: the model exists.
     function getModel(bytes32 modelId) external view returns (Model memory);
+
+    /// @notice The effective version's part of `getModel` a request needs.
+    function requestSpec(bytes32 modelId) external view returns (RequestSpec memory);
 
     /// @notice One version of a model, effective or not (its time in `activeFrom`).
     function getVersion(bytes32 modelId, uint32 version) external view returns (VersionSpec memory spec, uint64 activeFrom);

@@ -23,7 +23,7 @@ export const ANSWER_GAS = {
   /**
    * agreed, a 5-member committee with 5 staked validators and signed ballots, every transaction
    * after the request (`proposeSigned`: the draw, the proposal and the ballots; `revealMany`;
-   * finalisation): "Agreed mode" (812,563 in all less the request's 272,261)
+   * finalisation): "Agreed mode" (721,917 in all less the request's 178,896: 543,021)
    */
   agreed: 545_000n,
   /** agreed: the draw reads more levels of the stake tree as more operators serve: about this much more per operator beyond 5 (12 validators: 846,032) */
