@@ -185,16 +185,7 @@ describe('agreed mode on anvil', () => {
     const c = await connect(anvil.rpcUrl);
     publicClient = c.publicClient;
     wallets = Array.from({ length: 10 }, (_, i) => c.wallet(anvilKey(i)));
-    addresses = await deployVerity(publicClient, wallets[0]!, {
-      committee: { size: 5, appealSizes: [5], windows: { propose: 8, commit: 8, reveal: 8, appeal: 3 } },
-    });
-    for (const [i] of OPERATORS.entries()) await stakeNode(publicClient, operator(i), { nodes: addresses.nodes, stake: 2n * 10n ** 18n, name: `validator-${i}` });
-    ({ modelId } = await registerAgreedModel(publicClient, wallets[1]!, {
-      registry: addresses.registry, committee: addresses.committee!, name: 'film-critic', fee: 10n ** 15n,
-      commitment: keccak256(toHex('fixture-llm')),
-      rule: { criterion: 'Label', labels: LABELS, instructions: 'Did the critics love the film? Answer loved, mixed or panned.' },
-    }));
-    client = createVerityClient({ publicClient, wallet: wallets[3]!, addresses });
+    ({ addresses, modelId, client } = await deployment({ propose: 8, commit: 8, reveal: 8, appeal: 3 }));
     fixture = await startOpenAIFixture();
     dir = mkdtempSync(join(tmpdir(), 'verity-agreed-'));
   });
@@ -205,6 +196,18 @@ describe('agreed mode on anvil', () => {
     await anvil?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
+
+  /** A Verity deployment on the test's anvil with these committee windows (s), its 5 staked validators and the agreed model. */
+  async function deployment(windows: { propose: number; commit: number; reveal: number; appeal: number }) {
+    const deployed = await deployVerity(publicClient, wallets[0]!, { committee: { size: 5, appealSizes: [5], windows } });
+    for (const [i] of OPERATORS.entries()) await stakeNode(publicClient, operator(i), { nodes: deployed.nodes, stake: 2n * 10n ** 18n, name: `validator-${i}` });
+    const { modelId: id } = await registerAgreedModel(publicClient, wallets[1]!, {
+      registry: deployed.registry, committee: deployed.committee!, name: 'film-critic', fee: 10n ** 15n,
+      commitment: keccak256(toHex('fixture-llm')),
+      rule: { criterion: 'Label', labels: LABELS, instructions: 'Did the critics love the film? Answer loved, mixed or panned.' },
+    });
+    return { addresses: deployed, modelId: id, client: createVerityClient({ publicClient, wallet: wallets[3]!, addresses: deployed }) };
+  }
 
   /** `boxes`: each validator serves a ballot box on this port (and registers it as its API URL). */
   async function validators(providers: (Provider | undefined)[], boxes?: number[]) {
@@ -369,6 +372,13 @@ describe('agreed mode on anvil', () => {
     assert.equal(parseEventLogs({ abi: committeeAbi, logs: receipt.logs, eventName: 'Revealed' }).length, 1);
   });
   test('with ballot boxes, the leader draws, proposes and sends its members\' signed ballots in one transaction and their openings in another', async () => {
+    // Which path a round takes depends on how long the leader waits for its members' ballots
+    // and openings (a quarter of a phase) and the others leave it the draw (half of one): with
+    // this file's 8 s windows a busy machine can outlast them, so this test runs on a deployment
+    // of its own with 120 s windows. Phases end as soon as every member has acted, so the happy
+    // path takes no longer for it.
+    const shared = { addresses, modelId, client };
+    ({ addresses, modelId, client } = await deployment({ propose: 120, commit: 120, reveal: 120, appeal: 3 }));
     const ports = await Promise.all(OPERATORS.map(() => freePort()));
     await setApiUrls(ports.map((p) => `http://127.0.0.1:${p}`));
     try {
@@ -382,7 +392,8 @@ describe('agreed mode on anvil', () => {
       assert.equal(decodeFunctionData({ abi: committeeAbi, data: input }).functionName, 'proposeSigned', 'no separate draw transaction');
       assert.deepEqual(await slashes(requestId), [], 'nobody slashed');
     } finally {
-      await setApiUrls(OPERATORS.map(() => ''));
+      for (const n of running.splice(0)) await n.stop();
+      ({ addresses, modelId, client } = shared);
     }
   });
 
