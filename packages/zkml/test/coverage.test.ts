@@ -7,23 +7,13 @@
 // single-wire change rejected (a tampered floor, bit, selector or swap flag included).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import * as ort from 'onnxruntime-web';
 import { COVERAGE, floats, g, gi, ints, n, rand } from './coverageCases.js';
-import { buildOnnx, dequantizeOutput, importGraph, inferFloat, inferQuantized, loadOnnx, ortInput, quantize, quantizeInput, releaseCurves, UnsupportedOperatorError, type GraphSpec } from './exports.js';
+import { buildOnnx, dequantizeOutput, importGraph, inferFloat, inferQuantized, loadOnnx, quantize, quantizeInput, releaseCurves, UnsupportedOperatorError, type GraphSpec } from './exports.js';
 import { buildConstraints, computeValues } from '../src/r1cs/circuit.js';
 import { brokenConstraints } from '../src/r1cs/check.js';
-import { checkModel } from './r1csCheck.js';
+import { checkModel, onnxruntime } from './r1csCheck.js';
 
 after(releaseCurves);
-
-/** onnxruntime-web's output for each input, the input in its declared type. */
-async function onnxruntime(bytes: Uint8Array, inputs: number[][]): Promise<number[][]> {
-  const shape = loadOnnx(bytes).inputs[0]!.shape;
-  const session = await ort.InferenceSession.create(bytes);
-  const out: number[][] = [];
-  for (const x of inputs) out.push(Array.from((await session.run({ x: ortInput(session, x, shape) })).y!.data as ArrayLike<number | bigint>, Number));
-  return out;
-}
 
 for (const c of COVERAGE) {
   test(`${c.name}: outputs match onnxruntime, the r1cs witness satisfies every constraint and every single-wire change is rejected`, async () => {

@@ -9,12 +9,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import * as ort from 'onnxruntime-web';
-import { buildOnnx, compileModel, FunctionDomainError, InputValueError, QuantizationOverflowError, ortInput, dequantizeOutput, importGraph, inferFloat, inferQuantized, loadOnnx, nativeProverBuilt, Prover, quantize, quantizeInput, releaseCurves, UnsupportedOperatorError, verifyProofFile, type GraphSpec } from './exports.js';
+import { buildOnnx, compileModel, FunctionDomainError, InputValueError, QuantizationOverflowError, dequantizeOutput, importGraph, inferFloat, inferQuantized, loadOnnx, nativeProverBuilt, Prover, quantize, quantizeInput, releaseCurves, UnsupportedOperatorError, verifyProofFile, type GraphSpec } from './exports.js';
 import { buildConstraints, computeValues } from '../src/r1cs/circuit.js';
 import { brokenConstraints } from '../src/r1cs/check.js';
 import { ONE_THIRD } from './fixtures.js';
-import { checkModel } from './r1csCheck.js';
+import { checkModel, onnxruntime } from './r1csCheck.js';
 
 after(releaseCurves);
 const INT64 = 7, BOOL = 9;
@@ -87,15 +86,6 @@ const CASES: { name: string; graph: GraphSpec; inputs: number[][] }[] = [
     inputs: [[0, 1, 1, 0], [1, 0, 0, 0]],
   },
 ];
-
-/** onnxruntime-web's output for each input, the input in its declared type. */
-async function onnxruntime(bytes: Uint8Array, inputs: number[][]): Promise<number[][]> {
-  const shape = loadOnnx(bytes).inputs[0]!.shape;
-  const session = await ort.InferenceSession.create(bytes);
-  const out: number[][] = [];
-  for (const x of inputs) out.push(Array.from((await session.run({ x: ortInput(session, x, shape) })).y!.data as ArrayLike<number | bigint>, Number));
-  return out;
-}
 
 for (const c of CASES) {
   test(`${c.name}: float and quantised outputs equal onnxruntime's, the r1cs witness satisfies every constraint and every single-wire change is rejected`, async () => {

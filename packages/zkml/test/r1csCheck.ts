@@ -1,6 +1,8 @@
-// The r1cs backend's check of one model and input, shared by the r1cs and integer-semantics tests.
+// The r1cs backend's check of one model and input, shared by the r1cs, integer-semantics and
+// coverage tests, and onnxruntime-web's outputs to compare against.
 import assert from 'node:assert/strict';
-import { inputCommitment, layoutOf, packInputs, quantizeInput, runProgram, unpackOutputs, weightCommitment, weightValues, type InputVisibility, type QuantizedModel } from './exports.js';
+import * as ort from 'onnxruntime-web';
+import { inputCommitment, layoutOf, loadOnnx, ortInput, packInputs, quantizeInput, runProgram, unpackOutputs, weightCommitment, weightValues, type InputVisibility, type QuantizedModel } from './exports.js';
 import { buildConstraints, computeValues, type R1csWeights } from '../src/r1cs/circuit.js';
 import { brokenConstraints, readers, unconstrainedLabels } from '../src/r1cs/check.js';
 import { P, signed } from '../src/r1cs/system.js';
@@ -51,3 +53,11 @@ const evaluateIsZeroInput = (lc: Map<number, bigint>, values: readonly bigint[])
   return acc % P;
 };
 
+/** onnxruntime-web's output for each input, the input in its declared type (a graph of input `x` and output `y`). */
+export async function onnxruntime(bytes: Uint8Array, inputs: number[][]): Promise<number[][]> {
+  const shape = loadOnnx(bytes).inputs[0]!.shape;
+  const session = await ort.InferenceSession.create(bytes);
+  const out: number[][] = [];
+  for (const x of inputs) out.push(Array.from((await session.run({ x: ortInput(session, x, shape) })).y!.data as ArrayLike<number | bigint>, Number));
+  return out;
+}
