@@ -312,6 +312,7 @@ contract Committee is CommitteeBase, ICommittee {
         v = r;
         v.members = _members(r);
         v.answer = _answer(r);
+        v.sealedBatch = _sealedBatch(r);
     }
 
     /// @notice A seat's sealed vote committed on chain (zero once revealed, if it never committed,

@@ -80,11 +80,12 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         bytes32 salt;
     }
 
-    /// @notice A round. Packed in storage: the first ten fields share one slot, appellant and
+    /// @notice A round. Packed in storage: the first eleven fields share one slot, appellant and
     /// bond another. The members are the code of a contract made for the round (`_storeMembers`:
-    /// a zero byte, 20 bytes a seat, then the answer when `proposeSigned` drew the round), at an
-    /// address derived from the round's storage slot, so they cost no slot: `members` is empty
-    /// in storage and filled by `getRound`, like `answer` when it is in that code.
+    /// a zero byte, 20 bytes a seat, then, when `proposeSigned` drew the round, the hash of its
+    /// signed batch and the answer), at an address derived from the round's storage slot, so they
+    /// cost no slot: `members` is empty in storage and filled by `getRound`, like `sealedBatch`
+    /// and `answer` when they are in that code.
     struct Round {
         /// @dev appeal rounds review the accepted answer; proposal rounds vote on the leader's answer
         bool appeal;
@@ -102,6 +103,8 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         uint8 size;
         /// @dev the answer is in the members' code (else in `answer`)
         bool answerInCode;
+        /// @dev the signed batch's hash is in the members' code (else in `sealedBatch`)
+        bool batchInCode;
         address appellant;
         uint96 bond;
         address[] members;
@@ -281,18 +284,21 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         }
     }
 
-    /// @dev Writes a round's members (and `answer`, unless empty) as the code of a new contract
-    /// (a zero byte first, so calling it does nothing), at `_codeAt(r)`.
-    function _storeMembers(Round storage r, address[] memory members, bytes memory answer) internal {
+    /// @dev Writes a round's members (then `batch`, unless zero, and `answer`, unless empty) as
+    /// the code of a new contract (a zero byte first, so calling it does nothing), at `_codeAt(r)`.
+    function _storeMembers(Round storage r, address[] memory members, bytes32 batch, bytes memory answer) internal {
         uint256 n = members.length;
-        uint256 size = 1 + n * 20 + answer.length;
+        uint256 batchBytes = batch == 0 ? 0 : 32;
+        uint256 size = 1 + n * 20 + batchBytes + answer.length;
         bytes memory code = new bytes(size + 32);
         assembly ("memory-safe") {
             let q := add(code, 33)
             for { let i := 0 } lt(i, n) { i := add(i, 1) } {
                 mstore(add(q, mul(i, 20)), shl(96, mload(add(add(members, 32), mul(i, 32)))))
             }
-            mcopy(add(q, mul(n, 20)), add(answer, 32), mload(answer))
+            q := add(q, mul(n, 20))
+            if batchBytes { mstore(q, batch) }
+            mcopy(add(q, batchBytes), add(answer, 32), mload(answer))
             tstore(ROUND_CODE_SLOT, size)
             for { let i := 0 } lt(mul(i, 32), size) { i := add(i, 1) } {
                 tstore(add(ROUND_CODE_SLOT, add(i, 1)), mload(add(add(code, 32), mul(i, 32))))
@@ -306,6 +312,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         if (at == address(0)) revert InvalidParameter("members", n);
         r.size = uint8(n);
         if (answer.length != 0) r.answerInCode = true;
+        if (batch != 0) r.batchInCode = true;
     }
 
     /// @dev The contract holding a round's members.
@@ -345,10 +352,21 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     function _answer(Round storage r) internal view returns (bytes memory answer) {
         if (!r.answerInCode) return r.answer;
         address at = _codeAt(r);
-        uint256 from = 1 + uint256(r.size) * 20;
+        uint256 from = 1 + uint256(r.size) * 20 + (r.batchInCode ? 32 : 0);
         answer = new bytes(at.code.length - from);
         assembly ("memory-safe") {
             extcodecopy(at, add(answer, 32), from, mload(answer))
+        }
+    }
+
+    /// @dev The hash of the round's signed batch (zero: none).
+    function _sealedBatch(Round storage r) internal view returns (bytes32 batch) {
+        if (!r.batchInCode) return r.sealedBatch;
+        address at = _codeAt(r);
+        uint256 from = 1 + uint256(r.size) * 20;
+        assembly ("memory-safe") {
+            extcodecopy(at, 0, from, 32)
+            batch := mload(0)
         }
     }
 
@@ -438,12 +456,19 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         emit DrawPending(requestId, round, uint64(block.number));
     }
 
-    function _startRound(uint256 requestId, Task storage t, uint8 round, bool isAppeal, address[] memory members, uint8 subject, bytes memory answer)
-        internal
-    {
+    function _startRound(
+        uint256 requestId,
+        Task storage t,
+        uint8 round,
+        bool isAppeal,
+        address[] memory members,
+        uint8 subject,
+        bytes32 batch,
+        bytes memory answer
+    ) internal {
         Round storage r = rounds[requestId][round];
         t.round = round;
-        _storeMembers(r, members, answer);
+        _storeMembers(r, members, batch, answer);
         r.appeal = isAppeal;
         r.subject = subject;
         t.committed = 0;
@@ -520,7 +545,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
             _refund(requestId, t);
             return;
         }
-        _startRound(requestId, t, t.round + 1, false, members, 0, "");
+        _startRound(requestId, t, t.round + 1, false, members, 0, 0, "");
     }
 
     function _slashNoShow(uint256 requestId, Task storage t, address member, uint256 amount, string memory reason) internal {

@@ -21,7 +21,15 @@ contract CommitteeRounds is CommitteeBase {
     {}
 
     function draw(uint256 requestId) external {
-        _draw(requestId, tasks[requestId], "", IAgreedSettlement(coprocessor).modelOf(requestId));
+        Task storage t = tasks[requestId];
+        address[] memory members = _draw(requestId, t, IAgreedSettlement(coprocessor).modelOf(requestId));
+        if (members.length == 0) return;
+        if (t.started) {
+            _startRound(requestId, t, t.round + 1, true, members, t.accepted, 0, "");
+        } else {
+            t.started = true;
+            _startRound(requestId, t, 0, false, members, 0, 0, "");
+        }
     }
 
     function propose(uint256 requestId, bytes calldata answer) external {
@@ -33,30 +41,73 @@ contract CommitteeRounds is CommitteeBase {
         Task storage t = tasks[requestId];
         // Read once for the draw and the answer's check.
         bytes32 modelId = IAgreedSettlement(coprocessor).modelOf(requestId);
-        if (t.phase == Phase.Drawing && !_draw(requestId, t, answer, modelId)) return;
-        Round storage r = _inPhase(requestId, t, Phase.Propose);
-        _propose(requestId, t, r, answer, modelId);
-        if (ballots.length == 0) return;
-        bytes32[] memory batch = _sealBallots(requestId, t, r, keccak256(answer), ballots);
-        r.sealedBatch = keccak256(abi.encode(batch));
+        Round storage r;
+        bytes32[] memory batch;
+        uint32 seats;
+        if (t.phase == Phase.Drawing) {
+            bool drawn;
+            (drawn, batch, seats) = _drawAndPropose(requestId, t, modelId, answer, ballots);
+            if (!drawn) return;
+            r = rounds[requestId][0];
+        } else {
+            // Drawn by someone else: the members are in the round's code already.
+            r = _inPhase(requestId, t, Phase.Propose);
+            _propose(requestId, t, r, answer, modelId);
+            if (ballots.length == 0) return;
+            (batch, seats) = _sealBallots(requestId, t.round, _members(r), keccak256(answer), ballots);
+            if (seats != 0) r.sealedBatch = keccak256(abi.encode(batch));
+        }
+        if (seats == 0) return;
+        // `BallotsSealed` names the seats that committed (no `Committed` event each).
+        r.committedSeats = seats;
+        uint8 count;
+        for (uint256 s = seats; s != 0; s &= s - 1) count++;
+        t.committed = count;
         emit BallotsSealed(requestId, t.round, batch);
-        if (t.committed == _voters(r)) _openReveal(t, r);
+        if (count == _voters(r)) _openReveal(t, r);
     }
 
-    /// @dev Counts the signed ballots as committed and returns their commitments by seat.
-    function _sealBallots(uint256 requestId, Task storage t, Round storage r, bytes32 answerHash, SignedBallot[] calldata ballots)
+    /// @dev `proposeSigned` before the draw: draws the first round, checks the leader, the
+    /// answer and the ballots against the members drawn, and only then makes the members'
+    /// contract, so that the batch's hash goes into its code with them and the answer. False when
+    /// the draw rearmed or failed (nothing else is done).
+    function _drawAndPropose(uint256 requestId, Task storage t, bytes32 modelId, bytes calldata answer, SignedBallot[] calldata ballots)
         private
-        returns (bytes32[] memory batch)
+        returns (bool, bytes32[] memory batch, uint32 seats)
     {
-        batch = new bytes32[](r.size);
+        // Only a first round is proposed; an appeal's committee is drawn by `draw`.
+        if (t.started) revert WrongPhase(requestId, t.phase);
+        address[] memory members = _draw(requestId, t, modelId);
+        if (members.length == 0) return (false, batch, 0);
+        if (msg.sender != members[0]) revert NotLeader(requestId, msg.sender);
+        _checkAnswer(requestId, modelId, answer);
+        (batch, seats) = _sealBallots(requestId, 0, members, keccak256(answer), ballots);
+        t.started = true;
+        _startRound(requestId, t, 0, false, members, 0, seats == 0 ? bytes32(0) : keccak256(abi.encode(batch)), answer);
+        _proposed(requestId, t, rounds[requestId][0], answer);
+        return (true, batch, seats);
+    }
+
+    /// @dev Checks the signed ballots of a proposal round (seat 0 leads, and does not vote) against
+    /// `members` and returns their commitments by seat and
+    /// the seats they fill (a seat signed twice counts once).
+    function _sealBallots(
+        uint256 requestId,
+        uint8 round,
+        address[] memory members,
+        bytes32 answerHash,
+        SignedBallot[] calldata ballots
+    ) private view returns (bytes32[] memory batch, uint32 seats) {
+        batch = new bytes32[](members.length);
         for (uint256 i = 0; i < ballots.length; i++) {
             SignedBallot calldata b = ballots[i];
             uint256 seat = b.seat;
-            _checkSeat(requestId, r, seat, _signer(requestId, t.round, b, answerHash));
+            address signer = _signer(requestId, round, b, answerHash);
+            if (seat == 0 || seat >= members.length || members[seat] != signer) revert NotMember(requestId, signer, seat);
             if (b.commitment == 0) revert InvalidVote();
             if (batch[seat] != 0) continue;
             batch[seat] = b.commitment;
-            _countCommit(requestId, t, r, seat);
+            seats |= uint32(1 << seat);
         }
     }
 
@@ -91,7 +142,7 @@ contract CommitteeRounds is CommitteeBase {
     function revealMany(uint256 requestId, Opening[] calldata openings, bytes32[] calldata sealedBatch) external {
         Task storage t = tasks[requestId];
         Round storage r = _inPhase(requestId, t, Phase.Reveal);
-        if (sealedBatch.length != 0 && keccak256(abi.encode(sealedBatch)) != r.sealedBatch) revert BatchMismatch(requestId);
+        if (sealedBatch.length != 0 && keccak256(abi.encode(sealedBatch)) != _sealedBatch(r)) revert BatchMismatch(requestId);
         for (uint256 i = 0; i < openings.length; i++) {
             Opening calldata o = openings[i];
             if (o.seat >= r.size) revert NotMember(requestId, msg.sender, o.seat);
@@ -144,9 +195,9 @@ contract CommitteeRounds is CommitteeBase {
         _awaitDraw(requestId, t, round);
     }
 
-    /// @dev The draw (see `Committee.draw`); true when a round was started. A first round's
-    /// `answer` (from `proposeSigned`) is kept with its members.
-    function _draw(uint256 requestId, Task storage t, bytes memory answer, bytes32 modelId) private returns (bool) {
+    /// @dev The draw (see `Committee.draw`): the members drawn, or none when the draw rearmed or
+    /// failed (the caller then starts no round).
+    function _draw(uint256 requestId, Task storage t, bytes32 modelId) private returns (address[] memory members) {
         if (t.phase != Phase.Drawing) revert WrongPhase(requestId, t.phase);
         uint64 drawBlock = t.drawBlock;
         if (block.number <= drawBlock) revert DrawNotReady(requestId, drawBlock);
@@ -154,20 +205,13 @@ contract CommitteeRounds is CommitteeBase {
             t.drawBlock = uint64(block.number);
             nodes.markDrawBlock(modelId);
             emit DrawRearmed(requestId, t.started ? t.round + 1 : 0, uint64(block.number));
-            return false;
+            return members;
         }
         (uint256 seed, uint256 size, address[] memory exclude) = _drawArgs(requestId, t);
-        try nodes.drawCommitteeAt(modelId, seed, size, MIN_COMMITTEE, exclude, drawBlock) returns (address[] memory members) {
-            if (t.started) {
-                _startRound(requestId, t, t.round + 1, true, members, t.accepted, "");
-            } else {
-                t.started = true;
-                _startRound(requestId, t, 0, false, members, 0, answer);
-            }
-            return true;
+        try nodes.drawCommitteeAt(modelId, seed, size, MIN_COMMITTEE, exclude, drawBlock) returns (address[] memory drawn) {
+            members = drawn;
         } catch (bytes memory reason) {
             _drawFailed(requestId, t, reason);
-            return false;
         }
     }
 
@@ -193,7 +237,12 @@ contract CommitteeRounds is CommitteeBase {
     function _propose(uint256 requestId, Task storage t, Round storage r, bytes calldata answer, bytes32 modelId) private {
         if (msg.sender != _member(r, 0)) revert NotLeader(requestId, msg.sender);
         _checkAnswer(requestId, modelId, answer);
-        if (!r.answerInCode) r.answer = answer;
+        r.answer = answer;
+        _proposed(requestId, t, r, answer);
+    }
+
+    /// @dev The answer is proposed (and stored): the commit phase opens.
+    function _proposed(uint256 requestId, Task storage t, Round storage r, bytes calldata answer) private {
         t.phase = Phase.Commit;
         r.deadline = uint40(block.timestamp + commitWindow);
         emit Proposed(requestId, t.round, msg.sender, answer);

@@ -254,6 +254,9 @@ contract CommitteeSignedTest is CommitteeFixture {
         (bytes32 stored,) = committee.getBallot(id, 0, 1);
         assertEq(stored, bytes32(0), "a signed ballot takes no slot of its own");
         bytes32[] memory batch = batchOf(bs, 5);
+        // The batch's hash sits in the members' code between the members and the answer.
+        assertEq(committee.getRound(id, 0).sealedBatch, keccak256(abi.encode(batch)), "the batch's hash");
+        assertEq(keccak256(committee.getRound(id, 0).answer), keccak256("loved"), "the answer after it");
         vm.prank(address(0xCAFE));
         committee.revealMany(id, openings(id, 1, 5), batch);
         assertTrue(phase(id) == CommitteeBase.Phase.Accepted, "decided at once");
@@ -269,6 +272,37 @@ contract CommitteeSignedTest is CommitteeFixture {
         vm.prank(m[0]);
         committee.proposeSigned(id, "loved", bs);
         assertTrue(phase(id) == CommitteeBase.Phase.Reveal, "committed");
+        // The members' code was made by `draw`: the batch's hash is in storage instead.
+        bytes32[] memory batch = batchOf(bs, 5);
+        assertEq(committee.getRound(id, 0).sealedBatch, keccak256(abi.encode(batch)), "the batch's hash");
+        assertEq(keccak256(committee.getRound(id, 0).answer), keccak256("loved"), "the answer");
+        bytes32[] memory forged = batchOf(bs, 5);
+        forged[2] = committee.commitmentOf(id, 0, m[2], CommitteeBase.Vote.Disagree, salt(m[2]));
+        CommitteeBase.Opening[] memory os = openings(id, 1, 5);
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.BatchMismatch.selector, id));
+        committee.revealMany(id, os, forged);
+        committee.revealMany(id, os, batch);
+        assertTrue(phase(id) == CommitteeBase.Phase.Accepted, "decided");
+    }
+
+    /// @dev An appeal's committee is drawn by `draw`: `proposeSigned` cannot draw it (nor propose in it).
+    function test_attack_proposeSigned_whileAnAppealWaitsForItsDraw_isRefused() public {
+        (uint256 id, address[] memory m) = askPending();
+        CommitteeBase.SignedBallot[] memory bs = ballotsOn(id, m, "loved", CommitteeBase.Vote.Agree);
+        vm.prank(m[0]);
+        committee.proposeSigned(id, "loved", bs);
+        committee.revealMany(id, openings(id, 1, 5), batchOf(bs, 5));
+        address appellant = address(0xA99);
+        vm.deal(appellant, 1 ether);
+        uint256 bond = committee.appealBondFor(id);
+        vm.prank(appellant);
+        committee.appeal{value: bond}(id);
+        vm.roll(block.number + 1);
+        vm.prank(m[0]);
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.WrongPhase.selector, id, CommitteeBase.Phase.Drawing));
+        committee.proposeSigned(id, "loved", new CommitteeBase.SignedBallot[](0));
+        committee.draw(id);
+        assertTrue(phase(id) == CommitteeBase.Phase.Commit, "the appeal committee votes");
     }
 
     function test_attack_proposeSigned_byAnotherThanTheDrawnLeader_isRefused() public {

@@ -283,6 +283,12 @@ export class Indexer {
       case 'Committed':
         this.round(e.args.requestId, e.args.round)?.committed.push(e.args.member);
         return;
+      case 'BallotsSealed': {
+        // The signed ballots `proposeSigned` committed, by seat (zero: a seat not in it).
+        const round = this.round(e.args.requestId, e.args.round);
+        if (round) e.args.commitments.forEach((c, seat) => { if (BigInt(c) !== 0n && round.members[seat]) round.committed.push(round.members[seat]!); });
+        return;
+      }
       case 'Revealed': {
         const round = this.round(e.args.requestId, e.args.round);
         if (round) round.votes[e.args.member] = e.args.vote === 1 ? 'agree' : 'disagree';
