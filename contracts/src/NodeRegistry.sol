@@ -495,10 +495,14 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     /// taken so far, and takes its leaf out.
     function _take(ModelTree storage t, Taken memory taken, uint256 random, uint256 atBlock) private view returns (address) {
         (uint256 leaf, uint256 stake) = _find(t, random % taken.left, atBlock, taken);
-        taken.leaves[taken.count] = leaf;
-        taken.stakes[taken.count] = stake;
-        taken.count += 1;
-        taken.left -= stake;
+        uint256 count = taken.count;
+        taken.leaves[count] = leaf;
+        taken.stakes[count] = stake;
+        // The stake found lies in the line left (it covers a point below `left`).
+        unchecked {
+            taken.count = count + 1;
+            taken.left -= stake;
+        }
         return t.leafOwner[leaf];
     }
 
@@ -658,23 +662,34 @@ contract NodeRegistry is Timelocked, INodeRegistry {
         // Leaves are handed out from the top down: leaves 1..empty never held stake at any block,
         // so a node covering only them is 0 and is stepped past without reading it.
         uint256 empty = TREE_CAPACITY - t.used;
-        for (uint256 k = TREE_CAPACITY >> 1; k != 0; k >>= 1) {
-            if (pos + k <= empty) {
-                pos += k;
-                continue;
-            }
-            uint256 v = _at(t, pos + k, atBlock);
-            // Node `pos + k` covers the leaves (pos, pos + k].
-            for (uint256 j = 0; j < taken.count; j++) {
-                uint256 leaf = taken.leaves[j];
-                if (leaf > pos && leaf <= pos + k) v -= taken.stakes[j];
-            }
-            if (v <= point) {
-                pos += k;
-                point -= v;
-                stake -= v;
-            } else {
-                stake = v;
+        uint256 count = taken.count;
+        uint256[] memory leaves = taken.leaves;
+        uint256[] memory stakes = taken.stakes;
+        // Positions and levels stay below 2^17: no checks needed on them (values stay checked).
+        unchecked {
+            for (uint256 k = TREE_CAPACITY >> 1; k != 0; k >>= 1) {
+                uint256 end = pos + k;
+                if (end <= empty) {
+                    pos = end;
+                    continue;
+                }
+                uint256 v = _at(t, end, atBlock);
+                // Node `end` covers the leaves (pos, end].
+                for (uint256 j = 0; j < count; j++) {
+                    uint256 leaf = leaves[j];
+                    if (leaf > pos && leaf <= end) {
+                        uint256 s = stakes[j];
+                        if (s > v) revert InvalidAmount(s);
+                        v -= s;
+                    }
+                }
+                if (v <= point) {
+                    pos = end;
+                    point -= v;
+                    stake -= v;
+                } else {
+                    stake = v;
+                }
             }
         }
         return (pos + 1, stake);
