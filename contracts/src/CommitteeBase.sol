@@ -240,6 +240,9 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     /// round keeps only their hash, so a reveal of one of them passes them back (`revealMany`).
     event BallotsSealed(uint256 indexed requestId, uint8 round, bytes32[] commitments);
     event Revealed(uint256 indexed requestId, uint8 round, address indexed member, Vote vote);
+    /// @notice `revealMany` opened votes: the round's votes so far, two bits a seat (1 Agree,
+    /// 2 Disagree, 0 not revealed), in seat order of `RoundStarted`'s members.
+    event VotesRevealed(uint256 indexed requestId, uint8 round, uint64 votes);
     event RoundDecided(uint256 indexed requestId, uint8 round, Outcome outcome, uint8 agrees, uint8 disagrees);
     event Accepted(uint256 indexed requestId, uint8 round, bytes answer, uint64 appealUntil);
     event Appealed(uint256 indexed requestId, uint8 round, address indexed appellant, uint256 bond);
@@ -385,32 +388,43 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         emit Committed(requestId, t.round, _member(r, seat));
     }
 
-    /// @dev Opens a seat's sealed vote (a vote committed on chain is cleared once open; one of
-    /// the signed batch is checked against `batch`, which the caller checked against the round);
-    /// false (nothing changed) if the seat has revealed.
-    function _reveal(uint256 requestId, Task storage t, Round storage r, uint256 seat, Vote vote, bytes32 salt, bytes32[] calldata batch)
-        internal
-        returns (bool)
-    {
-        uint8 round = t.round;
-        uint256 key = (uint256(round) << 8) | seat;
-        address member = _member(r, seat);
+    /// @dev Opens a seat's sealed vote committed on chain (`reveal`); false (nothing changed) if
+    /// the seat has revealed.
+    function _reveal(uint256 requestId, Task storage t, Round storage r, uint256 seat, Vote vote, bytes32 salt) internal returns (bool) {
         if (_voteAt(r.votes, seat) != Vote.None) return false;
-        // A seat of the signed batch has no slot of its own (`batch` was checked against the round).
-        bytes32 sealedVote = seat < batch.length ? batch[seat] : bytes32(0);
-        if (sealedVote == 0) {
-            sealedVote = commitments[requestId][key];
-            if (sealedVote != 0) delete commitments[requestId][key];
-        }
-        if (sealedVote == 0) revert NotCommitted(requestId, member);
-        if (vote == Vote.None) revert InvalidVote();
-        if (sealedVote != commitmentOf(requestId, round, member, vote, salt)) revert CommitmentMismatch(requestId, member);
+        uint8 round = t.round;
+        address member = _member(r, seat);
+        _checkOpening(requestId, round, seat, member, vote, salt, _noBatch());
         r.votes |= uint64(uint256(vote) << (2 * seat));
         if (vote == Vote.Agree) r.agrees++;
         else r.disagrees++;
         t.revealed++;
         emit Revealed(requestId, round, member, vote);
         return true;
+    }
+
+    /// @dev Checks an opening against the seat's sealed vote: one of the signed batch (`batch`,
+    /// which the caller checked against the round), or one committed on chain, then cleared.
+    function _checkOpening(uint256 requestId, uint8 round, uint256 seat, address member, Vote vote, bytes32 salt, bytes32[] calldata batch)
+        internal
+    {
+        // A seat of the signed batch has no slot of its own.
+        bytes32 sealedVote = seat < batch.length ? batch[seat] : bytes32(0);
+        if (sealedVote == 0) {
+            uint256 key = (uint256(round) << 8) | seat;
+            sealedVote = commitments[requestId][key];
+            if (sealedVote != 0) delete commitments[requestId][key];
+        }
+        if (sealedVote == 0) revert NotCommitted(requestId, member);
+        if (vote == Vote.None) revert InvalidVote();
+        if (sealedVote != commitmentOf(requestId, round, member, vote, salt)) revert CommitmentMismatch(requestId, member);
+    }
+
+    function _noBatch() internal pure returns (bytes32[] calldata b) {
+        assembly ("memory-safe") {
+            b.offset := 0
+            b.length := 0
+        }
     }
 
     /// @notice The EIP-712 digest a member signs for `commitSigned` or `proposeSigned`: its

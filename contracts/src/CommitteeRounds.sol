@@ -135,7 +135,7 @@ contract CommitteeRounds is CommitteeBase {
         Task storage t = tasks[requestId];
         Round storage r = _inPhase(requestId, t, Phase.Reveal);
         _checkSeat(requestId, r, seat, msg.sender);
-        if (!_reveal(requestId, t, r, seat, vote, salt, _noBatch())) revert AlreadyRevealed(requestId, msg.sender);
+        if (!_reveal(requestId, t, r, seat, vote, salt)) revert AlreadyRevealed(requestId, msg.sender);
         if (t.revealed == t.committed) _tally(requestId, t, r);
     }
 
@@ -143,12 +143,47 @@ contract CommitteeRounds is CommitteeBase {
         Task storage t = tasks[requestId];
         Round storage r = _inPhase(requestId, t, Phase.Reveal);
         if (sealedBatch.length != 0 && keccak256(abi.encode(sealedBatch)) != _sealedBatch(r)) revert BatchMismatch(requestId);
+        uint64 before = r.votes;
+        uint64 votes = _openAll(requestId, t.round, _members(r), before, openings, sealedBatch);
+        if (votes == before) return;
+        // Written once for every opening (`VotesRevealed` for their `Revealed` events).
+        (uint8 agrees, uint8 disagrees) = _count(votes ^ before);
+        r.votes = votes;
+        r.agrees += agrees;
+        r.disagrees += disagrees;
+        t.revealed += agrees + disagrees;
+        emit VotesRevealed(requestId, t.round, votes);
+        if (t.revealed == t.committed) _tally(requestId, t, r);
+    }
+
+    /// @dev `revealMany`'s openings checked, in memory: the round's votes with them. A seat
+    /// already revealed (before, or earlier in the list) is skipped.
+    function _openAll(
+        uint256 requestId,
+        uint8 round,
+        address[] memory members,
+        uint64 votes,
+        Opening[] calldata openings,
+        bytes32[] calldata batch
+    ) private returns (uint64) {
         for (uint256 i = 0; i < openings.length; i++) {
             Opening calldata o = openings[i];
-            if (o.seat >= r.size) revert NotMember(requestId, msg.sender, o.seat);
-            _reveal(requestId, t, r, o.seat, o.vote, o.salt, sealedBatch);
+            uint256 seat = o.seat;
+            if (seat >= members.length) revert NotMember(requestId, msg.sender, seat);
+            if (_voteAt(votes, seat) != Vote.None) continue;
+            _checkOpening(requestId, round, seat, members[seat], o.vote, o.salt, batch);
+            votes |= uint64(uint256(o.vote) << (2 * seat));
         }
-        if (t.revealed == t.committed) _tally(requestId, t, r);
+        return votes;
+    }
+
+    /// @dev The Agree and Disagree votes among `votes` (two bits a seat).
+    function _count(uint64 votes) private pure returns (uint8 agrees, uint8 disagrees) {
+        for (; votes != 0; votes >>= 2) {
+            uint64 v = votes & 3;
+            if (v == 1) agrees++;
+            else if (v == 2) disagrees++;
+        }
     }
 
     function advance(uint256 requestId) external {
@@ -251,12 +286,5 @@ contract CommitteeRounds is CommitteeBase {
     /// @dev Who signed a ballot (0 for a bad signature, and no seat is held by 0).
     function _signer(uint256 requestId, uint8 round, SignedBallot calldata b, bytes32 answerHash) private view returns (address) {
         return ecrecover(ballotDigest(requestId, round, b.seat, b.commitment, answerHash), b.v, b.r, b.s);
-    }
-
-    function _noBatch() private pure returns (bytes32[] calldata b) {
-        assembly ("memory-safe") {
-            b.offset := 0
-            b.length := 0
-        }
     }
 }

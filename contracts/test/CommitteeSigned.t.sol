@@ -13,6 +13,7 @@ import {Specs} from "./utils/Specs.sol";
 /// ballot, forged openings, and a leader that withholds the ballots it collected.
 contract CommitteeSignedTest is CommitteeFixture {
     event log_named_uint(string key, uint256 val);
+    event VotesRevealed(uint256 indexed requestId, uint8 round, uint64 votes);
 
     mapping(address => uint256) internal keyOf;
     bytes32[] internal NO_BATCH;
@@ -283,6 +284,30 @@ contract CommitteeSignedTest is CommitteeFixture {
         committee.revealMany(id, os, forged);
         committee.revealMany(id, os, batch);
         assertTrue(phase(id) == CommitteeBase.Phase.Accepted, "decided");
+    }
+
+    /// @dev `revealMany` writes the votes once and announces them in one `VotesRevealed`; a seat
+    /// listed twice counts once; a Disagree among them is counted as one.
+    function test_revealMany_aSeatListedTwiceCountsOnce_andOneEventCarriesTheVotes() public {
+        (uint256 id, address[] memory m) = askPending();
+        CommitteeBase.SignedBallot[] memory bs = ballotsOn(id, m, "loved", CommitteeBase.Vote.Agree);
+        bs[3] = ballotOn(id, 0, 4, m[4], CommitteeBase.Vote.Disagree, "loved");
+        vm.prank(m[0]);
+        committee.proposeSigned(id, "loved", bs);
+        CommitteeBase.Opening[] memory os = new CommitteeBase.Opening[](3);
+        os[0] = CommitteeBase.Opening(1, CommitteeBase.Vote.Agree, salt(m[1]));
+        os[1] = CommitteeBase.Opening(4, CommitteeBase.Vote.Disagree, salt(m[4]));
+        os[2] = os[0];
+        vm.expectEmit(true, false, false, true, address(committee));
+        emit VotesRevealed(id, 0, uint64((1 << 2) | (2 << 8)));
+        committee.revealMany(id, os, batchOf(bs, 5));
+        CommitteeBase.Round memory r = committee.getRound(id, 0);
+        assertEq(r.agrees, 1, "seat 1 once");
+        assertEq(r.disagrees, 1, "seat 4");
+        assertEq(committee.getTask(id).revealed, 2, "two opened");
+        assertTrue(phase(id) == CommitteeBase.Phase.Reveal, "seats 2 and 3 still to open");
+        committee.revealMany(id, openings(id, 2, 4), batchOf(bs, 5));
+        assertTrue(phase(id) == CommitteeBase.Phase.Accepted, "three agrees and the leader against one");
     }
 
     /// @dev An appeal's committee is drawn by `draw`: `proposeSigned` cannot draw it (nor propose in it).

@@ -65,6 +65,7 @@ export async function followAgreedRequest(publicClient: PublicClient, p: FollowA
             p.log(`${label('Commit')} leader ${short(e.args.leader)} proposed ${JSON.stringify(text(e.args.answer))}; the members commit sealed votes within ${seconds(windows.commitWindow)}`);
             break;
           case 'Revealed':
+          case 'VotesRevealed':
             if (!revealing.has(e.args.round)) {
               revealing.add(e.args.round);
               p.log(`${label('Reveal')} the members reveal their votes within ${seconds(windows.revealWindow)}`);

@@ -289,6 +289,18 @@ export class Indexer {
         if (round) e.args.commitments.forEach((c, seat) => { if (BigInt(c) !== 0n && round.members[seat]) round.committed.push(round.members[seat]!); });
         return;
       }
+      case 'VotesRevealed': {
+        // `revealMany`: the round's votes so far, two bits a seat (1 agree, 2 disagree).
+        const round = this.round(e.args.requestId, e.args.round);
+        if (round) {
+          round.members.forEach((member, seat) => {
+            const v = Number((e.args.votes >> BigInt(2 * seat)) & 3n);
+            if (v !== 0) round.votes[member] = v === 1 ? 'agree' : 'disagree';
+          });
+        }
+        this.setStatus(e.args.requestId, 'Reveal');
+        return;
+      }
       case 'Revealed': {
         const round = this.round(e.args.requestId, e.args.round);
         if (round) round.votes[e.args.member] = e.args.vote === 1 ? 'agree' : 'disagree';

@@ -236,7 +236,7 @@ describe('agreed mode on anvil', () => {
   /** The Committee functions that sent the request's commits and reveals. */
   async function voteCalls(requestId: bigint) {
     const calls: string[] = [];
-    for (const eventName of ['Committed', 'BallotsSealed', 'Revealed'] as const) {
+    for (const eventName of ['Committed', 'BallotsSealed', 'Revealed', 'VotesRevealed'] as const) {
       const events = await publicClient.getContractEvents({ address: addresses.committee!, abi: committeeAbi, eventName, args: { requestId }, fromBlock: 0n });
       for (const hash of new Set(events.map((e) => e.transactionHash))) {
         calls.push(decodeFunctionData({ abi: committeeAbi, data: (await publicClient.getTransaction({ hash })).input }).functionName);
