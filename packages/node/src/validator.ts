@@ -293,11 +293,11 @@ export class Validator {
     // Past a deadline, members call `advance`, staggered by seat so one of them usually does it alone.
     const deadline = phase === 'Accepted' ? Number(task.appealUntil) : Number(r.deadline);
     const stagger = seat >= 0 ? seat : r.members.length;
-    if (now > deadline + stagger) {
-      await this.act(`${requestId}:${round}:${phase}:advance`, requestId, 'advance', [requestId], { phase, round });
-      return;
-    }
-    if (seat < 0 || now > deadline) return;
+    // `now` may run ahead of the chain's time (the wall clock, on a quiet chain or after a slow
+    // restart): an `advance` the chain refuses is not sent, and the duty is still done, since
+    // the chain takes it until its own deadline (every call is simulated first).
+    if (now > deadline + stagger && (await this.act(`${requestId}:${round}:${phase}:advance`, requestId, 'advance', [requestId], { phase, round }))) return;
+    if (seat < 0) return;
     if (seat === 0 && (phase === 'Commit' || phase === 'Reveal')) await this.collect(requestId, phase, task, r, now, deadline);
     const voter = r.appeal || seat > 0;
     if (phase === 'Propose' && seat === 0 && !r.appeal) {
@@ -535,13 +535,16 @@ export class Validator {
     return agree;
   }
 
-  /** Sends one Committee call once: again only if its transaction reverted and the state did not move. */
-  private async act(key: string, requestId: bigint, functionName: 'proposeSigned' | 'commit' | 'commitSigned' | 'reveal' | 'revealMany' | 'advance' | 'draw', args: readonly unknown[], detail: Record<string, unknown>) {
+  /**
+   * Sends one Committee call once: again only if its transaction reverted and the state did not
+   * move. False when the call would revert (simulated first), so nothing was sent.
+   */
+  private async act(key: string, requestId: bigint, functionName: 'proposeSigned' | 'commit' | 'commitSigned' | 'reveal' | 'revealMany' | 'advance' | 'draw', args: readonly unknown[], detail: Record<string, unknown>): Promise<boolean> {
     const prior = this.sent.get(key);
     if (prior) {
       const tx = this.p.store.txsForRequest(requestId).find((t) => t.hash === prior.hash);
       const failed = tx?.status === 'reverted' || tx?.state === 'dropped';
-      if (!failed || prior.tries >= MAX_ACTION_TRIES) return;
+      if (!failed || prior.tries >= MAX_ACTION_TRIES) return true;
     }
     const call = { address: this.p.committee, abi: committeeAbi, functionName, args } as const;
     let gas: bigint;
@@ -550,12 +553,13 @@ export class Validator {
     } catch (e) {
       // Someone else advanced it, or the phase moved on: nothing to do.
       if (functionName !== 'advance' && functionName !== 'draw') this.p.log.warn({ requestId: requestId.toString(), action: functionName, err: errorText(e) }, 'agreed mode: action would revert; skipped');
-      return;
+      return false;
     }
     const data = encodeFunctionData({ abi: committeeAbi, functionName, args } as never);
     const tx = await this.p.txm.send(requestId, { to: this.p.committee, data, gas: withGasMargin(gas) }, 'committee');
     this.sent.set(key, { hash: tx.hash, tries: (prior?.tries ?? 0) + 1 });
     this.p.log.info({ requestId: requestId.toString(), action: functionName, tx: tx.hash, ...detail }, `agreed mode: ${functionName}`);
+    return true;
   }
 }
 
