@@ -11,8 +11,9 @@ import type { IntForm } from './steps.js';
 /**
  * How a requantised signal `y` relates to the accumulator form `f` it was computed from
  * (`q = floor((f + r) / D)`, `y = q` or `y = relu(q)`): `q` lies in `[(f + r - D + 1) / D,
- * (f + r) / D]`; a ReLU that can take both signs lies under the chord `lambda * (q - ql)` and
- * above `q` (`lowerIsQ`) or above 0.
+ * (f + r) / D]`; a ReLU that can take both signs (`ql < 0 < qh`) lies under the chord
+ * `lambda * (q - ql)`, `lambda = qh / (qh - ql)`, and above `q` (`lowerIsQ`) or 0, and above
+ * `lambda * q`.
  */
 type Relaxation = { form: IntForm; D: number; r: number } & (
   | { kind: 'floor' }
@@ -62,21 +63,26 @@ export class Relaxations {
   bound(f: IntForm, box: (id: number) => readonly [bigint, bigint]): [bigint, bigint] | undefined {
     let cost = 0;
     for (const id of f.i) { const r = this.of[id]; if (r) cost += r.form.i.length; }
-    if (cost === 0 || cost > FORM_BUDGET || this.spent + 2 * cost > MODEL_BUDGET) return undefined;
-    this.spent += 2 * cost;
-    const lo = this.side(f, box, false), hi = this.side(f, box, true);
-    if (lo === undefined || hi === undefined) return undefined;
-    return [lo, hi];
+    if (cost === 0 || cost > FORM_BUDGET || this.spent + 4 * cost > MODEL_BUDGET) return undefined;
+    this.spent += 4 * cost;
+    // Two valid lower relaxations of a ReLU that takes both signs give two valid bounds: the
+    // tighter of each side is kept.
+    const lo = [this.side(f, box, false, false), this.side(f, box, false, true)];
+    const hi = [this.side(f, box, true, false), this.side(f, box, true, true)];
+    if (lo.includes(undefined) || hi.includes(undefined)) return undefined;
+    const [l0, l1] = lo as bigint[], [h0, h1] = hi as bigint[];
+    return [l0! > l1! ? l0! : l1!, h0! < h1! ? h0! : h1!];
   }
 
-  private side(f: IntForm, box: (id: number) => readonly [bigint, bigint], upper: boolean): bigint | undefined {
+  /** One side of the bound; `chord`: a ReLU taking both signs is bounded below by lambda * q (else by q or 0, whichever cuts less area). */
+  private side(f: IntForm, box: (id: number) => readonly [bigint, bigint], upper: boolean, chord: boolean): bigint | undefined {
     let c = Number(f.c), abs = Math.abs(c);
     const touched: number[] = [];
     const add = (id: number, k: number) => {
       if (id >= this.scratch.length) this.grow(id);
       if (this.magnitude[id] === 0 && this.scratch[id] === 0) touched.push(id);
-      this.scratch[id] += k;
-      this.magnitude[id] += Math.abs(k);
+      this.scratch[id] = this.scratch[id]! + k;
+      this.magnitude[id] = this.magnitude[id]! + Math.abs(k);
     };
     for (let j = 0; j < f.i.length; j++) {
       const id = f.i[j]!, k = Number(f.k[j]!);
@@ -89,6 +95,7 @@ export class Relaxations {
       let a: number, b: number;
       if (r.kind === 'floor') { a = 1; b = high ? 0 : -(r.D - 1) / r.D; }
       else if (high) { a = r.lambda; b = -r.lambda * r.ql; }
+      else if (chord) { a = r.lambda; b = -r.lambda * (r.D - 1) / r.D; } // relu(q) >= lambda * q, 0 <= lambda <= 1
       else if (r.lowerIsQ) { a = 1; b = -(r.D - 1) / r.D; }
       else continue; // y >= 0
       const s = (k * a) / r.D;
