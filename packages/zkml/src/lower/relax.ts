@@ -21,9 +21,9 @@ type Relaxation = { form: IntForm; D: number; r: number } & (
   | { kind: 'zero' }
 );
 
-/** Work (coefficient updates) allowed for one form's bounds, and for a whole model. */
+/** Work (relaxation terms substituted, each into four sums) allowed for one form's bounds, and for a whole model. */
 const FORM_BUDGET = 2_000_000;
-const MODEL_BUDGET = 150_000_000;
+const MODEL_BUDGET = 40_000_000;
 
 /**
  * Relaxations of the signals of one lowering, and the bounds they give.
@@ -35,11 +35,13 @@ const MODEL_BUDGET = 150_000_000;
  */
 export class Relaxations {
   private readonly of: (Relaxation | undefined)[] = [];
-  private scratch = new Float64Array(1024);
+  /** per signal, the four sides' coefficients being summed (4 * id + side), their magnitudes, and whether it is listed */
+  private scratch = new Float64Array(4096);
   private magnitude = new Float64Array(1024);
+  private seen = new Uint8Array(1024);
   private spent = 0;
 
-  /** Work spent so far (coefficient updates; deterministic, not time). */
+  /** Work spent so far (relaxation terms substituted; deterministic, not time). */
   get work(): number { return this.spent; }
 
   /**
@@ -63,62 +65,69 @@ export class Relaxations {
   bound(f: IntForm, box: (id: number) => readonly [bigint, bigint]): [bigint, bigint] | undefined {
     let cost = 0;
     for (const id of f.i) { const r = this.of[id]; if (r) cost += r.form.i.length; }
-    if (cost === 0 || cost > FORM_BUDGET || this.spent + 4 * cost > MODEL_BUDGET) return undefined;
-    this.spent += 4 * cost;
-    // Two valid lower relaxations of a ReLU that takes both signs give two valid bounds: the
-    // tighter of each side is kept.
-    const lo = [this.side(f, box, false, false), this.side(f, box, false, true)];
-    const hi = [this.side(f, box, true, false), this.side(f, box, true, true)];
-    if (lo.includes(undefined) || hi.includes(undefined)) return undefined;
-    const [l0, l1] = lo as bigint[], [h0, h1] = hi as bigint[];
-    return [l0! > l1! ? l0! : l1!, h0! < h1! ? h0! : h1!];
-  }
-
-  /** One side of the bound; `chord`: a ReLU taking both signs is bounded below by lambda * q (else by q or 0, whichever cuts less area). */
-  private side(f: IntForm, box: (id: number) => readonly [bigint, bigint], upper: boolean, chord: boolean): bigint | undefined {
-    let c = Number(f.c), abs = Math.abs(c);
+    if (cost === 0 || cost > FORM_BUDGET || this.spent + cost > MODEL_BUDGET) return undefined;
+    this.spent += cost;
+    // Four sums in one pass: sides 0 and 1 bound from below, 2 and 3 from above; 1 and 3 bound
+    // a ReLU that takes both signs below by lambda * q, 0 and 2 by q or 0 (whichever cuts less
+    // area). Each is a valid bound: the tighter of each pair is kept.
+    const c = [0, 0, 0, 0].map(() => Number(f.c));
+    let abs = Math.abs(Number(f.c));
     const touched: number[] = [];
-    const add = (id: number, k: number) => {
-      if (id >= this.scratch.length) this.grow(id);
-      if (this.magnitude[id] === 0 && this.scratch[id] === 0) touched.push(id);
-      this.scratch[id] = this.scratch[id]! + k;
-      this.magnitude[id] = this.magnitude[id]! + Math.abs(k);
+    const a = [0, 0, 0, 0], b = [0, 0, 0, 0];
+    const add = (id: number, k0: number, k1: number, k2: number, k3: number, m: number) => {
+      if (4 * id + 4 > this.scratch.length) this.grow(id);
+      if (!this.seen[id]) { this.seen[id] = 1; touched.push(id); }
+      const at = 4 * id;
+      this.scratch[at] = this.scratch[at]! + k0;
+      this.scratch[at + 1] = this.scratch[at + 1]! + k1;
+      this.scratch[at + 2] = this.scratch[at + 2]! + k2;
+      this.scratch[at + 3] = this.scratch[at + 3]! + k3;
+      this.magnitude[id] = this.magnitude[id]! + m;
     };
     for (let j = 0; j < f.i.length; j++) {
       const id = f.i[j]!, k = Number(f.k[j]!);
       const r = this.of[id];
-      if (!r) { add(id, k); continue; }
-      // Which side of y bounds k * y from the side asked for.
-      const high = (k > 0) === upper;
+      if (!r) { add(id, k, k, k, k, Math.abs(k)); continue; }
       if (r.kind === 'zero') continue;
-      // y >= or <= a * (f + r) / D + b, as (scale a, offset b).
-      let a: number, b: number;
-      if (r.kind === 'floor') { a = 1; b = high ? 0 : -(r.D - 1) / r.D; }
-      else if (high) { a = r.lambda; b = -r.lambda * r.ql; }
-      else if (chord) { a = r.lambda; b = -r.lambda * (r.D - 1) / r.D; } // relu(q) >= lambda * q, 0 <= lambda <= 1
-      else if (r.lowerIsQ) { a = 1; b = -(r.D - 1) / r.D; }
-      else continue; // y >= 0
-      const s = (k * a) / r.D;
-      c += s * (Number(r.form.c) + r.r) + k * b;
-      abs += Math.abs(s * (Number(r.form.c) + r.r)) + Math.abs(k * b);
-      for (let t = 0; t < r.form.i.length; t++) add(r.form.i[t]!, s * Number(r.form.k[t]!));
+      // y >= or <= a * (f + r) / D + b on each side (a = 0, b = 0: y >= 0).
+      for (let side = 0; side < 4; side++) {
+        const high = (k > 0) === side >= 2, chord = side % 2 === 1;
+        if (r.kind === 'floor') { a[side] = 1; b[side] = high ? 0 : -(r.D - 1) / r.D; }
+        else if (high) { a[side] = r.lambda; b[side] = -r.lambda * r.ql; }
+        else if (chord) { a[side] = r.lambda; b[side] = -r.lambda * (r.D - 1) / r.D; } // relu(q) >= lambda * q, 0 <= lambda <= 1
+        else if (r.lowerIsQ) { a[side] = 1; b[side] = -(r.D - 1) / r.D; }
+        else { a[side] = 0; b[side] = 0; }
+      }
+      const base = Number(r.form.c) + r.r, unit = k / r.D;
+      for (let side = 0; side < 4; side++) c[side] = c[side]! + unit * a[side]! * base + k * b[side]!;
+      abs += Math.abs(unit * base) + Math.max(...b.map((x) => Math.abs(k * x)));
+      const [s0, s1, s2, s3] = a.map((x) => unit * x) as [number, number, number, number];
+      for (let t = 0; t < r.form.i.length; t++) {
+        const v = Number(r.form.k[t]!);
+        add(r.form.i[t]!, s0 * v, s1 * v, s2 * v, s3 * v, Math.abs(unit * v));
+      }
     }
     for (const id of touched) {
-      const k = this.scratch[id]!, [blo, bhi] = box(id);
-      const v = k > 0 === upper ? Number(bhi) : Number(blo);
-      c += k * v;
-      abs += this.magnitude[id]! * Math.max(Math.abs(Number(blo)), Math.abs(Number(bhi)));
-      this.scratch[id] = 0;
+      const [blo, bhi] = box(id), lo = Number(blo), hi = Number(bhi), at = 4 * id;
+      for (let side = 0; side < 4; side++) {
+        const k = this.scratch[at + side]!;
+        c[side] = c[side]! + k * ((k > 0) === side >= 2 ? hi : lo);
+        this.scratch[at + side] = 0;
+      }
+      abs += this.magnitude[id]! * Math.max(Math.abs(lo), Math.abs(hi));
       this.magnitude[id] = 0;
+      this.seen[id] = 0;
     }
-    if (!Number.isFinite(c) || !Number.isFinite(abs)) return undefined;
+    if (!c.every(Number.isFinite) || !Number.isFinite(abs)) return undefined;
+    // Floating-point error: far below 2^-30 of the magnitudes summed.
     const margin = abs * 2 ** -30 + 2;
-    return BigInt(upper ? Math.ceil(c + margin) : Math.floor(c - margin));
+    return [BigInt(Math.floor(Math.max(c[0]!, c[1]!) - margin)), BigInt(Math.ceil(Math.min(c[2]!, c[3]!) + margin))];
   }
 
   private grow(id: number) {
-    const n = Math.max(id + 1, this.scratch.length * 2);
-    const s = new Float64Array(n); s.set(this.scratch); this.scratch = s;
+    const n = Math.max(id + 1, this.magnitude.length * 2);
+    const s = new Float64Array(4 * n); s.set(this.scratch); this.scratch = s;
     const m = new Float64Array(n); m.set(this.magnitude); this.magnitude = m;
+    const seen = new Uint8Array(n); seen.set(this.seen); this.seen = seen;
   }
 }
