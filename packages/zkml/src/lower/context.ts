@@ -4,6 +4,7 @@ import { checkTensorSize, sizeOf } from '../ir/tensor.js';
 import { constValue, formAt, symValue, type ConstValue, type Value } from '../ir/value.js';
 import type { ElemKind, OnnxNode } from '../onnx/load.js';
 import { APPROX_BITS, chooseTable, pwlTable, windowFor, windowLayout, type Approximation, type UnaryFunction } from './approx.js';
+import { Relaxations } from './relax.js';
 import { isqrt, roundingTerm, type IntForm, type Step } from './steps.js';
 
 /** Largest accumulator width the circuit accepts (a bit decomposition must stay below the field size). */
@@ -69,6 +70,8 @@ export class Context {
   /** tensor names some later node or the graph output reads (set by runGraph) */
   used: ReadonlySet<string> = new Set();
   private call = 0;
+  /** linear bounds of the requantised signals, for intervals tighter than the box (see relax.ts) */
+  private readonly relaxations = new Relaxations();
 
   constructor(
     readonly mode: 'float' | 'lower',
@@ -190,6 +193,16 @@ export class Context {
   }
 
   /**
+   * The interval of `f` over every input: the box bound {@link interval}, narrowed by the
+   * requantised signals' linear relaxations substituted one level back (see relax.ts).
+   */
+  private tightInterval(f: IntForm): [bigint, bigint] {
+    const box = this.interval(f);
+    const t = this.relaxations.bound(f, (id) => [this.signals[id]!.lo, this.signals[id]!.hi]);
+    return t ? [maxBig(box[0], t[0]), minBig(box[1], t[1])] : box;
+  }
+
+  /**
    * Integer scale for forms: exact when `exact`, else the finest that keeps the coefficients
    * of signals at one scale within weightBits. Grouping by signal scale matters when a form
    * mixes values of very different resolution (a residual sum, a 0/1 flag plus an
@@ -244,7 +257,7 @@ export class Context {
     const forms = live.map((f) => this.intForm(f, accScale, sign ? 'floor' : 'nearest'));
     let shift = sign ? 0 : accScale - outScale;
     // `intervals` (per element of x, at accScale): tighter bounds the caller knows (a maximum).
-    const intervals = opts.intervals ? x.forms.flatMap((_, i) => (dynamic[i] ? [opts.intervals![i]!] : [])) : forms.map((f) => this.interval(f));
+    const intervals = opts.intervals ? x.forms.flatMap((_, i) => (dynamic[i] ? [opts.intervals![i]!] : [])) : forms.map((f) => this.tightInterval(f));
     if (opts.packBits !== undefined) {
       const fits = (sh: number) => intervals.every(([lo, hi]) => signedBits((lo + roundingTerm(sh)) >> BigInt(sh), (hi + roundingTerm(sh)) >> BigInt(sh)) <= opts.packBits!);
       while (!fits(shift) && shift < 200) shift++;
@@ -255,6 +268,7 @@ export class Context {
     const dead = intervals.map(([, hi]) => act === 'relu' && hi + roundingTerm(shift) < 0n);
     const kept = forms.filter((_, j) => !dead[j]);
     const bits: number[] = [];
+    const floors: (readonly [bigint, bigint])[] = [];
     const bounds = intervals.filter((_, j) => !dead[j]).map(([lo, hi]) => {
       const r = roundingTerm(shift);
       const b = signedBits(lo + r, hi + r);
@@ -262,10 +276,12 @@ export class Context {
       bits.push(b);
       if (sign) return [0n, 1n] as const;
       let qlo = (lo + r) >> BigInt(shift), qhi = (hi + r) >> BigInt(shift);
+      floors.push([qlo, qhi]);
       if (act === 'relu') { qlo = maxBig(qlo, 0n); qhi = maxBig(qhi, 0n); }
       return [qlo, qhi] as const;
     });
     const out = this.allocate(outScale, bounds);
+    if (!sign) kept.forEach((f, j) => this.relaxations.requantised(out + j, f, shift, act, floors[j]!));
     if (kept.length > 0) {
       this.steps.push({ kind: 'requant', name, act, out, forms: kept, shift: kept.map(() => shift), bits, weights: !sign && !opts.exact });
     }
@@ -295,7 +311,7 @@ export class Context {
     const unit = 2 ** scale;
     const grid = symValue(x.shape, x.forms.map((f) => (f.t.size === 0 ? f : { c: Math.round(f.c * unit) / unit, t: new Map([...f.t].map(([id, m]) => [id, Math.round(m * unit) / unit] as const)) })));
     // A maximum lies in [max of the lows, max of the highs]: tighter than its form b + relu(a - b) + ...
-    const each = grid.forms.map((f) => this.interval(this.intForm(f, scale)));
+    const each = grid.forms.map((f) => this.tightInterval(this.intForm(f, scale)));
     const intervals = groups.map((g) => g.map((i) => each[i]!).reduce(([lo, hi], [l, h]) => [maxBig(lo, l), maxBig(hi, h)] as const));
     return this.requant(maxima(grid), 'relu', { accScale: scale, intervals });
   }
