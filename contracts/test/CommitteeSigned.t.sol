@@ -236,6 +236,16 @@ contract CommitteeSignedTest is CommitteeFixture {
         for (uint256 i = 0; i < bs.length; i++) batch[bs[i].seat] = bs[i].commitment;
     }
 
+    /// @dev A request accepted the leader's way: drawn, proposed and every Agree ballot sealed in
+    /// `proposeSigned`, opened in one `revealMany`.
+    function acceptSigned() internal returns (uint256 id, address[] memory m) {
+        (id, m) = askPending();
+        CommitteeBase.SignedBallot[] memory bs = ballotsOn(id, m, "loved", CommitteeBase.Vote.Agree);
+        vm.prank(m[0]);
+        committee.proposeSigned(id, "loved", bs);
+        committee.revealMany(id, openings(id, 1, 5), batchOf(bs, 5));
+    }
+
     /// @dev A request whose draw block has passed, and the committee its draw will give.
     function askPending() internal returns (uint256 id, address[] memory m) {
         id = askUndrawn();
@@ -312,11 +322,7 @@ contract CommitteeSignedTest is CommitteeFixture {
 
     /// @dev An appeal's committee is drawn by `draw`: `proposeSigned` cannot draw it (nor propose in it).
     function test_attack_proposeSigned_whileAnAppealWaitsForItsDraw_isRefused() public {
-        (uint256 id, address[] memory m) = askPending();
-        CommitteeBase.SignedBallot[] memory bs = ballotsOn(id, m, "loved", CommitteeBase.Vote.Agree);
-        vm.prank(m[0]);
-        committee.proposeSigned(id, "loved", bs);
-        committee.revealMany(id, openings(id, 1, 5), batchOf(bs, 5));
+        (uint256 id, address[] memory m) = acceptSigned();
         address appellant = address(0xA99);
         vm.deal(appellant, 1 ether);
         uint256 bond = committee.appealBondFor(id);
@@ -424,11 +430,7 @@ contract CommitteeSignedTest is CommitteeFixture {
     /// @dev Gas of a 5-member request, the leader's way: request, proposeSigned (draw, proposal,
     /// 4 ballots), revealMany (4 openings, tally), advance (finalisation), each cold.
     function test_gas_fiveMemberRequest_proposeSigned() public {
-        (uint256 first, address[] memory m0) = askPending();
-        CommitteeBase.SignedBallot[] memory b0 = ballotsOn(first, m0, "loved", CommitteeBase.Vote.Agree);
-        vm.prank(m0[0]);
-        committee.proposeSigned(first, "loved", b0);
-        committee.revealMany(first, openings(first, 1, 5), batchOf(b0, 5));
+        (uint256 first,) = acceptSigned();
         finalize(first);
         uint256 total;
         coolAll();
