@@ -105,9 +105,7 @@ contract ModelRegistry is IModelRegistry, IRequestBatchRegistry {
 
     /// @inheritdoc IModelRegistry
     function getModel(bytes32 modelId) external view returns (Model memory m) {
-        Entry storage e = _entry(modelId);
-        uint32 version = _effective(e);
-        VersionSpec storage s = versions[modelId][version].spec;
+        (Entry storage e, uint32 version, VersionSpec storage s) = _current(modelId);
         m = Model({
             owner: e.owner,
             mode: e.mode,
@@ -126,9 +124,7 @@ contract ModelRegistry is IModelRegistry, IRequestBatchRegistry {
     /// @inheritdoc IModelRegistry
     /// @dev Requirements: the model exists.
     function requestSpec(bytes32 modelId) external view returns (RequestSpec memory m) {
-        Entry storage e = _entry(modelId);
-        uint32 version = _effective(e);
-        VersionSpec storage s = versions[modelId][version].spec;
+        (Entry storage e, uint32 version, VersionSpec storage s) = _current(modelId);
         m = RequestSpec({
             owner: e.owner,
             mode: e.mode,
@@ -138,6 +134,13 @@ contract ModelRegistry is IModelRegistry, IRequestBatchRegistry {
             fee: e.fee,
             io: s.io
         });
+    }
+
+    /// @dev A model's entry, its effective version and that version's spec (`getModel`, `requestSpec`).
+    function _current(bytes32 modelId) private view returns (Entry storage e, uint32 version, VersionSpec storage s) {
+        e = _entry(modelId);
+        version = _effective(e);
+        s = versions[modelId][version].spec;
     }
 
     /// @inheritdoc IModelRegistry
