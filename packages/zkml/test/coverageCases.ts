@@ -82,5 +82,6 @@ export const COVERAGE: CoverageCase[] = [
   { name: 'SpaceToDepth', graph: g([1, 2, 2, 4], [n('SpaceToDepth', ['x'], ['y'], { blocksize: 2 })]), inputs: [rand(29, 16)] },
   // scikit-learn's Normalizer and Binarizer (ai.onnx.ml), as skl2onnx exports them: rows of iris-like positive features.
   ...['L1', 'L2', 'MAX'].map((norm) => ({ name: `ai.onnx.ml Normalizer ${norm} of positive rows`, graph: g([2, 4], [{ ...n('Normalizer', ['x'], ['y'], { norm }), domain: 'ai.onnx.ml' }]), inputs: [[5.1, 3.5, 1.4, 0.2, 6.7, 3.1, 5.6, 2.4], [4.9, 2.5, 4.5, 1.7, 0.5, 0.25, 3, 7.9]] })),
+  { name: 'ai.onnx.ml ArrayFeatureExtractor of the input\'s columns by constant indices (skl2onnx\'s PolynomialFeatures: column products)', graph: g([2, 3], [{ ...n('ArrayFeatureExtractor', ['x', 'i'], ['a']), domain: 'ai.onnx.ml' }, { ...n('ArrayFeatureExtractor', ['x', 'j'], ['b']), domain: 'ai.onnx.ml' }, n('Mul', ['a', 'b'], ['y'])], { i: ints([4], [0, 0, 2, 1]), j: ints([4], [0, 1, 2, 2]) }), inputs: [rand(51, 6), rand(52, 6)] },
   { name: 'ai.onnx.ml Binarizer with threshold 1.5 (a value at the threshold stays 0)', exact: false, graph: g([2, 4], [{ ...n('Binarizer', ['x'], ['y'], { threshold: { float: 1.5 } }), domain: 'ai.onnx.ml' }]), inputs: [rand(50, 8), [1.5, -1.5, 1.51, 3, 0, 2, -4, 1.49]] },
 ];

@@ -75,7 +75,8 @@ export const scaler: OpDef = {
 };
 
 /**
- * `ai.onnx.ml` ArrayFeatureExtractor with constant 1-D data and computed indices (skl2onnx maps
+ * `ai.onnx.ml` ArrayFeatureExtractor with constant indices into computed data (columns of the
+ * last axis), or with constant 1-D data and computed indices (skl2onnx maps
  * an MLP's argmax to its class labels this way): output [1, indices] is `data[index]`, linear
  * in the index when the data are evenly spaced (such as the labels 0..C-1).
  */
@@ -83,6 +84,15 @@ export const arrayFeatureExtractor: OpDef = {
   types: ['ArrayFeatureExtractor'],
   run(ctx, node, inputs) {
     const data = need(node, inputs, 0), idx = need(node, inputs, 1);
+    if (ctx.isStatic(idx) && !ctx.isStatic(data)) {
+      // Constant indices into computed data (skl2onnx's PolynomialFeatures picks the input's
+      // columns this way): a selection along the last axis, data movement only. onnxruntime
+      // reads a 1-D input as one row.
+      const shape = data.shape.length === 1 ? [1, data.shape[0]!] : data.shape;
+      const F = shape.at(-1)!, picks = Array.from(idx.data, (i) => (i < 0 ? i + F : i));
+      if (picks.some((i) => !Number.isInteger(i) || i < 0 || i >= F)) throw unsupported(node, `an index outside the last axis (size ${F})`);
+      return [ctx.select([...shape.slice(0, -1), picks.length], [data], (o) => [0, Math.floor(o / picks.length) * F + picks[o % picks.length]!])];
+    }
     if (!ctx.isStatic(data) || data.shape.length !== 1) throw unsupported(node, 'the data must be a constant 1-D tensor (a class-label table)');
     const d = Array.from(data.data);
     const step = d.length > 1 ? d[1]! - d[0]! : 0;
