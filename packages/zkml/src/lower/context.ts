@@ -10,7 +10,12 @@ import { isqrt, roundingTerm, type IntForm, type Step } from './steps.js';
 export const MAX_ACC_BITS = 240;
 
 /** One signal of the lowered program: its scale and the integer interval it provably lies in. */
-export type SignalInfo = { scale: number; lo: bigint; hi: bigint };
+/**
+ * A signal: its scale and integer bounds. `offset` (the model's inputs, sent as unsigned
+ * `u = x 2^scale + offset`): every form reading the signal has `-coefficient * offset` in its
+ * constant, so rounding a coefficient must round that product with it.
+ */
+export type SignalInfo = { scale: number; lo: bigint; hi: bigint; offset?: number };
 
 /** `calibrated`: calibration inputs were given (approximation windows follow them, else each function's default). */
 export type LowerOptions = { weightBits: number; activationBits: number; calibrated?: boolean };
@@ -170,11 +175,17 @@ export class Context {
   private intForm(f: Affine, scale: number, round: 'nearest' | 'floor' = 'nearest'): IntForm {
     const i: number[] = [];
     const k: bigint[] = [];
+    let c = f.c;
     for (const [id, m] of f.t) {
       const kk = BigInt(Math.round(m * 2 ** scale));
       if (kk !== 0n) { i.push(id); k.push(kk); }
+      // The constant holds -m * offset for an offset signal (an input): with the coefficient
+      // rounded, it must hold -round(m) * offset, or the rounding error is multiplied by the
+      // offset (2^(inputBits-1) units: 2.5 on a StandardScaler output of wine's features).
+      const offset = this.signals[id]!.offset;
+      if (offset) c += (m - Number(kk) * 2 ** -scale) * offset;
     }
-    const cf = f.c * 2 ** scale;
+    const cf = c * 2 ** scale;
     return { c: BigInt(round === 'floor' ? Math.floor(cf + 1e-9) : Math.round(cf)), i, k };
   }
 
