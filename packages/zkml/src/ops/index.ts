@@ -41,6 +41,7 @@ import { treeEnsembleClassifier, treeEnsembleRegressor } from './treeEnsemble.js
 import { where } from './where.js';
 import { absNeg, hard, rounding, sign, unary } from './unary.js';
 import { minMax } from './minMax.js';
+import { mod } from './mod.js';
 import { pow } from './pow.js';
 import { logSoftmax, reduceMore } from './reduceMore.js';
 
@@ -52,7 +53,7 @@ const ALL: OpDef[] = [
   constantOfShape, recurrent, split,
   bitShift, bitwise, bitwiseNot, isNaN, depthToSpace, expand, gatherElements, gatherND, oneHot, range, scatter, size, tile, trilu,
   instanceNorm, resize, topK,
-  unary, absNeg, sign, hard, rounding, pow, reduceMore, logSoftmax, minMax,
+  unary, absNeg, sign, hard, rounding, pow, reduceMore, logSoftmax, minMax, mod,
 ];
 
 /** Operators proved mode supports, by ONNX op type (default domain). */
