@@ -8,7 +8,7 @@
 // prove the first held-out row, verify, compare with onnxruntime (classifiers: the same label;
 // otherwise within 1% of the output's largest magnitude). Replaces the "## Real-world models"
 // section of BENCHMARKS.md.
-// BENCH_TORCH=0: without PyTorch (its environment is ~5.5 GB). BENCH_TIMEOUT=120 (s per model).
+// BENCH_TORCH=0: without PyTorch (its environment is ~5.5 GB). BENCH_TIMEOUT=180 (s per model).
 // BENCH_MODELS=a,b: only those models (the section is then not written).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -22,7 +22,7 @@ import type { Meta, RealworldResult } from './bench/realworld-model.js';
 const log = (s: string) => console.error(`[bench:realworld] ${s}`);
 const root = join(import.meta.dirname, '..');
 const tools = join(root, 'tools', 'realworld');
-const TIMEOUT_S = Number(process.env.BENCH_TIMEOUT ?? 120);
+const TIMEOUT_S = Number(process.env.BENCH_TIMEOUT ?? 180);
 const torch = process.env.BENCH_TORCH !== '0';
 const only = process.env.BENCH_MODELS?.split(',').filter(Boolean);
 
