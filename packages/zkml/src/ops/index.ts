@@ -42,6 +42,7 @@ import { where } from './where.js';
 import { absNeg, hard, rounding, sign, unary } from './unary.js';
 import { minMax } from './minMax.js';
 import { mod } from './mod.js';
+import { svmRegressor } from './svm.js';
 import { pow } from './pow.js';
 import { logSoftmax, reduceMore } from './reduceMore.js';
 
@@ -53,7 +54,7 @@ const ALL: OpDef[] = [
   constantOfShape, recurrent, split,
   bitShift, bitwise, bitwiseNot, isNaN, depthToSpace, expand, gatherElements, gatherND, oneHot, range, scatter, size, tile, trilu,
   instanceNorm, resize, topK,
-  unary, absNeg, sign, hard, rounding, pow, reduceMore, logSoftmax, minMax, mod,
+  unary, absNeg, sign, hard, rounding, pow, reduceMore, logSoftmax, minMax, mod, svmRegressor,
 ];
 
 /** Operators proved mode supports, by ONNX op type (default domain). */
