@@ -304,7 +304,18 @@ export class Context {
     const exact = this.kinds.length > 0 && this.kinds.every((k) => k !== 'float') && exactScale(live.flatMap((f) => [...f.t.values()])) !== undefined;
     const scale = this.scaleOf(live, exact);
     const unit = 2 ** scale;
-    const grid = symValue(x.shape, x.forms.map((f) => (f.t.size === 0 ? f : { c: Math.round(f.c * unit) / unit, t: new Map([...f.t].map(([id, m]) => [id, Math.round(m * unit) / unit] as const)) })));
+    // Rounded as intForm rounds them: an input's offset moves the constant with its coefficient.
+    const grid = symValue(x.shape, x.forms.map((f) => {
+      if (f.t.size === 0) return f;
+      let c = f.c;
+      const t = new Map([...f.t].map(([id, m]) => {
+        const r = Math.round(m * unit) / unit;
+        const offset = this.signals[id]!.offset;
+        if (offset) c += (m - r) * offset;
+        return [id, r] as const;
+      }));
+      return { c: Math.round(c * unit) / unit, t };
+    }));
     // A maximum lies in [max of the lows, max of the highs]: tighter than its form b + relu(a - b) + ...
     const each = grid.forms.map((f) => this.interval(this.intForm(f, scale)));
     const intervals = groups.map((g) => g.map((i) => each[i]!).reduce(([lo, hi], [l, h]) => [maxBig(lo, l), maxBig(hi, h)] as const));
