@@ -6,13 +6,13 @@
 // exits 0. Replaces the "## Peers" section of BENCHMARKS.md.
 // BENCH_MODELS=mlp,lenet (default), BENCH_SAMPLES=4 (inputs compared with onnxruntime).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Abi, Hex } from 'viem';
 import * as snarkjs from 'snarkjs';
 import { deploy } from '@verity/sdk';
-import { cacheDir, compileCached, compileVerifier, nativeProverBuilt, NATIVE_PROVER_BIN, Prover, releaseCurves, type VerifierBuild } from '@verity/zkml';
+import { cacheDir, compileCached, compileVerifier, nativeProverBuilt, NATIVE_PROVER_BIN, Prover, pythonEnv, releaseCurves, type VerifierBuild } from '@verity/zkml';
 import { anvilKey, connect, measureVerifyGas, startAnvil } from '@verity/cli';
 import { imageSamples, lenet5, mnistMlp } from './bench/models.js';
 import { writeBenchSection } from './bench/section.js';
@@ -24,26 +24,6 @@ const keys = (process.env.BENCH_MODELS?.split(',') ?? ['mlp', 'lenet']) as Key[]
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 4);
 const PACKAGES = ['ezkl', 'onnxruntime', 'onnx'];
 
-/** The Python virtual environment with EZKL, made on first use; undefined (said why) when it cannot be. */
-function pythonWithEzkl(): string | undefined {
-  const venv = join(cacheDir(), 'peers', 'venv');
-  const python = join(venv, 'bin', 'python');
-  const ready = () => spawnSync(python, ['-c', 'import ezkl, onnxruntime, onnx'], { stdio: 'ignore' }).status === 0;
-  if (existsSync(python) && ready()) return python;
-  const system = ['python3.11', 'python3'].find((p) => spawnSync(p, ['-c', 'import sys, venv; assert sys.version_info >= (3, 9)'], { stdio: 'ignore' }).status === 0);
-  if (!system) return void log('no Python 3.9 or later (python3.11, python3) found: skipping the EZKL comparison');
-  const probe = spawnSync(system, ['-m', 'pip', 'index', 'versions', 'ezkl'], { encoding: 'utf8', timeout: 60_000 });
-  if (probe.status !== 0) return void log(`PyPI is unreachable (pip index versions ezkl: ${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()}): skipping the EZKL comparison`);
-  log(`making ${venv} and installing ${PACKAGES.join(', ')} from PyPI (once; cached)`);
-  mkdirSync(join(cacheDir(), 'peers'), { recursive: true });
-  for (const args of [[system, '-m', 'venv', venv], [python, '-m', 'pip', 'install', '--quiet', ...PACKAGES]]) {
-    const r = spawnSync(args[0]!, args.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (r.status !== 0) throw new Error(`${args.join(' ')} exited with ${r.status}`);
-  }
-  if (!ready()) throw new Error(`${python} cannot import ${PACKAGES.join(', ')} after installing them`);
-  return python;
-}
-
 type EzklResult = {
   ezkl: string; onnxruntime: string; logrows: number; settings: Record<string, unknown>;
   times: Record<string, number>; provePeakMb: number; proofBytes: number; instances: number; calldataBytes: number;
@@ -51,8 +31,13 @@ type EzklResult = {
 };
 type VerityProve = { loadMs: number; coldMs: number; endToEnd: { witnessMs: number; proveMs: number }[]; nodePeakMb: number; nativePeakMb: number; threads?: number };
 
-const python = pythonWithEzkl();
-if (!python) process.exit(0);
+// The Python virtual environment with EZKL, made on first use (pythonEnv); without it, say why and exit 0.
+const env = pythonEnv('peers', { packages: PACKAGES }, log);
+if ('unavailable' in env) {
+  log(`no Python environment for EZKL (${env.unavailable}): skipping the EZKL comparison`);
+  process.exit(0);
+}
+const python = env.python;
 if (!nativeProverBuilt()) throw new Error(`the native prover is not built (${NATIVE_PROVER_BIN}): install cargo and run npm install`);
 const work = mkdtempSync(join(tmpdir(), 'verity-bench-peers-'));
 const srsDir = join(cacheDir(), 'peers', 'srs');

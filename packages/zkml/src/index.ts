@@ -32,6 +32,9 @@ export { inputCommitment, encodeInputBytes, decodeInputBytes } from './io/commit
 // The trusted setup: a ceremony's powers of tau, contributions, the insecure dev setup.
 export { importPtau, contribute, verifySetup, ceremonyPtau } from './setup/ceremony.js';
 export { devPowersOfTau, cacheDir, INSECURE_DEV_SETUP } from './setup/ptau.js';
+
+// A cached Python virtual environment for the tests and benchmarks that run Python tools (skl2onnx, EZKL).
+export { pythonEnv, type PythonPackages } from './python.js';
 export { writeDevPtau } from './setup/devPtau.js';
 export { nativeNewZkey, nativeContribute } from './setup/native.js';
 export { groth16Setup } from './setup/groth16.js';

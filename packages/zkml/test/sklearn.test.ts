@@ -9,14 +9,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { compileModel, dequantizeOutput, inferQuantized, Prover, quantizeInput, releaseCurves, UnknownOutputError, verifyProofFile, ZipMapError } from './exports.js';
-import { pythonEnv } from './python.js';
+import { compileModel, dequantizeOutput, inferQuantized, Prover, pythonEnv, quantizeInput, releaseCurves, UnknownOutputError, verifyProofFile, ZipMapError } from './exports.js';
 
 const tools = join(import.meta.dirname, '..', '..', '..', 'tools', 'sklearn');
 const scratch = mkdtempSync(join(tmpdir(), 'verity-sklearn-'));
 after(async () => { await releaseCurves(); rmSync(scratch, { recursive: true, force: true }); });
 
-const env = pythonEnv(join(tools, 'requirements.txt'), 'sklearn');
+const env = pythonEnv('sklearn', { requirements: join(tools, 'requirements.txt') });
 const skip = 'unavailable' in env ? `no Python environment for skl2onnx: ${env.unavailable}` : undefined;
 if (skip) console.log(`# sklearn tests skipped: ${skip}`);
 

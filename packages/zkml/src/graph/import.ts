@@ -13,7 +13,7 @@ export type ImportedModel = { graph: OnnxGraph; inputShape: number[]; outputShap
 /** ONNX domains whose operators run in proved mode. */
 const DOMAINS = new Set(['', 'ai.onnx']);
 /** Operators accepted from the `ai.onnx.ml` domain (what skl2onnx writes for linear models, MLPs and trees). */
-const ML_OPS = new Set(['TreeEnsembleClassifier', 'TreeEnsembleRegressor', 'LinearClassifier', 'LinearRegressor', 'Normalizer', 'Scaler', 'ArrayFeatureExtractor']);
+const ML_OPS = new Set(['TreeEnsembleClassifier', 'TreeEnsembleRegressor', 'LinearClassifier', 'LinearRegressor', 'Normalizer', 'Scaler', 'ArrayFeatureExtractor', 'Binarizer', 'SVMRegressor']);
 
 /** Classifier outputs whose rows already sum to 1: a SOFTMAX post-transform. */
 const softmaxRows = (n: OnnxNode | undefined, output: string) =>

@@ -11,7 +11,12 @@ import { isqrt, roundingTerm, type IntForm, type Step } from './steps.js';
 export const MAX_ACC_BITS = 240;
 
 /** One signal of the lowered program: its scale and the integer interval it provably lies in. */
-export type SignalInfo = { scale: number; lo: bigint; hi: bigint };
+/**
+ * A signal: its scale and integer bounds. `offset` (the model's inputs, sent as unsigned
+ * `u = x 2^scale + offset`): every form reading the signal has `-coefficient * offset` in its
+ * constant, so rounding a coefficient must round that product with it.
+ */
+export type SignalInfo = { scale: number; lo: bigint; hi: bigint; offset?: number };
 
 /** `calibrated`: calibration inputs were given (approximation windows follow them, else each function's default). */
 export type LowerOptions = { weightBits: number; activationBits: number; calibrated?: boolean };
@@ -173,11 +178,17 @@ export class Context {
   private intForm(f: Affine, scale: number, round: 'nearest' | 'floor' = 'nearest'): IntForm {
     const i: number[] = [];
     const k: bigint[] = [];
+    let c = f.c;
     for (const [id, m] of f.t) {
       const kk = BigInt(Math.round(m * 2 ** scale));
       if (kk !== 0n) { i.push(id); k.push(kk); }
+      // The constant holds -m * offset for an offset signal (an input): with the coefficient
+      // rounded, it must hold -round(m) * offset, or the rounding error is multiplied by the
+      // offset (2^(inputBits-1) units: 2.5 on a StandardScaler output of wine's features).
+      const offset = this.signals[id]!.offset;
+      if (offset) c += (m - Number(kk) * 2 ** -scale) * offset;
     }
-    const cf = f.c * 2 ** scale;
+    const cf = c * 2 ** scale;
     return { c: BigInt(round === 'floor' ? Math.floor(cf + 1e-9) : Math.round(cf)), i, k };
   }
 
@@ -309,7 +320,18 @@ export class Context {
     const exact = this.kinds.length > 0 && this.kinds.every((k) => k !== 'float') && exactScale(live.flatMap((f) => [...f.t.values()])) !== undefined;
     const scale = this.scaleOf(live, exact);
     const unit = 2 ** scale;
-    const grid = symValue(x.shape, x.forms.map((f) => (f.t.size === 0 ? f : { c: Math.round(f.c * unit) / unit, t: new Map([...f.t].map(([id, m]) => [id, Math.round(m * unit) / unit] as const)) })));
+    // Rounded as intForm rounds them: an input's offset moves the constant with its coefficient.
+    const grid = symValue(x.shape, x.forms.map((f) => {
+      if (f.t.size === 0) return f;
+      let c = f.c;
+      const t = new Map([...f.t].map(([id, m]) => {
+        const r = Math.round(m * unit) / unit;
+        const offset = this.signals[id]!.offset;
+        if (offset) c += (m - r) * offset;
+        return [id, r] as const;
+      }));
+      return { c: Math.round(c * unit) / unit, t };
+    }));
     // A maximum lies in [max of the lows, max of the highs]: tighter than its form b + relu(a - b) + ...
     const each = grid.forms.map((f) => this.tightInterval(this.intForm(f, scale)));
     const intervals = groups.map((g) => g.map((i) => each[i]!).reduce(([lo, hi], [l, h]) => [maxBig(lo, l), maxBig(hi, h)] as const));

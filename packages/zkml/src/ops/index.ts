@@ -16,7 +16,7 @@ import { identity } from './identity.js';
 import { depthToSpace, expand, gatherElements, gatherND, oneHot, range, scatter, size, tile, trilu } from './indexing.js';
 import { layerNorm } from './layerNorm.js';
 import { leakyRelu, prelu } from './leakyRelu.js';
-import { arrayFeatureExtractor, linearClassifier, linearRegressor, normalizer, scaler } from './linearModel.js';
+import { arrayFeatureExtractor, binarizer, linearClassifier, linearRegressor, normalizer, scaler } from './linearModel.js';
 import { logic, not } from './logic.js';
 import { matmul } from './matmul.js';
 import { mul } from './mul.js';
@@ -41,18 +41,20 @@ import { treeEnsembleClassifier, treeEnsembleRegressor } from './treeEnsemble.js
 import { where } from './where.js';
 import { absNeg, hard, rounding, sign, unary } from './unary.js';
 import { minMax } from './minMax.js';
+import { mod } from './mod.js';
+import { svmRegressor } from './svm.js';
 import { pow } from './pow.js';
 import { logSoftmax, reduceMore } from './reduceMore.js';
 
 const ALL: OpDef[] = [
-  add, argmax, arrayFeatureExtractor, batchNorm, clip, compare, concat, constant, conv, convTranspose, div, equal, gather, gemm, identity,
+  add, argmax, arrayFeatureExtractor, batchNorm, binarizer, clip, compare, concat, constant, conv, convTranspose, div, equal, gather, gemm, identity,
   layerNorm, leakyRelu, linearClassifier, linearRegressor, logic, not, prelu, matmul, mul, normalizer, pad, averagePool, globalPool, maxPool, reduceMax, reduceSum,
   relu, flatten, reshape, scaler, squeeze, sigmoid, slice, softmax, tanh, transpose, treeEnsembleClassifier,
   treeEnsembleRegressor, where,
   constantOfShape, recurrent, split,
   bitShift, bitwise, bitwiseNot, isNaN, depthToSpace, expand, gatherElements, gatherND, oneHot, range, scatter, size, tile, trilu,
   instanceNorm, resize, topK,
-  unary, absNeg, sign, hard, rounding, pow, reduceMore, logSoftmax, minMax,
+  unary, absNeg, sign, hard, rounding, pow, reduceMore, logSoftmax, minMax, mod, svmRegressor,
 ];
 
 /** Operators proved mode supports, by ONNX op type (default domain). */

@@ -4,6 +4,10 @@ import type { OnnxNode } from '../onnx/load.js';
 import { argmaxLabel, postTransform, thresholdLabel } from './classifier.js';
 import type { OpDef } from './op.js';
 import { attr, need, unsupported } from './op.js';
+import { divideBy } from './divTensor.js';
+import { complement } from './elementwise.js';
+import { reduceMax } from './reduceMax.js';
+import { reduceMore } from './reduceMore.js';
 
 /** `X W' + b` for X [N, F] and `coefficients` as T rows of F: scores [N, T]. Linear, no constraint. */
 function linearScores(ctx: Context, node: OnnxNode, x: Value, targets: number): Value {
@@ -71,7 +75,8 @@ export const scaler: OpDef = {
 };
 
 /**
- * `ai.onnx.ml` ArrayFeatureExtractor with constant 1-D data and computed indices (skl2onnx maps
+ * `ai.onnx.ml` ArrayFeatureExtractor with constant indices into computed data (columns of the
+ * last axis), or with constant 1-D data and computed indices (skl2onnx maps
  * an MLP's argmax to its class labels this way): output [1, indices] is `data[index]`, linear
  * in the index when the data are evenly spaced (such as the labels 0..C-1).
  */
@@ -79,6 +84,15 @@ export const arrayFeatureExtractor: OpDef = {
   types: ['ArrayFeatureExtractor'],
   run(ctx, node, inputs) {
     const data = need(node, inputs, 0), idx = need(node, inputs, 1);
+    if (ctx.isStatic(idx) && !ctx.isStatic(data)) {
+      // Constant indices into computed data (skl2onnx's PolynomialFeatures picks the input's
+      // columns this way): a selection along the last axis, data movement only. onnxruntime
+      // reads a 1-D input as one row.
+      const shape = data.shape.length === 1 ? [1, data.shape[0]!] : data.shape;
+      const F = shape.at(-1)!, picks = Array.from(idx.data, (i) => (i < 0 ? i + F : i));
+      if (picks.some((i) => !Number.isInteger(i) || i < 0 || i >= F)) throw unsupported(node, `an index outside the last axis (size ${F})`);
+      return [ctx.select([...shape.slice(0, -1), picks.length], [data], (o) => [0, Math.floor(o / picks.length) * F + picks[o % picks.length]!])];
+    }
     if (!ctx.isStatic(data) || data.shape.length !== 1) throw unsupported(node, 'the data must be a constant 1-D tensor (a class-label table)');
     const d = Array.from(data.data);
     const step = d.length > 1 ? d[1]! - d[0]! : 0;
@@ -89,12 +103,33 @@ export const arrayFeatureExtractor: OpDef = {
 };
 
 /**
- * `ai.onnx.ml` Normalizer: an L1 Normalizer of rows that already sum to 1 (after a softmax) is
- * an Identity at import; any other normalisation is refused.
+ * `ai.onnx.ml` Normalizer (scikit-learn's Normalizer), each row of x [N, F] divided by its norm
+ * as onnxruntime computes it: L1 the sum of |x|, L2 the square root of the sum of squares (the
+ * general mechanism, as ReduceL2), MAX the row's largest value. The norm comes from the
+ * Reduce operators and the division is the constrained division by a tensor, so a norm whose
+ * calibrated range reaches 0 is refused (FunctionDomainError). An L1 Normalizer of a softmax's
+ * rows is an Identity at import (graph/import.ts).
  */
 export const normalizer: OpDef = {
   types: ['Normalizer'],
-  run(_ctx, node) {
-    throw unsupported(node, `norm ${attr(node, 'norm', 'MAX')} (only an L1 Normalizer of a softmax's rows, which changes nothing, is supported)`);
+  run(ctx, node, inputs, opset) {
+    const x = need(node, inputs, 0);
+    const norm = attr(node, 'norm', 'MAX');
+    const reduce = { L1: [reduceMore, 'ReduceL1'], L2: [reduceMore, 'ReduceL2'], MAX: [reduceMax, 'ReduceMax'] } as const;
+    if (!(norm in reduce)) throw unsupported(node, `norm ${norm} (MAX, L1 and L2 are supported)`);
+    const [op, opType] = reduce[norm as keyof typeof reduce];
+    const [n] = op.run(ctx, { ...node, opType, attributes: { axes: [-1], keepdims: 1 } }, [x], opset);
+    return [divideBy(ctx, node, x, n!, false)];
+  },
+};
+
+/** `ai.onnx.ml` Binarizer (scikit-learn's Binarizer): 1 where x > threshold, else 0; one exact sign step per value. */
+export const binarizer: OpDef = {
+  types: ['Binarizer'],
+  run(ctx, node, inputs) {
+    const x = need(node, inputs, 0);
+    const threshold = attr(node, 'threshold', 0);
+    // [x <= t] is the sign step of t - x; its complement is [x > t].
+    return [complement(ctx, ctx.nonNegative(ctx.linear(x.shape, [x], (o, add) => { add(0, o, -1); return threshold; })))];
   },
 };

@@ -124,6 +124,7 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}): Q
   const inputBounds: readonly [number, number] | undefined = inputKind === 'bool' ? [half, half + 1] : inputKind === 'float' && inputMin >= 0 ? [half, 2 * half - 1] : undefined;
   const [lo, hi] = inputBounds ?? [0, 2 * half - 1];
   const first = ctx.allocate(inputScale, Array.from({ length: n }, () => [BigInt(lo), BigInt(hi)] as const));
+  for (let i = 0; i < n; i++) ctx.signals[first + i]!.offset = half;
   const forms: Affine[] = Array.from({ length: n }, (_, i) => {
     const f = signalForm(first + i, inputScale);
     return { c: -half * 2 ** -inputScale, t: f.t };
