@@ -23,13 +23,13 @@ export const ANSWER_GAS = {
   /**
    * agreed, a 5-member committee with 5 staked validators and signed ballots, every transaction
    * after the request (`proposeSigned`: the draw, the proposal and the ballots; `revealMany`;
-   * finalisation): "Agreed mode" (691,065 in all less the request's 178,896: 512,169)
+   * finalisation): "Agreed mode" (663,546 in all less the request's 178,957: 484,589)
    */
-  agreed: 515_000n,
-  /** agreed: the draw reads more levels of the stake tree as more operators serve: about this much more per operator beyond 5 (12 validators: 723,067, 32k more than 5) */
-  agreedPerExtraOperator: 5_000n,
+  agreed: 485_000n,
+  /** agreed: the draw reads more levels of the stake tree as more operators serve: about this much more per operator beyond 5 (12 validators: 711,696, 48k more than 5) */
+  agreedPerExtraOperator: 7_000n,
   /** agreed, members sending their own commits and reveals instead (no ballot box reachable): 7 more transactions */
-  agreedOnChainBallots: 845_000n,
+  agreedOnChainBallots: 830_000n,
 } as const;
 
 /** The expected costs of a request, before sending it. */
