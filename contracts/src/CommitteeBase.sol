@@ -394,7 +394,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         if (_voteAt(r.votes, seat) != Vote.None) return false;
         uint8 round = t.round;
         address member = _member(r, seat);
-        _checkOpening(requestId, round, seat, member, vote, salt, _noBatch());
+        _checkOpening(requestId, round, seat, member, vote, salt, 0);
         r.votes |= uint64(uint256(vote) << (2 * seat));
         if (vote == Vote.Agree) r.agrees++;
         else r.disagrees++;
@@ -403,13 +403,14 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         return true;
     }
 
-    /// @dev Checks an opening against the seat's sealed vote: one of the signed batch (`batch`,
-    /// which the caller checked against the round), or one committed on chain, then cleared.
-    function _checkOpening(uint256 requestId, uint8 round, uint256 seat, address member, Vote vote, bytes32 salt, bytes32[] calldata batch)
+    /// @dev Checks an opening against the seat's sealed vote: `batched`, its commitment in the
+    /// signed batch (which the caller checked against the round; zero: none), or else the one
+    /// committed on chain, then cleared.
+    function _checkOpening(uint256 requestId, uint8 round, uint256 seat, address member, Vote vote, bytes32 salt, bytes32 batched)
         internal
     {
         // A seat of the signed batch has no slot of its own.
-        bytes32 sealedVote = seat < batch.length ? batch[seat] : bytes32(0);
+        bytes32 sealedVote = batched;
         if (sealedVote == 0) {
             uint256 key = (uint256(round) << 8) | seat;
             sealedVote = commitments[requestId][key];
@@ -418,13 +419,6 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         if (sealedVote == 0) revert NotCommitted(requestId, member);
         if (vote == Vote.None) revert InvalidVote();
         if (sealedVote != commitmentOf(requestId, round, member, vote, salt)) revert CommitmentMismatch(requestId, member);
-    }
-
-    function _noBatch() internal pure returns (bytes32[] calldata b) {
-        assembly ("memory-safe") {
-            b.offset := 0
-            b.length := 0
-        }
     }
 
     /// @notice The EIP-712 digest a member signs for `commitSigned` or `proposeSigned`: its

@@ -171,7 +171,7 @@ contract CommitteeRounds is CommitteeBase {
             uint256 seat = o.seat;
             if (seat >= members.length) revert NotMember(requestId, msg.sender, seat);
             if (_voteAt(votes, seat) != Vote.None) continue;
-            _checkOpening(requestId, round, seat, members[seat], o.vote, o.salt, batch);
+            _checkOpening(requestId, round, seat, members[seat], o.vote, o.salt, seat < batch.length ? batch[seat] : bytes32(0));
             votes |= uint64(uint256(o.vote) << (2 * seat));
         }
         return votes;

@@ -665,7 +665,8 @@ contract NodeRegistry is Timelocked, INodeRegistry {
         uint256 count = taken.count;
         uint256[] memory leaves = taken.leaves;
         uint256[] memory stakes = taken.stakes;
-        // Positions and levels stay below 2^17: no checks needed on them (values stay checked).
+        // Positions and levels stay below 2^17; the value subtractions cannot wrap: a taken
+        // stake above its node reverts, `v <= point` guards `point`, and `point < stake`.
         unchecked {
             for (uint256 k = TREE_CAPACITY >> 1; k != 0; k >>= 1) {
                 uint256 end = pos + k;
