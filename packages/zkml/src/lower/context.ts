@@ -175,20 +175,34 @@ export class Context {
     return { ...constValue(x.shape, x.data.map(f)), dyn: x.dyn };
   }
 
+  /**
+   * `f` with every coefficient rounded to a multiple of 2^-scale (the constant left unrounded).
+   * The constant holds -m * offset for an offset signal (an input): with the coefficient
+   * rounded, it must hold -round(m) * offset, or the rounding error is multiplied by the offset
+   * (2^(inputBits-1) units: 2.5 on a StandardScaler output of wine's features).
+   */
+  private roundCoefficients(f: Affine, scale: number): Affine {
+    const unit = 2 ** scale;
+    let c = f.c;
+    const t = new Map<number, number>();
+    for (const [id, m] of f.t) {
+      const r = Math.round(m * unit) / unit;
+      const offset = this.signals[id]!.offset;
+      if (offset) c += (m - r) * offset;
+      t.set(id, r);
+    }
+    return { c, t };
+  }
+
   private intForm(f: Affine, scale: number, round: 'nearest' | 'floor' = 'nearest'): IntForm {
     const i: number[] = [];
     const k: bigint[] = [];
-    let c = f.c;
-    for (const [id, m] of f.t) {
-      const kk = BigInt(Math.round(m * 2 ** scale));
+    const rounded = this.roundCoefficients(f, scale);
+    for (const [id, r] of rounded.t) {
+      const kk = BigInt(Math.round(r * 2 ** scale));
       if (kk !== 0n) { i.push(id); k.push(kk); }
-      // The constant holds -m * offset for an offset signal (an input): with the coefficient
-      // rounded, it must hold -round(m) * offset, or the rounding error is multiplied by the
-      // offset (2^(inputBits-1) units: 2.5 on a StandardScaler output of wine's features).
-      const offset = this.signals[id]!.offset;
-      if (offset) c += (m - Number(kk) * 2 ** -scale) * offset;
     }
-    const cf = c * 2 ** scale;
+    const cf = rounded.c * 2 ** scale;
     return { c: BigInt(round === 'floor' ? Math.floor(cf + 1e-9) : Math.round(cf)), i, k };
   }
 
@@ -320,17 +334,11 @@ export class Context {
     const exact = this.kinds.length > 0 && this.kinds.every((k) => k !== 'float') && exactScale(live.flatMap((f) => [...f.t.values()])) !== undefined;
     const scale = this.scaleOf(live, exact);
     const unit = 2 ** scale;
-    // Rounded as intForm rounds them: an input's offset moves the constant with its coefficient.
+    // Rounded as intForm rounds them (an input's offset moves the constant with its coefficient).
     const grid = symValue(x.shape, x.forms.map((f) => {
       if (f.t.size === 0) return f;
-      let c = f.c;
-      const t = new Map([...f.t].map(([id, m]) => {
-        const r = Math.round(m * unit) / unit;
-        const offset = this.signals[id]!.offset;
-        if (offset) c += (m - r) * offset;
-        return [id, r] as const;
-      }));
-      return { c: Math.round(c * unit) / unit, t };
+      const rounded = this.roundCoefficients(f, scale);
+      return { c: Math.round(rounded.c * unit) / unit, t: rounded.t };
     }));
     // A maximum lies in [max of the lows, max of the highs]: tighter than its form b + relu(a - b) + ...
     const each = grid.forms.map((f) => this.tightInterval(this.intForm(f, scale)));
