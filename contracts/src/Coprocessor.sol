@@ -833,18 +833,16 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     }
 
     /// @inheritdoc IAgreedSettlement
-    /// @dev The model owner and the treasury are paid as in proved mode, the node share is split
-    /// among `payees` (the final round's majority), and the consumer is called back with
+    /// @dev The model owner and the treasury are paid as in proved mode, the node share is shared
+    /// among `payees` (the final round's majority) in the NodeRegistry, beside their served
+    /// counters (`NodeRegistry.withdrawFees` pays it out), and the consumer is called back with
     /// `output` (the answer bytes). Requirements: the caller is the committee; the request is
     /// pending and in agreed mode; enough gas for the paid callback.
     function settleAgreed(uint256 requestId, bytes calldata output, address[] calldata payees) external {
         (Record storage r, Terms storage t) = _agreedPending(requestId);
         _close(r, Status.Fulfilled);
-        uint256 nodeShare = _payFees(r, t);
-        uint256 share = nodeShare / payees.length;
-        for (uint256 i = 0; i < payees.length; i++) _owe(payees[i], share);
-        nodes.recordServedBy(payees);
-        _owe(payees[0], nodeShare - share * payees.length);
+        // The node share goes to the NodeRegistry, credited beside each payee's served counter.
+        nodes.recordServedBy{value: _payFees(r, t)}(payees);
         // Escrow and times cleared; the input hash stays (`inputHashOf` names the question answered).
         assembly {
             sstore(add(r.slot, 1), 0)

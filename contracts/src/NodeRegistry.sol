@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Timelocked} from "./Timelocked.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 
@@ -25,9 +26,12 @@ import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 contract NodeRegistry is Timelocked, INodeRegistry {
     struct Operator {
         bool registered;
-        uint64 unbondingReadyAt;
         uint64 served;
         uint64 missed;
+        /// @dev agreed-mode fee shares credited with `served` (`recordServedBy`), withdrawable with
+        /// `withdrawFees`: in the counter's slot, so one write credits a member both
+        uint120 fees;
+        uint64 unbondingReadyAt;
         uint64 slashes;
         /// @dev index + 1 in `active` (0: not in the list)
         uint256 activeIndex;
@@ -97,7 +101,8 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     mapping(bytes32 => ModelTree) private trees;
     /// @notice Sum of the stakes of active operators.
     uint256 public totalActiveStake;
-    /// @notice Sum of every operator's bonded and unbonding stake: this contract's balance.
+    /// @notice Sum of every operator's bonded and unbonding stake: this contract's balance, less
+    /// the fees credited to operators (`getOperator(..).fees`, paid out by `withdrawFees`).
     uint256 public totalHeld;
 
     error AlreadyRegistered(address operator);
@@ -126,8 +131,10 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     event Withdrawn(address indexed operator, uint256 amount);
     /// @notice `amount` taken (from stake first, then unbonding); `stake` remains bonded.
     event Slashed(address indexed operator, address indexed slasher, uint256 amount, string reason, uint256 stake);
-    /// @notice A duty done: `served` in total.
-    event Served(address indexed operator, uint64 served);
+    /// @notice A duty done: `served` in total; `fee` wei credited here with it (an agreed-mode
+    /// share; 0 when the fee is credited by the slasher, as the Coprocessor does in proved mode).
+    event Served(address indexed operator, uint64 served, uint256 fee);
+    event FeesWithdrawn(address indexed operator, uint256 amount);
     /// @notice A duty missed: `missed` in total.
     event Missed(address indexed operator, uint64 missed);
     event SlasherSet(address indexed slasher, bool allowed);
@@ -305,22 +312,46 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     /// @inheritdoc INodeRegistry
     /// @notice Counts a duty done. Requirements: the caller is a slasher.
     function recordServed(address operator) external onlySlasher {
-        emit Served(operator, ++operators[operator].served);
+        emit Served(operator, ++operators[operator].served, 0);
     }
 
     /// @inheritdoc INodeRegistry
     /// @notice Counts `times` duties done by `operator` (a request batch), in one `Served` event.
     /// Requirements: the caller is a slasher.
     function recordServedTimes(address operator, uint64 times) external onlySlasher {
-        emit Served(operator, operators[operator].served += times);
+        emit Served(operator, operators[operator].served += times, 0);
     }
 
     /// @inheritdoc INodeRegistry
-    /// @notice Counts a duty done by each of `operators` (a committee's majority). Requirements: the caller is a slasher.
-    function recordServedBy(address[] calldata operators_) external onlySlasher {
-        for (uint256 i = 0; i < operators_.length; i++) {
-            emit Served(operators_[i], ++operators[operators_[i]].served);
+    /// @notice Counts a duty done by each of `operators` (a committee's majority) and shares
+    /// `msg.value` among them in equal parts (the rest of the division to the first), credited
+    /// beside each one's counter (one write a member). Requirements: the caller is a slasher;
+    /// `operators` is not empty.
+    function recordServedBy(address[] calldata operators_) external payable onlySlasher {
+        uint256 n = operators_.length;
+        if (n == 0) revert InvalidAmount(0);
+        uint256 share = msg.value / n;
+        uint256 first = msg.value - share * (n - 1);
+        for (uint256 i = 0; i < n; i++) {
+            Operator storage o = operators[operators_[i]];
+            uint256 fee = i == 0 ? first : share;
+            uint64 count = o.served + 1;
+            (o.served, o.fees) = (count, o.fees + SafeCast.toUint120(fee));
+            emit Served(operators_[i], count, fee);
         }
+    }
+
+    /// @notice Sends the caller its credited fees (`recordServedBy`). Anyone with fees may
+    /// withdraw them, registered or not: they are earned, not staked, and never slashed.
+    /// Requirements: something is credited; the caller accepts ether.
+    function withdrawFees() external {
+        Operator storage o = operators[msg.sender];
+        uint256 amount = o.fees;
+        if (amount == 0) revert NothingToWithdraw(msg.sender);
+        o.fees = 0;
+        (bool ok,) = msg.sender.call{value: amount}("");
+        if (!ok) revert WithdrawFailed(msg.sender, amount);
+        emit FeesWithdrawn(msg.sender, amount);
     }
 
     /// @inheritdoc INodeRegistry

@@ -215,11 +215,20 @@ contract CommitteeTest is CommitteeFixture {
         assertEq(keccak256(consumer.lastAnswer()), keccak256("loved"), "callback gets the answer bytes");
         assertEq(uint256(CoprocessorViews(address(coprocessor)).getRequest(id).status), uint256(Coprocessor.Status.Fulfilled), "request fulfilled");
         uint256 nodeShare = coprocessor.quote(modelId, CB_GAS) - 0.002 ether;
+        uint256 paid;
         for (uint256 i = 0; i < 5; i++) {
-            assertGe(coprocessor.balanceOf(m[i]), nodeShare / 5, "every member of the majority is paid");
+            uint256 fees = nodes.getOperator(m[i]).fees;
+            assertGe(fees, nodeShare / 5, "every member of the majority is paid, in the NodeRegistry");
+            paid += fees;
+            assertEq(coprocessor.balanceOf(m[i]), 0, "nothing for the members in the Coprocessor");
             assertEq(nodes.getOperator(m[i]).served, 1, "served counted");
             assertEq(stakeOf(m[i]), 1 ether + (uint160(m[i]) - 0x1000) * 0.1 ether, "nobody slashed");
+            uint256 before = m[i].balance;
+            vm.prank(m[i]);
+            nodes.withdrawFees();
+            assertEq(m[i].balance - before, fees, "the share withdrawn");
         }
+        assertEq(paid, nodeShare, "the node share, all of it");
         assertEq(coprocessor.balanceOf(modelOwner), 0.002 ether, "model owner paid");
     }
 

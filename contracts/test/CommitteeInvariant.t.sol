@@ -227,19 +227,25 @@ contract CommitteeHandler is ServingToggle {
         }
     }
 
-    function withdraw(uint256 payeeSeed, bool fromCommittee) external recorded {
+    /// `from`: 0 the Committee, 1 the Coprocessor, 2 the NodeRegistry's fees.
+    function withdraw(uint256 payeeSeed, uint8 from) external recorded {
         address who = payees[bound(payeeSeed, 0, payees.length - 1)];
-        uint256 owed = fromCommittee ? committee.balanceOf(who) : cp.balanceOf(who);
+        from = uint8(bound(from, 0, 2));
+        uint256 owed = from == 0 ? committee.balanceOf(who) : from == 1 ? cp.balanceOf(who) : nodes.getOperator(who).fees;
         vm.prank(who);
-        if (fromCommittee) {
+        if (from == 0) {
             try committee.withdraw() {
                 ghostOut += owed;
                 ghostWithdrawnFromCommittee[who] += owed;
             } catch {}
-        } else {
+        } else if (from == 1) {
             try cp.withdraw() {
                 ghostOut += owed;
                 ghostWithdrawnFromCoprocessor[who] += owed;
+            } catch {}
+        } else {
+            try nodes.withdrawFees() {
+                ghostOut += owed;
             } catch {}
         }
     }

@@ -168,6 +168,48 @@ contract NodeRegistryTest is TestBase {
         NodeRegistry.Operator memory o = reg.getOperator(A);
         assertEq(o.served, 4, "served");
         assertEq(o.missed, 1, "missed");
+        assertEq(o.fees, 0, "no fee came with them");
+    }
+
+    function test_recordServedBy_sharesTheValue_restToTheFirst_andWithdrawFeesPaysIt() public {
+        join(A, MIN);
+        join(B, MIN);
+        address[] memory three = new address[](3);
+        (three[0], three[1], three[2]) = (B, A, A);
+        reg.recordServedBy{value: 100}(three);
+        assertEq(reg.getOperator(B).fees, 34, "the first: its share and the rest");
+        assertEq(reg.getOperator(A).fees, 66, "listed twice, paid twice");
+        assertEq(reg.getOperator(A).served, 2, "and counted twice");
+        assertEq(address(reg).balance, reg.totalHeld() + 100, "fees held beside the stakes");
+        uint256 before = A.balance;
+        vm.prank(A);
+        reg.withdrawFees();
+        assertEq(A.balance - before, 66, "paid out");
+        assertEq(reg.getOperator(A).fees, 0, "and cleared");
+        vm.prank(A);
+        vm.expectRevert(abi.encodeWithSelector(NodeRegistry.NothingToWithdraw.selector, A));
+        reg.withdrawFees();
+        address[] memory none = new address[](0);
+        vm.expectRevert(abi.encodeWithSelector(NodeRegistry.InvalidAmount.selector, 0));
+        reg.recordServedBy{value: 1}(none);
+    }
+
+    /// @dev Fees are earned, not staked: a slash takes stake only, and an operator slashed to
+    /// nothing and unregistered still withdraws its fees; a reentrant withdrawal gets nothing more.
+    function test_attack_slashNeverTakesFees_andReentrantWithdrawFeesGetsNothingMore() public {
+        FeeReenterer r = new FeeReenterer(reg);
+        vm.deal(address(r), MIN);
+        r.join(MIN);
+        address[] memory one = new address[](1);
+        one[0] = address(r);
+        reg.recordServedBy{value: 1 ether}(one);
+        uint256 taken = reg.slash(address(r), 10 ether, "test");
+        assertEq(taken, MIN, "the whole stake, nothing more");
+        assertEq(reg.getOperator(address(r)).fees, 1 ether, "the fees untouched");
+        r.withdrawFees();
+        assertEq(address(r).balance, 1 ether, "paid once");
+        assertEq(r.reentered(), 1, "it tried again from its receive");
+        assertEq(address(reg).balance, reg.totalHeld(), "nothing left of the fees");
     }
 
     // ---------------------------------------------------------------- opting in
@@ -737,5 +779,29 @@ contract NodeRegistryTest is TestBase {
         assertTrue(slash16Busy < 2_000_000, "a slash of a busy operator stays affordable");
         assertTrue(sixteen < 16 * one, "linear in the models served, no worse");
         assertTrue(slash16 < 1_000_000, "a slash stays affordable for a slasher's transaction");
+    }
+}
+
+/// @dev An operator that calls `withdrawFees` again from its `receive`.
+contract FeeReenterer {
+    NodeRegistry internal immutable reg;
+    uint256 public reentered;
+
+    constructor(NodeRegistry reg_) {
+        reg = reg_;
+    }
+
+    function join(uint256 stake) external {
+        reg.register{value: stake}("r", "");
+    }
+
+    function withdrawFees() external {
+        reg.withdrawFees();
+    }
+
+    receive() external payable {
+        if (msg.sender != address(reg) || reentered != 0) return;
+        reentered++;
+        try reg.withdrawFees() {} catch {}
     }
 }

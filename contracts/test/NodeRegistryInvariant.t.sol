@@ -14,6 +14,7 @@ contract StakeHandler is TestBase {
     uint256 public ghostIn;
     uint256 public ghostOut;
     uint256 public ghostSlashed;
+    uint256 public ghostFees;
 
     constructor(NodeRegistry reg_) {
         reg = reg_;
@@ -80,6 +81,28 @@ contract StakeHandler is TestBase {
         ghostSlashed += taken;
     }
 
+    /// A committee's majority paid: `value` shared among up to three actors (repeats allowed).
+    function payFees(uint256 who, uint256 n, uint256 value) external {
+        n = bound(n, 1, 3);
+        value = bound(value, 0, 3 ether);
+        address[] memory payees = new address[](n);
+        for (uint256 i = 0; i < n; i++) payees[i] = _actor(who + i * 7);
+        vm.deal(address(this), address(this).balance + value);
+        reg.recordServedBy{value: value}(payees);
+        ghostIn += value;
+        ghostFees += value;
+    }
+
+    function withdrawFees(uint256 who) external {
+        address a = _actor(who);
+        uint256 before = a.balance;
+        vm.prank(a);
+        try reg.withdrawFees() {
+            ghostOut += a.balance - before;
+            ghostFees -= a.balance - before;
+        } catch {}
+    }
+
     function serve(uint256 who, uint256 which) external {
         vm.prank(_actor(who));
         try reg.serveModel(_model(which)) {} catch {}
@@ -122,16 +145,20 @@ contract NodeRegistryInvariantTest is TestBase {
         targets[0] = address(handler);
     }
 
-    /// Every wei staked is still held, withdrawn by its operator, or slashed to the slasher.
+    /// Every wei staked or paid in fees is still held, withdrawn by its operator, or slashed to
+    /// the slasher; slashes never touch fees.
     function invariant_stakeIsConserved() public view {
         assertEq(handler.ghostIn() - handler.ghostOut(), address(reg).balance, "ghost ledger");
-        assertEq(address(reg).balance, reg.totalHeld(), "held");
         uint256 sum;
+        uint256 fees;
         for (uint256 i = 0; i < handler.actorCount(); i++) {
             NodeRegistry.Operator memory o = reg.getOperator(handler.actors(i));
             sum += o.stake + o.unbonding;
+            fees += o.fees;
         }
         assertEq(sum, reg.totalHeld(), "held = sum of stakes and unbondings");
+        assertEq(fees, handler.ghostFees(), "fees credited and not withdrawn");
+        assertEq(address(reg).balance, reg.totalHeld() + fees, "balance = held + fees");
         assertEq(address(handler).balance, handler.ghostSlashed(), "slashes reached the slasher");
     }
 

@@ -45,7 +45,7 @@ interface INodeRegistry {
     function unbondingPeriod() external view returns (uint64);
     function slash(address operator, uint256 amount, string calldata reason) external returns (uint256 taken);
     function recordServed(address operator) external;
-    function recordServedBy(address[] calldata operators) external;
+    function recordServedBy(address[] calldata operators) external payable;
     function recordServedTimes(address operator, uint64 times) external;
     function recordMissed(address operator) external;
 }

@@ -36,6 +36,7 @@ export async function nodeMetrics(s: NodeStatusSource): Promise<string> {
     family('verity_wallet_balance_wei', 'gauge', 'The operator account balance.', [`verity_wallet_balance_wei ${balance}`]),
     family('verity_stake_wei', 'gauge', 'Stake bonded in the NodeRegistry.', [`verity_stake_wei ${operator.stake}`]),
     family('verity_slashed_wei', 'gauge', 'Stake slashed from this operator, in total.', [`verity_slashed_wei ${operator.slashed}`]),
+    family('verity_agreed_fees_wei', 'gauge', 'Agreed-mode fee shares credited in the NodeRegistry, not yet withdrawn (withdrawFees).', [`verity_agreed_fees_wei ${operator.fees}`]),
     family('verity_served_total', 'counter', 'Requests this operator served (NodeRegistry counter).', [`verity_served_total ${operator.served}`]),
     family('verity_missed_total', 'counter', 'Requests this operator missed (NodeRegistry counter).', [`verity_missed_total ${operator.missed}`]),
     family('verity_chain_head', 'gauge', 'Latest block seen.', [`verity_chain_head ${state.head}`]),
