@@ -6,6 +6,7 @@ import {IAgreedSettlement} from "./interfaces/IAgreedSettlement.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {PullPayments} from "./PullPayments.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title CommitteeBase
 /// @notice The Committee's types, storage, events, errors and the steps its rounds share. Two
@@ -115,7 +116,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         bytes answer;
     }
 
-    /// @dev Packed: everything but the pot in one slot. (The model id and the requester are the
+    /// @dev Packed in one slot. (The model id and the requester are the
     /// Coprocessor's: `modelOf`, `getRequest`; the committee never pays the requester.)
     struct Task {
         Phase phase;
@@ -130,8 +131,9 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         bool started;
         /// @dev Drawing: the block whose hash draws the next round's members
         uint64 drawBlock;
-        /// @dev slashed stake and forfeited bonds waiting to be shared at the end
-        uint256 pot;
+        /// @dev slashed stake and forfeited bonds waiting to be shared at the end (in the task's
+        /// slot: the finalisation reads it with the phase)
+        uint96 pot;
     }
 
     /// @notice Everything the admin sets (through the timelock, within bounds).
@@ -564,7 +566,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     /// @dev Slashes `member` into the request's pot.
     function _slash(uint256 requestId, Task storage t, address member, uint256 amount, string memory reason) internal {
         uint256 taken = nodes.slash(member, amount, reason);
-        t.pot += taken;
+        t.pot += SafeCast.toUint96(taken);
         totalHeld += taken;
         if (taken > 0) emit MemberSlashed(requestId, member, taken, reason);
     }

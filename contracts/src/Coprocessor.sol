@@ -157,12 +157,15 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     IPoseidon6 public immutable poseidon;
     INodeRegistry public immutable nodes;
 
-    uint256 public nodeFee;
+    /// @notice Paid to the node that serves a request (agreed: shared by the committee's
+    /// majority). The three prices of a quote share one slot: a request reads them in one.
+    uint96 public nodeFee;
     /// @notice Paid to `treasury` per fulfilled request.
-    uint256 public protocolFee;
+    uint96 public protocolFee;
+    /// @notice Wei per unit of callback gas a requester pays.
+    uint64 public callbackGasPrice;
     /// @notice Receives protocol fees, miss slashes, and the pots of refunded agreed-mode requests.
     address public treasury;
-    uint256 public callbackGasPrice;
     uint64 public requestTimeout;
     uint32 public maxCallbackGasLimit;
     /// @notice Seconds (from the request) during which only the request's primary node may fulfil it.
@@ -286,10 +289,9 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         }
         if (p.assignmentWindow > p.requestTimeout / 2) revert InvalidParameter("assignmentWindow", p.assignmentWindow);
         if (p.missSlash > nodes.minStake() / 4) revert InvalidParameter("missSlash", p.missSlash);
-        nodeFee = p.nodeFee;
-        protocolFee = p.protocolFee;
+        // Within the bounds just checked: MAX_FEE < 2^96, MAX_CALLBACK_GAS_PRICE < 2^64.
+        (nodeFee, protocolFee, callbackGasPrice) = (uint96(p.nodeFee), uint96(p.protocolFee), uint64(p.callbackGasPrice));
         treasury = p.treasury;
-        callbackGasPrice = p.callbackGasPrice;
         requestTimeout = p.requestTimeout;
         maxCallbackGasLimit = p.maxCallbackGasLimit;
         assignmentWindow = p.assignmentWindow;
