@@ -122,18 +122,14 @@ contract ModelRegistry is IModelRegistry, IRequestBatchRegistry {
     }
 
     /// @inheritdoc IModelRegistry
-    /// @dev Requirements: the model exists.
+    /// @dev An agreed-mode model's proof fields (`verifier`, `weightsCommitment`, `io`) are
+    /// returned zero, unread: an agreed request uses none of them (3 slots fewer a request).
+    /// Requirements: the model exists.
     function requestSpec(bytes32 modelId) external view returns (RequestSpec memory m) {
         (Entry storage e, uint32 version, VersionSpec storage s) = _current(modelId);
-        m = RequestSpec({
-            owner: e.owner,
-            mode: e.mode,
-            version: version,
-            verifier: s.verifier,
-            weightsCommitment: s.weightsCommitment,
-            fee: e.fee,
-            io: s.io
-        });
+        (m.owner, m.mode, m.version, m.fee) = (e.owner, e.mode, version, e.fee);
+        if (m.mode == Mode.Agreed) return m;
+        (m.verifier, m.weightsCommitment, m.io) = (s.verifier, s.weightsCommitment, s.io);
     }
 
     /// @dev A model's entry, its effective version and that version's spec (`getModel`, `requestSpec`).

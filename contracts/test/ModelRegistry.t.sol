@@ -173,6 +173,19 @@ contract ModelRegistryTest is TestBase {
         registry.requestSpec(bytes32(uint256(7)));
     }
 
+    /// @dev An agreed-mode model's request spec: owner, mode, version and fee, the proof fields zero.
+    function test_requestSpec_ofAnAgreedModel_leavesTheProofFieldsZero() public {
+        bytes32 id = registry.registerModel("judge", IModelRegistry.Mode.Agreed, Specs.agreed(keccak256("llm")), 3);
+        IModelRegistry.RequestSpec memory r = registry.requestSpec(id);
+        assertEq(r.owner, address(this), "owner");
+        assertTrue(r.mode == IModelRegistry.Mode.Agreed, "mode");
+        assertEq(r.version, 1, "version");
+        assertEq(r.fee, 3, "fee");
+        assertEq(r.verifier, address(0), "no verifier");
+        assertEq(r.weightsCommitment, 0, "no weights commitment");
+        assertEq(keccak256(abi.encode(r.io)), keccak256(abi.encode(IModelRegistry.IOSpec(0, 0, 0, 0, 0))), "no io");
+    }
+
     function test_update_replacesAPendingUpdateAndRestartsTheDelay() public {
         bytes32 id = register();
         registry.updateModel(id, Specs.proved(verifier, bytes32(uint256(1)), io));

@@ -111,7 +111,8 @@ interface IModelRegistry {
     /// @notice The model with its effective version. Requirements: the model exists.
     function getModel(bytes32 modelId) external view returns (Model memory);
 
-    /// @notice The effective version's part of `getModel` a request needs.
+    /// @notice The effective version's part of `getModel` a request needs (an agreed-mode
+    /// model's proof fields zero: its requests use none of them).
     function requestSpec(bytes32 modelId) external view returns (RequestSpec memory);
 
     /// @notice One version of a model, effective or not (its time in `activeFrom`).
