@@ -127,7 +127,9 @@ contract Committee is CommitteeBase, ICommittee {
         committeeSize = p.committeeSize;
         appealSizes = p.appealSizes;
         maxRounds = p.maxRounds;
-        (proposeWindow, commitWindow, revealWindow, appealWindow) = (p.proposeWindow, p.commitWindow, p.revealWindow, p.appealWindow);
+        // Each at most MAX_WINDOW (7 days < 2^24 s), checked above.
+        (proposeWindow, commitWindow, revealWindow, appealWindow) =
+            (uint24(p.proposeWindow), uint24(p.commitWindow), uint24(p.revealWindow), p.appealWindow);
         (noShowSlash, wrongSlash, appealBond) = (p.noShowSlash, p.wrongSlash, p.appealBond);
         emit ParametersChanged(p);
     }
@@ -156,8 +158,15 @@ contract Committee is CommitteeBase, ICommittee {
         Rule storage r = rules[modelId];
         r.criterion = criterion;
         r.tolerance = tolerance;
+        mapping(bytes32 => bool) storage set = isLabel[modelId];
+        for (uint256 i = 0; i < r.labels.length; i++) delete set[r.labels[i]];
         delete r.labels;
-        for (uint256 i = 0; i < labels.length; i++) r.labels.push(keccak256(bytes(labels[i])));
+        // Only a Label rule's labels are a set answers are checked against.
+        for (uint256 i = 0; i < labels.length; i++) {
+            bytes32 h = keccak256(bytes(labels[i]));
+            r.labels.push(h);
+            if (criterion == Criterion.Label) set[h] = true;
+        }
         r.instructions = instructions;
         emit RuleSet(modelId, criterion, tolerance, labels, instructions);
     }

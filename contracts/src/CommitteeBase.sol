@@ -189,9 +189,11 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
 
     uint8 public committeeSize;
     uint8 public maxRounds;
-    uint64 public proposeWindow;
-    uint64 public commitWindow;
-    uint64 public revealWindow;
+    /// @dev The windows a first round's proposal reads (each at most MAX_WINDOW, under 2^24
+    /// seconds) share the slot of `coprocessor` and the sizes: one slot read, not two.
+    uint24 public proposeWindow;
+    uint24 public commitWindow;
+    uint24 public revealWindow;
     uint64 public appealWindow;
     uint256 public noShowSlash;
     uint256 public wrongSlash;
@@ -200,6 +202,9 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     uint8[] internal appealSizes;
 
     mapping(bytes32 => Rule) internal rules;
+    /// @dev A Label rule's labels by their hash (`rules[..].labels` as a set): an answer's check
+    /// reads one slot, not the list.
+    mapping(bytes32 => mapping(bytes32 => bool)) internal isLabel;
     mapping(uint256 => Task) internal tasks;
     /// @dev by request, then round number (a request has `task.round + 1` rounds once opened)
     mapping(uint256 => mapping(uint256 => Round)) internal rounds;
@@ -702,9 +707,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         if (answer.length == 0 || answer.length > 4096) revert InvalidAnswer(requestId, "empty or over 4096 bytes");
         Rule storage rule = rules[modelId];
         if (rule.criterion == Criterion.Numeric && answer.length != 32) revert InvalidAnswer(requestId, "numeric answers are abi.encode(int256)");
-        if (rule.criterion == Criterion.Label) {
-            bytes32 h = keccak256(answer);
-            for (uint256 i = 0; i < rule.labels.length; i++) if (rule.labels[i] == h) return;
+        if (rule.criterion == Criterion.Label && !isLabel[modelId][keccak256(answer)]) {
             revert InvalidAnswer(requestId, "not one of the model's labels");
         }
     }

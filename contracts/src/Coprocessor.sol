@@ -167,11 +167,11 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// @notice Receives protocol fees, miss slashes, and the pots of refunded agreed-mode requests.
     address public treasury;
     uint64 public requestTimeout;
-    uint32 public maxCallbackGasLimit;
     /// @notice Seconds (from the request) during which only the request's primary node may fulfil it.
     uint64 public assignmentWindow;
-    /// @notice Requests made (ids run from 1). In the slot of the limits a request reads anyway.
+    /// @notice Requests made (ids run from 1). In the slot of the limit every request reads.
     uint64 public requestCount;
+    uint32 public maxCallbackGasLimit;
     /// @notice Stake taken from a primary that was assigned in time and let another node serve
     /// its request after its window; it goes to the treasury (never to the requester).
     uint256 public missSlash;

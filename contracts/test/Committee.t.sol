@@ -401,6 +401,31 @@ contract CommitteeTest is CommitteeFixture {
         committee.propose(id, bytes("loved"));
     }
 
+    /// @dev A new rule replaces the label set: a label of the old rule is refused; a rule that is
+    /// no longer Label checks no labels at all, and turning Label again takes the new list only.
+    function test_attack_labelsOfAnEarlierRule_areRefusedOnceReplaced() public {
+        string[] memory labels = new string[](2);
+        (labels[0], labels[1]) = ("thumbs up", "thumbs down");
+        vm.prank(modelOwner);
+        committee.setRule(modelId, CommitteeBase.Criterion.Label, 0, labels, "new labels");
+        uint256 id = ask();
+        address leader = members(id, 0)[0];
+        vm.prank(leader);
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.InvalidAnswer.selector, id, "not one of the model's labels"));
+        committee.propose(id, bytes("loved"));
+        vm.prank(modelOwner);
+        committee.setRule(modelId, CommitteeBase.Criterion.Exact, 0, new string[](0), "free text");
+        vm.prank(modelOwner);
+        (labels[0], labels[1]) = ("loved", "not loved");
+        committee.setRule(modelId, CommitteeBase.Criterion.Label, 0, labels, "the old labels again");
+        vm.prank(leader);
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.InvalidAnswer.selector, id, "not one of the model's labels"));
+        committee.propose(id, bytes("thumbs up"));
+        vm.prank(leader);
+        committee.propose(id, bytes("loved"));
+        assertTrue(phase(id) == CommitteeBase.Phase.Commit, "a label of the rule in force is proposed");
+    }
+
     function test_onlyMembersVote_onlyTheCoprocessorOpens_andProofsCannotFulfilAgreedRequests() public {
         uint256 id = ask();
         proposeAs(id, "loved");
