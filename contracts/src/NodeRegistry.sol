@@ -22,7 +22,9 @@ import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 /// `ModelTree`), so a stake change made once that block's hash is known cannot steer them.
 /// Slashed funds are sent to the slasher,
 /// which accounts for them (treasury, voters), so every wei that leaves this contract goes to a
-/// withdrawing operator or a slasher contract. Withdrawals are pull payments.
+/// withdrawing operator or a slasher contract. Agreed-mode fee shares come in with the
+/// Coprocessor's `recordServedBy` and wait beside each member's served counter (never slashed)
+/// until `withdrawFees`. Withdrawals are pull payments.
 contract NodeRegistry is Timelocked, INodeRegistry {
     struct Operator {
         bool registered;
