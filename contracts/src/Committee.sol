@@ -312,13 +312,28 @@ contract Committee is CommitteeBase, ICommittee {
         return appealBond << tasks[requestId].appeals;
     }
 
-    function getTask(uint256 requestId) external view returns (Task memory) {
-        return tasks[requestId];
+    /// @notice A request's task: what it stores (`TaskState`) with the counts, the draw block
+    /// and the pot read from where they are kept.
+    function getTask(uint256 requestId) external view returns (Task memory v) {
+        TaskState storage t = tasks[requestId];
+        (v.phase, v.round, v.accepted, v.appeals, v.appealUntil) = (t.phase, t.round, t.accepted, t.appeals, t.appealUntil);
+        v.started = _started(requestId);
+        if (v.started) {
+            RoundState storage r = _round(requestId, t.round);
+            (v.committed, v.revealed) = (uint8(_committedCount(r)), uint8(_revealedCount(r)));
+        }
+        if (t.phase == Phase.Drawing) v.drawBlock = _waiting(requestId, t).deadline;
+        v.pot = pots[requestId];
     }
 
+    /// @notice A round (zeros for one not drawn yet, but an appeal's appellant and bond).
     function getRound(uint256 requestId, uint8 round) external view returns (Round memory v) {
-        Round storage r = rounds[requestId][round];
-        v = r;
+        RoundState storage r = _round(requestId, round);
+        (v.appeal, v.outcome, v.agrees, v.disagrees, v.subject) = (r.appeal, r.outcome, r.agrees, r.disagrees, r.subject);
+        (v.votes, v.committedSeats, v.size, v.appellant, v.bond) = (r.votes, r.committedSeats, r.size, r.appellant, r.bond);
+        // Until the round is drawn its `deadline` holds the draw block (`getTask` shows it).
+        if (r.size != 0) v.deadline = r.deadline;
+        (v.answerInCode, v.batchInCode) = (r.inCode & 1 != 0, r.inCode & 2 != 0);
         v.members = _members(r);
         v.answer = _answer(r);
         v.sealedBatch = _sealedBatch(r);
@@ -328,17 +343,19 @@ contract Committee is CommitteeBase, ICommittee {
     /// or if it was committed in a signed batch: `BallotsSealed` has those) and revealed vote.
     function getBallot(uint256 requestId, uint8 round, uint256 seat) external view returns (bytes32 commitment, Vote vote) {
         commitment = commitments[requestId][(uint256(round) << 8) | seat];
-        vote = _voteAt(rounds[requestId][round].votes, seat);
+        vote = _voteAt(_round(requestId, round).votes, seat);
     }
 
     /// @notice The members `draw` (or `proposeSigned`) would draw now for the round waiting for
     /// its draw, so that they can exchange ballots before it: empty when the request is not
     /// waiting for a draw, its draw block is not past or its hash is gone, or too few serve.
     function pendingCommittee(uint256 requestId) external view returns (address[] memory members) {
-        Task storage t = tasks[requestId];
-        if (t.phase != Phase.Drawing || block.number <= t.drawBlock || blockhash(t.drawBlock) == 0) return members;
-        (uint256 seed, uint256 size, address[] memory exclude) = _drawArgs(requestId, t);
-        try nodes.drawCommitteeAt(IAgreedSettlement(coprocessor).modelOf(requestId), seed, size, MIN_COMMITTEE, exclude, t.drawBlock) returns (address[] memory m) {
+        TaskState storage t = tasks[requestId];
+        if (t.phase != Phase.Drawing) return members;
+        uint64 drawBlock = _waiting(requestId, t).deadline;
+        if (block.number <= drawBlock || blockhash(drawBlock) == 0) return members;
+        (uint256 seed, uint256 size, address[] memory exclude) = _drawArgs(requestId, t, drawBlock);
+        try nodes.drawCommitteeAt(IAgreedSettlement(coprocessor).modelOf(requestId), seed, size, MIN_COMMITTEE, exclude, drawBlock) returns (address[] memory m) {
             members = m;
         } catch {}
     }

@@ -81,12 +81,10 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         bytes32 salt;
     }
 
-    /// @notice A round. Packed in storage: the first eleven fields share one slot, appellant and
-    /// bond another. The members are the code of a contract made for the round (`_storeMembers`:
-    /// a zero byte, 20 bytes a seat, then, when `proposeSigned` drew the round, the hash of its
-    /// signed batch and the answer), at an address derived from the round's storage slot, so they
-    /// cost no slot: `members` is empty in storage and filled by `getRound`, like `sealedBatch`
-    /// and `answer` when they are in that code.
+    /// @notice A round as `getRound` shows it (see `RoundState` for what is stored). The members
+    /// are the code of a contract made for the round (`_storeMembers`: a zero byte, 20 bytes a
+    /// seat, then, when `proposeSigned` drew the round, the hash of its signed batch and the
+    /// answer), at an address derived from the round's storage slot, so they cost no slot.
     struct Round {
         /// @dev appeal rounds review the accepted answer; proposal rounds vote on the leader's answer
         bool appeal;
@@ -116,7 +114,33 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         bytes answer;
     }
 
-    /// @dev Packed in one slot. (The model id and the requester are the
+    /// @dev A round in storage. Its first slot: the request's `TaskState` in the first 72 bits
+    /// for round 0 (which lives at the task's slot, `_round`: a request's first round adds no
+    /// slot), zero for the others; then the round's fields. `members` stays empty (the code
+    /// holds them), `sealedBatch` and `answer` are written only when not in the code.
+    struct RoundState {
+        uint72 task;
+        bool appeal;
+        Outcome outcome;
+        uint8 agrees;
+        uint8 disagrees;
+        /// @dev the phase's deadline (seconds, uint32: until 2106); while the round waits for
+        /// its draw, the block whose hash will draw it
+        uint32 deadline;
+        uint8 subject;
+        uint64 votes;
+        uint32 committedSeats;
+        uint8 size;
+        /// @dev bit 0: the answer is in the members' code; bit 1: the signed batch's hash is
+        uint8 inCode;
+        address appellant;
+        uint96 bond;
+        address[] members;
+        bytes32 sealedBatch;
+        bytes answer;
+    }
+
+    /// @notice A request's task as `getTask` shows it. (The model id and the requester are the
     /// Coprocessor's: `modelOf`, `getRequest`; the committee never pays the requester.)
     struct Task {
         Phase phase;
@@ -124,6 +148,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         /// @dev the round whose answer is accepted (valid in Accepted and Finalized)
         uint8 accepted;
         uint8 appeals;
+        /// @dev the current round's committed and revealed votes
         uint8 committed;
         uint8 revealed;
         uint40 appealUntil;
@@ -131,9 +156,24 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         bool started;
         /// @dev Drawing: the block whose hash draws the next round's members
         uint64 drawBlock;
-        /// @dev slashed stake and forfeited bonds waiting to be shared at the end (in the task's
-        /// slot: the finalisation reads it with the phase)
-        uint96 pot;
+        /// @dev slashed stake and forfeited bonds waiting to be shared at the end
+        uint256 pot;
+    }
+
+    /// @dev What a request stores of its task: 72 bits of the slot round 0's fields share (see
+    /// `RoundState`), so the request, its first round and its votes write one slot. What `Task`
+    /// adds is derived: the commit and reveal counts from the round's seat bits and tallies,
+    /// `started` from round 0's size, the draw block from the waiting round's `deadline`; the pot
+    /// has a slot of its own (`pots`), written only when stake is slashed or a bond forfeited.
+    struct TaskState {
+        Phase phase;
+        uint8 round;
+        uint8 accepted;
+        uint8 appeals;
+        /// @dev seconds (uint32: until 2106)
+        uint32 appealUntil;
+        /// @dev something was put in the pot (a request nobody was slashed in never reads `pots`)
+        bool hasPot;
     }
 
     /// @notice Everything the admin sets (through the timelock, within bounds).
@@ -181,6 +221,9 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     /// RETURNDATACOPY(0, 0, returndatasize); RETURN(0, returndatasize)
     bytes internal constant ROUND_CODE_INIT = hex"638588320660e01b5f525f5f60045f335afa503d5f5f3e3d5ff3";
     bytes32 internal constant ROUND_CODE_INIT_HASH = keccak256(ROUND_CODE_INIT);
+    /// @notice In `revealMany`'s batch: the entry of a seat opened in the same call, taken from
+    /// its opening (31 zero bytes of calldata instead of the commitment's 32 bytes).
+    bytes32 public constant OPENED = bytes32(uint256(1));
     /// @notice EIP-712 type of a ballot signed off chain (domain: name "Verity Committee", version "1").
     /// `answer` is the keccak256 of the answer voted on (the proposal, or the answer under appeal),
     /// so a leader cannot show its members one answer and propose another.
@@ -205,9 +248,12 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     /// @dev A Label rule's labels by their hash (`rules[..].labels` as a set): an answer's check
     /// reads one slot, not the list.
     mapping(bytes32 => mapping(bytes32 => bool)) internal isLabel;
-    mapping(uint256 => Task) internal tasks;
-    /// @dev by request, then round number (a request has `task.round + 1` rounds once opened)
-    mapping(uint256 => mapping(uint256 => Round)) internal rounds;
+    mapping(uint256 => TaskState) internal tasks;
+    /// @dev by request, then round number from 1 (a request has `task.round + 1` rounds once
+    /// opened; round 0 is at its task's slot: `_round`)
+    mapping(uint256 => mapping(uint256 => RoundState)) internal rounds;
+    /// @dev slashed stake and forfeited bonds of a request, shared at its end
+    mapping(uint256 => uint256) internal pots;
     /// @dev sealed votes by request, then `round << 8 | seat`; cleared when revealed
     mapping(uint256 => mapping(uint256 => bytes32)) internal commitments;
     /// @notice Wei held for open requests: appeal bonds and pots.
@@ -277,18 +323,46 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     // ---------------------------------------------------------------- internal
 
     function roundCount(uint256 requestId) public view returns (uint256) {
-        Task storage t = tasks[requestId];
-        return t.started ? uint256(t.round) + 1 : 0;
+        return _started(requestId) ? uint256(tasks[requestId].round) + 1 : 0;
     }
 
-    function _inPhase(uint256 requestId, Task storage t, Phase phase) internal view returns (Round storage r) {
+    /// @dev Round `i` of a request: round 0 at its task's slot (sharing it), the others in `rounds`.
+    function _round(uint256 requestId, uint256 i) internal view returns (RoundState storage r) {
+        if (i != 0) return rounds[requestId][i];
+        TaskState storage t = tasks[requestId];
+        assembly ("memory-safe") {
+            r.slot := t.slot
+        }
+    }
+
+    /// @dev Whether round 0 has been drawn (its members are set once, when it starts).
+    function _started(uint256 requestId) internal view returns (bool) {
+        return _round(requestId, 0).size != 0;
+    }
+
+    /// @dev The round that waits for its draw (in the Drawing phase): round 0, or the appeal
+    /// after the current round. Its `deadline` holds the draw block until it is drawn.
+    function _waiting(uint256 requestId, TaskState storage t) internal view returns (RoundState storage) {
+        return _started(requestId) ? _round(requestId, uint256(t.round) + 1) : _round(requestId, 0);
+    }
+
+    /// @dev The votes committed and revealed in a round (what `Task` shows for the current one).
+    function _committedCount(RoundState storage r) internal view returns (uint256 n) {
+        for (uint256 seats = r.committedSeats; seats != 0; seats &= seats - 1) n++;
+    }
+
+    function _revealedCount(RoundState storage r) internal view returns (uint256) {
+        return uint256(r.agrees) + r.disagrees;
+    }
+
+    function _inPhase(uint256 requestId, TaskState storage t, Phase phase) internal view returns (RoundState storage r) {
         if (t.phase != phase) revert WrongPhase(requestId, t.phase);
-        r = rounds[requestId][t.round];
+        r = _round(requestId, t.round);
         if (block.timestamp > r.deadline) revert PhaseOver(requestId, r.deadline);
     }
 
     /// @dev Proposal rounds: every member but the leader (seat 0) votes; appeal rounds: every member.
-    function _checkSeat(uint256 requestId, Round storage r, uint256 seat, address member) internal view {
+    function _checkSeat(uint256 requestId, RoundState storage r, uint256 seat, address member) internal view {
         if (seat >= r.size || (seat == 0 && !r.appeal) || _member(r, seat) != member) {
             revert NotMember(requestId, member, seat);
         }
@@ -296,7 +370,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
 
     /// @dev Writes a round's members (then `batch`, unless zero, and `answer`, unless empty) as
     /// the code of a new contract (a zero byte first, so calling it does nothing), at `_codeAt(r)`.
-    function _storeMembers(Round storage r, address[] memory members, bytes32 batch, bytes memory answer) internal {
+    function _storeMembers(RoundState storage r, address[] memory members, bytes32 batch, bytes memory answer) internal {
         uint256 n = members.length;
         uint256 batchBytes = batch == 0 ? 0 : 32;
         uint256 size = 1 + n * 20 + batchBytes + answer.length;
@@ -321,12 +395,11 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         }
         if (at == address(0)) revert InvalidParameter("members", n);
         r.size = uint8(n);
-        if (answer.length != 0) r.answerInCode = true;
-        if (batch != 0) r.batchInCode = true;
+        r.inCode = (answer.length != 0 ? 1 : 0) | (batch != 0 ? 2 : 0);
     }
 
     /// @dev The contract holding a round's members.
-    function _codeAt(Round storage r) internal view returns (address) {
+    function _codeAt(RoundState storage r) internal view returns (address) {
         uint256 salt;
         assembly ("memory-safe") {
             salt := r.slot
@@ -335,7 +408,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     }
 
     /// @dev The members of a round.
-    function _members(Round storage r) internal view returns (address[] memory members) {
+    function _members(RoundState storage r) internal view returns (address[] memory members) {
         uint256 n = r.size;
         address at = _codeAt(r);
         members = new address[](n);
@@ -349,7 +422,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     }
 
     /// @dev One seat's member.
-    function _member(Round storage r, uint256 seat) internal view returns (address m) {
+    function _member(RoundState storage r, uint256 seat) internal view returns (address m) {
         address at = _codeAt(r);
         assembly ("memory-safe") {
             mstore(0, 0)
@@ -359,10 +432,10 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     }
 
     /// @dev A proposal round's answer (empty before the proposal).
-    function _answer(Round storage r) internal view returns (bytes memory answer) {
-        if (!r.answerInCode) return r.answer;
+    function _answer(RoundState storage r) internal view returns (bytes memory answer) {
+        if (r.inCode & 1 == 0) return r.answer;
         address at = _codeAt(r);
-        uint256 from = 1 + uint256(r.size) * 20 + (r.batchInCode ? 32 : 0);
+        uint256 from = 1 + uint256(r.size) * 20 + (r.inCode & 2 != 0 ? 32 : 0);
         answer = new bytes(at.code.length - from);
         assembly ("memory-safe") {
             extcodecopy(at, add(answer, 32), from, mload(answer))
@@ -370,8 +443,8 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     }
 
     /// @dev The hash of the round's signed batch (zero: none).
-    function _sealedBatch(Round storage r) internal view returns (bytes32 batch) {
-        if (!r.batchInCode) return r.sealedBatch;
+    function _sealedBatch(RoundState storage r) internal view returns (bytes32 batch) {
+        if (r.inCode & 2 == 0) return r.sealedBatch;
         address at = _codeAt(r);
         uint256 from = 1 + uint256(r.size) * 20;
         assembly ("memory-safe") {
@@ -381,7 +454,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     }
 
     /// @dev Stores a seat's sealed vote; false (and nothing stored) if the seat has committed.
-    function _commit(uint256 requestId, Task storage t, Round storage r, uint256 seat, bytes32 commitment) internal returns (bool) {
+    function _commit(uint256 requestId, TaskState storage t, RoundState storage r, uint256 seat, bytes32 commitment) internal returns (bool) {
         if (commitment == 0) revert InvalidVote();
         if (r.committedSeats & (1 << seat) != 0) return false;
         commitments[requestId][(uint256(t.round) << 8) | seat] = commitment;
@@ -389,15 +462,14 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         return true;
     }
 
-    function _countCommit(uint256 requestId, Task storage t, Round storage r, uint256 seat) internal {
+    function _countCommit(uint256 requestId, TaskState storage t, RoundState storage r, uint256 seat) internal {
         r.committedSeats |= uint32(1 << seat);
-        t.committed++;
         emit Committed(requestId, t.round, _member(r, seat));
     }
 
     /// @dev Opens a seat's sealed vote committed on chain (`reveal`); false (nothing changed) if
     /// the seat has revealed.
-    function _reveal(uint256 requestId, Task storage t, Round storage r, uint256 seat, Vote vote, bytes32 salt) internal returns (bool) {
+    function _reveal(uint256 requestId, TaskState storage t, RoundState storage r, uint256 seat, Vote vote, bytes32 salt) internal returns (bool) {
         if (_voteAt(r.votes, seat) != Vote.None) return false;
         uint8 round = t.round;
         address member = _member(r, seat);
@@ -405,7 +477,6 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         r.votes |= uint64(uint256(vote) << (2 * seat));
         if (vote == Vote.Agree) r.agrees++;
         else r.disagrees++;
-        t.revealed++;
         emit Revealed(requestId, round, member, vote);
         return true;
     }
@@ -439,16 +510,20 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
 
     /// @dev What a draw of the round waiting for one draws with: the seed (from the draw block's
     /// hash), the size, and the members set aside (an appeal's: those of the round under review).
-    function _drawArgs(uint256 requestId, Task storage t) internal view returns (uint256 seed, uint256 size, address[] memory exclude) {
-        bool isAppeal = t.started;
+    function _drawArgs(uint256 requestId, TaskState storage t, uint64 drawBlock)
+        internal
+        view
+        returns (uint256 seed, uint256 size, address[] memory exclude)
+    {
+        bool isAppeal = _started(requestId);
         uint8 round = isAppeal ? t.round + 1 : 0;
-        seed = uint256(keccak256(abi.encode(blockhash(t.drawBlock), requestId, round)));
+        seed = uint256(keccak256(abi.encode(blockhash(drawBlock), requestId, round)));
         size = committeeSize;
         // An appeal takes the size of its place in `appealSizes` (the committee size if a
         // parameter change since the appeal dropped that place).
         if (isAppeal && t.appeals <= appealSizes.length) size = appealSizes[t.appeals - 1];
         // Fresh: members of the round under review are drawn only if too few others serve.
-        exclude = isAppeal ? _members(rounds[requestId][t.accepted]) : new address[](0);
+        exclude = isAppeal ? _members(_round(requestId, t.accepted)) : new address[](0);
     }
 
     function commitmentOf(uint256 requestId, uint8 round, address member, Vote vote, bytes32 salt) public pure returns (bytes32) {
@@ -459,21 +534,21 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         return Vote((votes >> (2 * seat)) & 3);
     }
 
-    function _voters(Round storage r) internal view returns (uint8) {
+    function _voters(RoundState storage r) internal view returns (uint8) {
         return r.appeal ? r.size : r.size - 1;
     }
 
     /// @dev Waits for `draw` to draw `round`'s members from this block's hash (the caller has the
     /// NodeRegistry mark this block: the Coprocessor for a request, `appeal` for an appeal).
-    function _awaitDraw(uint256 requestId, Task storage t, uint8 round) internal {
+    function _awaitDraw(uint256 requestId, TaskState storage t, uint8 round) internal {
         t.phase = Phase.Drawing;
-        t.drawBlock = uint64(block.number);
+        _round(requestId, round).deadline = uint32(block.number);
         emit DrawPending(requestId, round, uint64(block.number));
     }
 
     function _startRound(
         uint256 requestId,
-        Task storage t,
+        TaskState storage t,
         uint8 round,
         bool isAppeal,
         address[] memory members,
@@ -481,30 +556,28 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         bytes32 batch,
         bytes memory answer
     ) internal {
-        Round storage r = rounds[requestId][round];
+        RoundState storage r = _round(requestId, round);
         t.round = round;
         _storeMembers(r, members, batch, answer);
         r.appeal = isAppeal;
         r.subject = subject;
-        t.committed = 0;
-        t.revealed = 0;
         if (isAppeal) {
             t.phase = Phase.Commit;
-            r.deadline = uint40(block.timestamp + commitWindow);
+            r.deadline = uint32(block.timestamp + commitWindow);
         } else {
             t.phase = Phase.Propose;
-            r.deadline = uint40(block.timestamp + proposeWindow);
+            r.deadline = uint32(block.timestamp + proposeWindow);
         }
         emit RoundStarted(requestId, t.round, isAppeal, members, r.deadline);
     }
 
-    function _openReveal(Task storage t, Round storage r) internal {
+    function _openReveal(TaskState storage t, RoundState storage r) internal {
         t.phase = Phase.Reveal;
-        r.deadline = uint40(block.timestamp + revealWindow);
+        r.deadline = uint32(block.timestamp + revealWindow);
     }
 
     /// @dev Decides a round once every committed vote is revealed or the reveal phase ended.
-    function _tally(uint256 requestId, Task storage t, Round storage r) internal {
+    function _tally(uint256 requestId, TaskState storage t, RoundState storage r) internal {
         uint64 votes = r.votes;
         uint256 n = r.size;
         address[] memory members = _members(r);
@@ -540,22 +613,22 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         }
     }
 
-    function _accept(uint256 requestId, Task storage t, uint8 round) internal {
+    function _accept(uint256 requestId, TaskState storage t, uint8 round) internal {
         t.accepted = round;
         t.phase = Phase.Accepted;
-        t.appealUntil = uint40(block.timestamp + appealWindow);
-        emit Accepted(requestId, round, _answer(rounds[requestId][round]), t.appealUntil);
+        t.appealUntil = uint32(block.timestamp + appealWindow);
+        emit Accepted(requestId, round, _answer(_round(requestId, round)), t.appealUntil);
     }
 
     /// @dev A proposal round failed: the same committee goes on with the next member leading.
-    function _nextProposalRound(uint256 requestId, Task storage t, address[] memory members) internal {
+    function _nextProposalRound(uint256 requestId, TaskState storage t, address[] memory members) internal {
         uint256 n = members.length;
         address[] memory rotated = new address[](n);
         for (uint256 i = 0; i < n; i++) rotated[i] = members[(i + 1) % n];
         _startOrRefund(requestId, t, rotated);
     }
 
-    function _startOrRefund(uint256 requestId, Task storage t, address[] memory members) internal {
+    function _startOrRefund(uint256 requestId, TaskState storage t, address[] memory members) internal {
         if (roundCount(requestId) >= uint256(maxRounds) + t.appeals) {
             _refund(requestId, t);
             return;
@@ -563,30 +636,35 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
         _startRound(requestId, t, t.round + 1, false, members, 0, 0, "");
     }
 
-    function _slashNoShow(uint256 requestId, Task storage t, address member, uint256 amount, string memory reason) internal {
+    function _slashNoShow(uint256 requestId, TaskState storage t, address member, uint256 amount, string memory reason) internal {
         _slash(requestId, t, member, amount, reason);
         nodes.recordMissed(member);
     }
 
     /// @dev Slashes `member` into the request's pot.
-    function _slash(uint256 requestId, Task storage t, address member, uint256 amount, string memory reason) internal {
+    function _slash(uint256 requestId, TaskState storage t, address member, uint256 amount, string memory reason) internal {
         uint256 taken = nodes.slash(member, amount, reason);
-        t.pot += SafeCast.toUint96(taken);
+        _toPot(requestId, t, taken);
         totalHeld += taken;
         if (taken > 0) emit MemberSlashed(requestId, member, taken, reason);
+    }
+
+    function _toPot(uint256 requestId, TaskState storage t, uint256 amount) internal {
+        if (amount == 0) return;
+        pots[requestId] += amount;
+        t.hasPot = true;
     }
 
     /// @dev No answer after every round (or no committee to draw): the requester gets its escrow
     /// back from the Coprocessor, and nothing more; appellants that overturned an answer get
     /// their bond back; the pot (slashes, failed appeals' bonds) goes to the treasury.
-    function _refund(uint256 requestId, Task storage t) internal {
+    function _refund(uint256 requestId, TaskState storage t) internal {
         t.phase = Phase.Refunded;
-        mapping(uint256 => Round) storage rs = rounds[requestId];
-        for (uint256 i = 0; i < roundCount(requestId); i++) {
-            Round storage r = rs[i];
+        for (uint256 i = 1; i < roundCount(requestId); i++) {
+            RoundState storage r = _round(requestId, i);
             if (r.bond == 0) continue;
             if (r.outcome == Outcome.Rejected) _credit(r.appellant, r.bond);
-            else t.pot += r.bond;
+            else _toPot(requestId, t, r.bond);
         }
         _sharePot(requestId, t, new address[](0), 0);
         emit RequestRefunded(requestId);
@@ -595,10 +673,11 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
 
     /// @dev Credits the pot to `winners[0..n)` in equal shares (the rest of the division to the
     /// first), or to the treasury when there are none.
-    function _sharePot(uint256 requestId, Task storage t, address[] memory winners, uint256 n) internal {
-        uint256 pot = t.pot;
+    function _sharePot(uint256 requestId, TaskState storage t, address[] memory winners, uint256 n) internal {
+        if (!t.hasPot) return;
+        uint256 pot = pots[requestId];
+        (t.hasPot, pots[requestId]) = (false, 0);
         if (pot == 0) return;
-        t.pot = 0;
         if (n == 0) {
             address treasury = IAgreedSettlement(coprocessor).treasury();
             _credit(treasury, pot);
@@ -622,12 +701,12 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     /// @dev The answer is final: judge every decided round against it, share the pot among the
     /// winning voters, and have the Coprocessor pay the fee to the final round's majority and
     /// call the consumer back.
-    function _finalize(uint256 requestId, Task storage t) internal {
+    function _finalize(uint256 requestId, TaskState storage t) internal {
         t.phase = Phase.Finalized;
         uint8 finalRound = t.accepted;
         (address[] memory winners, uint256 nWinners) = _judgeRounds(requestId, t, finalRound);
         _sharePot(requestId, t, winners, nWinners);
-        Round storage f = rounds[requestId][finalRound];
+        RoundState storage f = _round(requestId, finalRound);
         bytes memory answer = _answer(f);
         emit Finalized(requestId, finalRound, answer);
         IAgreedSettlement(coprocessor).settleAgreed(requestId, answer, _majority(f));
@@ -636,21 +715,21 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     /// @dev Judges every decided round against the final answer: wrong members are slashed into
     /// the pot, right ones listed (once each); appellants who challenged a non-final answer get
     /// their bond back (only), failed appeals' bonds go to the pot.
-    function _judgeRounds(uint256 requestId, Task storage t, uint8 finalRound)
+    function _judgeRounds(uint256 requestId, TaskState storage t, uint8 finalRound)
         internal
         returns (address[] memory winners, uint256 nWinners)
     {
         uint256 count = roundCount(requestId);
         uint256 seats;
-        for (uint256 i = 0; i < count; i++) seats += rounds[requestId][i].size;
+        for (uint256 i = 0; i < count; i++) seats += _round(requestId, i).size;
         winners = new address[](seats);
         for (uint256 i = 0; i < count; i++) {
-            Round storage r = rounds[requestId][i];
+            RoundState storage r = _round(requestId, i);
             if (r.appeal) {
                 if (r.subject != finalRound) {
                     _credit(r.appellant, r.bond);
                 } else {
-                    t.pot += r.bond;
+                    _toPot(requestId, t, r.bond);
                 }
             }
             Outcome outcome = r.outcome;
@@ -661,7 +740,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     }
 
     /// @dev Judges one decided round's voters (`truth`: whether Agree was right).
-    function _judgeRound(uint256 requestId, Task storage t, Round storage r, bool truth, address[] memory winners, uint256 n)
+    function _judgeRound(uint256 requestId, TaskState storage t, RoundState storage r, bool truth, address[] memory winners, uint256 n)
         internal
         returns (uint256)
     {
@@ -678,7 +757,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     }
 
     /// @dev The final round's leader and the members that agreed with it.
-    function _majority(Round storage f) internal view returns (address[] memory payees) {
+    function _majority(RoundState storage f) internal view returns (address[] memory payees) {
         address[] memory members = _members(f);
         payees = new address[](f.agrees + 1);
         payees[0] = members[0];
@@ -690,7 +769,7 @@ abstract contract CommitteeBase is Timelocked, PullPayments {
     }
 
     /// @dev A right member joins the winners (once); a wrong one is slashed into the pot.
-    function _judge(uint256 requestId, Task storage t, address member, bool right, address[] memory winners, uint256 n)
+    function _judge(uint256 requestId, TaskState storage t, address member, bool right, address[] memory winners, uint256 n)
         internal
         returns (uint256)
     {

@@ -21,34 +21,33 @@ contract CommitteeRounds is CommitteeBase {
     {}
 
     function draw(uint256 requestId) external {
-        Task storage t = tasks[requestId];
+        TaskState storage t = tasks[requestId];
         address[] memory members = _draw(requestId, t, IAgreedSettlement(coprocessor).modelOf(requestId));
         if (members.length == 0) return;
-        if (t.started) {
+        if (_started(requestId)) {
             _startRound(requestId, t, t.round + 1, true, members, t.accepted, 0, "");
         } else {
-            t.started = true;
             _startRound(requestId, t, 0, false, members, 0, 0, "");
         }
     }
 
     function propose(uint256 requestId, bytes calldata answer) external {
-        Task storage t = tasks[requestId];
+        TaskState storage t = tasks[requestId];
         _propose(requestId, t, _inPhase(requestId, t, Phase.Propose), answer, IAgreedSettlement(coprocessor).modelOf(requestId));
     }
 
     function proposeSigned(uint256 requestId, bytes calldata answer, SignedBallot[] calldata ballots) external {
-        Task storage t = tasks[requestId];
+        TaskState storage t = tasks[requestId];
         // Read once for the draw and the answer's check.
         bytes32 modelId = IAgreedSettlement(coprocessor).modelOf(requestId);
-        Round storage r;
+        RoundState storage r;
         bytes32[] memory batch;
         uint32 seats;
         if (t.phase == Phase.Drawing) {
             bool drawn;
             (drawn, batch, seats) = _drawAndPropose(requestId, t, modelId, answer, ballots);
             if (!drawn) return;
-            r = rounds[requestId][0];
+            r = _round(requestId, 0);
         } else {
             // Drawn by someone else: the members are in the round's code already.
             r = _inPhase(requestId, t, Phase.Propose);
@@ -60,31 +59,27 @@ contract CommitteeRounds is CommitteeBase {
         if (seats == 0) return;
         // `BallotsSealed` names the seats that committed (no `Committed` event each).
         r.committedSeats = seats;
-        uint8 count;
-        for (uint256 s = seats; s != 0; s &= s - 1) count++;
-        t.committed = count;
         emit BallotsSealed(requestId, t.round, batch);
-        if (count == _voters(r)) _openReveal(t, r);
+        if (_committedCount(r) == _voters(r)) _openReveal(t, r);
     }
 
     /// @dev `proposeSigned` before the draw: draws the first round, checks the leader, the
     /// answer and the ballots against the members drawn, and only then makes the members'
     /// contract, so that the batch's hash goes into its code with them and the answer. False when
     /// the draw rearmed or failed (nothing else is done).
-    function _drawAndPropose(uint256 requestId, Task storage t, bytes32 modelId, bytes calldata answer, SignedBallot[] calldata ballots)
+    function _drawAndPropose(uint256 requestId, TaskState storage t, bytes32 modelId, bytes calldata answer, SignedBallot[] calldata ballots)
         private
         returns (bool, bytes32[] memory batch, uint32 seats)
     {
         // Only a first round is proposed; an appeal's committee is drawn by `draw`.
-        if (t.started) revert WrongPhase(requestId, t.phase);
+        if (_started(requestId)) revert WrongPhase(requestId, t.phase);
         address[] memory members = _draw(requestId, t, modelId);
         if (members.length == 0) return (false, batch, 0);
         if (msg.sender != members[0]) revert NotLeader(requestId, msg.sender);
         _checkAnswer(requestId, modelId, answer);
         (batch, seats) = _sealBallots(requestId, 0, members, keccak256(answer), ballots);
-        t.started = true;
         _startRound(requestId, t, 0, false, members, 0, seats == 0 ? bytes32(0) : keccak256(abi.encode(batch)), answer);
-        _proposed(requestId, t, rounds[requestId][0], answer);
+        _proposed(requestId, t, _round(requestId, 0), answer);
         return (true, batch, seats);
     }
 
@@ -104,7 +99,8 @@ contract CommitteeRounds is CommitteeBase {
             uint256 seat = b.seat;
             address signer = _signer(requestId, round, b, answerHash);
             if (seat == 0 || seat >= members.length || members[seat] != signer) revert NotMember(requestId, signer, seat);
-            if (b.commitment == 0) revert InvalidVote();
+            // Neither zero (no seat) nor OPENED (`revealMany`'s placeholder) is a sealed vote.
+            if (b.commitment == 0 || b.commitment == OPENED) revert InvalidVote();
             if (batch[seat] != 0) continue;
             batch[seat] = b.commitment;
             seats |= uint32(1 << seat);
@@ -112,52 +108,73 @@ contract CommitteeRounds is CommitteeBase {
     }
 
     function commit(uint256 requestId, uint256 seat, bytes32 commitment) external {
-        Task storage t = tasks[requestId];
-        Round storage r = _inPhase(requestId, t, Phase.Commit);
+        TaskState storage t = tasks[requestId];
+        RoundState storage r = _inPhase(requestId, t, Phase.Commit);
         _checkSeat(requestId, r, seat, msg.sender);
         if (!_commit(requestId, t, r, seat, commitment)) revert AlreadyCommitted(requestId, msg.sender);
-        if (t.committed == _voters(r)) _openReveal(t, r);
+        if (_committedCount(r) == _voters(r)) _openReveal(t, r);
     }
 
     function commitSigned(uint256 requestId, SignedBallot[] calldata ballots) external {
-        Task storage t = tasks[requestId];
-        Round storage r = _inPhase(requestId, t, Phase.Commit);
-        bytes32 answerHash = keccak256(_answer(rounds[requestId][r.appeal ? r.subject : t.round]));
+        TaskState storage t = tasks[requestId];
+        RoundState storage r = _inPhase(requestId, t, Phase.Commit);
+        bytes32 answerHash = keccak256(_answer(_round(requestId, r.appeal ? r.subject : t.round)));
         for (uint256 i = 0; i < ballots.length; i++) {
             SignedBallot calldata b = ballots[i];
             _checkSeat(requestId, r, b.seat, _signer(requestId, t.round, b, answerHash));
             _commit(requestId, t, r, b.seat, b.commitment);
         }
-        if (t.committed == _voters(r)) _openReveal(t, r);
+        if (_committedCount(r) == _voters(r)) _openReveal(t, r);
     }
 
     function reveal(uint256 requestId, uint256 seat, Vote vote, bytes32 salt) external {
-        Task storage t = tasks[requestId];
-        Round storage r = _inPhase(requestId, t, Phase.Reveal);
+        TaskState storage t = tasks[requestId];
+        RoundState storage r = _inPhase(requestId, t, Phase.Reveal);
         _checkSeat(requestId, r, seat, msg.sender);
         if (!_reveal(requestId, t, r, seat, vote, salt)) revert AlreadyRevealed(requestId, msg.sender);
-        if (t.revealed == t.committed) _tally(requestId, t, r);
+        if (_revealedCount(r) == _committedCount(r)) _tally(requestId, t, r);
     }
 
     function revealMany(uint256 requestId, Opening[] calldata openings, bytes32[] calldata sealedBatch) external {
-        Task storage t = tasks[requestId];
-        Round storage r = _inPhase(requestId, t, Phase.Reveal);
-        if (sealedBatch.length != 0 && keccak256(abi.encode(sealedBatch)) != _sealedBatch(r)) revert BatchMismatch(requestId);
+        TaskState storage t = tasks[requestId];
+        RoundState storage r = _inPhase(requestId, t, Phase.Reveal);
         uint64 before = r.votes;
-        uint64 votes = _openAll(requestId, t.round, _members(r), before, openings, sealedBatch);
+        address[] memory members = _members(r);
+        bytes32[] memory batch = sealedBatch;
+        if (batch.length != 0) {
+            _fillOpened(requestId, t.round, members, openings, batch);
+            if (keccak256(abi.encode(batch)) != _sealedBatch(r)) revert BatchMismatch(requestId);
+        }
+        uint64 votes = _openAll(requestId, t.round, members, before, openings, sealedBatch);
         if (votes == before) return;
         // Written once for every opening (`VotesRevealed` for their `Revealed` events).
         (uint8 agrees, uint8 disagrees) = _count(votes ^ before);
         r.votes = votes;
         r.agrees += agrees;
         r.disagrees += disagrees;
-        t.revealed += agrees + disagrees;
         emit VotesRevealed(requestId, t.round, votes);
-        if (t.revealed == t.committed) _tally(requestId, t, r);
+        if (_revealedCount(r) == _committedCount(r)) _tally(requestId, t, r);
+    }
+
+    /// @dev A batch entry `OPENED` stands for the commitment of that seat's opening in the same
+    /// `revealMany`: filled in here from the opening, before the whole batch is checked against
+    /// the round's hash (so an OPENED seat's opening is its sealed vote, or the batch mismatches).
+    function _fillOpened(uint256 requestId, uint8 round, address[] memory members, Opening[] calldata openings, bytes32[] memory batch)
+        private
+        pure
+    {
+        for (uint256 i = 0; i < openings.length; i++) {
+            Opening calldata o = openings[i];
+            uint256 seat = o.seat;
+            if (seat >= batch.length || batch[seat] != OPENED) continue;
+            if (seat >= members.length) revert BatchMismatch(requestId);
+            batch[seat] = commitmentOf(requestId, round, members[seat], o.vote, o.salt);
+        }
     }
 
     /// @dev `revealMany`'s openings checked, in memory: the round's votes with them. A seat
-    /// already revealed (before, or earlier in the list) is skipped.
+    /// already revealed (before, or earlier in the list) is skipped. A seat whose batch entry is
+    /// OPENED was checked by the batch's hash (`_fillOpened`).
     function _openAll(
         uint256 requestId,
         uint8 round,
@@ -171,7 +188,9 @@ contract CommitteeRounds is CommitteeBase {
             uint256 seat = o.seat;
             if (seat >= members.length) revert NotMember(requestId, msg.sender, seat);
             if (_voteAt(votes, seat) != Vote.None) continue;
-            _checkOpening(requestId, round, seat, members[seat], o.vote, o.salt, seat < batch.length ? batch[seat] : bytes32(0));
+            bytes32 sealedVote = seat < batch.length ? batch[seat] : bytes32(0);
+            if (o.vote == Vote.None) revert InvalidVote();
+            if (sealedVote != OPENED) _checkOpening(requestId, round, seat, members[seat], o.vote, o.salt, sealedVote);
             votes |= uint64(uint256(o.vote) << (2 * seat));
         }
         return votes;
@@ -187,7 +206,7 @@ contract CommitteeRounds is CommitteeBase {
     }
 
     function advance(uint256 requestId) external {
-        Task storage t = tasks[requestId];
+        TaskState storage t = tasks[requestId];
         Phase phase = t.phase;
         if (phase == Phase.None || phase == Phase.Finalized || phase == Phase.Refunded || phase == Phase.Drawing) {
             revert WrongPhase(requestId, phase);
@@ -197,7 +216,7 @@ contract CommitteeRounds is CommitteeBase {
             _finalize(requestId, t);
             return;
         }
-        Round storage r = rounds[requestId][t.round];
+        RoundState storage r = _round(requestId, t.round);
         if (block.timestamp <= r.deadline) revert PhaseNotOver(requestId, r.deadline);
         if (phase == Phase.Propose) {
             address[] memory members = _members(r);
@@ -213,7 +232,7 @@ contract CommitteeRounds is CommitteeBase {
     }
 
     function appeal(uint256 requestId) external payable {
-        Task storage t = tasks[requestId];
+        TaskState storage t = tasks[requestId];
         if (t.phase != Phase.Accepted) revert WrongPhase(requestId, t.phase);
         if (block.timestamp > t.appealUntil) revert PhaseOver(requestId, t.appealUntil);
         if (t.appeals >= appealSizes.length) revert NoMoreAppeals(requestId);
@@ -222,7 +241,7 @@ contract CommitteeRounds is CommitteeBase {
         totalHeld += msg.value;
         t.appeals++;
         uint8 round = t.round + 1;
-        Round storage r = rounds[requestId][round];
+        RoundState storage r = _round(requestId, round);
         r.appellant = msg.sender;
         r.bond = uint96(msg.value);
         emit Appealed(requestId, round, msg.sender, msg.value);
@@ -232,17 +251,18 @@ contract CommitteeRounds is CommitteeBase {
 
     /// @dev The draw (see `Committee.draw`): the members drawn, or none when the draw rearmed or
     /// failed (the caller then starts no round).
-    function _draw(uint256 requestId, Task storage t, bytes32 modelId) private returns (address[] memory members) {
+    function _draw(uint256 requestId, TaskState storage t, bytes32 modelId) private returns (address[] memory members) {
         if (t.phase != Phase.Drawing) revert WrongPhase(requestId, t.phase);
-        uint64 drawBlock = t.drawBlock;
+        RoundState storage waiting = _waiting(requestId, t);
+        uint64 drawBlock = waiting.deadline;
         if (block.number <= drawBlock) revert DrawNotReady(requestId, drawBlock);
         if (blockhash(drawBlock) == 0) {
-            t.drawBlock = uint64(block.number);
+            waiting.deadline = uint32(block.number);
             nodes.markDrawBlock(modelId);
-            emit DrawRearmed(requestId, t.started ? t.round + 1 : 0, uint64(block.number));
+            emit DrawRearmed(requestId, _started(requestId) ? t.round + 1 : 0, uint64(block.number));
             return members;
         }
-        (uint256 seed, uint256 size, address[] memory exclude) = _drawArgs(requestId, t);
+        (uint256 seed, uint256 size, address[] memory exclude) = _drawArgs(requestId, t, drawBlock);
         try nodes.drawCommitteeAt(modelId, seed, size, MIN_COMMITTEE, exclude, drawBlock) returns (address[] memory drawn) {
             members = drawn;
         } catch (bytes memory reason) {
@@ -251,25 +271,26 @@ contract CommitteeRounds is CommitteeBase {
     }
 
     /// @dev Only "too few servers" ends the draw; anything else (out of gas) is passed on.
-    function _drawFailed(uint256 requestId, Task storage t, bytes memory reason) private {
+    function _drawFailed(uint256 requestId, TaskState storage t, bytes memory reason) private {
         if (bytes4(reason) != NotEnoughServers.selector) {
             assembly ("memory-safe") {
                 revert(add(reason, 32), mload(reason))
             }
         }
-        bool isAppeal = t.started;
+        bool isAppeal = _started(requestId);
         uint8 round = isAppeal ? t.round + 1 : 0;
         emit DrawFailed(requestId, round);
         if (!isAppeal) return _refund(requestId, t);
-        Round storage dropped = rounds[requestId][round];
+        RoundState storage dropped = _round(requestId, round);
         _credit(dropped.appellant, dropped.bond);
         delete dropped.appellant;
         delete dropped.bond;
+        delete dropped.deadline;
         t.appeals--;
         _accept(requestId, t, t.accepted);
     }
 
-    function _propose(uint256 requestId, Task storage t, Round storage r, bytes calldata answer, bytes32 modelId) private {
+    function _propose(uint256 requestId, TaskState storage t, RoundState storage r, bytes calldata answer, bytes32 modelId) private {
         if (msg.sender != _member(r, 0)) revert NotLeader(requestId, msg.sender);
         _checkAnswer(requestId, modelId, answer);
         r.answer = answer;
@@ -277,9 +298,9 @@ contract CommitteeRounds is CommitteeBase {
     }
 
     /// @dev The answer is proposed (and stored): the commit phase opens.
-    function _proposed(uint256 requestId, Task storage t, Round storage r, bytes calldata answer) private {
+    function _proposed(uint256 requestId, TaskState storage t, RoundState storage r, bytes calldata answer) private {
         t.phase = Phase.Commit;
-        r.deadline = uint40(block.timestamp + commitWindow);
+        r.deadline = uint32(block.timestamp + commitWindow);
         emit Proposed(requestId, t.round, msg.sender, answer);
     }
 

@@ -320,6 +320,50 @@ contract CommitteeSignedTest is CommitteeFixture {
         assertTrue(phase(id) == CommitteeBase.Phase.Accepted, "three agrees and the leader against one");
     }
 
+    /// @dev `batch` with the entries of `seats` replaced by OPENED (taken from the openings).
+    function opened(bytes32[] memory batch, uint256 from, uint256 to) internal view returns (bytes32[] memory b) {
+        b = new bytes32[](batch.length);
+        for (uint256 i = 0; i < batch.length; i++) b[i] = i >= from && i < to ? committee.OPENED() : batch[i];
+    }
+
+    /// @dev A batch entry OPENED is the commitment of the opening given for that seat: an honest
+    /// opening passes; a wrong vote or salt, an OPENED seat without its opening, or one of a seat
+    /// not in the batch changes the batch and is refused; a seat already revealed may be OPENED
+    /// again (skipped); a ballot sealing OPENED itself is refused.
+    function test_attack_revealMany_withOpenedEntries_acceptsOnlyTheSealedVotes() public {
+        (uint256 id, address[] memory m) = askPending();
+        CommitteeBase.SignedBallot[] memory bs = ballotsOn(id, m, "loved", CommitteeBase.Vote.Agree);
+        CommitteeBase.SignedBallot[] memory bad = ballotsOn(id, m, "loved", CommitteeBase.Vote.Agree);
+        bad[0].commitment = committee.OPENED();
+        (bad[0].v, bad[0].r, bad[0].s) = vm.sign(keyOf[m[1]], committee.ballotDigest(id, 0, 1, bad[0].commitment, keccak256("loved")));
+        vm.prank(m[0]);
+        vm.expectRevert(CommitteeBase.InvalidVote.selector);
+        committee.proposeSigned(id, "loved", bad);
+        vm.prank(m[0]);
+        committee.proposeSigned(id, "loved", bs);
+        bytes32[] memory batch = batchOf(bs, 5);
+        (bytes32[] memory b12, bytes32[] memory b123, bytes32[] memory b0) = (opened(batch, 1, 3), opened(batch, 1, 4), opened(batch, 0, 1));
+        CommitteeBase.Opening[] memory two = openings(id, 1, 3);
+        CommitteeBase.Opening[] memory leader = openings(id, 0, 1);
+        CommitteeBase.Opening[] memory flipped = openings(id, 1, 3);
+        flipped[1].vote = CommitteeBase.Vote.Disagree;
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.BatchMismatch.selector, id));
+        committee.revealMany(id, flipped, b12);
+        flipped[1] = CommitteeBase.Opening(2, CommitteeBase.Vote.Agree, salt(m[3]));
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.BatchMismatch.selector, id));
+        committee.revealMany(id, flipped, b12);
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.BatchMismatch.selector, id));
+        committee.revealMany(id, two, b123);
+        vm.expectRevert(abi.encodeWithSelector(CommitteeBase.BatchMismatch.selector, id));
+        committee.revealMany(id, leader, b0);
+        committee.revealMany(id, two, b12);
+        assertEq(committee.getTask(id).revealed, 2, "seats 1 and 2 opened");
+        bytes32[] memory all = opened(batch, 1, 5);
+        committee.revealMany(id, openings(id, 1, 5), all);
+        assertTrue(phase(id) == CommitteeBase.Phase.Accepted, "the rest opened beside the two already open");
+        assertEq(committee.getRound(id, 0).agrees, 4, "each seat once");
+    }
+
     /// @dev An appeal's committee is drawn by `draw`: `proposeSigned` cannot draw it (nor propose in it).
     function test_attack_proposeSigned_whileAnAppealWaitsForItsDraw_isRefused() public {
         (uint256 id, address[] memory m) = acceptSigned();
@@ -447,7 +491,7 @@ contract CommitteeSignedTest is CommitteeFixture {
         total += g - gasleft() + 21_000;
         emit log_named_uint("proposeSigned", g - gasleft() + 21_000);
         CommitteeBase.Opening[] memory os = openings(id, 1, 5);
-        bytes32[] memory batch = batchOf(bs, 5);
+        bytes32[] memory batch = opened(batchOf(bs, 5), 1, 5);
         coolAll();
         g = gasleft();
         committee.revealMany(id, os, batch);

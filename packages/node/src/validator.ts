@@ -50,6 +50,17 @@ const MAX_ACTION_TRIES = 3;
  * commitment, so a restarted validator reveals what it committed without having stored
  * either. A provider failure means no vote (abstain), never a guess.
  */
+/** `Committee.OPENED`: a batch entry `revealMany` fills from the opening sent with it. */
+const OPENED: Hex = `0x${'1'.padStart(64, '0')}`;
+
+/**
+ * The round's signed batch for a `revealMany` opening `seats`: their commitments (which the
+ * openings imply) replaced by OPENED, 31 zero bytes of calldata each instead of 32 others.
+ */
+export function openedIn(batch: readonly Hex[], seats: readonly number[]): Hex[] {
+  return batch.map((c, seat) => (c !== zero32 && seats.includes(seat) ? OPENED : c));
+}
+
 export class Validator {
   private readonly models: Map<string, Provider>;
   private readonly open: Set<string>;
@@ -336,7 +347,7 @@ export class Validator {
       }
       if (await this.delegate(r, now, deadline, { kind: 'opening', requestId, round, opening: { seat, vote, salt } })) return;
       const detail = { round, seat, vote: vote === Vote.Agree ? 'agree' : 'disagree' };
-      if (inBatch) await this.act(`${requestId}:${round}:reveal`, requestId, 'revealMany', [requestId, [{ seat, vote, salt }], await this.batchOf(requestId, round)], detail);
+      if (inBatch) await this.act(`${requestId}:${round}:reveal`, requestId, 'revealMany', [requestId, [{ seat, vote, salt }], openedIn(await this.batchOf(requestId, round), [seat])], detail);
       else await this.act(`${requestId}:${round}:reveal`, requestId, 'reveal', [requestId, BigInt(seat), vote, salt], detail);
     }
   }
@@ -385,7 +396,7 @@ export class Validator {
       const votes = await this.p.publicClient.readContract({ address: this.p.committee, abi: committeeAbi, functionName: 'getRound', args: [requestId, round] });
       const pending = [...box.openings.values()].filter((o) => ((r.committedSeats >> o.seat) & 1) === 1 && ((votes.votes >> BigInt(2 * o.seat)) & 3n) === 0n);
       if (pending.length === 0 || (pending.length < task.committed - task.revealed && !late)) return;
-      const batch = r.sealedBatch === zero32 ? [] : await this.batchOf(requestId, round);
+      const batch = r.sealedBatch === zero32 ? [] : openedIn(await this.batchOf(requestId, round), pending.map((o) => o.seat));
       await this.act(`${requestId}:${round}:revealMany:${pending.map((o) => o.seat).join(',')}`, requestId, 'revealMany', [requestId, pending, batch], { round, openings: pending.length });
     }
   }
