@@ -133,9 +133,13 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     event Withdrawn(address indexed operator, uint256 amount);
     /// @notice `amount` taken (from stake first, then unbonding); `stake` remains bonded.
     event Slashed(address indexed operator, address indexed slasher, uint256 amount, string reason, uint256 stake);
-    /// @notice A duty done: `served` in total; `fee` wei credited here with it (an agreed-mode
-    /// share; 0 when the fee is credited by the slasher, as the Coprocessor does in proved mode).
-    event Served(address indexed operator, uint64 served, uint256 fee);
+    /// @notice A duty done: `served` in total (its fee credited by the slasher: the Coprocessor
+    /// in proved mode).
+    event Served(address indexed operator, uint64 served);
+    /// @notice A duty done by each of `operators` (a committee's majority), each credited `share`
+    /// here, the first `first` (the share and the division's rest). One event for the committee:
+    /// each operator's count is `getOperator(..).served`.
+    event ServedBy(address[] operators, uint256 share, uint256 first);
     event FeesWithdrawn(address indexed operator, uint256 amount);
     /// @notice A duty missed: `missed` in total.
     event Missed(address indexed operator, uint64 missed);
@@ -314,14 +318,14 @@ contract NodeRegistry is Timelocked, INodeRegistry {
     /// @inheritdoc INodeRegistry
     /// @notice Counts a duty done. Requirements: the caller is a slasher.
     function recordServed(address operator) external onlySlasher {
-        emit Served(operator, ++operators[operator].served, 0);
+        emit Served(operator, ++operators[operator].served);
     }
 
     /// @inheritdoc INodeRegistry
     /// @notice Counts `times` duties done by `operator` (a request batch), in one `Served` event.
     /// Requirements: the caller is a slasher.
     function recordServedTimes(address operator, uint64 times) external onlySlasher {
-        emit Served(operator, operators[operator].served += times, 0);
+        emit Served(operator, operators[operator].served += times);
     }
 
     /// @inheritdoc INodeRegistry
@@ -336,11 +340,9 @@ contract NodeRegistry is Timelocked, INodeRegistry {
         uint256 first = msg.value - share * (n - 1);
         for (uint256 i = 0; i < n; i++) {
             Operator storage o = operators[operators_[i]];
-            uint256 fee = i == 0 ? first : share;
-            uint64 count = o.served + 1;
-            (o.served, o.fees) = (count, o.fees + SafeCast.toUint120(fee));
-            emit Served(operators_[i], count, fee);
+            (o.served, o.fees) = (o.served + 1, o.fees + SafeCast.toUint120(i == 0 ? first : share));
         }
+        emit ServedBy(operators_, share, first);
     }
 
     /// @notice Sends the caller its credited fees (`recordServedBy`). Anyone with fees may

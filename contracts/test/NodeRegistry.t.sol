@@ -176,6 +176,8 @@ contract NodeRegistryTest is TestBase {
         join(B, MIN);
         address[] memory three = new address[](3);
         (three[0], three[1], three[2]) = (B, A, A);
+        vm.expectEmit(false, false, false, true, address(reg));
+        emit NodeRegistry.ServedBy(three, 33, 34);
         reg.recordServedBy{value: 100}(three);
         assertEq(reg.getOperator(B).fees, 34, "the first: its share and the rest");
         assertEq(reg.getOperator(A).fees, 66, "listed twice, paid twice");
