@@ -23,13 +23,13 @@ export const ANSWER_GAS = {
   /**
    * agreed, a 5-member committee with 5 staked validators and signed ballots, every transaction
    * after the request (`proposeSigned`: the draw, the proposal and the ballots; `revealMany`;
-   * finalisation): "Agreed mode" (628,607 in all less the request's 168,515: 460,092)
+   * finalisation): "Agreed mode" (596,630 in all less the request's 168,874: 427,756)
    */
-  agreed: 461_000n,
-  /** agreed: the draw reads more levels of the stake tree as more operators serve: about this much more per operator beyond 5 (12 validators: 641,331, 13k more than 5) */
+  agreed: 428_000n,
+  /** agreed: the draw reads more levels of the stake tree as more operators serve: about this much more per operator beyond 5 (12 validators: 610,754, 14k more than 5) */
   agreedPerExtraOperator: 2_000n,
-  /** agreed, members sending their own commits and reveals instead (no ballot box reachable): 7 more transactions (973,080 less the request) */
-  agreedOnChainBallots: 805_000n,
+  /** agreed, members sending their own commits and reveals instead (no ballot box reachable): 7 more transactions (908,614 less the request) */
+  agreedOnChainBallots: 740_000n,
 } as const;
 
 /** The expected costs of a request, before sending it. */
