@@ -2,7 +2,7 @@
 // (packages/zkml/test/fixtures.ts) for the forge tests of Coprocessor.fulfillBatch, with the
 // model's generated verifier (snarkjs's verifyProof plus verifyBatch). Each proof is bound to
 // the address the test's Coprocessor gets in forge (CREATE from forge's test contract, nonce
-// 4: see BatchFulfil.t.sol's setUp), chain 31337, request ids 1..16 and prover PROVER.
+// 6: see BatchFulfil.t.sol's setUp), chain 31337, request ids 1..16 and prover PROVER.
 // Run again after changing the verifier export or the test's deployment order:
 //   node --import tsx scripts/batch-fixture.ts
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -14,9 +14,9 @@ import { encodeInputBytes, Prover, quantizeInput, releaseCurves, verifyProof } f
 import { tinyCompiled, tinySamples } from '../packages/zkml/test/fixtures.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-/** forge's default test contract address; its first four CREATEs are registry, Poseidon, nodes, Coprocessor. */
+/** forge's default test contract address; its first six CREATEs are the registry, Poseidon8Low, Poseidon8High, Poseidon8, the NodeRegistry and the Coprocessor. */
 const TEST_CONTRACT: Address = '0x7FA9385bE102ac3EAc297483Dd6233D62b3e1496';
-const COPROCESSOR = getContractAddress({ from: TEST_CONTRACT, nonce: 4n });
+const COPROCESSOR = getContractAddress({ from: TEST_CONTRACT, nonce: 6n });
 const PROVER: Address = '0x0000000000000000000000000000000000000b0b';
 const COUNT = 16;
 

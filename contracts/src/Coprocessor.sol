@@ -10,7 +10,7 @@ import {ICoprocessor} from "./interfaces/ICoprocessor.sol";
 import {IGroth16BatchVerifier} from "./interfaces/IGroth16BatchVerifier.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
-import {IPoseidon6} from "./interfaces/IPoseidon6.sol";
+import {IPoseidon8} from "./interfaces/IPoseidon8.sol";
 import {IRequestBatchRegistry} from "./interfaces/IRequestBatchRegistry.sol";
 import {IVerityConsumer} from "./interfaces/IVerityConsumer.sol";
 import {PullPayments} from "./PullPayments.sol";
@@ -154,7 +154,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// @notice Where the views that do not fit here live (`getRequest`, `primaryOf`,
     /// `inputHashOf`, `decodeOutputs`, `parameters`): the fallback forwards them.
     CoprocessorViews public immutable views;
-    IPoseidon6 public immutable poseidon;
+    IPoseidon8 public immutable poseidon;
     INodeRegistry public immutable nodes;
 
     /// @notice Paid to the node that serves a request (agreed: shared by the committee's
@@ -240,7 +240,7 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
     /// @param p the initial parameters (bounded as in `setParameters`)
     constructor(
         IModelRegistry registry_,
-        IPoseidon6 poseidon_,
+        IPoseidon8 poseidon_,
         INodeRegistry nodes_,
         address owner_,
         uint64 adminDelay_,
@@ -950,32 +950,11 @@ contract Coprocessor is Timelocked, PullPayments, ICoprocessor, IAgreedSettlemen
         return uint256(keccak256(abi.encode(block.chainid, address(this), requestId, prover))) >> 4;
     }
 
-    /// @notice Poseidon(6) chain over the input packed big-endian into 31-byte field elements
-    /// (`31 / width` values each): h = Poseidon(h, 5 elements), starting from `seed` (the
+    /// @notice Poseidon(8) chain over the input packed big-endian into 31-byte field elements
+    /// (`31 / width` values each): h = Poseidon(h, 7 elements), starting from `seed` (the
     /// model's weights commitment, 0 when its weights are in the verifying key).
-    function inputCommitment(bytes calldata input, uint8 width, uint256 seed) public view returns (uint256 h) {
-        h = seed;
-        uint256 chunkBytes = (31 / width) * width;
-        uint256 nChunks = (input.length + chunkBytes - 1) / chunkBytes;
-        uint256[6] memory block_;
-        for (uint256 c = 0; c < nChunks; c += 5) {
-            block_[0] = h;
-            for (uint256 j = 0; j < 5; j++) {
-                uint256 k = c + j;
-                if (k >= nChunks) {
-                    block_[j + 1] = 0;
-                    continue;
-                }
-                uint256 start = k * chunkBytes;
-                uint256 len = input.length - start < chunkBytes ? input.length - start : chunkBytes;
-                uint256 word;
-                assembly {
-                    word := shr(mul(8, sub(32, len)), calldataload(add(input.offset, start)))
-                }
-                block_[j + 1] = word;
-            }
-            h = poseidon.poseidon(block_);
-        }
+    function inputCommitment(bytes calldata input, uint8 width, uint256 seed) public view returns (uint256) {
+        return poseidon.commit(input, width, seed);
     }
 
     /// @notice Number of packed output words a model's proof exposes.

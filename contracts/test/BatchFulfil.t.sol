@@ -11,8 +11,7 @@ import {ModelRegistry} from "../src/ModelRegistry.sol";
 import {NodeRegistry} from "../src/NodeRegistry.sol";
 import {IModelRegistry} from "../src/interfaces/IModelRegistry.sol";
 import {IGroth16BatchVerifier} from "../src/interfaces/IGroth16BatchVerifier.sol";
-import {IPoseidon6} from "../src/interfaces/IPoseidon6.sol";
-import {Poseidon6} from "../src/generated/Poseidon6.sol";
+import {Poseidon8, Poseidon8Deployer} from "../src/Poseidon8.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 
 /// @dev Coprocessor.fulfillBatch with real Groth16 proofs of the tiny test model and its generated
@@ -31,9 +30,9 @@ contract BatchFulfilTest is Deployment {
     event log_named_uint(string key, uint256 val);
 
     function setUp() public {
-        // The fixture's proofs are bound to the Coprocessor's address: keep these four CREATEs first.
+        // The fixture's proofs are bound to the Coprocessor's address: keep these six CREATEs first (Poseidon8 makes three).
         registry = new ModelRegistry(1 days);
-        IPoseidon6 poseidon = IPoseidon6(Poseidon6.deploy());
+        Poseidon8 poseidon = Poseidon8Deployer.deploy();
         nodes = new NodeRegistry(address(this), ADMIN_DELAY, 1 ether, 7 days);
         coprocessor = new Coprocessor(registry, poseidon, nodes, address(this), ADMIN_DELAY, coprocessorParameters());
         assertEq(address(coprocessor), BatchFixture.COPROCESSOR, "Coprocessor address the fixture was proved for (run scripts/batch-fixture.ts)");

@@ -11,9 +11,8 @@ import {ModelRegistry} from "../src/ModelRegistry.sol";
 import {NodeRegistry} from "../src/NodeRegistry.sol";
 import {Timelocked} from "../src/Timelocked.sol";
 import {IModelRegistry} from "../src/interfaces/IModelRegistry.sol";
-import {IPoseidon6} from "../src/interfaces/IPoseidon6.sol";
 import {IVerityConsumer} from "../src/interfaces/IVerityConsumer.sol";
-import {Poseidon6} from "../src/generated/Poseidon6.sol";
+import {Poseidon8, Poseidon8Deployer} from "../src/Poseidon8.sol";
 
 /// @dev Records the agreed-mode answer it is called back with.
 contract AnswerConsumer is IVerityConsumer {
@@ -43,7 +42,7 @@ contract CommitteeFixture is Deployment {
     function setUp() public virtual {
         registry = new ModelRegistry(0);
         nodes = new NodeRegistry(address(this), ADMIN_DELAY, 1 ether, 7 days);
-        coprocessor = new Coprocessor(registry, IPoseidon6(Poseidon6.deploy()), nodes, address(this), ADMIN_DELAY, coprocessorParameters());
+        coprocessor = new Coprocessor(registry, Poseidon8Deployer.deploy(), nodes, address(this), ADMIN_DELAY, coprocessorParameters());
         CommitteeBase.Parameters memory p = committeeParameters();
         p.maxRounds = 4;
         committee = new Committee(nodes, registry, address(this), ADMIN_DELAY, p);

@@ -12,15 +12,16 @@ import {ModelRegistry} from "../src/ModelRegistry.sol";
 import {NodeRegistry} from "../src/NodeRegistry.sol";
 import {Timelocked} from "../src/Timelocked.sol";
 import {IModelRegistry} from "../src/interfaces/IModelRegistry.sol";
-import {IPoseidon6} from "../src/interfaces/IPoseidon6.sol";
-import {Poseidon6} from "../src/generated/Poseidon6.sol";
+import {IPoseidon8} from "../src/interfaces/IPoseidon8.sol";
+import {Poseidon8, Poseidon8Deployer} from "../src/Poseidon8.sol";
+import {Poseidon8Constants} from "../src/generated/Poseidon8Constants.sol";
 
 contract CoprocessorFixture is Deployment {
     ModelRegistry internal registry;
     NodeRegistry internal nodes;
     Coprocessor internal coprocessor;
     MockVerifier internal verifier;
-    IPoseidon6 internal poseidon;
+    IPoseidon8 internal poseidon;
     bytes32 internal modelId;
     address internal modelOwner = address(0xA11CE);
     address internal node = address(0xB0B);
@@ -30,7 +31,7 @@ contract CoprocessorFixture is Deployment {
 
     function setUp() public virtual {
         registry = new ModelRegistry(UPGRADE_DELAY);
-        poseidon = IPoseidon6(Poseidon6.deploy());
+        poseidon = Poseidon8Deployer.deploy();
         nodes = new NodeRegistry(address(this), ADMIN_DELAY, 1 ether, 7 days);
         coprocessor = new Coprocessor(registry, poseidon, nodes, address(this), ADMIN_DELAY, coprocessorParameters());
         address[] memory slashers = new address[](1);
@@ -106,24 +107,55 @@ contract CoprocessorFixture is Deployment {
 
 contract CoprocessorTest is CoprocessorFixture {
     function test_poseidonMatchesCircomlibjs() public view {
-        uint256[6] memory xs = [uint256(0), 1, 2, 3, 4, 5];
-        assertEq(poseidon.poseidon(xs), Poseidon6.TEST_VECTOR, "poseidon");
+        uint256[8] memory xs = [uint256(1), 2, 3, 4, 5, 6, 7, 8];
+        assertEq(poseidon.poseidon(xs), Poseidon8Constants.TEST_VECTOR, "poseidon");
+        bytes memory data = new bytes(222);
+        for (uint256 i = 0; i < data.length; i++) data[i] = bytes1(uint8(i));
+        assertEq(this.commitmentOf(data), Poseidon8Constants.CHAIN_VECTOR, "chain");
     }
 
     function test_inputCommitment_packsBigEndianChunks() public view {
-        // 4 one-byte values fit one chunk: h = Poseidon(0, 0x80818283, 0, 0, 0, 0).
-        uint256[6] memory xs = [uint256(0), 0x80818283, 0, 0, 0, 0];
+        // 4 one-byte values fit one chunk: h = Poseidon(0, 0x80818283, 0, 0, 0, 0, 0, 0).
+        uint256[8] memory xs = [uint256(0), 0x80818283, 0, 0, 0, 0, 0, 0];
         assertEq(coprocessor.inputCommitment(input(), 1, 0), poseidon.poseidon(xs), "commitment");
     }
 
-    function test_inputCommitment_chainsEveryFiveChunks() public view {
-        bytes memory data = new bytes(31 * 6 + 1); // 7 chunks: two Poseidon calls
+    function test_inputCommitment_chainsEverySevenChunks() public view {
+        bytes memory data = new bytes(31 * 8 + 1); // 9 chunks: two Poseidon calls
         data[0] = 0x01;
-        data[31 * 6] = 0x02;
-        uint256[6] memory first = [uint256(0), uint256(1) << 240, 0, 0, 0, 0];
+        data[31 * 7] = 0x02;
+        data[31 * 8] = 0x03;
+        uint256[8] memory first = [uint256(0), uint256(1) << 240, 0, 0, 0, 0, 0, 0];
         uint256 h = poseidon.poseidon(first);
-        uint256[6] memory second = [h, 0, 2, 0, 0, 0];
+        uint256[8] memory second = [h, uint256(2) << 240, 3, 0, 0, 0, 0, 0];
         assertEq(this.commitmentOf(data), poseidon.poseidon(second), "chained commitment");
+        assertEq(this.commitmentOf(""), 0, "no input: the seed");
+    }
+
+    function test_inputCommitment_refusesAWidthOutsideOneTo31() public {
+        vm.expectRevert(abi.encodeWithSelector(Poseidon8.InvalidWidth.selector, 0));
+        poseidon.commit(input(), 0, 0);
+        vm.expectRevert(abi.encodeWithSelector(Poseidon8.InvalidWidth.selector, 32));
+        poseidon.commit(input(), 32, 0);
+    }
+
+    function testFuzz_inputCommitment_equalsThePermutationsItChains(bytes calldata data, uint256 seed) public view {
+        seed = seed % 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+        uint256 h = seed;
+        uint256 chunks = (data.length + 30) / 31;
+        for (uint256 c = 0; c < chunks; c += 7) {
+            uint256[8] memory xs;
+            xs[0] = h;
+            for (uint256 j = 0; j < 7 && c + j < chunks; j++) {
+                uint256 start = (c + j) * 31;
+                uint256 end = start + 31 < data.length ? start + 31 : data.length;
+                uint256 w;
+                for (uint256 i = start; i < end; i++) w = (w << 8) | uint8(data[i]);
+                xs[j + 1] = w;
+            }
+            h = poseidon.poseidon(xs);
+        }
+        assertEq(poseidon.commit(data, 1, seed), h, "chain");
     }
 
     function commitmentOf(bytes calldata data) external view returns (uint256) {
@@ -154,7 +186,7 @@ contract CoprocessorTest is CoprocessorFixture {
         nodes.serveModel(secretId);
         uint256 fee = coprocessor.quote(secretId, CB_GAS);
         uint256 id = coprocessor.request{value: fee}(secretId, input(), CB_GAS);
-        uint256[6] memory xs = [weights, 0x80818283, 0, 0, 0, 0];
+        uint256[8] memory xs = [weights, 0x80818283, 0, 0, 0, 0, 0, 0];
         assertEq(CoprocessorViews(address(coprocessor)).getRequest(id).inputCommitment, poseidon.poseidon(xs), "seeded commitment");
         assertTrue(CoprocessorViews(address(coprocessor)).getRequest(id).inputCommitment != coprocessor.inputCommitment(input(), 1, 0), "differs from unseeded");
     }

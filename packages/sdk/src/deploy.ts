@@ -1,6 +1,6 @@
 import { encodeDeployData, encodeFunctionData, getAddress, parseEventLogs, type Abi, type Account, type Address, type Chain, type Hex, type PublicClient, type TransactionReceipt, type Transport, type WalletClient } from 'viem';
 import {
-  committeeAbi, committeeBytecode, coprocessorAbi, coprocessorBytecode, modelRegistryAbi, modelRegistryBytecode, nodeRegistryAbi, nodeRegistryBytecode, poseidon6Bytecode,
+  committeeAbi, committeeBytecode, coprocessorAbi, coprocessorBytecode, modelRegistryAbi, modelRegistryBytecode, nodeRegistryAbi, nodeRegistryBytecode, poseidon8Abi, poseidon8Bytecode, poseidon8HighBytecode, poseidon8LowBytecode,
 } from './generated/contracts.js';
 import { TransactionRevertedError } from '@verity/errors';
 import { decodeRevert } from './errors/contract.js';
@@ -136,7 +136,7 @@ async function write(publicClient: PublicClient, wallet: Wallet, call: { address
 }
 
 /**
- * Deploys Poseidon(6), the ModelRegistry, the NodeRegistry, the Coprocessor and the agreed-mode
+ * Deploys Poseidon(8) (with its two constants contracts), the ModelRegistry, the NodeRegistry, the Coprocessor and the agreed-mode
  * Committee (owned by the wallet's account) with their initial parameters, then wires them once
  * (`initSlashers`, `initCoprocessor`, `initCommittee`). Every later admin change waits
  * `adminDelay` ({@link scheduleChange}, {@link executeChange}). Throws {@link AdminDelayError}
@@ -158,7 +158,10 @@ export async function deployVerity(publicClient: PublicClient, wallet: Wallet, o
     nodeFee: 10n ** 15n, protocolFee: 0n, treasury: owner, callbackGasPrice: 10n ** 9n, requestTimeout: 3_600n, maxCallbackGasLimit: 2_000_000,
     assignmentWindow: options.assignmentWindow ?? 30n, missSlash: 10n ** 16n, ...options.coprocessor,
   };
-  const poseidon = (await deploy(publicClient, wallet, { abi: [], bytecode: poseidon6Bytecode })).address;
+  // Poseidon(8) keeps its constants in two contracts (too large for its own code); it checks their code hashes.
+  const low = (await deploy(publicClient, wallet, { abi: [], bytecode: poseidon8LowBytecode })).address;
+  const high = (await deploy(publicClient, wallet, { abi: [], bytecode: poseidon8HighBytecode })).address;
+  const poseidon = (await deploy(publicClient, wallet, { abi: poseidon8Abi, bytecode: poseidon8Bytecode, args: [low, high] })).address;
   const registry = (await deploy(publicClient, wallet, { abi: modelRegistryAbi, bytecode: modelRegistryBytecode, args: [options.upgradeDelay ?? DEFAULT_UPGRADE_DELAY] })).address;
   const nodes = (await deploy(publicClient, wallet, {
     abi: nodeRegistryAbi, bytecode: nodeRegistryBytecode, args: [owner, adminDelay, options.minStake ?? 10n ** 18n, unbondingPeriod],

@@ -10,9 +10,9 @@ include "circomlib/circuits/multiplexer.circom";
 // Range-checks n unsigned input values of `width` bytes each (u - lo in `bits` bits: the
 // quantised input's bounds, see io/layout.ts packedRange; 0 and 8 * width for the whole
 // width), packs them big-endian `perChunk` values to a field element (the same bytes the
-// requester sent on chain), and commits to the packed elements with a Poseidon(6) chain (the
-// widest circomlibjs can emit as an EVM contract):
-//   h_0 = seed, h_{c+1} = Poseidon(h_c, e_{5c}, ..., e_{5c+4}) (missing elements are 0).
+// requester sent on chain), and commits to the packed elements with a Poseidon(8) chain (the
+// Coprocessor computes the same with contracts/src/Poseidon8.sol):
+//   h_0 = seed, h_{c+1} = Poseidon(h_c, e_{7c}, ..., e_{7c+6}) (missing elements are 0).
 // The range checks make packing injective, so the commitment binds every value.
 template InputCommit(n, width, perChunk, lo, bits) {
     signal input u[n];
@@ -22,18 +22,18 @@ template InputCommit(n, width, perChunk, lo, bits) {
     component pack = InputPack(n, width, perChunk, lo, bits);
     for (var i = 0; i < n; i++) { pack.u[i] <== u[i]; }
 
-    var nCalls = (nChunks + 4) \ 5;
+    var nCalls = (nChunks + 6) \ 7;
     component h[nCalls];
     for (var c = 0; c < nCalls; c++) {
-        h[c] = Poseidon(6);
+        h[c] = Poseidon(8);
         if (c == 0) {
             h[c].inputs[0] <== seed;
         } else {
             h[c].inputs[0] <== h[c - 1].out;
         }
-        for (var j = 0; j < 5; j++) {
-            if (c * 5 + j < nChunks) {
-                h[c].inputs[j + 1] <== pack.packed[c * 5 + j];
+        for (var j = 0; j < 7; j++) {
+            if (c * 7 + j < nChunks) {
+                h[c].inputs[j + 1] <== pack.packed[c * 7 + j];
             } else {
                 h[c].inputs[j + 1] <== 0;
             }

@@ -6,6 +6,9 @@ type Poseidon = Awaited<ReturnType<typeof buildPoseidon>>;
 let poseidonPromise: Promise<Poseidon> | undefined;
 const poseidon = () => (poseidonPromise ??= buildPoseidon());
 
+/** Chunks a link of the InputCommit chain takes: Poseidon(8) hashes the previous link and 7 (contracts/src/Poseidon8.sol). */
+export const CHAIN_RATE = 7;
+
 /** Packs unsigned values of `width` bytes big-endian, `perChunk` to a field element. */
 function pack(values: readonly bigint[], width: number, perChunk: number): bigint[] {
   const chunks: bigint[] = [];
@@ -23,19 +26,19 @@ export function packInputs(layout: Layout, u: readonly bigint[]): bigint[] {
   return pack(u, layout.inputWidth, layout.inputsPerChunk);
 }
 
-/** The InputCommit chain: h_0 = seed, h_{c+1} = Poseidon(h_c, 5 chunks) (missing chunks are 0). */
+/** The InputCommit chain: h_0 = seed, h_{c+1} = Poseidon(h_c, 7 chunks) (missing chunks are 0). */
 async function chain(chunks: readonly bigint[], seed: bigint): Promise<bigint> {
   const p = await poseidon();
   let h = seed;
-  for (let c = 0; c < chunks.length; c += 5) {
-    const block = [h, ...Array.from({ length: 5 }, (_, j) => chunks[c + j] ?? 0n)];
+  for (let c = 0; c < chunks.length; c += CHAIN_RATE) {
+    const block = [h, ...Array.from({ length: CHAIN_RATE }, (_, j) => chunks[c + j] ?? 0n)];
     h = p.F.toObject(p(block)) as bigint;
   }
   return h;
 }
 
 /**
- * The Poseidon(6) chain over the packed input: the value the request stores and the proof
+ * The Poseidon(8) chain over the packed input: the value the request stores and the proof
  * exposes. `seed` is the model's weight commitment for models compiled with committed
  * weights (so one public signal binds both), else 0.
  */

@@ -5,7 +5,7 @@
 import type { IntForm, Step } from '../lower/steps.js';
 import type { QuantizedModel } from '../quantize/quantize.js';
 import { layoutOf, type InputVisibility, type Layout } from '../io/layout.js';
-import { weightValues, type WeightValues } from '../io/commit.js';
+import { CHAIN_RATE, weightValues, type WeightValues } from '../io/commit.js';
 import { argmax, divByConstant, divFloor, inputPack, isZero, product, pwl, requant, rsqrt } from './gadgets.js';
 import { poseidon, type Known } from './poseidon.js';
 import { plus, SymbolicSystem, ValueSystem, type Adversary, type ConstraintSystem } from './system.js';
@@ -104,10 +104,10 @@ export function packOutputs<L>(cs: ConstraintSystem<L>, outs: readonly L[], layo
 
 export type Reserving<L> = ConstraintSystem<L> & { reserve(n: number): number[] };
 
-/** InputCommit's chain: h_0 = seed, h_{c+1} = Poseidon(h_c, 5 chunks), missing chunks 0. */
+/** InputCommit's chain: h_0 = seed, h_{c+1} = Poseidon(h_c, 7 chunks), missing chunks 0. */
 export function commitChain<L>(cs: ConstraintSystem<L>, chunks: readonly L[], seed: L | Known): L {
   let h = seed;
-  for (let c = 0; c < chunks.length; c += 5) h = poseidon(cs, [h, ...Array.from({ length: 5 }, (_, j) => chunks[c + j] ?? { known: 0n })]);
+  for (let c = 0; c < chunks.length; c += CHAIN_RATE) h = poseidon(cs, [h, ...Array.from({ length: CHAIN_RATE }, (_, j) => chunks[c + j] ?? { known: 0n })]);
   return h as L;
 }
 
