@@ -14,7 +14,7 @@ import {Timelocked} from "../src/Timelocked.sol";
 import {IModelRegistry} from "../src/interfaces/IModelRegistry.sol";
 import {IPoseidon8} from "../src/interfaces/IPoseidon8.sol";
 import {Poseidon8, Poseidon8Deployer} from "../src/Poseidon8.sol";
-import {Poseidon8Constants} from "../src/generated/Poseidon8Constants.sol";
+import {Poseidon8Constants, Poseidon8Low, Poseidon8High} from "../src/generated/Poseidon8Constants.sol";
 
 contract CoprocessorFixture is Deployment {
     ModelRegistry internal registry;
@@ -130,6 +130,16 @@ contract CoprocessorTest is CoprocessorFixture {
         uint256[8] memory second = [h, uint256(2) << 240, 3, 0, 0, 0, 0, 0];
         assertEq(this.commitmentOf(data), poseidon.poseidon(second), "chained commitment");
         assertEq(this.commitmentOf(""), 0, "no input: the seed");
+    }
+
+    function test_attack_poseidon8_refusesConstantsOtherThanCircomlibs() public {
+        address low = address(new Poseidon8Low());
+        address high = address(new Poseidon8High());
+        vm.expectRevert(abi.encodeWithSelector(Poseidon8.InvalidConstants.selector, high));
+        new Poseidon8(high, low);
+        vm.expectRevert(abi.encodeWithSelector(Poseidon8.InvalidConstants.selector, address(this)));
+        new Poseidon8(low, address(this));
+        assertEq(new Poseidon8(low, high).poseidon([uint256(1), 2, 3, 4, 5, 6, 7, 8]), Poseidon8Constants.TEST_VECTOR, "the right pair");
     }
 
     function test_inputCommitment_refusesAWidthOutsideOneTo31() public {
