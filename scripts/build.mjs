@@ -31,53 +31,63 @@ const chunkOf = (k) => Array.from({ length: Math.min(31, 222 - 31 * k) }, (_, i)
 let chainVector = 0n;
 for (let c = 0; c < 8; c += 7) chainVector = poseidon.F.toObject(poseidon([chainVector, ...Array.from({ length: 7 }, (_, j) => (c + j < 8 ? chunkOf(c + j) : 0n))]));
 mkdirSync(join(contracts, 'src', 'generated'), { recursive: true });
-// The permutation, lanes unrolled (memory words: C at k, M at k + 135, P at k + 216, S at
-// k + 297; the state at st, 9 words, and 9 more scratch words after it).
+// The permutation, unrolled over lanes and partial rounds, at fixed memory addresses: the
+// 1,368 constant words from 0x80 (C 135, M 81, P 81, S 1,071), then the state (9 words) and 9
+// scratch words. Every load is then a PUSH2 and an MLOAD.
 const hex = (n) => `0x${n.toString(16)}`;
 const lanes = [...Array(9).keys()];
-const full = (name, ark) => [
-  `            function ${name}(st, ${ark ? 'c, ' : ''}m, q) {`,
+const word = (w) => hex(0x80 + 32 * w);
+const C0 = 0, M0 = 135, P0 = 216, S0 = 297, ST = 1368, TMP = 1377;
+const full = (name, matrix, ark) => [
+  `            function ${name}(${ark ? 'c, ' : ''}q) {`,
   ...lanes.map((i) =>
-    `                { let x := mload(add(st, ${hex(0x20 * i)})) let y := mulmod(x, x, q) mstore(add(st, ${hex(0x120 + 0x20 * i)}), ${
+    `                { let x := mload(${word(ST + i)}) let y := mulmod(x, x, q) mstore(${word(TMP + i)}, ${
       ark ? `addmod(mulmod(mulmod(y, y, q), x, q), mload(add(c, ${hex(0x20 * i)})), q)` : 'mulmod(mulmod(y, y, q), x, q)'
     }) }`),
-  ...lanes.map((i) => `                { let a := mulmod(mload(add(m, ${hex(0x20 * i)})), mload(add(st, 0x120)), q) ${lanes.slice(1).map((j) =>
-    `a := addmod(a, mulmod(mload(add(m, ${hex(0x20 * (9 * j + i))})), mload(add(st, ${hex(0x120 + 0x20 * j)})), q), q)`).join(' ')} mstore(add(st, ${hex(0x20 * i)}), a) }`),
+  ...lanes.map((i) => `                { let a := mulmod(mload(${word(matrix + i)}), mload(${word(TMP)}), q) ${lanes.slice(1).map((j) =>
+    `a := addmod(a, mulmod(mload(${word(matrix + 9 * j + i)}), mload(${word(TMP + j)}), q), q)`).join(' ')} mstore(${word(ST + i)}, a) }`),
   '            }',
 ];
+// Partial round r: x = state[0]^5 + C[45 + r]; state[0] = sum_j S[17r + j] * state[j] (with
+// state[0] = x); state[k] += x * S[17r + 8 + k].
 const partial = [
-  '            function partialRounds(st, k, q) {',
-  '                let s := add(k, 0x2520)',
-  '                for { let c := add(k, 0x5a0) } lt(c, add(k, 0xd80)) { c := add(c, 0x20) } {',
-  '                    let x := mload(st)',
-  '                    let x2 := mulmod(x, x, q)',
-  '                    x := addmod(mulmod(mulmod(x2, x2, q), x, q), mload(c), q)',
-  '                    let s0 := mulmod(mload(s), x, q)',
-  ...lanes.slice(1).flatMap((j) => [
-    `                    { let v := mload(add(st, ${hex(0x20 * j)})) s0 := addmod(s0, mulmod(mload(add(s, ${hex(0x20 * j)})), v, q), q) mstore(add(st, ${hex(0x20 * j)}), addmod(v, mulmod(x, mload(add(s, ${hex(0x100 + 0x20 * j)})), q), q)) }`,
-  ]),
-  '                    mstore(st, s0)',
-  '                    s := add(s, 0x220)',
-  '                }',
+  '            function partialRounds(q) {',
+  ...Array.from({ length: 63 }, (_, r) => [
+    `                { let x := mload(${word(ST)}) let x2 := mulmod(x, x, q) x := addmod(mulmod(mulmod(x2, x2, q), x, q), mload(${word(C0 + 45 + r)}), q)`,
+    `                  let s0 := mulmod(mload(${word(S0 + 17 * r)}), x, q)`,
+    ...lanes.slice(1).map((j) =>
+      `                  { let v := mload(${word(ST + j)}) s0 := addmod(s0, mulmod(mload(${word(S0 + 17 * r + j)}), v, q), q) mstore(${word(ST + j)}, addmod(v, mulmod(x, mload(${word(S0 + 17 * r + 8 + j)}), q), q)) }`),
+    `                  mstore(${word(ST)}, s0) }`,
+  ]).flat(),
   '            }',
 ];
 const permuteSol = `
-    /// @dev Poseidon's permutation of the 9 words at \`state\` (circomlibjs's poseidon_opt), with the
-    /// constants at \`base\`; uses 9 scratch words after the state. Returns the first word.
-    function permute(uint256 base, uint256 state) internal pure returns (uint256 out) {
+    /// @dev Where the constants go in memory (\`permute\` reads them there) and the state after them.
+    uint256 internal constant CONSTANTS_AT = 0x80;
+    uint256 internal constant STATE_AT = ${word(ST)};
+    uint256 internal constant MEMORY_END = ${word(TMP + 9)};
+
+    /// @dev Poseidon's permutation (circomlibjs's poseidon_opt) of the 9 words at STATE_AT, with
+    /// the 1,368 constant words at CONSTANTS_AT; uses the 9 words after the state. Returns the
+    /// first word. The caller owns that memory: nothing it needs may live there.
+    function permute() internal pure returns (uint256 out) {
         assembly {
             let prime := 21888242871839275222246405745257275088548364400416034343698204186575808495617
             for { let i := 0 } lt(i, 0x120) { i := add(i, 0x20) } {
-                mstore(add(state, i), addmod(mload(add(state, i)), mload(add(base, i)), prime))
+                mstore(add(${word(ST)}, i), addmod(mload(add(${word(ST)}, i)), mload(add(${word(C0)}, i)), prime))
             }
-            for { let r := 1 } lt(r, 4) { r := add(r, 1) } { fullRound(state, add(base, mul(r, 0x120)), add(base, 0x10e0), prime) }
-            fullRound(state, add(base, 0x480), add(base, 0x1b00), prime)
-            partialRounds(state, base, prime)
-            for { let r := 0 } lt(r, 3) { r := add(r, 1) } { fullRound(state, add(base, add(0xd80, mul(r, 0x120))), add(base, 0x10e0), prime) }
-            lastRound(state, add(base, 0x10e0), prime)
-            out := mload(state)
+            fullM(${word(C0 + 9)}, prime)
+            fullM(${word(C0 + 18)}, prime)
+            fullM(${word(C0 + 27)}, prime)
+            fullP(${word(C0 + 36)}, prime)
+            partialRounds(prime)
+            fullM(${word(C0 + 108)}, prime)
+            fullM(${word(C0 + 117)}, prime)
+            fullM(${word(C0 + 126)}, prime)
+            lastM(prime)
+            out := mload(${word(ST)})
 
-${[...full('fullRound', true), '', ...full('lastRound', false), '', ...partial].join('\n')}
+${[...full('fullM', M0, true), '', ...full('fullP', P0, true), '', ...full('lastM', M0, false), '', ...partial].join('\n')}
         }
     }
 `;

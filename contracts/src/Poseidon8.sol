@@ -13,7 +13,7 @@ import {Poseidon8Constants, Poseidon8Low, Poseidon8High} from "./generated/Posei
 /// @dev circomlibjs's own EVM generator stops at 6 inputs: its code for 8 would pass the 24,576
 /// byte limit. Here the 1,368 constants (C 135, M 81, P 81, S 1,071 words) live in two data
 /// contracts deployed before it (each a STOP byte and then the words, as SSTORE2 does; their
-/// code hashes are checked), and every call copies them into memory once: a chain of
+/// code hashes are checked), and every call copies them to fixed memory once: a chain of
 /// permutations pays for the copy once. `Poseidon8Deployer.deploy()` makes all three.
 contract Poseidon8 is IPoseidon8 {
     /// @dev The constants' first 684 words and the other 684 (Poseidon8Low, Poseidon8High).
@@ -53,6 +53,8 @@ contract Poseidon8 is IPoseidon8 {
 
     /// @dev With `chunkBytes` 0: Poseidon(inputs). Otherwise the chain over `input`'s chunks of
     /// `chunkBytes` bytes (the last may be shorter) from `h`: h = Poseidon(h, 7 chunks).
+    /// The constants go to fixed memory from 0x80 (the permutation's loads are then constant
+    /// addresses): nothing in memory is live here, inputs are calldata and the result a word.
     function _hash(uint256[8] calldata inputs, bytes calldata input, uint256 chunkBytes, uint256 h)
         private
         view
@@ -60,35 +62,34 @@ contract Poseidon8 is IPoseidon8 {
     {
         address lo = lowWords;
         address hi = highWords;
-        uint256 k;
-        uint256 st;
-        assembly ("memory-safe") {
-            k := mload(0x40)
-            extcodecopy(lo, k, 1, HALF)
-            extcodecopy(hi, add(k, HALF), 1, HALF)
-            st := add(k, mul(2, HALF))
-            mstore(0x40, add(st, 0x240)) // the state and the permutation's 9 scratch words
+        uint256 st = Poseidon8Constants.STATE_AT;
+        uint256 base = Poseidon8Constants.CONSTANTS_AT;
+        uint256 end = Poseidon8Constants.MEMORY_END;
+        assembly {
+            extcodecopy(lo, base, 1, HALF)
+            extcodecopy(hi, add(base, HALF), 1, HALF)
+            mstore(0x40, end)
         }
         if (chunkBytes == 0) {
-            assembly ("memory-safe") {
+            assembly {
                 mstore(st, 0)
                 calldatacopy(add(st, 0x20), inputs, 0x100)
             }
-            return Poseidon8Constants.permute(k, st);
+            return Poseidon8Constants.permute();
         }
         uint256 n = (input.length + chunkBytes - 1) / chunkBytes;
         for (uint256 c = 0; c < n; c += 7) {
-            assembly ("memory-safe") {
+            assembly {
                 mstore(st, 0)
                 mstore(add(st, 0x20), h)
             }
             for (uint256 j = 0; j < 7; j++) {
                 uint256 w = _chunk(input, chunkBytes, c + j);
-                assembly ("memory-safe") {
+                assembly {
                     mstore(add(st, add(0x40, mul(j, 0x20))), w)
                 }
             }
-            h = Poseidon8Constants.permute(k, st);
+            h = Poseidon8Constants.permute();
         }
         return h;
     }
