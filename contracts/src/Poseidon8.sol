@@ -35,49 +35,22 @@ contract Poseidon8 is IPoseidon8 {
 
     /// @inheritdoc IPoseidon8
     function poseidon(uint256[8] calldata inputs) external view returns (uint256) {
-        return _hash(inputs, msg.data[0:0], 0, 0);
+        uint256 st = _loadConstants();
+        assembly {
+            mstore(st, 0)
+            calldatacopy(add(st, 0x20), inputs, 0x100)
+        }
+        return Poseidon8Constants.permute();
     }
 
     /// @inheritdoc IPoseidon8
-    function commit(bytes calldata input, uint256 width, uint256 seed) external view returns (uint256) {
+    function commit(bytes calldata input, uint256 width, uint256 seed) external view returns (uint256 h) {
         if (width == 0 || width > 31) revert InvalidWidth(width);
-        if (input.length == 0) return seed;
-        return _hash(_none(), input, (31 / width) * width, seed);
-    }
-
-    function _none() private pure returns (uint256[8] calldata x) {
-        assembly {
-            x := 0
-        }
-    }
-
-    /// @dev With `chunkBytes` 0: Poseidon(inputs). Otherwise the chain over `input`'s chunks of
-    /// `chunkBytes` bytes (the last may be shorter) from `h`: h = Poseidon(h, 7 chunks).
-    /// The constants go to fixed memory from 0x80 (the permutation's loads are then constant
-    /// addresses): nothing in memory is live here, inputs are calldata and the result a word.
-    function _hash(uint256[8] calldata inputs, bytes calldata input, uint256 chunkBytes, uint256 h)
-        private
-        view
-        returns (uint256)
-    {
-        address lo = lowWords;
-        address hi = highWords;
-        uint256 st = Poseidon8Constants.STATE_AT;
-        uint256 base = Poseidon8Constants.CONSTANTS_AT;
-        uint256 end = Poseidon8Constants.MEMORY_END;
-        assembly {
-            extcodecopy(lo, base, 1, HALF)
-            extcodecopy(hi, add(base, HALF), 1, HALF)
-            mstore(0x40, end)
-        }
-        if (chunkBytes == 0) {
-            assembly {
-                mstore(st, 0)
-                calldatacopy(add(st, 0x20), inputs, 0x100)
-            }
-            return Poseidon8Constants.permute();
-        }
+        h = seed;
+        uint256 chunkBytes = (31 / width) * width;
         uint256 n = (input.length + chunkBytes - 1) / chunkBytes;
+        if (n == 0) return h;
+        uint256 st = _loadConstants();
         for (uint256 c = 0; c < n; c += 7) {
             assembly {
                 mstore(st, 0)
@@ -91,7 +64,22 @@ contract Poseidon8 is IPoseidon8 {
             }
             h = Poseidon8Constants.permute();
         }
-        return h;
+    }
+
+    /// @dev Copies the constants to fixed memory from 0x80 (the permutation's loads are then
+    /// constant addresses) and returns where the state goes. Nothing in memory is live in the
+    /// callers: their inputs are calldata and their result a word.
+    function _loadConstants() private view returns (uint256 st) {
+        address lo = lowWords;
+        address hi = highWords;
+        uint256 base = Poseidon8Constants.CONSTANTS_AT;
+        uint256 end = Poseidon8Constants.MEMORY_END;
+        assembly {
+            extcodecopy(lo, base, 1, HALF)
+            extcodecopy(hi, add(base, HALF), 1, HALF)
+            mstore(0x40, end)
+        }
+        return Poseidon8Constants.STATE_AT;
     }
 
     /// @dev Chunk `idx` of `input`: its `size` bytes from idx * size (fewer at the end) as a
