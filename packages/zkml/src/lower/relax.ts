@@ -15,7 +15,7 @@ import type { IntForm } from './steps.js';
  * `lambda * (q - ql)`, `lambda = qh / (qh - ql)`, and above `q` (`lowerIsQ`) or 0, and above
  * `lambda * q`.
  */
-type Relaxation = { form: IntForm; D: number; r: number } & (
+type Relaxation = { form: IntForm; ids: Int32Array; ks: Float64Array; D: number; r: number } & (
   | { kind: 'floor' }
   | { kind: 'relu'; lambda: number; ql: number; lowerIsQ: boolean }
   | { kind: 'zero' }
@@ -50,10 +50,12 @@ export class Relaxations {
    */
   requantised(id: number, form: IntForm, shift: number, act: 'none' | 'relu', [qlo, qhi]: readonly [bigint, bigint]): void {
     const D = 2 ** shift, r = shift > 0 ? 2 ** (shift - 1) : 0;
-    if (act === 'none' || qlo >= 0n) { this.of[id] = { form, D, r, kind: 'floor' }; return; }
-    if (qhi <= 0n) { this.of[id] = { form, D, r, kind: 'zero' }; return; }
+    // The form's terms as numbers once: bound() reads them for every form that reads this signal.
+    const ids = Int32Array.from(form.i), ks = Float64Array.from(form.k, Number);
+    if (act === 'none' || qlo >= 0n) { this.of[id] = { form, ids, ks, D, r, kind: 'floor' }; return; }
+    if (qhi <= 0n) { this.of[id] = { form, ids, ks, D, r, kind: 'zero' }; return; }
     const ql = Number(qlo), qh = Number(qhi);
-    this.of[id] = { form, D, r, kind: 'relu', lambda: qh / (qh - ql), ql, lowerIsQ: qh > -ql };
+    this.of[id] = { form, ids, ks, D, r, kind: 'relu', lambda: qh / (qh - ql), ql, lowerIsQ: qh > -ql };
   }
 
   /**
@@ -101,10 +103,18 @@ export class Relaxations {
       const base = Number(r.form.c) + r.r, unit = k / r.D;
       for (let side = 0; side < 4; side++) c[side] = c[side]! + unit * a[side]! * base + k * b[side]!;
       abs += Math.abs(unit * base) + Math.max(...b.map((x) => Math.abs(k * x)));
-      const [s0, s1, s2, s3] = a.map((x) => unit * x) as [number, number, number, number];
-      for (let t = 0; t < r.form.i.length; t++) {
-        const v = Number(r.form.k[t]!);
-        add(r.form.i[t]!, s0 * v, s1 * v, s2 * v, s3 * v, Math.abs(unit * v));
+      const s0 = unit * a[0]!, s1 = unit * a[1]!, s2 = unit * a[2]!, s3 = unit * a[3]!, su = Math.abs(unit);
+      const { ids, ks } = r;
+      if (this.seen.length < this.of.length) this.grow(this.of.length);
+      const scratch = this.scratch, magnitude = this.magnitude, seen = this.seen;
+      for (let t = 0; t < ids.length; t++) {
+        const v = ks[t]!, i = ids[t]!, at = 4 * i;
+        if (!seen[i]) { seen[i] = 1; touched.push(i); }
+        scratch[at] = scratch[at]! + s0 * v;
+        scratch[at + 1] = scratch[at + 1]! + s1 * v;
+        scratch[at + 2] = scratch[at + 2]! + s2 * v;
+        scratch[at + 3] = scratch[at + 3]! + s3 * v;
+        magnitude[i] = magnitude[i]! + su * Math.abs(v);
       }
     }
     for (const id of touched) {
