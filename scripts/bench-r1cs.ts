@@ -5,11 +5,12 @@
 // `npm run bench` and `npm run bench:scale` (same models, same quantisation).
 // BENCH_MODELS=mlp,lenet,cnn263k,cnn499k (default mlp,lenet). Then every example model in
 // models/ compiled by both backends (`compileModel`, no setup: the constraint system and, for
-// circom, its witness wasm), unless BENCH_EXAMPLES=0.
+// circom, its witness wasm), unless BENCH_EXAMPLES=0. Between them, mlp and lenet compiled with
+// --tolerance BENCH_TOLERANCE (percent, default 1; 0 skips).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { buildConstraints, compileModel, computeValues, constraintParts, importGraph, r1csFile, wtnsFile, loadOnnx, quantize, quantizeInput, readSamplesFile, releaseCurves } from '@verity/zkml';
+import { buildConstraints, compileModel, describePrecision, computeValues, constraintParts, dequantizeOutput, importGraph, inferFloat, inferQuantized, r1csFile, relativeError, wtnsFile, loadOnnx, quantize, quantizeInput, readSamplesFile, releaseCurves, type NodePrecision } from '@verity/zkml';
 import { imageSamples, largeCnn, lenet5, mnistMlp } from './bench/models.js';
 
 const MODELS: Record<string, [string, () => Uint8Array]> = {
@@ -42,6 +43,40 @@ for (const key of keys) {
   for (const p of constraintParts(model, 'committed')) parts.push(`| ${label} | ${p.part} | ${p.constraints.toLocaleString('en')} |`);
 }
 console.log(['\nConstraints per part (`constraintParts`):\n', '| model | part | constraints |', '|---|---|---|', ...parts].join('\n'));
+
+// `verity compile --tolerance`: the same models at the cheapest widths within the tolerance on
+// the 16 calibration images (compileModel, no setup), against the default widths; the error on
+// 64 held-out images of the same kind, against the float model, and top-1 agreement there.
+const tolerance = Number(process.env.BENCH_TOLERANCE ?? '1');
+if (tolerance > 0) {
+  console.log(`\n\`--tolerance ${tolerance}\` (compileModel, no setup): the default widths (12-bit weights, 16-bit activations) against the chosen ones.\n`);
+  console.log('| model | constraints, default widths | constraints, --tolerance | widths chosen | trials, search s | error on calibration (16) | error held out (64), default widths | error held out (64), chosen | top-1 held out, chosen |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  const scratch = mkdtempSync(join(tmpdir(), 'verity-bench-tolerance-'));
+  const heldOut = imageSamples(64, 99);
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  for (const key of keys.filter((k) => k === 'mlp' || k === 'lenet')) {
+    const [label, build] = MODELS[key]!;
+    const onnx = build();
+    const calibration = imageSamples(16);
+    const plain = await compileModel(onnx, { out: join(scratch, `${key}-plain`), calibration, setup: false });
+    const t = performance.now();
+    const tuned = await compileModel(onnx, { out: join(scratch, `${key}-tuned`), calibration, setup: false, tolerance: tolerance / 100 });
+    const seconds = (performance.now() - t) / 1000;
+    const p = tuned.precision!;
+    const imported = importGraph(loadOnnx(onnx));
+    const want = heldOut.map((x) => inferFloat(imported, x));
+    const run = (weightBits: number, activationBits: number, nodes?: NodePrecision) => {
+      const m = quantize(imported, { calibration, weightBits, activationBits, ...(nodes ? { nodes } : {}) });
+      return heldOut.map((x) => dequantizeOutput(m, inferQuantized(m, quantizeInput(m, x))));
+    };
+    const base = run(12, 16), got = run(p.weightBits, p.activationBits, p.nodes);
+    const argmax = (r: readonly number[]) => r.indexOf(Math.max(...r));
+    const top1 = got.filter((r, i) => argmax(r) === argmax(want[i]!)).length / heldOut.length;
+    console.log(`| ${label} | ${plain.constraints.toLocaleString('en')} | ${tuned.constraints.toLocaleString('en')} | ${describePrecision(p)} | ${p.trials.length}, ${seconds.toFixed(1)} | ${pct(p.calibrationError)} | ${pct(relativeError(want, base))} | ${pct(relativeError(want, got))} | ${(top1 * 100).toFixed(1)}% |`);
+  }
+  rmSync(scratch, { recursive: true, force: true });
+}
 
 if (process.env.BENCH_EXAMPLES !== '0') {
   console.log('\n| example model | constraints (r1cs) | constraints (circom) | compile s, r1cs | compile s, circom |');

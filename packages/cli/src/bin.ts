@@ -1,13 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BaseError as ViemBaseError } from 'viem';
-import { type BackendChoice, ceremonyPtau, compileModel, compileRequestBatch, contribute, MAX_REQUEST_BATCH, devPowersOfTau, importPtau, inputRange, loadCompiled, Prover, readInputFile, readProofFile, readSamplesFile, requestBatchDir, syntheticCalibrationWarning, verifyProof, verifySetup } from '@verity/zkml';
+import { type BackendChoice, ceremonyPtau, compileModel, compileRequestBatch, contribute, describePrecision, MAX_REQUEST_BATCH, devPowersOfTau, importPtau, inputRange, loadCompiled, Prover, readInputFile, readProofFile, readSamplesFile, requestBatchDir, syntheticCalibrationWarning, verifyProof, verifySetup } from '@verity/zkml';
 import { loadNodeConfig, loadWorkerConfig, packArtefacts, runNode, runWorker } from '@verity/node';
 import { dev, MAX_DEV_NODES } from './dev.js';
 import { diagnose, formatDoctor } from './doctor.js';
 import { deployCommand, explorerCommand, registerCommand, requestCommand, serveCommand, stakeCommand } from './commands.js';
 import { UnknownCommandError, UsageError, userError } from './errors.js';
-import { parseBigIntOption, parseIntegerOption } from './options.js';
+import { parseBigIntOption, parseIntegerOption, parsePercentOption } from './options.js';
 import { helpFor } from './help.js';
 import { overview, resolveCommand } from './usage.js';
 
@@ -96,11 +96,13 @@ async function main(argv: string[]): Promise<number> {
     case 'compile': {
       const { values, positionals } = parseArgs({
         args: rest, allowPositionals: true,
-        options: { out: { type: 'string' }, calibration: { type: 'string' }, 'input-bits': { type: 'string' }, 'weight-bits': { type: 'string' }, weights: { type: 'string' }, batch: { type: 'string' }, aggregate: { type: 'string' }, output: { type: 'string' }, input: { type: 'string' }, shard: { type: 'string' }, backend: { type: 'string' }, requests: { type: 'string' } },
+        options: { out: { type: 'string' }, calibration: { type: 'string' }, 'input-bits': { type: 'string' }, 'weight-bits': { type: 'string' }, 'activation-bits': { type: 'string' }, tolerance: { type: 'string' }, weights: { type: 'string' }, batch: { type: 'string' }, aggregate: { type: 'string' }, output: { type: 'string' }, input: { type: 'string' }, shard: { type: 'string' }, backend: { type: 'string' }, requests: { type: 'string' } },
       });
       const shard = parseIntegerOption('--shard', values.shard), batch = parseIntegerOption('--batch', values.batch);
       const requests = parseIntegerOption('--requests', values.requests, { min: 2, max: MAX_REQUEST_BATCH });
       const inputBits = parseIntegerOption('--input-bits', values['input-bits'], { allowed: [8, 16] }), weightBits = parseIntegerOption('--weight-bits', values['weight-bits'], { min: 2 });
+      const activationBits = parseIntegerOption('--activation-bits', values['activation-bits'], { min: 2 });
+      const tolerance = parsePercentOption('--tolerance', values.tolerance);
       if (values.aggregate && values.aggregate !== 'mean') throw new UsageError({ command: 'compile', problem: `--aggregate takes mean; got "${values.aggregate}"` });
       if (values.input && !['committed', 'public', 'private'].includes(values.input)) throw new UsageError({ command: 'compile', problem: `--input takes committed, public or private; got "${values.input}"` });
       if (positionals.length !== 1 || !values.out) throw new UsageError({ command: 'compile', problem: 'needs one <model.onnx> and --out DIR' });
@@ -113,6 +115,8 @@ async function main(argv: string[]): Promise<number> {
         calibration: values.calibration ? readSamplesFile(readFileSync(values.calibration, 'utf8')) : undefined,
         inputBits,
         weightBits,
+        activationBits,
+        tolerance,
         weights: values.weights as 'constant' | 'committed' | 'signals' | undefined,
         batch,
         aggregate: values.aggregate as 'mean' | undefined,
@@ -124,6 +128,7 @@ async function main(argv: string[]): Promise<number> {
       });
       console.log(`compiled ${positionals[0]} -> ${values.out}: ${report.constraints} constraints (${Object.entries(report.constraintsByPart).map(([k, v]) => `${k} ${v}`).join(', ')})`);
       if (report.shards) console.log(`compiled in ${report.shards.parts} parts (${report.shards.constraintsPerPart.join(', ')} constraints) linked into one circuit`);
+      if (report.precision) console.log(`precision: ${describePrecision(report.precision)}: the cheapest of ${report.precision.trials.length} tried within --tolerance ${values.tolerance}% (largest calibration error ${(report.precision.calibrationError * 100).toFixed(2)}% of the output range)`);
       if (report.accuracy) console.log(`calibration: max abs error ${report.accuracy.maxAbsError.toPrecision(3)} over output range ${report.accuracy.outputRange.toPrecision(3)}, top-1 agreement ${(report.accuracy.top1Agreement * 100).toFixed(1)}%`);
       if (requests !== undefined) {
         const k = await compileRequestBatch(values.out, { k: requests, progress: (e) => console.error(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${e.phase}`) });

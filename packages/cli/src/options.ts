@@ -100,6 +100,19 @@ export function parseIntegerOption(option: string, value: string | undefined, o:
 }
 
 /**
+ * A percentage above 0 and below 100, returned as a fraction; undefined when not given.
+ *
+ * @example
+ * parsePercentOption('--tolerance', '1') // 0.01
+ */
+export function parsePercentOption(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0 && n < 100)) throw new OptionValueError({ option, value, expected: 'a percentage above 0 and below 100 (1 for 1%)' });
+  return n / 100;
+}
+
+/**
  * A non-negative integer option as a bigint (decimal or 0x hex), such as a request binding.
  *
  * @example

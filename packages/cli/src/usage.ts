@@ -54,6 +54,9 @@ export const COMMANDS: readonly CommandUsage[] = [
       --calibration FILE   sample inputs that choose the fixed-point scales and the input range
                            (without it: random inputs in [-1, 1], so inputs above about 1 or 2 are refused)
       --input-bits N       8 or 16 (default 8)    --weight-bits N (default 12)
+      --activation-bits N  bits of a hidden activation's calibrated range (default 16)
+      --tolerance PERCENT  choose the cheapest weight and activation widths (at most the ones above)
+                           whose largest calibration error is within PERCENT of the output range
       --weights constant|committed|signals
                                    weights as circuit constants (default), secret behind a
                                    Poseidon commitment the registry pins, or private signals (baseline)

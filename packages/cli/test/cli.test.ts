@@ -13,7 +13,7 @@ import { tinyCompiled, tinySamples, TINY_ONNX } from '../../zkml/test/fixtures.j
 import { onnxHelpers } from '../../zkml/test/exports.js';
 import { FileNotFoundError, UnknownCommandError, UsageError, userError } from '../src/errors.js';
 import { helpFor } from '../src/help.js';
-import { OptionValueError, parseBigIntOption, parseIntegerOption } from '../src/options.js';
+import { OptionValueError, parseBigIntOption, parseIntegerOption, parsePercentOption } from '../src/options.js';
 import { COMMANDS, GROUPS, overview } from '../src/usage.js';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'verity.mjs');
@@ -60,6 +60,22 @@ test('verity compile refuses an unsupported operator, naming the node, and write
   assert.match(r.stderr, /agreed mode/);
   assert.equal(existsSync(out), false);
   assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.out')), []);
+});
+
+test('verity compile --tolerance prints the widths it chose, writes them to report.json, and refuses it without calibration inputs', () => {
+  writeFileSync(join(dir, 'tiny.onnx'), TINY_ONNX);
+  writeFileSync(join(dir, 'cal.json'), JSON.stringify({ input_data: tinySamples(32) }));
+  const out = join(dir, 'tuned');
+  const r = verity('compile', join(dir, 'tiny.onnx'), '--out', out, '--calibration', join(dir, 'cal.json'), '--tolerance', '2', '--backend', 'r1cs');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /precision: \d+-bit weights, \d+-bit activations.*within --tolerance 2% \(largest calibration error \d+\.\d\d% of the output range\)/);
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  assert.equal(report.precision.tolerance, 0.02);
+  assert.ok(report.precision.calibrationError <= 0.02);
+  const refused = verity('compile', join(dir, 'tiny.onnx'), '--out', join(dir, 'untuned'), '--tolerance', '2');
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /^error: IncompatibleOptionsError: .*--tolerance 2.*no --calibration/m);
+  assert.equal(existsSync(join(dir, 'untuned')), false);
 });
 
 test('verity compile refuses a file that is not ONNX', () => {
@@ -203,6 +219,12 @@ test('user mistakes are typed errors carrying the command, path or URL', async (
   assert.equal(parseIntegerOption('--batch', undefined), undefined);
   assert.throws(() => parseBigIntOption('--binding', '1e3'), (e) => e instanceof OptionValueError && e.option === '--binding');
   assert.equal(parseBigIntOption('--binding', '0x2a'), 42n);
+  assert.equal(parsePercentOption('--tolerance', '1'), 0.01);
+  assert.equal(parsePercentOption('--tolerance', '0.5'), 0.005);
+  assert.equal(parsePercentOption('--tolerance', undefined), undefined);
+  for (const bad of ['0', '100', '-1', '1%', 'abc', '1e-2']) {
+    assert.throws(() => parsePercentOption('--tolerance', bad), (e) => e instanceof OptionValueError && e.option === '--tolerance' && e.value === bad);
+  }
 });
 
 test('each user mistake prints one `error: <Name>:` line naming the command, file, directory or URL, exits 2, no stack', async () => {
@@ -214,6 +236,8 @@ test('each user mistake prints one `error: <Name>:` line naming the command, fil
   refused(verity('compile', '--frob'), 'UsageError');
   refused(verity('compile', 'm.onnx'), 'UsageError'); // no --out
   refused(verity('compile', 'm.onnx', '--out', join(dir, 'o'), '--input-bits', '12'), 'OptionValueError');
+  refused(verity('compile', 'm.onnx', '--out', join(dir, 'o'), '--tolerance', '0'), 'OptionValueError');
+  refused(verity('compile', 'm.onnx', '--out', join(dir, 'o'), '--activation-bits', 'x'), 'OptionValueError');
   refused(verity('prove', compiled.dir, '--input', join(dir, 'input.json'), '--out', join(dir, 'x.json'), '--binding', 'abc'), 'OptionValueError');
   const nope = join(dir, 'nope.json');
   const missingFile = verity('verify', compiled.dir, nope);

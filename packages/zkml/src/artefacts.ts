@@ -69,6 +69,19 @@ export type CompileReport = {
   };
   layout: Layout;
   accuracy?: { samples: number; maxAbsError: number; outputRange: number; top1Agreement: number };
+  /**
+   * With `tolerance` (`--tolerance`): the widths the search chose (`quantize` with these
+   * `weightBits`, `activationBits` and `nodes` gives the same model), their largest error on the
+   * calibration inputs as a fraction of the output range, and every trial (widths, the model's
+   * step constraints, error).
+   */
+  precision?: {
+    tolerance: number; weightBits: number; activationBits: number;
+    /** widths of single nodes in place of the two above, by the name of the node that requantises */
+    nodes?: Readonly<Record<string, { weightBits?: number; activationBits?: number }>>;
+    calibrationError: number;
+    trials: { weightBits: number; activationBits: number; nodes?: Readonly<Record<string, { weightBits?: number; activationBits?: number }>>; constraints: number; error: number }[];
+  };
   verifier?: { contract: string; bytecodeSize: number; limit: number; expectedVerifyGas: number };
   setup: { system: 'groth16'; ptauPower: number; ptau: 'dev' | 'ceremony'; insecure: boolean; contributions: { name: string; hash: string }[]; note: string };
   timings: { compileSeconds: number; setupSeconds: number };

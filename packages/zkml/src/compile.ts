@@ -28,6 +28,9 @@ import type { BackendChoice } from './prover/backend.js';
 import { groth16Setup } from './setup/groth16.js';
 import { dequantizeOutput, inferQuantized, inputRange, quantizeInput } from './quantize/infer.js';
 import { quantize, type QuantizeOptions } from './quantize/quantize.js';
+import { choosePrecision } from './quantize/precision.js';
+import type { NodePrecision } from './lower/context.js';
+import { ToleranceError } from './errors/quantize.js';
 
 const require = createRequire(import.meta.url);
 const circuitsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'circuits');
@@ -67,6 +70,13 @@ export type CompileOptions = QuantizeOptions & {
    * release; the default for `weights: 'signals'` and `shard`, which only it builds).
    */
   backend?: CircuitBackend;
+  /**
+   * Choose the weight and activation widths instead of taking them: the cheapest whose largest
+   * error on the calibration inputs, against onnxruntime, is at most this fraction of the output
+   * range (0.01 = 1%; `verity compile --tolerance 1`). `weightBits` and `activationBits` are then
+   * the widest tried. Needs calibration inputs. See {@link choosePrecision}.
+   */
+  tolerance?: number;
 };
 
 /**
@@ -225,6 +235,19 @@ export function defaultBackend(options: Pick<CompileOptions, 'backend' | 'weight
 }
 
 /**
+ * The widths `--tolerance` chose, in words.
+ *
+ * @example
+ * describePrecision({ weightBits: 12, activationBits: 16, nodes: { Relu_2: { weightBits: 6 } } })
+ * // '12-bit weights, 16-bit activations except Relu_2: 6-bit weights'
+ */
+export function describePrecision(p: { weightBits: number; activationBits: number; nodes?: NodePrecision }): string {
+  const each = Object.entries(p.nodes ?? {}).map(([node, w]) => `${node}: ${[w.weightBits !== undefined ? `${w.weightBits}-bit weights` : '', w.activationBits !== undefined ? `${w.activationBits}-bit activations` : ''].filter(Boolean).join(', ')}`);
+  const all = `${p.weightBits}-bit weights, ${p.activationBits}-bit activations`;
+  return each.length > 0 ? `${all} except ${each.join('; ')}` : all;
+}
+
+/**
  * Compiles an ONNX model into a proved-mode artefact directory: circuit.r1cs and what the
  * witness is computed from (the eliminated labels, or with circom its source and witness
  * wasm), Groth16 proving key, verification key, Solidity verifier, the quantised
@@ -239,6 +262,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
   const encoding = options.weights ?? 'constant';
   // Before any work: an impossible backend choice is refused at once.
   const backend = defaultBackend(options);
+  if (options.tolerance !== undefined && !(options.tolerance > 0 && options.tolerance < 1)) throw new ToleranceError({ tolerance: options.tolerance });
   if (encoding === 'committed' && (options.input ?? 'committed') !== 'committed') {
     throw new IncompatibleOptionsError({ options: ['--weights committed', `--input ${options.input}`], reason: 'the weight commitment seeds the input commitment, so committed weights need --input committed' });
   }
@@ -248,7 +272,27 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
   const graph = withAggregate(selected, options.aggregate);
   const imported = importGraph(graph);
   const calibration = batchSamples(options.calibration, batch);
-  const model = quantize(imported, { ...options, calibration });
+  // The float reference on the calibration inputs, once: the precision search and the accuracy report read it.
+  let referenceRows: number[][] | undefined;
+  const reference = async (samples: number[][]) => {
+    referenceRows ??= (await floatReference(onnxBytes, graph.inputs, selected.outputs[0]!.name, samples)).map((r) => (options.aggregate === 'mean' ? meanRows(r, batch) : r));
+    return referenceRows;
+  };
+  let precision: CompileReport['precision'];
+  let model: QuantizedModel;
+  if (options.tolerance !== undefined) {
+    if (!calibration || calibration.length === 0) {
+      throw new IncompatibleOptionsError({ options: [`--tolerance ${options.tolerance * 100}`, 'no --calibration'], reason: 'the precision is chosen by its error on the calibration inputs; random stand-ins say nothing about real ones' });
+    }
+    const want = await reference(calibration);
+    progress({ phase: `precision: the cheapest weight and activation widths within ${options.tolerance * 100}% of the output range` });
+    const choice = choosePrecision(imported, { ...options, calibration, weightSignals: encoding !== 'constant' }, want, options.tolerance);
+    model = choice.model;
+    precision = { tolerance: choice.tolerance, weightBits: choice.weightBits, activationBits: choice.activationBits, ...(choice.nodes ? { nodes: choice.nodes } : {}), calibrationError: choice.error, trials: choice.trials };
+    progress({ phase: `precision: ${describePrecision(precision)} (${choice.trials.length} trials; calibration error ${(choice.error * 100).toFixed(2)}% of the output range)` });
+  } else {
+    model = quantize(imported, { ...options, calibration });
+  }
   const inputVisibility = options.input ?? 'committed';
   const layout = layoutOf(model, inputVisibility);
   for (const a of model.approximations ?? []) progress({ phase: describeApproximation(a) });
@@ -291,17 +335,17 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
     let accuracy: CompileReport['accuracy'];
     if (calibration && calibration.length > 0) {
       progress({ phase: `accuracy: onnxruntime-web on ${calibration.length} calibration input(s)` });
-      const reference = (await floatReference(onnxBytes, graph.inputs, selected.outputs[0]!.name, calibration)).map((r) => (options.aggregate === 'mean' ? meanRows(r, batch) : r));
+      const want = await reference(calibration);
       let maxAbsError = 0, lo = Infinity, hi = -Infinity, agree = 0, rows = 0;
       calibration.forEach((x, i) => {
         const got = dequantizeOutput(model, inferQuantized(model, quantizeInput(model, x)));
-        const want = reference[i]!;
-        want.forEach((w, j) => { maxAbsError = Math.max(maxAbsError, Math.abs(w - got[j]!)); lo = Math.min(lo, w); hi = Math.max(hi, w); });
+        const row = want[i]!;
+        row.forEach((w, j) => { maxAbsError = Math.max(maxAbsError, Math.abs(w - got[j]!)); lo = Math.min(lo, w); hi = Math.max(hi, w); });
         // Top-1 per inference (per row of a batch; the aggregate is one row).
-        const width = options.aggregate ? want.length : want.length / batch;
-        for (let r = 0; r < want.length / width; r++) {
+        const width = options.aggregate ? row.length : row.length / batch;
+        for (let r = 0; r < row.length / width; r++) {
           rows++;
-          if (argmax(got.slice(r * width, (r + 1) * width)) === argmax(want.slice(r * width, (r + 1) * width))) agree++;
+          if (argmax(got.slice(r * width, (r + 1) * width)) === argmax(row.slice(r * width, (r + 1) * width))) agree++;
         }
       });
       accuracy = { samples: calibration.length * batch, maxAbsError, outputRange: hi - lo, top1Agreement: agree / rows };
@@ -328,6 +372,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
       },
       layout,
       accuracy,
+      ...(precision ? { precision } : {}),
       setup: {
         system: 'groth16', ptauPower: power, ptau: ceremony ? 'ceremony' : 'dev', insecure: !ceremony, contributions: setup?.contributions ?? [],
         note: ceremony

@@ -17,11 +17,13 @@ export { ortInput } from './onnx/runtime.js';
 export { buildMlpOnnx, buildOnnx, type DenseSpec } from './onnx/build.js';
 export { importGraph } from './graph/import.js';
 export { quantize, type QuantizedModel } from './quantize/quantize.js';
+export type { NodePrecision } from './lower/context.js';
+export { choosePrecision, relativeError, DEFAULT_PRECISION, type PrecisionChoice, type PrecisionTrial } from './quantize/precision.js';
 export { programConstraints } from './lower/steps.js';
 export { quantizeInput, inputBounds, inputRange, inferQuantized, inferFloat, dequantizeOutput } from './quantize/infer.js';
 
 // Compiling a model to artefacts, and reading them back.
-export { compileModel, syntheticCalibrationWarning } from './compile.js';
+export { compileModel, describePrecision, syntheticCalibrationWarning } from './compile.js';
 export { cachedModelDir, compileCached } from './cache.js';
 export { loadCompiled, bigintReviver, ARTEFACT_FILES, type CircuitBackend, type CompileReport, type CompiledModel, type VerifierBuild } from './artefacts.js';
 export { weightSignals } from './codegen/circom.js';

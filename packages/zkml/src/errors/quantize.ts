@@ -62,3 +62,15 @@ export class FunctionDomainError extends BaseError {
     this.range = range;
   }
 }
+
+/** A tolerance that is not a fraction of the output range the search can meet (NaN, negative, 1 or more). */
+export class ToleranceError extends BaseError {
+  override name = 'ToleranceError';
+  readonly tolerance: number;
+  constructor({ tolerance }: { tolerance: number }) {
+    super(`Tolerance ${tolerance} is not a fraction of the output range between 0 and 1 (--tolerance takes a percentage above 0 and below 100)`, {
+      details: 'Give the largest error the model may make on the calibration inputs, as a percentage of its output range: --tolerance 1 for 1%.',
+    });
+    this.tolerance = tolerance;
+  }
+}

@@ -18,8 +18,15 @@ export const MAX_ACC_BITS = 240;
  */
 export type SignalInfo = { scale: number; lo: bigint; hi: bigint; offset?: number };
 
-/** `calibrated`: calibration inputs were given (approximation windows follow them, else each function's default). */
-export type LowerOptions = { weightBits: number; activationBits: number; calibrated?: boolean };
+/**
+ * `calibrated`: calibration inputs were given (approximation windows follow them, else each
+ * function's default). `nodes`: widths for the requantisations a node makes (by ONNX node name:
+ * the node that requantises, a Relu after its Conv), in place of `weightBits` and `activationBits`.
+ */
+export type LowerOptions = { weightBits: number; activationBits: number; calibrated?: boolean; nodes?: NodePrecision };
+
+/** Per-node widths (`--tolerance` chooses them; see quantize/precision.ts). */
+export type NodePrecision = Readonly<Record<string, { weightBits?: number; activationBits?: number }>>;
 
 /**
  * A function the circuit evaluates piecewise-linearly on a clamped domain, in 2^segmentBits
@@ -83,6 +90,16 @@ export class Context {
     readonly ranges: Map<string, number>,
     readonly options: LowerOptions,
   ) {}
+
+  /** Bits per weight for the current node's requantisations. */
+  get weightBits(): number {
+    return this.options.nodes?.[this.node?.name ?? '']?.weightBits ?? this.options.weightBits;
+  }
+
+  /** Bits of the calibrated range for the current node's activations. */
+  get activationBits(): number {
+    return this.options.nodes?.[this.node?.name ?? '']?.activationBits ?? this.options.activationBits;
+  }
 
   /** Whether a tensor is read later: operators skip work nobody uses. */
   needs(name: string | undefined): boolean {
@@ -244,8 +261,8 @@ export class Context {
     const largest = new Map<number, number>();
     for (const f of forms) for (const [id, m] of f.t) { const sc = this.signals[id]!.scale; largest.set(sc, Math.max(largest.get(sc) ?? 0, Math.abs(m))); }
     let s = -Infinity;
-    for (const m of largest.values()) s = Math.max(s, scaleFor(m, this.options.weightBits));
-    return Number.isFinite(s) ? s : scaleFor(0, this.options.weightBits);
+    for (const m of largest.values()) s = Math.max(s, scaleFor(m, this.weightBits));
+    return Number.isFinite(s) ? s : scaleFor(0, this.weightBits);
   }
 
   /**
@@ -275,7 +292,7 @@ export class Context {
     else if (exact) outScale = this.kinds.length > 0 && this.kinds.every((k) => k !== 'float') ? Math.max(accScale, 0) : accScale;
     else {
       const r = this.ranges.get(key) ?? 0;
-      outScale = r > 0 ? Math.min(accScale, scaleFor(r, this.options.activationBits)) : accScale;
+      outScale = r > 0 ? Math.min(accScale, scaleFor(r, this.activationBits)) : accScale;
     }
     if (opts.even && !sign && outScale % 2 !== 0) outScale -= 1;
     if (!sign && accScale < outScale) accScale = outScale;
@@ -384,7 +401,7 @@ export class Context {
     const k = PWL_BITS, t = fn.segmentBits ?? PWL_SEGMENT_BITS, low = k - t;
     let fmax = 0;
     for (let j = 0; j <= 2 ** t; j++) fmax = Math.max(fmax, Math.abs(fn.f(fn.lo + j * 2 ** low * unit)));
-    const outBase = Math.min(24, scaleFor(fmax, this.options.activationBits));
+    const outBase = Math.min(24, scaleFor(fmax, this.activationBits));
     return this.pwlStep(q, fn.name, L, inScale, k, t, pwlTable((x) => fn.f(x), L, unit, k, t, outBase), outBase + low);
   }
 
@@ -450,7 +467,7 @@ export class Context {
     const { inScale, L, unit } = windowLayout(fn, win[0], win[1], k, opts.atMost !== undefined && win[1] === opts.atMost);
     const q = this.requant(x, 'none', { scale: inScale });
     this.key();
-    const chosen = chooseTable(fn, L, unit, k, (fmax) => Math.min(24, scaleFor(fmax, this.options.activationBits)));
+    const chosen = chooseTable(fn, L, unit, k, (fmax) => Math.min(24, scaleFor(fmax, this.activationBits)));
     this.approximations.push({
       node, opType, fn: fn.name, window: [L * unit, (L + 2 ** k - 1) * unit], calibrated: calibrated ? [seen![0], seen![1]] : null,
       segments: 2 ** chosen.t, maxError: chosen.error, elements: sizeOf(x.shape),
@@ -567,7 +584,7 @@ export class Context {
     });
     let vlo = 0n, vhi = 0n;
     forms.forEach((f, j) => { const [a, b] = this.interval(f); vlo = j === 0 ? a : minBig(vlo, a); vhi = j === 0 ? b : maxBig(vhi, b); });
-    const K = this.options.activationBits + Math.ceil(unsignedBits(vhi) / 2);
+    const K = this.activationBits + Math.ceil(unsignedBits(vhi) / 2);
     const rHi = isqrt((1n << BigInt(2 * K)) / vlo), rLo = isqrt((1n << BigInt(2 * K)) / vhi);
     const rBits = unsignedBits(rHi);
     const slackBits = unsignedBits((2n * rHi + 1n) * vhi);

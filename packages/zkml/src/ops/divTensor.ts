@@ -43,7 +43,7 @@ export function divideBy(ctx: Context, node: OnnxNode, a: Value, b: Value, integ
   const pos = ctx.requant(qa, 'relu', { exact: true });
   const negPart = ctx.requant(neg(ctx, qa), 'relu', { exact: true });
   const big = ratio ? Math.max(Math.abs(ratio[0]), Math.abs(ratio[1])) : 1;
-  const scale = integer ? 0 : Math.min(24, scaleFor(big, ctx.options.activationBits));
+  const scale = integer ? 0 : Math.min(24, scaleFor(big, ctx.activationBits));
   const qp = ctx.divide(pos, den, { scale, denMin: Math.max(floor, 2 ** -40) });
   const qn = ctx.divide(negPart, den, { scale, denMin: Math.max(floor, 2 ** -40) });
   const y = ctx.linear(shape, [qp, qn], (o, add) => { add(0, o, 1); add(1, o, -1); return 0; });

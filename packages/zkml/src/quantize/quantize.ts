@@ -3,7 +3,7 @@ import { floatInput, runGraph, type ImportedModel } from '../graph/import.js';
 import { isSignal, signalForm, type Affine } from '../ir/affine.js';
 import { sizeOf } from '../ir/tensor.js';
 import { symValue, type Value } from '../ir/value.js';
-import { Context, scaleFor, signedBits } from '../lower/context.js';
+import { Context, scaleFor, signedBits, type NodePrecision } from '../lower/context.js';
 import type { Step } from '../lower/steps.js';
 import type { Approximation } from '../lower/approx.js';
 import type { ElemKind, OnnxNode } from '../onnx/load.js';
@@ -52,6 +52,8 @@ export type QuantizeOptions = {
   weightBits?: number;
   /** bits for hidden activations (chosen from calibration ranges). Default 16. */
   activationBits?: number;
+  /** per-node widths in place of the two above (by the name of the node that requantises) */
+  nodes?: NodePrecision;
   /** float sample inputs; without them, 16 pseudo-random inputs in [-1, 1] stand in */
   calibration?: number[][];
 };
@@ -91,6 +93,34 @@ function finishOutput(ctx: Context, out: Value, producer: string, activationBits
 }
 
 /**
+ * What the float run over the calibration inputs records: every nonlinear primitive's largest
+ * magnitude (and spans), keyed by node and call order, and the inputs' extremes. It does not
+ * depend on the widths, so a search over widths runs it once ({@link calibrate}).
+ */
+export type CalibrationPass = { ranges: ReadonlyMap<string, number>; inputMax: number; inputMin: number };
+
+const outputProducer = (model: ImportedModel) => {
+  const graphOutput = model.graph.outputs[0]!.name;
+  return model.graph.nodes.find((n) => n.outputs.includes(graphOutput))?.name ?? 'output';
+};
+
+/** Runs the model in float over the calibration inputs (or the stand-ins) and records its ranges. */
+export function calibrate(model: ImportedModel, options: QuantizeOptions = {}): CalibrationPass {
+  const calibrated = options.calibration !== undefined && options.calibration.length > 0;
+  const calibration = calibrated ? options.calibration! : syntheticSamples(sizeOf(model.inputShape));
+  const activationBits = options.activationBits ?? 16;
+  const ranges = new Map<string, number>();
+  const float = new Context('float', ranges, { weightBits: options.weightBits ?? 12, activationBits, calibrated });
+  const producer = outputProducer(model);
+  let inputMax = 0, inputMin = Infinity;
+  for (const x of calibration) {
+    for (const v of x) { inputMax = Math.max(inputMax, Math.abs(v)); inputMin = Math.min(inputMin, v); }
+    finishOutput(float, runGraph(float, model.graph, floatInput(model.inputShape, x)), producer, activationBits, model.graph.outputs[0]!.kind);
+  }
+  return { ranges, inputMax, inputMin };
+}
+
+/**
  * Chooses fixed-point scales and lowers the model to an integer program. Calibration
  * inputs (run in float) give every requantisation its output scale; worst-case interval
  * bounds give every range check its width, so every in-range input can be proved.
@@ -98,28 +128,19 @@ function finishOutput(ctx: Context, out: Value, producer: string, activationBits
  * @example
  * const q = quantize(importGraph(loadOnnx(bytes)), { calibration: samples })
  */
-export function quantize(model: ImportedModel, options: QuantizeOptions = {}): QuantizedModel {
+export function quantize(model: ImportedModel, options: QuantizeOptions = {}, pass?: CalibrationPass): QuantizedModel {
   const inputBits = options.inputBits ?? 8;
   if (inputBits !== 8 && inputBits !== 16) throw new RangeError(`inputBits must be 8 or 16, got ${inputBits}`);
   const n = sizeOf(model.inputShape);
   const calibrated = options.calibration !== undefined && options.calibration.length > 0;
-  const lowerOptions = { weightBits: options.weightBits ?? 12, activationBits: options.activationBits ?? 16, calibrated };
-  const calibration = calibrated ? options.calibration! : syntheticSamples(n);
-
-  const graphOutput = model.graph.outputs[0]!.name;
-  const producer = model.graph.nodes.find((n) => n.outputs.includes(graphOutput))?.name ?? 'output';
-  const ranges = new Map<string, number>();
-  const float = new Context('float', ranges, lowerOptions);
-  let inputMax = 0, inputMin = Infinity;
-  for (const x of calibration) {
-    for (const v of x) { inputMax = Math.max(inputMax, Math.abs(v)); inputMin = Math.min(inputMin, v); }
-    finishOutput(float, runGraph(float, model.graph, floatInput(model.inputShape, x)), producer, lowerOptions.activationBits, model.graph.outputs[0]!.kind);
-  }
+  const lowerOptions = { weightBits: options.weightBits ?? 12, activationBits: options.activationBits ?? 16, calibrated, ...(options.nodes ? { nodes: options.nodes } : {}) };
+  const producer = outputProducer(model);
+  const { ranges, inputMax, inputMin } = pass ?? calibrate(model, options);
   // Integer and boolean inputs are exact integers in the circuit (scale 0), as ONNX reads them.
   const inputKind = model.graph.inputs[0]!.kind;
   const inputScale = inputKind === 'float' ? scaleFor(inputMax, inputBits) : 0;
 
-  const ctx = new Context('lower', ranges, lowerOptions);
+  const ctx = new Context('lower', new Map(ranges), lowerOptions);
   const half = 2 ** (inputBits - 1);
   const inputBounds: readonly [number, number] | undefined = inputKind === 'bool' ? [half, half + 1] : inputKind === 'float' && inputMin >= 0 ? [half, 2 * half - 1] : undefined;
   const [lo, hi] = inputBounds ?? [0, 2 * half - 1];

@@ -1,0 +1,166 @@
+import { ToleranceError } from '../errors/quantize.js';
+import type { ImportedModel } from '../graph/import.js';
+import { programConstraints } from '../lower/steps.js';
+import { dequantizeOutput, inferQuantized, quantizeInput } from './infer.js';
+import type { NodePrecision } from '../lower/context.js';
+import { calibrate, quantize, type QuantizeOptions, type QuantizedModel } from './quantize.js';
+
+/** The precision `quantize` uses when none is asked for: 12-bit weights, 16-bit activations. */
+export const DEFAULT_PRECISION = { weightBits: 12, activationBits: 16 } as const;
+
+/** The narrowest widths the search tries: below them a product of two values has nothing left to round. */
+const MIN_WEIGHT_BITS = 4;
+const MIN_ACTIVATION_BITS = 4;
+/** Requantising nodes up to which the search also tries a width per node (each costs up to 20 trials). */
+export const MAX_NODE_SEARCH = 12;
+
+/** One quantisation the search lowered and ran: its widths, the model's constraints, its largest error. */
+export type PrecisionTrial = {
+  weightBits: number;
+  activationBits: number;
+  /** widths of single nodes in place of the two above (by the name of the node that requantises) */
+  nodes?: NodePrecision;
+  /** constraints of the model's steps (the input checks and commitments are the same for every trial) */
+  constraints: number;
+  /** largest |reference - quantised| over the calibration outputs, as a fraction of the reference outputs' range */
+  error: number;
+};
+
+/**
+ * What `--tolerance` chose: the widths, the model quantised with them, its error on the
+ * calibration inputs (a fraction of the reference outputs' range), and every trial.
+ */
+export type PrecisionChoice = PrecisionTrial & { model: QuantizedModel; tolerance: number; trials: PrecisionTrial[] };
+
+/** Largest |want - got| over every output, divided by the range of `want` (its largest magnitude when constant). */
+export function relativeError(want: readonly (readonly number[])[], got: readonly (readonly number[])[]): number {
+  let err = 0, lo = Infinity, hi = -Infinity, top = 0;
+  want.forEach((row, i) => row.forEach((w, j) => {
+    err = Math.max(err, Math.abs(w - got[i]![j]!));
+    lo = Math.min(lo, w); hi = Math.max(hi, w); top = Math.max(top, Math.abs(w));
+  }));
+  const range = hi > lo ? hi - lo : top;
+  return range > 0 ? err / range : err === 0 ? 0 : Infinity;
+}
+
+/**
+ * Chooses the cheapest weight and activation widths whose outputs stay within `tolerance` of
+ * the reference on the calibration inputs, as EZKL's `calibrate-settings --target resources`
+ * chooses its scales: fewer bits shorten every range check a requantisation makes (a LeNet-class
+ * CNN's first layer pays about 1,150 constraints a bit). The widths never exceed the ones asked
+ * for (`options.weightBits` and `options.activationBits`, else {@link DEFAULT_PRECISION}); when
+ * even those miss the tolerance, they are returned with their error and the caller decides.
+ *
+ * Two searches, each lowering the model once per trial; the cheaper result wins:
+ * - **one width for every node**: for each weight width from the widest down, the narrowest
+ *   activation width within tolerance by bisection, starting from the previous width's;
+ * - **a width per node** (models of up to {@link MAX_NODE_SEARCH} requantising nodes): each
+ *   node's weight width and activation width is narrowed alone, the others at the widest, down
+ *   to the first width that misses the tolerance, which measures what each bit saves and costs;
+ *   the error budget (the tolerance less the widest widths' error) is then shared out as a
+ *   multiple-choice knapsack (most constraints saved for the error added, errors taken as
+ *   additive), and the result is run; if it misses the tolerance (errors are not quite
+ *   additive) the budget shrinks by a fifth and it is shared out again.
+ *
+ * Error is assumed monotone in each width only to prune: the returned choice is always a trial
+ * that was run and met the tolerance.
+ *
+ * @example
+ * const ref = calibration.map((x) => inferFloat(imported, x))
+ * const { model, weightBits, activationBits, nodes, error } = choosePrecision(imported, { calibration }, ref, 0.01)
+ */
+export function choosePrecision(imported: ImportedModel, options: QuantizeOptions & { calibration: number[][]; weightSignals?: boolean }, reference: readonly (readonly number[])[], tolerance: number): PrecisionChoice {
+  if (!(tolerance > 0 && tolerance < 1)) throw new ToleranceError({ tolerance });
+  const wMax = options.weightBits ?? DEFAULT_PRECISION.weightBits, aMax = options.activationBits ?? DEFAULT_PRECISION.activationBits;
+  // The float run over the calibration inputs does not depend on the widths: once for every trial.
+  const pass = calibrate(imported, options);
+  const trials: PrecisionTrial[] = [];
+  // Only the cheapest trial within tolerance keeps its model (a trial's model can be large).
+  let best: { trial: PrecisionTrial; model: QuantizedModel } | undefined;
+  const ok = (t: PrecisionTrial) => t.error <= tolerance;
+  const run = (weightBits: number, activationBits: number, nodes: NodePrecision = {}): PrecisionTrial => {
+    const key = JSON.stringify(nodes);
+    const seen = trials.find((t) => t.weightBits === weightBits && t.activationBits === activationBits && JSON.stringify(t.nodes ?? {}) === key);
+    if (seen) return seen;
+    const model = quantize(imported, { ...options, weightBits, activationBits, ...(Object.keys(nodes).length > 0 ? { nodes } : {}) }, pass);
+    const got = options.calibration.map((x) => dequantizeOutput(model, inferQuantized(model, quantizeInput(model, x))));
+    const trial: PrecisionTrial = { weightBits, activationBits, ...(Object.keys(nodes).length > 0 ? { nodes } : {}), constraints: programConstraints(model.steps, options.weightSignals === true), error: relativeError(reference, got) };
+    trials.push(trial);
+    const better = !best || (ok(trial) && (!ok(best.trial) || trial.constraints < best.trial.constraints || (trial.constraints === best.trial.constraints && trial.error < best.trial.error)));
+    if (better) best = { trial, model };
+    return trial;
+  };
+
+  const widest = run(wMax, aMax);
+  if (ok(widest)) {
+    const names = [...new Set(best!.model.steps.flatMap((st) => (st.kind === 'requant' && st.weights ? [st.name] : [])))];
+    if (names.length > 0 && names.length <= MAX_NODE_SEARCH) perNode(names, widest);
+    else uniform();
+  }
+  return { ...best!.trial, model: best!.model, tolerance, trials };
+
+  /** One width for every node: per weight width, the narrowest activation width by bisection. */
+  function uniform() {
+    let aLow = Math.min(MIN_ACTIVATION_BITS, aMax);
+    for (let w = wMax; w >= Math.min(MIN_WEIGHT_BITS, wMax); w--) {
+      if (!ok(run(w, aMax))) break;
+      let lo = aLow, hi = aMax;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (ok(run(w, mid))) hi = mid;
+        else lo = mid + 1;
+      }
+      aLow = hi;
+    }
+  }
+
+  function perNode(names: string[], widest: PrecisionTrial) {
+    type Option = { bits: number; saved: number; added: number };
+    const groups: { node: string; knob: 'weightBits' | 'activationBits'; options: Option[] }[] = [];
+    for (const node of names) {
+      for (const knob of ['weightBits', 'activationBits'] as const) {
+        const options: Option[] = [];
+        const top = knob === 'weightBits' ? wMax : aMax, bottom = Math.min(knob === 'weightBits' ? MIN_WEIGHT_BITS : MIN_ACTIVATION_BITS, top);
+        // Bisection for the narrowest width within tolerance; every width it ran within tolerance is an option.
+        let lo = bottom, hi = top;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          const t = run(wMax, aMax, { [node]: { [knob]: mid } });
+          if (ok(t)) { hi = mid; options.push({ bits: mid, saved: widest.constraints - t.constraints, added: Math.max(0, t.error - widest.error) }); }
+          else lo = mid + 1;
+        }
+        if (options.some((o) => o.saved > 0)) groups.push({ node, knob, options });
+      }
+    }
+    const UNITS = 400;
+    const budget = tolerance - widest.error;
+    /** The knapsack's widths for an error budget (errors rounded up to its units: never more than the budget). */
+    const share = (limit: number): NodePrecision => {
+      const unit = limit / UNITS;
+      let dp: { saved: number; pick: (Option | undefined)[] }[] = Array.from({ length: UNITS + 1 }, () => ({ saved: 0, pick: [] }));
+      for (const g of groups) {
+        const next = dp.map((d) => ({ saved: d.saved, pick: [...d.pick, undefined as Option | undefined] }));
+        for (const o of g.options) {
+          const cost = Math.ceil(o.added / unit - 1e-9);
+          for (let j = UNITS; j >= cost; j--) {
+            const from = dp[j - cost]!;
+            if (from.saved + o.saved > next[j]!.saved) next[j] = { saved: from.saved + o.saved, pick: [...from.pick, o] };
+          }
+        }
+        dp = next;
+      }
+      const nodes: Record<string, { weightBits?: number; activationBits?: number }> = {};
+      groups.forEach((g, i) => { const o = dp[UNITS]!.pick[i]; if (o) nodes[g.node] = { ...nodes[g.node], [g.knob]: o.bits }; });
+      return nodes;
+    };
+    // Errors are not quite additive: bisect the budget's multiple in (0, 2] for the largest whose widths run within tolerance.
+    if (!(budget > 0) || groups.length === 0) return;
+    let lo = 0, hi = 2;
+    for (let step = 0; step < 7; step++) {
+      const m = step === 0 ? 1 : (lo + hi) / 2;
+      const nodes = share(budget * m);
+      if (Object.keys(nodes).length > 0 && ok(run(wMax, aMax, nodes))) lo = m;
+      else hi = m;
+    }
+  }
+}
