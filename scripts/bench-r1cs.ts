@@ -50,7 +50,7 @@ console.log(['\nConstraints per part (`constraintParts`):\n', '| model | part | 
 const tolerance = Number(process.env.BENCH_TOLERANCE ?? '1');
 if (tolerance > 0) {
   console.log(`\n\`--tolerance ${tolerance}\` (compileModel, no setup): the default widths (12-bit weights, 16-bit activations) against the chosen ones.\n`);
-  console.log('| model | constraints, default widths | constraints, --tolerance | widths chosen | trials, search s | error on calibration (16) | error held out (64), default widths | error held out (64), chosen | top-1 held out, chosen |');
+  console.log('| model | constraints, default widths | constraints, --tolerance | widths chosen | trials, search s | error on calibration (16) | error held out (64), default widths | error held out (64), chosen | top-1 held out, default / chosen |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   const scratch = mkdtempSync(join(tmpdir(), 'verity-bench-tolerance-'));
   const heldOut = imageSamples(64, 99);
@@ -72,8 +72,8 @@ if (tolerance > 0) {
     };
     const base = run(12, 16), got = run(p.weightBits, p.activationBits, p.nodes);
     const argmax = (r: readonly number[]) => r.indexOf(Math.max(...r));
-    const top1 = got.filter((r, i) => argmax(r) === argmax(want[i]!)).length / heldOut.length;
-    console.log(`| ${label} | ${plain.constraints.toLocaleString('en')} | ${tuned.constraints.toLocaleString('en')} | ${describePrecision(p)} | ${p.trials.length}, ${seconds.toFixed(1)} | ${pct(p.calibrationError)} | ${pct(relativeError(want, base))} | ${pct(relativeError(want, got))} | ${(top1 * 100).toFixed(1)}% |`);
+    const top1 = (rows: number[][]) => `${rows.filter((r, i) => argmax(r) === argmax(want[i]!)).length} of ${heldOut.length}`;
+    console.log(`| ${label} | ${plain.constraints.toLocaleString('en')} | ${tuned.constraints.toLocaleString('en')} | ${describePrecision(p)} | ${p.trials.length}, ${seconds.toFixed(1)} | ${pct(p.calibrationError)} | ${pct(relativeError(want, base))} | ${pct(relativeError(want, got))} | ${top1(base)} / ${top1(got)} |`);
   }
   rmSync(scratch, { recursive: true, force: true });
 }
