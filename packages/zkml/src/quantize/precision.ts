@@ -3,15 +3,14 @@ import type { ImportedModel } from '../graph/import.js';
 import { programConstraints } from '../lower/steps.js';
 import { dequantizeOutput, inferQuantized, quantizeInput } from './infer.js';
 import type { NodePrecision } from '../lower/context.js';
-import { calibrate, quantize, type QuantizeOptions, type QuantizedModel } from './quantize.js';
+import { calibrate, DEFAULT_PRECISION, quantize, type QuantizeOptions, type QuantizedModel } from './quantize.js';
 
-/** The precision `quantize` uses when none is asked for: 12-bit weights, 16-bit activations. */
-export const DEFAULT_PRECISION = { weightBits: 12, activationBits: 16 } as const;
+export { DEFAULT_PRECISION };
 
-/** The narrowest widths the search tries: below them a product of two values has nothing left to round. */
+/** The narrowest widths the search tries. */
 const MIN_WEIGHT_BITS = 4;
 const MIN_ACTIVATION_BITS = 4;
-/** Requantising nodes up to which the search also tries a width per node (each costs up to 20 trials). */
+/** Requantising nodes up to which the search tries a width per node (each node costs about 8 trials: two bisections). */
 export const MAX_NODE_SEARCH = 12;
 
 /** One quantisation the search lowered and ran: its widths, the model's constraints, its largest error. */

@@ -66,6 +66,9 @@ export type QuantizeOptions = {
 export const OUTPUT_WORD_BITS = 248;
 
 
+/** The widths `quantize` uses when none are asked for: 12-bit weights, 16-bit activations. */
+export const DEFAULT_PRECISION = { weightBits: 12, activationBits: 16 } as const;
+
 /** Stand-in calibration: deterministic pseudo-random inputs in [-1, 1). */
 function syntheticSamples(n: number, count = 16): number[][] {
   let s = 12345;
@@ -108,9 +111,9 @@ const outputProducer = (model: ImportedModel) => {
 export function calibrate(model: ImportedModel, options: QuantizeOptions = {}): CalibrationPass {
   const calibrated = options.calibration !== undefined && options.calibration.length > 0;
   const calibration = calibrated ? options.calibration! : syntheticSamples(sizeOf(model.inputShape));
-  const activationBits = options.activationBits ?? 16;
+  const activationBits = options.activationBits ?? DEFAULT_PRECISION.activationBits;
   const ranges = new Map<string, number>();
-  const float = new Context('float', ranges, { weightBits: options.weightBits ?? 12, activationBits, calibrated });
+  const float = new Context('float', ranges, { weightBits: options.weightBits ?? DEFAULT_PRECISION.weightBits, activationBits, calibrated });
   const producer = outputProducer(model);
   let inputMax = 0, inputMin = Infinity;
   for (const x of calibration) {
@@ -133,7 +136,7 @@ export function quantize(model: ImportedModel, options: QuantizeOptions = {}, pa
   if (inputBits !== 8 && inputBits !== 16) throw new RangeError(`inputBits must be 8 or 16, got ${inputBits}`);
   const n = sizeOf(model.inputShape);
   const calibrated = options.calibration !== undefined && options.calibration.length > 0;
-  const lowerOptions = { weightBits: options.weightBits ?? 12, activationBits: options.activationBits ?? 16, calibrated, ...(options.nodes ? { nodes: options.nodes } : {}) };
+  const lowerOptions = { weightBits: options.weightBits ?? DEFAULT_PRECISION.weightBits, activationBits: options.activationBits ?? DEFAULT_PRECISION.activationBits, calibrated, ...(options.nodes ? { nodes: options.nodes } : {}) };
   const producer = outputProducer(model);
   const { ranges, inputMax, inputMin } = pass ?? calibrate(model, options);
   // Integer and boolean inputs are exact integers in the circuit (scale 0), as ONNX reads them.
