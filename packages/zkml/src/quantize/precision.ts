@@ -50,16 +50,21 @@ export function relativeError(want: readonly (readonly number[])[], got: readonl
  * for (`options.weightBits` and `options.activationBits`, else {@link DEFAULT_PRECISION}); when
  * even those miss the tolerance, they are returned with their error and the caller decides.
  *
- * Two searches, each lowering the model once per trial; the cheaper result wins:
- * - **one width for every node**: for each weight width from the widest down, the narrowest
- *   activation width within tolerance by bisection, starting from the previous width's;
- * - **a width per node** (models of up to {@link MAX_NODE_SEARCH} requantising nodes): each
- *   node's weight width and activation width is narrowed alone, the others at the widest, down
- *   to the first width that misses the tolerance, which measures what each bit saves and costs;
- *   the error budget (the tolerance less the widest widths' error) is then shared out as a
- *   multiple-choice knapsack (most constraints saved for the error added, errors taken as
- *   additive), and the result is run; if it misses the tolerance (errors are not quite
- *   additive) the budget shrinks by a fifth and it is shared out again.
+ * Each trial lowers the model (the float calibration run is shared) and runs it on every
+ * calibration input. Models of up to {@link MAX_NODE_SEARCH} requantising nodes get a width per
+ * node (`quantize`'s `nodes`):
+ * 1. each node's weight width and activation width is narrowed alone, the others at the
+ *    widest, by bisection to the narrowest within tolerance: what each bit saves and what error
+ *    it adds;
+ * 2. the error budget (the tolerance less the widest widths' error) is shared out as a
+ *    multiple-choice knapsack (most constraints saved, errors taken as additive) and run; as
+ *    errors are not quite additive, the budget's multiple is bisected in (0, 2] for the largest
+ *    whose widths stay within tolerance;
+ * 3. from the cheapest trial within tolerance, one width at a time is narrowed by a bit, the
+ *    costliest bit first, while the result stays within tolerance (the headroom the estimates left).
+ *
+ * Larger models get one width for every node: for each weight width from the widest down, the
+ * narrowest activation width within tolerance by bisection, starting from the previous width's.
  *
  * Error is assumed monotone in each width only to prune: the returned choice is always a trial
  * that was run and met the tolerance.
@@ -160,6 +165,22 @@ export function choosePrecision(imported: ImportedModel, options: QuantizeOption
       const nodes = share(budget * m);
       if (Object.keys(nodes).length > 0 && ok(run(wMax, aMax, nodes))) lo = m;
       else hi = m;
+    }
+    // What headroom is left (the knapsack's errors are estimates): from the cheapest trial within
+    // tolerance, narrow one width a bit at a time, the costliest bit first, while it stays within.
+    const start = best!.trial.nodes;
+    if (!start || !ok(best!.trial)) return;
+    let current: NodePrecision = start;
+    const width = (g: (typeof groups)[number]) => current[g.node]?.[g.knob] ?? (g.knob === 'weightBits' ? wMax : aMax);
+    const narrowest = (g: (typeof groups)[number]) => Math.min(...g.options.map((o) => o.bits));
+    const perBit = (g: (typeof groups)[number]) => Math.max(...g.options.map((o) => o.saved / ((g.knob === 'weightBits' ? wMax : aMax) - o.bits)));
+    const open = new Set(groups.filter((g) => width(g) > narrowest(g)));
+    for (let tries = 0; open.size > 0 && tries < 2 * groups.length; tries++) {
+      const g = [...open].sort((a, b) => perBit(b) - perBit(a))[0]!;
+      const next = { ...current, [g.node]: { ...current[g.node], [g.knob]: width(g) - 1 } };
+      if (ok(run(wMax, aMax, next))) current = next;
+      else open.delete(g);
+      if (width(g) <= narrowest(g)) open.delete(g);
     }
   }
 }
