@@ -28,9 +28,8 @@ import type { BackendChoice } from './prover/backend.js';
 import { groth16Setup } from './setup/groth16.js';
 import { dequantizeOutput, inferQuantized, inputRange, quantizeInput } from './quantize/infer.js';
 import { quantize, type QuantizeOptions } from './quantize/quantize.js';
-import { choosePrecision } from './quantize/precision.js';
+import { checkTolerance, choosePrecision } from './quantize/precision.js';
 import type { NodePrecision } from './lower/context.js';
-import { ToleranceError } from './errors/quantize.js';
 
 const require = createRequire(import.meta.url);
 const circuitsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'circuits');
@@ -262,7 +261,7 @@ export async function compileModel(onnxBytes: Uint8Array, options: CompileOption
   const encoding = options.weights ?? 'constant';
   // Before any work: an impossible backend choice is refused at once.
   const backend = defaultBackend(options);
-  if (options.tolerance !== undefined && !(options.tolerance > 0 && options.tolerance < 1)) throw new ToleranceError({ tolerance: options.tolerance });
+  if (options.tolerance !== undefined) checkTolerance(options.tolerance);
   if (encoding === 'committed' && (options.input ?? 'committed') !== 'committed') {
     throw new IncompatibleOptionsError({ options: ['--weights committed', `--input ${options.input}`], reason: 'the weight commitment seeds the input commitment, so committed weights need --input committed' });
   }

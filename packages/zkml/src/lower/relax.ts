@@ -69,6 +69,8 @@ export class Relaxations {
     for (const id of f.i) { const r = this.of[id]; if (r) cost += r.form.i.length; }
     if (cost === 0 || cost > FORM_BUDGET || this.spent + cost > MODEL_BUDGET) return undefined;
     this.spent += cost;
+    // A relaxed signal's form reads only earlier signals: room for every id below this.of.length.
+    if (this.seen.length < this.of.length) this.grow(this.of.length);
     // Four sums in one pass: sides 0 and 1 bound from below, 2 and 3 from above; 1 and 3 bound
     // a ReLU that takes both signs below by lambda * q, 0 and 2 by q or 0 (whichever cuts less
     // area). Each is a valid bound: the tighter of each pair is kept.
@@ -105,7 +107,6 @@ export class Relaxations {
       abs += Math.abs(unit * base) + Math.max(...b.map((x) => Math.abs(k * x)));
       const s0 = unit * a[0]!, s1 = unit * a[1]!, s2 = unit * a[2]!, s3 = unit * a[3]!, su = Math.abs(unit);
       const { ids, ks } = r;
-      if (this.seen.length < this.of.length) this.grow(this.of.length);
       const scratch = this.scratch, magnitude = this.magnitude, seen = this.seen;
       for (let t = 0; t < ids.length; t++) {
         const v = ks[t]!, i = ids[t]!, at = 4 * i;

@@ -31,6 +31,24 @@ export type PrecisionTrial = {
  */
 export type PrecisionChoice = PrecisionTrial & { model: QuantizedModel; tolerance: number; trials: PrecisionTrial[] };
 
+/** Refuses a tolerance that is not a fraction strictly between 0 and 1 (NaN included). */
+export function checkTolerance(tolerance: number): void {
+  if (!(tolerance > 0 && tolerance < 1)) throw new ToleranceError({ tolerance });
+}
+
+/**
+ * The smallest width in `[lo, hi]` that `passes`, by bisection, given that `hi` passes and
+ * that passing is monotone (every width tried is still one that was run).
+ */
+function narrowestPassing(lo: number, hi: number, passes: (bits: number) => boolean): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (passes(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return hi;
+}
+
 /** Largest |want - got| over every output, divided by the range of `want` (its largest magnitude when constant). */
 export function relativeError(want: readonly (readonly number[])[], got: readonly (readonly number[])[]): number {
   let err = 0, lo = Infinity, hi = -Infinity, top = 0;
@@ -74,22 +92,24 @@ export function relativeError(want: readonly (readonly number[])[], got: readonl
  * const { model, weightBits, activationBits, nodes, error } = choosePrecision(imported, { calibration }, ref, 0.01)
  */
 export function choosePrecision(imported: ImportedModel, options: QuantizeOptions & { calibration: number[][]; weightSignals?: boolean }, reference: readonly (readonly number[])[], tolerance: number): PrecisionChoice {
-  if (!(tolerance > 0 && tolerance < 1)) throw new ToleranceError({ tolerance });
+  checkTolerance(tolerance);
   const wMax = options.weightBits ?? DEFAULT_PRECISION.weightBits, aMax = options.activationBits ?? DEFAULT_PRECISION.activationBits;
   // The float run over the calibration inputs does not depend on the widths: once for every trial.
   const pass = calibrate(imported, options);
   const trials: PrecisionTrial[] = [];
+  const byKey = new Map<string, PrecisionTrial>();
   // Only the cheapest trial within tolerance keeps its model (a trial's model can be large).
   let best: { trial: PrecisionTrial; model: QuantizedModel } | undefined;
   const ok = (t: PrecisionTrial) => t.error <= tolerance;
   const run = (weightBits: number, activationBits: number, nodes: NodePrecision = {}): PrecisionTrial => {
-    const key = JSON.stringify(nodes);
-    const seen = trials.find((t) => t.weightBits === weightBits && t.activationBits === activationBits && JSON.stringify(t.nodes ?? {}) === key);
+    const key = `${weightBits}/${activationBits}/${JSON.stringify(nodes)}`;
+    const seen = byKey.get(key);
     if (seen) return seen;
     const model = quantize(imported, { ...options, weightBits, activationBits, ...(Object.keys(nodes).length > 0 ? { nodes } : {}) }, pass);
     const got = options.calibration.map((x) => dequantizeOutput(model, inferQuantized(model, quantizeInput(model, x))));
     const trial: PrecisionTrial = { weightBits, activationBits, ...(Object.keys(nodes).length > 0 ? { nodes } : {}), constraints: programConstraints(model.steps, options.weightSignals === true), error: relativeError(reference, got) };
     trials.push(trial);
+    byKey.set(key, trial);
     const better = !best || (ok(trial) && (!ok(best.trial) || trial.constraints < best.trial.constraints || (trial.constraints === best.trial.constraints && trial.error < best.trial.error)));
     if (better) best = { trial, model };
     return trial;
@@ -108,32 +128,25 @@ export function choosePrecision(imported: ImportedModel, options: QuantizeOption
     let aLow = Math.min(MIN_ACTIVATION_BITS, aMax);
     for (let w = wMax; w >= Math.min(MIN_WEIGHT_BITS, wMax); w--) {
       if (!ok(run(w, aMax))) break;
-      let lo = aLow, hi = aMax;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (ok(run(w, mid))) hi = mid;
-        else lo = mid + 1;
-      }
-      aLow = hi;
+      aLow = narrowestPassing(aLow, aMax, (a) => ok(run(w, a)));
     }
   }
 
   function perNode(names: string[], widest: PrecisionTrial) {
     type Option = { bits: number; saved: number; added: number };
-    const groups: { node: string; knob: 'weightBits' | 'activationBits'; options: Option[] }[] = [];
+    type Group = { node: string; knob: 'weightBits' | 'activationBits'; top: number; narrowest: number; options: Option[] };
+    const groups: Group[] = [];
     for (const node of names) {
       for (const knob of ['weightBits', 'activationBits'] as const) {
         const options: Option[] = [];
         const top = knob === 'weightBits' ? wMax : aMax, bottom = Math.min(knob === 'weightBits' ? MIN_WEIGHT_BITS : MIN_ACTIVATION_BITS, top);
-        // Bisection for the narrowest width within tolerance; every width it ran within tolerance is an option.
-        let lo = bottom, hi = top;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          const t = run(wMax, aMax, { [node]: { [knob]: mid } });
-          if (ok(t)) { hi = mid; options.push({ bits: mid, saved: widest.constraints - t.constraints, added: Math.max(0, t.error - widest.error) }); }
-          else lo = mid + 1;
-        }
-        if (options.some((o) => o.saved > 0)) groups.push({ node, knob, options });
+        // Every width the bisection ran within tolerance is an option.
+        const narrowest = narrowestPassing(bottom, top, (bits) => {
+          const t = run(wMax, aMax, { [node]: { [knob]: bits } });
+          if (ok(t)) options.push({ bits, saved: widest.constraints - t.constraints, added: Math.max(0, t.error - widest.error) });
+          return ok(t);
+        });
+        if (options.some((o) => o.saved > 0)) groups.push({ node, knob, top, narrowest, options });
       }
     }
     const UNITS = 400;
@@ -171,16 +184,14 @@ export function choosePrecision(imported: ImportedModel, options: QuantizeOption
     const start = best!.trial.nodes;
     if (!start || !ok(best!.trial)) return;
     let current: NodePrecision = start;
-    const width = (g: (typeof groups)[number]) => current[g.node]?.[g.knob] ?? (g.knob === 'weightBits' ? wMax : aMax);
-    const narrowest = (g: (typeof groups)[number]) => Math.min(...g.options.map((o) => o.bits));
-    const perBit = (g: (typeof groups)[number]) => Math.max(...g.options.map((o) => o.saved / ((g.knob === 'weightBits' ? wMax : aMax) - o.bits)));
-    const open = new Set(groups.filter((g) => width(g) > narrowest(g)));
-    for (let tries = 0; open.size > 0 && tries < 2 * groups.length; tries++) {
-      const g = [...open].sort((a, b) => perBit(b) - perBit(a))[0]!;
+    const width = (g: Group) => current[g.node]?.[g.knob] ?? g.top;
+    const perBit = (g: Group) => Math.max(...g.options.map((o) => o.saved / (g.top - o.bits)));
+    const open = groups.filter((g) => width(g) > g.narrowest).sort((a, b) => perBit(b) - perBit(a));
+    for (let tries = 0; open.length > 0 && tries < 2 * groups.length; tries++) {
+      const g = open[0]!;
       const next = { ...current, [g.node]: { ...current[g.node], [g.knob]: width(g) - 1 } };
       if (ok(run(wMax, aMax, next))) current = next;
-      else open.delete(g);
-      if (width(g) <= narrowest(g)) open.delete(g);
+      if (current !== next || width(g) <= g.narrowest) open.shift();
     }
   }
 }
